@@ -1,0 +1,102 @@
+/**
+ * The kernel contract. Two implementations exist: the TypeScript reference (reference.ts, the truth
+ * in tests) and the AssemblyScript WASM SIMD kernels (wasm.ts). Both take plain typed arrays, so either
+ * can be swapped in; all matrices are row-major.
+ *
+ * Spikes are Uint8Array holding 0 or 1 per element (4x smaller than float32, and what the
+ * spike-driven kernels iterate over).
+ */
+
+/** Reset mechanism of a leaky integrate-and-fire neuron (snnTorch names). */
+export const enum ResetCode {
+  Subtract = 0,
+  Zero = 1,
+  None = 2,
+}
+
+/** Surrogate-gradient families the WASM LIF kernel evaluates natively. */
+export const enum SurrogateCode {
+  /** d/dx = alpha/2 / (1 + (pi/2 * alpha * x)^2)  (p = alpha) */
+  Atan = 0,
+  /** d/dx = 1 / (slope*|x| + 1)^2  (p = slope) */
+  FastSigmoid = 1,
+  /** d/dx = slope * e^{-slope x} / (1 + e^{-slope x})^2  (p = slope) */
+  Sigmoid = 2,
+}
+
+export interface LeakyScanArgs {
+  /** Number of time steps. */
+  T: number;
+  /** Number of neurons per step (batch * features), N = B * H. */
+  N: number;
+  /** Features per sample; neuron n uses beta[n % H] (and threshold). */
+  H: number;
+  /** Input current, [T, N]; or [N] when `constInput` (the same current at every step). */
+  input: Float32Array;
+  constInput: boolean;
+  /** Decay, length H (a scalar beta is passed as H copies). Must lie in [0, 1]. */
+  beta: Float32Array;
+  threshold: number;
+  reset: ResetCode;
+}
+
+export interface LeakyForwardOut {
+  /** Spikes [T, N], 0/1. */
+  spk: Uint8Array;
+  /** Membrane potential after the update of each step, [T, N] (what snnTorch returns as mem). */
+  mem: Float32Array;
+}
+
+export interface LeakyBackwardArgs extends LeakyScanArgs {
+  /** Forward results. */
+  spk: Uint8Array;
+  mem: Float32Array;
+  /** dL/dspk [T, N], or null when no gradient reaches the spikes. */
+  gradSpk: Float32Array | null;
+  /** dL/dmem [T, N], or null when no gradient reaches the membrane outputs. */
+  gradMem: Float32Array | null;
+  surrogate: SurrogateCode;
+  /** Surrogate parameter (alpha for atan, slope for the sigmoids). */
+  surrogateParam: number;
+}
+
+export interface LeakyBackwardOut {
+  /** dL/dinput: [T, N], or [N] (summed over time) when constInput. */
+  gradInput: Float32Array;
+  /** dL/dbeta, length H, summed over batch and time. */
+  gradBeta: Float32Array;
+}
+
+/**
+ * snnTorch Leaky semantics with zero initial state (reset uses the previous step's spike, detached):
+ *   r_t   = spk_{t-1}  (r_1 = 0)
+ *   subtract: mem_t = beta*mem_{t-1} + I_t - r_t*thr
+ *   zero:     mem_t = beta*(1 - r_t)*mem_{t-1} + I_t
+ *   none:     mem_t = beta*mem_{t-1} + I_t
+ *   spk_t = mem_t - thr > 0 ? 1 : 0
+ * Backward (r_t detached, gradient through the spike via the surrogate s'):
+ *   g_t = gradMem_t + gradSpk_t * s'(mem_t - thr) + a_{t+1} * g_{t+1},   a_t = beta (or beta*(1-r_t) for zero)
+ *   gradInput_t = g_t;  gradBeta += g_t * mem_{t-1} (times (1 - r_t) for zero)
+ */
+export interface Kernels {
+  readonly name: 'wasm' | 'reference';
+  /**
+   * C = op(A) @ op(B), or C += op(A) @ op(B) when `accumulate`.
+   * op(A) is [M, K]: A is stored [M, K], or [K, M] when transA. op(B) is [K, N]: B is [K, N], or [N, K] when transB.
+   */
+  matmul(
+    a: Float32Array, b: Float32Array, c: Float32Array,
+    m: number, k: number, n: number,
+    transA: boolean, transB: boolean, accumulate: boolean,
+  ): void;
+  /** C[M, N] (+)= S[M, K] @ W[K, N] for 0/1 spikes S: adds row k of W for every spike. */
+  spikeMatmul(s: Uint8Array, w: Float32Array, c: Float32Array, m: number, k: number, n: number, accumulate: boolean): void;
+  /** dW[K, N] += S[M, K]^T @ G[M, N] for 0/1 spikes S: adds row m of G into row k of dW for every spike. */
+  spikeMatmulGradW(s: Uint8Array, g: Float32Array, dw: Float32Array, m: number, k: number, n: number): void;
+  /** out[j] (+)= sum over rows of X[M, N] (bias gradients). */
+  sumRows(x: Float32Array, out: Float32Array, m: number, n: number, accumulate: boolean): void;
+  /** C[M, N] += bias[N] broadcast over rows. */
+  addBias(c: Float32Array, bias: Float32Array, m: number, n: number): void;
+  leakyForward(args: LeakyScanArgs): LeakyForwardOut;
+  leakyBackward(args: LeakyBackwardArgs): LeakyBackwardOut;
+}
