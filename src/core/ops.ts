@@ -1,0 +1,101 @@
+import { Tensor, addInto } from './tensor.js';
+import { ShapeError } from './errors.js';
+import type { Kernels } from '../kernels/types.js';
+
+/**
+ * y = x @ W + b over all rows of x at once (time-batching: a [T, B, in] sequence is one [T*B, in] GEMM).
+ * W is stored [in, out] so that a spike selects a contiguous weight row. When x holds 0/1 spikes the
+ * forward is a spike-driven row accumulate and so is dW; dx is dense (the surrogate needs it).
+ */
+export function linear(x: Tensor, w: Tensor, b: Tensor | null, k: Kernels): Tensor {
+  if (w.shape.length !== 2) throw new ShapeError(`linear: weight must be 2-D [in, out], found [${w.shape.join(', ')}]`);
+  const [nIn, nOut] = w.shape;
+  const lastDim = x.shape[x.shape.length - 1];
+  if (lastDim !== nIn) {
+    throw new ShapeError(`linear: input has ${lastDim} features (shape [${x.shape.join(', ')}]), the layer expects ${nIn}`);
+  }
+  if (b && b.size !== nOut) throw new ShapeError(`linear: bias has ${b.size} elements, expected ${nOut}`);
+  const rows = x.size / nIn;
+  const y = new Float32Array(rows * nOut);
+  const wd = w.data as Float32Array;
+  if (x.data instanceof Uint8Array) k.spikeMatmul(x.data, wd, y, rows, nIn, nOut, false);
+  else k.matmul(x.data, wd, y, rows, nIn, nOut, false, false, false);
+  if (b) k.addBias(y, b.data as Float32Array, rows, nOut);
+  const parents = b ? [x, w, b] : [x, w];
+  const out: Tensor = new Tensor(y, [...x.shape.slice(0, -1), nOut], {
+    parents,
+    backward: () => {
+      const g = out.grad!;
+      if (w.requiresGrad) {
+        if (x.data instanceof Uint8Array) k.spikeMatmulGradW(x.data, g, w.ensureGrad(), rows, nIn, nOut);
+        else k.matmul(x.data, g, w.ensureGrad(), nIn, rows, nOut, true, false, true);
+      }
+      if (b?.requiresGrad) k.sumRows(g, b.ensureGrad(), rows, nOut, true);
+      if (x.requiresGrad) k.matmul(g, wd, x.ensureGrad(), rows, nOut, nIn, false, true, true);
+    },
+  });
+  return out;
+}
+
+/** Elementwise logistic sigmoid (used for learnable decay rates: beta = sigmoid(p)). */
+export function sigmoid(x: Tensor): Tensor {
+  const y = new Float32Array(x.size);
+  for (let i = 0; i < y.length; i++) y[i] = 1 / (1 + Math.exp(-x.data[i]));
+  const out: Tensor = new Tensor(y, x.shape, {
+    parents: [x],
+    backward: () => {
+      const g = out.grad!;
+      const gx = x.ensureGrad();
+      for (let i = 0; i < y.length; i++) gx[i] += g[i] * y[i] * (1 - y[i]);
+    },
+  });
+  return out;
+}
+
+/** Sum of scalars (for combining losses). */
+export function addScalars(...xs: Tensor[]): Tensor {
+  let s = 0;
+  for (const x of xs) {
+    if (x.size !== 1) throw new ShapeError(`addScalars: expected scalars, found shape [${x.shape.join(', ')}]`);
+    s += x.data[0];
+  }
+  const out: Tensor = new Tensor(Float32Array.of(s), [], {
+    parents: xs,
+    backward: () => {
+      for (const x of xs) if (x.requiresGrad) x.ensureGrad()[0] += out.grad![0];
+    },
+  });
+  return out;
+}
+
+/** Scales a tensor by a constant. */
+export function scale(x: Tensor, c: number): Tensor {
+  const y = new Float32Array(x.size);
+  for (let i = 0; i < y.length; i++) y[i] = x.data[i] * c;
+  const out: Tensor = new Tensor(y, x.shape, {
+    parents: [x],
+    backward: () => {
+      const g = out.grad!;
+      const gx = x.ensureGrad();
+      for (let i = 0; i < g.length; i++) gx[i] += g[i] * c;
+    },
+  });
+  return out;
+}
+
+export { addInto };
+
+/** Elementwise max(x, 0). */
+export function relu(x: Tensor): Tensor {
+  const y = new Float32Array(x.size);
+  for (let i = 0; i < y.length; i++) y[i] = x.data[i] > 0 ? x.data[i] : 0;
+  const out: Tensor = new Tensor(y, x.shape, {
+    parents: [x],
+    backward: () => {
+      const g = out.grad!;
+      const gx = x.ensureGrad();
+      for (let i = 0; i < g.length; i++) if (y[i] > 0) gx[i] += g[i];
+    },
+  });
+  return out;
+}

@@ -1,0 +1,37 @@
+import { Tensor } from '../core/tensor.js';
+import type { Rng } from '../core/rng.js';
+import { checkInt, checkRange, ShapeError } from '../core/errors.js';
+import type { Seq } from '../nn/layer.js';
+
+/** Direct encoding: the analog values are the input current at every step (computed once downstream). */
+export function directEncode(x: Tensor, steps: number): Seq {
+  checkInt('steps', steps, 1);
+  return { x, steps, constant: true };
+}
+
+/**
+ * Rate (Bernoulli/Poisson) encoding like snnTorch `spikegen.rate`: at each step, each value p in
+ * [0, 1] (times `gain`, clipped) fires with probability p. Output [T, ...shape] of 0/1 spikes.
+ * Values of exactly 0 or 1 are deterministic and draw no random number.
+ */
+export function rateEncode(x: Tensor, steps: number, rng: Rng, gain = 1): Seq {
+  checkInt('steps', steps, 1);
+  checkRange('rate gain', gain, 0, 1e6);
+  const n = x.size;
+  const thresholds = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const p = x.data[i] * gain;
+    if (!(p >= -Infinity)) throw new ShapeError(`rateEncode: value ${i} is NaN`);
+    thresholds[i] = Math.min(1, Math.max(0, p)) * 4294967296;
+  }
+  const out = new Uint8Array(steps * n);
+  for (let t = 0; t < steps; t++) {
+    const o = t * n;
+    for (let i = 0; i < n; i++) {
+      const th = thresholds[i];
+      if (th === 0) continue;
+      out[o + i] = th >= 4294967296 || rng.nextU32() < th ? 1 : 0;
+    }
+  }
+  return { x: new Tensor(out, [steps, ...x.shape]), steps, constant: false };
+}

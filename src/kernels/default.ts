@@ -1,0 +1,18 @@
+import type { Kernels } from './types.js';
+import { createWasmKernels, createWasmKernelsSync } from './wasm.js';
+
+// One compiled WASM instance per JS realm, created on first use. It holds no user-visible state:
+// every call copies its inputs in and its outputs out, so sharing it cannot change any result.
+let instance: Kernels | null = null;
+
+/** The WASM SIMD kernels (compiled synchronously on first use; fine in Node and workers). */
+export function defaultKernels(): Kernels {
+  instance ??= createWasmKernelsSync();
+  return instance;
+}
+
+/** Compiles the kernels asynchronously: call once before training on a browser's main thread. */
+export async function initKernels(): Promise<Kernels> {
+  instance ??= await createWasmKernels();
+  return instance;
+}

@@ -1,0 +1,126 @@
+import { Tensor, addInto } from '../core/tensor.js';
+import { ShapeError, ValueError, checkRange } from '../core/errors.js';
+import { ResetCode, type Kernels } from '../kernels/types.js';
+import type { Surrogate } from '../surrogate/index.js';
+
+/**
+ * Leaky integrate-and-fire neuron, discrete form, with snnTorch's semantics:
+ *   V[t] = beta * V[t-1] + I[t] - R[t]        R[t] from the previous step's spike (detached)
+ *   S[t] = V[t] > threshold
+ * reset 'subtract': R[t] = S[t-1] * threshold; 'zero': V[t-1] is zeroed where S[t-1]; 'none': no reset.
+ */
+export type ResetMechanism = 'subtract' | 'zero' | 'none';
+
+export const RESET_CODES: Readonly<Record<ResetMechanism, ResetCode>> = {
+  subtract: ResetCode.Subtract,
+  zero: ResetCode.Zero,
+  none: ResetCode.None,
+};
+
+export interface LeakyParams {
+  /** Decay rate in [0, 1]: one value, or one per neuron. */
+  beta: number | Float32Array;
+  threshold: number;
+  reset: ResetMechanism;
+}
+
+export interface LeakyState {
+  mem: Float32Array;
+}
+
+export function leakyInitState(n: number): LeakyState {
+  return { mem: new Float32Array(n) };
+}
+
+/**
+ * The single-neuron update every Leaky implementation follows (the fused kernels unroll exactly
+ * this over time; the parity tests check them against it and against snnTorch).
+ */
+export function leakyUpdate(memPrev: number, input: number, beta: number, threshold: number, reset: ResetCode): number {
+  const r = memPrev - threshold > 0 ? 1 : 0;
+  if (reset === ResetCode.Subtract) return beta * memPrev + input - r * threshold;
+  if (reset === ResetCode.Zero) return beta * (1 - r) * memPrev + input;
+  return beta * memPrev + input;
+}
+
+/**
+ * One time step, functional and pure (Norse style): returns the spikes and a new state.
+ * `x` and `state.mem` have one entry per neuron; a per-neuron beta of length H applies to x[i] with i % H.
+ */
+export function leakyStep(x: Float32Array, state: LeakyState, p: LeakyParams): { spk: Uint8Array; state: LeakyState } {
+  if (state.mem.length !== x.length) {
+    throw new ShapeError(`leakyStep: state has ${state.mem.length} neurons, input has ${x.length}`);
+  }
+  const code = RESET_CODES[p.reset];
+  if (code === undefined) throw new ValueError(`leakyStep: reset must be subtract, zero or none, found ${String(p.reset)}`);
+  const betas = typeof p.beta === 'number' ? null : p.beta;
+  if (betas && x.length % betas.length !== 0) {
+    throw new ShapeError(`leakyStep: ${betas.length} betas do not divide ${x.length} neurons`);
+  }
+  const mem = new Float32Array(x.length);
+  const spk = new Uint8Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const b = betas ? betas[i % betas.length] : (p.beta as number);
+    const v = leakyUpdate(state.mem[i], x[i], b, p.threshold, code);
+    mem[i] = v;
+    spk[i] = v - p.threshold > 0 ? 1 : 0;
+  }
+  return { spk, state: { mem } };
+}
+
+export interface LeakySequenceOptions {
+  /** Number of time steps T. */
+  steps: number;
+  /** When true `input` is [B, H], the same current at every step (direct encoding): computed once. */
+  constInput: boolean;
+  /** Decay per feature, shape [H]; may require grad (e.g. sigmoid of a learnable parameter). */
+  beta: Tensor;
+  threshold: number;
+  reset: ResetMechanism;
+  surrogate: Surrogate;
+  kernels: Kernels;
+}
+
+/**
+ * The fused multi-step op: runs the whole [T, B, H] recurrence in one kernel call and registers one
+ * backward (BPTT through the surrogate) for both outputs. Input is [T, B, H] or [B, H] when constant.
+ */
+export function leakySequence(input: Tensor, o: LeakySequenceOptions): { spk: Tensor; mem: Tensor } {
+  const H = input.shape[input.shape.length - 1];
+  if (o.beta.size !== H) throw new ShapeError(`Leaky: beta has ${o.beta.size} values, the layer has ${H} neurons`);
+  checkRange('Leaky threshold', o.threshold, -1e30, 1e30);
+  const reset = RESET_CODES[o.reset];
+  if (reset === undefined) throw new ValueError(`Leaky: reset must be subtract, zero or none, found ${String(o.reset)}`);
+  const betaData = o.beta.data as Float32Array;
+  for (let i = 0; i < H; i++) {
+    if (!(betaData[i] >= 0 && betaData[i] <= 1)) throw new ValueError(`Leaky: beta[${i}] = ${betaData[i]} is outside [0, 1]`);
+  }
+  const T = o.steps;
+  const N = o.constInput ? input.size : input.size / T;
+  if (!o.constInput && input.shape[0] !== T) {
+    throw new ShapeError(`Leaky: input has ${input.shape[0]} time steps, expected ${T}`);
+  }
+  const B = N / H;
+  const args = {
+    T, N, H, input: input.toFloat32(), constInput: o.constInput,
+    beta: betaData, threshold: o.threshold, reset,
+  };
+  const { spk, mem } = o.kernels.leakyForward(args);
+  const joint: Tensor = new Tensor(new Float32Array(0), [0], {
+    parents: [input, o.beta],
+    backward: () => {
+      const r = o.kernels.leakyBackward({
+        ...args, spk, mem,
+        gradSpk: spkT.grad, gradMem: memT.grad,
+        surrogate: o.surrogate.code, surrogateParam: o.surrogate.param,
+      });
+      if (input.requiresGrad) addInto(input.ensureGrad(), r.gradInput);
+      if (o.beta.requiresGrad) addInto(o.beta.ensureGrad(), r.gradBeta);
+    },
+  });
+  // The joint node runs once, after both outputs have received their gradients.
+  joint.grad = new Float32Array(0);
+  const spkT = new Tensor(spk, [T, B, H], { parents: [joint] });
+  const memT = new Tensor(mem, [T, B, H], { parents: [joint] });
+  return { spk: spkT, mem: memT };
+}

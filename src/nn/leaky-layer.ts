@@ -1,0 +1,88 @@
+import { Tensor } from '../core/tensor.js';
+import { ValueError, checkInt, checkRange } from '../core/errors.js';
+import { sigmoid } from '../core/ops.js';
+import { leakySequence, RESET_CODES, type ResetMechanism } from '../neurons/leaky.js';
+import { atan, type Surrogate } from '../surrogate/index.js';
+import type { ForwardContext, Layer, NamedParameter, Seq } from './layer.js';
+
+export interface LeakyOptions {
+  /** Number of neurons (needed for per-neuron or learnable beta). */
+  size: number;
+  /** Decay in [0, 1]: one value for all neurons or one per neuron. */
+  beta: number | ArrayLike<number>;
+  /** Learn beta through an unconstrained parameter p with beta = sigmoid(p) (stays in (0, 1)). */
+  learnBeta?: boolean;
+  threshold?: number;
+  reset?: ResetMechanism;
+  surrogate?: Surrogate;
+}
+
+/** Leaky integrate-and-fire layer over a whole sequence (see neurons/leaky.ts for the dynamics). */
+export class Leaky implements Layer {
+  readonly kind = 'leaky';
+  readonly size: number;
+  readonly threshold: number;
+  readonly reset: ResetMechanism;
+  readonly surrogate: Surrogate;
+  readonly learnBeta: boolean;
+  /** Fixed beta values, or the raw parameter p (beta = sigmoid(p)) when learnBeta. */
+  readonly betaTensor: Tensor;
+
+  constructor(o: LeakyOptions) {
+    checkInt('Leaky size', o.size, 1);
+    this.size = o.size;
+    this.threshold = o.threshold ?? 1;
+    checkRange('Leaky threshold', this.threshold, -1e30, 1e30);
+    this.reset = o.reset ?? 'subtract';
+    if (RESET_CODES[this.reset] === undefined) {
+      throw new ValueError(`Leaky reset: expected subtract, zero or none, found ${String(this.reset)}`);
+    }
+    this.surrogate = o.surrogate ?? atan();
+    this.learnBeta = o.learnBeta ?? false;
+    const betas = new Float32Array(o.size);
+    if (typeof o.beta === 'number') betas.fill(o.beta);
+    else {
+      if (o.beta.length !== o.size) throw new ValueError(`Leaky beta: expected ${o.size} values, found ${o.beta.length}`);
+      betas.set(o.beta);
+    }
+    for (let i = 0; i < o.size; i++) checkRange(`Leaky beta[${i}]`, betas[i], this.learnBeta ? 1e-6 : 0, this.learnBeta ? 1 - 1e-6 : 1);
+    if (this.learnBeta) {
+      const p = betas.map((b) => Math.log(b / (1 - b)));
+      this.betaTensor = new Tensor(p, [o.size], { requiresGrad: true });
+    } else this.betaTensor = new Tensor(betas, [o.size]);
+  }
+
+  /** Current decay values. */
+  beta(): Tensor {
+    return this.learnBeta ? sigmoid(this.betaTensor) : this.betaTensor;
+  }
+
+  forward(input: Seq, ctx: ForwardContext): Seq {
+    const { spk, mem } = leakySequence(input.x, {
+      steps: input.steps,
+      constInput: input.constant,
+      beta: this.beta(),
+      threshold: this.threshold,
+      reset: this.reset,
+      surrogate: this.surrogate,
+      kernels: ctx.kernels,
+    });
+    ctx.records.push({ layer: `leaky${ctx.records.length}`, spk, mem });
+    return { x: spk, steps: input.steps, constant: false };
+  }
+
+  parameters(): NamedParameter[] {
+    return this.learnBeta ? [{ name: 'beta_logit', tensor: this.betaTensor }] : [];
+  }
+
+  config(): Record<string, unknown> {
+    return {
+      size: this.size,
+      beta: this.learnBeta ? undefined : Array.from(new Set(this.betaTensor.data)).length === 1 ? this.betaTensor.data[0] : Array.from(this.betaTensor.data),
+      learnBeta: this.learnBeta,
+      threshold: this.threshold,
+      reset: this.reset,
+      surrogate: { name: this.surrogate.name, param: this.surrogate.param },
+    };
+  }
+}

@@ -1,0 +1,51 @@
+import { Tensor } from '../core/tensor.js';
+import { Rng } from '../core/rng.js';
+import { checkInt } from '../core/errors.js';
+import { linear } from '../core/ops.js';
+import type { ForwardContext, Layer, NamedParameter, Seq } from './layer.js';
+
+/**
+ * Fully connected layer y = x W + b, like torch.nn.Linear (same default initialisation:
+ * U(-1/sqrt(in), 1/sqrt(in)) for weight and bias). The weight is stored [in, out] — the transpose
+ * of torch's [out, in] — so that each input spike adds one contiguous row; checkpoints use torch's layout.
+ */
+export class Linear implements Layer {
+  readonly kind = 'linear';
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    opts: { rng: Rng; bias?: boolean },
+  ) {
+    checkInt('Linear inFeatures', inFeatures, 1);
+    checkInt('Linear outFeatures', outFeatures, 1);
+    const bound = 1 / Math.sqrt(inFeatures);
+    const w = new Float32Array(inFeatures * outFeatures);
+    // Draw in torch's [out, in] order so a given seed gives the same matrix whichever layout is stored.
+    for (let o = 0; o < outFeatures; o++) {
+      for (let i = 0; i < inFeatures; i++) w[i * outFeatures + o] = (opts.rng.uniform() * 2 - 1) * bound;
+    }
+    this.weight = new Tensor(w, [inFeatures, outFeatures], { requiresGrad: true });
+    if (opts.bias ?? true) {
+      const b = new Float32Array(outFeatures);
+      for (let o = 0; o < outFeatures; o++) b[o] = (opts.rng.uniform() * 2 - 1) * bound;
+      this.bias = new Tensor(b, [outFeatures], { requiresGrad: true });
+    } else this.bias = null;
+  }
+
+  forward(input: Seq, ctx: ForwardContext): Seq {
+    return { ...input, x: linear(input.x, this.weight, this.bias, ctx.kernels) };
+  }
+
+  parameters(): NamedParameter[] {
+    const ps = [{ name: 'weight', tensor: this.weight }];
+    if (this.bias) ps.push({ name: 'bias', tensor: this.bias });
+    return ps;
+  }
+
+  config(): Record<string, unknown> {
+    return { in: this.inFeatures, out: this.outFeatures, bias: this.bias !== null };
+  }
+}

@@ -1,0 +1,34 @@
+import type { Kernels } from '../kernels/types.js';
+import type { Tensor } from '../core/tensor.js';
+import type { ForwardContext, Layer, NamedParameter, Seq } from './layer.js';
+
+export interface ForwardResult {
+  out: Seq;
+  /** Spikes and membrane of every spiking layer, in order. */
+  records: ForwardContext['records'];
+}
+
+/** Layers applied in order; parameters are named "<index>.<name>" like a torch state_dict. */
+export class Sequential {
+  constructor(readonly layers: readonly Layer[]) {}
+
+  forward(input: Seq, kernels: Kernels): ForwardResult {
+    const ctx: ForwardContext = { kernels, records: [] };
+    let x = input;
+    for (const layer of this.layers) x = layer.forward(x, ctx);
+    return { out: x, records: ctx.records };
+  }
+
+  parameters(): NamedParameter[] {
+    return this.layers.flatMap((l, i) => l.parameters().map((p) => ({ name: `${i}.${p.name}`, tensor: p.tensor })));
+  }
+
+  /** Tensors that will receive gradients. */
+  trainable(): Tensor[] {
+    return this.parameters().map((p) => p.tensor);
+  }
+
+  zeroGrad(): void {
+    for (const p of this.trainable()) p.grad?.fill(0);
+  }
+}

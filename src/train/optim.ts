@@ -1,0 +1,93 @@
+import type { Tensor } from '../core/tensor.js';
+import { checkRange } from '../core/errors.js';
+
+export interface Optimizer {
+  step(): void;
+  zeroGrad(): void;
+}
+
+/** Adam with PyTorch's update rule (bias-corrected moments, eps added after the square root). */
+export class Adam implements Optimizer {
+  private readonly m: Float32Array[];
+  private readonly v: Float32Array[];
+  private t = 0;
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+
+  constructor(
+    readonly params: readonly Tensor[],
+    opts: { lr?: number; betas?: [number, number]; eps?: number } = {},
+  ) {
+    this.lr = opts.lr ?? 1e-3;
+    [this.beta1, this.beta2] = opts.betas ?? [0.9, 0.999];
+    this.eps = opts.eps ?? 1e-8;
+    checkRange('Adam lr', this.lr, 0, 10);
+    checkRange('Adam beta1', this.beta1, 0, 0.999999);
+    checkRange('Adam beta2', this.beta2, 0, 0.999999999);
+    this.m = params.map((p) => new Float32Array(p.size));
+    this.v = params.map((p) => new Float32Array(p.size));
+  }
+
+  step(): void {
+    this.t++;
+    const { beta1: b1, beta2: b2, eps } = this;
+    const c1 = 1 - b1 ** this.t;
+    const c2 = Math.sqrt(1 - b2 ** this.t);
+    const stepSize = this.lr / c1;
+    this.params.forEach((p, j) => {
+      const g = p.grad;
+      if (!g) return;
+      const w = p.data as Float32Array;
+      const m = this.m[j];
+      const v = this.v[j];
+      for (let i = 0; i < w.length; i++) {
+        const gi = g[i];
+        const mi = (m[i] = b1 * m[i] + (1 - b1) * gi);
+        const vi = (v[i] = b2 * v[i] + (1 - b2) * gi * gi);
+        w[i] -= (stepSize * mi) / (Math.sqrt(vi) / c2 + eps);
+      }
+    });
+  }
+
+  zeroGrad(): void {
+    for (const p of this.params) p.grad?.fill(0);
+  }
+}
+
+/** Stochastic gradient descent with optional (PyTorch-style) momentum. */
+export class SGD implements Optimizer {
+  private readonly buf: Float32Array[] | null;
+  readonly lr: number;
+  readonly momentum: number;
+
+  constructor(
+    readonly params: readonly Tensor[],
+    opts: { lr?: number; momentum?: number } = {},
+  ) {
+    this.lr = opts.lr ?? 1e-2;
+    this.momentum = opts.momentum ?? 0;
+    checkRange('SGD lr', this.lr, 0, 1e3);
+    checkRange('SGD momentum', this.momentum, 0, 0.999999);
+    this.buf = this.momentum > 0 ? params.map((p) => new Float32Array(p.size)) : null;
+  }
+
+  step(): void {
+    this.params.forEach((p, j) => {
+      const g = p.grad;
+      if (!g) return;
+      const w = p.data as Float32Array;
+      const b = this.buf?.[j];
+      for (let i = 0; i < w.length; i++) {
+        let d = g[i];
+        if (b) d = b[i] = this.momentum * b[i] + d;
+        w[i] -= this.lr * d;
+      }
+    });
+  }
+
+  zeroGrad(): void {
+    for (const p of this.params) p.grad?.fill(0);
+  }
+}

@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { bothKernels } from '../helpers/kernels.js';
+import { Tensor } from '../../src/core/tensor.js';
+import { Rng } from '../../src/core/rng.js';
+import { backward } from '../../src/core/autograd.js';
+import { linear, sigmoid, relu, scale, addScalars } from '../../src/core/ops.js';
+import { crossEntropyOverTime } from '../../src/train/losses.js';
+import { leakySequence } from '../../src/neurons/leaky.js';
+import { atan } from '../../src/surrogate/index.js';
+
+const rng = new Rng(7);
+const randn = (n: number, s = 1) => Float32Array.from({ length: n }, () => rng.normal() * s);
+
+/** Weighted sum with fixed random weights: a scalar whose gradient w.r.t. x is w. */
+function probe(x: Tensor, w: Float32Array): Tensor {
+  let s = 0;
+  for (let i = 0; i < w.length; i++) s += w[i] * x.data[i];
+  const out: Tensor = new Tensor(Float32Array.of(s), [], {
+    parents: [x],
+    backward: () => {
+      const g = x.ensureGrad();
+      for (let i = 0; i < w.length; i++) g[i] += w[i] * out.grad![0];
+    },
+  });
+  return out;
+}
+
+/**
+ * Central differences (in float64 around float32 data) against the analytic gradient for every
+ * element of each leaf. `valid` may veto a coordinate (e.g. where a spike flips inside ±eps).
+ */
+function gradcheck(f: () => Tensor, leaves: Tensor[], eps = 1e-2, tol = 2e-3, valid?: () => boolean): number {
+  for (const l of leaves) l.grad = null;
+  backward(f());
+  let checked = 0;
+  for (const l of leaves) {
+    const d = l.data as Float32Array;
+    const g = l.grad!;
+    for (let i = 0; i < d.length; i++) {
+      const x0 = d[i];
+      d[i] = x0 + eps;
+      const ok1 = valid ? valid() : true;
+      const fp = f().item();
+      d[i] = x0 - eps;
+      const ok2 = valid ? valid() : true;
+      const fm = f().item();
+      d[i] = x0;
+      if (!ok1 || !ok2) continue;
+      const fd = (fp - fm) / (2 * eps);
+      expect(Math.abs(fd - g[i]), `element ${i}: fd ${fd} vs analytic ${g[i]}`).toBeLessThan(tol * Math.max(1, Math.abs(fd)));
+      checked++;
+    }
+  }
+  return checked;
+}
+
+describe('finite-difference gradient checks of every op', () => {
+  for (const [kname, k] of bothKernels) {
+    it(`linear on float input (${kname})`, () => {
+      const x = new Tensor(randn(5 * 7), [5, 7], { requiresGrad: true });
+      const w = new Tensor(randn(7 * 3), [7, 3], { requiresGrad: true });
+      const b = new Tensor(randn(3), [3], { requiresGrad: true });
+      const pw = randn(15);
+      expect(gradcheck(() => probe(linear(x, w, b, k), pw), [x, w, b])).toBe(35 + 21 + 3);
+    });
+    it(`linear on spike input equals the float path, gradients included (${kname})`, () => {
+      const s = Uint8Array.from({ length: 6 * 9 }, () => (rng.uniform() < 0.3 ? 1 : 0));
+      const w = new Tensor(randn(9 * 4), [9, 4], { requiresGrad: true });
+      const b = new Tensor(randn(4), [4], { requiresGrad: true });
+      const pw = randn(24);
+      const xs = new Tensor(s, [6, 9], { requiresGrad: true });
+      backward(probe(linear(xs, w, b, k), pw));
+      const gw = w.grad!.slice();
+      const gb = b.grad!.slice();
+      w.grad = null;
+      b.grad = null;
+      const xf = new Tensor(Float32Array.from(s), [6, 9], { requiresGrad: true });
+      backward(probe(linear(xf, w, b, k), pw));
+      for (let i = 0; i < gw.length; i++) expect(gw[i]).toBeCloseTo(w.grad![i], 5);
+      for (let i = 0; i < gb.length; i++) expect(gb[i]).toBeCloseTo(b.grad![i], 5);
+      for (let i = 0; i < xs.grad!.length; i++) expect(xs.grad![i]).toBeCloseTo(xf.grad![i], 5);
+      gradcheck(() => probe(linear(xs, w, b, k), pw), [w, b]);
+    });
+  }
+  it('sigmoid, relu, scale, addScalars', () => {
+    const x = new Tensor(randn(11, 2), [11], { requiresGrad: true });
+    const pw = randn(11);
+    expect(gradcheck(() => addScalars(probe(sigmoid(x), pw), probe(scale(relu(x), 0.7), pw)), [x], 1e-3)).toBeGreaterThan(8);
+  });
+  it('cross-entropy over time, sum and mean', () => {
+    const x = new Tensor(randn(3 * 4 * 5), [3, 4, 5], { requiresGrad: true });
+    expect(gradcheck(() => crossEntropyOverTime(x, [0, 4, 2, 2], 'sum'), [x], 1e-3)).toBe(60);
+    expect(gradcheck(() => crossEntropyOverTime(x, [1, 3, 0, 4], 'mean'), [x], 1e-3)).toBe(60);
+  });
+  for (const reset of ['subtract', 'zero', 'none'] as const) {
+    for (const constInput of [false, true]) {
+      for (const [kname, k] of bothKernels) {
+        it(`leaky sequence, membrane path: input and learnable beta (reset ${reset}, constInput ${constInput}, ${kname})`, () => {
+          const T = 6, B = 2, H = 3;
+          const input = new Tensor(randn((constInput ? 1 : T) * B * H, 0.6), constInput ? [B, H] : [T, B, H], { requiresGrad: true });
+          const p = new Tensor(randn(H, 0.5), [H], { requiresGrad: true });
+          const pw = randn(T * B * H);
+          const run = () => leakySequence(input, { steps: T, constInput, beta: sigmoid(p), threshold: 0.8, reset, surrogate: atan(), kernels: k });
+          const base = Array.from(run().spk.data).join('');
+          // The membrane is piecewise linear in input and smooth in beta while no spike flips.
+          const n = gradcheck(() => probe(run().mem, pw), [input, p], 1e-3, 2e-3, () => Array.from(run().spk.data).join('') === base);
+          expect(n).toBeGreaterThan(input.size / 2);
+          expect(base).toMatch(/1/);
+        });
+      }
+    }
+  }
+});

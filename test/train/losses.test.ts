@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { haveFixtures, loadFixture, flat, maxAbsDiff } from '../helpers/fixtures.js';
+import { Tensor } from '../../src/core/tensor.js';
+import { backward } from '../../src/core/autograd.js';
+import { accuracyRate, ceRateLoss, ceMembraneLoss } from '../../src/train/losses.js';
+
+describe.skipIf(!haveFixtures)('losses match snnTorch (losses.json)', () => {
+  const fx = haveFixtures ? loadFixture('losses') : null;
+  it('ce_rate_loss: value and gradient', () => {
+    const c = fx.cases.find((x: any) => x.name === 'ce_rate_loss');
+    const [T, B, C] = [c.input.length, c.input[0].length, c.input[0][0].length];
+    const x = Tensor.from(flat(c.input), [T, B, C], { requiresGrad: true });
+    const loss = ceRateLoss(x, c.targets);
+    expect(Math.abs(loss.item() - c.value)).toBeLessThan(1e-5);
+    backward(loss);
+    expect(maxAbsDiff(x.grad!, flat(c.grad))).toBeLessThan(1e-5);
+  });
+  it('accuracy_rate', () => {
+    const c = fx.cases.find((x: any) => x.name === 'ce_rate_loss');
+    const [T, B, C] = [c.input.length, c.input[0].length, c.input[0][0].length];
+    expect(accuracyRate(Tensor.from(flat(c.input), [T, B, C]), c.targets)).toBeCloseTo(fx.accuracy_rate, 6);
+  });
+});
+
+describe('cross-entropy over time from the theory', () => {
+  it('uniform logits give ln(C) per step (summed over T for the membrane loss)', () => {
+    const x = Tensor.zeros([4, 2, 10]);
+    expect(ceMembraneLoss(x, [3, 7]).item()).toBeCloseTo(4 * Math.log(10), 5);
+    expect(ceRateLoss(x, [3, 7]).item()).toBeCloseTo(Math.log(10), 5);
+  });
+  it('rejects a target that is not a class', () => {
+    expect(() => ceRateLoss(Tensor.zeros([1, 1, 3]), [3])).toThrow(/target\[0\] = 3/);
+  });
+});
