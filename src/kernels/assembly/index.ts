@@ -219,27 +219,58 @@ export function addBias(c: usize, bias: usize, m: i32, n: i32): void {
 
 // ---------------------------------------------------------------------------------------------
 // Leaky integrate-and-fire scan (snnTorch semantics, see src/kernels/types.ts). Neuron n = b*H + h.
+// Vectorised over the H features of each sample, 4 neurons per v128; time is the outer loop.
+// The reset of step t is "mem[t-1] > threshold", which is exactly spk[t-1].
+
+/** Stores the 4 lanes of a comparison mask as 4 bytes of 0/1. */
+@inline function storeMaskBytes(ptr: usize, mask: v128): void {
+  const ones = v128.and(mask, i32x4.splat(1));
+  const w = i16x8.narrow_i32x4_u(ones, ones);
+  store<u32>(ptr, i32x4.extract_lane(i8x16.narrow_i16x8_u(w, w), 0));
+}
+
+@inline function lifStep(bt: f32, prev: f32, x: f32, thr: f32, reset: i32): f32 {
+  const fired = prev > thr;
+  if (reset == 0) return bt * prev + x - (fired ? thr : 0);
+  if (reset == 1) return bt * (fired ? 0 : prev) + x;
+  return bt * prev + x;
+}
 
 export function leakyForward(input: usize, constInput: i32, beta: usize, thr: f32, reset: i32, spk: usize, mem: usize, t: i32, nN: i32, h: i32): void {
   const nB = nN / h;
+  const h4 = h & ~3;
+  const thrv = f32x4.splat(thr);
   for (let step = 0; step < t; step++) {
     const off = step * nN;
     for (let b = 0; b < nB; b++) {
-      const base = b * h;
-      for (let j = 0; j < h; j++) {
-        const n = base + j;
-        const x = load<f32>(input + (<usize>(constInput ? n : off + n) << 2));
-        const bt = load<f32>(beta + (<usize>j << 2));
-        let v: f32 = 0;
-        if (step > 0) {
-          const prev = load<f32>(mem + (<usize>(off - nN + n) << 2));
-          const r: f32 = prev - thr > 0 ? 1 : 0;
-          if (reset == 0) v = bt * prev + x - r * thr;
-          else if (reset == 1) v = bt * (1 - r) * prev + x;
-          else v = bt * prev + x;
-        } else v = x;
-        store<f32>(mem + (<usize>(off + n) << 2), v);
-        store<u8>(spk + <usize>(off + n), v - thr > 0 ? 1 : 0);
+      const n0 = off + b * h; // element index of (step, b, 0)
+      const in0 = input + (<usize>(constInput ? b * h : n0) << 2);
+      const m0 = mem + (<usize>n0 << 2);
+      const p0 = m0 - (<usize>nN << 2);
+      const s0 = spk + <usize>n0;
+      let j = 0;
+      for (; j < h4; j += 4) {
+        const jo = <usize>j << 2;
+        const x = v128.load(in0 + jo);
+        const bt = v128.load(beta + jo);
+        let v: v128;
+        if (step == 0) v = x;
+        else {
+          const prev = v128.load(p0 + jo);
+          const fired = f32x4.gt(prev, thrv);
+          if (reset == 0) v = f32x4.sub(f32x4.add(f32x4.mul(bt, prev), x), v128.and(fired, thrv));
+          else if (reset == 1) v = f32x4.add(f32x4.mul(bt, v128.andnot(prev, fired)), x);
+          else v = f32x4.add(f32x4.mul(bt, prev), x);
+        }
+        v128.store(m0 + jo, v);
+        storeMaskBytes(s0 + <usize>j, f32x4.gt(v, thrv));
+      }
+      for (; j < h; j++) {
+        const jo = <usize>j << 2;
+        const x = load<f32>(in0 + jo);
+        const v = step == 0 ? x : lifStep(load<f32>(beta + jo), load<f32>(p0 + jo), x, thr, reset);
+        store<f32>(m0 + jo, v);
+        store<u8>(s0 + <usize>j, v > thr ? 1 : 0);
       }
     }
   }
@@ -260,41 +291,74 @@ export function leakyForward(input: usize, constInput: i32, beta: usize, thr: f3
   return (p * e) / (d * d);
 }
 
+@inline function surrogate4(code: i32, p: f32, x: v128): v128 {
+  if (code == 0) {
+    const z = f32x4.mul(f32x4.splat((Mathf.PI / 2) * p), x);
+    return f32x4.div(f32x4.splat(p / 2), f32x4.add(f32x4.splat(1), f32x4.mul(z, z)));
+  }
+  if (code == 1) {
+    const d = f32x4.add(f32x4.mul(f32x4.splat(p), f32x4.abs(x)), f32x4.splat(1));
+    return f32x4.div(f32x4.splat(1), f32x4.mul(d, d));
+  }
+  return f32x4(
+    surrogate(code, p, f32x4.extract_lane(x, 0)), surrogate(code, p, f32x4.extract_lane(x, 1)),
+    surrogate(code, p, f32x4.extract_lane(x, 2)), surrogate(code, p, f32x4.extract_lane(x, 3)),
+  );
+}
+
 /** carry: scratch f32 [N]; gradBeta: f32 [H] (zeroed here); gradInput: [T*N] or [N] when constInput. */
 export function leakyBackward(
   beta: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize,
   code: i32, sp: f32, constInput: i32, gradInput: usize, gradBeta: usize, carry: usize, t: i32, nN: i32, h: i32,
 ): void {
   const nB = nN / h;
+  const h4 = h & ~3;
+  const thrv = f32x4.splat(thr);
   memory.fill(carry, 0, <usize>nN << 2);
   memory.fill(gradBeta, 0, <usize>h << 2);
   if (constInput) memory.fill(gradInput, 0, <usize>nN << 2);
   for (let step = t - 1; step >= 0; step--) {
     const off = step * nN;
     for (let b = 0; b < nB; b++) {
-      const base = b * h;
-      for (let j = 0; j < h; j++) {
-        const n = base + j;
-        const i = off + n;
-        let g = load<f32>(carry + (<usize>n << 2));
-        if (gradMem) g += load<f32>(gradMem + (<usize>i << 2));
-        if (gradSpk) {
-          const gs = load<f32>(gradSpk + (<usize>i << 2));
-          if (gs != 0) g += gs * surrogate(code, sp, load<f32>(mem + (<usize>i << 2)) - thr);
+      const n0 = off + b * h;
+      const c0 = carry + (<usize>(b * h) << 2);
+      const m0 = mem + (<usize>n0 << 2);
+      const p0 = m0 - (<usize>nN << 2);
+      const gi0 = gradInput + (<usize>(constInput ? b * h : n0) << 2);
+      const gm0 = gradMem + (<usize>n0 << 2);
+      const gs0 = gradSpk + (<usize>n0 << 2);
+      let j = 0;
+      for (; j < h4; j += 4) {
+        const jo = <usize>j << 2;
+        let g = v128.load(c0 + jo);
+        if (gradMem) g = f32x4.add(g, v128.load(gm0 + jo));
+        if (gradSpk) g = f32x4.add(g, f32x4.mul(v128.load(gs0 + jo), surrogate4(code, sp, f32x4.sub(v128.load(m0 + jo), thrv))));
+        v128.store(gi0 + jo, constInput ? f32x4.add(v128.load(gi0 + jo), g) : g);
+        let prev = f32x4.splat(0);
+        let keep = i32x4.splat(-1);
+        if (step > 0) {
+          prev = v128.load(p0 + jo);
+          if (reset == 1) keep = v128.not(f32x4.gt(prev, thrv));
         }
-        if (constInput) {
-          const o = gradInput + (<usize>n << 2);
-          store<f32>(o, load<f32>(o) + g);
-        } else store<f32>(gradInput + (<usize>i << 2), g);
+        const bo = gradBeta + jo;
+        v128.store(bo, f32x4.add(v128.load(bo), v128.and(f32x4.mul(g, prev), keep)));
+        v128.store(c0 + jo, v128.and(f32x4.mul(g, v128.load(beta + jo)), keep));
+      }
+      for (; j < h; j++) {
+        const jo = <usize>j << 2;
+        let g = load<f32>(c0 + jo);
+        if (gradMem) g += load<f32>(gm0 + jo);
+        if (gradSpk) g += load<f32>(gs0 + jo) * surrogate(code, sp, load<f32>(m0 + jo) - thr);
+        store<f32>(gi0 + jo, constInput ? load<f32>(gi0 + jo) + g : g);
         let prev: f32 = 0;
         let keep: f32 = 1;
         if (step > 0) {
-          prev = load<f32>(mem + (<usize>(i - nN) << 2));
-          if (reset == 1 && load<u8>(spk + <usize>(i - nN))) keep = 0;
+          prev = load<f32>(p0 + jo);
+          if (reset == 1 && prev > thr) keep = 0;
         }
-        const bo = gradBeta + (<usize>j << 2);
+        const bo = gradBeta + jo;
         store<f32>(bo, load<f32>(bo) + g * prev * keep);
-        store<f32>(carry + (<usize>n << 2), g * load<f32>(beta + (<usize>j << 2)) * keep);
+        store<f32>(c0 + jo, g * load<f32>(beta + jo) * keep);
       }
     }
   }
