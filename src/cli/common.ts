@@ -1,0 +1,92 @@
+import { loadMnist } from '../data/mnist.js';
+import { trainEpoch, type Dataset, type Encoder, type EpochOptions } from '../train/trainer.js';
+import { directEncode, rateEncode } from '../encode/index.js';
+import { createProgress } from './progress.js';
+import { UsageError } from '../core/errors.js';
+import { DataParallel } from '../train/parallel.js';
+import type { Sequential } from '../nn/sequential.js';
+import type { Task } from '../train/task.js';
+import type { Kernels } from '../kernels/types.js';
+
+export const DATASETS = ['mnist', 'fashion-mnist'] as const;
+export const ENCODINGS = ['direct', 'rate'] as const;
+
+/** Maps the CLI's encoding name to an encoder value (strings stop at the CLI's edge). */
+export function encoderFor(name: string, steps: number): Encoder {
+  if (name === 'direct') return (x) => directEncode(x, steps);
+  if (name === 'rate') return (x, rng) => rateEncode(x, steps, rng);
+  throw new UsageError(`--encoding: expected direct or rate, found "${name}"`);
+}
+
+/** "1000" or "500,200" -> [1000] / [500, 200]. */
+export function parseHidden(s: string): number[] {
+  const parts = s.split(',').map((p) => p.trim());
+  const out = parts.map(Number);
+  if (!parts.length || out.some((h, i) => !/^\d+$/.test(parts[i]) || h < 1 || h > 1e6)) {
+    throw new UsageError(`--hidden: expected layer sizes like 1000 or 500,200, found "${s}"`);
+  }
+  return out;
+}
+
+/** Loads MNIST/Fashion-MNIST (data dir, cache, download, embedded) with progress on stderr. */
+export async function loadClassificationData(o: {
+  dataset: string;
+  dataDir?: string;
+  offline?: boolean;
+  trainLimit?: number;
+  testLimit?: number;
+  quiet?: boolean;
+}): Promise<{ train: Dataset; test: Dataset; source: string }> {
+  const bars = new Map<string, ReturnType<typeof createProgress>>();
+  const data = await loadMnist({
+    dataset: o.dataset as 'mnist' | 'fashion-mnist',
+    dataDir: o.dataDir,
+    download: !o.offline,
+    onSource: o.quiet ? undefined : (msg) => process.stderr.write(`${msg}\n`),
+    onProgress: o.quiet
+      ? undefined
+      : (e) => {
+          let bar = bars.get(e.file);
+          if (!bar) bars.set(e.file, (bar = createProgress({ total: e.total ?? 0, label: `download ${e.file}` })));
+          bar.update(e.loaded, {});
+          if (e.total !== null && e.loaded >= e.total) bar.done();
+        },
+  });
+  const toDataset = (s: typeof data.train, limit?: number): Dataset => {
+    const n = Math.min(s.n, limit ?? s.n);
+    const f = s.rows * s.cols;
+    return { inputs: s.images.subarray(0, n * f), labels: s.labels.subarray(0, n), n, features: f };
+  };
+  return {
+    train: toDataset(data.train, o.trainLimit),
+    test: toDataset(data.test, o.testLimit),
+    source: `${data.source} (${data.location})`,
+  };
+}
+
+/** Trains for `epochs` with a live progress bar on stderr; returns the per-epoch log and totals. */
+export async function fitWithProgress(o: {
+  label: string; train: Dataset; epochs: number; batch: number; epochOptions: Omit<EpochOptions, 'batchSize' | 'onBatch' | 'epoch'>;
+}): Promise<{ log: Array<Record<string, number>>; seconds: number; samples: number }> {
+  const log: Array<Record<string, number>> = [];
+  let seconds = 0;
+  let samples = 0;
+  for (let e = 1; e <= o.epochs; e++) {
+    const batches = Math.min(Math.floor(o.train.n / o.batch), o.epochOptions.maxBatches ?? Infinity);
+    const bar = createProgress({ total: batches, label: `${o.label} epoch ${e}/${o.epochs}` });
+    const r = await trainEpoch(o.train, {
+      ...o.epochOptions, batchSize: o.batch, epoch: e,
+      onBatch: (b) => bar.update(b.batch, { loss: b.loss.toFixed(3), acc: `${(100 * b.accuracy).toFixed(1)}%`, 'samples/s': Math.round(b.samplesPerSec) }),
+    });
+    bar.done();
+    seconds += r.seconds;
+    samples += r.samples;
+    log.push({ epoch: e, loss: r.loss, trainAccuracy: r.accuracy, seconds: r.seconds, samplesPerSec: r.samplesPerSec });
+  }
+  return { log, seconds, samples };
+}
+
+/** Worker threads for a model when more than one thread is asked for (the caller closes it). */
+export async function maybeParallel(model: Sequential, task: Task, kernels: Kernels, threads: number): Promise<DataParallel | undefined> {
+  return threads > 1 ? DataParallel.create(model, task, kernels, threads) : undefined;
+}

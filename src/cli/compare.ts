@@ -1,0 +1,129 @@
+import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { Rng } from '../core/rng.js';
+import { defaultKernels } from '../kernels/default.js';
+import type { Kernels } from '../kernels/types.js';
+import { annClassifier, snnClassifier } from '../nn/models.js';
+import type { Sequential } from '../nn/sequential.js';
+import { Adam } from '../train/optim.js';
+import { annTask, spikingTask, type Task } from '../train/task.js';
+import { evaluate, gatherBatch, type Dataset, type Encoder } from '../train/trainer.js';
+import { estimateOps, ENERGY_PJ, type OpsEstimate } from '../analysis/energy.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { directEncode } from '../encode/index.js';
+import { encoderFor, fitWithProgress, loadClassificationData, maybeParallel, parseHidden } from './common.js';
+import { trainFlags, type TrainOptions } from './train.js';
+import type { FlagSpec } from './args.js';
+
+const { out: _out, json: _json, ...shared } = trainFlags;
+export const compareFlags = {
+  ...shared,
+  'latency-samples': { type: 'int', default: 200, min: 1, help: 'test samples timed one at a time for latency' },
+  out: { type: 'string', default: 'runs/compare', help: 'folder for compare.json and compare.md' },
+  json: { type: 'bool', default: false, help: 'print the JSON result on stdout' },
+} as const satisfies FlagSpec;
+
+interface ModelReport {
+  testAccuracy: number;
+  trainSeconds: number;
+  trainSamplesPerSec: number;
+  inferSamplesPerSec: number;
+  latencyMsPerSample: number;
+  spikeRates: number[];
+  ops: OpsEstimate;
+}
+
+/** Mean wall time of single-sample inference over the first n test samples. */
+function latencyMs(model: Sequential, encoder: Encoder, test: Dataset, n: number, rng: Rng, k: Kernels): number {
+  const idx = Uint32Array.from({ length: Math.min(n, test.n) }, (_, i) => i);
+  const t0 = performance.now();
+  for (let i = 0; i < idx.length; i++) model.forward(encoder(gatherBatch(test, idx, i, i + 1).x, rng), k);
+  return (performance.now() - t0) / idx.length;
+}
+
+export async function runCompare(o: TrainOptions & { 'latency-samples': number }): Promise<Record<string, unknown>> {
+  const hidden = parseHidden(o.hidden);
+  const { train, test, source } = await loadClassificationData({
+    dataset: o.dataset, dataDir: o['data-dir'], offline: o.offline, trainLimit: o['train-limit'], testLimit: o['test-limit'],
+  });
+  process.stderr.write(`data: ${o.dataset} from ${source}: ${train.n} train / ${test.n} test samples\n`);
+  const kernels = defaultKernels();
+  const spec = { inputs: train.features, hidden, outputs: 10 };
+
+  const run = async (label: string, model: Sequential, task: Task, encoder: Encoder, steps: number, constantInput: boolean, spiking: boolean): Promise<ModelReport> => {
+    const rng = new Rng(o.seed);
+    const optimizer = new Adam(model.trainable(), { lr: o.lr });
+    const parallel = await maybeParallel(model, task, kernels, o.threads);
+    const fit = await fitWithProgress({ label, train, epochs: o.epochs, batch: o.batch, epochOptions: { model, task, optimizer, encoder, rng, kernels, parallel } });
+    const ev = await evaluate(test, { model, task, encoder, rng, kernels, parallel });
+    await parallel?.close();
+    // Mean input spikes per sample for each Linear: the encoded input (rate) and every spiking layer's output.
+    const spikesIn: Array<number | undefined> = [];
+    if (spiking) {
+      spikesIn.push(constantInput ? undefined : inputSpikesPerSample(test, encoder, rng));
+      for (const c of ev.spikeCounts.slice(0, -1)) spikesIn.push(c / test.n);
+    }
+    return {
+      testAccuracy: ev.accuracy, trainSeconds: fit.seconds, trainSamplesPerSec: fit.samples / fit.seconds,
+      inferSamplesPerSec: ev.samplesPerSec, latencyMsPerSample: latencyMs(model, encoder, test, o['latency-samples'], rng, kernels),
+      spikeRates: ev.spikeRates, ops: estimateOps(model, { steps, constantInput, spikesIn }),
+    };
+  };
+
+  const snn = await run(
+    'snn', snnClassifier({ ...spec, beta: o.beta }, new Rng(o.seed)), spikingTask(o.loss as 'membrane' | 'rate'),
+    encoderFor(o.encoding, o.steps), o.steps, o.encoding === 'direct', true,
+  );
+  const ann = await run('ann', annClassifier(spec, new Rng(o.seed)), annTask(), (x) => directEncode(x, 1), 1, true, false);
+  const result = {
+    dataset: o.dataset, topology: [train.features, ...hidden, 10].join('-'), epochs: o.epochs, batch: o.batch,
+    steps: o.steps, encoding: o.encoding, seed: o.seed, trainSamples: train.n, testSamples: test.n,
+    energyModel: { note: 'ESTIMATE from operation counts, 45 nm CMOS figures; not a measurement', pjPerAccumulate: ENERGY_PJ.accumulate, pjPerMac: ENERGY_PJ.multiplyAccumulate },
+    snn, ann,
+  };
+  await mkdir(o.out, { recursive: true });
+  await writeFileAtomic(join(o.out, 'compare.json'), JSON.stringify(result, null, 2) + '\n');
+  const md = compareMarkdown(result);
+  await writeFileAtomic(join(o.out, 'compare.md'), md);
+  if (o.json) process.stdout.write(JSON.stringify(result) + '\n');
+  else process.stdout.write(md + `\nsaved ${join(o.out, 'compare.json')} and ${join(o.out, 'compare.md')}\n`);
+  return result;
+}
+
+function inputSpikesPerSample(test: Dataset, encoder: Encoder, rng: Rng): number {
+  const n = Math.min(test.n, 500);
+  const { x } = gatherBatch(test, Uint32Array.from({ length: n }, (_, i) => i), 0, n);
+  const seq = encoder(x, rng);
+  let s = 0;
+  for (let i = 0; i < seq.x.size; i++) s += seq.x.data[i];
+  return s / n;
+}
+
+function compareMarkdown(r: { dataset: string; topology: string; epochs: number; steps: number; encoding: string; snn: ModelReport; ann: ModelReport }): string {
+  const f = (x: number, d = 2) => x.toLocaleString('en-US', { maximumFractionDigits: d });
+  const rows: Array<[string, string, string]> = [
+    ['test accuracy', `${f(100 * r.snn.testAccuracy)}%`, `${f(100 * r.ann.testAccuracy)}%`],
+    ['training time', `${f(r.snn.trainSeconds, 1)} s`, `${f(r.ann.trainSeconds, 1)} s`],
+    ['training throughput', `${f(r.snn.trainSamplesPerSec, 0)} samples/s`, `${f(r.ann.trainSamplesPerSec, 0)} samples/s`],
+    ['inference throughput', `${f(r.snn.inferSamplesPerSec, 0)} samples/s`, `${f(r.ann.inferSamplesPerSec, 0)} samples/s`],
+    ['latency per sample (batch 1)', `${f(r.snn.latencyMsPerSample, 3)} ms`, `${f(r.ann.latencyMsPerSample, 3)} ms`],
+    ['spike rate per layer', r.snn.spikeRates.map((x) => `${f(100 * x)}%`).join(' / '), 'n/a'],
+    ['synaptic ops (accumulates) / sample', f(r.snn.ops.synOps, 0), f(r.ann.ops.synOps, 0)],
+    ['MACs / sample', f(r.snn.ops.macs, 0), f(r.ann.ops.macs, 0)],
+    ['estimated energy / inference', `${f(r.snn.ops.energyNj, 1)} nJ`, `${f(r.ann.ops.energyNj, 1)} nJ`],
+  ];
+  return [
+    `# SNN vs ANN on ${r.dataset} (${r.topology}, ${r.epochs} epoch(s))`,
+    '',
+    `SNN: Leaky neurons, ${r.steps} steps, ${r.encoding} input. ANN: same topology with ReLU.`,
+    '',
+    '| metric | SNN | ANN |',
+    '|---|---|---|',
+    ...rows.map(([a, b, c]) => `| ${a} | ${b} | ${c} |`),
+    '',
+    `Energy is an ESTIMATE from operation counts with 45 nm CMOS figures (${ENERGY_PJ.accumulate} pJ per accumulate,`,
+    `${ENERGY_PJ.multiplyAccumulate} pJ per multiply-accumulate; Horowitz 2014), not a measurement. SNN MACs are the`,
+    'analog first layer (computed once for direct input) and one multiply per neuron per step for the leak.',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+import { SpikeflowError, UsageError } from '../core/errors.js';
+import { parseArgs, formatHelp, type FlagSpec } from './args.js';
+import { runTrain, trainFlags, type TrainOptions } from './train.js';
+import { runEval, evalFlags } from './eval.js';
+import { runCompare, compareFlags } from './compare.js';
+
+// The `spikeflow` command: one sub-command per file, over the public API; strings become values here.
+const commands: Record<string, { about: string; flags: FlagSpec; run: (o: any) => Promise<unknown> }> = {
+  train: { about: 'train a spiking classifier (Linear-Leaky layers, BPTT) on MNIST or Fashion-MNIST', flags: trainFlags, run: (o) => runTrain(o as TrainOptions) },
+  eval: { about: 'reload a checkpoint written by `spikeflow train` and measure test accuracy', flags: evalFlags, run: runEval },
+  compare: { about: 'train an SNN and a same-topology ANN; compare accuracy, speed, sparsity and estimated energy', flags: compareFlags, run: runCompare },
+};
+
+function usage(): string {
+  return [
+    'usage: spikeflow <command> [flags]',
+    '',
+    'commands:',
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(9)} ${c.about}`),
+    '',
+    'spikeflow <command> --help lists the flags of a command.',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage() + '\n');
+    return name ? 0 : 2;
+  }
+  const cmd = commands[name];
+  if (!cmd) throw new UsageError(`unknown command "${name}" (commands: ${Object.keys(commands).join(', ')})`);
+  const parsed = parseArgs(rest, cmd.flags);
+  if (parsed.help) {
+    process.stdout.write(formatHelp(`spikeflow ${name}`, cmd.about, cmd.flags) + '\n');
+    return 0;
+  }
+  if (parsed.positionals.length) throw new UsageError(`spikeflow ${name}: unexpected argument "${parsed.positionals[0]}"`);
+  await cmd.run(parsed.values);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof SpikeflowError) {
+      process.stderr.write(`spikeflow: ${err.message}\n`);
+      process.exit(err instanceof UsageError ? 2 : 1);
+    }
+    // Not a user error: a bug. Say so briefly; the stack only on request.
+    const e = err as Error;
+    process.stderr.write(`spikeflow: internal error: ${e?.message ?? String(err)}${process.env.SPIKEFLOW_DEBUG ? `\n${e?.stack}` : ' (set SPIKEFLOW_DEBUG=1 for details)'}\n`);
+    process.exit(70);
+  },
+);

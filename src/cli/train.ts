@@ -1,0 +1,95 @@
+import { Rng } from '../core/rng.js';
+import { defaultKernels } from '../kernels/default.js';
+import { snnClassifier, surrogateFromConfig } from '../nn/models.js';
+import { Adam } from '../train/optim.js';
+import { spikingTask } from '../train/task.js';
+import { evaluate } from '../train/trainer.js';
+import { saveCheckpoint } from '../train/checkpoint.js';
+import { formatDuration } from './progress.js';
+import { DATASETS, ENCODINGS, encoderFor, fitWithProgress, loadClassificationData, maybeParallel, parseHidden } from './common.js';
+import type { FlagSpec } from './args.js';
+
+export const trainFlags = {
+  dataset: { type: 'choice', choices: DATASETS, default: 'mnist', help: 'dataset to train on' },
+  'data-dir': { type: 'string', help: 'folder with the four IDX files (.gz or raw); default: cache, download, then the embedded copy' },
+  offline: { type: 'bool', default: false, help: 'never download (use --data-dir, the cache or the embedded copy)' },
+  epochs: { type: 'int', default: 1, min: 1, max: 1000, help: 'passes over the training set' },
+  batch: { type: 'int', default: 128, min: 1, max: 65536, help: 'batch size' },
+  steps: { type: 'int', default: 25, min: 1, max: 10000, help: 'time steps per sample' },
+  hidden: { type: 'string', default: '1000', help: 'hidden layer sizes, e.g. 1000 or 500,200' },
+  encoding: { type: 'choice', choices: ENCODINGS, default: 'direct', help: 'direct: pixels are the input current; rate: Bernoulli spikes' },
+  beta: { type: 'float', default: 0.95, min: 0, max: 1, help: 'membrane decay of every Leaky layer' },
+  'learn-beta': { type: 'bool', default: false, help: 'learn one beta per neuron (beta = sigmoid(p))' },
+  surrogate: { type: 'choice', choices: ['atan', 'fast-sigmoid', 'sigmoid'], default: 'atan', help: 'surrogate gradient of the spike' },
+  loss: { type: 'choice', choices: ['membrane', 'rate'], default: 'membrane', help: 'membrane: CE of output membrane summed over time; rate: ceRateLoss on spikes' },
+  lr: { type: 'float', default: 5e-4, min: 0, max: 10, help: 'Adam learning rate' },
+  seed: { type: 'int', default: 0, min: 0, max: 4294967295, help: 'seed of every random choice' },
+  threads: { type: 'int', default: 1, min: 1, max: 64, help: 'worker threads (data-parallel over the batch)' },
+  'train-limit': { type: 'int', min: 1, help: 'use only the first N training samples' },
+  'test-limit': { type: 'int', min: 1, help: 'use only the first N test samples' },
+  out: { type: 'string', default: 'runs/snn', help: 'checkpoint folder (model.safetensors + config.json)' },
+  json: { type: 'bool', default: false, help: 'print one JSON object with the results on stdout' },
+} as const satisfies FlagSpec;
+
+export type TrainOptions = {
+  dataset: string; 'data-dir'?: string; offline: boolean; epochs: number; batch: number; steps: number;
+  hidden: string; encoding: string; beta: number; 'learn-beta': boolean; surrogate: string; loss: string;
+  lr: number; seed: number; threads: number; 'train-limit'?: number; 'test-limit'?: number; out: string; json: boolean;
+};
+
+const SURROGATE_NAMES: Record<string, string> = { atan: 'atan', 'fast-sigmoid': 'fastSigmoid', sigmoid: 'sigmoid' };
+
+export async function runTrain(o: TrainOptions): Promise<Record<string, unknown>> {
+  const hidden = parseHidden(o.hidden);
+  const rng = new Rng(o.seed);
+  const { train, test, source } = await loadClassificationData({
+    dataset: o.dataset, dataDir: o['data-dir'], offline: o.offline,
+    trainLimit: o['train-limit'], testLimit: o['test-limit'], quiet: false,
+  });
+  process.stderr.write(`data: ${o.dataset} from ${source}: ${train.n} train / ${test.n} test samples\n`);
+  const model = snnClassifier(
+    {
+      inputs: train.features, hidden, outputs: 10, beta: o.beta, learnBeta: o['learn-beta'],
+      surrogate: surrogateFromConfig({ name: SURROGATE_NAMES[o.surrogate] }),
+    },
+    rng.fork(),
+  );
+  const kernels = defaultKernels();
+  const optimizer = new Adam(model.trainable(), { lr: o.lr });
+  const task = spikingTask(o.loss as 'membrane' | 'rate');
+  const encoder = encoderFor(o.encoding, o.steps);
+  const parallel = await maybeParallel(model, task, kernels, o.threads);
+  const fit = await fitWithProgress({
+    label: 'snn', train, epochs: o.epochs, batch: o.batch,
+    epochOptions: { model, task, optimizer, encoder, rng, kernels, parallel },
+  });
+  const epochs = fit.log;
+  const trainSeconds = fit.seconds;
+  const trainSamples = fit.samples;
+  const ev = await evaluate(test, { model, task, encoder, rng, kernels, parallel });
+  await parallel?.close();
+  const meta = {
+    dataset: o.dataset, steps: o.steps, encoding: o.encoding, seed: o.seed, epochs: o.epochs, batch: o.batch,
+    lr: o.lr, loss: o.loss, testAccuracy: ev.accuracy,
+  };
+  await saveCheckpoint(o.out, model, meta);
+  const result = {
+    dataset: o.dataset, model: `${[train.features, ...hidden, 10].join('-')} SNN`, encoding: o.encoding, steps: o.steps,
+    epochs: o.epochs, batch: o.batch, seed: o.seed, threads: o.threads,
+    testAccuracy: ev.accuracy, trainAccuracy: epochs[epochs.length - 1].trainAccuracy, finalLoss: epochs[epochs.length - 1].loss,
+    trainSamplesPerSec: trainSamples / trainSeconds, trainSeconds, inferSamplesPerSec: ev.samplesPerSec,
+    spikeRates: ev.spikeRates, checkpoint: o.out, epochLog: epochs,
+  };
+  if (o.json) process.stdout.write(JSON.stringify(result) + '\n');
+  else {
+    const lines = [
+      `test accuracy   ${(100 * ev.accuracy).toFixed(2)}% (${test.n} samples)`,
+      `training        ${Math.round(result.trainSamplesPerSec)} samples/s, ${formatDuration(trainSeconds)} total`,
+      `inference       ${Math.round(ev.samplesPerSec)} samples/s`,
+      `spike rate      ${ev.spikeRates.map((r, i) => `layer ${i + 1}: ${(100 * r).toFixed(2)}%`).join(', ')} (spikes per neuron per step)`,
+      `checkpoint      ${o.out}`,
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+  return result;
+}

@@ -1,0 +1,38 @@
+// spikeflow public API (works in Node and browsers; Node-only pieces are in `spikeflow/node`).
+export { Tensor, shapeSize } from './core/tensor.js';
+export { Rng } from './core/rng.js';
+export { backward } from './core/autograd.js';
+export { linear, sigmoid as sigmoidOp, relu, scale, addScalars } from './core/ops.js';
+export * from './core/errors.js';
+
+export type { Kernels } from './kernels/types.js';
+export { referenceKernels } from './kernels/reference.js';
+export { createWasmKernels, createWasmKernelsSync } from './kernels/wasm.js';
+export { defaultKernels, initKernels } from './kernels/default.js';
+
+export { leakyStep, leakyInitState, leakyUpdate, leakySequence } from './neurons/leaky.js';
+export type { LeakyParams, LeakyState, ResetMechanism, LeakySequenceOptions } from './neurons/leaky.js';
+export { atan, fastSigmoid, sigmoid, heaviside } from './surrogate/index.js';
+export type { Surrogate } from './surrogate/index.js';
+export { directEncode, rateEncode } from './encode/index.js';
+
+export type { Layer, Seq, ForwardContext, NamedParameter } from './nn/layer.js';
+export { Linear } from './nn/linear.js';
+export { Leaky } from './nn/leaky-layer.js';
+export type { LeakyOptions } from './nn/leaky-layer.js';
+export { ReLU } from './nn/relu.js';
+export { Sequential } from './nn/sequential.js';
+export { snnClassifier, annClassifier, sequentialFromConfig, surrogateFromConfig } from './nn/models.js';
+
+export { crossEntropyOverTime, ceRateLoss, ceMembraneLoss, accuracyRate, spikeCounts, predictByCount } from './train/losses.js';
+export { Adam, SGD } from './train/optim.js';
+export type { Optimizer } from './train/optim.js';
+export { spikingTask, annTask, taskFromSpec } from './train/task.js';
+export type { Task, TaskSpec } from './train/task.js';
+export { trainEpoch, evaluate, gatherBatch } from './train/trainer.js';
+export type { Dataset, Encoder, EpochOptions, EpochResult, EvalResult, BatchInfo } from './train/trainer.js';
+export { runBatch, sliceBatch } from './train/step.js';
+
+export { estimateOps, ENERGY_PJ } from './analysis/energy.js';
+export { parseIdx, isGzip } from './data/idx.js';
+export { encodeSafetensors, decodeSafetensors } from './interop/safetensors.js';

@@ -1,0 +1,6 @@
+// Node-only parts of spikeflow: files, downloads, checkpoints, worker threads.
+export { loadMnist } from './data/mnist.js';
+export { writeFileAtomic } from './io/atomic.js';
+export { saveCheckpoint, loadCheckpoint } from './train/checkpoint.js';
+export type { CheckpointConfig } from './train/checkpoint.js';
+export { DataParallel } from './train/parallel.js';

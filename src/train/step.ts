@@ -1,0 +1,48 @@
+import { Tensor } from '../core/tensor.js';
+import { backward } from '../core/autograd.js';
+import type { Kernels } from '../kernels/types.js';
+import type { Seq } from '../nn/layer.js';
+import type { Sequential } from '../nn/sequential.js';
+import type { Task } from './task.js';
+
+export interface StepResult {
+  loss: number;
+  predictions: Int32Array;
+  /** Spikes emitted by each spiking layer, and neuron-steps (for rates). */
+  spikeCounts: number[];
+  neuronSteps: number[];
+}
+
+/**
+ * One forward pass (and, when `train`, the BPTT backward pass leaving dL/dparam in each parameter's
+ * grad, which is zeroed first). The same function runs on the main thread and in every worker.
+ */
+export function runBatch(model: Sequential, task: Task, seq: Seq, y: Int32Array, kernels: Kernels, train: boolean): StepResult {
+  if (train) model.zeroGrad();
+  const result = model.forward(seq, kernels);
+  const loss = task.loss(result, y);
+  if (train) backward(loss);
+  const spikeCounts: number[] = [];
+  const neuronSteps: number[] = [];
+  for (const r of result.records) {
+    let s = 0;
+    const d = r.spk.data;
+    for (let i = 0; i < d.length; i++) s += d[i];
+    spikeCounts.push(s);
+    neuronSteps.push(d.length);
+  }
+  return { loss: loss.item(), predictions: task.predict(result), spikeCounts, neuronSteps };
+}
+
+/** Rows [from, to) of the batch dimension of a sequence (time-major [T, B, F] or constant [B, F]). */
+export function sliceBatch(seq: Seq, from: number, to: number): Seq {
+  const x = seq.x;
+  const F = x.shape[x.shape.length - 1];
+  const B = seq.constant ? x.shape[0] : x.shape[1];
+  const T = seq.constant ? 1 : seq.steps;
+  const n = to - from;
+  const Ctor = x.data instanceof Uint8Array ? Uint8Array : Float32Array;
+  const out = new Ctor(T * n * F);
+  for (let t = 0; t < T; t++) out.set(x.data.subarray((t * B + from) * F, (t * B + to) * F), t * n * F);
+  return { ...seq, x: new Tensor(out, seq.constant ? [n, F] : [T, n, F]) };
+}

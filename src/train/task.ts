@@ -1,0 +1,51 @@
+import type { Tensor } from '../core/tensor.js';
+import { ShapeError } from '../core/errors.js';
+import type { ForwardResult } from '../nn/sequential.js';
+import { ceMembraneLoss, ceRateLoss, crossEntropyOverTime, predictByCount } from './losses.js';
+import type { Targets } from './losses.js';
+
+/** What a network's output means: how to score it (loss) and how to read a class from it. */
+export interface Task {
+  /** Serialisable description (worker threads rebuild the task from it). */
+  readonly spec: TaskSpec;
+  loss(result: ForwardResult, targets: Targets): Tensor;
+  predict(result: ForwardResult): Int32Array;
+}
+
+export type TaskSpec = { kind: 'spiking'; loss: 'membrane' | 'rate' } | { kind: 'ann' };
+
+export function taskFromSpec(s: TaskSpec): Task {
+  return s.kind === 'ann' ? annTask() : spikingTask(s.loss);
+}
+
+function lastRecord(r: ForwardResult): { spk: Tensor; mem: Tensor } {
+  const rec = r.records[r.records.length - 1];
+  if (!rec) throw new ShapeError('the network has no spiking layer, so it has no spikes to classify by');
+  return rec;
+}
+
+/**
+ * Spiking classifier: loss on the output layer ('membrane': cross-entropy of the membrane summed over
+ * time, snnTorch tutorial 5; 'rate': ceRateLoss on the spikes); prediction by spike count.
+ */
+export function spikingTask(loss: 'membrane' | 'rate' = 'membrane'): Task {
+  return {
+    spec: { kind: 'spiking', loss },
+    loss: (r, y) => (loss === 'rate' ? ceRateLoss(lastRecord(r).spk, y) : ceMembraneLoss(lastRecord(r).mem, y, 'sum')),
+    predict: (r) => predictByCount(lastRecord(r).spk),
+  };
+}
+
+/** Conventional ANN classifier: cross-entropy on the logits [B, C], prediction by argmax. */
+export function annTask(): Task {
+  const asSeq = (r: ForwardResult) => {
+    const x = r.out.x;
+    if (!r.out.constant || x.shape.length !== 2) throw new ShapeError(`ANN output must be [B, C], found [${x.shape.join(', ')}]`);
+    return x.reshape([1, x.shape[0], x.shape[1]]);
+  };
+  return {
+    spec: { kind: 'ann' },
+    loss: (r, y) => crossEntropyOverTime(asSeq(r), y, 'sum'),
+    predict: (r) => predictByCount(asSeq(r)),
+  };
+}

@@ -1,0 +1,155 @@
+import { Tensor } from '../core/tensor.js';
+import type { Rng } from '../core/rng.js';
+import { checkInt, ShapeError } from '../core/errors.js';
+import type { Kernels } from '../kernels/types.js';
+import type { Sequential } from '../nn/sequential.js';
+import type { Seq } from '../nn/layer.js';
+import type { Optimizer } from './optim.js';
+import type { Task } from './task.js';
+import { runBatch } from './step.js';
+import type { DataParallel } from './parallel.js';
+
+/** A labelled classification set; `inputs` holds n rows of `features` values (uint8 pixels are scaled by 1/255). */
+export interface Dataset {
+  inputs: Uint8Array | Float32Array;
+  labels: Uint8Array | Int32Array;
+  n: number;
+  features: number;
+}
+
+/** Turns a [B, features] batch into the network's input sequence (direct, rate, ...). */
+export type Encoder = (x: Tensor, rng: Rng) => Seq;
+
+export interface BatchInfo {
+  epoch: number;
+  batch: number;
+  batches: number;
+  samples: number;
+  loss: number;
+  accuracy: number;
+  samplesPerSec: number;
+}
+
+export function checkDataset(d: Dataset, name = 'dataset'): void {
+  if (d.inputs.length !== d.n * d.features) {
+    throw new ShapeError(`${name}: ${d.inputs.length} input values, expected n*features = ${d.n}*${d.features}`);
+  }
+  if (d.labels.length !== d.n) throw new ShapeError(`${name}: ${d.labels.length} labels for ${d.n} samples`);
+}
+
+/** Gathers rows `idx[from..to)` as a [B, features] float tensor and its labels. */
+export function gatherBatch(d: Dataset, idx: ArrayLike<number>, from: number, to: number): { x: Tensor; y: Int32Array } {
+  const B = to - from;
+  const F = d.features;
+  const x = new Float32Array(B * F);
+  const y = new Int32Array(B);
+  const scale = d.inputs instanceof Uint8Array ? 1 / 255 : 1;
+  for (let b = 0; b < B; b++) {
+    const r = idx[from + b];
+    const src = r * F;
+    const dst = b * F;
+    for (let f = 0; f < F; f++) x[dst + f] = d.inputs[src + f] * scale;
+    y[b] = d.labels[r];
+  }
+  return { x: new Tensor(x, [B, F]), y };
+}
+
+export interface EpochOptions {
+  model: Sequential;
+  task: Task;
+  optimizer: Optimizer;
+  encoder: Encoder;
+  batchSize: number;
+  rng: Rng;
+  kernels: Kernels;
+  epoch?: number;
+  /** Stop after this many batches (benchmarks, smoke tests). */
+  maxBatches?: number;
+  onBatch?: (info: BatchInfo) => void;
+  /** Worker threads to split each batch over (see DataParallel); default: this thread only. */
+  parallel?: DataParallel;
+  now?: () => number;
+}
+
+export interface EpochResult {
+  loss: number;
+  accuracy: number;
+  samples: number;
+  seconds: number;
+  samplesPerSec: number;
+}
+
+/** One pass over a shuffled dataset with BPTT through the whole sequence. */
+export async function trainEpoch(data: Dataset, o: EpochOptions): Promise<EpochResult> {
+  checkDataset(data, 'training set');
+  checkInt('batchSize', o.batchSize, 1);
+  const now = o.now ?? (() => performance.now() / 1000);
+  const perm = o.rng.permutation(data.n);
+  const batches = Math.min(Math.floor(data.n / o.batchSize), o.maxBatches ?? Infinity);
+  if (batches < 1) throw new ShapeError(`training set has ${data.n} samples, fewer than one batch of ${o.batchSize}`);
+  const t0 = now();
+  let lossSum = 0;
+  let correct = 0;
+  let samples = 0;
+  for (let i = 0; i < batches; i++) {
+    const { x, y } = gatherBatch(data, perm, i * o.batchSize, (i + 1) * o.batchSize);
+    const seq = o.encoder(x, o.rng);
+    const r = o.parallel ? await o.parallel.run(seq, y, true) : runBatch(o.model, o.task, seq, y, o.kernels, true);
+    o.optimizer.step();
+    for (let b = 0; b < y.length; b++) if (r.predictions[b] === y[b]) correct++;
+    lossSum += r.loss * y.length;
+    samples += y.length;
+    o.onBatch?.({
+      epoch: o.epoch ?? 0, batch: i + 1, batches, samples,
+      loss: r.loss, accuracy: correct / samples, samplesPerSec: samples / Math.max(now() - t0, 1e-9),
+    });
+  }
+  const seconds = now() - t0;
+  return { loss: lossSum / samples, accuracy: correct / samples, samples, seconds, samplesPerSec: samples / seconds };
+}
+
+export interface EvalResult {
+  accuracy: number;
+  samples: number;
+  seconds: number;
+  samplesPerSec: number;
+  /** Mean spikes per neuron per time step, for each spiking layer. */
+  spikeRates: number[];
+  /** Total spikes emitted by each spiking layer over the whole set. */
+  spikeCounts: number[];
+  /** Predicted class of every sample, in dataset order. */
+  predictions: Int32Array;
+}
+
+/** Inference over a whole dataset (no weight updates). */
+export async function evaluate(
+  data: Dataset,
+  o: { model: Sequential; task: Task; encoder: Encoder; batchSize?: number; rng: Rng; kernels: Kernels; parallel?: DataParallel; now?: () => number },
+): Promise<EvalResult> {
+  checkDataset(data, 'test set');
+  const now = o.now ?? (() => performance.now() / 1000);
+  const bs = o.batchSize ?? 1000;
+  const order = new Uint32Array(data.n).map((_, i) => i);
+  const predictions = new Int32Array(data.n);
+  let correct = 0;
+  const spikeCounts: number[] = [];
+  const neuronSteps: number[] = [];
+  const t0 = now();
+  for (let from = 0; from < data.n; from += bs) {
+    const to = Math.min(data.n, from + bs);
+    const { x, y } = gatherBatch(data, order, from, to);
+    const seq = o.encoder(x, o.rng);
+    const r = o.parallel ? await o.parallel.run(seq, y, false) : runBatch(o.model, o.task, seq, y, o.kernels, false);
+    predictions.set(r.predictions, from);
+    for (let b = 0; b < y.length; b++) if (r.predictions[b] === y[b]) correct++;
+    r.spikeCounts.forEach((c, l) => {
+      spikeCounts[l] = (spikeCounts[l] ?? 0) + c;
+      neuronSteps[l] = (neuronSteps[l] ?? 0) + r.neuronSteps[l];
+    });
+  }
+  const seconds = now() - t0;
+  return {
+    accuracy: correct / data.n, samples: data.n, seconds, samplesPerSec: data.n / seconds,
+    spikeRates: spikeCounts.map((s, l) => s / neuronSteps[l]), spikeCounts, predictions,
+  };
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+// Worker threads load compiled JavaScript, so this test runs the built package (npm test builds first).
+import { Rng, snnClassifier, Adam, spikingTask, trainEpoch, evaluate, directEncode, rateEncode, defaultKernels, runBatch } from '../../dist/index.js';
+import { loadMnist, DataParallel } from '../../dist/node.js';
+
+const data = await loadMnist({ dataset: 'mnist', download: false });
+const train = { inputs: data.train.images.subarray(0, 2000 * 784), labels: data.train.labels.subarray(0, 2000), n: 2000, features: 784 };
+const test = { inputs: data.test.images.subarray(0, 500 * 784), labels: data.test.labels.subarray(0, 500), n: 500, features: 784 };
+const kernels = defaultKernels();
+
+describe('DataParallel (worker threads over SharedArrayBuffer)', () => {
+  it('gives the same gradients as one thread for one batch (up to float summation order)', async () => {
+    const task = spikingTask();
+    const a = snnClassifier({ inputs: 784, hidden: [64], outputs: 10, beta: 0.9 }, new Rng(5));
+    const b = snnClassifier({ inputs: 784, hidden: [64], outputs: 10, beta: 0.9 }, new Rng(5));
+    const x = new Float32Array(50 * 784).map((_, i) => train.inputs[i] / 255);
+    const y = Int32Array.from(train.labels.subarray(0, 50));
+    const { Tensor } = await import('../../dist/index.js');
+    const seq = rateEncode(new Tensor(x, [50, 784]), 8, new Rng(9));
+    const one = runBatch(a, task, seq, y, kernels, true);
+    const par = await DataParallel.create(b, task, kernels, 3);
+    const many = await par.run(seq, y, true);
+    await par.close();
+    expect(many.loss).toBeCloseTo(one.loss, 4);
+    expect(Array.from(many.predictions)).toEqual(Array.from(one.predictions));
+    expect(many.spikeCounts).toEqual(one.spikeCounts);
+    a.trainable().forEach((p: any, j: number) => {
+      const q = b.trainable()[j];
+      let worst = 0;
+      for (let i = 0; i < p.grad.length; i++) worst = Math.max(worst, Math.abs(p.grad[i] - q.grad[i]));
+      expect(worst).toBeLessThan(1e-4);
+    });
+  });
+  it('trains to the same quality with 2 threads', async () => {
+    const rng = new Rng(3);
+    const model = snnClassifier({ inputs: 784, hidden: [128], outputs: 10, beta: 0.95 }, new Rng(3));
+    const task = spikingTask();
+    const encoder = (x: any) => directEncode(x, 10);
+    const parallel = await DataParallel.create(model, task, kernels, 2);
+    await trainEpoch(train, { model, task, optimizer: new Adam(model.trainable(), { lr: 2e-3 }), encoder, batchSize: 64, rng, kernels, parallel });
+    const ev = await evaluate(test, { model, task, encoder, rng, kernels, parallel });
+    await parallel.close();
+    expect(ev.accuracy).toBeGreaterThan(0.8);
+  });
+});
