@@ -32,3 +32,7 @@ time('leakyForward T=25 N=128000 (const input)', () => k.leakyForward(args), 5);
 const gs = f(T * NN);
 time('leakyBackward T=25 N=128000', () => k.leakyBackward({ ...args, ...fw, gradSpk: gs, gradMem: null, surrogate: SurrogateCode.Atan, surrogateParam: 2 }), 5);
 time('reference matmul 128x784x1000 (TS, for scale)', () => referenceKernels.matmul(A, B, C, M, K, N, false, false, false), 1);
+const S2 = s(R * 1000, 0.19), G2 = f(R * 10), W2 = f(1000 * 10), C2 = new Float32Array(R * 10), dW2 = new Float32Array(1000 * 10);
+time('spikeMatmul 3200x1000x10 @19% (fc2 forward)', () => k.spikeMatmul(S2, W2, C2, R, 1000, 10, false));
+time('spikeMatmulGradW 3200x1000x10 @19% (fc2 dW)', () => k.spikeMatmulGradW(S2, G2, dW2, R, 1000, 10));
+time('matmul transB 3200x10x1000 (fc2 dX)', () => k.matmul(G2, W2, new Float32Array(R * 1000), R, 10, 1000, false, true, false));

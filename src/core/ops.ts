@@ -31,7 +31,11 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null, k: Kernels): Tens
         else k.matmul(x.data, g, w.ensureGrad(), nIn, rows, nOut, true, false, true);
       }
       if (b?.requiresGrad) k.sumRows(g, b.ensureGrad(), rows, nOut, true);
-      if (x.requiresGrad) k.matmul(g, wd, x.ensureGrad(), rows, nOut, nIn, false, true, true);
+      if (x.requiresGrad) {
+        // first gradient into x: write it directly instead of accumulating onto zeros
+        const first = x.grad === null;
+        k.matmul(g, wd, x.ensureGrad(), rows, nOut, nIn, false, true, !first);
+      }
     },
   });
   return out;

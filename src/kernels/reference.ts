@@ -16,11 +16,12 @@ export function surrogateGrad(code: SurrogateCode, p: number, x: number): number
   }
 }
 
-function leakyForward(a: LeakyScanArgs): { spk: Uint8Array; mem: Float32Array } {
+function leakyForward(a: LeakyScanArgs, wantMem = true): { spk: Uint8Array; mem: Float32Array | null; count: number } {
   checkLeaky('leakyForward', a);
   const { T, N, H, input, beta, threshold: thr, reset } = a;
   const spk = new Uint8Array(T * N);
   const mem = new Float32Array(T * N);
+  let count = 0;
   for (let n = 0; n < N; n++) {
     const b = beta[n % H];
     let v = 0;
@@ -33,16 +34,18 @@ function leakyForward(a: LeakyScanArgs): { spk: Uint8Array; mem: Float32Array } 
       v = Math.fround(v);
       mem[t * N + n] = v;
       spk[t * N + n] = v - thr > 0 ? 1 : 0;
+      count += spk[t * N + n];
     }
   }
-  return { spk, mem };
+  return { spk, mem: wantMem ? mem : null, count };
 }
 
 function leakyBackward(a: LeakyBackwardArgs): { gradInput: Float32Array; gradBeta: Float32Array } {
   checkLeaky('leakyBackward', a);
-  const { T, N, H, beta, threshold: thr, reset, spk, mem, gradSpk, gradMem } = a;
+  const { T, N, H, beta, threshold: thr, reset, spk, gradSpk, gradMem } = a;
   need('leakyBackward', 'spk', spk, T * N);
-  need('leakyBackward', 'mem', mem, T * N);
+  if (a.mem) need('leakyBackward', 'mem', a.mem, T * N);
+  const mem = a.mem ?? leakyForward(a, true).mem!;
   if (gradSpk) need('leakyBackward', 'gradSpk', gradSpk, T * N);
   if (gradMem) need('leakyBackward', 'gradMem', gradMem, T * N);
   const gradInput = new Float32Array(a.constInput ? N : T * N);

@@ -43,14 +43,16 @@ export interface LeakyScanArgs {
 export interface LeakyForwardOut {
   /** Spikes [T, N], 0/1. */
   spk: Uint8Array;
-  /** Membrane potential after the update of each step, [T, N] (what snnTorch returns as mem). */
-  mem: Float32Array;
+  /** Membrane potential after the update of each step, [T, N] (what snnTorch returns as mem); null unless wantMem. */
+  mem: Float32Array | null;
+  /** Total number of spikes in spk. */
+  count: number;
 }
 
 export interface LeakyBackwardArgs extends LeakyScanArgs {
-  /** Forward results. */
+  /** Forward results. When mem is null the kernel recomputes it from the input (cheaper than storing it). */
   spk: Uint8Array;
-  mem: Float32Array;
+  mem: Float32Array | null;
   /** dL/dspk [T, N], or null when no gradient reaches the spikes. */
   gradSpk: Float32Array | null;
   /** dL/dmem [T, N], or null when no gradient reaches the membrane outputs. */
@@ -97,6 +99,6 @@ export interface Kernels {
   sumRows(x: Float32Array, out: Float32Array, m: number, n: number, accumulate: boolean): void;
   /** C[M, N] += bias[N] broadcast over rows. */
   addBias(c: Float32Array, bias: Float32Array, m: number, n: number): void;
-  leakyForward(args: LeakyScanArgs): LeakyForwardOut;
+  leakyForward(args: LeakyScanArgs, wantMem?: boolean): LeakyForwardOut;
   leakyBackward(args: LeakyBackwardArgs): LeakyBackwardOut;
 }

@@ -12,7 +12,7 @@ interface Exports {
   spikeMatmulGradW(s: number, g: number, dw: number, m: number, k: number, n: number, st: number, idx: number): void;
   sumRows(x: number, out: number, m: number, n: number, acc: number): void;
   addBias(c: number, bias: number, m: number, n: number): void;
-  leakyForward(input: number, constInput: number, beta: number, thr: number, reset: number, spk: number, mem: number, t: number, n: number, h: number): void;
+  leakyForward(input: number, constInput: number, beta: number, thr: number, reset: number, spk: number, mem: number, t: number, n: number, h: number): number;
   leakyBackward(
     beta: number, thr: number, reset: number, spk: number, mem: number, gradSpk: number, gradMem: number, code: number, sp: number,
     constInput: number, gradInput: number, gradBeta: number, carry: number, t: number, n: number, h: number,
@@ -97,7 +97,7 @@ function wrap(ex: Exports): Kernels {
       need('spikeMatmulGradW', 'S', s, m * k);
       need('spikeMatmulGradW', 'G', g, m * n);
       need('spikeMatmulGradW', 'dW', dw, k * n);
-      const [rs, rg, rd, rt, ri] = layout([s.length, g.length * 4, dw.length * 4, s.length, m * 4]);
+      const [rs, rg, rd, rt, ri] = layout([s.length, g.length * 4, dw.length * 4, n < 32 ? 0 : s.length, Math.max(m, k) * 4]);
       u8(rs).set(s);
       f32(rg).set(g);
       f32(rd).set(dw);
@@ -122,29 +122,34 @@ function wrap(ex: Exports): Kernels {
       ex.addBias(rc.ptr, rb.ptr, m, n);
       c.set(f32(rc));
     },
-    leakyForward(a: LeakyScanArgs) {
+    leakyForward(a: LeakyScanArgs, wantMem = true) {
       checkLeaky('leakyForward', a);
       const TN = a.T * a.N;
       const [ri, rb, rs, rm] = layout([a.input.length * 4, a.H * 4, TN, TN * 4]);
       f32(ri).set(a.input);
       f32(rb).set(a.beta);
-      ex.leakyForward(ri.ptr, a.constInput ? 1 : 0, rb.ptr, a.threshold, a.reset, rs.ptr, rm.ptr, a.T, a.N, a.H);
-      return { spk: u8(rs).slice(), mem: f32(rm).slice() };
+      const count = ex.leakyForward(ri.ptr, a.constInput ? 1 : 0, rb.ptr, a.threshold, a.reset, rs.ptr, rm.ptr, a.T, a.N, a.H);
+      return { spk: u8(rs).slice(), mem: wantMem ? f32(rm).slice() : null, count };
     },
     leakyBackward(a: LeakyBackwardArgs) {
       checkLeaky('leakyBackward', a);
       const TN = a.T * a.N;
       need('leakyBackward', 'spk', a.spk, TN);
-      need('leakyBackward', 'mem', a.mem, TN);
+      if (a.mem) need('leakyBackward', 'mem', a.mem, TN);
       if (a.gradSpk) need('leakyBackward', 'gradSpk', a.gradSpk, TN);
       if (a.gradMem) need('leakyBackward', 'gradMem', a.gradMem, TN);
       const giLen = a.constInput ? a.N : TN;
-      const [rb, rs, rm, rgs, rgm, rgi, rgb, rc] = layout([
-        a.H * 4, TN, TN * 4, a.gradSpk ? TN * 4 : 0, a.gradMem ? TN * 4 : 0, giLen * 4, a.H * 4, a.N * 4,
+      const [rb, rs, rm, rgs, rgm, rgi, rgb, rc, ri] = layout([
+        a.H * 4, TN, TN * 4, a.gradSpk ? TN * 4 : 0, a.gradMem ? TN * 4 : 0, giLen * 4, a.H * 4, a.N * 4, a.mem ? 0 : a.input.length * 4,
       ]);
       f32(rb).set(a.beta);
       u8(rs).set(a.spk);
-      f32(rm).set(a.mem);
+      if (a.mem) f32(rm).set(a.mem);
+      else {
+        // recompute the membrane from the input: one fused pass, cheaper than storing and copying it
+        f32(ri).set(a.input);
+        ex.leakyForward(ri.ptr, a.constInput ? 1 : 0, rb.ptr, a.threshold, a.reset, rs.ptr, rm.ptr, a.T, a.N, a.H);
+      }
       if (a.gradSpk) f32(rgs).set(a.gradSpk);
       if (a.gradMem) f32(rgm).set(a.gradMem);
       ex.leakyBackward(

@@ -79,13 +79,18 @@ export interface LeakySequenceOptions {
   reset: ResetMechanism;
   surrogate: Surrogate;
   kernels: Kernels;
+  /**
+   * Return the membrane trace (default true). With false, `mem` is null and the backward pass
+   * recomputes the membrane from the input in one fused pass instead of storing [T, B, H] floats.
+   */
+  keepMem?: boolean;
 }
 
 /**
  * The fused multi-step op: runs the whole [T, B, H] recurrence in one kernel call and registers one
  * backward (BPTT through the surrogate) for both outputs. Input is [T, B, H] or [B, H] when constant.
  */
-export function leakySequence(input: Tensor, o: LeakySequenceOptions): { spk: Tensor; mem: Tensor } {
+export function leakySequence(input: Tensor, o: LeakySequenceOptions): { spk: Tensor; mem: Tensor | null; spikes: number } {
   const H = input.shape[input.shape.length - 1];
   if (o.beta.size !== H) throw new ShapeError(`Leaky: beta has ${o.beta.size} values, the layer has ${H} neurons`);
   checkRange('Leaky threshold', o.threshold, -1e30, 1e30);
@@ -105,13 +110,13 @@ export function leakySequence(input: Tensor, o: LeakySequenceOptions): { spk: Te
     T, N, H, input: input.toFloat32(), constInput: o.constInput,
     beta: betaData, threshold: o.threshold, reset,
   };
-  const { spk, mem } = o.kernels.leakyForward(args);
+  const { spk, mem, count } = o.kernels.leakyForward(args, o.keepMem ?? true);
   const joint: Tensor = new Tensor(new Float32Array(0), [0], {
     parents: [input, o.beta],
     backward: () => {
       const r = o.kernels.leakyBackward({
         ...args, spk, mem,
-        gradSpk: spkT.grad, gradMem: memT.grad,
+        gradSpk: spkT.grad, gradMem: memT?.grad ?? null,
         surrogate: o.surrogate.code, surrogateParam: o.surrogate.param,
       });
       if (input.requiresGrad) addInto(input.ensureGrad(), r.gradInput);
@@ -121,6 +126,6 @@ export function leakySequence(input: Tensor, o: LeakySequenceOptions): { spk: Te
   // The joint node runs once, after both outputs have received their gradients.
   joint.grad = new Float32Array(0);
   const spkT = new Tensor(spk, [T, B, H], { parents: [joint] });
-  const memT = new Tensor(mem, [T, B, H], { parents: [joint] });
-  return { spk: spkT, mem: memT };
+  const memT = mem ? new Tensor(mem, [T, B, H], { parents: [joint] }) : null;
+  return { spk: spkT, mem: memT, spikes: count };
 }

@@ -14,8 +14,11 @@ export interface Seq {
 
 export interface ForwardContext {
   kernels: Kernels;
-  /** Filled by spiking layers: what each recorded (spikes, membrane) for losses and statistics. */
-  records: Array<{ layer: string; spk: Tensor; mem: Tensor }>;
+  /** Filled by spiking layers: spikes, membrane (null where not kept) and spike count, for losses and statistics. */
+  records: Array<{ layer: string; spk: Tensor; mem: Tensor | null; spikes: number }>;
+  /** Spiking layers keep their membrane trace only if they are this layer (the output) or keepAllMem is set. */
+  outputLayer?: Layer;
+  keepAllMem?: boolean;
 }
 
 export interface NamedParameter {

@@ -58,7 +58,7 @@ export class Leaky implements Layer {
   }
 
   forward(input: Seq, ctx: ForwardContext): Seq {
-    const { spk, mem } = leakySequence(input.x, {
+    const { spk, mem, spikes } = leakySequence(input.x, {
       steps: input.steps,
       constInput: input.constant,
       beta: this.beta(),
@@ -66,8 +66,9 @@ export class Leaky implements Layer {
       reset: this.reset,
       surrogate: this.surrogate,
       kernels: ctx.kernels,
+      keepMem: ctx.keepAllMem || ctx.outputLayer === undefined || ctx.outputLayer === this,
     });
-    ctx.records.push({ layer: `leaky${ctx.records.length}`, spk, mem });
+    ctx.records.push({ layer: `leaky${ctx.records.length}`, spk, mem, spikes });
     return { x: spk, steps: input.steps, constant: false };
   }
 

@@ -12,8 +12,13 @@ export interface ForwardResult {
 export class Sequential {
   constructor(readonly layers: readonly Layer[]) {}
 
-  forward(input: Seq, kernels: Kernels): ForwardResult {
-    const ctx: ForwardContext = { kernels, records: [] };
+  /**
+   * Runs every layer. Hidden spiking layers do not keep their membrane trace (the backward pass
+   * recomputes it) unless keepAllMem; the last spiking layer always does (losses read it).
+   */
+  forward(input: Seq, kernels: Kernels, opts: { keepAllMem?: boolean } = {}): ForwardResult {
+    const spiking = this.layers.filter((l) => l.kind === 'leaky');
+    const ctx: ForwardContext = { kernels, records: [], outputLayer: spiking[spiking.length - 1], keepAllMem: opts.keepAllMem };
     let x = input;
     for (const layer of this.layers) x = layer.forward(x, ctx);
     return { out: x, records: ctx.records };

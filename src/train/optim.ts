@@ -36,23 +36,32 @@ export class Adam implements Optimizer {
     const c1 = 1 - b1 ** this.t;
     const c2 = Math.sqrt(1 - b2 ** this.t);
     const stepSize = this.lr / c1;
-    this.params.forEach((p, j) => {
-      const g = p.grad;
-      if (!g) return;
-      const w = p.data as Float32Array;
-      const m = this.m[j];
-      const v = this.v[j];
-      for (let i = 0; i < w.length; i++) {
-        const gi = g[i];
-        const mi = (m[i] = b1 * m[i] + (1 - b1) * gi);
-        const vi = (v[i] = b2 * v[i] + (1 - b2) * gi * gi);
-        w[i] -= (stepSize * mi) / (Math.sqrt(vi) / c2 + eps);
-      }
-    });
+    for (let j = 0; j < this.params.length; j++) {
+      const g = this.params[j].grad;
+      if (g) adamUpdate(this.params[j].data as Float32Array, g, this.m[j], this.v[j], b1, b2, stepSize, c2, eps);
+    }
   }
 
   zeroGrad(): void {
     for (const p of this.params) p.grad?.fill(0);
+  }
+}
+
+/** One Adam update of a parameter array (a small monomorphic loop the JIT compiles well). */
+function adamUpdate(
+  w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array,
+  b1: number, b2: number, stepSize: number, c2: number, eps: number,
+): void {
+  const a1 = 1 - b1;
+  const a2 = 1 - b2;
+  const invC2 = 1 / c2;
+  for (let i = 0; i < w.length; i++) {
+    const gi = g[i];
+    const mi = b1 * m[i] + a1 * gi;
+    const vi = b2 * v[i] + a2 * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    w[i] -= (stepSize * mi) / (Math.sqrt(vi) * invC2 + eps);
   }
 }
 

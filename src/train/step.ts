@@ -25,11 +25,8 @@ export function runBatch(model: Sequential, task: Task, seq: Seq, y: Int32Array,
   const spikeCounts: number[] = [];
   const neuronSteps: number[] = [];
   for (const r of result.records) {
-    let s = 0;
-    const d = r.spk.data;
-    for (let i = 0; i < d.length; i++) s += d[i];
-    spikeCounts.push(s);
-    neuronSteps.push(d.length);
+    spikeCounts.push(r.spikes);
+    neuronSteps.push(r.spk.size);
   }
   return { loss: loss.item(), predictions: task.predict(result), spikeCounts, neuronSteps };
 }

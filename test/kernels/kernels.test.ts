@@ -83,13 +83,23 @@ describe('WASM kernels equal the TypeScript reference', () => {
           const args = { T, N, H, input, constInput, beta, threshold: 0.9, reset };
           const f1 = ref.leakyForward(args), f2 = wasm.leakyForward(args);
           expect(Array.from(f2.spk)).toEqual(Array.from(f1.spk));
-          expectClose(f2.mem, f1.mem);
+          expectClose(f2.mem!, f1.mem!);
           expect(f1.spk.some((v) => v === 1)).toBe(true);
+          const total = f1.spk.reduce((s, v) => s + v, 0);
+          expect(f1.count).toBe(total);
+          expect(f2.count).toBe(total);
+          expect(wasm.leakyForward(args, false).mem).toBeNull();
           for (const [gs, gm] of [[randf(T * N), randf(T * N)], [null, randf(T * N)], [randf(T * N), null], [null, null]] as const) {
             const bargs = { ...args, ...f1, gradSpk: gs, gradMem: gm, surrogate, surrogateParam: surrogate === SurrogateCode.Atan ? 2 : 5 };
             const b1 = ref.leakyBackward(bargs), b2 = wasm.leakyBackward(bargs);
             expectClose(b2.gradInput, b1.gradInput, 1e-5);
             expectClose(b2.gradBeta, b1.gradBeta, 1e-5);
+            // without the stored membrane both recompute it from the input and agree
+            for (const k of [ref, wasm]) {
+              const b3 = k.leakyBackward({ ...bargs, mem: null });
+              expectClose(b3.gradInput, b1.gradInput, 1e-5);
+              expectClose(b3.gradBeta, b1.gradBeta, 1e-5);
+            }
           }
         });
       }
@@ -106,9 +116,10 @@ describe('leaky kernel from hand-computed cases (beta 0.5, threshold 1, inputs 0
       it(`reset ${reset} (${k.name})`, () => {
         const r = k.leakyForward({ T: 3, N: 1, H: 1, input: Float32Array.of(0.8, 0.9, 0.2), constInput: false, beta: Float32Array.of(0.5), threshold: 1, reset });
         expect(Array.from(r.spk)).toEqual([0, 1, 0]);
-        expect(r.mem[0]).toBeCloseTo(0.8, 6);
-        expect(r.mem[1]).toBeCloseTo(1.3, 6);
-        expect(r.mem[2]).toBeCloseTo(v3, 6);
+        const mem = r.mem!;
+        expect(mem[0]).toBeCloseTo(0.8, 6);
+        expect(mem[1]).toBeCloseTo(1.3, 6);
+        expect(mem[2]).toBeCloseTo(v3, 6);
         // dV3/dI1 through the membrane only: subtract/none 0.25; zero: the reset cuts the path -> 0
         const b = k.leakyBackward({ T: 3, N: 1, H: 1, input: Float32Array.of(0.8, 0.9, 0.2), constInput: false, beta: Float32Array.of(0.5), threshold: 1, reset, spk: r.spk, mem: r.mem, gradSpk: null, gradMem: Float32Array.of(0, 0, 1), surrogate: SurrogateCode.Atan, surrogateParam: 2 });
         expect(b.gradInput[0]).toBeCloseTo(reset === ResetCode.Zero ? 0 : 0.25, 6);

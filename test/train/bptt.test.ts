@@ -37,7 +37,8 @@ describe.skipIf(!haveFixtures)('BPTT matches snnTorch (bptt.json): Linear(8,6)-L
         ]);
         const T = c.input.length;
         const r = net.forward({ x: Tensor.from(flat(c.input), [T, 2, 8]), steps: T, constant: false }, kernels);
-        const { spk, mem } = r.records[1];
+        const { spk, mem: m } = r.records[1];
+        const mem = m!;
         expect(Array.from(spk.data)).toEqual(flat(c.out_spk));
         expect(maxAbsDiff(mem.data, flat(c.out_mem))).toBeLessThan(1e-5);
         const loss = addScalars(ceRateLoss(spk, c.targets), ceMembraneLoss(mem, c.targets, 'mean'));

@@ -1,0 +1,202 @@
+// Dense GEMM, C[M,N] (+)= op(A)[M,K] op(B)[K,N], f32 row-major, WASM SIMD (f32x4).
+//
+// GotoBLAS-style blocking: B is packed once into column panels of NR = 8 ([panel][p][8], zero-padded),
+// so the micro-kernel streams it contiguously from L1 whatever the transpose; A is packed per
+// (MC x KC) block into row panels of MR = 4 ([panel][p][4]) that stay in L2 while all B panels pass.
+// The micro-kernel keeps a 4x8 tile of C in eight v128 accumulators and broadcasts one A value per
+// row and k step (v128.load32_splat). Edge tiles run the same kernel into a scratch tile, then copy the
+// valid part, so every size uses one code path and one summation order.
+
+const MR = 4;
+const NR = 8;
+const MC = 128;
+const KC = 512;
+
+@inline function ceilDiv(a: i32, b: i32): i32 {
+  return (a + b - 1) / b;
+}
+
+/** Scratch bytes that gemm needs: packed B, one packed A block and one edge tile. */
+export function gemmScratchBytes(m: i32, k: i32, n: i32): usize {
+  const packedB = <usize>k * <usize>(ceilDiv(n, NR) * NR);
+  const packedA = <usize>min(ceilDiv(m, MR) * MR, MC) * <usize>min(k, KC);
+  return (packedB + packedA + MR * NR) << 2;
+}
+
+/** out rows (a0[p], a1[p], a2[p], a3[p]) for p = 0..3 of the four 4-float vectors r0..r3. */
+@inline function transpose4(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, stride: usize): void {
+  const t0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7);
+  const t3 = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<i32>(t0, t1, 0, 1, 4, 5));
+  v128.store(dst + stride, v128.shuffle<i32>(t0, t1, 2, 3, 6, 7));
+  v128.store(dst + 2 * stride, v128.shuffle<i32>(t2, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * stride, v128.shuffle<i32>(t2, t3, 2, 3, 6, 7));
+}
+
+/** Packs op(B) into panels: bp[jp][p][0..8) = op(B)[p, jp*8 + 0..8), zero beyond column n. */
+function packB(b: usize, bp: usize, k: i32, n: i32, transB: i32): void {
+  const panels = ceilDiv(n, NR);
+  for (let jp = 0; jp < panels; jp++) {
+    const j0 = jp * NR;
+    const dst = bp + ((<usize>jp * <usize>k * NR) << 2);
+    const full = j0 + NR <= n;
+    if (!transB) {
+      // op(B)[p, j] = b[p*n + j]
+      if (full) {
+        for (let p = 0; p < k; p++) {
+          const src = b + ((<usize>p * <usize>n + <usize>j0) << 2);
+          const d = dst + (<usize>p << 5);
+          v128.store(d, v128.load(src));
+          v128.store(d, v128.load(src, 16), 16);
+        }
+      } else {
+        for (let p = 0; p < k; p++) {
+          for (let jj = 0; jj < NR; jj++) {
+            const j = j0 + jj;
+            store<f32>(dst + (<usize>(p * NR + jj) << 2), j < n ? load<f32>(b + ((<usize>p * <usize>n + <usize>j) << 2)) : 0);
+          }
+        }
+      }
+    } else {
+      // op(B)[p, j] = b[j*k + p]: eight source rows, transposed 4x4 at a time.
+      let p = 0;
+      if (full) {
+        const rowB = <usize>k << 2;
+        const s0 = b + ((<usize>j0 * <usize>k) << 2);
+        const s4 = s0 + 4 * rowB;
+        for (; p + 4 <= k; p += 4) {
+          const po = <usize>p << 2;
+          const d = dst + (<usize>p << 5);
+          transpose4(v128.load(s0 + po), v128.load(s0 + rowB + po), v128.load(s0 + 2 * rowB + po), v128.load(s0 + 3 * rowB + po), d, 32);
+          transpose4(v128.load(s4 + po), v128.load(s4 + rowB + po), v128.load(s4 + 2 * rowB + po), v128.load(s4 + 3 * rowB + po), d + 16, 32);
+        }
+      }
+      for (; p < k; p++) {
+        for (let jj = 0; jj < NR; jj++) {
+          const j = j0 + jj;
+          store<f32>(dst + (<usize>(p * NR + jj) << 2), j < n ? load<f32>(b + ((<usize>j * <usize>k + <usize>p) << 2)) : 0);
+        }
+      }
+    }
+  }
+}
+
+/** Packs op(A)[i0 .. i0+mc, p0 .. p0+kc) into row panels ap[ib][pp][0..4), zero beyond row m. */
+function packA(a: usize, ap: usize, m: i32, k: i32, transA: i32, i0: i32, mc: i32, p0: i32, kc: i32): void {
+  const panels = ceilDiv(mc, MR);
+  for (let ib = 0; ib < panels; ib++) {
+    const r0 = i0 + ib * MR;
+    const dst = ap + ((<usize>ib * <usize>kc * MR) << 2);
+    const full = r0 + MR <= m;
+    let pp = 0;
+    if (full && !transA) {
+      // op(A)[i, p] = a[i*k + p]: four source rows, transposed 4x4 at a time.
+      const rowB = <usize>k << 2;
+      const s0 = a + ((<usize>r0 * <usize>k + <usize>p0) << 2);
+      for (; pp + 4 <= kc; pp += 4) {
+        const po = <usize>pp << 2;
+        transpose4(v128.load(s0 + po), v128.load(s0 + rowB + po), v128.load(s0 + 2 * rowB + po), v128.load(s0 + 3 * rowB + po), dst + (<usize>pp << 4), 16);
+      }
+    } else if (full) {
+      // op(A)[i, p] = a[p*m + i]: the four rows are contiguous.
+      for (; pp < kc; pp++) {
+        v128.store(dst + (<usize>pp << 4), v128.load(a + ((<usize>(p0 + pp) * <usize>m + <usize>r0) << 2)));
+      }
+    }
+    for (; pp < kc; pp++) {
+      const p = p0 + pp;
+      for (let r = 0; r < MR; r++) {
+        const i = r0 + r;
+        let v: f32 = 0;
+        if (i < m) v = load<f32>(a + ((transA ? <usize>p * <usize>m + <usize>i : <usize>i * <usize>k + <usize>p) << 2));
+        store<f32>(dst + (<usize>(pp * MR + r) << 2), v);
+      }
+    }
+  }
+}
+
+/** C[4, 8] at c (row stride ldc bytes) (+)= Apanel[kc][4] Bpanel[kc][8]. */
+@inline function micro4x8(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, accumulate: bool): void {
+  let x00 = f32x4.splat(0), x01 = f32x4.splat(0);
+  let x10 = f32x4.splat(0), x11 = f32x4.splat(0);
+  let x20 = f32x4.splat(0), x21 = f32x4.splat(0);
+  let x30 = f32x4.splat(0), x31 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let a = v128.load32_splat(ap);
+    x00 = f32x4.add(x00, f32x4.mul(a, b0));
+    x01 = f32x4.add(x01, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 4);
+    x10 = f32x4.add(x10, f32x4.mul(a, b0));
+    x11 = f32x4.add(x11, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 8);
+    x20 = f32x4.add(x20, f32x4.mul(a, b0));
+    x21 = f32x4.add(x21, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 12);
+    x30 = f32x4.add(x30, f32x4.mul(a, b0));
+    x31 = f32x4.add(x31, f32x4.mul(a, b1));
+    ap += 16;
+    bp += 32;
+  }
+  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+  if (accumulate) {
+    x00 = f32x4.add(v128.load(c), x00); x01 = f32x4.add(v128.load(c, 16), x01);
+    x10 = f32x4.add(v128.load(c1), x10); x11 = f32x4.add(v128.load(c1, 16), x11);
+    x20 = f32x4.add(v128.load(c2), x20); x21 = f32x4.add(v128.load(c2, 16), x21);
+    x30 = f32x4.add(v128.load(c3), x30); x31 = f32x4.add(v128.load(c3, 16), x31);
+  }
+  v128.store(c, x00); v128.store(c, x01, 16);
+  v128.store(c1, x10); v128.store(c1, x11, 16);
+  v128.store(c2, x20); v128.store(c2, x21, 16);
+  v128.store(c3, x30); v128.store(c3, x31, 16);
+}
+
+/**
+ * C[M,N] (+)= op(A) op(B). op(A)[i,p] = transA ? a[p*m + i] : a[i*k + p];
+ * op(B)[p,j] = transB ? b[j*k + p] : b[p*n + j]. scratch: gemmScratchBytes(m, k, n) bytes, 16-aligned.
+ * Requires m, n, k >= 1.
+ */
+export function gemm(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, transA: i32, transB: i32, accumulate: i32, scratch: usize): void {
+  const bp = scratch;
+  const ap = bp + ((<usize>k * <usize>(ceilDiv(n, NR) * NR)) << 2);
+  const tile = ap + ((<usize>min(ceilDiv(m, MR) * MR, MC) * <usize>min(k, KC)) << 2);
+  packB(b, bp, k, n, transB);
+  const ldc = <usize>n << 2;
+  const panels = ceilDiv(n, NR);
+  const kcMax = ceilDiv(k, ceilDiv(k, KC)); // equal k blocks of at most KC
+  for (let p0 = 0; p0 < k; p0 += kcMax) {
+    const kc = min(kcMax, k - p0);
+    const acc = accumulate != 0 || p0 > 0;
+    for (let i0 = 0; i0 < m; i0 += MC) {
+      const mc = min(MC, m - i0);
+      packA(a, ap, m, k, transA, i0, mc, p0, kc);
+      const rowPanels = ceilDiv(mc, MR);
+      for (let jp = 0; jp < panels; jp++) {
+        const j0 = jp * NR;
+        const nr = min(NR, n - j0);
+        const bpp = bp + ((<usize>jp * <usize>k * NR + <usize>p0 * NR) << 2);
+        for (let ib = 0; ib < rowPanels; ib++) {
+          const i = i0 + ib * MR;
+          const mr = min(MR, m - i);
+          const app = ap + ((<usize>ib * <usize>kc * MR) << 2);
+          const cp = c + ((<usize>i * <usize>n + <usize>j0) << 2);
+          if (mr == MR && nr == NR) {
+            micro4x8(app, bpp, kc, cp, ldc, acc);
+          } else {
+            micro4x8(app, bpp, kc, tile, NR << 2, false);
+            for (let r = 0; r < mr; r++) {
+              for (let jj = 0; jj < nr; jj++) {
+                const d = cp + (<usize>r * ldc) + (<usize>jj << 2);
+                const t = load<f32>(tile + (<usize>(r * NR + jj) << 2));
+                store<f32>(d, acc ? load<f32>(d) + t : t);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}

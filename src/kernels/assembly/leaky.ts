@@ -1,0 +1,265 @@
+// Leaky integrate-and-fire scan over time, forward and backward (snnTorch Leaky semantics; the
+// formulas are in src/kernels/types.ts). Neuron n = b*H + h uses beta[h].
+//
+// Neurons are processed in tiles of at most TILE, and each tile runs all its time steps before the
+// next tile starts: the previous step's membrane (forward) or the carried gradient (backward) is
+// then still in L1, while input and outputs stream through memory once, in long contiguous runs.
+// Within a step, 4 neurons per v128. A tile is either a run of features inside one sample (H large)
+// or a run of whole samples (H small) with beta expanded to the tile once, so beta is always a
+// contiguous vector aligned with the neurons.
+
+const TILE = 1024;
+
+/** Scratch bytes for leakyForward / leakyBackward: expanded beta, carry, gradBeta partials. */
+export function leakyScratchBytes(): usize {
+  return 3 * TILE * 4;
+}
+
+/** Tile plan: when H < TILE, tiles are whole samples and beta is expanded into `exp` (returns the tile length). */
+@inline function samplesPerTile(h: i32): i32 {
+  return h >= TILE ? 0 : TILE / h;
+}
+
+function expandBeta(beta: usize, h: i32, exp: usize, len: i32): void {
+  let hh = 0;
+  for (let i = 0; i < len; i++) {
+    store<f32>(exp + (<usize>i << 2), load<f32>(beta + (<usize>hh << 2)));
+    hh++;
+    if (hh == h) hh = 0;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forward
+
+@inline function stepV(prev: v128, x: v128, bt: v128, thrv: v128, reset: i32): v128 {
+  const fired = f32x4.gt(prev, thrv);
+  if (reset == 0) return f32x4.sub(f32x4.add(f32x4.mul(bt, prev), x), v128.and(fired, thrv));
+  if (reset == 1) return f32x4.add(f32x4.mul(bt, v128.andnot(prev, fired)), x);
+  return f32x4.add(f32x4.mul(bt, prev), x);
+}
+
+@inline function stepS(prev: f32, x: f32, bt: f32, thr: f32, reset: i32): f32 {
+  const fired = prev > thr;
+  if (reset == 0) return bt * prev + x - (fired ? thr : 0);
+  if (reset == 1) return bt * (fired ? 0 : prev) + x;
+  return bt * prev + x;
+}
+
+/** Stores 4 lanes of a comparison mask as 4 bytes of 0/1. */
+@inline function storeMask4(ptr: usize, mask: v128): void {
+  const w = i16x8.narrow_i32x4_s(mask, mask);
+  const b = v128.and(i8x16.narrow_i16x8_s(w, w), i8x16.splat(1));
+  store<u32>(ptr, i32x4.extract_lane(b, 0));
+}
+
+/** Stores 16 lanes of four comparison masks as 16 bytes of 0/1. */
+@inline function storeMask16(ptr: usize, m0: v128, m1: v128, m2: v128, m3: v128): void {
+  const b = i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(m0, m1), i16x8.narrow_i32x4_s(m2, m3));
+  v128.store(ptr, v128.and(b, i8x16.splat(1)));
+}
+
+function forwardTile(input: usize, constInput: i32, bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, t: i32, nN: i32, n0: i32, len: i32): void {
+  const thrv = f32x4.splat(thr);
+  const rowB = <usize>nN << 2;
+  for (let step = 0; step < t; step++) {
+    const e = <usize>step * <usize>nN + <usize>n0; // element index of (step, n0)
+    const x0 = input + ((constInput ? <usize>n0 : e) << 2);
+    const m0 = mem + (e << 2);
+    const p0 = m0 - rowB; // previous step; read only when step > 0
+    const s0 = spk + e;
+    let j = 0;
+    if (step == 0) {
+      // zero initial state: mem_1 = I_1 for every reset mode
+      for (; j + 4 <= len; j += 4) {
+        const jo = <usize>j << 2;
+        const v = v128.load(x0 + jo);
+        v128.store(m0 + jo, v);
+        storeMask4(s0 + <usize>j, f32x4.gt(v, thrv));
+      }
+    } else {
+      for (; j + 16 <= len; j += 16) {
+        const jo = <usize>j << 2;
+        const v0 = stepV(v128.load(p0 + jo), v128.load(x0 + jo), v128.load(bt + jo), thrv, reset);
+        const v1 = stepV(v128.load(p0 + jo, 16), v128.load(x0 + jo, 16), v128.load(bt + jo, 16), thrv, reset);
+        const v2 = stepV(v128.load(p0 + jo, 32), v128.load(x0 + jo, 32), v128.load(bt + jo, 32), thrv, reset);
+        const v3 = stepV(v128.load(p0 + jo, 48), v128.load(x0 + jo, 48), v128.load(bt + jo, 48), thrv, reset);
+        v128.store(m0 + jo, v0); v128.store(m0 + jo, v1, 16); v128.store(m0 + jo, v2, 32); v128.store(m0 + jo, v3, 48);
+        storeMask16(s0 + <usize>j, f32x4.gt(v0, thrv), f32x4.gt(v1, thrv), f32x4.gt(v2, thrv), f32x4.gt(v3, thrv));
+      }
+      for (; j + 4 <= len; j += 4) {
+        const jo = <usize>j << 2;
+        const v = stepV(v128.load(p0 + jo), v128.load(x0 + jo), v128.load(bt + jo), thrv, reset);
+        v128.store(m0 + jo, v);
+        storeMask4(s0 + <usize>j, f32x4.gt(v, thrv));
+      }
+    }
+    for (; j < len; j++) {
+      const jo = <usize>j << 2;
+      const x = load<f32>(x0 + jo);
+      const v = step == 0 ? x : stepS(load<f32>(p0 + jo), x, load<f32>(bt + jo), thr, reset);
+      store<f32>(m0 + jo, v);
+      store<u8>(s0 + <usize>j, v > thr ? 1 : 0);
+    }
+  }
+}
+
+export function leakyForward(input: usize, constInput: i32, beta: usize, thr: f32, reset: i32, spk: usize, mem: usize, t: i32, nN: i32, h: i32, scratch: usize): void {
+  const spt = samplesPerTile(h);
+  if (spt == 0) {
+    for (let n0 = 0; n0 < nN; n0 += h) {
+      for (let j0 = 0; j0 < h; j0 += TILE) {
+        forwardTile(input, constInput, beta + (<usize>j0 << 2), thr, reset, spk, mem, t, nN, n0 + j0, min(TILE, h - j0));
+      }
+    }
+  } else {
+    const len = spt * h;
+    expandBeta(beta, h, scratch, len);
+    for (let n0 = 0; n0 < nN; n0 += len) {
+      forwardTile(input, constInput, scratch, thr, reset, spk, mem, t, nN, n0, min(len, nN - n0));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backward
+
+/** Surrogate derivative s'(x), 4 lanes. Sigmoid uses e = exp(-|p x|) (s' is even), so e never overflows. */
+@inline function surrogateV(code: i32, p: f32, x: v128): v128 {
+  if (code == 0) {
+    const z = f32x4.mul(f32x4.splat((Mathf.PI / 2) * p), x);
+    return f32x4.div(f32x4.splat(p / 2), f32x4.add(f32x4.splat(1), f32x4.mul(z, z)));
+  }
+  if (code == 1) {
+    const d = f32x4.add(f32x4.mul(f32x4.splat(p), f32x4.abs(x)), f32x4.splat(1));
+    return f32x4.div(f32x4.splat(1), f32x4.mul(d, d));
+  }
+  const e = expNeg(f32x4.neg(f32x4.abs(f32x4.mul(f32x4.splat(p), x))));
+  const d = f32x4.add(f32x4.splat(1), e);
+  return f32x4.div(f32x4.mul(f32x4.splat(p), e), f32x4.mul(d, d));
+}
+
+@inline function surrogateS(code: i32, p: f32, x: f32): f32 {
+  if (code == 0) {
+    const z: f32 = (Mathf.PI / 2) * p * x;
+    return p / 2 / (1 + z * z);
+  }
+  if (code == 1) {
+    const d: f32 = p * Mathf.abs(x) + 1;
+    return 1 / (d * d);
+  }
+  const e = Mathf.exp(-Mathf.abs(p * x));
+  const d: f32 = 1 + e;
+  return (p * e) / (d * d);
+}
+
+/**
+ * exp(x) for x <= 0, 4 lanes (inputs below -87 give ~0). Range reduction x = n ln2 + r, |r| <= ln2/2,
+ * degree-6 Taylor polynomial for e^r (error < 2e-7 relative), then scale by 2^n through the exponent bits.
+ */
+@inline function expNeg(x: v128): v128 {
+  x = f32x4.max(x, f32x4.splat(-87));
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.4426950408889634)));
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375))); // ln2 high part (exact in f32)
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4))); // ln2 low part
+  let q = f32x4.splat(1.0 / 720.0);
+  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(1.0 / 120.0));
+  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(1.0 / 24.0));
+  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(1.0 / 6.0));
+  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(0.5));
+  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(1));
+  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(1));
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(q, scale);
+}
+
+/** 0xFFFFFFFF lanes where the 4 spike bytes at ptr are 0 (the neuron did not fire). */
+@inline function notFired4(ptr: usize): v128 {
+  const b = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(ptr)));
+  return i32x4.eq(b, i32x4.splat(0));
+}
+
+function backwardTile(
+  bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, code: i32, sp: f32,
+  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize,
+): void {
+  const thrv = f32x4.splat(thr);
+  const rowB = <usize>nN << 2;
+  const lenB = <usize>len << 2;
+  memory.fill(carry, 0, lenB);
+  memory.fill(gb, 0, lenB);
+  const gsum = gradInput + (<usize>n0 << 2); // constInput: sum over time, accumulated in place
+  if (constInput) memory.fill(gsum, 0, lenB);
+  for (let step = t - 1; step >= 0; step--) {
+    const e = <usize>step * <usize>nN + <usize>n0;
+    const m0 = mem + (e << 2);
+    const p0 = m0 - rowB;
+    const r0 = spk + e - <usize>nN; // spikes of step-1 = resets of this step
+    const gm0 = gradMem + (e << 2);
+    const gs0 = gradSpk + (e << 2);
+    const gi0 = constInput ? gsum : gradInput + (e << 2);
+    let j = 0;
+    for (; j + 4 <= len; j += 4) {
+      const jo = <usize>j << 2;
+      let g = v128.load(carry + jo);
+      if (gradMem) g = f32x4.add(g, v128.load(gm0 + jo));
+      if (gradSpk) g = f32x4.add(g, f32x4.mul(v128.load(gs0 + jo), surrogateV(code, sp, f32x4.sub(v128.load(m0 + jo), thrv))));
+      v128.store(gi0 + jo, constInput ? f32x4.add(v128.load(gi0 + jo), g) : g);
+      if (step > 0) {
+        let gp = f32x4.mul(g, v128.load(p0 + jo));
+        let cb = f32x4.mul(g, v128.load(bt + jo));
+        if (reset == 1) {
+          const keep = notFired4(r0 + <usize>j);
+          gp = v128.and(gp, keep);
+          cb = v128.and(cb, keep);
+        }
+        v128.store(gb + jo, f32x4.add(v128.load(gb + jo), gp));
+        v128.store(carry + jo, cb);
+      }
+    }
+    for (; j < len; j++) {
+      const jo = <usize>j << 2;
+      let g = load<f32>(carry + jo);
+      if (gradMem) g += load<f32>(gm0 + jo);
+      if (gradSpk) g += load<f32>(gs0 + jo) * surrogateS(code, sp, load<f32>(m0 + jo) - thr);
+      store<f32>(gi0 + jo, constInput ? load<f32>(gi0 + jo) + g : g);
+      if (step > 0) {
+        const keep = reset == 1 && load<u8>(r0 + <usize>j) != 0 ? false : true;
+        store<f32>(gb + jo, load<f32>(gb + jo) + (keep ? g * load<f32>(p0 + jo) : 0));
+        store<f32>(carry + jo, keep ? g * load<f32>(bt + jo) : 0);
+      }
+    }
+  }
+  // gradBeta[h] += partial sums of this tile's neurons, in neuron order.
+  let hh = n0 % h;
+  for (let j = 0; j < len; j++) {
+    const o = gradBeta + (<usize>hh << 2);
+    store<f32>(o, load<f32>(o) + load<f32>(gb + (<usize>j << 2)));
+    hh++;
+    if (hh == h) hh = 0;
+  }
+}
+
+/** gradInput: [T*N], or [N] when constInput; gradBeta: [H] (zeroed here). gradSpk / gradMem may be 0 (null). */
+export function leakyBackward(
+  beta: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, code: i32, sp: f32,
+  constInput: i32, gradInput: usize, gradBeta: usize, t: i32, nN: i32, h: i32, scratch: usize,
+): void {
+  memory.fill(gradBeta, 0, <usize>h << 2);
+  const carry = scratch + TILE * 4;
+  const gb = carry + TILE * 4;
+  const spt = samplesPerTile(h);
+  if (spt == 0) {
+    for (let n0 = 0; n0 < nN; n0 += h) {
+      for (let j0 = 0; j0 < h; j0 += TILE) {
+        backwardTile(beta + (<usize>j0 << 2), thr, reset, spk, mem, gradSpk, gradMem, code, sp, constInput, gradInput, gradBeta, h, t, nN, n0 + j0, min(TILE, h - j0), carry, gb);
+      }
+    }
+  } else {
+    const len = spt * h;
+    expandBeta(beta, h, scratch, len);
+    for (let n0 = 0; n0 < nN; n0 += len) {
+      backwardTile(scratch, thr, reset, spk, mem, gradSpk, gradMem, code, sp, constInput, gradInput, gradBeta, h, t, nN, n0, min(len, nN - n0), carry, gb);
+    }
+  }
+}
