@@ -1,6 +1,7 @@
 import { loadMnist } from '../data/mnist.js';
 import { trainEpoch, type Dataset, type Encoder, type EpochOptions } from '../train/trainer.js';
 import { directEncode, rateEncode } from '../encode/index.js';
+import { cosineLr } from '../train/optim.js';
 import { createProgress } from './progress.js';
 import { UsageError } from '../core/errors.js';
 import { DataParallel } from '../train/parallel.js';
@@ -67,7 +68,11 @@ export async function loadClassificationData(o: {
 /** Trains for `epochs` with a live progress bar on stderr; returns the per-epoch log and totals. */
 export async function fitWithProgress(o: {
   label: string; train: Dataset; epochs: number; batch: number; epochOptions: Omit<EpochOptions, 'batchSize' | 'onBatch' | 'epoch'>;
+  /** 'cosine': anneal the learning rate to 0 over all batches of all epochs. */
+  lrSchedule?: string;
 }): Promise<{ log: Array<Record<string, number>>; seconds: number; samples: number }> {
+  const perEpoch = Math.min(Math.floor(o.train.n / o.batch), o.epochOptions.maxBatches ?? Infinity);
+  const schedule = o.lrSchedule === 'cosine' ? cosineLr(o.epochOptions.optimizer.lr, perEpoch * o.epochs) : undefined;
   const log: Array<Record<string, number>> = [];
   let seconds = 0;
   let samples = 0;
@@ -75,7 +80,7 @@ export async function fitWithProgress(o: {
     const batches = Math.min(Math.floor(o.train.n / o.batch), o.epochOptions.maxBatches ?? Infinity);
     const bar = createProgress({ total: batches, label: `${o.label} epoch ${e}/${o.epochs}` });
     const r = await trainEpoch(o.train, {
-      ...o.epochOptions, batchSize: o.batch, epoch: e,
+      ...o.epochOptions, batchSize: o.batch, epoch: e, schedule,
       onBatch: (b) => bar.update(b.batch, { loss: b.loss.toFixed(3), acc: `${(100 * b.accuracy).toFixed(1)}%`, 'samples/s': Math.round(b.samplesPerSec) }),
     });
     bar.done();

@@ -54,7 +54,7 @@ export async function runCompare(o: TrainOptions & { 'latency-samples': number }
     const rng = new Rng(o.seed);
     const optimizer = new Adam(model.trainable(), { lr: o.lr });
     const parallel = await maybeParallel(model, task, kernels, o.threads);
-    const fit = await fitWithProgress({ label, train, epochs: o.epochs, batch: o.batch, epochOptions: { model, task, optimizer, encoder, rng, kernels, parallel } });
+    const fit = await fitWithProgress({ label, train, epochs: o.epochs, batch: o.batch, lrSchedule: o['lr-schedule'], epochOptions: { model, task, optimizer, encoder, rng, kernels, parallel } });
     const ev = await evaluate(test, { model, task, encoder, rng, kernels, parallel });
     await parallel?.close();
     // Mean input spikes per sample for each Linear: the encoded input (rate) and every spiking layer's output.

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Rng } from '../core/rng.js';
 import { defaultKernels } from '../kernels/default.js';
 import { snnClassifier, surrogateFromConfig } from '../nn/models.js';
@@ -23,8 +24,9 @@ export const trainFlags = {
   surrogate: { type: 'choice', choices: ['atan', 'fast-sigmoid', 'sigmoid'], default: 'atan', help: 'surrogate gradient of the spike' },
   loss: { type: 'choice', choices: ['membrane', 'rate'], default: 'membrane', help: 'membrane: CE of output membrane summed over time; rate: ceRateLoss on spikes' },
   lr: { type: 'float', default: 5e-4, min: 0, max: 10, help: 'Adam learning rate' },
+  'lr-schedule': { type: 'choice', choices: ['constant', 'cosine'], default: 'constant', help: 'cosine: anneal the learning rate to 0 over the run' },
   seed: { type: 'int', default: 0, min: 0, max: 4294967295, help: 'seed of every random choice' },
-  threads: { type: 'int', default: 1, min: 1, max: 64, help: 'worker threads (data-parallel over the batch)' },
+  threads: { type: 'int', default: Math.min(8, availableParallelism()), min: 1, max: 64, help: 'threads: the batch is split over this many (main + workers); default: the CPU cores, at most 8' },
   'train-limit': { type: 'int', min: 1, help: 'use only the first N training samples' },
   'test-limit': { type: 'int', min: 1, help: 'use only the first N test samples' },
   out: { type: 'string', default: 'runs/snn', help: 'checkpoint folder (model.safetensors + config.json)' },
@@ -34,7 +36,7 @@ export const trainFlags = {
 export type TrainOptions = {
   dataset: string; 'data-dir'?: string; offline: boolean; epochs: number; batch: number; steps: number;
   hidden: string; encoding: string; beta: number; 'learn-beta': boolean; surrogate: string; loss: string;
-  lr: number; seed: number; threads: number; 'train-limit'?: number; 'test-limit'?: number; out: string; json: boolean;
+  lr: number; 'lr-schedule': string; seed: number; threads: number; 'train-limit'?: number; 'test-limit'?: number; out: string; json: boolean;
 };
 
 const SURROGATE_NAMES: Record<string, string> = { atan: 'atan', 'fast-sigmoid': 'fastSigmoid', sigmoid: 'sigmoid' };
@@ -60,7 +62,7 @@ export async function runTrain(o: TrainOptions): Promise<Record<string, unknown>
   const encoder = encoderFor(o.encoding, o.steps);
   const parallel = await maybeParallel(model, task, kernels, o.threads);
   const fit = await fitWithProgress({
-    label: 'snn', train, epochs: o.epochs, batch: o.batch,
+    label: 'snn', train, epochs: o.epochs, batch: o.batch, lrSchedule: o['lr-schedule'],
     epochOptions: { model, task, optimizer, encoder, rng, kernels, parallel },
   });
   const epochs = fit.log;
@@ -70,7 +72,7 @@ export async function runTrain(o: TrainOptions): Promise<Record<string, unknown>
   await parallel?.close();
   const meta = {
     dataset: o.dataset, steps: o.steps, encoding: o.encoding, seed: o.seed, epochs: o.epochs, batch: o.batch,
-    lr: o.lr, loss: o.loss, testAccuracy: ev.accuracy,
+    lr: o.lr, lrSchedule: o['lr-schedule'], loss: o.loss, testAccuracy: ev.accuracy,
   };
   await saveCheckpoint(o.out, model, meta);
   const result = {

@@ -2,6 +2,8 @@ import type { Tensor } from '../core/tensor.js';
 import { checkRange } from '../core/errors.js';
 
 export interface Optimizer {
+  /** Learning rate used by the next step (schedules set it between steps). */
+  lr: number;
   step(): void;
   zeroGrad(): void;
 }
@@ -11,7 +13,8 @@ export class Adam implements Optimizer {
   private readonly m: Float32Array[];
   private readonly v: Float32Array[];
   private t = 0;
-  readonly lr: number;
+  /** Learning rate; may be changed between steps (schedules). */
+  lr: number;
   readonly beta1: number;
   readonly beta2: number;
   readonly eps: number;
@@ -47,6 +50,11 @@ export class Adam implements Optimizer {
   }
 }
 
+/** Cosine annealing from `base` to 0 over `total` steps: the learning rate for step `i` (0-based). */
+export function cosineLr(base: number, total: number): (i: number) => number {
+  return (i) => 0.5 * base * (1 + Math.cos((Math.PI * Math.min(i, total)) / Math.max(total, 1)));
+}
+
 /** One Adam update of a parameter array (a small monomorphic loop the JIT compiles well). */
 function adamUpdate(
   w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array,
@@ -68,7 +76,8 @@ function adamUpdate(
 /** Stochastic gradient descent with optional (PyTorch-style) momentum. */
 export class SGD implements Optimizer {
   private readonly buf: Float32Array[] | null;
-  readonly lr: number;
+  /** Learning rate; may be changed between steps (schedules). */
+  lr: number;
   readonly momentum: number;
 
   constructor(

@@ -66,6 +66,8 @@ export interface EpochOptions {
   /** Stop after this many batches (benchmarks, smoke tests). */
   maxBatches?: number;
   onBatch?: (info: BatchInfo) => void;
+  /** Learning rate for each global batch index (epoch - 1) * batches + i; default: constant. */
+  schedule?: (batch: number) => number;
   /** Worker threads to split each batch over (see DataParallel); default: this thread only. */
   parallel?: DataParallel;
   now?: () => number;
@@ -95,6 +97,7 @@ export async function trainEpoch(data: Dataset, o: EpochOptions): Promise<EpochR
     const { x, y } = gatherBatch(data, perm, i * o.batchSize, (i + 1) * o.batchSize);
     const seq = o.encoder(x, o.rng);
     const r = o.parallel ? await o.parallel.run(seq, y, true) : runBatch(o.model, o.task, seq, y, o.kernels, true);
+    if (o.schedule) o.optimizer.lr = o.schedule(((o.epoch ?? 1) - 1) * batches + i);
     o.optimizer.step();
     for (let b = 0; b < y.length; b++) if (r.predictions[b] === y[b]) correct++;
     lossSum += r.loss * y.length;

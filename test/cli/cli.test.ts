@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, existsSync, readFileSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+// The CLI as a user runs it: the built entry point (npm test builds first), offline.
+const main = resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js');
+const cache = mkdtempSync(join(tmpdir(), 'spikeflow-cache-'));
+function run(...args: string[]) {
+  const r = spawnSync(process.execPath, [main, ...args], {
+    encoding: 'utf8', env: { ...process.env, SPIKEFLOW_OFFLINE: '1', SPIKEFLOW_CACHE: cache },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr.trim() };
+}
+/** A user error is one line on stderr naming the problem, a non-zero exit, and no stack trace. */
+function expectOneLineError(r: ReturnType<typeof run>, code: number, pattern: RegExp): void {
+  expect(r.code).toBe(code);
+  const lines = r.stderr.split('\n').filter((l) => !/^(data:|using |downloading )/.test(l));
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('spikeflow CLI', () => {
+  it('bad flags and values are one clear line with exit code 2', () => {
+    expectOneLineError(run('train', '--epoch', '2'), 2, /unknown flag --epoch \(did you mean --epochs\?\)/);
+    expectOneLineError(run('train', '--dataset', 'cifar'), 2, /--dataset: expected one of mnist, fashion-mnist, found "cifar"/);
+    expectOneLineError(run('train', '--epochs', 'abc'), 2, /--epochs: expected an integer/);
+    expectOneLineError(run('train', '--hidden', '10,x'), 2, /--hidden: expected layer sizes/);
+    expectOneLineError(run('fly'), 2, /unknown command "fly"/);
+  });
+
+  it('missing and corrupt data files are one clear line with exit code 1', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spikeflow-data-'));
+    expectOneLineError(run('train', '--data-dir', dir), 1, /missing train-images-idx3-ubyte\[\.gz\].*t10k-labels-idx1-ubyte/);
+    // a truncated image file: header promises 60000 images
+    const header = Buffer.from([0, 0, 8, 3, 0, 0, 0xea, 0x60, 0, 0, 0, 28, 0, 0, 0, 28]);
+    writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), gzipSync(Buffer.concat([header, Buffer.alloc(1000)])));
+    for (const f of ['train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) writeFileSync(join(dir, f), Buffer.alloc(8));
+    expectOneLineError(run('train', '--data-dir', dir), 1, /train-images-idx3-ubyte\.gz: dimensions \[60000, 28, 28\] need 47040000 data bytes, found 1000/);
+    writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), Buffer.from([0x1f, 0x8b, 1, 2, 3]));
+    expectOneLineError(run('train', '--data-dir', dir), 1, /train-images-idx3-ubyte\.gz: corrupt gzip data/);
+  });
+
+  it('train writes a checkpoint and JSON; eval reloads it and reproduces the accuracy', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'spikeflow-run-')), 'ckpt');
+    const t = run('train', '--train-limit', '1024', '--test-limit', '300', '--hidden', '64', '--steps', '8', '--batch', '64', '--lr', '0.002', '--out', out, '--json');
+    expect(t.code, t.stderr).toBe(0);
+    const r = JSON.parse(t.stdout.trim().split('\n').pop()!);
+    for (const k of ['testAccuracy', 'trainSamplesPerSec', 'inferSamplesPerSec', 'epochs']) expect(r).toHaveProperty(k);
+    expect(r.testAccuracy).toBeGreaterThan(0.5);
+    expect(r.spikeRates).toHaveLength(2);
+    expect(existsSync(join(out, 'model.safetensors'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).meta.steps).toBe(8);
+    expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    const e = run('eval', '--checkpoint', out, '--test-limit', '300', '--json');
+    expect(e.code, e.stderr).toBe(0);
+    expect(JSON.parse(e.stdout.trim()).testAccuracy).toBe(r.testAccuracy);
+    // a damaged checkpoint is a clear error, not a crash
+    writeFileSync(join(out, 'model.safetensors'), Buffer.from([1, 2, 3]));
+    expectOneLineError(run('eval', '--checkpoint', out), 1, /model\.safetensors: too short for a safetensors file/);
+    const missing = join(out, 'nope');
+    mkdirSync(missing);
+    expectOneLineError(run('eval', '--checkpoint', missing), 1, /config\.json: checkpoint file not found/);
+  });
+
+  it('compare writes the SNN-vs-ANN table as JSON and Markdown', () => {
+    const out = mkdtempSync(join(tmpdir(), 'spikeflow-cmp-'));
+    const c = run('compare', '--train-limit', '1024', '--test-limit', '300', '--hidden', '64', '--steps', '8', '--batch', '64', '--lr', '0.002', '--latency-samples', '20', '--out', out, '--json');
+    expect(c.code, c.stderr).toBe(0);
+    const r = JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8'));
+    expect(r.snn.testAccuracy).toBeGreaterThan(0.5);
+    expect(r.ann.testAccuracy).toBeGreaterThan(0.5);
+    // ANN MACs are exactly the layer sizes; SNN first layer is computed once (direct input)
+    expect(r.ann.ops.macs).toBe(784 * 64 + 64 * 10);
+    expect(r.snn.ops.layers[0].macs).toBe(784 * 64);
+    // hidden->output synaptic ops = mean hidden spikes per sample x 10 outputs
+    const hiddenSpikesPerSample = r.snn.spikeRates[0] * 64 * 8;
+    expect(r.snn.ops.layers[2].synOps).toBeCloseTo(hiddenSpikesPerSample * 10, 3);
+    const md = readFileSync(join(out, 'compare.md'), 'utf8');
+    expect(md).toMatch(/estimated energy/);
+    expect(md).toMatch(/ESTIMATE/);
+  });
+});
