@@ -1,14 +1,23 @@
-import { ResetCode, SurrogateCode, type Kernels, type LeakyBackwardArgs, type LeakyScanArgs } from './types.js';
-import { checkLeaky, checkMatmul, need } from './validate.js';
+import {
+  ResetCode, SurrogateCode,
+  type Kernels, type LeakyBackwardArgs, type LeakyBackwardOut, type LeakyForwardOut, type LeakyScanArgs,
+} from './types.js';
+import { checkLeaky, checkLeakyBackward, checkMatmul, checkRows, checkSpikeGradW } from './validate.js';
 
 /**
  * Plain TypeScript kernels: the obviously-correct reference every WASM kernel is tested against.
- * Written for clarity, not speed.
+ * Written for clarity, not speed: one loop nest per formula, straight from the doc comments in types.ts.
  */
+
+const f32 = Math.fround;
+
+/** Surrogate derivative s'(x) (formulas in types.ts), in double precision. */
 export function surrogateGrad(code: SurrogateCode, p: number, x: number): number {
   switch (code) {
-    case SurrogateCode.Atan: return p / 2 / (1 + (Math.PI / 2 * p * x) ** 2);
-    case SurrogateCode.FastSigmoid: return 1 / (p * Math.abs(x) + 1) ** 2;
+    case SurrogateCode.Atan:
+      return p / 2 / (1 + (Math.PI / 2 * p * x) ** 2);
+    case SurrogateCode.FastSigmoid:
+      return 1 / (p * Math.abs(x) + 1) ** 2;
     case SurrogateCode.Sigmoid: {
       const e = Math.exp(-p * x);
       return Number.isFinite(e) ? (p * e) / (1 + e) ** 2 : 0;
@@ -16,22 +25,30 @@ export function surrogateGrad(code: SurrogateCode, p: number, x: number): number
   }
 }
 
-function leakyForward(a: LeakyScanArgs, wantMem = true): { spk: Uint8Array; mem: Float32Array | null; count: number } {
+/**
+ * One membrane update. Every operation is rounded to float32 in the order the WASM kernel evaluates
+ * it, so forward results agree bit for bit (spikes are thresholds: a 1-ulp difference could flip one).
+ */
+function leakyUpdate(reset: ResetCode, b: number, prev: number, x: number, thr: number): number {
+  const r = prev - thr > 0 ? 1 : 0; // previous step's spike
+  if (reset === ResetCode.Subtract) return f32(f32(f32(b * prev) + x) - r * thr);
+  if (reset === ResetCode.Zero) return f32(f32(b * (r ? 0 : prev)) + x);
+  return f32(f32(b * prev) + x);
+}
+
+function leakyForward(a: LeakyScanArgs, wantMem = true): LeakyForwardOut {
   checkLeaky('leakyForward', a);
-  const { T, N, H, input, beta, threshold: thr, reset } = a;
+  const { T, N, H, input, beta, reset } = a;
+  const thr = f32(a.threshold); // the kernels compare in float32
   const spk = new Uint8Array(T * N);
   const mem = new Float32Array(T * N);
   let count = 0;
   for (let n = 0; n < N; n++) {
     const b = beta[n % H];
-    let v = 0;
+    let v = 0; // zero initial state
     for (let t = 0; t < T; t++) {
       const x = a.constInput ? input[n] : input[t * N + n];
-      const r = v - thr > 0 ? 1 : 0;
-      if (reset === ResetCode.Subtract) v = b * v + x - r * thr;
-      else if (reset === ResetCode.Zero) v = b * (1 - r) * v + x;
-      else v = b * v + x;
-      v = Math.fround(v);
+      v = leakyUpdate(reset, b, v, x, thr);
       mem[t * N + n] = v;
       spk[t * N + n] = v - thr > 0 ? 1 : 0;
       count += spk[t * N + n];
@@ -40,19 +57,16 @@ function leakyForward(a: LeakyScanArgs, wantMem = true): { spk: Uint8Array; mem:
   return { spk, mem: wantMem ? mem : null, count };
 }
 
-function leakyBackward(a: LeakyBackwardArgs): { gradInput: Float32Array; gradBeta: Float32Array } {
-  checkLeaky('leakyBackward', a);
-  const { T, N, H, beta, threshold: thr, reset, spk, gradSpk, gradMem } = a;
-  need('leakyBackward', 'spk', spk, T * N);
-  if (a.mem) need('leakyBackward', 'mem', a.mem, T * N);
-  const mem = a.mem ?? leakyForward(a, true).mem!;
-  if (gradSpk) need('leakyBackward', 'gradSpk', gradSpk, T * N);
-  if (gradMem) need('leakyBackward', 'gradMem', gradMem, T * N);
+function leakyBackward(a: LeakyBackwardArgs): LeakyBackwardOut {
+  checkLeakyBackward(a);
+  const { T, N, H, beta, reset, spk, gradSpk, gradMem } = a;
+  const thr = f32(a.threshold);
+  const mem = a.mem ?? leakyForward(a, true).mem!; // recompute the membrane when it was not kept
   const gradInput = new Float32Array(a.constInput ? N : T * N);
   const gradBeta = new Float32Array(H);
   for (let n = 0; n < N; n++) {
     const b = beta[n % H];
-    let carry = 0; // dL/dmem_{t+1} * dmem_{t+1}/dmem_t
+    let carry = 0; // a_{t+1} * g_{t+1}
     let gb = 0;
     let gsum = 0;
     for (let t = T - 1; t >= 0; t--) {
@@ -64,7 +78,7 @@ function leakyBackward(a: LeakyBackwardArgs): { gradInput: Float32Array; gradBet
       else gradInput[i] = g;
       const prev = t > 0 ? mem[i - N] : 0;
       const r = t > 0 ? spk[i - N] : 0; // reset of step t comes from the spike of step t-1
-      const keep = reset === ResetCode.Zero ? 1 - r : 1;
+      const keep = reset === ResetCode.Zero && r ? 0 : 1;
       gb += g * prev * keep;
       carry = g * b * keep;
     }
@@ -92,20 +106,16 @@ export const referenceKernels: Kernels = {
     for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) if (s[i * k + p]) for (let j = 0; j < n; j++) c[i * n + j] += w[p * n + j];
   },
   spikeMatmulGradW(s, g, dw, m, k, n) {
-    need('spikeMatmulGradW', 'S', s, m * k);
-    need('spikeMatmulGradW', 'G', g, m * n);
-    need('spikeMatmulGradW', 'dW', dw, k * n);
+    checkSpikeGradW(s, g, dw, m, k, n);
     for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) if (s[i * k + p]) for (let j = 0; j < n; j++) dw[p * n + j] += g[i * n + j];
   },
   sumRows(x, out, m, n, accumulate) {
-    need('sumRows', 'X', x, m * n);
-    need('sumRows', 'out', out, n);
+    checkRows('sumRows', x, out, m, n);
     if (!accumulate) out.fill(0);
     for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[j] += x[i * n + j];
   },
   addBias(c, bias, m, n) {
-    need('addBias', 'C', c, m * n);
-    need('addBias', 'bias', bias, n);
+    checkRows('addBias', c, bias, m, n);
     for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) c[i * n + j] += bias[j];
   },
   leakyForward,

@@ -1,19 +1,70 @@
-import { ShapeError } from '../core/errors.js';
-import type { LeakyScanArgs } from './types.js';
+import { ShapeError, ValueError } from '../core/errors.js';
+import { ResetCode, SurrogateCode, type LeakyBackwardArgs, type LeakyScanArgs } from './types.js';
+
+/**
+ * Argument checks shared by both kernel implementations, so the reference and the WASM kernels reject
+ * exactly the same calls with the same messages. Each check is O(1) or O(H): cheap next to the kernel.
+ */
 
 /** Throws ShapeError unless `arr` has exactly `n` elements. */
 export function need(kernel: string, name: string, arr: ArrayLike<number>, n: number): void {
   if (arr.length !== n) throw new ShapeError(`${kernel}: ${name} has ${arr.length} elements, expected ${n}`);
 }
 
+/** Throws ValueError unless every size is a non-negative integer. */
+export function checkDims(kernel: string, dims: Record<string, number>): void {
+  for (const [name, v] of Object.entries(dims)) {
+    if (!Number.isInteger(v) || v < 0) throw new ValueError(`${kernel}: ${name} must be a non-negative integer, found ${String(v)}`);
+  }
+}
+
+/** op(A) [M, K] @ op(B) [K, N] -> C [M, N]; the stored lengths are the same whatever the transposes. */
 export function checkMatmul(a: ArrayLike<number>, b: ArrayLike<number>, c: ArrayLike<number>, m: number, k: number, n: number, kernel = 'matmul'): void {
-  need(kernel, 'A', a, m * k);
-  need(kernel, 'B', b, k * n);
+  checkDims(kernel, { m, k, n });
+  need(kernel, kernel === 'matmul' ? 'A' : 'S', a, m * k);
+  need(kernel, kernel === 'matmul' ? 'B' : 'W', b, k * n);
   need(kernel, 'C', c, m * n);
 }
 
+export function checkSpikeGradW(s: ArrayLike<number>, g: ArrayLike<number>, dw: ArrayLike<number>, m: number, k: number, n: number): void {
+  const kernel = 'spikeMatmulGradW';
+  checkDims(kernel, { m, k, n });
+  need(kernel, 'S', s, m * k);
+  need(kernel, 'G', g, m * n);
+  need(kernel, 'dW', dw, k * n);
+}
+
+export function checkRows(kernel: 'sumRows' | 'addBias', x: ArrayLike<number>, v: ArrayLike<number>, m: number, n: number): void {
+  checkDims(kernel, { m, n });
+  need(kernel, kernel === 'sumRows' ? 'X' : 'C', x, m * n);
+  need(kernel, kernel === 'sumRows' ? 'out' : 'bias', v, n);
+}
+
 export function checkLeaky(kernel: string, a: LeakyScanArgs): void {
+  checkDims(kernel, { T: a.T, N: a.N, H: a.H });
   if (a.H < 1 || a.N % a.H !== 0) throw new ShapeError(`${kernel}: N = ${a.N} is not a multiple of H = ${a.H}`);
   need(kernel, 'input', a.input, a.constInput ? a.N : a.T * a.N);
   need(kernel, 'beta', a.beta, a.H);
+  for (let h = 0; h < a.H; h++) {
+    const b = a.beta[h];
+    if (!(b >= 0 && b <= 1)) throw new ValueError(`${kernel}: beta[${h}] = ${b} is outside [0, 1]`);
+  }
+  if (!Number.isFinite(a.threshold)) throw new ValueError(`${kernel}: threshold must be finite, found ${a.threshold}`);
+  if (a.reset !== ResetCode.Subtract && a.reset !== ResetCode.Zero && a.reset !== ResetCode.None) {
+    throw new ValueError(`${kernel}: unknown reset code ${String(a.reset)} (expected 0 subtract, 1 zero, 2 none)`);
+  }
+}
+
+export function checkLeakyBackward(a: LeakyBackwardArgs): void {
+  const kernel = 'leakyBackward';
+  checkLeaky(kernel, a);
+  const TN = a.T * a.N;
+  need(kernel, 'spk', a.spk, TN);
+  if (a.mem) need(kernel, 'mem', a.mem, TN);
+  if (a.gradSpk) need(kernel, 'gradSpk', a.gradSpk, TN);
+  if (a.gradMem) need(kernel, 'gradMem', a.gradMem, TN);
+  if (a.surrogate !== SurrogateCode.Atan && a.surrogate !== SurrogateCode.FastSigmoid && a.surrogate !== SurrogateCode.Sigmoid) {
+    throw new ValueError(`${kernel}: unknown surrogate code ${String(a.surrogate)} (expected 0 atan, 1 fastSigmoid, 2 sigmoid)`);
+  }
+  if (!Number.isFinite(a.surrogateParam)) throw new ValueError(`${kernel}: surrogateParam must be finite, found ${a.surrogateParam}`);
 }

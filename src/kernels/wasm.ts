@@ -1,24 +1,43 @@
 import { SpikeflowError } from '../core/errors.js';
 import { WASM_BASE64 } from './wasm-binary.generated.js';
-import type { Kernels, LeakyBackwardArgs, LeakyScanArgs } from './types.js';
-import { checkLeaky, checkMatmul, need } from './validate.js';
+import type { Kernels, LeakyBackwardArgs, LeakyBackwardOut, LeakyForwardOut, LeakyScanArgs } from './types.js';
+import { checkLeaky, checkLeakyBackward, checkMatmul, checkRows, checkSpikeGradW } from './validate.js';
+
+/**
+ * Loader and wrapper of the AssemblyScript WASM SIMD kernels (src/kernels/assembly, built by
+ * scripts/build-wasm.mjs into wasm-binary.generated.ts as base64, so Node and browsers load it the
+ * same way without fetch or fs).
+ *
+ * WASM sees only its own linear memory, so every call lays its operands out in one scratch arena
+ * (from the module's heap base up, grown when a call needs more), copies the inputs in, runs the
+ * kernel and copies the outputs out. Output buffers are copied in only when the kernel accumulates
+ * into them. Growing memory detaches every view of the old buffer, so views are made only after the
+ * layout (and any grow) of the call is done; the kernels themselves never grow memory.
+ */
 
 interface Exports {
   memory: WebAssembly.Memory;
   heapBase(): number;
-  gemm(a: number, b: number, c: number, m: number, k: number, n: number, sai: number, sap: number, acc: number): void;
-  transpose(src: number, dst: number, r: number, c: number): void;
-  spikeMatmul(s: number, w: number, c: number, m: number, k: number, n: number, acc: number, idx: number): void;
-  spikeMatmulGradW(s: number, g: number, dw: number, m: number, k: number, n: number, st: number, idx: number): void;
+  gemmScratchBytes(m: number, k: number, n: number): number;
+  gemm(a: number, b: number, c: number, m: number, k: number, n: number, transA: number, transB: number, acc: number, scratch: number): void;
+  spikeMatmulScratchBytes(m: number, k: number, n: number): number;
+  spikeMatmul(s: number, w: number, c: number, m: number, k: number, n: number, acc: number, scratch: number): void;
+  spikeGradWScratchBytes(m: number, k: number, n: number): number;
+  spikeMatmulGradW(s: number, g: number, dw: number, m: number, k: number, n: number, scratch: number): void;
   sumRows(x: number, out: number, m: number, n: number, acc: number): void;
   addBias(c: number, bias: number, m: number, n: number): void;
-  leakyForward(input: number, constInput: number, beta: number, thr: number, reset: number, spk: number, mem: number, t: number, n: number, h: number): number;
+  leakyScratchBytes(): number;
+  leakyForward(
+    input: number, constInput: number, beta: number, thr: number, reset: number, spk: number, mem: number,
+    t: number, n: number, h: number, scratch: number,
+  ): number;
   leakyBackward(
     beta: number, thr: number, reset: number, spk: number, mem: number, gradSpk: number, gradMem: number, code: number, sp: number,
-    constInput: number, gradInput: number, gradBeta: number, carry: number, t: number, n: number, h: number,
+    constInput: number, gradInput: number, gradBeta: number, t: number, n: number, h: number, scratch: number,
   ): void;
 }
 
+/** Base64 -> bytes without Buffer (works in browsers, workers and Node). */
 function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   const bin = atob(s);
   const out = new Uint8Array(bin.length);
@@ -26,44 +45,64 @@ function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-const imports = {
-  env: {
-    abort: (): never => {
-      throw new SpikeflowError('WASM kernel aborted (an internal bounds check failed)');
-    },
-  },
-};
+/** (module (func (result v128) (v128.const i32x4 0 0 0 0))): validates only where WASM SIMD is supported. */
+const SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type section: () -> v128
+  0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
+  0x0a, 0x16, 0x01, 0x14, 0x00, 0xfd, 0x0c, ...new Array<number>(16).fill(0), 0x0b, // code: v128.const 0, end
+]);
 
-/** Operands of one kernel call: byte sizes are reserved first, then views are made (growing memory detaches views). */
-type Region = { bytes: number; ptr: number };
+function checkSupport(): void {
+  if (typeof WebAssembly !== 'object' || typeof WebAssembly.validate !== 'function') {
+    throw new SpikeflowError('spikeflow kernels need WebAssembly, which this JavaScript environment does not provide');
+  }
+  if (!WebAssembly.validate(SIMD_PROBE)) {
+    throw new SpikeflowError(
+      'spikeflow kernels need WebAssembly SIMD (128-bit), which this engine does not support: ' +
+        'use Node >= 16.4, Chrome >= 91, Firefox >= 89 or Safari >= 16.4, or pass referenceKernels instead',
+    );
+  }
+}
 
-/**
- * Wraps the compiled module: each call lays its operands out in linear memory (a scratch area reused
- * between calls, grown when needed), copies inputs in, runs, and copies outputs out.
- */
-function wrap(ex: Exports): Kernels {
+const PAGE = 65536;
+
+/** Operand sizes in bytes -> 16-aligned addresses in the arena, growing memory when needed. */
+function arena(ex: Exports) {
   const base = ex.heapBase();
-  const layout = (sizes: number[]): Region[] => {
+  return (sizes: number[]): number[] => {
     let off = base;
-    const regions = sizes.map((bytes) => {
-      const r = { bytes, ptr: off };
-      off += (bytes + 15) & ~15;
-      return r;
+    const ptrs = sizes.map((bytes) => {
+      const p = off;
+      off += Math.ceil(bytes / 16) * 16;
+      return p;
     });
     const have = ex.memory.buffer.byteLength;
     if (off > have) {
       try {
-        ex.memory.grow(Math.ceil((off - have) / 65536));
+        ex.memory.grow(Math.ceil((off - have) / PAGE));
       } catch {
-        throw new SpikeflowError(`WASM kernels: cannot grow memory to ${(off / 2 ** 20).toFixed(0)} MiB`);
+        throw new SpikeflowError(
+          `WASM kernels: this call needs ${(off / 2 ** 20).toFixed(0)} MiB of WebAssembly memory, more than the engine allows (4 GiB at most); split it into smaller batches`,
+        );
       }
     }
-    return regions;
+    return ptrs;
   };
-  const f32 = (r: Region) => new Float32Array(ex.memory.buffer, r.ptr, r.bytes / 4);
-  const u8 = (r: Region) => new Uint8Array(ex.memory.buffer, r.ptr, r.bytes);
+}
 
-  const kernels: Kernels = {
+function wrap(ex: Exports): Kernels {
+  const layout = arena(ex);
+  // Views are made after layout() so they never refer to a buffer detached by a grow.
+  const f32 = (ptr: number, len: number) => new Float32Array(ex.memory.buffer, ptr, len);
+  const u8 = (ptr: number, len: number) => new Uint8Array(ex.memory.buffer, ptr, len);
+  const leakyScratch = ex.leakyScratchBytes();
+
+  /** Runs the forward scan on operands already laid out; returns the spike count. */
+  const runForward = (a: LeakyScanArgs, pIn: number, pBeta: number, pSpk: number, pMem: number, pScratch: number): number =>
+    ex.leakyForward(pIn, a.constInput ? 1 : 0, pBeta, a.threshold, a.reset, pSpk, pMem, a.T, a.N, a.H, pScratch);
+
+  return {
     name: 'wasm',
     matmul(a, b, c, m, k, n, transA, transB, accumulate) {
       checkMatmul(a, b, c, m, k, n);
@@ -72,125 +111,126 @@ function wrap(ex: Exports): Kernels {
         if (!accumulate) c.fill(0);
         return;
       }
-      const [ra, rb, rc, rt] = layout([a.length * 4, b.length * 4, c.length * 4, transB ? b.length * 4 : 0]);
-      f32(ra).set(a);
-      f32(rb).set(b);
-      if (accumulate) f32(rc).set(c);
-      let bp = rb.ptr;
-      if (transB) {
-        ex.transpose(rb.ptr, rt.ptr, n, k); // B stored [N, K] -> [K, N]
-        bp = rt.ptr;
-      }
-      ex.gemm(ra.ptr, bp, rc.ptr, m, k, n, transA ? 1 : k, transA ? m : 1, accumulate ? 1 : 0);
-      c.set(f32(rc));
+      const [pa, pb, pc, ps] = layout([a.length * 4, b.length * 4, c.length * 4, ex.gemmScratchBytes(m, k, n)]);
+      f32(pa, a.length).set(a);
+      f32(pb, b.length).set(b);
+      if (accumulate) f32(pc, c.length).set(c);
+      ex.gemm(pa, pb, pc, m, k, n, transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0, ps);
+      c.set(f32(pc, c.length));
     },
     spikeMatmul(s, w, c, m, k, n, accumulate) {
       checkMatmul(s, w, c, m, k, n, 'spikeMatmul');
-      const [rs, rw, rc, ri] = layout([s.length, w.length * 4, c.length * 4, k * 4]);
-      u8(rs).set(s);
-      f32(rw).set(w);
-      if (accumulate) f32(rc).set(c);
-      ex.spikeMatmul(rs.ptr, rw.ptr, rc.ptr, m, k, n, accumulate ? 1 : 0, ri.ptr);
-      c.set(f32(rc));
+      if (m === 0 || n === 0) return;
+      const [ps, pw, pc, pt] = layout([s.length, w.length * 4, c.length * 4, ex.spikeMatmulScratchBytes(m, k, n)]);
+      u8(ps, s.length).set(s);
+      f32(pw, w.length).set(w);
+      if (accumulate) f32(pc, c.length).set(c);
+      ex.spikeMatmul(ps, pw, pc, m, k, n, accumulate ? 1 : 0, pt);
+      c.set(f32(pc, c.length));
     },
     spikeMatmulGradW(s, g, dw, m, k, n) {
-      need('spikeMatmulGradW', 'S', s, m * k);
-      need('spikeMatmulGradW', 'G', g, m * n);
-      need('spikeMatmulGradW', 'dW', dw, k * n);
-      const [rs, rg, rd, rt, ri] = layout([s.length, g.length * 4, dw.length * 4, n < 32 ? 0 : s.length, Math.max(m, k) * 4]);
-      u8(rs).set(s);
-      f32(rg).set(g);
-      f32(rd).set(dw);
-      ex.spikeMatmulGradW(rs.ptr, rg.ptr, rd.ptr, m, k, n, rt.ptr, ri.ptr);
-      dw.set(f32(rd));
+      checkSpikeGradW(s, g, dw, m, k, n);
+      if (m === 0 || k === 0 || n === 0) return;
+      const [ps, pg, pd, pt] = layout([s.length, g.length * 4, dw.length * 4, ex.spikeGradWScratchBytes(m, k, n)]);
+      u8(ps, s.length).set(s);
+      f32(pg, g.length).set(g);
+      f32(pd, dw.length).set(dw);
+      ex.spikeMatmulGradW(ps, pg, pd, m, k, n, pt);
+      dw.set(f32(pd, dw.length));
     },
     sumRows(x, out, m, n, accumulate) {
-      need('sumRows', 'X', x, m * n);
-      need('sumRows', 'out', out, n);
-      const [rx, ro] = layout([x.length * 4, n * 4]);
-      f32(rx).set(x);
-      if (accumulate) f32(ro).set(out);
-      ex.sumRows(rx.ptr, ro.ptr, m, n, accumulate ? 1 : 0);
-      out.set(f32(ro));
+      checkRows('sumRows', x, out, m, n);
+      if (n === 0) return;
+      const [px, po] = layout([x.length * 4, n * 4]);
+      f32(px, x.length).set(x);
+      if (accumulate) f32(po, n).set(out);
+      ex.sumRows(px, po, m, n, accumulate ? 1 : 0);
+      out.set(f32(po, n));
     },
     addBias(c, bias, m, n) {
-      need('addBias', 'C', c, m * n);
-      need('addBias', 'bias', bias, n);
-      const [rc, rb] = layout([c.length * 4, n * 4]);
-      f32(rc).set(c);
-      f32(rb).set(bias);
-      ex.addBias(rc.ptr, rb.ptr, m, n);
-      c.set(f32(rc));
+      checkRows('addBias', c, bias, m, n);
+      if (m === 0 || n === 0) return;
+      const [pc, pb] = layout([c.length * 4, n * 4]);
+      f32(pc, c.length).set(c);
+      f32(pb, n).set(bias);
+      ex.addBias(pc, pb, m, n);
+      c.set(f32(pc, c.length));
     },
-    leakyForward(a: LeakyScanArgs, wantMem = true) {
+    leakyForward(a: LeakyScanArgs, wantMem = true): LeakyForwardOut {
       checkLeaky('leakyForward', a);
       const TN = a.T * a.N;
-      const [ri, rb, rs, rm] = layout([a.input.length * 4, a.H * 4, TN, TN * 4]);
-      f32(ri).set(a.input);
-      f32(rb).set(a.beta);
-      const count = ex.leakyForward(ri.ptr, a.constInput ? 1 : 0, rb.ptr, a.threshold, a.reset, rs.ptr, rm.ptr, a.T, a.N, a.H);
-      return { spk: u8(rs).slice(), mem: wantMem ? f32(rm).slice() : null, count };
+      const [pi, pb, ps, pm, pt] = layout([a.input.length * 4, a.H * 4, TN, TN * 4, leakyScratch]);
+      f32(pi, a.input.length).set(a.input);
+      f32(pb, a.H).set(a.beta);
+      const count = runForward(a, pi, pb, ps, pm, pt);
+      return { spk: u8(ps, TN).slice(), mem: wantMem ? f32(pm, TN).slice() : null, count };
     },
-    leakyBackward(a: LeakyBackwardArgs) {
-      checkLeaky('leakyBackward', a);
+    leakyBackward(a: LeakyBackwardArgs): LeakyBackwardOut {
+      checkLeakyBackward(a);
       const TN = a.T * a.N;
-      need('leakyBackward', 'spk', a.spk, TN);
-      if (a.mem) need('leakyBackward', 'mem', a.mem, TN);
-      if (a.gradSpk) need('leakyBackward', 'gradSpk', a.gradSpk, TN);
-      if (a.gradMem) need('leakyBackward', 'gradMem', a.gradMem, TN);
       const giLen = a.constInput ? a.N : TN;
-      const [rb, rs, rm, rgs, rgm, rgi, rgb, rc, ri] = layout([
-        a.H * 4, TN, TN * 4, a.gradSpk ? TN * 4 : 0, a.gradMem ? TN * 4 : 0, giLen * 4, a.H * 4, a.N * 4, a.mem ? 0 : a.input.length * 4,
+      const [pb, ps, pm, pgs, pgm, pgi, pgb, pt, pi] = layout([
+        a.H * 4, TN, TN * 4, a.gradSpk ? TN * 4 : 0, a.gradMem ? TN * 4 : 0, giLen * 4, a.H * 4, leakyScratch,
+        a.mem ? 0 : a.input.length * 4,
       ]);
-      f32(rb).set(a.beta);
-      u8(rs).set(a.spk);
-      if (a.mem) f32(rm).set(a.mem);
-      else {
-        // recompute the membrane from the input: one fused pass, cheaper than storing and copying it
-        f32(ri).set(a.input);
-        ex.leakyForward(ri.ptr, a.constInput ? 1 : 0, rb.ptr, a.threshold, a.reset, rs.ptr, rm.ptr, a.T, a.N, a.H);
+      f32(pb, a.H).set(a.beta);
+      if (a.mem) {
+        f32(pm, TN).set(a.mem);
+      } else {
+        // membrane not kept: recompute it (the spikes it writes are then replaced by the given ones)
+        f32(pi, a.input.length).set(a.input);
+        runForward(a, pi, pb, ps, pm, pt);
       }
-      if (a.gradSpk) f32(rgs).set(a.gradSpk);
-      if (a.gradMem) f32(rgm).set(a.gradMem);
+      u8(ps, TN).set(a.spk);
+      if (a.gradSpk) f32(pgs, TN).set(a.gradSpk);
+      if (a.gradMem) f32(pgm, TN).set(a.gradMem);
       ex.leakyBackward(
-        rb.ptr, a.threshold, a.reset, rs.ptr, rm.ptr, a.gradSpk ? rgs.ptr : 0, a.gradMem ? rgm.ptr : 0,
-        a.surrogate, a.surrogateParam, a.constInput ? 1 : 0, rgi.ptr, rgb.ptr, rc.ptr, a.T, a.N, a.H,
+        pb, a.threshold, a.reset, ps, pm, a.gradSpk ? pgs : 0, a.gradMem ? pgm : 0, a.surrogate, a.surrogateParam,
+        a.constInput ? 1 : 0, pgi, pgb, a.T, a.N, a.H, pt,
       );
-      return { gradInput: f32(rgi).slice(), gradBeta: f32(rgb).slice() };
+      return { gradInput: f32(pgi, giLen).slice(), gradBeta: f32(pgb, a.H).slice() };
     },
   };
-  return kernels;
 }
 
-function checkSimd(): void {
-  if (typeof WebAssembly === 'undefined') throw new SpikeflowError('WebAssembly is not available in this environment');
+function compileError(e: unknown): SpikeflowError {
+  return new SpikeflowError(`cannot compile the spikeflow WASM kernels: ${(e as Error).message}`);
 }
+
+/** The module imports nothing today (stub runtime, no asserts); abort is provided in case a build adds it. */
+const imports = {
+  env: {
+    abort: (): never => {
+      throw new SpikeflowError('WASM kernel aborted (an internal check failed): please report this as a bug');
+    },
+  },
+};
 
 function instantiate(module: WebAssembly.Module): Kernels {
   const inst = new WebAssembly.Instance(module, imports);
   return wrap(inst.exports as unknown as Exports);
 }
 
-/** Compiles the kernels synchronously (Node, workers). Throws if WASM SIMD is unsupported. */
+/** Compiles the kernels synchronously (Node, workers). Throws SpikeflowError if WASM SIMD is unsupported. */
 export function createWasmKernelsSync(): Kernels {
-  checkSimd();
+  checkSupport();
   let module: WebAssembly.Module;
   try {
     module = new WebAssembly.Module(decodeBase64(WASM_BASE64));
   } catch (e) {
-    throw new SpikeflowError(`cannot compile the WASM SIMD kernels (this engine may lack WebAssembly SIMD): ${(e as Error).message}`);
+    throw compileError(e);
   }
   return instantiate(module);
 }
 
-/** Compiles the kernels asynchronously (required on browsers' main thread). */
+/** Compiles the kernels asynchronously (required for large modules on browsers' main thread). */
 export async function createWasmKernels(): Promise<Kernels> {
-  checkSimd();
+  checkSupport();
   let module: WebAssembly.Module;
   try {
     module = await WebAssembly.compile(decodeBase64(WASM_BASE64));
   } catch (e) {
-    throw new SpikeflowError(`cannot compile the WASM SIMD kernels (this engine may lack WebAssembly SIMD): ${(e as Error).message}`);
+    throw compileError(e);
   }
   return instantiate(module);
 }

@@ -15,7 +15,7 @@ export function leakyScratchBytes(): usize {
   return 3 * TILE * 4;
 }
 
-/** Tile plan: when H < TILE, tiles are whole samples and beta is expanded into `exp` (returns the tile length). */
+/** Samples per tile when H < TILE (beta is then expanded once to the tile); 0: tiles are chunks of one sample. */
 @inline function samplesPerTile(h: i32): i32 {
   return h >= TILE ? 0 : TILE / h;
 }
@@ -59,8 +59,11 @@ function expandBeta(beta: usize, h: i32, exp: usize, len: i32): void {
   v128.store(ptr, v128.and(b, i8x16.splat(1)));
 }
 
-function forwardTile(input: usize, constInput: i32, bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, t: i32, nN: i32, n0: i32, len: i32): void {
+/** Runs one tile through all steps; returns its number of spikes. */
+function forwardTile(input: usize, constInput: i32, bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, t: i32, nN: i32, n0: i32, len: i32): i32 {
   const thrv = f32x4.splat(thr);
+  let cntV = i32x4.splat(0); // spike masks are -1 per lane: subtracting them counts spikes
+  let cnt = 0;
   const rowB = <usize>nN << 2;
   for (let step = 0; step < t; step++) {
     const e = <usize>step * <usize>nN + <usize>n0; // element index of (step, n0)
@@ -75,7 +78,9 @@ function forwardTile(input: usize, constInput: i32, bt: usize, thr: f32, reset: 
         const jo = <usize>j << 2;
         const v = v128.load(x0 + jo);
         v128.store(m0 + jo, v);
-        storeMask4(s0 + <usize>j, f32x4.gt(v, thrv));
+        const f = f32x4.gt(v, thrv);
+        storeMask4(s0 + <usize>j, f);
+        cntV = i32x4.sub(cntV, f);
       }
     } else {
       for (; j + 16 <= len; j += 16) {
@@ -85,13 +90,17 @@ function forwardTile(input: usize, constInput: i32, bt: usize, thr: f32, reset: 
         const v2 = stepV(v128.load(p0 + jo, 32), v128.load(x0 + jo, 32), v128.load(bt + jo, 32), thrv, reset);
         const v3 = stepV(v128.load(p0 + jo, 48), v128.load(x0 + jo, 48), v128.load(bt + jo, 48), thrv, reset);
         v128.store(m0 + jo, v0); v128.store(m0 + jo, v1, 16); v128.store(m0 + jo, v2, 32); v128.store(m0 + jo, v3, 48);
-        storeMask16(s0 + <usize>j, f32x4.gt(v0, thrv), f32x4.gt(v1, thrv), f32x4.gt(v2, thrv), f32x4.gt(v3, thrv));
+        const f0 = f32x4.gt(v0, thrv), f1 = f32x4.gt(v1, thrv), f2 = f32x4.gt(v2, thrv), f3 = f32x4.gt(v3, thrv);
+        storeMask16(s0 + <usize>j, f0, f1, f2, f3);
+        cntV = i32x4.sub(cntV, i32x4.add(i32x4.add(f0, f1), i32x4.add(f2, f3)));
       }
       for (; j + 4 <= len; j += 4) {
         const jo = <usize>j << 2;
         const v = stepV(v128.load(p0 + jo), v128.load(x0 + jo), v128.load(bt + jo), thrv, reset);
         v128.store(m0 + jo, v);
-        storeMask4(s0 + <usize>j, f32x4.gt(v, thrv));
+        const f = f32x4.gt(v, thrv);
+        storeMask4(s0 + <usize>j, f);
+        cntV = i32x4.sub(cntV, f);
       }
     }
     for (; j < len; j++) {
@@ -99,26 +108,32 @@ function forwardTile(input: usize, constInput: i32, bt: usize, thr: f32, reset: 
       const x = load<f32>(x0 + jo);
       const v = step == 0 ? x : stepS(load<f32>(p0 + jo), x, load<f32>(bt + jo), thr, reset);
       store<f32>(m0 + jo, v);
-      store<u8>(s0 + <usize>j, v > thr ? 1 : 0);
+      const fired = v > thr;
+      store<u8>(s0 + <usize>j, fired ? 1 : 0);
+      cnt += i32(fired);
     }
   }
+  return cnt + i32x4.extract_lane(cntV, 0) + i32x4.extract_lane(cntV, 1) + i32x4.extract_lane(cntV, 2) + i32x4.extract_lane(cntV, 3);
 }
 
-export function leakyForward(input: usize, constInput: i32, beta: usize, thr: f32, reset: i32, spk: usize, mem: usize, t: i32, nN: i32, h: i32, scratch: usize): void {
+/** Writes spk [T*N] (u8) and mem [T*N]; returns the number of spikes. scratch: leakyScratchBytes(). */
+export function leakyForward(input: usize, constInput: i32, beta: usize, thr: f32, reset: i32, spk: usize, mem: usize, t: i32, nN: i32, h: i32, scratch: usize): i32 {
+  let count = 0;
   const spt = samplesPerTile(h);
   if (spt == 0) {
     for (let n0 = 0; n0 < nN; n0 += h) {
       for (let j0 = 0; j0 < h; j0 += TILE) {
-        forwardTile(input, constInput, beta + (<usize>j0 << 2), thr, reset, spk, mem, t, nN, n0 + j0, min(TILE, h - j0));
+        count += forwardTile(input, constInput, beta + (<usize>j0 << 2), thr, reset, spk, mem, t, nN, n0 + j0, min(TILE, h - j0));
       }
     }
   } else {
     const len = spt * h;
     expandBeta(beta, h, scratch, len);
     for (let n0 = 0; n0 < nN; n0 += len) {
-      forwardTile(input, constInput, scratch, thr, reset, spk, mem, t, nN, n0, min(len, nN - n0));
+      count += forwardTile(input, constInput, scratch, thr, reset, spk, mem, t, nN, n0, min(len, nN - n0));
     }
   }
+  return count;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -153,23 +168,46 @@ export function leakyForward(input: usize, constInput: i32, beta: usize, thr: f3
   return (p * e) / (d * d);
 }
 
+// Constants of expNeg, read from memory: V8 rebuilds every v128.const inside a loop with three
+// instructions, a load is one (and a loop-invariant one can stay in a register).
+const EXP_CONSTS = memory.data<f32>([
+  -87, -87, -87, -87,
+  12582912.0, 12582912.0, 12582912.0, 12582912.0, // 1.5 * 2^23
+  1.4426950408889634, 1.4426950408889634, 1.4426950408889634, 1.4426950408889634, // log2 e
+  0.693359375, 0.693359375, 0.693359375, 0.693359375, // ln 2, high part (exact in f32)
+  -2.12194440e-4, -2.12194440e-4, -2.12194440e-4, -2.12194440e-4, // ln 2, low part
+  1.0 / 720.0, 1.0 / 720.0, 1.0 / 720.0, 1.0 / 720.0,
+  1.0 / 120.0, 1.0 / 120.0, 1.0 / 120.0, 1.0 / 120.0,
+  1.0 / 24.0, 1.0 / 24.0, 1.0 / 24.0, 1.0 / 24.0,
+  1.0 / 6.0, 1.0 / 6.0, 1.0 / 6.0, 1.0 / 6.0,
+  0.5, 0.5, 0.5, 0.5,
+  1, 1, 1, 1,
+], 16);
+
 /**
  * exp(x) for x <= 0, 4 lanes (inputs below -87 give ~0). Range reduction x = n ln2 + r, |r| <= ln2/2,
- * degree-6 Taylor polynomial for e^r (error < 2e-7 relative), then scale by 2^n through the exponent bits.
+ * degree-6 Taylor polynomial for e^r (error < 2e-7 relative), then scale by 2^n through the exponent
+ * bits. n is rounded with the 1.5 * 2^23 trick: adding it leaves round(x log2 e) in the low mantissa
+ * bits, so one add gives both n as a float and its integer bits (cheaper than nearest + trunc_sat).
  */
 @inline function expNeg(x: v128): v128 {
-  x = f32x4.max(x, f32x4.splat(-87));
-  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.4426950408889634)));
-  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375))); // ln2 high part (exact in f32)
-  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4))); // ln2 low part
-  let q = f32x4.splat(1.0 / 720.0);
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(1.0 / 120.0));
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(1.0 / 24.0));
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(1.0 / 6.0));
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(0.5));
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(1));
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(1));
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  const k = EXP_CONSTS;
+  x = f32x4.pmax(x, v128.load(k));
+  const magic = v128.load(k, 16);
+  const big = f32x4.add(f32x4.mul(x, v128.load(k, 32)), magic);
+  const n = f32x4.sub(big, magic);
+  let r = f32x4.sub(x, f32x4.mul(n, v128.load(k, 48)));
+  r = f32x4.sub(r, f32x4.mul(n, v128.load(k, 64)));
+  let q = v128.load(k, 80);
+  q = f32x4.add(f32x4.mul(q, r), v128.load(k, 96));
+  q = f32x4.add(f32x4.mul(q, r), v128.load(k, 112));
+  q = f32x4.add(f32x4.mul(q, r), v128.load(k, 128));
+  q = f32x4.add(f32x4.mul(q, r), v128.load(k, 144));
+  const one = v128.load(k, 160);
+  q = f32x4.add(f32x4.mul(q, r), one);
+  q = f32x4.add(f32x4.mul(q, r), one);
+  // big's bits are 0x4B400000 + n; (n + 127) << 23 is the f32 2^n
+  const scale = i32x4.shl(i32x4.sub(big, i32x4.splat(0x4B400000 - 127)), 23);
   return f32x4.mul(q, scale);
 }
 
@@ -179,7 +217,7 @@ export function leakyForward(input: usize, constInput: i32, beta: usize, thr: f3
   return i32x4.eq(b, i32x4.splat(0));
 }
 
-function backwardTile(
+@inline function backwardTile(
   bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, code: i32, sp: f32,
   constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize,
 ): void {
@@ -240,6 +278,37 @@ function backwardTile(
   }
 }
 
+// One copy of the tile loop per surrogate, so the surrogate choice is not a branch inside it.
+function backwardTileAtan(
+  bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32,
+  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize,
+): void {
+  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 0, sp, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
+}
+
+function backwardTileFastSigmoid(
+  bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32,
+  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize,
+): void {
+  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 1, sp, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
+}
+
+function backwardTileSigmoid(
+  bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32,
+  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize,
+): void {
+  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 2, sp, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
+}
+
+function backwardAnyTile(
+  bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, code: i32, sp: f32,
+  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize,
+): void {
+  if (code == 0) backwardTileAtan(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
+  else if (code == 1) backwardTileFastSigmoid(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
+  else backwardTileSigmoid(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
+}
+
 /** gradInput: [T*N], or [N] when constInput; gradBeta: [H] (zeroed here). gradSpk / gradMem may be 0 (null). */
 export function leakyBackward(
   beta: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, code: i32, sp: f32,
@@ -252,14 +321,14 @@ export function leakyBackward(
   if (spt == 0) {
     for (let n0 = 0; n0 < nN; n0 += h) {
       for (let j0 = 0; j0 < h; j0 += TILE) {
-        backwardTile(beta + (<usize>j0 << 2), thr, reset, spk, mem, gradSpk, gradMem, code, sp, constInput, gradInput, gradBeta, h, t, nN, n0 + j0, min(TILE, h - j0), carry, gb);
+        backwardAnyTile(beta + (<usize>j0 << 2), thr, reset, spk, mem, gradSpk, gradMem, code, sp, constInput, gradInput, gradBeta, h, t, nN, n0 + j0, min(TILE, h - j0), carry, gb);
       }
     }
   } else {
     const len = spt * h;
     expandBeta(beta, h, scratch, len);
     for (let n0 = 0; n0 < nN; n0 += len) {
-      backwardTile(scratch, thr, reset, spk, mem, gradSpk, gradMem, code, sp, constInput, gradInput, gradBeta, h, t, nN, n0, min(len, nN - n0), carry, gb);
+      backwardAnyTile(scratch, thr, reset, spk, mem, gradSpk, gradMem, code, sp, constInput, gradInput, gradBeta, h, t, nN, n0, min(len, nN - n0), carry, gb);
     }
   }
 }

@@ -1,0 +1,111 @@
+// Spike-driven kernels for narrow outputs (n <= 16 columns, e.g. a 10-class readout), called by
+// spike.ts: no panels or index lists. The matrix that is read (W) or updated (dW) is padded to
+// nw = 4, 8 or 16 floats per row (small: L1/L2 resident), each S row is scanned once (16 bytes per
+// v128, i8x16.bitmask + ctz), and the output row (forward) or the G row (dW) stays in registers.
+// Additions happen in the reference's order, so results match it bit for bit.
+
+/** Padded row width in floats for n <= 16 columns. */
+@inline export function narrowWidth(n: i32): i32 {
+  return n <= 4 ? 4 : n <= 8 ? 8 : 16;
+}
+
+/** dst[r][0..nw) = src[r][0..n), zero-padded. */
+function padRows(src: usize, rows: i32, n: i32, nw: i32, dst: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const sr = src + <usize>r * (<usize>n << 2);
+    const d = dst + <usize>r * (<usize>nw << 2);
+    for (let j = 0; j < nw; j++) store<f32>(d + (<usize>j << 2), j < n ? load<f32>(sr + (<usize>j << 2)) : 0);
+  }
+}
+
+/** dst[r][0..n) = src[r][0..n) of rows padded to nw floats. */
+function unpadRows(src: usize, rows: i32, n: i32, nw: i32, dst: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const sr = src + <usize>r * (<usize>nw << 2);
+    const d = dst + <usize>r * (<usize>n << 2);
+    for (let j = 0; j < n; j++) store<f32>(d + (<usize>j << 2), load<f32>(sr + (<usize>j << 2)));
+  }
+}
+
+/** C row (nw floats at out) (+)= sum of padded W rows p for the spikes of S row sr, p ascending. */
+@inline function narrowRow(sr: usize, k: i32, wp: usize, nw: i32, out: usize, accumulate: bool): void {
+  const zero = i8x16.splat(0);
+  const rowB = <usize>nw << 2;
+  let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
+  if (accumulate) {
+    x0 = v128.load(out);
+    if (nw >= 8) x1 = v128.load(out, 16);
+    if (nw == 16) { x2 = v128.load(out, 32); x3 = v128.load(out, 48); }
+  }
+  let p = 0;
+  for (; p < k; p += 16) {
+    let mask: i32;
+    if (p + 16 <= k) mask = i8x16.bitmask(i8x16.ne(v128.load(sr + <usize>p), zero));
+    else {
+      mask = 0;
+      for (let q = p; q < k; q++) if (load<u8>(sr + <usize>q)) mask |= 1 << (q - p);
+    }
+    while (mask) {
+      const r = wp + <usize>(p + ctz(mask)) * rowB;
+      x0 = f32x4.add(x0, v128.load(r));
+      if (nw >= 8) x1 = f32x4.add(x1, v128.load(r, 16));
+      if (nw == 16) { x2 = f32x4.add(x2, v128.load(r, 32)); x3 = f32x4.add(x3, v128.load(r, 48)); }
+      mask &= mask - 1;
+    }
+  }
+  v128.store(out, x0);
+  if (nw >= 8) v128.store(out, x1, 16);
+  if (nw == 16) { v128.store(out, x2, 32); v128.store(out, x3, 48); }
+}
+
+/** C[M,N] (+)= S[M,K] W[K,N] for n <= 16. scratch: (k * narrowWidth(n) + 16) floats. */
+export function spikeMatmulNarrow(s: usize, w: usize, c: usize, m: i32, k: i32, n: i32, accumulate: i32, scratch: usize): void {
+  const nw = narrowWidth(n);
+  const wp = scratch;
+  const tmp = wp + ((<usize>k * <usize>nw) << 2);
+  padRows(w, k, n, nw, wp);
+  const acc = accumulate != 0;
+  for (let r = 0; r < m; r++) {
+    const cr = c + <usize>r * (<usize>n << 2);
+    if (acc) padRows(cr, 1, n, nw, tmp);
+    const sr = s + <usize>r * <usize>k;
+    if (nw == 4) narrowRow(sr, k, wp, 4, tmp, acc);
+    else if (nw == 8) narrowRow(sr, k, wp, 8, tmp, acc);
+    else narrowRow(sr, k, wp, 16, tmp, acc);
+    unpadRows(tmp, 1, n, nw, cr);
+  }
+}
+
+/** dW[K,N] += S[M,K]^T G[M,N] for n <= 16. scratch: (k * narrowWidth(n) + 16) floats. */
+export function spikeGradWNarrow(s: usize, g: usize, dw: usize, m: i32, k: i32, n: i32, scratch: usize): void {
+  const nw = narrowWidth(n);
+  const rowB = <usize>nw << 2;
+  const dwp = scratch;
+  const tmp = dwp + ((<usize>k * <usize>nw) << 2);
+  const zero = i8x16.splat(0);
+  padRows(dw, k, n, nw, dwp);
+  for (let r = 0; r < m; r++) {
+    padRows(g + <usize>r * (<usize>n << 2), 1, n, nw, tmp);
+    const g0 = v128.load(tmp), g1 = v128.load(tmp, 16), g2 = v128.load(tmp, 32), g3 = v128.load(tmp, 48);
+    const sr = s + <usize>r * <usize>k;
+    for (let p = 0; p < k; p += 16) {
+      let mask: i32;
+      if (p + 16 <= k) mask = i8x16.bitmask(i8x16.ne(v128.load(sr + <usize>p), zero));
+      else {
+        mask = 0;
+        for (let q = p; q < k; q++) if (load<u8>(sr + <usize>q)) mask |= 1 << (q - p);
+      }
+      while (mask) {
+        const d = dwp + <usize>(p + ctz(mask)) * rowB;
+        v128.store(d, f32x4.add(v128.load(d), g0));
+        if (nw >= 8) v128.store(d, f32x4.add(v128.load(d, 16), g1), 16);
+        if (nw == 16) {
+          v128.store(d, f32x4.add(v128.load(d, 32), g2), 32);
+          v128.store(d, f32x4.add(v128.load(d, 48), g3), 48);
+        }
+        mask &= mask - 1;
+      }
+    }
+  }
+  unpadRows(dwp, k, n, nw, dw);
+}
