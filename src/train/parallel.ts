@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { rebindData } from '../core/tensor.js';
-import { ValueError, checkInt } from '../core/errors.js';
+import { SpikeflowError, ValueError, checkInt } from '../core/errors.js';
 import type { Kernels } from '../kernels/types.js';
 import type { Seq } from '../nn/layer.js';
 import type { Sequential } from '../nn/sequential.js';
@@ -40,8 +40,13 @@ export class DataParallel {
       const grads = params.map((p) => new Float32Array(new SharedArrayBuffer(p.size * 4)));
       const worker = new Worker(new URL('./worker.js', import.meta.url));
       await new Promise<void>((resolve, reject) => {
-        worker.once('message', (m) => (m === 'ready' ? resolve() : reject(new ValueError(`worker failed to start: ${String(m)}`))));
-        worker.once('error', reject);
+        const onError = (e: Error) => reject(e);
+        worker.once('error', onError);
+        worker.once('message', (m) => {
+          worker.off('error', onError);
+          if (m === 'ready') resolve();
+          else reject(new ValueError(`worker failed to start: ${String(m)}`));
+        });
         worker.postMessage({ layers, params: params.map((p) => p.data), grads, task: task.spec });
       });
       workers.push(worker);
@@ -62,8 +67,13 @@ export class DataParallel {
     const pending = this.workers.slice(0, P - 1).map((w, i) => {
       const s = sliceBatch(seq, bounds[i + 1], bounds[i + 2]);
       return new Promise<StepResult>((resolve, reject) => {
-        w.once('message', resolve);
-        w.once('error', reject);
+        const onError = (e: Error) => reject(e);
+        w.once('error', onError);
+        w.once('message', (m: StepResult | { error: string }) => {
+          w.off('error', onError);
+          if ('error' in m) reject(new SpikeflowError(`worker thread: ${m.error}`));
+          else resolve(m);
+        });
         w.postMessage({ x: s.x.data, shape: s.x.shape, steps: s.steps, constant: s.constant, y: y.subarray(bounds[i + 1], bounds[i + 2]), train });
       });
     });

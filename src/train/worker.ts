@@ -18,8 +18,11 @@ port.once('message', (init: { layers: Parameters<typeof sequentialFromConfig>[0]
     const task = taskFromSpec(init.task);
     const kernels = createWasmKernelsSync();
     port.on('message', (m: { x: Float32Array | Uint8Array; shape: number[]; steps: number; constant: boolean; y: Int32Array; train: boolean }) => {
-      const r = runBatch(model, task, { x: new Tensor(m.x, m.shape), steps: m.steps, constant: m.constant }, m.y, kernels, m.train);
-      port.postMessage(r);
+      try {
+        port.postMessage(runBatch(model, task, { x: new Tensor(m.x, m.shape), steps: m.steps, constant: m.constant }, m.y, kernels, m.train));
+      } catch (e) {
+        port.postMessage({ error: (e as Error).message });
+      }
     });
     port.postMessage('ready');
   } catch (e) {

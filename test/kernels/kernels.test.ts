@@ -62,6 +62,26 @@ describe('WASM matmul equals the reference', () => {
   });
 });
 
+describe('WASM matmul on mostly-zero analog input (the sparse path) equals the reference', () => {
+  // inputs with 60-95% exact zeros, like image pixels, take the sparse-input kernel inside matmul
+  for (const [m, k, n] of [[5, 17, 16], [33, 64, 40], [128, 96, 35], [7, 130, 17], [64, 50, 1000]]) {
+    for (const zeros of [0.65, 0.8, 0.95]) {
+      for (const transA of [false, true]) {
+        for (const acc of [false, true]) {
+          it(`${m}x${k}x${n}, ${zeros * 100}% zeros, transA=${transA}, accumulate=${acc}`, () => {
+            const a = Float32Array.from({ length: m * k }, () => (rng.uniform() < zeros ? 0 : rng.uniform()));
+            const b = randf(k * n), c0 = randf(m * n);
+            const c1 = c0.slice(), c2 = c0.slice();
+            ref.matmul(a, b, c1, m, k, n, transA, false, acc);
+            wasm.matmul(a, b, c2, m, k, n, transA, false, acc);
+            expectClose(c2, c1);
+          });
+        }
+      }
+    }
+  }
+});
+
 describe('WASM spike kernels equal the reference bit for bit', () => {
   for (const [m, k, n] of [...small, ...spikeLarge]) {
     for (const p of [0, 0.05, 0.13, 0.5, 1]) {

@@ -12,3 +12,4 @@ export { gemm, gemmScratchBytes } from './gemm';
 export { spikeMatmul, spikeMatmulGradW, spikeMatmulScratchBytes, spikeGradWScratchBytes } from './spike';
 export { sumRows, addBias } from './rows';
 export { leakyForward, leakyBackward, leakyScratchBytes } from './leaky';
+export { sparseGemm, sparseScratchBytes } from './sparse';
