@@ -32,7 +32,7 @@ async function ours(encoding, nThreads) {
   const task = spikingTask('membrane');
   const optimizer = new Adam(model.trainable(), { lr: 5e-4 });
   const encoder = encoding === 'direct' ? (x) => directEncode(x, T) : (x, r) => rateEncode(x, T, r);
-  const parallel = nThreads > 1 ? await DataParallel.create(model, task, kernels, nThreads) : undefined;
+  const parallel = nThreads > 1 ? await DataParallel.create(model, task, kernels, nThreads, optimizer) : undefined;
   // Warm-up (JIT, WASM tiering, allocator), as the peer script skips its first 2 batches.
   await trainEpoch(train, { model, task, optimizer, encoder, batchSize: B, rng, kernels, parallel, maxBatches: 2 });
   const tr = await trainEpoch(train, { model, task, optimizer, encoder, batchSize: B, rng, kernels, parallel, maxBatches: batches });

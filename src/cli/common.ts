@@ -7,6 +7,7 @@ import { UsageError } from '../core/errors.js';
 import { DataParallel } from '../train/parallel.js';
 import type { Sequential } from '../nn/sequential.js';
 import type { Task } from '../train/task.js';
+import type { Optimizer } from '../train/optim.js';
 import type { Kernels } from '../kernels/types.js';
 
 export const DATASETS = ['mnist', 'fashion-mnist'] as const;
@@ -92,6 +93,6 @@ export async function fitWithProgress(o: {
 }
 
 /** Worker threads for a model when more than one thread is asked for (the caller closes it). */
-export async function maybeParallel(model: Sequential, task: Task, kernels: Kernels, threads: number): Promise<DataParallel | undefined> {
-  return threads > 1 ? DataParallel.create(model, task, kernels, threads) : undefined;
+export async function maybeParallel(model: Sequential, task: Task, kernels: Kernels, threads: number, optimizer: Optimizer): Promise<DataParallel | undefined> {
+  return threads > 1 ? DataParallel.create(model, task, kernels, threads, optimizer) : undefined;
 }

@@ -53,7 +53,7 @@ export async function runCompare(o: TrainOptions & { 'latency-samples': number }
   const run = async (label: string, model: Sequential, task: Task, encoder: Encoder, steps: number, constantInput: boolean, spiking: boolean): Promise<ModelReport> => {
     const rng = new Rng(o.seed);
     const optimizer = new Adam(model.trainable(), { lr: o.lr });
-    const parallel = await maybeParallel(model, task, kernels, o.threads);
+    const parallel = await maybeParallel(model, task, kernels, o.threads, optimizer);
     const fit = await fitWithProgress({ label, train, epochs: o.epochs, batch: o.batch, lrSchedule: o['lr-schedule'], epochOptions: { model, task, optimizer, encoder, rng, kernels, parallel } });
     const ev = await evaluate(test, { model, task, encoder, rng, kernels, parallel });
     await parallel?.close();

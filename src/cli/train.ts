@@ -60,7 +60,7 @@ export async function runTrain(o: TrainOptions): Promise<Record<string, unknown>
   const optimizer = new Adam(model.trainable(), { lr: o.lr });
   const task = spikingTask(o.loss as 'membrane' | 'rate');
   const encoder = encoderFor(o.encoding, o.steps);
-  const parallel = await maybeParallel(model, task, kernels, o.threads);
+  const parallel = await maybeParallel(model, task, kernels, o.threads, optimizer);
   const fit = await fitWithProgress({
     label: 'snn', train, epochs: o.epochs, batch: o.batch, lrSchedule: o['lr-schedule'],
     epochOptions: { model, task, optimizer, encoder, rng, kernels, parallel },

@@ -34,14 +34,38 @@ export class Adam implements Optimizer {
   }
 
   step(): void {
+    const c = this.beginStep();
+    for (let j = 0; j < this.params.length; j++) this.updateRange(j, 0, this.params[j].size, c);
+  }
+
+  /** Advances the step counter and returns this step's coefficients (for updates split over threads). */
+  beginStep(): AdamCoefficients {
     this.t++;
-    const { beta1: b1, beta2: b2, eps } = this;
-    const c1 = 1 - b1 ** this.t;
-    const c2 = Math.sqrt(1 - b2 ** this.t);
-    const stepSize = this.lr / c1;
-    for (let j = 0; j < this.params.length; j++) {
-      const g = this.params[j].grad;
-      if (g) adamUpdate(this.params[j].data as Float32Array, g, this.m[j], this.v[j], b1, b2, stepSize, c2, eps);
+    return {
+      b1: this.beta1, b2: this.beta2, eps: this.eps,
+      stepSize: this.lr / (1 - this.beta1 ** this.t), c2: Math.sqrt(1 - this.beta2 ** this.t),
+    };
+  }
+
+  /** Updates elements [from, to) of parameter j (its gradient must be complete). */
+  updateRange(j: number, from: number, to: number, c: AdamCoefficients): void {
+    const g = this.params[j].grad;
+    if (g) adamUpdate(this.params[j].data as Float32Array, g, this.m[j], this.v[j], c, from, to);
+  }
+
+  /** The moment buffers; `moveState` rebinds them (e.g. to SharedArrayBuffers for worker threads). */
+  state(): { m: Float32Array[]; v: Float32Array[] } {
+    return { m: this.m, v: this.v };
+  }
+
+  moveState(alloc: (n: number) => Float32Array): void {
+    for (let j = 0; j < this.m.length; j++) {
+      const m = alloc(this.m[j].length);
+      const v = alloc(this.v[j].length);
+      m.set(this.m[j]);
+      v.set(this.v[j]);
+      this.m[j] = m;
+      this.v[j] = v;
     }
   }
 
@@ -55,15 +79,25 @@ export function cosineLr(base: number, total: number): (i: number) => number {
   return (i) => 0.5 * base * (1 + Math.cos((Math.PI * Math.min(i, total)) / Math.max(total, 1)));
 }
 
-/** One Adam update of a parameter array (a small monomorphic loop the JIT compiles well). */
-function adamUpdate(
-  w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array,
-  b1: number, b2: number, stepSize: number, c2: number, eps: number,
+export interface AdamCoefficients {
+  b1: number;
+  b2: number;
+  eps: number;
+  /** lr / (1 - b1^t) */
+  stepSize: number;
+  /** sqrt(1 - b2^t) */
+  c2: number;
+}
+
+/** Adam update of elements [from, to) of one parameter (a small monomorphic loop the JIT compiles well). */
+export function adamUpdate(
+  w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, c: AdamCoefficients, from: number, to: number,
 ): void {
+  const { b1, b2, stepSize, eps } = c;
   const a1 = 1 - b1;
   const a2 = 1 - b2;
-  const invC2 = 1 / c2;
-  for (let i = 0; i < w.length; i++) {
+  const invC2 = 1 / c.c2;
+  for (let i = from; i < to; i++) {
     const gi = g[i];
     const mi = b1 * m[i] + a1 * gi;
     const vi = b2 * v[i] + a2 * gi * gi;

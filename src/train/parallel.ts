@@ -5,39 +5,53 @@ import type { Kernels } from '../kernels/types.js';
 import type { Seq } from '../nn/layer.js';
 import type { Sequential } from '../nn/sequential.js';
 import type { Task } from './task.js';
+import { Adam, adamUpdate, type AdamCoefficients, type Optimizer } from './optim.js';
 import { runBatch, sliceBatch, type StepResult } from './step.js';
+import { reduceRange } from './reduce.js';
+
+const shared = (n: number) => new Float32Array(new SharedArrayBuffer(n * 4));
 
 /**
- * Data parallelism over the batch with worker threads. Parameters live in SharedArrayBuffers that
- * every worker maps (no copies); each worker keeps its gradients in its own shared buffer. Per batch:
- * the main thread posts one shard to each worker, computes the first shard itself, then sums the
- * gradients weighted by shard size. One barrier per batch, not per time step (per-step barriers cost
- * more than they save on 2 cores).
- * Results equal the single-thread run up to float summation order.
+ * Data parallelism over the batch with worker threads. Parameters, every thread's gradients and the
+ * Adam moments live in SharedArrayBuffers that all threads map (no copies). Per batch: the main thread
+ * posts one shard to each worker and computes the first shard itself (`run`); then `step` has every
+ * thread sum the gradients of its slice of the parameters (weighted by shard size) and apply Adam to
+ * that slice. Two barriers per batch, none per time step (per-step barriers cost more than they save
+ * on 2 cores). Results equal the single-thread run up to float summation order.
  */
 export class DataParallel {
+  private weights: number[] = [1];
+
   private constructor(
     private readonly model: Sequential,
     private readonly task: Task,
     private readonly kernels: Kernels,
     private readonly workers: Worker[],
-    private readonly workerGrads: Float32Array[][],
+    /** grads[0] = the main thread's (the model's own grad buffers), grads[r] = worker r's. */
+    private readonly grads: Float32Array[][],
+    private readonly adam: Adam | null,
   ) {}
 
-  /** Starts `threads - 1` workers (the main thread is the first). Node only. */
-  static async create(model: Sequential, task: Task, kernels: Kernels, threads: number): Promise<DataParallel> {
+  /**
+   * Starts `threads - 1` workers (the main thread is the first). Pass the optimizer to let the workers
+   * share its update (Adam); other optimizers step on the main thread. Node only.
+   */
+  static async create(model: Sequential, task: Task, kernels: Kernels, threads: number, optimizer?: Optimizer): Promise<DataParallel> {
     checkInt('threads', threads, 1, 256);
     const params = model.trainable();
     for (const p of params) {
-      if (!(p.data.buffer instanceof SharedArrayBuffer)) {
-        rebindData(p, new Float32Array(new SharedArrayBuffer(p.size * 4)));
-      }
+      if (!(p.data.buffer instanceof SharedArrayBuffer)) rebindData(p, shared(p.size));
+      const g = shared(p.size);
+      if (p.grad) g.set(p.grad);
+      p.grad = g;
     }
-    const workers: Worker[] = [];
-    const workerGrads: Float32Array[][] = [];
+    const adam = optimizer instanceof Adam ? optimizer : null;
+    adam?.moveState(shared);
+    const grads: Float32Array[][] = [params.map((p) => p.grad!)];
+    for (let w = 1; w < threads; w++) grads.push(params.map((p) => shared(p.size)));
     const layers = model.layers.map((l) => ({ kind: l.kind, config: l.config() }));
+    const workers: Worker[] = [];
     for (let w = 1; w < threads; w++) {
-      const grads = params.map((p) => new Float32Array(new SharedArrayBuffer(p.size * 4)));
       const worker = new Worker(new URL('./worker.js', import.meta.url));
       await new Promise<void>((resolve, reject) => {
         const onError = (e: Error) => reject(e);
@@ -47,60 +61,90 @@ export class DataParallel {
           if (m === 'ready') resolve();
           else reject(new ValueError(`worker failed to start: ${String(m)}`));
         });
-        worker.postMessage({ layers, params: params.map((p) => p.data), grads, task: task.spec });
+        worker.postMessage({
+          layers, params: params.map((p) => p.data), grads, self: w, task: task.spec,
+          m: adam?.state().m ?? null, v: adam?.state().v ?? null,
+        });
       });
       workers.push(worker);
-      workerGrads.push(grads);
     }
-    return new DataParallel(model, task, kernels, workers, workerGrads);
+    return new DataParallel(model, task, kernels, workers, grads, adam);
   }
 
   get threads(): number {
     return this.workers.length + 1;
   }
 
-  /** Forward (+ backward when train) of one batch split over the threads; gradients end in the main model. */
+  private ask(w: Worker, msg: unknown): Promise<StepResult> {
+    return new Promise<StepResult>((resolve, reject) => {
+      const onError = (e: Error) => reject(e);
+      w.once('error', onError);
+      w.once('message', (m: StepResult | { error: string }) => {
+        w.off('error', onError);
+        if ('error' in m) reject(new SpikeflowError(`worker thread: ${m.error}`));
+        else resolve(m);
+      });
+      w.postMessage(msg);
+    });
+  }
+
+  /**
+   * Forward (+ backward when train) of one batch split over the threads. After a training run each
+   * thread holds the gradient of its shard: call `step(optimizer)` (sums and updates) or `reduce()`.
+   */
   async run(seq: Seq, y: Int32Array, train: boolean): Promise<StepResult> {
     const B = y.length;
     const P = Math.min(this.threads, B);
     const bounds = Array.from({ length: P + 1 }, (_, i) => Math.round((i * B) / P));
     const pending = this.workers.slice(0, P - 1).map((w, i) => {
       const s = sliceBatch(seq, bounds[i + 1], bounds[i + 2]);
-      return new Promise<StepResult>((resolve, reject) => {
-        const onError = (e: Error) => reject(e);
-        w.once('error', onError);
-        w.once('message', (m: StepResult | { error: string }) => {
-          w.off('error', onError);
-          if ('error' in m) reject(new SpikeflowError(`worker thread: ${m.error}`));
-          else resolve(m);
-        });
-        w.postMessage({ x: s.x.data, shape: s.x.shape, steps: s.steps, constant: s.constant, y: y.subarray(bounds[i + 1], bounds[i + 2]), train });
-      });
+      return this.ask(w, { type: 'batch', x: s.x.data, shape: s.x.shape, steps: s.steps, constant: s.constant, y: y.subarray(bounds[i + 1], bounds[i + 2]), train });
     });
     const local = runBatch(this.model, this.task, sliceBatch(seq, 0, bounds[1]), y.subarray(0, bounds[1]), this.kernels, train);
-    const remote = await Promise.all(pending);
-    const parts = [local, ...remote];
-    const weights = parts.map((_, i) => (bounds[i + 1] - bounds[i]) / B);
-    if (train) {
-      this.model.trainable().forEach((p, j) => {
-        const g = p.ensureGrad();
-        const w0 = weights[0];
-        for (let i = 0; i < g.length; i++) g[i] *= w0;
-        for (let r = 1; r < P; r++) {
-          const src = this.workerGrads[r - 1][j];
-          const wr = weights[r];
-          for (let i = 0; i < g.length; i++) g[i] += wr * src[i];
-        }
-      });
-    }
+    const parts = [local, ...(await Promise.all(pending))];
+    // each shard's loss is a mean over its own samples: weight by shard size
+    this.weights = parts.map((_, i) => (bounds[i + 1] - bounds[i]) / B);
     const predictions = new Int32Array(B);
     parts.forEach((p, i) => predictions.set(p.predictions, bounds[i]));
     return {
-      loss: parts.reduce((s, p, i) => s + weights[i] * p.loss, 0),
+      loss: parts.reduce((s, p, i) => s + this.weights[i] * p.loss, 0),
       predictions,
       spikeCounts: local.spikeCounts.map((_, l) => parts.reduce((s, p) => s + p.spikeCounts[l], 0)),
       neuronSteps: local.neuronSteps.map((_, l) => parts.reduce((s, p) => s + p.neuronSteps[l], 0)),
     };
+  }
+
+  /** Slice r of n elements for thread r. */
+  private range(n: number, r: number): [number, number] {
+    const P = this.threads;
+    return [Math.floor((r * n) / P), Math.floor(((r + 1) * n) / P)];
+  }
+
+  /** Sums the threads' gradients into the model's grad buffers (all threads work on disjoint slices). */
+  async reduce(): Promise<void> {
+    await this.together(null);
+  }
+
+  /** Sums the gradients and applies the optimizer: Adam is split over the threads, others run here. */
+  async step(optimizer: Optimizer): Promise<void> {
+    if (optimizer === this.adam) await this.together(this.adam.beginStep());
+    else {
+      await this.together(null);
+      optimizer.step();
+    }
+  }
+
+  private async together(coefs: AdamCoefficients | null): Promise<void> {
+    const weights = this.weights;
+    const pending = this.workers.map((w) => this.ask(w, { type: 'update', weights, coefs }));
+    const params = this.model.trainable();
+    const { m, v } = this.adam?.state() ?? { m: [], v: [] };
+    params.forEach((p, j) => {
+      const [from, to] = this.range(p.size, 0);
+      reduceRange(this.grads.map((g) => g[j]), weights, from, to);
+      if (coefs) adamUpdate(p.data as Float32Array, p.grad!, m[j], v[j], coefs, from, to);
+    });
+    await Promise.all(pending);
   }
 
   async close(): Promise<void> {

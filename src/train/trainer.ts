@@ -98,7 +98,8 @@ export async function trainEpoch(data: Dataset, o: EpochOptions): Promise<EpochR
     const seq = o.encoder(x, o.rng);
     const r = o.parallel ? await o.parallel.run(seq, y, true) : runBatch(o.model, o.task, seq, y, o.kernels, true);
     if (o.schedule) o.optimizer.lr = o.schedule(((o.epoch ?? 1) - 1) * batches + i);
-    o.optimizer.step();
+    if (o.parallel) await o.parallel.step(o.optimizer);
+    else o.optimizer.step();
     for (let b = 0; b < y.length; b++) if (r.predictions[b] === y[b]) correct++;
     lossSum += r.loss * y.length;
     samples += y.length;

@@ -4,22 +4,50 @@ import { createWasmKernelsSync } from '../kernels/wasm.js';
 import { sequentialFromConfig } from '../nn/models.js';
 import { taskFromSpec, type TaskSpec } from './task.js';
 import { runBatch } from './step.js';
+import { adamUpdate, type AdamCoefficients } from './optim.js';
+import { reduceRange } from './reduce.js';
 
-// Worker side of DataParallel: rebuild the model over the shared parameters, then run shards on demand.
+// Worker side of DataParallel: rebuild the model over the shared parameters, then run batch shards
+// and slices of the gradient reduction + Adam update on demand.
+interface Init {
+  layers: Parameters<typeof sequentialFromConfig>[0];
+  params: Float32Array[];
+  grads: Float32Array[][];
+  self: number;
+  task: TaskSpec;
+  m: Float32Array[] | null;
+  v: Float32Array[] | null;
+}
+type Msg =
+  | { type: 'batch'; x: Float32Array | Uint8Array; shape: number[]; steps: number; constant: boolean; y: Int32Array; train: boolean }
+  | { type: 'update'; weights: number[]; coefs: AdamCoefficients | null };
+
 const port = parentPort!;
-port.once('message', (init: { layers: Parameters<typeof sequentialFromConfig>[0]; params: Float32Array[]; grads: Float32Array[]; task: TaskSpec }) => {
+port.once('message', (init: Init) => {
   try {
     const model = sequentialFromConfig(init.layers);
     const params = model.trainable();
     params.forEach((p, j) => {
       rebindData(p, init.params[j], false); // map the shared weights, no copy
-      p.grad = init.grads[j];
+      p.grad = init.grads[init.self][j];
     });
     const task = taskFromSpec(init.task);
     const kernels = createWasmKernelsSync();
-    port.on('message', (m: { x: Float32Array | Uint8Array; shape: number[]; steps: number; constant: boolean; y: Int32Array; train: boolean }) => {
+    const P = init.grads.length;
+    port.on('message', (m: Msg) => {
       try {
-        port.postMessage(runBatch(model, task, { x: new Tensor(m.x, m.shape), steps: m.steps, constant: m.constant }, m.y, kernels, m.train));
+        if (m.type === 'batch') {
+          port.postMessage(runBatch(model, task, { x: new Tensor(m.x, m.shape), steps: m.steps, constant: m.constant }, m.y, kernels, m.train));
+          return;
+        }
+        init.params.forEach((w, j) => {
+          const n = w.length;
+          const from = Math.floor((init.self * n) / P);
+          const to = Math.floor(((init.self + 1) * n) / P);
+          reduceRange(init.grads.map((g) => g[j]), m.weights, from, to);
+          if (m.coefs && init.m && init.v) adamUpdate(w, init.grads[0][j], init.m[j], init.v[j], m.coefs, from, to);
+        });
+        port.postMessage({ loss: 0, predictions: new Int32Array(0), spikeCounts: [], neuronSteps: [] });
       } catch (e) {
         port.postMessage({ error: (e as Error).message });
       }

@@ -20,6 +20,7 @@ describe('DataParallel (worker threads over SharedArrayBuffer)', () => {
     const one = runBatch(a, task, seq, y, kernels, true);
     const par = await DataParallel.create(b, task, kernels, 3);
     const many = await par.run(seq, y, true);
+    await par.reduce();
     await par.close();
     expect(many.loss).toBeCloseTo(one.loss, 4);
     expect(Array.from(many.predictions)).toEqual(Array.from(one.predictions));
@@ -36,10 +37,39 @@ describe('DataParallel (worker threads over SharedArrayBuffer)', () => {
     const model = snnClassifier({ inputs: 784, hidden: [128], outputs: 10, beta: 0.95 }, new Rng(3));
     const task = spikingTask();
     const encoder = (x: any) => directEncode(x, 10);
-    const parallel = await DataParallel.create(model, task, kernels, 2);
-    await trainEpoch(train, { model, task, optimizer: new Adam(model.trainable(), { lr: 2e-3 }), encoder, batchSize: 64, rng, kernels, parallel });
+    const optimizer = new Adam(model.trainable(), { lr: 2e-3 });
+    const parallel = await DataParallel.create(model, task, kernels, 2, optimizer);
+    await trainEpoch(train, { model, task, optimizer, encoder, batchSize: 64, rng, kernels, parallel });
     const ev = await evaluate(test, { model, task, encoder, rng, kernels, parallel });
     await parallel.close();
     expect(ev.accuracy).toBeGreaterThan(0.8);
+  });
+});
+
+describe('DataParallel step: gradient sum and Adam split over threads', () => {
+  it('equals a single-thread Adam step on the same batch', async () => {
+    const task = spikingTask();
+    const a = snnClassifier({ inputs: 784, hidden: [40], outputs: 10, beta: 0.9 }, new Rng(8));
+    const b = snnClassifier({ inputs: 784, hidden: [40], outputs: 10, beta: 0.9 }, new Rng(8));
+    const { Tensor } = await import('../../dist/index.js');
+    const x = new Tensor(new Float32Array(30 * 784).map((_, i) => train.inputs[i] / 255), [30, 784]);
+    const y = Int32Array.from(train.labels.subarray(0, 30));
+    const seq = directEncode(x, 6);
+    const optA = new Adam(a.trainable(), { lr: 1e-2 });
+    const optB = new Adam(b.trainable(), { lr: 1e-2 });
+    const par = await DataParallel.create(b, task, kernels, 2, optB);
+    for (let step = 0; step < 3; step++) {
+      runBatch(a, task, seq, y, kernels, true);
+      optA.step();
+      await par.run(seq, y, true);
+      await par.step(optB);
+    }
+    await par.close();
+    a.trainable().forEach((p: any, j: number) => {
+      const q = b.trainable()[j];
+      let worst = 0;
+      for (let i = 0; i < p.data.length; i++) worst = Math.max(worst, Math.abs(p.data[i] - q.data[i]));
+      expect(worst).toBeLessThan(1e-4);
+    });
   });
 });
