@@ -6,6 +6,7 @@ import type { Sequential } from '../nn/sequential.js';
 import type { Task } from './task.js';
 
 export interface StepResult {
+  /** Training loss of the batch (NaN for inference, which does not compute it). */
   loss: number;
   predictions: Int32Array;
   /** Spikes emitted by each spiking layer, and neuron-steps (for rates). */
@@ -20,15 +21,19 @@ export interface StepResult {
 export function runBatch(model: Sequential, task: Task, seq: Seq, y: Int32Array, kernels: Kernels, train: boolean): StepResult {
   if (train) model.zeroGrad();
   const result = model.forward(seq, kernels);
-  const loss = task.loss(result, y);
-  if (train) backward(loss);
+  let loss = NaN;
+  if (train) {
+    const l = task.loss(result, y);
+    backward(l);
+    loss = l.item();
+  }
   const spikeCounts: number[] = [];
   const neuronSteps: number[] = [];
   for (const r of result.records) {
     spikeCounts.push(r.spikes);
     neuronSteps.push(r.spk.size);
   }
-  return { loss: loss.item(), predictions: task.predict(result), spikeCounts, neuronSteps };
+  return { loss, predictions: task.predict(result), spikeCounts, neuronSteps };
 }
 
 /** Rows [from, to) of the batch dimension of a sequence (time-major [T, B, F] or constant [B, F]). */
