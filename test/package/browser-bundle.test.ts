@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { build } from 'esbuild';
+import { resolve } from 'node:path';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+// The public entry point must bundle for browsers (no Node built-ins) and run from the bundle alone.
+const entry = resolve(__dirname, '..', '..', 'dist', 'index.js');
+
+describe('browser bundle of the public API', () => {
+  it('bundles for the browser platform without Node built-ins, within a size budget', async () => {
+    const r = await build({ entryPoints: [entry], bundle: true, platform: 'browser', format: 'esm', minify: true, write: false, logLevel: 'silent' });
+    const code = r.outputFiles[0].text;
+    expect(code).not.toMatch(/from\s*"node:/);
+    // 20 KB of it is the base64 WASM; a jump here means something heavy leaked into the core
+    expect(code.length).toBeLessThan(100_000);
+    const dir = mkdtempSync(join(tmpdir(), 'sf-bundle-'));
+    const file = join(dir, 'spikeflow.mjs');
+    writeFileSync(file, code);
+    const sf = await import(pathToFileURL(file).href);
+    const k = await sf.createWasmKernels();
+    const { spk } = sf.leakySequence(sf.Tensor.from([0.6, 0.6, 0.6], [3, 1, 1]), {
+      steps: 3, constInput: false, beta: sf.Tensor.from([0.5]), threshold: 1, reset: 'subtract', surrogate: sf.atan(), kernels: k,
+    });
+    // V = 0.6, 0.9, 1.05 -> spikes only at the third step
+    expect(Array.from(spk.data)).toEqual([0, 0, 1]);
+  });
+});
