@@ -29,7 +29,6 @@ function unpadRows(src: usize, rows: i32, n: i32, nw: i32, dst: usize): void {
 
 /** C row (nw floats at out) (+)= sum of padded W rows p for the spikes of S row sr, p ascending. */
 @inline function narrowRow(sr: usize, k: i32, wp: usize, nw: i32, out: usize, accumulate: bool): void {
-  const zero = i8x16.splat(0);
   const rowB = <usize>nw << 2;
   let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
   if (accumulate) {
@@ -39,12 +38,7 @@ function unpadRows(src: usize, rows: i32, n: i32, nw: i32, dst: usize): void {
   }
   let p = 0;
   for (; p < k; p += 16) {
-    let mask: i32;
-    if (p + 16 <= k) mask = i8x16.bitmask(i8x16.ne(v128.load(sr + <usize>p), zero));
-    else {
-      mask = 0;
-      for (let q = p; q < k; q++) if (load<u8>(sr + <usize>q)) mask |= 1 << (q - p);
-    }
+    let mask = spikeMask16(sr, p, k);
     while (mask) {
       const r = wp + <usize>(p + ctz(mask)) * rowB;
       x0 = f32x4.add(x0, v128.load(r));
@@ -59,6 +53,15 @@ function unpadRows(src: usize, rows: i32, n: i32, nw: i32, dst: usize): void {
 }
 
 /** C[M,N] (+)= S[M,K] W[K,N] for n <= 16. scratch: (k * narrowWidth(n) + 16) floats. */
+
+/** Bit q set when spike byte sr[p + q] is nonzero, for the (up to) 16 bytes from p below k. */
+@inline function spikeMask16(sr: usize, p: i32, k: i32): i32 {
+  if (p + 16 <= k) return i8x16.bitmask(i8x16.ne(v128.load(sr + <usize>p), i8x16.splat(0)));
+  let mask = 0;
+  for (let q = p; q < k; q++) if (load<u8>(sr + <usize>q)) mask |= 1 << (q - p);
+  return mask;
+}
+
 export function spikeMatmulNarrow(s: usize, w: usize, c: usize, m: i32, k: i32, n: i32, accumulate: i32, scratch: usize): void {
   const nw = narrowWidth(n);
   const wp = scratch;
@@ -82,19 +85,13 @@ export function spikeGradWNarrow(s: usize, g: usize, dw: usize, m: i32, k: i32, 
   const rowB = <usize>nw << 2;
   const dwp = scratch;
   const tmp = dwp + ((<usize>k * <usize>nw) << 2);
-  const zero = i8x16.splat(0);
   padRows(dw, k, n, nw, dwp);
   for (let r = 0; r < m; r++) {
     padRows(g + <usize>r * (<usize>n << 2), 1, n, nw, tmp);
     const g0 = v128.load(tmp), g1 = v128.load(tmp, 16), g2 = v128.load(tmp, 32), g3 = v128.load(tmp, 48);
     const sr = s + <usize>r * <usize>k;
     for (let p = 0; p < k; p += 16) {
-      let mask: i32;
-      if (p + 16 <= k) mask = i8x16.bitmask(i8x16.ne(v128.load(sr + <usize>p), zero));
-      else {
-        mask = 0;
-        for (let q = p; q < k; q++) if (load<u8>(sr + <usize>q)) mask |= 1 << (q - p);
-      }
+      let mask = spikeMask16(sr, p, k);
       while (mask) {
         const d = dwp + <usize>(p + ctz(mask)) * rowB;
         v128.store(d, f32x4.add(v128.load(d), g0));
