@@ -2,7 +2,7 @@ import {
   ResetCode, SurrogateCode,
   type Kernels, type LeakyBackwardArgs, type LeakyBackwardOut, type LeakyForwardOut, type LeakyScanArgs,
 } from './types.js';
-import { checkLeaky, checkLeakyBackward, checkMatmul, checkRows, checkSpikeGradW } from './validate.js';
+import { checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW } from './validate.js';
 
 /**
  * Plain TypeScript kernels: the obviously-correct reference every WASM kernel is tested against.
@@ -88,6 +88,13 @@ function leakyBackward(a: LeakyBackwardArgs): LeakyBackwardOut {
   return { gradInput, gradBeta };
 }
 
+function leakyProject(a: LeakyScanArgs, w: Float32Array, o: number, out: Float32Array, accumulate: boolean): number {
+  checkLeakyProject(a, w, o, out);
+  const { spk, count } = leakyForward(a, false);
+  referenceKernels.spikeMatmul(spk, w, out, a.T * (a.N / a.H), a.H, o, accumulate);
+  return count;
+}
+
 export const referenceKernels: Kernels = {
   name: 'reference',
   matmul(a, b, c, m, k, n, transA, transB, accumulate) {
@@ -120,4 +127,5 @@ export const referenceKernels: Kernels = {
   },
   leakyForward,
   leakyBackward,
+  leakyProject,
 };

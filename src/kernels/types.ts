@@ -101,4 +101,10 @@ export interface Kernels {
   addBias(c: Float32Array, bias: Float32Array, m: number, n: number): void;
   leakyForward(args: LeakyScanArgs, wantMem?: boolean): LeakyForwardOut;
   leakyBackward(args: LeakyBackwardArgs): LeakyBackwardOut;
+  /**
+   * Inference fusion of a Leaky layer and the Linear layer it feeds (no gradients): runs the scan and
+   * adds row h of W [H, O] into out[t*B + b] for every spike of neuron h at (t, b), without
+   * materialising the spikes. Equals leakyForward followed by spikeMatmul. Returns the spike count.
+   */
+  leakyProject(args: LeakyScanArgs, w: Float32Array, o: number, out: Float32Array, accumulate: boolean): number;
 }

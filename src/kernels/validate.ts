@@ -68,3 +68,11 @@ export function checkLeakyBackward(a: LeakyBackwardArgs): void {
   }
   if (!Number.isFinite(a.surrogateParam)) throw new ValueError(`${kernel}: surrogateParam must be finite, found ${a.surrogateParam}`);
 }
+
+/** leakyProject: the scan's arguments plus W [H, o] and out [T * B, o]. */
+export function checkLeakyProject(a: LeakyScanArgs, w: ArrayLike<number>, o: number, out: ArrayLike<number>): void {
+  checkLeaky('leakyProject', a);
+  checkDims('leakyProject', { o });
+  need('leakyProject', 'W', w, a.H * o);
+  need('leakyProject', 'out', out, a.T * (a.N / a.H) * o);
+}

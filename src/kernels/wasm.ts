@@ -1,7 +1,7 @@
 import { SpikeflowError } from '../core/errors.js';
 import { WASM_BASE64 } from './wasm-binary.generated.js';
 import type { Kernels, LeakyBackwardArgs, LeakyBackwardOut, LeakyForwardOut, LeakyScanArgs } from './types.js';
-import { checkLeaky, checkLeakyBackward, checkMatmul, checkRows, checkSpikeGradW } from './validate.js';
+import { checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW } from './validate.js';
 
 /**
  * Loader and wrapper of the AssemblyScript WASM SIMD kernels (src/kernels/assembly, built by
@@ -27,6 +27,11 @@ interface Exports {
   sparseScratchBytes(m: number, k: number): number;
   sparseGemm(a: number, b: number, c: number, m: number, k: number, n: number, transA: number, acc: number, scratch: number): void;
   sumRows(x: number, out: number, m: number, n: number, acc: number): void;
+  leakyProjectScratchBytes(h: number, o: number): number;
+  leakyProject(
+    input: number, constInput: number, beta: number, thr: number, reset: number, t: number, n: number, h: number,
+    w: number, o: number, out: number, acc: number, scratch: number,
+  ): number;
   addBias(c: number, bias: number, m: number, n: number): void;
   leakyScratchBytes(): number;
   leakyForward(
@@ -182,6 +187,17 @@ function wrap(ex: Exports): Kernels {
       f32(pb, a.H).set(a.beta);
       const count = runForward(a, pi, pb, ps, pm, pt);
       return { spk: u8(ps, TN).slice(), mem: wantMem ? f32(pm, TN).slice() : null, count };
+    },
+    leakyProject(a: LeakyScanArgs, w: Float32Array, o: number, out: Float32Array, accumulate: boolean): number {
+      checkLeakyProject(a, w, o, out);
+      const [pi, pb, pw, po, pt] = layout([a.input.length * 4, a.H * 4, w.length * 4, out.length * 4, ex.leakyProjectScratchBytes(a.H, o)]);
+      f32(pi, a.input.length).set(a.input);
+      f32(pb, a.H).set(a.beta);
+      f32(pw, w.length).set(w);
+      if (accumulate) f32(po, out.length).set(out);
+      const count = ex.leakyProject(pi, a.constInput ? 1 : 0, pb, a.threshold, a.reset, a.T, a.N, a.H, pw, o, po, accumulate ? 1 : 0, pt);
+      out.set(f32(po, out.length));
+      return count;
     },
     leakyBackward(a: LeakyBackwardArgs): LeakyBackwardOut {
       checkLeakyBackward(a);

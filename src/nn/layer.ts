@@ -12,10 +12,20 @@ export interface Seq {
   constant: boolean;
 }
 
+/** What a spiking layer recorded: its spikes (null when fused away in inference), membrane (null unless kept), spike count. */
+export interface SpikeRecord {
+  layer: string;
+  spk: Tensor | null;
+  mem: Tensor | null;
+  spikes: number;
+  /** Neurons x steps x samples: the denominator of the spike rate. */
+  neuronSteps: number;
+}
+
 export interface ForwardContext {
   kernels: Kernels;
   /** Filled by spiking layers: spikes, membrane (null where not kept) and spike count, for losses and statistics. */
-  records: Array<{ layer: string; spk: Tensor; mem: Tensor | null; spikes: number }>;
+  records: Array<SpikeRecord>;
   /** Spiking layers keep their membrane trace only if they are this layer (the output) or keepAllMem is set. */
   outputLayer?: Layer;
   keepAllMem?: boolean;

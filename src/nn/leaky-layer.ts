@@ -4,6 +4,7 @@ import { sigmoid } from '../core/ops.js';
 import { leakySequence, RESET_CODES, type ResetMechanism } from '../neurons/leaky.js';
 import { atan, type Surrogate } from '../surrogate/index.js';
 import type { ForwardContext, Layer, NamedParameter, Seq } from './layer.js';
+import type { Linear } from './linear.js';
 
 export interface LeakyOptions {
   /** Number of neurons (needed for per-neuron or learnable beta). */
@@ -68,8 +69,32 @@ export class Leaky implements Layer {
       kernels: ctx.kernels,
       keepMem: ctx.keepAllMem || ctx.outputLayer === undefined || ctx.outputLayer === this,
     });
-    ctx.records.push({ layer: `leaky${ctx.records.length}`, spk, mem, spikes });
+    ctx.records.push({ layer: `leaky${ctx.records.length}`, spk, mem, spikes, neuronSteps: spk.size });
     return { x: spk, steps: input.steps, constant: false };
+  }
+
+  /**
+   * Inference only (no gradients): this layer followed by `next`, fused into one kernel call that
+   * adds next's weight row for every spike without materialising the [T, B, H] spikes. Returns the
+   * sequence after `next` (bias included); equals forward() then next.forward().
+   */
+  forwardInto(input: Seq, next: Linear, ctx: ForwardContext): Seq {
+    const T = input.steps;
+    const H = this.size;
+    const N = input.constant ? input.x.size : input.x.size / T;
+    const B = N / H;
+    const O = next.outFeatures;
+    const out = new Float32Array(T * B * O);
+    const spikes = ctx.kernels.leakyProject(
+      {
+        T, N, H, input: input.x.toFloat32(), constInput: input.constant, beta: this.beta().data as Float32Array,
+        threshold: this.threshold, reset: RESET_CODES[this.reset],
+      },
+      next.weight.data as Float32Array, O, out, false,
+    );
+    if (next.bias) ctx.kernels.addBias(out, next.bias.data as Float32Array, T * B, O);
+    ctx.records.push({ layer: `leaky${ctx.records.length}`, spk: null, mem: null, spikes, neuronSteps: T * N });
+    return { x: new Tensor(out, [T, B, O]), steps: T, constant: false };
   }
 
   parameters(): NamedParameter[] {

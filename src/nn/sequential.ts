@@ -1,6 +1,11 @@
 import type { Kernels } from '../kernels/types.js';
 import type { Tensor } from '../core/tensor.js';
 import type { ForwardContext, Layer, NamedParameter, Seq } from './layer.js';
+import { Leaky } from './leaky-layer.js';
+import { Linear } from './linear.js';
+
+/** Widest next layer for which the fused Leaky->Linear inference kernel beats the blocked spike matmul. */
+const FUSE_MAX_OUT = 64;
 
 export interface ForwardResult {
   out: Seq;
@@ -16,11 +21,19 @@ export class Sequential {
    * Runs every layer. Hidden spiking layers do not keep their membrane trace (the backward pass
    * recomputes it) unless keepAllMem; the last spiking layer always does (losses read it).
    */
-  forward(input: Seq, kernels: Kernels, opts: { keepAllMem?: boolean } = {}): ForwardResult {
+  forward(input: Seq, kernels: Kernels, opts: { keepAllMem?: boolean; inference?: boolean } = {}): ForwardResult {
     const spiking = this.layers.filter((l) => l.kind === 'leaky');
     const ctx: ForwardContext = { kernels, records: [], outputLayer: spiking[spiking.length - 1], keepAllMem: opts.keepAllMem };
     let x = input;
-    for (const layer of this.layers) x = layer.forward(x, ctx);
+    for (let i = 0; i < this.layers.length; i++) {
+      const layer = this.layers[i];
+      const next = this.layers[i + 1];
+      // Inference: a Leaky feeding a narrow Linear runs as one fused kernel (no spike matrix).
+      if (opts.inference && !opts.keepAllMem && layer instanceof Leaky && next instanceof Linear && next.outFeatures <= FUSE_MAX_OUT) {
+        x = layer.forwardInto(x, next, ctx);
+        i++;
+      } else x = layer.forward(x, ctx);
+    }
     return { out: x, records: ctx.records };
   }
 

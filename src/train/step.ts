@@ -20,7 +20,7 @@ export interface StepResult {
  */
 export function runBatch(model: Sequential, task: Task, seq: Seq, y: Int32Array, kernels: Kernels, train: boolean): StepResult {
   if (train) model.zeroGrad();
-  const result = model.forward(seq, kernels);
+  const result = model.forward(seq, kernels, { inference: !train });
   let loss = NaN;
   if (train) {
     const l = task.loss(result, y);
@@ -31,7 +31,7 @@ export function runBatch(model: Sequential, task: Task, seq: Seq, y: Int32Array,
   const neuronSteps: number[] = [];
   for (const r of result.records) {
     spikeCounts.push(r.spikes);
-    neuronSteps.push(r.spk.size);
+    neuronSteps.push(r.neuronSteps);
   }
   return { loss, predictions: task.predict(result), spikeCounts, neuronSteps };
 }

@@ -21,7 +21,7 @@ export function taskFromSpec(s: TaskSpec): Task {
 function lastRecord(r: ForwardResult): { spk: Tensor; mem: Tensor } {
   const rec = r.records[r.records.length - 1];
   if (!rec) throw new ShapeError('the network has no spiking layer, so it has no spikes to classify by');
-  if (!rec.mem) throw new ShapeError('the output layer did not keep its membrane trace');
+  if (!rec.mem || !rec.spk) throw new ShapeError('the output layer did not keep its spikes and membrane trace');
   return { spk: rec.spk, mem: rec.mem };
 }
 

@@ -274,6 +274,34 @@ describe('leaky kernel from hand-computed cases (beta 0.5, threshold 1, inputs 0
   }
 });
 
+describe('fused leakyProject (inference) equals leakyForward followed by spikeMatmul', () => {
+  for (const [T, B, H, O] of [[5, 3, 7, 10], [9, 2, 16, 3], [4, 5, 33, 17], [25, 2, 130, 1]] as const) {
+    for (const reset of [ResetCode.Subtract, ResetCode.Zero, ResetCode.None]) {
+      for (const constInput of [false, true]) {
+        it(`T=${T} B=${B} H=${H} O=${O} reset=${reset} constInput=${constInput}`, () => {
+          const N = B * H;
+          const input = Float32Array.from({ length: constInput ? N : T * N }, () => rng.normal() * 0.8 + 0.4);
+          const beta = Float32Array.from({ length: H }, () => 0.5 + 0.5 * rng.uniform());
+          const args = { T, N, H, input, constInput, beta, threshold: 0.9, reset };
+          const w = randf(H * O);
+          for (const acc of [false, true]) {
+            const base = randf(T * B * O);
+            const viaSpikes = base.slice();
+            const f = wasm.leakyForward(args, false);
+            wasm.spikeMatmul(f.spk, w, viaSpikes, T * B, H, O, acc);
+            const fused = base.slice();
+            expect(wasm.leakyProject(args, w, O, fused, acc)).toBe(f.count);
+            expectSame(fused, viaSpikes);
+            const r = base.slice();
+            expect(ref.leakyProject(args, w, O, r, acc)).toBe(f.count);
+            expectClose(fused, r);
+          }
+        });
+      }
+    }
+  }
+});
+
 describe('kernel argument checks', () => {
   for (const k of [ref, wasm]) {
     it(`${k.name}: wrong lengths are ShapeErrors naming the operand, expected vs found`, () => {

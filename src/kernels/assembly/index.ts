@@ -13,3 +13,4 @@ export { spikeMatmul, spikeMatmulGradW, spikeMatmulScratchBytes, spikeGradWScrat
 export { sumRows, addBias } from './rows';
 export { leakyForward, leakyBackward, leakyScratchBytes } from './leaky';
 export { sparseGemm, sparseScratchBytes } from './sparse';
+export { leakyProject, leakyProjectScratchBytes } from './project';
