@@ -1,26 +1,34 @@
+import { appendSetBits4 } from './compact';
+
 // Inference fusion of a Leaky layer with the Linear layer it feeds: runs the LIF recurrence and, for
 // every spike, adds the spiking neuron's weight row into the next layer's current. The [T, B, H]
 // spike and membrane arrays are never written: one sample at a time, its H membrane values stay in
 // L1 (scratch), as do its input row (constant input) and its T output rows.
 // Same arithmetic and order as leakyForward followed by spikeMatmul, so results agree bit for bit.
 
-/** Scratch bytes: the membrane of one sample (H floats) and the padded weight row width. */
+/** Scratch bytes: one sample's membrane (H floats), its spike list (H + 4 ints), a 16-float row, W padded to 16-float rows. */
 export function leakyProjectScratchBytes(h: i32, o: i32): usize {
-  return (<usize>h + 16 + <usize>h * <usize>((o + 3) & ~3)) << 2;
+  return (2 * <usize>h + 36 + <usize>h * <usize>((o + 15) & ~15)) << 2;
 }
 
 /**
  * out[t*B + b, 0..o) (+)= sum over neurons h spiking at (t, b) of w[h, 0..o); returns the spike count.
- * input: [T, B*H] or [B*H] when constInput; beta [H]; w [H, o] row-major; out [T*B, o].
+ * input: [T, B*H] or [B*H] when constInput; beta [H]; w [H, o] row-major; out [T*B, o] (followed in
+ * memory by the scratch, so the last 16-float chunk of a row may be read past its end).
+ * Per (t, b): the LIF update lists the spiking neurons, then each 16-column chunk of the output row is
+ * summed in four v128 registers over the listed weight rows (ascending h, onto the existing output,
+ * as spikeMatmul does).
  */
 export function leakyProject(
   input: usize, constInput: i32, beta: usize, thr: f32, reset: i32, t: i32, nN: i32, h: i32,
   w: usize, o: i32, out: usize, accumulate: i32, scratch: usize,
 ): i32 {
   const nB = nN / h;
-  const op = (o + 3) & ~3; // padded weight row, so each row is whole v128s
+  const op = (o + 15) & ~15;
   const vmem = scratch;
-  const wp = scratch + ((<usize>h + 16) << 2);
+  const list = vmem + (<usize>h << 2);
+  const tmp = list + (<usize>(h + 4) << 2);
+  const wp = tmp + (32 << 2);
   for (let r = 0; r < h; r++) {
     const src = w + (<usize>(r * o) << 2);
     const dst = wp + (<usize>(r * op) << 2);
@@ -35,7 +43,7 @@ export function leakyProject(
     memory.fill(vmem, 0, <usize>h << 2);
     for (let step = 0; step < t; step++) {
       const x0 = input + (<usize>(constInput ? b * h : step * nN + b * h) << 2);
-      const orow = out + (<usize>((step * nB + b) * o) << 2);
+      let cnt = 0;
       let j = 0;
       for (; j < h4; j += 4) {
         const jo = <usize>j << 2;
@@ -51,12 +59,9 @@ export function leakyProject(
           else v = f32x4.add(f32x4.mul(bt, prev), x);
         }
         v128.store(vmem + jo, v);
-        let mask = i32x4.bitmask(f32x4.gt(v, thrv));
-        while (mask) {
-          addRow(orow, wp + <usize>(j + ctz(mask)) * rowB, o);
-          count++;
-          mask &= mask - 1;
-        }
+        // branch-free compaction of the spiking lanes' indices onto the list (a mispredicted branch
+        // per 4 neurons cost more than the whole LIF update)
+        cnt = appendSetBits4(i32x4.bitmask(f32x4.gt(v, thrv)), j, list, cnt);
       }
       for (; j < h; j++) {
         const jo = <usize>j << 2;
@@ -73,25 +78,26 @@ export function leakyProject(
         }
         store<f32>(vmem + jo, v);
         if (v > thr) {
-          addRow(orow, wp + <usize>j * rowB, o);
-          count++;
+          store<i32>(list + (<usize>cnt << 2), j);
+          cnt++;
         }
+      }
+      count += cnt;
+      if (!cnt) continue;
+      const orow = out + (<usize>((step * nB + b) * o) << 2);
+      for (let c = 0; c < op; c += 16) {
+        const co = <usize>c << 2;
+        let a0 = v128.load(orow + co), a1 = v128.load(orow + co, 16), a2 = v128.load(orow + co, 32), a3 = v128.load(orow + co, 48);
+        for (let q = 0; q < cnt; q++) {
+          const r = wp + <usize>load<i32>(list + (<usize>q << 2)) * rowB + co;
+          a0 = f32x4.add(a0, v128.load(r)); a1 = f32x4.add(a1, v128.load(r, 16));
+          a2 = f32x4.add(a2, v128.load(r, 32)); a3 = f32x4.add(a3, v128.load(r, 48));
+        }
+        v128.store(tmp, a0); v128.store(tmp, a1, 16); v128.store(tmp, a2, 32); v128.store(tmp, a3, 48);
+        const n = min(16, o - c);
+        for (let k = 0; k < n; k++) store<f32>(orow + co + (<usize>k << 2), load<f32>(tmp + (<usize>k << 2)));
       }
     }
   }
   return count;
-}
-
-/** dst[0..o) += row[0..o) (row is zero-padded to a multiple of 4; dst is not). */
-@inline function addRow(dst: usize, row: usize, o: i32): void {
-  const o4 = o & ~3;
-  let j = 0;
-  for (; j < o4; j += 4) {
-    const p = dst + (<usize>j << 2);
-    v128.store(p, f32x4.add(v128.load(p), v128.load(row + (<usize>j << 2))));
-  }
-  for (; j < o; j++) {
-    const p = dst + (<usize>j << 2);
-    store<f32>(p, load<f32>(p) + load<f32>(row + (<usize>j << 2)));
-  }
 }

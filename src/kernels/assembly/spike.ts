@@ -13,6 +13,7 @@
 // 10-class readout) take a simpler path that keeps the whole output row in registers.
 
 import { narrowWidth, spikeGradWNarrow, spikeMatmulNarrow } from './spike-narrow';
+import { appendSetBits16 } from './compact';
 
 const PW = 16; // panel width in floats
 const PB = 64; // panel row in bytes
@@ -84,12 +85,7 @@ function packPanels(x: usize, rows: i32, n: i32, dst: usize): void {
   const zero = i8x16.splat(0);
   let p = p0;
   for (; p + 16 <= p1; p += 16) {
-    let mask = i8x16.bitmask(i8x16.ne(v128.load(s + <usize>p), zero));
-    while (mask) {
-      store<i32>(list + (<usize>cnt << 2), (p + ctz(mask)) * PB);
-      cnt++;
-      mask &= mask - 1;
-    }
+    cnt = appendSetBits16(i8x16.bitmask(i8x16.ne(v128.load(s + <usize>p), zero)), p, PB, list, cnt);
   }
   for (; p < p1; p++) {
     if (load<u8>(s + <usize>p)) {
