@@ -1,139 +1,304 @@
-import { UsageError } from '../core/errors.js';
+import { UsageError, ValueError } from '../core/errors.js';
 
-export type FlagDef =
-  | { type: 'int' | 'float'; default?: number; min?: number; max?: number; help: string }
-  | { type: 'string'; default?: string; help: string }
-  | { type: 'bool'; default?: boolean; help: string }
-  | { type: 'choice'; choices: readonly string[]; default?: string; help: string };
-
+/**
+ * A small typed command-line flag parser. A spec names each flag and its type; the parse result's
+ * type is derived from the spec, so with `as const satisfies FlagSpec`:
+ *
+ *   const spec = {
+ *     epochs: { type: 'int', default: 1, min: 1, help: 'passes over the data' },
+ *     dataset: { type: 'choice', choices: ['mnist', 'fashion-mnist'], default: 'mnist', help: '...' },
+ *     out: { type: 'string', help: '...' },
+ *   } as const satisfies FlagSpec;
+ *   const { values } = parseArgs(process.argv.slice(2), spec);
+ *   values.epochs;  // number
+ *   values.dataset; // 'mnist' | 'fashion-mnist'
+ *   values.out;     // string | undefined (no default)
+ *
+ * Accepted forms: `--flag value`, `--flag=value`, `--bool` / `--no-bool` / `--bool=false`, `-h` /
+ * `--help` (anywhere before `--`), positionals, and `--` after which everything is positional. Every
+ * mistake is a UsageError naming the flag, what was expected and what was found.
+ */
+export interface NumberFlag {
+  type: 'int' | 'float';
+  default?: number;
+  /** Inclusive bounds. */
+  min?: number;
+  max?: number;
+  help: string;
+}
+export interface StringFlag {
+  type: 'string';
+  default?: string;
+  help: string;
+}
+export interface BoolFlag {
+  type: 'bool';
+  default?: boolean;
+  help: string;
+}
+export interface ChoiceFlag {
+  type: 'choice';
+  choices: readonly string[];
+  default?: string;
+  help: string;
+}
+export type FlagDef = NumberFlag | StringFlag | BoolFlag | ChoiceFlag;
 export type FlagSpec = Record<string, FlagDef>;
 
-type ValueOf<D extends FlagDef> = D extends { type: 'int' | 'float' }
+/** The parsed type of one flag: number, boolean, string, or the union of a choice flag's choices. */
+export type FlagValue<D extends FlagDef> = D extends { type: 'int' | 'float' }
   ? number
   : D extends { type: 'bool' }
     ? boolean
-    : D extends { type: 'choice'; choices: readonly (infer C)[] }
+    : D extends { type: 'choice'; choices: readonly (infer C extends string)[] }
       ? C
       : string;
 
 /** Parsed flags: those with a default are always present, the others may be undefined. */
 export type Parsed<S extends FlagSpec> = {
-  [K in keyof S]: S[K] extends { default: unknown } ? ValueOf<S[K]> : ValueOf<S[K]> | undefined;
+  -readonly [K in keyof S]: S[K] extends { default: unknown } ? FlagValue<S[K]> : FlagValue<S[K]> | undefined;
 };
 
-function closest(name: string, names: string[]): string | null {
-  let best: string | null = null;
-  let bestD = Infinity;
-  for (const n of names) {
-    const d = editDistance(name, n);
-    if (d < bestD) [best, bestD] = [n, d];
-  }
-  return bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : null;
+export interface ParseResult<S extends FlagSpec> {
+  values: Parsed<S>;
+  /** Arguments that are not flags, in order (including everything after `--`). */
+  positionals: string[];
+  /** `-h` or `--help` was given (before any `--`); values then hold only the defaults. */
+  help: boolean;
 }
+
+const FLAG_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const INT = /^[+-]?\d+$/;
+const FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+const TRUE = new Set(['true', '1', 'yes', 'on']);
+const FALSE = new Set(['false', '0', 'no', 'off']);
 
 function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0];
-    dp[0] = i;
+    let diag = row[0];
+    row[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j];
-      dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
+      const up = row[j];
+      row[j] = Math.min(up + 1, row[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
     }
   }
-  return dp[b.length];
+  return row[b.length];
 }
 
-function convert(flag: string, def: FlagDef, raw: string): number | string | boolean {
-  switch (def.type) {
+/** The known flag closest to a misspelt one, if it is close enough to be a plausible typo. */
+function suggest(name: string, names: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const n of names) {
+    const d = editDistance(name.toLowerCase(), n.toLowerCase());
+    if (d < bestD) [best, bestD] = [n, d];
+  }
+  const limit = Math.max(1, Math.min(3, Math.floor(name.length / 3)));
+  return bestD <= limit || (best !== undefined && name.length >= 3 && best.startsWith(name)) ? best : undefined;
+}
+
+function didYouMean(name: string, names: readonly string[]): string {
+  const s = suggest(name, names);
+  return s ? ` (did you mean --${s}?)` : '';
+}
+
+function rangeText(d: NumberFlag): string {
+  if (d.min !== undefined && d.max !== undefined) return ` in [${d.min}, ${d.max}]`;
+  if (d.min !== undefined) return ` >= ${d.min}`;
+  if (d.max !== undefined) return ` <= ${d.max}`;
+  return '';
+}
+
+/** What a flag's value must be, as used in messages: "an integer >= 1", "one of a, b", ... */
+function expectation(d: FlagDef): string {
+  switch (d.type) {
+    case 'int':
+      return `an integer${rangeText(d)}`;
+    case 'float':
+      return `a number${rangeText(d)}`;
+    case 'bool':
+      return 'true or false';
+    case 'choice':
+      return `one of ${d.choices.join(', ')}`;
+    case 'string':
+      return 'a non-empty value';
+  }
+}
+
+function convert(flag: string, d: FlagDef, raw: string): number | string | boolean {
+  const bad = (): UsageError => new UsageError(`--${flag}: expected ${expectation(d)}, found "${raw}"`);
+  switch (d.type) {
     case 'int':
     case 'float': {
-      const ok = def.type === 'int' ? /^[+-]?\d+$/.test(raw) : /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(raw);
+      if (!(d.type === 'int' ? INT : FLOAT).test(raw)) throw bad();
       const v = Number(raw);
-      const range = def.min !== undefined && def.max !== undefined ? ` in [${def.min}, ${def.max}]` : def.min !== undefined ? ` >= ${def.min}` : def.max !== undefined ? ` <= ${def.max}` : '';
-      const what = `${def.type === 'int' ? 'an integer' : 'a number'}${range}`;
-      if (!ok || !Number.isFinite(v) || (def.min !== undefined && v < def.min) || (def.max !== undefined && v > def.max)) {
-        throw new UsageError(`--${flag}: expected ${what}, found "${raw}"`);
-      }
+      if (d.type === 'int' ? !Number.isSafeInteger(v) : !Number.isFinite(v)) throw bad();
+      if ((d.min !== undefined && v < d.min) || (d.max !== undefined && v > d.max)) throw bad();
       return v;
     }
-    case 'bool':
-      if (raw === 'true' || raw === '1') return true;
-      if (raw === 'false' || raw === '0') return false;
-      throw new UsageError(`--${flag}: expected true or false, found "${raw}"`);
+    case 'bool': {
+      const s = raw.toLowerCase();
+      if (TRUE.has(s)) return true;
+      if (FALSE.has(s)) return false;
+      throw bad();
+    }
     case 'choice':
-      if (!def.choices.includes(raw)) throw new UsageError(`--${flag}: expected one of ${def.choices.join(', ')}, found "${raw}"`);
+      if (!d.choices.includes(raw)) throw bad();
       return raw;
     case 'string':
+      if (raw === '') throw bad();
       return raw;
   }
 }
 
-/**
- * Parses `--flag value`, `--flag=value`, `--bool` / `--no-bool`, `-h`/`--help` against a spec.
- * Every mistake is a UsageError naming the flag, what was expected and what was found.
- */
-export function parseArgs<S extends FlagSpec>(argv: readonly string[], spec: S): { values: Parsed<S>; positionals: string[]; help: boolean } {
-  const values: Record<string, unknown> = {};
-  const positionals: string[] = [];
-  let help = false;
-  const names = Object.keys(spec);
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '-h' || arg === '--help') {
-      help = true;
-      continue;
+const checkedSpecs = new WeakSet<object>();
+
+/** Programmer errors in a spec (not the user's fault) are ValueErrors naming the flag. */
+function validateSpec(spec: FlagSpec): void {
+  if (checkedSpecs.has(spec)) return;
+  for (const [name, d] of Object.entries(spec)) {
+    const at = `flag spec --${name}`;
+    if (!FLAG_NAME.test(name)) throw new ValueError(`${at}: a flag name must be letters, digits, '-', '_' or '.', found "${name}"`);
+    if (name === 'help' || name === 'h') throw new ValueError(`${at}: --help and -h are reserved`);
+    if (typeof d !== 'object' || d === null) throw new ValueError(`${at}: expected an object {type, help, ...}`);
+    if (!['int', 'float', 'string', 'bool', 'choice'].includes(d.type)) {
+      throw new ValueError(`${at}: type must be int, float, string, bool or choice, found ${JSON.stringify((d as { type: unknown }).type)}`);
     }
-    if (arg === '--') {
-      positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    if (!arg.startsWith('--')) {
-      if (arg.startsWith('-') && arg.length > 1 && !/^-\d/.test(arg)) throw new UsageError(`unknown option ${arg} (flags are spelled --name)`);
-      positionals.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    let name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
-    let inline: string | undefined = eq >= 0 ? arg.slice(eq + 1) : undefined;
-    let def = spec[name];
-    if (!def && name.startsWith('no-') && spec[name.slice(3)]?.type === 'bool' && inline === undefined) {
-      name = name.slice(3);
-      def = spec[name];
-      inline = 'false';
-    }
-    if (!def) {
-      const guess = closest(name, names);
-      throw new UsageError(`unknown flag --${name}${guess ? ` (did you mean --${guess}?)` : ''}`);
-    }
-    if (name in values) throw new UsageError(`--${name} given twice`);
-    let raw = inline;
-    if (raw === undefined) {
-      if (def.type === 'bool') raw = 'true';
-      else {
-        const next = argv[i + 1];
-        if (next === undefined || (next.startsWith('--') && next.length > 2)) throw new UsageError(`--${name}: missing value (${def.help})`);
-        raw = next;
-        i++;
+    if (d.type === 'bool' && name.startsWith('no-')) throw new ValueError(`${at}: on/off flags must not start with "no-" (--no-${name.slice(3)} is derived)`);
+    if (d.type === 'int' || d.type === 'float') {
+      for (const k of ['min', 'max'] as const) {
+        const v = d[k];
+        if (v !== undefined && (typeof v !== 'number' || Number.isNaN(v))) throw new ValueError(`${at}: ${k} must be a number, found ${String(v)}`);
       }
+      if (d.min !== undefined && d.max !== undefined && d.min > d.max) throw new ValueError(`${at}: min ${d.min} is above max ${d.max}`);
     }
-    values[name] = convert(name, def, raw);
+    if (d.type === 'choice' && (!Array.isArray(d.choices) || d.choices.length === 0)) throw new ValueError(`${at}: choices must be a non-empty list`);
+    if (d.default !== undefined) {
+      const ok =
+        d.type === 'int' || d.type === 'float'
+          ? typeof d.default === 'number' &&
+            (d.type === 'int' ? Number.isSafeInteger(d.default) : Number.isFinite(d.default)) &&
+            !(d.min !== undefined && d.default < d.min) &&
+            !(d.max !== undefined && d.default > d.max)
+          : d.type === 'bool'
+            ? typeof d.default === 'boolean'
+            : d.type === 'choice'
+              ? d.choices.includes(d.default)
+              : typeof d.default === 'string';
+      if (!ok) throw new ValueError(`${at}: default must be ${expectation(d)}, found ${JSON.stringify(d.default)}`);
+    }
   }
-  for (const [name, def] of Object.entries(spec)) {
-    if (!(name in values) && def.default !== undefined) values[name] = def.default;
+  checkedSpecs.add(spec);
+}
+
+/** Parses argv (without the node/script/command words) against a spec. */
+export function parseArgs<S extends FlagSpec>(argv: readonly string[], spec: S): ParseResult<S> {
+  validateSpec(spec);
+  const names = Object.keys(spec);
+  const values: Record<string, unknown> = {};
+  const given = new Map<string, string>();
+  const positionals: string[] = [];
+
+  const end = argv.indexOf('--');
+  const flagPart = end >= 0 ? argv.slice(0, end) : argv;
+  const help = flagPart.some((a) => a === '-h' || a === '--help');
+
+  if (!help) {
+    for (let i = 0; i < flagPart.length; i++) {
+      const arg = flagPart[i];
+      if (!arg.startsWith('--')) {
+        if (arg.startsWith('-') && arg.length > 1 && !/^-\.?\d/.test(arg)) {
+          const bare = arg.replace(/^-+/, '').split('=')[0];
+          const hint = Object.prototype.hasOwnProperty.call(spec, bare) ? ` (did you mean --${bare}?)` : ' (flags are spelled --name)';
+          throw new UsageError(`unknown option ${arg}${hint}`);
+        }
+        positionals.push(arg);
+        continue;
+      }
+      const eq = arg.indexOf('=');
+      const written = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+      let inline: string | undefined = eq >= 0 ? arg.slice(eq + 1) : undefined;
+      let name = written;
+      let def: FlagDef | undefined = Object.prototype.hasOwnProperty.call(spec, name) ? spec[name] : undefined;
+      if (!def && name.startsWith('no-')) {
+        const base = name.slice(3);
+        const baseDef = Object.prototype.hasOwnProperty.call(spec, base) ? spec[base] : undefined;
+        if (baseDef?.type === 'bool') {
+          if (inline !== undefined) throw new UsageError(`--${written}: takes no value, found "${inline}" (use --${base}=${inline} or --${written} alone)`);
+          [name, def, inline] = [base, baseDef, 'false'];
+        } else if (baseDef) {
+          throw new UsageError(`unknown flag --${written} (--${base} expects ${expectation(baseDef)}, it is not an on/off flag)`);
+        }
+      }
+      if (!def) throw new UsageError(`unknown flag --${written}${didYouMean(written, names)}`);
+      let raw = inline;
+      if (raw === undefined) {
+        if (def.type === 'bool') raw = 'true';
+        else {
+          const next = flagPart[i + 1];
+          if (next === undefined || (next.startsWith('--') && next.length > 2)) {
+            throw new UsageError(`--${name}: missing value (expected ${expectation(def)}${next === undefined ? '' : `, found flag ${next}`})`);
+          }
+          raw = next;
+          i++;
+        }
+      }
+      const prev = given.get(name);
+      if (prev !== undefined) throw new UsageError(`--${name} given twice ("${prev}" then "${raw}"); give it once`);
+      given.set(name, raw);
+      values[name] = convert(name, def, raw);
+    }
+  }
+  if (end >= 0) positionals.push(...argv.slice(end + 1));
+  for (const name of names) {
+    if (!given.has(name)) values[name] = spec[name].default;
   }
   return { values: values as Parsed<S>, positionals, help };
 }
 
-/** Help text listing every flag with its type, default and description. */
-export function formatHelp(command: string, description: string, spec: FlagSpec): string {
-  const rows = Object.entries(spec).map(([name, d]) => {
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line || lines.length === 0) lines.push(line);
+  return lines;
+}
+
+function describeFlag(name: string, d: FlagDef): string {
+  let s = d.help;
+  if ((d.type === 'int' || d.type === 'float') && (d.min !== undefined || d.max !== undefined)) {
+    s += ` [${d.min !== undefined && d.max !== undefined ? `${d.min}..${d.max}` : d.min !== undefined ? `>= ${d.min}` : `<= ${d.max}`}]`;
+  }
+  if (d.type === 'bool') {
+    if (d.default === true) s += ` (default on; --no-${name} turns it off)`;
+  } else if (d.default !== undefined) s += ` (default ${d.default})`;
+  return s;
+}
+
+/**
+ * Help text: a usage line, the description, and one row per flag with its value type (or the
+ * choices), its range, default and description, wrapped to `width` columns.
+ */
+export function formatHelp(command: string, description: string, spec: FlagSpec, opts: { width?: number } = {}): string {
+  const width = Math.max(40, opts.width ?? 100);
+  const rows: Array<[string, string]> = Object.entries(spec).map(([name, d]) => {
     const kind = d.type === 'choice' ? d.choices.join('|') : d.type === 'bool' ? '' : d.type === 'string' ? 'text' : d.type;
-    const left = `  --${name}${kind ? ` <${kind}>` : ''}`;
-    const dflt = d.default !== undefined && d.type !== 'bool' ? ` (default ${d.default})` : '';
-    return [left, `${d.help}${dflt}`] as const;
+    return [`  --${name}${kind ? ` <${kind}>` : ''}`, describeFlag(name, d)];
   });
-  const width = Math.max(...rows.map(([l]) => l.length)) + 2;
-  return [`usage: ${command} [flags]`, '', description, '', 'flags:', ...rows.map(([l, r]) => l.padEnd(width) + r), '  -h, --help'.padEnd(width) + 'show this help'].join('\n');
+  rows.push(['  -h, --help', 'show this help']);
+  const col = Math.min(Math.max(...rows.map(([l]) => l.length)) + 2, 34);
+  const body: string[] = [];
+  for (const [left, right] of rows) {
+    const text = wrap(right, width - col);
+    if (left.length + 2 > col) body.push(left, ...text.map((t) => ' '.repeat(col) + t));
+    else body.push(left.padEnd(col) + text[0], ...text.slice(1).map((t) => ' '.repeat(col) + t));
+  }
+  return [`usage: ${command} [flags]`, '', ...wrap(description, width), '', 'flags:', ...body].join('\n');
 }

@@ -1,4 +1,6 @@
+import { availableParallelism } from 'node:os';
 import { Rng } from '../core/rng.js';
+import { DataParallel } from '../train/parallel.js';
 import { UsageError } from '../core/errors.js';
 import { defaultKernels } from '../kernels/default.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
@@ -13,11 +15,12 @@ export const evalFlags = {
   offline: { type: 'bool', default: false, help: 'never download' },
   'test-limit': { type: 'int', min: 1, help: 'use only the first N test samples' },
   seed: { type: 'int', default: 0, min: 0, max: 4294967295, help: 'seed for rate encoding' },
+  threads: { type: 'int', default: Math.min(8, availableParallelism()), min: 1, max: 64, help: 'threads the test batches are split over' },
   json: { type: 'bool', default: false, help: 'print one JSON object on stdout' },
 } as const satisfies FlagSpec;
 
 export async function runEval(o: {
-  checkpoint: string; 'data-dir'?: string; offline: boolean; 'test-limit'?: number; seed: number; json: boolean;
+  checkpoint: string; 'data-dir'?: string; offline: boolean; 'test-limit'?: number; seed: number; threads: number; json: boolean;
 }): Promise<Record<string, unknown>> {
   const { model, config } = await loadCheckpoint(o.checkpoint);
   const meta = config.meta as { dataset?: string; steps?: number; encoding?: string };
@@ -28,9 +31,11 @@ export async function runEval(o: {
     dataset: meta.dataset, dataDir: o['data-dir'], offline: o.offline, testLimit: o['test-limit'], trainLimit: 1,
   });
   process.stderr.write(`data: ${meta.dataset} from ${source}: ${test.n} test samples\n`);
-  const ev = await evaluate(test, {
-    model, task: spikingTask(), encoder: encoderFor(meta.encoding, meta.steps), rng: new Rng(o.seed), kernels: defaultKernels(),
-  });
+  const task = spikingTask();
+  const kernels = defaultKernels();
+  const parallel = o.threads > 1 ? await DataParallel.create(model, task, kernels, o.threads) : undefined;
+  const ev = await evaluate(test, { model, task, encoder: encoderFor(meta.encoding, meta.steps), rng: new Rng(o.seed), kernels, parallel });
+  await parallel?.close();
   const result = {
     checkpoint: o.checkpoint, dataset: meta.dataset, testAccuracy: ev.accuracy, samples: ev.samples,
     inferSamplesPerSec: ev.samplesPerSec, spikeRates: ev.spikeRates,

@@ -237,7 +237,9 @@ export function decodeSafetensors(bytes: Uint8Array, file = 'safetensors data'):
   }
 
   for (const { name, dtype, shape, begin, end } of spans) {
-    const copy = bytes.slice(dataStart + begin, dataStart + end); // own buffer, offset 0: aligned
+    // A copy in its own buffer at offset 0, so aligned. Uint8Array's slice, not the subclass's: a Node
+    // Buffer's slice() is a view into its (shared, unaligned) pool.
+    const copy = Uint8Array.prototype.slice.call(bytes, dataStart + begin, dataStart + end);
     if (!HOST_LE) swapBytes(copy, BYTES[dtype]);
     const data = new CTOR[dtype](copy.buffer, 0, (end - begin) / BYTES[dtype]);
     setOwn(tensors, name, { dtype, shape, data } as SafeTensor);
