@@ -1,6 +1,6 @@
 import { Tensor } from '../core/tensor.js';
 import type { Rng } from '../core/rng.js';
-import { checkInt, checkRange, ShapeError } from '../core/errors.js';
+import { checkInt, checkRange, ValueError } from '../core/errors.js';
 import type { Seq } from '../nn/layer.js';
 
 /** Direct encoding: the analog values are the input current at every step (computed once downstream). */
@@ -21,7 +21,7 @@ export function rateEncode(x: Tensor, steps: number, rng: Rng, gain = 1): Seq {
   const thresholds = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const p = x.data[i] * gain;
-    if (!(p >= -Infinity)) throw new ShapeError(`rateEncode: value ${i} is NaN`);
+    if (Number.isNaN(p)) throw new ValueError(`rateEncode: input value ${i} is NaN`);
     thresholds[i] = Math.min(1, Math.max(0, p)) * 4294967296;
   }
   const out = new Uint8Array(steps * n);
