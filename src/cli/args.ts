@@ -96,11 +96,16 @@ function suggest(name: string, names: readonly string[]): string | undefined {
     if (d < bestD) [best, bestD] = [n, d];
   }
   const limit = Math.max(1, Math.min(3, Math.floor(name.length / 3)));
-  return bestD <= limit || (best !== undefined && name.length >= 3 && best.startsWith(name)) ? best : undefined;
+  // within a few edits, or a prefix of it (--js for --json)
+  if (bestD <= limit) return best;
+  return name.length >= 2 ? names.find((n) => n.toLowerCase().startsWith(name.toLowerCase())) : undefined;
 }
 
-function didYouMean(name: string, names: readonly string[]): string {
-  const s = suggest(name, names);
+function didYouMean(name: string, spec: FlagSpec): string {
+  const names = Object.keys(spec);
+  // a misspelt --no-x is best answered with --no-x
+  const candidates = name.startsWith('no-') ? [...names, ...names.filter((n) => spec[n].type === 'bool').map((n) => `no-${n}`)] : names;
+  const s = suggest(name, candidates);
   return s ? ` (did you mean --${s}?)` : '';
 }
 
@@ -232,7 +237,7 @@ export function parseArgs<S extends FlagSpec>(argv: readonly string[], spec: S):
           throw new UsageError(`unknown flag --${written} (--${base} expects ${expectation(baseDef)}, it is not an on/off flag)`);
         }
       }
-      if (!def) throw new UsageError(`unknown flag --${written}${didYouMean(written, names)}`);
+      if (!def) throw new UsageError(`unknown flag --${written}${didYouMean(written, spec)}`);
       let raw = inline;
       if (raw === undefined) {
         if (def.type === 'bool') raw = 'true';

@@ -49,7 +49,7 @@ export async function loadClassificationData(o: {
       ? undefined
       : (e) => {
           let bar = bars.get(e.file);
-          if (!bar) bars.set(e.file, (bar = createProgress({ total: e.total ?? 0, label: `download ${e.file}` })));
+          if (!bar) bars.set(e.file, (bar = createProgress({ total: e.total ?? 0, label: `download ${e.file}`, unit: 'B' })));
           bar.update(e.loaded, {});
           if (e.total !== null && e.loaded >= e.total) bar.done();
         },
