@@ -82,5 +82,20 @@ bench('leaky fwd+bwd T=25 N=128000', (k) => {
 }, { reps: 7, refReps: 3 });
 bench('leakyBackward T=25 N=128000 (sigmoid, mem=null)', (k) => k.leakyBackward({ ...bargs, mem: null, surrogate: 2, surrogateParam: 5 }), { reps: 7, refReps: 3 });
 
+// Inference: the hidden layer of a 1000-sample test batch feeding the 10-class readout.
+const BI = 1000, NI = BI * H;
+const iargs = { ...args, N: NI, input: Float32Array.from({ length: NI }, () => rand() * 0.4) };
+const WO = floats(H * O), OUT = new Float32Array(T * BI * O);
+bench('inference 1000x25x1000 -> 10: leakyForward + spikeMatmul', (k) => {
+  const f = k.leakyForward(iargs, false);
+  k.spikeMatmul(f.spk, WO, OUT, T * BI, H, O, false);
+}, { reps: 5, refReps: 1 });
+bench('inference 1000x25x1000 -> 10: fused leakyProject', (k) => k.leakyProject(iargs, WO, O, OUT, false), { reps: 5, refReps: 1 });
+
+// Sparse-input matmul on MNIST-like pixels (81% exact zeros).
+const XS = Float32Array.from({ length: B * I }, () => (rand() < 0.81 ? 0 : rand()));
+bench('matmul 128x784x1000, 81% zero input (sparse path)', (k) => k.matmul(XS, W1, Y, B, I, H, false, false, false));
+bench('matmul transA 784x128x1000, 81% zero input (sparse path)', (k) => k.matmul(XS, G, dW, I, B, H, true, false, true));
+
 const spk = fw.spk.reduce((s, v) => s + v, 0) / fw.spk.length;
 console.log(`(LIF spike rate in the leaky benchmark: ${(100 * spk).toFixed(1)}%)`);
