@@ -91,6 +91,15 @@ export function shapeSize(shape: readonly number[]): number {
   return n;
 }
 
+/**
+ * Adds a freshly computed gradient `g` (owned by the caller, not used elsewhere) into t.grad: takes
+ * the array itself when t has no gradient yet, which saves a zero-fill and a pass over it.
+ */
+export function accumulateOwnedGrad(t: Tensor, g: Float32Array): void {
+  if (t.grad === null && g.length === t.size) t.grad = g;
+  else addInto(t.ensureGrad(), g);
+}
+
 /** dst += src, elementwise. */
 export function addInto(dst: Float32Array, src: Float32Array): void {
   for (let i = 0; i < dst.length; i++) dst[i] += src[i];

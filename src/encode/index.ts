@@ -18,20 +18,24 @@ export function rateEncode(x: Tensor, steps: number, rng: Rng, gain = 1): Seq {
   checkInt('steps', steps, 1);
   checkRange('rate gain', gain, 0, 1e6);
   const n = x.size;
-  const thresholds = new Float64Array(n);
+  // Only values strictly between 0 and 1 draw random numbers; list them once for all steps.
+  const random: number[] = [];
+  const thresholds: number[] = [];
+  const always: number[] = [];
   for (let i = 0; i < n; i++) {
     const p = x.data[i] * gain;
     if (Number.isNaN(p)) throw new ValueError(`rateEncode: input value ${i} is NaN`);
-    thresholds[i] = Math.min(1, Math.max(0, p)) * 4294967296;
+    if (p >= 1) always.push(i);
+    else if (p > 0) {
+      random.push(i);
+      thresholds.push(p * 4294967296);
+    }
   }
   const out = new Uint8Array(steps * n);
   for (let t = 0; t < steps; t++) {
     const o = t * n;
-    for (let i = 0; i < n; i++) {
-      const th = thresholds[i];
-      if (th === 0) continue;
-      out[o + i] = th >= 4294967296 || rng.nextU32() < th ? 1 : 0;
-    }
+    for (let j = 0; j < always.length; j++) out[o + always[j]] = 1;
+    for (let j = 0; j < random.length; j++) if (rng.nextU32() < thresholds[j]) out[o + random[j]] = 1;
   }
   return { x: new Tensor(out, [steps, ...x.shape]), steps, constant: false };
 }

@@ -1,4 +1,4 @@
-import { Tensor, addInto } from '../core/tensor.js';
+import { Tensor, accumulateOwnedGrad } from '../core/tensor.js';
 import { ShapeError, ValueError, checkRange } from '../core/errors.js';
 import { ResetCode, type Kernels } from '../kernels/types.js';
 import type { Surrogate } from '../surrogate/index.js';
@@ -119,8 +119,8 @@ export function leakySequence(input: Tensor, o: LeakySequenceOptions): { spk: Te
         gradSpk: spkT.grad, gradMem: memT?.grad ?? null,
         surrogate: o.surrogate.code, surrogateParam: o.surrogate.param,
       });
-      if (input.requiresGrad) addInto(input.ensureGrad(), r.gradInput);
-      if (o.beta.requiresGrad) addInto(o.beta.ensureGrad(), r.gradBeta);
+      if (input.requiresGrad) accumulateOwnedGrad(input, r.gradInput);
+      if (o.beta.requiresGrad) accumulateOwnedGrad(o.beta, r.gradBeta);
     },
   });
   // The joint node runs once, after both outputs have received their gradients.
