@@ -12,6 +12,8 @@ export { defaultKernels, initKernels } from './kernels/default.js';
 
 export { leakyStep, leakyInitState, leakyUpdate, leakySequence } from './neurons/leaky.js';
 export type { LeakyParams, LeakyState, ResetMechanism, LeakySequenceOptions } from './neurons/leaky.js';
+export { simulateLif, lifStep, lifParams, lifAnalyticIsi, lifRheobase, lifFiCurve, LIF_DEFAULTS } from './neurons/lif.js';
+export type { LifParams, LifState, LifRun } from './neurons/lif.js';
 export { atan, fastSigmoid, sigmoid, heaviside } from './surrogate/index.js';
 export type { Surrogate } from './surrogate/index.js';
 export { directEncode, rateEncode } from './encode/index.js';

@@ -4,12 +4,14 @@ import { parseArgs, formatHelp, type FlagSpec } from './args.js';
 import { runTrain, trainFlags, type TrainOptions } from './train.js';
 import { runEval, evalFlags } from './eval.js';
 import { runCompare, compareFlags } from './compare.js';
+import { runSimulate, simulateFlags } from './simulate.js';
 
 // The `spikeflow` command: one sub-command per file, over the public API; strings become values here.
-const commands: Record<string, { about: string; flags: FlagSpec; run: (o: any) => Promise<unknown> }> = {
+const commands: Record<string, { about: string; flags: FlagSpec; run: (o: any, positionals: string[]) => Promise<unknown>; positionals?: boolean }> = {
   train: { about: 'train a spiking classifier (Linear-Leaky layers, BPTT) on MNIST or Fashion-MNIST', flags: trainFlags, run: (o) => runTrain(o as TrainOptions) },
   eval: { about: 'reload a checkpoint written by `spikeflow train` and measure test accuracy', flags: evalFlags, run: runEval },
   compare: { about: 'train an SNN and a same-topology ANN; compare accuracy, speed, sparsity and estimated energy', flags: compareFlags, run: runCompare },
+  simulate: { about: 'simulate a single neuron: `simulate lif --current 1.8 --tau 20 --refractory 4` (spikes, rate, f-I curve with --sweep)', flags: simulateFlags, run: runSimulate, positionals: true },
 };
 
 function usage(): string {
@@ -36,8 +38,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(formatHelp(`spikeflow ${name}`, cmd.about, cmd.flags) + '\n');
     return 0;
   }
-  if (parsed.positionals.length) throw new UsageError(`spikeflow ${name}: unexpected argument "${parsed.positionals[0]}"`);
-  await cmd.run(parsed.values);
+  if (parsed.positionals.length && !cmd.positionals) throw new UsageError(`spikeflow ${name}: unexpected argument "${parsed.positionals[0]}"`);
+  await cmd.run(parsed.values, parsed.positionals);
   return 0;
 }
 

@@ -83,4 +83,23 @@ describe('spikeflow CLI', () => {
     expect(md).toMatch(/estimated energy/);
     expect(md).toMatch(/ESTIMATE/);
   });
+
+  it('simulate lif prints the tutorial neuron: spike count, rate, spike times, and the f-I curve with --sweep', () => {
+    const r = run('simulate', 'lif', '--current', '1.8', '--tau', '20', '--threshold', '1', '--refractory', '4', '--steps', '200', '--method', 'exact', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    const isi = 4 + 20 * Math.log(1.8 / 0.8);
+    expect(j.analyticIsiMs).toBeCloseTo(isi, 9);
+    expect(j.spikeCount).toBe(j.spikeTimesMs.length);
+    j.spikeTimesMs.slice(1).forEach((t: number, i: number) => expect(Math.abs(t - j.spikeTimesMs[i] - isi)).toBeLessThanOrEqual(1));
+    const text = run('simulate', 'lif', '--current', '1.8', '--refractory', '4');
+    expect(text.stdout).toMatch(/spike count\s+10/);
+    expect(text.stdout).toMatch(/spike times\s+16, 36/);
+    const sweep = JSON.parse(run('simulate', 'lif', '--sweep', '--sweep-to', '3', '--sweep-points', '7', '--steps', '2000', '--json').stdout);
+    const rates = sweep.fiCurve.map((p: { rateHz: number }) => p.rateHz);
+    expect(rates.slice(0, 3)).toEqual([0, 0, 0]); // currents 0, 0.5, 1.0: at or below the rheobase
+    for (let i = 1; i < rates.length; i++) expect(rates[i]).toBeGreaterThanOrEqual(rates[i - 1]);
+    expectOneLineError(run('simulate', 'lof'), 2, /simulate: expected a model \(lif\), found "lof"/);
+    expectOneLineError(run('simulate', 'lif', '--dt', '30'), 1, /dt \(30 ms\) must be smaller than tauM \(20 ms\)/);
+  });
 });

@@ -1,0 +1,73 @@
+import { UsageError } from '../core/errors.js';
+import { simulateLif, lifAnalyticIsi, lifFiCurve, lifParams, lifRheobase, type LifParams } from '../neurons/lif.js';
+import type { FlagSpec } from './args.js';
+
+export const simulateFlags = {
+  current: { type: 'float', default: 1.8, help: 'constant input current I' },
+  tau: { type: 'float', default: 20, min: 1e-6, help: 'membrane time constant tau_m, ms' },
+  resistance: { type: 'float', default: 1, help: 'membrane resistance R' },
+  threshold: { type: 'float', default: 1, help: 'spike threshold V_th' },
+  'v-rest': { type: 'float', default: 0, help: 'resting potential V_rest' },
+  'v-reset': { type: 'float', default: 0, help: 'reset potential V_reset' },
+  refractory: { type: 'float', default: 0, min: 0, help: 'refractory period, ms (steps when dt = 1)' },
+  dt: { type: 'float', default: 1, min: 1e-6, help: 'time step, ms' },
+  steps: { type: 'int', default: 200, min: 1, max: 100_000_000, help: 'number of time steps' },
+  method: { type: 'choice', choices: ['euler', 'exact'], default: 'euler', help: 'forward Euler (the tutorials) or exact exponential integration' },
+  sweep: { type: 'bool', default: false, help: 'print the f-I curve (firing rate against current) instead of one run' },
+  'sweep-from': { type: 'float', default: 0, help: 'first current of the sweep' },
+  'sweep-to': { type: 'float', help: 'last current of the sweep (default: 4x the rheobase)' },
+  'sweep-points': { type: 'int', default: 21, min: 2, max: 100_000, help: 'currents in the sweep' },
+  json: { type: 'bool', default: false, help: 'print one JSON object on stdout' },
+} as const satisfies FlagSpec;
+
+type Opts = {
+  current: number; tau: number; resistance: number; threshold: number; 'v-rest': number; 'v-reset': number;
+  refractory: number; dt: number; steps: number; method: string; sweep: boolean; 'sweep-from': number;
+  'sweep-to'?: number; 'sweep-points': number; json: boolean;
+};
+
+const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'inf');
+
+/** `spikeflow simulate lif`: the single-neuron lab of the tutorials (spike count, rate, spike times, f-I curve). */
+export async function runSimulate(o: Opts, positionals: string[]): Promise<Record<string, unknown>> {
+  const model = positionals[0];
+  if (model !== 'lif') throw new UsageError(`simulate: expected a model (lif), found ${model === undefined ? 'nothing' : `"${model}"`}`);
+  if (positionals.length > 1) throw new UsageError(`simulate: unexpected argument "${positionals[1]}"`);
+  const p: LifParams = lifParams({
+    tauM: o.tau, R: o.resistance, threshold: o.threshold, vRest: o['v-rest'], vReset: o['v-reset'],
+    refractory: o.refractory, dt: o.dt, method: o.method as LifParams['method'],
+  });
+  const durationMs = o.steps * o.dt;
+  const header = `LIF: tau_m ${o.tau} ms, R ${o.resistance}, threshold ${o.threshold}, V_rest ${o['v-rest']}, V_reset ${o['v-reset']}, refractory ${o.refractory} ms, dt ${o.dt} ms (${o.method}), ${o.steps} steps = ${durationMs} ms`;
+  if (o.sweep) {
+    const to = o['sweep-to'] ?? 4 * Math.max(lifRheobase(p), 1e-9);
+    const n = o['sweep-points'];
+    const currents = Array.from({ length: n }, (_, i) => o['sweep-from'] + ((to - o['sweep-from']) * i) / (n - 1));
+    const curve = lifFiCurve(currents, o.steps, p).map((r) => ({ ...r, analyticHz: 1000 / lifAnalyticIsi(r.current, p) }));
+    const result = { model: 'lif', params: p, steps: o.steps, rheobase: lifRheobase(p), fiCurve: curve };
+    if (o.json) process.stdout.write(JSON.stringify(result) + '\n');
+    else {
+      const lines = [header, `rheobase ${fmt(lifRheobase(p), 4)}`, '', 'current    rate (Hz)   analytic (Hz)', ...curve.map((r) => `${fmt(r.current, 4).padStart(9)}  ${fmt(r.rateHz).padStart(10)}  ${fmt(r.analyticHz).padStart(13)}`)];
+      process.stdout.write(lines.join('\n') + '\n');
+    }
+    return result;
+  }
+  const run = simulateLif(o.current, o.steps, p);
+  const isi = lifAnalyticIsi(o.current, p);
+  const result = {
+    model: 'lif', params: p, current: o.current, steps: o.steps, durationMs, spikeCount: run.spikeSteps.length,
+    rateHz: run.rateHz, analyticRateHz: 1000 / isi, analyticIsiMs: isi, spikeTimesMs: run.spikeTimes, spikeSteps: run.spikeSteps,
+  };
+  if (o.json) process.stdout.write(JSON.stringify(result) + '\n');
+  else {
+    process.stdout.write(
+      [
+        `${header}, I = ${o.current}`,
+        `spike count     ${run.spikeSteps.length}`,
+        `firing rate     ${fmt(run.rateHz)} Hz (analytic steady state: ${fmt(1000 / isi)} Hz, ISI ${fmt(isi)} ms)`,
+        `spike times     ${run.spikeTimes.length ? run.spikeTimes.map((t) => fmt(t, o.dt < 1 ? 3 : 0)).join(', ') + ' ms' : 'none (below the rheobase ' + fmt(lifRheobase(p), 4) + ')'}`,
+      ].join('\n') + '\n',
+    );
+  }
+  return result;
+}
