@@ -26,7 +26,10 @@ export { ReLU } from './nn/relu.js';
 export { Sequential } from './nn/sequential.js';
 export { snnClassifier, annClassifier, sequentialFromConfig, surrogateFromConfig } from './nn/models.js';
 
-export { crossEntropyOverTime, ceRateLoss, ceMembraneLoss, accuracyRate, spikeCounts, predictByCount } from './train/losses.js';
+export {
+  crossEntropyOverTime, crossEntropy, ceRateLoss, ceMembraneLoss, ceCountLoss, ceMaxMembraneLoss, mseCountLoss, mseMembraneLoss,
+  sumOverTime, maxOverTime, mse, accuracyRate, spikeCounts, predictByCount,
+} from './train/losses.js';
 export { Adam, SGD } from './train/optim.js';
 export type { Optimizer } from './train/optim.js';
 export { spikingTask, annTask, taskFromSpec } from './train/task.js';

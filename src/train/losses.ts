@@ -1,5 +1,6 @@
 import { Tensor } from '../core/tensor.js';
 import { ShapeError, ValueError } from '../core/errors.js';
+import { scale } from '../core/ops.js';
 
 export type Targets = ArrayLike<number>;
 
@@ -59,6 +60,114 @@ export function ceRateLoss(spk: Tensor, targets: Targets): Tensor {
 export function ceMembraneLoss(mem: Tensor, targets: Targets, reduction: 'sum' | 'mean' = 'sum'): Tensor {
   return crossEntropyOverTime(mem, targets, reduction);
 }
+
+/** Sum over the time axis: [T, B, C] -> [B, C] (spike counts when x holds spikes). */
+export function sumOverTime(x: Tensor): Tensor {
+  if (x.shape.length !== 3) throw new ShapeError(`sumOverTime: expected [T, B, C], found [${x.shape.join(', ')}]`);
+  const [T, B, C] = x.shape;
+  const n = B * C;
+  const y = new Float32Array(n);
+  for (let t = 0; t < T; t++) for (let i = 0; i < n; i++) y[i] += x.data[t * n + i];
+  const out: Tensor = new Tensor(y, [B, C], {
+    parents: [x],
+    backward: () => {
+      const g = out.grad!;
+      const gx = x.ensureGrad();
+      for (let t = 0; t < T; t++) for (let i = 0; i < n; i++) gx[t * n + i] += g[i];
+    },
+  });
+  return out;
+}
+
+/** Maximum over the time axis: [T, B, C] -> [B, C]; the gradient goes to the first step holding the maximum. */
+export function maxOverTime(x: Tensor): Tensor {
+  if (x.shape.length !== 3) throw new ShapeError(`maxOverTime: expected [T, B, C], found [${x.shape.join(', ')}]`);
+  const [T, B, C] = x.shape;
+  const n = B * C;
+  const y = new Float32Array(n).fill(-Infinity);
+  const at = new Int32Array(n);
+  for (let t = 0; t < T; t++) {
+    for (let i = 0; i < n; i++) {
+      const v = x.data[t * n + i];
+      if (v > y[i]) {
+        y[i] = v;
+        at[i] = t;
+      }
+    }
+  }
+  const out: Tensor = new Tensor(y, [B, C], {
+    parents: [x],
+    backward: () => {
+      const g = out.grad!;
+      const gx = x.ensureGrad();
+      for (let i = 0; i < n; i++) gx[at[i] * n + i] += g[i];
+    },
+  });
+  return out;
+}
+
+/** Softmax cross-entropy of [B, C] logits, mean over the batch (torch.nn.CrossEntropyLoss). */
+export function crossEntropy(logits: Tensor, targets: Targets): Tensor {
+  if (logits.shape.length !== 2) throw new ShapeError(`crossEntropy: expected [B, C] logits, found [${logits.shape.join(', ')}]`);
+  return crossEntropyOverTime(logits.reshape([1, ...logits.shape]), targets, 'sum');
+}
+
+/** Mean squared error against a constant target of the same size (torch.nn.MSELoss, mean). */
+export function mse(x: Tensor, target: Float32Array): Tensor {
+  if (target.length !== x.size) throw new ShapeError(`mse: target has ${target.length} values, input has ${x.size}`);
+  let s = 0;
+  for (let i = 0; i < x.size; i++) s += (x.data[i] - target[i]) ** 2;
+  const out: Tensor = new Tensor(Float32Array.of(s / x.size), [], {
+    parents: [x],
+    backward: () => {
+      const g = (2 * out.grad![0]) / x.size;
+      const gx = x.ensureGrad();
+      for (let i = 0; i < x.size; i++) gx[i] += g * (x.data[i] - target[i]);
+    },
+  });
+  return out;
+}
+
+/** One value for the target class and another for the rest: [B, C] (snnTorch spikegen.targets_convert). */
+function targetMatrix(targets: Targets, C: number, on: number, off: number): Float32Array {
+  const m = new Float32Array(targets.length * C).fill(off);
+  for (let b = 0; b < targets.length; b++) m[b * C + targets[b]] = on;
+  return m;
+}
+
+/** snnTorch `ce_count_loss`: cross-entropy of the spike counts (summed over time). */
+export function ceCountLoss(spk: Tensor, targets: Targets): Tensor {
+  checkSeq('ceCountLoss', spk, targets);
+  return crossEntropy(sumOverTime(spk), targets);
+}
+
+/** snnTorch `ce_max_membrane_loss`: cross-entropy of each output's maximum membrane over time. */
+export function ceMaxMembraneLoss(mem: Tensor, targets: Targets): Tensor {
+  checkSeq('ceMaxMembraneLoss', mem, targets);
+  return crossEntropy(maxOverTime(mem), targets);
+}
+
+/**
+ * snnTorch `mse_count_loss(correct_rate, incorrect_rate)`: MSE between spike counts and the target
+ * counts floor(T * rate) for the correct and the other classes, divided by T.
+ */
+export function mseCountLoss(spk: Tensor, targets: Targets, o: { correctRate?: number; incorrectRate?: number } = {}): Tensor {
+  const [T, , C] = checkSeq('mseCountLoss', spk, targets);
+  const on = Math.trunc(T * (o.correctRate ?? 1));
+  const off = Math.trunc(T * (o.incorrectRate ?? 0));
+  return scale(mse(sumOverTime(spk), targetMatrix(targets, C, on, off)), 1 / T);
+}
+
+/** snnTorch `mse_membrane_loss(on_target, off_target)`: MSE of the membrane against the target at every step, averaged over time. */
+export function mseMembraneLoss(mem: Tensor, targets: Targets, o: { onTarget?: number; offTarget?: number } = {}): Tensor {
+  const [T, B, C] = checkSeq('mseMembraneLoss', mem, targets);
+  const one = targetMatrix(targets, C, o.onTarget ?? 1, o.offTarget ?? 0);
+  const all = new Float32Array(T * B * C);
+  for (let t = 0; t < T; t++) all.set(one, t * B * C);
+  // (sum over t of the mean over (B, C)) / T = the mean over (T, B, C)
+  return mse(mem, all);
+}
+
 
 /** Spike counts per sample and class: [B, C] from [T, B, C]. */
 export function spikeCounts(spk: Tensor): Float32Array {

@@ -4,7 +4,7 @@ import { Tensor } from '../../src/core/tensor.js';
 import { Rng } from '../../src/core/rng.js';
 import { backward } from '../../src/core/autograd.js';
 import { linear, sigmoid, relu, scale, addScalars } from '../../src/core/ops.js';
-import { crossEntropyOverTime } from '../../src/train/losses.js';
+import { crossEntropyOverTime, sumOverTime, maxOverTime, mse, crossEntropy } from '../../src/train/losses.js';
 import { leakySequence } from '../../src/neurons/leaky.js';
 import { atan } from '../../src/surrogate/index.js';
 
@@ -110,4 +110,12 @@ describe('finite-difference gradient checks of every op', () => {
       }
     }
   }
+  it('sum and max over time, mse, cross-entropy of logits', () => {
+    const x = new Tensor(randn(4 * 3 * 5), [4, 3, 5], { requiresGrad: true });
+    const pw = randn(15);
+    const target = randn(15);
+    expect(gradcheck(() => addScalars(probe(sumOverTime(x), pw), mse(sumOverTime(x), target)), [x], 1e-3)).toBe(60);
+    // max over time is smooth where the maximum is unique and ±eps does not change the argmax
+    expect(gradcheck(() => crossEntropy(maxOverTime(x), [0, 4, 2]), [x], 1e-3)).toBeGreaterThan(50);
+  });
 });

@@ -2,19 +2,29 @@ import { describe, expect, it } from 'vitest';
 import { haveFixtures, loadFixture, flat, maxAbsDiff } from '../helpers/fixtures.js';
 import { Tensor } from '../../src/core/tensor.js';
 import { backward } from '../../src/core/autograd.js';
-import { accuracyRate, ceRateLoss, ceMembraneLoss } from '../../src/train/losses.js';
+import { accuracyRate, ceRateLoss, ceMembraneLoss, ceCountLoss, ceMaxMembraneLoss, mseCountLoss, mseMembraneLoss } from '../../src/train/losses.js';
 
 describe.skipIf(!haveFixtures)('losses match snnTorch (losses.json)', () => {
   const fx = haveFixtures ? loadFixture('losses') : null;
-  it('ce_rate_loss: value and gradient', () => {
-    const c = fx.cases.find((x: any) => x.name === 'ce_rate_loss');
-    const [T, B, C] = [c.input.length, c.input[0].length, c.input[0][0].length];
-    const x = Tensor.from(flat(c.input), [T, B, C], { requiresGrad: true });
-    const loss = ceRateLoss(x, c.targets);
-    expect(Math.abs(loss.item() - c.value)).toBeLessThan(1e-5);
-    backward(loss);
-    expect(maxAbsDiff(x.grad!, flat(c.grad))).toBeLessThan(1e-5);
-  });
+  const ours: Record<string, (x: Tensor, y: number[]) => Tensor> = {
+    ce_rate_loss: ceRateLoss,
+    ce_count_loss: ceCountLoss,
+    mse_count_loss: (x, y) => mseCountLoss(x, y, { correctRate: 0.8, incorrectRate: 0.2 }),
+    ce_max_membrane_loss: ceMaxMembraneLoss,
+    mse_membrane_loss: mseMembraneLoss,
+  };
+  for (const name of Object.keys(ours)) {
+    it(`${name}: value and gradient`, () => {
+      const c = fx.cases.find((x: any) => x.name === name);
+      expect(c, `fixture case ${name}`).toBeDefined();
+      const [T, B, C] = [c.input.length, c.input[0].length, c.input[0][0].length];
+      const x = Tensor.from(flat(c.input), [T, B, C], { requiresGrad: true });
+      const loss = ours[name](x, c.targets);
+      expect(Math.abs(loss.item() - c.value)).toBeLessThan(1e-5);
+      backward(loss);
+      expect(maxAbsDiff(x.grad!, flat(c.grad))).toBeLessThan(1e-5);
+    });
+  }
   it('accuracy_rate', () => {
     const c = fx.cases.find((x: any) => x.name === 'ce_rate_loss');
     const [T, B, C] = [c.input.length, c.input[0].length, c.input[0][0].length];
