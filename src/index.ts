@@ -17,6 +17,8 @@ export type { LifParams, LifState, LifRun } from './neurons/lif.js';
 export { atan, fastSigmoid, sigmoid, heaviside } from './surrogate/index.js';
 export type { Surrogate } from './surrogate/index.js';
 export { directEncode, rateEncode } from './encode/index.js';
+export { latencyEncode, latencyTimes, deltaEncode } from './encode/latency.js';
+export type { LatencyOptions } from './encode/latency.js';
 
 export type { Layer, Seq, ForwardContext, NamedParameter } from './nn/layer.js';
 export { Linear } from './nn/linear.js';
