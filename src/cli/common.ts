@@ -21,11 +21,11 @@ export function encoderFor(name: string, steps: number): Encoder {
 }
 
 /** "1000" or "500,200" -> [1000] / [500, 200]. */
-export function parseHidden(s: string): number[] {
+export function parseHidden(s: string, flag = 'hidden'): number[] {
   const parts = s.split(',').map((p) => p.trim());
   const out = parts.map(Number);
   if (!parts.length || out.some((h, i) => !/^\d+$/.test(parts[i]) || h < 1 || h > 1e6)) {
-    throw new UsageError(`--hidden: expected layer sizes like 1000 or 500,200, found "${s}"`);
+    throw new UsageError(`--${flag}: expected sizes like 1000 or 500,200, found "${s}"`);
   }
   return out;
 }

@@ -1,7 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { Rng } from '../core/rng.js';
 import { defaultKernels } from '../kernels/default.js';
-import { snnClassifier, surrogateFromConfig } from '../nn/models.js';
+import { snnClassifier, csnnClassifier, surrogateFromConfig } from '../nn/models.js';
+import type { Linear } from '../nn/linear.js';
+import { UsageError } from '../core/errors.js';
 import { Adam } from '../train/optim.js';
 import { spikingTask } from '../train/task.js';
 import { evaluate } from '../train/trainer.js';
@@ -17,7 +19,10 @@ export const trainFlags = {
   epochs: { type: 'int', default: 1, min: 1, max: 1000, help: 'passes over the training set' },
   batch: { type: 'int', default: 128, min: 1, max: 65536, help: 'batch size' },
   steps: { type: 'int', default: 25, min: 1, max: 10000, help: 'time steps per sample' },
-  hidden: { type: 'string', default: '1000', help: 'hidden layer sizes, e.g. 1000 or 500,200' },
+  model: { type: 'choice', choices: ['fc', 'csnn'], default: 'fc', help: 'fc: Linear-Leaky layers (--hidden); csnn: conv blocks Conv5x5-MaxPool2-Leaky (--channels), then Linear-Leaky (snnTorch tutorial 6)' },
+  hidden: { type: 'string', default: '1000', help: 'hidden layer sizes of the fc model, e.g. 1000 or 500,200' },
+  channels: { type: 'string', default: '12,64', help: 'output channels of the csnn conv blocks' },
+  dropout: { type: 'float', default: 0, min: 0, max: 0.99, help: 'dropout probability before the classifier layer (csnn)' },
   encoding: { type: 'choice', choices: ENCODINGS, default: 'direct', help: 'direct: pixels are the input current; rate: Bernoulli spikes' },
   beta: { type: 'float', default: 0.95, min: 0, max: 1, help: 'membrane decay of every Leaky layer' },
   'learn-beta': { type: 'bool', default: false, help: 'learn one beta per neuron (beta = sigmoid(p))' },
@@ -35,7 +40,7 @@ export const trainFlags = {
 
 export type TrainOptions = {
   dataset: string; 'data-dir'?: string; offline: boolean; epochs: number; batch: number; steps: number;
-  hidden: string; encoding: string; beta: number; 'learn-beta': boolean; surrogate: string; loss: string;
+  model: string; hidden: string; channels: string; dropout: number; encoding: string; beta: number; 'learn-beta': boolean; surrogate: string; loss: string;
   lr: number; 'lr-schedule': string; seed: number; threads: number; 'train-limit'?: number; 'test-limit'?: number; out: string; json: boolean;
 };
 
@@ -49,13 +54,16 @@ export async function runTrain(o: TrainOptions): Promise<Record<string, unknown>
     trainLimit: o['train-limit'], testLimit: o['test-limit'], quiet: false,
   });
   process.stderr.write(`data: ${o.dataset} from ${source}: ${train.n} train / ${test.n} test samples\n`);
-  const model = snnClassifier(
-    {
-      inputs: train.features, hidden, outputs: 10, beta: o.beta, learnBeta: o['learn-beta'],
-      surrogate: surrogateFromConfig({ name: SURROGATE_NAMES[o.surrogate] }),
-    },
-    rng.fork(),
-  );
+  const neuron = { beta: o.beta, learnBeta: o['learn-beta'], surrogate: surrogateFromConfig({ name: SURROGATE_NAMES[o.surrogate] }) };
+  const channels = parseHidden(o.channels, 'channels');
+  const side = Math.round(Math.sqrt(train.features));
+  if (o.model === 'csnn' && side * side !== train.features) throw new UsageError(`--model csnn needs square images; ${o.dataset} has ${train.features} features`);
+  const model = o.model === 'csnn'
+    ? csnnClassifier({ input: [1, side, side], channels, outputs: 10, dropout: o.dropout, seed: o.seed, ...neuron }, rng.fork())
+    : snnClassifier({ inputs: train.features, hidden, outputs: 10, ...neuron }, rng.fork());
+  const modelName = o.model === 'csnn'
+    ? `${channels.map((c) => `${c}C5-MP2`).join('-')}-${model.layers.filter((l) => l.kind === 'linear').map((l) => (l as Linear).inFeatures)[0]}FC10 CSNN`
+    : `${[train.features, ...hidden, 10].join('-')} SNN`;
   const kernels = defaultKernels();
   const optimizer = new Adam(model.trainable(), { lr: o.lr });
   const task = spikingTask(o.loss as 'membrane' | 'rate');
@@ -71,12 +79,12 @@ export async function runTrain(o: TrainOptions): Promise<Record<string, unknown>
   const ev = await evaluate(test, { model, task, encoder, rng, kernels, parallel });
   await parallel?.close();
   const meta = {
-    dataset: o.dataset, steps: o.steps, encoding: o.encoding, seed: o.seed, epochs: o.epochs, batch: o.batch,
+    dataset: o.dataset, model: o.model, steps: o.steps, encoding: o.encoding, seed: o.seed, epochs: o.epochs, batch: o.batch,
     lr: o.lr, lrSchedule: o['lr-schedule'], loss: o.loss, testAccuracy: ev.accuracy,
   };
   await saveCheckpoint(o.out, model, meta);
   const result = {
-    dataset: o.dataset, model: `${[train.features, ...hidden, 10].join('-')} SNN`, encoding: o.encoding, steps: o.steps,
+    dataset: o.dataset, model: modelName, encoding: o.encoding, steps: o.steps,
     epochs: o.epochs, batch: o.batch, seed: o.seed, threads: o.threads,
     testAccuracy: ev.accuracy, trainAccuracy: epochs[epochs.length - 1].trainAccuracy, finalLoss: epochs[epochs.length - 1].loss,
     trainSamplesPerSec: trainSamples / trainSeconds, trainSeconds, inferSamplesPerSec: ev.samplesPerSec,

@@ -3,6 +3,7 @@ import {
   type Kernels, type LeakyBackwardArgs, type LeakyBackwardOut, type LeakyForwardOut, type LeakyScanArgs,
 } from './types.js';
 import { checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW } from './validate.js';
+import { referenceConvKernels } from './reference-conv.js';
 
 /**
  * Plain TypeScript kernels: the obviously-correct reference every WASM kernel is tested against.
@@ -128,4 +129,5 @@ export const referenceKernels: Kernels = {
   leakyForward,
   leakyBackward,
   leakyProject,
+  ...referenceConvKernels,
 };

@@ -70,6 +70,25 @@ export interface LeakyBackwardOut {
 }
 
 /**
+ * Geometry of a convolution over n channels-last images: input [n][H][W][C], output [n][outH][outW][O],
+ * weight [kH][kW][C][O]; output pixel (oy, ox) reads input (oy*stride - pad + ky, ox*stride - pad + kx).
+ */
+export interface ConvShape {
+  n: number; H: number; W: number; C: number; O: number;
+  kH: number; kW: number; stride: number; pad: number; outH: number; outW: number;
+}
+
+/** The max pooling fused after a convolution: k x k windows with the given stride over its output. */
+export interface ConvPool {
+  k: number; stride: number; outH: number; outW: number;
+}
+
+/** Max pooling of n channels-last images [n][H][W][C] with k x k windows (no padding) into [n][outH][outW][C]. */
+export interface PoolShape {
+  n: number; H: number; W: number; C: number; k: number; stride: number; outH: number; outW: number;
+}
+
+/**
  * snnTorch Leaky semantics with zero initial state (reset uses the previous step's spike, detached):
  *   r_t   = spk_{t-1}  (r_1 = 0)
  *   subtract: mem_t = beta*mem_{t-1} + I_t - r_t*thr
@@ -107,4 +126,21 @@ export interface Kernels {
    * materialising the spikes. Equals leakyForward followed by spikeMatmul. Returns the spike count.
    */
   leakyProject(args: LeakyScanArgs, w: Float32Array, o: number, out: Float32Array, accumulate: boolean): number;
+  /** out = conv(s, w) + bias for 0/1 spike images (out overwritten): sums of weight rows, one per spike and tap. */
+  convSpikeForward(s: Uint8Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, g: ConvShape): void;
+  /** dw += weight gradient of conv(s, w) for output gradient gOut, spike images s. */
+  convSpikeGradW(s: Uint8Array, gOut: Float32Array, dw: Float32Array, g: ConvShape): void;
+  /** gIn += input gradient of conv(., w) for output gradient gOut (zeros in gOut are skipped). */
+  convGradInput(gOut: Float32Array, w: Float32Array, gIn: Float32Array, g: ConvShape): void;
+  /** y = max over each window; arg = flat index into x of the window's first maximum. */
+  maxPoolForward(x: Float32Array, y: Float32Array, arg: Int32Array, g: PoolShape): void;
+  /**
+   * Conv (spike input, + bias) fused with max pooling: y [n][pH][pW][O] pooled outputs, arg = index of
+   * each window's first maximum within its image's conv output [outH][outW][O]. The conv output is never stored.
+   */
+  convPoolSpikeForward(s: Uint8Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, arg: Int32Array, g: ConvShape, pool: ConvPool): void;
+  /** Backward of convPoolSpikeForward for pooled gradient gy: dw += weight gradient, gIn += input gradient (each when not null). */
+  convPoolSpikeBackward(
+    s: Uint8Array, gy: Float32Array, arg: Int32Array, w: Float32Array, dw: Float32Array | null, gIn: Float32Array | null, g: ConvShape, pool: ConvPool,
+  ): void;
 }

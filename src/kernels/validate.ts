@@ -1,5 +1,5 @@
 import { ShapeError, ValueError } from '../core/errors.js';
-import { ResetCode, SurrogateCode, type LeakyBackwardArgs, type LeakyScanArgs } from './types.js';
+import { ResetCode, SurrogateCode, type ConvShape, type LeakyBackwardArgs, type LeakyScanArgs, type PoolShape, type ConvPool } from './types.js';
 
 /**
  * Argument checks shared by both kernel implementations, so the reference and the WASM kernels reject
@@ -75,4 +75,41 @@ export function checkLeakyProject(a: LeakyScanArgs, w: ArrayLike<number>, o: num
   checkDims('leakyProject', { o });
   need('leakyProject', 'W', w, a.H * o);
   need('leakyProject', 'out', out, a.T * (a.N / a.H) * o);
+}
+
+/** Conv kernels: geometry consistent, operand lengths right, flat indices within int32. */
+export function checkConv(kernel: string, g: ConvShape, x: ArrayLike<number>, w: ArrayLike<number>, y: ArrayLike<number>): void {
+  const { n, H, W, C, O, kH, kW, stride, pad, outH, outW } = g;
+  checkDims(kernel, { n, H, W, C, O, kH, kW, pad, outH, outW });
+  if (!(stride >= 1) || !Number.isInteger(stride)) throw new ValueError(`${kernel}: stride must be a positive integer, found ${String(stride)}`);
+  if (outH !== Math.floor((H + 2 * pad - kH) / stride) + 1 || outW !== Math.floor((W + 2 * pad - kW) / stride) + 1) {
+    throw new ShapeError(`${kernel}: output ${outH}x${outW} does not match a ${kH}x${kW} kernel over ${H}x${W} (stride ${stride}, padding ${pad})`);
+  }
+  if (n * Math.max(H * W * C, outH * outW * O) >= 2 ** 31) throw new ShapeError(`${kernel}: ${n} images are too many for one call; split the batch`);
+  need(kernel, 'input', x, n * H * W * C);
+  need(kernel, 'weight', w, kH * kW * C * O);
+  need(kernel, 'output', y, n * outH * outW * O);
+}
+
+export function checkPool(kernel: string, g: PoolShape, x: ArrayLike<number>, y: ArrayLike<number>, arg: ArrayLike<number>): void {
+  const { n, H, W, C, k, stride, outH, outW } = g;
+  checkDims(kernel, { n, H, W, C, k, outH, outW });
+  if (!(stride >= 1) || !Number.isInteger(stride)) throw new ValueError(`${kernel}: stride must be a positive integer, found ${String(stride)}`);
+  if (outH !== Math.floor((H - k) / stride) + 1 || outW !== Math.floor((W - k) / stride) + 1) {
+    throw new ShapeError(`${kernel}: output ${outH}x${outW} does not match ${k}x${k} windows over ${H}x${W} (stride ${stride})`);
+  }
+  if (n * H * W * C >= 2 ** 31) throw new ShapeError(`${kernel}: ${n} images are too many for one call; split the batch`);
+  need(kernel, 'input', x, n * H * W * C);
+  need(kernel, 'output', y, n * outH * outW * C);
+  need(kernel, 'arg', arg, n * outH * outW * C);
+}
+
+/** Fused conv + max pool: the conv checks, then the pooling geometry over the conv output. */
+export function checkConvPool(kernel: string, g: ConvShape, p: ConvPool, s: ArrayLike<number>, w: ArrayLike<number>, y: ArrayLike<number>, arg: ArrayLike<number>): void {
+  checkConv(kernel, g, s, w, { length: g.n * g.outH * g.outW * g.O });
+  checkPool(kernel, { n: g.n, H: g.outH, W: g.outW, C: g.O, k: p.k, stride: p.stride, outH: p.outH, outW: p.outW }, { length: g.n * g.outH * g.outW * g.O }, y, arg);
+}
+
+export function checkBias(kernel: string, bias: ArrayLike<number> | null, o: number): void {
+  if (bias) need(kernel, 'bias', bias, o);
 }

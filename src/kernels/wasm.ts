@@ -1,7 +1,7 @@
 import { SpikeflowError } from '../core/errors.js';
 import { WASM_BASE64 } from './wasm-binary.generated.js';
-import type { Kernels, LeakyBackwardArgs, LeakyBackwardOut, LeakyForwardOut, LeakyScanArgs } from './types.js';
-import { checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW } from './validate.js';
+import type { ConvShape, Kernels, LeakyBackwardArgs, LeakyBackwardOut, LeakyForwardOut, LeakyScanArgs } from './types.js';
+import { checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW, checkConv, checkPool, checkConvPool, checkBias, need } from './validate.js';
 
 /**
  * Loader and wrapper of the AssemblyScript WASM SIMD kernels (src/kernels/assembly, built by
@@ -33,6 +33,15 @@ interface Exports {
     w: number, o: number, out: number, acc: number, scratch: number,
   ): number;
   addBias(c: number, bias: number, m: number, n: number): void;
+  convSpikeScratchBytes(h: number, w: number, c: number): number;
+  convSpikeForward(s: number, w: number, bias: number, out: number, ...geomAndScratch: number[]): void;
+  convPoolScratchBytes(h: number, w: number, c: number, o: number, outH: number, outW: number, k: number): number;
+  convPoolSpikeForward(s: number, w: number, bias: number, y: number, arg: number, ...geomPoolScratch: number[]): void;
+  convPoolSpikeBackward(s: number, gy: number, arg: number, w: number, dw: number, gIn: number, wantW: number, wantIn: number, ...geomPoolScratch: number[]): void;
+  convSpikeGradW(s: number, g: number, dw: number, ...geom: number[]): void;
+  convGradInputScratchBytes(k: number, o: number): number;
+  convGradInput(g: number, w: number, gIn: number, ...geomAndScratch: number[]): void;
+  maxPoolForward(x: number, y: number, arg: number, n: number, h: number, w: number, c: number, k: number, stride: number, outH: number, outW: number): void;
   leakyScratchBytes(): number;
   leakyForward(
     input: number, constInput: number, beta: number, thr: number, reset: number, spk: number, mem: number,
@@ -109,6 +118,9 @@ function zeroFraction(a: Float32Array): number {
   for (let i = 0; i < a.length; i += step, seen++) if (a[i] === 0) zeros++;
   return seen ? zeros / seen : 0;
 }
+
+/** Geometry arguments of the conv kernels, in their order. */
+const convDims = (g: ConvShape): number[] => [g.n, g.H, g.W, g.C, g.O, g.kH, g.kW, g.stride, g.pad, g.outH, g.outW];
 
 function wrap(ex: Exports): Kernels {
   const layout = arena(ex);
@@ -198,6 +210,78 @@ function wrap(ex: Exports): Kernels {
       const count = ex.leakyProject(pi, a.constInput ? 1 : 0, pb, a.threshold, a.reset, a.T, a.N, a.H, pw, o, po, accumulate ? 1 : 0, pt);
       out.set(f32(po, out.length));
       return count;
+    },
+    convSpikeForward(s, w, bias, out, g) {
+      checkConv('convSpikeForward', g, s, w, out);
+      checkBias('convSpikeForward', bias, g.O);
+      if (!out.length) return;
+      const [ps, pw, pb, po, pt] = layout([s.length, w.length * 4, bias ? g.O * 4 : 0, out.length * 4, ex.convSpikeScratchBytes(g.H, g.W, g.C)]);
+      u8(ps, s.length).set(s);
+      f32(pw, w.length).set(w);
+      if (bias) f32(pb, g.O).set(bias);
+      ex.convSpikeForward(ps, pw, bias ? pb : 0, po, ...convDims(g), pt);
+      out.set(f32(po, out.length));
+    },
+    convPoolSpikeForward(s, w, bias, y, arg, g, p) {
+      checkConvPool('convPoolSpikeForward', g, p, s, w, y, arg);
+      checkBias('convPoolSpikeForward', bias, g.O);
+      if (!y.length) return;
+      const scratch = ex.convPoolScratchBytes(g.H, g.W, g.C, g.O, g.outH, g.outW, g.kH * g.kW * g.C);
+      const [ps, pw, pb, py, pa, pt] = layout([s.length, w.length * 4, bias ? g.O * 4 : 0, y.length * 4, arg.length * 4, scratch]);
+      u8(ps, s.length).set(s);
+      f32(pw, w.length).set(w);
+      if (bias) f32(pb, g.O).set(bias);
+      ex.convPoolSpikeForward(ps, pw, bias ? pb : 0, py, pa, ...convDims(g), p.k, p.stride, p.outH, p.outW, pt);
+      y.set(f32(py, y.length));
+      arg.set(new Int32Array(ex.memory.buffer, pa, arg.length));
+    },
+    convPoolSpikeBackward(s, gy, arg, w, dw, gIn, g, p) {
+      checkConvPool('convPoolSpikeBackward', g, p, s, w, gy, arg);
+      if (dw) need('convPoolSpikeBackward', 'dW', dw, w.length);
+      if (gIn) need('convPoolSpikeBackward', 'gIn', gIn, s.length);
+      if (!gy.length || (!dw && !gIn)) return;
+      const scratch = ex.convPoolScratchBytes(g.H, g.W, g.C, g.O, g.outH, g.outW, g.kH * g.kW * g.C);
+      const [ps, pg, pa, pw, pd, pi, pt] = layout([
+        s.length, gy.length * 4, arg.length * 4, w.length * 4, dw ? dw.length * 4 : 0, gIn ? gIn.length * 4 : 0, scratch,
+      ]);
+      u8(ps, s.length).set(s);
+      f32(pg, gy.length).set(gy);
+      new Int32Array(ex.memory.buffer, pa, arg.length).set(arg);
+      f32(pw, w.length).set(w);
+      if (dw) f32(pd, dw.length).set(dw);
+      if (gIn) f32(pi, gIn.length).set(gIn);
+      ex.convPoolSpikeBackward(ps, pg, pa, pw, pd, pi, dw ? 1 : 0, gIn ? 1 : 0, ...convDims(g), p.outH, p.outW, pt);
+      if (dw) dw.set(f32(pd, dw.length));
+      if (gIn) gIn.set(f32(pi, gIn.length));
+    },
+    convSpikeGradW(s, gOut, dw, g) {
+      checkConv('convSpikeGradW', g, s, dw, gOut);
+      if (!gOut.length || !dw.length) return;
+      const [ps, pg, pd] = layout([s.length, gOut.length * 4, dw.length * 4]);
+      u8(ps, s.length).set(s);
+      f32(pg, gOut.length).set(gOut);
+      f32(pd, dw.length).set(dw);
+      ex.convSpikeGradW(ps, pg, pd, ...convDims(g));
+      dw.set(f32(pd, dw.length));
+    },
+    convGradInput(gOut, w, gIn, g) {
+      checkConv('convGradInput', g, gIn, w, gOut);
+      if (!gOut.length || !gIn.length) return;
+      const [pg, pw, pi, pt] = layout([gOut.length * 4, w.length * 4, gIn.length * 4, ex.convGradInputScratchBytes(g.kH * g.kW * g.C, g.O)]);
+      f32(pg, gOut.length).set(gOut);
+      f32(pw, w.length).set(w);
+      f32(pi, gIn.length).set(gIn);
+      ex.convGradInput(pg, pw, pi, ...convDims(g), pt);
+      gIn.set(f32(pi, gIn.length));
+    },
+    maxPoolForward(x, y, arg, g) {
+      checkPool('maxPoolForward', g, x, y, arg);
+      if (!y.length) return;
+      const [px, py, pa] = layout([x.length * 4, y.length * 4, arg.length * 4]);
+      f32(px, x.length).set(x);
+      ex.maxPoolForward(px, py, pa, g.n, g.H, g.W, g.C, g.k, g.stride, g.outH, g.outW);
+      y.set(f32(py, y.length));
+      arg.set(new Int32Array(ex.memory.buffer, pa, arg.length));
     },
     leakyBackward(a: LeakyBackwardArgs): LeakyBackwardOut {
       checkLeakyBackward(a);

@@ -1,5 +1,13 @@
 import type { Tensor } from '../core/tensor.js';
 import type { Kernels } from '../kernels/types.js';
+import { ShapeError } from '../core/errors.js';
+
+/** Per-sample image dimensions; image data is stored channels-last ([H, W, C] per sample). */
+export interface ImageShape {
+  c: number;
+  h: number;
+  w: number;
+}
 
 /**
  * A sequence flowing through a network. Time-major: `x` is [T, B, N], except when `constant` is true:
@@ -10,6 +18,35 @@ export interface Seq {
   x: Tensor;
   steps: number;
   constant: boolean;
+  /** Set by image layers (Conv2d, pooling): each sample's features are an image, stored [H, W, C]. */
+  image?: ImageShape;
+}
+
+/** Features per sample of a sequence. */
+export function featuresOf(s: Seq): number {
+  return s.x.shape[s.x.shape.length - 1];
+}
+
+/**
+ * The image layout of a sequence entering an image layer: from the sequence itself, else from the
+ * layer's configured input size, else a square single-or-multi-channel image if the feature count allows.
+ */
+export function imageOf(s: Seq, channels: number | null, inputSize: readonly [number, number] | null, who: string): ImageShape {
+  const n = featuresOf(s);
+  if (s.image) {
+    if (channels !== null && s.image.c !== channels) throw new ShapeError(`${who}: expected ${channels} input channels, found ${s.image.c}`);
+    return s.image;
+  }
+  if (channels === null) throw new ShapeError(`${who}: the input is not an image (put it after a Conv2d, or give the first Conv2d an inputSize)`);
+  if (inputSize) {
+    if (inputSize[0] * inputSize[1] * channels !== n) {
+      throw new ShapeError(`${who}: input has ${n} features per sample, expected ${inputSize[0]}x${inputSize[1]}x${channels} = ${inputSize[0] * inputSize[1] * channels}`);
+    }
+    return { c: channels, h: inputSize[0], w: inputSize[1] };
+  }
+  const side = Math.round(Math.sqrt(n / channels));
+  if (side * side * channels !== n) throw new ShapeError(`${who}: cannot read ${n} features as a square ${channels}-channel image; give inputSize`);
+  return { c: channels, h: side, w: side };
 }
 
 /** What a spiking layer recorded: its spikes (null when fused away in inference), membrane (null unless kept), spike count. */
@@ -29,6 +66,8 @@ export interface ForwardContext {
   /** Spiking layers keep their membrane trace only if they are this layer (the output) or keepAllMem is set. */
   outputLayer?: Layer;
   keepAllMem?: boolean;
+  /** No gradients will be taken (evaluation): dropout is off, layers may fuse. */
+  inference?: boolean;
 }
 
 export interface NamedParameter {
@@ -44,4 +83,8 @@ export interface Layer {
   parameters(): NamedParameter[];
   /** JSON-serialisable hyper-parameters, enough to rebuild the layer (weights travel separately). */
   config(): Record<string, unknown>;
+  /** Parameter in the checkpoint's (torch's) layout when it differs from the stored one. */
+  exportParameter?(name: string, t: Tensor): { shape: number[]; data: Float32Array };
+  /** Inverse of exportParameter: writes checkpoint data (torch layout) into the parameter. */
+  importParameter?(name: string, t: Tensor, data: Float32Array): void;
 }

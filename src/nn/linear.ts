@@ -48,4 +48,27 @@ export class Linear implements Layer {
   config(): Record<string, unknown> {
     return { in: this.inFeatures, out: this.outFeatures, bias: this.bias !== null };
   }
+
+  /** Weight in torch's layout [out, in]. */
+  exportParameter(name: string, t: Tensor): { shape: number[]; data: Float32Array } {
+    const d = t.data as Float32Array;
+    if (name !== 'weight') return { shape: [...t.shape], data: d.slice() };
+    const nIn = this.inFeatures;
+    const nOut = this.outFeatures;
+    const w = new Float32Array(d.length);
+    for (let o = 0; o < nOut; o++) for (let j = 0; j < nIn; j++) w[o * nIn + j] = d[j * nOut + o];
+    return { shape: [nOut, nIn], data: w };
+  }
+
+  /** Inverse of exportParameter. */
+  importParameter(name: string, t: Tensor, data: Float32Array): void {
+    const d = t.data as Float32Array;
+    if (name !== 'weight') {
+      d.set(data);
+      return;
+    }
+    const nIn = this.inFeatures;
+    const nOut = this.outFeatures;
+    for (let o = 0; o < nOut; o++) for (let j = 0; j < nIn; j++) d[j * nOut + o] = data[o * nIn + j];
+  }
 }

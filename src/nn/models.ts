@@ -3,6 +3,10 @@ import { checkInt, ValueError } from '../core/errors.js';
 import { Linear } from './linear.js';
 import { Leaky } from './leaky-layer.js';
 import { ReLU } from './relu.js';
+import { Conv2d } from './conv.js';
+import { MaxPool2d, AvgPool2d } from './pool.js';
+import { Flatten } from './flatten.js';
+import { Dropout } from './dropout.js';
 import { Sequential } from './sequential.js';
 import type { Layer } from './layer.js';
 import type { ResetMechanism } from '../neurons/leaky.js';
@@ -40,6 +44,46 @@ export function snnClassifier(s: FcSpec & LeakySpec, rng: Rng): Sequential {
   return new Sequential(layers);
 }
 
+export interface CsnnSpec {
+  /** Input image: channels, height, width (MNIST: 1, 28, 28). */
+  input: readonly [number, number, number];
+  /** Output channels of each conv block (conv 5x5 -> max-pool 2 -> Leaky); tutorial 6: [12, 64]. */
+  channels: readonly number[];
+  kernel?: number;
+  outputs: number;
+  /** Dropout probability before the classifier layer (0: none). */
+  dropout?: number;
+  seed?: number;
+}
+
+/**
+ * Convolutional SNN of snnTorch tutorial 6 (channels [12, 64]: 12C5-MP2-64C5-MP2-1024FC10): per block
+ * Conv2d -> MaxPool2d(2) -> Leaky, then Flatten -> Linear -> Leaky.
+ */
+export function csnnClassifier(s: CsnnSpec & LeakySpec, rng: Rng): Sequential {
+  const [c0, h0, w0] = s.input;
+  [c0, h0, w0].forEach((v, i) => checkInt(`input[${i}]`, v, 1));
+  checkInt('outputs', s.outputs, 1);
+  const k = s.kernel ?? 5;
+  const layers: Layer[] = [];
+  let [c, h, w] = [c0, h0, w0];
+  s.channels.forEach((oc, i) => {
+    checkInt(`channels[${i}]`, oc, 1);
+    layers.push(new Conv2d({ inChannels: c, outChannels: oc, kernel: k, rng, ...(i === 0 ? { inputSize: [h0, w0] as const } : {}) }));
+    layers.push(new MaxPool2d(2));
+    h = Math.floor((h - k + 1) / 2);
+    w = Math.floor((w - k + 1) / 2);
+    if (h < 1 || w < 1) throw new ValueError(`csnn: ${s.channels.length} conv blocks with ${k}x${k} kernels do not fit a ${h0}x${w0} input`);
+    c = oc;
+    layers.push(new Leaky({ size: c * h * w, beta: s.beta, threshold: s.threshold, reset: s.reset, learnBeta: s.learnBeta, surrogate: s.surrogate }));
+  });
+  layers.push(new Flatten());
+  if (s.dropout) layers.push(new Dropout(s.dropout, s.seed ?? 0));
+  layers.push(new Linear(c * h * w, s.outputs, { rng }));
+  layers.push(new Leaky({ size: s.outputs, beta: s.beta, threshold: s.threshold, reset: s.reset, learnBeta: s.learnBeta, surrogate: s.surrogate }));
+  return new Sequential(layers);
+}
+
 /** The ANN of the same topology: [Linear -> ReLU] per hidden layer, then Linear to logits. */
 export function annClassifier(s: FcSpec, rng: Rng): Sequential {
   checkFc(s);
@@ -71,6 +115,12 @@ export function sequentialFromConfig(layers: ReadonlyArray<{ kind: string; confi
       switch (l.kind) {
         case 'linear': return new Linear(c.in, c.out, { rng, bias: c.bias });
         case 'relu': return new ReLU();
+        case 'conv2d':
+          return new Conv2d({ inChannels: c.inChannels, outChannels: c.outChannels, kernel: c.kernel, stride: c.stride, padding: c.padding, bias: c.bias, inputSize: c.inputSize, rng });
+        case 'maxpool2d': return new MaxPool2d(c.kernel, c.stride);
+        case 'avgpool2d': return new AvgPool2d(c.kernel, c.stride);
+        case 'flatten': return new Flatten();
+        case 'dropout': return new Dropout(c.p, c.seed);
         case 'leaky':
           return new Leaky({
             size: c.size, beta: c.learnBeta ? 0.5 : c.beta, learnBeta: c.learnBeta,

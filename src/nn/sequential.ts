@@ -1,8 +1,10 @@
 import type { Kernels } from '../kernels/types.js';
 import type { Tensor } from '../core/tensor.js';
-import type { ForwardContext, Layer, NamedParameter, Seq } from './layer.js';
+import { featuresOf, type ForwardContext, type Layer, type NamedParameter, type Seq } from './layer.js';
 import { Leaky } from './leaky-layer.js';
 import { Linear } from './linear.js';
+import { Conv2d } from './conv.js';
+import { MaxPool2d } from './pool.js';
 
 /** Widest next layer for which the fused Leaky->Linear inference kernel beats the blocked spike matmul. */
 const FUSE_MAX_OUT = 64;
@@ -23,7 +25,7 @@ export class Sequential {
    */
   forward(input: Seq, kernels: Kernels, opts: { keepAllMem?: boolean; inference?: boolean } = {}): ForwardResult {
     const spiking = this.layers.filter((l) => l.kind === 'leaky');
-    const ctx: ForwardContext = { kernels, records: [], outputLayer: spiking[spiking.length - 1], keepAllMem: opts.keepAllMem };
+    const ctx: ForwardContext = { kernels, records: [], outputLayer: spiking[spiking.length - 1], keepAllMem: opts.keepAllMem, inference: opts.inference };
     let x = input;
     for (let i = 0; i < this.layers.length; i++) {
       const layer = this.layers[i];
@@ -32,7 +34,15 @@ export class Sequential {
       if (opts.inference && !opts.keepAllMem && layer instanceof Leaky && next instanceof Linear && next.outFeatures <= FUSE_MAX_OUT) {
         x = layer.forwardInto(x, next, ctx);
         i++;
-      } else x = layer.forward(x, ctx);
+      } else if (layer instanceof Conv2d && next instanceof MaxPool2d && x.x.isSpikes) {
+        // A convolution over spikes and the max pooling after it run as one kernel (no conv output kept).
+        x = layer.forwardPooled(x, next, ctx);
+        i++;
+      } else {
+        const y = layer.forward(x, ctx);
+        // Elementwise layers (neurons, activations) keep the image layout of their input.
+        x = !y.image && x.image && layer.kind !== 'flatten' && featuresOf(y) === featuresOf(x) ? { ...y, image: x.image } : y;
+      }
     }
     return { out: x, records: ctx.records };
   }

@@ -29,14 +29,8 @@ export async function saveCheckpoint(dir: string, model: Sequential, meta: Recor
   const tensors: Parameters<typeof encodeSafetensors>[0] = {};
   model.layers.forEach((layer, i) => {
     for (const p of layer.parameters()) {
-      const t = p.tensor;
-      const data = t.data as Float32Array;
-      if (layer.kind === 'linear' && p.name === 'weight') {
-        const [nIn, nOut] = t.shape;
-        const w = new Float32Array(data.length);
-        for (let o = 0; o < nOut; o++) for (let j = 0; j < nIn; j++) w[o * nIn + j] = data[j * nOut + o];
-        tensors[`${i}.weight`] = { dtype: 'F32', shape: [nOut, nIn], data: w };
-      } else tensors[`${i}.${p.name}`] = { dtype: 'F32', shape: [...t.shape], data: data.slice() };
+      const { shape, data } = layer.exportParameter?.(p.name, p.tensor) ?? { shape: [...p.tensor.shape], data: (p.tensor.data as Float32Array).slice() };
+      tensors[`${i}.${p.name}`] = { dtype: 'F32', shape, data };
     }
   });
   const config: CheckpointConfig = {
@@ -77,17 +71,12 @@ export async function loadCheckpoint(dir: string): Promise<{ model: Sequential; 
       expected.add(key);
       const t = tensors[key];
       if (!t) throw new DataError(`missing tensor "${key}"`, wPath);
-      const isW = layer.kind === 'linear' && p.name === 'weight';
-      const want = isW ? [p.tensor.shape[1], p.tensor.shape[0]] : [...p.tensor.shape];
+      const want = layer.exportParameter ? layer.exportParameter(p.name, p.tensor).shape : [...p.tensor.shape];
       if (t.dtype !== 'F32' || t.shape.join(',') !== want.join(',')) {
         throw new DataError(`tensor "${key}": expected F32 [${want.join(', ')}], found ${t.dtype} [${t.shape.join(', ')}]`, wPath);
       }
-      const dst = p.tensor.data as Float32Array;
-      const src = t.data as Float32Array;
-      if (isW) {
-        const [nIn, nOut] = p.tensor.shape;
-        for (let o = 0; o < nOut; o++) for (let j = 0; j < nIn; j++) dst[j * nOut + o] = src[o * nIn + j];
-      } else dst.set(src);
+      if (layer.importParameter) layer.importParameter(p.name, p.tensor, t.data as Float32Array);
+      else (p.tensor.data as Float32Array).set(t.data as Float32Array);
     }
   });
   for (const key of Object.keys(tensors)) {

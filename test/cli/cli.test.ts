@@ -28,7 +28,7 @@ describe('spikeflow CLI', () => {
     expectOneLineError(run('train', '--epoch', '2'), 2, /unknown flag --epoch \(did you mean --epochs\?\)/);
     expectOneLineError(run('train', '--dataset', 'cifar'), 2, /--dataset: expected one of mnist, fashion-mnist, found "cifar"/);
     expectOneLineError(run('train', '--epochs', 'abc'), 2, /--epochs: expected an integer/);
-    expectOneLineError(run('train', '--hidden', '10,x'), 2, /--hidden: expected layer sizes/);
+    expectOneLineError(run('train', '--hidden', '10,x'), 2, /--hidden: expected sizes like 1000/);
     expectOneLineError(run('fly'), 2, /unknown command "fly"/);
   });
 

@@ -14,3 +14,7 @@ export { sumRows, addBias } from './rows';
 export { leakyForward, leakyBackward, leakyScratchBytes } from './leaky';
 export { sparseGemm, sparseScratchBytes } from './sparse';
 export { leakyProject, leakyProjectScratchBytes } from './project';
+export {
+  convSpikeForward, convSpikeScratchBytes, convSpikeGradW, convGradInput, convGradInputScratchBytes, maxPoolForward,
+  convPoolSpikeForward, convPoolSpikeBackward, convPoolScratchBytes,
+} from './conv';

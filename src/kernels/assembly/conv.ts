@@ -1,0 +1,479 @@
+// Convolution and pooling kernels over channels-last images: x [n][H][W][C], out [n][outH][outW][O],
+// weight [kH][kW][C][O] (the im2col GEMM operand, row (ky, kx, c) holds the O output-channel weights).
+//
+// Spike-driven forward and weight gradient need no im2col: every input spike (y, x, c) touches the
+// outputs (oy, ox) whose window covers it, one kernel tap (ky, kx) each, and there it adds the weight
+// row (ky, kx, c) onto the output pixel's O channels (forward), or the output pixel's gradient onto the
+// weight-gradient row (dW). Both are contiguous O-float rows: v128 adds, no multiplies. Silent inputs
+// cost nothing. The input gradient visits only the nonzero output gradients (after max pooling, three
+// in four are exact zeros) and adds g times the filter of that output channel onto the input window.
+
+@inline function addRow(dst: usize, src: usize, n: i32): void {
+  let j = 0;
+  for (; j + 16 <= n; j += 16) {
+    const d = dst + (<usize>j << 2);
+    const s = src + (<usize>j << 2);
+    v128.store(d, f32x4.add(v128.load(d), v128.load(s)));
+    v128.store(d, f32x4.add(v128.load(d, 16), v128.load(s, 16)), 16);
+    v128.store(d, f32x4.add(v128.load(d, 32), v128.load(s, 32)), 32);
+    v128.store(d, f32x4.add(v128.load(d, 48), v128.load(s, 48)), 48);
+  }
+  for (; j + 4 <= n; j += 4) {
+    const d = dst + (<usize>j << 2);
+    v128.store(d, f32x4.add(v128.load(d), v128.load(src + (<usize>j << 2))));
+  }
+  for (; j < n; j++) {
+    const d = dst + (<usize>j << 2);
+    store<f32>(d, load<f32>(d) + load<f32>(src + (<usize>j << 2)));
+  }
+}
+
+/** dst[0..n) += a * src[0..n) */
+@inline function axpy(dst: usize, src: usize, a: f32, n: i32): void {
+  const av = f32x4.splat(a);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const d = dst + (<usize>j << 2);
+    v128.store(d, f32x4.add(v128.load(d), f32x4.mul(av, v128.load(src + (<usize>j << 2)))));
+  }
+  for (; j < n; j++) {
+    const d = dst + (<usize>j << 2);
+    store<f32>(d, load<f32>(d) + a * load<f32>(src + (<usize>j << 2)));
+  }
+}
+
+/** Lists the spiking channels of every pixel of one image: cnt[pix] (u8 count), chans[pix*C + j] (u16). */
+@inline function listSpikes(sImg: usize, npix: i32, C: i32, cnt: usize, chans: usize): void {
+  for (let p = 0; p < npix; p++) {
+    const sp = sImg + <usize>(p * C);
+    const lp = chans + (<usize>(p * C) << 1);
+    let k = 0;
+    for (let c = 0; c < C; c++) {
+      if (load<u8>(sp + <usize>c) != 0) {
+        store<u16>(lp + (<usize>k << 1), <u16>c);
+        k++;
+      }
+    }
+    store<u8>(cnt + <usize>p, <u8>k);
+  }
+}
+
+/** Scratch bytes of the spike lists of one image. */
+@inline function listBytes(H: i32, W: i32, C: i32): usize {
+  return ((<usize>(H * W) + 15) & ~15) + (<usize>(H * W * C) << 1);
+}
+
+/**
+ * Gather-form spike convolution of one image: every output pixel sums, 16 output channels at a time in
+ * four v128 registers, the weight rows (ky, kx, c) of the spikes under its window (then 4 at a time,
+ * then single channels). Starts from the bias (bias = 0: none). No read-modify-write of the output.
+ */
+function gatherImage(
+  cnt: usize, chans: usize, w: usize, bias: usize, out: usize,
+  H: i32, W: i32, C: i32, O: i32, kH: i32, kW: i32, stride: i32, pad: i32, outH: i32, outW: i32,
+): void {
+  const rowB = <usize>O << 2;
+  const zero = f32x4.splat(0);
+  for (let oy = 0; oy < outH; oy++) {
+    const y0 = oy * stride - pad;
+    const ky0 = max(0, -y0);
+    const ky1 = min(kH, H - y0);
+    for (let ox = 0; ox < outW; ox++) {
+      const x0 = ox * stride - pad;
+      const kx0 = max(0, -x0);
+      const kx1 = min(kW, W - x0);
+      const op = out + <usize>(oy * outW + ox) * rowB;
+      let j = 0;
+      for (; j + 16 <= O; j += 16) {
+        const jb = <usize>j << 2;
+        let a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+        if (bias) {
+          a0 = v128.load(bias + jb); a1 = v128.load(bias + jb, 16); a2 = v128.load(bias + jb, 32); a3 = v128.load(bias + jb, 48);
+        }
+        for (let ky = ky0; ky < ky1; ky++) {
+          for (let kx = kx0; kx < kx1; kx++) {
+            const pix = (y0 + ky) * W + x0 + kx;
+            const m = <i32>load<u8>(cnt + <usize>pix);
+            if (m == 0) continue;
+            const lp = chans + (<usize>(pix * C) << 1);
+            const tap = w + <usize>((ky * kW + kx) * C) * rowB + jb;
+            for (let q = 0; q < m; q++) {
+              const r = tap + <usize>load<u16>(lp + (<usize>q << 1)) * rowB;
+              a0 = f32x4.add(a0, v128.load(r)); a1 = f32x4.add(a1, v128.load(r, 16));
+              a2 = f32x4.add(a2, v128.load(r, 32)); a3 = f32x4.add(a3, v128.load(r, 48));
+            }
+          }
+        }
+        v128.store(op + jb, a0); v128.store(op + jb, a1, 16); v128.store(op + jb, a2, 32); v128.store(op + jb, a3, 48);
+      }
+      for (; j < O; j += 4) {
+        // the last < 16 channels: 4 at a time (a partial tail is done on a copy and stored lane by lane)
+        const jb = <usize>j << 2;
+        const lanes = min(4, O - j);
+        let a = zero;
+        if (bias) for (let l = 0; l < lanes; l++) a = setLane(a, l, load<f32>(bias + jb + (<usize>l << 2)));
+        for (let ky = ky0; ky < ky1; ky++) {
+          for (let kx = kx0; kx < kx1; kx++) {
+            const pix = (y0 + ky) * W + x0 + kx;
+            const m = <i32>load<u8>(cnt + <usize>pix);
+            const lp = chans + (<usize>(pix * C) << 1);
+            const tap = w + <usize>((ky * kW + kx) * C) * rowB + jb;
+            for (let q = 0; q < m; q++) {
+              const r = tap + <usize>load<u16>(lp + (<usize>q << 1)) * rowB;
+              if (lanes == 4) a = f32x4.add(a, v128.load(r));
+              else for (let l = 0; l < lanes; l++) a = setLane(a, l, getLane(a, l) + load<f32>(r + (<usize>l << 2)));
+            }
+          }
+        }
+        if (lanes == 4) v128.store(op + jb, a);
+        else for (let l = 0; l < lanes; l++) store<f32>(op + jb + (<usize>l << 2), getLane(a, l));
+      }
+    }
+  }
+}
+
+@inline function getLane(a: v128, l: i32): f32 {
+  return l == 0 ? f32x4.extract_lane(a, 0) : l == 1 ? f32x4.extract_lane(a, 1) : l == 2 ? f32x4.extract_lane(a, 2) : f32x4.extract_lane(a, 3);
+}
+
+@inline function setLane(a: v128, l: i32, v: f32): v128 {
+  return l == 0 ? f32x4.replace_lane(a, 0, v) : l == 1 ? f32x4.replace_lane(a, 1, v) : l == 2 ? f32x4.replace_lane(a, 2, v) : f32x4.replace_lane(a, 3, v);
+}
+
+/**
+ * Scatter-form weight gradient of one image: for every input channel c (outer, so the 25-ish dW rows of
+ * that channel stay in L1), every spike (y, x, c) adds the gradient of each output pixel its window
+ * covers onto dW row (ky, kx, c).
+ */
+function scatterGradW(
+  sImg: usize, g: usize, dw: usize,
+  H: i32, W: i32, C: i32, O: i32, kH: i32, kW: i32, stride: i32, pad: i32, outH: i32, outW: i32,
+): void {
+  const rowB = <usize>O << 2;
+  for (let c = 0; c < C; c++) {
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        if (load<u8>(sImg + <usize>((y * W + x) * C + c)) == 0) continue;
+        for (let ky = 0; ky < kH; ky++) {
+          const ty = y + pad - ky;
+          if (ty < 0) break;
+          if (ty % stride != 0) continue;
+          const oy = ty / stride;
+          if (oy >= outH) continue;
+          for (let kx = 0; kx < kW; kx++) {
+            const tx = x + pad - kx;
+            if (tx < 0) break;
+            if (tx % stride != 0) continue;
+            const ox = tx / stride;
+            if (ox >= outW) continue;
+            addRow(dw + <usize>((ky * kW + kx) * C + c) * rowB, g + <usize>(oy * outW + ox) * rowB, O);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Scratch bytes of convSpikeForward: the spike lists of one image. */
+export function convSpikeScratchBytes(H: i32, W: i32, C: i32): usize {
+  return listBytes(H, W, C);
+}
+
+/** out = conv(s, w) + bias (bias = 0: none) for 0/1 spike images s; out is overwritten. */
+export function convSpikeForward(
+  s: usize, w: usize, bias: usize, out: usize, n: i32, H: i32, W: i32, C: i32, O: i32,
+  kH: i32, kW: i32, stride: i32, pad: i32, outH: i32, outW: i32, scratch: usize,
+): void {
+  const outImg = <usize>(outH * outW * O) << 2;
+  const inImg = <usize>(H * W * C);
+  const chans = scratch + ((<usize>(H * W) + 15) & ~15);
+  for (let i = 0; i < n; i++) {
+    listSpikes(s + <usize>i * inImg, H * W, C, scratch, chans);
+    gatherImage(scratch, chans, w, bias, out + <usize>i * outImg, H, W, C, O, kH, kW, stride, pad, outH, outW);
+  }
+}
+
+/** dw += conv weight gradient for spike images s and output gradient g. */
+export function convSpikeGradW(
+  s: usize, g: usize, dw: usize, n: i32, H: i32, W: i32, C: i32, O: i32,
+  kH: i32, kW: i32, stride: i32, pad: i32, outH: i32, outW: i32,
+): void {
+  const outImg = <usize>(outH * outW * O) << 2;
+  const inImg = <usize>(H * W * C);
+  for (let i = 0; i < n; i++) {
+    scatterGradW(s + <usize>i * inImg, g + <usize>i * outImg, dw, H, W, C, O, kH, kW, stride, pad, outH, outW);
+  }
+}
+
+/** Scratch bytes of convGradInput: the transposed weight [O][kH][kW][C]. */
+export function convGradInputScratchBytes(K: i32, O: i32): usize {
+  return <usize>K * <usize>O << 2;
+}
+
+/**
+ * gIn += input gradient of the convolution for output gradient g: for every nonzero g[p, o] the filter
+ * of output channel o, scaled by g, is added onto the input window of pixel p.
+ */
+export function convGradInput(
+  g: usize, w: usize, gIn: usize, n: i32, H: i32, W: i32, C: i32, O: i32,
+  kH: i32, kW: i32, stride: i32, pad: i32, outH: i32, outW: i32, scratch: usize,
+): void {
+  const K = kH * kW * C;
+  // wt[o][k] = w[k][o]
+  for (let k = 0; k < K; k++) {
+    for (let o = 0; o < O; o++) store<f32>(scratch + (<usize>(o * K + k) << 2), load<f32>(w + (<usize>(k * O + o) << 2)));
+  }
+  const span = kW * C;
+  const inRowB = <usize>(W * C) << 2;
+  for (let i = 0; i < n; i++) {
+    const gImg = g + (<usize>(i * outH * outW * O) << 2);
+    const xImg = gIn + (<usize>(i * H * W * C) << 2);
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++) {
+        const gp = gImg + (<usize>((oy * outW + ox) * O) << 2);
+        for (let o = 0; o < O; o++) {
+          const gv = load<f32>(gp + (<usize>o << 2));
+          if (gv == 0) continue;
+          windowAxpy(xImg, scratch + (<usize>(o * K) << 2), gv, oy * stride - pad, ox * stride - pad, H, W, C, kH, kW, span, inRowB);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Max pooling of one image xImg [H][W][C] into y [outH][outW][C]; arg = idxBase + the index within the
+ * image of the first maximal element of each window (torch's choice on ties). C % 4 == 0 runs 4
+ * channels per v128 (strict greater-than keeps the first maximum); other C are scalar.
+ */
+@inline function poolImage(
+  xImg: usize, y: usize, arg: usize, idxBase: i32, H: i32, W: i32, C: i32, k: i32, stride: i32, outH: i32, outW: i32,
+): void {
+  const lane = v128(0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0);
+  let o: usize = 0;
+  for (let oy = 0; oy < outH; oy++) {
+    for (let ox = 0; ox < outW; ox++) {
+      const first = (oy * stride * W + ox * stride) * C;
+      let c = 0;
+      if ((C & 3) == 0) {
+        for (; c < C; c += 4, o += 4) {
+          let bv = v128.load(xImg + (<usize>(first + c) << 2));
+          let bi = i32x4.add(i32x4.splat(idxBase + first + c), lane);
+          for (let ky = 0; ky < k; ky++) {
+            for (let kx = 0; kx < k; kx++) {
+              const p = first + (ky * W + kx) * C + c;
+              const v = v128.load(xImg + (<usize>p << 2));
+              const gt = f32x4.gt(v, bv);
+              bv = v128.bitselect(v, bv, gt);
+              bi = v128.bitselect(i32x4.add(i32x4.splat(idxBase + p), lane), bi, gt);
+            }
+          }
+          v128.store(y + (o << 2), bv);
+          v128.store(arg + (o << 2), bi);
+        }
+      } else {
+        for (; c < C; c++, o++) {
+          let best = first + c;
+          let bv = load<f32>(xImg + (<usize>best << 2));
+          for (let ky = 0; ky < k; ky++) {
+            for (let kx = 0; kx < k; kx++) {
+              const p = first + (ky * W + kx) * C + c;
+              const v = load<f32>(xImg + (<usize>p << 2));
+              if (v > bv) {
+                bv = v;
+                best = p;
+              }
+            }
+          }
+          store<f32>(y + (o << 2), bv);
+          store<i32>(arg + (o << 2), idxBase + best);
+        }
+      }
+    }
+  }
+}
+
+/** Max pooling of n float images (flat indices into x in arg). */
+export function maxPoolForward(
+  x: usize, y: usize, arg: usize, n: i32, H: i32, W: i32, C: i32, k: i32, stride: i32, outH: i32, outW: i32,
+): void {
+  const inImg = H * W * C;
+  const outImg = <usize>(outH * outW * C) << 2;
+  for (let i = 0; i < n; i++) {
+    poolImage(x + (<usize>(i * inImg) << 2), y + <usize>i * outImg, arg + <usize>i * outImg, i * inImg, H, W, C, k, stride, outH, outW);
+  }
+}
+
+/** Scratch bytes of convPoolSpikeForward: one conv output image and the spike lists. */
+export function convPoolScratchBytes(H: i32, W: i32, C: i32, O: i32, outH: i32, outW: i32, K: i32): usize {
+  const fwd = (<usize>(outH * outW * O) << 2) + listBytes(H, W, C);
+  const bwd = (<usize>(outH * outW * O) << 2) + (<usize>K * <usize>O << 2) + (<usize>O << 3);
+  return max(fwd, bwd);
+}
+
+/**
+ * Fused Conv2d (spike input) -> MaxPool2d: each image's conv output is computed into scratch (L1-sized),
+ * pooled there, and only the pooled values y and the window argmax (arg: index within the image's conv
+ * output) leave the kernel.
+ */
+export function convPoolSpikeForward(
+  s: usize, w: usize, bias: usize, y: usize, arg: usize, n: i32, H: i32, W: i32, C: i32, O: i32,
+  kH: i32, kW: i32, stride: i32, pad: i32, outH: i32, outW: i32, pk: i32, ps: i32, pH: i32, pW: i32, scratch: usize,
+): void {
+  const inImg = <usize>(H * W * C);
+  const poolImg = <usize>(pH * pW * O) << 2;
+  const conv = scratch;
+  const cnt = scratch + (<usize>(outH * outW * O) << 2);
+  const chans = cnt + ((<usize>(H * W) + 15) & ~15);
+  for (let i = 0; i < n; i++) {
+    listSpikes(s + <usize>i * inImg, H * W, C, cnt, chans);
+    gatherImage(cnt, chans, w, bias, conv, H, W, C, O, kH, kW, stride, pad, outH, outW);
+    poolImage(conv, y + <usize>i * poolImg, arg + <usize>i * poolImg, 0, outH, outW, O, pk, ps, pH, pW);
+  }
+}
+
+/**
+ * Backward of convPoolSpikeForward for pooled-output gradient gy: dW (wantW) from the unpooled gradient
+ * image (scatter of gy to the argmax positions), and gIn (wantIn, accumulated) from the nonzero pooled
+ * gradients only: each adds g times its output channel's filter onto the input window of its argmax.
+ */
+export function convPoolSpikeBackward(
+  s: usize, gy: usize, arg: usize, w: usize, dw: usize, gIn: usize, wantW: i32, wantIn: i32,
+  n: i32, H: i32, W: i32, C: i32, O: i32, kH: i32, kW: i32, stride: i32, pad: i32, outH: i32, outW: i32,
+  pH: i32, pW: i32, scratch: usize,
+): void {
+  const K = kH * kW * C;
+  const inImg = H * W * C;
+  const convLen = outH * outW * O;
+  const poolLen = pH * pW * O;
+  const gImg = scratch;
+  const wt = scratch + (<usize>convLen << 2);
+  const list = wt + (<usize>(K * O) << 2);
+  if (wantIn) {
+    for (let k = 0; k < K; k++) {
+      for (let o = 0; o < O; o++) store<f32>(wt + (<usize>(o * K + k) << 2), load<f32>(w + (<usize>(k * O + o) << 2)));
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const gp = gy + (<usize>(i * poolLen) << 2);
+    const ap = arg + (<usize>(i * poolLen) << 2);
+    // unpool: the gradient image of the conv output (zero except at the window maxima)
+    memory.fill(gImg, 0, <usize>convLen << 2);
+    for (let j = 0; j < poolLen; j++) {
+      const d = gImg + (<usize>load<i32>(ap + (<usize>j << 2)) << 2);
+      store<f32>(d, load<f32>(d) + load<f32>(gp + (<usize>j << 2)));
+    }
+    if (wantW) scatterGradW(s + <usize>(i * inImg), gImg, dw, H, W, C, O, kH, kW, stride, pad, outH, outW);
+    if (wantIn) gradInputImage(gImg, wt, gIn + (<usize>(i * inImg) << 2), list, H, W, C, O, kH, kW, stride, pad, outH, outW);
+  }
+}
+
+/**
+ * Input gradient of one image from its (mostly zero) output-gradient image: for every output pixel,
+ * the nonzero channel gradients are listed, then each v128 of the input window is computed as
+ * sum_o g_o * filter_o (in registers) and added once, instead of one read-modify-write per channel.
+ */
+function gradInputImage(
+  gImg: usize, wt: usize, xImg: usize, list: usize,
+  H: i32, W: i32, C: i32, O: i32, kH: i32, kW: i32, stride: i32, pad: i32, outH: i32, outW: i32,
+): void {
+  const K = kH * kW * C;
+  const span = kW * C;
+  const inRowB = <usize>(W * C) << 2;
+  for (let oy = 0; oy < outH; oy++) {
+    for (let ox = 0; ox < outW; ox++) {
+      // list the nonzero gradients of this output pixel: (filter address, g)
+      const gp = gImg + (<usize>((oy * outW + ox) * O) << 2);
+      let m = 0;
+      for (let o = 0; o < O; o++) {
+        const gv = load<f32>(gp + (<usize>o << 2));
+        if (gv == 0) continue;
+        store<u32>(list + (<usize>m << 3), <u32>(wt + (<usize>(o * K) << 2)));
+        store<f32>(list + (<usize>m << 3), gv, 4);
+        m++;
+      }
+      if (m == 0) continue;
+      const y0 = oy * stride - pad;
+      const x0 = ox * stride - pad;
+      const inside = x0 >= 0 && x0 + kW <= W;
+      for (let ky = 0; ky < kH; ky++) {
+        const yy = y0 + ky;
+        if (yy < 0 || yy >= H) continue;
+        const rowDst = xImg + <usize>yy * inRowB;
+        if (inside) {
+          windowRow(rowDst + (<usize>(x0 * C) << 2), list, m, <usize>(ky * span) << 2, span);
+        } else {
+          for (let kx = 0; kx < kW; kx++) {
+            const xx = x0 + kx;
+            if (xx < 0 || xx >= W) continue;
+            windowRow(rowDst + (<usize>(xx * C) << 2), list, m, <usize>((ky * span) + kx * C) << 2, C);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** dst[0..n) += sum over the m listed (filter, g) of g * filter[off .. off + n), 16 floats per pass in registers. */
+@inline function windowRow(dst: usize, list: usize, m: i32, off: usize, n: i32): void {
+  let j = 0;
+  for (; j + 16 <= n; j += 16) {
+    const jb = off + (<usize>j << 2);
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    for (let q = 0; q < m; q++) {
+      const e = list + (<usize>q << 3);
+      const f = <usize>load<u32>(e) + jb;
+      const gv = f32x4.splat(load<f32>(e, 4));
+      a0 = f32x4.add(a0, f32x4.mul(gv, v128.load(f)));
+      a1 = f32x4.add(a1, f32x4.mul(gv, v128.load(f, 16)));
+      a2 = f32x4.add(a2, f32x4.mul(gv, v128.load(f, 32)));
+      a3 = f32x4.add(a3, f32x4.mul(gv, v128.load(f, 48)));
+    }
+    const d = dst + (<usize>j << 2);
+    v128.store(d, f32x4.add(v128.load(d), a0));
+    v128.store(d, f32x4.add(v128.load(d, 16), a1), 16);
+    v128.store(d, f32x4.add(v128.load(d, 32), a2), 32);
+    v128.store(d, f32x4.add(v128.load(d, 48), a3), 48);
+  }
+  for (; j + 4 <= n; j += 4) {
+    const jb = off + (<usize>j << 2);
+    let a = f32x4.splat(0);
+    for (let q = 0; q < m; q++) {
+      const e = list + (<usize>q << 3);
+      a = f32x4.add(a, f32x4.mul(f32x4.splat(load<f32>(e, 4)), v128.load(<usize>load<u32>(e) + jb)));
+    }
+    const d = dst + (<usize>j << 2);
+    v128.store(d, f32x4.add(v128.load(d), a));
+  }
+  for (; j < n; j++) {
+    const jb = off + (<usize>j << 2);
+    let a: f32 = 0;
+    for (let q = 0; q < m; q++) {
+      const e = list + (<usize>q << 3);
+      a += load<f32>(e, 4) * load<f32>(<usize>load<u32>(e) + jb);
+    }
+    const d = dst + (<usize>j << 2);
+    store<f32>(d, load<f32>(d) + a);
+  }
+}
+
+/** gIn window at (y0, x0) += g * filter (kH x kW x C), clipped to the image. */
+@inline function windowAxpy(
+  xImg: usize, filt: usize, gv: f32, y0: i32, x0: i32, H: i32, W: i32, C: i32, kH: i32, kW: i32, span: i32, inRowB: usize,
+): void {
+  const inside = x0 >= 0 && x0 + kW <= W;
+  for (let ky = 0; ky < kH; ky++) {
+    const yy = y0 + ky;
+    if (yy < 0 || yy >= H) continue;
+    const rowDst = xImg + <usize>yy * inRowB;
+    const rowSrc = filt + (<usize>(ky * span) << 2);
+    if (inside) axpy(rowDst + (<usize>(x0 * C) << 2), rowSrc, gv, span);
+    else {
+      for (let kx = 0; kx < kW; kx++) {
+        const xx = x0 + kx;
+        if (xx < 0 || xx >= W) continue;
+        axpy(rowDst + (<usize>(xx * C) << 2), rowSrc + (<usize>(kx * C) << 2), gv, C);
+      }
+    }
+  }
+}

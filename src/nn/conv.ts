@@ -1,0 +1,303 @@
+import { Tensor } from '../core/tensor.js';
+import { Rng } from '../core/rng.js';
+import { ShapeError, checkInt } from '../core/errors.js';
+import type { ConvShape, Kernels } from '../kernels/types.js';
+import { imageOf, type ForwardContext, type ImageShape, type Layer, type NamedParameter, type Seq } from './layer.js';
+
+/**
+ * Geometry of a 2-D convolution over channels-last images (each sample stored [H, W, C], the layout
+ * that makes a patch row of the im2col matrix KW*C contiguous values and an output pixel O contiguous
+ * values). Flatten turns it into torch's [C, H, W] order before a Linear layer.
+ */
+export interface ConvGeometry {
+  inC: number; inH: number; inW: number;
+  outC: number; kH: number; kW: number;
+  stride: number; padding: number;
+  outH: number; outW: number;
+}
+
+export function convGeometry(image: ImageShape, outC: number, kH: number, kW: number, stride: number, padding: number, who = 'Conv2d'): ConvGeometry {
+  const outH = Math.floor((image.h + 2 * padding - kH) / stride) + 1;
+  const outW = Math.floor((image.w + 2 * padding - kW) / stride) + 1;
+  if (outH < 1 || outW < 1) {
+    throw new ShapeError(`${who}: a ${kH}x${kW} kernel (stride ${stride}, padding ${padding}) does not fit a ${image.h}x${image.w} input`);
+  }
+  return { inC: image.c, inH: image.h, inW: image.w, outC, kH, kW, stride, padding, outH, outW };
+}
+
+/** Rows of the im2col matrix per chunk (float input): big enough for the GEMM kernels, small enough to stay in cache. */
+const CHUNK_ROWS = 4096;
+/** Images per spike-driven kernel call: bounds the WASM arena and the copies. */
+const CHUNK_IMAGES = 256;
+
+/**
+ * im2col for images [first, first + n) of x: row (i, oy, ox) holds the input patch under output pixel
+ * (oy, ox) of image i in (ky, kx, c) order; zero outside the image (padding).
+ */
+function im2col<A extends Float32Array | Uint8Array>(x: A, g: ConvGeometry, first: number, n: number, col: A): void {
+  const { inC, inH, inW, kH, kW, stride, padding, outH, outW } = g;
+  const imgSize = inH * inW * inC;
+  const span = kW * inC;
+  const K = kH * span;
+  let r = 0;
+  for (let i = first; i < first + n; i++) {
+    const base = i * imgSize;
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++, r++) {
+        let o = r * K;
+        const x0 = ox * stride - padding;
+        for (let ky = 0; ky < kH; ky++) {
+          const y = oy * stride - padding + ky;
+          if (y < 0 || y >= inH) {
+            col.fill(0, o, o + span);
+            o += span;
+            continue;
+          }
+          const rowBase = base + y * inW * inC;
+          if (x0 >= 0 && x0 + kW <= inW) {
+            const s = rowBase + x0 * inC;
+            for (let j = 0; j < span; j++) col[o + j] = x[s + j];
+            o += span;
+          } else {
+            for (let kx = 0; kx < kW; kx++) {
+              const xx = x0 + kx;
+              if (xx < 0 || xx >= inW) col.fill(0, o, o + inC);
+              else for (let c = 0; c < inC; c++) col[o + c] = x[rowBase + xx * inC + c];
+              o += inC;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * 2-D convolution (cross-correlation, like torch.nn.functional.conv2d) of every image in x. x holds
+ * any number of channels-last images back to back (e.g. [T, B, H*W*C] or [B, H*W*C]); w is [K, O] with
+ * K = kH*kW*inC in (ky, kx, c) order. Spike input (Uint8Array) runs the spike-driven kernels: forward
+ * adds one weight row per spike and kernel tap, and so does the weight gradient (no im2col). Float input
+ * (a direct-encoded image, computed once for all steps) runs im2col + GEMM. The input gradient adds the
+ * filters scaled by each nonzero output gradient (after max pooling, most are exact zeros).
+ */
+export function conv2d(x: Tensor, g: ConvGeometry, w: Tensor, b: Tensor | null, k: Kernels): Tensor {
+  const inSize = g.inH * g.inW * g.inC;
+  const K = g.kH * g.kW * g.inC;
+  const O = g.outC;
+  if (x.size % inSize !== 0) throw new ShapeError(`conv2d: input of ${x.size} values is not a whole number of ${g.inH}x${g.inW}x${g.inC} images`);
+  if (w.size !== K * O) throw new ShapeError(`conv2d: weight has ${w.size} values, expected ${K}x${O}`);
+  const images = x.size / inSize;
+  const P = g.outH * g.outW;
+  const y = new Float32Array(images * P * O);
+  const wd = w.data as Float32Array;
+  const spikes = x.data instanceof Uint8Array ? x.data : null;
+  // Spike input: the spike-driven kernels take CHUNK_IMAGES images per call; float input: im2col + GEMM.
+  const perChunk = spikes ? CHUNK_IMAGES : Math.max(1, Math.floor(CHUNK_ROWS / P));
+  const colF = spikes ? null : new Float32Array(perChunk * P * K);
+  const shapeOf = (n: number): ConvShape => ({
+    n, H: g.inH, W: g.inW, C: g.inC, O, kH: g.kH, kW: g.kW, stride: g.stride, pad: g.padding, outH: g.outH, outW: g.outW,
+  });
+  const inputs = (i: number, n: number) => x.data.subarray(i * inSize, (i + n) * inSize);
+  const outputs = (a: Float32Array, i: number, n: number) => a.subarray(i * P * O, (i + n) * P * O);
+  for (let i = 0; i < images; i += perChunk) {
+    const n = Math.min(perChunk, images - i);
+    if (spikes) k.convSpikeForward(inputs(i, n) as Uint8Array, wd, b ? (b.data as Float32Array) : null, outputs(y, i, n), shapeOf(n));
+    else {
+      im2col(x.data as Float32Array, g, i, n, colF!);
+      k.matmul(colF!.subarray(0, n * P * K), wd, outputs(y, i, n), n * P, K, O, false, false, false);
+    }
+  }
+  if (b && !spikes) k.addBias(y, b.data as Float32Array, images * P, O);
+  const outShape = x.shape.length >= 2 ? [...x.shape.slice(0, -1), P * O] : [P * O];
+  const parents = b ? [x, w, b] : [x, w];
+  const out: Tensor = new Tensor(y, outShape, {
+    parents,
+    backward: () => {
+      const gy = out.grad!;
+      if (b?.requiresGrad) k.sumRows(gy, b.ensureGrad(), images * P, O, true);
+      const dw = w.requiresGrad ? w.ensureGrad() : null;
+      const dx = x.requiresGrad ? x.ensureGrad() : null;
+      for (let i = 0; i < images && (dw || dx); i += perChunk) {
+        const n = Math.min(perChunk, images - i);
+        const gs = outputs(gy, i, n);
+        if (dw && spikes) k.convSpikeGradW(inputs(i, n) as Uint8Array, gs, dw, shapeOf(n));
+        else if (dw) {
+          im2col(x.data as Float32Array, g, i, n, colF!);
+          k.matmul(colF!.subarray(0, n * P * K), gs, dw, K, n * P, O, true, false, true);
+        }
+        if (dx) k.convGradInput(gs, wd, dx.subarray(i * inSize, (i + n) * inSize), shapeOf(n));
+      }
+    },
+  });
+  return out;
+}
+
+/**
+ * Conv2d on spike images fused with the MaxPool2d after it (kernel pk, stride ps): each image's conv
+ * output is made, pooled and dropped inside the kernel; only the pooled values and the argmax of each
+ * window are kept. Backward: the weight gradient from the unpooled (mostly zero) gradient image, the
+ * input gradient from the nonzero pooled gradients only. Equals conv2d followed by maxPool2d.
+ */
+export function conv2dMaxPool(x: Tensor, g: ConvGeometry, pk: number, ps: number, w: Tensor, b: Tensor | null, k: Kernels): Tensor {
+  if (!(x.data instanceof Uint8Array)) throw new ShapeError('conv2dMaxPool: needs spike (0/1 byte) input');
+  const s = x.data;
+  const inSize = g.inH * g.inW * g.inC;
+  const O = g.outC;
+  if (x.size % inSize !== 0) throw new ShapeError(`conv2dMaxPool: input of ${x.size} values is not a whole number of ${g.inH}x${g.inW}x${g.inC} images`);
+  const pool = { k: pk, stride: ps, outH: Math.floor((g.outH - pk) / ps) + 1, outW: Math.floor((g.outW - pk) / ps) + 1 };
+  if (pool.outH < 1 || pool.outW < 1) throw new ShapeError(`MaxPool2d: a ${pk}x${pk} window does not fit a ${g.outH}x${g.outW} input`);
+  const images = x.size / inSize;
+  const per = pool.outH * pool.outW * O;
+  const y = new Float32Array(images * per);
+  const arg = new Int32Array(images * per);
+  const wd = w.data as Float32Array;
+  const bias = b ? (b.data as Float32Array) : null;
+  const shapeOf = (n: number): ConvShape => ({
+    n, H: g.inH, W: g.inW, C: g.inC, O, kH: g.kH, kW: g.kW, stride: g.stride, pad: g.padding, outH: g.outH, outW: g.outW,
+  });
+  for (let i = 0; i < images; i += CHUNK_IMAGES) {
+    const n = Math.min(CHUNK_IMAGES, images - i);
+    k.convPoolSpikeForward(s.subarray(i * inSize, (i + n) * inSize), wd, bias, y.subarray(i * per, (i + n) * per), arg.subarray(i * per, (i + n) * per), shapeOf(n), pool);
+  }
+  const out: Tensor = new Tensor(y, [...x.shape.slice(0, -1), per], {
+    parents: b ? [x, w, b] : [x, w],
+    backward: () => {
+      const gy = out.grad!;
+      if (b?.requiresGrad) k.sumRows(gy, b.ensureGrad(), images * pool.outH * pool.outW, O, true);
+      const dw = w.requiresGrad ? w.ensureGrad() : null;
+      const dx = x.requiresGrad ? x.ensureGrad() : null;
+      if (!dw && !dx) return;
+      for (let i = 0; i < images; i += CHUNK_IMAGES) {
+        const n = Math.min(CHUNK_IMAGES, images - i);
+        k.convPoolSpikeBackward(
+          s.subarray(i * inSize, (i + n) * inSize), gy.subarray(i * per, (i + n) * per), arg.subarray(i * per, (i + n) * per), wd,
+          dw, dx ? dx.subarray(i * inSize, (i + n) * inSize) : null, shapeOf(n), pool,
+        );
+      }
+    },
+  });
+  return out;
+}
+
+export interface Conv2dOptions {
+  inChannels: number;
+  outChannels: number;
+  /** Kernel size: n for n x n, or [kH, kW]. */
+  kernel: number | readonly [number, number];
+  stride?: number;
+  padding?: number;
+  bias?: boolean;
+  /** Input height and width, used when the incoming sequence does not say (the network's first layer). */
+  inputSize?: readonly [number, number];
+  rng: Rng;
+}
+
+/**
+ * torch.nn.Conv2d over channels-last images, with torch's default initialisation (U(-1/sqrt(fan_in),
+ * 1/sqrt(fan_in)) for weight and bias, drawn in torch's [O, C, kH, kW] order so one seed gives the same
+ * filters). The weight is stored [kH*kW*C, O] (the im2col GEMM operand); checkpoints use torch's layout.
+ */
+export class Conv2d implements Layer {
+  readonly kind = 'conv2d';
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kH: number;
+  readonly kW: number;
+  readonly stride: number;
+  readonly padding: number;
+  readonly inputSize: readonly [number, number] | null;
+
+  constructor(o: Conv2dOptions) {
+    const [kH, kW] = typeof o.kernel === 'number' ? [o.kernel, o.kernel] : o.kernel;
+    checkInt('Conv2d inChannels', o.inChannels, 1);
+    checkInt('Conv2d outChannels', o.outChannels, 1);
+    checkInt('Conv2d kernel height', kH, 1);
+    checkInt('Conv2d kernel width', kW, 1);
+    checkInt('Conv2d stride', o.stride ?? 1, 1);
+    checkInt('Conv2d padding', o.padding ?? 0, 0);
+    if (o.inputSize) o.inputSize.forEach((v, i) => checkInt(`Conv2d inputSize[${i}]`, v, 1));
+    this.inChannels = o.inChannels;
+    this.outChannels = o.outChannels;
+    this.kH = kH;
+    this.kW = kW;
+    this.stride = o.stride ?? 1;
+    this.padding = o.padding ?? 0;
+    this.inputSize = o.inputSize ? [o.inputSize[0], o.inputSize[1]] : null;
+    const C = this.inChannels;
+    const O = this.outChannels;
+    const K = kH * kW * C;
+    const bound = 1 / Math.sqrt(K);
+    const w = new Float32Array(K * O);
+    for (let oc = 0; oc < O; oc++) {
+      for (let c = 0; c < C; c++) {
+        for (let ky = 0; ky < kH; ky++) for (let kx = 0; kx < kW; kx++) w[((ky * kW + kx) * C + c) * O + oc] = (o.rng.uniform() * 2 - 1) * bound;
+      }
+    }
+    this.weight = new Tensor(w, [K, O], { requiresGrad: true });
+    if (o.bias ?? true) {
+      const b = new Float32Array(O);
+      for (let oc = 0; oc < O; oc++) b[oc] = (o.rng.uniform() * 2 - 1) * bound;
+      this.bias = new Tensor(b, [O], { requiresGrad: true });
+    } else this.bias = null;
+  }
+
+  geometry(input: Seq): ConvGeometry {
+    const image = imageOf(input, this.inChannels, this.inputSize, 'Conv2d');
+    return convGeometry(image, this.outChannels, this.kH, this.kW, this.stride, this.padding);
+  }
+
+  forward(input: Seq, ctx: ForwardContext): Seq {
+    const g = this.geometry(input);
+    const x = conv2d(input.x, g, this.weight, this.bias, ctx.kernels);
+    return { x, steps: input.steps, constant: input.constant, image: { c: g.outC, h: g.outH, w: g.outW } };
+  }
+
+  /** This layer then `pool` in one fused op (spike input only; see conv2dMaxPool). */
+  forwardPooled(input: Seq, pool: { kernel: number; stride: number }, ctx: ForwardContext): Seq {
+    const g = this.geometry(input);
+    const x = conv2dMaxPool(input.x, g, pool.kernel, pool.stride, this.weight, this.bias, ctx.kernels);
+    const h = Math.floor((g.outH - pool.kernel) / pool.stride) + 1;
+    const w = Math.floor((g.outW - pool.kernel) / pool.stride) + 1;
+    return { x, steps: input.steps, constant: input.constant, image: { c: g.outC, h, w } };
+  }
+
+  parameters(): NamedParameter[] {
+    const ps = [{ name: 'weight', tensor: this.weight }];
+    if (this.bias) ps.push({ name: 'bias', tensor: this.bias });
+    return ps;
+  }
+
+  config(): Record<string, unknown> {
+    return {
+      inChannels: this.inChannels, outChannels: this.outChannels, kernel: [this.kH, this.kW], stride: this.stride,
+      padding: this.padding, bias: this.bias !== null, ...(this.inputSize ? { inputSize: [...this.inputSize] } : {}),
+    };
+  }
+
+  /** Weight in torch's layout [O, C, kH, kW]. */
+  exportParameter(name: string, t: Tensor): { shape: number[]; data: Float32Array } {
+    const d = t.data as Float32Array;
+    if (name !== 'weight') return { shape: [...t.shape], data: d.slice() };
+    const { inChannels: C, outChannels: O, kH, kW } = this;
+    const out = new Float32Array(d.length);
+    for (let oc = 0; oc < O; oc++) for (let c = 0; c < C; c++) for (let ky = 0; ky < kH; ky++) for (let kx = 0; kx < kW; kx++) {
+      out[((oc * C + c) * kH + ky) * kW + kx] = d[((ky * kW + kx) * C + c) * O + oc];
+    }
+    return { shape: [O, C, kH, kW], data: out };
+  }
+
+  /** Inverse of exportParameter: torch layout in, internal layout written into the parameter. */
+  importParameter(name: string, t: Tensor, data: Float32Array): void {
+    const d = t.data as Float32Array;
+    if (name !== 'weight') {
+      d.set(data);
+      return;
+    }
+    const { inChannels: C, outChannels: O, kH, kW } = this;
+    for (let oc = 0; oc < O; oc++) for (let c = 0; c < C; c++) for (let ky = 0; ky < kH; ky++) for (let kx = 0; kx < kW; kx++) {
+      d[((ky * kW + kx) * C + c) * O + oc] = data[((oc * C + c) * kH + ky) * kW + kx];
+    }
+  }
+}
