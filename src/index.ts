@@ -26,7 +26,21 @@ export { Leaky } from './nn/leaky-layer.js';
 export type { LeakyOptions } from './nn/leaky-layer.js';
 export { ReLU } from './nn/relu.js';
 export { Sequential } from './nn/sequential.js';
-export { snnClassifier, annClassifier, sequentialFromConfig, surrogateFromConfig } from './nn/models.js';
+export { snnClassifier, annClassifier, csnnClassifier, sequentialFromConfig, surrogateFromConfig } from './nn/models.js';
+export type { CsnnSpec } from './nn/models.js';
+export { Conv2d, conv2d, conv2dMaxPool, convGeometry } from './nn/conv.js';
+export type { Conv2dOptions, ConvGeometry } from './nn/conv.js';
+export { MaxPool2d, AvgPool2d, maxPool2d, avgPool2d } from './nn/pool.js';
+export { Flatten } from './nn/flatten.js';
+export { Dropout } from './nn/dropout.js';
+export type { ImageShape, SpikeRecord } from './nn/layer.js';
+export { populationCode, populationResponses, populationEncode, populationDecode } from './encode/population.js';
+export type { PopulationOptions, PopulationCode, PopulationMode } from './encode/population.js';
+export { firstSpikeTimes, predictByFirstSpike, populationCounts, predictByPopulation } from './decode/index.js';
+export { stratifiedKFold } from './train/kfold.js';
+export type { Fold } from './train/kfold.js';
+export { irisFromRows, IRIS_CLASSES, IRIS_FEATURES } from './data/iris-rows.js';
+export type { TabularSet } from './data/iris-rows.js';
 
 export {
   crossEntropyOverTime, crossEntropy, ceRateLoss, ceMembraneLoss, ceCountLoss, ceMaxMembraneLoss, mseCountLoss, mseMembraneLoss,

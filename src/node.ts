@@ -1,5 +1,6 @@
 // Node-only parts of spikeflow: files, downloads, checkpoints, worker threads.
 export { loadMnist } from './data/mnist.js';
+export { loadIris } from './data/iris.js';
 export { writeFileAtomic } from './io/atomic.js';
 export { saveCheckpoint, loadCheckpoint } from './train/checkpoint.js';
 export type { CheckpointConfig } from './train/checkpoint.js';

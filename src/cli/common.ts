@@ -10,7 +10,7 @@ import type { Task } from '../train/task.js';
 import type { Optimizer } from '../train/optim.js';
 import type { Kernels } from '../kernels/types.js';
 
-export const DATASETS = ['mnist', 'fashion-mnist'] as const;
+export const DATASETS = ['mnist', 'fashion-mnist', 'iris'] as const;
 export const ENCODINGS = ['direct', 'rate'] as const;
 
 /** Maps the CLI's encoding name to an encoder value (strings stop at the CLI's edge). */
@@ -71,24 +71,29 @@ export async function fitWithProgress(o: {
   label: string; train: Dataset; epochs: number; batch: number; epochOptions: Omit<EpochOptions, 'batchSize' | 'onBatch' | 'epoch'>;
   /** 'cosine': anneal the learning rate to 0 over all batches of all epochs. */
   lrSchedule?: string;
+  /** One bar over the epochs instead of one per epoch over its batches (many short epochs). */
+  quiet?: boolean;
 }): Promise<{ log: Array<Record<string, number>>; seconds: number; samples: number }> {
   const perEpoch = Math.min(Math.floor(o.train.n / o.batch), o.epochOptions.maxBatches ?? Infinity);
   const schedule = o.lrSchedule === 'cosine' ? cosineLr(o.epochOptions.optimizer.lr, perEpoch * o.epochs) : undefined;
   const log: Array<Record<string, number>> = [];
   let seconds = 0;
   let samples = 0;
+  const runBar = o.quiet ? createProgress({ total: o.epochs, label: o.label }) : null;
   for (let e = 1; e <= o.epochs; e++) {
     const batches = Math.min(Math.floor(o.train.n / o.batch), o.epochOptions.maxBatches ?? Infinity);
-    const bar = createProgress({ total: batches, label: `${o.label} epoch ${e}/${o.epochs}` });
+    const bar = runBar ? null : createProgress({ total: batches, label: `${o.label} epoch ${e}/${o.epochs}` });
     const r = await trainEpoch(o.train, {
       ...o.epochOptions, batchSize: o.batch, epoch: e, schedule,
-      onBatch: (b) => bar.update(b.batch, { loss: b.loss.toFixed(3), acc: `${(100 * b.accuracy).toFixed(1)}%`, 'samples/s': Math.round(b.samplesPerSec) }),
+      onBatch: (b) => bar?.update(b.batch, { loss: b.loss.toFixed(3), acc: `${(100 * b.accuracy).toFixed(1)}%`, 'samples/s': Math.round(b.samplesPerSec) }),
     });
-    bar.done();
+    bar?.done();
+    runBar?.update(e, { loss: r.loss.toFixed(3), acc: `${(100 * r.accuracy).toFixed(1)}%` });
     seconds += r.seconds;
     samples += r.samples;
     log.push({ epoch: e, loss: r.loss, trainAccuracy: r.accuracy, seconds: r.seconds, samplesPerSec: r.samplesPerSec });
   }
+  runBar?.done();
   return { log, seconds, samples };
 }
 

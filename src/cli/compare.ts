@@ -12,7 +12,8 @@ import { estimateOps, ENERGY_PJ, type OpsEstimate } from '../analysis/energy.js'
 import { writeFileAtomic } from '../io/atomic.js';
 import { directEncode } from '../encode/index.js';
 import { encoderFor, fitWithProgress, loadClassificationData, maybeParallel, parseHidden } from './common.js';
-import { trainFlags, type TrainOptions } from './train.js';
+import { trainFlags, withDatasetDefaults, type TrainOptions } from './train.js';
+import { UsageError } from '../core/errors.js';
 import type { FlagSpec } from './args.js';
 
 const { out: _out, json: _json, ...shared } = trainFlags;
@@ -41,7 +42,10 @@ function latencyMs(model: Sequential, encoder: Encoder, test: Dataset, n: number
   return (performance.now() - t0) / idx.length;
 }
 
-export async function runCompare(o: TrainOptions & { 'latency-samples': number }): Promise<Record<string, unknown>> {
+export async function runCompare(opts: TrainOptions & { 'latency-samples': number }): Promise<Record<string, unknown>> {
+  if (opts.dataset === 'iris') throw new UsageError('compare: --dataset must be mnist or fashion-mnist (iris: use train --dataset iris)');
+  if (opts.model !== 'fc') throw new UsageError('compare: the ANN twin exists for --model fc only');
+  const o = withDatasetDefaults(opts);
   const hidden = parseHidden(o.hidden);
   const { train, test, source } = await loadClassificationData({
     dataset: o.dataset, dataDir: o['data-dir'], offline: o.offline, trainLimit: o['train-limit'], testLimit: o['test-limit'],

@@ -9,18 +9,19 @@ import { spikingTask } from '../train/task.js';
 import { evaluate } from '../train/trainer.js';
 import { saveCheckpoint } from '../train/checkpoint.js';
 import { formatDuration } from './progress.js';
+import { runIrisCv } from './iris.js';
 import { DATASETS, ENCODINGS, encoderFor, fitWithProgress, loadClassificationData, maybeParallel, parseHidden } from './common.js';
 import type { FlagSpec } from './args.js';
 
 export const trainFlags = {
   dataset: { type: 'choice', choices: DATASETS, default: 'mnist', help: 'dataset to train on' },
-  'data-dir': { type: 'string', help: 'folder with the four IDX files (.gz or raw); default: cache, download, then the embedded copy' },
+  'data-dir': { type: 'string', help: 'folder with the four IDX files (.gz or raw), or iris.json for iris; default: cache, download, then the embedded copy' },
   offline: { type: 'bool', default: false, help: 'never download (use --data-dir, the cache or the embedded copy)' },
-  epochs: { type: 'int', default: 1, min: 1, max: 1000, help: 'passes over the training set' },
-  batch: { type: 'int', default: 128, min: 1, max: 65536, help: 'batch size' },
+  epochs: { type: 'int', min: 1, max: 100000, help: 'passes over the training set (default 1; iris: 100)' },
+  batch: { type: 'int', min: 1, max: 65536, help: 'batch size (default 128; iris: 16)' },
   steps: { type: 'int', default: 25, min: 1, max: 10000, help: 'time steps per sample' },
   model: { type: 'choice', choices: ['fc', 'csnn'], default: 'fc', help: 'fc: Linear-Leaky layers (--hidden); csnn: conv blocks Conv5x5-MaxPool2-Leaky (--channels), then Linear-Leaky (snnTorch tutorial 6)' },
-  hidden: { type: 'string', default: '1000', help: 'hidden layer sizes of the fc model, e.g. 1000 or 500,200' },
+  hidden: { type: 'string', help: 'hidden layer sizes of the fc model, e.g. 1000 or 500,200 (default 1000; iris: 32)' },
   channels: { type: 'string', default: '12,64', help: 'output channels of the csnn conv blocks' },
   dropout: { type: 'float', default: 0, min: 0, max: 0.99, help: 'dropout probability before the classifier layer (csnn)' },
   encoding: { type: 'choice', choices: ENCODINGS, default: 'direct', help: 'direct: pixels are the input current; rate: Bernoulli spikes' },
@@ -28,7 +29,9 @@ export const trainFlags = {
   'learn-beta': { type: 'bool', default: false, help: 'learn one beta per neuron (beta = sigmoid(p))' },
   surrogate: { type: 'choice', choices: ['atan', 'fast-sigmoid', 'sigmoid'], default: 'atan', help: 'surrogate gradient of the spike' },
   loss: { type: 'choice', choices: ['membrane', 'rate'], default: 'membrane', help: 'membrane: CE of output membrane summed over time; rate: ceRateLoss on spikes' },
-  lr: { type: 'float', default: 5e-4, min: 0, max: 10, help: 'Adam learning rate' },
+  lr: { type: 'float', min: 0, max: 10, help: 'Adam learning rate (default 5e-4; iris: 5e-3)' },
+  folds: { type: 'int', default: 5, min: 2, max: 150, help: 'iris: number of cross-validation folds (stratified)' },
+  'pop-neurons': { type: 'int', default: 10, min: 1, max: 1000, help: 'iris: population-coding neurons (Gaussian tuning curves) per feature' },
   'lr-schedule': { type: 'choice', choices: ['constant', 'cosine'], default: 'constant', help: 'cosine: anneal the learning rate to 0 over the run' },
   seed: { type: 'int', default: 0, min: 0, max: 4294967295, help: 'seed of every random choice' },
   threads: { type: 'int', default: Math.min(8, availableParallelism()), min: 1, max: 64, help: 'threads: the batch is split over this many (main + workers); default: the CPU cores, at most 8' },
@@ -39,15 +42,34 @@ export const trainFlags = {
 } as const satisfies FlagSpec;
 
 export type TrainOptions = {
-  dataset: string; 'data-dir'?: string; offline: boolean; epochs: number; batch: number; steps: number;
-  model: string; hidden: string; channels: string; dropout: number; encoding: string; beta: number; 'learn-beta': boolean; surrogate: string; loss: string;
-  lr: number; 'lr-schedule': string; seed: number; threads: number; 'train-limit'?: number; 'test-limit'?: number; out: string; json: boolean;
+  dataset: string; 'data-dir'?: string; offline: boolean; epochs?: number; batch?: number; steps: number; folds: number; 'pop-neurons': number;
+  model: string; hidden?: string; channels: string; dropout: number; encoding: string; beta: number; 'learn-beta': boolean; surrogate: string; loss: string;
+  lr?: number; 'lr-schedule': string; seed: number; threads: number; 'train-limit'?: number; 'test-limit'?: number; out: string; json: boolean;
 };
 
 const SURROGATE_NAMES: Record<string, string> = { atan: 'atan', 'fast-sigmoid': 'fastSigmoid', sigmoid: 'sigmoid' };
 
-export async function runTrain(o: TrainOptions): Promise<Record<string, unknown>> {
+/** Fills the flags whose default depends on the dataset (Iris trains a small net for many epochs). */
+export function withDatasetDefaults<T extends TrainOptions>(opts: T) {
+  const iris = opts.dataset === 'iris';
+  return {
+    ...opts, epochs: opts.epochs ?? (iris ? 100 : 1), batch: opts.batch ?? (iris ? 16 : 128),
+    hidden: opts.hidden ?? (iris ? '32' : '1000'), lr: opts.lr ?? (iris ? 5e-3 : 5e-4),
+  };
+}
+
+export async function runTrain(opts: TrainOptions): Promise<Record<string, unknown>> {
+  const iris = opts.dataset === 'iris';
+  const o = withDatasetDefaults(opts);
   const hidden = parseHidden(o.hidden);
+  if (iris) {
+    if (o.model !== 'fc') throw new UsageError('--dataset iris: only --model fc applies (tabular data)');
+    return runIrisCv({
+      dataDir: o['data-dir'], folds: o.folds, popNeurons: o['pop-neurons'], epochs: o.epochs, batch: o.batch, steps: o.steps, hidden,
+      encoding: o.encoding, beta: o.beta, learnBeta: o['learn-beta'], surrogate: SURROGATE_NAMES[o.surrogate], loss: o.loss, lr: o.lr,
+      lrSchedule: o['lr-schedule'], seed: o.seed, out: o.out, json: o.json,
+    });
+  }
   const rng = new Rng(o.seed);
   const { train, test, source } = await loadClassificationData({
     dataset: o.dataset, dataDir: o['data-dir'], offline: o.offline,

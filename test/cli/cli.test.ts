@@ -26,7 +26,7 @@ function expectOneLineError(r: ReturnType<typeof run>, code: number, pattern: Re
 describe('spikeflow CLI', () => {
   it('bad flags and values are one clear line with exit code 2', () => {
     expectOneLineError(run('train', '--epoch', '2'), 2, /unknown flag --epoch \(did you mean --epochs\?\)/);
-    expectOneLineError(run('train', '--dataset', 'cifar'), 2, /--dataset: expected one of mnist, fashion-mnist, found "cifar"/);
+    expectOneLineError(run('train', '--dataset', 'cifar'), 2, /--dataset: expected one of mnist, fashion-mnist, iris, found "cifar"/);
     expectOneLineError(run('train', '--epochs', 'abc'), 2, /--epochs: expected an integer/);
     expectOneLineError(run('train', '--hidden', '10,x'), 2, /--hidden: expected sizes like 1000/);
     expectOneLineError(run('fly'), 2, /unknown command "fly"/);
@@ -64,6 +64,33 @@ describe('spikeflow CLI', () => {
     const missing = join(out, 'nope');
     mkdirSync(missing);
     expectOneLineError(run('eval', '--checkpoint', missing), 1, /config\.json: checkpoint file not found/);
+  });
+
+  it('train --model csnn trains a small convolutional SNN on real MNIST; eval reloads it (conv layers in the checkpoint)', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'spikeflow-run-')), 'csnn');
+    const t = run('train', '--model', 'csnn', '--channels', '4,8', '--train-limit', '1024', '--test-limit', '300', '--steps', '6', '--batch', '32',
+      '--epochs', '3', '--beta', '0.5', '--surrogate', 'fast-sigmoid', '--lr', '0.01', '--loss', 'rate', '--threads', '2', '--out', out, '--json');
+    expect(t.code, t.stderr).toBe(0);
+    const r = JSON.parse(t.stdout.trim().split('\n').pop()!);
+    expect(r.model).toBe('4C5-MP2-8C5-MP2-128FC10 CSNN');
+    expect(r.testAccuracy).toBeGreaterThan(0.6);
+    expect(r.spikeRates).toHaveLength(3);
+    const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(cfg.layers.map((l: { kind: string }) => l.kind)).toEqual(['conv2d', 'maxpool2d', 'leaky', 'conv2d', 'maxpool2d', 'leaky', 'flatten', 'linear', 'leaky']);
+    const e = run('eval', '--checkpoint', out, '--test-limit', '300', '--json');
+    expect(e.code, e.stderr).toBe(0);
+    expect(JSON.parse(e.stdout.trim()).testAccuracy).toBe(r.testAccuracy);
+  });
+
+  it('train --dataset iris: population coding and 5-fold cross-validation reach >= 95% mean accuracy', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'spikeflow-run-')), 'iris');
+    const t = run('train', '--dataset', 'iris', '--out', out, '--json');
+    expect(t.code, t.stderr).toBe(0);
+    const r = JSON.parse(t.stdout.trim().split('\n').pop()!);
+    expect(r.foldResults).toHaveLength(5);
+    expect(r.foldResults.reduce((a: number, f: { test: number }) => a + f.test, 0)).toBe(150);
+    expect(r.meanAccuracy).toBeGreaterThanOrEqual(0.95);
+    expectOneLineError(run('train', '--dataset', 'iris', '--model', 'csnn'), 2, /only --model fc/);
   });
 
   it('compare writes the SNN-vs-ANN table as JSON and Markdown', () => {
