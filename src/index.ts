@@ -44,7 +44,7 @@ export type { TabularSet } from './data/iris-rows.js';
 
 export {
   crossEntropyOverTime, crossEntropy, ceRateLoss, ceMembraneLoss, ceCountLoss, ceMaxMembraneLoss, mseCountLoss, mseMembraneLoss,
-  sumOverTime, maxOverTime, mse, accuracyRate, spikeCounts, predictByCount,
+  sumOverTime, maxOverTime, mse, accuracyRate, spikeCounts, predictByCount, l1RateSparsity,
 } from './train/losses.js';
 export { Adam, SGD } from './train/optim.js';
 export type { Optimizer } from './train/optim.js';

@@ -29,6 +29,7 @@ export const trainFlags = {
   'learn-beta': { type: 'bool', default: false, help: 'learn one beta per neuron (beta = sigmoid(p))' },
   surrogate: { type: 'choice', choices: ['atan', 'fast-sigmoid', 'sigmoid'], default: 'atan', help: 'surrogate gradient of the spike' },
   loss: { type: 'choice', choices: ['membrane', 'rate'], default: 'membrane', help: 'membrane: CE of output membrane summed over time; rate: ceRateLoss on spikes' },
+  'l1-rate': { type: 'float', default: 0, min: 0, max: 1e6, help: 'L1 spike-rate regulariser: lambda x hidden spikes per sample added to the loss' },
   lr: { type: 'float', min: 0, max: 10, help: 'Adam learning rate (default 5e-4; iris: 5e-3)' },
   folds: { type: 'int', default: 5, min: 2, max: 150, help: 'iris: number of cross-validation folds (stratified)' },
   'pop-neurons': { type: 'int', default: 10, min: 1, max: 1000, help: 'iris: population-coding neurons (Gaussian tuning curves) per feature' },
@@ -44,7 +45,7 @@ export const trainFlags = {
 export type TrainOptions = {
   dataset: string; 'data-dir'?: string; offline: boolean; epochs?: number; batch?: number; steps: number; folds: number; 'pop-neurons': number;
   model: string; hidden?: string; channels: string; dropout: number; encoding: string; beta: number; 'learn-beta': boolean; surrogate: string; loss: string;
-  lr?: number; 'lr-schedule': string; seed: number; threads: number; 'train-limit'?: number; 'test-limit'?: number; out: string; json: boolean;
+  lr?: number; 'lr-schedule': string; 'l1-rate': number; seed: number; threads: number; 'train-limit'?: number; 'test-limit'?: number; out: string; json: boolean;
 };
 
 const SURROGATE_NAMES: Record<string, string> = { atan: 'atan', 'fast-sigmoid': 'fastSigmoid', sigmoid: 'sigmoid' };
@@ -88,7 +89,7 @@ export async function runTrain(opts: TrainOptions): Promise<Record<string, unkno
     : `${[train.features, ...hidden, 10].join('-')} SNN`;
   const kernels = defaultKernels();
   const optimizer = new Adam(model.trainable(), { lr: o.lr });
-  const task = spikingTask(o.loss as 'membrane' | 'rate');
+  const task = spikingTask(o.loss as 'membrane' | 'rate', { l1Rate: o['l1-rate'] });
   const encoder = encoderFor(o.encoding, o.steps);
   const parallel = await maybeParallel(model, task, kernels, o.threads, optimizer);
   const fit = await fitWithProgress({
@@ -102,7 +103,7 @@ export async function runTrain(opts: TrainOptions): Promise<Record<string, unkno
   await parallel?.close();
   const meta = {
     dataset: o.dataset, model: o.model, steps: o.steps, encoding: o.encoding, seed: o.seed, epochs: o.epochs, batch: o.batch,
-    lr: o.lr, lrSchedule: o['lr-schedule'], loss: o.loss, testAccuracy: ev.accuracy,
+    lr: o.lr, lrSchedule: o['lr-schedule'], loss: o.loss, l1Rate: o['l1-rate'], testAccuracy: ev.accuracy,
   };
   await saveCheckpoint(o.out, model, meta);
   const result = {

@@ -56,6 +56,28 @@ export function ceRateLoss(spk: Tensor, targets: Targets): Tensor {
   return crossEntropyOverTime(spk, targets, 'mean');
 }
 
+/**
+ * snnTorch `functional.reg.l1_rate_sparsity(Lambda)`: lambda times the total spike count, a scalar
+ * whose gradient is lambda for every spike entry (through the surrogate into the membrane). With
+ * `perSample` the total is divided by the batch size (dim 1 of [T, B, N]), which composes with
+ * batch-mean losses and with splitting a batch over threads.
+ */
+export function l1RateSparsity(spk: Tensor, lambda = 1e-5, perSample = false): Tensor {
+  if (!Number.isFinite(lambda) || lambda < 0) throw new ValueError(`l1RateSparsity: lambda must be a non-negative number, found ${lambda}`);
+  const w = perSample ? lambda / (spk.shape.length === 3 ? spk.shape[1] : 1) : lambda;
+  let total = 0;
+  for (let i = 0; i < spk.size; i++) total += spk.data[i];
+  const out: Tensor = new Tensor(Float32Array.of(total * w), [], {
+    parents: [spk],
+    backward: () => {
+      const g = out.grad![0] * w;
+      const gx = spk.ensureGrad();
+      for (let i = 0; i < gx.length; i++) gx[i] += g;
+    },
+  });
+  return out;
+}
+
 /** Tutorial-5 loss: cross-entropy of the output membrane at every step, summed over time. */
 export function ceMembraneLoss(mem: Tensor, targets: Targets, reduction: 'sum' | 'mean' = 'sum'): Tensor {
   return crossEntropyOverTime(mem, targets, reduction);

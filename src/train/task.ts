@@ -1,7 +1,8 @@
 import type { Tensor } from '../core/tensor.js';
-import { ShapeError } from '../core/errors.js';
+import { ShapeError, ValueError } from '../core/errors.js';
 import type { ForwardResult } from '../nn/sequential.js';
-import { ceMembraneLoss, ceRateLoss, crossEntropyOverTime, predictByCount } from './losses.js';
+import { ceMembraneLoss, ceRateLoss, crossEntropyOverTime, l1RateSparsity, predictByCount } from './losses.js';
+import { addScalars } from '../core/ops.js';
 import type { Targets } from './losses.js';
 
 /** What a network's output means: how to score it (loss) and how to read a class from it. */
@@ -12,10 +13,10 @@ export interface Task {
   predict(result: ForwardResult): Int32Array;
 }
 
-export type TaskSpec = { kind: 'spiking'; loss: 'membrane' | 'rate' } | { kind: 'ann' };
+export type TaskSpec = { kind: 'spiking'; loss: 'membrane' | 'rate'; l1Rate?: number } | { kind: 'ann' };
 
 export function taskFromSpec(s: TaskSpec): Task {
-  return s.kind === 'ann' ? annTask() : spikingTask(s.loss);
+  return s.kind === 'ann' ? annTask() : spikingTask(s.loss, { l1Rate: s.l1Rate });
 }
 
 function lastRecord(r: ForwardResult): { spk: Tensor; mem: Tensor } {
@@ -27,12 +28,22 @@ function lastRecord(r: ForwardResult): { spk: Tensor; mem: Tensor } {
 
 /**
  * Spiking classifier: loss on the output layer ('membrane': cross-entropy of the membrane summed over
- * time, snnTorch tutorial 5; 'rate': ceRateLoss on the spikes); prediction by spike count.
+ * time, snnTorch tutorial 5; 'rate': ceRateLoss on the spikes); prediction by spike count. `l1Rate`
+ * (lambda) adds the L1 spike-rate regulariser on every hidden spiking layer: lambda times its spike
+ * count per sample (l1RateSparsity with perSample), pushing the network towards sparse activity.
  */
-export function spikingTask(loss: 'membrane' | 'rate' = 'membrane'): Task {
+export function spikingTask(loss: 'membrane' | 'rate' = 'membrane', opts: { l1Rate?: number } = {}): Task {
+  const l1 = opts.l1Rate ?? 0;
+  if (!Number.isFinite(l1) || l1 < 0) throw new ValueError(`l1Rate must be a non-negative number, found ${l1}`);
+  const main = (r: ForwardResult, y: Targets) => (loss === 'rate' ? ceRateLoss(lastRecord(r).spk, y) : ceMembraneLoss(lastRecord(r).mem, y, 'sum'));
   return {
-    spec: { kind: 'spiking', loss },
-    loss: (r, y) => (loss === 'rate' ? ceRateLoss(lastRecord(r).spk, y) : ceMembraneLoss(lastRecord(r).mem, y, 'sum')),
+    spec: l1 ? { kind: 'spiking', loss, l1Rate: l1 } : { kind: 'spiking', loss },
+    loss: (r, y) => {
+      const l = main(r, y);
+      if (!l1) return l;
+      const hidden = r.records.slice(0, -1).filter((rec) => rec.spk !== null);
+      return addScalars(l, ...hidden.map((rec) => l1RateSparsity(rec.spk!, l1, true)));
+    },
     predict: (r) => predictByCount(lastRecord(r).spk),
   };
 }

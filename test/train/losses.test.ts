@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { haveFixtures, loadFixture, flat, maxAbsDiff } from '../helpers/fixtures.js';
 import { Tensor } from '../../src/core/tensor.js';
 import { backward } from '../../src/core/autograd.js';
-import { accuracyRate, ceRateLoss, ceMembraneLoss, ceCountLoss, ceMaxMembraneLoss, mseCountLoss, mseMembraneLoss } from '../../src/train/losses.js';
+import { accuracyRate, ceRateLoss, ceMembraneLoss, ceCountLoss, ceMaxMembraneLoss, mseCountLoss, mseMembraneLoss, l1RateSparsity } from '../../src/train/losses.js';
 
 describe.skipIf(!haveFixtures)('losses match snnTorch (losses.json)', () => {
   const fx = haveFixtures ? loadFixture('losses') : null;
@@ -40,5 +40,21 @@ describe('cross-entropy over time from the theory', () => {
   });
   it('rejects a target that is not a class', () => {
     expect(() => ceRateLoss(Tensor.zeros([1, 1, 3]), [3])).toThrow(/target\[0\] = 3/);
+  });
+});
+
+describe('l1RateSparsity (snnTorch functional.reg.l1_rate_sparsity)', () => {
+  it('is lambda times the spike count, with gradient lambda per entry (divided by the batch with perSample)', () => {
+    const spk = new Tensor(Uint8Array.from([1, 0, 1, 1, 0, 0, 1, 0, 1, 1, 1, 0]), [2, 3, 2], { requiresGrad: true });
+    const l = l1RateSparsity(spk, 0.5);
+    expect(l.item()).toBeCloseTo(0.5 * 7, 6);
+    backward(l);
+    expect(Array.from(spk.grad!)).toEqual(new Array(12).fill(0.5));
+    spk.grad = null;
+    const m = l1RateSparsity(spk, 0.5, true);
+    expect(m.item()).toBeCloseTo((0.5 * 7) / 3, 6);
+    backward(m);
+    expect(spk.grad![0]).toBeCloseTo(0.5 / 3, 6);
+    expect(() => l1RateSparsity(spk, -1)).toThrow(/non-negative/);
   });
 });

@@ -17,10 +17,10 @@ const train = take(data.train, 0, 3000);
 const test = take(data.test, 0, 1000);
 const kernels = defaultKernels();
 
-async function fit(encoding: 'direct' | 'rate', seed: number) {
+async function fit(encoding: 'direct' | 'rate', seed: number, l1Rate = 0) {
   const rng = new Rng(seed);
   const model = snnClassifier({ inputs: 784, hidden: [200], outputs: 10, beta: 0.95 }, new Rng(seed));
-  const task = spikingTask();
+  const task = spikingTask('membrane', { l1Rate });
   const encoder = encoding === 'direct' ? (x: any) => directEncode(x, 10) : (x: any, r: Rng) => rateEncode(x, 10, r);
   const optimizer = new Adam(model.trainable(), { lr: 2e-3 });
   const tr = await trainEpoch(train, { model, task, optimizer, encoder, batchSize: 64, rng, kernels });
@@ -29,6 +29,13 @@ async function fit(encoding: 'direct' | 'rate', seed: number) {
 }
 
 describe('training on real MNIST (3000 samples, 1 epoch)', () => {
+  it('the L1 spike-rate regulariser makes the hidden layer sparser at little cost in accuracy', async () => {
+    const plain = await fit('direct', 2);
+    const sparse = await fit('direct', 2, 0.01);
+    expect(sparse.ev.spikeRates[0]).toBeLessThan(0.6 * plain.ev.spikeRates[0]);
+    expect(sparse.ev.accuracy).toBeGreaterThan(0.75);
+  });
+
   it('direct input learns (loss falls, test accuracy well above chance) and is reproducible', async () => {
     const a = await fit('direct', 1);
     expect(a.ev.accuracy).toBeGreaterThan(0.8);
