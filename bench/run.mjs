@@ -1,6 +1,8 @@
-// npm run bench — spikeflow vs snnTorch on the snnTorch tutorial-5 configuration
-// (784-1000-10, beta 0.95, T = 25, batch 128, Adam 5e-4), direct and rate input, measured in the same run.
-// Env: BENCH_BATCHES (training batches timed, default 100), BENCH_THREADS (default: all cores),
+// npm run bench — spikeflow vs snnTorch, measured in the same run:
+//  - the snnTorch tutorial-5 configuration (784-1000-10, beta 0.95, T = 25, batch 128, Adam 5e-4), direct and rate input;
+//  - the tutorial-6 CSNN (12C5-MP2-64C5-MP2-1024FC10, beta 0.5, fast sigmoid, T = 50, batch 128, Adam 1e-2, ce_rate_loss).
+// Env: BENCH_BATCHES (training batches timed, default 100), BENCH_CSNN_BATCHES (default 20),
+//      BENCH_ONLY (fc or csnn: run one part), BENCH_THREADS (default: all cores),
 //      SNNTORCH_SRC (snnTorch source folder, default /tmp/snntorch), SPIKEFLOW_SHARED (default ../shared).
 // Writes bench/results.json and prints a Markdown table for BENCHMARKS.md.
 import { spawnSync } from 'node:child_process';
@@ -9,7 +11,7 @@ import { cpus } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  Rng, snnClassifier, Adam, spikingTask, trainEpoch, evaluate, directEncode, rateEncode, defaultKernels,
+  Rng, snnClassifier, csnnClassifier, fastSigmoid, Adam, spikingTask, trainEpoch, evaluate, directEncode, rateEncode, defaultKernels,
 } from '../dist/index.js';
 import { loadMnist, DataParallel } from '../dist/node.js';
 
@@ -25,20 +27,24 @@ const asSet = (s) => ({ inputs: s.images, labels: s.labels, n: s.n, features: s.
 const train = asSet(data.train);
 const test = asSet(data.test);
 
-async function ours(encoding, nThreads) {
+/** Warm-up (JIT, WASM tiering, allocator; the peer scripts skip their first 2 batches), timed training, full-test inference. */
+async function timeRun(model, task, lr, encoder, nThreads, nBatches, evalBatch) {
   const rng = new Rng(0);
-  const model = snnClassifier({ inputs: 784, hidden: [1000], outputs: 10, beta: 0.95 }, new Rng(0));
   const kernels = defaultKernels();
-  const task = spikingTask('membrane');
-  const optimizer = new Adam(model.trainable(), { lr: 5e-4 });
-  const encoder = encoding === 'direct' ? (x) => directEncode(x, T) : (x, r) => rateEncode(x, T, r);
+  const optimizer = new Adam(model.trainable(), { lr });
   const parallel = nThreads > 1 ? await DataParallel.create(model, task, kernels, nThreads, optimizer) : undefined;
-  // Warm-up (JIT, WASM tiering, allocator), as the peer script skips its first 2 batches.
-  await trainEpoch(train, { model, task, optimizer, encoder, batchSize: B, rng, kernels, parallel, maxBatches: 2 });
-  const tr = await trainEpoch(train, { model, task, optimizer, encoder, batchSize: B, rng, kernels, parallel, maxBatches: batches });
-  const ev = await evaluate(test, { model, task, encoder, rng, kernels, parallel, batchSize: 1000 });
+  const o = { model, task, optimizer, encoder, batchSize: B, rng, kernels, parallel };
+  await trainEpoch(train, { ...o, maxBatches: 2 });
+  const tr = await trainEpoch(train, { ...o, maxBatches: nBatches });
+  const ev = await evaluate(test, { model, task, encoder, rng, kernels, parallel, batchSize: evalBatch });
   await parallel?.close();
-  return { trainSamplesPerSec: tr.samplesPerSec, inferSamplesPerSec: ev.samplesPerSec, testAccuracy: ev.accuracy, trainBatches: batches };
+  return { trainSamplesPerSec: tr.samplesPerSec, inferSamplesPerSec: ev.samplesPerSec, testAccuracy: ev.accuracy, trainBatches: nBatches };
+}
+
+function ours(encoding, nThreads) {
+  const model = snnClassifier({ inputs: 784, hidden: [1000], outputs: 10, beta: 0.95 }, new Rng(0));
+  const encoder = encoding === 'direct' ? (x) => directEncode(x, T) : (x, r) => rateEncode(x, T, r);
+  return timeRun(model, spikingTask('membrane'), 5e-4, encoder, nThreads, batches, 1000);
 }
 
 function snntorch(encoding) {
@@ -55,8 +61,35 @@ function snntorch(encoding) {
   return { trainSamplesPerSec: Number(train[1]), inferSamplesPerSec: Number(inf[2]), testAccuracy: Number(inf[1]), trainBatches: batches };
 }
 
-const results = { date: new Date().toISOString(), machine: `${cpus().length} x ${cpus()[0].model}`, node: process.version, batches, threads, runs: [] };
-for (const encoding of ['direct', 'rate']) {
+const csnnBatches = Number(process.env.BENCH_CSNN_BATCHES ?? 20);
+const only = process.env.BENCH_ONLY;
+
+function oursCsnn(nThreads) {
+  const model = csnnClassifier({ input: [1, 28, 28], channels: [12, 64], outputs: 10, beta: 0.5, surrogate: fastSigmoid({ slope: 25 }) }, new Rng(0));
+  return timeRun(model, spikingTask('rate'), 1e-2, (x) => directEncode(x, 50), nThreads, csnnBatches, 500);
+}
+
+function snntorchCsnn() {
+  const src = process.env.SNNTORCH_SRC ?? '/tmp/snntorch';
+  if (!existsSync(join(src, 'snntorch', '__init__.py'))) return { skipped: `snnTorch source not found in ${src} (see ../shared/peers/README.md)` };
+  const r = spawnSync('/usr/bin/python3', [join(root, 'bench', 'snntorch_csnn.py'), mnistDir, String(csnnBatches + 2), '1', '1'], {
+    env: { ...process.env, SNNTORCH_SRC: src, OPENBLAS_NUM_THREADS: '2' }, encoding: 'utf8',
+  });
+  if (r.status !== 0) return { skipped: `snnTorch run failed: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}` };
+  const train = /samples\/s=([\d.]+)/.exec(r.stdout);
+  const inf = /test acc=([\d.]+) infer samples\/s=([\d.]+)/.exec(r.stdout);
+  return { trainSamplesPerSec: Number(train[1]), inferSamplesPerSec: Number(inf[2]), testAccuracy: Number(inf[1]), trainBatches: csnnBatches };
+}
+
+const results = { date: new Date().toISOString(), machine: `${cpus().length} x ${cpus()[0].model}`, node: process.version, batches, csnnBatches, threads, runs: [] };
+if (only !== 'fc') {
+  const peer = snntorchCsnn();
+  const one = await oursCsnn(1);
+  const many = threads > 1 ? await oursCsnn(threads) : null;
+  results.runs.push({ encoding: 'csnn (tutorial 6, direct)', snntorch: peer, spikeflow1: one, spikeflowN: many });
+  console.error('csnn: done');
+}
+for (const encoding of only === 'csnn' ? [] : ['direct', 'rate']) {
   const peer = snntorch(encoding);
   const one = await ours(encoding, 1);
   const many = threads > 1 ? await ours(encoding, threads) : null;
@@ -67,7 +100,7 @@ writeFileSync(join(root, 'bench', 'results.json'), JSON.stringify(results, null,
 
 const f = (x) => (x === undefined ? 'n/a' : Math.round(x).toLocaleString('en-US'));
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(1)}x` : 'n/a');
-console.log(`Machine: ${results.machine}, Node ${results.node}; ${batches} timed training batches after 2 warm-up; inference over the 10,000 test images in batches of 1000.\n`);
+console.log(`Machine: ${results.machine}, Node ${results.node}; ${batches} timed training batches (CSNN: ${csnnBatches}) after 2 warm-up; inference over the 10,000 test images.\n`);
 console.log('| input | metric | snnTorch 0.9.4 | spikeflow 1 thread | ratio | spikeflow ' + threads + ' threads | ratio |');
 console.log('|---|---|---|---|---|---|---|');
 for (const r of results.runs) {

@@ -1,6 +1,6 @@
 import type { Tensor } from '../core/tensor.js';
 import { ShapeError, checkInt } from '../core/errors.js';
-import { spikeCounts } from '../train/losses.js';
+import { argmaxRows, spikeCounts } from '../train/losses.js';
 
 /**
  * Decoders: read a class (or a time) from output spikes [T, B, C].
@@ -57,12 +57,5 @@ export function populationCounts(spk: Tensor, classes: number): Float32Array {
 /** The class whose group of output neurons fired most (first on ties). */
 export function predictByPopulation(spk: Tensor, classes: number): Int32Array {
   const votes = populationCounts(spk, classes);
-  const B = votes.length / classes;
-  const pred = new Int32Array(B);
-  for (let b = 0; b < B; b++) {
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (votes[b * classes + c] > votes[b * classes + best]) best = c;
-    pred[b] = best;
-  }
-  return pred;
+  return argmaxRows(votes, votes.length / classes, classes);
 }

@@ -21,12 +21,16 @@ function poolGeometry(image: ImageShape, k: number, stride: number, who: string)
  * gradient goes to the first maximal element of each window, as in torch. Spike input gives spike
  * output (the max of 0/1 values is their OR), so the next layer stays spike-driven.
  */
+/** Images in x and the per-image input and output sizes of a pooling. */
+function poolSizes(who: string, x: Tensor, g: PoolGeometry): { images: number; inSize: number; outSize: number } {
+  const inSize = g.h * g.w * g.c;
+  if (x.size % inSize !== 0) throw new ShapeError(`${who}: input of ${x.size} values is not a whole number of ${g.h}x${g.w}x${g.c} images`);
+  return { images: x.size / inSize, inSize, outSize: g.outH * g.outW * g.c };
+}
+
 export function maxPool2d(x: Tensor, g: PoolGeometry, kernels?: Kernels): Tensor {
   const { c: C, h: H, w: W, k, stride, outH, outW } = g;
-  const inSize = H * W * C;
-  if (x.size % inSize !== 0) throw new ShapeError(`maxPool2d: input of ${x.size} values is not a whole number of ${H}x${W}x${C} images`);
-  const images = x.size / inSize;
-  const outSize = outH * outW * C;
+  const { images, inSize, outSize } = poolSizes('maxPool2d', x, g);
   const xd = x.data;
   const y = xd instanceof Uint8Array ? new Uint8Array(images * outSize) : new Float32Array(images * outSize);
   const arg = x.requiresGrad || (kernels && xd instanceof Float32Array) ? new Int32Array(images * outSize) : null;
@@ -71,11 +75,8 @@ export function maxPool2d(x: Tensor, g: PoolGeometry, kernels?: Kernels): Tensor
 
 /** Average pooling over channels-last images (torch.nn.AvgPool2d without padding); output is float. */
 export function avgPool2d(x: Tensor, g: PoolGeometry): Tensor {
-  const { c: C, h: H, w: W, k, stride, outH, outW } = g;
-  const inSize = H * W * C;
-  if (x.size % inSize !== 0) throw new ShapeError(`avgPool2d: input of ${x.size} values is not a whole number of ${H}x${W}x${C} images`);
-  const images = x.size / inSize;
-  const outSize = outH * outW * C;
+  const { c: C, w: W, k, stride, outH, outW } = g;
+  const { images, inSize, outSize } = poolSizes('avgPool2d', x, g);
   const xd = x.data;
   const y = new Float32Array(images * outSize);
   const inv = 1 / (k * k);

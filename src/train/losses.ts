@@ -202,17 +202,21 @@ export function spikeCounts(spk: Tensor): Float32Array {
   return counts;
 }
 
-/** Predicted class per sample: the output neuron with the most spikes (first on ties). */
-export function predictByCount(spk: Tensor): Int32Array {
-  const [, B, C] = spk.shape;
-  const counts = spikeCounts(spk);
+/** Index of the largest value of each row of scores [B, C] (first on ties). */
+export function argmaxRows(scores: ArrayLike<number>, B: number, C: number): Int32Array {
   const pred = new Int32Array(B);
   for (let b = 0; b < B; b++) {
     let best = 0;
-    for (let c = 1; c < C; c++) if (counts[b * C + c] > counts[b * C + best]) best = c;
+    for (let c = 1; c < C; c++) if (scores[b * C + c] > scores[b * C + best]) best = c;
     pred[b] = best;
   }
   return pred;
+}
+
+/** Predicted class per sample: the output neuron with the most spikes (first on ties). */
+export function predictByCount(spk: Tensor): Int32Array {
+  const [, B, C] = spk.shape;
+  return argmaxRows(spikeCounts(spk), B, C);
 }
 
 /** snnTorch `accuracy_rate`: fraction of samples whose most-spiking output is the target. */
