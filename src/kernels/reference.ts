@@ -13,8 +13,16 @@ import { referenceConvKernels } from './reference-conv.js';
 const f32 = Math.fround;
 
 /** Surrogate derivative s'(x) (formulas in types.ts), in double precision. */
-export function surrogateGrad(code: SurrogateCode, p: number, x: number): number {
+export function surrogateGrad(code: SurrogateCode, p: number, x: number, p2 = 0): number {
   switch (code) {
+    case SurrogateCode.Triangular:
+      return x >= 0 ? -p : p;
+    case SurrogateCode.SpikeRateEscape:
+      return p2 * Math.exp(-p * Math.abs(x - 1));
+    case SurrogateCode.StraightThrough:
+      return 1;
+    case SurrogateCode.Gaussian:
+      return Math.exp(-(x * x) / (2 * p * p)) / (p * Math.sqrt(2 * Math.PI));
     case SurrogateCode.Atan:
       return p / 2 / (1 + (Math.PI / 2 * p * x) ** 2);
     case SurrogateCode.FastSigmoid:
@@ -74,7 +82,7 @@ function leakyBackward(a: LeakyBackwardArgs): LeakyBackwardOut {
       const i = t * N + n;
       let g = carry;
       if (gradMem) g += gradMem[i];
-      if (gradSpk) g += gradSpk[i] * surrogateGrad(a.surrogate, a.surrogateParam, mem[i] - thr);
+      if (gradSpk) g += gradSpk[i] * surrogateGrad(a.surrogate, a.surrogateParam, mem[i] - thr, a.surrogateParam2 ?? 0);
       if (a.constInput) gsum += g;
       else gradInput[i] = g;
       const prev = t > 0 ? mem[i - N] : 0;

@@ -22,6 +22,14 @@ export const enum SurrogateCode {
   FastSigmoid = 1,
   /** d/dx = slope * e^{-slope x} / (1 + e^{-slope x})^2  (p = slope) */
   Sigmoid = 2,
+  /** d/dx = p for x < 0, -p for x >= 0 (snnTorch 0.9.4 triangular; p = threshold) */
+  Triangular = 3,
+  /** d/dx = p2 * exp(-p |x - 1|)  (snnTorch spike_rate_escape; p = beta, p2 = slope) */
+  SpikeRateEscape = 4,
+  /** d/dx = 1 (straight-through estimator) */
+  StraightThrough = 5,
+  /** d/dx = exp(-x^2 / (2 p^2)) / (p sqrt(2 pi))  (p = sigma) */
+  Gaussian = 6,
 }
 
 export interface LeakyScanArgs {
@@ -60,6 +68,8 @@ export interface LeakyBackwardArgs extends LeakyScanArgs {
   surrogate: SurrogateCode;
   /** Surrogate parameter (alpha for atan, slope for the sigmoids). */
   surrogateParam: number;
+  /** Second surrogate parameter (spike-rate escape: slope); 0 when omitted. */
+  surrogateParam2?: number;
 }
 
 export interface LeakyBackwardOut {

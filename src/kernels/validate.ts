@@ -63,10 +63,18 @@ export function checkLeakyBackward(a: LeakyBackwardArgs): void {
   if (a.mem) need(kernel, 'mem', a.mem, TN);
   if (a.gradSpk) need(kernel, 'gradSpk', a.gradSpk, TN);
   if (a.gradMem) need(kernel, 'gradMem', a.gradMem, TN);
-  if (a.surrogate !== SurrogateCode.Atan && a.surrogate !== SurrogateCode.FastSigmoid && a.surrogate !== SurrogateCode.Sigmoid) {
-    throw new ValueError(`${kernel}: unknown surrogate code ${String(a.surrogate)} (expected 0 atan, 1 fastSigmoid, 2 sigmoid)`);
+  if (!Number.isInteger(a.surrogate) || a.surrogate < SurrogateCode.Atan || a.surrogate > SurrogateCode.Gaussian) {
+    throw new ValueError(
+      `${kernel}: unknown surrogate code ${String(a.surrogate)} (expected 0 atan, 1 fastSigmoid, 2 sigmoid, 3 triangular, 4 spikeRateEscape, 5 straightThrough, 6 gaussian)`,
+    );
   }
   if (!Number.isFinite(a.surrogateParam)) throw new ValueError(`${kernel}: surrogateParam must be finite, found ${a.surrogateParam}`);
+  if (a.surrogateParam2 !== undefined && !Number.isFinite(a.surrogateParam2)) {
+    throw new ValueError(`${kernel}: surrogateParam2 must be finite, found ${a.surrogateParam2}`);
+  }
+  if (a.surrogate === SurrogateCode.Gaussian && !(a.surrogateParam > 0)) {
+    throw new ValueError(`${kernel}: the gaussian surrogate needs sigma > 0, found ${a.surrogateParam}`);
+  }
 }
 
 /** leakyProject: the scan's arguments plus W [H, o] and out [T * B, o]. */

@@ -2,6 +2,7 @@ import { Tensor, accumulateOwnedGrad } from '../core/tensor.js';
 import { ShapeError, ValueError, checkRange } from '../core/errors.js';
 import { ResetCode, type Kernels } from '../kernels/types.js';
 import type { Surrogate } from '../surrogate/index.js';
+import { scanSequence } from './scan.js';
 
 /**
  * Leaky integrate-and-fire neuron, discrete form, with snnTorch's semantics:
@@ -75,8 +76,13 @@ export interface LeakySequenceOptions {
   constInput: boolean;
   /** Decay per feature, shape [H]; may require grad (e.g. sigmoid of a learnable parameter). */
   beta: Tensor;
-  threshold: number;
+  /**
+   * A number, or a Tensor of one value (may require grad: learnable threshold, gradient through the fused
+   * kernels) or of H values (per-neuron thresholds, run by the TypeScript scan).
+   */
+  threshold: number | Tensor;
   reset: ResetMechanism;
+  /** A surrogate with a kernel code runs in the fused kernels; a custom one (code null) in the TypeScript scan. */
   surrogate: Surrogate;
   kernels: Kernels;
   /**
@@ -89,16 +95,31 @@ export interface LeakySequenceOptions {
 /**
  * The fused multi-step op: runs the whole [T, B, H] recurrence in one kernel call and registers one
  * backward (BPTT through the surrogate) for both outputs. Input is [T, B, H] or [B, H] when constant.
+ *
+ * Threshold gradient (snnTorch learn_threshold): dL/dthr = sum_t [-dL/dS[t] s'(mem[t] - thr)] plus, for
+ * reset by subtraction, sum_t [-r_t dL/dmem[t]] (the reset r_t is detached, the threshold it scales is not).
  */
 export function leakySequence(input: Tensor, o: LeakySequenceOptions): { spk: Tensor; mem: Tensor | null; spikes: number } {
   const H = input.shape[input.shape.length - 1];
   if (o.beta.size !== H) throw new ShapeError(`Leaky: beta has ${o.beta.size} values, the layer has ${H} neurons`);
-  checkRange('Leaky threshold', o.threshold, -1e30, 1e30);
+  const thrT = o.threshold instanceof Tensor ? o.threshold : null;
+  if (thrT && thrT.size !== 1 && thrT.size !== H) throw new ShapeError(`Leaky: threshold has ${thrT.size} values, expected 1 or ${H}`);
+  const threshold = thrT ? thrT.data[0] : (o.threshold as number);
+  checkRange('Leaky threshold', threshold, -1e30, 1e30);
   const reset = RESET_CODES[o.reset];
   if (reset === undefined) throw new ValueError(`Leaky: reset must be subtract, zero or none, found ${String(o.reset)}`);
   const betaData = o.beta.data as Float32Array;
   for (let i = 0; i < H; i++) {
     if (!(betaData[i] >= 0 && betaData[i] <= 1)) throw new ValueError(`Leaky: beta[${i}] = ${betaData[i]} is outside [0, 1]`);
+  }
+  if (!o.surrogate || typeof o.surrogate.grad !== 'function') throw new ValueError(`Leaky: surrogate must be a Surrogate value, found ${String(o.surrogate)}`);
+  if (o.surrogate.code === null || (thrT && thrT.size !== 1)) {
+    // custom surrogate or per-neuron thresholds: the TypeScript scan (same semantics, always keeps mem)
+    const r = scanSequence(input, {
+      who: 'Leaky', steps: o.steps, constInput: o.constInput, beta: o.beta, threshold: o.threshold,
+      reset: o.reset, zeroStyle: 'prev', surrogate: o.surrogate,
+    });
+    return { spk: r.spk, mem: r.mem, spikes: r.spikes };
   }
   const T = o.steps;
   const N = o.constInput ? input.size : input.size / T;
@@ -108,18 +129,49 @@ export function leakySequence(input: Tensor, o: LeakySequenceOptions): { spk: Te
   const B = N / H;
   const args = {
     T, N, H, input: input.toFloat32(), constInput: o.constInput,
-    beta: betaData, threshold: o.threshold, reset,
+    beta: betaData, threshold, reset,
   };
   const { spk, mem, count } = o.kernels.leakyForward(args, o.keepMem ?? true);
+  const learnThr = thrT !== null && thrT.requiresGrad;
   const joint: Tensor = new Tensor(new Float32Array(0), [0], {
-    parents: [input, o.beta],
+    parents: thrT ? [input, o.beta, thrT] : [input, o.beta],
     backward: () => {
-      const r = o.kernels.leakyBackward({
-        ...args, spk, mem,
-        gradSpk: spkT.grad, gradMem: memT?.grad ?? null,
-        surrogate: o.surrogate.code, surrogateParam: o.surrogate.param,
-      });
-      if (input.requiresGrad) accumulateOwnedGrad(input, r.gradInput);
+      const sur = { surrogate: o.surrogate.code!, surrogateParam: o.surrogate.param, surrogateParam2: o.surrogate.param2 ?? 0 };
+      const gradSpk = spkT.grad;
+      const gradMem = memT?.grad ?? null;
+      if (!learnThr) {
+        const r = o.kernels.leakyBackward({ ...args, spk, mem, gradSpk, gradMem, ...sur });
+        if (input.requiresGrad) accumulateOwnedGrad(input, r.gradInput);
+        if (o.beta.requiresGrad) accumulateOwnedGrad(o.beta, r.gradBeta);
+        return;
+      }
+      // Learnable threshold: the per-step membrane gradients g_t give the reset term, so the kernel runs
+      // in per-step mode (a constant input is expanded over time for this call).
+      const m = mem ?? o.kernels.leakyForward(args, true).mem!;
+      let stepArgs = args;
+      if (o.constInput) {
+        const rep = new Float32Array(T * N);
+        for (let t = 0; t < T; t++) rep.set(args.input, t * N);
+        stepArgs = { ...args, input: rep, constInput: false };
+      }
+      const r = o.kernels.leakyBackward({ ...stepArgs, spk, mem: m, gradSpk, gradMem, ...sur });
+      let gThr = 0;
+      const sub = o.reset === 'subtract';
+      for (let t = 0; t < T; t++) {
+        for (let n = 0; n < N; n++) {
+          const i = t * N + n;
+          if (gradSpk && gradSpk[i] !== 0) gThr -= gradSpk[i] * o.surrogate.grad(m[i] - Math.fround(threshold));
+          if (sub && t > 0 && spk[i - N]) gThr -= r.gradInput[i];
+        }
+      }
+      thrT!.ensureGrad()[0] += gThr;
+      if (input.requiresGrad) {
+        if (o.constInput) {
+          const gi = new Float32Array(N);
+          for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) gi[n] += r.gradInput[t * N + n];
+          accumulateOwnedGrad(input, gi);
+        } else accumulateOwnedGrad(input, r.gradInput);
+      }
       if (o.beta.requiresGrad) accumulateOwnedGrad(o.beta, r.gradBeta);
     },
   });

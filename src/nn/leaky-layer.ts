@@ -2,7 +2,7 @@ import { Tensor } from '../core/tensor.js';
 import { ValueError, checkInt, checkRange } from '../core/errors.js';
 import { sigmoid } from '../core/ops.js';
 import { leakySequence, RESET_CODES, type ResetMechanism } from '../neurons/leaky.js';
-import { atan, type Surrogate } from '../surrogate/index.js';
+import { atan, surrogateConfig, type Surrogate } from '../surrogate/index.js';
 import type { ForwardContext, Layer, NamedParameter, Seq } from './layer.js';
 import type { Linear } from './linear.js';
 
@@ -14,7 +14,13 @@ export interface LeakyOptions {
   /** Learn beta through an unconstrained parameter p with beta = sigmoid(p) (stays in (0, 1)). */
   learnBeta?: boolean;
   threshold?: number;
+  /**
+   * Learn the threshold (snnTorch learn_threshold): one value shared by the layer, trained through the
+   * fused kernels' backward (dL/dthr from the spike surrogate and from the subtract reset).
+   */
+  learnThreshold?: boolean;
   reset?: ResetMechanism;
+  /** Default atan(); a custom surrogate runs the TypeScript scan instead of the fused kernel. */
   surrogate?: Surrogate;
 }
 
@@ -22,7 +28,10 @@ export interface LeakyOptions {
 export class Leaky implements Layer {
   readonly kind = 'leaky';
   readonly size: number;
-  readonly threshold: number;
+  readonly spiking = true;
+  /** The threshold as a one-value tensor (requires grad when learnThreshold). */
+  readonly thresholdTensor: Tensor;
+  readonly learnThreshold: boolean;
   readonly reset: ResetMechanism;
   readonly surrogate: Surrogate;
   readonly learnBeta: boolean;
@@ -32,8 +41,10 @@ export class Leaky implements Layer {
   constructor(o: LeakyOptions) {
     checkInt('Leaky size', o.size, 1);
     this.size = o.size;
-    this.threshold = o.threshold ?? 1;
-    checkRange('Leaky threshold', this.threshold, -1e30, 1e30);
+    const threshold = o.threshold ?? 1;
+    checkRange('Leaky threshold', threshold, -1e30, 1e30);
+    this.learnThreshold = o.learnThreshold ?? false;
+    this.thresholdTensor = new Tensor(Float32Array.of(threshold), [1], { requiresGrad: this.learnThreshold });
     this.reset = o.reset ?? 'subtract';
     if (RESET_CODES[this.reset] === undefined) {
       throw new ValueError(`Leaky reset: expected subtract, zero or none, found ${String(this.reset)}`);
@@ -53,6 +64,11 @@ export class Leaky implements Layer {
     } else this.betaTensor = new Tensor(betas, [o.size]);
   }
 
+  /** Current threshold value. */
+  get threshold(): number {
+    return this.thresholdTensor.data[0];
+  }
+
   /** Current decay values. */
   beta(): Tensor {
     return this.learnBeta ? sigmoid(this.betaTensor) : this.betaTensor;
@@ -63,7 +79,7 @@ export class Leaky implements Layer {
       steps: input.steps,
       constInput: input.constant,
       beta: this.beta(),
-      threshold: this.threshold,
+      threshold: this.learnThreshold ? this.thresholdTensor : this.threshold,
       reset: this.reset,
       surrogate: this.surrogate,
       kernels: ctx.kernels,
@@ -98,7 +114,9 @@ export class Leaky implements Layer {
   }
 
   parameters(): NamedParameter[] {
-    return this.learnBeta ? [{ name: 'beta_logit', tensor: this.betaTensor }] : [];
+    const ps: NamedParameter[] = this.learnBeta ? [{ name: 'beta_logit', tensor: this.betaTensor }] : [];
+    if (this.learnThreshold) ps.push({ name: 'threshold', tensor: this.thresholdTensor });
+    return ps;
   }
 
   config(): Record<string, unknown> {
@@ -107,8 +125,9 @@ export class Leaky implements Layer {
       beta: this.learnBeta ? undefined : Array.from(new Set(this.betaTensor.data)).length === 1 ? this.betaTensor.data[0] : Array.from(this.betaTensor.data),
       learnBeta: this.learnBeta,
       threshold: this.threshold,
+      learnThreshold: this.learnThreshold,
       reset: this.reset,
-      surrogate: { name: this.surrogate.name, param: this.surrogate.param },
+      surrogate: surrogateConfig(this.surrogate),
     };
   }
 }

@@ -2,6 +2,7 @@ import { Rng } from '../core/rng.js';
 import { checkInt, ValueError } from '../core/errors.js';
 import { Linear } from './linear.js';
 import { Leaky } from './leaky-layer.js';
+import { spikingLayerFromConfig } from './spiking-config.js';
 import { ReLU } from './relu.js';
 import { Conv2d } from './conv.js';
 import { MaxPool2d, AvgPool2d } from './pool.js';
@@ -10,7 +11,7 @@ import { Dropout } from './dropout.js';
 import { Sequential } from './sequential.js';
 import type { Layer } from './layer.js';
 import type { ResetMechanism } from '../neurons/leaky.js';
-import { atan, fastSigmoid, sigmoid, type Surrogate } from '../surrogate/index.js';
+import { surrogateFromName, type Surrogate } from '../surrogate/index.js';
 
 export interface FcSpec {
   inputs: number;
@@ -96,14 +97,9 @@ export function annClassifier(s: FcSpec, rng: Rng): Sequential {
   return new Sequential(layers);
 }
 
-/** Surrogate from its serialised form (checkpoints, CLI). */
-export function surrogateFromConfig(c: { name: string; param?: number }): Surrogate {
-  switch (c.name) {
-    case 'atan': return atan({ alpha: c.param });
-    case 'fastSigmoid': return fastSigmoid({ slope: c.param });
-    case 'sigmoid': return sigmoid({ slope: c.param });
-    default: throw new ValueError(`surrogate: expected atan, fastSigmoid or sigmoid, found ${JSON.stringify(c.name)}`);
-  }
+/** Surrogate from its serialised form (checkpoints, CLI): every closed-form surrogate (see surrogate/index.ts). */
+export function surrogateFromConfig(c: { name: string; param?: number; param2?: number }): Surrogate {
+  return surrogateFromName(c);
 }
 
 /** Rebuilds a Sequential from the layer configs written by `Layer.config()` (weights are loaded after). */
@@ -124,8 +120,10 @@ export function sequentialFromConfig(layers: ReadonlyArray<{ kind: string; confi
         case 'leaky':
           return new Leaky({
             size: c.size, beta: c.learnBeta ? 0.5 : c.beta, learnBeta: c.learnBeta,
-            threshold: c.threshold, reset: c.reset, surrogate: surrogateFromConfig(c.surrogate),
+            threshold: c.threshold, learnThreshold: c.learnThreshold, reset: c.reset, surrogate: surrogateFromConfig(c.surrogate),
           });
+        case 'synaptic': case 'alpha': case 'rleaky': case 'rsynaptic': case 'alif':
+          return spikingLayerFromConfig(l.kind, c, rng);
         default: throw new ValueError(`layer ${i}: unknown kind ${JSON.stringify(l.kind)}`);
       }
     }),

@@ -139,8 +139,11 @@ export function leakyForward(input: usize, constInput: i32, beta: usize, thr: f3
 // ---------------------------------------------------------------------------------------------
 // Backward
 
-/** Surrogate derivative s'(x), 4 lanes. Sigmoid uses e = exp(-|p x|) (s' is even), so e never overflows. */
-@inline function surrogateV(code: i32, p: f32, x: v128): v128 {
+/**
+ * Surrogate derivative s'(x), 4 lanes (codes as SurrogateCode in src/kernels/types.ts). Exponentials use
+ * expNeg of a non-positive argument (sigmoid: e = exp(-|p x|), s' is even), so they never overflow.
+ */
+@inline function surrogateV(code: i32, p: f32, p2: f32, x: v128): v128 {
   if (code == 0) {
     const z = f32x4.mul(f32x4.splat((Mathf.PI / 2) * p), x);
     return f32x4.div(f32x4.splat(p / 2), f32x4.add(f32x4.splat(1), f32x4.mul(z, z)));
@@ -149,12 +152,25 @@ export function leakyForward(input: usize, constInput: i32, beta: usize, thr: f3
     const d = f32x4.add(f32x4.mul(f32x4.splat(p), f32x4.abs(x)), f32x4.splat(1));
     return f32x4.div(f32x4.splat(1), f32x4.mul(d, d));
   }
+  if (code == 3) {
+    // p where x < 0, -p where x >= 0
+    return v128.bitselect(f32x4.splat(p), f32x4.splat(-p), f32x4.lt(x, f32x4.splat(0)));
+  }
+  if (code == 4) {
+    const z = f32x4.mul(f32x4.splat(-p), f32x4.abs(f32x4.sub(x, f32x4.splat(1))));
+    return f32x4.mul(f32x4.splat(p2), expNeg(z));
+  }
+  if (code == 5) return f32x4.splat(1);
+  if (code == 6) {
+    const z = f32x4.mul(f32x4.mul(x, x), f32x4.splat(-1 / (2 * p * p)));
+    return f32x4.mul(f32x4.splat(1 / (p * Mathf.sqrt(2 * Mathf.PI))), expNeg(z));
+  }
   const e = expNeg(f32x4.neg(f32x4.abs(f32x4.mul(f32x4.splat(p), x))));
   const d = f32x4.add(f32x4.splat(1), e);
   return f32x4.div(f32x4.mul(f32x4.splat(p), e), f32x4.mul(d, d));
 }
 
-@inline function surrogateS(code: i32, p: f32, x: f32): f32 {
+@inline function surrogateS(code: i32, p: f32, p2: f32, x: f32): f32 {
   if (code == 0) {
     const z: f32 = (Mathf.PI / 2) * p * x;
     return p / 2 / (1 + z * z);
@@ -163,6 +179,10 @@ export function leakyForward(input: usize, constInput: i32, beta: usize, thr: f3
     const d: f32 = p * Mathf.abs(x) + 1;
     return 1 / (d * d);
   }
+  if (code == 3) return x < 0 ? p : -p;
+  if (code == 4) return p2 * Mathf.exp(-p * Mathf.abs(x - 1));
+  if (code == 5) return 1;
+  if (code == 6) return Mathf.exp(-(x * x) / (2 * p * p)) / (p * Mathf.sqrt(2 * Mathf.PI));
   const e = Mathf.exp(-Mathf.abs(p * x));
   const d: f32 = 1 + e;
   return (p * e) / (d * d);
@@ -218,7 +238,7 @@ const EXP_CONSTS = memory.data<f32>([
 }
 
 @inline function backwardTile(
-  bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, code: i32, sp: f32,
+  bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, code: i32, sp: f32, sp2: f32,
   constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize,
 ): void {
   const thrv = f32x4.splat(thr);
@@ -241,7 +261,7 @@ const EXP_CONSTS = memory.data<f32>([
       const jo = <usize>j << 2;
       let g = v128.load(carry + jo);
       if (gradMem) g = f32x4.add(g, v128.load(gm0 + jo));
-      if (gradSpk) g = f32x4.add(g, f32x4.mul(v128.load(gs0 + jo), surrogateV(code, sp, f32x4.sub(v128.load(m0 + jo), thrv))));
+      if (gradSpk) g = f32x4.add(g, f32x4.mul(v128.load(gs0 + jo), surrogateV(code, sp, sp2, f32x4.sub(v128.load(m0 + jo), thrv))));
       v128.store(gi0 + jo, constInput ? f32x4.add(v128.load(gi0 + jo), g) : g);
       if (step > 0) {
         let gp = f32x4.mul(g, v128.load(p0 + jo));
@@ -259,7 +279,7 @@ const EXP_CONSTS = memory.data<f32>([
       const jo = <usize>j << 2;
       let g = load<f32>(carry + jo);
       if (gradMem) g += load<f32>(gm0 + jo);
-      if (gradSpk) g += load<f32>(gs0 + jo) * surrogateS(code, sp, load<f32>(m0 + jo) - thr);
+      if (gradSpk) g += load<f32>(gs0 + jo) * surrogateS(code, sp, sp2, load<f32>(m0 + jo) - thr);
       store<f32>(gi0 + jo, constInput ? load<f32>(gi0 + jo) + g : g);
       if (step > 0) {
         const keep = reset == 1 && load<u8>(r0 + <usize>j) != 0 ? false : true;
@@ -280,38 +300,70 @@ const EXP_CONSTS = memory.data<f32>([
 
 // One copy of the tile loop per surrogate, so the surrogate choice is not a branch inside it.
 function backwardTileAtan(
-  bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32,
+  bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
   constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize,
 ): void {
-  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 0, sp, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
+  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 0, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
 }
 
 function backwardTileFastSigmoid(
-  bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32,
+  bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
   constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize,
 ): void {
-  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 1, sp, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
+  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 1, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
 }
 
 function backwardTileSigmoid(
-  bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32,
+  bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
   constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize,
 ): void {
-  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 2, sp, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
+  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 2, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
+}
+
+function backwardTileTriangular(
+  bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
+  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize,
+): void {
+  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 3, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
+}
+
+function backwardTileSpikeRateEscape(
+  bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
+  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize,
+): void {
+  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 4, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
+}
+
+function backwardTileStraightThrough(
+  bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
+  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize,
+): void {
+  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 5, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
+}
+
+function backwardTileGaussian(
+  bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
+  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize,
+): void {
+  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 6, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
 }
 
 function backwardAnyTile(
-  bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, code: i32, sp: f32,
+  bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, code: i32, sp: f32, sp2: f32,
   constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize,
 ): void {
-  if (code == 0) backwardTileAtan(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
-  else if (code == 1) backwardTileFastSigmoid(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
-  else backwardTileSigmoid(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
+  if (code == 0) backwardTileAtan(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
+  else if (code == 1) backwardTileFastSigmoid(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
+  else if (code == 3) backwardTileTriangular(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
+  else if (code == 4) backwardTileSpikeRateEscape(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
+  else if (code == 5) backwardTileStraightThrough(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
+  else if (code == 6) backwardTileGaussian(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
+  else backwardTileSigmoid(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
 }
 
 /** gradInput: [T*N], or [N] when constInput; gradBeta: [H] (zeroed here). gradSpk / gradMem may be 0 (null). */
 export function leakyBackward(
-  beta: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, code: i32, sp: f32,
+  beta: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, code: i32, sp: f32, sp2: f32,
   constInput: i32, gradInput: usize, gradBeta: usize, t: i32, nN: i32, h: i32, scratch: usize,
 ): void {
   memory.fill(gradBeta, 0, <usize>h << 2);
@@ -321,14 +373,14 @@ export function leakyBackward(
   if (spt == 0) {
     for (let n0 = 0; n0 < nN; n0 += h) {
       for (let j0 = 0; j0 < h; j0 += TILE) {
-        backwardAnyTile(beta + (<usize>j0 << 2), thr, reset, spk, mem, gradSpk, gradMem, code, sp, constInput, gradInput, gradBeta, h, t, nN, n0 + j0, min(TILE, h - j0), carry, gb);
+        backwardAnyTile(beta + (<usize>j0 << 2), thr, reset, spk, mem, gradSpk, gradMem, code, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0 + j0, min(TILE, h - j0), carry, gb);
       }
     }
   } else {
     const len = spt * h;
     expandBeta(beta, h, scratch, len);
     for (let n0 = 0; n0 < nN; n0 += len) {
-      backwardAnyTile(scratch, thr, reset, spk, mem, gradSpk, gradMem, code, sp, constInput, gradInput, gradBeta, h, t, nN, n0, min(len, nN - n0), carry, gb);
+      backwardAnyTile(scratch, thr, reset, spk, mem, gradSpk, gradMem, code, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, min(len, nN - n0), carry, gb);
     }
   }
 }

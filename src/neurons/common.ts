@@ -1,0 +1,130 @@
+import { Tensor } from '../core/tensor.js';
+import { ShapeError, ValueError } from '../core/errors.js';
+import type { Surrogate } from '../surrogate/index.js';
+
+/**
+ * Helpers shared by the fused TypeScript neuron ops (synaptic, alpha, rleaky, rsynaptic, lapicque,
+ * alif, izhikevich): sequence geometry, per-feature parameters that may require grad, and the joint
+ * autograd node that gives one backward pass for several outputs.
+ */
+
+export type ResetMechanism = 'subtract' | 'zero' | 'none';
+
+export function checkReset(who: string, reset: unknown): ResetMechanism {
+  if (reset !== 'subtract' && reset !== 'zero' && reset !== 'none') {
+    throw new ValueError(`${who}: reset must be subtract, zero or none, found ${String(reset)}`);
+  }
+  return reset;
+}
+
+export function checkSurrogate(who: string, s: Surrogate | undefined): Surrogate {
+  if (!s || typeof s.grad !== 'function') throw new ValueError(`${who}: surrogate must be a Surrogate value (e.g. atan()), found ${String(s)}`);
+  return s;
+}
+
+/** Geometry of a [T, B, H] sequence, or a constant [B, H] input repeated for T steps. */
+export interface SeqGeom {
+  T: number;
+  B: number;
+  H: number;
+  /** Neurons per step, B * H. */
+  N: number;
+  constInput: boolean;
+}
+
+export function seqGeom(who: string, input: Tensor, steps: number, constInput: boolean): SeqGeom {
+  if (!Number.isInteger(steps) || steps < 1) throw new ValueError(`${who}: steps must be a positive integer, found ${String(steps)}`);
+  const s = input.shape;
+  if (constInput ? s.length < 1 : s.length < 2) {
+    throw new ShapeError(`${who}: input must be [T, B, H] (or [B, H] with constInput), found [${s.join(', ')}]`);
+  }
+  if (!constInput && s[0] !== steps) throw new ShapeError(`${who}: input has ${s[0]} time steps, expected ${steps}`);
+  const H = s[s.length - 1];
+  if (H < 1) throw new ShapeError(`${who}: input has no features (shape [${s.join(', ')}])`);
+  const N = constInput ? input.size : input.size / steps;
+  return { T: steps, B: N / H, H, N, constInput };
+}
+
+/** A per-feature parameter: a number, or a Tensor of 1 or H values that may require grad. */
+export type FeatureParam = number | Tensor;
+
+export interface ResolvedParam {
+  /** H values (a scalar is broadcast). */
+  v: Float64Array;
+  tensor: Tensor | null;
+}
+
+export function resolveParam(who: string, name: string, p: FeatureParam, H: number, lo = -Infinity, hi = Infinity): ResolvedParam {
+  const v = new Float64Array(H);
+  let tensor: Tensor | null = null;
+  if (typeof p === 'number') v.fill(p);
+  else if (p instanceof Tensor) {
+    if (p.size !== 1 && p.size !== H) throw new ShapeError(`${who}: ${name} has ${p.size} values, expected 1 or ${H}`);
+    for (let h = 0; h < H; h++) v[h] = p.data[p.size === 1 ? 0 : h];
+    tensor = p;
+  } else throw new ValueError(`${who}: ${name} must be a number or a Tensor, found ${typeof p}`);
+  for (let h = 0; h < H; h++) {
+    if (!(v[h] >= lo && v[h] <= hi)) {
+      const label = tensor && tensor.size > 1 ? `${name}[${h}]` : name;
+      throw new ValueError(`${who}: ${label} = ${v[h]} is outside [${lo}, ${hi}]`);
+    }
+  }
+  return { v, tensor };
+}
+
+/** Adds per-feature gradient g (length H) into the parameter's tensor (summed when it holds one value). */
+export function addParamGrad(p: ResolvedParam, g: Float64Array): void {
+  const t = p.tensor;
+  if (!t || !t.requiresGrad) return;
+  const dst = t.ensureGrad();
+  if (t.size === 1) {
+    let s = 0;
+    for (let i = 0; i < g.length; i++) s += g[i];
+    dst[0] += s;
+  } else for (let i = 0; i < g.length; i++) dst[i] += g[i];
+}
+
+/** Tensors among the parameters (graph parents of the fused op). */
+export function paramParents(...ps: Array<ResolvedParam | Tensor | null | undefined>): Tensor[] {
+  const out: Tensor[] = [];
+  for (const p of ps) {
+    if (!p) continue;
+    const t = p instanceof Tensor ? p : p.tensor;
+    if (t && !out.includes(t)) out.push(t);
+  }
+  return out;
+}
+
+/**
+ * One backward for several outputs: a joint node with the op's parents; the outputs hang below it, so
+ * the joint's backward runs once, after every output has received its gradient. `backward` gets each
+ * output's gradient (null when none reached it).
+ */
+export function fusedOutputs<K extends string>(
+  parents: Tensor[],
+  outputs: Record<K, { data: Float32Array | Uint8Array; shape: number[] }>,
+  backward: (grads: Record<K, Float32Array | null>) => void,
+): Record<K, Tensor> {
+  const tensors = {} as Record<K, Tensor>;
+  const joint: Tensor = new Tensor(new Float32Array(0), [0], {
+    parents,
+    backward: () => {
+      const grads = {} as Record<K, Float32Array | null>;
+      for (const k of Object.keys(outputs) as K[]) grads[k] = tensors[k].grad;
+      backward(grads);
+    },
+  });
+  joint.grad = new Float32Array(0);
+  for (const k of Object.keys(outputs) as K[]) tensors[k] = new Tensor(outputs[k].data, outputs[k].shape, { parents: [joint] });
+  return tensors;
+}
+
+/** Input of neuron n at step t (constant inputs repeat). */
+export function inputAt(x: Float32Array | Uint8Array, g: SeqGeom, t: number, n: number): number {
+  return g.constInput ? x[n] : x[t * g.N + n];
+}
+
+/** Accumulates the input gradient of step t into gi ([T*N], or [N] summed over time for constant input). */
+export function gradInputArray(g: SeqGeom): Float32Array {
+  return new Float32Array(g.constInput ? g.N : g.T * g.N);
+}

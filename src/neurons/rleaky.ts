@@ -1,0 +1,47 @@
+import type { Tensor } from '../core/tensor.js';
+import type { Surrogate } from '../surrogate/index.js';
+import type { Kernels } from '../kernels/types.js';
+import type { FeatureParam, ResetMechanism } from './common.js';
+import { scanSequence } from './scan.js';
+import { recurrentStep, type RecurrentParams, type RecurrentState } from './rsynaptic.js';
+
+/**
+ * Recurrent LIF neuron with all-to-all recurrent weights, snnTorch 0.9.4 `RLeaky(all_to_all=True,
+ * linear_features=H)`:
+ *   mem[t] = beta * mem[t-1] + I[t] + (S[t-1] @ V + v_b) - r_t * thr     (subtract; r_t = S[t-1], detached)
+ *   zero:  mem[t] = (1 - r_t) * (beta * mem[t-1] + I[t] + S[t-1] @ V + v_b)
+ * V is [H, H] stored [in, out] (torch's nn.Linear weight transposed); the bias v_b is added at every step,
+ * the first included (snnTorch applies recurrent(zeros) = bias at t = 0). The recurrent spikes carry
+ * gradient through the surrogate; the reset does not.
+ */
+export type RLeakyParams = Omit<RecurrentParams, 'alpha'>;
+export type RLeakyState = Omit<RecurrentState, 'syn'>;
+
+export function rleakyInitState(n: number): RLeakyState {
+  return { mem: new Float32Array(n), spk: new Uint8Array(n) };
+}
+
+/** One step for B samples (x, state: [B * H]): pure, returns spikes and the new state. */
+export function rleakyStep(x: Float32Array, state: RLeakyState, p: RLeakyParams): { spk: Uint8Array; state: RLeakyState } {
+  const r = recurrentStep('rleakyStep', x, { ...state, syn: null }, { ...p, alpha: null });
+  return { spk: r.spk, state: { mem: r.state.mem, spk: r.spk } };
+}
+
+export interface RLeakySequenceOptions {
+  steps: number;
+  constInput: boolean;
+  beta: FeatureParam;
+  threshold: FeatureParam;
+  reset: ResetMechanism;
+  surrogate: Surrogate;
+  /** [H, H] ([in, out]); may require grad. */
+  weight: Tensor;
+  /** [H] or null; may require grad. */
+  bias: Tensor | null;  /** Kernels for the recurrent products (WASM SIMD for large H); optional. */
+  kernels?: Kernels | null;
+}
+
+export function rleakySequence(input: Tensor, o: RLeakySequenceOptions): { spk: Tensor; mem: Tensor; spikes: number } {
+  const r = scanSequence(input, { ...o, who: 'RLeaky', zeroStyle: 'all', recurrent: { weight: o.weight, bias: o.bias } });
+  return { spk: r.spk, mem: r.mem, spikes: r.spikes };
+}

@@ -1,0 +1,79 @@
+import type { Tensor } from '../core/tensor.js';
+import { ShapeError, checkRange } from '../core/errors.js';
+import type { Surrogate } from '../surrogate/index.js';
+import { checkReset, type FeatureParam, type ResetMechanism } from './common.js';
+import { scanSequence, scanUpdate } from './scan.js';
+
+/**
+ * Current-based (second-order) LIF neuron, snnTorch 0.9.4 `Synaptic`:
+ *   syn[t] = alpha * syn[t-1] + I[t]
+ *   mem[t] = beta * mem[t-1] + syn[t] - r_t * thr      (subtract; r_t = S[t-1], detached)
+ *   zero:  mem[t] = (1 - r_t) * (beta * mem[t-1] + syn[t])   (the whole new potential; syn is not reset)
+ *   S[t] = H(mem[t] - thr)
+ */
+export interface SynapticParams {
+  alpha: number | Float32Array;
+  beta: number | Float32Array;
+  threshold: number;
+  reset: ResetMechanism;
+}
+
+export interface SynapticState {
+  syn: Float32Array;
+  mem: Float32Array;
+}
+
+export function synapticInitState(n: number): SynapticState {
+  return { syn: new Float32Array(n), mem: new Float32Array(n) };
+}
+
+const at = (p: number | Float32Array, i: number) => (typeof p === 'number' ? p : p[i % p.length]);
+
+function checkPerNeuron(who: string, name: string, p: number | Float32Array, n: number): void {
+  const vals = typeof p === 'number' ? [p] : p;
+  if (typeof p !== 'number' && n % p.length !== 0) throw new ShapeError(`${who}: ${p.length} values of ${name} do not divide ${n} neurons`);
+  for (const v of vals) checkRange(`${who} ${name}`, v, 0, 1);
+}
+
+/** One time step, pure: returns the spikes and the new state (x and the state have one entry per neuron). */
+export function synapticStep(x: Float32Array, state: SynapticState, p: SynapticParams): { spk: Uint8Array; state: SynapticState } {
+  const n = x.length;
+  if (state.mem.length !== n || state.syn.length !== n) {
+    throw new ShapeError(`synapticStep: state has ${state.mem.length} neurons, input has ${n}`);
+  }
+  checkPerNeuron('synapticStep', 'alpha', p.alpha, n);
+  checkPerNeuron('synapticStep', 'beta', p.beta, n);
+  checkRange('synapticStep threshold', p.threshold, -1e30, 1e30);
+  const reset = checkReset('synapticStep', p.reset);
+  const syn = new Float32Array(n);
+  const mem = new Float32Array(n);
+  const spk = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const prevSpk = state.mem[i] - p.threshold > 0 ? 1 : 0;
+    const r = scanUpdate(state.mem[i], state.syn[i], prevSpk, x[i], {
+      alpha: at(p.alpha, i), beta: at(p.beta, i), threshold: p.threshold, reset, zeroStyle: 'all',
+    });
+    syn[i] = r.syn;
+    mem[i] = r.mem;
+    spk[i] = r.spk;
+  }
+  return { spk, state: { syn, mem } };
+}
+
+export interface SynapticSequenceOptions {
+  steps: number;
+  /** When true `input` is [B, H], the same current at every step. */
+  constInput: boolean;
+  /** Decays, a number or a Tensor of 1 or H values (may require grad). */
+  alpha: FeatureParam;
+  beta: FeatureParam;
+  threshold: FeatureParam;
+  reset: ResetMechanism;
+  surrogate: Surrogate;
+}
+
+/** The whole [T, B, H] recurrence as one op with one backward (BPTT through the surrogate). */
+export function synapticSequence(input: Tensor, o: SynapticSequenceOptions): { spk: Tensor; syn: Tensor; mem: Tensor; spikes: number } {
+  const r = scanSequence(input, { ...o, who: 'Synaptic', zeroStyle: 'all', recurrent: null });
+  return { spk: r.spk, syn: r.syn!, mem: r.mem, spikes: r.spikes };
+}

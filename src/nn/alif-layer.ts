@@ -1,0 +1,61 @@
+import { Tensor } from '../core/tensor.js';
+import { checkRange } from '../core/errors.js';
+import { alifSequence } from '../neurons/alif.js';
+import type { ForwardContext, Layer, NamedParameter, Seq } from './layer.js';
+import { Decay, SpikingCommon, type SpikingOptions } from './neuron-params.js';
+
+export interface AlifOptions extends SpikingOptions {
+  beta: number | ArrayLike<number>;
+  learnBeta?: boolean;
+  /** Decay of the adaptation trace (exp(-dt / tau_a)); default 0.95. */
+  rho?: number | ArrayLike<number>;
+  learnRho?: boolean;
+  /** Adaptation strength (threshold rise per unit trace); default 1.8 (Bellec et al. 2018). */
+  betaA?: number;
+  learnBetaA?: boolean;
+}
+
+/** Adaptive LIF layer (Bellec et al.'s ALIF, snnTorch conventions); see neurons/alif.ts. */
+export class Alif implements Layer {
+  readonly kind = 'alif';
+  readonly spiking = true;
+  readonly common: SpikingCommon;
+  readonly beta: Decay;
+  readonly rho: Decay;
+  readonly betaA: Tensor;
+  readonly learnBetaA: boolean;
+
+  constructor(o: AlifOptions) {
+    this.common = new SpikingCommon('ALIF', o);
+    this.beta = new Decay('ALIF', 'beta', o.size, o.beta, o.learnBeta ?? false);
+    this.rho = new Decay('ALIF', 'rho', o.size, o.rho ?? 0.95, o.learnRho ?? false);
+    const ba = o.betaA ?? 1.8;
+    checkRange('ALIF betaA', ba, -1e30, 1e30);
+    this.learnBetaA = o.learnBetaA ?? false;
+    this.betaA = new Tensor(new Float32Array(o.size).fill(ba), [o.size], { requiresGrad: this.learnBetaA });
+  }
+
+  forward(input: Seq, ctx: ForwardContext): Seq {
+    const c = this.common;
+    const r = alifSequence(input.x, {
+      steps: input.steps, constInput: input.constant, beta: this.beta.value(), rho: this.rho.value(), betaA: this.betaA,
+      threshold: c.threshold(), reset: c.reset, surrogate: c.surrogate,
+    });
+    c.record(ctx, this.kind, r.spk, r.mem, r.spikes);
+    return { x: r.spk, steps: input.steps, constant: false };
+  }
+
+  parameters(): NamedParameter[] {
+    const ps = [...this.beta.parameters(), ...this.rho.parameters(), ...this.common.parameters()];
+    if (this.learnBetaA) ps.push({ name: 'betaA', tensor: this.betaA });
+    return ps;
+  }
+
+  config(): Record<string, unknown> {
+    const ba = Array.from(this.betaA.data);
+    return {
+      ...this.common.config(), beta: this.beta.config(), learnBeta: this.beta.learn, rho: this.rho.config(), learnRho: this.rho.learn,
+      betaA: this.learnBetaA ? undefined : ba[0], learnBetaA: this.learnBetaA,
+    };
+  }
+}

@@ -1,0 +1,100 @@
+import { Tensor } from '../core/tensor.js';
+import { ValueError, checkInt, checkRange } from '../core/errors.js';
+import { sigmoid } from '../core/ops.js';
+import { atan, surrogateConfig, type Surrogate } from '../surrogate/index.js';
+import { checkReset, type ResetMechanism } from '../neurons/common.js';
+import type { ForwardContext, NamedParameter, SpikeRecord } from './layer.js';
+
+/**
+ * Parameter handling shared by the spiking layers of the newer neuron models (Synaptic, Alpha, RLeaky,
+ * RSynaptic, ALIF): decays that are fixed or learned through a logit (value = sigmoid(p), stays in
+ * (0, 1), as Leaky's learnBeta), thresholds that are fixed or learned, options common to all.
+ */
+
+/** A per-neuron decay in [0, 1]: fixed values, or learned through p with decay = sigmoid(p). */
+export class Decay {
+  readonly tensor: Tensor;
+
+  constructor(
+    readonly who: string,
+    readonly name: string,
+    size: number,
+    value: number | ArrayLike<number>,
+    readonly learn: boolean,
+  ) {
+    const v = new Float32Array(size);
+    if (typeof value === 'number') v.fill(value);
+    else {
+      if (!value || value.length !== size) throw new ValueError(`${who} ${name}: expected ${size} values, found ${value?.length}`);
+      v.set(value);
+    }
+    for (let i = 0; i < size; i++) checkRange(`${who} ${name}[${i}]`, v[i], learn ? 1e-6 : 0, learn ? 1 - 1e-6 : 1);
+    this.tensor = learn ? new Tensor(v.map((b) => Math.log(b / (1 - b))), [size], { requiresGrad: true }) : new Tensor(v, [size]);
+  }
+
+  /** Current values, [size] (differentiable when learned). */
+  value(): Tensor {
+    return this.learn ? sigmoid(this.tensor) : this.tensor;
+  }
+
+  parameters(): NamedParameter[] {
+    return this.learn ? [{ name: `${this.name}_logit`, tensor: this.tensor }] : [];
+  }
+
+  /** Config value: one number when all equal, else the list (undefined when learned: the weights carry it). */
+  config(): number | number[] | undefined {
+    if (this.learn) return undefined;
+    const d = Array.from(this.tensor.data);
+    return new Set(d).size === 1 ? d[0] : d;
+  }
+}
+
+export interface SpikingOptions {
+  size: number;
+  threshold?: number;
+  learnThreshold?: boolean;
+  reset?: ResetMechanism;
+  surrogate?: Surrogate;
+}
+
+/** Size, threshold (a one-value tensor, learnable), reset and surrogate of a spiking layer. */
+export class SpikingCommon {
+  readonly size: number;
+  readonly thresholdTensor: Tensor;
+  readonly learnThreshold: boolean;
+  readonly reset: ResetMechanism;
+  readonly surrogate: Surrogate;
+
+  constructor(who: string, o: SpikingOptions, defaultReset: ResetMechanism = 'subtract') {
+    checkInt(`${who} size`, o.size, 1);
+    this.size = o.size;
+    const thr = o.threshold ?? 1;
+    checkRange(`${who} threshold`, thr, -1e30, 1e30);
+    this.learnThreshold = o.learnThreshold ?? false;
+    this.thresholdTensor = new Tensor(Float32Array.of(thr), [1], { requiresGrad: this.learnThreshold });
+    this.reset = checkReset(`${who} reset`, o.reset ?? defaultReset);
+    this.surrogate = o.surrogate ?? atan();
+    if (typeof this.surrogate.grad !== 'function') throw new ValueError(`${who} surrogate: expected a Surrogate value such as atan()`);
+  }
+
+  threshold(): number | Tensor {
+    return this.learnThreshold ? this.thresholdTensor : this.thresholdTensor.data[0];
+  }
+
+  parameters(): NamedParameter[] {
+    return this.learnThreshold ? [{ name: 'threshold', tensor: this.thresholdTensor }] : [];
+  }
+
+  config(): Record<string, unknown> {
+    return {
+      size: this.size, threshold: this.thresholdTensor.data[0], learnThreshold: this.learnThreshold,
+      reset: this.reset, surrogate: surrogateConfig(this.surrogate),
+    };
+  }
+
+  /** Records the layer's outputs for losses and statistics. */
+  record(ctx: ForwardContext, kind: string, spk: Tensor, mem: Tensor, spikes: number): void {
+    const rec: SpikeRecord = { layer: `${kind}${ctx.records.length}`, spk, mem, spikes, neuronSteps: spk.size };
+    ctx.records.push(rec);
+  }
+}

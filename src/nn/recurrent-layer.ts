@@ -1,0 +1,141 @@
+import { Tensor } from '../core/tensor.js';
+import { Rng } from '../core/rng.js';
+import { rleakySequence } from '../neurons/rleaky.js';
+import { rsynapticSequence } from '../neurons/rsynaptic.js';
+import type { ForwardContext, Layer, NamedParameter, Seq } from './layer.js';
+import { Decay, SpikingCommon, type SpikingOptions } from './neuron-params.js';
+
+export interface RecurrentOptions extends SpikingOptions {
+  beta: number | ArrayLike<number>;
+  learnBeta?: boolean;
+  /** Train the recurrent weights V (default true, as snnTorch's learn_recurrent). */
+  learnRecurrent?: boolean;
+  /** Recurrent bias (default true: snnTorch's recurrent nn.Linear has one). */
+  bias?: boolean;
+  /** Initialises V (and bias) like torch.nn.Linear(H, H): U(-1/sqrt(H), 1/sqrt(H)). */
+  rng: Rng;
+}
+
+/** V [H, H] stored [in, out] plus bias [H], drawn in torch's [out, in] order. */
+function recurrentWeights(o: RecurrentOptions): { weight: Tensor; bias: Tensor | null } {
+  const H = o.size;
+  const bound = 1 / Math.sqrt(H);
+  const learn = o.learnRecurrent ?? true;
+  const w = new Float32Array(H * H);
+  for (let out = 0; out < H; out++) for (let i = 0; i < H; i++) w[i * H + out] = (o.rng.uniform() * 2 - 1) * bound;
+  const weight = new Tensor(w, [H, H], { requiresGrad: learn });
+  if (!(o.bias ?? true)) return { weight, bias: null };
+  const b = Float32Array.from({ length: H }, () => (o.rng.uniform() * 2 - 1) * bound);
+  return { weight, bias: new Tensor(b, [H], { requiresGrad: learn }) };
+}
+
+/** Shared parts of RLeaky and RSynaptic: recurrent weights in torch's layout in checkpoints. */
+abstract class RecurrentBase {
+  readonly spiking = true;
+  readonly common: SpikingCommon;
+  readonly beta: Decay;
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  readonly learnRecurrent: boolean;
+
+  constructor(who: string, o: RecurrentOptions) {
+    this.common = new SpikingCommon(who, o);
+    this.beta = new Decay(who, 'beta', o.size, o.beta, o.learnBeta ?? false);
+    this.learnRecurrent = o.learnRecurrent ?? true;
+    ({ weight: this.weight, bias: this.bias } = recurrentWeights(o));
+  }
+
+  protected recurrentParameters(): NamedParameter[] {
+    const ps: NamedParameter[] = [{ name: 'recurrent.weight', tensor: this.weight }];
+    if (this.bias) ps.push({ name: 'recurrent.bias', tensor: this.bias });
+    return ps; // listed even when fixed (no grad, optimizers skip them) so checkpoints keep V
+  }
+
+  protected baseConfig(): Record<string, unknown> {
+    return {
+      ...this.common.config(), beta: this.beta.config(), learnBeta: this.beta.learn,
+      learnRecurrent: this.learnRecurrent, bias: this.bias !== null,
+    };
+  }
+
+  /** recurrent.weight in torch's layout [out, in]. */
+  exportParameter(name: string, t: Tensor): { shape: number[]; data: Float32Array } {
+    const d = t.data as Float32Array;
+    if (name !== 'recurrent.weight') return { shape: [...t.shape], data: d.slice() };
+    const H = this.common.size;
+    const w = new Float32Array(d.length);
+    for (let o = 0; o < H; o++) for (let i = 0; i < H; i++) w[o * H + i] = d[i * H + o];
+    return { shape: [H, H], data: w };
+  }
+
+  importParameter(name: string, t: Tensor, data: Float32Array): void {
+    const d = t.data as Float32Array;
+    if (name !== 'recurrent.weight') {
+      d.set(data);
+      return;
+    }
+    const H = this.common.size;
+    for (let o = 0; o < H; o++) for (let i = 0; i < H; i++) d[i * H + o] = data[o * H + i];
+  }
+}
+
+/** Recurrent LIF layer, all-to-all (snnTorch RLeaky with linear_features = size); see neurons/rleaky.ts. */
+export class RLeaky extends RecurrentBase implements Layer {
+  readonly kind = 'rleaky';
+
+  constructor(o: RecurrentOptions) {
+    super('RLeaky', o);
+  }
+
+  forward(input: Seq, ctx: ForwardContext): Seq {
+    const c = this.common;
+    const r = rleakySequence(input.x, {
+      steps: input.steps, constInput: input.constant, beta: this.beta.value(), threshold: c.threshold(),
+      reset: c.reset, surrogate: c.surrogate, weight: this.weight, bias: this.bias, kernels: ctx.kernels,
+    });
+    c.record(ctx, this.kind, r.spk, r.mem, r.spikes);
+    return { x: r.spk, steps: input.steps, constant: false };
+  }
+
+  parameters(): NamedParameter[] {
+    return [...this.beta.parameters(), ...this.common.parameters(), ...this.recurrentParameters()];
+  }
+
+  config(): Record<string, unknown> {
+    return this.baseConfig();
+  }
+}
+
+export interface RSynapticOptions extends RecurrentOptions {
+  alpha: number | ArrayLike<number>;
+  learnAlpha?: boolean;
+}
+
+/** Recurrent current-based LIF layer (snnTorch RSynaptic with linear_features = size); see neurons/rsynaptic.ts. */
+export class RSynaptic extends RecurrentBase implements Layer {
+  readonly kind = 'rsynaptic';
+  readonly alpha: Decay;
+
+  constructor(o: RSynapticOptions) {
+    super('RSynaptic', o);
+    this.alpha = new Decay('RSynaptic', 'alpha', o.size, o.alpha, o.learnAlpha ?? false);
+  }
+
+  forward(input: Seq, ctx: ForwardContext): Seq {
+    const c = this.common;
+    const r = rsynapticSequence(input.x, {
+      steps: input.steps, constInput: input.constant, alpha: this.alpha.value(), beta: this.beta.value(),
+      threshold: c.threshold(), reset: c.reset, surrogate: c.surrogate, weight: this.weight, bias: this.bias, kernels: ctx.kernels,
+    });
+    c.record(ctx, this.kind, r.spk, r.mem, r.spikes);
+    return { x: r.spk, steps: input.steps, constant: false };
+  }
+
+  parameters(): NamedParameter[] {
+    return [...this.alpha.parameters(), ...this.beta.parameters(), ...this.common.parameters(), ...this.recurrentParameters()];
+  }
+
+  config(): Record<string, unknown> {
+    return { ...this.baseConfig(), alpha: this.alpha.config(), learnAlpha: this.alpha.learn };
+  }
+}
