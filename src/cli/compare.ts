@@ -6,7 +6,7 @@ import type { Kernels } from '../kernels/types.js';
 import { annClassifier, snnClassifier } from '../nn/models.js';
 import type { Sequential } from '../nn/sequential.js';
 import { Adam } from '../train/optim.js';
-import { annTask, spikingTask, type Task } from '../train/task.js';
+import { annTask, spikingTask, type SpikingLoss, type Task } from '../train/task.js';
 import { evaluate, gatherBatch, type Dataset, type Encoder } from '../train/trainer.js';
 import { estimateOps, ENERGY_PJ, type OpsEstimate } from '../analysis/energy.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -75,7 +75,7 @@ export async function runCompare(opts: TrainOptions & { 'latency-samples': numbe
   };
 
   const snn = await run(
-    'snn', snnClassifier({ ...spec, beta: o.beta }, new Rng(o.seed)), spikingTask(o.loss as 'membrane' | 'rate'),
+    'snn', snnClassifier({ ...spec, beta: o.beta }, new Rng(o.seed)), spikingTask(o.loss as SpikingLoss),
     encoderFor(o.encoding, o.steps), o.steps, o.encoding === 'direct', true,
   );
   const ann = await run('ann', annClassifier(spec, new Rng(o.seed)), annTask(), (x) => directEncode(x, 1), 1, true, false);

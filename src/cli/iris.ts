@@ -3,7 +3,7 @@ import { Tensor } from '../core/tensor.js';
 import { defaultKernels } from '../kernels/default.js';
 import { snnClassifier, surrogateFromConfig } from '../nn/models.js';
 import { Adam } from '../train/optim.js';
-import { spikingTask } from '../train/task.js';
+import { spikingTask, type SpikingLoss } from '../train/task.js';
 import { evaluate, type Dataset, type Encoder } from '../train/trainer.js';
 import { stratifiedKFold } from '../train/kfold.js';
 import { saveCheckpoint } from '../train/checkpoint.js';
@@ -63,7 +63,7 @@ export async function runIrisCv(o: IrisOptions): Promise<Record<string, unknown>
       },
       rng.fork(),
     );
-    const task = spikingTask(o.loss as 'membrane' | 'rate');
+    const task = spikingTask(o.loss as SpikingLoss);
     const optimizer = new Adam(model.trainable(), { lr: o.lr });
     const fit = await fitWithProgress({
       label: `iris fold ${f + 1}/${folds.length}`, train, epochs: o.epochs, batch: Math.min(o.batch, train.n), lrSchedule: o.lrSchedule,

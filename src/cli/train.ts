@@ -5,7 +5,7 @@ import { snnClassifier, csnnClassifier, surrogateFromConfig } from '../nn/models
 import type { Linear } from '../nn/linear.js';
 import { UsageError } from '../core/errors.js';
 import { Adam } from '../train/optim.js';
-import { spikingTask } from '../train/task.js';
+import { spikingTask, type SpikingLoss } from '../train/task.js';
 import { evaluate } from '../train/trainer.js';
 import { saveCheckpoint } from '../train/checkpoint.js';
 import { formatDuration } from './progress.js';
@@ -28,7 +28,7 @@ export const trainFlags = {
   beta: { type: 'float', default: 0.95, min: 0, max: 1, help: 'membrane decay of every Leaky layer' },
   'learn-beta': { type: 'bool', default: false, help: 'learn one beta per neuron (beta = sigmoid(p))' },
   surrogate: { type: 'choice', choices: ['atan', 'fast-sigmoid', 'sigmoid'], default: 'atan', help: 'surrogate gradient of the spike' },
-  loss: { type: 'choice', choices: ['membrane', 'rate'], default: 'membrane', help: 'membrane: CE of output membrane summed over time; rate: ceRateLoss on spikes' },
+  loss: { type: 'choice', choices: ['membrane', 'rate', 'count', 'mse-count'], default: 'membrane', help: 'membrane: CE of the output membrane summed over time; rate: ceRateLoss on spikes; count: CE of spike counts; mse-count: snnTorch mse_count_loss(0.8, 0.2)' },
   'l1-rate': { type: 'float', default: 0, min: 0, max: 1e6, help: 'L1 spike-rate regulariser: lambda x hidden spikes per sample added to the loss' },
   lr: { type: 'float', min: 0, max: 10, help: 'Adam learning rate (default 5e-4; iris: 5e-3)' },
   folds: { type: 'int', default: 5, min: 2, max: 150, help: 'iris: number of cross-validation folds (stratified)' },
@@ -89,7 +89,7 @@ export async function runTrain(opts: TrainOptions): Promise<Record<string, unkno
     : `${[train.features, ...hidden, 10].join('-')} SNN`;
   const kernels = defaultKernels();
   const optimizer = new Adam(model.trainable(), { lr: o.lr });
-  const task = spikingTask(o.loss as 'membrane' | 'rate', { l1Rate: o['l1-rate'] });
+  const task = spikingTask(o.loss as SpikingLoss, { l1Rate: o['l1-rate'] });
   const encoder = encoderFor(o.encoding, o.steps);
   const parallel = await maybeParallel(model, task, kernels, o.threads, optimizer);
   const fit = await fitWithProgress({

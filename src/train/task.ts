@@ -1,7 +1,7 @@
 import type { Tensor } from '../core/tensor.js';
 import { ShapeError, ValueError } from '../core/errors.js';
 import type { ForwardResult } from '../nn/sequential.js';
-import { ceMembraneLoss, ceRateLoss, crossEntropyOverTime, l1RateSparsity, predictByCount } from './losses.js';
+import { ceCountLoss, ceMembraneLoss, ceRateLoss, crossEntropyOverTime, l1RateSparsity, mseCountLoss, predictByCount } from './losses.js';
 import { addScalars } from '../core/ops.js';
 import type { Targets } from './losses.js';
 
@@ -13,7 +13,8 @@ export interface Task {
   predict(result: ForwardResult): Int32Array;
 }
 
-export type TaskSpec = { kind: 'spiking'; loss: 'membrane' | 'rate'; l1Rate?: number } | { kind: 'ann' };
+export type SpikingLoss = 'membrane' | 'rate' | 'count' | 'mse-count';
+export type TaskSpec = { kind: 'spiking'; loss: SpikingLoss; l1Rate?: number } | { kind: 'ann' };
 
 export function taskFromSpec(s: TaskSpec): Task {
   return s.kind === 'ann' ? annTask() : spikingTask(s.loss, { l1Rate: s.l1Rate });
@@ -28,14 +29,23 @@ function lastRecord(r: ForwardResult): { spk: Tensor; mem: Tensor } {
 
 /**
  * Spiking classifier: loss on the output layer ('membrane': cross-entropy of the membrane summed over
- * time, snnTorch tutorial 5; 'rate': ceRateLoss on the spikes); prediction by spike count. `l1Rate`
+ * time, snnTorch tutorial 5; 'rate': ceRateLoss on the spikes; 'count': ceCountLoss, cross-entropy of the
+ * spike counts; 'mse-count': mseCountLoss with 80% / 20% target rates); prediction by spike count. `l1Rate`
  * (lambda) adds the L1 spike-rate regulariser on every hidden spiking layer: lambda times its spike
  * count per sample (l1RateSparsity with perSample), pushing the network towards sparse activity.
  */
-export function spikingTask(loss: 'membrane' | 'rate' = 'membrane', opts: { l1Rate?: number } = {}): Task {
+export function spikingTask(loss: SpikingLoss = 'membrane', opts: { l1Rate?: number } = {}): Task {
   const l1 = opts.l1Rate ?? 0;
   if (!Number.isFinite(l1) || l1 < 0) throw new ValueError(`l1Rate must be a non-negative number, found ${l1}`);
-  const main = (r: ForwardResult, y: Targets) => (loss === 'rate' ? ceRateLoss(lastRecord(r).spk, y) : ceMembraneLoss(lastRecord(r).mem, y, 'sum'));
+  const main = (r: ForwardResult, y: Targets): Tensor => {
+    switch (loss) {
+      case 'rate': return ceRateLoss(lastRecord(r).spk, y);
+      case 'count': return ceCountLoss(lastRecord(r).spk, y);
+      case 'mse-count': return mseCountLoss(lastRecord(r).spk, y, { correctRate: 0.8, incorrectRate: 0.2 });
+      case 'membrane': return ceMembraneLoss(lastRecord(r).mem, y, 'sum');
+      default: throw new ValueError(`spikingTask: loss must be membrane, rate, count or mse-count, found ${JSON.stringify(loss)}`);
+    }
+  };
   return {
     spec: l1 ? { kind: 'spiking', loss, l1Rate: l1 } : { kind: 'spiking', loss },
     loss: (r, y) => {
