@@ -27,8 +27,12 @@ export const trainFlags = {
   encoding: { type: 'choice', choices: ENCODINGS, default: 'direct', help: 'direct: pixels are the input current; rate: Bernoulli spikes' },
   beta: { type: 'float', default: 0.95, min: 0, max: 1, help: 'membrane decay of every Leaky layer' },
   'learn-beta': { type: 'bool', default: false, help: 'learn one beta per neuron (beta = sigmoid(p))' },
-  surrogate: { type: 'choice', choices: ['atan', 'fast-sigmoid', 'sigmoid'], default: 'atan', help: 'surrogate gradient of the spike' },
+  surrogate: {
+    type: 'choice', choices: ['atan', 'fast-sigmoid', 'sigmoid', 'triangular', 'spike-rate-escape', 'straight-through', 'gaussian'], default: 'atan',
+    help: 'surrogate gradient of the spike (snnTorch defaults for its parameters)',
+  },
   loss: { type: 'choice', choices: ['membrane', 'rate', 'count', 'mse-count'], default: 'membrane', help: 'membrane: CE of the output membrane summed over time; rate: ceRateLoss on spikes; count: CE of spike counts; mse-count: snnTorch mse_count_loss(0.8, 0.2)' },
+  tbptt: { type: 'int', default: 0, min: 0, max: 1_000_000, help: 'truncated BPTT: detach the membrane every K steps (0: full BPTT)' },
   'l1-rate': { type: 'float', default: 0, min: 0, max: 1e6, help: 'L1 spike-rate regulariser: lambda x hidden spikes per sample added to the loss' },
   lr: { type: 'float', min: 0, max: 10, help: 'Adam learning rate (default 5e-4; iris: 5e-3)' },
   folds: { type: 'int', default: 5, min: 2, max: 150, help: 'iris: number of cross-validation folds (stratified)' },
@@ -45,10 +49,13 @@ export const trainFlags = {
 export type TrainOptions = {
   dataset: string; 'data-dir'?: string; offline: boolean; epochs?: number; batch?: number; steps: number; folds: number; 'pop-neurons': number;
   model: string; hidden?: string; channels: string; dropout: number; encoding: string; beta: number; 'learn-beta': boolean; surrogate: string; loss: string;
-  lr?: number; 'lr-schedule': string; 'l1-rate': number; seed: number; threads: number; 'train-limit'?: number; 'test-limit'?: number; out: string; json: boolean;
+  lr?: number; 'lr-schedule': string; 'l1-rate': number; tbptt: number; seed: number; threads: number; 'train-limit'?: number; 'test-limit'?: number; out: string; json: boolean;
 };
 
-const SURROGATE_NAMES: Record<string, string> = { atan: 'atan', 'fast-sigmoid': 'fastSigmoid', sigmoid: 'sigmoid' };
+const SURROGATE_NAMES: Record<string, string> = {
+  atan: 'atan', 'fast-sigmoid': 'fastSigmoid', sigmoid: 'sigmoid', triangular: 'triangular', 'spike-rate-escape': 'spikeRateEscape',
+  'straight-through': 'straightThrough', gaussian: 'gaussian',
+};
 
 /** Fills the flags whose default depends on the dataset (Iris trains a small net for many epochs). */
 export function withDatasetDefaults<T extends TrainOptions>(opts: T) {
@@ -77,7 +84,7 @@ export async function runTrain(opts: TrainOptions): Promise<Record<string, unkno
     trainLimit: o['train-limit'], testLimit: o['test-limit'], quiet: false,
   });
   process.stderr.write(`data: ${o.dataset} from ${source}: ${train.n} train / ${test.n} test samples\n`);
-  const neuron = { beta: o.beta, learnBeta: o['learn-beta'], surrogate: surrogateFromConfig({ name: SURROGATE_NAMES[o.surrogate] }) };
+  const neuron = { beta: o.beta, learnBeta: o['learn-beta'], surrogate: surrogateFromConfig({ name: SURROGATE_NAMES[o.surrogate] }), truncate: o.tbptt };
   const channels = parseHidden(o.channels, 'channels');
   const side = Math.round(Math.sqrt(train.features));
   if (o.model === 'csnn' && side * side !== train.features) throw new UsageError(`--model csnn needs square images; ${o.dataset} has ${train.features} features`);

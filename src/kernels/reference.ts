@@ -89,7 +89,8 @@ function leakyBackward(a: LeakyBackwardArgs): LeakyBackwardOut {
       const r = t > 0 ? spk[i - N] : 0; // reset of step t comes from the spike of step t-1
       const keep = reset === ResetCode.Zero && r ? 0 : 1;
       gb += g * prev * keep;
-      carry = g * b * keep;
+      // truncated BPTT: the membrane entering step t was detached when t is a multiple of K
+      carry = a.truncate && t % a.truncate === 0 ? 0 : g * b * keep;
     }
     if (a.constInput) gradInput[n] = gsum;
     gradBeta[n % H] += gb;

@@ -70,6 +70,11 @@ export interface LeakyBackwardArgs extends LeakyScanArgs {
   surrogateParam: number;
   /** Second surrogate parameter (spike-rate escape: slope); 0 when omitted. */
   surrogateParam2?: number;
+  /**
+   * Truncated BPTT: the membrane is detached every `truncate` steps (entering steps K, 2K, ...), so no
+   * gradient flows back across those boundaries (beta still gets its local term). 0 or absent: full BPTT.
+   */
+  truncate?: number;
 }
 
 export interface LeakyBackwardOut {

@@ -69,6 +69,9 @@ export function checkLeakyBackward(a: LeakyBackwardArgs): void {
     );
   }
   if (!Number.isFinite(a.surrogateParam)) throw new ValueError(`${kernel}: surrogateParam must be finite, found ${a.surrogateParam}`);
+  if (a.truncate !== undefined && (!Number.isInteger(a.truncate) || a.truncate < 0)) {
+    throw new ValueError(`${kernel}: truncate must be a non-negative integer (0: full BPTT), found ${String(a.truncate)}`);
+  }
   if (a.surrogateParam2 !== undefined && !Number.isFinite(a.surrogateParam2)) {
     throw new ValueError(`${kernel}: surrogateParam2 must be finite, found ${a.surrogateParam2}`);
   }

@@ -49,7 +49,7 @@ interface Exports {
   ): number;
   leakyBackward(
     beta: number, thr: number, reset: number, spk: number, mem: number, gradSpk: number, gradMem: number, code: number, sp: number, sp2: number,
-    constInput: number, gradInput: number, gradBeta: number, t: number, n: number, h: number, scratch: number,
+    constInput: number, gradInput: number, gradBeta: number, t: number, n: number, h: number, scratch: number, trunc: number,
   ): void;
 }
 
@@ -304,7 +304,7 @@ function wrap(ex: Exports): Kernels {
       if (a.gradMem) f32(pgm, TN).set(a.gradMem);
       ex.leakyBackward(
         pb, a.threshold, a.reset, ps, pm, a.gradSpk ? pgs : 0, a.gradMem ? pgm : 0, a.surrogate, a.surrogateParam, a.surrogateParam2 ?? 0,
-        a.constInput ? 1 : 0, pgi, pgb, a.T, a.N, a.H, pt,
+        a.constInput ? 1 : 0, pgi, pgb, a.T, a.N, a.H, pt, a.truncate ?? 0,
       );
       return { gradInput: f32(pgi, giLen).slice(), gradBeta: f32(pgb, a.H).slice() };
     },

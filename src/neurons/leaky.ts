@@ -90,6 +90,8 @@ export interface LeakySequenceOptions {
    * recomputes the membrane from the input in one fused pass instead of storing [T, B, H] floats.
    */
   keepMem?: boolean;
+  /** Truncated BPTT: no gradient flows back across the membrane at steps K, 2K, ... (0: full BPTT). */
+  truncate?: number;
 }
 
 /**
@@ -113,6 +115,9 @@ export function leakySequence(input: Tensor, o: LeakySequenceOptions): { spk: Te
     if (!(betaData[i] >= 0 && betaData[i] <= 1)) throw new ValueError(`Leaky: beta[${i}] = ${betaData[i]} is outside [0, 1]`);
   }
   if (!o.surrogate || typeof o.surrogate.grad !== 'function') throw new ValueError(`Leaky: surrogate must be a Surrogate value, found ${String(o.surrogate)}`);
+  if (o.truncate && (o.surrogate.code === null || (thrT && thrT.size !== 1))) {
+    throw new ValueError('Leaky: truncated BPTT runs in the fused kernels only (a closed-form surrogate and one threshold)');
+  }
   if (o.surrogate.code === null || (thrT && thrT.size !== 1)) {
     // custom surrogate or per-neuron thresholds: the TypeScript scan (same semantics, always keeps mem)
     const r = scanSequence(input, {
@@ -136,7 +141,7 @@ export function leakySequence(input: Tensor, o: LeakySequenceOptions): { spk: Te
   const joint: Tensor = new Tensor(new Float32Array(0), [0], {
     parents: thrT ? [input, o.beta, thrT] : [input, o.beta],
     backward: () => {
-      const sur = { surrogate: o.surrogate.code!, surrogateParam: o.surrogate.param, surrogateParam2: o.surrogate.param2 ?? 0 };
+      const sur = { surrogate: o.surrogate.code!, surrogateParam: o.surrogate.param, surrogateParam2: o.surrogate.param2 ?? 0, truncate: o.truncate ?? 0 };
       const gradSpk = spkT.grad;
       const gradMem = memT?.grad ?? null;
       if (!learnThr) {

@@ -22,6 +22,11 @@ export interface LeakyOptions {
   reset?: ResetMechanism;
   /** Default atan(); a custom surrogate runs the TypeScript scan instead of the fused kernel. */
   surrogate?: Surrogate;
+  /**
+   * Truncated BPTT: detach the membrane every K steps, so gradients reach back at most K steps
+   * (0, the default: full BPTT). Needs a closed-form surrogate.
+   */
+  truncate?: number;
 }
 
 /** Leaky integrate-and-fire layer over a whole sequence (see neurons/leaky.ts for the dynamics). */
@@ -35,6 +40,7 @@ export class Leaky implements Layer {
   readonly reset: ResetMechanism;
   readonly surrogate: Surrogate;
   readonly learnBeta: boolean;
+  readonly truncate: number;
   /** Fixed beta values, or the raw parameter p (beta = sigmoid(p)) when learnBeta. */
   readonly betaTensor: Tensor;
 
@@ -44,6 +50,8 @@ export class Leaky implements Layer {
     const threshold = o.threshold ?? 1;
     checkRange('Leaky threshold', threshold, -1e30, 1e30);
     this.learnThreshold = o.learnThreshold ?? false;
+    this.truncate = o.truncate ?? 0;
+    checkInt('Leaky truncate', this.truncate, 0);
     this.thresholdTensor = new Tensor(Float32Array.of(threshold), [1], { requiresGrad: this.learnThreshold });
     this.reset = o.reset ?? 'subtract';
     if (RESET_CODES[this.reset] === undefined) {
@@ -84,6 +92,7 @@ export class Leaky implements Layer {
       surrogate: this.surrogate,
       kernels: ctx.kernels,
       keepMem: ctx.keepAllMem || ctx.outputLayer === undefined || ctx.outputLayer === this,
+      truncate: this.truncate,
     });
     ctx.records.push({ layer: `leaky${ctx.records.length}`, spk, mem, spikes, neuronSteps: spk.size });
     return { x: spk, steps: input.steps, constant: false };
@@ -128,6 +137,7 @@ export class Leaky implements Layer {
       learnThreshold: this.learnThreshold,
       reset: this.reset,
       surrogate: surrogateConfig(this.surrogate),
+      ...(this.truncate ? { truncate: this.truncate } : {}),
     };
   }
 }

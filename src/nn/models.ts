@@ -25,6 +25,8 @@ export interface LeakySpec {
   reset?: ResetMechanism;
   learnBeta?: boolean;
   surrogate?: Surrogate;
+  /** Truncated BPTT every K steps in every Leaky layer (0: full BPTT). */
+  truncate?: number;
 }
 
 function checkFc(s: FcSpec): void {
@@ -40,7 +42,7 @@ export function snnClassifier(s: FcSpec & LeakySpec, rng: Rng): Sequential {
   const layers: Layer[] = [];
   for (let i = 0; i + 1 < sizes.length; i++) {
     layers.push(new Linear(sizes[i], sizes[i + 1], { rng }));
-    layers.push(new Leaky({ size: sizes[i + 1], beta: s.beta, threshold: s.threshold, reset: s.reset, learnBeta: s.learnBeta, surrogate: s.surrogate }));
+    layers.push(new Leaky({ size: sizes[i + 1], beta: s.beta, threshold: s.threshold, reset: s.reset, learnBeta: s.learnBeta, surrogate: s.surrogate, truncate: s.truncate }));
   }
   return new Sequential(layers);
 }
@@ -76,12 +78,12 @@ export function csnnClassifier(s: CsnnSpec & LeakySpec, rng: Rng): Sequential {
     w = Math.floor((w - k + 1) / 2);
     if (h < 1 || w < 1) throw new ValueError(`csnn: ${s.channels.length} conv blocks with ${k}x${k} kernels do not fit a ${h0}x${w0} input`);
     c = oc;
-    layers.push(new Leaky({ size: c * h * w, beta: s.beta, threshold: s.threshold, reset: s.reset, learnBeta: s.learnBeta, surrogate: s.surrogate }));
+    layers.push(new Leaky({ size: c * h * w, beta: s.beta, threshold: s.threshold, reset: s.reset, learnBeta: s.learnBeta, surrogate: s.surrogate, truncate: s.truncate }));
   });
   layers.push(new Flatten());
   if (s.dropout) layers.push(new Dropout(s.dropout, s.seed ?? 0));
   layers.push(new Linear(c * h * w, s.outputs, { rng }));
-  layers.push(new Leaky({ size: s.outputs, beta: s.beta, threshold: s.threshold, reset: s.reset, learnBeta: s.learnBeta, surrogate: s.surrogate }));
+  layers.push(new Leaky({ size: s.outputs, beta: s.beta, threshold: s.threshold, reset: s.reset, learnBeta: s.learnBeta, surrogate: s.surrogate, truncate: s.truncate }));
   return new Sequential(layers);
 }
 
@@ -120,7 +122,7 @@ export function sequentialFromConfig(layers: ReadonlyArray<{ kind: string; confi
         case 'leaky':
           return new Leaky({
             size: c.size, beta: c.learnBeta ? 0.5 : c.beta, learnBeta: c.learnBeta,
-            threshold: c.threshold, learnThreshold: c.learnThreshold, reset: c.reset, surrogate: surrogateFromConfig(c.surrogate),
+            threshold: c.threshold, learnThreshold: c.learnThreshold, reset: c.reset, surrogate: surrogateFromConfig(c.surrogate), truncate: c.truncate,
           });
         case 'synaptic': case 'alpha': case 'rleaky': case 'rsynaptic': case 'alif':
           return spikingLayerFromConfig(l.kind, c, rng);

@@ -239,7 +239,7 @@ const EXP_CONSTS = memory.data<f32>([
 
 @inline function backwardTile(
   bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, code: i32, sp: f32, sp2: f32,
-  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize,
+  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
 ): void {
   const thrv = f32x4.splat(thr);
   const rowB = <usize>nN << 2;
@@ -256,6 +256,7 @@ const EXP_CONSTS = memory.data<f32>([
     const gm0 = gradMem + (e << 2);
     const gs0 = gradSpk + (e << 2);
     const gi0 = constInput ? gsum : gradInput + (e << 2);
+    const cut = trunc > 0 && step % trunc == 0;
     let j = 0;
     for (; j + 4 <= len; j += 4) {
       const jo = <usize>j << 2;
@@ -272,7 +273,8 @@ const EXP_CONSTS = memory.data<f32>([
           cb = v128.and(cb, keep);
         }
         v128.store(gb + jo, f32x4.add(v128.load(gb + jo), gp));
-        v128.store(carry + jo, cb);
+        // truncated BPTT: the membrane entering step `step` was detached, no gradient flows further back
+        v128.store(carry + jo, cut ? f32x4.splat(0) : cb);
       }
     }
     for (; j < len; j++) {
@@ -284,7 +286,7 @@ const EXP_CONSTS = memory.data<f32>([
       if (step > 0) {
         const keep = reset == 1 && load<u8>(r0 + <usize>j) != 0 ? false : true;
         store<f32>(gb + jo, load<f32>(gb + jo) + (keep ? g * load<f32>(p0 + jo) : 0));
-        store<f32>(carry + jo, keep ? g * load<f32>(bt + jo) : 0);
+        store<f32>(carry + jo, keep && !cut ? g * load<f32>(bt + jo) : 0);
       }
     }
   }
@@ -301,70 +303,70 @@ const EXP_CONSTS = memory.data<f32>([
 // One copy of the tile loop per surrogate, so the surrogate choice is not a branch inside it.
 function backwardTileAtan(
   bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
-  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize,
+  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
 ): void {
-  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 0, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
+  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 0, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc);
 }
 
 function backwardTileFastSigmoid(
   bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
-  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize,
+  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
 ): void {
-  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 1, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
+  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 1, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc);
 }
 
 function backwardTileSigmoid(
   bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
-  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize,
+  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
 ): void {
-  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 2, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
+  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 2, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc);
 }
 
 function backwardTileTriangular(
   bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
-  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize,
+  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
 ): void {
-  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 3, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
+  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 3, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc);
 }
 
 function backwardTileSpikeRateEscape(
   bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
-  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize,
+  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
 ): void {
-  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 4, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
+  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 4, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc);
 }
 
 function backwardTileStraightThrough(
   bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
-  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize,
+  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
 ): void {
-  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 5, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
+  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 5, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc);
 }
 
 function backwardTileGaussian(
   bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
-  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize,
+  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
 ): void {
-  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 6, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
+  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 6, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc);
 }
 
 function backwardAnyTile(
   bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, code: i32, sp: f32, sp2: f32,
-  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize,
+  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
 ): void {
-  if (code == 0) backwardTileAtan(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
-  else if (code == 1) backwardTileFastSigmoid(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
-  else if (code == 3) backwardTileTriangular(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
-  else if (code == 4) backwardTileSpikeRateEscape(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
-  else if (code == 5) backwardTileStraightThrough(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
-  else if (code == 6) backwardTileGaussian(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
-  else backwardTileSigmoid(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb);
+  if (code == 0) backwardTileAtan(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc);
+  else if (code == 1) backwardTileFastSigmoid(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc);
+  else if (code == 3) backwardTileTriangular(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc);
+  else if (code == 4) backwardTileSpikeRateEscape(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc);
+  else if (code == 5) backwardTileStraightThrough(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc);
+  else if (code == 6) backwardTileGaussian(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc);
+  else backwardTileSigmoid(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc);
 }
 
 /** gradInput: [T*N], or [N] when constInput; gradBeta: [H] (zeroed here). gradSpk / gradMem may be 0 (null). */
 export function leakyBackward(
   beta: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, code: i32, sp: f32, sp2: f32,
-  constInput: i32, gradInput: usize, gradBeta: usize, t: i32, nN: i32, h: i32, scratch: usize,
+  constInput: i32, gradInput: usize, gradBeta: usize, t: i32, nN: i32, h: i32, scratch: usize, trunc: i32,
 ): void {
   memory.fill(gradBeta, 0, <usize>h << 2);
   const carry = scratch + TILE * 4;
@@ -373,14 +375,14 @@ export function leakyBackward(
   if (spt == 0) {
     for (let n0 = 0; n0 < nN; n0 += h) {
       for (let j0 = 0; j0 < h; j0 += TILE) {
-        backwardAnyTile(beta + (<usize>j0 << 2), thr, reset, spk, mem, gradSpk, gradMem, code, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0 + j0, min(TILE, h - j0), carry, gb);
+        backwardAnyTile(beta + (<usize>j0 << 2), thr, reset, spk, mem, gradSpk, gradMem, code, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0 + j0, min(TILE, h - j0), carry, gb, trunc);
       }
     }
   } else {
     const len = spt * h;
     expandBeta(beta, h, scratch, len);
     for (let n0 = 0; n0 < nN; n0 += len) {
-      backwardAnyTile(scratch, thr, reset, spk, mem, gradSpk, gradMem, code, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, min(len, nN - n0), carry, gb);
+      backwardAnyTile(scratch, thr, reset, spk, mem, gradSpk, gradMem, code, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, min(len, nN - n0), carry, gb, trunc);
     }
   }
 }
