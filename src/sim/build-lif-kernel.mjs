@@ -1,0 +1,125 @@
+// Regenerates src/sim/lif-kernel.generated.ts: the WASM SIMD kernel of LifGroup's exact CUBA update,
+// compiled with AssemblyScript (devDependency) from the source below and embedded as base64, so Node and
+// browsers load it synchronously without fetch or fs. Run after editing the source:
+//   node src/sim/build-lif-kernel.mjs
+// (The source lives here rather than in a .ts file because the project's tsconfig compiles every
+// src/**/*.ts as TypeScript; AssemblyScript's f64x2/v128 would not type-check there.)
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SOURCE = `
+// CUBA exact LIF update + threshold over n neurons, f64x2 SIMD, 4 neurons per iteration, branch-free except
+// for the rare spike. Arrays: v, ge, gi, I (f64), lastSpike, spikes (i32). Returns the spike count.
+// Per neuron, in this order (identical to the TypeScript loop in lif-group.ts):
+//   ge' = ge de; gi' = gi di; x = (((c0 + a v) + ia I) + be ge) + bi gi;
+//   if lastSpike <= step - refSteps: v = x, spike if x > vt.
+function spikeLanes(x: v128, nr: v128, vt: f64, i: i32, pspk: usize, c: i32): i32 {
+  if (i64x2.extract_lane(nr, 0) != 0 && f64x2.extract_lane(x, 0) > vt) { store<i32>(pspk + ((<usize>c) << 2), i); c++; }
+  if (i64x2.extract_lane(nr, 1) != 0 && f64x2.extract_lane(x, 1) > vt) { store<i32>(pspk + ((<usize>c) << 2), i + 1); c++; }
+  return c;
+}
+
+// @ts-ignore: decorator
+@inline function half(off: usize, pv: usize, pge: usize, pgi: usize, pI: usize, nr: v128,
+  C0: v128, A: v128, IA: v128, BE: v128, BI: v128, DE: v128, DI: v128): v128 {
+  const e = v128.load(pge + off);
+  const g = v128.load(pgi + off);
+  v128.store(pge + off, f64x2.mul(e, DE));
+  v128.store(pgi + off, f64x2.mul(g, DI));
+  const v = v128.load(pv + off);
+  const x = f64x2.add(f64x2.add(f64x2.add(f64x2.add(C0, f64x2.mul(A, v)), f64x2.mul(IA, v128.load(pI + off))), f64x2.mul(BE, e)), f64x2.mul(BI, g));
+  v128.store(pv + off, v128.bitselect(x, v, nr));
+  return x;
+}
+
+export function cubaExact(n: i32, pv: usize, pge: usize, pgi: usize, pI: usize, plast: usize, pspk: usize,
+  step: i32, refSteps: i32, c0: f64, a: f64, ia: f64, be: f64, bi: f64, de: f64, di: f64, vt: f64): i32 {
+  let c: i32 = 0;
+  const C0 = f64x2.splat(c0), A = f64x2.splat(a), IA = f64x2.splat(ia), BE = f64x2.splat(be), BI = f64x2.splat(bi);
+  const DE = f64x2.splat(de), DI = f64x2.splat(di), VT = f64x2.splat(vt);
+  const lim = step - refSteps;
+  const LIM = i32x4.splat(lim);
+  let i: i32 = 0;
+  for (; i + 3 < n; i += 4) {
+    const off = (<usize>i) << 3;
+    const nr = i32x4.le_s(v128.load(plast + ((<usize>i) << 2)), LIM);
+    const nr0 = i64x2.extend_low_i32x4_s(nr);
+    const nr1 = i64x2.extend_high_i32x4_s(nr);
+    const x0 = half(off, pv, pge, pgi, pI, nr0, C0, A, IA, BE, BI, DE, DI);
+    const x1 = half(off + 16, pv, pge, pgi, pI, nr1, C0, A, IA, BE, BI, DE, DI);
+    if (v128.any_true(v128.or(v128.and(f64x2.gt(x0, VT), nr0), v128.and(f64x2.gt(x1, VT), nr1)))) {
+      c = spikeLanes(x0, nr0, vt, i, pspk, c);
+      c = spikeLanes(x1, nr1, vt, i + 2, pspk, c);
+    }
+  }
+  for (; i < n; i++) {
+    const off = (<usize>i) << 3;
+    const e = load<f64>(pge + off), g = load<f64>(pgi + off);
+    store<f64>(pge + off, e * de); store<f64>(pgi + off, g * di);
+    const x = c0 + a * load<f64>(pv + off) + ia * load<f64>(pI + off) + e * be + g * bi;
+    if (load<i32>(plast + ((<usize>i) << 2)) <= lim) { store<f64>(pv + off, x); if (x > vt) { store<i32>(pspk + ((<usize>c) << 2), i); c++; } }
+  }
+  return c;
+}
+
+// COBA forward-Euler update + threshold (Brian2 method='euler'), same layout and order of operations as
+// the TypeScript loop: ge' = ge de; gi' = gi di;
+//   x = v + k (((ge (eE - v) + gi (eI - v)) - (v - vRest)) + I),  k = dt / tau_m
+export function cobaEuler(n: i32, pv: usize, pge: usize, pgi: usize, pI: usize, plast: usize, pspk: usize,
+  step: i32, refSteps: i32, k: f64, vRest: f64, eE: f64, eI: f64, de: f64, di: f64, vt: f64): i32 {
+  let c: i32 = 0;
+  const K = f64x2.splat(k), VR = f64x2.splat(vRest), EE = f64x2.splat(eE), EI = f64x2.splat(eI);
+  const DE = f64x2.splat(de), DI = f64x2.splat(di), VT = f64x2.splat(vt);
+  const lim = step - refSteps;
+  const LIM = i32x4.splat(lim);
+  let i: i32 = 0;
+  for (; i + 3 < n; i += 4) {
+    const nr = i32x4.le_s(v128.load(plast + ((<usize>i) << 2)), LIM);
+    const nr0 = i64x2.extend_low_i32x4_s(nr);
+    const nr1 = i64x2.extend_high_i32x4_s(nr);
+    let x0: v128 = f64x2.splat(0);
+    let x1: v128 = f64x2.splat(0);
+    for (let h = 0; h < 2; h++) {
+      const off = ((<usize>i) << 3) + (<usize>h) * 16;
+      const e = v128.load(pge + off);
+      const g = v128.load(pgi + off);
+      v128.store(pge + off, f64x2.mul(e, DE));
+      v128.store(pgi + off, f64x2.mul(g, DI));
+      const v = v128.load(pv + off);
+      const drive = f64x2.add(f64x2.sub(f64x2.add(f64x2.mul(e, f64x2.sub(EE, v)), f64x2.mul(g, f64x2.sub(EI, v))), f64x2.sub(v, VR)), v128.load(pI + off));
+      const x = f64x2.add(v, f64x2.mul(K, drive));
+      v128.store(pv + off, v128.bitselect(x, v, h == 0 ? nr0 : nr1));
+      if (h == 0) x0 = x; else x1 = x;
+    }
+    if (v128.any_true(v128.or(v128.and(f64x2.gt(x0, VT), nr0), v128.and(f64x2.gt(x1, VT), nr1)))) {
+      c = spikeLanes(x0, nr0, vt, i, pspk, c);
+      c = spikeLanes(x1, nr1, vt, i + 2, pspk, c);
+    }
+  }
+  for (; i < n; i++) {
+    const off = (<usize>i) << 3;
+    const e = load<f64>(pge + off), g = load<f64>(pgi + off);
+    store<f64>(pge + off, e * de); store<f64>(pgi + off, g * di);
+    const x0 = load<f64>(pv + off);
+    const x = x0 + k * (e * (eE - x0) + g * (eI - x0) - (x0 - vRest) + load<f64>(pI + off));
+    if (load<i32>(plast + ((<usize>i) << 2)) <= lim) { store<f64>(pv + off, x); if (x > vt) { store<i32>(pspk + ((<usize>c) << 2), i); c++; } }
+  }
+  return c;
+}
+`;
+
+const here = dirname(fileURLToPath(import.meta.url));
+const asc = join(dirname(createRequire(import.meta.url).resolve('assemblyscript/package.json')), 'bin', 'asc.js');
+const dir = mkdtempSync(join(tmpdir(), 'spikeflow-lif-kernel-'));
+writeFileSync(join(dir, 'lif.ts'), SOURCE);
+execFileSync(process.execPath, [asc, join(dir, 'lif.ts'), '--outFile', join(dir, 'lif.wasm'), '--enable', 'simd', '-O3', '--runtime', 'stub', '--noAssert', '--importMemory', '--initialMemory', '1'], { stdio: 'inherit' });
+const b64 = readFileSync(join(dir, 'lif.wasm')).toString('base64');
+writeFileSync(
+  join(here, 'lif-kernel.generated.ts'),
+  `// Generated by src/sim/build-lif-kernel.mjs (AssemblyScript, SIMD, -O3); do not edit.\nexport const LIF_KERNEL_BASE64 = '${b64}';\n`,
+);
+console.log(`lif kernel: ${b64.length} base64 characters`);

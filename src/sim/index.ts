@@ -1,0 +1,17 @@
+export type { SpikingGroup, PerNeuron } from './group.js';
+export { LifGroup } from './lif-group.js';
+export type { LifGroupOptions } from './lif-group.js';
+export { IzhikevichGroup } from './izhikevich-group.js';
+export type { IzhikevichGroupOptions } from './izhikevich-group.js';
+export { HodgkinHuxleyGroup, hhRates } from './hh-group.js';
+export type { HodgkinHuxleyGroupOptions } from './hh-group.js';
+export { PoissonGroup, SpikeGeneratorGroup } from './inputs.js';
+export { connect, allToAll, oneToOne, fixedProbability, fixedInDegree, custom } from './connect.js';
+export type { ConnectionRule, Connectivity } from './connect.js';
+export { Synapses } from './synapses.js';
+export type { SynapsesOptions, SynapseValue } from './synapses.js';
+export { SpikeMonitor, StateMonitor, PopulationRateMonitor } from './monitors.js';
+export type { Monitor } from './monitors.js';
+export { Network } from './network.js';
+export { buildCuba, buildCoba } from './models.js';
+export type { BenchmarkNetwork, BenchmarkOptions } from './models.js';
