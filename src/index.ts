@@ -58,6 +58,19 @@ export { estimateOps, ENERGY_PJ } from './analysis/energy.js';
 export { parseIdx, isGzip } from './data/idx.js';
 export { encodeSafetensors, decodeSafetensors } from './interop/safetensors.js';
 
+export { stdpParams, stdpWindow, stdpPairDw, stdpApplyPairs, stdpPotentiate, stdpDepress, stdpPairingProtocol, StdpTraceSynapse, STDP_DEFAULTS } from './plasticity/stdp.js';
+export type { StdpParams, StdpPairing, StdpUpdate } from './plasticity/stdp.js';
+export { DiehlCookNetwork, assignLabels, predictByAssignment } from './plasticity/diehl-cook.js';
+export type { DiehlCookOptions } from './plasticity/diehl-cook.js';
+export {
+  LifGroup, IzhikevichGroup, HodgkinHuxleyGroup, hhRates, PoissonGroup, SpikeGeneratorGroup, connect, allToAll, oneToOne, fixedProbability,
+  fixedInDegree, custom as customConnection, Synapses, SpikeMonitor, StateMonitor, PopulationRateMonitor, Network, buildCuba, buildCoba,
+} from './sim/index.js';
+export type {
+  SpikingGroup, PerNeuron, LifGroupOptions, IzhikevichGroupOptions, HodgkinHuxleyGroupOptions, ConnectionRule, Connectivity, SynapsesOptions,
+  SynapseValue, Monitor, BenchmarkNetwork, BenchmarkOptions,
+} from './sim/index.js';
+
 // Neuron models beyond Leaky (pure step functions and fused multi-step ops), their layers, surrogates.
 export { triangular, spikeRateEscape, straightThrough, gaussian, custom as customSurrogate, surrogateConfig, surrogateFromName } from './surrogate/index.js';
 export { synapticStep, synapticInitState, synapticSequence } from './neurons/synaptic.js';
@@ -84,3 +97,6 @@ export { RLeaky, RSynaptic } from './nn/recurrent-layer.js';
 export type { RecurrentOptions, RSynapticOptions } from './nn/recurrent-layer.js';
 export { Alif } from './nn/alif-layer.js';
 export type { AlifOptions } from './nn/alif-layer.js';
+
+// Plots as SVG strings (no DOM): neuron traces, rasters, histograms, f-I curves, STDP windows, weight grids, training curves.
+export * from './viz/index.js';

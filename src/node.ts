@@ -5,3 +5,4 @@ export { writeFileAtomic } from './io/atomic.js';
 export { saveCheckpoint, loadCheckpoint } from './train/checkpoint.js';
 export type { CheckpointConfig } from './train/checkpoint.js';
 export { DataParallel } from './train/parallel.js';
+export { svgToPng, writePlot } from './viz/png.js';

@@ -9,6 +9,7 @@ import type { Sequential } from '../nn/sequential.js';
 import type { Task } from '../train/task.js';
 import type { Optimizer } from '../train/optim.js';
 import type { Kernels } from '../kernels/types.js';
+import type { TrainingRecord } from '../viz/index.js';
 
 export const DATASETS = ['mnist', 'fashion-mnist', 'iris'] as const;
 export const ENCODINGS = ['direct', 'rate'] as const;
@@ -73,19 +74,24 @@ export async function fitWithProgress(o: {
   lrSchedule?: string;
   /** One bar over the epochs instead of one per epoch over its batches (many short epochs). */
   quiet?: boolean;
-}): Promise<{ log: Array<Record<string, number>>; seconds: number; samples: number }> {
+}): Promise<{ log: Array<Record<string, number>>; seconds: number; samples: number; history: TrainingRecord[] }> {
   const perEpoch = Math.min(Math.floor(o.train.n / o.batch), o.epochOptions.maxBatches ?? Infinity);
   const schedule = o.lrSchedule === 'cosine' ? cosineLr(o.epochOptions.optimizer.lr, perEpoch * o.epochs) : undefined;
   const log: Array<Record<string, number>> = [];
   let seconds = 0;
   let samples = 0;
   const runBar = o.quiet ? createProgress({ total: o.epochs, label: o.label }) : null;
+  const history: TrainingRecord[] = [];
+  let step = 0;
   for (let e = 1; e <= o.epochs; e++) {
     const batches = Math.min(Math.floor(o.train.n / o.batch), o.epochOptions.maxBatches ?? Infinity);
     const bar = runBar ? null : createProgress({ total: batches, label: `${o.label} epoch ${e}/${o.epochs}` });
     const r = await trainEpoch(o.train, {
       ...o.epochOptions, batchSize: o.batch, epoch: e, schedule,
-      onBatch: (b) => bar?.update(b.batch, { loss: b.loss.toFixed(3), acc: `${(100 * b.accuracy).toFixed(1)}%`, 'samples/s': Math.round(b.samplesPerSec) }),
+      onBatch: (b) => {
+        history.push({ step: ++step, loss: b.loss, accuracy: b.accuracy });
+        bar?.update(b.batch, { loss: b.loss.toFixed(3), acc: `${(100 * b.accuracy).toFixed(1)}%`, 'samples/s': Math.round(b.samplesPerSec) });
+      },
     });
     bar?.done();
     runBar?.update(e, { loss: r.loss.toFixed(3), acc: `${(100 * r.accuracy).toFixed(1)}%` });
@@ -94,7 +100,7 @@ export async function fitWithProgress(o: {
     log.push({ epoch: e, loss: r.loss, trainAccuracy: r.accuracy, seconds: r.seconds, samplesPerSec: r.samplesPerSec });
   }
   runBar?.done();
-  return { log, seconds, samples };
+  return { log, seconds, samples, history };
 }
 
 /** Worker threads for a model when more than one thread is asked for (the caller closes it). */

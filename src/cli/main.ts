@@ -5,13 +5,15 @@ import { runTrain, trainFlags, type TrainOptions } from './train.js';
 import { runEval, evalFlags } from './eval.js';
 import { runCompare, compareFlags } from './compare.js';
 import { runSimulate, simulateFlags } from './simulate.js';
+import { runStdpMnist, stdpMnistFlags } from './stdp-mnist.js';
 
 // The `spikeflow` command: one sub-command per file, over the public API; strings become values here.
 const commands: Record<string, { about: string; flags: FlagSpec; run: (o: any, positionals: string[]) => Promise<unknown>; positionals?: boolean }> = {
-  train: { about: 'train a spiking classifier (Linear-Leaky layers, BPTT) on MNIST or Fashion-MNIST', flags: trainFlags, run: (o) => runTrain(o as TrainOptions) },
+  train: { about: 'train a spiking classifier with BPTT: fully connected or convolutional (--model csnn) on MNIST or Fashion-MNIST, or population-coded Iris with cross-validation', flags: trainFlags, run: (o) => runTrain(o as TrainOptions) },
   eval: { about: 'reload a checkpoint written by `spikeflow train` and measure test accuracy', flags: evalFlags, run: runEval },
   compare: { about: 'train an SNN and a same-topology ANN; compare accuracy, speed, sparsity and estimated energy', flags: compareFlags, run: runCompare },
-  simulate: { about: 'simulate a single neuron: `simulate lif --current 1.8 --tau 20 --refractory 4` (spikes, rate, f-I curve with --sweep)', flags: simulateFlags, run: runSimulate, positionals: true },
+  simulate: { about: 'simulate a single neuron: `simulate lif --current 1.8 --tau 20 --refractory 4` (spikes, rate, f-I curve with --sweep), or a network: `simulate cuba|coba --duration 1s --seed 1` (Brian2\'s Vogels & Abbott benchmarks)', flags: simulateFlags, run: runSimulate, positionals: true },
+  'stdp-mnist': { about: 'unsupervised STDP learning of MNIST digits in the style of Diehl & Cook (2015): train, assign labels, test, save weights', flags: stdpMnistFlags, run: runStdpMnist },
 };
 
 function usage(): string {

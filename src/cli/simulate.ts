@@ -1,6 +1,9 @@
 import { UsageError } from '../core/errors.js';
 import { simulateLif, lifAnalyticIsi, lifFiCurve, lifParams, lifRheobase, type LifParams } from '../neurons/lif.js';
 import type { FlagSpec } from './args.js';
+import { runSimulateNetwork } from './simulate-network.js';
+import { membranePlot, fiCurvePlot } from '../viz/index.js';
+import { writePlot } from '../viz/png.js';
 
 export const simulateFlags = {
   current: { type: 'float', default: 1.8, help: 'constant input current I' },
@@ -18,12 +21,15 @@ export const simulateFlags = {
   'sweep-to': { type: 'float', help: 'last current of the sweep (default: 4x the rheobase)' },
   'sweep-points': { type: 'int', default: 21, min: 2, max: 100_000, help: 'currents in the sweep' },
   json: { type: 'bool', default: false, help: 'print one JSON object on stdout' },
+  plot: { type: 'string', help: 'lif: draw the run (input current, membrane, threshold, spikes) or, with --sweep, the f-I curve into out.svg or out.png' },
+  duration: { type: 'string', default: '1s', help: 'cuba/coba: biological time, e.g. 100ms or 1s (a bare number is ms)' },
+  seed: { type: 'int', default: 1, min: 0, max: 4294967295, help: 'cuba/coba: seed of the initial conditions and connectivity' },
 } as const satisfies FlagSpec;
 
 type Opts = {
   current: number; tau: number; resistance: number; threshold: number; 'v-rest': number; 'v-reset': number;
   refractory: number; dt: number; steps: number; method: string; sweep: boolean; 'sweep-from': number;
-  'sweep-to'?: number; 'sweep-points': number; json: boolean;
+  'sweep-to'?: number; 'sweep-points': number; json: boolean; plot?: string; duration: string; seed: number;
 };
 
 const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'inf');
@@ -31,8 +37,10 @@ const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'inf');
 /** `spikeflow simulate lif`: the single-neuron lab of the tutorials (spike count, rate, spike times, f-I curve). */
 export async function runSimulate(o: Opts, positionals: string[]): Promise<Record<string, unknown>> {
   const model = positionals[0];
-  if (model !== 'lif') throw new UsageError(`simulate: expected a model (lif), found ${model === undefined ? 'nothing' : `"${model}"`}`);
+  if ((model === 'cuba' || model === 'coba') && positionals.length === 1) return { ...(await runSimulateNetwork(model, o)) };
+  if (model !== 'lif') throw new UsageError(`simulate: expected a model (lif, cuba or coba), found ${model === undefined ? 'nothing' : `"${model}"`}`);
   if (positionals.length > 1) throw new UsageError(`simulate: unexpected argument "${positionals[1]}"`);
+  if (o.plot !== undefined && !/\.(svg|png)$/i.test(o.plot)) throw new UsageError(`--plot: expected a file name ending in .svg or .png, found "${o.plot}"`);
   const p: LifParams = lifParams({
     tauM: o.tau, R: o.resistance, threshold: o.threshold, vRest: o['v-rest'], vReset: o['v-reset'],
     refractory: o.refractory, dt: o.dt, method: o.method as LifParams['method'],
@@ -45,6 +53,10 @@ export async function runSimulate(o: Opts, positionals: string[]): Promise<Recor
     const currents = Array.from({ length: n }, (_, i) => o['sweep-from'] + ((to - o['sweep-from']) * i) / (n - 1));
     const curve = lifFiCurve(currents, o.steps, p).map((r) => ({ ...r, analyticHz: 1000 / lifAnalyticIsi(r.current, p) }));
     const result = { model: 'lif', params: p, steps: o.steps, rheobase: lifRheobase(p), fiCurve: curve };
+    if (o.plot !== undefined) {
+      const title = `LIF f-I curve (tau_m ${o.tau} ms, threshold ${o.threshold}, refractory ${o.refractory} ms)`;
+      await writePlot(o.plot, fiCurvePlot({ currents: curve.map((r) => r.current), rates: curve.map((r) => r.rateHz), analytic: curve.map((r) => r.analyticHz), rheobase: lifRheobase(p), title }));
+    }
     if (o.json) process.stdout.write(JSON.stringify(result) + '\n');
     else {
       const lines = [header, `rheobase ${fmt(lifRheobase(p), 4)}`, '', 'current    rate (Hz)   analytic (Hz)', ...curve.map((r) => `${fmt(r.current, 4).padStart(9)}  ${fmt(r.rateHz).padStart(10)}  ${fmt(r.analyticHz).padStart(13)}`)];
@@ -58,6 +70,10 @@ export async function runSimulate(o: Opts, positionals: string[]): Promise<Recor
     model: 'lif', params: p, current: o.current, steps: o.steps, durationMs, spikeCount: run.spikeSteps.length,
     rateHz: run.rateHz, analyticRateHz: 1000 / isi, analyticIsiMs: isi, spikeTimesMs: run.spikeTimes, spikeSteps: run.spikeSteps,
   };
+  if (o.plot !== undefined) {
+    const title = `LIF neuron: I = ${o.current}, tau_m ${o.tau} ms, threshold ${o.threshold} (${run.spikeSteps.length} spikes)`;
+    await writePlot(o.plot, membranePlot({ v: run.v, dt: o.dt, current: o.current, spikeTimes: run.spikeTimes, threshold: o.threshold, vRest: o['v-rest'], title }));
+  }
   if (o.json) process.stdout.write(JSON.stringify(result) + '\n');
   else {
     process.stdout.write(

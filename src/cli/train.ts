@@ -10,6 +10,9 @@ import { evaluate } from '../train/trainer.js';
 import { saveCheckpoint } from '../train/checkpoint.js';
 import { formatDuration } from './progress.js';
 import { runIrisCv } from './iris.js';
+import { join } from 'node:path';
+import { trainingHistorySvg } from '../viz/index.js';
+import { writePlot } from '../viz/png.js';
 import { DATASETS, ENCODINGS, encoderFor, fitWithProgress, loadClassificationData, maybeParallel, parseHidden } from './common.js';
 import type { FlagSpec } from './args.js';
 
@@ -113,12 +116,15 @@ export async function runTrain(opts: TrainOptions): Promise<Record<string, unkno
     lr: o.lr, lrSchedule: o['lr-schedule'], loss: o.loss, l1Rate: o['l1-rate'], testAccuracy: ev.accuracy,
   };
   await saveCheckpoint(o.out, model, meta);
+  // the training curves (loss and accuracy per batch, test accuracy at the end) next to the checkpoint
+  const curves = join(o.out, 'training.svg');
+  await writePlot(curves, trainingHistorySvg([...fit.history, { step: fit.history.length, testAccuracy: ev.accuracy }], `${modelName} on ${o.dataset}`));
   const result = {
     dataset: o.dataset, model: modelName, encoding: o.encoding, steps: o.steps,
     epochs: o.epochs, batch: o.batch, seed: o.seed, threads: o.threads,
     testAccuracy: ev.accuracy, trainAccuracy: epochs[epochs.length - 1].trainAccuracy, finalLoss: epochs[epochs.length - 1].loss,
     trainSamplesPerSec: trainSamples / trainSeconds, trainSeconds, inferSamplesPerSec: ev.samplesPerSec,
-    spikeRates: ev.spikeRates, checkpoint: o.out, epochLog: epochs,
+    spikeRates: ev.spikeRates, checkpoint: o.out, curves, epochLog: epochs,
   };
   if (o.json) process.stdout.write(JSON.stringify(result) + '\n');
   else {
@@ -127,7 +133,7 @@ export async function runTrain(opts: TrainOptions): Promise<Record<string, unkno
       `training        ${Math.round(result.trainSamplesPerSec)} samples/s, ${formatDuration(trainSeconds)} total`,
       `inference       ${Math.round(ev.samplesPerSec)} samples/s`,
       `spike rate      ${ev.spikeRates.map((r, i) => `layer ${i + 1}: ${(100 * r).toFixed(2)}%`).join(', ')} (spikes per neuron per step)`,
-      `checkpoint      ${o.out}`,
+      `checkpoint      ${o.out} (training curves: ${curves})`,
     ];
     process.stdout.write(lines.join('\n') + '\n');
   }

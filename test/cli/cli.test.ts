@@ -55,6 +55,13 @@ describe('spikeflow CLI', () => {
     expect(existsSync(join(out, 'model.safetensors'))).toBe(true);
     expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).meta.steps).toBe(8);
     expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    // training curves: one loss point per batch (1024 / 64 = 16), the test accuracy at the end
+    const svg = readFileSync(join(out, 'training.svg'), 'utf8');
+    expect(r.curves).toBe(join(out, 'training.svg'));
+    expect(svg).toMatch(/^<svg/);
+    expect(svg).toMatch(/train loss/);
+    expect(svg).toMatch(/test accuracy/);
+    expect((/<g class="series loss">([\s\S]*?)<\/g>/.exec(svg)![1].match(/class="point"/g) ?? []).length).toBe(16);
     const e = run('eval', '--checkpoint', out, '--test-limit', '300', '--json');
     expect(e.code, e.stderr).toBe(0);
     expect(JSON.parse(e.stdout.trim()).testAccuracy).toBe(r.testAccuracy);
@@ -126,7 +133,7 @@ describe('spikeflow CLI', () => {
     const rates = sweep.fiCurve.map((p: { rateHz: number }) => p.rateHz);
     expect(rates.slice(0, 3)).toEqual([0, 0, 0]); // currents 0, 0.5, 1.0: at or below the rheobase
     for (let i = 1; i < rates.length; i++) expect(rates[i]).toBeGreaterThanOrEqual(rates[i - 1]);
-    expectOneLineError(run('simulate', 'lof'), 2, /simulate: expected a model \(lif\), found "lof"/);
+    expectOneLineError(run('simulate', 'lof'), 2, /simulate: expected a model \(lif, cuba or coba\), found "lof"/);
     expectOneLineError(run('simulate', 'lif', '--dt', '30'), 1, /dt \(30 ms\) must be smaller than tauM \(20 ms\)/);
   });
 });

@@ -14,8 +14,9 @@ describe('browser bundle of the public API', () => {
     const r = await build({ entryPoints: [entry], bundle: true, platform: 'browser', format: 'esm', minify: true, write: false, logLevel: 'silent' });
     const code = r.outputFiles[0].text;
     expect(code).not.toMatch(/from\s*"node:/);
-    // 20 KB of it is the base64 WASM; a jump here means something heavy leaked into the core
-    expect(code.length).toBeLessThan(100_000);
+    // The whole public API (neurons, layers, encoders, losses, simulator, STDP, SVG plots) is ~190 KB
+    // minified, ~55 KB of it the base64 WASM; a jump past the budget means something heavy leaked in.
+    expect(code.length).toBeLessThan(260_000);
     const dir = mkdtempSync(join(tmpdir(), 'sf-bundle-'));
     const file = join(dir, 'spikeflow.mjs');
     writeFileSync(file, code);

@@ -1,0 +1,15 @@
+// Vite config of the playground (npm run playground / npm run playground:build). The app imports the
+// library's TypeScript sources directly (src/index.ts), WASM kernels included as base64.
+import { defineConfig } from 'vite';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+
+export default defineConfig({
+  root,
+  base: './', // relative URLs: the built folder works from any path, offline
+  publicDir: 'public',
+  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 2000 },
+  worker: { format: 'es' },
+  server: { fs: { allow: [fileURLToPath(new URL('..', import.meta.url))] } },
+});

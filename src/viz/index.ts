@@ -1,0 +1,4 @@
+// spikeflow plots: SVG strings with no DOM dependency (Node, workers, browsers). PNG export: spikeflow/node.
+export { linePlot, membranePlot, rasterPlot, barPlot, spikeCountPlot, fiCurvePlot, stdpWindowPlot, imageGridPlot, receptiveFieldsPlot, trainingCurvesPlot, trainingHistorySvg } from './plots.js';
+export type { PlotSize, Series, MembranePlotOptions, RasterOptions, BarOptions, TrainingRecord } from './plots.js';
+export { niceTicks, niceDomain, PALETTE } from './svg.js';
