@@ -96,7 +96,7 @@ for (const encoding of only === 'csnn' ? [] : ['direct', 'rate']) {
   results.runs.push({ encoding, snntorch: peer, spikeflow1: one, spikeflowN: many });
   console.error(`${encoding}: done`);
 }
-writeFileSync(join(root, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
+writeFileSync(join(root, 'bench', only ? `results-${only}.json` : 'results.json'), JSON.stringify(results, null, 2) + '\n');
 
 const f = (x) => (x === undefined ? 'n/a' : Math.round(x).toLocaleString('en-US'));
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(1)}x` : 'n/a');

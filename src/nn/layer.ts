@@ -88,3 +88,9 @@ export interface Layer {
   /** Inverse of exportParameter: writes checkpoint data (torch layout) into the parameter. */
   importParameter?(name: string, t: Tensor, data: Float32Array): void;
 }
+
+/** dst[c, r] = src[r, c] for a row-major [rows, cols] matrix (torch [out, in] <-> stored [in, out]). */
+export function transposeMatrix(src: ArrayLike<number>, rows: number, cols: number, dst: Float32Array<ArrayBufferLike> = new Float32Array(rows * cols)): Float32Array<ArrayBufferLike> {
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) dst[c * rows + r] = src[r * cols + c];
+  return dst;
+}

@@ -2,7 +2,7 @@ import { Tensor } from '../core/tensor.js';
 import { Rng } from '../core/rng.js';
 import { checkInt } from '../core/errors.js';
 import { linear } from '../core/ops.js';
-import type { ForwardContext, Layer, NamedParameter, Seq } from './layer.js';
+import { transposeMatrix, type ForwardContext, type Layer, type NamedParameter, type Seq } from './layer.js';
 
 /**
  * Fully connected layer y = x W + b, like torch.nn.Linear (same default initialisation:
@@ -53,11 +53,7 @@ export class Linear implements Layer {
   exportParameter(name: string, t: Tensor): { shape: number[]; data: Float32Array } {
     const d = t.data as Float32Array;
     if (name !== 'weight') return { shape: [...t.shape], data: d.slice() };
-    const nIn = this.inFeatures;
-    const nOut = this.outFeatures;
-    const w = new Float32Array(d.length);
-    for (let o = 0; o < nOut; o++) for (let j = 0; j < nIn; j++) w[o * nIn + j] = d[j * nOut + o];
-    return { shape: [nOut, nIn], data: w };
+    return { shape: [this.outFeatures, this.inFeatures], data: transposeMatrix(d, this.inFeatures, this.outFeatures) };
   }
 
   /** Inverse of exportParameter. */
@@ -67,8 +63,6 @@ export class Linear implements Layer {
       d.set(data);
       return;
     }
-    const nIn = this.inFeatures;
-    const nOut = this.outFeatures;
-    for (let o = 0; o < nOut; o++) for (let j = 0; j < nIn; j++) d[j * nOut + o] = data[o * nIn + j];
+    transposeMatrix(data, this.outFeatures, this.inFeatures, d);
   }
 }

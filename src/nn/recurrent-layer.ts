@@ -2,7 +2,7 @@ import { Tensor } from '../core/tensor.js';
 import { Rng } from '../core/rng.js';
 import { rleakySequence } from '../neurons/rleaky.js';
 import { rsynapticSequence } from '../neurons/rsynaptic.js';
-import type { ForwardContext, Layer, NamedParameter, Seq } from './layer.js';
+import { transposeMatrix, type ForwardContext, type Layer, type NamedParameter, type Seq } from './layer.js';
 import { Decay, SpikingCommon, type SpikingOptions } from './neuron-params.js';
 
 export interface RecurrentOptions extends SpikingOptions {
@@ -63,9 +63,7 @@ abstract class RecurrentBase {
     const d = t.data as Float32Array;
     if (name !== 'recurrent.weight') return { shape: [...t.shape], data: d.slice() };
     const H = this.common.size;
-    const w = new Float32Array(d.length);
-    for (let o = 0; o < H; o++) for (let i = 0; i < H; i++) w[o * H + i] = d[i * H + o];
-    return { shape: [H, H], data: w };
+    return { shape: [H, H], data: transposeMatrix(d, H, H) };
   }
 
   importParameter(name: string, t: Tensor, data: Float32Array): void {
@@ -75,7 +73,7 @@ abstract class RecurrentBase {
       return;
     }
     const H = this.common.size;
-    for (let o = 0; o < H; o++) for (let i = 0; i < H; i++) d[i * H + o] = data[o * H + i];
+    transposeMatrix(data, H, H, d);
   }
 }
 
