@@ -1,5 +1,10 @@
 import { UsageError } from '../core/errors.js';
 import { buildCoba, buildCuba } from '../sim/models.js';
+import { rasterPlot } from '../viz/index.js';
+import { writePlot } from '../viz/png.js';
+
+/** Neurons shown in the raster of --plot (the first ones: excitatory, then the last ones: inhibitory). */
+const RASTER_NEURONS = 200;
 
 /**
  * `spikeflow simulate cuba|coba`: the Vogels & Abbott (2005) benchmark networks exactly as Brian2 runs
@@ -33,10 +38,12 @@ export interface NetworkSimResult {
   runSeconds: number;
 }
 
-export async function runSimulateNetwork(model: 'cuba' | 'coba', o: { duration: string; seed: number; json: boolean }): Promise<NetworkSimResult> {
+export async function runSimulateNetwork(model: 'cuba' | 'coba', o: { duration: string; seed: number; json: boolean; plot?: string }): Promise<NetworkSimResult> {
   const durationMs = parseDuration(o.duration);
+  if (o.plot !== undefined && !/\.(svg|png)$/i.test(o.plot)) throw new UsageError(`--plot: expected a file name ending in .svg or .png, found "${o.plot}"`);
   const t0 = performance.now();
-  const b = (model === 'cuba' ? buildCuba : buildCoba)({ seed: o.seed, recordSpikes: false });
+  // spike times are recorded only for a plot (otherwise only counts: memory stays flat however long the run)
+  const b = (model === 'cuba' ? buildCuba : buildCoba)({ seed: o.seed, recordSpikes: o.plot !== undefined });
   const buildSeconds = (performance.now() - t0) / 1000;
   const run = b.net.run(durationMs);
   const simMs = run.steps * b.net.dt;
@@ -51,6 +58,21 @@ export async function runSimulateNetwork(model: 'cuba' | 'coba', o: { duration: 
     model, seed: o.seed, durationMs: simMs, dtMs: b.net.dt, neurons: n, synapses: b.exc.size + b.inh.size, spikes: e + i,
     meanRateHz: hz(e + i, n), excRateHz: hz(e, nExc), inhRateHz: hz(i, n - nExc), buildSeconds, runSeconds: run.seconds,
   };
+  if (o.plot !== undefined) {
+    // raster of the first 160 excitatory and the first 40 inhibitory neurons (rows 160..199)
+    const shownE = Math.min(nExc, (RASTER_NEURONS * 4) / 5);
+    const shownI = Math.min(n - nExc, RASTER_NEURONS / 5);
+    const times: number[][] = Array.from({ length: shownE + shownI }, () => []);
+    const ids = b.spikes.i;
+    const st = b.spikes.stepIndex;
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[k];
+      const row = id < shownE ? id : id >= nExc && id < nExc + shownI ? shownE + id - nExc : -1;
+      if (row >= 0) times[row].push(st[k] * b.net.dt);
+    }
+    const title = `${model.toUpperCase()}: ${shownE} excitatory (rows 0-${shownE - 1}) and ${shownI} inhibitory neurons, ${result.meanRateHz.toFixed(2)} Hz mean rate`;
+    await writePlot(o.plot, rasterPlot({ times, duration: simMs, title, xLabel: 'time (ms)', yLabel: 'neuron' }));
+  }
   if (o.json) process.stdout.write(JSON.stringify(result) + '\n');
   else {
     const f = (x: number, d = 2) => x.toFixed(d);

@@ -21,7 +21,7 @@ export const simulateFlags = {
   'sweep-to': { type: 'float', help: 'last current of the sweep (default: 4x the rheobase)' },
   'sweep-points': { type: 'int', default: 21, min: 2, max: 100_000, help: 'currents in the sweep' },
   json: { type: 'bool', default: false, help: 'print one JSON object on stdout' },
-  plot: { type: 'string', help: 'lif: draw the run (input current, membrane, threshold, spikes) or, with --sweep, the f-I curve into out.svg or out.png' },
+  plot: { type: 'string', help: 'draw into out.svg or out.png: lif: input current, membrane, threshold, spikes (--sweep: the f-I curve); cuba/coba: spike raster' },
   duration: { type: 'string', default: '1s', help: 'cuba/coba: biological time, e.g. 100ms or 1s (a bare number is ms)' },
   seed: { type: 'int', default: 1, min: 0, max: 4294967295, help: 'cuba/coba: seed of the initial conditions and connectivity' },
 } as const satisfies FlagSpec;

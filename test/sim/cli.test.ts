@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { parseDuration } from '../../src/cli/simulate-network.js';
 
 // The CLI as a user runs it: the built entry point (npm test builds first).
@@ -25,6 +27,25 @@ describe('spikeflow simulate cuba|coba', () => {
     expect(j.spikes).toBe(Math.round((j.meanRateHz * 4000 * 100) / 1000));
     expect(j.runSeconds).toBeGreaterThan(0);
     expect(j.seed).toBe(1);
+  });
+
+  it('--plot draws the spike raster of the first neurons: every mark is a recorded spike inside the run', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sf-cuba-')), 'raster.svg');
+    const r = run('simulate', 'cuba', '--duration', '100ms', '--plot', file, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout.trim());
+    const svg = readFileSync(file, 'utf8');
+    const marks = [...svg.matchAll(/<rect class="spike" data-t="([\d.e+-]+)" data-neuron="(\d+)"/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    // 200 of the 4000 neurons at ~6 Hz for 0.1 s: about 120 marks (5% of all spikes)
+    expect(marks.length).toBeGreaterThan(0.02 * j.spikes);
+    expect(marks.length).toBeLessThan(0.1 * j.spikes);
+    for (const [t, n] of marks) {
+      expect(t).toBeGreaterThanOrEqual(0);
+      expect(t).toBeLessThan(100);
+      expect(n).toBeLessThan(200);
+    }
+    expect(svg).toContain(`${j.meanRateHz.toFixed(2)} Hz mean rate`);
+    expect(run('simulate', 'cuba', '--duration', '10ms', '--plot', 'x.pdf').stderr).toMatch(/--plot: expected a file name ending in .svg or .png/);
   });
 
   it('--seed changes the network; text output names rate, synapses and run time', () => {
