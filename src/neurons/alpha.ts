@@ -1,9 +1,9 @@
 import { Tensor, accumulateOwnedGrad } from '../core/tensor.js';
 import { ShapeError, ValueError, checkRange } from '../core/errors.js';
-import type { Surrogate } from '../surrogate/index.js';
 import {
   addParamGrad, checkReset, checkSurrogate, fusedOutputs, gradInputArray, paramParents, resolveParam, seqGeom,
   type FeatureParam, type ResetMechanism,
+  type NeuronSequenceBase,
 } from './common.js';
 
 /**
@@ -80,15 +80,10 @@ export function alphaStep(x: Float32Array, state: AlphaState, p: AlphaParams): {
   return { spk, state: out };
 }
 
-export interface AlphaSequenceOptions {
-  steps: number;
-  constInput: boolean;
+/** snnTorch's default reset for Alpha is 'zero'. */
+export interface AlphaSequenceOptions extends NeuronSequenceBase {
   alpha: FeatureParam;
   beta: FeatureParam;
-  threshold: FeatureParam;
-  /** snnTorch's default for Alpha is 'zero'. */
-  reset: ResetMechanism;
-  surrogate: Surrogate;
 }
 
 export function alphaSequence(

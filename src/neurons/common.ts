@@ -1,6 +1,7 @@
 import { Tensor } from '../core/tensor.js';
 import { ShapeError, ValueError } from '../core/errors.js';
 import type { Surrogate } from '../surrogate/index.js';
+import type { Kernels } from '../kernels/types.js';
 
 /**
  * Helpers shared by the fused TypeScript neuron ops (synaptic, alpha, rleaky, rsynaptic, lapicque,
@@ -47,6 +48,27 @@ export function seqGeom(who: string, input: Tensor, steps: number, constInput: b
 
 /** A per-feature parameter: a number, or a Tensor of 1 or H values that may require grad. */
 export type FeatureParam = number | Tensor;
+
+/** Options every fused neuron sequence op takes. */
+export interface NeuronSequenceBase {
+  /** Number of time steps T. */
+  steps: number;
+  /** When true `input` is [B, H], the same current at every step. */
+  constInput: boolean;
+  threshold: FeatureParam;
+  reset: ResetMechanism;
+  surrogate: Surrogate;
+}
+
+/** The recurrent connection of RLeaky / RSynaptic. */
+export interface RecurrentSequenceOptions {
+  /** [H, H] ([in, out]); may require grad. */
+  weight: Tensor;
+  /** [H] or null; may require grad. */
+  bias: Tensor | null;
+  /** Kernels for the recurrent products (WASM SIMD for large H); optional. */
+  kernels?: Kernels | null;
+}
 
 export interface ResolvedParam {
   /** H values (a scalar is broadcast). */

@@ -1,7 +1,5 @@
 import type { Tensor } from '../core/tensor.js';
-import type { Surrogate } from '../surrogate/index.js';
-import type { Kernels } from '../kernels/types.js';
-import type { FeatureParam, ResetMechanism } from './common.js';
+import type { FeatureParam, NeuronSequenceBase, RecurrentSequenceOptions } from './common.js';
 import { scanSequence } from './scan.js';
 import { recurrentStep, type RecurrentParams, type RecurrentState } from './rsynaptic.js';
 
@@ -27,18 +25,8 @@ export function rleakyStep(x: Float32Array, state: RLeakyState, p: RLeakyParams)
   return { spk: r.spk, state: { mem: r.state.mem, spk: r.spk } };
 }
 
-export interface RLeakySequenceOptions {
-  steps: number;
-  constInput: boolean;
+export interface RLeakySequenceOptions extends NeuronSequenceBase, RecurrentSequenceOptions {
   beta: FeatureParam;
-  threshold: FeatureParam;
-  reset: ResetMechanism;
-  surrogate: Surrogate;
-  /** [H, H] ([in, out]); may require grad. */
-  weight: Tensor;
-  /** [H] or null; may require grad. */
-  bias: Tensor | null;  /** Kernels for the recurrent products (WASM SIMD for large H); optional. */
-  kernels?: Kernels | null;
 }
 
 export function rleakySequence(input: Tensor, o: RLeakySequenceOptions): { spk: Tensor; mem: Tensor; spikes: number } {

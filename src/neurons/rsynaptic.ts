@@ -1,8 +1,6 @@
 import type { Tensor } from '../core/tensor.js';
 import { ShapeError, checkRange } from '../core/errors.js';
-import type { Surrogate } from '../surrogate/index.js';
-import type { Kernels } from '../kernels/types.js';
-import { checkReset, type FeatureParam, type ResetMechanism } from './common.js';
+import { checkReset, type FeatureParam, type NeuronSequenceBase, type RecurrentSequenceOptions, type ResetMechanism } from './common.js';
 import { scanSequence, scanUpdate } from './scan.js';
 
 /**
@@ -80,17 +78,9 @@ export function rsynapticStep(x: Float32Array, state: RSynapticState, p: RSynapt
   return { spk: r.spk, state: r.state as RSynapticState };
 }
 
-export interface RSynapticSequenceOptions {
-  steps: number;
-  constInput: boolean;
+export interface RSynapticSequenceOptions extends NeuronSequenceBase, RecurrentSequenceOptions {
   alpha: FeatureParam;
   beta: FeatureParam;
-  threshold: FeatureParam;
-  reset: ResetMechanism;
-  surrogate: Surrogate;
-  weight: Tensor;
-  bias: Tensor | null;  /** Kernels for the recurrent products (WASM SIMD for large H); optional. */
-  kernels?: Kernels | null;
 }
 
 export function rsynapticSequence(input: Tensor, o: RSynapticSequenceOptions): { spk: Tensor; syn: Tensor; mem: Tensor; spikes: number } {

@@ -1,7 +1,6 @@
 import type { Tensor } from '../core/tensor.js';
 import { ShapeError, checkRange } from '../core/errors.js';
-import type { Surrogate } from '../surrogate/index.js';
-import { checkReset, type FeatureParam, type ResetMechanism } from './common.js';
+import { checkReset, type FeatureParam, type NeuronSequenceBase, type ResetMechanism } from './common.js';
 import { scanSequence, scanUpdate } from './scan.js';
 
 /**
@@ -60,16 +59,10 @@ export function synapticStep(x: Float32Array, state: SynapticState, p: SynapticP
   return { spk, state: { syn, mem } };
 }
 
-export interface SynapticSequenceOptions {
-  steps: number;
-  /** When true `input` is [B, H], the same current at every step. */
-  constInput: boolean;
+export interface SynapticSequenceOptions extends NeuronSequenceBase {
   /** Decays, a number or a Tensor of 1 or H values (may require grad). */
   alpha: FeatureParam;
   beta: FeatureParam;
-  threshold: FeatureParam;
-  reset: ResetMechanism;
-  surrogate: Surrogate;
 }
 
 /** The whole [T, B, H] recurrence as one op with one backward (BPTT through the surrogate). */
