@@ -41,8 +41,8 @@ export function estimateOps(
       const spikes = o.spikesIn[linearIdx++];
       if (spikes !== undefined) layers.push({ layer: `${i}:linear`, synOps: spikes * c.out!, macs: 0 });
       else layers.push({ layer: `${i}:linear`, synOps: 0, macs: c.in! * c.out! * (constant ? 1 : o.steps) });
-    } else if (layer.kind === 'leaky') {
-      layers.push({ layer: `${i}:leaky`, synOps: 0, macs: c.size! * o.steps });
+    } else if (layer.spiking) {
+      layers.push({ layer: `${i}:${layer.kind}`, synOps: 0, macs: c.size! * o.steps });
       constant = false;
     }
   });

@@ -78,6 +78,8 @@ export interface NamedParameter {
 export interface Layer {
   /** Short type name used in configs and checkpoints, e.g. "linear", "leaky". */
   readonly kind: string;
+  /** True for neuron layers that emit spikes and record them in ctx.records (the last one is the output). */
+  readonly spiking?: boolean;
   forward(input: Seq, ctx: ForwardContext): Seq;
   /** Learnable tensors (requiresGrad), in a stable order. */
   parameters(): NamedParameter[];

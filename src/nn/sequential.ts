@@ -24,7 +24,7 @@ export class Sequential {
    * recomputes it) unless keepAllMem; the last spiking layer always does (losses read it).
    */
   forward(input: Seq, kernels: Kernels, opts: { keepAllMem?: boolean; inference?: boolean } = {}): ForwardResult {
-    const spiking = this.layers.filter((l) => l.kind === 'leaky' || (l as { spiking?: boolean }).spiking === true);
+    const spiking = this.layers.filter((l) => l.spiking === true);
     const ctx: ForwardContext = { kernels, records: [], outputLayer: spiking[spiking.length - 1], keepAllMem: opts.keepAllMem, inference: opts.inference };
     let x = input;
     for (let i = 0; i < this.layers.length; i++) {

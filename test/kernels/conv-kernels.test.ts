@@ -52,9 +52,9 @@ describe('conv kernels: WASM (scatter order) against the reference (definition o
       close(giW, giR);
     });
 
-    it(`fused conv + max pool equals conv then pool, forward and backward (${tag})`, () => {
+    // 2x2 pooling needs a conv output of at least 2x2 (the 1x1-output shape has none, so no such test)
+    if (g.outH >= 2 && g.outW >= 2) it(`fused conv + max pool equals conv then pool, forward and backward (${tag})`, () => {
       const pool = { k: 2, stride: 2, outH: Math.floor((g.outH - 2) / 2) + 1, outW: Math.floor((g.outW - 2) / 2) + 1 };
-      if (pool.outH < 1 || pool.outW < 1) return;
       const s = Uint8Array.from({ length: g.n * g.H * g.W * g.C }, () => (rng.uniform() < 0.25 ? 1 : 0));
       const w = randn(g.kH * g.kW * g.C * g.O);
       const bias = randn(g.O);
