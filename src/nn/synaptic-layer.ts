@@ -1,4 +1,5 @@
-import { synapticSequence } from '../neurons/synaptic.js';
+import type { Tensor } from '../core/tensor.js';
+import { synapticSequence, type SynapticSequenceOptions } from '../neurons/synaptic.js';
 import { alphaSequence, checkAlphaBeta } from '../neurons/alpha.js';
 import type { ForwardContext, Layer, NamedParameter, Seq } from './layer.js';
 import { Decay, SpikingCommon, type SpikingOptions } from './neuron-params.js';
@@ -12,23 +13,23 @@ export interface SynapticOptions extends SpikingOptions {
   learnBeta?: boolean;
 }
 
-/** Current-based LIF layer (snnTorch Synaptic) over a whole sequence; see neurons/synaptic.ts. */
-export class Synaptic implements Layer {
-  readonly kind = 'synaptic';
-  readonly spiking = true;
-  readonly common: SpikingCommon;
-  readonly alpha: Decay;
-  readonly beta: Decay;
+type TwoDecaySequence = (x: Tensor, o: SynapticSequenceOptions) => { spk: Tensor; mem: Tensor; spikes: number };
 
-  constructor(o: SynapticOptions) {
-    this.common = new SpikingCommon('Synaptic', o);
-    this.alpha = new Decay('Synaptic', 'alpha', o.size, o.alpha, o.learnAlpha ?? false);
-    this.beta = new Decay('Synaptic', 'beta', o.size, o.beta, o.learnBeta ?? false);
-  }
+/** A spiking layer with two decays (alpha, beta) run by one fused sequence op: Synaptic and Alpha. */
+abstract class TwoDecayLayer implements Layer {
+  abstract readonly kind: string;
+  readonly spiking = true;
+
+  constructor(
+    readonly common: SpikingCommon,
+    readonly alpha: Decay,
+    readonly beta: Decay,
+    private readonly sequence: TwoDecaySequence,
+  ) {}
 
   forward(input: Seq, ctx: ForwardContext): Seq {
     const c = this.common;
-    const r = synapticSequence(input.x, {
+    const r = this.sequence(input.x, {
       steps: input.steps, constInput: input.constant, alpha: this.alpha.value(), beta: this.beta.value(),
       threshold: c.threshold(), reset: c.reset, surrogate: c.surrogate,
     });
@@ -36,15 +37,31 @@ export class Synaptic implements Layer {
     return { x: r.spk, steps: input.steps, constant: false };
   }
 
+  /** Learnable decays (if any), then the common parameters (threshold). */
   parameters(): NamedParameter[] {
     return [...this.alpha.parameters(), ...this.beta.parameters(), ...this.common.parameters()];
   }
 
   config(): Record<string, unknown> {
-    return {
-      ...this.common.config(), alpha: this.alpha.config(), beta: this.beta.config(),
-      learnAlpha: this.alpha.learn, learnBeta: this.beta.learn,
-    };
+    return { ...this.common.config(), alpha: this.alpha.config(), beta: this.beta.config() };
+  }
+}
+
+/** Current-based LIF layer (snnTorch Synaptic) over a whole sequence; see neurons/synaptic.ts. */
+export class Synaptic extends TwoDecayLayer {
+  readonly kind = 'synaptic';
+
+  constructor(o: SynapticOptions) {
+    super(
+      new SpikingCommon('Synaptic', o),
+      new Decay('Synaptic', 'alpha', o.size, o.alpha, o.learnAlpha ?? false),
+      new Decay('Synaptic', 'beta', o.size, o.beta, o.learnBeta ?? false),
+      synapticSequence,
+    );
+  }
+
+  override config(): Record<string, unknown> {
+    return { ...super.config(), learnAlpha: this.alpha.learn, learnBeta: this.beta.learn };
   }
 }
 
@@ -55,36 +72,12 @@ export interface AlphaOptions extends SpikingOptions {
   beta: number | ArrayLike<number>;
 }
 
-/** snnTorch's Alpha neuron layer (default reset 'zero', as snnTorch); see neurons/alpha.ts. */
-export class Alpha implements Layer {
+/** snnTorch's Alpha neuron layer (default reset 'zero', as snnTorch; fixed decays); see neurons/alpha.ts. */
+export class Alpha extends TwoDecayLayer {
   readonly kind = 'alpha';
-  readonly spiking = true;
-  readonly common: SpikingCommon;
-  readonly alpha: Decay;
-  readonly beta: Decay;
 
   constructor(o: AlphaOptions) {
-    this.common = new SpikingCommon('Alpha', o, 'zero');
-    this.alpha = new Decay('Alpha', 'alpha', o.size, o.alpha, false);
-    this.beta = new Decay('Alpha', 'beta', o.size, o.beta, false);
+    super(new SpikingCommon('Alpha', o, 'zero'), new Decay('Alpha', 'alpha', o.size, o.alpha, false), new Decay('Alpha', 'beta', o.size, o.beta, false), alphaSequence);
     for (let h = 0; h < o.size; h++) checkAlphaBeta(`Alpha neuron ${h}`, this.alpha.tensor.data[h], this.beta.tensor.data[h]);
-  }
-
-  forward(input: Seq, ctx: ForwardContext): Seq {
-    const c = this.common;
-    const r = alphaSequence(input.x, {
-      steps: input.steps, constInput: input.constant, alpha: this.alpha.value(), beta: this.beta.value(),
-      threshold: c.threshold(), reset: c.reset, surrogate: c.surrogate,
-    });
-    c.record(ctx, this.kind, r.spk, r.mem, r.spikes);
-    return { x: r.spk, steps: input.steps, constant: false };
-  }
-
-  parameters(): NamedParameter[] {
-    return this.common.parameters();
-  }
-
-  config(): Record<string, unknown> {
-    return { ...this.common.config(), alpha: this.alpha.config(), beta: this.beta.config() };
   }
 }
