@@ -210,8 +210,12 @@ export class StdpTraceSynapse {
     return this.w;
   }
 
-  /** Runs whole spike trains given as step indices (sorted); returns the final weight. */
-  run(preSteps: ArrayLike<number>, postSteps: ArrayLike<number>, steps: number): number {
+  /**
+   * Runs whole spike trains given as step indices (sorted); returns the final weight. With `trace`
+   * (length >= steps + 1), trace[0] is the starting weight and trace[s + 1] the weight after step s.
+   */
+  run(preSteps: ArrayLike<number>, postSteps: ArrayLike<number>, steps: number, trace?: Float32Array): number {
+    if (trace) trace[0] = this.w;
     let a = 0;
     let b = 0;
     for (let s = 0; s < steps; s++) {
@@ -220,6 +224,7 @@ export class StdpTraceSynapse {
       while (a < preSteps.length && preSteps[a] === s) (pre = true), a++;
       while (b < postSteps.length && postSteps[b] === s) (post = true), b++;
       this.step(pre, post);
+      if (trace) trace[s + 1] = this.w;
     }
     return this.w;
   }

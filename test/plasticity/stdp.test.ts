@@ -133,6 +133,18 @@ describe('online trace form', () => {
     expect(syn.run([10], [10], 100)).toBe(0.5);
   });
 
+  it('run() can record the weight after every step, equal to stepping by hand', () => {
+    const pre = [5, 40, 41];
+    const post = [10, 30];
+    const trace = new Float32Array(61);
+    const final = new StdpTraceSynapse(0.5, base, dt).run(pre, post, 60, trace);
+    const byHand = new StdpTraceSynapse(0.5, base, dt);
+    expect(trace[0]).toBe(0.5);
+    for (let s = 0; s < 60; s++) expect(trace[s + 1]).toBe(Math.fround(byHand.step(pre.includes(s), post.includes(s))));
+    expect(trace[60]).toBe(Math.fround(final));
+    expect(trace[11]).toBeGreaterThan(0.5); // post 5 steps after pre: potentiation
+  });
+
   it('is deterministic for a given seed', () => {
     const go = (seed: number) => {
       const rng = new Rng(seed);

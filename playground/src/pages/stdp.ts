@@ -55,16 +55,7 @@ export function mountStdp(el: HTMLElement): () => void {
     const syn = new StdpTraceSynapse(0.5, p, DT);
     const steps = DURATION / DT;
     const wt = new Float32Array(steps + 1);
-    wt[0] = syn.w;
-    let a = 0;
-    let b = 0;
-    for (let s = 0; s < steps; s++) {
-      let isPre = false;
-      let isPost = false;
-      while (a < pre.length && pre[a] === s) (isPre = true), a++;
-      while (b < post.length && post[b] === s) (isPost = true), b++;
-      wt[s + 1] = syn.step(isPre, isPost);
-    }
+    syn.run(pre, post, steps, wt);
     const times = Float32Array.from({ length: steps + 1 }, (_, i) => i * DT);
     cRaster.body.innerHTML = rasterPlot({ times: [pre.map((s) => s * DT), post.map((s) => s * DT)], duration: DURATION, yLabel: 'pre (0) / post (1)', colors: (n) => (n ? '#d55e00' : '#0072b2'), height: 200 });
     cW.body.innerHTML = linePlot({ series: [{ x: times, y: wt, label: 'w' }], xLabel: 'time (ms)', yLabel: 'weight w', yRange: [0, 1], hLines: [{ y: 0.5, label: 'initial w' }], height: 320 });
