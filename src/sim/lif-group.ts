@@ -63,6 +63,16 @@ export interface LifGroupOptions {
   tauTheta?: number;
 }
 
+/**
+ * e^{-x} for x >= 0. Most steps of a conductance-based neuron have a small total conductance, so
+ * e^{-dt G / tau_m} = e^{-dt/tau_m} e^{-x} with a small x; there a degree-7 Taylor polynomial is exact
+ * to double precision (x < 0.02: remainder below x^8 / 8! < 7e-19) and several times cheaper than Math.exp.
+ */
+export function expNeg(x: number): number {
+  if (x < 0.02) return 1 - x * (1 - (x / 2) * (1 - (x / 3) * (1 - (x / 4) * (1 - (x / 5) * (1 - (x / 6) * (1 - x / 7))))));
+  return Math.exp(-x);
+}
+
 export class LifGroup implements SpikingGroup {
   readonly name: string;
   readonly size: number;
@@ -226,15 +236,14 @@ export class LifGroup implements SpikingGroup {
       );
       return;
     }
-    const { v, ge, gi, I, lastSpike, spikes, de, di, refSteps, dtOverTau, theta } = this;
-    const { vRest, eE, eI, vThreshold: vt, tauM } = this.o;
+    const { v, ge, gi, I, lastSpike, spikes, de, di, refSteps, dtOverTau, theta, a } = this;
+    const { vRest, eE, eI, vThreshold: vt } = this.o;
     const adaptive = this.o.thetaPlus > 0;
     if (adaptive && this.adaptation) {
       const d = this.thetaDecay;
       for (let i = 0; i < this.size; i++) theta[i] *= d;
     }
     const euler = this.o.method === 'euler';
-    const dt = dtOverTau * tauM;
     const n = this.size;
     let c = 0;
     for (let i = 0; i < n; i++) {
@@ -249,7 +258,7 @@ export class LifGroup implements SpikingGroup {
         else {
           const G = 1 + e + g;
           const vInf = (vRest + I[i] + e * eE + g * eI) / G;
-          x = vInf + (x0 - vInf) * Math.exp((-dt * G) / tauM);
+          x = vInf + (x0 - vInf) * a * expNeg(dtOverTau * (e + g));
         }
         v[i] = x;
         if (x > (adaptive ? vt + theta[i] : vt)) spikes[c++] = i;

@@ -19,6 +19,8 @@ describe('spikeflow stdp-mnist', () => {
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout.trim().split('\n').pop()!);
     for (const k of ['testAccuracy', 'trainAccuracy', 'trainSeconds', 'imagesPerSecond', 'classesAssigned']) expect(j).toHaveProperty(k);
+    expect(j.labelsFrom).toBe('frozen network'); // the default label pass re-shows the training images, learning off
+    expect(j.labelImages).toBe(30);
     expect(j.testAccuracy).toBeGreaterThanOrEqual(0);
     expect(j.testAccuracy).toBeLessThanOrEqual(1);
     expect(readdirSync(out)).toEqual(['weights.safetensors']);

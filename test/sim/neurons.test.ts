@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValueError } from '../../src/core/errors.js';
-import { LifGroup } from '../../src/sim/lif-group.js';
+import { LifGroup, expNeg } from '../../src/sim/lif-group.js';
 import { IzhikevichGroup } from '../../src/sim/izhikevich-group.js';
 import { HodgkinHuxleyGroup } from '../../src/sim/hh-group.js';
 import { SpikeGeneratorGroup } from '../../src/sim/inputs.js';
@@ -65,6 +65,15 @@ describe('LIF group, exact integration', () => {
     const G = 2;
     const vInf = (-60 + 1 * -80) / G;
     expect(h.v[0]).toBeCloseTo(vInf + (-60 - vInf) * Math.exp((-0.1 * G) / 20), 12);
+  });
+
+  it('expNeg (the exponential-Euler factor) equals Math.exp(-x) to double precision on both sides of its Taylor branch', () => {
+    const rng = new Rng(5);
+    for (let k = 0; k < 20000; k++) {
+      const x = k < 10000 ? 0.03 * rng.uniform() : 50 * rng.uniform();
+      expect(Math.abs(expNeg(x) - Math.exp(-x))).toBeLessThanOrEqual(4e-16 * Math.exp(-x));
+    }
+    expect(expNeg(0)).toBe(1);
   });
 
   it('bad options are ValueErrors naming the option', () => {
