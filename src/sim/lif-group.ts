@@ -1,5 +1,5 @@
 import { ValueError, checkRange } from '../core/errors.js';
-import { lifKernelState, type CobaEulerKernel, type CubaExactKernel } from './lif-kernel.js';
+import { lifKernelState, type CobaEulerKernel, type CobaExpEulerKernel, type CubaExactKernel } from './lif-kernel.js';
 import { NEVER, checkSize, fillPerNeuron, lookupVariable, refractorySteps, type PerNeuron, type SpikingGroup } from './group.js';
 
 /**
@@ -53,8 +53,10 @@ export interface LifGroupOptions {
   v?: PerNeuron;
   I?: PerNeuron;
   /**
-   * Use the WASM SIMD kernel for the 'exact' current-based update when WebAssembly SIMD is available
-   * (default true; results are bit-identical to the TypeScript loop, about 3x faster).
+   * Use the WASM SIMD kernel when WebAssembly SIMD is available (default true): for the 'exact'
+   * current-based update, the 'exponential-euler' conductance-based update (with or without adaptive
+   * threshold) and the 'euler' conductance-based update without it. Results are bit-identical to the
+   * TypeScript loops (tested).
    */
   wasm?: boolean;
   /** Threshold increment per spike, mV (default 0: no adaptation). */
@@ -65,11 +67,12 @@ export interface LifGroupOptions {
 
 /**
  * e^{-x} for x >= 0. Most steps of a conductance-based neuron have a small total conductance, so
- * e^{-dt G / tau_m} = e^{-dt/tau_m} e^{-x} with a small x; there a degree-7 Taylor polynomial is exact
- * to double precision (x < 0.02: remainder below x^8 / 8! < 7e-19) and several times cheaper than Math.exp.
+ * e^{-dt G / tau_m} = e^{-dt/tau_m} e^{-x} with a small x; there a degree-7 Taylor polynomial (Horner) is
+ * exact to double precision (x < 0.02: remainder below x^8 / 8! < 7e-19) and several times cheaper than
+ * Math.exp. The WASM kernel evaluates the same polynomial with the same constants in the same order.
  */
 export function expNeg(x: number): number {
-  if (x < 0.02) return 1 - x * (1 - (x / 2) * (1 - (x / 3) * (1 - (x / 4) * (1 - (x / 5) * (1 - (x / 6) * (1 - x / 7))))));
+  if (x < 0.02) return 1 + x * (-1 + x * (1 / 2 + x * (-1 / 6 + x * (1 / 24 + x * (-1 / 120 + x * (1 / 720 + x * (-1 / 5040)))))));
   return Math.exp(-x);
 }
 
@@ -94,6 +97,7 @@ export class LifGroup implements SpikingGroup {
   /** The WASM kernel in use, if any ('exact' current-based, or 'euler' conductance-based without adaptation). */
   readonly kernel: CubaExactKernel | undefined;
   private readonly cobaKernel: CobaEulerKernel | undefined;
+  private readonly cobaExpKernel: CobaExpEulerKernel | undefined;
   /** Whether the update runs in the WASM SIMD kernel. */
   readonly usesWasm: boolean;
   private refSteps = 0;
@@ -130,17 +134,19 @@ export class LifGroup implements SpikingGroup {
     this.size = n;
     const cubaK = synapse === 'current' && method === 'exact';
     const cobaK = synapse === 'conductance' && method === 'euler' && this.o.thetaPlus === 0;
-    const k = (cubaK || cobaK) && opts.wasm !== false ? lifKernelState(n) : undefined;
+    const cobaExpK = synapse === 'conductance' && method === 'exponential-euler';
+    const k = (cubaK || cobaK || cobaExpK) && opts.wasm !== false ? lifKernelState(n) : undefined;
     this.kernel = cubaK ? k?.cubaExact : undefined;
     this.usesWasm = k !== undefined;
     this.cobaKernel = cobaK ? k?.cobaEuler : undefined;
+    this.cobaExpKernel = cobaExpK ? k?.cobaExpEuler : undefined;
     this.spikes = k?.spikes ?? new Int32Array(n);
     this.v = k?.v ?? new Float64Array(n);
     this.ge = k?.ge ?? new Float64Array(n);
     this.gi = k?.gi ?? new Float64Array(n);
     this.I = k?.I ?? new Float64Array(n);
     this.lastSpike = (k?.lastSpike ?? new Int32Array(n)).fill(NEVER);
-    this.theta = new Float64Array(n);
+    this.theta = k?.theta ?? new Float64Array(n);
     fillPerNeuron(`${this.name} v`, this.v, opts.v ?? o.vRest);
     fillPerNeuron(`${this.name} I`, this.I, opts.I ?? 0);
   }
@@ -233,6 +239,15 @@ export class LifGroup implements SpikingGroup {
       this.spikeCount = this.cobaKernel(
         this.size, v.byteOffset, ge.byteOffset, gi.byteOffset, I.byteOffset, lastSpike.byteOffset, spikes.byteOffset,
         step, this.refSteps, this.dtOverTau, o.vRest, o.eE, o.eI, this.de, this.di, o.vThreshold,
+      );
+      return;
+    }
+    if (this.cobaExpKernel) {
+      const { v, ge, gi, I, lastSpike, spikes, theta, o } = this;
+      this.spikeCount = this.cobaExpKernel(
+        this.size, v.byteOffset, ge.byteOffset, gi.byteOffset, I.byteOffset, lastSpike.byteOffset, spikes.byteOffset, theta.byteOffset,
+        step, this.refSteps, this.dtOverTau, this.a, o.vRest, o.eE, o.eI, this.de, this.di, o.vThreshold,
+        this.thetaDecay, o.thetaPlus > 0 && this.adaptation ? 1 : 0,
       );
       return;
     }

@@ -1,9 +1,10 @@
 import { LIF_KERNEL_BASE64 } from './lif-kernel.generated.js';
 
 /**
- * The WASM SIMD (f64x2) kernels of LifGroup's exact current-based update and forward-Euler
- * conductance-based update (without adaptive threshold), with the group's state laid out
- * in its own fixed-size WebAssembly.Memory so the JS arrays (v, ge, gi, I, lastSpike, spikes) are views
+ * The WASM SIMD (f64x2) kernels of LifGroup's exact current-based update, forward-Euler
+ * conductance-based update (without adaptive threshold) and exponential-Euler conductance-based update
+ * (with optional adaptive threshold), with the group's state laid out
+ * in its own fixed-size WebAssembly.Memory so the JS arrays (v, ge, gi, I, theta, lastSpike, spikes) are views
  * onto it: synapses and monitors use them as ordinary typed arrays, and the kernel reads them in place.
  * Same arithmetic, same order of operations as the TypeScript loop in lif-group.ts (results are
  * bit-identical; tested), about 3x faster. Source: src/sim/build-lif-kernel.mjs.
@@ -18,15 +19,23 @@ export type CobaEulerKernel = (
   step: number, refSteps: number, k: number, vRest: number, eE: number, eI: number, de: number, di: number, vt: number,
 ) => number;
 
+export type CobaExpEulerKernel = (
+  n: number, pv: number, pge: number, pgi: number, pI: number, plast: number, pspk: number, ptheta: number,
+  step: number, refSteps: number, k: number, a: number, vRest: number, eE: number, eI: number, de: number, di: number, vt: number,
+  thetaDecay: number, adapt: number,
+) => number;
+
 export interface LifKernelState {
   v: Float64Array;
   ge: Float64Array;
   gi: Float64Array;
   I: Float64Array;
+  theta: Float64Array;
   lastSpike: Int32Array;
   spikes: Int32Array;
   cubaExact: CubaExactKernel;
   cobaEuler: CobaEulerKernel;
+  cobaExpEuler: CobaExpEulerKernel;
 }
 
 // The compiled module (pure code, no state) is compiled once and shared; each group has its own memory.
@@ -50,18 +59,21 @@ export function lifKernelState(n: number): LifKernelState | undefined {
   if (typeof WebAssembly === 'undefined') return undefined;
   const mod = compile();
   if (!mod) return undefined;
-  const bytes = n * (4 * 8 + 2 * 4);
+  const bytes = n * (5 * 8 + 2 * 4);
   const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
-  const inst = new WebAssembly.Instance(mod, { env: { memory } });
+  // Math.exp is imported so the kernel's large-argument exponentials are the host's, bit for bit
+  const inst = new WebAssembly.Instance(mod, { env: { memory, exp: Math.exp } });
   const buf = memory.buffer;
   return {
     v: new Float64Array(buf, 0, n),
     ge: new Float64Array(buf, 8 * n, n),
     gi: new Float64Array(buf, 16 * n, n),
     I: new Float64Array(buf, 24 * n, n),
-    lastSpike: new Int32Array(buf, 32 * n, n),
-    spikes: new Int32Array(buf, 36 * n, n),
+    theta: new Float64Array(buf, 32 * n, n),
+    lastSpike: new Int32Array(buf, 40 * n, n),
+    spikes: new Int32Array(buf, 44 * n, n),
     cubaExact: inst.exports.cubaExact as CubaExactKernel,
     cobaEuler: inst.exports.cobaEuler as CobaEulerKernel,
+    cobaExpEuler: inst.exports.cobaExpEuler as CobaExpEulerKernel,
   };
 }
