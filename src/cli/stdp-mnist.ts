@@ -7,6 +7,8 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { DiehlCookNetwork, assignLabels, predictByAssignment } from '../plasticity/diehl-cook.js';
 import type { FlagSpec } from './args.js';
 import { createProgress } from './progress.js';
+import { imageGridPlot } from '../viz/plots.js';
+import { writePlot } from '../viz/png.js';
 
 export const stdpMnistFlags = {
   'train-limit': { type: 'int', default: 1000, min: 10, max: 60000, help: 'training images (the paper: 60000 x 1-3 epochs)' },
@@ -20,7 +22,7 @@ export const stdpMnistFlags = {
   seed: { type: 'int', default: 0, min: 0, max: 4294967295, help: 'seed of the weights and Poisson inputs' },
   'data-dir': { type: 'string', help: 'folder with the four MNIST IDX files (.gz or raw)' },
   offline: { type: 'bool', default: false, help: 'never download (use the cache or the embedded copy)' },
-  out: { type: 'string', default: 'runs/stdp-mnist', help: 'folder for the learned weights (weights.safetensors)' },
+  out: { type: 'string', default: 'runs/stdp-mnist', help: 'folder for the learned weights (weights.safetensors) and their picture (receptive-fields.svg)' },
   json: { type: 'bool', default: false, help: 'print one JSON object on stdout' },
 } as const satisfies FlagSpec;
 
@@ -33,7 +35,7 @@ type Opts = {
  * `spikeflow stdp-mnist`: Diehl & Cook (2015) unsupervised STDP learning on MNIST
  * (src/plasticity/diehl-cook.ts): train with STDP, assign labels from the training responses, test.
  * Saves weights [neurons, 784] (torch layout), theta and the label assignment to
- * <out>/weights.safetensors, atomically.
+ * <out>/weights.safetensors, and the receptive fields to <out>/receptive-fields.svg, both atomically.
  */
 export async function runStdpMnist(o: Opts): Promise<Record<string, unknown>> {
   const data = await loadMnist({ dataset: 'mnist', dataDir: o['data-dir'], download: !o.offline && process.env.SPIKEFLOW_OFFLINE !== '1' });
@@ -102,11 +104,18 @@ export async function runStdpMnist(o: Opts): Promise<Record<string, unknown>> {
     },
     { model: 'diehl-cook-2015', neurons: String(n), trainImages: String(nTrain), epochs: String(o.epochs), seed: String(o.seed) },
   ));
+  // every neuron's input weights as a 28 x 28 image, labelled with its assigned class
+  const fields = join(o.out, 'receptive-fields.svg');
+  await writePlot(fields, imageGridPlot({
+    data: w, rows: 28, cols: 28, count: n, cell: n > 100 ? 1 : 2,
+    labels: Array.from(assignment, (c) => (c >= 0 ? String(c) : '-')),
+    title: `Receptive fields of ${n} excitatory neurons after ${nTrain * o.epochs} images (label: assigned class)`,
+  }));
   const assigned = new Set(Array.from(assignment).filter((c) => c >= 0)).size;
   const result = {
     model: 'diehl-cook-2015', neurons: n, trainImages: nTrain, epochs: o.epochs, testImages: nTest, seed: o.seed,
     trainAccuracy: trainCorrect / responses.length, labelImages: responses.length, labelsFrom: nLabel > 0 ? 'frozen network' : 'learning phase', labelSeconds, testAccuracy: correct / nTest, classesAssigned: assigned,
-    trainSeconds, testSeconds, imagesPerSecond: (nTrain * o.epochs) / trainSeconds, weights: file,
+    trainSeconds, testSeconds, imagesPerSecond: (nTrain * o.epochs) / trainSeconds, weights: file, receptiveFields: fields,
   };
   if (o.json) process.stdout.write(JSON.stringify(result) + '\n');
   else {
@@ -117,6 +126,7 @@ export async function runStdpMnist(o: Opts): Promise<Record<string, unknown>> {
         `labels from ${responses.length} training images (${result.labelsFrom}, ${labelSeconds.toFixed(1)} s): ${assigned} of 10 classes assigned; accuracy on those images ${(100 * result.trainAccuracy).toFixed(2)}%`,
         `test accuracy   ${(100 * result.testAccuracy).toFixed(2)}% on ${nTest} images (${testSeconds.toFixed(1)} s)`,
         `weights         ${file}`,
+        `picture         ${fields}`,
       ].join('\n') + '\n',
     );
   }

@@ -23,11 +23,16 @@ describe('spikeflow stdp-mnist', () => {
     expect(j.labelImages).toBe(30);
     expect(j.testAccuracy).toBeGreaterThanOrEqual(0);
     expect(j.testAccuracy).toBeLessThanOrEqual(1);
-    expect(readdirSync(out)).toEqual(['weights.safetensors']);
+    expect(readdirSync(out).sort()).toEqual(['receptive-fields.svg', 'weights.safetensors']);
+    // the picture: one 28 x 28 image per neuron, labelled with the class the neuron was assigned
+    const svg = readFileSync(join(out, 'receptive-fields.svg'), 'utf8');
+    expect(svg.match(/<g class="image"/g)?.length).toBe(20);
     const st = decodeSafetensors(readFileSync(join(out, 'weights.safetensors')));
     expect(st.tensors.weights.shape).toEqual([20, 784]);
     expect(st.tensors.theta.shape).toEqual([20]);
     expect(st.tensors.assignment.shape).toEqual([20]);
+    const labels = [...svg.matchAll(/<text[^>]*text-anchor="middle">([^<]*)<\/text>/g)].map((m) => m[1]);
+    expect(labels).toEqual(Array.from(st.tensors.assignment.data as Int32Array, (c) => (c >= 0 ? String(c) : '-')));
     expect(st.metadata.trainImages).toBe('30');
     // every neuron's input weights were normalised to 78 before each image, then moved by STDP within [0, 1]
     const w = st.tensors.weights.data as Float32Array;
