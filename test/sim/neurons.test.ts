@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValueError } from '../../src/core/errors.js';
-import { LifGroup, expNeg } from '../../src/sim/lif-group.js';
+import { LifGroup, expNeg, type LifGroupOptions } from '../../src/sim/lif-group.js';
 import { IzhikevichGroup } from '../../src/sim/izhikevich-group.js';
 import { HodgkinHuxleyGroup } from '../../src/sim/hh-group.js';
 import { SpikeGeneratorGroup } from '../../src/sim/inputs.js';
@@ -121,18 +121,28 @@ describe('Izhikevich and Hodgkin-Huxley groups', () => {
   });
 });
 
+/**
+ * The same LIF group twice, with and without the WASM kernel, each with its own copy of one seeded Rng
+ * (for identical kicks); initial v drawn per neuron by `v0`.
+ */
+function twinGroups(seed: number, n: number, v0: (rng: Rng) => number, opts: Omit<LifGroupOptions, 'n' | 'v' | 'wasm'>, dt: number) {
+  const make = (wasm: boolean) => {
+    const rng = new Rng(seed);
+    const v = Array.from({ length: n }, () => v0(rng));
+    const g = new LifGroup({ ...opts, n, v, wasm });
+    g.prepare(dt);
+    return { g, rng };
+  };
+  const pair = { a: make(true), b: make(false) };
+  expect(pair.a.g.usesWasm).toBe(true);
+  expect(pair.b.g.usesWasm).toBe(false);
+  return pair;
+}
+
 describe('WASM SIMD kernel of the exact CUBA update', () => {
   it('is used by default and gives bit-identical state and spikes to the TypeScript loop', () => {
-    const make = (wasm: boolean) => {
-      const rng = new Rng(21);
-      const n = 1001; // odd: exercises the scalar tail after the 2-wide SIMD loop
-      const v = Array.from({ length: n }, () => -60 + 10 * rng.uniform());
-      const g = new LifGroup({ n, tauM: 20, vRest: -49, vReset: -60, vThreshold: -50, refractory: 5, v, wasm });
-      g.prepare(0.1);
-      return { g, rng };
-    };
-    const a = make(true);
-    const b = make(false);
+    // n odd: exercises the scalar tail after the 2-wide SIMD loop
+    const { a, b } = twinGroups(21, 1001, (rng) => -60 + 10 * rng.uniform(), { tauM: 20, vRest: -49, vReset: -60, vThreshold: -50, refractory: 5 }, 0.1);
     expect(a.g.kernel).toBeTypeOf('function');
     expect(b.g.kernel).toBeUndefined();
     let total = 0;
@@ -158,18 +168,9 @@ describe('WASM SIMD kernel of the exact CUBA update', () => {
 
 describe('WASM SIMD kernel of the forward-Euler COBA update', () => {
   it('gives bit-identical state and spikes to the TypeScript loop', () => {
-    const make = (wasm: boolean) => {
-      const rng = new Rng(5);
-      const n = 1003;
-      const v = Array.from({ length: n }, () => -55 + 5 * rng.normal());
-      const g = new LifGroup({ n, tauM: 20, vRest: -60, vReset: -60, vThreshold: -50, refractory: 5, synapse: 'conductance', method: 'euler', I: 20, v, wasm });
-      g.prepare(0.1);
-      return { g, rng };
-    };
-    const a = make(true);
-    const b = make(false);
-    expect(a.g.usesWasm).toBe(true);
-    expect(b.g.usesWasm).toBe(false);
+    const { a, b } = twinGroups(5, 1003, (rng) => -55 + 5 * rng.normal(), {
+      tauM: 20, vRest: -60, vReset: -60, vThreshold: -50, refractory: 5, synapse: 'conductance', method: 'euler', I: 20,
+    }, 0.1);
     let total = 0;
     for (let t = 0; t < 3000; t++) {
       for (const { g, rng } of [a, b]) {
@@ -190,21 +191,11 @@ describe('WASM SIMD kernel of the forward-Euler COBA update', () => {
 
 describe('WASM SIMD kernel of the exponential-Euler COBA update with adaptive threshold', () => {
   it('gives bit-identical state, thresholds and spikes to the TypeScript loop, also for large conductances', () => {
-    const make = (wasm: boolean) => {
-      const rng = new Rng(9);
-      const n = 401; // odd: the scalar tail after the 2-wide loop
-      const v = Array.from({ length: n }, () => -65 + 10 * rng.uniform());
-      const g = new LifGroup({
-        n, tauM: 100, vRest: -65, vReset: -65, vThreshold: -52, refractory: 5, synapse: 'conductance', method: 'exponential-euler',
-        tauE: 1, tauI: 2, eE: 0, eI: -100, thetaPlus: 0.05, tauTheta: 1e4, v, wasm,
-      });
-      g.prepare(0.5);
-      return { g, rng };
-    };
-    const a = make(true);
-    const b = make(false);
-    expect(a.g.usesWasm).toBe(true);
-    expect(b.g.usesWasm).toBe(false);
+    // n odd: the scalar tail after the 2-wide loop
+    const { a, b } = twinGroups(9, 401, (rng) => -65 + 10 * rng.uniform(), {
+      tauM: 100, vRest: -65, vReset: -65, vThreshold: -52, refractory: 5, synapse: 'conductance', method: 'exponential-euler',
+      tauE: 1, tauI: 2, eE: 0, eI: -100, thetaPlus: 0.05, tauTheta: 1e4,
+    }, 0.5);
     let total = 0;
     let large = 0;
     for (let t = 0; t < 4000; t++) {
