@@ -43,6 +43,25 @@ describe('spikeflow stdp-mnist', () => {
     expect(s).toBeLessThan(100);
   });
 
+  it('--label-limit 0 assigns labels from the responses recorded while learning; a smaller limit re-shows the last images', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spikeflow-stdp-'));
+    const go = (limit: string) => {
+      const out = join(dir, `run-${limit}`);
+      const r = run('stdp-mnist', '--train-limit', '20', '--test-limit', '5', '--neurons', '10', '--out', out, '--json', '--label-limit', limit);
+      expect(r.code, r.stderr).toBe(0);
+      const st = decodeSafetensors(readFileSync(join(out, 'weights.safetensors')));
+      return { j: JSON.parse(r.stdout.trim().split('\n').pop()!), w: Array.from(st.tensors.weights.data as Float32Array) };
+    };
+    const learning = go('0');
+    expect(learning.j.labelsFrom).toBe('learning phase');
+    expect(learning.j.labelImages).toBe(20);
+    const some = go('12');
+    expect(some.j.labelsFrom).toBe('frozen network');
+    expect(some.j.labelImages).toBe(12);
+    // same seed, same training; the frozen label pass leaves the learned weights untouched
+    expect(some.w).toEqual(learning.w);
+  });
+
   it('bad flags are one line with exit code 2', () => {
     const r = run('stdp-mnist', '--train-limit', '5');
     expect(r.code).toBe(2);
