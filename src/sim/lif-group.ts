@@ -94,7 +94,7 @@ export class LifGroup implements SpikingGroup {
   /** false: theta neither grows nor decays (e.g. while testing a trained network). */
   adaptation = true;
   private thetaDecay = 1;
-  /** The WASM kernel in use, if any ('exact' current-based, or 'euler' conductance-based without adaptation). */
+  /** The WASM kernel of the 'exact' current-based update, when in use (see `usesWasm` for all kernels). */
   readonly kernel: CubaExactKernel | undefined;
   private readonly cobaKernel: CobaEulerKernel | undefined;
   private readonly cobaExpKernel: CobaExpEulerKernel | undefined;
