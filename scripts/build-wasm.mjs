@@ -39,6 +39,8 @@ execFileSync(
     '--runtime', 'stub',
     '--noAssert',
     '--initialMemory', '16',
+    // WASM_DEBUG=1 keeps the function names (for profiles: `node --cpu-prof` then names every kernel).
+    ...(process.env.WASM_DEBUG ? ['--debug'] : []),
   ],
   { stdio: 'inherit', cwd: root },
 );

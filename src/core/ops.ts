@@ -5,7 +5,8 @@ import type { Kernels } from '../kernels/types.js';
 /**
  * y = x @ W + b over all rows of x at once (time-batching: a [T, B, in] sequence is one [T*B, in] GEMM).
  * W is stored [in, out] so that a spike selects a contiguous weight row. When x holds 0/1 spikes the
- * forward is a spike-driven row accumulate and so is dW; dx is dense (the surrogate needs it).
+ * forward is a spike-driven row accumulate and so is dW; dx is dense (the surrogate needs it). A spike
+ * tensor of rank 3 is read as a time-major sequence [T, B, in] (see Kernels.spikeSeqMatmul).
  */
 export function linear(x: Tensor, w: Tensor, b: Tensor | null, k: Kernels): Tensor {
   if (w.shape.length !== 2) throw new ShapeError(`linear: weight must be 2-D [in, out], found [${w.shape.join(', ')}]`);
@@ -18,19 +19,29 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null, k: Kernels): Tens
   const rows = x.size / nIn;
   const y = new Float32Array(rows * nOut);
   const wd = w.data as Float32Array;
-  if (x.data instanceof Uint8Array) k.spikeMatmul(x.data, wd, y, rows, nIn, nOut, false);
-  else k.matmul(x.data, wd, y, rows, nIn, nOut, false, false, false);
-  if (b) k.addBias(y, b.data as Float32Array, rows, nOut);
+  // A time-major spike sequence [T, B, in] takes the complement-coding kernels (inputs that fire at
+  // most steps, like rate-coded bright pixels, cost a weight row only at the steps they miss).
+  const seq = x.data instanceof Uint8Array && x.shape.length === 3 ? { t: x.shape[0], b: x.shape[1] } : null;
+  if (x.data instanceof Uint8Array) {
+    if (seq) k.spikeSeqMatmul(x.data, wd, y, seq.t, seq.b, nIn, nOut, false, b ? (b.data as Float32Array) : null);
+    else k.spikeMatmul(x.data, wd, y, rows, nIn, nOut, false);
+  } else k.matmul(x.data, wd, y, rows, nIn, nOut, false, false, false);
+  if (b && !seq) k.addBias(y, b.data as Float32Array, rows, nOut);
   const parents = b ? [x, w, b] : [x, w];
   const out: Tensor = new Tensor(y, [...x.shape.slice(0, -1), nOut], {
     parents,
     backward: () => {
       const g = out.grad!;
+      const gb = b?.requiresGrad ? b.ensureGrad() : null;
+      let biasDone = false;
       if (w.requiresGrad) {
-        if (x.data instanceof Uint8Array) k.spikeMatmulGradW(x.data, g, w.ensureGrad(), rows, nIn, nOut);
+        if (seq) {
+          k.spikeSeqGradW(x.data as Uint8Array, g, w.ensureGrad(), seq.t, seq.b, nIn, nOut, gb);
+          biasDone = true;
+        } else if (x.data instanceof Uint8Array) k.spikeMatmulGradW(x.data, g, w.ensureGrad(), rows, nIn, nOut);
         else k.matmul(x.data, g, w.ensureGrad(), nIn, rows, nOut, true, false, true);
       }
-      if (b?.requiresGrad) k.sumRows(g, b.ensureGrad(), rows, nOut, true);
+      if (gb && !biasDone) k.sumRows(g, gb, rows, nOut, true);
       if (x.requiresGrad) {
         // first gradient into x: write it directly instead of accumulating onto zeros
         const first = x.grad === null;

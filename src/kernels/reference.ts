@@ -2,7 +2,7 @@ import {
   ResetCode, SurrogateCode,
   type Kernels, type LeakyBackwardArgs, type LeakyBackwardOut, type LeakyForwardOut, type LeakyScanArgs,
 } from './types.js';
-import { checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW } from './validate.js';
+import { checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW, checkSpikeSeq, checkBias } from './validate.js';
 import { referenceConvKernels } from './reference-conv.js';
 
 /**
@@ -105,6 +105,83 @@ function leakyProject(a: LeakyScanArgs, w: Float32Array, o: number, out: Float32
   return count;
 }
 
+/** Spike-sequence width up to which the complement coding is not used (the narrow kernels' width). */
+const SEQ_MIN_N = 17;
+
+/** flip[b*K + i] = 1 where input i of sample b is nonzero at more than (T + 1) / 2 of the T steps; null when none is. */
+export function complementFlips(s: Uint8Array, t: number, b: number, k: number): Uint8Array | null {
+  if (t > 32766) return null; // the WASM kernel counts in 16 bits
+  const flip = new Uint8Array(b * k);
+  let any = false;
+  for (let bi = 0; bi < b; bi++) {
+    for (let p = 0; p < k; p++) {
+      let count = 0;
+      for (let ti = 0; ti < t; ti++) if (s[(ti * b + bi) * k + p]) count++;
+      if (2 * count > t + 1) {
+        flip[bi * k + p] = 1;
+        any = true;
+      }
+    }
+  }
+  return any ? flip : null;
+}
+
+function spikeSeqMatmul(
+  s: Uint8Array, w: Float32Array, c: Float32Array, t: number, b: number, k: number, n: number, accumulate: boolean, bias: Float32Array | null = null,
+): void {
+  checkSpikeSeq('spikeSeqMatmul', s, w, c, t, b, k, n);
+  checkBias('spikeSeqMatmul', bias, n);
+  seqProduct(s, w, c, t, b, k, n, accumulate);
+  if (bias) referenceKernels.addBias(c, bias, t * b, n);
+}
+
+function seqProduct(s: Uint8Array, w: Float32Array, c: Float32Array, t: number, b: number, k: number, n: number, accumulate: boolean): void {
+  const flip = n >= SEQ_MIN_N ? complementFlips(s, t, b, k) : null;
+  if (!flip) {
+    referenceKernels.spikeMatmul(s, w, c, t * b, k, n, accumulate);
+    return;
+  }
+  const base = new Float32Array(b * n);
+  for (let bi = 0; bi < b; bi++) for (let p = 0; p < k; p++) if (flip[bi * k + p]) for (let j = 0; j < n; j++) base[bi * n + j] = f32(base[bi * n + j] + w[p * n + j]);
+  for (let r = 0; r < t * b; r++) {
+    const bi = r % b;
+    for (let j = 0; j < n; j++) {
+      let v = accumulate ? f32(c[r * n + j] + base[bi * n + j]) : base[bi * n + j];
+      for (let p = 0; p < k; p++) {
+        const f = flip[bi * k + p] === 1;
+        if ((s[r * k + p] !== 0) !== f) v = f32(f ? v - w[p * n + j] : v + w[p * n + j]);
+      }
+      c[r * n + j] = v;
+    }
+  }
+}
+
+function spikeSeqGradW(s: Uint8Array, g: Float32Array, dw: Float32Array, t: number, b: number, k: number, n: number, gradBias: Float32Array | null = null): void {
+  checkSpikeSeq('spikeSeqGradW', s, g, dw, t, b, k, n);
+  checkBias('spikeSeqGradW', gradBias, n);
+  seqGradW(s, g, dw, t, b, k, n);
+  if (gradBias) referenceKernels.sumRows(g, gradBias, t * b, n, true);
+}
+
+function seqGradW(s: Uint8Array, g: Float32Array, dw: Float32Array, t: number, b: number, k: number, n: number): void {
+  const flip = n >= SEQ_MIN_N ? complementFlips(s, t, b, k) : null;
+  if (!flip) {
+    referenceKernels.spikeMatmulGradW(s, g, dw, t * b, k, n);
+    return;
+  }
+  for (let r = 0; r < t * b; r++) {
+    const bi = r % b;
+    for (let p = 0; p < k; p++) {
+      const f = flip[bi * k + p] === 1;
+      if ((s[r * k + p] !== 0) === f) continue;
+      for (let j = 0; j < n; j++) dw[p * n + j] = f32(f ? dw[p * n + j] - g[r * n + j] : dw[p * n + j] + g[r * n + j]);
+    }
+  }
+  const gsum = new Float32Array(b * n);
+  for (let ti = 0; ti < t; ti++) for (let bi = 0; bi < b; bi++) for (let j = 0; j < n; j++) gsum[bi * n + j] = f32(gsum[bi * n + j] + g[(ti * b + bi) * n + j]);
+  for (let bi = 0; bi < b; bi++) for (let p = 0; p < k; p++) if (flip[bi * k + p]) for (let j = 0; j < n; j++) dw[p * n + j] = f32(dw[p * n + j] + gsum[bi * n + j]);
+}
+
 export const referenceKernels: Kernels = {
   name: 'reference',
   matmul(a, b, c, m, k, n, transA, transB, accumulate) {
@@ -126,6 +203,8 @@ export const referenceKernels: Kernels = {
     checkSpikeGradW(s, g, dw, m, k, n);
     for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) if (s[i * k + p]) for (let j = 0; j < n; j++) dw[p * n + j] += g[i * n + j];
   },
+  spikeSeqMatmul,
+  spikeSeqGradW,
   sumRows(x, out, m, n, accumulate) {
     checkRows('sumRows', x, out, m, n);
     if (!accumulate) out.fill(0);

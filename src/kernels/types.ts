@@ -129,6 +129,29 @@ export interface Kernels {
   spikeMatmul(s: Uint8Array, w: Float32Array, c: Float32Array, m: number, k: number, n: number, accumulate: boolean): void;
   /** dW[K, N] += S[M, K]^T @ G[M, N] for 0/1 spikes S: adds row m of G into row k of dW for every spike. */
   spikeMatmulGradW(s: Uint8Array, g: Float32Array, dw: Float32Array, m: number, k: number, n: number): void;
+  /**
+   * spikeMatmul for a time-major spike sequence S [T, B, K] (row t*B + b), C [T*B, N]: the same product,
+   * computed with complement coding. An input i of sample b that is nonzero at more than (T + 1) / 2 of
+   * the steps ("flipped") contributes C0[b] = sum of its rows once, then minus its row at each step where it
+   * is silent; every other input adds its row where it spikes. Rate-coded bright pixels so cost a row only
+   * when they miss a step. Exact order of the float additions, per output element: v = C0[b] (with C0 summed
+   * from zero over the flipped i in ascending order), or c + C0[b] when accumulating; then, for i ascending,
+   * +W[i] for each plain spike and -W[i] for each silent step of a flipped input. Without flips, or for
+   * N <= 16, this is spikeMatmul(s, w, c, T*B, K, N, accumulate). With `bias`, it is then added to every
+   * row exactly as addBias does (fused: the WASM kernels save a round trip of C through their memory).
+   */
+  spikeSeqMatmul(
+    s: Uint8Array, w: Float32Array, c: Float32Array, t: number, b: number, k: number, n: number, accumulate: boolean, bias?: Float32Array | null,
+  ): void;
+  /**
+   * dW[K, N] += S^T G for a time-major spike sequence S [T, B, K], G [T*B, N], with the complement coding
+   * of spikeSeqMatmul. Order per element of dW row i: for rows r ascending, +G[r] for each plain spike
+   * and -G[r] for each silent step of a flipped input; then, for samples b ascending with (b, i) flipped,
+   * + Gsum[b] = sum over t ascending (from zero) of G[t*B + b]. Without flips, or for N <= 16, this is
+   * spikeMatmulGradW(s, g, dw, T*B, K, N). With `gradBias`, the column sums of G are then added to it
+   * exactly as sumRows(g, gradBias, T*B, N, true) does (fused, like the bias of spikeSeqMatmul).
+   */
+  spikeSeqGradW(s: Uint8Array, g: Float32Array, dw: Float32Array, t: number, b: number, k: number, n: number, gradBias?: Float32Array | null): void;
   /** out[j] (+)= sum over rows of X[M, N] (bias gradients). */
   sumRows(x: Float32Array, out: Float32Array, m: number, n: number, accumulate: boolean): void;
   /** C[M, N] += bias[N] broadcast over rows. */

@@ -34,6 +34,19 @@ export function checkSpikeGradW(s: ArrayLike<number>, g: ArrayLike<number>, dw: 
   need(kernel, 'dW', dw, k * n);
 }
 
+/** A time-major spike sequence S [T, B, K] against W or G (K or T*B rows of N) and the output. */
+export function checkSpikeSeq(kernel: 'spikeSeqMatmul' | 'spikeSeqGradW', s: ArrayLike<number>, x: ArrayLike<number>, out: ArrayLike<number>, t: number, b: number, k: number, n: number): void {
+  checkDims(kernel, { t, b, k, n });
+  need(kernel, 'S', s, t * b * k);
+  if (kernel === 'spikeSeqMatmul') {
+    need(kernel, 'W', x, k * n);
+    need(kernel, 'C', out, t * b * n);
+  } else {
+    need(kernel, 'G', x, t * b * n);
+    need(kernel, 'dW', out, k * n);
+  }
+}
+
 export function checkRows(kernel: 'sumRows' | 'addBias', x: ArrayLike<number>, v: ArrayLike<number>, m: number, n: number): void {
   checkDims(kernel, { m, n });
   need(kernel, kernel === 'sumRows' ? 'X' : 'C', x, m * n);

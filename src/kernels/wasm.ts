@@ -1,7 +1,7 @@
 import { SpikeflowError } from '../core/errors.js';
 import { WASM_BASE64 } from './wasm-binary.generated.js';
 import type { ConvShape, Kernels, LeakyBackwardArgs, LeakyBackwardOut, LeakyForwardOut, LeakyScanArgs } from './types.js';
-import { checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW, checkConv, checkPool, checkConvPool, checkBias, need } from './validate.js';
+import { checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW, checkSpikeSeq, checkConv, checkPool, checkConvPool, checkBias, need } from './validate.js';
 
 /**
  * Loader and wrapper of the AssemblyScript WASM SIMD kernels (src/kernels/assembly, built by
@@ -24,6 +24,10 @@ interface Exports {
   spikeMatmul(s: number, w: number, c: number, m: number, k: number, n: number, acc: number, scratch: number): void;
   spikeGradWScratchBytes(m: number, k: number, n: number): number;
   spikeMatmulGradW(s: number, g: number, dw: number, m: number, k: number, n: number, scratch: number): void;
+  spikeSeqMatmulScratchBytes(t: number, b: number, k: number, n: number): number;
+  spikeSeqMatmul(s: number, w: number, c: number, t: number, b: number, k: number, n: number, acc: number, scratch: number): void;
+  spikeSeqGradWScratchBytes(t: number, b: number, k: number, n: number): number;
+  spikeSeqGradW(s: number, g: number, dw: number, t: number, b: number, k: number, n: number, scratch: number): void;
   sparseScratchBytes(m: number, k: number): number;
   sparseGemm(a: number, b: number, c: number, m: number, k: number, n: number, transA: number, acc: number, scratch: number): void;
   sumRows(x: number, out: number, m: number, n: number, acc: number): void;
@@ -172,6 +176,39 @@ function wrap(ex: Exports): Kernels {
       f32(pd, dw.length).set(dw);
       ex.spikeMatmulGradW(ps, pg, pd, m, k, n, pt);
       dw.set(f32(pd, dw.length));
+    },
+    spikeSeqMatmul(s, w, c, t, b, k, n, accumulate, bias = null) {
+      checkSpikeSeq('spikeSeqMatmul', s, w, c, t, b, k, n);
+      checkBias('spikeSeqMatmul', bias, n);
+      if (t === 0 || b === 0 || n === 0) return;
+      const [ps, pw, pc, pb, pt] = layout([s.length, w.length * 4, c.length * 4, bias ? n * 4 : 0, ex.spikeSeqMatmulScratchBytes(t, b, k, n)]);
+      u8(ps, s.length).set(s);
+      f32(pw, w.length).set(w);
+      if (accumulate) f32(pc, c.length).set(c);
+      ex.spikeSeqMatmul(ps, pw, pc, t, b, k, n, accumulate ? 1 : 0, pt);
+      if (bias) {
+        f32(pb, n).set(bias);
+        ex.addBias(pc, pb, t * b, n);
+      }
+      c.set(f32(pc, c.length));
+    },
+    spikeSeqGradW(s, g, dw, t, b, k, n, gradBias = null) {
+      checkSpikeSeq('spikeSeqGradW', s, g, dw, t, b, k, n);
+      checkBias('spikeSeqGradW', gradBias, n);
+      if (t === 0 || b === 0 || n === 0) return;
+      const [ps, pg, pd, pb, pt] = layout([s.length, g.length * 4, dw.length * 4, gradBias ? n * 4 : 0, ex.spikeSeqGradWScratchBytes(t, b, k, n)]);
+      u8(ps, s.length).set(s);
+      f32(pg, g.length).set(g);
+      if (k > 0) {
+        f32(pd, dw.length).set(dw);
+        ex.spikeSeqGradW(ps, pg, pd, t, b, k, n, pt);
+        dw.set(f32(pd, dw.length));
+      }
+      if (gradBias) {
+        f32(pb, n).set(gradBias);
+        ex.sumRows(pg, pb, t * b, n, 1);
+        gradBias.set(f32(pb, n));
+      }
     },
     sumRows(x, out, m, n, accumulate) {
       checkRows('sumRows', x, out, m, n);

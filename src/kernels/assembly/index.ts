@@ -18,3 +18,4 @@ export {
   convSpikeForward, convSpikeScratchBytes, convSpikeGradW, convGradInput, convGradInputScratchBytes, maxPoolForward,
   convPoolSpikeForward, convPoolSpikeBackward, convPoolScratchBytes,
 } from './conv';
+export { spikeSeqMatmul, spikeSeqMatmulScratchBytes, spikeSeqGradW, spikeSeqGradWScratchBytes } from './spike-seq';

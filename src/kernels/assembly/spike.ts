@@ -15,24 +15,24 @@
 import { narrowWidth, spikeGradWNarrow, spikeMatmulNarrow } from './spike-narrow';
 import { appendSetBits16 } from './compact';
 
-const PW = 16; // panel width in floats
-const PB = 64; // panel row in bytes
+export const PW = 16; // panel width in floats
+export const PB = 64; // panel row in bytes
 const ROWS = 256; // spikeMatmul: S rows per block
 const KB = 256; // spikeMatmul: K rows per block (multiple of 16)
 const GROWS = 256; // spikeMatmulGradW: S rows (and packed G rows) per block
 
 /** Width in floats of the tail panel for the n % 16 leftover columns (0 when there are none). */
-@inline function tailWidth(n: i32): i32 {
+@inline export function tailWidth(n: i32): i32 {
   const t = n & (PW - 1);
   return t == 0 ? 0 : t <= 4 ? 4 : t <= 8 ? 8 : 16;
 }
 
 /** Floats per packed row: 16 per full panel plus the tail panel. */
-@inline function packedWidth(n: i32): i32 {
+@inline export function packedWidth(n: i32): i32 {
   return (n & ~(PW - 1)) + tailWidth(n);
 }
 
-@inline function ceilDiv(a: i32, b: i32): i32 {
+@inline export function ceilDiv(a: i32, b: i32): i32 {
   return (a + b - 1) / b;
 }
 
@@ -54,7 +54,7 @@ export function spikeGradWScratchBytes(m: i32, k: i32, n: i32): usize {
  * Packs rows [0, rows) of X (row-major, n columns) into panels: dst[c][r][0..16) = X[r, 16c .. 16c+16)
  * for the full panels, then the tail panel dst[nc][r][0..t) zero-padded to its width.
  */
-function packPanels(x: usize, rows: i32, n: i32, dst: usize): void {
+export function packPanels(x: usize, rows: i32, n: i32, dst: usize): void {
   const nc = n >> 4;
   const rowB = <usize>n << 2;
   const panelB = <usize>rows * PB;
@@ -100,7 +100,7 @@ function packPanels(x: usize, rows: i32, n: i32, dst: usize): void {
  * out[0 .. 4V) (+)= sum over q in [q0, q1) of panel[(list[q] >> shift) ...] for V = 4, 2, 1 vectors:
  * list entries are row * 64; the tail panels of 8 and 4 floats have rows of 32 and 16 bytes.
  */
-@inline function sum4(panel: usize, list: usize, q0: i32, q1: i32, out: usize, accumulate: bool): void {
+@inline export function sum4(panel: usize, list: usize, q0: i32, q1: i32, out: usize, accumulate: bool): void {
   let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
   if (accumulate) {
     x0 = v128.load(out); x1 = v128.load(out, 16); x2 = v128.load(out, 32); x3 = v128.load(out, 48);
@@ -116,7 +116,7 @@ function packPanels(x: usize, rows: i32, n: i32, dst: usize): void {
   v128.store(out, x0); v128.store(out, x1, 16); v128.store(out, x2, 32); v128.store(out, x3, 48);
 }
 
-@inline function sum2(panel: usize, list: usize, q0: i32, q1: i32, out: usize): void {
+@inline export function sum2(panel: usize, list: usize, q0: i32, q1: i32, out: usize): void {
   let x0 = v128.load(out), x1 = v128.load(out, 16);
   for (let q = q0; q < q1; q++) {
     const r = panel + <usize>(load<i32>(list + (<usize>q << 2)) >> 1);
@@ -125,7 +125,7 @@ function packPanels(x: usize, rows: i32, n: i32, dst: usize): void {
   v128.store(out, x0); v128.store(out, x1, 16);
 }
 
-@inline function sum1(panel: usize, list: usize, q0: i32, q1: i32, out: usize): void {
+@inline export function sum1(panel: usize, list: usize, q0: i32, q1: i32, out: usize): void {
   let x0 = v128.load(out);
   for (let q = q0; q < q1; q++) x0 = f32x4.add(x0, v128.load(panel + <usize>(load<i32>(list + (<usize>q << 2)) >> 2)));
   v128.store(out, x0);
@@ -135,7 +135,7 @@ function packPanels(x: usize, rows: i32, n: i32, dst: usize): void {
  * Tail columns [16*nc, n) of one output row: copied into a padded temporary, summed there with the
  * tail panel, copied back (so the additions happen in the same order as everywhere else).
  */
-function sumTail(panel: usize, tw: i32, list: usize, q0: i32, q1: i32, out: usize, t: i32, tmp: usize, accumulate: bool): void {
+export function sumTail(panel: usize, tw: i32, list: usize, q0: i32, q1: i32, out: usize, t: i32, tmp: usize, accumulate: bool): void {
   for (let j = 0; j < tw; j++) store<f32>(tmp + (<usize>j << 2), accumulate && j < t ? load<f32>(out + (<usize>j << 2)) : 0);
   if (tw == 16) sum4(panel, list, q0, q1, tmp, true);
   else if (tw == 8) sum2(panel, list, q0, q1, tmp);
