@@ -3,10 +3,11 @@
 //  - the tutorial-6 CSNN (12C5-MP2-64C5-MP2-1024FC10, beta 0.5, fast sigmoid, T = 50, batch 128, Adam 1e-2, ce_rate_loss).
 // Env: BENCH_BATCHES (training batches timed, default 100), BENCH_CSNN_BATCHES (default 20),
 //      BENCH_ONLY (fc or csnn: run one part), BENCH_THREADS (default: all cores),
-//      SNNTORCH_SRC (snnTorch source folder, default /tmp/snntorch), SPIKEFLOW_SHARED (default ../shared).
+//      SNNTORCH_SRC (snnTorch source folder, default /tmp/snntorch), SPIKEFLOW_SHARED (default ../shared),
+//      OPENBLAS_CORETYPE (passed to the peer; by default chosen as described at peerEnv below).
 // Writes bench/results.json and prints a Markdown table for BENCHMARKS.md.
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +37,11 @@ async function timeRun(model, task, lr, encoder, nThreads, nBatches, evalBatch) 
   const o = { model, task, optimizer, encoder, batchSize: B, rng, kernels, parallel };
   await trainEpoch(train, { ...o, maxBatches: 2 });
   const tr = await trainEpoch(train, { ...o, maxBatches: nBatches });
+  // Inference warm-up as well (the inference-only kernels, e.g. the fused leakyProject, are not yet
+  // optimised by V8's tiering after training): two batches of the test set, then the timed full pass.
+  const nWarm = Math.min(test.n, 2 * evalBatch);
+  const warm = { ...test, n: nWarm, inputs: test.inputs.subarray(0, nWarm * test.features), labels: test.labels.subarray(0, nWarm) };
+  await evaluate(warm, { model, task, encoder, rng, kernels, parallel, batchSize: evalBatch });
   const ev = await evaluate(test, { model, task, encoder, rng, kernels, parallel, batchSize: evalBatch });
   await parallel?.close();
   return { trainSamplesPerSec: tr.samplesPerSec, inferSamplesPerSec: ev.samplesPerSec, testAccuracy: ev.accuracy, trainBatches: nBatches };
@@ -47,13 +53,40 @@ function ours(encoding, nThreads) {
   return timeRun(model, spikingTask('membrane'), 5e-4, encoder, nThreads, batches, 1000);
 }
 
+/**
+ * The environment the peer runs in: 2 OpenBLAS threads (its best setting on 2 cores) and, when this
+ * Debian OpenBLAS does not know the CPU and falls back to its generic "Prescott" (SSE3) kernels, the
+ * matching optimized kernels (SkylakeX with AVX-512, Haswell with AVX2): on a Sapphire Rapids machine the
+ * fallback ran torch's GEMM at 30 GFLOP/s instead of 130, which would flatter every ratio 4x.
+ */
+let peerEnvCache = null;
+function peerEnv(src) {
+  if (peerEnvCache) return peerEnvCache;
+  const env = { ...process.env, SNNTORCH_SRC: src, OPENBLAS_NUM_THREADS: '2' };
+  if (!env.OPENBLAS_CORETYPE) {
+    const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch; a = torch.ones(64, 64); a @ a'], {
+      env: { ...env, OPENBLAS_VERBOSE: '2' }, encoding: 'utf8',
+    });
+    const core = /Core: (\S+)/.exec(`${probe.stdout}${probe.stderr}`)?.[1];
+    const flags = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+    if (core === 'Prescott') {
+      if (/\bavx512f\b/.test(flags)) env.OPENBLAS_CORETYPE = 'SkylakeX';
+      else if (/\bavx2\b/.test(flags)) env.OPENBLAS_CORETYPE = 'Haswell';
+    }
+    console.error(`peer BLAS: OpenBLAS core ${core ?? 'unknown'}${env.OPENBLAS_CORETYPE ? `, running the peer with OPENBLAS_CORETYPE=${env.OPENBLAS_CORETYPE}` : ''}`);
+  }
+  results.peerBlas = env.OPENBLAS_CORETYPE ?? 'auto';
+  peerEnvCache = env;
+  return env;
+}
+
 function snntorch(encoding) {
   const src = process.env.SNNTORCH_SRC ?? '/tmp/snntorch';
   const script = join(shared, 'peers', 'snntorch_mnist.py');
   if (!existsSync(join(src, 'snntorch', '__init__.py'))) return { skipped: `snnTorch source not found in ${src} (see ../shared/peers/README.md)` };
   if (!existsSync(script) || !existsSync(mnistDir)) return { skipped: `${script} or ${mnistDir} missing` };
   const r = spawnSync('/usr/bin/python3', [script, mnistDir, encoding, String(batches + 2), '1', '1'], {
-    env: { ...process.env, SNNTORCH_SRC: src, OPENBLAS_NUM_THREADS: '2' }, encoding: 'utf8',
+    env: peerEnv(src), encoding: 'utf8',
   });
   if (r.status !== 0) return { skipped: `snnTorch run failed: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}` };
   const train = /samples\/s=([\d.]+)/.exec(r.stdout);
@@ -73,7 +106,7 @@ function snntorchCsnn() {
   const src = process.env.SNNTORCH_SRC ?? '/tmp/snntorch';
   if (!existsSync(join(src, 'snntorch', '__init__.py'))) return { skipped: `snnTorch source not found in ${src} (see ../shared/peers/README.md)` };
   const r = spawnSync('/usr/bin/python3', [join(root, 'bench', 'snntorch_csnn.py'), mnistDir, String(csnnBatches + 2), '1', '1'], {
-    env: { ...process.env, SNNTORCH_SRC: src, OPENBLAS_NUM_THREADS: '2' }, encoding: 'utf8',
+    env: peerEnv(src), encoding: 'utf8',
   });
   if (r.status !== 0) return { skipped: `snnTorch run failed: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}` };
   const train = /samples\/s=([\d.]+)/.exec(r.stdout);
@@ -100,7 +133,7 @@ writeFileSync(join(root, 'bench', only ? `results-${only}.json` : 'results.json'
 
 const f = (x) => (x === undefined ? 'n/a' : Math.round(x).toLocaleString('en-US'));
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(1)}x` : 'n/a');
-console.log(`Machine: ${results.machine}, Node ${results.node}; ${batches} timed training batches (CSNN: ${csnnBatches}) after 2 warm-up; inference over the 10,000 test images.\n`);
+console.log(`Machine: ${results.machine}, Node ${results.node}; peer OpenBLAS core type: ${results.peerBlas ?? 'n/a'}; ${batches} timed training batches (CSNN: ${csnnBatches}) after 2 warm-up; inference over the 10,000 test images.\n`);
 console.log('| input | metric | snnTorch 0.9.4 | spikeflow 1 thread | ratio | spikeflow ' + threads + ' threads | ratio |');
 console.log('|---|---|---|---|---|---|---|');
 for (const r of results.runs) {
