@@ -2,7 +2,7 @@ import {
   ResetCode, SurrogateCode,
   type Kernels, type LeakyBackwardArgs, type LeakyBackwardOut, type LeakyForwardOut, type LeakyScanArgs,
 } from './types.js';
-import { checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW, checkSpikeSeq, checkBias } from './validate.js';
+import { checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW, checkSpikeSeq, checkBias, checkSeqLeakyProject } from './validate.js';
 import { referenceConvKernels } from './reference-conv.js';
 
 /**
@@ -135,6 +135,15 @@ function spikeSeqMatmul(
   if (bias) referenceKernels.addBias(c, bias, t * b, n);
 }
 
+/** v + the signed rows of `rows` (entries [i, sign]) at column j, taken in pairs: v + (a + b), then the odd last alone. */
+function addPairs(v: number, rows: Array<[number, number]>, w: Float32Array, n: number, j: number): number {
+  const term = (q: number) => (rows[q][1] < 0 ? -w[rows[q][0] * n + j] : w[rows[q][0] * n + j]);
+  let q = 0;
+  for (; q + 1 < rows.length; q += 2) v = f32(v + f32(term(q) + term(q + 1)));
+  if (q < rows.length) v = f32(v + term(q));
+  return v;
+}
+
 function seqProduct(s: Uint8Array, w: Float32Array, c: Float32Array, t: number, b: number, k: number, n: number, accumulate: boolean): void {
   const flip = n >= SEQ_MIN_N ? complementFlips(s, t, b, k) : null;
   if (!flip) {
@@ -142,16 +151,21 @@ function seqProduct(s: Uint8Array, w: Float32Array, c: Float32Array, t: number, 
     return;
   }
   const base = new Float32Array(b * n);
-  for (let bi = 0; bi < b; bi++) for (let p = 0; p < k; p++) if (flip[bi * k + p]) for (let j = 0; j < n; j++) base[bi * n + j] = f32(base[bi * n + j] + w[p * n + j]);
+  for (let bi = 0; bi < b; bi++) {
+    const flipped: Array<[number, number]> = [];
+    for (let p = 0; p < k; p++) if (flip[bi * k + p]) flipped.push([p, 1]);
+    for (let j = 0; j < n; j++) base[bi * n + j] = addPairs(0, flipped, w, n, j);
+  }
   for (let r = 0; r < t * b; r++) {
     const bi = r % b;
+    const events: Array<[number, number]> = [];
+    for (let p = 0; p < k; p++) {
+      const f = flip[bi * k + p] === 1;
+      if ((s[r * k + p] !== 0) !== f) events.push([p, f ? -1 : 1]);
+    }
     for (let j = 0; j < n; j++) {
-      let v = accumulate ? f32(c[r * n + j] + base[bi * n + j]) : base[bi * n + j];
-      for (let p = 0; p < k; p++) {
-        const f = flip[bi * k + p] === 1;
-        if ((s[r * k + p] !== 0) !== f) v = f32(f ? v - w[p * n + j] : v + w[p * n + j]);
-      }
-      c[r * n + j] = v;
+      const v = accumulate ? f32(c[r * n + j] + base[bi * n + j]) : base[bi * n + j];
+      c[r * n + j] = addPairs(v, events, w, n, j);
     }
   }
 }
@@ -180,6 +194,17 @@ function seqGradW(s: Uint8Array, g: Float32Array, dw: Float32Array, t: number, b
   const gsum = new Float32Array(b * n);
   for (let ti = 0; ti < t; ti++) for (let bi = 0; bi < b; bi++) for (let j = 0; j < n; j++) gsum[bi * n + j] = f32(gsum[bi * n + j] + g[(ti * b + bi) * n + j]);
   for (let bi = 0; bi < b; bi++) for (let p = 0; p < k; p++) if (flip[bi * k + p]) for (let j = 0; j < n; j++) dw[p * n + j] = f32(dw[p * n + j] + gsum[bi * n + j]);
+}
+
+function seqLeakyProject(
+  s: Uint8Array, w: Float32Array, bias: Float32Array | null, k: number, lif: Omit<LeakyScanArgs, 'input' | 'constInput'>,
+  w2: Float32Array, o: number, out: Float32Array, accumulate: boolean,
+): number {
+  checkSeqLeakyProject(s, w, bias, k, lif, w2, o, out);
+  const input = new Float32Array(lif.T * lif.N);
+  const args: LeakyScanArgs = { ...lif, input, constInput: false };
+  spikeSeqMatmul(s, w, input, lif.T, lif.N / lif.H, k, lif.H, false, bias);
+  return leakyProject(args, w2, o, out, accumulate);
 }
 
 export const referenceKernels: Kernels = {
@@ -217,5 +242,6 @@ export const referenceKernels: Kernels = {
   leakyForward,
   leakyBackward,
   leakyProject,
+  seqLeakyProject,
   ...referenceConvKernels,
 };

@@ -135,8 +135,9 @@ export interface Kernels {
    * the steps ("flipped") contributes C0[b] = sum of its rows once, then minus its row at each step where it
    * is silent; every other input adds its row where it spikes. Rate-coded bright pixels so cost a row only
    * when they miss a step. Exact order of the float additions, per output element: v = C0[b] (with C0 summed
-   * from zero over the flipped i in ascending order), or c + C0[b] when accumulating; then, for i ascending,
-   * +W[i] for each plain spike and -W[i] for each silent step of a flipped input. Without flips, or for
+   * from zero over the flipped i in ascending order), or c + C0[b] when accumulating; then the row's events
+   * in ascending i, +W[i] for each plain spike and -W[i] for each silent step of a flipped input, added in
+   * pairs (v + (e1 + e2), ..., then the odd last one); C0[b] is summed in pairs the same way. Without flips, or for
    * N <= 16, this is spikeMatmul(s, w, c, T*B, K, N, accumulate). With `bias`, it is then added to every
    * row exactly as addBias does (fused: the WASM kernels save a round trip of C through their memory).
    */
@@ -164,6 +165,16 @@ export interface Kernels {
    * materialising the spikes. Equals leakyForward followed by spikeMatmul. Returns the spike count.
    */
   leakyProject(args: LeakyScanArgs, w: Float32Array, o: number, out: Float32Array, accumulate: boolean): number;
+  /**
+   * Inference fusion of Linear (spike-sequence input) -> Leaky -> Linear: the current
+   * spikeSeqMatmul(s, w, I, T, B, K, H, false, bias) (B = N / H) stays in the kernels' memory and feeds
+   * leakyProject({ ...lif, input: I, constInput: false }, w2, o, out, accumulate). Equals those two calls
+   * bit for bit, without the [T, B, H] current crossing into JavaScript. Returns the Leaky layer's spike count.
+   */
+  seqLeakyProject(
+    s: Uint8Array, w: Float32Array, bias: Float32Array | null, k: number, lif: Omit<LeakyScanArgs, 'input' | 'constInput'>,
+    w2: Float32Array, o: number, out: Float32Array, accumulate: boolean,
+  ): number;
   /** out = conv(s, w) + bias for 0/1 spike images (out overwritten): sums of weight rows, one per spike and tap. */
   convSpikeForward(s: Uint8Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, g: ConvShape): void;
   /** dw += weight gradient of conv(s, w) for output gradient gOut, spike images s. */

@@ -101,6 +101,20 @@ export function checkLeakyProject(a: LeakyScanArgs, w: ArrayLike<number>, o: num
   need('leakyProject', 'out', out, a.T * (a.N / a.H) * o);
 }
 
+/** seqLeakyProject: the spike sequence and first weight against the Leaky layer's size, then leakyProject's checks. */
+export function checkSeqLeakyProject(
+  s: ArrayLike<number>, w: ArrayLike<number>, bias: ArrayLike<number> | null, k: number,
+  lif: Omit<LeakyScanArgs, 'input' | 'constInput'>, w2: ArrayLike<number>, o: number, out: ArrayLike<number>,
+): void {
+  const kernel = 'seqLeakyProject';
+  checkDims(kernel, { T: lif.T, N: lif.N, H: lif.H, k, o });
+  if (lif.H < 1 || lif.N % lif.H !== 0) throw new ShapeError(`${kernel}: N = ${lif.N} is not a multiple of H = ${lif.H}`);
+  need(kernel, 'S', s, lif.T * (lif.N / lif.H) * k);
+  need(kernel, 'W', w, k * lif.H);
+  checkBias(kernel, bias, lif.H);
+  checkLeakyProject({ ...lif, input: { length: lif.T * lif.N } as Float32Array, constInput: false }, w2, o, out);
+}
+
 /** Conv kernels: geometry consistent, operand lengths right, flat indices within int32. */
 export function checkConv(kernel: string, g: ConvShape, x: ArrayLike<number>, w: ArrayLike<number>, y: ArrayLike<number>): void {
   const { n, H, W, C, O, kH, kW, stride, pad, outH, outW } = g;

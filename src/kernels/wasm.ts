@@ -1,7 +1,7 @@
 import { SpikeflowError } from '../core/errors.js';
 import { WASM_BASE64 } from './wasm-binary.generated.js';
 import type { ConvShape, Kernels, LeakyBackwardArgs, LeakyBackwardOut, LeakyForwardOut, LeakyScanArgs } from './types.js';
-import { checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW, checkSpikeSeq, checkConv, checkPool, checkConvPool, checkBias, need } from './validate.js';
+import { checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW, checkSpikeSeq, checkSeqLeakyProject, checkConv, checkPool, checkConvPool, checkBias, need } from './validate.js';
 
 /**
  * Loader and wrapper of the AssemblyScript WASM SIMD kernels (src/kernels/assembly, built by
@@ -245,6 +245,32 @@ function wrap(ex: Exports): Kernels {
       f32(pw, w.length).set(w);
       if (accumulate) f32(po, out.length).set(out);
       const count = ex.leakyProject(pi, a.constInput ? 1 : 0, pb, a.threshold, a.reset, a.T, a.N, a.H, pw, o, po, accumulate ? 1 : 0, pt);
+      out.set(f32(po, out.length));
+      return count;
+    },
+    seqLeakyProject(s, w, bias, k, lif, w2, o, out, accumulate) {
+      checkSeqLeakyProject(s, w, bias, k, lif, w2, o, out);
+      const { T, N, H } = lif;
+      const B = N / H;
+      if (T * N === 0) {
+        if (!accumulate) out.fill(0);
+        return 0;
+      }
+      const scratch = Math.max(ex.spikeSeqMatmulScratchBytes(T, B, k, H), ex.leakyProjectScratchBytes(H, o));
+      const [ps, pw, pbias, pcur, pbeta, pw2, po, pt] = layout([
+        s.length, w.length * 4, bias ? H * 4 : 0, T * N * 4, H * 4, w2.length * 4, out.length * 4, scratch,
+      ]);
+      u8(ps, s.length).set(s);
+      f32(pw, w.length).set(w);
+      f32(pbeta, H).set(lif.beta);
+      f32(pw2, w2.length).set(w2);
+      if (accumulate) f32(po, out.length).set(out);
+      ex.spikeSeqMatmul(ps, pw, pcur, T, B, k, H, 0, pt);
+      if (bias) {
+        f32(pbias, H).set(bias);
+        ex.addBias(pcur, pbias, T * B, H);
+      }
+      const count = ex.leakyProject(pcur, 0, pbeta, lif.threshold, lif.reset, T, N, H, pw2, o, po, accumulate ? 1 : 0, pt);
       out.set(f32(po, out.length));
       return count;
     },

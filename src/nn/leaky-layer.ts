@@ -122,6 +122,29 @@ export class Leaky implements Layer {
     return { x: new Tensor(out, [T, B, O]), steps: T, constant: false };
   }
 
+  /**
+   * Inference only: `prev` (a Linear fed by the spike sequence `input`), this layer and `next`, fused
+   * into one kernel call (Kernels.seqLeakyProject): neither the [T, B, H] current nor the spikes reach
+   * JavaScript. Returns the sequence after `next`; equals the three forward() calls.
+   */
+  forwardBetween(prev: Linear, input: Seq, next: Linear, ctx: ForwardContext): Seq {
+    const T = input.steps;
+    const H = this.size;
+    const s = input.x.data as Uint8Array;
+    const B = input.x.shape[1];
+    const N = B * H;
+    const O = next.outFeatures;
+    const out = new Float32Array(T * B * O);
+    const spikes = ctx.kernels.seqLeakyProject(
+      s, prev.weight.data as Float32Array, prev.bias ? (prev.bias.data as Float32Array) : null, prev.inFeatures,
+      { T, N, H, beta: this.beta().data as Float32Array, threshold: this.threshold, reset: RESET_CODES[this.reset] },
+      next.weight.data as Float32Array, O, out, false,
+    );
+    if (next.bias) ctx.kernels.addBias(out, next.bias.data as Float32Array, T * B, O);
+    ctx.records.push({ layer: `leaky${ctx.records.length}`, spk: null, mem: null, spikes, neuronSteps: T * N });
+    return { x: new Tensor(out, [T, B, O]), steps: T, constant: false };
+  }
+
   parameters(): NamedParameter[] {
     const ps: NamedParameter[] = this.learnBeta ? [{ name: 'beta_logit', tensor: this.betaTensor }] : [];
     if (this.learnThreshold) ps.push({ name: 'threshold', tensor: this.thresholdTensor });

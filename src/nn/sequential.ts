@@ -15,6 +15,11 @@ export interface ForwardResult {
   records: ForwardContext['records'];
 }
 
+/** A time-major [T, B, F] 0/1 spike sequence (not a constant input). */
+function isSpikeSequence(s: Seq): boolean {
+  return !s.constant && s.x.isSpikes && s.x.shape.length === 3 && s.x.shape[0] === s.steps;
+}
+
 /** Layers applied in order; parameters are named "<index>.<name>" like a torch state_dict. */
 export class Sequential {
   constructor(readonly layers: readonly Layer[]) {}
@@ -30,8 +35,14 @@ export class Sequential {
     for (let i = 0; i < this.layers.length; i++) {
       const layer = this.layers[i];
       const next = this.layers[i + 1];
-      // Inference: a Leaky feeding a narrow Linear runs as one fused kernel (no spike matrix).
-      if (opts.inference && !opts.keepAllMem && layer instanceof Leaky && next instanceof Linear && next.outFeatures <= FUSE_MAX_OUT) {
+      const after = this.layers[i + 2];
+      const fuse = opts.inference && !opts.keepAllMem;
+      // Inference: a Linear over a spike sequence, a Leaky and a narrow Linear run as one fused kernel.
+      if (fuse && layer instanceof Linear && isSpikeSequence(x) && next instanceof Leaky && next.size === layer.outFeatures
+        && after instanceof Linear && after.outFeatures <= FUSE_MAX_OUT) {
+        x = next.forwardBetween(layer, x, after, ctx);
+        i += 2;
+      } else if (opts.inference && !opts.keepAllMem && layer instanceof Leaky && next instanceof Linear && next.outFeatures <= FUSE_MAX_OUT) {
         x = layer.forwardInto(x, next, ctx);
         i++;
       } else if (layer instanceof Conv2d && next instanceof MaxPool2d && x.x.isSpikes) {

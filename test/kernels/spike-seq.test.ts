@@ -81,6 +81,27 @@ describe('spikeSeqMatmul / spikeSeqGradW (complement coding)', () => {
     });
   }
 
+  for (const [t, b, k, h, o] of [[25, 6, 784, 40, 10], [7, 3, 33, 17, 5], [4, 70, 20, 64, 3]]) {
+    it(`seqLeakyProject T=${t} B=${b} K=${k} H=${h} O=${o} equals spikeSeqMatmul (+bias) then leakyProject, bit for bit`, () => {
+      const s = rateSeq(t, b, k), w = randf(k * h).map((v) => v * 0.3), bias = randf(h), w2 = randf(h * o);
+      const beta = Float32Array.from({ length: h }, () => 0.5 + 0.5 * rng.uniform());
+      const lif = { T: t, N: b * h, H: h, beta, threshold: 1, reset: 0 as const };
+      for (const acc of [false, true]) {
+        const out0 = randf(t * b * o);
+        const cur = new Float32Array(t * b * h);
+        wasm.spikeSeqMatmul(s, w, cur, t, b, k, h, false, bias);
+        const expected = out0.slice();
+        const count = wasm.leakyProject({ ...lif, input: cur, constInput: false }, w2, o, expected, acc);
+        expect(count).toBeGreaterThan(0);
+        for (const kern of [wasm, ref]) {
+          const out = out0.slice();
+          expect(kern.seqLeakyProject(s, w, bias, k, lif, w2, o, out, acc)).toBe(count);
+          expectSame(out, expected);
+        }
+      }
+    });
+  }
+
   it('flips exactly the inputs active at more than (T + 1) / 2 steps', () => {
     // T = 4, B = 2, K = 3; counts per (b, i): b0 = [4, 3, 2], b1 = [0, 1, 3]; flipped where 2c > 5: c >= 3.
     const t = 4, b = 2, k = 3;
@@ -128,6 +149,10 @@ describe('spikeSeqMatmul / spikeSeqGradW (complement coding)', () => {
       expect(() => kern.spikeSeqGradW(new Uint8Array(12), randf(8), randf(6), 2, -2, 3, 2)).toThrow(/b must be a non-negative integer/);
       expect(() => kern.spikeSeqMatmul(new Uint8Array(12), randf(6), randf(8), 2, 2, 3, 2, false, randf(3))).toThrow(/spikeSeqMatmul: bias has 3 elements, expected 2/);
       expect(() => kern.spikeSeqGradW(new Uint8Array(12), randf(8), randf(6), 2, 2, 3, 2, randf(1))).toThrow(/spikeSeqGradW: bias has 1 elements, expected 2/);
+      const lif = { T: 2, N: 4, H: 2, beta: Float32Array.of(0.9, 0.9), threshold: 1, reset: 0 as const };
+      expect(() => kern.seqLeakyProject(new Uint8Array(11), randf(6), null, 3, lif, randf(4), 2, randf(8), false)).toThrow(/seqLeakyProject: S has 11 elements, expected 12/);
+      expect(() => kern.seqLeakyProject(new Uint8Array(12), randf(6), null, 3, lif, randf(4), 2, randf(7), false)).toThrow(/leakyProject: out has 7 elements, expected 8/);
+      expect(() => kern.seqLeakyProject(new Uint8Array(12), randf(6), null, 3, { ...lif, N: 3 }, randf(4), 2, randf(8), false)).toThrow(/N = 3 is not a multiple of H = 2/);
     }
   });
 });
