@@ -18,7 +18,7 @@
 
 import { appendFromTable16 } from './compact';
 import {
-  PB, PW, ceilDiv, packPanels, packedWidth, tailWidth,
+  PB, PW, bucketStarts, ceilDiv, packPanels, packedWidth, tailWidth,
   spikeGradWScratchBytes, spikeMatmul, spikeMatmulGradW, spikeMatmulScratchBytes,
 } from './spike';
 
@@ -135,14 +135,8 @@ function flipMasks(flip: usize, b: i32, k: i32, fm: usize): void {
     x3 = f32x4.add(x3, f32x4.add(v128.xor(v128.load(r, 48), se), v128.xor(v128.load(u, 48), sf)));
     lp += 8;
   }
-  if (lp < le) {
-    const e = load<i32>(lp);
-    const r = base + <usize>(e & ~1);
-    const se = signOf(e);
-    x0 = f32x4.add(x0, v128.xor(v128.load(r), se)); x1 = f32x4.add(x1, v128.xor(v128.load(r, 16), se));
-    x2 = f32x4.add(x2, v128.xor(v128.load(r, 32), se)); x3 = f32x4.add(x3, v128.xor(v128.load(r, 48), se));
-  }
   v128.store(out, x0); v128.store(out, x1, 16); v128.store(out, x2, 32); v128.store(out, x3, 48);
+  if (lp < le) sumSigned4(base, lp, 0, 1, out); // the odd last row
 }
 
 /** The same for a tail panel of 8 or 4 floats per row (entries are row * 64: rows of 32 or 16 bytes). */
@@ -421,11 +415,7 @@ export function spikeSeqGradW(s: usize, g: usize, dw: usize, t: i32, b: i32, k: 
         }
       }
     }
-    for (let p = 0; p < k; p++) {
-      const a = starts + (<usize>p << 2);
-      store<i32>(a, load<i32>(a, 4) + load<i32>(a), 4);
-    }
-    memory.copy(cursor, starts, <usize>k << 2);
+    bucketStarts(starts, cursor, k);
     for (let ri = 0; ri < rows; ri++) {
       const gr = r0 + ri;
       const bi = gr % b;

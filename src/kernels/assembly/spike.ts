@@ -143,6 +143,15 @@ export function sumTail(panel: usize, tw: i32, list: usize, q0: i32, q1: i32, ou
   for (let j = 0; j < t; j++) store<f32>(out + (<usize>j << 2), load<f32>(tmp + (<usize>j << 2)));
 }
 
+/** Counts per column (starts[p + 1]) -> start of each column's bucket (prefix sums); cursor = a copy of the starts. */
+export function bucketStarts(starts: usize, cursor: usize, k: i32): void {
+  for (let p = 0; p < k; p++) {
+    const a = starts + (<usize>p << 2);
+    store<i32>(a, load<i32>(a, 4) + load<i32>(a), 4);
+  }
+  memory.copy(cursor, starts, <usize>k << 2);
+}
+
 /** C[M,N] (+)= S[M,K] W[K,N]. scratch: spikeMatmulScratchBytes(m, k, n) bytes. */
 export function spikeMatmul(s: usize, w: usize, c: usize, m: i32, k: i32, n: i32, accumulate: i32, scratch: usize): void {
   if (n <= PW) {
@@ -241,11 +250,7 @@ export function spikeMatmulGradW(s: usize, g: usize, dw: usize, m: i32, k: i32, 
         }
       }
     }
-    for (let p = 0; p < k; p++) {
-      const a = starts + (<usize>p << 2);
-      store<i32>(a, load<i32>(a, 4) + load<i32>(a), 4);
-    }
-    memory.copy(cursor, starts, <usize>k << 2);
+    bucketStarts(starts, cursor, k);
     for (let r = 0; r < rows; r++) {
       const sr = s + <usize>(r0 + r) * <usize>k;
       const off = r * PB;
