@@ -414,13 +414,28 @@ function gradInputImage(
   }
 }
 
-/** dst[0..n) += sum over the m listed (filter, g) of g * filter[off .. off + n), 16 floats per pass in registers. */
+/**
+ * dst[0..n) += sum over the m listed (filter, g) of g * filter[off .. off + n): 16 floats per pass in
+ * registers, then the leftover 4-float groups (up to three) together in one pass. The listed filters
+ * are taken in pairs (a += g1 f1 + g2 f2), which halves the add chains through the accumulators: the
+ * adds' latency, not the arithmetic, bounded the one-filter-at-a-time loop.
+ */
 @inline function windowRow(dst: usize, list: usize, m: i32, off: usize, n: i32): void {
   let j = 0;
   for (; j + 16 <= n; j += 16) {
     const jb = off + (<usize>j << 2);
     let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-    for (let q = 0; q < m; q++) {
+    let q = 0;
+    for (; q + 1 < m; q += 2) {
+      const e = list + (<usize>q << 3);
+      const f = <usize>load<u32>(e) + jb, h = <usize>load<u32>(e, 8) + jb;
+      const gv = f32x4.splat(load<f32>(e, 4)), gw = f32x4.splat(load<f32>(e, 12));
+      a0 = f32x4.add(a0, f32x4.add(f32x4.mul(gv, v128.load(f)), f32x4.mul(gw, v128.load(h))));
+      a1 = f32x4.add(a1, f32x4.add(f32x4.mul(gv, v128.load(f, 16)), f32x4.mul(gw, v128.load(h, 16))));
+      a2 = f32x4.add(a2, f32x4.add(f32x4.mul(gv, v128.load(f, 32)), f32x4.mul(gw, v128.load(h, 32))));
+      a3 = f32x4.add(a3, f32x4.add(f32x4.mul(gv, v128.load(f, 48)), f32x4.mul(gw, v128.load(h, 48))));
+    }
+    if (q < m) {
       const e = list + (<usize>q << 3);
       const f = <usize>load<u32>(e) + jb;
       const gv = f32x4.splat(load<f32>(e, 4));
@@ -435,15 +450,23 @@ function gradInputImage(
     v128.store(d, f32x4.add(v128.load(d, 32), a2), 32);
     v128.store(d, f32x4.add(v128.load(d, 48), a3), 48);
   }
-  for (; j + 4 <= n; j += 4) {
+  const groups = (n - j) >> 2; // 0..3 groups of 4 floats left
+  if (groups) {
     const jb = off + (<usize>j << 2);
-    let a = f32x4.splat(0);
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0);
     for (let q = 0; q < m; q++) {
       const e = list + (<usize>q << 3);
-      a = f32x4.add(a, f32x4.mul(f32x4.splat(load<f32>(e, 4)), v128.load(<usize>load<u32>(e) + jb)));
+      const f = <usize>load<u32>(e) + jb;
+      const gv = f32x4.splat(load<f32>(e, 4));
+      a0 = f32x4.add(a0, f32x4.mul(gv, v128.load(f)));
+      if (groups > 1) a1 = f32x4.add(a1, f32x4.mul(gv, v128.load(f, 16)));
+      if (groups > 2) a2 = f32x4.add(a2, f32x4.mul(gv, v128.load(f, 32)));
     }
     const d = dst + (<usize>j << 2);
-    v128.store(d, f32x4.add(v128.load(d), a));
+    v128.store(d, f32x4.add(v128.load(d), a0));
+    if (groups > 1) v128.store(d, f32x4.add(v128.load(d, 16), a1), 16);
+    if (groups > 2) v128.store(d, f32x4.add(v128.load(d, 32), a2), 32);
+    j += groups << 2;
   }
   for (; j < n; j++) {
     const jb = off + (<usize>j << 2);
