@@ -75,7 +75,7 @@ export class DataParallel {
     return this.workers.length + 1;
   }
 
-  private ask(w: Worker, msg: unknown): Promise<StepResult> {
+  private ask(w: Worker, msg: unknown, transfer: ArrayBuffer[] = []): Promise<StepResult> {
     return new Promise<StepResult>((resolve, reject) => {
       const onError = (e: Error) => reject(e);
       w.once('error', onError);
@@ -84,7 +84,7 @@ export class DataParallel {
         if ('error' in m) reject(new SpikeflowError(`worker thread: ${m.error}`));
         else resolve(m);
       });
-      w.postMessage(msg);
+      w.postMessage(msg, transfer);
     });
   }
 
@@ -97,8 +97,11 @@ export class DataParallel {
     const P = Math.min(this.threads, B);
     const bounds = Array.from({ length: P + 1 }, (_, i) => Math.round((i * B) / P));
     const pending = this.workers.slice(0, P - 1).map((w, i) => {
+      // sliceBatch copies, so the slice's buffer can be handed over (moved, not cloned) to the worker
       const s = sliceBatch(seq, bounds[i + 1], bounds[i + 2]);
-      return this.ask(w, { type: 'batch', x: s.x.data, shape: s.x.shape, steps: s.steps, constant: s.constant, y: y.subarray(bounds[i + 1], bounds[i + 2]), train });
+      const x = s.x.data;
+      const msg = { type: 'batch', x, shape: s.x.shape, steps: s.steps, constant: s.constant, y: y.slice(bounds[i + 1], bounds[i + 2]), train };
+      return this.ask(w, msg, [x.buffer as ArrayBuffer]);
     });
     const local = runBatch(this.model, this.task, sliceBatch(seq, 0, bounds[1]), y.subarray(0, bounds[1]), this.kernels, train);
     const parts = [local, ...(await Promise.all(pending))];
