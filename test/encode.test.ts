@@ -43,3 +43,20 @@ describe('direct encoding', () => {
     expect(seq.x).toBe(x);
   });
 });
+
+describe('rateEncode draws', () => {
+  it('one nextU32 per value strictly inside (0, 1), per step, in index order: u < p * 2^32 fires', () => {
+    const vals = Float32Array.of(0, 0.3, 1, 0.999, -0.2, 0.5, 2, 0.01);
+    const steps = 40;
+    const seq = rateEncode(new Tensor(vals, [2, 4]), steps, new Rng(9));
+    const r = new Rng(9);
+    for (let t = 0; t < steps; t++) {
+      for (let i = 0; i < vals.length; i++) {
+        const p = vals[i];
+        const want = p >= 1 ? 1 : p > 0 ? (r.nextU32() < p * 4294967296 ? 1 : 0) : 0;
+        expect(seq.x.data[t * vals.length + i]).toBe(want);
+      }
+    }
+    expect(() => rateEncode(new Tensor(Float32Array.of(0.2, NaN), [2]), 3, new Rng(1))).toThrow(/input value 1 is NaN/);
+  });
+});

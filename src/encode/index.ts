@@ -19,23 +19,28 @@ export function rateEncode(x: Tensor, steps: number, rng: Rng, gain = 1): Seq {
   checkRange('rate gain', gain, 0, 1e6);
   const n = x.size;
   // Only values strictly between 0 and 1 draw random numbers; list them once for all steps.
-  const random: number[] = [];
-  const thresholds: number[] = [];
-  const always: number[] = [];
+  const idx = new Int32Array(n);
+  const thr = new Float64Array(n);
+  const always = new Int32Array(n);
+  let nr = 0;
+  let na = 0;
   for (let i = 0; i < n; i++) {
     const p = x.data[i] * gain;
-    if (Number.isNaN(p)) throw new ValueError(`rateEncode: input value ${i} is NaN`);
-    if (p >= 1) always.push(i);
-    else if (p > 0) {
-      random.push(i);
-      thresholds.push(p * 4294967296);
-    }
+    if (p > 0) {
+      if (p >= 1) always[na++] = i;
+      else {
+        idx[nr] = i;
+        thr[nr++] = p * 4294967296;
+      }
+    } else if (Number.isNaN(p)) throw new ValueError(`rateEncode: input value ${i} is NaN`);
   }
   const out = new Uint8Array(steps * n);
+  const draws = new Uint32Array(nr);
   for (let t = 0; t < steps; t++) {
     const o = t * n;
-    for (let j = 0; j < always.length; j++) out[o + always[j]] = 1;
-    for (let j = 0; j < random.length; j++) if (rng.nextU32() < thresholds[j]) out[o + random[j]] = 1;
+    for (let j = 0; j < na; j++) out[o + always[j]] = 1;
+    rng.fillU32(draws); // the same draws, in the same order, as one nextU32() per random value
+    for (let j = 0; j < nr; j++) if (draws[j] < thr[j]) out[o + idx[j]] = 1;
   }
   return { x: new Tensor(out, [steps, ...x.shape]), steps, constant: false };
 }
