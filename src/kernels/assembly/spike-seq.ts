@@ -344,6 +344,44 @@ export function spikeSeqMatmul(s: usize, w: usize, c: usize, t: i32, b: i32, k: 
   }
 }
 
+/**
+ * The events of S row gr (sample gr % b), column by column: without `fill`, counts them per column
+ * (at[p + 1] += 1); with `fill`, appends off | sign to column p's bucket at its cursor at[p].
+ */
+@inline function bucketRow(fill: bool, s: usize, flip: usize, fm: usize, gr: i32, b: i32, k: i32, off: i32, at: usize, list: usize): void {
+  const bi = gr % b;
+  const sr = s + <usize>gr * <usize>k;
+  const fr = flip + <usize>bi * <usize>k;
+  const fmr = fm + ((<usize>bi * <usize>(k >> 4)) << 2);
+  const zero = i8x16.splat(0);
+  let p = 0;
+  for (; p + 16 <= k; p += 16) {
+    const fbits = load<i32>(fmr + (<usize>(p >> 4) << 2));
+    let mask = i8x16.bitmask(i8x16.ne(v128.load(sr + <usize>p), zero)) ^ fbits;
+    while (mask) {
+      const j = ctz(mask);
+      bucketEvent(fill, at, list, p + j, off | ((fbits >> j) & 1));
+      mask &= mask - 1;
+    }
+  }
+  for (; p < k; p++) {
+    const f = <i32>(load<u8>(fr + <usize>p) != 0);
+    if (<i32>(load<u8>(sr + <usize>p) != 0) != f) bucketEvent(fill, at, list, p, off | f);
+  }
+}
+
+@inline function bucketEvent(fill: bool, at: usize, list: usize, p: i32, entry: i32): void {
+  if (fill) {
+    const a = at + (<usize>p << 2);
+    const q = load<i32>(a);
+    store<i32>(list + (<usize>q << 2), entry);
+    store<i32>(a, q + 1);
+  } else {
+    const a = at + (<usize>(p + 1) << 2);
+    store<i32>(a, load<i32>(a) + 1);
+  }
+}
+
 /** Scratch bytes of spikeSeqGradW. */
 export function spikeSeqGradWScratchBytes(t: i32, b: i32, k: i32, n: i32): usize {
   const m = t * b;
@@ -386,66 +424,15 @@ export function spikeSeqGradW(s: usize, g: usize, dw: usize, t: i32, b: i32, k: 
   const list = starts + align16(((<usize>k << 1) + 1) << 2);
   const inner = list + align16((r * <usize>k + 16) << 2);
   flipMasks(flip, b, k, fm);
-  const zero = i8x16.splat(0);
   const nc = n >> 4;
   for (let r0 = 0; r0 < m; r0 += GROWS) {
     const rows = min(GROWS, m - r0);
     const gb = g + <usize>r0 * rowB;
     // Count the events of each column, then bucket the rows by column (in row order), signed.
     memory.fill(starts, 0, (<usize>k + 1) << 2);
-    for (let ri = 0; ri < rows; ri++) {
-      const gr = r0 + ri;
-      const bi = gr % b;
-      const sr = s + <usize>gr * <usize>k;
-      const fr = flip + <usize>bi * <usize>k;
-      const fmr = fm + ((<usize>bi * <usize>nch) << 2);
-      let p = 0;
-      for (; p + 16 <= k; p += 16) {
-        let mask = i8x16.bitmask(i8x16.ne(v128.load(sr + <usize>p), zero)) ^ load<i32>(fmr + (<usize>(p >> 4) << 2));
-        while (mask) {
-          const a = starts + (<usize>(p + ctz(mask) + 1) << 2);
-          store<i32>(a, load<i32>(a) + 1);
-          mask &= mask - 1;
-        }
-      }
-      for (; p < k; p++) {
-        if ((load<u8>(sr + <usize>p) != 0) != (load<u8>(fr + <usize>p) != 0)) {
-          const a = starts + (<usize>(p + 1) << 2);
-          store<i32>(a, load<i32>(a) + 1);
-        }
-      }
-    }
+    for (let ri = 0; ri < rows; ri++) bucketRow(false, s, flip, fm, r0 + ri, b, k, ri * <i32>rowB, starts, list);
     bucketStarts(starts, cursor, k);
-    for (let ri = 0; ri < rows; ri++) {
-      const gr = r0 + ri;
-      const bi = gr % b;
-      const sr = s + <usize>gr * <usize>k;
-      const fr = flip + <usize>bi * <usize>k;
-      const fmr = fm + ((<usize>bi * <usize>nch) << 2);
-      const off = <i32>(<usize>ri * rowB);
-      let p = 0;
-      for (; p + 16 <= k; p += 16) {
-        const fbits = load<i32>(fmr + (<usize>(p >> 4) << 2));
-        let mask = i8x16.bitmask(i8x16.ne(v128.load(sr + <usize>p), zero)) ^ fbits;
-        while (mask) {
-          const j = ctz(mask);
-          const a = cursor + (<usize>(p + j) << 2);
-          const q = load<i32>(a);
-          store<i32>(list + (<usize>q << 2), off | ((fbits >> j) & 1));
-          store<i32>(a, q + 1);
-          mask &= mask - 1;
-        }
-      }
-      for (; p < k; p++) {
-        const f = <i32>(load<u8>(fr + <usize>p) != 0);
-        if (<i32>(load<u8>(sr + <usize>p) != 0) != f) {
-          const a = cursor + (<usize>p << 2);
-          const q = load<i32>(a);
-          store<i32>(list + (<usize>q << 2), off | f);
-          store<i32>(a, q + 1);
-        }
-      }
-    }
+    for (let ri = 0; ri < rows; ri++) bucketRow(true, s, flip, fm, r0 + ri, b, k, ri * <i32>rowB, cursor, list);
     // Every dW row with events gets its signed G rows added, 16 columns at a time, G read in place.
     for (let p = 0; p < k; p++) {
       const st = starts + (<usize>p << 2);
