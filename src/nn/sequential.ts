@@ -42,7 +42,7 @@ export class Sequential {
         && after instanceof Linear && after.outFeatures <= FUSE_MAX_OUT) {
         x = next.forwardBetween(layer, x, after, ctx);
         i += 2;
-      } else if (opts.inference && !opts.keepAllMem && layer instanceof Leaky && next instanceof Linear && next.outFeatures <= FUSE_MAX_OUT) {
+      } else if (fuse && layer instanceof Leaky && next instanceof Linear && next.outFeatures <= FUSE_MAX_OUT) {
         x = layer.forwardInto(x, next, ctx);
         i++;
       } else if (layer instanceof Conv2d && next instanceof MaxPool2d && x.x.isSpikes) {
