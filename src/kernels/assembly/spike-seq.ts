@@ -18,15 +18,14 @@
 
 import { appendFromTable16 } from './compact';
 import {
-  PB, PW, bucketStarts, ceilDiv, packPanels, packedWidth, tailWidth,
+  PB, PW, bucketStarts, packPanels, packedWidth, tailWidth,
   spikeGradWScratchBytes, spikeMatmul, spikeMatmulGradW, spikeMatmulScratchBytes,
 } from './spike';
 
-const ROWS = 256; // forward: rows per block
-// Forward: no k blocking (one list per row; the pairwise order below is defined over the whole row).
-// With a quarter of the events of the plain kernel the per-call overhead of short k blocks outweighed
-// keeping the panel slice in L1; a whole panel (K x 64 B) stays in L2.
-const KB = 0x40000000;
+// Forward: rows per block. Unlike spikeMatmul, K is not blocked: one event list per row (the pairwise
+// order below is defined over the whole row). With a quarter of the plain kernel's events the per-call
+// overhead of short k blocks outweighed keeping the panel slice in L1; a whole panel (K x 64 B) stays in L2.
+const ROWS = 256;
 // Weight gradient: rows of G per block; each block sweeps dW once. G is read in place (row-major):
 // packing it cost more than the few events per column it would speed up.
 const GROWS = 512;
@@ -167,38 +166,32 @@ function flipMasks(flip: usize, b: i32, k: i32, fm: usize): void {
 }
 
 /**
- * The blocked row sums shared by the base rows and the event rows: for each row r of a block, each
- * panel, each k block kb: out[r] (16 columns) = init + the listed panel rows, where init is, for kb = 0,
- * load(a[r]) (+ load(b[r]) when b[r] != 0), and the running output for kb > 0. a and b hold one
- * pointer per row to the row's first column; the panel offset is added here.
+ * The row sums shared by the base rows and the event rows: for each row r of a block and each panel,
+ * out[r] (16 columns) = init + the row's listed panel rows (list[starts[r] .. starts[r + 1])), where
+ * init = load(a[r]) (+ load(b[r]) when b[r] != 0). a and b hold one pointer per row to the row's first
+ * column; the panel offset is added here.
  */
 function blockSums(
-  wp: usize, panelB: usize, n: i32, rows: i32, nkb: i32, starts: usize, list: usize,
+  wp: usize, panelB: usize, n: i32, rows: i32, starts: usize, list: usize,
   out: usize, rowB: usize, a: usize, b: usize, tmp: usize,
 ): void {
   const nc = n >> 4;
-  const stride = <usize>(nkb + 1) << 2;
   for (let pc = 0; pc < nc; pc++) {
     const panel = wp + <usize>pc * panelB;
     const jo = <usize>pc * PB;
-    for (let kb = 0; kb < nkb; kb++) {
-      const bo = <usize>kb << 2;
-      for (let r = 0; r < rows; r++) {
-        const o = out + <usize>r * rowB + jo;
-        if (kb == 0) {
-          const ra = <usize>load<i32>(a + (<usize>r << 2)) + jo;
-          const rb = <usize>load<i32>(b + (<usize>r << 2));
-          let x0 = v128.load(ra), x1 = v128.load(ra, 16), x2 = v128.load(ra, 32), x3 = v128.load(ra, 48);
-          if (rb) {
-            const q = rb + jo;
-            x0 = f32x4.add(x0, v128.load(q)); x1 = f32x4.add(x1, v128.load(q, 16));
-            x2 = f32x4.add(x2, v128.load(q, 32)); x3 = f32x4.add(x3, v128.load(q, 48));
-          }
-          v128.store(o, x0); v128.store(o, x1, 16); v128.store(o, x2, 32); v128.store(o, x3, 48);
-        }
-        const st = starts + <usize>r * stride + bo;
-        sumSignedPairs4(panel, list, load<i32>(st), load<i32>(st, 4), o);
+    for (let r = 0; r < rows; r++) {
+      const o = out + <usize>r * rowB + jo;
+      const ra = <usize>load<i32>(a + (<usize>r << 2)) + jo;
+      const rb = <usize>load<i32>(b + (<usize>r << 2));
+      let x0 = v128.load(ra), x1 = v128.load(ra, 16), x2 = v128.load(ra, 32), x3 = v128.load(ra, 48);
+      if (rb) {
+        const q = rb + jo;
+        x0 = f32x4.add(x0, v128.load(q)); x1 = f32x4.add(x1, v128.load(q, 16));
+        x2 = f32x4.add(x2, v128.load(q, 32)); x3 = f32x4.add(x3, v128.load(q, 48));
       }
+      v128.store(o, x0); v128.store(o, x1, 16); v128.store(o, x2, 32); v128.store(o, x3, 48);
+      const st = starts + (<usize>r << 2);
+      sumSignedPairs4(panel, list, load<i32>(st), load<i32>(st, 4), o);
     }
   }
   const tw = tailWidth(n);
@@ -217,8 +210,8 @@ function blockSums(
       }
       store<f32>(tmp + (<usize>j << 2), v);
     }
-    const st = starts + <usize>r * stride;
-    sumSignedTail(panel, tw, list, load<i32>(st), load<i32>(st + (<usize>nkb << 2)), tmp);
+    const st = starts + (<usize>r << 2);
+    sumSignedTail(panel, tw, list, load<i32>(st), load<i32>(st, 4), tmp);
     const o = out + <usize>r * rowB + jo;
     for (let j = 0; j < t; j++) store<f32>(o + (<usize>j << 2), load<f32>(tmp + (<usize>j << 2)));
   }
@@ -235,7 +228,7 @@ export function spikeSeqMatmulScratchBytes(t: i32, b: i32, k: i32, n: i32): usiz
     + align16((<usize>b * <usize>n) << 2) // base rows C
     + align16((<usize>b * <usize>k) << 2) // offset table
     + align16((<usize>b * <usize>((k >> 4) + 1)) << 2) // flip masks
-    + align16((r * <usize>(ceilDiv(k, KB) + 1)) << 2) // list starts
+    + align16((r + 1) << 2) // list starts
     + align16((r * <usize>k + 16) << 2) // index list
     + align16(r << 3) // init pointers a, b
     + 64; // tmp row
@@ -259,7 +252,6 @@ export function spikeSeqMatmul(s: usize, w: usize, c: usize, t: i32, b: i32, k: 
     return;
   }
   const rowB = <usize>n << 2;
-  const nkb = ceilDiv(k, KB);
   const nch = k >> 4;
   const wp = scratch + flipBytes(b, k);
   const cb = wp + align16((<usize>k * <usize>packedWidth(n)) << 2);
@@ -267,7 +259,7 @@ export function spikeSeqMatmul(s: usize, w: usize, c: usize, t: i32, b: i32, k: 
   const fm = offs + align16((<usize>b * <usize>k) << 2);
   const r = <usize>max(min(m, ROWS), b);
   const starts = fm + align16((<usize>b * <usize>(nch + 1)) << 2);
-  const list = starts + align16((r * <usize>(nkb + 1)) << 2);
+  const list = starts + align16((r + 1) << 2);
   const pa = list + align16((r * <usize>k + 16) << 2);
   const pb = pa + (r << 2);
   const tmp = pb + (r << 2);
@@ -280,28 +272,23 @@ export function spikeSeqMatmul(s: usize, w: usize, c: usize, t: i32, b: i32, k: 
     const ot = offs + ((<usize>bi * <usize>k) << 2);
     for (let p = 0; p < k; p++) store<i32>(ot + (<usize>p << 2), p * PB + <i32>load<u8>(fr + <usize>p));
   }
-  const stride = <usize>(nkb + 1) << 2;
   // Base rows C[b] = sum of W's flipped rows (positive entries i * 64), from zero.
   let cnt = 0;
   for (let bi = 0; bi < b; bi++) {
     const fr = flip + <usize>bi * <usize>k;
-    const st = starts + <usize>bi * stride;
-    for (let kb = 0; kb < nkb; kb++) {
-      store<i32>(st + (<usize>kb << 2), cnt);
-      const pe = min(k, (kb + 1) * KB);
-      for (let p = kb * KB; p < pe; p++) {
-        if (load<u8>(fr + <usize>p)) {
-          store<i32>(list + (<usize>cnt << 2), p * PB);
-          cnt++;
-        }
+    store<i32>(starts + (<usize>bi << 2), cnt);
+    for (let p = 0; p < k; p++) {
+      if (load<u8>(fr + <usize>p)) {
+        store<i32>(list + (<usize>cnt << 2), p * PB);
+        cnt++;
       }
     }
-    store<i32>(st + (<usize>nkb << 2), cnt);
     store<i32>(pa + (<usize>bi << 2), <i32>(cb + <usize>bi * rowB)); // init: the row itself, zeroed below
     store<i32>(pb + (<usize>bi << 2), 0);
   }
+  store<i32>(starts + (<usize>b << 2), cnt);
   memory.fill(cb, 0, <usize>b * rowB);
-  blockSums(wp, panelB, n, b, nkb, starts, list, cb, rowB, pa, pb, tmp);
+  blockSums(wp, panelB, n, b, starts, list, cb, rowB, pa, pb, tmp);
   // Event rows: init = C[b] (+ the existing output when accumulating), then the signed events.
   const zero = i8x16.splat(0);
   for (let r0 = 0; r0 < m; r0 += ROWS) {
@@ -314,23 +301,18 @@ export function spikeSeqMatmul(s: usize, w: usize, c: usize, t: i32, b: i32, k: 
       const fr = flip + <usize>bi * <usize>k;
       const ot = offs + ((<usize>bi * <usize>k) << 2);
       const fmr = fm + ((<usize>bi * <usize>nch) << 2);
-      const st = starts + <usize>ri * stride;
-      for (let kb = 0; kb < nkb; kb++) {
-        store<i32>(st + (<usize>kb << 2), cnt);
-        const pe = min(k, (kb + 1) * KB);
-        let p = kb * KB;
-        for (; p + 16 <= pe; p += 16) {
-          const bits = i8x16.bitmask(i8x16.ne(v128.load(sr + <usize>p), zero)) ^ load<i32>(fmr + (<usize>(p >> 4) << 2));
-          cnt = appendFromTable16(bits, ot + (<usize>p << 2), list, cnt);
-        }
-        for (; p < pe; p++) {
-          if ((load<u8>(sr + <usize>p) != 0) != (load<u8>(fr + <usize>p) != 0)) {
-            store<i32>(list + (<usize>cnt << 2), load<i32>(ot + (<usize>p << 2)));
-            cnt++;
-          }
+      store<i32>(starts + (<usize>ri << 2), cnt);
+      let p = 0;
+      for (; p + 16 <= k; p += 16) {
+        const bits = i8x16.bitmask(i8x16.ne(v128.load(sr + <usize>p), zero)) ^ load<i32>(fmr + (<usize>(p >> 4) << 2));
+        cnt = appendFromTable16(bits, ot + (<usize>p << 2), list, cnt);
+      }
+      for (; p < k; p++) {
+        if ((load<u8>(sr + <usize>p) != 0) != (load<u8>(fr + <usize>p) != 0)) {
+          store<i32>(list + (<usize>cnt << 2), load<i32>(ot + (<usize>p << 2)));
+          cnt++;
         }
       }
-      store<i32>(st + (<usize>nkb << 2), cnt);
       const crow = cb + <usize>bi * rowB;
       if (accumulate) {
         store<i32>(pa + (<usize>ri << 2), <i32>(c + <usize>gr * rowB));
@@ -340,7 +322,8 @@ export function spikeSeqMatmul(s: usize, w: usize, c: usize, t: i32, b: i32, k: 
         store<i32>(pb + (<usize>ri << 2), 0);
       }
     }
-    blockSums(wp, panelB, n, rows, nkb, starts, list, c + <usize>r0 * rowB, rowB, pa, pb, tmp);
+    store<i32>(starts + (<usize>rows << 2), cnt);
+    blockSums(wp, panelB, n, rows, starts, list, c + <usize>r0 * rowB, rowB, pa, pb, tmp);
   }
 }
 
