@@ -9,6 +9,7 @@
 // returns; wantMem=false skips the 12.8 MB membrane copy). Single-threaded; the target machine has 2
 // cores and may be running other work, so timings are indicative.
 import { createWasmKernelsSync, referenceKernels } from '../dist/kernels/index.js';
+import { loadMnist } from '../dist/node.js';
 
 const quick = process.argv.includes('--quick');
 const wasm = createWasmKernelsSync();
@@ -57,6 +58,16 @@ bench('spikeMatmul 3200x784x1000 @13%', (k) => k.spikeMatmul(S, W1, YR, R, I, H,
 bench('spikeMatmulGradW 3200x784x1000 @13%', (k) => k.spikeMatmulGradW(S, GR, dW, R, I, H), { reps: 7 });
 const S1 = spikes(B * I, 0.13);
 bench('spikeMatmul 128x784x1000 @13%', (k) => k.spikeMatmul(S1, W1, Y, B, I, H, false));
+
+// Rate-coded MNIST (the first 128 test images, 25 steps): the plain spike kernels against the
+// complement-coded sequence kernels Linear uses for [T, B, in] spike input (same product).
+const mnist = await loadMnist({ dataset: 'mnist', download: false });
+const SM = new Uint8Array(R * I);
+for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) for (let i = 0; i < I; i++) SM[(t * B + b) * I + i] = rand() < mnist.test.images[b * I + i] / 255 ? 1 : 0;
+bench('spikeMatmul 3200x784x1000, rate-coded MNIST', (k) => k.spikeMatmul(SM, W1, YR, R, I, H, false), { reps: 15, refReps: 0 });
+bench('spikeSeqMatmul, the same (complement coding)', (k) => k.spikeSeqMatmul(SM, W1, YR, T, B, I, H, false), { reps: 15, refReps: 0 });
+bench('spikeMatmulGradW 3200x784x1000, rate-coded MNIST', (k) => k.spikeMatmulGradW(SM, GR, dW, R, I, H), { reps: 15, refReps: 0 });
+bench('spikeSeqGradW, the same (complement coding)', (k) => k.spikeSeqGradW(SM, GR, dW, T, B, I, H), { reps: 15, refReps: 0 });
 
 const S2 = spikes(R * H, 0.19), W2 = floats(H * O), Y2 = new Float32Array(R * O), G2 = floats(R * O), dW2 = new Float32Array(H * O);
 const dX2 = new Float32Array(R * H);
