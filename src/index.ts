@@ -7,7 +7,8 @@ export * from './core/errors.js';
 
 export type { Kernels } from './kernels/types.js';
 export { referenceKernels } from './kernels/reference.js';
-export { createWasmKernels, createWasmKernelsSync } from './kernels/wasm.js';
+export { createWasmKernels, createWasmKernelsSync, relaxedSimdSupported } from './kernels/wasm.js';
+export type { WasmKernelOptions } from './kernels/wasm.js';
 export { defaultKernels, initKernels } from './kernels/default.js';
 
 export { leakyStep, leakyInitState, leakyUpdate, leakySequence } from './neurons/leaky.js';

@@ -6,3 +6,4 @@ export { saveCheckpoint, loadCheckpoint } from './train/checkpoint.js';
 export type { CheckpointConfig } from './train/checkpoint.js';
 export { DataParallel } from './train/parallel.js';
 export { svgToPng, writePlot } from './viz/png.js';
+export { enableRelaxedSimd } from './kernels/relaxed-node.js';

@@ -6,6 +6,7 @@ import { runEval, evalFlags } from './eval.js';
 import { runCompare, compareFlags } from './compare.js';
 import { runSimulate, simulateFlags } from './simulate.js';
 import { runStdpMnist, stdpMnistFlags } from './stdp-mnist.js';
+import { enableRelaxedSimd } from '../kernels/relaxed-node.js';
 
 // The `spikeflow` command: one sub-command per file, over the public API; strings become values here.
 const commands: Record<string, { about: string; flags: FlagSpec; run: (o: any, positionals: string[]) => Promise<unknown>; positionals?: boolean }> = {
@@ -45,6 +46,8 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
+// the fused multiply-add kernels where this Node has them behind a flag (before any kernel is compiled)
+enableRelaxedSimd();
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {

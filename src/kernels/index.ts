@@ -3,5 +3,6 @@
 // Node and workers). defaultKernels/initKernels hold one lazily created WASM instance per realm.
 export * from './types.js';
 export { referenceKernels } from './reference.js';
-export { createWasmKernels, createWasmKernelsSync } from './wasm.js';
+export { createWasmKernels, createWasmKernelsSync, relaxedSimdSupported } from './wasm.js';
+export type { WasmKernelOptions } from './wasm.js';
 export { defaultKernels, initKernels } from './default.js';

@@ -209,6 +209,7 @@ function seqLeakyProject(
 
 export const referenceKernels: Kernels = {
   name: 'reference',
+  fusedMultiplyAdd: false,
   matmul(a, b, c, m, k, n, transA, transB, accumulate) {
     checkMatmul(a, b, c, m, k, n);
     for (let i = 0; i < m; i++) {

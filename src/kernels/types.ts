@@ -116,6 +116,8 @@ export interface PoolShape {
  */
 export interface Kernels {
   readonly name: 'wasm' | 'reference';
+  /** true for the relaxed-SIMD WASM build: its multiply-adds are fused (one rounding instead of two). */
+  readonly fusedMultiplyAdd: boolean;
   /**
    * C = op(A) @ op(B), or C += op(A) @ op(B) when `accumulate`.
    * op(A) is [M, K]: A is stored [M, K], or [K, M] when transA. op(B) is [K, N]: B is [K, N], or [N, K] when transB.

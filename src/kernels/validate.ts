@@ -124,6 +124,8 @@ export function checkConv(kernel: string, g: ConvShape, x: ArrayLike<number>, w:
     throw new ShapeError(`${kernel}: output ${outH}x${outW} does not match a ${kH}x${kW} kernel over ${H}x${W} (stride ${stride}, padding ${pad})`);
   }
   if (n * Math.max(H * W * C, outH * outW * O) >= 2 ** 31) throw new ShapeError(`${kernel}: ${n} images are too many for one call; split the batch`);
+  if (C > 65535) throw new ShapeError(`${kernel}: at most 65535 input channels, found ${C}`);
+  if (kH * kW * C * O >= 2 ** 29) throw new ShapeError(`${kernel}: a ${kH}x${kW}x${C}x${O} weight is too large (at most 2^29 values)`);
   need(kernel, 'input', x, n * H * W * C);
   need(kernel, 'weight', w, kH * kW * C * O);
   need(kernel, 'output', y, n * outH * outW * O);

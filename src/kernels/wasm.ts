@@ -1,12 +1,15 @@
 import { SpikeflowError } from '../core/errors.js';
-import { WASM_BASE64 } from './wasm-binary.generated.js';
+import { WASM_BASE64, WASM_RELAXED_BASE64 } from './wasm-binary.generated.js';
 import type { ConvShape, Kernels, LeakyBackwardArgs, LeakyBackwardOut, LeakyForwardOut, LeakyScanArgs } from './types.js';
 import { checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW, checkSpikeSeq, checkSeqLeakyProject, checkConv, checkPool, checkConvPool, checkBias, need } from './validate.js';
 
 /**
  * Loader and wrapper of the AssemblyScript WASM SIMD kernels (src/kernels/assembly, built by
  * scripts/build-wasm.mjs into wasm-binary.generated.ts as base64, so Node and browsers load it the
- * same way without fetch or fs).
+ * same way without fetch or fs). The module comes in two builds of one source: WASM SIMD, and WASM SIMD
+ * with relaxed SIMD, whose multiply-adds (dense GEMM, the convolution input gradient) are fused (one
+ * instruction, one rounding). The relaxed build is used where the engine validates it, unless the
+ * caller asks otherwise; both equal the TypeScript reference within float rounding.
  *
  * WASM sees only its own linear memory, so every call lays its operands out in one scratch arena
  * (from the module's heap base up, grown when a call needs more), copies the inputs in, runs the
@@ -37,7 +40,7 @@ interface Exports {
     w: number, o: number, out: number, acc: number, scratch: number,
   ): number;
   addBias(c: number, bias: number, m: number, n: number): void;
-  convSpikeScratchBytes(h: number, w: number, c: number): number;
+  convSpikeScratchBytes(h: number, w: number, c: number, k: number): number;
   convSpikeForward(s: number, w: number, bias: number, out: number, ...geomAndScratch: number[]): void;
   convPoolScratchBytes(h: number, w: number, c: number, o: number, outH: number, outW: number, k: number): number;
   convPoolSpikeForward(s: number, w: number, bias: number, y: number, arg: number, ...geomPoolScratch: number[]): void;
@@ -126,7 +129,7 @@ function zeroFraction(a: Float32Array): number {
 /** Geometry arguments of the conv kernels, in their order. */
 const convDims = (g: ConvShape): number[] => [g.n, g.H, g.W, g.C, g.O, g.kH, g.kW, g.stride, g.pad, g.outH, g.outW];
 
-function wrap(ex: Exports): Kernels {
+function wrap(ex: Exports, relaxed: boolean): Kernels {
   const layout = arena(ex);
   // Views are made after layout() so they never refer to a buffer detached by a grow.
   const f32 = (ptr: number, len: number) => new Float32Array(ex.memory.buffer, ptr, len);
@@ -139,6 +142,7 @@ function wrap(ex: Exports): Kernels {
 
   return {
     name: 'wasm',
+    fusedMultiplyAdd: relaxed,
     matmul(a, b, c, m, k, n, transA, transB, accumulate) {
       checkMatmul(a, b, c, m, k, n);
       if (m === 0 || n === 0) return;
@@ -278,7 +282,7 @@ function wrap(ex: Exports): Kernels {
       checkConv('convSpikeForward', g, s, w, out);
       checkBias('convSpikeForward', bias, g.O);
       if (!out.length) return;
-      const [ps, pw, pb, po, pt] = layout([s.length, w.length * 4, bias ? g.O * 4 : 0, out.length * 4, ex.convSpikeScratchBytes(g.H, g.W, g.C)]);
+      const [ps, pw, pb, po, pt] = layout([s.length, w.length * 4, bias ? g.O * 4 : 0, out.length * 4, ex.convSpikeScratchBytes(g.H, g.W, g.C, g.kH * g.kW * g.C)]);
       u8(ps, s.length).set(s);
       f32(pw, w.length).set(w);
       if (bias) f32(pb, g.O).set(bias);
@@ -387,31 +391,66 @@ const imports = {
   },
 };
 
-function instantiate(module: WebAssembly.Module): Kernels {
+function instantiate(module: WebAssembly.Module, relaxed: boolean): Kernels {
   const inst = new WebAssembly.Instance(module, imports);
-  return wrap(inst.exports as unknown as Exports);
+  return wrap(inst.exports as unknown as Exports, relaxed);
+}
+
+export interface WasmKernelOptions {
+  /**
+   * true: the relaxed-SIMD build (fused multiply-add), a SpikeflowError where the engine lacks relaxed
+   * SIMD; false: the plain WASM SIMD build; default: relaxed where supported.
+   */
+  relaxed?: boolean;
+}
+
+let relaxedBytes: Uint8Array<ArrayBuffer> | null = null;
+let relaxedOk: boolean | null = null;
+
+/**
+ * Whether this engine runs the relaxed-SIMD build (checked once per realm; `recheck` checks again, after
+ * an engine flag was changed).
+ */
+export function relaxedSimdSupported(recheck = false): boolean {
+  if (relaxedOk === null || recheck) {
+    relaxedBytes ??= decodeBase64(WASM_RELAXED_BASE64);
+    relaxedOk = typeof WebAssembly === 'object' && WebAssembly.validate(relaxedBytes);
+  }
+  return relaxedOk;
+}
+
+function moduleBytes(options: WasmKernelOptions): { bytes: Uint8Array<ArrayBuffer>; relaxed: boolean } {
+  checkSupport();
+  const want = options.relaxed ?? relaxedSimdSupported();
+  if (want && !relaxedSimdSupported()) {
+    throw new SpikeflowError(
+      'the relaxed-SIMD spikeflow kernels need WebAssembly relaxed SIMD, which this engine does not enable ' +
+        '(Node 20: run node with --experimental-wasm-relaxed-simd, or call enableRelaxedSimd() from spikeflow/node first)',
+    );
+  }
+  return want ? { bytes: relaxedBytes!, relaxed: true } : { bytes: decodeBase64(WASM_BASE64), relaxed: false };
 }
 
 /** Compiles the kernels synchronously (Node, workers). Throws SpikeflowError if WASM SIMD is unsupported. */
-export function createWasmKernelsSync(): Kernels {
-  checkSupport();
+export function createWasmKernelsSync(options: WasmKernelOptions = {}): Kernels {
+  const { bytes, relaxed } = moduleBytes(options);
   let module: WebAssembly.Module;
   try {
-    module = new WebAssembly.Module(decodeBase64(WASM_BASE64));
+    module = new WebAssembly.Module(bytes);
   } catch (e) {
     throw compileError(e);
   }
-  return instantiate(module);
+  return instantiate(module, relaxed);
 }
 
 /** Compiles the kernels asynchronously (required for large modules on browsers' main thread). */
-export async function createWasmKernels(): Promise<Kernels> {
-  checkSupport();
+export async function createWasmKernels(options: WasmKernelOptions = {}): Promise<Kernels> {
+  const { bytes, relaxed } = moduleBytes(options);
   let module: WebAssembly.Module;
   try {
-    module = await WebAssembly.compile(decodeBase64(WASM_BASE64));
+    module = await WebAssembly.compile(bytes);
   } catch (e) {
     throw compileError(e);
   }
-  return instantiate(module);
+  return instantiate(module, relaxed);
 }

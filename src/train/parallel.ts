@@ -63,7 +63,7 @@ export class DataParallel {
         });
         worker.postMessage({
           layers, params: params.map((p) => p.data), grads, self: w, task: task.spec,
-          m: adam?.state().m ?? null, v: adam?.state().v ?? null,
+          m: adam?.state().m ?? null, v: adam?.state().v ?? null, relaxed: kernels.fusedMultiplyAdd,
         });
       });
       workers.push(worker);

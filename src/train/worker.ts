@@ -17,6 +17,8 @@ interface Init {
   task: TaskSpec;
   m: Float32Array[] | null;
   v: Float32Array[] | null;
+  /** the main thread's kernel build, so every thread sums in the same way */
+  relaxed: boolean;
 }
 type Msg =
   | { type: 'batch'; x: Float32Array | Uint8Array; shape: number[]; steps: number; constant: boolean; y: Int32Array; train: boolean }
@@ -32,7 +34,7 @@ port.once('message', (init: Init) => {
       p.grad = init.grads[init.self][j];
     });
     const task = taskFromSpec(init.task);
-    const kernels = createWasmKernelsSync();
+    const kernels = createWasmKernelsSync({ relaxed: init.relaxed });
     const P = init.grads.length;
     port.on('message', (m: Msg) => {
       try {

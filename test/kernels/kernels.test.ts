@@ -4,8 +4,12 @@ import { createWasmKernels, createWasmKernelsSync } from '../../src/kernels/wasm
 import { ResetCode, SurrogateCode, type LeakyBackwardArgs, type LeakyScanArgs } from '../../src/kernels/types.js';
 import { Rng } from '../../src/core/rng.js';
 import { ShapeError, ValueError } from '../../src/core/errors.js';
+import { wasmBuilds } from '../helpers/kernels.js';
+import { relaxedSimdSupported } from '../../src/kernels/wasm.js';
 
 const wasm = createWasmKernelsSync();
+/** the plain-SIMD and the relaxed-SIMD (fused multiply-add) builds: they differ in the multiply-add kernels */
+const builds = wasmBuilds();
 const rng = new Rng(42);
 const randf = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
 const spikes = (n: number, p: number) => Uint8Array.from({ length: n }, () => (rng.uniform() < p ? 1 : 0));
@@ -41,10 +45,13 @@ describe('WASM matmul equals the reference', () => {
         it(`${m}x${k}x${n} transA=${transA} transB=${transB}`, () => {
           const a = randf(m * k), b = randf(k * n), c0 = randf(m * n);
           for (const acc of [false, true]) {
-            const c1 = c0.slice(), c2 = c0.slice();
+            const c1 = c0.slice();
             ref.matmul(a, b, c1, m, k, n, transA, transB, acc);
-            wasm.matmul(a, b, c2, m, k, n, transA, transB, acc);
-            expectClose(c2, c1);
+            for (const [, build] of builds) {
+              const c2 = c0.slice();
+              build.matmul(a, b, c2, m, k, n, transA, transB, acc);
+              expectClose(c2, c1);
+            }
           }
         });
       }
@@ -342,6 +349,30 @@ describe('kernel argument checks', () => {
       expect(() => k.sumRows(new Float32Array(3), new Float32Array(3), 1.5, 2, false)).toThrow(ValueError);
     });
   }
+});
+
+describe('WASM builds', () => {
+  it('this Node runs the relaxed-SIMD build (on Node 20 once enableRelaxedSimd set its flag), and defaults to it', () => {
+    expect(builds.map(([name]) => name)).toEqual(['simd', 'relaxed']);
+    expect(relaxedSimdSupported()).toBe(true);
+    expect(createWasmKernelsSync().fusedMultiplyAdd).toBe(true);
+    expect(createWasmKernelsSync({ relaxed: false }).fusedMultiplyAdd).toBe(false);
+  });
+  it('the relaxed build fuses the multiply-add: it keeps a product bit that the plain build rounds away', () => {
+    // rows of A = [1, 1 + e], columns of B = [-(1 + 2e), 1 + e], e = 2^-12: the dot product is
+    // -(1 + 2e) + (1 + 2e + e^2) = e^2 = 2^-24 exactly. Rounded first, (1 + e)^2 loses its e^2 below float32
+    // precision near 1 and the sum is 0; fused onto the running sum -(1 + 2e), it is exact.
+    const e = 2 ** -12;
+    const a = Float32Array.from({ length: 8 }, (_, i) => (i % 2 ? 1 + e : 1)); // 4 x 2
+    const b = Float32Array.from({ length: 8 }, (_, i) => (i < 4 ? -(1 + 2 * e) : 1 + e)); // 2 x 4
+    const results = builds.map(([, k]) => {
+      const c = new Float32Array(16);
+      k.matmul(a, b, c, 4, 2, 4, false, false, false);
+      return Array.from(c);
+    });
+    expect(results[0]).toEqual(new Array(16).fill(0));
+    expect(results[1]).toEqual(new Array(16).fill(2 ** -24));
+  });
 });
 
 describe('WASM memory management', () => {

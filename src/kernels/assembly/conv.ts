@@ -8,6 +8,8 @@
 // cost nothing. The input gradient visits only the nonzero output gradients (after max pooling, three
 // in four are exact zeros) and adds g times the filter of that output channel onto the input window.
 
+import { madd } from './simd';
+
 @inline function addRow(dst: usize, src: usize, n: i32): void {
   let j = 0;
   for (; j + 16 <= n; j += 16) {
@@ -34,7 +36,7 @@
   let j = 0;
   for (; j + 4 <= n; j += 4) {
     const d = dst + (<usize>j << 2);
-    v128.store(d, f32x4.add(v128.load(d), f32x4.mul(av, v128.load(src + (<usize>j << 2)))));
+    v128.store(d, madd(av, v128.load(src + (<usize>j << 2)), v128.load(d)));
   }
   for (; j < n; j++) {
     const d = dst + (<usize>j << 2);
@@ -42,37 +44,54 @@
   }
 }
 
-/** Lists the spiking channels of every pixel of one image: cnt[pix] (u8 count), chans[pix*C + j] (u16). */
-@inline function listSpikes(sImg: usize, npix: i32, C: i32, cnt: usize, chans: usize): void {
-  for (let p = 0; p < npix; p++) {
-    const sp = sImg + <usize>(p * C);
-    const lp = chans + (<usize>(p * C) << 1);
-    let k = 0;
-    for (let c = 0; c < C; c++) {
-      if (load<u8>(sp + <usize>c) != 0) {
-        store<u16>(lp + (<usize>k << 1), <u16>c);
-        k++;
-      }
-    }
-    store<u8>(cnt + <usize>p, <u8>k);
-  }
-}
-
-/** Scratch bytes of the spike lists of one image. */
-@inline function listBytes(H: i32, W: i32, C: i32): usize {
-  return ((<usize>(H * W) + 15) & ~15) + (<usize>(H * W * C) << 1);
+/** Channels per pixel in the spike lists, rounded up to whole v128s (4 entries). */
+@inline function paddedC(C: i32): i32 {
+  return (C + 3) & ~3;
 }
 
 /**
- * Gather-form spike convolution of one image: every output pixel sums, 16 output channels at a time in
- * four v128 registers, the weight rows (ky, kx, c) of the spikes under its window (then 4 at a time,
+ * Lists the spiking channels of every pixel of one image: cnt[pix] (u16 count) and chans[pix*Cp + j]
+ * (u32: the channel's byte offset c*O*4 in a weight tap). Branch-free: every channel's offset is
+ * written and the count advances by the spike, so the firing pattern costs no mispredictions.
+ */
+@inline function listSpikes(sImg: usize, npix: i32, C: i32, O: i32, cnt: usize, chans: usize): void {
+  const Cp = paddedC(C);
+  const rowB = <u32>O << 2;
+  for (let p = 0; p < npix; p++) {
+    const sp = sImg + <usize>(p * C);
+    const lp = chans + (<usize>(p * Cp) << 2);
+    let k = 0;
+    for (let c = 0; c < C; c++) {
+      store<u32>(lp + (<usize>k << 2), <u32>c * rowB);
+      k += <i32>(load<u8>(sp + <usize>c) != 0);
+    }
+    store<u16>(cnt + (<usize>p << 1), <u16>k);
+  }
+}
+
+/** Bytes of the per-pixel spike counts (u16), rounded up to 16. */
+@inline function cntBytes(H: i32, W: i32): usize {
+  return ((<usize>(H * W) << 1) + 15) & ~15;
+}
+
+/** Scratch bytes of the spike lists of one image (K = kH*kW*C): counts, channel lists, one pixel's list. */
+@inline function listBytes(H: i32, W: i32, C: i32, K: i32): usize {
+  return cntBytes(H, W) + (<usize>(H * W * paddedC(C)) << 2) + (<usize>(K + paddedC(C)) << 2);
+}
+
+/**
+ * Gather-form spike convolution of one image. For every output pixel, the weight rows of the spikes
+ * under its window are first listed (byte offsets: whole padded channel lists are copied with the tap
+ * offset added, v128 at a time, and the list advances by the count, so no branch depends on the firing
+ * pattern), then summed over the list 32 output channels at a time in eight v128 registers (then 16, 4,
  * then single channels). Starts from the bias (bias = 0: none). No read-modify-write of the output.
  */
 function gatherImage(
-  cnt: usize, chans: usize, w: usize, bias: usize, out: usize,
+  cnt: usize, chans: usize, plist: usize, w: usize, bias: usize, out: usize,
   H: i32, W: i32, C: i32, O: i32, kH: i32, kW: i32, stride: i32, pad: i32, outH: i32, outW: i32,
 ): void {
   const rowB = <usize>O << 2;
+  const Cp = paddedC(C);
   const zero = f32x4.splat(0);
   for (let oy = 0; oy < outH; oy++) {
     const y0 = oy * stride - pad;
@@ -83,67 +102,60 @@ function gatherImage(
       const kx0 = max(0, -x0);
       const kx1 = min(kW, W - x0);
       const op = out + <usize>(oy * outW + ox) * rowB;
-      let j = 0;
-      for (; j + 16 <= O; j += 16) {
-        const jb = <usize>j << 2;
-        let a0 = zero, a1 = zero, a2 = zero, a3 = zero;
-        if (bias) {
-          a0 = v128.load(bias + jb); a1 = v128.load(bias + jb, 16); a2 = v128.load(bias + jb, 32); a3 = v128.load(bias + jb, 48);
+      let L = 0;
+      for (let ky = ky0; ky < ky1; ky++) {
+        for (let kx = kx0; kx < kx1; kx++) {
+          const pix = (y0 + ky) * W + x0 + kx;
+          const src = chans + (<usize>(pix * Cp) << 2);
+          const tap = i32x4.splat(<i32>(<usize>((ky * kW + kx) * C) * rowB));
+          const dst = plist + (<usize>L << 2);
+          for (let q = 0; q < Cp; q += 4) v128.store(dst + (<usize>q << 2), i32x4.add(v128.load(src + (<usize>q << 2)), tap));
+          L += <i32>load<u16>(cnt + (<usize>pix << 1));
         }
-        for (let ky = ky0; ky < ky1; ky++) {
-          for (let kx = kx0; kx < kx1; kx++) {
-            const pix = (y0 + ky) * W + x0 + kx;
-            const m = <i32>load<u8>(cnt + <usize>pix);
-            if (m == 0) continue;
-            const lp = chans + (<usize>(pix * C) << 1);
-            const tap = w + <usize>((ky * kW + kx) * C) * rowB + jb;
-            for (let q = 0; q < m; q++) {
-              const r = tap + <usize>load<u16>(lp + (<usize>q << 1)) * rowB;
-              a0 = f32x4.add(a0, v128.load(r)); a1 = f32x4.add(a1, v128.load(r, 16));
-              a2 = f32x4.add(a2, v128.load(r, 32)); a3 = f32x4.add(a3, v128.load(r, 48));
-            }
-          }
-        }
-        v128.store(op + jb, a0); v128.store(op + jb, a1, 16); v128.store(op + jb, a2, 32); v128.store(op + jb, a3, 48);
       }
-      for (; j < O; j += 4) {
-        // the last < 16 channels: 4 at a time (a partial tail is done on a copy and stored lane by lane)
-        const jb = <usize>j << 2;
-        const lanes = min(4, O - j);
-        let a = zero;
-        if (bias) for (let l = 0; l < lanes; l++) a = setLane(a, l, load<f32>(bias + jb + (<usize>l << 2)));
-        for (let ky = ky0; ky < ky1; ky++) {
-          for (let kx = kx0; kx < kx1; kx++) {
-            const pix = (y0 + ky) * W + x0 + kx;
-            const m = <i32>load<u8>(cnt + <usize>pix);
-            const lp = chans + (<usize>(pix * C) << 1);
-            const tap = w + <usize>((ky * kW + kx) * C) * rowB + jb;
-            for (let q = 0; q < m; q++) {
-              const r = tap + <usize>load<u16>(lp + (<usize>q << 1)) * rowB;
-              if (lanes == 4) a = f32x4.add(a, v128.load(r));
-              else for (let l = 0; l < lanes; l++) a = setLane(a, l, getLane(a, l) + load<f32>(r + (<usize>l << 2)));
-            }
-          }
+      const end = plist + (<usize>L << 2);
+      let j = 0;
+      for (; j + 32 <= O; j += 32) {
+        const wj = w + (<usize>j << 2);
+        let a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero;
+        if (bias) {
+          const bj = bias + (<usize>j << 2);
+          a0 = v128.load(bj); a1 = v128.load(bj, 16); a2 = v128.load(bj, 32); a3 = v128.load(bj, 48);
+          a4 = v128.load(bj, 64); a5 = v128.load(bj, 80); a6 = v128.load(bj, 96); a7 = v128.load(bj, 112);
         }
-        if (lanes == 4) v128.store(op + jb, a);
-        else for (let l = 0; l < lanes; l++) store<f32>(op + jb + (<usize>l << 2), getLane(a, l));
+        for (let e = plist; e < end; e += 4) {
+          const r = wj + <usize>load<u32>(e);
+          a0 = f32x4.add(a0, v128.load(r)); a1 = f32x4.add(a1, v128.load(r, 16));
+          a2 = f32x4.add(a2, v128.load(r, 32)); a3 = f32x4.add(a3, v128.load(r, 48));
+          a4 = f32x4.add(a4, v128.load(r, 64)); a5 = f32x4.add(a5, v128.load(r, 80));
+          a6 = f32x4.add(a6, v128.load(r, 96)); a7 = f32x4.add(a7, v128.load(r, 112));
+        }
+        const oj = op + (<usize>j << 2);
+        v128.store(oj, a0); v128.store(oj, a1, 16); v128.store(oj, a2, 32); v128.store(oj, a3, 48);
+        v128.store(oj, a4, 64); v128.store(oj, a5, 80); v128.store(oj, a6, 96); v128.store(oj, a7, 112);
+      }
+      for (; j + 4 <= O; j += 4) {
+        const wj = w + (<usize>j << 2);
+        let a = bias ? v128.load(bias + (<usize>j << 2)) : zero;
+        for (let e = plist; e < end; e += 4) a = f32x4.add(a, v128.load(wj + <usize>load<u32>(e)));
+        v128.store(op + (<usize>j << 2), a);
+      }
+      for (; j < O; j++) {
+        const wj = w + (<usize>j << 2);
+        let a: f32 = bias ? load<f32>(bias + (<usize>j << 2)) : 0;
+        for (let e = plist; e < end; e += 4) a += load<f32>(wj + <usize>load<u32>(e));
+        store<f32>(op + (<usize>j << 2), a);
       }
     }
   }
 }
 
-@inline function getLane(a: v128, l: i32): f32 {
-  return l == 0 ? f32x4.extract_lane(a, 0) : l == 1 ? f32x4.extract_lane(a, 1) : l == 2 ? f32x4.extract_lane(a, 2) : f32x4.extract_lane(a, 3);
-}
-
-@inline function setLane(a: v128, l: i32, v: f32): v128 {
-  return l == 0 ? f32x4.replace_lane(a, 0, v) : l == 1 ? f32x4.replace_lane(a, 1, v) : l == 2 ? f32x4.replace_lane(a, 2, v) : f32x4.replace_lane(a, 3, v);
-}
-
 /**
  * Scatter-form weight gradient of one image: for every input channel c (outer, so the 25-ish dW rows of
  * that channel stay in L1), every spike (y, x, c) adds the gradient of each output pixel its window
- * covers onto dW row (ky, kx, c).
+ * covers onto dW row (ky, kx, c). The covering output rows are oy in [oyLo, oyHi] with
+ * oy*stride <= y + pad < oy*stride + kH (the same for columns): computed once per spike, with no
+ * per-tap division or test.
  */
 function scatterGradW(
   sImg: usize, g: usize, dw: usize,
@@ -152,21 +164,21 @@ function scatterGradW(
   const rowB = <usize>O << 2;
   for (let c = 0; c < C; c++) {
     for (let y = 0; y < H; y++) {
+      const ty = y + pad;
+      const oyLo = ty < kH ? 0 : (ty - kH) / stride + 1;
+      const oyHi = min(outH - 1, ty / stride);
+      if (oyLo > oyHi) continue;
       for (let x = 0; x < W; x++) {
         if (load<u8>(sImg + <usize>((y * W + x) * C + c)) == 0) continue;
-        for (let ky = 0; ky < kH; ky++) {
-          const ty = y + pad - ky;
-          if (ty < 0) break;
-          if (ty % stride != 0) continue;
-          const oy = ty / stride;
-          if (oy >= outH) continue;
-          for (let kx = 0; kx < kW; kx++) {
-            const tx = x + pad - kx;
-            if (tx < 0) break;
-            if (tx % stride != 0) continue;
-            const ox = tx / stride;
-            if (ox >= outW) continue;
-            addRow(dw + <usize>((ky * kW + kx) * C + c) * rowB, g + <usize>(oy * outW + ox) * rowB, O);
+        const tx = x + pad;
+        const oxLo = tx < kW ? 0 : (tx - kW) / stride + 1;
+        const oxHi = min(outW - 1, tx / stride);
+        for (let oy = oyLo; oy <= oyHi; oy++) {
+          const ky = ty - oy * stride;
+          const gRow = g + <usize>(oy * outW) * rowB;
+          const dRow = dw + <usize>(ky * kW * C + c) * rowB;
+          for (let ox = oxLo; ox <= oxHi; ox++) {
+            addRow(dRow + <usize>((tx - ox * stride) * C) * rowB, gRow + <usize>ox * rowB, O);
           }
         }
       }
@@ -174,9 +186,9 @@ function scatterGradW(
   }
 }
 
-/** Scratch bytes of convSpikeForward: the spike lists of one image. */
-export function convSpikeScratchBytes(H: i32, W: i32, C: i32): usize {
-  return listBytes(H, W, C);
+/** Scratch bytes of convSpikeForward: the spike lists of one image (K = kH*kW*C). */
+export function convSpikeScratchBytes(H: i32, W: i32, C: i32, K: i32): usize {
+  return listBytes(H, W, C, K);
 }
 
 /** out = conv(s, w) + bias (bias = 0: none) for 0/1 spike images s; out is overwritten. */
@@ -186,10 +198,11 @@ export function convSpikeForward(
 ): void {
   const outImg = <usize>(outH * outW * O) << 2;
   const inImg = <usize>(H * W * C);
-  const chans = scratch + ((<usize>(H * W) + 15) & ~15);
+  const chans = scratch + cntBytes(H, W);
+  const plist = chans + (<usize>(H * W * paddedC(C)) << 2);
   for (let i = 0; i < n; i++) {
-    listSpikes(s + <usize>i * inImg, H * W, C, scratch, chans);
-    gatherImage(scratch, chans, w, bias, out + <usize>i * outImg, H, W, C, O, kH, kW, stride, pad, outH, outW);
+    listSpikes(s + <usize>i * inImg, H * W, C, O, scratch, chans);
+    gatherImage(scratch, chans, plist, w, bias, out + <usize>i * outImg, H, W, C, O, kH, kW, stride, pad, outH, outW);
   }
 }
 
@@ -306,8 +319,8 @@ export function maxPoolForward(
 
 /** Scratch bytes of convPoolSpikeForward: one conv output image and the spike lists. */
 export function convPoolScratchBytes(H: i32, W: i32, C: i32, O: i32, outH: i32, outW: i32, K: i32): usize {
-  const fwd = (<usize>(outH * outW * O) << 2) + listBytes(H, W, C);
-  const bwd = (<usize>(outH * outW * O) << 2) + (<usize>K * <usize>O << 2) + (<usize>O << 3);
+  const fwd = (<usize>(outH * outW * O) << 2) + listBytes(H, W, C, K);
+  const bwd = (<usize>(outH * outW * O) << 2) + (<usize>K * <usize>O << 2) + gradListBytes(outH * outW, O);
   return max(fwd, bwd);
 }
 
@@ -324,10 +337,11 @@ export function convPoolSpikeForward(
   const poolImg = <usize>(pH * pW * O) << 2;
   const conv = scratch;
   const cnt = scratch + (<usize>(outH * outW * O) << 2);
-  const chans = cnt + ((<usize>(H * W) + 15) & ~15);
+  const chans = cnt + cntBytes(H, W);
+  const plist = chans + (<usize>(H * W * paddedC(C)) << 2);
   for (let i = 0; i < n; i++) {
-    listSpikes(s + <usize>i * inImg, H * W, C, cnt, chans);
-    gatherImage(cnt, chans, w, bias, conv, H, W, C, O, kH, kW, stride, pad, outH, outW);
+    listSpikes(s + <usize>i * inImg, H * W, C, O, cnt, chans);
+    gatherImage(cnt, chans, plist, w, bias, conv, H, W, C, O, kH, kW, stride, pad, outH, outW);
     poolImage(conv, y + <usize>i * poolImg, arg + <usize>i * poolImg, 0, outH, outW, O, pk, ps, pH, pW);
   }
 }
@@ -368,10 +382,17 @@ export function convPoolSpikeBackward(
   }
 }
 
+/** Scratch bytes of gradInputImage's lists: an (address, g) pair per nonzero gradient, a start per pixel. */
+@inline function gradListBytes(pixels: i32, O: i32): usize {
+  return (<usize>(pixels * O) << 3) + (<usize>(pixels + 1) << 2);
+}
+
 /**
- * Input gradient of one image from its (mostly zero) output-gradient image: for every output pixel,
- * the nonzero channel gradients are listed, then each v128 of the input window is computed as
- * sum_o g_o * filter_o (in registers) and added once, instead of one read-modify-write per channel.
+ * Input gradient of one image from its (mostly zero) output-gradient image: first the nonzero channel
+ * gradients of every output pixel are listed, then, one kernel row ky at a time, each v128 of every
+ * pixel's input-window row is computed as sum_o g_o * filter_o (in registers) and added once. Taking
+ * the kernel rows in the outer loop keeps the filters' row-ky slices (O x kW*C floats, 15 KB for
+ * 64 x 5 x 12) in L1, where all O filters (77 KB) would not fit.
  */
 function gradInputImage(
   gImg: usize, wt: usize, xImg: usize, list: usize,
@@ -380,33 +401,42 @@ function gradInputImage(
   const K = kH * kW * C;
   const span = kW * C;
   const inRowB = <usize>(W * C) << 2;
-  for (let oy = 0; oy < outH; oy++) {
-    for (let ox = 0; ox < outW; ox++) {
-      // list the nonzero gradients of this output pixel: (filter address, g)
-      const gp = gImg + (<usize>((oy * outW + ox) * O) << 2);
-      let m = 0;
-      for (let o = 0; o < O; o++) {
-        const gv = load<f32>(gp + (<usize>o << 2));
-        if (gv == 0) continue;
-        store<u32>(list + (<usize>m << 3), <u32>(wt + (<usize>(o * K) << 2)));
-        store<f32>(list + (<usize>m << 3), gv, 4);
-        m++;
-      }
-      if (m == 0) continue;
-      const y0 = oy * stride - pad;
-      const x0 = ox * stride - pad;
-      const inside = x0 >= 0 && x0 + kW <= W;
-      for (let ky = 0; ky < kH; ky++) {
-        const yy = y0 + ky;
-        if (yy < 0 || yy >= H) continue;
-        const rowDst = xImg + <usize>yy * inRowB;
-        if (inside) {
-          windowRow(rowDst + (<usize>(x0 * C) << 2), list, m, <usize>(ky * span) << 2, span);
+  const pixels = outH * outW;
+  const starts = list + (<usize>(pixels * O) << 3);
+  // list the nonzero gradients of every output pixel: (filter address, g); starts[p] .. starts[p + 1]
+  let m = 0;
+  for (let p = 0; p < pixels; p++) {
+    store<i32>(starts + (<usize>p << 2), m);
+    const gp = gImg + (<usize>(p * O) << 2);
+    for (let o = 0; o < O; o++) {
+      // branch-free: every entry is written, the list advances past the nonzero ones only
+      const gv = load<f32>(gp + (<usize>o << 2));
+      store<u32>(list + (<usize>m << 3), <u32>(wt + (<usize>(o * K) << 2)));
+      store<f32>(list + (<usize>m << 3), gv, 4);
+      m += <i32>(gv != 0);
+    }
+  }
+  store<i32>(starts + (<usize>pixels << 2), m);
+  if (m == 0) return;
+  for (let ky = 0; ky < kH; ky++) {
+    for (let oy = 0; oy < outH; oy++) {
+      const yy = oy * stride - pad + ky;
+      if (yy < 0 || yy >= H) continue;
+      const rowDst = xImg + <usize>yy * inRowB;
+      for (let ox = 0; ox < outW; ox++) {
+        const p = oy * outW + ox;
+        const first = load<i32>(starts + (<usize>p << 2));
+        const count = load<i32>(starts + (<usize>(p + 1) << 2)) - first;
+        if (count == 0) continue;
+        const pl = list + (<usize>first << 3);
+        const x0 = ox * stride - pad;
+        if (x0 >= 0 && x0 + kW <= W) {
+          windowRow(rowDst + (<usize>(x0 * C) << 2), pl, count, <usize>(ky * span) << 2, span);
         } else {
           for (let kx = 0; kx < kW; kx++) {
             const xx = x0 + kx;
             if (xx < 0 || xx >= W) continue;
-            windowRow(rowDst + (<usize>(xx * C) << 2), list, m, <usize>((ky * span) + kx * C) << 2, C);
+            windowRow(rowDst + (<usize>(xx * C) << 2), pl, count, <usize>((ky * span) + kx * C) << 2, C);
           }
         }
       }
@@ -417,38 +447,43 @@ function gradInputImage(
 /**
  * dst[0..n) += sum over the m listed (filter, g) of g * filter[off .. off + n): 16 floats per pass in
  * registers, then the leftover 4-float groups (up to three) together in one pass. The listed filters
- * are taken in pairs (a += g1 f1 + g2 f2), which halves the add chains through the accumulators: the
- * adds' latency, not the arithmetic, bounded the one-filter-at-a-time loop.
+ * are taken in pairs into two sets of accumulators (a: even, b: odd entries), which halves the chains
+ * of dependent multiply-adds: their latency, not the arithmetic, bounded the one-filter-at-a-time loop.
  */
 @inline function windowRow(dst: usize, list: usize, m: i32, off: usize, n: i32): void {
   let j = 0;
   for (; j + 16 <= n; j += 16) {
     const jb = off + (<usize>j << 2);
     let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
     let q = 0;
     for (; q + 1 < m; q += 2) {
       const e = list + (<usize>q << 3);
       const f = <usize>load<u32>(e) + jb, h = <usize>load<u32>(e, 8) + jb;
       const gv = f32x4.splat(load<f32>(e, 4)), gw = f32x4.splat(load<f32>(e, 12));
-      a0 = f32x4.add(a0, f32x4.add(f32x4.mul(gv, v128.load(f)), f32x4.mul(gw, v128.load(h))));
-      a1 = f32x4.add(a1, f32x4.add(f32x4.mul(gv, v128.load(f, 16)), f32x4.mul(gw, v128.load(h, 16))));
-      a2 = f32x4.add(a2, f32x4.add(f32x4.mul(gv, v128.load(f, 32)), f32x4.mul(gw, v128.load(h, 32))));
-      a3 = f32x4.add(a3, f32x4.add(f32x4.mul(gv, v128.load(f, 48)), f32x4.mul(gw, v128.load(h, 48))));
+      a0 = madd(gv, v128.load(f), a0);
+      b0 = madd(gw, v128.load(h), b0);
+      a1 = madd(gv, v128.load(f, 16), a1);
+      b1 = madd(gw, v128.load(h, 16), b1);
+      a2 = madd(gv, v128.load(f, 32), a2);
+      b2 = madd(gw, v128.load(h, 32), b2);
+      a3 = madd(gv, v128.load(f, 48), a3);
+      b3 = madd(gw, v128.load(h, 48), b3);
     }
     if (q < m) {
       const e = list + (<usize>q << 3);
       const f = <usize>load<u32>(e) + jb;
       const gv = f32x4.splat(load<f32>(e, 4));
-      a0 = f32x4.add(a0, f32x4.mul(gv, v128.load(f)));
-      a1 = f32x4.add(a1, f32x4.mul(gv, v128.load(f, 16)));
-      a2 = f32x4.add(a2, f32x4.mul(gv, v128.load(f, 32)));
-      a3 = f32x4.add(a3, f32x4.mul(gv, v128.load(f, 48)));
+      a0 = madd(gv, v128.load(f), a0);
+      a1 = madd(gv, v128.load(f, 16), a1);
+      a2 = madd(gv, v128.load(f, 32), a2);
+      a3 = madd(gv, v128.load(f, 48), a3);
     }
     const d = dst + (<usize>j << 2);
-    v128.store(d, f32x4.add(v128.load(d), a0));
-    v128.store(d, f32x4.add(v128.load(d, 16), a1), 16);
-    v128.store(d, f32x4.add(v128.load(d, 32), a2), 32);
-    v128.store(d, f32x4.add(v128.load(d, 48), a3), 48);
+    v128.store(d, f32x4.add(v128.load(d), f32x4.add(a0, b0)));
+    v128.store(d, f32x4.add(v128.load(d, 16), f32x4.add(a1, b1)), 16);
+    v128.store(d, f32x4.add(v128.load(d, 32), f32x4.add(a2, b2)), 32);
+    v128.store(d, f32x4.add(v128.load(d, 48), f32x4.add(a3, b3)), 48);
   }
   const groups = (n - j) >> 2; // 0..3 groups of 4 floats left
   if (groups) {
@@ -458,9 +493,9 @@ function gradInputImage(
       const e = list + (<usize>q << 3);
       const f = <usize>load<u32>(e) + jb;
       const gv = f32x4.splat(load<f32>(e, 4));
-      a0 = f32x4.add(a0, f32x4.mul(gv, v128.load(f)));
-      if (groups > 1) a1 = f32x4.add(a1, f32x4.mul(gv, v128.load(f, 16)));
-      if (groups > 2) a2 = f32x4.add(a2, f32x4.mul(gv, v128.load(f, 32)));
+      a0 = madd(gv, v128.load(f), a0);
+      if (groups > 1) a1 = madd(gv, v128.load(f, 16), a1);
+      if (groups > 2) a2 = madd(gv, v128.load(f, 32), a2);
     }
     const d = dst + (<usize>j << 2);
     v128.store(d, f32x4.add(v128.load(d), a0));

@@ -1,3 +1,5 @@
+import { madd } from './simd';
+
 // Dense GEMM, C[M,N] (+)= op(A)[M,K] op(B)[K,N], f32 row-major, WASM SIMD (f32x4).
 //
 // GotoBLAS-style blocking: B is packed once into column panels of NR = 8 ([panel][p][8], zero-padded),
@@ -129,17 +131,17 @@ function packA(a: usize, ap: usize, m: i32, k: i32, transA: i32, i0: i32, mc: i3
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
     let a = v128.load32_splat(ap);
-    x00 = f32x4.add(x00, f32x4.mul(a, b0));
-    x01 = f32x4.add(x01, f32x4.mul(a, b1));
+    x00 = madd(a, b0, x00);
+    x01 = madd(a, b1, x01);
     a = v128.load32_splat(ap, 4);
-    x10 = f32x4.add(x10, f32x4.mul(a, b0));
-    x11 = f32x4.add(x11, f32x4.mul(a, b1));
+    x10 = madd(a, b0, x10);
+    x11 = madd(a, b1, x11);
     a = v128.load32_splat(ap, 8);
-    x20 = f32x4.add(x20, f32x4.mul(a, b0));
-    x21 = f32x4.add(x21, f32x4.mul(a, b1));
+    x20 = madd(a, b0, x20);
+    x21 = madd(a, b1, x21);
     a = v128.load32_splat(ap, 12);
-    x30 = f32x4.add(x30, f32x4.mul(a, b0));
-    x31 = f32x4.add(x31, f32x4.mul(a, b1));
+    x30 = madd(a, b0, x30);
+    x31 = madd(a, b1, x31);
     ap += 16;
     bp += 32;
   }
