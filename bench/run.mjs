@@ -14,7 +14,10 @@ import { fileURLToPath } from 'node:url';
 import {
   Rng, snnClassifier, csnnClassifier, fastSigmoid, Adam, spikingTask, trainEpoch, evaluate, directEncode, rateEncode, defaultKernels,
 } from '../dist/index.js';
-import { loadMnist, DataParallel } from '../dist/node.js';
+import { loadMnist, DataParallel, enableRelaxedSimd } from '../dist/node.js';
+
+// The fused multiply-add kernel build where this Node has relaxed SIMD (Node 20: behind a flag this sets).
+const kernelBuild = enableRelaxedSimd() ? 'relaxed SIMD (fused multiply-add)' : 'SIMD';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const shared = process.env.SPIKEFLOW_SHARED ?? join(root, '..', 'shared');
@@ -114,7 +117,7 @@ function snntorchCsnn() {
   return { trainSamplesPerSec: Number(train[1]), inferSamplesPerSec: Number(inf[2]), testAccuracy: Number(inf[1]), trainBatches: csnnBatches };
 }
 
-const results = { date: new Date().toISOString(), machine: `${cpus().length} x ${cpus()[0].model}`, node: process.version, batches, csnnBatches, threads, runs: [] };
+const results = { date: new Date().toISOString(), machine: `${cpus().length} x ${cpus()[0].model}`, node: process.version, kernels: kernelBuild, batches, csnnBatches, threads, runs: [] };
 if (only !== 'fc') {
   const peer = snntorchCsnn();
   const one = await oursCsnn(1);
@@ -133,7 +136,7 @@ writeFileSync(join(root, 'bench', only ? `results-${only}.json` : 'results.json'
 
 const f = (x) => (x === undefined ? 'n/a' : Math.round(x).toLocaleString('en-US'));
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(1)}x` : 'n/a');
-console.log(`Machine: ${results.machine}, Node ${results.node}; peer OpenBLAS core type: ${results.peerBlas ?? 'n/a'}; ${batches} timed training batches (CSNN: ${csnnBatches}) after 2 warm-up; inference over the 10,000 test images.\n`);
+console.log(`Machine: ${results.machine}, Node ${results.node}, spikeflow kernels: ${kernelBuild}; peer OpenBLAS core type: ${results.peerBlas ?? 'n/a'}; ${batches} timed training batches (CSNN: ${csnnBatches}) after 2 warm-up; inference over the 10,000 test images.\n`);
 console.log('| input | metric | snnTorch 0.9.4 | spikeflow 1 thread | ratio | spikeflow ' + threads + ' threads | ratio |');
 console.log('|---|---|---|---|---|---|---|');
 for (const r of results.runs) {

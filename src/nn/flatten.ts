@@ -1,5 +1,37 @@
 import { Tensor } from '../core/tensor.js';
+import { ShapeError } from '../core/errors.js';
 import type { ForwardContext, Layer, NamedParameter, Seq } from './layer.js';
+
+/** perm[i]: the position in [C, H, W] order of element i of a channels-last [H, W, C] sample. */
+export function chwPositions(c: number, h: number, w: number): Int32Array {
+  const perm = new Int32Array(c * h * w);
+  for (let yy = 0, i = 0; yy < h; yy++) for (let xx = 0; xx < w; xx++) for (let ch = 0; ch < c; ch++, i++) perm[i] = (ch * h + yy) * w + xx;
+  return perm;
+}
+
+/**
+ * Rows of a matrix w [R, N] in a new order: out[i, :] = w[perm[i], :] (perm a permutation of 0..R-1).
+ * Backward scatters the rows back: dw[perm[i], :] += dout[i, :].
+ */
+export function permuteRows(w: Tensor, perm: Int32Array): Tensor {
+  const [rows, n] = w.shape;
+  if (w.shape.length !== 2 || perm.length !== rows) throw new ShapeError(`permuteRows: ${perm.length} positions for a [${w.shape.join(', ')}] matrix`);
+  const src = w.data as Float32Array;
+  const y = new Float32Array(w.size);
+  for (let i = 0; i < rows; i++) y.set(src.subarray(perm[i] * n, perm[i] * n + n), i * n);
+  const out: Tensor = new Tensor(y, [rows, n], {
+    parents: [w],
+    backward: () => {
+      const g = out.grad!;
+      const gw = w.ensureGrad();
+      for (let i = 0; i < rows; i++) {
+        const d = perm[i] * n, s = i * n;
+        for (let j = 0; j < n; j++) gw[d + j] += g[s + j];
+      }
+    },
+  });
+  return out;
+}
 
 /**
  * torch.nn.Flatten for images: reorders each channels-last sample [H, W, C] into torch's [C, H, W]
@@ -8,9 +40,7 @@ import type { ForwardContext, Layer, NamedParameter, Seq } from './layer.js';
 export function chwFromHwc(x: Tensor, c: number, h: number, w: number): Tensor {
   const n = c * h * w;
   const samples = x.size / n;
-  // perm[i]: position in [C, H, W] order of element i of a [H, W, C] sample
-  const perm = new Int32Array(n);
-  for (let yy = 0, i = 0; yy < h; yy++) for (let xx = 0; xx < w; xx++) for (let ch = 0; ch < c; ch++, i++) perm[i] = (ch * h + yy) * w + xx;
+  const perm = chwPositions(c, h, w);
   const xd = x.data;
   // one loop per element type, so each stays monomorphic (spikes in training, floats elsewhere)
   let y: Uint8Array | Float32Array;

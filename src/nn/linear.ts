@@ -2,7 +2,8 @@ import { Tensor } from '../core/tensor.js';
 import { Rng } from '../core/rng.js';
 import { checkInt } from '../core/errors.js';
 import { linear } from '../core/ops.js';
-import { transposeMatrix, type ForwardContext, type Layer, type NamedParameter, type Seq } from './layer.js';
+import { transposeMatrix, type ForwardContext, type ImageShape, type Layer, type NamedParameter, type Seq } from './layer.js';
+import { chwPositions, permuteRows } from './flatten.js';
 
 /**
  * Fully connected layer y = x W + b, like torch.nn.Linear (same default initialisation:
@@ -37,6 +38,20 @@ export class Linear implements Layer {
 
   forward(input: Seq, ctx: ForwardContext): Seq {
     return { ...input, x: linear(input.x, this.weight, this.bias, ctx.kernels) };
+  }
+
+  private hwcOrder: { key: string; perm: Int32Array } | null = null;
+
+  /**
+   * Flatten then this layer, for channels-last images (the image stays as it is): the same result as
+   * flattening into torch's [C, H, W] order, with the weight's rows put in the image's [H, W, C] order
+   * instead of the activations (in x out values per step instead of T x B x in, both ways).
+   */
+  forwardFlattened(input: Seq, image: ImageShape, ctx: ForwardContext): Seq {
+    const key = `${image.c}x${image.h}x${image.w}`;
+    if (this.hwcOrder?.key !== key) this.hwcOrder = { key, perm: chwPositions(image.c, image.h, image.w) };
+    const w = permuteRows(this.weight, this.hwcOrder.perm);
+    return { x: linear(input.x, w, this.bias, ctx.kernels), steps: input.steps, constant: input.constant };
   }
 
   parameters(): NamedParameter[] {

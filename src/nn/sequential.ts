@@ -5,6 +5,7 @@ import { Leaky } from './leaky-layer.js';
 import { Linear } from './linear.js';
 import { Conv2d } from './conv.js';
 import { MaxPool2d } from './pool.js';
+import { Flatten } from './flatten.js';
 
 /** Widest next layer for which the fused Leaky->Linear inference kernel beats the blocked spike matmul. */
 const FUSE_MAX_OUT = 64;
@@ -48,6 +49,10 @@ export class Sequential {
       } else if (layer instanceof Conv2d && next instanceof MaxPool2d && x.x.isSpikes) {
         // A convolution over spikes and the max pooling after it run as one kernel (no conv output kept).
         x = layer.forwardPooled(x, next, ctx);
+        i++;
+      } else if (layer instanceof Flatten && next instanceof Linear && x.image && x.image.c > 1 && x.image.h * x.image.w > 1) {
+        // Flatten into a Linear: the weight's rows are reordered to the image's layout, not the activations.
+        x = next.forwardFlattened(x, x.image, ctx);
         i++;
       } else {
         const y = layer.forward(x, ctx);

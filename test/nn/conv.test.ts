@@ -9,6 +9,7 @@ import { MaxPool2d, AvgPool2d, maxPool2d, avgPool2d } from '../../src/nn/pool.js
 import { Flatten, chwFromHwc } from '../../src/nn/flatten.js';
 import { Dropout } from '../../src/nn/dropout.js';
 import { Sequential } from '../../src/nn/sequential.js';
+import { Linear } from '../../src/nn/linear.js';
 import { csnnClassifier, sequentialFromConfig } from '../../src/nn/models.js';
 import type { ForwardContext } from '../../src/nn/layer.js';
 import { referenceKernels } from '../../src/kernels/reference.js';
@@ -228,6 +229,35 @@ describe('csnnClassifier (tutorial 6: 12C5-MP2-64C5-MP2-1024FC10)', () => {
   });
 
   for (const [kname, kern] of bothKernels) {
+    for (const input of ['spikes', 'floats'] as const) {
+      it(`Flatten -> Linear reorders the weight rows instead of the activations: equal to the two layers one by one, gradients included (${input}, ${kname})`, () => {
+        const image = { c: 5, h: 3, w: 2 };
+        const n = 30;
+        const lin = new Linear(n, 7, { rng: new Rng(6) });
+        const T = 3, B = 4;
+        const data = input === 'spikes'
+          ? Uint8Array.from({ length: T * B * n }, () => (rng.uniform() < 0.4 ? 1 : 0))
+          : Float32Array.from({ length: T * B * n }, () => rng.normal());
+        const gy = randn(T * B * 7);
+        const run = (viaSequential: boolean) => {
+          lin.weight.grad = null;
+          lin.bias!.grad = null;
+          const x = new Tensor(data, [T, B, n], { requiresGrad: true });
+          const seq = { x, steps: T, constant: false, image };
+          const c = { kernels: kern, records: [] };
+          const out = viaSequential ? new Sequential([new Flatten(), lin]).forward(seq, kern).out : lin.forward(new Flatten().forward(seq, c), c);
+          backward(out.x, gy);
+          return { y: Array.from(out.x.data), image: out.image, gw: Array.from(lin.weight.grad!), gb: Array.from(lin.bias!.grad!), gx: Array.from(x.grad!) };
+        };
+        const a = run(true);
+        const b = run(false);
+        expect(a.image).toBeUndefined();
+        for (const key of ['y', 'gw', 'gb', 'gx'] as const) {
+          expect(a[key].length).toBe(b[key].length);
+          a[key].forEach((v, i) => expect(v, `${key}[${i}]`).toBeCloseTo(b[key][i], 5));
+        }
+      });
+    }
     it(`a spike-input Conv2d -> MaxPool2d runs fused and equals the two layers run one by one, gradients included (${kname})`, () => {
       const conv = new Conv2d({ inChannels: 4, outChannels: 8, kernel: 3, inputSize: [9, 9], rng: new Rng(4) });
       const pool = new MaxPool2d(2);
