@@ -1,8 +1,8 @@
 import {
   ResetCode, SurrogateCode,
-  type Kernels, type LeakyBackwardArgs, type LeakyBackwardOut, type LeakyForwardOut, type LeakyScanArgs,
+  type AdamCoefficients, type Kernels, type LeakyBackwardArgs, type LeakyBackwardOut, type LeakyForwardOut, type LeakyScanArgs,
 } from './types.js';
-import { checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW, checkSpikeSeq, checkBias, checkSeqLeakyProject } from './validate.js';
+import { checkAdam, checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW, checkSpikeSeq, checkBias, checkSeqLeakyProject } from './validate.js';
 import { referenceConvKernels } from './reference-conv.js';
 
 /**
@@ -207,9 +207,26 @@ function seqLeakyProject(
   return leakyProject(args, w2, o, out, accumulate);
 }
 
+/** Adam in float32: every operation rounded to float32 (Math.fround), as torch and the WASM kernel compute it. */
+function adamUpdate(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, c: AdamCoefficients): void {
+  checkAdam(w, g, m, v);
+  const f = Math.fround;
+  const b1 = f(c.b1), b2 = f(c.b2), eps = f(c.eps), step = f(c.stepSize), invC2 = f(1 / c.c2);
+  const a1 = f(1 - b1), a2 = f(1 - b2);
+  for (let i = 0; i < w.length; i++) {
+    const gi = g[i];
+    const mi = f(f(b1 * m[i]) + f(a1 * gi));
+    const vi = f(f(b2 * v[i]) + f(f(a2 * gi) * gi));
+    m[i] = mi;
+    v[i] = vi;
+    w[i] = f(w[i] - f(f(step * mi) / f(f(f(Math.sqrt(vi)) * invC2) + eps)));
+  }
+}
+
 export const referenceKernels: Kernels = {
   name: 'reference',
   fusedMultiplyAdd: false,
+  adamUpdate,
   matmul(a, b, c, m, k, n, transA, transB, accumulate) {
     checkMatmul(a, b, c, m, k, n);
     for (let i = 0; i < m; i++) {

@@ -114,6 +114,17 @@ export interface PoolShape {
  *   g_t = gradMem_t + gradSpk_t * s'(mem_t - thr) + a_{t+1} * g_{t+1},   a_t = beta (or beta*(1-r_t) for zero)
  *   gradInput_t = g_t;  gradBeta += g_t * mem_{t-1} (times (1 - r_t) for zero)
  */
+/** One Adam step's coefficients (PyTorch's rule); see Kernels.adamUpdate. */
+export interface AdamCoefficients {
+  b1: number;
+  b2: number;
+  eps: number;
+  /** lr / (1 - b1^t) */
+  stepSize: number;
+  /** sqrt(1 - b2^t) */
+  c2: number;
+}
+
 export interface Kernels {
   readonly name: 'wasm' | 'reference';
   /** true for the relaxed-SIMD WASM build: its multiply-adds are fused (one rounding instead of two). */
@@ -194,4 +205,9 @@ export interface Kernels {
   convPoolSpikeBackward(
     s: Uint8Array, gy: Float32Array, arg: Int32Array, w: Float32Array, dw: Float32Array | null, gIn: Float32Array | null, g: ConvShape, pool: ConvPool,
   ): void;
+  /**
+   * Adam step over every element of w (m, v: its moments, updated in place), in float32 like torch:
+   * m = b1 m + (1-b1) g, v = b2 v + (1-b2) g^2, w -= stepSize m / (sqrt(v) / c2 + eps).
+   */
+  adamUpdate(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, c: AdamCoefficients): void;
 }

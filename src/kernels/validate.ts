@@ -153,3 +153,9 @@ export function checkConvPool(kernel: string, g: ConvShape, p: ConvPool, s: Arra
 export function checkBias(kernel: string, bias: ArrayLike<number> | null, o: number): void {
   if (bias) need(kernel, 'bias', bias, o);
 }
+
+export function checkAdam(w: ArrayLike<number>, g: ArrayLike<number>, m: ArrayLike<number>, v: ArrayLike<number>): void {
+  need('adamUpdate', 'gradient', g, w.length);
+  need('adamUpdate', 'first moment', m, w.length);
+  need('adamUpdate', 'second moment', v, w.length);
+}

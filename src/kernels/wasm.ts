@@ -1,7 +1,7 @@
 import { SpikeflowError } from '../core/errors.js';
 import { WASM_BASE64, WASM_RELAXED_BASE64 } from './wasm-binary.generated.js';
 import type { ConvShape, Kernels, LeakyBackwardArgs, LeakyBackwardOut, LeakyForwardOut, LeakyScanArgs } from './types.js';
-import { checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW, checkSpikeSeq, checkSeqLeakyProject, checkConv, checkPool, checkConvPool, checkBias, need } from './validate.js';
+import { checkAdam, checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW, checkSpikeSeq, checkSeqLeakyProject, checkConv, checkPool, checkConvPool, checkBias, need } from './validate.js';
 
 /**
  * Loader and wrapper of the AssemblyScript WASM SIMD kernels (src/kernels/assembly, built by
@@ -49,6 +49,7 @@ interface Exports {
   convGradInputScratchBytes(k: number, o: number): number;
   convGradInput(g: number, w: number, gIn: number, ...geomAndScratch: number[]): void;
   maxPoolForward(x: number, y: number, arg: number, n: number, h: number, w: number, c: number, k: number, stride: number, outH: number, outW: number): void;
+  adamUpdate(w: number, g: number, m: number, v: number, n: number, b1: number, b2: number, eps: number, stepSize: number, invC2: number): void;
   leakyScratchBytes(): number;
   leakyForward(
     input: number, constInput: number, beta: number, thr: number, reset: number, spk: number, mem: number,
@@ -349,6 +350,20 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
       ex.maxPoolForward(px, py, pa, g.n, g.H, g.W, g.C, g.k, g.stride, g.outH, g.outW);
       y.set(f32(py, y.length));
       arg.set(new Int32Array(ex.memory.buffer, pa, arg.length));
+    },
+    adamUpdate(w, g, m, v, c) {
+      checkAdam(w, g, m, v);
+      const n = w.length;
+      if (!n) return;
+      const [pw, pg, pm, pv] = layout([n * 4, n * 4, n * 4, n * 4]);
+      f32(pw, n).set(w);
+      f32(pg, n).set(g);
+      f32(pm, n).set(m);
+      f32(pv, n).set(v);
+      ex.adamUpdate(pw, pg, pm, pv, n, c.b1, c.b2, c.eps, c.stepSize, 1 / c.c2);
+      w.set(f32(pw, n));
+      m.set(f32(pm, n));
+      v.set(f32(pv, n));
     },
     leakyBackward(a: LeakyBackwardArgs): LeakyBackwardOut {
       checkLeakyBackward(a);

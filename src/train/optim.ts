@@ -1,5 +1,9 @@
 import type { Tensor } from '../core/tensor.js';
 import { checkRange } from '../core/errors.js';
+import type { AdamCoefficients, Kernels } from '../kernels/types.js';
+import { defaultKernels } from '../kernels/default.js';
+
+export type { AdamCoefficients } from '../kernels/types.js';
 
 export interface Optimizer {
   /** Learning rate used by the next step (schedules set it between steps). */
@@ -18,11 +22,14 @@ export class Adam implements Optimizer {
   readonly beta1: number;
   readonly beta2: number;
   readonly eps: number;
+  /** The kernels that run the update (default: the WASM kernels). */
+  private readonly kernels: Kernels | undefined;
 
   constructor(
     readonly params: readonly Tensor[],
-    opts: { lr?: number; betas?: [number, number]; eps?: number } = {},
+    opts: { lr?: number; betas?: [number, number]; eps?: number; kernels?: Kernels } = {},
   ) {
+    this.kernels = opts.kernels;
     this.lr = opts.lr ?? 1e-3;
     [this.beta1, this.beta2] = opts.betas ?? [0.9, 0.999];
     this.eps = opts.eps ?? 1e-8;
@@ -50,7 +57,7 @@ export class Adam implements Optimizer {
   /** Updates elements [from, to) of parameter j (its gradient must be complete). */
   updateRange(j: number, from: number, to: number, c: AdamCoefficients): void {
     const g = this.params[j].grad;
-    if (g) adamUpdate(this.params[j].data as Float32Array, g, this.m[j], this.v[j], c, from, to);
+    if (g) adamUpdate(this.params[j].data as Float32Array, g, this.m[j], this.v[j], c, from, to, this.kernels);
   }
 
   /** The moment buffers; `moveState` rebinds them (e.g. to SharedArrayBuffers for worker threads). */
@@ -79,32 +86,15 @@ export function cosineLr(base: number, total: number): (i: number) => number {
   return (i) => 0.5 * base * (1 + Math.cos((Math.PI * Math.min(i, total)) / Math.max(total, 1)));
 }
 
-export interface AdamCoefficients {
-  b1: number;
-  b2: number;
-  eps: number;
-  /** lr / (1 - b1^t) */
-  stepSize: number;
-  /** sqrt(1 - b2^t) */
-  c2: number;
-}
-
-/** Adam update of elements [from, to) of one parameter (a small monomorphic loop the JIT compiles well). */
+/**
+ * Adam update of elements [from, to) of one parameter, by the kernels' adamUpdate (float32, like torch;
+ * the WASM kernel runs it 4 lanes at a time).
+ */
 export function adamUpdate(
   w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, c: AdamCoefficients, from: number, to: number,
+  kernels: Kernels = defaultKernels(),
 ): void {
-  const { b1, b2, stepSize, eps } = c;
-  const a1 = 1 - b1;
-  const a2 = 1 - b2;
-  const invC2 = 1 / c.c2;
-  for (let i = from; i < to; i++) {
-    const gi = g[i];
-    const mi = b1 * m[i] + a1 * gi;
-    const vi = b2 * v[i] + a2 * gi * gi;
-    m[i] = mi;
-    v[i] = vi;
-    w[i] -= (stepSize * mi) / (Math.sqrt(vi) * invC2 + eps);
-  }
+  kernels.adamUpdate(w.subarray(from, to), g.subarray(from, to), m.subarray(from, to), v.subarray(from, to), c);
 }
 
 /** Stochastic gradient descent with optional (PyTorch-style) momentum. */

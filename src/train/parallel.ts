@@ -145,7 +145,7 @@ export class DataParallel {
     params.forEach((p, j) => {
       const [from, to] = this.range(p.size, 0);
       reduceRange(this.grads.map((g) => g[j]), weights, from, to);
-      if (coefs) adamUpdate(p.data as Float32Array, p.grad!, m[j], v[j], coefs, from, to);
+      if (coefs) adamUpdate(p.data as Float32Array, p.grad!, m[j], v[j], coefs, from, to, this.kernels);
     });
     await Promise.all(pending);
   }

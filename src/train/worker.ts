@@ -47,7 +47,7 @@ port.once('message', (init: Init) => {
           const from = Math.floor((init.self * n) / P);
           const to = Math.floor(((init.self + 1) * n) / P);
           reduceRange(init.grads.map((g) => g[j]), m.weights, from, to);
-          if (m.coefs && init.m && init.v) adamUpdate(w, init.grads[0][j], init.m[j], init.v[j], m.coefs, from, to);
+          if (m.coefs && init.m && init.v) adamUpdate(w, init.grads[0][j], init.m[j], init.v[j], m.coefs, from, to, kernels);
         });
         port.postMessage({ loss: 0, predictions: new Int32Array(0), spikeCounts: [], neuronSteps: [] });
       } catch (e) {

@@ -19,3 +19,4 @@ export {
   convPoolSpikeForward, convPoolSpikeBackward, convPoolScratchBytes,
 } from './conv';
 export { spikeSeqMatmul, spikeSeqMatmulScratchBytes, spikeSeqGradW, spikeSeqGradWScratchBytes } from './spike-seq';
+export { adamUpdate } from './optim';

@@ -1,0 +1,31 @@
+// Adam update (PyTorch's rule) over one parameter's elements, in float32 like torch:
+//   m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g*g;  w -= stepSize*m / (sqrt(v)*invC2 + eps)
+// with stepSize = lr / (1 - b1^t) and invC2 = 1 / sqrt(1 - b2^t). Multiplies and adds stay separate
+// (no fused multiply-add) so both builds and the TypeScript reference give the same bits.
+
+export function adamUpdate(w: usize, g: usize, m: usize, v: usize, n: i32, b1: f32, b2: f32, eps: f32, stepSize: f32, invC2: f32): void {
+  const a1: f32 = 1 - b1;
+  const a2: f32 = 1 - b2;
+  const B1 = f32x4.splat(b1), B2 = f32x4.splat(b2), A1 = f32x4.splat(a1), A2 = f32x4.splat(a2);
+  const E = f32x4.splat(eps), S = f32x4.splat(stepSize), C = f32x4.splat(invC2);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const gi = v128.load(g + o);
+    const mi = f32x4.add(f32x4.mul(B1, v128.load(m + o)), f32x4.mul(A1, gi));
+    const vi = f32x4.add(f32x4.mul(B2, v128.load(v + o)), f32x4.mul(f32x4.mul(A2, gi), gi));
+    v128.store(m + o, mi);
+    v128.store(v + o, vi);
+    const den = f32x4.add(f32x4.mul(f32x4.sqrt(vi), C), E);
+    v128.store(w + o, f32x4.sub(v128.load(w + o), f32x4.div(f32x4.mul(S, mi), den)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const gi = load<f32>(g + o);
+    const mi = b1 * load<f32>(m + o) + a1 * gi;
+    const vi = b2 * load<f32>(v + o) + a2 * gi * gi;
+    store<f32>(m + o, mi);
+    store<f32>(v + o, vi);
+    store<f32>(w + o, load<f32>(w + o) - (stepSize * mi) / (Mathf.sqrt(vi) * invC2 + eps));
+  }
+}
