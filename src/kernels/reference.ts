@@ -1,6 +1,6 @@
 import {
   ResetCode, SurrogateCode,
-  type AdamCoefficients, type Kernels, type LeakyBackwardArgs, type LeakyBackwardOut, type LeakyForwardOut, type LeakyScanArgs,
+  type AdamCoefficients, type GradientSum, type Kernels, type LeakyBackwardArgs, type LeakyBackwardOut, type LeakyForwardOut, type LeakyScanArgs,
 } from './types.js';
 import { checkAdam, checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW, checkSpikeSeq, checkBias, checkSeqLeakyProject } from './validate.js';
 import { referenceConvKernels } from './reference-conv.js';
@@ -208,9 +208,21 @@ function seqLeakyProject(
 }
 
 /** Adam in float32: every operation rounded to float32 (Math.fround), as torch and the WASM kernel compute it. */
-function adamUpdate(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, c: AdamCoefficients): void {
-  checkAdam(w, g, m, v);
+function adamUpdate(w: Float32Array, gIn: Float32Array | GradientSum, m: Float32Array, v: Float32Array, c: AdamCoefficients): void {
+  checkAdam(w, gIn, m, v);
   const f = Math.fround;
+  let g: Float32Array;
+  if ('grads' in gIn) {
+    // the weighted sum, in buffer order, stored into the first buffer
+    const [g0, ...rest] = gIn.grads;
+    const ws = gIn.weights.map(f);
+    for (let i = 0; i < g0.length; i++) {
+      let acc = f(ws[0] * g0[i]);
+      rest.forEach((b, r) => (acc = f(acc + f(ws[r + 1] * b[i]))));
+      g0[i] = acc;
+    }
+    g = g0;
+  } else g = gIn;
   const b1 = f(c.b1), b2 = f(c.b2), eps = f(c.eps), step = f(c.stepSize), invC2 = f(1 / c.c2);
   const a1 = f(1 - b1), a2 = f(1 - b2);
   for (let i = 0; i < w.length; i++) {

@@ -125,6 +125,12 @@ export interface AdamCoefficients {
   c2: number;
 }
 
+/** A gradient given as the weighted sum of per-thread buffers (equal lengths). */
+export interface GradientSum {
+  grads: Float32Array[];
+  weights: number[];
+}
+
 export interface Kernels {
   readonly name: 'wasm' | 'reference';
   /** true for the relaxed-SIMD WASM build: its multiply-adds are fused (one rounding instead of two). */
@@ -208,6 +214,8 @@ export interface Kernels {
   /**
    * Adam step over every element of w (m, v: its moments, updated in place), in float32 like torch:
    * m = b1 m + (1-b1) g, v = b2 v + (1-b2) g^2, w -= stepSize m / (sqrt(v) / c2 + eps).
+   * g may be a weighted sum of gradient buffers (one per thread): g = sum_r weights[r] grads[r], computed
+   * in that order in the same pass and stored back into grads[0].
    */
-  adamUpdate(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, c: AdamCoefficients): void;
+  adamUpdate(w: Float32Array, g: Float32Array | GradientSum, m: Float32Array, v: Float32Array, c: AdamCoefficients): void;
 }

@@ -1,5 +1,5 @@
 import { ShapeError, ValueError } from '../core/errors.js';
-import { ResetCode, SurrogateCode, type ConvShape, type LeakyBackwardArgs, type LeakyScanArgs, type PoolShape, type ConvPool } from './types.js';
+import { ResetCode, SurrogateCode, type ConvShape, type LeakyBackwardArgs, type LeakyScanArgs, type PoolShape, type ConvPool, type GradientSum } from './types.js';
 
 /**
  * Argument checks shared by both kernel implementations, so the reference and the WASM kernels reject
@@ -154,8 +154,13 @@ export function checkBias(kernel: string, bias: ArrayLike<number> | null, o: num
   if (bias) need(kernel, 'bias', bias, o);
 }
 
-export function checkAdam(w: ArrayLike<number>, g: ArrayLike<number>, m: ArrayLike<number>, v: ArrayLike<number>): void {
-  need('adamUpdate', 'gradient', g, w.length);
+export function checkAdam(w: ArrayLike<number>, g: ArrayLike<number> | GradientSum, m: ArrayLike<number>, v: ArrayLike<number>): void {
+  if ('grads' in g) {
+    if (g.grads.length < 1 || g.weights.length !== g.grads.length) {
+      throw new ShapeError(`adamUpdate: ${g.grads.length} gradient buffers with ${g.weights.length} weights (need one weight per buffer, at least one)`);
+    }
+    g.grads.forEach((b, r) => need('adamUpdate', `gradient ${r}`, b, w.length));
+  } else need('adamUpdate', 'gradient', g, w.length);
   need('adamUpdate', 'first moment', m, w.length);
   need('adamUpdate', 'second moment', v, w.length);
 }

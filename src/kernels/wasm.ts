@@ -49,7 +49,7 @@ interface Exports {
   convGradInputScratchBytes(k: number, o: number): number;
   convGradInput(g: number, w: number, gIn: number, ...geomAndScratch: number[]): void;
   maxPoolForward(x: number, y: number, arg: number, n: number, h: number, w: number, c: number, k: number, stride: number, outH: number, outW: number): void;
-  adamUpdate(w: number, g: number, m: number, v: number, n: number, b1: number, b2: number, eps: number, stepSize: number, invC2: number): void;
+  adamUpdate(w: number, g: number, m: number, v: number, n: number, b1: number, b2: number, eps: number, stepSize: number, invC2: number, P: number, wts: number): void;
   leakyScratchBytes(): number;
   leakyForward(
     input: number, constInput: number, beta: number, thr: number, reset: number, spk: number, mem: number,
@@ -355,15 +355,22 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
       checkAdam(w, g, m, v);
       const n = w.length;
       if (!n) return;
-      const [pw, pg, pm, pv] = layout([n * 4, n * 4, n * 4, n * 4]);
+      const grads = 'grads' in g ? g.grads : [g];
+      const P = grads.length;
+      const [pw, pm, pv, ptab, pwts, ...pg] = layout([n * 4, n * 4, n * 4, P * 4, P * 4, ...grads.map(() => n * 4)]);
       f32(pw, n).set(w);
-      f32(pg, n).set(g);
       f32(pm, n).set(m);
       f32(pv, n).set(v);
-      ex.adamUpdate(pw, pg, pm, pv, n, c.b1, c.b2, c.eps, c.stepSize, 1 / c.c2);
+      grads.forEach((b, r) => f32(pg[r], n).set(b));
+      if ('grads' in g) {
+        new Uint32Array(ex.memory.buffer, ptab, P).set(pg);
+        f32(pwts, P).set(g.weights);
+      }
+      ex.adamUpdate(pw, 'grads' in g ? ptab : pg[0], pm, pv, n, c.b1, c.b2, c.eps, c.stepSize, 1 / c.c2, 'grads' in g ? P : 0, pwts);
       w.set(f32(pw, n));
       m.set(f32(pm, n));
       v.set(f32(pv, n));
+      if ('grads' in g) grads[0].set(f32(pg[0], n));
     },
     leakyBackward(a: LeakyBackwardArgs): LeakyBackwardOut {
       checkLeakyBackward(a);

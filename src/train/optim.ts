@@ -1,6 +1,6 @@
 import type { Tensor } from '../core/tensor.js';
 import { checkRange } from '../core/errors.js';
-import type { AdamCoefficients, Kernels } from '../kernels/types.js';
+import type { AdamCoefficients, GradientSum, Kernels } from '../kernels/types.js';
 import { defaultKernels } from '../kernels/default.js';
 
 export type { AdamCoefficients } from '../kernels/types.js';
@@ -88,13 +88,15 @@ export function cosineLr(base: number, total: number): (i: number) => number {
 
 /**
  * Adam update of elements [from, to) of one parameter, by the kernels' adamUpdate (float32, like torch;
- * the WASM kernel runs it 4 lanes at a time).
+ * the WASM kernel runs it 4 lanes at a time). g may be per-thread gradient buffers with their weights:
+ * their weighted sum is the gradient (and is stored into the first buffer), formed in the same pass.
  */
 export function adamUpdate(
-  w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, c: AdamCoefficients, from: number, to: number,
+  w: Float32Array, g: Float32Array | GradientSum, m: Float32Array, v: Float32Array, c: AdamCoefficients, from: number, to: number,
   kernels: Kernels = defaultKernels(),
 ): void {
-  kernels.adamUpdate(w.subarray(from, to), g.subarray(from, to), m.subarray(from, to), v.subarray(from, to), c);
+  const gs = 'grads' in g ? { grads: g.grads.map((b) => b.subarray(from, to)), weights: g.weights } : g.subarray(from, to);
+  kernels.adamUpdate(w.subarray(from, to), gs, m.subarray(from, to), v.subarray(from, to), c);
 }
 
 /** Stochastic gradient descent with optional (PyTorch-style) momentum. */

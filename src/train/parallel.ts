@@ -144,8 +144,9 @@ export class DataParallel {
     const { m, v } = this.adam?.state() ?? { m: [], v: [] };
     params.forEach((p, j) => {
       const [from, to] = this.range(p.size, 0);
-      reduceRange(this.grads.map((g) => g[j]), weights, from, to);
-      if (coefs) adamUpdate(p.data as Float32Array, p.grad!, m[j], v[j], coefs, from, to, this.kernels);
+      const grads = this.grads.slice(0, weights.length).map((g) => g[j]); // threads past the weights had no samples
+      if (coefs) adamUpdate(p.data as Float32Array, { grads, weights }, m[j], v[j], coefs, from, to, this.kernels);
+      else reduceRange(grads, weights, from, to);
     });
     await Promise.all(pending);
   }

@@ -46,8 +46,10 @@ port.once('message', (init: Init) => {
           const n = w.length;
           const from = Math.floor((init.self * n) / P);
           const to = Math.floor(((init.self + 1) * n) / P);
-          reduceRange(init.grads.map((g) => g[j]), m.weights, from, to);
-          if (m.coefs && init.m && init.v) adamUpdate(w, init.grads[0][j], init.m[j], init.v[j], m.coefs, from, to, kernels);
+          const grads = init.grads.slice(0, m.weights.length).map((g) => g[j]); // threads past the weights had no samples
+          // Adam sums the threads' gradients in its own pass; other optimizers step on the main thread
+          if (m.coefs && init.m && init.v) adamUpdate(w, { grads, weights: m.weights }, init.m[j], init.v[j], m.coefs, from, to, kernels);
+          else reduceRange(grads, m.weights, from, to);
         });
         port.postMessage({ loss: 0, predictions: new Int32Array(0), spikeCounts: [], neuronSteps: [] });
       } catch (e) {

@@ -56,12 +56,42 @@ describe('Adam (kernels.adamUpdate)', () => {
     });
   }
 
+  for (const [name, k] of [['reference', referenceKernels] as const, ...wasmBuilds()]) {
+    it(`a gradient given as per-thread buffers is their weighted sum, stored into the first (${name})`, () => {
+      for (const P of [1, 2, 3]) {
+        const n = 13;
+        const mk = () => Float32Array.from({ length: n }, () => rng.normal());
+        const grads = Array.from({ length: P }, mk);
+        const weights = Array.from({ length: P }, (_, r) => (r + 1) / (P * (P + 1) / 2));
+        const c = { b1: 0.9, b2: 0.999, eps: 1e-8, stepSize: 1e-3, c2: Math.sqrt(1 - 0.999) };
+        const w = mk(), m = mk(), v = mk().map((x) => x * x);
+        // the sum formed first in float32, in buffer order, then a plain step on it
+        const sum = new Float32Array(n);
+        for (let i = 0; i < n; i++) {
+          let acc = Math.fround(Math.fround(weights[0]) * grads[0][i]);
+          for (let r = 1; r < P; r++) acc = Math.fround(acc + Math.fround(Math.fround(weights[r]) * grads[r][i]));
+          sum[i] = acc;
+        }
+        const a = [w.slice(), m.slice(), v.slice()];
+        referenceKernels.adamUpdate(a[0], sum, a[1], a[2], c);
+        const b = [w.slice(), m.slice(), v.slice()];
+        const bufs = grads.map((g) => g.slice());
+        k.adamUpdate(b[0], { grads: bufs, weights }, b[1], b[2], c);
+        expect(Array.from(bufs[0])).toEqual(Array.from(sum));
+        for (let r = 1; r < P; r++) expect(Array.from(bufs[r])).toEqual(Array.from(grads[r])); // left as they were
+        for (let j = 0; j < 3; j++) expect(Array.from(b[j])).toEqual(Array.from(a[j]));
+      }
+    });
+  }
+
   it('operands of different lengths are ShapeErrors naming the operand', () => {
     const c = { b1: 0.9, b2: 0.999, eps: 1e-8, stepSize: 1e-3, c2: 0.1 };
     const f = (n: number) => new Float32Array(n);
     for (const [, k] of [['reference', referenceKernels] as const, ...wasmBuilds()]) {
       expect(() => k.adamUpdate(f(4), f(3), f(4), f(4), c)).toThrow(ShapeError);
       expect(() => k.adamUpdate(f(4), f(4), f(4), f(5), c)).toThrow(/second moment/);
+      expect(() => k.adamUpdate(f(4), { grads: [f(4), f(3)], weights: [0.5, 0.5] }, f(4), f(4), c)).toThrow(/gradient 1/);
+      expect(() => k.adamUpdate(f(4), { grads: [f(4)], weights: [0.5, 0.5] }, f(4), f(4), c)).toThrow(/one weight per buffer/);
     }
   });
 });
