@@ -1,6 +1,6 @@
 import { Tensor } from '../core/tensor.js';
 import { ShapeError } from '../core/errors.js';
-import type { ForwardContext, Layer, NamedParameter, Seq } from './layer.js';
+import type { ForwardContext, ImageShape, Layer, NamedParameter, Seq } from './layer.js';
 
 /** perm[i]: the position in [C, H, W] order of element i of a channels-last [H, W, C] sample. */
 export function chwPositions(c: number, h: number, w: number): Int32Array {
@@ -76,9 +76,13 @@ export function chwFromHwc(x: Tensor, c: number, h: number, w: number): Tensor {
 
 export class Flatten implements Layer {
   readonly kind = 'flatten';
+  /** Whether flattening this input reorders its values (a multi-channel image of more than one pixel). */
+  static reorders(image: ImageShape | undefined): image is ImageShape {
+    return !!image && image.c > 1 && image.h * image.w > 1;
+  }
   forward(input: Seq, _ctx: ForwardContext): Seq {
     const im = input.image;
-    if (!im || im.c === 1 || im.h * im.w === 1) return { x: input.x, steps: input.steps, constant: input.constant };
+    if (!Flatten.reorders(im)) return { x: input.x, steps: input.steps, constant: input.constant };
     return { x: chwFromHwc(input.x, im.c, im.h, im.w), steps: input.steps, constant: input.constant };
   }
   parameters(): NamedParameter[] {

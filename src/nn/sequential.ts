@@ -50,7 +50,7 @@ export class Sequential {
         // A convolution over spikes and the max pooling after it run as one kernel (no conv output kept).
         x = layer.forwardPooled(x, next, ctx);
         i++;
-      } else if (layer instanceof Flatten && next instanceof Linear && x.image && x.image.c > 1 && x.image.h * x.image.w > 1) {
+      } else if (layer instanceof Flatten && next instanceof Linear && Flatten.reorders(x.image)) {
         // Flatten into a Linear: the weight's rows are reordered to the image's layout, not the activations.
         x = next.forwardFlattened(x, x.image, ctx);
         i++;
