@@ -42,7 +42,8 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null, k: Kernels): Tens
         else k.matmul(x.data, g, w.ensureGrad(), nIn, rows, nOut, true, false, true);
       }
       if (gb && !biasDone) k.sumRows(g, gb, rows, nOut, true);
-      if (x.requiresGrad) {
+      // dx = g W^T, unless x's producer forms it inside its own backward (a Leaky scan does)
+      if (x.requiresGrad && !x.deferGrad?.(g, wd, nOut)) {
         // first gradient into x: write it directly instead of accumulating onto zeros
         const first = x.grad === null;
         k.matmul(g, wd, x.ensureGrad(), rows, nOut, nIn, false, true, !first);

@@ -17,6 +17,12 @@ export class Tensor {
   readonly parents: readonly Tensor[];
   /** Propagates this.grad into the parents' grads (set by the op that made this tensor). */
   readonly backwardFn: (() => void) | null;
+  /**
+   * Set by an op that can take its output's gradient as g w^T (g [rows, o], w [features, o]: the
+   * gradient through a Linear layer it feeds) and form it itself, inside its own backward kernel. A
+   * consumer offers the pair; true means it was taken (this.grad then does not include it).
+   */
+  deferGrad: ((g: Float32Array, w: Float32Array, o: number) => boolean) | null = null;
 
   constructor(
     data: TensorData,

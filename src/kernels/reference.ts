@@ -68,7 +68,15 @@ function leakyForward(a: LeakyScanArgs, wantMem = true): LeakyForwardOut {
 
 function leakyBackward(a: LeakyBackwardArgs): LeakyBackwardOut {
   checkLeakyBackward(a);
-  const { T, N, H, beta, reset, spk, gradSpk, gradMem } = a;
+  const { T, N, H, beta, reset, spk, gradMem } = a;
+  let gradSpk = a.gradSpk;
+  if (a.gradSpkFrom) {
+    // dL/dspk (+)= g w^T, by the reference GEMM
+    const { g, w, o } = a.gradSpkFrom;
+    const gs = gradSpk ? gradSpk.slice() : new Float32Array(T * N);
+    referenceKernels.matmul(g, w, gs, (T * N) / H, o, H, false, true, gradSpk !== null);
+    gradSpk = gs;
+  }
   const thr = f32(a.threshold);
   const mem = a.mem ?? leakyForward(a, true).mem!; // recompute the membrane when it was not kept
   const gradInput = new Float32Array(a.constInput ? N : T * N);

@@ -65,6 +65,12 @@ export interface LeakyBackwardArgs extends LeakyScanArgs {
   gradSpk: Float32Array | null;
   /** dL/dmem [T, N], or null when no gradient reaches the membrane outputs. */
   gradMem: Float32Array | null;
+  /**
+   * A spike gradient given through the Linear layer the spikes feed: dL/dspk += g w^T, g [T*N/H, o] the
+   * gradient of that layer's output, w [H, o] its weight. Formed inside the call (the same GEMM the layer's
+   * backward would run), so the [T, N] spike gradient need not exist outside the kernels.
+   */
+  gradSpkFrom?: { g: Float32Array; w: Float32Array; o: number } | null;
   surrogate: SurrogateCode;
   /** Surrogate parameter (alpha for atan, slope for the sigmoids). */
   surrogateParam: number;

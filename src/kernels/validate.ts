@@ -76,6 +76,12 @@ export function checkLeakyBackward(a: LeakyBackwardArgs): void {
   if (a.mem) need(kernel, 'mem', a.mem, TN);
   if (a.gradSpk) need(kernel, 'gradSpk', a.gradSpk, TN);
   if (a.gradMem) need(kernel, 'gradMem', a.gradMem, TN);
+  if (a.gradSpkFrom) {
+    const { g, w, o } = a.gradSpkFrom;
+    if (!Number.isInteger(o) || o < 1) throw new ValueError(`${kernel}: gradSpkFrom.o must be a positive integer, found ${String(o)}`);
+    need(kernel, 'gradSpkFrom.g', g, (TN / a.H) * o);
+    need(kernel, 'gradSpkFrom.w', w, a.H * o);
+  }
   if (!Number.isInteger(a.surrogate) || a.surrogate < SurrogateCode.Atan || a.surrogate > SurrogateCode.Gaussian) {
     throw new ValueError(
       `${kernel}: unknown surrogate code ${String(a.surrogate)} (expected 0 atan, 1 fastSigmoid, 2 sigmoid, 3 triangular, 4 spikeRateEscape, 5 straightThrough, 6 gaussian)`,

@@ -376,9 +376,13 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
       checkLeakyBackward(a);
       const TN = a.T * a.N;
       const giLen = a.constInput ? a.N : TN;
-      const [pb, ps, pm, pgs, pgm, pgi, pgb, pt, pi] = layout([
-        a.H * 4, TN, TN * 4, a.gradSpk ? TN * 4 : 0, a.gradMem ? TN * 4 : 0, giLen * 4, a.H * 4, leakyScratch,
+      const from = a.gradSpkFrom ?? null;
+      const rows = TN / a.H;
+      const hasGradSpk = a.gradSpk !== null || from !== null;
+      const [pb, ps, pm, pgs, pgm, pgi, pgb, pt, pi, pfg, pfw, pft] = layout([
+        a.H * 4, TN, TN * 4, hasGradSpk ? TN * 4 : 0, a.gradMem ? TN * 4 : 0, giLen * 4, a.H * 4, leakyScratch,
         a.mem ? 0 : a.input.length * 4,
+        from ? from.g.length * 4 : 0, from ? from.w.length * 4 : 0, from ? ex.gemmScratchBytes(rows, from.o, a.H) : 0,
       ]);
       f32(pb, a.H).set(a.beta);
       if (a.mem) {
@@ -390,9 +394,15 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
       }
       u8(ps, TN).set(a.spk);
       if (a.gradSpk) f32(pgs, TN).set(a.gradSpk);
+      if (from) {
+        // dL/dspk (+)= g w^T in place: the GEMM the next Linear's backward would have run, without the round trip
+        f32(pfg, from.g.length).set(from.g);
+        f32(pfw, from.w.length).set(from.w);
+        ex.gemm(pfg, pfw, pgs, rows, from.o, a.H, 0, 1, a.gradSpk ? 1 : 0, pft);
+      }
       if (a.gradMem) f32(pgm, TN).set(a.gradMem);
       ex.leakyBackward(
-        pb, a.threshold, a.reset, ps, pm, a.gradSpk ? pgs : 0, a.gradMem ? pgm : 0, a.surrogate, a.surrogateParam, a.surrogateParam2 ?? 0,
+        pb, a.threshold, a.reset, ps, pm, hasGradSpk ? pgs : 0, a.gradMem ? pgm : 0, a.surrogate, a.surrogateParam, a.surrogateParam2 ?? 0,
         a.constInput ? 1 : 0, pgi, pgb, a.T, a.N, a.H, pt, a.truncate ?? 0,
       );
       return { gradInput: f32(pgi, giLen).slice(), gradBeta: f32(pgb, a.H).slice() };

@@ -145,7 +145,7 @@ export function leakySequence(input: Tensor, o: LeakySequenceOptions): { spk: Te
       const gradSpk = spkT.grad;
       const gradMem = memT?.grad ?? null;
       if (!learnThr) {
-        const r = o.kernels.leakyBackward({ ...args, spk, mem, gradSpk, gradMem, ...sur });
+        const r = o.kernels.leakyBackward({ ...args, spk, mem, gradSpk, gradSpkFrom: deferred, gradMem, ...sur });
         if (input.requiresGrad) accumulateOwnedGrad(input, r.gradInput);
         if (o.beta.requiresGrad) accumulateOwnedGrad(o.beta, r.gradBeta);
         return;
@@ -183,6 +183,16 @@ export function leakySequence(input: Tensor, o: LeakySequenceOptions): { spk: Te
   // The joint node runs once, after both outputs have received their gradients.
   joint.grad = new Float32Array(0);
   const spkT = new Tensor(spk, [T, B, H], { parents: [joint] });
+  // The gradient through the Linear layer these spikes feed is formed inside the backward kernel (one
+  // fewer [T, B, H] round trip through JavaScript); not with a learnable threshold, whose term reads it.
+  let deferred: { g: Float32Array; w: Float32Array; o: number } | null = null;
+  if (!learnThr) {
+    spkT.deferGrad = (g, w, n) => {
+      if (deferred) return false;
+      deferred = { g, w, o: n };
+      return true;
+    };
+  }
   const memT = mem ? new Tensor(mem, [T, B, H], { parents: [joint] }) : null;
   return { spk: spkT, mem: memT, spikes: count };
 }
