@@ -40,7 +40,8 @@ export function rateEncode(x: Tensor, steps: number, rng: Rng, gain = 1): Seq {
     const o = t * n;
     for (let j = 0; j < na; j++) out[o + always[j]] = 1;
     rng.fillU32(draws); // the same draws, in the same order, as one nextU32() per random value
-    for (let j = 0; j < nr; j++) if (draws[j] < thr[j]) out[o + idx[j]] = 1;
+    // written as a 0/1 value, not under a branch: the comparison's outcome is a coin flip, mispredicted half the time
+    for (let j = 0; j < nr; j++) out[o + idx[j]] = +(draws[j] < thr[j]);
   }
   return { x: new Tensor(out, [steps, ...x.shape]), steps, constant: false };
 }
