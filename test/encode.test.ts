@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Tensor } from '../src/core/tensor.js';
 import { Rng } from '../src/core/rng.js';
 import { directEncode, rateEncode } from '../src/encode/index.js';
+import { referenceKernels } from '../src/kernels/reference.js';
+import { createWasmKernelsSync } from '../src/kernels/wasm.js';
 
 describe('rate (Bernoulli) encoding', () => {
   it('fires with probability p per step (binomial bounds), deterministically per seed', () => {
@@ -45,18 +47,44 @@ describe('direct encoding', () => {
 });
 
 describe('rateEncode draws', () => {
-  it('one nextU32 per value strictly inside (0, 1), per step, in index order: u < p * 2^32 fires', () => {
-    const vals = Float32Array.of(0, 0.3, 1, 0.999, -0.2, 0.5, 2, 0.01);
-    const steps = 40;
-    const seq = rateEncode(new Tensor(vals, [2, 4]), steps, new Rng(9));
-    const r = new Rng(9);
-    for (let t = 0; t < steps; t++) {
-      for (let i = 0; i < vals.length; i++) {
-        const p = vals[i];
-        const want = p >= 1 ? 1 : p > 0 ? (r.nextU32() < p * 4294967296 ? 1 : 0) : 0;
-        expect(seq.x.data[t * vals.length + i]).toBe(want);
+  for (const kernels of [referenceKernels, createWasmKernelsSync()]) {
+    it(`${kernels.name}: one nextU32 per value strictly inside (0, 1), per step, in index order: u < p * 2^32 fires`, () => {
+      const vals = Float32Array.of(0, 0.3, 1, 0.999, -0.2, 0.5, 2, 0.01);
+      const steps = 40;
+      const rng = new Rng(9);
+      const seq = rateEncode(new Tensor(vals, [2, 4]), steps, rng, 1, kernels);
+      const r = new Rng(9);
+      for (let t = 0; t < steps; t++) {
+        for (let i = 0; i < vals.length; i++) {
+          const p = vals[i];
+          const want = p >= 1 ? 1 : p > 0 ? (r.nextU32() < p * 4294967296 ? 1 : 0) : 0;
+          expect(seq.x.data[t * vals.length + i]).toBe(want);
+        }
       }
+      // the caller's generator continues exactly where the draws stopped
+      for (let i = 0; i < 5; i++) expect(rng.nextU32()).toBe(r.nextU32());
+      const before = rng.getState();
+      expect(() => rateEncode(new Tensor(Float32Array.of(0.2, NaN), [2]), 3, rng, 1, kernels)).toThrow(/input value 1 is NaN/);
+      expect([...rng.getState()]).toEqual([...before]); // nothing drawn
+    });
+  }
+
+  it('the WASM kernel equals the reference on MNIST-like data, odd sizes, with a gain', () => {
+    const wasm = createWasmKernelsSync();
+    const src = new Rng(4);
+    for (const [n, steps, gain] of [[1, 1, 1], [37, 3, 0.7], [784 * 3, 25, 1], [1001, 7, 2.5]] as const) {
+      const x = Float32Array.from({ length: n }, () => {
+        const u = src.uniform();
+        return u < 0.6 ? 0 : u < 0.7 ? 1 : src.uniform();
+      });
+      const s1 = new Rng(11).getState(), s2 = s1.slice();
+      const o1 = new Uint8Array(steps * n).fill(7), o2 = new Uint8Array(steps * n).fill(7);
+      expect(referenceKernels.rateEncode(x, steps, gain, s1, o1)).toBe(-1);
+      expect(wasm.rateEncode(x, steps, gain, s2, o2)).toBe(-1);
+      expect([...s2]).toEqual([...s1]);
+      expect(o2).toEqual(o1);
     }
-    expect(() => rateEncode(new Tensor(Float32Array.of(0.2, NaN), [2]), 3, new Rng(1))).toThrow(/input value 1 is NaN/);
+    expect(() => wasm.rateEncode(new Float32Array(3), 2, 1, new Uint32Array(4), new Uint8Array(5))).toThrow(/out/);
+    expect(() => wasm.rateEncode(new Float32Array(3), 2, 1, new Uint32Array(3), new Uint8Array(6))).toThrow(/4 words/);
   });
 });

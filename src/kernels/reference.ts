@@ -2,7 +2,7 @@ import {
   ResetCode, SurrogateCode,
   type AdamCoefficients, type GradientSum, type Kernels, type LeakyBackwardArgs, type LeakyBackwardOut, type LeakyForwardOut, type LeakyScanArgs,
 } from './types.js';
-import { checkAdam, checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW, checkSpikeSeq, checkBias, checkSeqLeakyProject } from './validate.js';
+import { checkAdam, checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW, checkSpikeSeq, checkBias, checkSeqLeakyProject, checkRateEncode } from './validate.js';
 import { referenceConvKernels } from './reference-conv.js';
 
 /**
@@ -118,7 +118,6 @@ const SEQ_MIN_N = 17;
 
 /** flip[b*K + i] = 1 where input i of sample b is nonzero at more than (T + 1) / 2 of the T steps; null when none is. */
 export function complementFlips(s: Uint8Array, t: number, b: number, k: number): Uint8Array | null {
-  if (t > 32766) return null; // the WASM kernel counts in 16 bits
   const flip = new Uint8Array(b * k);
   let any = false;
   for (let bi = 0; bi < b; bi++) {
@@ -139,69 +138,112 @@ function spikeSeqMatmul(
 ): void {
   checkSpikeSeq('spikeSeqMatmul', s, w, c, t, b, k, n);
   checkBias('spikeSeqMatmul', bias, n);
-  seqProduct(s, w, c, t, b, k, n, accumulate);
-  if (bias) referenceKernels.addBias(c, bias, t * b, n);
+  if (n < SEQ_MIN_N) {
+    referenceKernels.spikeMatmul(s, w, c, t * b, k, n, accumulate);
+    if (bias) referenceKernels.addBias(c, bias, t * b, n);
+  } else seqProduct(s, w, bias, c, t, b, k, n, accumulate);
 }
 
-/** v + the signed rows of `rows` (entries [i, sign]) at column j, taken in pairs: v + (a + b), then the odd last alone. */
-function addPairs(v: number, rows: Array<[number, number]>, w: Float32Array, n: number, j: number): number {
-  const term = (q: number) => (rows[q][1] < 0 ? -w[rows[q][0] * n + j] : w[rows[q][0] * n + j]);
+/** Steps at which input p of sample bi is nonzero, for every p. */
+function sampleCounts(s: Uint8Array, t: number, b: number, k: number, bi: number): Int32Array {
+  const counts = new Int32Array(k);
+  for (let ti = 0; ti < t; ti++) for (let p = 0; p < k; p++) if (s[(ti * b + bi) * k + p]) counts[p]++;
+  return counts;
+}
+
+const isFlipped = (c: number, t: number): boolean => 2 * c > t + 1;
+
+/**
+ * v (+/-)= the terms, column j of each listed row: groups of four v +/- ((a + b) + (c + d)), then a pair
+ * v +/- (a + b), then a single row; the order of the WASM kernels' addRows.
+ */
+function addGroups(v: number, rows: number[], x: Float32Array, n: number, j: number, negative: boolean): number {
+  const at = (q: number) => x[rows[q] * n + j];
+  const apply = (u: number) => f32(negative ? v - u : v + u);
   let q = 0;
-  for (; q + 1 < rows.length; q += 2) v = f32(v + f32(term(q) + term(q + 1)));
-  if (q < rows.length) v = f32(v + term(q));
+  for (; q + 4 <= rows.length; q += 4) v = apply(f32(f32(at(q) + at(q + 1)) + f32(at(q + 2) + at(q + 3))));
+  if (q + 2 <= rows.length) {
+    v = apply(f32(at(q) + at(q + 1)));
+    q += 2;
+  }
+  if (q < rows.length) v = apply(at(q));
   return v;
 }
 
-function seqProduct(s: Uint8Array, w: Float32Array, c: Float32Array, t: number, b: number, k: number, n: number, accumulate: boolean): void {
-  const flip = n >= SEQ_MIN_N ? complementFlips(s, t, b, k) : null;
-  if (!flip) {
-    referenceKernels.spikeMatmul(s, w, c, t * b, k, n, accumulate);
-    return;
-  }
-  const base = new Float32Array(b * n);
+/**
+ * The complement-coded product (src/kernels/assembly/spike-seq.ts), sample by sample: base = bias (or 0)
+ * + the flipped rows; each row: (c + base when accumulating, else base) + the plain inputs that spike
+ * - the flipped inputs that are silent, inputs ascending.
+ */
+function seqProduct(s: Uint8Array, w: Float32Array, bias: Float32Array | null, c: Float32Array, t: number, b: number, k: number, n: number, accumulate: boolean): void {
   for (let bi = 0; bi < b; bi++) {
-    const flipped: Array<[number, number]> = [];
-    for (let p = 0; p < k; p++) if (flip[bi * k + p]) flipped.push([p, 1]);
-    for (let j = 0; j < n; j++) base[bi * n + j] = addPairs(0, flipped, w, n, j);
-  }
-  for (let r = 0; r < t * b; r++) {
-    const bi = r % b;
-    const events: Array<[number, number]> = [];
-    for (let p = 0; p < k; p++) {
-      const f = flip[bi * k + p] === 1;
-      if ((s[r * k + p] !== 0) !== f) events.push([p, f ? -1 : 1]);
-    }
-    for (let j = 0; j < n; j++) {
-      const v = accumulate ? f32(c[r * n + j] + base[bi * n + j]) : base[bi * n + j];
-      c[r * n + j] = addPairs(v, events, w, n, j);
+    const counts = sampleCounts(s, t, b, k, bi);
+    const flipped: number[] = [];
+    for (let p = 0; p < k; p++) if (isFlipped(counts[p], t)) flipped.push(p);
+    const base = new Float32Array(n);
+    for (let j = 0; j < n; j++) base[j] = addGroups(bias ? bias[j] : 0, flipped, w, n, j, false);
+    for (let ti = 0; ti < t; ti++) {
+      const r = ti * b + bi;
+      const pos: number[] = [];
+      const neg: number[] = [];
+      for (let p = 0; p < k; p++) {
+        const on = s[r * k + p] !== 0;
+        if (isFlipped(counts[p], t)) {
+          if (!on) neg.push(p);
+        } else if (on) pos.push(p);
+      }
+      for (let j = 0; j < n; j++) {
+        const v = accumulate ? f32(c[r * n + j] + base[j]) : base[j];
+        c[r * n + j] = addGroups(addGroups(v, pos, w, n, j, false), neg, w, n, j, true);
+      }
     }
   }
 }
+
+/** Samples per block of the weight gradient's term buckets (the WASM kernel's seqGradBlock). */
+export const seqGradBlock = (t: number, k: number): number => Math.max(1, Math.min(8, Math.floor(262144 / Math.max(1, (t + 1) * k))));
 
 function spikeSeqGradW(s: Uint8Array, g: Float32Array, dw: Float32Array, t: number, b: number, k: number, n: number, gradBias: Float32Array | null = null): void {
   checkSpikeSeq('spikeSeqGradW', s, g, dw, t, b, k, n);
   checkBias('spikeSeqGradW', gradBias, n);
-  seqGradW(s, g, dw, t, b, k, n);
+  if (n < SEQ_MIN_N) referenceKernels.spikeMatmulGradW(s, g, dw, t * b, k, n);
+  else seqGradW(s, g, dw, t, b, k, n);
   if (gradBias) referenceKernels.sumRows(g, gradBias, t * b, n, true);
 }
 
+/**
+ * dW += S^T G, complement coded, in blocks of samples: per input p, dW[p] + its positive terms (per
+ * sample: Gsum[b] when flipped, the plain spikes' G rows) - its negative terms (the flipped input's
+ * silent steps), each list grouped as addGroups. Gsum[b] = the sum over t of G[t*B + b], from zero.
+ * Rows of G and the Gsum rows are kept in one array (Gsum rows after G's T*B rows).
+ */
 function seqGradW(s: Uint8Array, g: Float32Array, dw: Float32Array, t: number, b: number, k: number, n: number): void {
-  const flip = n >= SEQ_MIN_N ? complementFlips(s, t, b, k) : null;
-  if (!flip) {
-    referenceKernels.spikeMatmulGradW(s, g, dw, t * b, k, n);
-    return;
+  const m = t * b;
+  const rows = new Float32Array((m + b) * n);
+  rows.set(g);
+  for (let bi = 0; bi < b; bi++) {
+    for (let ti = 0; ti < t; ti++) for (let j = 0; j < n; j++) rows[(m + bi) * n + j] = f32(rows[(m + bi) * n + j] + g[(ti * b + bi) * n + j]);
   }
-  for (let r = 0; r < t * b; r++) {
-    const bi = r % b;
+  const sb = seqGradBlock(t, k);
+  for (let b0 = 0; b0 < b; b0 += sb) {
+    const pos: number[][] = Array.from({ length: k }, () => []);
+    const neg: number[][] = Array.from({ length: k }, () => []);
+    for (let bi = b0; bi < Math.min(b, b0 + sb); bi++) {
+      const counts = sampleCounts(s, t, b, k, bi);
+      for (let p = 0; p < k; p++) {
+        const f = isFlipped(counts[p], t);
+        if (f) pos[p].push(m + bi);
+        for (let ti = 0; ti < t; ti++) {
+          const on = s[(ti * b + bi) * k + p] !== 0;
+          if (on !== f) (f ? neg : pos)[p].push(ti * b + bi);
+        }
+      }
+    }
     for (let p = 0; p < k; p++) {
-      const f = flip[bi * k + p] === 1;
-      if ((s[r * k + p] !== 0) === f) continue;
-      for (let j = 0; j < n; j++) dw[p * n + j] = f32(f ? dw[p * n + j] - g[r * n + j] : dw[p * n + j] + g[r * n + j]);
+      if (!pos[p].length && !neg[p].length) continue;
+      for (let j = 0; j < n; j++) dw[p * n + j] = addGroups(addGroups(dw[p * n + j], pos[p], rows, n, j, false), neg[p], rows, n, j, true);
     }
   }
-  const gsum = new Float32Array(b * n);
-  for (let ti = 0; ti < t; ti++) for (let bi = 0; bi < b; bi++) for (let j = 0; j < n; j++) gsum[bi * n + j] = f32(gsum[bi * n + j] + g[(ti * b + bi) * n + j]);
-  for (let bi = 0; bi < b; bi++) for (let p = 0; p < k; p++) if (flip[bi * k + p]) for (let j = 0; j < n; j++) dw[p * n + j] = f32(dw[p * n + j] + gsum[bi * n + j]);
 }
 
 function seqLeakyProject(
@@ -211,7 +253,8 @@ function seqLeakyProject(
   checkSeqLeakyProject(s, w, bias, k, lif, w2, o, out);
   const input = new Float32Array(lif.T * lif.N);
   const args: LeakyScanArgs = { ...lif, input, constInput: false };
-  spikeSeqMatmul(s, w, input, lif.T, lif.N / lif.H, k, lif.H, false, bias);
+  // the fused kernel takes the complement-coded currents at every width
+  seqProduct(s, w, bias, input, lif.T, lif.N / lif.H, k, lif.H, false);
   return leakyProject(args, w2, o, out, accumulate);
 }
 
@@ -243,10 +286,49 @@ function adamUpdate(w: Float32Array, gIn: Float32Array | GradientSum, m: Float32
   }
 }
 
+/** Rate encoding with xoshiro128** written out (the generator of src/core/rng.ts); see Kernels.rateEncode. */
+function rateEncode(x: Float32Array, steps: number, gain: number, state: Uint32Array, out: Uint8Array): number {
+  checkRateEncode(x, steps, state, out);
+  const n = x.length;
+  const idx: number[] = [];
+  const thr: number[] = [];
+  const always: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const p = x[i] * gain;
+    if (p > 0) {
+      if (p >= 1) always.push(i);
+      else {
+        idx.push(i);
+        thr.push(p * 4294967296);
+      }
+    } else if (Number.isNaN(p)) return i;
+  }
+  out.fill(0, 0, steps * n);
+  let [s0, s1, s2, s3] = state;
+  const rotl = (v: number, k: number) => (v << k) | (v >>> (32 - k));
+  for (let t = 0; t < steps; t++) {
+    for (const i of always) out[t * n + i] = 1;
+    for (let j = 0; j < idx.length; j++) {
+      const draw = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+      const u = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= u;
+      s3 = rotl(s3, 11);
+      out[t * n + idx[j]] = draw < thr[j] ? 1 : 0;
+    }
+  }
+  state.set([s0, s1, s2, s3].map((v) => v >>> 0));
+  return -1;
+}
+
 export const referenceKernels: Kernels = {
   name: 'reference',
   fusedMultiplyAdd: false,
   adamUpdate,
+  rateEncode,
   matmul(a, b, c, m, k, n, transA, transB, accumulate) {
     checkMatmul(a, b, c, m, k, n);
     for (let i = 0; i < m; i++) {

@@ -224,4 +224,11 @@ export interface Kernels {
    * in that order in the same pass and stored back into grads[0].
    */
   adamUpdate(w: Float32Array, g: Float32Array | GradientSum, m: Float32Array, v: Float32Array, c: AdamCoefficients): void;
+  /**
+   * Rate (Bernoulli) encoding: out[t*n + i] (t < steps, n = x.length) = 1 with probability x[i] * gain
+   * (never at or below 0, always from 1), else 0. At each step, one draw of the xoshiro128** stream whose
+   * state words are `state` (Rng.getState; advanced in place) for each i with 0 < p < 1, ascending:
+   * a spike when draw < p * 2^32. Returns -1, or the index of the first NaN value (nothing written).
+   */
+  rateEncode(x: Float32Array, steps: number, gain: number, state: Uint32Array, out: Uint8Array): number;
 }

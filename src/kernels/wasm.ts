@@ -1,7 +1,7 @@
 import { SpikeflowError } from '../core/errors.js';
 import { WASM_BASE64, WASM_RELAXED_BASE64 } from './wasm-binary.generated.js';
 import type { ConvShape, Kernels, LeakyBackwardArgs, LeakyBackwardOut, LeakyForwardOut, LeakyScanArgs } from './types.js';
-import { checkAdam, checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW, checkSpikeSeq, checkSeqLeakyProject, checkConv, checkPool, checkConvPool, checkBias, need } from './validate.js';
+import { checkAdam, checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW, checkSpikeSeq, checkSeqLeakyProject, checkConv, checkPool, checkConvPool, checkBias, checkRateEncode, need } from './validate.js';
 
 /**
  * Loader and wrapper of the AssemblyScript WASM SIMD kernels (src/kernels/assembly, built by
@@ -28,7 +28,7 @@ interface Exports {
   spikeGradWScratchBytes(m: number, k: number, n: number): number;
   spikeMatmulGradW(s: number, g: number, dw: number, m: number, k: number, n: number, scratch: number): void;
   spikeSeqMatmulScratchBytes(t: number, b: number, k: number, n: number): number;
-  spikeSeqMatmul(s: number, w: number, c: number, t: number, b: number, k: number, n: number, acc: number, scratch: number): void;
+  spikeSeqMatmul(s: number, w: number, bias: number, c: number, t: number, b: number, k: number, n: number, acc: number, scratch: number): void;
   spikeSeqGradWScratchBytes(t: number, b: number, k: number, n: number): number;
   spikeSeqGradW(s: number, g: number, dw: number, t: number, b: number, k: number, n: number, scratch: number): void;
   sparseScratchBytes(m: number, k: number): number;
@@ -38,6 +38,11 @@ interface Exports {
   leakyProject(
     input: number, constInput: number, beta: number, thr: number, reset: number, t: number, n: number, h: number,
     w: number, o: number, out: number, acc: number, scratch: number,
+  ): number;
+  seqLeakyProjectScratchBytes(t: number, k: number, h: number, o: number): number;
+  seqLeakyProject(
+    s: number, w: number, bias: number, k: number, beta: number, thr: number, reset: number, t: number, b: number, h: number,
+    w2: number, o: number, out: number, acc: number, scratch: number,
   ): number;
   addBias(c: number, bias: number, m: number, n: number): void;
   convSpikeScratchBytes(h: number, w: number, c: number, k: number): number;
@@ -49,6 +54,8 @@ interface Exports {
   convGradInputScratchBytes(k: number, o: number): number;
   convGradInput(g: number, w: number, gIn: number, ...geomAndScratch: number[]): void;
   maxPoolForward(x: number, y: number, arg: number, n: number, h: number, w: number, c: number, k: number, stride: number, outH: number, outW: number): void;
+  rateEncodeScratchBytes(n: number): number;
+  rateEncode(x: number, n: number, steps: number, gain: number, state: number, out: number, scratch: number): number;
   adamUpdate(w: number, g: number, m: number, v: number, n: number, b1: number, b2: number, eps: number, stepSize: number, invC2: number, P: number, wts: number): void;
   leakyScratchBytes(): number;
   leakyForward(
@@ -190,11 +197,11 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
       u8(ps, s.length).set(s);
       f32(pw, w.length).set(w);
       if (accumulate) f32(pc, c.length).set(c);
-      ex.spikeSeqMatmul(ps, pw, pc, t, b, k, n, accumulate ? 1 : 0, pt);
-      if (bias) {
-        f32(pb, n).set(bias);
-        ex.addBias(pc, pb, t * b, n);
-      }
+      if (bias) f32(pb, n).set(bias);
+      // wide layers take the bias into the kernel's per-sample base row; narrow ones (<= 16) add it after
+      const narrow = n <= 16;
+      ex.spikeSeqMatmul(ps, pw, bias && !narrow ? pb : 0, pc, t, b, k, n, accumulate ? 1 : 0, pt);
+      if (bias && narrow) ex.addBias(pc, pb, t * b, n);
       c.set(f32(pc, c.length));
     },
     spikeSeqGradW(s, g, dw, t, b, k, n, gradBias = null) {
@@ -261,21 +268,17 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
         if (!accumulate) out.fill(0);
         return 0;
       }
-      const scratch = Math.max(ex.spikeSeqMatmulScratchBytes(T, B, k, H), ex.leakyProjectScratchBytes(H, o));
-      const [ps, pw, pbias, pcur, pbeta, pw2, po, pt] = layout([
-        s.length, w.length * 4, bias ? H * 4 : 0, T * N * 4, H * 4, w2.length * 4, out.length * 4, scratch,
+      // one sample's currents at a time, inside the kernel: the [T, B, H] currents are never stored
+      const [ps, pw, pbias, pbeta, pw2, po, pt] = layout([
+        s.length, w.length * 4, bias ? H * 4 : 0, H * 4, w2.length * 4, out.length * 4, ex.seqLeakyProjectScratchBytes(T, k, H, o),
       ]);
       u8(ps, s.length).set(s);
       f32(pw, w.length).set(w);
+      if (bias) f32(pbias, H).set(bias);
       f32(pbeta, H).set(lif.beta);
       f32(pw2, w2.length).set(w2);
       if (accumulate) f32(po, out.length).set(out);
-      ex.spikeSeqMatmul(ps, pw, pcur, T, B, k, H, 0, pt);
-      if (bias) {
-        f32(pbias, H).set(bias);
-        ex.addBias(pcur, pbias, T * B, H);
-      }
-      const count = ex.leakyProject(pcur, 0, pbeta, lif.threshold, lif.reset, T, N, H, pw2, o, po, accumulate ? 1 : 0, pt);
+      const count = ex.seqLeakyProject(ps, pw, bias ? pbias : 0, k, pbeta, lif.threshold, lif.reset, T, B, H, pw2, o, po, accumulate ? 1 : 0, pt);
       out.set(f32(po, out.length));
       return count;
     },
@@ -350,6 +353,19 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
       ex.maxPoolForward(px, py, pa, g.n, g.H, g.W, g.C, g.k, g.stride, g.outH, g.outW);
       y.set(f32(py, y.length));
       arg.set(new Int32Array(ex.memory.buffer, pa, arg.length));
+    },
+    rateEncode(x, steps, gain, state, out) {
+      checkRateEncode(x, steps, state, out);
+      const n = x.length;
+      const [px, pst, po, pt] = layout([n * 4, 16, steps * n, ex.rateEncodeScratchBytes(n)]);
+      f32(px, n).set(x);
+      const st = new Uint32Array(ex.memory.buffer, pst, 4);
+      st.set(state);
+      const bad = ex.rateEncode(px, n, steps, gain, pst, po, pt);
+      if (bad >= 0) return bad;
+      state.set(new Uint32Array(ex.memory.buffer, pst, 4));
+      out.set(u8(po, steps * n));
+      return -1;
     },
     adamUpdate(w, g, m, v, c) {
       checkAdam(w, g, m, v);

@@ -13,10 +13,11 @@ export { spikeMatmul, spikeMatmulGradW, spikeMatmulScratchBytes, spikeGradWScrat
 export { sumRows, addBias } from './rows';
 export { leakyForward, leakyBackward, leakyScratchBytes } from './leaky';
 export { sparseGemm, sparseScratchBytes } from './sparse';
-export { leakyProject, leakyProjectScratchBytes } from './project';
+export { leakyProject, leakyProjectScratchBytes, seqLeakyProject, seqLeakyProjectScratchBytes } from './project';
 export {
   convSpikeForward, convSpikeScratchBytes, convSpikeGradW, convGradInput, convGradInputScratchBytes, maxPoolForward,
   convPoolSpikeForward, convPoolSpikeBackward, convPoolScratchBytes,
 } from './conv';
 export { spikeSeqMatmul, spikeSeqMatmulScratchBytes, spikeSeqGradW, spikeSeqGradWScratchBytes } from './spike-seq';
 export { adamUpdate } from './optim';
+export { rateEncode, rateEncodeScratchBytes } from './encode';

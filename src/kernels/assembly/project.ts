@@ -1,4 +1,5 @@
 import { appendSetBits4 } from './compact';
+import { seqRowsScratchBytes, seqSampleRows } from './spike-seq';
 
 // Inference fusion of a Leaky layer with the Linear layer it feeds: runs the LIF recurrence and, for
 // every spike, adds the spiking neuron's weight row into the next layer's current. The [T, B, H]
@@ -24,79 +25,127 @@ export function leakyProject(
   w: usize, o: i32, out: usize, accumulate: i32, scratch: usize,
 ): i32 {
   const nB = nN / h;
+  const wp = packProjection(w, h, o, scratch);
+  if (!accumulate) memory.fill(out, 0, (<usize>t * <usize>nB * <usize>o) << 2);
+  let count = 0;
+  for (let b = 0; b < nB; b++) {
+    const x0 = input + (<usize>(b * h) << 2);
+    count += projectSample(x0, constInput ? 0 : <usize>nN << 2, beta, thr, reset, t, h, wp, o, out + (<usize>(b * o) << 2), <usize>(nB * o) << 2, scratch);
+  }
+  return count;
+}
+
+/** Scratch bytes of seqLeakyProject: leakyProject's, one sample's T current rows, the current kernel's. */
+export function seqLeakyProjectScratchBytes(t: i32, k: i32, h: i32, o: i32): usize {
+  return leakyProjectScratchBytes(h, o) + ((<usize>t * <usize>h) << 2) + seqRowsScratchBytes(k, h);
+}
+
+/**
+ * The input layer of a rate-coded network at inference, fused: for each sample, its T current rows
+ * (bias + S W, complement coded: seqSampleRows) into scratch, then leakyProject's LIF scan and
+ * projection on them. The [T, B, H] currents are never written out. s: [T, B, K] spikes; w [K, H];
+ * bias: H floats or 0; the rest as leakyProject (out [T*B, o]).
+ */
+export function seqLeakyProject(
+  s: usize, w: usize, bias: usize, k: i32, beta: usize, thr: f32, reset: i32, t: i32, nB: i32, h: i32,
+  w2: usize, o: i32, out: usize, accumulate: i32, scratch: usize,
+): i32 {
+  const wp = packProjection(w2, h, o, scratch);
+  const cur = scratch + leakyProjectScratchBytes(h, o);
+  const rows = cur + ((<usize>t * <usize>h) << 2);
+  if (!accumulate) memory.fill(out, 0, (<usize>t * <usize>nB * <usize>o) << 2);
+  const rowB = <usize>h << 2;
+  let count = 0;
+  for (let b = 0; b < nB; b++) {
+    seqSampleRows(s, w, bias, t, nB, k, h, b, cur, rowB, 0, rows);
+    count += projectSample(cur, rowB, beta, thr, reset, t, h, wp, o, out + (<usize>(b * o) << 2), <usize>(nB * o) << 2, scratch);
+  }
+  return count;
+}
+
+/** W [h, o] copied into scratch as 16-float-padded rows; returns their address. */
+function packProjection(w: usize, h: i32, o: i32, scratch: usize): usize {
   const op = (o + 15) & ~15;
-  const vmem = scratch;
-  const list = vmem + (<usize>h << 2);
-  const tmp = list + (<usize>(h + 4) << 2);
-  const wp = tmp + (32 << 2);
+  const wp = scratch + (<usize>(2 * h + 36) << 2);
   for (let r = 0; r < h; r++) {
     const src = w + (<usize>(r * o) << 2);
     const dst = wp + (<usize>(r * op) << 2);
     for (let j = 0; j < op; j++) store<f32>(dst + (<usize>j << 2), j < o ? load<f32>(src + (<usize>j << 2)) : 0);
   }
-  if (!accumulate) memory.fill(out, 0, (<usize>t * <usize>nB * <usize>o) << 2);
+  return wp;
+}
+
+/**
+ * One sample: the LIF scan over its T input rows (x0 + step * xStride; xStride 0 for a constant input)
+ * and, per step, its spiking neurons' rows of wp added into the output row (orow0 + step * oStride).
+ */
+function projectSample(
+  x0: usize, xStride: usize, beta: usize, thr: f32, reset: i32, t: i32, h: i32, wp: usize, o: i32, orow0: usize, oStride: usize, scratch: usize,
+): i32 {
+  const op = (o + 15) & ~15;
+  const vmem = scratch;
+  const list = vmem + (<usize>h << 2);
+  const tmp = list + (<usize>(h + 4) << 2);
   const thrv = f32x4.splat(thr);
   const h4 = h & ~3;
   const rowB = <usize>op << 2;
   let count = 0;
-  for (let b = 0; b < nB; b++) {
-    memory.fill(vmem, 0, <usize>h << 2);
-    for (let step = 0; step < t; step++) {
-      const x0 = input + (<usize>(constInput ? b * h : step * nN + b * h) << 2);
-      let cnt = 0;
-      let j = 0;
-      for (; j < h4; j += 4) {
-        const jo = <usize>j << 2;
-        const x = v128.load(x0 + jo);
-        const prev = v128.load(vmem + jo);
-        const bt = v128.load(beta + jo);
-        let v: v128;
-        if (step == 0) v = x;
-        else {
-          const fired = f32x4.gt(prev, thrv);
-          if (reset == 0) v = f32x4.sub(f32x4.add(f32x4.mul(bt, prev), x), v128.and(fired, thrv));
-          else if (reset == 1) v = f32x4.add(f32x4.mul(bt, v128.andnot(prev, fired)), x);
-          else v = f32x4.add(f32x4.mul(bt, prev), x);
-        }
-        v128.store(vmem + jo, v);
-        // branch-free compaction of the spiking lanes' indices onto the list (a mispredicted branch
-        // per 4 neurons cost more than the whole LIF update)
-        cnt = appendSetBits4(i32x4.bitmask(f32x4.gt(v, thrv)), j, list, cnt);
+  memory.fill(vmem, 0, <usize>h << 2);
+  for (let step = 0; step < t; step++) {
+    const xr = x0 + <usize>step * xStride;
+    let cnt = 0;
+    let j = 0;
+    for (; j < h4; j += 4) {
+      const jo = <usize>j << 2;
+      const x = v128.load(xr + jo);
+      const prev = v128.load(vmem + jo);
+      const bt = v128.load(beta + jo);
+      let v: v128;
+      if (step == 0) v = x;
+      else {
+        const fired = f32x4.gt(prev, thrv);
+        if (reset == 0) v = f32x4.sub(f32x4.add(f32x4.mul(bt, prev), x), v128.and(fired, thrv));
+        else if (reset == 1) v = f32x4.add(f32x4.mul(bt, v128.andnot(prev, fired)), x);
+        else v = f32x4.add(f32x4.mul(bt, prev), x);
       }
-      for (; j < h; j++) {
-        const jo = <usize>j << 2;
-        const x = load<f32>(x0 + jo);
-        const prev = load<f32>(vmem + jo);
-        const bt = load<f32>(beta + jo);
-        let v: f32;
-        if (step == 0) v = x;
-        else {
-          const fired = prev > thr;
-          if (reset == 0) v = bt * prev + x - (fired ? thr : 0);
-          else if (reset == 1) v = bt * (fired ? 0 : prev) + x;
-          else v = bt * prev + x;
-        }
-        store<f32>(vmem + jo, v);
-        if (v > thr) {
-          store<i32>(list + (<usize>cnt << 2), j);
-          cnt++;
-        }
+      v128.store(vmem + jo, v);
+      // branch-free compaction of the spiking lanes' indices onto the list (a mispredicted branch
+      // per 4 neurons cost more than the whole LIF update)
+      cnt = appendSetBits4(i32x4.bitmask(f32x4.gt(v, thrv)), j, list, cnt);
+    }
+    for (; j < h; j++) {
+      const jo = <usize>j << 2;
+      const x = load<f32>(xr + jo);
+      const prev = load<f32>(vmem + jo);
+      const bt = load<f32>(beta + jo);
+      let v: f32;
+      if (step == 0) v = x;
+      else {
+        const fired = prev > thr;
+        if (reset == 0) v = bt * prev + x - (fired ? thr : 0);
+        else if (reset == 1) v = bt * (fired ? 0 : prev) + x;
+        else v = bt * prev + x;
       }
-      count += cnt;
-      if (!cnt) continue;
-      const orow = out + (<usize>((step * nB + b) * o) << 2);
-      for (let c = 0; c < op; c += 16) {
-        const co = <usize>c << 2;
-        let a0 = v128.load(orow + co), a1 = v128.load(orow + co, 16), a2 = v128.load(orow + co, 32), a3 = v128.load(orow + co, 48);
-        for (let q = 0; q < cnt; q++) {
-          const r = wp + <usize>load<i32>(list + (<usize>q << 2)) * rowB + co;
-          a0 = f32x4.add(a0, v128.load(r)); a1 = f32x4.add(a1, v128.load(r, 16));
-          a2 = f32x4.add(a2, v128.load(r, 32)); a3 = f32x4.add(a3, v128.load(r, 48));
-        }
-        v128.store(tmp, a0); v128.store(tmp, a1, 16); v128.store(tmp, a2, 32); v128.store(tmp, a3, 48);
-        const n = min(16, o - c);
-        for (let k = 0; k < n; k++) store<f32>(orow + co + (<usize>k << 2), load<f32>(tmp + (<usize>k << 2)));
+      store<f32>(vmem + jo, v);
+      if (v > thr) {
+        store<i32>(list + (<usize>cnt << 2), j);
+        cnt++;
       }
+    }
+    count += cnt;
+    if (!cnt) continue;
+    const orow = orow0 + <usize>step * oStride;
+    for (let c = 0; c < op; c += 16) {
+      const co = <usize>c << 2;
+      let a0 = v128.load(orow + co), a1 = v128.load(orow + co, 16), a2 = v128.load(orow + co, 32), a3 = v128.load(orow + co, 48);
+      for (let q = 0; q < cnt; q++) {
+        const r = wp + <usize>load<i32>(list + (<usize>q << 2)) * rowB + co;
+        a0 = f32x4.add(a0, v128.load(r)); a1 = f32x4.add(a1, v128.load(r, 16));
+        a2 = f32x4.add(a2, v128.load(r, 32)); a3 = f32x4.add(a3, v128.load(r, 48));
+      }
+      v128.store(tmp, a0); v128.store(tmp, a1, 16); v128.store(tmp, a2, 32); v128.store(tmp, a3, 48);
+      const n = min(16, o - c);
+      for (let k = 0; k < n; k++) store<f32>(orow + co + (<usize>k << 2), load<f32>(tmp + (<usize>k << 2)));
     }
   }
   return count;

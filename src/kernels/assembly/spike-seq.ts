@@ -6,451 +6,362 @@
 // the T steps ("flipped"), these kernels write its train as 1 - (the steps where it is silent):
 //   x[t,b,i] = 1 - xbar[t,b,i]   so   sum_i x[t,b,i] W[i] = C[b] + sum_{i plain} x W[i] - sum_{i flipped} xbar W[i]
 // with C[b] = sum of the flipped rows, computed once per sample. On MNIST at T = 25 this cuts the
-// first layer's additions by 4x (13.1% of the inputs active per step, 2.7% after flipping). The weight
-// gradient follows the same identity: dW[i] += sum_t G[t,b] once for each flipped (b, i), then the
-// events with their sign. An event is one i32 list entry: the byte offset of its row (a multiple of 4)
-// with the sign in bit 0; the inner loops add the row with its sign bit flipped by that bit (x + (-y)
-// is exactly x - y), so positive and negative events share one list in ascending order.
+// first layer's additions by 4x (13.1% of the inputs active per step, 2.7% after flipping).
 //
-// Results are exact sums taken in a fixed order (see the reference, src/kernels/reference.ts), so they
-// match it bit for bit; they equal the plain spike kernels up to float rounding. Without any flipped
-// input the plain kernels run unchanged.
+// Both kernels go sample by sample (the rows one sample touches, about a quarter of W on MNIST, stay
+// in L2 over its T steps) and add whole rows, four at a time, into a row that stays in L1:
+//   out = src + ((a + b) + (c + d)),   then a pair  out + (a + b),  then a single row,
+// first every positive term, then (subtracting) every negative one. Listing positive and negative
+// terms apart keeps the inner loop to loads and additions: V8's code for it is instruction-bound,
+// not memory-bound (a sign applied by xor cost a quarter more). Results are exact float sums in that
+// order, mirrored by the reference (src/kernels/reference.ts), so the two agree bit for bit.
 
 import { appendFromTable16 } from './compact';
-import {
-  PB, PW, bucketStarts, packPanels, packedWidth, tailWidth,
-  spikeGradWScratchBytes, spikeMatmul, spikeMatmulGradW, spikeMatmulScratchBytes,
-} from './spike';
-
-// Forward: rows per block. Unlike spikeMatmul, K is not blocked: one event list per row (the pairwise
-// order below is defined over the whole row). With a quarter of the plain kernel's events the per-call
-// overhead of short k blocks outweighed keeping the panel slice in L1; a whole panel (K x 64 B) stays in L2.
-const ROWS = 256;
-// Weight gradient: rows of G per block; each block sweeps dW once. G is read in place (row-major):
-// packing it cost more than the few events per column it would speed up.
-const GROWS = 512;
-const MAX_T = 32766; // counts are i16
+import { spikeMatmul, spikeMatmulGradW, spikeMatmulScratchBytes, spikeGradWScratchBytes, PW } from './spike';
 
 @inline function align16(x: usize): usize {
   return (x + 15) & ~15;
 }
 
-/** Bytes of the flip mask (B*K u8, 0/1) and the per-sample i16 counts used to build it. */
-@inline function flipBytes(b: i32, k: i32): usize {
-  return align16(<usize>b * <usize>k + 16) + align16((<usize>k + 16) << 1);
+/**
+ * Samples per block of the weight gradient: a block's terms are bucketed by input, so each dW row is
+ * read and written once per block. At most 8 (their G rows, 8 x T x N floats, stay in L2), fewer when
+ * T x K is large so the block's term list stays under ~1 MiB. The reference uses the same rule.
+ */
+export function seqGradBlock(t: i32, k: i32): i32 {
+  return max(1, min(8, 262144 / max(1, (t + 1) * k)));
 }
 
-/**
- * flip[b*K + i] = 1 where input i of sample b is nonzero at more than (T + 1) / 2 of the T steps
- * (flipping it then needs fewer events, even counting the base row), else 0. Returns the number of flips.
- */
-function buildFlips(s: usize, t: i32, b: i32, k: i32, flip: usize, counts: usize): i32 {
-  if (t > MAX_T) {
-    memory.fill(flip, 0, <usize>b * <usize>k);
-    return 0;
-  }
+/** counts[p] (i32) = the steps at which input p of sample bi is nonzero. */
+function sampleCounts(s: usize, t: i32, b: i32, k: i32, bi: i32, counts: usize): void {
   const zero = i8x16.splat(0);
   const one = i8x16.splat(1);
   const rowStride = <usize>b * <usize>k;
-  let total = 0;
-  for (let bi = 0; bi < b; bi++) {
-    memory.fill(counts, 0, <usize>k << 1);
-    let sr = s + <usize>bi * <usize>k;
-    for (let ti = 0; ti < t; ti++) {
-      let p = 0;
-      for (; p + 16 <= k; p += 16) {
-        const v = v128.and(i8x16.ne(v128.load(sr + <usize>p), zero), one);
-        const c = counts + (<usize>p << 1);
-        v128.store(c, i16x8.add(v128.load(c), i16x8.extend_low_i8x16_u(v)));
-        v128.store(c, i16x8.add(v128.load(c, 16), i16x8.extend_high_i8x16_u(v)), 16);
-      }
-      for (; p < k; p++) {
-        if (load<u8>(sr + <usize>p)) {
-          const c = counts + (<usize>p << 1);
-          store<i16>(c, load<i16>(c) + 1);
-        }
-      }
-      sr += rowStride;
+  memory.fill(counts, 0, <usize>k << 2);
+  let sr = s + <usize>bi * <usize>k;
+  for (let ti = 0; ti < t; ti++) {
+    let p = 0;
+    for (; p + 16 <= k; p += 16) {
+      const v = v128.and(i8x16.ne(v128.load(sr + <usize>p), zero), one);
+      const lo = i16x8.extend_low_i8x16_u(v), hi = i16x8.extend_high_i8x16_u(v);
+      const c = counts + (<usize>p << 2);
+      v128.store(c, i32x4.add(v128.load(c), i32x4.extend_low_i16x8_u(lo)));
+      v128.store(c, i32x4.add(v128.load(c, 16), i32x4.extend_high_i16x8_u(lo)), 16);
+      v128.store(c, i32x4.add(v128.load(c, 32), i32x4.extend_low_i16x8_u(hi)), 32);
+      v128.store(c, i32x4.add(v128.load(c, 48), i32x4.extend_high_i16x8_u(hi)), 48);
     }
-    const fr = flip + <usize>bi * <usize>k;
-    for (let p = 0; p < k; p++) {
-      const f = 2 * <i32>load<i16>(counts + (<usize>p << 1)) > t + 1 ? 1 : 0;
-      store<u8>(fr + <usize>p, <u8>f);
-      total += f;
+    for (; p < k; p++) {
+      const c = counts + (<usize>p << 2);
+      store<i32>(c, load<i32>(c) + <i32>(load<u8>(sr + <usize>p) != 0));
     }
-  }
-  return total;
-}
-
-/** 16-bit masks of the flips: fm[b][chunk] for the full 16-input chunks of each sample's row. */
-function flipMasks(flip: usize, b: i32, k: i32, fm: usize): void {
-  const nch = k >> 4;
-  const zero = i8x16.splat(0);
-  for (let bi = 0; bi < b; bi++) {
-    const fr = flip + <usize>bi * <usize>k;
-    for (let c = 0; c < nch; c++) {
-      store<i32>(fm + ((<usize>bi * <usize>nch + <usize>c) << 2), i8x16.bitmask(i8x16.ne(v128.load(fr + (<usize>c << 4)), zero)));
-    }
+    sr += rowStride;
   }
 }
 
-/** The sign bit of every lane when bit 0 of the entry is set (negative event), else zero. */
-@inline function signOf(e: i32): v128 {
-  return i32x4.splat(e << 31);
+/** Input p, nonzero at c of the T steps, is flipped (complement coded): more than (T + 1) / 2. */
+@inline function flipped(c: i32, t: i32): i32 {
+  return <i32>(2 * c > t + 1);
 }
 
-/** out[0..16) += sum over q in [q0, q1) of +/- row (base + (list[q] & ~1)), 16 floats; sign in bit 0. */
-@inline function sumSigned4(base: usize, list: usize, q0: i32, q1: i32, out: usize): void {
-  let x0 = v128.load(out), x1 = v128.load(out, 16), x2 = v128.load(out, 32), x3 = v128.load(out, 48);
-  let lp = list + (<usize>q0 << 2);
-  const le = list + (<usize>q1 << 2);
-  while (lp < le) {
-    const e = load<i32>(lp);
-    const r = base + <usize>(e & ~1);
-    const sg = signOf(e);
-    x0 = f32x4.add(x0, v128.xor(v128.load(r), sg)); x1 = f32x4.add(x1, v128.xor(v128.load(r, 16), sg));
-    x2 = f32x4.add(x2, v128.xor(v128.load(r, 32), sg)); x3 = f32x4.add(x3, v128.xor(v128.load(r, 48), sg));
-    lp += 4;
+/** An input nonzero at c of the T steps makes an event at some step: a plain one spikes, a flipped one is silent. */
+@inline function hasEvents(c: i32, t: i32, f: i32): i32 {
+  return f ? <i32>(c < t) : <i32>(c > 0);
+}
+
+@inline function addOrSub(neg: bool, a: v128, b: v128): v128 {
+  return neg ? f32x4.sub(a, b) : f32x4.add(a, b);
+}
+
+@inline function addOrSubF(neg: bool, a: f32, b: f32): f32 {
+  return neg ? a - b : a + b;
+}
+
+@inline function quad(r0: usize, r1: usize, r2: usize, r3: usize, j: usize, o: usize): v128 {
+  return f32x4.add(
+    f32x4.add(v128.load(r0 + j + o), v128.load(r1 + j + o)),
+    f32x4.add(v128.load(r2 + j + o), v128.load(r3 + j + o)),
+  );
+}
+
+/** out[0..nb bytes) = src +/- ((r0 + r1) + (r2 + r3)); 64 bytes per iteration (one line of each row). */
+@inline function group4(neg: bool, r0: usize, r1: usize, r2: usize, r3: usize, src: usize, out: usize, nb: usize): void {
+  let j: usize = 0;
+  for (; j + 64 <= nb; j += 64) {
+    const a = quad(r0, r1, r2, r3, j, 0), b = quad(r0, r1, r2, r3, j, 16);
+    const c = quad(r0, r1, r2, r3, j, 32), d = quad(r0, r1, r2, r3, j, 48);
+    v128.store(out + j, addOrSub(neg, v128.load(src + j), a));
+    v128.store(out + j, addOrSub(neg, v128.load(src + j, 16), b), 16);
+    v128.store(out + j, addOrSub(neg, v128.load(src + j, 32), c), 32);
+    v128.store(out + j, addOrSub(neg, v128.load(src + j, 48), d), 48);
   }
-  v128.store(out, x0); v128.store(out, x1, 16); v128.store(out, x2, 32); v128.store(out, x3, 48);
+  for (; j + 16 <= nb; j += 16) v128.store(out + j, addOrSub(neg, v128.load(src + j), quad(r0, r1, r2, r3, j, 0)));
+  for (; j < nb; j += 4) {
+    const x = (load<f32>(r0 + j) + load<f32>(r1 + j)) + (load<f32>(r2 + j) + load<f32>(r3 + j));
+    store<f32>(out + j, addOrSubF(neg, load<f32>(src + j), x));
+  }
+}
+
+/** out = src +/- (r0 + r1). */
+@inline function group2(neg: bool, r0: usize, r1: usize, src: usize, out: usize, nb: usize): void {
+  let j: usize = 0;
+  for (; j + 32 <= nb; j += 32) {
+    const a = f32x4.add(v128.load(r0 + j), v128.load(r1 + j));
+    const b = f32x4.add(v128.load(r0 + j, 16), v128.load(r1 + j, 16));
+    v128.store(out + j, addOrSub(neg, v128.load(src + j), a));
+    v128.store(out + j, addOrSub(neg, v128.load(src + j, 16), b), 16);
+  }
+  for (; j + 16 <= nb; j += 16) v128.store(out + j, addOrSub(neg, v128.load(src + j), f32x4.add(v128.load(r0 + j), v128.load(r1 + j))));
+  for (; j < nb; j += 4) store<f32>(out + j, addOrSubF(neg, load<f32>(src + j), load<f32>(r0 + j) + load<f32>(r1 + j)));
+}
+
+/** out = src +/- r0. */
+@inline function group1(neg: bool, r0: usize, src: usize, out: usize, nb: usize): void {
+  let j: usize = 0;
+  for (; j + 32 <= nb; j += 32) {
+    v128.store(out + j, addOrSub(neg, v128.load(src + j), v128.load(r0 + j)));
+    v128.store(out + j, addOrSub(neg, v128.load(src + j, 16), v128.load(r0 + j, 16)), 16);
+  }
+  for (; j + 16 <= nb; j += 16) v128.store(out + j, addOrSub(neg, v128.load(src + j), v128.load(r0 + j)));
+  for (; j < nb; j += 4) store<f32>(out + j, addOrSubF(neg, load<f32>(src + j), load<f32>(r0 + j)));
+}
+
+/** The row address of list entry q. */
+@inline function rowAt(list: usize, q: i32): usize {
+  return <usize>load<u32>(list + (<usize>q << 2));
 }
 
 /**
- * Like sumSigned4, taking the rows in pairs: out += (row a + row b) for consecutive entries a, b, then
- * the odd last row alone. Halves the length of the add chains through the four accumulators (the
- * additions' latency, not their throughput, bounded the single-row loop).
+ * out = src +/- the rows (addresses) list[q0 .. q1): groups of four, then a pair, then a single row;
+ * each group reads the previous one's result. Returns out when a row was added, else src.
  */
-@inline function sumSignedPairs4(base: usize, list: usize, q0: i32, q1: i32, out: usize): void {
-  let x0 = v128.load(out), x1 = v128.load(out, 16), x2 = v128.load(out, 32), x3 = v128.load(out, 48);
-  let lp = list + (<usize>q0 << 2);
-  const le = list + (<usize>q1 << 2);
-  while (lp + 8 <= le) {
-    const e = load<i32>(lp), f = load<i32>(lp, 4);
-    const r = base + <usize>(e & ~1), u = base + <usize>(f & ~1);
-    const se = signOf(e), sf = signOf(f);
-    x0 = f32x4.add(x0, f32x4.add(v128.xor(v128.load(r), se), v128.xor(v128.load(u), sf)));
-    x1 = f32x4.add(x1, f32x4.add(v128.xor(v128.load(r, 16), se), v128.xor(v128.load(u, 16), sf)));
-    x2 = f32x4.add(x2, f32x4.add(v128.xor(v128.load(r, 32), se), v128.xor(v128.load(u, 32), sf)));
-    x3 = f32x4.add(x3, f32x4.add(v128.xor(v128.load(r, 48), se), v128.xor(v128.load(u, 48), sf)));
-    lp += 8;
-  }
-  v128.store(out, x0); v128.store(out, x1, 16); v128.store(out, x2, 32); v128.store(out, x3, 48);
-  if (lp < le) sumSigned4(base, lp, 0, 1, out); // the odd last row
-}
-
-/** The same for a tail panel of 8 or 4 floats per row (entries are row * 64: rows of 32 or 16 bytes). */
-@inline function sumSignedTail(panel: usize, tw: i32, list: usize, q0: i32, q1: i32, out: usize): void {
-  if (tw == 16) {
-    sumSignedPairs4(panel, list, q0, q1, out);
-    return;
-  }
-  const shift = tw == 8 ? 1 : 2;
-  let x0 = v128.load(out), x1 = v128.load(out, 16);
+@inline function addRowsSigned(neg: bool, list: usize, q0: i32, q1: i32, src: usize, out: usize, nb: usize): usize {
   let q = q0;
-  for (; q + 1 < q1; q += 2) {
-    const e = load<i32>(list + (<usize>q << 2)), f = load<i32>(list + (<usize>q << 2), 4);
-    const r = panel + <usize>((e & ~1) >> shift), u = panel + <usize>((f & ~1) >> shift);
-    const se = signOf(e), sf = signOf(f);
-    x0 = f32x4.add(x0, f32x4.add(v128.xor(v128.load(r), se), v128.xor(v128.load(u), sf)));
-    if (tw == 8) x1 = f32x4.add(x1, f32x4.add(v128.xor(v128.load(r, 16), se), v128.xor(v128.load(u, 16), sf)));
+  let from = src;
+  for (; q + 4 <= q1; q += 4) {
+    group4(neg, rowAt(list, q), rowAt(list, q + 1), rowAt(list, q + 2), rowAt(list, q + 3), from, out, nb);
+    from = out;
+  }
+  if (q + 2 <= q1) {
+    group2(neg, rowAt(list, q), rowAt(list, q + 1), from, out, nb);
+    from = out;
+    q += 2;
   }
   if (q < q1) {
-    const e = load<i32>(list + (<usize>q << 2));
-    const r = panel + <usize>((e & ~1) >> shift);
-    const se = signOf(e);
-    x0 = f32x4.add(x0, v128.xor(v128.load(r), se));
-    if (tw == 8) x1 = f32x4.add(x1, v128.xor(v128.load(r, 16), se));
+    group1(neg, rowAt(list, q), from, out, nb);
+    from = out;
   }
-  v128.store(out, x0);
-  if (tw == 8) v128.store(out, x1, 16);
+  return from;
+}
+
+/** out = src + the rows of pos[0 .. np) - the rows of neg[0 .. nn) (see addRowsSigned). */
+function addRows(pos: usize, np: i32, neg: usize, nn: i32, src: usize, out: usize, nb: usize): void {
+  let from = addRowsSigned(false, pos, 0, np, src, out, nb);
+  from = addRowsSigned(true, neg, 0, nn, from, out, nb);
+  if (from != out) memory.copy(out, from, nb);
+}
+
+/** Scratch bytes of the per-sample forward (spikeSeqMatmul and the fused seqLeakyProject). */
+export function seqRowsScratchBytes(k: i32, n: i32): usize {
+  const kk = <usize>k;
+  return align16((kk << 2) + 16) + 6 * align16((kk + 4) << 2) + align16(<usize>n << 2);
 }
 
 /**
- * The row sums shared by the base rows and the event rows: for each row r of a block and each panel,
- * out[r] (16 columns) = init + the row's listed panel rows (list[starts[r] .. starts[r + 1])), where
- * init = load(a[r]) (+ load(b[r]) when b[r] != 0). a and b hold one pointer per row to the row's first
- * column; the panel offset is added here.
+ * The T current rows of sample bi: out + t * outStride (n floats) (+)= bias + S[t*B + bi] W, complement
+ * coded. Per sample: base = bias (or 0) + the flipped rows; per row: init = base (or out + base when
+ * accumulating), + the plain inputs that spike, - the flipped inputs that are silent. Only the inputs
+ * that make an event at some step are looked at per step (on MNIST about one in eight).
  */
-function blockSums(
-  wp: usize, panelB: usize, n: i32, rows: i32, starts: usize, list: usize,
-  out: usize, rowB: usize, a: usize, b: usize, tmp: usize,
+export function seqSampleRows(
+  s: usize, w: usize, bias: usize, t: i32, b: i32, k: i32, n: i32, bi: i32, out: usize, outStride: usize, accumulate: i32, scratch: usize,
 ): void {
-  const nc = n >> 4;
-  for (let pc = 0; pc < nc; pc++) {
-    const panel = wp + <usize>pc * panelB;
-    const jo = <usize>pc * PB;
-    for (let r = 0; r < rows; r++) {
-      const o = out + <usize>r * rowB + jo;
-      const ra = <usize>load<i32>(a + (<usize>r << 2)) + jo;
-      const rb = <usize>load<i32>(b + (<usize>r << 2));
-      let x0 = v128.load(ra), x1 = v128.load(ra, 16), x2 = v128.load(ra, 32), x3 = v128.load(ra, 48);
-      if (rb) {
-        const q = rb + jo;
-        x0 = f32x4.add(x0, v128.load(q)); x1 = f32x4.add(x1, v128.load(q, 16));
-        x2 = f32x4.add(x2, v128.load(q, 32)); x3 = f32x4.add(x3, v128.load(q, 48));
-      }
-      v128.store(o, x0); v128.store(o, x1, 16); v128.store(o, x2, 32); v128.store(o, x3, 48);
-      const st = starts + (<usize>r << 2);
-      sumSignedPairs4(panel, list, load<i32>(st), load<i32>(st, 4), o);
-    }
+  const kk = <usize>k;
+  const nb = <usize>n << 2;
+  const listB = align16((kk + 4) << 2);
+  const counts = scratch;
+  const plainP = counts + align16((kk << 2) + 16); // varying, not flipped: input index and row address
+  const plainR = plainP + listB;
+  const flipP = plainR + listB; // varying, flipped
+  const flipR = flipP + listB;
+  const pos = flipR + listB;
+  const neg = pos + listB;
+  const base = neg + listB;
+  sampleCounts(s, t, b, k, bi, counts);
+  let nf = 0, npc = 0, nfc = 0;
+  for (let p = 0; p < k; p++) {
+    const c = <i32>load<i32>(counts + (<usize>p << 2));
+    const f = flipped(c, t);
+    const v = hasEvents(c, t, f);
+    const row = <u32>(w + <usize>p * nb);
+    store<u32>(pos + (<usize>nf << 2), row);
+    nf += f;
+    store<i32>(plainP + (<usize>npc << 2), p);
+    store<u32>(plainR + (<usize>npc << 2), row);
+    npc += v & (f ^ 1);
+    store<i32>(flipP + (<usize>nfc << 2), p);
+    store<u32>(flipR + (<usize>nfc << 2), row);
+    nfc += v & f;
   }
-  const tw = tailWidth(n);
-  if (!tw) return;
-  const t = n & (PW - 1);
-  const panel = wp + <usize>nc * panelB;
-  const jo = <usize>nc * PB;
-  for (let r = 0; r < rows; r++) {
-    const ra = <usize>load<i32>(a + (<usize>r << 2)) + jo;
-    const rb = <usize>load<i32>(b + (<usize>r << 2));
-    for (let j = 0; j < tw; j++) {
-      let v: f32 = 0;
-      if (j < t) {
-        v = load<f32>(ra + (<usize>j << 2));
-        if (rb) v += load<f32>(rb + jo + (<usize>j << 2));
-      }
-      store<f32>(tmp + (<usize>j << 2), v);
+  if (bias) memory.copy(base, bias, nb);
+  else memory.fill(base, 0, nb);
+  addRows(pos, nf, neg, 0, base, base, nb);
+  for (let ti = 0; ti < t; ti++) {
+    const sr = s + <usize>(ti * b + bi) * kk;
+    const o = out + <usize>ti * outStride;
+    let np = 0, nn = 0;
+    for (let j = 0; j < npc; j++) {
+      store<u32>(pos + (<usize>np << 2), load<u32>(plainR + (<usize>j << 2)));
+      np += <i32>(load<u8>(sr + <usize>load<i32>(plainP + (<usize>j << 2))) != 0);
     }
-    const st = starts + (<usize>r << 2);
-    sumSignedTail(panel, tw, list, load<i32>(st), load<i32>(st, 4), tmp);
-    const o = out + <usize>r * rowB + jo;
-    for (let j = 0; j < t; j++) store<f32>(o + (<usize>j << 2), load<f32>(tmp + (<usize>j << 2)));
+    for (let j = 0; j < nfc; j++) {
+      store<u32>(neg + (<usize>nn << 2), load<u32>(flipR + (<usize>j << 2)));
+      nn += <i32>(load<u8>(sr + <usize>load<i32>(flipP + (<usize>j << 2))) == 0);
+    }
+    if (accumulate) {
+      let j: usize = 0;
+      for (; j + 16 <= nb; j += 16) v128.store(o + j, f32x4.add(v128.load(o + j), v128.load(base + j)));
+      for (; j < nb; j += 4) store<f32>(o + j, load<f32>(o + j) + load<f32>(base + j));
+      addRows(pos, np, neg, nn, o, o, nb);
+    } else addRows(pos, np, neg, nn, base, o, nb);
   }
 }
 
 /** Scratch bytes of spikeSeqMatmul. */
 export function spikeSeqMatmulScratchBytes(t: i32, b: i32, k: i32, n: i32): usize {
-  const m = t * b;
-  const plain = spikeMatmulScratchBytes(m, k, n);
-  if (n <= PW) return plain;
-  const r = <usize>max(min(m, ROWS), b);
-  const own = flipBytes(b, k)
-    + align16((<usize>k * <usize>packedWidth(n)) << 2) // panels
-    + align16((<usize>b * <usize>n) << 2) // base rows C
-    + align16((<usize>b * <usize>k) << 2) // offset table
-    + align16((<usize>b * <usize>((k >> 4) + 1)) << 2) // flip masks
-    + align16((r + 1) << 2) // list starts
-    + align16((r * <usize>k + 16) << 2) // index list
-    + align16(r << 3) // init pointers a, b
-    + 64; // tmp row
-  return max(own, plain);
+  return n <= PW ? spikeMatmulScratchBytes(t * b, k, n) : seqRowsScratchBytes(k, n);
 }
 
 /**
- * C[T*B, N] (+)= S[T*B, K] W[K, N] for a time-major spike sequence, complement-coding the inputs that
- * spike at most steps (see the top of this file). scratch: spikeSeqMatmulScratchBytes(t, b, k, n).
+ * C[T*B, N] (+)= bias + S[T*B, K] W[K, N] for a time-major spike sequence, complement-coding the inputs
+ * that spike at most steps (see the top of this file); bias: N floats or 0. For N <= 16 the narrow
+ * spike kernel runs instead and the bias is left to the caller. scratch: spikeSeqMatmulScratchBytes.
  */
-export function spikeSeqMatmul(s: usize, w: usize, c: usize, t: i32, b: i32, k: i32, n: i32, accumulate: i32, scratch: usize): void {
-  const m = t * b;
+export function spikeSeqMatmul(s: usize, w: usize, bias: usize, c: usize, t: i32, b: i32, k: i32, n: i32, accumulate: i32, scratch: usize): void {
   if (n <= PW) {
-    spikeMatmul(s, w, c, m, k, n, accumulate, scratch);
+    spikeMatmul(s, w, c, t * b, k, n, accumulate, scratch);
     return;
   }
-  const flip = scratch;
-  const counts = flip + align16(<usize>b * <usize>k + 16);
-  if (buildFlips(s, t, b, k, flip, counts) == 0) {
-    spikeMatmul(s, w, c, m, k, n, accumulate, scratch);
-    return;
-  }
-  const rowB = <usize>n << 2;
-  const nch = k >> 4;
-  const wp = scratch + flipBytes(b, k);
-  const cb = wp + align16((<usize>k * <usize>packedWidth(n)) << 2);
-  const offs = cb + align16((<usize>b * <usize>n) << 2);
-  const fm = offs + align16((<usize>b * <usize>k) << 2);
-  const r = <usize>max(min(m, ROWS), b);
-  const starts = fm + align16((<usize>b * <usize>(nch + 1)) << 2);
-  const list = starts + align16((r + 1) << 2);
-  const pa = list + align16((r * <usize>k + 16) << 2);
-  const pb = pa + (r << 2);
-  const tmp = pb + (r << 2);
-  const panelB = <usize>k * PB;
-  packPanels(w, k, n, wp);
-  flipMasks(flip, b, k, fm);
-  // Offset table: the list entry of input i of sample b: its panel row in bytes, i * 64, + 1 if flipped.
-  for (let bi = 0; bi < b; bi++) {
-    const fr = flip + <usize>bi * <usize>k;
-    const ot = offs + ((<usize>bi * <usize>k) << 2);
-    for (let p = 0; p < k; p++) store<i32>(ot + (<usize>p << 2), p * PB + <i32>load<u8>(fr + <usize>p));
-  }
-  // Base rows C[b] = sum of W's flipped rows (positive entries i * 64), from zero.
-  let cnt = 0;
-  for (let bi = 0; bi < b; bi++) {
-    const fr = flip + <usize>bi * <usize>k;
-    store<i32>(starts + (<usize>bi << 2), cnt);
-    for (let p = 0; p < k; p++) {
-      if (load<u8>(fr + <usize>p)) {
-        store<i32>(list + (<usize>cnt << 2), p * PB);
-        cnt++;
-      }
-    }
-    store<i32>(pa + (<usize>bi << 2), <i32>(cb + <usize>bi * rowB)); // init: the row itself, zeroed below
-    store<i32>(pb + (<usize>bi << 2), 0);
-  }
-  store<i32>(starts + (<usize>b << 2), cnt);
-  memory.fill(cb, 0, <usize>b * rowB);
-  blockSums(wp, panelB, n, b, starts, list, cb, rowB, pa, pb, tmp);
-  // Event rows: init = C[b] (+ the existing output when accumulating), then the signed events.
-  const zero = i8x16.splat(0);
-  for (let r0 = 0; r0 < m; r0 += ROWS) {
-    const rows = min(ROWS, m - r0);
-    cnt = 0;
-    for (let ri = 0; ri < rows; ri++) {
-      const gr = r0 + ri;
-      const bi = gr % b;
-      const sr = s + <usize>gr * <usize>k;
-      const fr = flip + <usize>bi * <usize>k;
-      const ot = offs + ((<usize>bi * <usize>k) << 2);
-      const fmr = fm + ((<usize>bi * <usize>nch) << 2);
-      store<i32>(starts + (<usize>ri << 2), cnt);
-      let p = 0;
-      for (; p + 16 <= k; p += 16) {
-        const bits = i8x16.bitmask(i8x16.ne(v128.load(sr + <usize>p), zero)) ^ load<i32>(fmr + (<usize>(p >> 4) << 2));
-        cnt = appendFromTable16(bits, ot + (<usize>p << 2), list, cnt);
-      }
-      for (; p < k; p++) {
-        if ((load<u8>(sr + <usize>p) != 0) != (load<u8>(fr + <usize>p) != 0)) {
-          store<i32>(list + (<usize>cnt << 2), load<i32>(ot + (<usize>p << 2)));
-          cnt++;
-        }
-      }
-      const crow = cb + <usize>bi * rowB;
-      if (accumulate) {
-        store<i32>(pa + (<usize>ri << 2), <i32>(c + <usize>gr * rowB));
-        store<i32>(pb + (<usize>ri << 2), <i32>crow);
-      } else {
-        store<i32>(pa + (<usize>ri << 2), <i32>crow);
-        store<i32>(pb + (<usize>ri << 2), 0);
-      }
-    }
-    store<i32>(starts + (<usize>rows << 2), cnt);
-    blockSums(wp, panelB, n, rows, starts, list, c + <usize>r0 * rowB, rowB, pa, pb, tmp);
-  }
-}
-
-/**
- * The events of S row gr (sample gr % b), column by column: without `fill`, counts them per column
- * (at[p + 1] += 1); with `fill`, appends off | sign to column p's bucket at its cursor at[p].
- */
-@inline function bucketRow(fill: bool, s: usize, flip: usize, fm: usize, gr: i32, b: i32, k: i32, off: i32, at: usize, list: usize): void {
-  const bi = gr % b;
-  const sr = s + <usize>gr * <usize>k;
-  const fr = flip + <usize>bi * <usize>k;
-  const fmr = fm + ((<usize>bi * <usize>(k >> 4)) << 2);
-  const zero = i8x16.splat(0);
-  let p = 0;
-  for (; p + 16 <= k; p += 16) {
-    const fbits = load<i32>(fmr + (<usize>(p >> 4) << 2));
-    let mask = i8x16.bitmask(i8x16.ne(v128.load(sr + <usize>p), zero)) ^ fbits;
-    while (mask) {
-      const j = ctz(mask);
-      bucketEvent(fill, at, list, p + j, off | ((fbits >> j) & 1));
-      mask &= mask - 1;
-    }
-  }
-  for (; p < k; p++) {
-    const f = <i32>(load<u8>(fr + <usize>p) != 0);
-    if (<i32>(load<u8>(sr + <usize>p) != 0) != f) bucketEvent(fill, at, list, p, off | f);
-  }
-}
-
-@inline function bucketEvent(fill: bool, at: usize, list: usize, p: i32, entry: i32): void {
-  if (fill) {
-    const a = at + (<usize>p << 2);
-    const q = load<i32>(a);
-    store<i32>(list + (<usize>q << 2), entry);
-    store<i32>(a, q + 1);
-  } else {
-    const a = at + (<usize>(p + 1) << 2);
-    store<i32>(a, load<i32>(a) + 1);
-  }
+  const nb = <usize>n << 2;
+  for (let bi = 0; bi < b; bi++) seqSampleRows(s, w, bias, t, b, k, n, bi, c + <usize>bi * nb, <usize>b * nb, accumulate, scratch);
 }
 
 /** Scratch bytes of spikeSeqGradW. */
 export function spikeSeqGradWScratchBytes(t: i32, b: i32, k: i32, n: i32): usize {
-  const m = t * b;
-  const plain = spikeGradWScratchBytes(m, k, n);
-  if (n <= PW) return plain;
-  const r = <usize>min(m, GROWS);
-  const own = flipBytes(b, k)
-    + align16((<usize>b * <usize>((k >> 4) + 1)) << 2) // flip masks
-    + align16((<usize>b * <usize>n) << 2) // per-sample sums of G over time
-    + align16(((<usize>k << 1) + 1) << 2) // starts, cursors
-    + align16((r * <usize>k + 16) << 2) // list
-    + spikeGradWScratchBytes(b, k, n); // the base term's plain kernel
-  return max(own, plain);
+  if (n <= PW) return spikeGradWScratchBytes(t * b, k, n);
+  const sb = <usize>seqGradBlock(t, k);
+  const kk = <usize>k;
+  return sb * align16((kk << 2) + 16) + align16((kk + 4) << 2) + 2 * align16(((kk << 1) + 1) << 2)
+    + sb * align16(<usize>n << 2) + align16((<usize>t + 1) << 2) + align16((sb * (<usize>t + 1) * kk + 4) << 2);
 }
 
 /**
- * dW[K, N] += S[T*B, K]^T G[T*B, N] for a time-major spike sequence, with the complement coding of
- * spikeSeqMatmul: first the signed events in row order, then for every flipped (b, i) the sum over t
- * of G[t*B + b] (samples in order). scratch: spikeSeqGradWScratchBytes(t, b, k, n).
+ * dW[K, N] += S[T*B, K]^T G[T*B, N] with the complement coding of spikeSeqMatmul. Samples go in blocks
+ * (seqGradBlock); in a block, the terms of input p are, sample by sample: Gsum[b] = the sum over t of
+ * G[t*B + b] (t in order, from zero) when p is flipped in b, then G[t*B + b] for each step where p
+ * spikes (not flipped) or is silent (flipped). dW[p] += the positive terms (Gsum and the plain spikes)
+ * in their order, then -= the negative ones (silent steps of flipped inputs), grouped as in addRows.
+ * For N <= 16 the narrow kernel runs instead. scratch: spikeSeqGradWScratchBytes(t, b, k, n).
  */
 export function spikeSeqGradW(s: usize, g: usize, dw: usize, t: i32, b: i32, k: i32, n: i32, scratch: usize): void {
-  const m = t * b;
   if (n <= PW) {
-    spikeMatmulGradW(s, g, dw, m, k, n, scratch);
+    spikeMatmulGradW(s, g, dw, t * b, k, n, scratch);
     return;
   }
-  const flip = scratch;
-  const counts = flip + align16(<usize>b * <usize>k + 16);
-  if (buildFlips(s, t, b, k, flip, counts) == 0) {
-    spikeMatmulGradW(s, g, dw, m, k, n, scratch);
-    return;
-  }
-  const rowB = <usize>n << 2;
-  const nch = k >> 4;
-  const r = <usize>min(m, GROWS);
-  const fm = scratch + flipBytes(b, k);
-  const gsum = fm + align16((<usize>b * <usize>(nch + 1)) << 2);
-  const starts = gsum + align16((<usize>b * <usize>n) << 2);
-  const cursor = starts + ((<usize>k + 1) << 2);
-  const list = starts + align16(((<usize>k << 1) + 1) << 2);
-  const inner = list + align16((r * <usize>k + 16) << 2);
-  flipMasks(flip, b, k, fm);
-  const nc = n >> 4;
-  for (let r0 = 0; r0 < m; r0 += GROWS) {
-    const rows = min(GROWS, m - r0);
-    const gb = g + <usize>r0 * rowB;
-    // Count the events of each column, then bucket the rows by column (in row order), signed.
-    memory.fill(starts, 0, (<usize>k + 1) << 2);
-    for (let ri = 0; ri < rows; ri++) bucketRow(false, s, flip, fm, r0 + ri, b, k, ri * <i32>rowB, starts, list);
-    bucketStarts(starts, cursor, k);
-    for (let ri = 0; ri < rows; ri++) bucketRow(true, s, flip, fm, r0 + ri, b, k, ri * <i32>rowB, cursor, list);
-    // Every dW row with events gets its signed G rows added, 16 columns at a time, G read in place.
-    for (let p = 0; p < k; p++) {
-      const st = starts + (<usize>p << 2);
-      const q0 = load<i32>(st), q1 = load<i32>(st, 4);
-      if (q0 >= q1) continue;
-      const drow = dw + <usize>p * rowB;
-      for (let pc = 0; pc < nc; pc++) sumSigned4(gb + <usize>pc * PB, list, q0, q1, drow + <usize>pc * PB);
-      for (let j = nc << 4; j < n; j++) {
-        const o = drow + (<usize>j << 2);
-        let v = load<f32>(o);
-        for (let q = q0; q < q1; q++) {
-          const e = load<i32>(list + (<usize>q << 2));
-          const x = load<f32>(gb + <usize>(e & ~1) + (<usize>j << 2));
-          v = e & 1 ? v - x : v + x;
+  const sb = seqGradBlock(t, k);
+  const kk = <usize>k;
+  const nb = <usize>n << 2;
+  const countB = align16((kk << 2) + 16);
+  const counts = scratch; // sb x K i32
+  const cand = counts + <usize>sb * countB; // varying inputs of one sample
+  const starts = cand + align16((kk + 4) << 2); // 2K + 1: bucket 2p (positive), 2p + 1 (negative)
+  const cursor = starts + align16(((kk << 1) + 1) << 2);
+  const gsum = cursor + align16(((kk << 1) + 1) << 2);
+  const gsumB = align16(nb);
+  const steps = gsum + <usize>sb * gsumB; // T + 1 entries
+  const list = steps + align16((<usize>t + 1) << 2);
+  const rowStride = <usize>b * kk;
+  for (let b0 = 0; b0 < b; b0 += sb) {
+    const nbk = min(sb, b - b0);
+    // Each bucket's number of terms, from the counts: a flipped input has its Gsum term and T - c
+    // silent steps, a plain one its c spikes.
+    memory.fill(starts, 0, ((kk << 1) + 1) << 2);
+    for (let u = 0; u < nbk; u++) {
+      const cu = counts + <usize>u * countB;
+      sampleCounts(s, t, b, k, b0 + u, cu);
+      for (let p = 0; p < k; p++) {
+        const c = <i32>load<i32>(cu + (<usize>p << 2));
+        const f = flipped(c, t);
+        const a = starts + (<usize>(p << 1) << 2);
+        store<i32>(a, load<i32>(a, 4) + (f ? 1 : c), 4);
+        store<i32>(a, load<i32>(a, 8) + (f ? t - c : 0), 8);
+      }
+    }
+    let run = 0;
+    for (let q = 0; q < (k << 1); q++) {
+      const a = starts + (<usize>(q + 1) << 2);
+      store<i32>(cursor + (<usize>q << 2), run);
+      run += load<i32>(a);
+      store<i32>(a, run);
+    }
+    // Fill the buckets, sample by sample: the Gsum terms, then each varying input's steps in order.
+    for (let u = 0; u < nbk; u++) {
+      const bi = b0 + u;
+      const cu = counts + <usize>u * countB;
+      const gs = gsum + <usize>u * gsumB;
+      let nf = 0, nc = 0;
+      for (let p = 0; p < k; p++) {
+        const c = <i32>load<i32>(cu + (<usize>p << 2));
+        const f = flipped(c, t);
+        nf += f;
+        store<i32>(cand + (<usize>nc << 2), p);
+        nc += hasEvents(c, t, f);
+      }
+      if (nf) {
+        memory.fill(gs, 0, nb);
+        for (let ti = 0; ti < t; ti++) {
+          const src = g + <usize>(ti * b + bi) * nb;
+          let j: usize = 0;
+          for (; j + 16 <= nb; j += 16) v128.store(gs + j, f32x4.add(v128.load(gs + j), v128.load(src + j)));
+          for (; j < nb; j += 4) store<f32>(gs + j, load<f32>(gs + j) + load<f32>(src + j));
         }
-        store<f32>(o, v);
+        for (let p = 0; p < k; p++) {
+          if (flipped(<i32>load<i32>(cu + (<usize>p << 2)), t)) {
+            const a = cursor + (<usize>(p << 1) << 2);
+            const q = load<i32>(a);
+            store<u32>(list + (<usize>q << 2), <u32>gs);
+            store<i32>(a, q + 1);
+          }
+        }
+      }
+      const s0 = s + <usize>bi * kk;
+      const g0 = g + <usize>bi * nb;
+      const gStride = <usize>b * nb;
+      for (let j = 0; j < nc; j++) {
+        const p = load<i32>(cand + (<usize>j << 2));
+        const f = flipped(<i32>load<i32>(cu + (<usize>p << 2)), t);
+        // branch-free into a step buffer (a store past the last event would land in the next bucket)
+        let e = 0;
+        let sp = s0 + <usize>p;
+        let row = g0;
+        for (let ti = 0; ti < t; ti++) {
+          store<u32>(steps + (<usize>e << 2), <u32>row);
+          e += <i32>(load<u8>(sp) != 0) ^ f;
+          sp += rowStride;
+          row += gStride;
+        }
+        const a = cursor + (<usize>((p << 1) + f) << 2);
+        const q = load<i32>(a);
+        memory.copy(list + (<usize>q << 2), steps, <usize>e << 2);
+        store<i32>(a, q + e);
       }
     }
-  }
-  // Base term: Gsum[b] = sum over t of G[t*B + b] (t in order, from zero), added into the flipped rows.
-  memory.fill(gsum, 0, <usize>b * rowB);
-  for (let ti = 0; ti < t; ti++) {
-    for (let bi = 0; bi < b; bi++) {
-      const src = g + <usize>(ti * b + bi) * rowB;
-      const dst = gsum + <usize>bi * rowB;
-      let j = 0;
-      for (; j + 4 <= n; j += 4) {
-        const o = <usize>j << 2;
-        v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
-      }
-      for (; j < n; j++) {
-        const o = <usize>j << 2;
-        store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
-      }
+    // Every dW row with terms: + its positive bucket, - its negative bucket.
+    for (let p = 0; p < k; p++) {
+      const st = starts + (<usize>(p << 1) << 2);
+      const q0 = load<i32>(st), q1 = load<i32>(st, 4), q2 = load<i32>(st, 8);
+      if (q0 == q2) continue;
+      const d = dw + <usize>p * nb;
+      addRows(list + (<usize>q0 << 2), q1 - q0, list + (<usize>q1 << 2), q2 - q1, d, d, nb);
     }
   }
-  spikeMatmulGradW(flip, gsum, dw, b, k, n, inner);
 }
