@@ -62,8 +62,9 @@ interface Exports {
     input: number, constInput: number, beta: number, thr: number, reset: number, spk: number, mem: number,
     t: number, n: number, h: number, scratch: number,
   ): number;
+  leakyBackwardScratchBytes(t: number): number;
   leakyBackward(
-    beta: number, thr: number, reset: number, spk: number, mem: number, gradSpk: number, gradMem: number, code: number, sp: number, sp2: number,
+    beta: number, thr: number, reset: number, spk: number, mem: number, input: number, gradSpk: number, gradMem: number, code: number, sp: number, sp2: number,
     constInput: number, gradInput: number, gradBeta: number, t: number, n: number, h: number, scratch: number, trunc: number,
   ): void;
 }
@@ -396,18 +397,14 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
       const rows = TN / a.H;
       const hasGradSpk = a.gradSpk !== null || from !== null;
       const [pb, ps, pm, pgs, pgm, pgi, pgb, pt, pi, pfg, pfw, pft] = layout([
-        a.H * 4, TN, TN * 4, hasGradSpk ? TN * 4 : 0, a.gradMem ? TN * 4 : 0, giLen * 4, a.H * 4, leakyScratch,
+        a.H * 4, TN, a.mem ? TN * 4 : 0, hasGradSpk ? TN * 4 : 0, a.gradMem ? TN * 4 : 0, giLen * 4, a.H * 4, ex.leakyBackwardScratchBytes(a.T),
         a.mem ? 0 : a.input.length * 4,
         from ? from.g.length * 4 : 0, from ? from.w.length * 4 : 0, from ? ex.gemmScratchBytes(rows, from.o, a.H) : 0,
       ]);
       f32(pb, a.H).set(a.beta);
-      if (a.mem) {
-        f32(pm, TN).set(a.mem);
-      } else {
-        // membrane not kept: recompute it (the spikes it writes are then replaced by the given ones)
-        f32(pi, a.input.length).set(a.input);
-        runForward(a, pi, pb, ps, pm, pt);
-      }
+      // membrane not kept: the kernel recomputes it tile by tile from the input
+      if (a.mem) f32(pm, TN).set(a.mem);
+      else f32(pi, a.input.length).set(a.input);
       u8(ps, TN).set(a.spk);
       if (a.gradSpk) f32(pgs, TN).set(a.gradSpk);
       if (from) {
@@ -418,7 +415,7 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
       }
       if (a.gradMem) f32(pgm, TN).set(a.gradMem);
       ex.leakyBackward(
-        pb, a.threshold, a.reset, ps, pm, hasGradSpk ? pgs : 0, a.gradMem ? pgm : 0, a.surrogate, a.surrogateParam, a.surrogateParam2 ?? 0,
+        pb, a.threshold, a.reset, ps, a.mem ? pm : 0, a.mem ? 0 : pi, hasGradSpk ? pgs : 0, a.gradMem ? pgm : 0, a.surrogate, a.surrogateParam, a.surrogateParam2 ?? 0,
         a.constInput ? 1 : 0, pgi, pgb, a.T, a.N, a.H, pt, a.truncate ?? 0,
       );
       return { gradInput: f32(pgi, giLen).slice(), gradBeta: f32(pgb, a.H).slice() };

@@ -59,18 +59,25 @@ function expandBeta(beta: usize, h: i32, exp: usize, len: i32): void {
   v128.store(ptr, v128.and(b, i8x16.splat(1)));
 }
 
-/** Runs one tile through all steps; returns its number of spikes. */
-function forwardTile(input: usize, constInput: i32, bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, t: i32, nN: i32, n0: i32, len: i32): i32 {
+/**
+ * Runs one tile through all steps; returns its number of spikes. The tile's outputs of step t start
+ * at element t * outRow + outCol of spk and mem (outRow = N, outCol = n0 for the whole [T, N] arrays;
+ * outRow = len, outCol = 0 for a tile-local buffer).
+ */
+function forwardTile(
+  input: usize, constInput: i32, bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, t: i32, nN: i32, n0: i32, len: i32, outRow: i32, outCol: i32,
+): i32 {
   const thrv = f32x4.splat(thr);
   let cntV = i32x4.splat(0); // spike masks are -1 per lane: subtracting them counts spikes
   let cnt = 0;
-  const rowB = <usize>nN << 2;
+  const rowB = <usize>outRow << 2;
   for (let step = 0; step < t; step++) {
-    const e = <usize>step * <usize>nN + <usize>n0; // element index of (step, n0)
+    const e = <usize>step * <usize>nN + <usize>n0; // input element index of (step, n0)
     const x0 = input + ((constInput ? <usize>n0 : e) << 2);
-    const m0 = mem + (e << 2);
+    const eo = <usize>step * <usize>outRow + <usize>outCol;
+    const m0 = mem + (eo << 2);
     const p0 = m0 - rowB; // previous step; read only when step > 0
-    const s0 = spk + e;
+    const s0 = spk + eo;
     let j = 0;
     if (step == 0) {
       // zero initial state: mem_1 = I_1 for every reset mode
@@ -123,14 +130,14 @@ export function leakyForward(input: usize, constInput: i32, beta: usize, thr: f3
   if (spt == 0) {
     for (let n0 = 0; n0 < nN; n0 += h) {
       for (let j0 = 0; j0 < h; j0 += TILE) {
-        count += forwardTile(input, constInput, beta + (<usize>j0 << 2), thr, reset, spk, mem, t, nN, n0 + j0, min(TILE, h - j0));
+        count += forwardTile(input, constInput, beta + (<usize>j0 << 2), thr, reset, spk, mem, t, nN, n0 + j0, min(TILE, h - j0), nN, n0 + j0);
       }
     }
   } else {
     const len = spt * h;
     expandBeta(beta, h, scratch, len);
     for (let n0 = 0; n0 < nN; n0 += len) {
-      count += forwardTile(input, constInput, scratch, thr, reset, spk, mem, t, nN, n0, min(len, nN - n0));
+      count += forwardTile(input, constInput, scratch, thr, reset, spk, mem, t, nN, n0, min(len, nN - n0), nN, n0);
     }
   }
   return count;
@@ -240,9 +247,10 @@ const EXP_CONSTS = memory.data<f32>([
 @inline function backwardTile(
   bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, code: i32, sp: f32, sp2: f32,
   constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
+  memRow: i32, memCol: i32,
 ): void {
   const thrv = f32x4.splat(thr);
-  const rowB = <usize>nN << 2;
+  const memRowB = <usize>memRow << 2;
   const lenB = <usize>len << 2;
   memory.fill(carry, 0, lenB);
   memory.fill(gb, 0, lenB);
@@ -250,8 +258,8 @@ const EXP_CONSTS = memory.data<f32>([
   if (constInput) memory.fill(gsum, 0, lenB);
   for (let step = t - 1; step >= 0; step--) {
     const e = <usize>step * <usize>nN + <usize>n0;
-    const m0 = mem + (e << 2);
-    const p0 = m0 - rowB;
+    const m0 = mem + ((<usize>step * <usize>memRow + <usize>memCol) << 2);
+    const p0 = m0 - memRowB;
     const r0 = spk + e - <usize>nN; // spikes of step-1 = resets of this step
     const gm0 = gradMem + (e << 2);
     const gs0 = gradSpk + (e << 2);
@@ -304,85 +312,124 @@ const EXP_CONSTS = memory.data<f32>([
 function backwardTileAtan(
   bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
   constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
+  memRow: i32, memCol: i32,
 ): void {
-  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 0, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc);
+  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 0, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol);
 }
 
 function backwardTileFastSigmoid(
   bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
   constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
+  memRow: i32, memCol: i32,
 ): void {
-  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 1, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc);
+  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 1, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol);
 }
 
 function backwardTileSigmoid(
   bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
   constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
+  memRow: i32, memCol: i32,
 ): void {
-  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 2, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc);
+  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 2, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol);
 }
 
 function backwardTileTriangular(
   bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
   constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
+  memRow: i32, memCol: i32,
 ): void {
-  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 3, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc);
+  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 3, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol);
 }
 
 function backwardTileSpikeRateEscape(
   bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
   constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
+  memRow: i32, memCol: i32,
 ): void {
-  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 4, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc);
+  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 4, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol);
 }
 
 function backwardTileStraightThrough(
   bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
   constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
+  memRow: i32, memCol: i32,
 ): void {
-  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 5, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc);
+  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 5, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol);
 }
 
 function backwardTileGaussian(
   bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
   constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
+  memRow: i32, memCol: i32,
 ): void {
-  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 6, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc);
+  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 6, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol);
 }
 
 function backwardAnyTile(
   bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, code: i32, sp: f32, sp2: f32,
   constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
+  memRow: i32, memCol: i32,
 ): void {
-  if (code == 0) backwardTileAtan(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc);
-  else if (code == 1) backwardTileFastSigmoid(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc);
-  else if (code == 3) backwardTileTriangular(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc);
-  else if (code == 4) backwardTileSpikeRateEscape(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc);
-  else if (code == 5) backwardTileStraightThrough(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc);
-  else if (code == 6) backwardTileGaussian(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc);
-  else backwardTileSigmoid(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc);
+  if (code == 0) backwardTileAtan(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol);
+  else if (code == 1) backwardTileFastSigmoid(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol);
+  else if (code == 3) backwardTileTriangular(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol);
+  else if (code == 4) backwardTileSpikeRateEscape(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol);
+  else if (code == 5) backwardTileStraightThrough(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol);
+  else if (code == 6) backwardTileGaussian(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol);
+  else backwardTileSigmoid(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol);
 }
 
-/** gradInput: [T*N], or [N] when constInput; gradBeta: [H] (zeroed here). gradSpk / gradMem may be 0 (null). */
+/**
+ * Scratch bytes of leakyBackward for T steps: the tile buffers, and (for a membrane recomputed here)
+ * one tile's membrane and spikes over all steps.
+ */
+export function leakyBackwardScratchBytes(t: i32): usize {
+  return leakyScratchBytes() + <usize>t * TILE * 5 + 16;
+}
+
+/**
+ * gradInput: [T*N], or [N] when constInput; gradBeta: [H] (zeroed here). gradSpk / gradMem may be 0
+ * (null). mem: the forward membrane [T*N], or 0: then each tile's membrane is recomputed from input
+ * ([T*N], or [N] when constInput) into scratch just before its backward pass, where it stays in cache
+ * (the whole [T, N] membrane is never written). scratch: leakyBackwardScratchBytes(t).
+ */
 export function leakyBackward(
-  beta: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, code: i32, sp: f32, sp2: f32,
+  beta: usize, thr: f32, reset: i32, spk: usize, mem: usize, input: usize, gradSpk: usize, gradMem: usize, code: i32, sp: f32, sp2: f32,
   constInput: i32, gradInput: usize, gradBeta: usize, t: i32, nN: i32, h: i32, scratch: usize, trunc: i32,
 ): void {
   memory.fill(gradBeta, 0, <usize>h << 2);
   const carry = scratch + TILE * 4;
   const gb = carry + TILE * 4;
+  const tileMem = scratch + leakyScratchBytes();
+  const tileSpk = tileMem + <usize>t * TILE * 4;
   const spt = samplesPerTile(h);
   if (spt == 0) {
     for (let n0 = 0; n0 < nN; n0 += h) {
       for (let j0 = 0; j0 < h; j0 += TILE) {
-        backwardAnyTile(beta + (<usize>j0 << 2), thr, reset, spk, mem, gradSpk, gradMem, code, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0 + j0, min(TILE, h - j0), carry, gb, trunc);
+        const bt = beta + (<usize>j0 << 2);
+        const len = min(TILE, h - j0);
+        backwardOne(bt, thr, reset, spk, mem, input, gradSpk, gradMem, code, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0 + j0, len, carry, gb, trunc, tileMem, tileSpk);
       }
     }
   } else {
     const len = spt * h;
     expandBeta(beta, h, scratch, len);
     for (let n0 = 0; n0 < nN; n0 += len) {
-      backwardAnyTile(scratch, thr, reset, spk, mem, gradSpk, gradMem, code, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, min(len, nN - n0), carry, gb, trunc);
+      backwardOne(scratch, thr, reset, spk, mem, input, gradSpk, gradMem, code, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, min(len, nN - n0), carry, gb, trunc, tileMem, tileSpk);
     }
+  }
+}
+
+/** One tile's backward, recomputing its membrane into tileMem first when mem is 0. */
+@inline function backwardOne(
+  bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, input: usize, gradSpk: usize, gradMem: usize, code: i32, sp: f32, sp2: f32,
+  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
+  tileMem: usize, tileSpk: usize,
+): void {
+  if (mem) {
+    backwardAnyTile(bt, thr, reset, spk, mem, gradSpk, gradMem, code, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, nN, n0);
+  } else {
+    forwardTile(input, constInput, bt, thr, reset, tileSpk, tileMem, t, nN, n0, len, len, 0);
+    backwardAnyTile(bt, thr, reset, spk, tileMem, gradSpk, gradMem, code, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, len, 0);
   }
 }
