@@ -62,10 +62,10 @@ interface Exports {
     input: number, constInput: number, beta: number, thr: number, reset: number, spk: number, mem: number,
     t: number, n: number, h: number, scratch: number,
   ): number;
-  leakyBackwardScratchBytes(t: number): number;
+  leakyBackwardScratchBytes(t: number, h: number, o: number): number;
   leakyBackward(
     beta: number, thr: number, reset: number, spk: number, mem: number, input: number, gradSpk: number, gradMem: number, code: number, sp: number, sp2: number,
-    constInput: number, gradInput: number, gradBeta: number, t: number, n: number, h: number, scratch: number, trunc: number,
+    constInput: number, gradInput: number, gradBeta: number, t: number, n: number, h: number, scratch: number, trunc: number, dg: number, dw: number, o: number,
   ): void;
 }
 
@@ -394,12 +394,10 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
       const TN = a.T * a.N;
       const giLen = a.constInput ? a.N : TN;
       const from = a.gradSpkFrom ?? null;
-      const rows = TN / a.H;
-      const hasGradSpk = a.gradSpk !== null || from !== null;
-      const [pb, ps, pm, pgs, pgm, pgi, pgb, pt, pi, pfg, pfw, pft] = layout([
-        a.H * 4, TN, a.mem ? TN * 4 : 0, hasGradSpk ? TN * 4 : 0, a.gradMem ? TN * 4 : 0, giLen * 4, a.H * 4, ex.leakyBackwardScratchBytes(a.T),
-        a.mem ? 0 : a.input.length * 4,
-        from ? from.g.length * 4 : 0, from ? from.w.length * 4 : 0, from ? ex.gemmScratchBytes(rows, from.o, a.H) : 0,
+      const [pb, ps, pm, pgs, pgm, pgi, pgb, pt, pi, pfg, pfw] = layout([
+        a.H * 4, TN, a.mem ? TN * 4 : 0, a.gradSpk ? TN * 4 : 0, a.gradMem ? TN * 4 : 0, giLen * 4, a.H * 4,
+        ex.leakyBackwardScratchBytes(a.T, a.H, from ? from.o : 0),
+        a.mem ? 0 : a.input.length * 4, from ? from.g.length * 4 : 0, from ? from.w.length * 4 : 0,
       ]);
       f32(pb, a.H).set(a.beta);
       // membrane not kept: the kernel recomputes it tile by tile from the input
@@ -408,15 +406,14 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
       u8(ps, TN).set(a.spk);
       if (a.gradSpk) f32(pgs, TN).set(a.gradSpk);
       if (from) {
-        // dL/dspk (+)= g w^T in place: the GEMM the next Linear's backward would have run, without the round trip
+        // dL/dspk (+)= g w^T, the product the next Linear's backward would have formed, made tile by tile in the kernel
         f32(pfg, from.g.length).set(from.g);
         f32(pfw, from.w.length).set(from.w);
-        ex.gemm(pfg, pfw, pgs, rows, from.o, a.H, 0, 1, a.gradSpk ? 1 : 0, pft);
       }
       if (a.gradMem) f32(pgm, TN).set(a.gradMem);
       ex.leakyBackward(
-        pb, a.threshold, a.reset, ps, a.mem ? pm : 0, a.mem ? 0 : pi, hasGradSpk ? pgs : 0, a.gradMem ? pgm : 0, a.surrogate, a.surrogateParam, a.surrogateParam2 ?? 0,
-        a.constInput ? 1 : 0, pgi, pgb, a.T, a.N, a.H, pt, a.truncate ?? 0,
+        pb, a.threshold, a.reset, ps, a.mem ? pm : 0, a.mem ? 0 : pi, a.gradSpk ? pgs : 0, a.gradMem ? pgm : 0, a.surrogate, a.surrogateParam, a.surrogateParam2 ?? 0,
+        a.constInput ? 1 : 0, pgi, pgb, a.T, a.N, a.H, pt, a.truncate ?? 0, from ? pfg : 0, from ? pfw : 0, from ? from.o : 0,
       );
       return { gradInput: f32(pgi, giLen).slice(), gradBeta: f32(pgb, a.H).slice() };
     },

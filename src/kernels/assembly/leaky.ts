@@ -1,3 +1,5 @@
+import { madd } from './simd';
+
 // Leaky integrate-and-fire scan over time, forward and backward (snnTorch Leaky semantics; the
 // formulas are in src/kernels/types.ts). Neuron n = b*H + h uses beta[h].
 //
@@ -247,7 +249,7 @@ const EXP_CONSTS = memory.data<f32>([
 @inline function backwardTile(
   bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, code: i32, sp: f32, sp2: f32,
   constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
-  memRow: i32, memCol: i32,
+  memRow: i32, memCol: i32, gsRow: i32, gsCol: i32,
 ): void {
   const thrv = f32x4.splat(thr);
   const memRowB = <usize>memRow << 2;
@@ -262,7 +264,7 @@ const EXP_CONSTS = memory.data<f32>([
     const p0 = m0 - memRowB;
     const r0 = spk + e - <usize>nN; // spikes of step-1 = resets of this step
     const gm0 = gradMem + (e << 2);
-    const gs0 = gradSpk + (e << 2);
+    const gs0 = gradSpk + ((<usize>step * <usize>gsRow + <usize>gsCol) << 2);
     const gi0 = constInput ? gsum : gradInput + (e << 2);
     const cut = trunc > 0 && step % trunc == 0;
     let j = 0;
@@ -312,124 +314,194 @@ const EXP_CONSTS = memory.data<f32>([
 function backwardTileAtan(
   bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
   constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
-  memRow: i32, memCol: i32,
+  memRow: i32, memCol: i32, gsRow: i32, gsCol: i32,
 ): void {
-  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 0, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol);
+  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 0, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol, gsRow, gsCol);
 }
 
 function backwardTileFastSigmoid(
   bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
   constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
-  memRow: i32, memCol: i32,
+  memRow: i32, memCol: i32, gsRow: i32, gsCol: i32,
 ): void {
-  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 1, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol);
+  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 1, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol, gsRow, gsCol);
 }
 
 function backwardTileSigmoid(
   bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
   constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
-  memRow: i32, memCol: i32,
+  memRow: i32, memCol: i32, gsRow: i32, gsCol: i32,
 ): void {
-  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 2, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol);
+  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 2, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol, gsRow, gsCol);
 }
 
 function backwardTileTriangular(
   bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
   constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
-  memRow: i32, memCol: i32,
+  memRow: i32, memCol: i32, gsRow: i32, gsCol: i32,
 ): void {
-  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 3, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol);
+  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 3, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol, gsRow, gsCol);
 }
 
 function backwardTileSpikeRateEscape(
   bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
   constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
-  memRow: i32, memCol: i32,
+  memRow: i32, memCol: i32, gsRow: i32, gsCol: i32,
 ): void {
-  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 4, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol);
+  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 4, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol, gsRow, gsCol);
 }
 
 function backwardTileStraightThrough(
   bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
   constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
-  memRow: i32, memCol: i32,
+  memRow: i32, memCol: i32, gsRow: i32, gsCol: i32,
 ): void {
-  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 5, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol);
+  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 5, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol, gsRow, gsCol);
 }
 
 function backwardTileGaussian(
   bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
   constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
-  memRow: i32, memCol: i32,
+  memRow: i32, memCol: i32, gsRow: i32, gsCol: i32,
 ): void {
-  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 6, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol);
+  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 6, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol, gsRow, gsCol);
 }
 
 function backwardAnyTile(
   bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, code: i32, sp: f32, sp2: f32,
   constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
-  memRow: i32, memCol: i32,
+  memRow: i32, memCol: i32, gsRow: i32, gsCol: i32,
 ): void {
-  if (code == 0) backwardTileAtan(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol);
-  else if (code == 1) backwardTileFastSigmoid(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol);
-  else if (code == 3) backwardTileTriangular(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol);
-  else if (code == 4) backwardTileSpikeRateEscape(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol);
-  else if (code == 5) backwardTileStraightThrough(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol);
-  else if (code == 6) backwardTileGaussian(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol);
-  else backwardTileSigmoid(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol);
+  if (code == 0) backwardTileAtan(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol, gsRow, gsCol);
+  else if (code == 1) backwardTileFastSigmoid(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol, gsRow, gsCol);
+  else if (code == 3) backwardTileTriangular(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol, gsRow, gsCol);
+  else if (code == 4) backwardTileSpikeRateEscape(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol, gsRow, gsCol);
+  else if (code == 5) backwardTileStraightThrough(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol, gsRow, gsCol);
+  else if (code == 6) backwardTileGaussian(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol, gsRow, gsCol);
+  else backwardTileSigmoid(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol, gsRow, gsCol);
 }
 
 /**
- * Scratch bytes of leakyBackward for T steps: the tile buffers, and (for a membrane recomputed here)
- * one tile's membrane and spikes over all steps.
+ * Scratch bytes of leakyBackward for T steps: the tile buffers; one tile's membrane and spikes over
+ * all steps (a membrane recomputed here); with a deferred spike gradient (o > 0 outputs), W^T [o, H]
+ * and one tile's spike gradient over all steps.
  */
-export function leakyBackwardScratchBytes(t: i32): usize {
-  return leakyScratchBytes() + <usize>t * TILE * 5 + 16;
+export function leakyBackwardScratchBytes(t: i32, h: i32, o: i32): usize {
+  const tile = <usize>t * TILE;
+  return leakyScratchBytes() + tile * 5 + 16 + (o > 0 ? ((<usize>o * <usize>h + tile) << 2) : 0);
 }
 
 /**
  * gradInput: [T*N], or [N] when constInput; gradBeta: [H] (zeroed here). gradSpk / gradMem may be 0
  * (null). mem: the forward membrane [T*N], or 0: then each tile's membrane is recomputed from input
  * ([T*N], or [N] when constInput) into scratch just before its backward pass, where it stays in cache
- * (the whole [T, N] membrane is never written). scratch: leakyBackwardScratchBytes(t).
+ * (the whole [T, N] membrane is never written). dg (with dw, o): the gradient [T*B, o] of a Linear
+ * layer (weight dw [H, o]) these spikes feed, or 0; the spike gradient gradSpk + dg dw^T is then
+ * formed tile by tile in scratch, never as a whole [T, N] array. scratch: leakyBackwardScratchBytes.
  */
 export function leakyBackward(
   beta: usize, thr: f32, reset: i32, spk: usize, mem: usize, input: usize, gradSpk: usize, gradMem: usize, code: i32, sp: f32, sp2: f32,
-  constInput: i32, gradInput: usize, gradBeta: usize, t: i32, nN: i32, h: i32, scratch: usize, trunc: i32,
+  constInput: i32, gradInput: usize, gradBeta: usize, t: i32, nN: i32, h: i32, scratch: usize, trunc: i32, dg: usize, dw: usize, o: i32,
 ): void {
   memory.fill(gradBeta, 0, <usize>h << 2);
   const carry = scratch + TILE * 4;
   const gb = carry + TILE * 4;
   const tileMem = scratch + leakyScratchBytes();
   const tileSpk = tileMem + <usize>t * TILE * 4;
+  const wt = (tileSpk + <usize>t * TILE + 15) & ~15;
+  const tileGs = wt + ((<usize>o * <usize>h) << 2);
+  if (dg) {
+    for (let r = 0; r < h; r++) {
+      for (let q = 0; q < o; q++) store<f32>(wt + ((<usize>q * <usize>h + <usize>r) << 2), load<f32>(dw + ((<usize>r * <usize>o + <usize>q) << 2)));
+    }
+  }
   const spt = samplesPerTile(h);
   if (spt == 0) {
     for (let n0 = 0; n0 < nN; n0 += h) {
       for (let j0 = 0; j0 < h; j0 += TILE) {
         const bt = beta + (<usize>j0 << 2);
         const len = min(TILE, h - j0);
-        backwardOne(bt, thr, reset, spk, mem, input, gradSpk, gradMem, code, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0 + j0, len, carry, gb, trunc, tileMem, tileSpk);
+        backwardOne(bt, thr, reset, spk, mem, input, gradSpk, gradMem, code, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0 + j0, len, carry, gb, trunc, tileMem, tileSpk, dg, wt, o, tileGs);
       }
     }
   } else {
     const len = spt * h;
     expandBeta(beta, h, scratch, len);
     for (let n0 = 0; n0 < nN; n0 += len) {
-      backwardOne(scratch, thr, reset, spk, mem, input, gradSpk, gradMem, code, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, min(len, nN - n0), carry, gb, trunc, tileMem, tileSpk);
+      backwardOne(scratch, thr, reset, spk, mem, input, gradSpk, gradMem, code, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, min(len, nN - n0), carry, gb, trunc, tileMem, tileSpk, dg, wt, o, tileGs);
     }
   }
 }
 
-/** One tile's backward, recomputing its membrane into tileMem first when mem is 0. */
+/**
+ * out[step * len + (n - n0)] = gradSpk[step * N + n] (or 0) + sum over q of dg[(step * B + b) * o + q] wt[q, n % h]
+ * for the tile's neurons n in [n0, n0 + len), all steps; q ascending, 16 neurons per pass.
+ */
+function deferredTile(gradSpk: usize, dg: usize, wt: usize, o: i32, t: i32, nN: i32, h: i32, n0: i32, len: i32, out: usize): void {
+  const nB = nN / h;
+  let n = n0;
+  while (n < n0 + len) {
+    const b = n / h;
+    const hh = n - b * h;
+    const cnt = min(h - hh, n0 + len - n);
+    const col = n - n0;
+    for (let step = 0; step < t; step++) {
+      const a = dg + ((<usize>(step * nB + b) * <usize>o) << 2);
+      const dst = out + ((<usize>step * <usize>len + <usize>col) << 2);
+      const src = gradSpk + ((<usize>step * <usize>nN + <usize>n) << 2);
+      const w0 = wt + (<usize>hh << 2);
+      const zero = f32x4.splat(0);
+      let j = 0;
+      for (; j + 16 <= cnt; j += 16) {
+        const jo = <usize>j << 2;
+        let x0 = zero, x1 = zero, x2 = zero, x3 = zero;
+        if (gradSpk) {
+          x0 = v128.load(src + jo); x1 = v128.load(src + jo, 16); x2 = v128.load(src + jo, 32); x3 = v128.load(src + jo, 48);
+        }
+        for (let q = 0; q < o; q++) {
+          const g = v128.load32_splat(a + (<usize>q << 2));
+          const wr = w0 + ((<usize>q * <usize>h) << 2) + jo;
+          x0 = madd(g, v128.load(wr), x0); x1 = madd(g, v128.load(wr, 16), x1);
+          x2 = madd(g, v128.load(wr, 32), x2); x3 = madd(g, v128.load(wr, 48), x3);
+        }
+        v128.store(dst + jo, x0); v128.store(dst + jo, x1, 16); v128.store(dst + jo, x2, 32); v128.store(dst + jo, x3, 48);
+      }
+      for (; j + 4 <= cnt; j += 4) {
+        const jo = <usize>j << 2;
+        let x0 = gradSpk ? v128.load(src + jo) : zero;
+        for (let q = 0; q < o; q++) x0 = madd(v128.load32_splat(a + (<usize>q << 2)), v128.load(w0 + ((<usize>q * <usize>h) << 2) + jo), x0);
+        v128.store(dst + jo, x0);
+      }
+      for (; j < cnt; j++) {
+        const jo = <usize>j << 2;
+        let x: f32 = gradSpk ? load<f32>(src + jo) : 0;
+        for (let q = 0; q < o; q++) x += load<f32>(a + (<usize>q << 2)) * load<f32>(w0 + ((<usize>q * <usize>h) << 2) + jo);
+        store<f32>(dst + jo, x);
+      }
+    }
+    n += cnt;
+  }
+}
+
+/** One tile's backward: its membrane recomputed into tileMem first when mem is 0, its deferred spike gradient formed first when dg. */
 @inline function backwardOne(
   bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, input: usize, gradSpk: usize, gradMem: usize, code: i32, sp: f32, sp2: f32,
   constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
-  tileMem: usize, tileSpk: usize,
+  tileMem: usize, tileSpk: usize, dg: usize, wt: usize, o: i32, tileGs: usize,
 ): void {
-  if (mem) {
-    backwardAnyTile(bt, thr, reset, spk, mem, gradSpk, gradMem, code, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, nN, n0);
-  } else {
+  let m = mem, mRow = nN, mCol = n0;
+  if (!mem) {
     forwardTile(input, constInput, bt, thr, reset, tileSpk, tileMem, t, nN, n0, len, len, 0);
-    backwardAnyTile(bt, thr, reset, spk, tileMem, gradSpk, gradMem, code, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, len, 0);
+    m = tileMem;
+    mRow = len;
+    mCol = 0;
   }
+  let gs = gradSpk, gRow = nN, gCol = n0;
+  if (dg) {
+    deferredTile(gradSpk, dg, wt, o, t, nN, h, n0, len, tileGs);
+    gs = tileGs;
+    gRow = len;
+    gCol = 0;
+  }
+  backwardAnyTile(bt, thr, reset, spk, m, gs, gradMem, code, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, mRow, mCol, gRow, gCol);
 }
