@@ -1,10 +1,10 @@
 // Sparse-input GEMM for analog inputs with many exact zeros (MNIST pixels: ~81% zeros): only the
 // nonzero entries of A are visited, each adding value * (a row of B) into a row of C.
-// A's nonzeros are listed first (CSR: ptr i32, idx i32, val f32), then C is produced in column panels
-// of 16 floats (four v128 accumulators) while the panel slice of B being read stays in cache.
-// Sums run in ascending k order like the dense kernel's, so results agree to rounding.
+// A's nonzeros are listed first (CSR: ptr i32, idx i32, val f32), then each row of C is built from whole
+// rows of B (streamed, four per pass), the C row staying in L1. Results agree with the dense kernel's to
+// rounding.
 
-const PW = 16;
+import { madd } from './simd';
 
 /** Scratch bytes: ptr (rows+1) + idx + val for up to m*k nonzeros. */
 export function sparseScratchBytes(m: i32, k: i32): usize {
@@ -69,45 +69,58 @@ function csr(a: usize, m: i32, k: i32, transA: i32, ptr: usize, idx: usize, val:
   return acc;
 }
 
-/** C[m, n] (+)= op(A)[m, k] @ B[k, n] visiting only A's nonzeros. B is row-major [k, n]. */
+@inline function pair(v0: v128, r0: usize, v1: v128, r1: usize, j: usize, o: usize): v128 {
+  return madd(v1, v128.load(r1 + j + o), f32x4.mul(v0, v128.load(r0 + j + o)));
+}
+
+/** out = src + ((v0 r0 + v1 r1) + (v2 r2 + v3 r3)) over nb bytes; each vector stored before the next one's loads. */
+function scaled4(v0: f32, r0: usize, v1: f32, r1: usize, v2: f32, r2: usize, v3: f32, r3: usize, src: usize, out: usize, nb: usize): void {
+  const s0 = f32x4.splat(v0), s1 = f32x4.splat(v1), s2 = f32x4.splat(v2), s3 = f32x4.splat(v3);
+  let j: usize = 0;
+  for (; j + 32 <= nb; j += 32) {
+    v128.store(out + j, f32x4.add(v128.load(src + j), f32x4.add(pair(s0, r0, s1, r1, j, 0), pair(s2, r2, s3, r3, j, 0))));
+    v128.store(out + j, f32x4.add(v128.load(src + j, 16), f32x4.add(pair(s0, r0, s1, r1, j, 16), pair(s2, r2, s3, r3, j, 16))), 16);
+  }
+  for (; j + 16 <= nb; j += 16) {
+    v128.store(out + j, f32x4.add(v128.load(src + j), f32x4.add(pair(s0, r0, s1, r1, j, 0), pair(s2, r2, s3, r3, j, 0))));
+  }
+  for (; j < nb; j += 4) {
+    const x = (v0 * load<f32>(r0 + j) + v1 * load<f32>(r1 + j)) + (v2 * load<f32>(r2 + j) + v3 * load<f32>(r3 + j));
+    store<f32>(out + j, load<f32>(src + j) + x);
+  }
+}
+
+/** out = src + v0 r0 over nb bytes. */
+function scaled1(v0: f32, r0: usize, src: usize, out: usize, nb: usize): void {
+  const s0 = f32x4.splat(v0);
+  let j: usize = 0;
+  for (; j + 16 <= nb; j += 16) v128.store(out + j, madd(s0, v128.load(r0 + j), v128.load(src + j)));
+  for (; j < nb; j += 4) store<f32>(out + j, load<f32>(src + j) + v0 * load<f32>(r0 + j));
+}
+
+/**
+ * C[m, n] (+)= op(A)[m, k] @ B[k, n] visiting only A's nonzeros. B is row-major [k, n]. Row by row:
+ * the row of C stays in L1 while whole rows of B stream through, four per pass (their products summed
+ * pairwise, then added to the row), then the remaining rows one at a time; nonzeros in ascending k.
+ */
 export function sparseGemm(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, transA: i32, accumulate: i32, scratch: usize): void {
   const ptr = scratch;
   const idx = ptr + (<usize>(m + 1) << 2);
   const val = idx + ((<usize>m * <usize>k) << 2);
   csr(a, m, k, transA, ptr, idx, val);
-  const rowB = <usize>n << 2;
-  const n16 = n & ~(PW - 1);
-  for (let j = 0; j < n16; j += PW) {
-    const jo = <usize>j << 2;
-    for (let i = 0; i < m; i++) {
-      const o = c + <usize>i * rowB + jo;
-      let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
-      const q1 = load<i32>(ptr + (<usize>(i + 1) << 2));
-      for (let q = load<i32>(ptr + (<usize>i << 2)); q < q1; q++) {
-        const v = f32x4.splat(load<f32>(val + (<usize>q << 2)));
-        const r = b + <usize>load<i32>(idx + (<usize>q << 2)) * rowB + jo;
-        x0 = f32x4.add(x0, f32x4.mul(v, v128.load(r)));
-        x1 = f32x4.add(x1, f32x4.mul(v, v128.load(r, 16)));
-        x2 = f32x4.add(x2, f32x4.mul(v, v128.load(r, 32)));
-        x3 = f32x4.add(x3, f32x4.mul(v, v128.load(r, 48)));
-      }
-      if (accumulate) {
-        x0 = f32x4.add(v128.load(o), x0); x1 = f32x4.add(v128.load(o, 16), x1);
-        x2 = f32x4.add(v128.load(o, 32), x2); x3 = f32x4.add(v128.load(o, 48), x3);
-      }
-      v128.store(o, x0); v128.store(o, x1, 16); v128.store(o, x2, 32); v128.store(o, x3, 48);
-    }
-  }
-  if (n16 == n) return;
+  const nb = <usize>n << 2;
   for (let i = 0; i < m; i++) {
-    const q0 = load<i32>(ptr + (<usize>i << 2));
+    const o = c + <usize>i * nb;
+    if (!accumulate) memory.fill(o, 0, nb);
+    let q = load<i32>(ptr + (<usize>i << 2));
     const q1 = load<i32>(ptr + (<usize>(i + 1) << 2));
-    const o = c + <usize>i * rowB;
-    for (let j = n16; j < n; j++) {
-      const jo = <usize>j << 2;
-      let x: f32 = 0;
-      for (let q = q0; q < q1; q++) x += load<f32>(val + (<usize>q << 2)) * load<f32>(b + <usize>load<i32>(idx + (<usize>q << 2)) * rowB + jo);
-      store<f32>(o + jo, accumulate ? load<f32>(o + jo) + x : x);
+    for (; q + 4 <= q1; q += 4) {
+      const iq = idx + (<usize>q << 2), vq = val + (<usize>q << 2);
+      scaled4(
+        load<f32>(vq), b + <usize>load<i32>(iq) * nb, load<f32>(vq, 4), b + <usize>load<i32>(iq, 4) * nb,
+        load<f32>(vq, 8), b + <usize>load<i32>(iq, 8) * nb, load<f32>(vq, 12), b + <usize>load<i32>(iq, 12) * nb, o, o, nb,
+      );
     }
+    for (; q < q1; q++) scaled1(load<f32>(val + (<usize>q << 2)), b + <usize>load<i32>(idx + (<usize>q << 2)) * nb, o, o, nb);
   }
 }
