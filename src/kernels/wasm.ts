@@ -244,10 +244,11 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
     leakyForward(a: LeakyScanArgs, wantMem = true): LeakyForwardOut {
       checkLeaky('leakyForward', a);
       const TN = a.T * a.N;
-      const [pi, pb, ps, pm, pt] = layout([a.input.length * 4, a.H * 4, TN, TN * 4, leakyScratch]);
+      // without wantMem the kernel keeps each tile's membrane in one scratch row (no [T, N] trace written)
+      const [pi, pb, ps, pm, pt] = layout([a.input.length * 4, a.H * 4, TN, wantMem ? TN * 4 : 0, leakyScratch]);
       f32(pi, a.input.length).set(a.input);
       f32(pb, a.H).set(a.beta);
-      const count = runForward(a, pi, pb, ps, pm, pt);
+      const count = runForward(a, pi, pb, ps, wantMem ? pm : 0, pt);
       return { spk: u8(ps, TN).slice(), mem: wantMem ? f32(pm, TN).slice() : null, count };
     },
     leakyProject(a: LeakyScanArgs, w: Float32Array, o: number, out: Float32Array, accumulate: boolean): number {

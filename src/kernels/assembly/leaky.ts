@@ -62,24 +62,25 @@ function expandBeta(beta: usize, h: i32, exp: usize, len: i32): void {
 }
 
 /**
- * Runs one tile through all steps; returns its number of spikes. The tile's outputs of step t start
- * at element t * outRow + outCol of spk and mem (outRow = N, outCol = n0 for the whole [T, N] arrays;
- * outRow = len, outCol = 0 for a tile-local buffer).
+ * Runs one tile through all steps; returns its number of spikes. The tile's spikes of step t start at
+ * element t * spkRow + spkCol of spk, its membrane at t * memRow + memCol of mem (row N, column n0 for
+ * the whole [T, N] arrays; row len, column 0 for a tile-local buffer; row 0: one row updated in place,
+ * when only the spikes are wanted).
  */
 function forwardTile(
-  input: usize, constInput: i32, bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, t: i32, nN: i32, n0: i32, len: i32, outRow: i32, outCol: i32,
+  input: usize, constInput: i32, bt: usize, thr: f32, reset: i32, spk: usize, spkRow: i32, spkCol: i32, mem: usize, memRow: i32, memCol: i32,
+  t: i32, nN: i32, n0: i32, len: i32,
 ): i32 {
   const thrv = f32x4.splat(thr);
   let cntV = i32x4.splat(0); // spike masks are -1 per lane: subtracting them counts spikes
   let cnt = 0;
-  const rowB = <usize>outRow << 2;
+  const rowB = <usize>memRow << 2;
   for (let step = 0; step < t; step++) {
     const e = <usize>step * <usize>nN + <usize>n0; // input element index of (step, n0)
     const x0 = input + ((constInput ? <usize>n0 : e) << 2);
-    const eo = <usize>step * <usize>outRow + <usize>outCol;
-    const m0 = mem + (eo << 2);
-    const p0 = m0 - rowB; // previous step; read only when step > 0
-    const s0 = spk + eo;
+    const m0 = mem + ((<usize>step * <usize>memRow + <usize>memCol) << 2);
+    const p0 = m0 - rowB; // previous step (the same row when memRow = 0); read only when step > 0
+    const s0 = spk + <usize>step * <usize>spkRow + <usize>spkCol;
     let j = 0;
     if (step == 0) {
       // zero initial state: mem_1 = I_1 for every reset mode
@@ -125,21 +126,32 @@ function forwardTile(
   return cnt + i32x4.extract_lane(cntV, 0) + i32x4.extract_lane(cntV, 1) + i32x4.extract_lane(cntV, 2) + i32x4.extract_lane(cntV, 3);
 }
 
-/** Writes spk [T*N] (u8) and mem [T*N]; returns the number of spikes. scratch: leakyScratchBytes(). */
+/**
+ * Writes spk [T*N] (u8) and mem [T*N] (mem 0: not wanted, each tile's membrane is then updated in
+ * place in one scratch row); returns the number of spikes. scratch: leakyScratchBytes().
+ */
 export function leakyForward(input: usize, constInput: i32, beta: usize, thr: f32, reset: i32, spk: usize, mem: usize, t: i32, nN: i32, h: i32, scratch: usize): i32 {
   let count = 0;
+  const row = scratch + TILE * 4; // the membrane row when mem is 0
   const spt = samplesPerTile(h);
   if (spt == 0) {
     for (let n0 = 0; n0 < nN; n0 += h) {
       for (let j0 = 0; j0 < h; j0 += TILE) {
-        count += forwardTile(input, constInput, beta + (<usize>j0 << 2), thr, reset, spk, mem, t, nN, n0 + j0, min(TILE, h - j0), nN, n0 + j0);
+        const bt = beta + (<usize>j0 << 2);
+        const len = min(TILE, h - j0);
+        count += mem
+          ? forwardTile(input, constInput, bt, thr, reset, spk, nN, n0 + j0, mem, nN, n0 + j0, t, nN, n0 + j0, len)
+          : forwardTile(input, constInput, bt, thr, reset, spk, nN, n0 + j0, row, 0, 0, t, nN, n0 + j0, len);
       }
     }
   } else {
     const len = spt * h;
     expandBeta(beta, h, scratch, len);
     for (let n0 = 0; n0 < nN; n0 += len) {
-      count += forwardTile(input, constInput, scratch, thr, reset, spk, mem, t, nN, n0, min(len, nN - n0), nN, n0);
+      const l = min(len, nN - n0);
+      count += mem
+        ? forwardTile(input, constInput, scratch, thr, reset, spk, nN, n0, mem, nN, n0, t, nN, n0, l)
+        : forwardTile(input, constInput, scratch, thr, reset, spk, nN, n0, row, 0, 0, t, nN, n0, l);
     }
   }
   return count;
@@ -491,7 +503,7 @@ function deferredTile(gradSpk: usize, dg: usize, wt: usize, o: i32, t: i32, nN: 
 ): void {
   let m = mem, mRow = nN, mCol = n0;
   if (!mem) {
-    forwardTile(input, constInput, bt, thr, reset, tileSpk, tileMem, t, nN, n0, len, len, 0);
+    forwardTile(input, constInput, bt, thr, reset, tileSpk, len, 0, tileMem, len, 0, t, nN, n0, len);
     m = tileMem;
     mRow = len;
     mCol = 0;
