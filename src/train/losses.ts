@@ -24,16 +24,21 @@ export function crossEntropyOverTime(x: Tensor, targets: Targets, reduction: 'su
   const [T, B, C] = checkSeq('crossEntropyOverTime', x, targets);
   const timeScale = reduction === 'mean' ? 1 / T : 1;
   const probs = new Float32Array(x.size);
+  const e = new Float64Array(C); // one row's exponentials, computed once
+  const xd = x.data;
   let loss = 0;
   for (let r = 0; r < T * B; r++) {
     const o = r * C;
     let mx = -Infinity;
-    for (let c = 0; c < C; c++) mx = Math.max(mx, x.data[o + c]);
+    for (let c = 0; c < C; c++) mx = Math.max(mx, xd[o + c]);
     let z = 0;
-    for (let c = 0; c < C; c++) z += Math.exp(x.data[o + c] - mx);
+    for (let c = 0; c < C; c++) {
+      e[c] = Math.exp(xd[o + c] - mx);
+      z += e[c];
+    }
     const y = targets[r % B];
-    loss -= x.data[o + y] - mx - Math.log(z);
-    for (let c = 0; c < C; c++) probs[o + c] = Math.exp(x.data[o + c] - mx) / z;
+    loss -= xd[o + y] - mx - Math.log(z);
+    for (let c = 0; c < C; c++) probs[o + c] = e[c] / z;
   }
   const w = timeScale / B;
   const out: Tensor = new Tensor(Float32Array.of(loss * w), [], {
