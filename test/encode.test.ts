@@ -84,7 +84,8 @@ describe('rateEncode draws', () => {
       expect([...s2]).toEqual([...s1]);
       expect(o2).toEqual(o1);
     }
-    expect(() => wasm.rateEncode(new Float32Array(3), 2, 1, new Uint32Array(4), new Uint8Array(5))).toThrow(/out/);
+    expect(() => wasm.rateEncode(new Float32Array(3), 2, 1, Uint32Array.of(1, 2, 3, 4), new Uint8Array(5))).toThrow(/out/);
     expect(() => wasm.rateEncode(new Float32Array(3), 2, 1, new Uint32Array(3), new Uint8Array(6))).toThrow(/4 words/);
+    for (const k of [referenceKernels, wasm]) expect(() => k.rateEncode(new Float32Array(3), 2, 1, new Uint32Array(4), new Uint8Array(6))).toThrow(/all-zero/);
   });
 });

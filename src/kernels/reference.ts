@@ -4,6 +4,7 @@ import {
 } from './types.js';
 import { checkAdam, checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW, checkSpikeSeq, checkBias, checkSeqLeakyProject, checkRateEncode } from './validate.js';
 import { referenceConvKernels } from './reference-conv.js';
+import { Rng } from '../core/rng.js';
 
 /**
  * Plain TypeScript kernels: the obviously-correct reference every WASM kernel is tested against.
@@ -286,7 +287,7 @@ function adamUpdate(w: Float32Array, gIn: Float32Array | GradientSum, m: Float32
   }
 }
 
-/** Rate encoding with xoshiro128** written out (the generator of src/core/rng.ts); see Kernels.rateEncode. */
+/** Rate encoding drawing from an Rng continued from `state` (xoshiro128**); see Kernels.rateEncode. */
 function rateEncode(x: Float32Array, steps: number, gain: number, state: Uint32Array, out: Uint8Array): number {
   checkRateEncode(x, steps, state, out);
   const n = x.length;
@@ -304,23 +305,13 @@ function rateEncode(x: Float32Array, steps: number, gain: number, state: Uint32A
     } else if (Number.isNaN(p)) return i;
   }
   out.fill(0, 0, steps * n);
-  let [s0, s1, s2, s3] = state;
-  const rotl = (v: number, k: number) => (v << k) | (v >>> (32 - k));
+  const rng = new Rng(0);
+  rng.setState(state);
   for (let t = 0; t < steps; t++) {
     for (const i of always) out[t * n + i] = 1;
-    for (let j = 0; j < idx.length; j++) {
-      const draw = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
-      const u = s1 << 9;
-      s2 ^= s0;
-      s3 ^= s1;
-      s1 ^= s2;
-      s0 ^= s3;
-      s2 ^= u;
-      s3 = rotl(s3, 11);
-      out[t * n + idx[j]] = draw < thr[j] ? 1 : 0;
-    }
+    for (let j = 0; j < idx.length; j++) out[t * n + idx[j]] = rng.nextU32() < thr[j] ? 1 : 0;
   }
-  state.set([s0, s1, s2, s3].map((v) => v >>> 0));
+  state.set(rng.getState());
   return -1;
 }
 

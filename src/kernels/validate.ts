@@ -171,9 +171,10 @@ export function checkAdam(w: ArrayLike<number>, g: ArrayLike<number> | GradientS
   need('adamUpdate', 'second moment', v, w.length);
 }
 
-/** rateEncode: steps a whole number >= 0, four state words, out holding steps x n values. */
+/** rateEncode: steps a whole number >= 0, four state words (not all zero), out holding steps x n values. */
 export function checkRateEncode(x: Float32Array, steps: number, state: Uint32Array, out: Uint8Array): void {
   if (!Number.isInteger(steps) || steps < 0) throw new ShapeError(`rateEncode: steps must be a whole number >= 0, found ${steps}`);
   if (state.length !== 4) throw new ShapeError(`rateEncode: the generator state has 4 words, found ${state.length}`);
+  if (!(state[0] | state[1] | state[2] | state[3])) throw new ValueError('rateEncode: the all-zero generator state is not valid for xoshiro128**');
   need('rateEncode', 'out', out, steps * x.length);
 }
