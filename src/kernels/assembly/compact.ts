@@ -27,13 +27,3 @@ const COMPACT = memory.data<u8>([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   v128.store(list + (<usize>cnt << 2), i8x16.swizzle(ids, v128.load(COMPACT + (<usize>bits << 4))));
   return cnt + popcnt(bits);
 }
-
-/** Appends table[first + q] for every set bit q of the 16-bit mask, in ascending q (same overrun as appendSetBits16). */
-@inline export function appendFromTable16(bits: i32, table: usize, list: usize, cnt: i32): i32 {
-  for (let g = 0; g < 4; g++) {
-    const m = (bits >> (4 * g)) & 15;
-    v128.store(list + (<usize>cnt << 2), i8x16.swizzle(v128.load(table + (<usize>g << 4)), v128.load(COMPACT + (<usize>m << 4))));
-    cnt += popcnt(m);
-  }
-  return cnt;
-}

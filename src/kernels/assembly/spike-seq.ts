@@ -12,11 +12,11 @@
 // in L2 over its T steps) and add whole rows, four at a time, into a row that stays in L1:
 //   out = src + ((a + b) + (c + d)),   then a pair  out + (a + b),  then a single row,
 // first every positive term, then (subtracting) every negative one. Listing positive and negative
-// terms apart keeps the inner loop to loads and additions: V8's code for it is instruction-bound,
-// not memory-bound (a sign applied by xor cost a quarter more). Results are exact float sums in that
+// terms apart keeps the inner loop to loads and additions (in the timings V8's code for this loop was
+// bound by instructions, about one cycle per 4-float addition, more than by memory). Per step only the
+// inputs that make an event at some step are examined. Results are exact float sums in that
 // order, mirrored by the reference (src/kernels/reference.ts), so the two agree bit for bit.
 
-import { appendFromTable16 } from './compact';
 import { spikeMatmul, spikeMatmulGradW, spikeMatmulScratchBytes, spikeGradWScratchBytes, PW } from './spike';
 
 @inline function align16(x: usize): usize {
