@@ -2,6 +2,7 @@
 //  - the snnTorch tutorial-5 configuration (784-1000-10, beta 0.95, T = 25, batch 128, Adam 5e-4), direct and rate input;
 //  - the tutorial-6 CSNN (12C5-MP2-64C5-MP2-1024FC10, beta 0.5, fast sigmoid, T = 50, batch 128, Adam 1e-2, ce_rate_loss).
 // Env: BENCH_BATCHES (training batches timed, default 100), BENCH_CSNN_BATCHES (default 20),
+//      BENCH_CSNN_WARMUP (untimed CSNN training batches first, both sides, default 5),
 //      BENCH_ONLY (fc or csnn: run one part), BENCH_THREADS (default: all cores),
 //      SNNTORCH_SRC (snnTorch source folder, default /tmp/snntorch), SPIKEFLOW_SHARED (default ../shared),
 //      OPENBLAS_CORETYPE (passed to the peer; by default chosen as described at peerEnv below).
@@ -31,14 +32,19 @@ const asSet = (s) => ({ inputs: s.images, labels: s.labels, n: s.n, features: s.
 const train = asSet(data.train);
 const test = asSet(data.test);
 
-/** Warm-up (JIT, WASM tiering, allocator; the peer scripts skip their first 2 batches), timed training, full-test inference. */
-async function timeRun(model, task, lr, encoder, nThreads, nBatches, evalBatch) {
+/**
+ * Warm-up, timed training, full-test inference. Each side skips the same number of first batches: 2 for
+ * the 784-1000-10 configuration (its peer script, in ../shared/peers, skips 2), `csnnWarmup` for the CSNN
+ * (5: its first steps here took 1120, 962, 869, 749, 681 ms, then ~650, while V8 compiles and the WASM
+ * memory grows).
+ */
+async function timeRun(model, task, lr, encoder, nThreads, nBatches, evalBatch, warmup = 2) {
   const rng = new Rng(0);
   const kernels = defaultKernels();
   const optimizer = new Adam(model.trainable(), { lr });
   const parallel = nThreads > 1 ? await DataParallel.create(model, task, kernels, nThreads, optimizer) : undefined;
   const o = { model, task, optimizer, encoder, batchSize: B, rng, kernels, parallel };
-  await trainEpoch(train, { ...o, maxBatches: 2 });
+  await trainEpoch(train, { ...o, maxBatches: warmup });
   const tr = await trainEpoch(train, { ...o, maxBatches: nBatches });
   // Inference warm-up as well (the inference-only kernels, e.g. the fused leakyProject, are not yet
   // optimised by V8's tiering after training): two batches of the test set, then the timed full pass.
@@ -98,17 +104,18 @@ function snntorch(encoding) {
 }
 
 const csnnBatches = Number(process.env.BENCH_CSNN_BATCHES ?? 20);
+const csnnWarmup = Number(process.env.BENCH_CSNN_WARMUP ?? 5);
 const only = process.env.BENCH_ONLY;
 
 function oursCsnn(nThreads) {
   const model = csnnClassifier({ input: [1, 28, 28], channels: [12, 64], outputs: 10, beta: 0.5, surrogate: fastSigmoid({ slope: 25 }) }, new Rng(0));
-  return timeRun(model, spikingTask('rate'), 1e-2, (x) => directEncode(x, 50), nThreads, csnnBatches, 500);
+  return timeRun(model, spikingTask('rate'), 1e-2, (x) => directEncode(x, 50), nThreads, csnnBatches, 500, csnnWarmup);
 }
 
 function snntorchCsnn() {
   const src = process.env.SNNTORCH_SRC ?? '/tmp/snntorch';
   if (!existsSync(join(src, 'snntorch', '__init__.py'))) return { skipped: `snnTorch source not found in ${src} (see ../shared/peers/README.md)` };
-  const r = spawnSync('/usr/bin/python3', [join(root, 'bench', 'snntorch_csnn.py'), mnistDir, String(csnnBatches + 2), '1', '1'], {
+  const r = spawnSync('/usr/bin/python3', [join(root, 'bench', 'snntorch_csnn.py'), mnistDir, String(csnnBatches + csnnWarmup), '1', '1', '50', String(csnnWarmup)], {
     env: peerEnv(src), encoding: 'utf8',
   });
   if (r.status !== 0) return { skipped: `snnTorch run failed: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}` };
@@ -136,7 +143,7 @@ writeFileSync(join(root, 'bench', only ? `results-${only}.json` : 'results.json'
 
 const f = (x) => (x === undefined ? 'n/a' : Math.round(x).toLocaleString('en-US'));
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(1)}x` : 'n/a');
-console.log(`Machine: ${results.machine}, Node ${results.node}, spikeflow kernels: ${kernelBuild}; peer OpenBLAS core type: ${results.peerBlas ?? 'n/a'}; ${batches} timed training batches (CSNN: ${csnnBatches}) after 2 warm-up; inference over the 10,000 test images.\n`);
+console.log(`Machine: ${results.machine}, Node ${results.node}, spikeflow kernels: ${kernelBuild}; peer OpenBLAS core type: ${results.peerBlas ?? 'n/a'}; ${batches} timed training batches after 2 warm-up (CSNN: ${csnnBatches} after ${csnnWarmup}, both sides); inference over the 10,000 test images.\n`);
 console.log('| input | metric | snnTorch 0.9.4 | spikeflow 1 thread | ratio | spikeflow ' + threads + ' threads | ratio |');
 console.log('|---|---|---|---|---|---|---|');
 for (const r of results.runs) {

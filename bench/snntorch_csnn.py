@@ -8,6 +8,7 @@ from snntorch import surrogate, utils
 import snntorch.functional as SF
 d, maxb, do_eval, th = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 T = int(sys.argv[5]) if len(sys.argv) > 5 else 50
+WARM = int(sys.argv[6]) if len(sys.argv) > 6 else 2  # untimed first batches
 torch.set_num_threads(th); torch.manual_seed(0)
 def idx(p):
     b = gzip.open(p).read()
@@ -29,12 +30,12 @@ opt = torch.optim.Adam(net.parameters(), lr=1e-2, betas=(0.9, 0.999)); lossf = S
 perm = torch.randperm(60000); nb = min(maxb, 60000 // B)
 tw = None
 for i in range(nb):
-    if i == 2: tw = time.perf_counter()
+    if i == WARM: tw = time.perf_counter()
     ix = perm[i * B:(i + 1) * B]
     spk = forward(Xtr[ix]); loss = lossf(spk, Ytr[ix])
     opt.zero_grad(); loss.backward(); opt.step()
 t1 = time.perf_counter()
-print(f'train: batches={nb} samples/s={(nb - 2) * B / (t1 - tw):.1f} ms/batch={(t1 - tw) / (nb - 2) * 1e3:.1f} last_loss={loss.item():.3f}', flush=True)
+print(f'train: batches={nb} samples/s={(nb - WARM) * B / (t1 - tw):.1f} ms/batch={(t1 - tw) / (nb - WARM) * 1e3:.1f} last_loss={loss.item():.3f}', flush=True)
 if do_eval:
     correct = 0; te0 = time.perf_counter()
     with torch.no_grad():
