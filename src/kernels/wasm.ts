@@ -199,10 +199,7 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
       f32(pw, w.length).set(w);
       if (accumulate) f32(pc, c.length).set(c);
       if (bias) f32(pb, n).set(bias);
-      // wide layers take the bias into the kernel's per-sample base row; narrow ones (<= 16) add it after
-      const narrow = n <= 16;
-      ex.spikeSeqMatmul(ps, pw, bias && !narrow ? pb : 0, pc, t, b, k, n, accumulate ? 1 : 0, pt);
-      if (bias && narrow) ex.addBias(pc, pb, t * b, n);
+      ex.spikeSeqMatmul(ps, pw, bias ? pb : 0, pc, t, b, k, n, accumulate ? 1 : 0, pt);
       c.set(f32(pc, c.length));
     },
     spikeSeqGradW(s, g, dw, t, b, k, n, gradBias = null) {

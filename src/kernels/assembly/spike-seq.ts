@@ -18,6 +18,7 @@
 // order, mirrored by the reference (src/kernels/reference.ts), so the two agree bit for bit.
 
 import { spikeMatmul, spikeMatmulGradW, spikeMatmulScratchBytes, spikeGradWScratchBytes, PW } from './spike';
+import { addBias } from './rows';
 
 @inline function align16(x: usize): usize {
   return (x + 15) & ~15;
@@ -234,11 +235,12 @@ export function spikeSeqMatmulScratchBytes(t: i32, b: i32, k: i32, n: i32): usiz
 /**
  * C[T*B, N] (+)= bias + S[T*B, K] W[K, N] for a time-major spike sequence, complement-coding the inputs
  * that spike at most steps (see the top of this file); bias: N floats or 0. For N <= 16 the narrow
- * spike kernel runs instead and the bias is left to the caller. scratch: spikeSeqMatmulScratchBytes.
+ * spike kernel runs instead, the bias added after it. scratch: spikeSeqMatmulScratchBytes.
  */
 export function spikeSeqMatmul(s: usize, w: usize, bias: usize, c: usize, t: i32, b: i32, k: i32, n: i32, accumulate: i32, scratch: usize): void {
   if (n <= PW) {
     spikeMatmul(s, w, c, t * b, k, n, accumulate, scratch);
+    if (bias) addBias(c, bias, t * b, n);
     return;
   }
   const nb = <usize>n << 2;
@@ -308,10 +310,17 @@ export function spikeSeqGradW(s: usize, g: usize, dw: usize, t: i32, b: i32, k: 
       const bi = b0 + u;
       const cu = counts + <usize>u * countB;
       const gs = gsum + <usize>u * gsumB;
+      // one pass over the inputs: the flipped ones get their Gsum term, the ones with events are listed
       let nf = 0, nc = 0;
       for (let p = 0; p < k; p++) {
         const c = <i32>load<i32>(cu + (<usize>p << 2));
         const f = flipped(c, t);
+        if (f) {
+          const a = cursor + (<usize>(p << 1) << 2);
+          const q = load<i32>(a);
+          store<u32>(list + (<usize>q << 2), <u32>gs);
+          store<i32>(a, q + 1);
+        }
         nf += f;
         store<i32>(cand + (<usize>nc << 2), p);
         nc += hasEvents(c, t, f);
@@ -323,14 +332,6 @@ export function spikeSeqGradW(s: usize, g: usize, dw: usize, t: i32, b: i32, k: 
           let j: usize = 0;
           for (; j + 16 <= nb; j += 16) v128.store(gs + j, f32x4.add(v128.load(gs + j), v128.load(src + j)));
           for (; j < nb; j += 4) store<f32>(gs + j, load<f32>(gs + j) + load<f32>(src + j));
-        }
-        for (let p = 0; p < k; p++) {
-          if (flipped(<i32>load<i32>(cu + (<usize>p << 2)), t)) {
-            const a = cursor + (<usize>(p << 1) << 2);
-            const q = load<i32>(a);
-            store<u32>(list + (<usize>q << 2), <u32>gs);
-            store<i32>(a, q + 1);
-          }
         }
       }
       const s0 = s + <usize>bi * kk;
