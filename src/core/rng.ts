@@ -127,6 +127,25 @@ export class Rng {
   }
 }
 
+/** One round of the 32-bit mixer of rateDraw (xor-shift, multiply; a bijection with full avalanche). */
+function mix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x21f0aaad);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x735a2d97);
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
+/**
+ * Counter-based draws for rate encoding: a uniform u32 for counter c (step t, value i of a sample of f
+ * values: c = t * f + i) under the sample's key (k0, k1), mix(mix(c ^ k0) ^ k1). Any draw can be made
+ * on its own (per thread, per sample, per step); for a fixed key, distinct counters give distinct
+ * draws. The WASM encoder (src/kernels/assembly/encode.ts) computes the same function.
+ */
+export function rateDraw(k0: number, k1: number, c: number): number {
+  return mix32(mix32((c ^ k0) >>> 0) ^ k1);
+}
+
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }

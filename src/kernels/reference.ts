@@ -2,9 +2,9 @@ import {
   ResetCode, SurrogateCode,
   type AdamCoefficients, type GradientSum, type Kernels, type LeakyBackwardArgs, type LeakyBackwardOut, type LeakyForwardOut, type LeakyScanArgs,
 } from './types.js';
-import { checkAdam, checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW, checkSpikeSeq, checkBias, checkSeqLeakyProject, checkRateEncode } from './validate.js';
+import { checkAdam, checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW, checkSpikeSeq, checkBias, checkSeqLeakyProject, checkRateSpikes, checkRateLeakyProject, need } from './validate.js';
 import { referenceConvKernels } from './reference-conv.js';
-import { Rng } from '../core/rng.js';
+import { rateDraw } from '../core/rng.js';
 
 /**
  * Plain TypeScript kernels: the obviously-correct reference every WASM kernel is tested against.
@@ -287,39 +287,42 @@ function adamUpdate(w: Float32Array, gIn: Float32Array | GradientSum, m: Float32
   }
 }
 
-/** Rate encoding drawing from an Rng continued from `state` (xoshiro128**); see Kernels.rateEncode. */
-function rateEncode(x: Float32Array, steps: number, gain: number, state: Uint32Array, out: Uint8Array): number {
-  checkRateEncode(x, steps, state, out);
-  const n = x.length;
-  const idx: number[] = [];
-  const thr: number[] = [];
-  const always: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const p = x[i] * gain;
-    if (p > 0) {
-      if (p >= 1) always.push(i);
-      else {
-        idx.push(i);
-        thr.push(p * 4294967296);
+/** Rate spikes from per-sample keys (counter-based draws, rateDraw); see Kernels.rateSpikes. */
+function rateSpikes(x: Float32Array, keys: Uint32Array, samples: number, steps: number, gain: number, out: Uint8Array): number {
+  const f = checkRateSpikes('rateSpikes', x, keys, samples, steps, gain);
+  need('rateSpikes', 'out', out, steps * x.length);
+  out.fill(0);
+  for (let s = 0; s < samples; s++) {
+    for (let i = 0; i < f; i++) {
+      const p = x[s * f + i] * gain;
+      if (Number.isNaN(p)) return s * f + i;
+      if (!(p > 0)) continue;
+      for (let t = 0; t < steps; t++) {
+        out[(t * samples + s) * f + i] = p >= 1 || rateDraw(keys[2 * s], keys[2 * s + 1], t * f + i) < p * 4294967296 ? 1 : 0;
       }
-    } else if (Number.isNaN(p)) return i;
+    }
   }
-  out.fill(0, 0, steps * n);
-  const rng = new Rng(0);
-  rng.setState(state);
-  for (let t = 0; t < steps; t++) {
-    for (const i of always) out[t * n + i] = 1;
-    for (let j = 0; j < idx.length; j++) out[t * n + idx[j]] = rng.nextU32() < thr[j] ? 1 : 0;
-  }
-  state.set(rng.getState());
   return -1;
+}
+
+function rateLeakyProject(
+  x: Float32Array, keys: Uint32Array, gain: number, w: Float32Array, bias: Float32Array | null, k: number,
+  lif: Omit<LeakyScanArgs, 'input' | 'constInput'>, w2: Float32Array, o: number, out: Float32Array, accumulate: boolean,
+): number {
+  checkRateLeakyProject(x, keys, gain, w, bias, k, lif, w2, o, out);
+  const B = lif.N / lif.H;
+  const s = new Uint8Array(lif.T * B * k);
+  const bad = rateSpikes(x, keys, B, lif.T, gain, s);
+  if (bad >= 0) return -1 - bad;
+  return seqLeakyProject(s, w, bias, k, lif, w2, o, out, accumulate);
 }
 
 export const referenceKernels: Kernels = {
   name: 'reference',
   fusedMultiplyAdd: false,
   adamUpdate,
-  rateEncode,
+  rateSpikes,
+  rateLeakyProject,
   matmul(a, b, c, m, k, n, transA, transB, accumulate) {
     checkMatmul(a, b, c, m, k, n);
     for (let i = 0; i < m; i++) {

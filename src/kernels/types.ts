@@ -225,10 +225,19 @@ export interface Kernels {
    */
   adamUpdate(w: Float32Array, g: Float32Array | GradientSum, m: Float32Array, v: Float32Array, c: AdamCoefficients): void;
   /**
-   * Rate (Bernoulli) encoding: out[t*n + i] (t < steps, n = x.length) = 1 with probability x[i] * gain
-   * (never at or below 0, always from 1), else 0. At each step, one draw of the xoshiro128** stream whose
-   * state words are `state` (Rng.getState; advanced in place) for each i with 0 < p < 1, ascending:
-   * a spike when draw < p * 2^32. Returns -1, or the index of the first NaN value (nothing written).
+   * Rate (Bernoulli) spikes of `samples` samples of f = x.length / samples values: out [steps, samples, f]
+   * (time-major) = 1 where value i of sample s fires at step t. p = x * gain: never at or below 0, always
+   * from 1, else when rateDraw(keys[2s], keys[2s + 1], t * f + i) < p * 2^32 (src/core/rng.ts).
+   * Returns -1, or the index into x of the first NaN value (out then incomplete).
    */
-  rateEncode(x: Float32Array, steps: number, gain: number, state: Uint32Array, out: Uint8Array): number;
+  rateSpikes(x: Float32Array, keys: Uint32Array, samples: number, steps: number, gain: number, out: Uint8Array): number;
+  /**
+   * seqLeakyProject on the spikes rateSpikes(x, keys, B, T, gain) would give (x [B, k]), drawn one sample
+   * at a time inside the kernel (the [T, B, k] spikes are never stored). Returns the spike count, or
+   * -1 - i for a NaN at x[i].
+   */
+  rateLeakyProject(
+    x: Float32Array, keys: Uint32Array, gain: number, w: Float32Array, bias: Float32Array | null, k: number,
+    lif: Omit<LeakyScanArgs, 'input' | 'constInput'>, w2: Float32Array, o: number, out: Float32Array, accumulate: boolean,
+  ): number;
 }

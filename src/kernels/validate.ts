@@ -113,9 +113,33 @@ export function checkSeqLeakyProject(
   lif: Omit<LeakyScanArgs, 'input' | 'constInput'>, w2: ArrayLike<number>, o: number, out: ArrayLike<number>,
 ): void {
   const kernel = 'seqLeakyProject';
+  checkLayerSizes(kernel, k, lif, o);
+  need(kernel, 'S', s, lif.T * (lif.N / lif.H) * k);
+  checkProjectRest(kernel, w, bias, k, lif, w2, o, out);
+}
+
+/** rateLeakyProject: values [B, k] and keys for the B samples of the Leaky layer, then seqLeakyProject's checks. */
+export function checkRateLeakyProject(
+  x: ArrayLike<number>, keys: ArrayLike<number>, gain: number, w: ArrayLike<number>, bias: ArrayLike<number> | null, k: number,
+  lif: Omit<LeakyScanArgs, 'input' | 'constInput'>, w2: ArrayLike<number>, o: number, out: ArrayLike<number>,
+): void {
+  const kernel = 'rateLeakyProject';
+  checkLayerSizes(kernel, k, lif, o);
+  const B = lif.N / lif.H;
+  need(kernel, 'x', x, B * k);
+  checkRateSpikes(kernel, { length: B * k }, keys, B, lif.T, gain);
+  checkProjectRest(kernel, w, bias, k, lif, w2, o, out);
+}
+
+function checkLayerSizes(kernel: string, k: number, lif: Omit<LeakyScanArgs, 'input' | 'constInput'>, o: number): void {
   checkDims(kernel, { T: lif.T, N: lif.N, H: lif.H, k, o });
   if (lif.H < 1 || lif.N % lif.H !== 0) throw new ShapeError(`${kernel}: N = ${lif.N} is not a multiple of H = ${lif.H}`);
-  need(kernel, 'S', s, lif.T * (lif.N / lif.H) * k);
+}
+
+function checkProjectRest(
+  kernel: string, w: ArrayLike<number>, bias: ArrayLike<number> | null, k: number,
+  lif: Omit<LeakyScanArgs, 'input' | 'constInput'>, w2: ArrayLike<number>, o: number, out: ArrayLike<number>,
+): void {
   need(kernel, 'W', w, k * lif.H);
   checkBias(kernel, bias, lif.H);
   checkLeakyProject({ ...lif, input: { length: lif.T * lif.N } as Float32Array, constInput: false }, w2, o, out);
@@ -171,10 +195,13 @@ export function checkAdam(w: ArrayLike<number>, g: ArrayLike<number> | GradientS
   need('adamUpdate', 'second moment', v, w.length);
 }
 
-/** rateEncode: steps a whole number >= 0, four state words (not all zero), out holding steps x n values. */
-export function checkRateEncode(x: Float32Array, steps: number, state: Uint32Array, out: Uint8Array): void {
-  if (!Number.isInteger(steps) || steps < 0) throw new ShapeError(`rateEncode: steps must be a whole number >= 0, found ${steps}`);
-  if (state.length !== 4) throw new ShapeError(`rateEncode: the generator state has 4 words, found ${state.length}`);
-  if (!(state[0] | state[1] | state[2] | state[3])) throw new ValueError('rateEncode: the all-zero generator state is not valid for xoshiro128**');
-  need('rateEncode', 'out', out, steps * x.length);
+/** rateSpikes: samples dividing x, two key words per sample, steps x f counters within u32, out holding steps x x.length values. */
+export function checkRateSpikes(kernel: string, x: ArrayLike<number>, keys: ArrayLike<number>, samples: number, steps: number, gain: number): number {
+  checkDims(kernel, { samples, steps });
+  if (!(gain >= 0) || !Number.isFinite(gain)) throw new ValueError(`${kernel}: gain must be a finite number >= 0, found ${gain}`);
+  if (samples === 0 ? x.length !== 0 : x.length % samples !== 0) throw new ShapeError(`${kernel}: ${x.length} values do not split into ${samples} samples`);
+  const f = samples ? x.length / samples : 0;
+  if (steps * f > 2 ** 32) throw new ShapeError(`${kernel}: ${steps} steps x ${f} values per sample exceed the 2^32 counters of a key`);
+  need(kernel, 'keys', keys, 2 * samples);
+  return f;
 }

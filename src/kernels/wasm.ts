@@ -1,7 +1,7 @@
 import { SpikeflowError } from '../core/errors.js';
 import { WASM_BASE64, WASM_RELAXED_BASE64 } from './wasm-binary.generated.js';
 import type { ConvShape, Kernels, LeakyBackwardArgs, LeakyBackwardOut, LeakyForwardOut, LeakyScanArgs } from './types.js';
-import { checkAdam, checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW, checkSpikeSeq, checkSeqLeakyProject, checkConv, checkPool, checkConvPool, checkBias, checkRateEncode, need } from './validate.js';
+import { checkAdam, checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW, checkSpikeSeq, checkSeqLeakyProject, checkConv, checkPool, checkConvPool, checkBias, checkRateSpikes, checkRateLeakyProject, need } from './validate.js';
 
 /**
  * Loader and wrapper of the AssemblyScript WASM SIMD kernels (src/kernels/assembly, built by
@@ -54,8 +54,13 @@ interface Exports {
   convGradInputScratchBytes(k: number, o: number): number;
   convGradInput(g: number, w: number, gIn: number, ...geomAndScratch: number[]): void;
   maxPoolForward(x: number, y: number, arg: number, n: number, h: number, w: number, c: number, k: number, stride: number, outH: number, outW: number): void;
-  rateEncodeScratchBytes(n: number): number;
-  rateEncode(x: number, n: number, steps: number, gain: number, state: number, out: number, scratch: number): number;
+  rateSampleScratchBytes(f: number): number;
+  rateSpikes(x: number, keys: number, samples: number, f: number, steps: number, gain: number, out: number, scratch: number): number;
+  rateLeakyProjectScratchBytes(t: number, k: number, h: number, o: number): number;
+  rateLeakyProject(
+    x: number, keys: number, gain: number, w: number, bias: number, k: number, beta: number, thr: number, reset: number, t: number, b: number, h: number,
+    w2: number, o: number, out: number, acc: number, scratch: number,
+  ): number;
   adamUpdate(w: number, g: number, m: number, v: number, n: number, b1: number, b2: number, eps: number, stepSize: number, invC2: number, P: number, wts: number): void;
   leakyScratchBytes(): number;
   leakyForward(
@@ -281,6 +286,29 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
       out.set(f32(po, out.length));
       return count;
     },
+    rateLeakyProject(x, keys, gain, w, bias, k, lif, w2, o, out, accumulate) {
+      checkRateLeakyProject(x, keys, gain, w, bias, k, lif, w2, o, out);
+      const { T, N, H } = lif;
+      const B = N / H;
+      if (T * N === 0) {
+        if (!accumulate) out.fill(0);
+        return 0;
+      }
+      const [px, pk, pw, pbias, pbeta, pw2, po, pt] = layout([
+        x.length * 4, keys.length * 4, w.length * 4, bias ? H * 4 : 0, H * 4, w2.length * 4, out.length * 4, ex.rateLeakyProjectScratchBytes(T, k, H, o),
+      ]);
+      f32(px, x.length).set(x);
+      new Uint32Array(ex.memory.buffer, pk, keys.length).set(keys);
+      f32(pw, w.length).set(w);
+      if (bias) f32(pbias, H).set(bias);
+      f32(pbeta, H).set(lif.beta);
+      f32(pw2, w2.length).set(w2);
+      if (accumulate) f32(po, out.length).set(out);
+      const count = ex.rateLeakyProject(px, pk, gain, pw, bias ? pbias : 0, k, pbeta, lif.threshold, lif.reset, T, B, H, pw2, o, po, accumulate ? 1 : 0, pt);
+      if (count < 0) return count;
+      out.set(f32(po, out.length));
+      return count;
+    },
     convSpikeForward(s, w, bias, out, g) {
       checkConv('convSpikeForward', g, s, w, out);
       checkBias('convSpikeForward', bias, g.O);
@@ -353,17 +381,16 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
       y.set(f32(py, y.length));
       arg.set(new Int32Array(ex.memory.buffer, pa, arg.length));
     },
-    rateEncode(x, steps, gain, state, out) {
-      checkRateEncode(x, steps, state, out);
-      const n = x.length;
-      const [px, pst, po, pt] = layout([n * 4, 16, steps * n, ex.rateEncodeScratchBytes(n)]);
-      f32(px, n).set(x);
-      const st = new Uint32Array(ex.memory.buffer, pst, 4);
-      st.set(state);
-      const bad = ex.rateEncode(px, n, steps, gain, pst, po, pt);
+    rateSpikes(x, keys, samples, steps, gain, out) {
+      const f = checkRateSpikes('rateSpikes', x, keys, samples, steps, gain);
+      need('rateSpikes', 'out', out, steps * x.length);
+      if (!out.length) return -1;
+      const [px, pk, po, pt] = layout([x.length * 4, keys.length * 4, out.length, ex.rateSampleScratchBytes(f)]);
+      f32(px, x.length).set(x);
+      new Uint32Array(ex.memory.buffer, pk, keys.length).set(keys);
+      const bad = ex.rateSpikes(px, pk, samples, f, steps, gain, po, pt);
       if (bad >= 0) return bad;
-      state.set(new Uint32Array(ex.memory.buffer, pst, 4));
-      out.set(u8(po, steps * n));
+      out.set(u8(po, out.length));
       return -1;
     },
     adamUpdate(w, g, m, v, c) {

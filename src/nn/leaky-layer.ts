@@ -5,6 +5,7 @@ import { leakySequence, RESET_CODES, type ResetMechanism } from '../neurons/leak
 import { atan, surrogateConfig, type Surrogate } from '../surrogate/index.js';
 import type { ForwardContext, Layer, NamedParameter, Seq } from './layer.js';
 import type { Linear } from './linear.js';
+import { RateSeq } from '../encode/index.js';
 
 export interface LeakyOptions {
   /** Number of neurons (needed for per-neuron or learnable beta). */
@@ -130,16 +131,19 @@ export class Leaky implements Layer {
   forwardBetween(prev: Linear, input: Seq, next: Linear, ctx: ForwardContext): Seq {
     const T = input.steps;
     const H = this.size;
-    const s = input.x.data as Uint8Array;
-    const B = input.x.shape[1];
+    const rate = input instanceof RateSeq ? input : null;
+    const B = rate ? rate.samples : input.x.shape[1];
     const N = B * H;
     const O = next.outFeatures;
     const out = new Float32Array(T * B * O);
-    const spikes = ctx.kernels.seqLeakyProject(
-      s, prev.weight.data as Float32Array, prev.bias ? (prev.bias.data as Float32Array) : null, prev.inFeatures,
-      { T, N, H, beta: this.beta().data as Float32Array, threshold: this.threshold, reset: RESET_CODES[this.reset] },
-      next.weight.data as Float32Array, O, out, false,
-    );
+    const w = prev.weight.data as Float32Array;
+    const bias = prev.bias ? (prev.bias.data as Float32Array) : null;
+    const lif = { T, N, H, beta: this.beta().data as Float32Array, threshold: this.threshold, reset: RESET_CODES[this.reset] };
+    // a rate-coded input is drawn sample by sample inside the kernel
+    const spikes = rate
+      ? ctx.kernels.rateLeakyProject(rate.values.data as Float32Array, rate.keys, rate.gain, w, bias, prev.inFeatures, lif, next.weight.data as Float32Array, O, out, false)
+      : ctx.kernels.seqLeakyProject(input.x.data as Uint8Array, w, bias, prev.inFeatures, lif, next.weight.data as Float32Array, O, out, false);
+    if (spikes < 0) throw new ValueError(`rateEncode: input value ${-1 - spikes} is NaN`);
     if (next.bias) ctx.kernels.addBias(out, next.bias.data as Float32Array, T * B, O);
     ctx.records.push({ layer: `leaky${ctx.records.length}`, spk: null, mem: null, spikes, neuronSteps: T * N });
     return { x: new Tensor(out, [T, B, O]), steps: T, constant: false };

@@ -6,6 +6,7 @@ import { Linear } from './linear.js';
 import { Conv2d } from './conv.js';
 import { MaxPool2d } from './pool.js';
 import { Flatten } from './flatten.js';
+import { RateSeq } from '../encode/index.js';
 
 /** Widest next layer for which the fused Leaky->Linear inference kernel beats the blocked spike matmul. */
 const FUSE_MAX_OUT = 64;
@@ -18,6 +19,7 @@ export interface ForwardResult {
 
 /** A time-major [T, B, F] 0/1 spike sequence (not a constant input). */
 function isSpikeSequence(s: Seq): boolean {
+  if (s instanceof RateSeq) return s.values.shape.length === 2; // without drawing the spikes
   return !s.constant && s.x.isSpikes && s.x.shape.length === 3 && s.x.shape[0] === s.steps;
 }
 

@@ -8,6 +8,7 @@ import type { Task } from './task.js';
 import { Adam, adamUpdate, type AdamCoefficients, type Optimizer } from './optim.js';
 import { runBatch, sliceBatch, type StepResult } from './step.js';
 import { reduceRange } from './reduce.js';
+import { RateSeq } from '../encode/index.js';
 
 const shared = (n: number) => new Float32Array(new SharedArrayBuffer(n * 4));
 
@@ -99,8 +100,15 @@ export class DataParallel {
     const pending = this.workers.slice(0, P - 1).map((w, i) => {
       // sliceBatch copies, so the slice's buffer can be handed over (moved, not cloned) to the worker
       const s = sliceBatch(seq, bounds[i + 1], bounds[i + 2]);
+      const yw = y.slice(bounds[i + 1], bounds[i + 2]);
+      if (s instanceof RateSeq) {
+        // values and keys only: the worker draws its shard's spikes
+        const v = s.values.data as Float32Array;
+        const msg = { type: 'batch', x: v, shape: s.values.shape, steps: s.steps, constant: false, rate: { keys: s.keys, gain: s.gain }, y: yw, train };
+        return this.ask(w, msg, [v.buffer as ArrayBuffer, s.keys.buffer as ArrayBuffer]);
+      }
       const x = s.x.data;
-      const msg = { type: 'batch', x, shape: s.x.shape, steps: s.steps, constant: s.constant, y: y.slice(bounds[i + 1], bounds[i + 2]), train };
+      const msg = { type: 'batch', x, shape: s.x.shape, steps: s.steps, constant: s.constant, y: yw, train };
       return this.ask(w, msg, [x.buffer as ArrayBuffer]);
     });
     const local = runBatch(this.model, this.task, sliceBatch(seq, 0, bounds[1]), y.subarray(0, bounds[1]), this.kernels, train);

@@ -4,6 +4,7 @@ import type { Kernels } from '../kernels/types.js';
 import type { Seq } from '../nn/layer.js';
 import type { Sequential } from '../nn/sequential.js';
 import type { Task } from './task.js';
+import { RateSeq } from '../encode/index.js';
 
 export interface StepResult {
   /** Training loss of the batch (NaN for inference, which does not compute it). */
@@ -38,6 +39,7 @@ export function runBatch(model: Sequential, task: Task, seq: Seq, y: Int32Array,
 
 /** Rows [from, to) of the batch dimension of a sequence (time-major [T, B, F] or constant [B, F]). */
 export function sliceBatch(seq: Seq, from: number, to: number): Seq {
+  if (seq instanceof RateSeq) return seq.slice(from, to); // values and keys: each thread draws its shard's spikes
   const x = seq.x;
   const F = x.shape[x.shape.length - 1];
   const B = seq.constant ? x.shape[0] : x.shape[1];

@@ -6,6 +6,7 @@ import { taskFromSpec, type TaskSpec } from './task.js';
 import { runBatch } from './step.js';
 import { adamUpdate, type AdamCoefficients } from './optim.js';
 import { reduceRange } from './reduce.js';
+import { RateSeq } from '../encode/index.js';
 
 // Worker side of DataParallel: rebuild the model over the shared parameters, then run batch shards
 // and slices of the gradient reduction + Adam update on demand.
@@ -21,7 +22,11 @@ interface Init {
   relaxed: boolean;
 }
 type Msg =
-  | { type: 'batch'; x: Float32Array | Uint8Array; shape: number[]; steps: number; constant: boolean; y: Int32Array; train: boolean }
+  | {
+    type: 'batch'; x: Float32Array | Uint8Array; shape: number[]; steps: number; constant: boolean; y: Int32Array; train: boolean;
+    /** set for a rate-coded shard: x holds its values, the spikes are drawn here */
+    rate?: { keys: Uint32Array; gain: number };
+  }
   | { type: 'update'; weights: number[]; coefs: AdamCoefficients | null };
 
 const port = parentPort!;
@@ -39,7 +44,9 @@ port.once('message', (init: Init) => {
     port.on('message', (m: Msg) => {
       try {
         if (m.type === 'batch') {
-          port.postMessage(runBatch(model, task, { x: new Tensor(m.x, m.shape), steps: m.steps, constant: m.constant }, m.y, kernels, m.train));
+          const x = new Tensor(m.x, m.shape);
+          const seq = m.rate ? new RateSeq(x, m.rate.keys, m.steps, m.rate.gain, kernels) : { x, steps: m.steps, constant: m.constant };
+          port.postMessage(runBatch(model, task, seq, m.y, kernels, m.train));
           return;
         }
         init.params.forEach((w, j) => {

@@ -107,6 +107,44 @@ describe('spikeSeqMatmul / spikeSeqGradW (complement coding)', () => {
     });
   }
 
+  for (const [t, b, k, h, o, gain] of [[25, 5, 784, 40, 10, 1], [7, 3, 33, 17, 5, 1.7], [4, 9, 21, 64, 3, 0.6]]) {
+    it(`rateLeakyProject T=${t} B=${b} K=${k} H=${h} O=${o} equals rateSpikes then seqLeakyProject, bit for bit`, () => {
+      const levels = [0, 0, 0.03, 0.2, 0.5, 0.8, 0.97, 1];
+      const x = Float32Array.from({ length: b * k }, () => levels[Math.floor(rng.uniform() * levels.length)] * (0.9 + 0.2 * rng.uniform()));
+      const keys = new Uint32Array(2 * b);
+      rng.fillU32(keys);
+      const w = randf(k * h).map((v) => v * 0.3), bias = randf(h), w2 = randf(h * o);
+      const beta = Float32Array.from({ length: h }, () => 0.5 + 0.5 * rng.uniform());
+      const lif = { T: t, N: b * h, H: h, beta, threshold: 1, reset: 0 as const };
+      const s = new Uint8Array(t * b * k);
+      expect(wasm.rateSpikes(x, keys, b, t, gain, s)).toBe(-1);
+      for (const acc of [false, true]) {
+        const out0 = randf(t * b * o);
+        const expected = out0.slice();
+        const count = wasm.seqLeakyProject(s, w, bias, k, lif, w2, o, expected, acc);
+        expect(count).toBeGreaterThan(0);
+        for (const kern of [wasm, ref]) {
+          const out = out0.slice();
+          expect(kern.rateLeakyProject(x, keys, gain, w, bias, k, lif, w2, o, out, acc)).toBe(count);
+          expectSame(out, expected);
+        }
+      }
+      const bad = x.slice();
+      bad[k + 2] = NaN; // sample 1
+      for (const kern of [wasm, ref]) expect(kern.rateLeakyProject(bad, keys, gain, w, bias, k, lif, w2, o, randf(t * b * o), false)).toBe(-1 - (k + 2));
+    });
+  }
+
+  it('rateLeakyProject rejects values, keys or a gain that do not fit', () => {
+    const lif = { T: 2, N: 4, H: 2, beta: Float32Array.of(0.9, 0.9), threshold: 1, reset: 0 as const };
+    for (const kern of [wasm, ref]) {
+      expect(() => kern.rateLeakyProject(randf(5), new Uint32Array(4), 1, randf(6), null, 3, lif, randf(4), 2, randf(8), false)).toThrow(/rateLeakyProject: x has 5 elements, expected 6/);
+      expect(() => kern.rateLeakyProject(randf(6), new Uint32Array(2), 1, randf(6), null, 3, lif, randf(4), 2, randf(8), false)).toThrow(/rateLeakyProject: keys has 2 elements, expected 4/);
+      expect(() => kern.rateLeakyProject(randf(6), new Uint32Array(4), -1, randf(6), null, 3, lif, randf(4), 2, randf(8), false)).toThrow(/gain must be a finite number >= 0/);
+      expect(() => kern.rateLeakyProject(randf(6), new Uint32Array(4), 1, randf(6), null, 3, lif, randf(4), 2, randf(7), false)).toThrow(/leakyProject: out has 7 elements, expected 8/);
+    }
+  });
+
   it('flips exactly the inputs active at more than (T + 1) / 2 steps', () => {
     // T = 4, B = 2, K = 3; counts per (b, i): b0 = [4, 3, 2], b1 = [0, 1, 3]; flipped where 2c > 5: c >= 3.
     const t = 4, b = 2, k = 3;

@@ -17,7 +17,15 @@ describe('DataParallel (worker threads over SharedArrayBuffer)', () => {
     const y = Int32Array.from(train.labels.subarray(0, 50));
     const { Tensor } = await import('../../dist/index.js');
     const seq = rateEncode(new Tensor(x, [50, 784]), 8, new Rng(9));
+    // inference first (fused kernel drawing each sample's spikes; workers get values and keys only)
+    const parInfer = await DataParallel.create(snnClassifier({ inputs: 784, hidden: [64], outputs: 10, beta: 0.9 }, new Rng(5)), task, kernels, 3);
+    const oneInfer = runBatch(a, task, seq, y, kernels, false);
+    const manyInfer = await parInfer.run(seq, y, false);
+    await parInfer.close();
+    expect(Array.from(manyInfer.predictions)).toEqual(Array.from(oneInfer.predictions));
+    expect(manyInfer.spikeCounts).toEqual(oneInfer.spikeCounts);
     const one = runBatch(a, task, seq, y, kernels, true);
+    expect(one.spikeCounts).toEqual(oneInfer.spikeCounts); // training draws the same spikes (materialised)
     const par = await DataParallel.create(b, task, kernels, 3);
     const many = await par.run(seq, y, true);
     await par.reduce();

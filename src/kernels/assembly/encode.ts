@@ -1,56 +1,114 @@
-// Rate (Bernoulli) encoding with the library's generator, xoshiro128** (src/core/rng.ts): the same
-// stream of draws in the same order as the TypeScript encoder, so results do not depend on which
-// kernels ran. The JavaScript loop cost ~16 ns per draw (uint32 values above 2^31 leave V8's integer
-// path, and the float64 comparison); here a draw is integer instructions only.
+// Rate (Bernoulli) encoding with a counter-based generator (src/core/rng.ts, rateDraw): the draw for
+// step t and value i of a sample is a keyed hash of the counter t * f + i under the sample's two key
+// words, so any sample, step or value can be drawn on its own: each thread encodes its own shard of a
+// batch, inference encodes a sample right before using it, and only the values strictly inside (0, 1)
+// are drawn, four at a time in SIMD lanes. Integer arithmetic only, so the TypeScript reference gives
+// the same spikes bit for bit.
 
-/** Scratch bytes: per random input a 16-byte record (index, threshold), then the always-on inputs (i32). */
-export function rateEncodeScratchBytes(n: i32): usize {
-  return (<usize>n << 4) + (<usize>n << 2) + 16;
+import { appendSetBits4 } from './compact';
+
+/** One round of the 32-bit mixer (xor-shift, multiply; a bijection with full avalanche). */
+@inline function mix(h: u32): u32 {
+  h ^= h >> 16;
+  h *= 0x21f0aaad;
+  h ^= h >> 15;
+  h *= 0x735a2d97;
+  return h ^ (h >> 15);
+}
+
+@inline function mix4(h: v128): v128 {
+  h = v128.xor(h, i32x4.shr_u(h, 16));
+  h = i32x4.mul(h, i32x4.splat(0x21f0aaad));
+  h = v128.xor(h, i32x4.shr_u(h, 15));
+  h = i32x4.mul(h, i32x4.splat(0x735a2d97));
+  return v128.xor(h, i32x4.shr_u(h, 15));
+}
+
+/** The draw for counter c under key (k0, k1): mix(mix(c ^ k0) ^ k1). */
+@inline function draw(c: u32, k0: u32, k1: u32): u32 {
+  return mix(mix(c ^ k0) ^ k1);
+}
+
+/** Scratch bytes of sampleSpikes: per value an index and a threshold (candidates), an index (always on). */
+export function rateSampleScratchBytes(f: i32): usize {
+  return (<usize>(f + 4) << 2) * 3;
 }
 
 /**
- * out[t*n + i] = 1 with probability p = x[i] * gain (0 below 0, 1 from 1) for t < steps, else 0. Per
- * step, one draw for every i with 0 < p < 1, ascending i: spike when draw < p * 2^32. state: the four
- * u32 words of the generator, advanced in place. Returns -1, or the index of the first NaN value
- * (then nothing is drawn).
+ * One sample's spikes: out + t * outStride + i (bytes, zero on entry) = 1 at the steps where value i
+ * fires, t < steps. p = x[i] * gain: never at or below 0, always from 1, else when the draw for
+ * counter t * f + i is <= ceil(p * 2^32) - 1 (that is, below p * 2^32). Returns -1, or the index of
+ * the first NaN value (then nothing is written).
  */
-export function rateEncode(x: usize, n: i32, steps: i32, gain: f64, state: usize, out: usize, scratch: usize): i32 {
-  const rec = scratch; // per random input: i64 threshold ceil(p * 2^32), i32 index (16 bytes, 8-aligned)
-  const always = rec + (<usize>n << 4);
-  let nr = 0, na = 0;
-  // branch-free listing (whether a pixel is 0, in between or 1 is unpredictable)
-  for (let i = 0; i < n; i++) {
+export function sampleSpikes(x: usize, f: i32, steps: i32, gain: f64, k0: u32, k1: u32, out: usize, outStride: usize, scratch: usize): i32 {
+  const candI = scratch; // inputs strictly inside (0, 1): index, threshold
+  const candM = candI + (<usize>(f + 4) << 2);
+  const always = candM + (<usize>(f + 4) << 2);
+  let nc = 0, na = 0;
+  // branch-free listing, four values at a time (whether a pixel is 0, in between or 1 is unpredictable);
+  // p in float64 as the scalar path and the reference compute it
+  const g2 = f64x2.splat(gain), zero = f64x2.splat(0), one = f64x2.splat(1);
+  let i = 0;
+  for (; i + 4 <= f; i += 4) {
+    const v = v128.load(x + (<usize>i << 2));
+    const lo = f64x2.mul(f64x2.promote_low_f32x4(v), g2);
+    const hi = f64x2.mul(f64x2.promote_low_f32x4(i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)), g2);
+    const nan = i64x2.bitmask(f64x2.ne(lo, lo)) | (i64x2.bitmask(f64x2.ne(hi, hi)) << 2);
+    if (nan) return i + ctz(nan);
+    const inside = i64x2.bitmask(v128.and(f64x2.gt(lo, zero), f64x2.lt(lo, one))) | (i64x2.bitmask(v128.and(f64x2.gt(hi, zero), f64x2.lt(hi, one))) << 2);
+    const on = i64x2.bitmask(f64x2.ge(lo, one)) | (i64x2.bitmask(f64x2.ge(hi, one)) << 2);
+    nc = appendSetBits4(inside, i, candI, nc);
+    na = appendSetBits4(on, i, always, na);
+  }
+  for (; i < f; i++) {
     const p = <f64>load<f32>(x + (<usize>i << 2)) * gain;
     if (isNaN(p)) return i;
-    const r = rec + (<usize>nr << 4);
-    // draw < p * 2^32 (exact: a power-of-two scaling) <=> draw < ceil(p * 2^32), compared as integers
-    store<i64>(r, <i64>Math.ceil(min(max(p, 0), 1) * 4294967296.0));
-    store<i32>(r, i, 8);
-    nr += <i32>(p > 0) & <i32>(p < 1);
+    store<i32>(candI + (<usize>nc << 2), i);
+    nc += <i32>(p > 0) & <i32>(p < 1);
     store<i32>(always + (<usize>na << 2), i);
     na += <i32>(p >= 1);
   }
-  memory.fill(out, 0, <usize>steps * <usize>n);
-  let s0 = load<u32>(state), s1 = load<u32>(state, 4), s2 = load<u32>(state, 8), s3 = load<u32>(state, 12);
-  const recEnd = rec + (<usize>nr << 4);
+  // draw < p * 2^32 (exact: a power-of-two scaling) <=> draw <= ceil(p * 2^32) - 1, a u32 for 0 < p < 1
+  for (let j = 0; j < nc; j++) {
+    const p = <f64>load<f32>(x + (<usize>load<i32>(candI + (<usize>j << 2)) << 2)) * gain;
+    store<u32>(candM + (<usize>j << 2), <u32><i64>(Math.ceil(p * 4294967296.0) - 1)); // via i64: above 2^31 as well
+  }
+  const k0v = i32x4.splat(k0), k1v = i32x4.splat(k1);
   for (let t = 0; t < steps; t++) {
-    const o = out + <usize>t * <usize>n;
-    for (let j = 0; j < na; j++) store<u8>(o + <usize>load<i32>(always + (<usize>j << 2)), 1);
-    for (let r = rec; r < recEnd; r += 16) {
-      const draw = rotl<u32>(s1 * 5, 7) * 9;
-      const u = s1 << 9;
-      s2 ^= s0;
-      s3 ^= s1;
-      s1 ^= s2;
-      s0 ^= s3;
-      s2 ^= u;
-      s3 = rotl<u32>(s3, 11);
-      store<u8>(o + <usize>load<i32>(r, 8), <u8>(<i64>draw < load<i64>(r)));
+    const row = out + <usize>t * outStride;
+    for (let j = 0; j < na; j++) store<u8>(row + <usize>load<i32>(always + (<usize>j << 2)), 1);
+    const c0 = t * f;
+    const c0v = i32x4.splat(c0);
+    let j = 0;
+    for (; j + 4 <= nc; j += 4) {
+      const a = <usize>j << 2;
+      const d = mix4(v128.xor(mix4(v128.xor(i32x4.add(v128.load(candI + a), c0v), k0v)), k1v));
+      const bits = i32x4.bitmask(i32x4.le_u(d, v128.load(candM + a)));
+      store<u8>(row + <usize>load<i32>(candI + a), <u8>(bits & 1));
+      store<u8>(row + <usize>load<i32>(candI + a, 4), <u8>((bits >> 1) & 1));
+      store<u8>(row + <usize>load<i32>(candI + a, 8), <u8>((bits >> 2) & 1));
+      store<u8>(row + <usize>load<i32>(candI + a, 12), <u8>(bits >> 3));
+    }
+    for (; j < nc; j++) {
+      const i = load<i32>(candI + (<usize>j << 2));
+      store<u8>(row + <usize>i, <u8>(draw(<u32>(c0 + i), k0, k1) <= load<u32>(candM + (<usize>j << 2))));
     }
   }
-  store<u32>(state, s0);
-  store<u32>(state, s1, 4);
-  store<u32>(state, s2, 8);
-  store<u32>(state, s3, 12);
+  return -1;
+}
+
+/**
+ * Spikes of `samples` samples of f values (x [samples, f]; keys: two u32 words per sample) for
+ * `steps` steps into out [steps, samples, f] (time-major). Returns -1, or the index into x of the
+ * first NaN value (out is then incomplete). scratch: rateSampleScratchBytes(f).
+ */
+export function rateSpikes(x: usize, keys: usize, samples: i32, f: i32, steps: i32, gain: f64, out: usize, scratch: usize): i32 {
+  memory.fill(out, 0, <usize>steps * <usize>samples * <usize>f);
+  const stride = <usize>samples * <usize>f;
+  for (let s = 0; s < samples; s++) {
+    const o = <usize>s * <usize>f;
+    const bad = sampleSpikes(x + (o << 2), f, steps, gain, load<u32>(keys + (<usize>s << 3)), load<u32>(keys + (<usize>s << 3), 4), out + o, stride, scratch);
+    if (bad >= 0) return <i32>o + bad;
+  }
   return -1;
 }

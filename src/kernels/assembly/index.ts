@@ -13,11 +13,11 @@ export { spikeMatmul, spikeMatmulGradW, spikeMatmulScratchBytes, spikeGradWScrat
 export { sumRows, addBias } from './rows';
 export { leakyForward, leakyBackward, leakyScratchBytes, leakyBackwardScratchBytes } from './leaky';
 export { sparseGemm, sparseScratchBytes } from './sparse';
-export { leakyProject, leakyProjectScratchBytes, seqLeakyProject, seqLeakyProjectScratchBytes } from './project';
+export { leakyProject, leakyProjectScratchBytes, seqLeakyProject, seqLeakyProjectScratchBytes, rateLeakyProject, rateLeakyProjectScratchBytes } from './project';
 export {
   convSpikeForward, convSpikeScratchBytes, convSpikeGradW, convGradInput, convGradInputScratchBytes, maxPoolForward,
   convPoolSpikeForward, convPoolSpikeBackward, convPoolScratchBytes,
 } from './conv';
 export { spikeSeqMatmul, spikeSeqMatmulScratchBytes, spikeSeqGradW, spikeSeqGradWScratchBytes } from './spike-seq';
 export { adamUpdate } from './optim';
-export { rateEncode, rateEncodeScratchBytes } from './encode';
+export { rateSpikes, rateSampleScratchBytes } from './encode';
