@@ -1,6 +1,6 @@
 // spikeflow public API (works in Node and browsers; Node-only pieces are in `spikeflow/node`).
 export { Tensor, shapeSize } from './core/tensor.js';
-export { Rng } from './core/rng.js';
+export { Rng, rateDraw } from './core/rng.js';
 export { backward } from './core/autograd.js';
 export { linear, sigmoid as sigmoidOp, relu, scale, addScalars } from './core/ops.js';
 export * from './core/errors.js';
@@ -17,7 +17,7 @@ export { simulateLif, lifStep, lifParams, lifAnalyticIsi, lifRheobase, lifFiCurv
 export type { LifParams, LifState, LifRun } from './neurons/lif.js';
 export { atan, fastSigmoid, sigmoid, heaviside } from './surrogate/index.js';
 export type { Surrogate } from './surrogate/index.js';
-export { directEncode, rateEncode } from './encode/index.js';
+export { directEncode, rateEncode, RateSeq } from './encode/index.js';
 export { latencyEncode, latencyTimes, deltaEncode } from './encode/latency.js';
 export type { LatencyOptions } from './encode/latency.js';
 

@@ -107,7 +107,7 @@ describe('spikeSeqMatmul / spikeSeqGradW (complement coding)', () => {
     });
   }
 
-  for (const [t, b, k, h, o, gain] of [[25, 5, 784, 40, 10, 1], [7, 3, 33, 17, 5, 1.7], [4, 9, 21, 64, 3, 0.6]]) {
+  for (const [t, b, k, h, o, gain] of [[25, 5, 784, 40, 10, 1], [7, 3, 33, 17, 5, 1.7], [4, 9, 21, 64, 3, 0.6], [1, 6, 13, 20, 3, 1], [40, 2, 50, 16, 4, 1.2]]) {
     it(`rateLeakyProject T=${t} B=${b} K=${k} H=${h} O=${o} equals rateSpikes then seqLeakyProject, bit for bit`, () => {
       const levels = [0, 0, 0.03, 0.2, 0.5, 0.8, 0.97, 1];
       const x = Float32Array.from({ length: b * k }, () => levels[Math.floor(rng.uniform() * levels.length)] * (0.9 + 0.2 * rng.uniform()));

@@ -27,3 +27,9 @@ const COMPACT = memory.data<u8>([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   v128.store(list + (<usize>cnt << 2), i8x16.swizzle(ids, v128.load(COMPACT + (<usize>bits << 4))));
   return cnt + popcnt(bits);
 }
+
+/** Appends the lanes of v selected by the 4-bit mask, in lane order; returns the new count. */
+@inline export function appendLanes4(bits: i32, v: v128, list: usize, cnt: i32): i32 {
+  v128.store(list + (<usize>cnt << 2), i8x16.swizzle(v, v128.load(COMPACT + (<usize>bits << 4))));
+  return cnt + popcnt(bits);
+}

@@ -5,7 +5,8 @@
 // are drawn, four at a time in SIMD lanes. Integer arithmetic only, so the TypeScript reference gives
 // the same spikes bit for bit.
 
-import { appendSetBits4 } from './compact';
+import { appendLanes4, appendSetBits4 } from './compact';
+import { addRows } from './spike-seq';
 
 /** One round of the 32-bit mixer (xor-shift, multiply; a bijection with full avalanche). */
 @inline function mix(h: u32): u32 {
@@ -109,6 +110,119 @@ export function rateSpikes(x: usize, keys: usize, samples: i32, f: i32, steps: i
     const o = <usize>s * <usize>f;
     const bad = sampleSpikes(x + (o << 2), f, steps, gain, load<u32>(keys + (<usize>s << 3)), load<u32>(keys + (<usize>s << 3), 4), out + o, stride, scratch);
     if (bad >= 0) return <i32>o + bad;
+  }
+  return -1;
+}
+
+@inline function align16(x: usize): usize {
+  return (x + 15) & ~15;
+}
+
+/** Scratch bytes of rateSampleRows (f values per sample, T steps, rows of n floats). */
+export function rateRowsScratchBytes(f: i32, t: i32, n: i32): usize {
+  const list = align16(<usize>(f + 8) << 2);
+  const ng = <usize>((f + 3) >> 2);
+  return 6 * list + align16(ng << 4) + 2 * align16(ng << 2) + align16(<usize>t * ng) + align16(<usize>n << 2);
+}
+
+/**
+ * One sample's T current rows, out + t * outStride (n floats) = bias + S[t] W for the rate spikes S that
+ * sampleSpikes would draw (x: its f values, key (k0, k1)), without writing S: the spikes are drawn as
+ * 4-bit masks per group of four inputs with p > 0, counted per input, and turned straight into the
+ * row lists of the complement-coded sum (seqSampleRows: an input firing at more than (T + 1) / 2
+ * steps is flipped; base = bias + the flipped rows; per step + the plain inputs that fire - the
+ * flipped ones that are silent, ascending). Same lists and order as seqSampleRows on those spikes, so
+ * the same sums bit for bit. Returns -1, or the index of the first NaN value.
+ */
+export function rateSampleRows(
+  x: usize, f: i32, t: i32, gain: f64, k0: u32, k1: u32, w: usize, bias: usize, n: i32, out: usize, outStride: usize, scratch: usize,
+): i32 {
+  const nb = <usize>n << 2;
+  const listB = align16(<usize>(f + 8) << 2);
+  const candI = scratch; // inputs with p > 0, ascending (padded to whole groups of four)
+  const candM = candI + listB; // draw threshold (0xffffffff: always)
+  const candR = candM + listB; // W row address
+  const baseL = candR + listB;
+  const pos = baseL + listB;
+  const neg = pos + listB;
+  const ngMax = <usize>((f + 3) >> 2);
+  const cnt = neg + listB; // per group: i32x4 spike counts
+  const valid = cnt + align16(ngMax << 4); // per group: 4-bit mask of real lanes, then of flipped lanes
+  const flip = valid + align16(ngMax << 2);
+  const masks = flip + align16(ngMax << 2); // [t][group] 4-bit spike masks
+  const base = masks + align16(<usize>t * ngMax);
+  const g2 = f64x2.splat(gain), zero = f64x2.splat(0);
+  let nc = 0;
+  let i = 0;
+  for (; i + 4 <= f; i += 4) {
+    const v = v128.load(x + (<usize>i << 2));
+    const lo = f64x2.mul(f64x2.promote_low_f32x4(v), g2);
+    const hi = f64x2.mul(f64x2.promote_low_f32x4(i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)), g2);
+    const nan = i64x2.bitmask(f64x2.ne(lo, lo)) | (i64x2.bitmask(f64x2.ne(hi, hi)) << 2);
+    if (nan) return i + ctz(nan);
+    nc = appendSetBits4(i64x2.bitmask(f64x2.gt(lo, zero)) | (i64x2.bitmask(f64x2.gt(hi, zero)) << 2), i, candI, nc);
+  }
+  for (; i < f; i++) {
+    const p = <f64>load<f32>(x + (<usize>i << 2)) * gain;
+    if (isNaN(p)) return i;
+    store<i32>(candI + (<usize>nc << 2), i);
+    nc += <i32>(p > 0);
+  }
+  const ng = (nc + 3) >> 2;
+  // thresholds (draw <= ceil(p * 2^32) - 1, via i64: above 2^31 as well) and row addresses; padding lanes
+  // get index 0 and are masked out
+  for (let j = 0; j < (ng << 2); j++) {
+    const a = <usize>j << 2;
+    const real = j < nc;
+    const idx = real ? load<i32>(candI + a) : 0;
+    store<i32>(candI + a, idx);
+    const p = <f64>load<f32>(x + (<usize>idx << 2)) * gain;
+    store<u32>(candM + a, p >= 1 ? 0xffffffff : <u32><i64>(Math.ceil(p * 4294967296.0) - 1));
+    store<u32>(candR + a, <u32>(w + <usize>idx * nb));
+  }
+  for (let g = 0; g < ng; g++) {
+    store<i32>(valid + (<usize>g << 2), g < (nc >> 2) ? 15 : (1 << (nc & 3)) - 1);
+    v128.store(cnt + (<usize>g << 4), i32x4.splat(0));
+  }
+  const k0v = i32x4.splat(k0), k1v = i32x4.splat(k1);
+  for (let ti = 0; ti < t; ti++) {
+    const c0v = i32x4.splat(ti * f);
+    const mrow = masks + <usize>ti * <usize>ng;
+    for (let g = 0; g < ng; g++) {
+      const a = <usize>g << 4;
+      const d = mix4(v128.xor(mix4(v128.xor(i32x4.add(v128.load(candI + a), c0v), k0v)), k1v));
+      const vm = load<i32>(valid + (<usize>g << 2));
+      const on = i32x4.le_u(d, v128.load(candM + a));
+      const bits = i32x4.bitmask(on) & vm;
+      store<u8>(mrow + <usize>g, <u8>bits);
+      // lane counts: subtracting the all-ones lanes adds one (padding lanes are never counted: see valid)
+      v128.store(cnt + a, i32x4.sub(v128.load(cnt + a), on));
+    }
+  }
+  // flipped: more than (T + 1) / 2 spikes; the base row = bias + the flipped rows, ascending
+  const half = i32x4.splat(t + 1);
+  let nf = 0;
+  for (let g = 0; g < ng; g++) {
+    const a = <usize>g << 4;
+    const fb = i32x4.bitmask(i32x4.gt_s(i32x4.shl(v128.load(cnt + a), 1), half)) & load<i32>(valid + (<usize>g << 2));
+    store<i32>(flip + (<usize>g << 2), fb);
+    nf = appendLanes4(fb, v128.load(candR + a), baseL, nf);
+  }
+  if (bias) memory.copy(base, bias, nb);
+  else memory.fill(base, 0, nb);
+  addRows(baseL, nf, neg, 0, base, base, nb);
+  for (let ti = 0; ti < t; ti++) {
+    const mrow = masks + <usize>ti * <usize>ng;
+    let np = 0, nn = 0;
+    for (let g = 0; g < ng; g++) {
+      const a = <usize>g << 4;
+      const m = <i32>load<u8>(mrow + <usize>g);
+      const fb = load<i32>(flip + (<usize>g << 2));
+      const rows = v128.load(candR + a);
+      np = appendLanes4(m & ~fb, rows, pos, np);
+      nn = appendLanes4(fb & ~m, rows, neg, nn);
+    }
+    addRows(pos, np, neg, nn, base, out + <usize>ti * outStride, nb);
   }
   return -1;
 }

@@ -1,6 +1,6 @@
 import { appendSetBits4 } from './compact';
 import { seqRowsScratchBytes, seqSampleRows } from './spike-seq';
-import { rateSampleScratchBytes, sampleSpikes } from './encode';
+import { rateRowsScratchBytes, rateSampleRows } from './encode';
 
 // Inference fusion of a Leaky layer with the Linear layer it feeds: runs the LIF recurrence and, for
 // every spike, adds the spiking neuron's weight row into the next layer's current. The [T, B, H]
@@ -64,16 +64,16 @@ export function seqLeakyProject(
   return count;
 }
 
-/** Scratch bytes of rateLeakyProject: seqLeakyProject's, one sample's [T, K] spikes, the encoder's. */
+/** Scratch bytes of rateLeakyProject: leakyProject's, one sample's T current rows, rateSampleRows'. */
 export function rateLeakyProjectScratchBytes(t: i32, k: i32, h: i32, o: i32): usize {
-  return seqLeakyProjectScratchBytes(t, k, h, o) + ((<usize>t * <usize>k + 15) & ~15) + rateSampleScratchBytes(k);
+  return leakyProjectScratchBytes(h, o) + ((<usize>t * <usize>h) << 2) + rateRowsScratchBytes(k, t, h);
 }
 
 /**
  * seqLeakyProject for a rate-coded input given as values x [B, K] and per-sample keys (rateSpikes):
- * each sample's [T, K] spikes are drawn into scratch right before its currents, so the [T, B, K]
- * spike sequence is never stored. Same spikes and sums as rateSpikes then seqLeakyProject. Returns the
- * spike count, or -1 - i for a NaN at x[i] (nothing after that sample written).
+ * each sample's currents come from its spikes drawn right there (rateSampleRows), so no spike
+ * sequence is stored. Same spikes and sums as rateSpikes then seqLeakyProject. Returns the spike count,
+ * or -1 - i for a NaN at x[i] (nothing after that sample written).
  */
 export function rateLeakyProject(
   x: usize, keys: usize, gain: f64, w: usize, bias: usize, k: i32, beta: usize, thr: f32, reset: i32, t: i32, nB: i32, h: i32,
@@ -82,18 +82,13 @@ export function rateLeakyProject(
   const wp = packProjection(w2, h, o, scratch);
   const cur = scratch + leakyProjectScratchBytes(h, o);
   const rows = cur + ((<usize>t * <usize>h) << 2);
-  const spk = rows + seqRowsScratchBytes(k, h);
-  const spkB = <usize>t * <usize>k;
-  const enc = spk + ((spkB + 15) & ~15);
   if (!accumulate) memory.fill(out, 0, (<usize>t * <usize>nB * <usize>o) << 2);
   const rowB = <usize>h << 2;
   let count = 0;
   for (let b = 0; b < nB; b++) {
-    memory.fill(spk, 0, spkB);
     const xb = x + ((<usize>b * <usize>k) << 2);
-    const bad = sampleSpikes(xb, k, t, gain, load<u32>(keys + (<usize>b << 3)), load<u32>(keys + (<usize>b << 3), 4), spk, <usize>k, enc);
+    const bad = rateSampleRows(xb, k, t, gain, load<u32>(keys + (<usize>b << 3)), load<u32>(keys + (<usize>b << 3), 4), w, bias, h, cur, rowB, rows);
     if (bad >= 0) return -1 - (b * k + bad);
-    seqSampleRows(spk, w, bias, t, 1, k, h, 0, cur, rowB, 0, rows);
     count += projectSample(cur, rowB, beta, thr, reset, t, h, wp, o, out + (<usize>(b * o) << 2), <usize>(nB * o) << 2, scratch);
   }
   return count;

@@ -155,7 +155,7 @@ function sampleCounts(s: usize, t: i32, b: i32, k: i32, bi: i32, counts: usize):
 }
 
 /** out = src + the rows of pos[0 .. np) - the rows of neg[0 .. nn) (see addRowsSigned). */
-function addRows(pos: usize, np: i32, neg: usize, nn: i32, src: usize, out: usize, nb: usize): void {
+export function addRows(pos: usize, np: i32, neg: usize, nn: i32, src: usize, out: usize, nb: usize): void {
   let from = addRowsSigned(false, pos, 0, np, src, out, nb);
   from = addRowsSigned(true, neg, 0, nn, from, out, nb);
   if (from != out) memory.copy(out, from, nb);
