@@ -50,6 +50,7 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null, k: Kernels): Tens
       }
     },
   });
+  if (seq && !x.requiresGrad && w.requiresGrad) out.spikeLinear = { s: x.data as Uint8Array, k: nIn, weight: w, bias: b };
   return out;
 }
 

@@ -23,6 +23,14 @@ export class Tensor {
    * consumer offers the pair; true means it was taken (this.grad then does not include it).
    */
   deferGrad: ((g: Float32Array, w: Float32Array, o: number) => boolean) | null = null;
+  /**
+   * Set by a Linear over a time-major 0/1 spike sequence that is data (no gradient): the sequence and
+   * the layer's parameters, so that a consumer whose backward forms this tensor's gradient inside a
+   * kernel can add the layer's parameter gradients there (Kernels.leakyBackward's gradWeightInto)
+   * instead of handing the gradient back. By linearity, gradients other consumers add to this.grad
+   * still reach the parameters through the layer's own backward.
+   */
+  spikeLinear: { s: Uint8Array; k: number; weight: Tensor; bias: Tensor | null } | null = null;
 
   constructor(
     data: TensorData,

@@ -104,6 +104,12 @@ function leakyBackward(a: LeakyBackwardArgs): LeakyBackwardOut {
     if (a.constInput) gradInput[n] = gsum;
     gradBeta[n % H] += gb;
   }
+  if (a.gradWeightInto) {
+    // the producing Linear's parameter gradients, as its own backward would form them
+    const { s, k, dw, gradBias } = a.gradWeightInto;
+    spikeSeqGradW(s, gradInput, dw, T, N / H, k, H, gradBias);
+    return { gradInput: new Float32Array(0), gradBeta };
+  }
   return { gradInput, gradBeta };
 }
 

@@ -71,6 +71,14 @@ export interface LeakyBackwardArgs extends LeakyScanArgs {
    * backward would run), so the [T, N] spike gradient need not exist outside the kernels.
    */
   gradSpkFrom?: { g: Float32Array; w: Float32Array; o: number } | null;
+  /**
+   * The input is the output of a Linear over the time-major 0/1 spike sequence s [T, B, k] (data, no
+   * gradient of its own): instead of returning dL/dinput, the call adds that Linear's parameter
+   * gradients, dw [k, H] += S^T dL/dinput (spikeSeqGradW) and gradBias [H] += its row sums (sumRows),
+   * so the [T, N] input gradient never leaves the kernels. gradInput then comes back empty. Not with
+   * constInput.
+   */
+  gradWeightInto?: { s: Uint8Array; k: number; dw: Float32Array; gradBias: Float32Array | null } | null;
   surrogate: SurrogateCode;
   /** Surrogate parameter (alpha for atan, slope for the sigmoids). */
   surrogateParam: number;
@@ -84,7 +92,7 @@ export interface LeakyBackwardArgs extends LeakyScanArgs {
 }
 
 export interface LeakyBackwardOut {
-  /** dL/dinput: [T, N], or [N] (summed over time) when constInput. */
+  /** dL/dinput: [T, N], or [N] (summed over time) when constInput; empty with gradWeightInto. */
   gradInput: Float32Array;
   /** dL/dbeta, length H, summed over batch and time. */
   gradBeta: Float32Array;

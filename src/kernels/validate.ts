@@ -82,6 +82,14 @@ export function checkLeakyBackward(a: LeakyBackwardArgs): void {
     need(kernel, 'gradSpkFrom.g', g, (TN / a.H) * o);
     need(kernel, 'gradSpkFrom.w', w, a.H * o);
   }
+  if (a.gradWeightInto) {
+    const { s, k, dw, gradBias } = a.gradWeightInto;
+    if (a.constInput) throw new ValueError(`${kernel}: gradWeightInto needs a time-varying input, not constInput`);
+    if (!Number.isInteger(k) || k < 0) throw new ValueError(`${kernel}: gradWeightInto.k must be a non-negative integer, found ${String(k)}`);
+    need(kernel, 'gradWeightInto.s', s, (TN / a.H) * k);
+    need(kernel, 'gradWeightInto.dw', dw, k * a.H);
+    if (gradBias) need(kernel, 'gradWeightInto.gradBias', gradBias, a.H);
+  }
   if (!Number.isInteger(a.surrogate) || a.surrogate < SurrogateCode.Atan || a.surrogate > SurrogateCode.Gaussian) {
     throw new ValueError(
       `${kernel}: unknown surrogate code ${String(a.surrogate)} (expected 0 atan, 1 fastSigmoid, 2 sigmoid, 3 triangular, 4 spikeRateEscape, 5 straightThrough, 6 gaussian)`,

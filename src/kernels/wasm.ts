@@ -419,10 +419,14 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
       const TN = a.T * a.N;
       const giLen = a.constInput ? a.N : TN;
       const from = a.gradSpkFrom ?? null;
-      const [pb, ps, pm, pgs, pgm, pgi, pgb, pt, pi, pfg, pfw] = layout([
+      const into = a.gradWeightInto ?? null;
+      const B = a.N / a.H;
+      const [pb, ps, pm, pgs, pgm, pgi, pgb, pt, pi, pfg, pfw, pws, pwd, pwb, pwt] = layout([
         a.H * 4, TN, a.mem ? TN * 4 : 0, a.gradSpk ? TN * 4 : 0, a.gradMem ? TN * 4 : 0, giLen * 4, a.H * 4,
         ex.leakyBackwardScratchBytes(a.T, a.H, from ? from.o : 0),
         a.mem ? 0 : a.input.length * 4, from ? from.g.length * 4 : 0, from ? from.w.length * 4 : 0,
+        into ? into.s.length : 0, into ? into.dw.length * 4 : 0, into?.gradBias ? a.H * 4 : 0,
+        into ? ex.spikeSeqGradWScratchBytes(a.T, B, into.k, a.H) : 0,
       ]);
       f32(pb, a.H).set(a.beta);
       // membrane not kept: the kernel recomputes it tile by tile from the input
@@ -440,6 +444,21 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
         pb, a.threshold, a.reset, ps, a.mem ? pm : 0, a.mem ? 0 : pi, a.gradSpk ? pgs : 0, a.gradMem ? pgm : 0, a.surrogate, a.surrogateParam, a.surrogateParam2 ?? 0,
         a.constInput ? 1 : 0, pgi, pgb, a.T, a.N, a.H, pt, a.truncate ?? 0, from ? pfg : 0, from ? pfw : 0, from ? from.o : 0,
       );
+      if (into) {
+        // the producing Linear's parameter gradients from the input gradient where it lies (spikeSeqGradW's steps)
+        if (into.k > 0 && TN > 0) {
+          u8(pws, into.s.length).set(into.s);
+          f32(pwd, into.dw.length).set(into.dw);
+          ex.spikeSeqGradW(pws, pgi, pwd, a.T, B, into.k, a.H, pwt);
+          into.dw.set(f32(pwd, into.dw.length));
+        }
+        if (into.gradBias && TN > 0) {
+          f32(pwb, a.H).set(into.gradBias);
+          ex.sumRows(pgi, pwb, a.T * B, a.H, 1);
+          into.gradBias.set(f32(pwb, a.H));
+        }
+        return { gradInput: new Float32Array(0), gradBeta: f32(pgb, a.H).slice() };
+      }
       return { gradInput: f32(pgi, giLen).slice(), gradBeta: f32(pgb, a.H).slice() };
     },
   };

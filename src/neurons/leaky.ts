@@ -145,8 +145,11 @@ export function leakySequence(input: Tensor, o: LeakySequenceOptions): { spk: Te
       const gradSpk = spkT.grad;
       const gradMem = memT?.grad ?? null;
       if (!learnThr) {
-        const r = o.kernels.leakyBackward({ ...args, spk, mem, gradSpk, gradSpkFrom: deferred, gradMem, ...sur });
-        if (input.requiresGrad) accumulateOwnedGrad(input, r.gradInput);
+        // input = a Linear over data spikes: that layer's parameter gradients are formed in the same call
+        const lin = input.requiresGrad && !o.constInput ? input.spikeLinear : null;
+        const into = lin ? { s: lin.s, k: lin.k, dw: lin.weight.ensureGrad(), gradBias: lin.bias?.requiresGrad ? lin.bias.ensureGrad() : null } : null;
+        const r = o.kernels.leakyBackward({ ...args, spk, mem, gradSpk, gradSpkFrom: deferred, gradMem, gradWeightInto: into, ...sur });
+        if (input.requiresGrad && !into) accumulateOwnedGrad(input, r.gradInput);
         if (o.beta.requiresGrad) accumulateOwnedGrad(o.beta, r.gradBeta);
         return;
       }

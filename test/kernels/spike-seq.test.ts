@@ -145,6 +145,32 @@ describe('spikeSeqMatmul / spikeSeqGradW (complement coding)', () => {
     }
   });
 
+  for (const [t, b, k, h, o] of [[25, 6, 784, 40, 10], [7, 3, 33, 12, 5], [5, 4, 20, 24, 3]]) {
+    it(`leakyBackward with gradWeightInto T=${t} B=${b} K=${k} H=${h} equals leakyBackward then spikeSeqGradW, bit for bit`, () => {
+      const s = rateSeq(t, b, k), w = randf(k * h).map((v) => v * 0.3), bias = randf(h), w2 = randf(h * o);
+      const beta = Float32Array.from({ length: h }, () => 0.5 + 0.5 * rng.uniform());
+      const input = new Float32Array(t * b * h);
+      wasm.spikeSeqMatmul(s, w, input, t, b, k, h, false, bias);
+      const scan = { T: t, N: b * h, H: h, input, constInput: false, beta, threshold: 1, reset: 0 as const };
+      const { spk } = wasm.leakyForward(scan, false);
+      const g2 = randf(t * b * o);
+      for (const kern of [wasm, ref]) {
+        const args = { ...scan, spk, mem: null, gradSpk: null, gradMem: null, gradSpkFrom: { g: g2, w: w2, o }, surrogate: 0, surrogateParam: 2 };
+        const plain = kern.leakyBackward(args);
+        const dwWant = randf(k * h), gbWant = randf(h);
+        const dw = dwWant.slice(), gb = gbWant.slice();
+        kern.spikeSeqGradW(s, plain.gradInput, dwWant, t, b, k, h, gbWant);
+        const fused = kern.leakyBackward({ ...args, gradWeightInto: { s, k, dw, gradBias: gb } });
+        expect(fused.gradInput.length).toBe(0);
+        expectSame(fused.gradBeta, plain.gradBeta);
+        expectSame(dw, dwWant);
+        expectSame(gb, gbWant);
+      }
+      expect(() => wasm.leakyBackward({ ...scan, constInput: true, input: new Float32Array(b * h), spk, mem: null, gradSpk: null, gradMem: null, surrogate: 0, surrogateParam: 2, gradWeightInto: { s, k, dw: randf(k * h), gradBias: null } })).toThrow(/gradWeightInto needs a time-varying input/);
+      expect(() => ref.leakyBackward({ ...scan, spk, mem: null, gradSpk: null, gradMem: null, surrogate: 0, surrogateParam: 2, gradWeightInto: { s, k, dw: randf(k * h - 1), gradBias: null } })).toThrow(/gradWeightInto.dw has/);
+    });
+  }
+
   it('flips exactly the inputs active at more than (T + 1) / 2 steps', () => {
     // T = 4, B = 2, K = 3; counts per (b, i): b0 = [4, 3, 2], b1 = [0, 1, 3]; flipped where 2c > 5: c >= 3.
     const t = 4, b = 2, k = 3;
