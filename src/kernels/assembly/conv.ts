@@ -445,54 +445,44 @@ function gradInputImage(
 }
 
 /**
- * dst[0..n) += sum over the m listed (filter, g) of g * filter[off .. off + n): 16 floats per pass in
- * registers, then the leftover 4-float groups (up to three) together in one pass. The listed filters
- * are taken in pairs into two sets of accumulators (a: even, b: odd entries), which halves the chains
- * of dependent multiply-adds: their latency, not the arithmetic, bounded the one-filter-at-a-time loop.
+ * dst[0..n) += sum over the m listed (filter, g) of g * filter[off .. off + n): 24 floats per pass in
+ * six accumulators (six independent chains of multiply-adds, and few enough registers that V8 keeps
+ * them all: with eight accumulators and two splats it spilled two to the stack on every entry, a
+ * store-to-load round trip on their chains), then the leftover 4-float groups in one pass.
  */
 @inline function windowRow(dst: usize, list: usize, m: i32, off: usize, n: i32): void {
   let j = 0;
-  for (; j + 16 <= n; j += 16) {
+  for (; j + 24 <= n; j += 24) {
     const jb = off + (<usize>j << 2);
-    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-    let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
-    let q = 0;
-    for (; q + 1 < m; q += 2) {
-      const e = list + (<usize>q << 3);
-      const f = <usize>load<u32>(e) + jb, h = <usize>load<u32>(e, 8) + jb;
-      const gv = f32x4.splat(load<f32>(e, 4)), gw = f32x4.splat(load<f32>(e, 12));
-      a0 = madd(gv, v128.load(f), a0);
-      b0 = madd(gw, v128.load(h), b0);
-      a1 = madd(gv, v128.load(f, 16), a1);
-      b1 = madd(gw, v128.load(h, 16), b1);
-      a2 = madd(gv, v128.load(f, 32), a2);
-      b2 = madd(gw, v128.load(h, 32), b2);
-      a3 = madd(gv, v128.load(f, 48), a3);
-      b3 = madd(gw, v128.load(h, 48), b3);
-    }
-    if (q < m) {
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0), a4 = f32x4.splat(0), a5 = f32x4.splat(0);
+    for (let q = 0; q < m; q++) {
       const e = list + (<usize>q << 3);
       const f = <usize>load<u32>(e) + jb;
-      const gv = f32x4.splat(load<f32>(e, 4));
+      const gv = v128.load32_splat(e, 4);
       a0 = madd(gv, v128.load(f), a0);
       a1 = madd(gv, v128.load(f, 16), a1);
       a2 = madd(gv, v128.load(f, 32), a2);
       a3 = madd(gv, v128.load(f, 48), a3);
+      a4 = madd(gv, v128.load(f, 64), a4);
+      a5 = madd(gv, v128.load(f, 80), a5);
     }
     const d = dst + (<usize>j << 2);
-    v128.store(d, f32x4.add(v128.load(d), f32x4.add(a0, b0)));
-    v128.store(d, f32x4.add(v128.load(d, 16), f32x4.add(a1, b1)), 16);
-    v128.store(d, f32x4.add(v128.load(d, 32), f32x4.add(a2, b2)), 32);
-    v128.store(d, f32x4.add(v128.load(d, 48), f32x4.add(a3, b3)), 48);
+    v128.store(d, f32x4.add(v128.load(d), a0));
+    v128.store(d, f32x4.add(v128.load(d, 16), a1), 16);
+    v128.store(d, f32x4.add(v128.load(d, 32), a2), 32);
+    v128.store(d, f32x4.add(v128.load(d, 48), a3), 48);
+    v128.store(d, f32x4.add(v128.load(d, 64), a4), 64);
+    v128.store(d, f32x4.add(v128.load(d, 80), a5), 80);
   }
-  const groups = (n - j) >> 2; // 0..3 groups of 4 floats left
-  if (groups) {
+  // 0..5 groups of 4 floats left: up to three at a time
+  while (n - j >= 4) {
+    const groups = min(3, (n - j) >> 2);
     const jb = off + (<usize>j << 2);
     let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0);
     for (let q = 0; q < m; q++) {
       const e = list + (<usize>q << 3);
       const f = <usize>load<u32>(e) + jb;
-      const gv = f32x4.splat(load<f32>(e, 4));
+      const gv = v128.load32_splat(e, 4);
       a0 = madd(gv, v128.load(f), a0);
       if (groups > 1) a1 = madd(gv, v128.load(f, 16), a1);
       if (groups > 2) a2 = madd(gv, v128.load(f, 32), a2);
