@@ -1,4 +1,4 @@
-import { appendSetBits4 } from './compact';
+import { appendLanes4 } from './compact';
 import { seqRowsScratchBytes, seqSampleRows } from './spike-seq';
 import { rateRowsScratchBytes, rateSampleRows } from './encode';
 
@@ -113,6 +113,23 @@ function packProjection(w: usize, h: i32, o: i32, scratch: usize): usize {
 function projectSample(
   x0: usize, xStride: usize, beta: usize, thr: f32, reset: i32, t: i32, h: i32, wp: usize, o: i32, orow0: usize, oStride: usize, scratch: usize,
 ): i32 {
+  // one copy per reset mode (a constant after inlining): V8 kept the reset and first-step tests inside
+  // the per-vector loop, with their operands on the stack
+  if (reset == 0) return projectSampleR(x0, xStride, beta, thr, 0, t, h, wp, o, orow0, oStride, scratch);
+  if (reset == 1) return projectSampleR(x0, xStride, beta, thr, 1, t, h, wp, o, orow0, oStride, scratch);
+  return projectSampleR(x0, xStride, beta, thr, 2, t, h, wp, o, orow0, oStride, scratch);
+}
+
+/** The LIF update of four lanes (step > 0), the given reset mode. */
+@inline function lifStep4(prev: v128, x: v128, bt: v128, thrv: v128, reset: i32): v128 {
+  if (reset == 0) return f32x4.sub(f32x4.add(f32x4.mul(bt, prev), x), v128.and(f32x4.gt(prev, thrv), thrv));
+  if (reset == 1) return f32x4.add(f32x4.mul(bt, v128.andnot(prev, f32x4.gt(prev, thrv))), x);
+  return f32x4.add(f32x4.mul(bt, prev), x);
+}
+
+@inline function projectSampleR(
+  x0: usize, xStride: usize, beta: usize, thr: f32, reset: i32, t: i32, h: i32, wp: usize, o: i32, orow0: usize, oStride: usize, scratch: usize,
+): i32 {
   const op = (o + 15) & ~15;
   const vmem = scratch;
   const list = vmem + (<usize>h << 2);
@@ -120,29 +137,32 @@ function projectSample(
   const thrv = f32x4.splat(thr);
   const h4 = h & ~3;
   const rowB = <usize>op << 2;
+  const four = i32x4.splat(4);
   let count = 0;
   memory.fill(vmem, 0, <usize>h << 2);
   for (let step = 0; step < t; step++) {
     const xr = x0 + <usize>step * xStride;
     let cnt = 0;
     let j = 0;
-    for (; j < h4; j += 4) {
-      const jo = <usize>j << 2;
-      const x = v128.load(xr + jo);
-      const prev = v128.load(vmem + jo);
-      const bt = v128.load(beta + jo);
-      let v: v128;
-      if (step == 0) v = x;
-      else {
-        const fired = f32x4.gt(prev, thrv);
-        if (reset == 0) v = f32x4.sub(f32x4.add(f32x4.mul(bt, prev), x), v128.and(fired, thrv));
-        else if (reset == 1) v = f32x4.add(f32x4.mul(bt, v128.andnot(prev, fired)), x);
-        else v = f32x4.add(f32x4.mul(bt, prev), x);
+    // branch-free compaction of the spiking lanes' indices onto the list (a mispredicted branch per 4
+    // neurons cost more than the whole LIF update); ids carries the lanes' neuron indices
+    let ids = i32x4(0, 1, 2, 3);
+    if (step == 0) {
+      for (; j < h4; j += 4) {
+        const jo = <usize>j << 2;
+        const v = v128.load(xr + jo);
+        v128.store(vmem + jo, v);
+        cnt = appendLanes4(i32x4.bitmask(f32x4.gt(v, thrv)), ids, list, cnt);
+        ids = i32x4.add(ids, four);
       }
-      v128.store(vmem + jo, v);
-      // branch-free compaction of the spiking lanes' indices onto the list (a mispredicted branch
-      // per 4 neurons cost more than the whole LIF update)
-      cnt = appendSetBits4(i32x4.bitmask(f32x4.gt(v, thrv)), j, list, cnt);
+    } else {
+      for (; j < h4; j += 4) {
+        const jo = <usize>j << 2;
+        const v = lifStep4(v128.load(vmem + jo), v128.load(xr + jo), v128.load(beta + jo), thrv, reset);
+        v128.store(vmem + jo, v);
+        cnt = appendLanes4(i32x4.bitmask(f32x4.gt(v, thrv)), ids, list, cnt);
+        ids = i32x4.add(ids, four);
+      }
     }
     for (; j < h; j++) {
       const jo = <usize>j << 2;
