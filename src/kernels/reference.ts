@@ -179,8 +179,8 @@ function addGroups(v: number, rows: number[], x: Float32Array, n: number, j: num
 
 /**
  * The complement-coded product (src/kernels/assembly/spike-seq.ts), sample by sample: base = bias (or 0)
- * + the flipped rows; each row: (c + base when accumulating, else base) + the plain inputs that spike
- * - the flipped inputs that are silent, inputs ascending.
+ * + the flipped rows (grouped as addRows); each row: (c + base when accumulating, else base) + the plain
+ * inputs that spike - the flipped inputs that are silent, inputs ascending, one term at a time.
  */
 function seqProduct(s: Uint8Array, w: Float32Array, bias: Float32Array | null, c: Float32Array, t: number, b: number, k: number, n: number, accumulate: boolean): void {
   for (let bi = 0; bi < b; bi++) {
@@ -200,8 +200,11 @@ function seqProduct(s: Uint8Array, w: Float32Array, bias: Float32Array | null, c
         } else if (on) pos.push(p);
       }
       for (let j = 0; j < n; j++) {
-        const v = accumulate ? f32(c[r * n + j] + base[j]) : base[j];
-        c[r * n + j] = addGroups(addGroups(v, pos, w, n, j, false), neg, w, n, j, true);
+        // one term at a time, in list order (the WASM stepRows)
+        let v = accumulate ? f32(c[r * n + j] + base[j]) : base[j];
+        for (const p of pos) v = f32(v + w[p * n + j]);
+        for (const p of neg) v = f32(v - w[p * n + j]);
+        c[r * n + j] = v;
       }
     }
   }

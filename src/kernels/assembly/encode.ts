@@ -6,7 +6,7 @@
 // the same spikes bit for bit.
 
 import { appendLanes4, appendSetBits4 } from './compact';
-import { addRows } from './spike-seq';
+import { addRows, stepListBytes, stepRows } from './spike-seq';
 
 /** One round of the 32-bit mixer (xor-shift, multiply; a bijection with full avalanche). */
 @inline function mix(h: u32): u32 {
@@ -122,7 +122,7 @@ export function rateSpikes(x: usize, keys: usize, samples: i32, f: i32, steps: i
 export function rateRowsScratchBytes(f: i32, t: i32, n: i32): usize {
   const list = align16(<usize>(f + 8) << 2);
   const ng = <usize>((f + 3) >> 2);
-  return 6 * list + align16(ng << 4) + 2 * align16(ng << 2) + align16(<usize>t * ng) + align16(<usize>n << 2);
+  return 6 * list + align16(ng << 4) + 2 * align16(ng << 2) + align16(<usize>t * ng) + align16(<usize>n << 2) + stepListBytes(t, f);
 }
 
 /**
@@ -151,6 +151,8 @@ export function rateSampleRows(
   const flip = valid + align16(ngMax << 2);
   const masks = flip + align16(ngMax << 2); // [t][group] 4-bit spike masks
   const base = masks + align16(<usize>t * ngMax);
+  const ev = base + align16(nb);
+  const st = ev + align16((<usize>t * <usize>(f + 8) + 8) << 2);
   const g2 = f64x2.splat(gain), zero = f64x2.splat(0);
   let nc = 0;
   let i = 0;
@@ -211,18 +213,22 @@ export function rateSampleRows(
   if (bias) memory.copy(base, bias, nb);
   else memory.fill(base, 0, nb);
   addRows(baseL, nf, neg, 0, base, base, nb);
+  // every step's terms: the plain inputs that fire, then the flipped ones that are silent
+  let e = 0;
   for (let ti = 0; ti < t; ti++) {
     const mrow = masks + <usize>ti * <usize>ng;
-    let np = 0, nn = 0;
+    store<i32>(st + (<usize>ti << 3), e);
     for (let g = 0; g < ng; g++) {
-      const a = <usize>g << 4;
       const m = <i32>load<u8>(mrow + <usize>g);
-      const fb = load<i32>(flip + (<usize>g << 2));
-      const rows = v128.load(candR + a);
-      np = appendLanes4(m & ~fb, rows, pos, np);
-      nn = appendLanes4(fb & ~m, rows, neg, nn);
+      e = appendLanes4(m & ~load<i32>(flip + (<usize>g << 2)), v128.load(candR + (<usize>g << 4)), ev, e);
     }
-    addRows(pos, np, neg, nn, base, out + <usize>ti * outStride, nb);
+    store<i32>(st + (<usize>ti << 3), e, 4);
+    for (let g = 0; g < ng; g++) {
+      const m = <i32>load<u8>(mrow + <usize>g);
+      e = appendLanes4(load<i32>(flip + (<usize>g << 2)) & ~m, v128.load(candR + (<usize>g << 4)), ev, e);
+    }
   }
+  store<i32>(st + (<usize>t << 3), e);
+  stepRows(ev, st, t, base, out, outStride, 0, nb);
   return -1;
 }

@@ -38,7 +38,7 @@ export function leakyProject(
 
 /** Scratch bytes of seqLeakyProject: leakyProject's, one sample's T current rows, the current kernel's. */
 export function seqLeakyProjectScratchBytes(t: i32, k: i32, h: i32, o: i32): usize {
-  return leakyProjectScratchBytes(h, o) + ((<usize>t * <usize>h) << 2) + seqRowsScratchBytes(k, h);
+  return leakyProjectScratchBytes(h, o) + ((<usize>t * <usize>h) << 2) + seqRowsScratchBytes(t, k, h);
 }
 
 /**

@@ -9,13 +9,15 @@
 // first layer's additions by 4x (13.1% of the inputs active per step, 2.7% after flipping).
 //
 // Both kernels go sample by sample (the rows one sample touches, about a quarter of W on MNIST, stay
-// in L2 over its T steps) and add whole rows, four at a time, into a row that stays in L1:
+// in L2 over its T steps). The forward lists each step's terms first, then builds the T current rows
+// 24 columns at a time (stepRows: the rows' slices stay in L1 over the steps), one term at a time per
+// element: out = base + p0 + p1 ... - n0 - n1 ... . The per-sample base row and the weight gradient
+// add whole rows, four at a time, into a row that stays in L1:
 //   out = src + ((a + b) + (c + d)),   then a pair  out + (a + b),  then a single row,
 // first every positive term, then (subtracting) every negative one. Listing positive and negative
-// terms apart keeps the inner loop to loads and additions (in the timings V8's code for this loop was
-// bound by instructions, about one cycle per 4-float addition, more than by memory). Per step only the
-// inputs that make an event at some step are examined. Results are exact float sums in that
-// order, mirrored by the reference (src/kernels/reference.ts), so the two agree bit for bit.
+// terms apart keeps the inner loops to loads and additions. Per step only the inputs that make an
+// event at some step are examined. Results are exact float sums in these orders, mirrored by the
+// reference (src/kernels/reference.ts), so the two agree bit for bit.
 
 import { spikeMatmul, spikeMatmulGradW, spikeMatmulScratchBytes, spikeGradWScratchBytes, PW } from './spike';
 import { addBias } from './rows';
@@ -162,9 +164,74 @@ export function addRows(pos: usize, np: i32, neg: usize, nn: i32, src: usize, ou
 }
 
 /** Scratch bytes of the per-sample forward (spikeSeqMatmul and the fused seqLeakyProject). */
-export function seqRowsScratchBytes(k: i32, n: i32): usize {
+export function seqRowsScratchBytes(t: i32, k: i32, n: i32): usize {
   const kk = <usize>k;
-  return align16((kk << 2) + 16) + 6 * align16((kk + 4) << 2) + align16(<usize>n << 2);
+  return align16((kk << 2) + 16) + 6 * align16((kk + 4) << 2) + align16(<usize>n << 2) + stepListBytes(t, k);
+}
+
+/** Bytes of the per-step term lists of one sample (stepRows): row addresses, then 2T + 1 offsets. */
+export function stepListBytes(t: i32, k: i32): usize {
+  return align16((<usize>t * <usize>(k + 8) + 8) << 2) + align16((<usize>(2 * t + 1)) << 2);
+}
+
+/**
+ * Row ti < t of out (out + ti * outStride, n floats) = (that row, when accumulating, +) base + the rows
+ * listed for step ti (ev[st[2ti] .. st[2ti+1]]: added, ev[.. st[2ti+2]]: subtracted), each element
+ * summed one row at a time in list order. Column blocks are the outer loop: a block's slices of the
+ * rows a sample uses (~200 rows of W on MNIST, 96 bytes each) stay in L1 over all T steps, where whole
+ * rows had to come from L2 again at every step (rate inference: -11% per batch). Six accumulators per
+ * block: V8 keeps six in registers, not eight.
+ */
+export function stepRows(ev: usize, st: usize, t: i32, base: usize, out: usize, outStride: usize, accumulate: i32, nb: usize): void {
+  let j: usize = 0;
+  for (; j + 96 <= nb; j += 96) {
+    for (let ti = 0; ti < t; ti++) {
+      const o = out + <usize>ti * outStride + j;
+      const bj = base + j;
+      let a0 = v128.load(bj), a1 = v128.load(bj, 16), a2 = v128.load(bj, 32), a3 = v128.load(bj, 48), a4 = v128.load(bj, 64), a5 = v128.load(bj, 80);
+      if (accumulate) {
+        a0 = f32x4.add(v128.load(o), a0); a1 = f32x4.add(v128.load(o, 16), a1); a2 = f32x4.add(v128.load(o, 32), a2);
+        a3 = f32x4.add(v128.load(o, 48), a3); a4 = f32x4.add(v128.load(o, 64), a4); a5 = f32x4.add(v128.load(o, 80), a5);
+      }
+      const sa = st + (<usize>ti << 3);
+      const p0 = ev + (<usize>load<i32>(sa) << 2), p1 = ev + (<usize>load<i32>(sa, 4) << 2), p2 = ev + (<usize>load<i32>(sa, 8) << 2);
+      for (let q = p0; q < p1; q += 4) {
+        const r = <usize>load<u32>(q) + j;
+        a0 = f32x4.add(a0, v128.load(r)); a1 = f32x4.add(a1, v128.load(r, 16)); a2 = f32x4.add(a2, v128.load(r, 32));
+        a3 = f32x4.add(a3, v128.load(r, 48)); a4 = f32x4.add(a4, v128.load(r, 64)); a5 = f32x4.add(a5, v128.load(r, 80));
+      }
+      for (let q = p1; q < p2; q += 4) {
+        const r = <usize>load<u32>(q) + j;
+        a0 = f32x4.sub(a0, v128.load(r)); a1 = f32x4.sub(a1, v128.load(r, 16)); a2 = f32x4.sub(a2, v128.load(r, 32));
+        a3 = f32x4.sub(a3, v128.load(r, 48)); a4 = f32x4.sub(a4, v128.load(r, 64)); a5 = f32x4.sub(a5, v128.load(r, 80));
+      }
+      v128.store(o, a0); v128.store(o, a1, 16); v128.store(o, a2, 32); v128.store(o, a3, 48); v128.store(o, a4, 64); v128.store(o, a5, 80);
+    }
+  }
+  for (; j + 16 <= nb; j += 16) {
+    for (let ti = 0; ti < t; ti++) {
+      const o = out + <usize>ti * outStride + j;
+      let a = v128.load(base + j);
+      if (accumulate) a = f32x4.add(v128.load(o), a);
+      const sa = st + (<usize>ti << 3);
+      const p0 = ev + (<usize>load<i32>(sa) << 2), p1 = ev + (<usize>load<i32>(sa, 4) << 2), p2 = ev + (<usize>load<i32>(sa, 8) << 2);
+      for (let q = p0; q < p1; q += 4) a = f32x4.add(a, v128.load(<usize>load<u32>(q) + j));
+      for (let q = p1; q < p2; q += 4) a = f32x4.sub(a, v128.load(<usize>load<u32>(q) + j));
+      v128.store(o, a);
+    }
+  }
+  for (; j < nb; j += 4) {
+    for (let ti = 0; ti < t; ti++) {
+      const o = out + <usize>ti * outStride + j;
+      let a = load<f32>(base + j);
+      if (accumulate) a = load<f32>(o) + a;
+      const sa = st + (<usize>ti << 3);
+      const p0 = ev + (<usize>load<i32>(sa) << 2), p1 = ev + (<usize>load<i32>(sa, 4) << 2), p2 = ev + (<usize>load<i32>(sa, 8) << 2);
+      for (let q = p0; q < p1; q += 4) a += load<f32>(<usize>load<u32>(q) + j);
+      for (let q = p1; q < p2; q += 4) a -= load<f32>(<usize>load<u32>(q) + j);
+      store<f32>(o, a);
+    }
+  }
 }
 
 /**
@@ -187,6 +254,8 @@ export function seqSampleRows(
   const pos = flipR + listB;
   const neg = pos + listB;
   const base = neg + listB;
+  const ev = base + align16(nb);
+  const st = ev + align16((<usize>t * <usize>(k + 8) + 8) << 2);
   sampleCounts(s, t, b, k, bi, counts);
   let nf = 0, npc = 0, nfc = 0;
   for (let p = 0; p < k; p++) {
@@ -206,30 +275,28 @@ export function seqSampleRows(
   if (bias) memory.copy(base, bias, nb);
   else memory.fill(base, 0, nb);
   addRows(pos, nf, neg, 0, base, base, nb);
+  // every step's terms listed first (the plain inputs that spike, then the flipped ones that are silent)
+  let e = 0;
   for (let ti = 0; ti < t; ti++) {
     const sr = s + <usize>(ti * b + bi) * kk;
-    const o = out + <usize>ti * outStride;
-    let np = 0, nn = 0;
+    store<i32>(st + (<usize>ti << 3), e);
     for (let j = 0; j < npc; j++) {
-      store<u32>(pos + (<usize>np << 2), load<u32>(plainR + (<usize>j << 2)));
-      np += <i32>(load<u8>(sr + <usize>load<i32>(plainP + (<usize>j << 2))) != 0);
+      store<u32>(ev + (<usize>e << 2), load<u32>(plainR + (<usize>j << 2)));
+      e += <i32>(load<u8>(sr + <usize>load<i32>(plainP + (<usize>j << 2))) != 0);
     }
+    store<i32>(st + (<usize>ti << 3), e, 4);
     for (let j = 0; j < nfc; j++) {
-      store<u32>(neg + (<usize>nn << 2), load<u32>(flipR + (<usize>j << 2)));
-      nn += <i32>(load<u8>(sr + <usize>load<i32>(flipP + (<usize>j << 2))) == 0);
+      store<u32>(ev + (<usize>e << 2), load<u32>(flipR + (<usize>j << 2)));
+      e += <i32>(load<u8>(sr + <usize>load<i32>(flipP + (<usize>j << 2))) == 0);
     }
-    if (accumulate) {
-      let j: usize = 0;
-      for (; j + 16 <= nb; j += 16) v128.store(o + j, f32x4.add(v128.load(o + j), v128.load(base + j)));
-      for (; j < nb; j += 4) store<f32>(o + j, load<f32>(o + j) + load<f32>(base + j));
-      addRows(pos, np, neg, nn, o, o, nb);
-    } else addRows(pos, np, neg, nn, base, o, nb);
   }
+  store<i32>(st + (<usize>t << 3), e);
+  stepRows(ev, st, t, base, out, outStride, accumulate, nb);
 }
 
 /** Scratch bytes of spikeSeqMatmul. */
 export function spikeSeqMatmulScratchBytes(t: i32, b: i32, k: i32, n: i32): usize {
-  return n <= PW ? spikeMatmulScratchBytes(t * b, k, n) : seqRowsScratchBytes(k, n);
+  return n <= PW ? spikeMatmulScratchBytes(t * b, k, n) : seqRowsScratchBytes(t, k, n);
 }
 
 /**
@@ -356,7 +423,9 @@ export function spikeSeqGradW(s: usize, g: usize, dw: usize, t: i32, b: i32, k: 
         store<i32>(a, q + e);
       }
     }
-    // Every dW row with terms: + its positive bucket, - its negative bucket.
+    // Every dW row with terms: + its positive bucket, - its negative bucket (grouped as addRows; the
+    // column-blocked order of stepRows measured ~3% slower here: each G row is a term of few dW rows,
+    // so its slices are not reused from L1 the way W's rows are over a sample's steps).
     for (let p = 0; p < k; p++) {
       const st = starts + (<usize>(p << 1) << 2);
       const q0 = load<i32>(st), q1 = load<i32>(st, 4), q2 = load<i32>(st, 8);
