@@ -30,6 +30,21 @@ import { addRows, stepListBytes, stepRows } from './spike-seq';
   return mix(mix(c ^ k0) ^ k1);
 }
 
+/** Lanes 0-1 of four float32 values, times gain, in float64 (as the scalar path and the reference compute p). */
+@inline function scaledLow(v: v128, g2: v128): v128 {
+  return f64x2.mul(f64x2.promote_low_f32x4(v), g2);
+}
+
+/** Lanes 2-3 of four float32 values, times gain, in float64. */
+@inline function scaledHigh(v: v128, g2: v128): v128 {
+  return f64x2.mul(f64x2.promote_low_f32x4(i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)), g2);
+}
+
+/** The 4-bit mask of two float64x2 comparison results (lanes 0-1, then 2-3). */
+@inline function laneBits(lo: v128, hi: v128): i32 {
+  return i64x2.bitmask(lo) | (i64x2.bitmask(hi) << 2);
+}
+
 /** Scratch bytes of sampleSpikes: per value an index and a threshold (candidates), an index (always on). */
 export function rateSampleScratchBytes(f: i32): usize {
   return (<usize>(f + 4) << 2) * 3;
@@ -52,12 +67,11 @@ export function sampleSpikes(x: usize, f: i32, steps: i32, gain: f64, k0: u32, k
   let i = 0;
   for (; i + 4 <= f; i += 4) {
     const v = v128.load(x + (<usize>i << 2));
-    const lo = f64x2.mul(f64x2.promote_low_f32x4(v), g2);
-    const hi = f64x2.mul(f64x2.promote_low_f32x4(i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)), g2);
-    const nan = i64x2.bitmask(f64x2.ne(lo, lo)) | (i64x2.bitmask(f64x2.ne(hi, hi)) << 2);
+    const lo = scaledLow(v, g2), hi = scaledHigh(v, g2);
+    const nan = laneBits(f64x2.ne(lo, lo), f64x2.ne(hi, hi));
     if (nan) return i + ctz(nan);
-    const inside = i64x2.bitmask(v128.and(f64x2.gt(lo, zero), f64x2.lt(lo, one))) | (i64x2.bitmask(v128.and(f64x2.gt(hi, zero), f64x2.lt(hi, one))) << 2);
-    const on = i64x2.bitmask(f64x2.ge(lo, one)) | (i64x2.bitmask(f64x2.ge(hi, one)) << 2);
+    const inside = laneBits(v128.and(f64x2.gt(lo, zero), f64x2.lt(lo, one)), v128.and(f64x2.gt(hi, zero), f64x2.lt(hi, one)));
+    const on = laneBits(f64x2.ge(lo, one), f64x2.ge(hi, one));
     nc = appendSetBits4(inside, i, candI, nc);
     na = appendSetBits4(on, i, always, na);
   }
@@ -158,11 +172,10 @@ export function rateSampleRows(
   let i = 0;
   for (; i + 4 <= f; i += 4) {
     const v = v128.load(x + (<usize>i << 2));
-    const lo = f64x2.mul(f64x2.promote_low_f32x4(v), g2);
-    const hi = f64x2.mul(f64x2.promote_low_f32x4(i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)), g2);
-    const nan = i64x2.bitmask(f64x2.ne(lo, lo)) | (i64x2.bitmask(f64x2.ne(hi, hi)) << 2);
+    const lo = scaledLow(v, g2), hi = scaledHigh(v, g2);
+    const nan = laneBits(f64x2.ne(lo, lo), f64x2.ne(hi, hi));
     if (nan) return i + ctz(nan);
-    nc = appendSetBits4(i64x2.bitmask(f64x2.gt(lo, zero)) | (i64x2.bitmask(f64x2.gt(hi, zero)) << 2), i, candI, nc);
+    nc = appendSetBits4(laneBits(f64x2.gt(lo, zero), f64x2.gt(hi, zero)), i, candI, nc);
   }
   for (; i < f; i++) {
     const p = <f64>load<f32>(x + (<usize>i << 2)) * gain;

@@ -51,6 +51,18 @@ export function seqLeakyProject(
   s: usize, w: usize, bias: usize, k: i32, beta: usize, thr: f32, reset: i32, t: i32, nB: i32, h: i32,
   w2: usize, o: i32, out: usize, accumulate: i32, scratch: usize,
 ): i32 {
+  return projectRows(false, s, 0, 0, w, bias, k, beta, thr, reset, t, nB, h, w2, o, out, accumulate, scratch);
+}
+
+/**
+ * The per-sample loop of seqLeakyProject (rate false: s holds [T, B, K] spikes) and rateLeakyProject
+ * (rate true: s holds the values [B, K], keys their keys): a sample's T current rows into scratch, then
+ * its LIF scan and projection.
+ */
+@inline function projectRows(
+  rate: bool, s: usize, keys: usize, gain: f64, w: usize, bias: usize, k: i32, beta: usize, thr: f32, reset: i32, t: i32, nB: i32, h: i32,
+  w2: usize, o: i32, out: usize, accumulate: i32, scratch: usize,
+): i32 {
   const wp = packProjection(w2, h, o, scratch);
   const cur = scratch + leakyProjectScratchBytes(h, o);
   const rows = cur + ((<usize>t * <usize>h) << 2);
@@ -58,7 +70,11 @@ export function seqLeakyProject(
   const rowB = <usize>h << 2;
   let count = 0;
   for (let b = 0; b < nB; b++) {
-    seqSampleRows(s, w, bias, t, nB, k, h, b, cur, rowB, 0, rows);
+    if (rate) {
+      const xb = s + ((<usize>b * <usize>k) << 2);
+      const bad = rateSampleRows(xb, k, t, gain, load<u32>(keys + (<usize>b << 3)), load<u32>(keys + (<usize>b << 3), 4), w, bias, h, cur, rowB, rows);
+      if (bad >= 0) return -1 - (b * k + bad);
+    } else seqSampleRows(s, w, bias, t, nB, k, h, b, cur, rowB, 0, rows);
     count += projectSample(cur, rowB, beta, thr, reset, t, h, wp, o, out + (<usize>(b * o) << 2), <usize>(nB * o) << 2, scratch);
   }
   return count;
@@ -79,19 +95,7 @@ export function rateLeakyProject(
   x: usize, keys: usize, gain: f64, w: usize, bias: usize, k: i32, beta: usize, thr: f32, reset: i32, t: i32, nB: i32, h: i32,
   w2: usize, o: i32, out: usize, accumulate: i32, scratch: usize,
 ): i32 {
-  const wp = packProjection(w2, h, o, scratch);
-  const cur = scratch + leakyProjectScratchBytes(h, o);
-  const rows = cur + ((<usize>t * <usize>h) << 2);
-  if (!accumulate) memory.fill(out, 0, (<usize>t * <usize>nB * <usize>o) << 2);
-  const rowB = <usize>h << 2;
-  let count = 0;
-  for (let b = 0; b < nB; b++) {
-    const xb = x + ((<usize>b * <usize>k) << 2);
-    const bad = rateSampleRows(xb, k, t, gain, load<u32>(keys + (<usize>b << 3)), load<u32>(keys + (<usize>b << 3), 4), w, bias, h, cur, rowB, rows);
-    if (bad >= 0) return -1 - (b * k + bad);
-    count += projectSample(cur, rowB, beta, thr, reset, t, h, wp, o, out + (<usize>(b * o) << 2), <usize>(nB * o) << 2, scratch);
-  }
-  return count;
+  return projectRows(true, x, keys, gain, w, bias, k, beta, thr, reset, t, nB, h, w2, o, out, accumulate, scratch);
 }
 
 /** W [h, o] copied into scratch as 16-float-padded rows; returns their address. */
