@@ -136,7 +136,7 @@ export function rateSpikes(x: usize, keys: usize, samples: i32, f: i32, steps: i
 export function rateRowsScratchBytes(f: i32, t: i32, n: i32): usize {
   const list = align16(<usize>(f + 8) << 2);
   const ng = <usize>((f + 3) >> 2);
-  return 6 * list + align16(ng << 4) + 2 * align16(ng << 2) + align16(<usize>t * ng) + align16(<usize>n << 2) + stepListBytes(t, f);
+  return 4 * list + align16(ng << 4) + 2 * align16(ng << 2) + align16(<usize>t * ng) + align16(<usize>n << 2) + stepListBytes(t, f);
 }
 
 /**
@@ -156,11 +156,9 @@ export function rateSampleRows(
   const candI = scratch; // inputs with p > 0, ascending (padded to whole groups of four)
   const candM = candI + listB; // draw threshold (0xffffffff: always)
   const candR = candM + listB; // W row address
-  const baseL = candR + listB;
-  const pos = baseL + listB;
-  const neg = pos + listB;
+  const baseL = candR + listB; // the flipped rows
   const ngMax = <usize>((f + 3) >> 2);
-  const cnt = neg + listB; // per group: i32x4 spike counts
+  const cnt = baseL + listB; // per group: i32x4 spike counts
   const valid = cnt + align16(ngMax << 4); // per group: 4-bit mask of real lanes, then of flipped lanes
   const flip = valid + align16(ngMax << 2);
   const masks = flip + align16(ngMax << 2); // [t][group] 4-bit spike masks
@@ -225,7 +223,7 @@ export function rateSampleRows(
   }
   if (bias) memory.copy(base, bias, nb);
   else memory.fill(base, 0, nb);
-  addRows(baseL, nf, neg, 0, base, base, nb);
+  addRows(baseL, nf, baseL, 0, base, base, nb); // no negative terms
   // every step's terms: the plain inputs that fire, then the flipped ones that are silent
   let e = 0;
   for (let ti = 0; ti < t; ti++) {
