@@ -45,9 +45,48 @@ import { addRows, stepListBytes, stepRows } from './spike-seq';
   return i64x2.bitmask(lo) | (i64x2.bitmask(hi) << 2);
 }
 
-/** Scratch bytes of sampleSpikes: per value an index and a threshold (candidates), an index (always on). */
+/**
+ * Lists the values that can fire, p = x[i] * gain > 0, ascending, into candI (i32) with their draw
+ * thresholds in candM (u32): draw < p * 2^32 (exact: a power-of-two scaling) <=> draw <= ceil(p * 2^32)
+ * - 1, and 0xffffffff (always) from p = 1. The list is padded to whole groups of four with index 0 and
+ * threshold 0 (callers mask those lanes); both arrays need f + 8 entries. Returns the count, or -1 - i
+ * for a NaN at value i (nothing listed).
+ */
+function listFiring(x: usize, f: i32, gain: f64, candI: usize, candM: usize): i32 {
+  // branch-free, four values at a time (whether a pixel is 0, in between or 1 is unpredictable); p in
+  // float64 as the scalar path and the reference compute it
+  const g2 = f64x2.splat(gain), zero = f64x2.splat(0);
+  let nc = 0;
+  let i = 0;
+  for (; i + 4 <= f; i += 4) {
+    const v = v128.load(x + (<usize>i << 2));
+    const lo = scaledLow(v, g2), hi = scaledHigh(v, g2);
+    const nan = laneBits(f64x2.ne(lo, lo), f64x2.ne(hi, hi));
+    if (nan) return -1 - (i + ctz(nan));
+    nc = appendSetBits4(laneBits(f64x2.gt(lo, zero), f64x2.gt(hi, zero)), i, candI, nc);
+  }
+  for (; i < f; i++) {
+    const p = <f64>load<f32>(x + (<usize>i << 2)) * gain;
+    if (isNaN(p)) return -1 - i;
+    store<i32>(candI + (<usize>nc << 2), i);
+    nc += <i32>(p > 0);
+  }
+  for (let j = 0; j < ((nc + 3) & ~3); j++) {
+    const a = <usize>j << 2;
+    if (j >= nc) {
+      store<i32>(candI + a, 0);
+      store<u32>(candM + a, 0);
+      continue;
+    }
+    const p = <f64>load<f32>(x + (<usize>load<i32>(candI + a) << 2)) * gain;
+    store<u32>(candM + a, p >= 1 ? 0xffffffff : <u32><i64>(Math.ceil(p * 4294967296.0) - 1)); // via i64: above 2^31 as well
+  }
+  return nc;
+}
+
+/** Scratch bytes of sampleSpikes: per value that can fire an index and a threshold (listFiring). */
 export function rateSampleScratchBytes(f: i32): usize {
-  return (<usize>(f + 4) << 2) * 3;
+  return (<usize>(f + 8) << 2) * 2;
 }
 
 /**
@@ -57,41 +96,13 @@ export function rateSampleScratchBytes(f: i32): usize {
  * the first NaN value (then nothing is written).
  */
 export function sampleSpikes(x: usize, f: i32, steps: i32, gain: f64, k0: u32, k1: u32, out: usize, outStride: usize, scratch: usize): i32 {
-  const candI = scratch; // inputs strictly inside (0, 1): index, threshold
-  const candM = candI + (<usize>(f + 4) << 2);
-  const always = candM + (<usize>(f + 4) << 2);
-  let nc = 0, na = 0;
-  // branch-free listing, four values at a time (whether a pixel is 0, in between or 1 is unpredictable);
-  // p in float64 as the scalar path and the reference compute it
-  const g2 = f64x2.splat(gain), zero = f64x2.splat(0), one = f64x2.splat(1);
-  let i = 0;
-  for (; i + 4 <= f; i += 4) {
-    const v = v128.load(x + (<usize>i << 2));
-    const lo = scaledLow(v, g2), hi = scaledHigh(v, g2);
-    const nan = laneBits(f64x2.ne(lo, lo), f64x2.ne(hi, hi));
-    if (nan) return i + ctz(nan);
-    const inside = laneBits(v128.and(f64x2.gt(lo, zero), f64x2.lt(lo, one)), v128.and(f64x2.gt(hi, zero), f64x2.lt(hi, one)));
-    const on = laneBits(f64x2.ge(lo, one), f64x2.ge(hi, one));
-    nc = appendSetBits4(inside, i, candI, nc);
-    na = appendSetBits4(on, i, always, na);
-  }
-  for (; i < f; i++) {
-    const p = <f64>load<f32>(x + (<usize>i << 2)) * gain;
-    if (isNaN(p)) return i;
-    store<i32>(candI + (<usize>nc << 2), i);
-    nc += <i32>(p > 0) & <i32>(p < 1);
-    store<i32>(always + (<usize>na << 2), i);
-    na += <i32>(p >= 1);
-  }
-  // draw < p * 2^32 (exact: a power-of-two scaling) <=> draw <= ceil(p * 2^32) - 1, a u32 for 0 < p < 1
-  for (let j = 0; j < nc; j++) {
-    const p = <f64>load<f32>(x + (<usize>load<i32>(candI + (<usize>j << 2)) << 2)) * gain;
-    store<u32>(candM + (<usize>j << 2), <u32><i64>(Math.ceil(p * 4294967296.0) - 1)); // via i64: above 2^31 as well
-  }
+  const candI = scratch;
+  const candM = candI + (<usize>(f + 8) << 2);
+  const nc = listFiring(x, f, gain, candI, candM);
+  if (nc < 0) return -1 - nc;
   const k0v = i32x4.splat(k0), k1v = i32x4.splat(k1);
   for (let t = 0; t < steps; t++) {
     const row = out + <usize>t * outStride;
-    for (let j = 0; j < na; j++) store<u8>(row + <usize>load<i32>(always + (<usize>j << 2)), 1);
     const c0 = t * f;
     const c0v = i32x4.splat(c0);
     let j = 0;
@@ -165,34 +176,10 @@ export function rateSampleRows(
   const base = masks + align16(<usize>t * ngMax);
   const ev = base + align16(nb);
   const st = ev + align16((<usize>t * <usize>(f + 8) + 8) << 2);
-  const g2 = f64x2.splat(gain), zero = f64x2.splat(0);
-  let nc = 0;
-  let i = 0;
-  for (; i + 4 <= f; i += 4) {
-    const v = v128.load(x + (<usize>i << 2));
-    const lo = scaledLow(v, g2), hi = scaledHigh(v, g2);
-    const nan = laneBits(f64x2.ne(lo, lo), f64x2.ne(hi, hi));
-    if (nan) return i + ctz(nan);
-    nc = appendSetBits4(laneBits(f64x2.gt(lo, zero), f64x2.gt(hi, zero)), i, candI, nc);
-  }
-  for (; i < f; i++) {
-    const p = <f64>load<f32>(x + (<usize>i << 2)) * gain;
-    if (isNaN(p)) return i;
-    store<i32>(candI + (<usize>nc << 2), i);
-    nc += <i32>(p > 0);
-  }
+  const nc = listFiring(x, f, gain, candI, candM);
+  if (nc < 0) return -1 - nc;
   const ng = (nc + 3) >> 2;
-  // thresholds (draw <= ceil(p * 2^32) - 1, via i64: above 2^31 as well) and row addresses; padding lanes
-  // get index 0 and are masked out
-  for (let j = 0; j < (ng << 2); j++) {
-    const a = <usize>j << 2;
-    const real = j < nc;
-    const idx = real ? load<i32>(candI + a) : 0;
-    store<i32>(candI + a, idx);
-    const p = <f64>load<f32>(x + (<usize>idx << 2)) * gain;
-    store<u32>(candM + a, p >= 1 ? 0xffffffff : <u32><i64>(Math.ceil(p * 4294967296.0) - 1));
-    store<u32>(candR + a, <u32>(w + <usize>idx * nb));
-  }
+  for (let j = 0; j < (ng << 2); j++) store<u32>(candR + (<usize>j << 2), <u32>(w + <usize>load<i32>(candI + (<usize>j << 2)) * nb));
   for (let g = 0; g < ng; g++) {
     store<i32>(valid + (<usize>g << 2), g < (nc >> 2) ? 15 : (1 << (nc & 3)) - 1);
     v128.store(cnt + (<usize>g << 4), i32x4.splat(0));
