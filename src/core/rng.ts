@@ -1,4 +1,4 @@
-import { checkInt, ValueError } from './errors.js';
+import { checkInt } from './errors.js';
 
 /**
  * Explicit, seeded random number generator (xoshiro128**, seeded through splitmix32).
@@ -104,21 +104,6 @@ export class Rng {
     const p = new Uint32Array(n);
     for (let i = 0; i < n; i++) p[i] = i;
     return this.shuffle(p);
-  }
-
-  /** The generator's four state words (xoshiro128**), for kernels that draw the same stream. */
-  getState(): Uint32Array {
-    return Uint32Array.of(this.s0, this.s1, this.s2, this.s3);
-  }
-
-  /** Continues from state words returned by getState (and advanced by a kernel drawing this stream). */
-  setState(state: Uint32Array): void {
-    if (state.length !== 4) throw new ValueError(`Rng.setState: expected 4 state words, found ${state.length}`);
-    if (!(state[0] | state[1] | state[2] | state[3])) throw new ValueError('Rng.setState: the all-zero state is not valid for xoshiro128**');
-    this.s0 = state[0] | 0;
-    this.s1 = state[1] | 0;
-    this.s2 = state[2] | 0;
-    this.s3 = state[3] | 0;
   }
 
   /** An independent generator derived from this one (for workers, layers, ...). */
