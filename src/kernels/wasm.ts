@@ -50,7 +50,8 @@ interface Exports {
   convPoolScratchBytes(h: number, w: number, c: number, o: number, outH: number, outW: number, k: number): number;
   convPoolSpikeForward(s: number, w: number, bias: number, y: number, arg: number, ...geomPoolScratch: number[]): void;
   convPoolSpikeBackward(s: number, gy: number, arg: number, w: number, dw: number, gIn: number, wantW: number, wantIn: number, ...geomPoolScratch: number[]): void;
-  convSpikeGradW(s: number, g: number, dw: number, ...geom: number[]): void;
+  convGradWScratchBytes(h: number, w: number): number;
+  convSpikeGradW(s: number, g: number, dw: number, ...geomAndScratch: number[]): void;
   convGradInputScratchBytes(k: number, o: number): number;
   convGradInput(g: number, w: number, gIn: number, ...geomAndScratch: number[]): void;
   maxPoolForward(x: number, y: number, arg: number, n: number, h: number, w: number, c: number, k: number, stride: number, outH: number, outW: number): void;
@@ -355,11 +356,11 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
     convSpikeGradW(s, gOut, dw, g) {
       checkConv('convSpikeGradW', g, s, dw, gOut);
       if (!gOut.length || !dw.length) return;
-      const [ps, pg, pd] = layout([s.length, gOut.length * 4, dw.length * 4]);
+      const [ps, pg, pd, pt] = layout([s.length, gOut.length * 4, dw.length * 4, ex.convGradWScratchBytes(g.H, g.W)]);
       u8(ps, s.length).set(s);
       f32(pg, gOut.length).set(gOut);
       f32(pd, dw.length).set(dw);
-      ex.convSpikeGradW(ps, pg, pd, ...convDims(g));
+      ex.convSpikeGradW(ps, pg, pd, ...convDims(g), pt);
       dw.set(f32(pd, dw.length));
     },
     convGradInput(gOut, w, gIn, g) {

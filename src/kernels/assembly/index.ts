@@ -15,7 +15,7 @@ export { leakyForward, leakyBackward, leakyScratchBytes, leakyBackwardScratchByt
 export { sparseGemm, sparseScratchBytes } from './sparse';
 export { leakyProject, leakyProjectScratchBytes, seqLeakyProject, seqLeakyProjectScratchBytes, rateLeakyProject, rateLeakyProjectScratchBytes } from './project';
 export {
-  convSpikeForward, convSpikeScratchBytes, convSpikeGradW, convGradInput, convGradInputScratchBytes, maxPoolForward,
+  convSpikeForward, convSpikeScratchBytes, convSpikeGradW, convGradWScratchBytes, convGradInput, convGradInputScratchBytes, maxPoolForward,
   convPoolSpikeForward, convPoolSpikeBackward, convPoolScratchBytes,
 } from './conv';
 export { spikeSeqMatmul, spikeSeqMatmulScratchBytes, spikeSeqGradW, spikeSeqGradWScratchBytes } from './spike-seq';
