@@ -1,12 +1,28 @@
 // Spike-driven kernels for narrow outputs (n <= 16 columns, e.g. a 10-class readout), called by
-// spike.ts: no panels or index lists. The matrix that is read (W) or updated (dW) is padded to
-// nw = 4, 8 or 16 floats per row (small: L1/L2 resident), each S row is scanned once (16 bytes per
-// v128, i8x16.bitmask + ctz), and the output row (forward) or the G row (dW) stays in registers.
-// Additions happen in the reference's order, so results match it bit for bit.
+// spike.ts: no panels. The matrix that is read (W) or updated (dW) is padded to nw = 4, 8, 12 or 16
+// floats per row (small: L1/L2 resident); each S row is scanned once, 16 bytes per v128, into a list of
+// its spikes' row offsets (branch-free: a loop over the set bits of each 16-byte mask mispredicted its
+// exit about once per mask, which cost more than the additions), and the output row (forward) or the
+// G row (dW) stays in registers while the listed rows are added. Additions happen in the reference's
+// order, so results match it bit for bit.
+
+import { appendSetBits16 } from './compact';
 
 /** Padded row width in floats for n <= 16 columns. */
 @inline export function narrowWidth(n: i32): i32 {
-  return n <= 4 ? 4 : n <= 8 ? 8 : 16;
+  return n <= 4 ? 4 : n <= 8 ? 8 : n <= 12 ? 12 : 16;
+}
+
+/** Scratch bytes of the narrow kernels: the padded matrix, one padded row, one row's spike list. */
+@inline export function narrowScratchBytes(k: i32, n: i32): usize {
+  return (<usize>k * <usize>narrowWidth(n) + 16 + <usize>k + 20) << 2;
+}
+
+/** Lists the spikes of S row sr (k bytes) as byte offsets p * rowB, ascending; returns their number. */
+@inline function listRow(sr: usize, k: i32, rowB: i32, list: usize): i32 {
+  let cnt = 0;
+  for (let p = 0; p < k; p += 16) cnt = appendSetBits16(spikeMask16(sr, p, k), p, rowB, list, cnt);
+  return cnt;
 }
 
 /** dst[r][0..nw) = src[r][0..n), zero-padded. */
@@ -28,31 +44,27 @@ function unpadRows(src: usize, rows: i32, n: i32, nw: i32, dst: usize): void {
 }
 
 /** C row (nw floats at out) (+)= sum of padded W rows p for the spikes of S row sr, p ascending. */
-@inline function narrowRow(sr: usize, k: i32, wp: usize, nw: i32, out: usize, accumulate: bool): void {
-  const rowB = <usize>nw << 2;
+@inline function narrowRow(sr: usize, k: i32, wp: usize, nw: i32, out: usize, accumulate: bool, list: usize): void {
   let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
   if (accumulate) {
     x0 = v128.load(out);
     if (nw >= 8) x1 = v128.load(out, 16);
-    if (nw == 16) { x2 = v128.load(out, 32); x3 = v128.load(out, 48); }
+    if (nw >= 12) x2 = v128.load(out, 32);
+    if (nw == 16) x3 = v128.load(out, 48);
   }
-  let p = 0;
-  for (; p < k; p += 16) {
-    let mask = spikeMask16(sr, p, k);
-    while (mask) {
-      const r = wp + <usize>(p + ctz(mask)) * rowB;
-      x0 = f32x4.add(x0, v128.load(r));
-      if (nw >= 8) x1 = f32x4.add(x1, v128.load(r, 16));
-      if (nw == 16) { x2 = f32x4.add(x2, v128.load(r, 32)); x3 = f32x4.add(x3, v128.load(r, 48)); }
-      mask &= mask - 1;
-    }
+  const cnt = listRow(sr, k, nw << 2, list);
+  for (let q = 0; q < cnt; q++) {
+    const r = wp + <usize>load<i32>(list + (<usize>q << 2));
+    x0 = f32x4.add(x0, v128.load(r));
+    if (nw >= 8) x1 = f32x4.add(x1, v128.load(r, 16));
+    if (nw >= 12) x2 = f32x4.add(x2, v128.load(r, 32));
+    if (nw == 16) x3 = f32x4.add(x3, v128.load(r, 48));
   }
   v128.store(out, x0);
   if (nw >= 8) v128.store(out, x1, 16);
-  if (nw == 16) { v128.store(out, x2, 32); v128.store(out, x3, 48); }
+  if (nw >= 12) v128.store(out, x2, 32);
+  if (nw == 16) v128.store(out, x3, 48);
 }
-
-/** C[M,N] (+)= S[M,K] W[K,N] for n <= 16. scratch: (k * narrowWidth(n) + 16) floats. */
 
 /** Bit q set when spike byte sr[p + q] is nonzero, for the (up to) 16 bytes from p below k. */
 @inline function spikeMask16(sr: usize, p: i32, k: i32): i32 {
@@ -62,47 +74,53 @@ function unpadRows(src: usize, rows: i32, n: i32, nw: i32, dst: usize): void {
   return mask;
 }
 
+/** C[M,N] (+)= S[M,K] W[K,N] for n <= 16. scratch: narrowScratchBytes(k, n). */
 export function spikeMatmulNarrow(s: usize, w: usize, c: usize, m: i32, k: i32, n: i32, accumulate: i32, scratch: usize): void {
   const nw = narrowWidth(n);
   const wp = scratch;
   const tmp = wp + ((<usize>k * <usize>nw) << 2);
+  const list = tmp + 64;
   padRows(w, k, n, nw, wp);
   const acc = accumulate != 0;
   for (let r = 0; r < m; r++) {
     const cr = c + <usize>r * (<usize>n << 2);
     if (acc) padRows(cr, 1, n, nw, tmp);
     const sr = s + <usize>r * <usize>k;
-    if (nw == 4) narrowRow(sr, k, wp, 4, tmp, acc);
-    else if (nw == 8) narrowRow(sr, k, wp, 8, tmp, acc);
-    else narrowRow(sr, k, wp, 16, tmp, acc);
+    if (nw == 4) narrowRow(sr, k, wp, 4, tmp, acc, list);
+    else if (nw == 8) narrowRow(sr, k, wp, 8, tmp, acc, list);
+    else if (nw == 12) narrowRow(sr, k, wp, 12, tmp, acc, list);
+    else narrowRow(sr, k, wp, 16, tmp, acc, list);
     unpadRows(tmp, 1, n, nw, cr);
   }
 }
 
-/** dW[K,N] += S[M,K]^T G[M,N] for n <= 16. scratch: (k * narrowWidth(n) + 16) floats. */
+/** dW[K,N] += S[M,K]^T G[M,N] for n <= 16. scratch: narrowScratchBytes(k, n). */
 export function spikeGradWNarrow(s: usize, g: usize, dw: usize, m: i32, k: i32, n: i32, scratch: usize): void {
   const nw = narrowWidth(n);
-  const rowB = <usize>nw << 2;
   const dwp = scratch;
   const tmp = dwp + ((<usize>k * <usize>nw) << 2);
+  const list = tmp + 64;
   padRows(dw, k, n, nw, dwp);
   for (let r = 0; r < m; r++) {
     padRows(g + <usize>r * (<usize>n << 2), 1, n, nw, tmp);
-    const g0 = v128.load(tmp), g1 = v128.load(tmp, 16), g2 = v128.load(tmp, 32), g3 = v128.load(tmp, 48);
     const sr = s + <usize>r * <usize>k;
-    for (let p = 0; p < k; p += 16) {
-      let mask = spikeMask16(sr, p, k);
-      while (mask) {
-        const d = dwp + <usize>(p + ctz(mask)) * rowB;
-        v128.store(d, f32x4.add(v128.load(d), g0));
-        if (nw >= 8) v128.store(d, f32x4.add(v128.load(d, 16), g1), 16);
-        if (nw == 16) {
-          v128.store(d, f32x4.add(v128.load(d, 32), g2), 32);
-          v128.store(d, f32x4.add(v128.load(d, 48), g3), 48);
-        }
-        mask &= mask - 1;
-      }
-    }
+    if (nw == 4) gradWRow(sr, k, dwp, 4, tmp, list);
+    else if (nw == 8) gradWRow(sr, k, dwp, 8, tmp, list);
+    else if (nw == 12) gradWRow(sr, k, dwp, 12, tmp, list);
+    else gradWRow(sr, k, dwp, 16, tmp, list);
   }
   unpadRows(dwp, k, n, nw, dw);
+}
+
+/** Padded dW rows p += the padded G row at gRow, for the spikes p of S row sr. */
+@inline function gradWRow(sr: usize, k: i32, dwp: usize, nw: i32, gRow: usize, list: usize): void {
+  const g0 = v128.load(gRow), g1 = v128.load(gRow, 16), g2 = v128.load(gRow, 32), g3 = v128.load(gRow, 48);
+  const cnt = listRow(sr, k, nw << 2, list);
+  for (let q = 0; q < cnt; q++) {
+    const d = dwp + <usize>load<i32>(list + (<usize>q << 2));
+    v128.store(d, f32x4.add(v128.load(d), g0));
+    if (nw >= 8) v128.store(d, f32x4.add(v128.load(d, 16), g1), 16);
+    if (nw >= 12) v128.store(d, f32x4.add(v128.load(d, 32), g2), 32);
+    if (nw == 16) v128.store(d, f32x4.add(v128.load(d, 48), g3), 48);
+  }
 }

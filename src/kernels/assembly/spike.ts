@@ -12,7 +12,7 @@
 // exactly as the reference does, so results match it bit for bit. Narrow outputs (n <= 16, e.g. a
 // 10-class readout) take a simpler path that keeps the whole output row in registers.
 
-import { narrowWidth, spikeGradWNarrow, spikeMatmulNarrow } from './spike-narrow';
+import { narrowScratchBytes, spikeGradWNarrow, spikeMatmulNarrow } from './spike-narrow';
 import { appendSetBits16 } from './compact';
 
 export const PW = 16; // panel width in floats
@@ -38,14 +38,14 @@ const GROWS = 256; // spikeMatmulGradW: S rows (and packed G rows) per block
 
 /** Scratch bytes for spikeMatmul: packed W, per-row k-block list starts, index list, one tail row. */
 export function spikeMatmulScratchBytes(m: i32, k: i32, n: i32): usize {
-  if (n <= PW) return (<usize>k * <usize>narrowWidth(n) + PW) << 2;
+  if (n <= PW) return narrowScratchBytes(k, n);
   const r = <usize>min(m, ROWS);
   return ((<usize>k * <usize>packedWidth(n)) + r * <usize>(ceilDiv(k, KB) + 1) + r * <usize>k + PW) << 2;
 }
 
 /** Scratch bytes for spikeMatmulGradW: packed G block, column starts and cursors, index list, one tail row. */
 export function spikeGradWScratchBytes(m: i32, k: i32, n: i32): usize {
-  if (n <= PW) return (<usize>k * <usize>narrowWidth(n) + PW) << 2;
+  if (n <= PW) return narrowScratchBytes(k, n);
   const r = <usize>min(m, GROWS);
   return ((r * <usize>packedWidth(n)) + <usize>k * 2 + 1 + r * <usize>k + PW) << 2;
 }
