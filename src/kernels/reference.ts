@@ -1,8 +1,10 @@
 import {
   ResetCode, SurrogateCode,
   type AdamCoefficients, type GradientSum, type Kernels, type LeakyBackwardArgs, type LeakyBackwardOut, type LeakyForwardOut, type LeakyScanArgs,
+  type SavedCurrents, type SpikeSource,
 } from './types.js';
-import { checkAdam, checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW, checkSpikeSeq, checkBias, checkSeqLeakyProject, checkRateSpikes, checkRateLeakyProject, need } from './validate.js';
+import { ValueError } from '../core/errors.js';
+import { checkAdam, checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW, checkSpikeSeq, checkBias, checkSeqLeakyProject, checkRateSpikes, checkRateLeakyProject, checkSpikeSeqLeaky, need } from './validate.js';
 import { referenceConvKernels } from './reference-conv.js';
 import { rateDraw } from '../core/rng.js';
 
@@ -79,7 +81,9 @@ function leakyBackward(a: LeakyBackwardArgs): LeakyBackwardOut {
     gradSpk = gs;
   }
   const thr = f32(a.threshold);
-  const mem = a.mem ?? leakyForward(a, true).mem!; // recompute the membrane when it was not kept
+  const saved = a.saved ? savedOf(a.saved) : null;
+  const input = saved ? saved.currents : a.input;
+  const mem = a.mem ?? leakyForward({ ...a, input }, true).mem!; // recompute the membrane when it was not kept
   const gradInput = new Float32Array(a.constInput ? N : T * N);
   const gradBeta = new Float32Array(H);
   for (let n = 0; n < N; n++) {
@@ -106,8 +110,8 @@ function leakyBackward(a: LeakyBackwardArgs): LeakyBackwardOut {
   }
   if (a.gradWeightInto) {
     // the producing Linear's parameter gradients, as its own backward would form them
-    const { s, k, dw, gradBias } = a.gradWeightInto;
-    spikeSeqGradW(s, gradInput, dw, T, N / H, k, H, gradBias);
+    const { k, dw, gradBias } = a.gradWeightInto;
+    spikeSeqGradW(saved ? saved.spikes : a.gradWeightInto.s!, gradInput, dw, T, N / H, k, H, gradBias);
     return { gradInput: new Float32Array(0), gradBeta };
   }
   return { gradInput, gradBeta };
@@ -326,7 +330,38 @@ function rateLeakyProject(
   return seqLeakyProject(s, w, bias, k, lif, w2, o, out, accumulate);
 }
 
+/** What the reference spikeSeqLeakyForward saves: the currents and spikes themselves. */
+class ReferenceSaved implements SavedCurrents {
+  readonly kernels = 'reference';
+  constructor(readonly T: number, readonly N: number, readonly k: number, readonly currents: Float32Array, readonly spikes: Uint8Array) {}
+}
+
+function savedOf(saved: SavedCurrents): ReferenceSaved {
+  if (!(saved instanceof ReferenceSaved)) throw new ValueError(`leakyBackward: saved currents come from the ${saved.kernels} kernels, not the reference kernels`);
+  return saved;
+}
+
+function spikeSeqLeakyForward(
+  src: SpikeSource, w: Float32Array, bias: Float32Array | null, k: number, lif: Omit<LeakyScanArgs, 'input' | 'constInput'>, wantMem: boolean,
+): LeakyForwardOut & { saved: SavedCurrents } {
+  checkSpikeSeqLeaky(src, w, bias, k, lif);
+  const { T, N, H } = lif;
+  const B = N / H;
+  let spikes: Uint8Array;
+  if ('spikes' in src) spikes = src.spikes;
+  else {
+    spikes = new Uint8Array(T * B * k);
+    const bad = rateSpikes(src.values, src.keys, B, T, src.gain, spikes);
+    if (bad >= 0) return { spk: new Uint8Array(0), mem: null, count: -1 - bad, saved: new ReferenceSaved(T, N, k, new Float32Array(0), spikes) };
+  }
+  const currents = new Float32Array(T * N);
+  spikeSeqMatmul(spikes, w, currents, T, B, k, H, false, bias);
+  const f = leakyForward({ ...lif, input: currents, constInput: false }, wantMem);
+  return { ...f, saved: new ReferenceSaved(T, N, k, currents, spikes) };
+}
+
 export const referenceKernels: Kernels = {
+  spikeSeqLeakyForward,
   name: 'reference',
   fusedMultiplyAdd: false,
   adamUpdate,

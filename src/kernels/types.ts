@@ -57,6 +57,23 @@ export interface LeakyForwardOut {
   count: number;
 }
 
+/**
+ * The input currents of a Leaky layer that a training forward (Kernels.spikeSeqLeakyForward) left with
+ * the kernels for its backward, with the spikes they came from. Opaque: made by one Kernels object and
+ * given back to its leakyBackward. The WASM kernels keep them in their own memory; a later
+ * spikeSeqLeakyForward may reuse that memory, and the backward then recomputes them (same values).
+ */
+export interface SavedCurrents {
+  readonly kernels: 'wasm' | 'reference';
+  /** T * N currents, from T * B * k spikes. */
+  readonly T: number;
+  readonly N: number;
+  readonly k: number;
+}
+
+/** Spikes feeding a Linear layer: a time-major sequence [T, B, k], or rate-coded values [B, k] with their keys (Kernels.rateSpikes). */
+export type SpikeSource = { spikes: Uint8Array } | { values: Float32Array; keys: Uint32Array; gain: number };
+
 export interface LeakyBackwardArgs extends LeakyScanArgs {
   /** Forward results. When mem is null the kernel recomputes it from the input (cheaper than storing it). */
   spk: Uint8Array;
@@ -78,7 +95,12 @@ export interface LeakyBackwardArgs extends LeakyScanArgs {
    * so the [T, N] input gradient never leaves the kernels. gradInput then comes back empty. Not with
    * constInput.
    */
-  gradWeightInto?: { s: Uint8Array; k: number; dw: Float32Array; gradBias: Float32Array | null } | null;
+  gradWeightInto?: { s?: Uint8Array; k: number; dw: Float32Array; gradBias: Float32Array | null } | null;
+  /**
+   * The input currents saved by spikeSeqLeakyForward (then `input` is empty and gradWeightInto's s is
+   * omitted: both are the saved ones).
+   */
+  saved?: SavedCurrents | null;
   surrogate: SurrogateCode;
   /** Surrogate parameter (alpha for atan, slope for the sigmoids). */
   surrogateParam: number;
@@ -208,6 +230,15 @@ export interface Kernels {
     s: Uint8Array, w: Float32Array, bias: Float32Array | null, k: number, lif: Omit<LeakyScanArgs, 'input' | 'constInput'>,
     w2: Float32Array, o: number, out: Float32Array, accumulate: boolean,
   ): number;
+  /**
+   * Training forward of Linear (spike input) -> Leaky: the currents I = spikeSeqMatmul(s, w, T, B, k, H,
+   * false, bias) of the spikes s (drawn by rateSpikes for a rate source) and leakyForward({ ...lif, input:
+   * I, constInput: false }, wantMem), bit for bit, with I and s saved for leakyBackward instead of
+   * returned. count is -1 - i for a NaN at values[i] of a rate source.
+   */
+  spikeSeqLeakyForward(
+    src: SpikeSource, w: Float32Array, bias: Float32Array | null, k: number, lif: Omit<LeakyScanArgs, 'input' | 'constInput'>, wantMem: boolean,
+  ): LeakyForwardOut & { saved: SavedCurrents };
   /** out = conv(s, w) + bias for 0/1 spike images (out overwritten): sums of weight rows, one per spike and tap. */
   convSpikeForward(s: Uint8Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, g: ConvShape): void;
   /** dw += weight gradient of conv(s, w) for output gradient gOut, spike images s. */

@@ -1,5 +1,5 @@
 import { ShapeError, ValueError } from '../core/errors.js';
-import { ResetCode, SurrogateCode, type ConvShape, type LeakyBackwardArgs, type LeakyScanArgs, type PoolShape, type ConvPool, type GradientSum } from './types.js';
+import { ResetCode, SurrogateCode, type ConvShape, type LeakyBackwardArgs, type LeakyScanArgs, type PoolShape, type ConvPool, type GradientSum, type SpikeSource } from './types.js';
 
 /**
  * Argument checks shared by both kernel implementations, so the reference and the WASM kernels reject
@@ -70,7 +70,16 @@ export function checkLeaky(kernel: string, a: LeakyScanArgs): void {
 
 export function checkLeakyBackward(a: LeakyBackwardArgs): void {
   const kernel = 'leakyBackward';
-  checkLeaky(kernel, a);
+  if (a.saved) {
+    if (a.constInput) throw new ValueError(`${kernel}: saved currents are time-varying, not constInput`);
+    if (a.saved.T !== a.T || a.saved.N !== a.N) {
+      throw new ShapeError(`${kernel}: saved currents are for T = ${a.saved.T}, N = ${a.saved.N}, the call has T = ${a.T}, N = ${a.N}`);
+    }
+    if (a.gradWeightInto && a.gradWeightInto.k !== a.saved.k) {
+      throw new ShapeError(`${kernel}: gradWeightInto.k = ${a.gradWeightInto.k}, the saved spikes have k = ${a.saved.k}`);
+    }
+    checkLeaky(kernel, { ...a, input: { length: a.T * a.N } as Float32Array });
+  } else checkLeaky(kernel, a);
   const TN = a.T * a.N;
   need(kernel, 'spk', a.spk, TN);
   if (a.mem) need(kernel, 'mem', a.mem, TN);
@@ -86,7 +95,10 @@ export function checkLeakyBackward(a: LeakyBackwardArgs): void {
     const { s, k, dw, gradBias } = a.gradWeightInto;
     if (a.constInput) throw new ValueError(`${kernel}: gradWeightInto needs a time-varying input, not constInput`);
     if (!Number.isInteger(k) || k < 0) throw new ValueError(`${kernel}: gradWeightInto.k must be a non-negative integer, found ${String(k)}`);
-    need(kernel, 'gradWeightInto.s', s, (TN / a.H) * k);
+    if (!a.saved) {
+      if (!s) throw new ValueError(`${kernel}: gradWeightInto needs the spikes s (or saved currents)`);
+      need(kernel, 'gradWeightInto.s', s, (TN / a.H) * k);
+    }
     need(kernel, 'gradWeightInto.dw', dw, k * a.H);
     if (gradBias) need(kernel, 'gradWeightInto.gradBias', gradBias, a.H);
   }
@@ -124,6 +136,23 @@ export function checkSeqLeakyProject(
   checkLayerSizes(kernel, k, lif, o);
   need(kernel, 'S', s, lif.T * (lif.N / lif.H) * k);
   checkProjectRest(kernel, w, bias, k, lif, w2, o, out);
+}
+
+/** spikeSeqLeakyForward: the spike source for B = N / H samples, W [k, H], bias, then the scan's checks. */
+export function checkSpikeSeqLeaky(
+  src: SpikeSource, w: ArrayLike<number>, bias: ArrayLike<number> | null, k: number, lif: Omit<LeakyScanArgs, 'input' | 'constInput'>,
+): void {
+  const kernel = 'spikeSeqLeakyForward';
+  checkLayerSizes(kernel, k, lif, 1);
+  const B = lif.N / lif.H;
+  if ('spikes' in src) need(kernel, 'S', src.spikes, lif.T * B * k);
+  else {
+    need(kernel, 'values', src.values, B * k);
+    checkRateSpikes(kernel, { length: B * k }, src.keys, B, lif.T, src.gain);
+  }
+  need(kernel, 'W', w, k * lif.H);
+  checkBias(kernel, bias, lif.H);
+  checkLeaky(kernel, { ...lif, input: { length: lif.T * lif.N } as Float32Array, constInput: false });
 }
 
 /** rateLeakyProject: values [B, k] and keys for the B samples of the Leaky layer, then seqLeakyProject's checks. */

@@ -1,7 +1,7 @@
-import { SpikeflowError } from '../core/errors.js';
+import { SpikeflowError, ValueError } from '../core/errors.js';
 import { WASM_BASE64, WASM_RELAXED_BASE64 } from './wasm-binary.generated.js';
-import type { ConvShape, Kernels, LeakyBackwardArgs, LeakyBackwardOut, LeakyForwardOut, LeakyScanArgs } from './types.js';
-import { checkAdam, checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW, checkSpikeSeq, checkSeqLeakyProject, checkConv, checkPool, checkConvPool, checkBias, checkRateSpikes, checkRateLeakyProject, need } from './validate.js';
+import type { ConvShape, Kernels, LeakyBackwardArgs, LeakyBackwardOut, LeakyForwardOut, LeakyScanArgs, SavedCurrents, SpikeSource } from './types.js';
+import { checkAdam, checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW, checkSpikeSeq, checkSeqLeakyProject, checkConv, checkPool, checkConvPool, checkBias, checkRateSpikes, checkRateLeakyProject, checkSpikeSeqLeaky, need } from './validate.js';
 
 /**
  * Loader and wrapper of the AssemblyScript WASM SIMD kernels (src/kernels/assembly, built by
@@ -105,28 +105,79 @@ function checkSupport(): void {
 
 const PAGE = 65536;
 
-/** Operand sizes in bytes -> 16-aligned addresses in the arena, growing memory when needed. */
+const align16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
+
+/**
+ * The module's memory from its heap base up: an optional reservation at the bottom (`keep`: data that
+ * outlives the call, the currents a training forward saves for its backward), then the scratch arena
+ * of each call (`layout`: operand sizes in bytes -> 16-aligned addresses, growing memory when needed).
+ * A new reservation replaces the previous one (its generation number no longer matches).
+ */
 function arena(ex: Exports) {
   const base = ex.heapBase();
-  return (sizes: number[]): number[] => {
-    let off = base;
-    const ptrs = sizes.map((bytes) => {
-      const p = off;
-      off += Math.ceil(bytes / 16) * 16;
-      return p;
-    });
+  let kept = 0;
+  let gen = 0;
+  const ensure = (end: number) => {
     const have = ex.memory.buffer.byteLength;
-    if (off > have) {
+    if (end > have) {
       try {
-        ex.memory.grow(Math.ceil((off - have) / PAGE));
+        ex.memory.grow(Math.ceil((end - have) / PAGE));
       } catch {
         throw new SpikeflowError(
-          `WASM kernels: this call needs ${(off / 2 ** 20).toFixed(0)} MiB of WebAssembly memory, more than the engine allows (4 GiB at most); split it into smaller batches`,
+          `WASM kernels: this call needs ${(end / 2 ** 20).toFixed(0)} MiB of WebAssembly memory, more than the engine allows (4 GiB at most); split it into smaller batches`,
         );
       }
     }
-    return ptrs;
   };
+  return {
+    layout(sizes: number[]): number[] {
+      let off = base + kept;
+      const ptrs = sizes.map((bytes) => {
+        const p = off;
+        off += align16(bytes);
+        return p;
+      });
+      ensure(off);
+      return ptrs;
+    },
+    /** Reserves `bytes` at the bottom (replacing the previous reservation); returns its address and generation. */
+    keep(bytes: number): { ptr: number; gen: number } {
+      kept = 0; // no reservation while growing: a failed grow leaves none
+      gen++;
+      ensure(base + align16(bytes));
+      kept = align16(bytes);
+      return { ptr: base, gen };
+    },
+    /** Whether reservation `g` is still the current one. */
+    holds(g: number): boolean {
+      return g === gen && kept > 0;
+    },
+    /** Frees reservation `g` if it is still the current one. */
+    release(g: number): void {
+      if (g === gen) {
+        kept = 0;
+        gen++;
+      }
+    },
+  };
+}
+
+/** spikeSeqLeakyForward's saved currents in WASM memory: where they lie while their reservation holds, and how to recompute them. */
+class WasmSaved implements SavedCurrents {
+  readonly kernels = 'wasm';
+  constructor(
+    /** the wrap() that made it (a reservation is only meaningful there) */
+    readonly owner: object,
+    readonly gen: number,
+    readonly T: number,
+    readonly N: number,
+    readonly k: number,
+    readonly pCur: number,
+    readonly pS: number,
+    readonly src: SpikeSource,
+    readonly w: Float32Array,
+    readonly bias: Float32Array | null,
+  ) {}
 }
 
 /** Above this fraction of exact zeros in A, the sparse GEMM beats the dense one (measured on MNIST-like data). */
@@ -145,7 +196,9 @@ function zeroFraction(a: Float32Array): number {
 const convDims = (g: ConvShape): number[] => [g.n, g.H, g.W, g.C, g.O, g.kH, g.kW, g.stride, g.pad, g.outH, g.outW];
 
 function wrap(ex: Exports, relaxed: boolean): Kernels {
-  const layout = arena(ex);
+  const mem = arena(ex);
+  const layout = mem.layout;
+  const owner = {};
   // Views are made after layout() so they never refer to a buffer detached by a grow.
   const f32 = (ptr: number, len: number) => new Float32Array(ex.memory.buffer, ptr, len);
   const u8 = (ptr: number, len: number) => new Uint8Array(ex.memory.buffer, ptr, len);
@@ -154,6 +207,26 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
   /** Runs the forward scan on operands already laid out; returns the spike count. */
   const runForward = (a: LeakyScanArgs, pIn: number, pBeta: number, pSpk: number, pMem: number, pScratch: number): number =>
     ex.leakyForward(pIn, a.constInput ? 1 : 0, pBeta, a.threshold, a.reset, pSpk, pMem, a.T, a.N, a.H, pScratch);
+
+  /**
+   * The spikes of src into pS (drawn there for a rate source) and their currents spikeSeqMatmul(S, w) +
+   * bias into pCur, both outside this call's scratch (a reservation). Returns -1, or the index of a NaN value.
+   */
+  const currentsInto = (src: SpikeSource, w: Float32Array, bias: Float32Array | null, k: number, T: number, B: number, H: number, pS: number, pCur: number): number => {
+    const rate = 'spikes' in src ? null : src;
+    const scratch = Math.max(ex.spikeSeqMatmulScratchBytes(T, B, k, H), rate ? ex.rateSampleScratchBytes(k) : 0);
+    const [pw, pb, pt, px, pk] = layout([w.length * 4, bias ? H * 4 : 0, scratch, rate ? rate.values.length * 4 : 0, rate ? rate.keys.length * 4 : 0]);
+    if (rate) {
+      f32(px, rate.values.length).set(rate.values);
+      new Uint32Array(ex.memory.buffer, pk, rate.keys.length).set(rate.keys);
+      const bad = ex.rateSpikes(px, pk, B, k, T, rate.gain, pS, pt);
+      if (bad >= 0) return bad;
+    } else u8(pS, T * B * k).set((src as { spikes: Uint8Array }).spikes);
+    f32(pw, w.length).set(w);
+    if (bias) f32(pb, H).set(bias);
+    ex.spikeSeqMatmul(pS, pw, bias ? pb : 0, pCur, T, B, k, H, 0, pt);
+    return -1;
+  };
 
   return {
     name: 'wasm',
@@ -253,6 +326,28 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
       f32(pb, a.H).set(a.beta);
       const count = runForward(a, pi, pb, ps, wantMem ? pm : 0, pt);
       return { spk: u8(ps, TN).slice(), mem: wantMem ? f32(pm, TN).slice() : null, count };
+    },
+    spikeSeqLeakyForward(src, w, bias, k, lif, wantMem) {
+      checkSpikeSeqLeaky(src, w, bias, k, lif);
+      const { T, N, H } = lif;
+      const B = N / H;
+      const TN = T * N;
+      const sLen = T * B * k;
+      // the currents and spikes stay in WASM memory for the backward (reserved below every call's scratch)
+      const { ptr, gen } = mem.keep(align16(TN * 4) + sLen);
+      const pCur = ptr;
+      const pS = ptr + align16(TN * 4);
+      const saved = new WasmSaved(owner, gen, T, N, k, pCur, pS, src, w, bias);
+      if (TN === 0) return { spk: new Uint8Array(0), mem: wantMem ? new Float32Array(0) : null, count: 0, saved };
+      const bad = currentsInto(src, w, bias, k, T, B, H, pS, pCur);
+      if (bad >= 0) {
+        mem.release(gen);
+        return { spk: new Uint8Array(0), mem: null, count: -1 - bad, saved };
+      }
+      const [pbeta, pspk, pm, pt] = layout([H * 4, TN, wantMem ? TN * 4 : 0, leakyScratch]);
+      f32(pbeta, H).set(lif.beta);
+      const count = ex.leakyForward(pCur, 0, pbeta, lif.threshold, lif.reset, pspk, wantMem ? pm : 0, T, N, H, pt);
+      return { spk: u8(pspk, TN).slice(), mem: wantMem ? f32(pm, TN).slice() : null, count, saved };
     },
     leakyProject(a: LeakyScanArgs, w: Float32Array, o: number, out: Float32Array, accumulate: boolean): number {
       checkLeakyProject(a, w, o, out);
@@ -422,17 +517,33 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
       const from = a.gradSpkFrom ?? null;
       const into = a.gradWeightInto ?? null;
       const B = a.N / a.H;
+      // saved currents: where the forward left them, or recomputed into a new reservation when a later
+      // forward took that memory (the same spikes, weights and sums, so the same values)
+      let saved: { pCur: number; pS: number; gen: number } | null = null;
+      if (a.saved) {
+        if (!(a.saved instanceof WasmSaved)) throw new ValueError(`leakyBackward: saved currents come from the ${a.saved.kernels} kernels, not these WASM kernels`);
+        const sv = a.saved;
+        if (sv.owner === owner && mem.holds(sv.gen)) saved = sv;
+        else {
+          const { ptr, gen } = mem.keep(align16(TN * 4) + a.T * B * sv.k);
+          saved = { pCur: ptr, pS: ptr + align16(TN * 4), gen };
+          if (TN > 0 && currentsInto(sv.src, sv.w, sv.bias, sv.k, a.T, B, a.H, saved.pS, saved.pCur) >= 0) {
+            throw new ValueError('leakyBackward: the saved rate-coded values now hold a NaN');
+          }
+        }
+      }
+      const sIn = !saved && into ? into.s! : null;
       const [pb, ps, pm, pgs, pgm, pgi, pgb, pt, pi, pfg, pfw, pws, pwd, pwb, pwt] = layout([
         a.H * 4, TN, a.mem ? TN * 4 : 0, a.gradSpk ? TN * 4 : 0, a.gradMem ? TN * 4 : 0, giLen * 4, a.H * 4,
         ex.leakyBackwardScratchBytes(a.T, a.H, from ? from.o : 0),
-        a.mem ? 0 : a.input.length * 4, from ? from.g.length * 4 : 0, from ? from.w.length * 4 : 0,
-        into ? into.s.length : 0, into ? into.dw.length * 4 : 0, into?.gradBias ? a.H * 4 : 0,
+        a.mem || saved ? 0 : a.input.length * 4, from ? from.g.length * 4 : 0, from ? from.w.length * 4 : 0,
+        sIn ? sIn.length : 0, into ? into.dw.length * 4 : 0, into?.gradBias ? a.H * 4 : 0,
         into ? ex.spikeSeqGradWScratchBytes(a.T, B, into.k, a.H) : 0,
       ]);
       f32(pb, a.H).set(a.beta);
       // membrane not kept: the kernel recomputes it tile by tile from the input
       if (a.mem) f32(pm, TN).set(a.mem);
-      else f32(pi, a.input.length).set(a.input);
+      else if (!saved) f32(pi, a.input.length).set(a.input);
       u8(ps, TN).set(a.spk);
       if (a.gradSpk) f32(pgs, TN).set(a.gradSpk);
       if (from) {
@@ -441,16 +552,19 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
         f32(pfw, from.w.length).set(from.w);
       }
       if (a.gradMem) f32(pgm, TN).set(a.gradMem);
+      const pIn = saved ? saved.pCur : pi;
       ex.leakyBackward(
-        pb, a.threshold, a.reset, ps, a.mem ? pm : 0, a.mem ? 0 : pi, a.gradSpk ? pgs : 0, a.gradMem ? pgm : 0, a.surrogate, a.surrogateParam, a.surrogateParam2 ?? 0,
+        pb, a.threshold, a.reset, ps, a.mem ? pm : 0, a.mem ? 0 : pIn, a.gradSpk ? pgs : 0, a.gradMem ? pgm : 0, a.surrogate, a.surrogateParam, a.surrogateParam2 ?? 0,
         a.constInput ? 1 : 0, pgi, pgb, a.T, a.N, a.H, pt, a.truncate ?? 0, from ? pfg : 0, from ? pfw : 0, from ? from.o : 0,
       );
+      let out: LeakyBackwardOut;
       if (into) {
         // the producing Linear's parameter gradients from the input gradient where it lies (spikeSeqGradW's steps)
         if (into.k > 0 && TN > 0) {
-          u8(pws, into.s.length).set(into.s);
+          const pSp = saved ? saved.pS : pws;
+          if (sIn) u8(pws, sIn.length).set(sIn);
           f32(pwd, into.dw.length).set(into.dw);
-          ex.spikeSeqGradW(pws, pgi, pwd, a.T, B, into.k, a.H, pwt);
+          ex.spikeSeqGradW(pSp, pgi, pwd, a.T, B, into.k, a.H, pwt);
           into.dw.set(f32(pwd, into.dw.length));
         }
         if (into.gradBias && TN > 0) {
@@ -458,9 +572,11 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
           ex.sumRows(pgi, pwb, a.T * B, a.H, 1);
           into.gradBias.set(f32(pwb, a.H));
         }
-        return { gradInput: new Float32Array(0), gradBeta: f32(pgb, a.H).slice() };
-      }
-      return { gradInput: f32(pgi, giLen).slice(), gradBeta: f32(pgb, a.H).slice() };
+        out = { gradInput: new Float32Array(0), gradBeta: f32(pgb, a.H).slice() };
+      } else out = { gradInput: f32(pgi, giLen).slice(), gradBeta: f32(pgb, a.H).slice() };
+      // the saved currents are used up: their memory goes back to the scratch arena (a second backward recomputes them)
+      if (saved) mem.release(saved.gen);
+      return out;
     },
   };
 }

@@ -103,6 +103,71 @@ export interface LeakySequenceOptions {
  */
 export function leakySequence(input: Tensor, o: LeakySequenceOptions): { spk: Tensor; mem: Tensor | null; spikes: number } {
   const H = input.shape[input.shape.length - 1];
+  const { threshold, thrT, reset } = checkLeakyOptions(o, H);
+  if (o.surrogate.code === null || (thrT && thrT.size !== 1)) {
+    // custom surrogate or per-neuron thresholds: the TypeScript scan (same semantics, always keeps mem)
+    const r = scanSequence(input, {
+      who: 'Leaky', steps: o.steps, constInput: o.constInput, beta: o.beta, threshold: o.threshold,
+      reset: o.reset, zeroStyle: 'prev', surrogate: o.surrogate,
+    });
+    return { spk: r.spk, mem: r.mem, spikes: r.spikes };
+  }
+  const T = o.steps;
+  const N = o.constInput ? input.size : input.size / T;
+  if (!o.constInput && input.shape[0] !== T) {
+    throw new ShapeError(`Leaky: input has ${input.shape[0]} time steps, expected ${T}`);
+  }
+  const args = {
+    T, N, H, input: input.toFloat32(), constInput: o.constInput,
+    beta: o.beta.data as Float32Array, threshold, reset,
+  };
+  const { spk, mem, count } = o.kernels.leakyForward(args, o.keepMem ?? true);
+  const learnThr = thrT !== null && thrT.requiresGrad;
+  const sur = surrogateArgs(o);
+  const out = lifGraph(spk, mem, [T, N / H, H], thrT ? [input, o.beta, thrT] : [input, o.beta], !learnThr, ({ gradSpk, gradMem, deferred }) => {
+    if (!learnThr) {
+      // input = a Linear over data spikes: that layer's parameter gradients are formed in the same call
+      const lin = input.requiresGrad && !o.constInput ? input.spikeLinear : null;
+      const into = lin ? { s: lin.s, k: lin.k, dw: lin.weight.ensureGrad(), gradBias: lin.bias?.requiresGrad ? lin.bias.ensureGrad() : null } : null;
+      const r = o.kernels.leakyBackward({ ...args, spk, mem, gradSpk, gradSpkFrom: deferred, gradMem, gradWeightInto: into, ...sur });
+      if (input.requiresGrad && !into) accumulateOwnedGrad(input, r.gradInput);
+      if (o.beta.requiresGrad) accumulateOwnedGrad(o.beta, r.gradBeta);
+      return;
+    }
+    // Learnable threshold: the per-step membrane gradients g_t give the reset term, so the kernel runs
+    // in per-step mode (a constant input is expanded over time for this call).
+    const m = mem ?? o.kernels.leakyForward(args, true).mem!;
+    let stepArgs = args;
+    if (o.constInput) {
+      const rep = new Float32Array(T * N);
+      for (let t = 0; t < T; t++) rep.set(args.input, t * N);
+      stepArgs = { ...args, input: rep, constInput: false };
+    }
+    const r = o.kernels.leakyBackward({ ...stepArgs, spk, mem: m, gradSpk, gradMem, ...sur });
+    let gThr = 0;
+    const sub = o.reset === 'subtract';
+    for (let t = 0; t < T; t++) {
+      for (let n = 0; n < N; n++) {
+        const i = t * N + n;
+        if (gradSpk && gradSpk[i] !== 0) gThr -= gradSpk[i] * o.surrogate.grad(m[i] - Math.fround(threshold));
+        if (sub && t > 0 && spk[i - N]) gThr -= r.gradInput[i];
+      }
+    }
+    thrT!.ensureGrad()[0] += gThr;
+    if (input.requiresGrad) {
+      if (o.constInput) {
+        const gi = new Float32Array(N);
+        for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) gi[n] += r.gradInput[t * N + n];
+        accumulateOwnedGrad(input, gi);
+      } else accumulateOwnedGrad(input, r.gradInput);
+    }
+    if (o.beta.requiresGrad) accumulateOwnedGrad(o.beta, r.gradBeta);
+  });
+  return { ...out, spikes: count };
+}
+
+/** Validates the shared Leaky options for H neurons; returns the threshold value, its tensor (or null) and the reset code. */
+function checkLeakyOptions(o: Omit<LeakySequenceOptions, 'steps' | 'constInput'>, H: number): { threshold: number; thrT: Tensor | null; reset: ResetCode } {
   if (o.beta.size !== H) throw new ShapeError(`Leaky: beta has ${o.beta.size} values, the layer has ${H} neurons`);
   const thrT = o.threshold instanceof Tensor ? o.threshold : null;
   if (thrT && thrT.size !== 1 && thrT.size !== H) throw new ShapeError(`Leaky: threshold has ${thrT.size} values, expected 1 or ${H}`);
@@ -118,84 +183,78 @@ export function leakySequence(input: Tensor, o: LeakySequenceOptions): { spk: Te
   if (o.truncate && (o.surrogate.code === null || (thrT && thrT.size !== 1))) {
     throw new ValueError('Leaky: truncated BPTT runs in the fused kernels only (a closed-form surrogate and one threshold)');
   }
-  if (o.surrogate.code === null || (thrT && thrT.size !== 1)) {
-    // custom surrogate or per-neuron thresholds: the TypeScript scan (same semantics, always keeps mem)
-    const r = scanSequence(input, {
-      who: 'Leaky', steps: o.steps, constInput: o.constInput, beta: o.beta, threshold: o.threshold,
-      reset: o.reset, zeroStyle: 'prev', surrogate: o.surrogate,
-    });
-    return { spk: r.spk, mem: r.mem, spikes: r.spikes };
-  }
-  const T = o.steps;
-  const N = o.constInput ? input.size : input.size / T;
-  if (!o.constInput && input.shape[0] !== T) {
-    throw new ShapeError(`Leaky: input has ${input.shape[0]} time steps, expected ${T}`);
-  }
-  const B = N / H;
-  const args = {
-    T, N, H, input: input.toFloat32(), constInput: o.constInput,
-    beta: betaData, threshold, reset,
-  };
-  const { spk, mem, count } = o.kernels.leakyForward(args, o.keepMem ?? true);
-  const learnThr = thrT !== null && thrT.requiresGrad;
+  return { threshold, thrT, reset };
+}
+
+function surrogateArgs(o: { surrogate: Surrogate; truncate?: number }) {
+  return { surrogate: o.surrogate.code!, surrogateParam: o.surrogate.param, surrogateParam2: o.surrogate.param2 ?? 0, truncate: o.truncate ?? 0 };
+}
+
+type DeferredGrad = { g: Float32Array; w: Float32Array; o: number } | null;
+
+/**
+ * The graph of a fused Leaky op: spike and membrane tensors [T, B, H] sharing one backward node (over
+ * `parents`), which runs once after both have their gradients. With `deferrable`, the gradient through
+ * the Linear layer the spikes feed is handed to `run` as (g, W) to be formed inside the backward kernel
+ * (one fewer [T, B, H] round trip through JavaScript).
+ */
+function lifGraph(
+  spk: Uint8Array, mem: Float32Array | null, shape: [number, number, number], parents: Tensor[], deferrable: boolean,
+  run: (grads: { gradSpk: Float32Array | null; gradMem: Float32Array | null; deferred: DeferredGrad }) => void,
+): { spk: Tensor; mem: Tensor | null } {
+  let deferred: DeferredGrad = null;
   const joint: Tensor = new Tensor(new Float32Array(0), [0], {
-    parents: thrT ? [input, o.beta, thrT] : [input, o.beta],
-    backward: () => {
-      const sur = { surrogate: o.surrogate.code!, surrogateParam: o.surrogate.param, surrogateParam2: o.surrogate.param2 ?? 0, truncate: o.truncate ?? 0 };
-      const gradSpk = spkT.grad;
-      const gradMem = memT?.grad ?? null;
-      if (!learnThr) {
-        // input = a Linear over data spikes: that layer's parameter gradients are formed in the same call
-        const lin = input.requiresGrad && !o.constInput ? input.spikeLinear : null;
-        const into = lin ? { s: lin.s, k: lin.k, dw: lin.weight.ensureGrad(), gradBias: lin.bias?.requiresGrad ? lin.bias.ensureGrad() : null } : null;
-        const r = o.kernels.leakyBackward({ ...args, spk, mem, gradSpk, gradSpkFrom: deferred, gradMem, gradWeightInto: into, ...sur });
-        if (input.requiresGrad && !into) accumulateOwnedGrad(input, r.gradInput);
-        if (o.beta.requiresGrad) accumulateOwnedGrad(o.beta, r.gradBeta);
-        return;
-      }
-      // Learnable threshold: the per-step membrane gradients g_t give the reset term, so the kernel runs
-      // in per-step mode (a constant input is expanded over time for this call).
-      const m = mem ?? o.kernels.leakyForward(args, true).mem!;
-      let stepArgs = args;
-      if (o.constInput) {
-        const rep = new Float32Array(T * N);
-        for (let t = 0; t < T; t++) rep.set(args.input, t * N);
-        stepArgs = { ...args, input: rep, constInput: false };
-      }
-      const r = o.kernels.leakyBackward({ ...stepArgs, spk, mem: m, gradSpk, gradMem, ...sur });
-      let gThr = 0;
-      const sub = o.reset === 'subtract';
-      for (let t = 0; t < T; t++) {
-        for (let n = 0; n < N; n++) {
-          const i = t * N + n;
-          if (gradSpk && gradSpk[i] !== 0) gThr -= gradSpk[i] * o.surrogate.grad(m[i] - Math.fround(threshold));
-          if (sub && t > 0 && spk[i - N]) gThr -= r.gradInput[i];
-        }
-      }
-      thrT!.ensureGrad()[0] += gThr;
-      if (input.requiresGrad) {
-        if (o.constInput) {
-          const gi = new Float32Array(N);
-          for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) gi[n] += r.gradInput[t * N + n];
-          accumulateOwnedGrad(input, gi);
-        } else accumulateOwnedGrad(input, r.gradInput);
-      }
-      if (o.beta.requiresGrad) accumulateOwnedGrad(o.beta, r.gradBeta);
-    },
+    parents,
+    backward: () => run({ gradSpk: spkT.grad, gradMem: memT?.grad ?? null, deferred }),
   });
-  // The joint node runs once, after both outputs have received their gradients.
   joint.grad = new Float32Array(0);
-  const spkT = new Tensor(spk, [T, B, H], { parents: [joint] });
-  // The gradient through the Linear layer these spikes feed is formed inside the backward kernel (one
-  // fewer [T, B, H] round trip through JavaScript); not with a learnable threshold, whose term reads it.
-  let deferred: { g: Float32Array; w: Float32Array; o: number } | null = null;
-  if (!learnThr) {
+  const spkT = new Tensor(spk, shape, { parents: [joint] });
+  if (deferrable) {
     spkT.deferGrad = (g, w, n) => {
       if (deferred) return false;
       deferred = { g, w, o: n };
       return true;
     };
   }
-  const memT = mem ? new Tensor(mem, [T, B, H], { parents: [joint] }) : null;
-  return { spk: spkT, mem: memT, spikes: count };
+  const memT = mem ? new Tensor(mem, shape, { parents: [joint] }) : null;
+  return { spk: spkT, mem: memT };
+}
+
+/** Where the spikes of spikeLinearLeaky come from: a [T, B, k] sequence, or rate-coded values [B, k] with their keys. */
+export type SpikeInput = { spikes: Tensor } | { values: Tensor; keys: Uint32Array; gain: number };
+
+/**
+ * Training forward of Linear (over data spikes, no gradient of their own) -> Leaky in one kernel call
+ * (Kernels.spikeSeqLeakyForward): the [T, B, H] currents never reach JavaScript; the kernels keep them
+ * for the backward, which forms dW, db and dbeta in one call (leakyBackward with saved currents and
+ * gradWeightInto). Equals linear() then leakySequence(). Needs a closed-form surrogate, a fixed
+ * threshold and a weight (and bias) that require grad; a rate source is drawn inside the kernel.
+ */
+export function spikeLinearLeaky(
+  src: SpikeInput, steps: number, weight: Tensor, bias: Tensor | null, o: Omit<LeakySequenceOptions, 'steps' | 'constInput'>,
+): { spk: Tensor; mem: Tensor | null; spikes: number } {
+  const [K, H] = weight.shape;
+  const { threshold, thrT, reset } = checkLeakyOptions(o, H);
+  if (o.surrogate.code === null || (thrT && thrT.requiresGrad) || !weight.requiresGrad || (bias && !bias.requiresGrad)) {
+    throw new ValueError('spikeLinearLeaky: needs a closed-form surrogate, a fixed threshold and trainable weight and bias');
+  }
+  const T = steps;
+  const kernelSrc = 'spikes' in src
+    ? { spikes: src.spikes.data as Uint8Array }
+    : { values: src.values.data as Float32Array, keys: src.keys, gain: src.gain };
+  const B = 'spikes' in src ? src.spikes.shape[1] : src.values.shape[0];
+  const lif = { T, N: B * H, H, beta: o.beta.data as Float32Array, threshold, reset };
+  const f = o.kernels.spikeSeqLeakyForward(kernelSrc, weight.data as Float32Array, bias ? (bias.data as Float32Array) : null, K, lif, o.keepMem ?? true);
+  if (f.count < 0) throw new ValueError(`rateEncode: input value ${-1 - f.count} is NaN`);
+  const sur = surrogateArgs(o);
+  const parents = bias ? [weight, bias, o.beta] : [weight, o.beta];
+  const out = lifGraph(f.spk, f.mem, [T, B, H], parents, true, ({ gradSpk, gradMem, deferred }) => {
+    const into = { k: K, dw: weight.ensureGrad(), gradBias: bias ? bias.ensureGrad() : null };
+    const r = o.kernels.leakyBackward({
+      ...lif, input: new Float32Array(0), constInput: false, spk: f.spk, mem: f.mem, gradSpk, gradSpkFrom: deferred, gradMem,
+      gradWeightInto: into, saved: f.saved, ...sur,
+    });
+    if (o.beta.requiresGrad) accumulateOwnedGrad(o.beta, r.gradBeta);
+  });
+  return { ...out, spikes: f.count };
 }

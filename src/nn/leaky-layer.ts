@@ -1,7 +1,7 @@
 import { Tensor } from '../core/tensor.js';
 import { ValueError, checkInt, checkRange } from '../core/errors.js';
 import { sigmoid } from '../core/ops.js';
-import { leakySequence, RESET_CODES, type ResetMechanism } from '../neurons/leaky.js';
+import { leakySequence, spikeLinearLeaky, RESET_CODES, type ResetMechanism } from '../neurons/leaky.js';
 import { atan, surrogateConfig, type Surrogate } from '../surrogate/index.js';
 import type { ForwardContext, Layer, NamedParameter, Seq } from './layer.js';
 import type { Linear } from './linear.js';
@@ -89,6 +89,37 @@ export class Leaky implements Layer {
       constInput: input.constant,
       beta: this.beta(),
       threshold: this.learnThreshold ? this.thresholdTensor : this.threshold,
+      reset: this.reset,
+      surrogate: this.surrogate,
+      kernels: ctx.kernels,
+      keepMem: ctx.keepAllMem || ctx.outputLayer === undefined || ctx.outputLayer === this,
+      truncate: this.truncate,
+    });
+    ctx.records.push({ layer: `leaky${ctx.records.length}`, spk, mem, spikes, neuronSteps: spk.size });
+    return { x: spk, steps: input.steps, constant: false };
+  }
+
+  /**
+   * Whether training can run `prev` (a Linear over the data spike sequence feeding this layer) and
+   * this layer as one fused op (forwardFromSpikes): a closed-form surrogate, a fixed threshold, and
+   * prev's weight and bias trainable.
+   */
+  fusesTrainingWith(prev: Linear): boolean {
+    return this.surrogate.code !== null && !this.learnThreshold && prev.outFeatures === this.size
+      && prev.weight.requiresGrad && (!prev.bias || prev.bias.requiresGrad);
+  }
+
+  /**
+   * Training: `prev` (a Linear over the data spike sequence `input`: spikes, or rate-coded values drawn
+   * inside the kernel) and this layer in one fused op (neurons/leaky.ts spikeLinearLeaky): the [T, B, H]
+   * current stays with the kernels for the backward. Equals prev.forward() then forward().
+   */
+  forwardFromSpikes(prev: Linear, input: Seq, ctx: ForwardContext): Seq {
+    const rate = input instanceof RateSeq ? input : null;
+    const src = rate ? { values: rate.values, keys: rate.keys, gain: rate.gain } : { spikes: input.x };
+    const { spk, mem, spikes } = spikeLinearLeaky(src, input.steps, prev.weight, prev.bias, {
+      beta: this.beta(),
+      threshold: this.threshold,
       reset: this.reset,
       surrogate: this.surrogate,
       kernels: ctx.kernels,

@@ -23,6 +23,11 @@ function isSpikeSequence(s: Seq): boolean {
   return !s.constant && s.x.isSpikes && s.x.shape.length === 3 && s.x.shape[0] === s.steps;
 }
 
+/** A spike sequence that is data (the network's input: no gradient flows into it). */
+function isDataSpikes(s: Seq): boolean {
+  return isSpikeSequence(s) && (s instanceof RateSeq || !s.x.requiresGrad);
+}
+
 /** Layers applied in order; parameters are named "<index>.<name>" like a torch state_dict. */
 export class Sequential {
   constructor(readonly layers: readonly Layer[]) {}
@@ -45,6 +50,12 @@ export class Sequential {
         && after instanceof Linear && after.outFeatures <= FUSE_MAX_OUT) {
         x = next.forwardBetween(layer, x, after, ctx);
         i += 2;
+      } else if (!opts.inference && layer instanceof Linear && isDataSpikes(x)
+        && next instanceof Leaky && next.fusesTrainingWith(layer)) {
+        // Training: a Linear over the data spikes and the Leaky after it run as one op whose [T, B, H]
+        // current stays with the kernels until the backward.
+        x = next.forwardFromSpikes(layer, x, ctx);
+        i++;
       } else if (fuse && layer instanceof Leaky && next instanceof Linear && next.outFeatures <= FUSE_MAX_OUT) {
         x = layer.forwardInto(x, next, ctx);
         i++;
