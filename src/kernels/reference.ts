@@ -222,7 +222,18 @@ function spikeSeqGradW(s: Uint8Array, g: Float32Array, dw: Float32Array, t: numb
   checkBias('spikeSeqGradW', gradBias, n);
   if (n < SEQ_MIN_N) referenceKernels.spikeMatmulGradW(s, g, dw, t * b, k, n);
   else seqGradW(s, g, dw, t, b, k, n);
-  if (gradBias) referenceKernels.sumRows(g, gradBias, t * b, n, true);
+  if (gradBias) seqSumRows(g, gradBias, t, b, n);
+}
+
+/** out += the column sums of G [T*B, n], per sample first: for b ascending, (sum over t ascending from zero of row t*B + b). */
+function seqSumRows(g: Float32Array, out: Float32Array, t: number, b: number, n: number): void {
+  for (let bi = 0; bi < b; bi++) {
+    for (let j = 0; j < n; j++) {
+      let v = 0;
+      for (let ti = 0; ti < t; ti++) v = f32(v + g[(ti * b + bi) * n + j]);
+      out[j] = f32(out[j] + v);
+    }
+  }
 }
 
 /**

@@ -91,7 +91,7 @@ export interface LeakyBackwardArgs extends LeakyScanArgs {
   /**
    * The input is the output of a Linear over the time-major 0/1 spike sequence s [T, B, k] (data, no
    * gradient of its own): instead of returning dL/dinput, the call adds that Linear's parameter
-   * gradients, dw [k, H] += S^T dL/dinput (spikeSeqGradW) and gradBias [H] += its row sums (sumRows),
+   * gradients, dw [k, H] += S^T dL/dinput and gradBias [H] += its column sums (spikeSeqGradW's order),
    * so the [T, N] input gradient never leaves the kernels. gradInput then comes back empty. Not with
    * constInput.
    */
@@ -204,8 +204,9 @@ export interface Kernels {
    * of spikeSeqMatmul. Order per element of dW row i: for rows r ascending, +G[r] for each plain spike
    * and -G[r] for each silent step of a flipped input; then, for samples b ascending with (b, i) flipped,
    * + Gsum[b] = sum over t ascending (from zero) of G[t*B + b]. Without flips, or for N <= 16, this is
-   * spikeMatmulGradW(s, g, dw, T*B, K, N). With `gradBias`, the column sums of G are then added to it
-   * exactly as sumRows(g, gradBias, T*B, N, true) does (fused, like the bias of spikeSeqMatmul).
+   * spikeMatmulGradW(s, g, dw, T*B, K, N). With `gradBias`, the column sums of G are then added to it,
+   * sample by sample: for b ascending, gradBias += (the sum over t ascending, from zero, of G[t*B + b]),
+   * the sums the flipped inputs' Gsum terms use (fused: no pass over G of its own).
    */
   spikeSeqGradW(s: Uint8Array, g: Float32Array, dw: Float32Array, t: number, b: number, k: number, n: number, gradBias?: Float32Array | null): void;
   /** out[j] (+)= sum over rows of X[M, N] (bias gradients). */

@@ -30,7 +30,7 @@ interface Exports {
   spikeSeqMatmulScratchBytes(t: number, b: number, k: number, n: number): number;
   spikeSeqMatmul(s: number, w: number, bias: number, c: number, t: number, b: number, k: number, n: number, acc: number, scratch: number): void;
   spikeSeqGradWScratchBytes(t: number, b: number, k: number, n: number): number;
-  spikeSeqGradW(s: number, g: number, dw: number, t: number, b: number, k: number, n: number, scratch: number): void;
+  spikeSeqGradW(s: number, g: number, dw: number, t: number, b: number, k: number, n: number, scratch: number, gradBias: number): void;
   sparseScratchBytes(m: number, k: number): number;
   sparseGemm(a: number, b: number, c: number, m: number, k: number, n: number, transA: number, acc: number, scratch: number): void;
   sumRows(x: number, out: number, m: number, n: number, acc: number): void;
@@ -288,16 +288,11 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
       const [ps, pg, pd, pb, pt] = layout([s.length, g.length * 4, dw.length * 4, gradBias ? n * 4 : 0, ex.spikeSeqGradWScratchBytes(t, b, k, n)]);
       u8(ps, s.length).set(s);
       f32(pg, g.length).set(g);
-      if (k > 0) {
-        f32(pd, dw.length).set(dw);
-        ex.spikeSeqGradW(ps, pg, pd, t, b, k, n, pt);
-        dw.set(f32(pd, dw.length));
-      }
-      if (gradBias) {
-        f32(pb, n).set(gradBias);
-        ex.sumRows(pg, pb, t * b, n, 1);
-        gradBias.set(f32(pb, n));
-      }
+      if (k > 0) f32(pd, dw.length).set(dw);
+      if (gradBias) f32(pb, n).set(gradBias);
+      ex.spikeSeqGradW(ps, pg, pd, t, b, k, n, pt, gradBias ? pb : 0);
+      if (k > 0) dw.set(f32(pd, dw.length));
+      if (gradBias) gradBias.set(f32(pb, n));
     },
     sumRows(x, out, m, n, accumulate) {
       checkRows('sumRows', x, out, m, n);
@@ -560,17 +555,14 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
       let out: LeakyBackwardOut;
       if (into) {
         // the producing Linear's parameter gradients from the input gradient where it lies (spikeSeqGradW's steps)
-        if (into.k > 0 && TN > 0) {
+        if (TN > 0) {
           const pSp = saved ? saved.pS : pws;
           if (sIn) u8(pws, sIn.length).set(sIn);
-          f32(pwd, into.dw.length).set(into.dw);
-          ex.spikeSeqGradW(pSp, pgi, pwd, a.T, B, into.k, a.H, pwt);
-          into.dw.set(f32(pwd, into.dw.length));
-        }
-        if (into.gradBias && TN > 0) {
-          f32(pwb, a.H).set(into.gradBias);
-          ex.sumRows(pgi, pwb, a.T * B, a.H, 1);
-          into.gradBias.set(f32(pwb, a.H));
+          if (into.k > 0) f32(pwd, into.dw.length).set(into.dw);
+          if (into.gradBias) f32(pwb, a.H).set(into.gradBias);
+          ex.spikeSeqGradW(pSp, pgi, pwd, a.T, B, into.k, a.H, pwt, into.gradBias ? pwb : 0);
+          if (into.k > 0) into.dw.set(f32(pwd, into.dw.length));
+          if (into.gradBias) into.gradBias.set(f32(pwb, a.H));
         }
         out = { gradInput: new Float32Array(0), gradBeta: f32(pgb, a.H).slice() };
       } else out = { gradInput: f32(pgi, giLen).slice(), gradBeta: f32(pgb, a.H).slice() };

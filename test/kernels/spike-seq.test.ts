@@ -60,7 +60,7 @@ describe('spikeSeqMatmul / spikeSeqGradW (complement coding)', () => {
       expectClose(d2, plain);
     });
 
-    it(`T=${t} B=${b} K=${k} N=${n}: the fused bias and bias gradient equal addBias and sumRows`, () => {
+    it(`T=${t} B=${b} K=${k} N=${n}: the fused bias equals addBias; the fused bias gradient sums per sample, then over samples`, () => {
       const s = rateSeq(t, b, k), w = randf(k * n), bias = randf(n), g = randf(t * b * n);
       const c1 = new Float32Array(t * b * n), c2 = new Float32Array(t * b * n), c3 = new Float32Array(t * b * n);
       ref.spikeSeqMatmul(s, w, c1, t, b, k, n, false, bias);
@@ -78,11 +78,22 @@ describe('spikeSeqMatmul / spikeSeqGradW (complement coding)', () => {
       ref.spikeSeqGradW(s, g, d1, t, b, k, n, gb1);
       wasm.spikeSeqGradW(s, g, d2, t, b, k, n, gb2);
       wasm.spikeSeqGradW(s, g, d3, t, b, k, n);
-      wasm.sumRows(g, gb3, t * b, n, true);
+      // the bias gradient's order, written out: each sample's sum over steps (from zero), then over samples
+      for (let bi = 0; bi < b; bi++) {
+        for (let j = 0; j < n; j++) {
+          let v = 0;
+          for (let ti = 0; ti < t; ti++) v = Math.fround(v + g[(ti * b + bi) * n + j]);
+          gb3[j] = Math.fround(gb3[j] + v);
+        }
+      }
       expectSame(d1, d3);
       expectSame(d2, d3);
       expectSame(gb1, gb3);
       expectSame(gb2, gb3);
+      // the same sums as sumRows up to float32 rounding
+      const gb4 = gb0.slice();
+      wasm.sumRows(g, gb4, t * b, n, true);
+      expectClose(gb2, gb4);
     });
   }
 

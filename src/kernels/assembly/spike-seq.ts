@@ -314,9 +314,39 @@ export function spikeSeqMatmul(s: usize, w: usize, bias: usize, c: usize, t: i32
   for (let bi = 0; bi < b; bi++) seqSampleRows(s, w, bias, t, b, k, n, bi, c + <usize>bi * nb, <usize>b * nb, accumulate, scratch);
 }
 
+/** gs[0..nb bytes) = the sum over t ascending, from zero, of row t*B + bi of g. */
+@inline function sampleSum(g: usize, gs: usize, t: i32, b: i32, bi: i32, nb: usize): void {
+  memory.fill(gs, 0, nb);
+  for (let ti = 0; ti < t; ti++) {
+    const src = g + <usize>(ti * b + bi) * nb;
+    let j: usize = 0;
+    for (; j + 16 <= nb; j += 16) v128.store(gs + j, f32x4.add(v128.load(gs + j), v128.load(src + j)));
+    for (; j < nb; j += 4) store<f32>(gs + j, load<f32>(gs + j) + load<f32>(src + j));
+  }
+}
+
+/** dst[0..nb bytes) += src. */
+@inline function addRowInto(dst: usize, src: usize, nb: usize): void {
+  let j: usize = 0;
+  for (; j + 16 <= nb; j += 16) v128.store(dst + j, f32x4.add(v128.load(dst + j), v128.load(src + j)));
+  for (; j < nb; j += 4) store<f32>(dst + j, load<f32>(dst + j) + load<f32>(src + j));
+}
+
+/**
+ * out[0..n) += the column sums of G [T*B, n] in the order of spikeSeqGradW's bias gradient: for each
+ * sample b ascending, (the sum over t ascending, from zero, of row t*B + b). scratch: n floats.
+ */
+export function seqSumRows(g: usize, out: usize, t: i32, b: i32, n: i32, scratch: usize): void {
+  const nb = <usize>n << 2;
+  for (let bi = 0; bi < b; bi++) {
+    sampleSum(g, scratch, t, b, bi, nb);
+    addRowInto(out, scratch, nb);
+  }
+}
+
 /** Scratch bytes of spikeSeqGradW. */
 export function spikeSeqGradWScratchBytes(t: i32, b: i32, k: i32, n: i32): usize {
-  if (n <= PW) return spikeGradWScratchBytes(t * b, k, n);
+  if (n <= PW || k == 0) return (n <= PW ? spikeGradWScratchBytes(t * b, k, n) : 0) + align16(<usize>n << 2);
   const sb = <usize>seqGradBlock(t, k);
   const kk = <usize>k;
   return sb * align16((kk << 2) + 16) + align16((kk + 4) << 2) + 2 * align16(((kk << 1) + 1) << 2)
@@ -329,11 +359,13 @@ export function spikeSeqGradWScratchBytes(t: i32, b: i32, k: i32, n: i32): usize
  * G[t*B + b] (t in order, from zero) when p is flipped in b, then G[t*B + b] for each step where p
  * spikes (not flipped) or is silent (flipped). dW[p] += the positive terms (Gsum and the plain spikes)
  * in their order, then -= the negative ones (silent steps of flipped inputs), grouped as in addRows.
- * For N <= 16 the narrow kernel runs instead. scratch: spikeSeqGradWScratchBytes(t, b, k, n).
+ * For N <= 16 the narrow kernel runs instead. gradBias (N floats, or 0: none) += seqSumRows(G), formed
+ * from the same per-sample sums (one pass over G fewer). scratch: spikeSeqGradWScratchBytes(t, b, k, n).
  */
-export function spikeSeqGradW(s: usize, g: usize, dw: usize, t: i32, b: i32, k: i32, n: i32, scratch: usize): void {
-  if (n <= PW) {
-    spikeMatmulGradW(s, g, dw, t * b, k, n, scratch);
+export function spikeSeqGradW(s: usize, g: usize, dw: usize, t: i32, b: i32, k: i32, n: i32, scratch: usize, gradBias: usize): void {
+  if (n <= PW || k == 0) {
+    if (k > 0) spikeMatmulGradW(s, g, dw, t * b, k, n, scratch);
+    if (gradBias) seqSumRows(g, gradBias, t, b, n, scratch + (n <= PW ? spikeGradWScratchBytes(t * b, k, n) : 0));
     return;
   }
   const sb = seqGradBlock(t, k);
@@ -392,14 +424,10 @@ export function spikeSeqGradW(s: usize, g: usize, dw: usize, t: i32, b: i32, k: 
         store<i32>(cand + (<usize>nc << 2), p);
         nc += hasEvents(c, t, f);
       }
-      if (nf) {
-        memory.fill(gs, 0, nb);
-        for (let ti = 0; ti < t; ti++) {
-          const src = g + <usize>(ti * b + bi) * nb;
-          let j: usize = 0;
-          for (; j + 16 <= nb; j += 16) v128.store(gs + j, f32x4.add(v128.load(gs + j), v128.load(src + j)));
-          for (; j < nb; j += 4) store<f32>(gs + j, load<f32>(gs + j) + load<f32>(src + j));
-        }
+      // Gsum[b]: the flipped inputs' term, and this sample's share of the bias gradient
+      if (nf || gradBias) {
+        sampleSum(g, gs, t, b, bi, nb);
+        if (gradBias) addRowInto(gradBias, gs, nb);
       }
       const s0 = s + <usize>bi * kk;
       const g0 = g + <usize>bi * nb;
