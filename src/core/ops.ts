@@ -1,5 +1,6 @@
 import { Tensor, addInto } from './tensor.js';
 import { ShapeError } from './errors.js';
+import { newF32 } from './buffers.js';
 import type { Kernels } from '../kernels/types.js';
 
 /**
@@ -17,7 +18,7 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null, k: Kernels): Tens
   }
   if (b && b.size !== nOut) throw new ShapeError(`linear: bias has ${b.size} elements, expected ${nOut}`);
   const rows = x.size / nIn;
-  const y = new Float32Array(rows * nOut);
+  const y = newF32(rows * nOut, true); // every element written by the kernel
   const wd = w.data as Float32Array;
   // A time-major spike sequence [T, B, in] takes the complement-coding kernels (inputs that fire at
   // most steps, like rate-coded bright pixels, cost a weight row only at the steps they miss).

@@ -1,4 +1,5 @@
 import { ShapeError } from './errors.js';
+import { newF32 } from './buffers.js';
 
 export type TensorData = Float32Array | Uint8Array;
 
@@ -62,9 +63,12 @@ export class Tensor {
     return this.data instanceof Float32Array ? this.data : Float32Array.from(this.data);
   }
 
-  /** Gradient buffer, created (zeroed) on first use. */
+  /**
+   * Gradient buffer, created (zeroed) on first use. An op's output (not a leaf) takes it from the
+   * step's buffers (core/buffers.ts): its gradient dies with the graph.
+   */
   ensureGrad(): Float32Array {
-    if (!this.grad) this.grad = new Float32Array(this.data.length);
+    if (!this.grad) this.grad = this.parents.length ? newF32(this.data.length) : new Float32Array(this.data.length);
     return this.grad;
   }
 
@@ -110,7 +114,8 @@ export function shapeSize(shape: readonly number[]): number {
  * the array itself when t has no gradient yet, which saves a zero-fill and a pass over it.
  */
 export function accumulateOwnedGrad(t: Tensor, g: Float32Array): void {
-  if (t.grad === null && g.length === t.size) t.grad = g;
+  // a leaf (a parameter, an input) keeps its gradient past the step: it never adopts a step buffer
+  if (t.grad === null && g.length === t.size && t.parents.length) t.grad = g;
   else addInto(t.ensureGrad(), g);
 }
 

@@ -1,4 +1,5 @@
 import { SpikeflowError, ValueError } from '../core/errors.js';
+import { copyF32, copyU8 } from '../core/buffers.js';
 import { WASM_BASE64, WASM_RELAXED_BASE64 } from './wasm-binary.generated.js';
 import type { ConvShape, Kernels, LeakyBackwardArgs, LeakyBackwardOut, LeakyForwardOut, LeakyScanArgs, SavedCurrents, SpikeSource } from './types.js';
 import { checkAdam, checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW, checkSpikeSeq, checkSeqLeakyProject, checkConv, checkPool, checkConvPool, checkBias, checkRateSpikes, checkRateLeakyProject, checkSpikeSeqLeaky, need } from './validate.js';
@@ -320,7 +321,7 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
       f32(pi, a.input.length).set(a.input);
       f32(pb, a.H).set(a.beta);
       const count = runForward(a, pi, pb, ps, wantMem ? pm : 0, pt);
-      return { spk: u8(ps, TN).slice(), mem: wantMem ? f32(pm, TN).slice() : null, count };
+      return { spk: copyU8(u8(ps, TN)), mem: wantMem ? copyF32(f32(pm, TN)) : null, count };
     },
     spikeSeqLeakyForward(src, w, bias, k, lif, wantMem) {
       checkSpikeSeqLeaky(src, w, bias, k, lif);
@@ -342,7 +343,7 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
       const [pbeta, pspk, pm, pt] = layout([H * 4, TN, wantMem ? TN * 4 : 0, leakyScratch]);
       f32(pbeta, H).set(lif.beta);
       const count = ex.leakyForward(pCur, 0, pbeta, lif.threshold, lif.reset, pspk, wantMem ? pm : 0, T, N, H, pt);
-      return { spk: u8(pspk, TN).slice(), mem: wantMem ? f32(pm, TN).slice() : null, count, saved };
+      return { spk: copyU8(u8(pspk, TN)), mem: wantMem ? copyF32(f32(pm, TN)) : null, count, saved };
     },
     leakyProject(a: LeakyScanArgs, w: Float32Array, o: number, out: Float32Array, accumulate: boolean): number {
       checkLeakyProject(a, w, o, out);
@@ -565,7 +566,7 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
           if (into.gradBias) into.gradBias.set(f32(pwb, a.H));
         }
         out = { gradInput: new Float32Array(0), gradBeta: f32(pgb, a.H).slice() };
-      } else out = { gradInput: f32(pgi, giLen).slice(), gradBeta: f32(pgb, a.H).slice() };
+      } else out = { gradInput: copyF32(f32(pgi, giLen)), gradBeta: f32(pgb, a.H).slice() };
       // the saved currents are used up: their memory goes back to the scratch arena (a second backward recomputes them)
       if (saved) mem.release(saved.gen);
       return out;

@@ -1,4 +1,5 @@
 import { Tensor } from '../core/tensor.js';
+import { newF32, newI32 } from '../core/buffers.js';
 import { Rng } from '../core/rng.js';
 import { ShapeError, checkInt } from '../core/errors.js';
 import type { ConvShape, Kernels } from '../kernels/types.js';
@@ -88,7 +89,7 @@ export function conv2d(x: Tensor, g: ConvGeometry, w: Tensor, b: Tensor | null, 
   if (w.size !== K * O) throw new ShapeError(`conv2d: weight has ${w.size} values, expected ${K}x${O}`);
   const images = x.size / inSize;
   const P = g.outH * g.outW;
-  const y = new Float32Array(images * P * O);
+  const y = newF32(images * P * O, true); // written chunk by chunk
   const wd = w.data as Float32Array;
   const spikes = x.data instanceof Uint8Array ? x.data : null;
   // Spike input: the spike-driven kernels take CHUNK_IMAGES images per call; float input: im2col + GEMM.
@@ -148,8 +149,8 @@ export function conv2dMaxPool(x: Tensor, g: ConvGeometry, pk: number, ps: number
   if (pool.outH < 1 || pool.outW < 1) throw new ShapeError(`MaxPool2d: a ${pk}x${pk} window does not fit a ${g.outH}x${g.outW} input`);
   const images = x.size / inSize;
   const per = pool.outH * pool.outW * O;
-  const y = new Float32Array(images * per);
-  const arg = new Int32Array(images * per);
+  const y = newF32(images * per, true); // written by the kernel
+  const arg = newI32(images * per, true);
   const wd = w.data as Float32Array;
   const bias = b ? (b.data as Float32Array) : null;
   const shapeOf = (n: number): ConvShape => ({

@@ -5,6 +5,10 @@ import type { Seq } from '../nn/layer.js';
 import type { Sequential } from '../nn/sequential.js';
 import type { Task } from './task.js';
 import { RateSeq } from '../encode/index.js';
+import { StepBuffers, withStepBuffers } from '../core/buffers.js';
+
+/** Each model's step buffers (core/buffers.ts): a batch reuses the previous batch's large arrays. */
+const stepBuffers = new WeakMap<Sequential, StepBuffers>();
 
 export interface StepResult {
   /** Training loss of the batch (NaN for inference, which does not compute it). */
@@ -20,6 +24,13 @@ export interface StepResult {
  * grad, which is zeroed first). The same function runs on the main thread and in every worker.
  */
 export function runBatch(model: Sequential, task: Task, seq: Seq, y: Int32Array, kernels: Kernels, train: boolean): StepResult {
+  let buffers = stepBuffers.get(model);
+  if (!buffers) stepBuffers.set(model, (buffers = new StepBuffers()));
+  // nothing made in the step outlives it: the loss and predictions below are plain numbers and fresh arrays
+  return withStepBuffers(buffers, () => step(model, task, seq, y, kernels, train));
+}
+
+function step(model: Sequential, task: Task, seq: Seq, y: Int32Array, kernels: Kernels, train: boolean): StepResult {
   if (train) model.zeroGrad();
   const result = model.forward(seq, kernels, { inference: !train });
   let loss = NaN;
