@@ -1,9 +1,9 @@
 import {
   ResetCode, SurrogateCode,
   type AdamCoefficients, type GradientSum, type Kernels, type LeakyBackwardArgs, type LeakyBackwardOut, type LeakyForwardOut, type LeakyScanArgs,
-  type SavedCurrents, type SpikeSource,
+  type SavedCurrents, type SpikeSource, type AdamState,
 } from './types.js';
-import { ValueError } from '../core/errors.js';
+import { ShapeError, ValueError } from '../core/errors.js';
 import { checkAdam, checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW, checkSpikeSeq, checkBias, checkSeqLeakyProject, checkRateSpikes, checkRateLeakyProject, checkSpikeSeqLeaky, need } from './validate.js';
 import { referenceConvKernels } from './reference-conv.js';
 import { rateDraw } from '../core/rng.js';
@@ -341,6 +341,22 @@ function rateLeakyProject(
   return seqLeakyProject(s, w, bias, k, lif, w2, o, out, accumulate);
 }
 
+/** The reference kernels hold Adam moments in the arrays themselves. */
+class ReferenceAdamState implements AdamState {
+  readonly kernels = 'reference';
+  freed = false;
+  constructor(readonly m: Float32Array, readonly v: Float32Array) {}
+  get n(): number {
+    return this.m.length;
+  }
+}
+
+function referenceAdamState(s: AdamState): ReferenceAdamState {
+  if (!(s instanceof ReferenceAdamState)) throw new ValueError(`Adam state comes from the ${s.kernels} kernels, not the reference kernels`);
+  if (s.freed) throw new ValueError('Adam state was freed');
+  return s;
+}
+
 /** What the reference spikeSeqLeakyForward saves: the currents and spikes themselves. */
 class ReferenceSaved implements SavedCurrents {
   readonly kernels = 'reference';
@@ -373,6 +389,23 @@ function spikeSeqLeakyForward(
 
 export const referenceKernels: Kernels = {
   spikeSeqLeakyForward,
+  adamState(m, v) {
+    if (m.length !== v.length) throw new ShapeError(`adamState: first moment has ${m.length} elements, second ${v.length}`);
+    return new ReferenceAdamState(m, v);
+  },
+  adamStep(w, g, state, c) {
+    const s = referenceAdamState(state);
+    adamUpdate(w, g, s.m, s.v, c);
+  },
+  adamStateRead(state) {
+    const s = referenceAdamState(state);
+    return { m: s.m, v: s.v };
+  },
+  adamStateFree(state) {
+    const s = referenceAdamState(state);
+    s.freed = true;
+    return { m: s.m, v: s.v };
+  },
   name: 'reference',
   fusedMultiplyAdd: false,
   adamUpdate,

@@ -161,6 +161,16 @@ export interface AdamCoefficients {
   c2: number;
 }
 
+/**
+ * Adam moments held by the kernels between steps (adamStep), so that they need not cross into the
+ * kernels and back at every step. Opaque; made by adamState from two arrays, which hold stale values
+ * until adamStateRead copies the moments back into them.
+ */
+export interface AdamState {
+  readonly kernels: 'wasm' | 'reference';
+  readonly n: number;
+}
+
 /** A gradient given as the weighted sum of per-thread buffers (equal lengths). */
 export interface GradientSum {
   grads: Float32Array[];
@@ -264,6 +274,14 @@ export interface Kernels {
    * in that order in the same pass and stored back into grads[0].
    */
   adamUpdate(w: Float32Array, g: Float32Array | GradientSum, m: Float32Array, v: Float32Array, c: AdamCoefficients): void;
+  /** Moments m, v (equal lengths) handed to the kernels for adamStep, starting from their current values. */
+  adamState(m: Float32Array, v: Float32Array): AdamState;
+  /** adamUpdate with the moments of `state` (the same arithmetic, bit for bit). */
+  adamStep(w: Float32Array, g: Float32Array | GradientSum, state: AdamState, c: AdamCoefficients): void;
+  /** Copies the moments of `state` into the arrays it was made from (which it returns). */
+  adamStateRead(state: AdamState): { m: Float32Array; v: Float32Array };
+  /** adamStateRead, then releases the state's memory (the state can no longer be used). */
+  adamStateFree(state: AdamState): { m: Float32Array; v: Float32Array };
   /**
    * Rate (Bernoulli) spikes of `samples` samples of f = x.length / samples values: out [steps, samples, f]
    * (time-major) = 1 where value i of sample s fires at step t. p = x * gain: never at or below 0, always

@@ -1,7 +1,7 @@
-import { SpikeflowError, ValueError } from '../core/errors.js';
+import { ShapeError, SpikeflowError, ValueError } from '../core/errors.js';
 import { copyF32, copyU8 } from '../core/buffers.js';
 import { WASM_BASE64, WASM_RELAXED_BASE64 } from './wasm-binary.generated.js';
-import type { ConvShape, Kernels, LeakyBackwardArgs, LeakyBackwardOut, LeakyForwardOut, LeakyScanArgs, SavedCurrents, SpikeSource } from './types.js';
+import type { AdamCoefficients, AdamState, ConvShape, GradientSum, Kernels, LeakyBackwardArgs, LeakyBackwardOut, LeakyForwardOut, LeakyScanArgs, SavedCurrents, SpikeSource } from './types.js';
 import { checkAdam, checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW, checkSpikeSeq, checkSeqLeakyProject, checkConv, checkPool, checkConvPool, checkBias, checkRateSpikes, checkRateLeakyProject, checkSpikeSeqLeaky, need } from './validate.js';
 
 /**
@@ -109,13 +109,17 @@ const PAGE = 65536;
 const align16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
 
 /**
- * The module's memory from its heap base up: an optional reservation at the bottom (`keep`: data that
- * outlives the call, the currents a training forward saves for its backward), then the scratch arena
- * of each call (`layout`: operand sizes in bytes -> 16-aligned addresses, growing memory when needed).
- * A new reservation replaces the previous one (its generation number no longer matches).
+ * The module's memory from its heap base up: long-lived regions (`hold`: Adam moments kept between
+ * steps; freed regions are reused by later holds of the same size), then an optional reservation
+ * (`keep`: data that outlives the call, the currents a training forward saves for its backward), then
+ * the scratch arena of each call (`layout`: operand sizes in bytes -> 16-aligned addresses, growing
+ * memory when needed). A new reservation replaces the previous one (its generation number no longer
+ * matches); so does a growth of the long-lived zone, which moves the reservation's place.
  */
 function arena(ex: Exports) {
   const base = ex.heapBase();
+  let held = 0;
+  const freeHeld = new Map<number, number[]>();
   let kept = 0;
   let gen = 0;
   const ensure = (end: number) => {
@@ -132,7 +136,7 @@ function arena(ex: Exports) {
   };
   return {
     layout(sizes: number[]): number[] {
-      let off = base + kept;
+      let off = base + held + kept;
       const ptrs = sizes.map((bytes) => {
         const p = off;
         off += align16(bytes);
@@ -145,9 +149,28 @@ function arena(ex: Exports) {
     keep(bytes: number): { ptr: number; gen: number } {
       kept = 0; // no reservation while growing: a failed grow leaves none
       gen++;
-      ensure(base + align16(bytes));
+      ensure(base + held + align16(bytes));
       kept = align16(bytes);
-      return { ptr: base, gen };
+      return { ptr: base + held, gen };
+    },
+    /** A long-lived region of `bytes` (a freed one of that size, else new at the top of the zone). */
+    hold(bytes: number): number {
+      const size = align16(bytes);
+      const reuse = freeHeld.get(size)?.pop();
+      if (reuse !== undefined) return reuse;
+      kept = 0; // the zone grows over the reservation's place
+      gen++;
+      ensure(base + held + size);
+      const p = base + held;
+      held += size;
+      return p;
+    },
+    /** Returns a long-lived region for reuse. */
+    unhold(ptr: number, bytes: number): void {
+      const size = align16(bytes);
+      const list = freeHeld.get(size);
+      if (list) list.push(ptr);
+      else freeHeld.set(size, [ptr]);
     },
     /** Whether reservation `g` is still the current one. */
     holds(g: number): boolean {
@@ -161,6 +184,16 @@ function arena(ex: Exports) {
       }
     },
   };
+}
+
+/** Adam moments in WASM memory: m at ptr, v after it; m and v are the arrays they came from (and go back to). */
+class WasmAdamState implements AdamState {
+  readonly kernels = 'wasm';
+  freed = false;
+  constructor(readonly owner: object, readonly ptr: number, readonly m: Float32Array, readonly v: Float32Array) {}
+  get n(): number {
+    return this.m.length;
+  }
 }
 
 /** spikeSeqLeakyForward's saved currents in WASM memory: where they lie while their reservation holds, and how to recompute them. */
@@ -228,6 +261,43 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
     ex.spikeSeqMatmul(pS, pw, bias ? pb : 0, pCur, T, B, k, H, 0, pt);
     return -1;
   };
+
+  /**
+   * The Adam kernel over w and the gradient(s), with the moments either held (at `held`: m, then v) or
+   * copied in from m, v and back out.
+   */
+  const adamRun = (w: Float32Array, g: Float32Array | GradientSum, c: AdamCoefficients, held: number | null, m: Float32Array, v: Float32Array): void => {
+    const n = w.length;
+    const grads = 'grads' in g ? g.grads : [g];
+    const P = grads.length;
+    const [pw, pm, pv, ptab, pwts, ...pg] = layout([n * 4, held === null ? n * 4 : 0, held === null ? n * 4 : 0, P * 4, P * 4, ...grads.map(() => n * 4)]);
+    f32(pw, n).set(w);
+    const mp = held === null ? pm : held;
+    const vp = held === null ? pv : held + align16(n * 4);
+    if (held === null) {
+      f32(pm, n).set(m);
+      f32(pv, n).set(v);
+    }
+    grads.forEach((b, r) => f32(pg[r], n).set(b));
+    if ('grads' in g) {
+      new Uint32Array(ex.memory.buffer, ptab, P).set(pg);
+      f32(pwts, P).set(g.weights);
+    }
+    ex.adamUpdate(pw, 'grads' in g ? ptab : pg[0], mp, vp, n, c.b1, c.b2, c.eps, c.stepSize, 1 / c.c2, 'grads' in g ? P : 0, pwts);
+    w.set(f32(pw, n));
+    if (held === null) {
+      m.set(f32(pm, n));
+      v.set(f32(pv, n));
+    }
+    if ('grads' in g) grads[0].set(f32(pg[0], n));
+  };
+  const wasmAdamState = (s: AdamState): WasmAdamState => {
+    if (!(s instanceof WasmAdamState) || s.owner !== owner) throw new ValueError(`Adam state comes from the ${s.kernels} kernels, not these WASM kernels`);
+    if (s.freed) throw new ValueError('Adam state was freed');
+    return s;
+  };
+  // a state dropped without adamStateFree gives its memory back when it is collected
+  const adamStates = new FinalizationRegistry<{ ptr: number; bytes: number }>((r) => mem.unhold(r.ptr, r.bytes));
 
   return {
     name: 'wasm',
@@ -487,24 +557,38 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
     },
     adamUpdate(w, g, m, v, c) {
       checkAdam(w, g, m, v);
-      const n = w.length;
-      if (!n) return;
-      const grads = 'grads' in g ? g.grads : [g];
-      const P = grads.length;
-      const [pw, pm, pv, ptab, pwts, ...pg] = layout([n * 4, n * 4, n * 4, P * 4, P * 4, ...grads.map(() => n * 4)]);
-      f32(pw, n).set(w);
-      f32(pm, n).set(m);
-      f32(pv, n).set(v);
-      grads.forEach((b, r) => f32(pg[r], n).set(b));
-      if ('grads' in g) {
-        new Uint32Array(ex.memory.buffer, ptab, P).set(pg);
-        f32(pwts, P).set(g.weights);
-      }
-      ex.adamUpdate(pw, 'grads' in g ? ptab : pg[0], pm, pv, n, c.b1, c.b2, c.eps, c.stepSize, 1 / c.c2, 'grads' in g ? P : 0, pwts);
-      w.set(f32(pw, n));
-      m.set(f32(pm, n));
-      v.set(f32(pv, n));
-      if ('grads' in g) grads[0].set(f32(pg[0], n));
+      if (!w.length) return;
+      adamRun(w, g, c, null, m, v);
+    },
+    adamState(m, v) {
+      if (m.length !== v.length) throw new ShapeError(`adamState: first moment has ${m.length} elements, second ${v.length}`);
+      const ptr = mem.hold(align16(m.length * 4) * 2);
+      const s = new WasmAdamState(owner, ptr, m, v);
+      f32(ptr, m.length).set(m);
+      f32(ptr + align16(m.length * 4), v.length).set(v);
+      adamStates.register(s, { ptr, bytes: align16(m.length * 4) * 2 }, s);
+      return s;
+    },
+    adamStep(w, g, state, c) {
+      const s = wasmAdamState(state);
+      checkAdam(w, g, s.m, s.v);
+      if (!w.length) return;
+      adamRun(w, g, c, s.ptr, s.m, s.v);
+    },
+    adamStateRead(state) {
+      const s = wasmAdamState(state);
+      const n = s.m.length;
+      s.m.set(f32(s.ptr, n));
+      s.v.set(f32(s.ptr + align16(n * 4), n));
+      return { m: s.m, v: s.v };
+    },
+    adamStateFree(state) {
+      const out = this.adamStateRead(state);
+      const s = state as WasmAdamState;
+      s.freed = true;
+      adamStates.unregister(s);
+      mem.unhold(s.ptr, align16(s.m.length * 4) * 2);
+      return out;
     },
     leakyBackward(a: LeakyBackwardArgs): LeakyBackwardOut {
       checkLeakyBackward(a);

@@ -1,6 +1,6 @@
 import type { Tensor } from '../core/tensor.js';
 import { checkRange } from '../core/errors.js';
-import type { AdamCoefficients, GradientSum, Kernels } from '../kernels/types.js';
+import type { AdamCoefficients, AdamState, GradientSum, Kernels } from '../kernels/types.js';
 import { defaultKernels } from '../kernels/default.js';
 
 export type { AdamCoefficients } from '../kernels/types.js';
@@ -12,10 +12,16 @@ export interface Optimizer {
   zeroGrad(): void;
 }
 
-/** Adam with PyTorch's update rule (bias-corrected moments, eps added after the square root). */
+/**
+ * Adam with PyTorch's update rule (bias-corrected moments, eps added after the square root). The
+ * moments of each updated range stay with the kernels between steps (Kernels.adamState: in WASM memory,
+ * not copied in and out at every step); state() copies them back into the arrays it returns.
+ */
 export class Adam implements Optimizer {
   private readonly m: Float32Array[];
   private readonly v: Float32Array[];
+  /** Moments held by the kernels, per parameter range "j:from:to". */
+  private held = new Map<string, AdamState>();
   private t = 0;
   /** Learning rate; may be changed between steps (schedules). */
   lr: number;
@@ -57,15 +63,47 @@ export class Adam implements Optimizer {
   /** Updates elements [from, to) of parameter j (its gradient must be complete). */
   updateRange(j: number, from: number, to: number, c: AdamCoefficients): void {
     const g = this.params[j].grad;
-    if (g) adamUpdate(this.params[j].data as Float32Array, g, this.m[j], this.v[j], c, from, to, this.kernels);
+    if (g) this.updateWith(j, from, to, g.subarray(from, to), c);
   }
 
-  /** The moment buffers; `moveState` rebinds them (e.g. to SharedArrayBuffers for worker threads). */
+  /**
+   * updateRange with the gradient given as per-thread buffers of the range (weighted sum, stored
+   * into the first; DataParallel).
+   */
+  updateRangeSum(j: number, from: number, to: number, g: GradientSum, c: AdamCoefficients): void {
+    this.updateWith(j, from, to, g, c);
+  }
+
+  private updateWith(j: number, from: number, to: number, g: Float32Array | GradientSum, c: AdamCoefficients): void {
+    const k = this.kernels ?? defaultKernels();
+    const key = `${j}:${from}:${to}`;
+    let s = this.held.get(key);
+    if (!s) {
+      s = k.adamState(this.m[j].subarray(from, to), this.v[j].subarray(from, to));
+      this.held.set(key, s);
+    }
+    k.adamStep((this.params[j].data as Float32Array).subarray(from, to), g, s, c);
+  }
+
+  /**
+   * The moment buffers, brought up to date; `moveState` rebinds them (e.g. to SharedArrayBuffers for
+   * worker threads). The kernels keep holding the moments: write into these arrays only through moveState.
+   */
   state(): { m: Float32Array[]; v: Float32Array[] } {
+    const k = this.kernels ?? defaultKernels();
+    for (const s of this.held.values()) k.adamStateRead(s);
     return { m: this.m, v: this.v };
   }
 
+  /** Brings the moment buffers up to date and releases the kernels' copies (later steps hold them again). */
+  release(): void {
+    const k = this.kernels ?? defaultKernels();
+    for (const s of this.held.values()) k.adamStateFree(s);
+    this.held.clear();
+  }
+
   moveState(alloc: (n: number) => Float32Array): void {
+    this.release();
     for (let j = 0; j < this.m.length; j++) {
       const m = alloc(this.m[j].length);
       const v = alloc(this.v[j].length);
@@ -84,19 +122,6 @@ export class Adam implements Optimizer {
 /** Cosine annealing from `base` to 0 over `total` steps: the learning rate for step `i` (0-based). */
 export function cosineLr(base: number, total: number): (i: number) => number {
   return (i) => 0.5 * base * (1 + Math.cos((Math.PI * Math.min(i, total)) / Math.max(total, 1)));
-}
-
-/**
- * Adam update of elements [from, to) of one parameter, by the kernels' adamUpdate (float32, like torch;
- * the WASM kernel runs it 4 lanes at a time). g may be per-thread gradient buffers with their weights:
- * their weighted sum is the gradient (and is stored into the first buffer), formed in the same pass.
- */
-export function adamUpdate(
-  w: Float32Array, g: Float32Array | GradientSum, m: Float32Array, v: Float32Array, c: AdamCoefficients, from: number, to: number,
-  kernels: Kernels = defaultKernels(),
-): void {
-  const gs = 'grads' in g ? { grads: g.grads.map((b) => b.subarray(from, to)), weights: g.weights } : g.subarray(from, to);
-  kernels.adamUpdate(w.subarray(from, to), gs, m.subarray(from, to), v.subarray(from, to), c);
 }
 
 /** Stochastic gradient descent with optional (PyTorch-style) momentum. */

@@ -5,7 +5,7 @@ import type { Kernels } from '../kernels/types.js';
 import type { Seq } from '../nn/layer.js';
 import type { Sequential } from '../nn/sequential.js';
 import type { Task } from './task.js';
-import { Adam, adamUpdate, type AdamCoefficients, type Optimizer } from './optim.js';
+import { Adam, type AdamCoefficients, type Optimizer } from './optim.js';
 import { runBatch, sliceBatch, type StepResult } from './step.js';
 import { reduceRange } from './reduce.js';
 import { RateSeq } from '../encode/index.js';
@@ -149,17 +149,25 @@ export class DataParallel {
     const weights = this.weights;
     const pending = this.workers.map((w) => this.ask(w, { type: 'update', weights, coefs }));
     const params = this.model.trainable();
-    const { m, v } = this.adam?.state() ?? { m: [], v: [] };
     params.forEach((p, j) => {
       const [from, to] = this.range(p.size, 0);
       const grads = this.grads.slice(0, weights.length).map((g) => g[j]); // threads past the weights had no samples
-      if (coefs) adamUpdate(p.data as Float32Array, { grads, weights }, m[j], v[j], coefs, from, to, this.kernels);
+      if (coefs) this.adam!.updateRangeSum(j, from, to, { grads: grads.map((g) => g.subarray(from, to)), weights }, coefs);
       else reduceRange(grads, weights, from, to);
     });
     await Promise.all(pending);
   }
 
+  /**
+   * Stops the workers. Their slices of the Adam moments (held by their kernels between steps) are
+   * first written back into the shared moments, and the main thread's released, so the optimizer can
+   * go on without the workers.
+   */
   async close(): Promise<void> {
+    if (this.adam) {
+      await Promise.all(this.workers.map((w) => this.ask(w, { type: 'release' })));
+      this.adam.release();
+    }
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

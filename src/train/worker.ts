@@ -4,7 +4,8 @@ import { createWasmKernelsSync } from '../kernels/wasm.js';
 import { sequentialFromConfig } from '../nn/models.js';
 import { taskFromSpec, type TaskSpec } from './task.js';
 import { runBatch } from './step.js';
-import { adamUpdate, type AdamCoefficients } from './optim.js';
+import type { AdamCoefficients } from './optim.js';
+import type { AdamState } from '../kernels/types.js';
 import { reduceRange } from './reduce.js';
 import { RateSeq } from '../encode/index.js';
 
@@ -27,7 +28,8 @@ type Msg =
     /** set for a rate-coded shard: x holds its values, the spikes are drawn here */
     rate?: { keys: Uint32Array; gain: number };
   }
-  | { type: 'update'; weights: number[]; coefs: AdamCoefficients | null };
+  | { type: 'update'; weights: number[]; coefs: AdamCoefficients | null }
+  | { type: 'release' };
 
 const port = parentPort!;
 port.once('message', (init: Init) => {
@@ -41,6 +43,7 @@ port.once('message', (init: Init) => {
     const task = taskFromSpec(init.task);
     const kernels = createWasmKernelsSync({ relaxed: init.relaxed });
     const P = init.grads.length;
+    const held: Array<AdamState | null> = init.params.map(() => null);
     port.on('message', (m: Msg) => {
       try {
         if (m.type === 'batch') {
@@ -49,14 +52,24 @@ port.once('message', (init: Init) => {
           port.postMessage(runBatch(model, task, seq, m.y, kernels, m.train));
           return;
         }
+        if (m.type === 'release') {
+          // the moments this thread's kernels hold go back into the shared arrays
+          for (const s of held) if (s) kernels.adamStateFree(s);
+          held.fill(null);
+          port.postMessage({ loss: 0, predictions: new Int32Array(0), spikeCounts: [], neuronSteps: [] });
+          return;
+        }
         init.params.forEach((w, j) => {
           const n = w.length;
           const from = Math.floor((init.self * n) / P);
           const to = Math.floor(((init.self + 1) * n) / P);
-          const grads = init.grads.slice(0, m.weights.length).map((g) => g[j]); // threads past the weights had no samples
-          // Adam sums the threads' gradients in its own pass; other optimizers step on the main thread
-          if (m.coefs && init.m && init.v) adamUpdate(w, { grads, weights: m.weights }, init.m[j], init.v[j], m.coefs, from, to, kernels);
-          else reduceRange(grads, m.weights, from, to);
+          const grads = init.grads.slice(0, m.weights.length).map((g) => g[j].subarray(from, to)); // threads past the weights had no samples
+          // Adam sums the threads' gradients in its own pass, with this thread's slice of the moments
+          // held by its kernels between steps; other optimizers step on the main thread
+          if (m.coefs && init.m && init.v) {
+            held[j] ??= kernels.adamState(init.m[j].subarray(from, to), init.v[j].subarray(from, to));
+            kernels.adamStep(w.subarray(from, to), { grads, weights: m.weights }, held[j]!, m.coefs);
+          } else reduceRange(grads, m.weights, 0, to - from);
         });
         port.postMessage({ loss: 0, predictions: new Int32Array(0), spikeCounts: [], neuronSteps: [] });
       } catch (e) {

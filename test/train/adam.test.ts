@@ -95,3 +95,68 @@ describe('Adam (kernels.adamUpdate)', () => {
     }
   });
 });
+
+describe('Adam moments held by the kernels (adamState / adamStep)', () => {
+  const c = (t: number) => ({ b1: 0.9, b2: 0.999, eps: 1e-8, stepSize: 1e-3 / (1 - 0.9 ** t), c2: Math.sqrt(1 - 0.999 ** t) });
+  for (const [name, k] of [['reference', referenceKernels] as const, ...wasmBuilds()]) {
+    it(`three adamStep calls equal three adamUpdate calls bit for bit; adamStateRead brings the moments back (${name})`, () => {
+      const n = 1003;
+      const mk = () => Float32Array.from({ length: n }, () => rng.normal());
+      const w0 = mk(), m0 = mk().map((x) => x * 0.1), v0 = mk().map((x) => x * x * 0.01);
+      const grads = [mk(), mk(), mk()];
+      const [w1, m1, v1] = [w0.slice(), m0.slice(), v0.slice()];
+      const [w2, m2, v2] = [w0.slice(), m0.slice(), v0.slice()];
+      const s = k.adamState(m2, v2);
+      expect(s.n).toBe(n);
+      grads.forEach((g, i) => {
+        k.adamUpdate(w1, g, m1, v1, c(i + 1));
+        k.adamStep(w2, g, s, c(i + 1));
+        expect(Array.from(w2)).toEqual(Array.from(w1));
+      });
+      const back = k.adamStateRead(s);
+      expect(back.m).toBe(m2);
+      expect(Array.from(m2)).toEqual(Array.from(m1));
+      expect(Array.from(v2)).toEqual(Array.from(v1));
+      // a weighted sum of per-thread gradients, as DataParallel gives it
+      const bufsA = [mk(), mk()], bufsB = bufsA.map((b) => b.slice());
+      k.adamUpdate(w1, { grads: bufsA, weights: [0.25, 0.75] }, m1, v1, c(4));
+      k.adamStep(w2, { grads: bufsB, weights: [0.25, 0.75] }, s, c(4));
+      expect(Array.from(w2)).toEqual(Array.from(w1));
+      expect(Array.from(bufsB[0])).toEqual(Array.from(bufsA[0]));
+      k.adamStateFree(s);
+      expect(Array.from(v2)).toEqual(Array.from(v1));
+      expect(() => k.adamStep(w2, grads[0], s, c(5))).toThrow(/freed/);
+    });
+  }
+
+  for (const [name, k] of wasmBuilds()) {
+    it(`freed memory is reused and states stay apart (${name} build)`, () => {
+      const a = k.adamState(new Float32Array(64).fill(1), new Float32Array(64).fill(2));
+      const b = k.adamState(new Float32Array(64).fill(3), new Float32Array(64).fill(4));
+      k.adamStateFree(a);
+      const m = new Float32Array(64).fill(5);
+      const c2 = k.adamState(m, new Float32Array(64).fill(6)); // takes a's memory
+      expect(Array.from(k.adamStateRead(b).m)).toEqual(new Array(64).fill(3));
+      expect(Array.from(k.adamStateRead(c2).v)).toEqual(new Array(64).fill(6));
+      expect(() => referenceKernels.adamStep(new Float32Array(64), new Float32Array(64), c2, { b1: 0.9, b2: 0.999, eps: 1e-8, stepSize: 1e-3, c2: 1 })).toThrow(/comes from the wasm kernels/);
+      expect(() => k.adamState(new Float32Array(3), new Float32Array(4))).toThrow(ShapeError);
+    });
+  }
+
+  it('Adam.state() gives the up-to-date moments while the kernels hold them', () => {
+    const [[, k]] = wasmBuilds();
+    const p = new Tensor(Float32Array.from({ length: 50 }, () => rng.normal()), [50], { requiresGrad: true });
+    const opt = new Adam([p], { lr: 1e-2, kernels: k });
+    const m = new Float32Array(50), v = new Float32Array(50), w = Float32Array.from(p.data);
+    for (let t = 1; t <= 3; t++) {
+      const g = Float32Array.from({ length: 50 }, () => rng.normal());
+      p.grad = g.slice();
+      opt.step();
+      k.adamUpdate(w, g, m, v, { b1: 0.9, b2: 0.999, eps: 1e-8, stepSize: 1e-2 / (1 - 0.9 ** t), c2: Math.sqrt(1 - 0.999 ** t) });
+    }
+    expect(Array.from(p.data)).toEqual(Array.from(w));
+    const s = opt.state();
+    expect(Array.from(s.m[0])).toEqual(Array.from(m));
+    expect(Array.from(s.v[0])).toEqual(Array.from(v));
+  });
+});

@@ -73,11 +73,22 @@ describe('DataParallel step: gradient sum and Adam split over threads', () => {
       await par.step(optB);
     }
     await par.close();
-    a.trainable().forEach((p: any, j: number) => {
-      const q = b.trainable()[j];
+    const worstDiff = (xs: Float32Array[], ys: Float32Array[]) => {
       let worst = 0;
-      for (let i = 0; i < p.data.length; i++) worst = Math.max(worst, Math.abs(p.data[i] - q.data[i]));
-      expect(worst).toBeLessThan(1e-4);
-    });
+      xs.forEach((x, j) => { for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i] - ys[j][i])); });
+      return worst;
+    };
+    expect(worstDiff(a.trainable().map((p: any) => p.data), b.trainable().map((p: any) => p.data))).toBeLessThan(1e-4);
+    // the moments each thread held come back into the optimizer on close ...
+    const [sa, sb] = [optA.state(), optB.state()];
+    expect(worstDiff(sa.m, sb.m)).toBeLessThan(1e-5);
+    expect(worstDiff(sa.v, sb.v)).toBeLessThan(1e-7);
+    expect(sb.v.some((v: Float32Array) => v.some((x) => x > 0))).toBe(true);
+    // ... so training goes on in this thread from where the threads left it
+    for (const [m, o] of [[a, optA], [b, optB]] as const) {
+      runBatch(m, task, seq, y, kernels, true);
+      o.step();
+    }
+    expect(worstDiff(a.trainable().map((p: any) => p.data), b.trainable().map((p: any) => p.data))).toBeLessThan(1e-4);
   });
 });
