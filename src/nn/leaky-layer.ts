@@ -84,19 +84,28 @@ export class Leaky implements Layer {
   }
 
   forward(input: Seq, ctx: ForwardContext): Seq {
-    const { spk, mem, spikes } = leakySequence(input.x, {
-      steps: input.steps,
-      constInput: input.constant,
+    const out = leakySequence(input.x, { ...this.scanOptions(ctx), steps: input.steps, constInput: input.constant });
+    return this.record(out, input.steps, ctx);
+  }
+
+  /** The neuron options of the fused ops, for this layer in this forward pass. */
+  private scanOptions(ctx: ForwardContext) {
+    return {
       beta: this.beta(),
       threshold: this.learnThreshold ? this.thresholdTensor : this.threshold,
       reset: this.reset,
       surrogate: this.surrogate,
       kernels: ctx.kernels,
+      // hidden layers let the backward recompute their membrane; the output layer keeps it (losses read it)
       keepMem: ctx.keepAllMem || ctx.outputLayer === undefined || ctx.outputLayer === this,
       truncate: this.truncate,
-    });
-    ctx.records.push({ layer: `leaky${ctx.records.length}`, spk, mem, spikes, neuronSteps: spk.size });
-    return { x: spk, steps: input.steps, constant: false };
+    };
+  }
+
+  /** Records the layer's spikes for losses and statistics; returns them as the next sequence. */
+  private record(r: { spk: Tensor; mem: Tensor | null; spikes: number }, steps: number, ctx: ForwardContext): Seq {
+    ctx.records.push({ layer: `leaky${ctx.records.length}`, spk: r.spk, mem: r.mem, spikes: r.spikes, neuronSteps: r.spk.size });
+    return { x: r.spk, steps, constant: false };
   }
 
   /**
@@ -117,17 +126,7 @@ export class Leaky implements Layer {
   forwardFromSpikes(prev: Linear, input: Seq, ctx: ForwardContext): Seq {
     const rate = input instanceof RateSeq ? input : null;
     const src = rate ? { values: rate.values, keys: rate.keys, gain: rate.gain } : { spikes: input.x };
-    const { spk, mem, spikes } = spikeLinearLeaky(src, input.steps, prev.weight, prev.bias, {
-      beta: this.beta(),
-      threshold: this.threshold,
-      reset: this.reset,
-      surrogate: this.surrogate,
-      kernels: ctx.kernels,
-      keepMem: ctx.keepAllMem || ctx.outputLayer === undefined || ctx.outputLayer === this,
-      truncate: this.truncate,
-    });
-    ctx.records.push({ layer: `leaky${ctx.records.length}`, spk, mem, spikes, neuronSteps: spk.size });
-    return { x: spk, steps: input.steps, constant: false };
+    return this.record(spikeLinearLeaky(src, input.steps, prev.weight, prev.bias, this.scanOptions(ctx)), input.steps, ctx);
   }
 
   /**

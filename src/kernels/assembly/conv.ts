@@ -85,8 +85,8 @@ import { madd } from './simd';
  * Gather-form spike convolution of one image. For every output pixel, the weight rows of the spikes
  * under its window are first listed (byte offsets: whole padded channel lists are copied with the tap
  * offset added, v128 at a time, and the list advances by the count, so no branch depends on the firing
- * pattern), then summed over the list 32 output channels at a time in eight v128 registers (then 16, 4,
- * then single channels). Starts from the bias (bias = 0: none). No read-modify-write of the output.
+ * pattern), then summed over the list (sumListedRows), starting from the bias (bias = 0: none). No
+ * read-modify-write of the output.
  */
 function gatherImage(
   cnt: usize, chans: usize, plist: usize, w: usize, bias: usize, out: usize,
@@ -94,7 +94,6 @@ function gatherImage(
 ): void {
   const rowB = <usize>O << 2;
   const Cp = paddedC(C);
-  const zero = f32x4.splat(0);
   for (let oy = 0; oy < outH; oy++) {
     const y0 = oy * stride - pad;
     const ky0 = max(0, -y0);
@@ -115,39 +114,7 @@ function gatherImage(
           L += <i32>load<u16>(cnt + (<usize>pix << 1));
         }
       }
-      const end = plist + (<usize>L << 2);
-      let j = 0;
-      for (; j + 32 <= O; j += 32) {
-        const wj = w + (<usize>j << 2);
-        let a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero;
-        if (bias) {
-          const bj = bias + (<usize>j << 2);
-          a0 = v128.load(bj); a1 = v128.load(bj, 16); a2 = v128.load(bj, 32); a3 = v128.load(bj, 48);
-          a4 = v128.load(bj, 64); a5 = v128.load(bj, 80); a6 = v128.load(bj, 96); a7 = v128.load(bj, 112);
-        }
-        for (let e = plist; e < end; e += 4) {
-          const r = wj + <usize>load<u32>(e);
-          a0 = f32x4.add(a0, v128.load(r)); a1 = f32x4.add(a1, v128.load(r, 16));
-          a2 = f32x4.add(a2, v128.load(r, 32)); a3 = f32x4.add(a3, v128.load(r, 48));
-          a4 = f32x4.add(a4, v128.load(r, 64)); a5 = f32x4.add(a5, v128.load(r, 80));
-          a6 = f32x4.add(a6, v128.load(r, 96)); a7 = f32x4.add(a7, v128.load(r, 112));
-        }
-        const oj = op + (<usize>j << 2);
-        v128.store(oj, a0); v128.store(oj, a1, 16); v128.store(oj, a2, 32); v128.store(oj, a3, 48);
-        v128.store(oj, a4, 64); v128.store(oj, a5, 80); v128.store(oj, a6, 96); v128.store(oj, a7, 112);
-      }
-      for (; j + 4 <= O; j += 4) {
-        const wj = w + (<usize>j << 2);
-        let a = bias ? v128.load(bias + (<usize>j << 2)) : zero;
-        for (let e = plist; e < end; e += 4) a = f32x4.add(a, v128.load(wj + <usize>load<u32>(e)));
-        v128.store(op + (<usize>j << 2), a);
-      }
-      for (; j < O; j++) {
-        const wj = w + (<usize>j << 2);
-        let a: f32 = bias ? load<f32>(bias + (<usize>j << 2)) : 0;
-        for (let e = plist; e < end; e += 4) a += load<f32>(wj + <usize>load<u32>(e));
-        store<f32>(op + (<usize>j << 2), a);
-      }
+      sumListedRows(op, bias, w, plist, plist + (<usize>L << 2), O, false);
     }
   }
 }
@@ -262,19 +229,28 @@ function gatherGradW(
         if (e0 == e1) continue;
         // g shifted up by ky output rows (address arithmetic wraps; every listed row lands inside g)
         const gk = g - <usize>(ky * outW) * rowB;
-        addListedRows(dw + <usize>((ky * kW + kx) * C + c) * rowB, gk, offs + (<usize>e0 << 2), offs + (<usize>e1 << 2), O);
+        sumListedRows(dw + <usize>((ky * kW + kx) * C + c) * rowB, 0, gk, offs + (<usize>e0 << 2), offs + (<usize>e1 << 2), O, true);
       }
     }
   }
 }
 
-/** dst[0..O) += sum of the rows base + offset for the u32 offsets in [from, end): 32 floats per pass in registers. */
-@inline function addListedRows(dst: usize, base: usize, from: usize, end: usize, O: i32): void {
+/**
+ * dst[0..O) = (init, or zeros when init is 0) + the rows base + offset for the u32 byte offsets in
+ * [from, end), in list order; with `accumulate`, dst += (zeros + those rows) instead. 32 floats per
+ * pass in eight registers (V8 keeps eight accumulators without a multiply's splat), then 4, then 1.
+ */
+@inline function sumListedRows(dst: usize, init: usize, base: usize, from: usize, end: usize, O: i32, accumulate: bool): void {
   const zero = f32x4.splat(0);
   let j = 0;
   for (; j + 32 <= O; j += 32) {
     const bj = base + (<usize>j << 2);
     let a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero;
+    if (init) {
+      const ij = init + (<usize>j << 2);
+      a0 = v128.load(ij); a1 = v128.load(ij, 16); a2 = v128.load(ij, 32); a3 = v128.load(ij, 48);
+      a4 = v128.load(ij, 64); a5 = v128.load(ij, 80); a6 = v128.load(ij, 96); a7 = v128.load(ij, 112);
+    }
     for (let e = from; e < end; e += 4) {
       const r = bj + <usize>load<u32>(e);
       a0 = f32x4.add(a0, v128.load(r)); a1 = f32x4.add(a1, v128.load(r, 16));
@@ -283,24 +259,28 @@ function gatherGradW(
       a6 = f32x4.add(a6, v128.load(r, 96)); a7 = f32x4.add(a7, v128.load(r, 112));
     }
     const d = dst + (<usize>j << 2);
-    v128.store(d, f32x4.add(v128.load(d), a0)); v128.store(d, f32x4.add(v128.load(d, 16), a1), 16);
-    v128.store(d, f32x4.add(v128.load(d, 32), a2), 32); v128.store(d, f32x4.add(v128.load(d, 48), a3), 48);
-    v128.store(d, f32x4.add(v128.load(d, 64), a4), 64); v128.store(d, f32x4.add(v128.load(d, 80), a5), 80);
-    v128.store(d, f32x4.add(v128.load(d, 96), a6), 96); v128.store(d, f32x4.add(v128.load(d, 112), a7), 112);
+    if (accumulate) {
+      a0 = f32x4.add(v128.load(d), a0); a1 = f32x4.add(v128.load(d, 16), a1);
+      a2 = f32x4.add(v128.load(d, 32), a2); a3 = f32x4.add(v128.load(d, 48), a3);
+      a4 = f32x4.add(v128.load(d, 64), a4); a5 = f32x4.add(v128.load(d, 80), a5);
+      a6 = f32x4.add(v128.load(d, 96), a6); a7 = f32x4.add(v128.load(d, 112), a7);
+    }
+    v128.store(d, a0); v128.store(d, a1, 16); v128.store(d, a2, 32); v128.store(d, a3, 48);
+    v128.store(d, a4, 64); v128.store(d, a5, 80); v128.store(d, a6, 96); v128.store(d, a7, 112);
   }
   for (; j + 4 <= O; j += 4) {
     const bj = base + (<usize>j << 2);
-    let a = zero;
+    let a = init ? v128.load(init + (<usize>j << 2)) : zero;
     for (let e = from; e < end; e += 4) a = f32x4.add(a, v128.load(bj + <usize>load<u32>(e)));
     const d = dst + (<usize>j << 2);
-    v128.store(d, f32x4.add(v128.load(d), a));
+    v128.store(d, accumulate ? f32x4.add(v128.load(d), a) : a);
   }
   for (; j < O; j++) {
     const bj = base + (<usize>j << 2);
-    let a: f32 = 0;
+    let a: f32 = init ? load<f32>(init + (<usize>j << 2)) : 0;
     for (let e = from; e < end; e += 4) a += load<f32>(bj + <usize>load<u32>(e));
     const d = dst + (<usize>j << 2);
-    store<f32>(d, load<f32>(d) + a);
+    store<f32>(d, accumulate ? load<f32>(d) + a : a);
   }
 }
 
