@@ -58,7 +58,7 @@ function fusedBackward(k: Kernels, c: Case, d: ReturnType<typeof makeCase>, f: R
   const dw = new Float32Array(c.K * c.H).fill(0.25);
   const db = new Float32Array(c.H).fill(-0.5);
   const r = k.leakyBackward({
-    ...d.lif, input: new Float32Array(0), constInput: false, spk: f.spk, mem: null, gradSpk: d.gradSpk, gradMem: null,
+    ...d.lif, input: new Float32Array(0), constInput: false, spk: f.spk, mem: f.mem, gradSpk: d.gradSpk, gradMem: null,
     gradSpkFrom: { g: d.g2, w: d.w2, o: 3 }, gradWeightInto: { k: c.K, dw, gradBias: db }, saved: f.saved,
     surrogate: SurrogateCode.Atan, surrogateParam: 2,
   });
@@ -89,6 +89,13 @@ describe('spikeSeqLeakyForward and leakyBackward with saved currents equal the u
         expectSame(g.dw, want.dw, 'dW');
         expectSame(g.db, want.db, 'db');
         expectSame(g.gradBeta, want.gradBeta, 'dbeta');
+        // with the membrane kept (an output layer): the backward reads it, and the saved spikes for dW,
+        // where the forward left them and (f's memory having been taken since) recomputed
+        for (const fm of [k.spikeSeqLeakyForward(d.src, d.w, d.bias, c.K, d.lif, true), f]) {
+          const gm = fusedBackward(k, c, d, fm);
+          expectSame(gm.dw, want.dw, 'dW (membrane kept)');
+          expectSame(gm.gradBeta, want.gradBeta, 'dbeta (membrane kept)');
+        }
       });
     }
 
