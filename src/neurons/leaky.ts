@@ -235,8 +235,9 @@ export function spikeLinearLeaky(
 ): { spk: Tensor; mem: Tensor | null; spikes: number } {
   const [K, H] = weight.shape;
   const { threshold, thrT, reset } = checkLeakyOptions(o, H);
-  if (o.surrogate.code === null || (thrT && thrT.requiresGrad) || !weight.requiresGrad || (bias && !bias.requiresGrad)) {
-    throw new ValueError('spikeLinearLeaky: needs a closed-form surrogate, a fixed threshold and trainable weight and bias');
+  // (a threshold tensor of H values would otherwise be read as its first value)
+  if (o.surrogate.code === null || (thrT && (thrT.requiresGrad || thrT.size !== 1)) || !weight.requiresGrad || (bias && !bias.requiresGrad)) {
+    throw new ValueError('spikeLinearLeaky: needs a closed-form surrogate, one fixed threshold and trainable weight and bias');
   }
   const T = steps;
   const kernelSrc = 'spikes' in src

@@ -61,6 +61,17 @@ describe('spikeLinearLeaky (training fusion) equals linear() then leakySequence(
     }
   }
 
+  it('refuses what it cannot run: per-neuron or learnable thresholds, a custom surrogate, a frozen weight', () => {
+    const w = new Tensor(new Float32Array(6), [3, 2], { requiresGrad: true });
+    const src = { spikes: new Tensor(new Uint8Array(2 * 1 * 3), [2, 1, 3]) };
+    const o = { beta: new Tensor(Float32Array.of(0.5, 0.5), [2]), threshold: 1 as number | Tensor, reset: 'subtract' as const, surrogate: atan(), kernels: referenceKernels };
+    expect(() => spikeLinearLeaky(src, 2, w, null, o)).not.toThrow();
+    expect(() => spikeLinearLeaky(src, 2, w, null, { ...o, threshold: new Tensor(Float32Array.of(1, 2), [2]) })).toThrow(/one fixed threshold/);
+    expect(() => spikeLinearLeaky(src, 2, w, null, { ...o, threshold: new Tensor(Float32Array.of(1), [1], { requiresGrad: true }) })).toThrow(/one fixed threshold/);
+    expect(() => spikeLinearLeaky(src, 2, w, null, { ...o, surrogate: { ...atan(), code: null } })).toThrow(/closed-form surrogate/);
+    expect(() => spikeLinearLeaky(src, 2, new Tensor(new Float32Array(6), [3, 2]), null, o)).toThrow(/trainable weight/);
+  });
+
   it('a Sequential training step takes it for spike input, and its gradients equal the unfused graph', () => {
     const [[, k]] = wasmBuilds();
     let calls = 0;
