@@ -58,6 +58,8 @@ export { runBatch, sliceBatch } from './train/step.js';
 export { estimateOps, ENERGY_PJ } from './analysis/energy.js';
 export { parseIdx, isGzip } from './data/idx.js';
 export { encodeSafetensors, decodeSafetensors } from './interop/safetensors.js';
+export { checkCheckpointConfig, modelFromCheckpoint, weightsFileOf, CHECKPOINT_FORMAT, CONFIG_FILE } from './train/checkpoint-model.js';
+export type { CheckpointConfig, WeightsRef } from './train/checkpoint-model.js';
 
 export { stdpParams, stdpWindow, stdpPairDw, stdpApplyPairs, stdpPotentiate, stdpDepress, stdpPairingProtocol, StdpTraceSynapse, STDP_DEFAULTS } from './plasticity/stdp.js';
 export type { StdpParams, StdpPairing, StdpUpdate } from './plasticity/stdp.js';
