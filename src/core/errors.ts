@@ -25,6 +25,23 @@ export class DataError extends SpikeflowError {
   }
 }
 
+/**
+ * Training met a NaN or infinite value: `tensor` names it ("input", "loss", "gradient of 0.weight"),
+ * `batch` the batch of the epoch (1-based) and `step` the optimizer step it would have been (1-based,
+ * counted over the run). The parameters keep their values from before that batch.
+ */
+export class NonFiniteError extends SpikeflowError {
+  constructor(
+    message: string,
+    readonly tensor: string,
+    readonly epoch: number,
+    readonly batch: number,
+    readonly step: number,
+  ) {
+    super(message);
+  }
+}
+
 /** A download failed or its checksum did not match. */
 export class DownloadError extends SpikeflowError {}
 

@@ -122,6 +122,7 @@ export class DataParallel {
       predictions,
       spikeCounts: local.spikeCounts.map((_, l) => parts.reduce((s, p) => s + p.spikeCounts[l], 0)),
       neuronSteps: local.neuronSteps.map((_, l) => parts.reduce((s, p) => s + p.neuronSteps[l], 0)),
+      ...(parts.some((p) => p.nonFinite) ? { nonFinite: parts.find((p) => p.nonFinite)!.nonFinite } : {}),
     };
   }
 

@@ -1,12 +1,12 @@
 import { Tensor } from '../core/tensor.js';
 import type { Rng } from '../core/rng.js';
-import { checkInt, ShapeError } from '../core/errors.js';
+import { checkInt, NonFiniteError, ShapeError, ValueError } from '../core/errors.js';
 import type { Kernels } from '../kernels/types.js';
 import type { Sequential } from '../nn/sequential.js';
 import type { Seq } from '../nn/layer.js';
 import type { Optimizer } from './optim.js';
 import type { Task } from './task.js';
-import { runBatch } from './step.js';
+import { allFinite, firstNonFinite, runBatch } from './step.js';
 import type { DataParallel } from './parallel.js';
 
 /** A labelled classification set; `inputs` holds n rows of `features` values (uint8 pixels are scaled by 1/255). */
@@ -54,6 +54,13 @@ export function gatherBatch(d: Dataset, idx: ArrayLike<number>, from: number, to
   return { x: new Tensor(x, [B, F]), y };
 }
 
+/** The first NaN or infinite value of a gathered float batch (uint8 data cannot hold one). */
+function inputNonFinite(d: Dataset, x: Tensor): { row: number; feature: number; value: number } | undefined {
+  if (d.inputs instanceof Uint8Array || allFinite(x.data as Float32Array)) return undefined;
+  const k = firstNonFinite(x.data as Float32Array);
+  return k < 0 ? undefined : { row: Math.floor(k / d.features), feature: k % d.features, value: x.data[k] };
+}
+
 export interface EpochOptions {
   model: Sequential;
   task: Task;
@@ -93,10 +100,21 @@ export async function trainEpoch(data: Dataset, o: EpochOptions): Promise<EpochR
   let lossSum = 0;
   let correct = 0;
   let samples = 0;
+  const epoch = o.epoch ?? 1;
   for (let i = 0; i < batches; i++) {
     const { x, y } = gatherBatch(data, perm, i * o.batchSize, (i + 1) * o.batchSize);
+    const stop = (tensor: string, what: string) => {
+      const step = (epoch - 1) * batches + i + 1;
+      return new NonFiniteError(
+        `training stopped: ${what} at epoch ${epoch}, batch ${i + 1}/${batches} (step ${step}); the parameters keep their values from before this batch`,
+        tensor, epoch, i + 1, step,
+      );
+    };
+    const bad = inputNonFinite(data, x);
+    if (bad) throw stop('input', `training sample ${perm[i * o.batchSize + bad.row]} holds ${bad.value} at feature ${bad.feature}`);
     const seq = o.encoder(x, o.rng);
     const r = o.parallel ? await o.parallel.run(seq, y, true) : runBatch(o.model, o.task, seq, y, o.kernels, true);
+    if (r.nonFinite) throw stop(r.nonFinite, `the ${r.nonFinite} is ${r.nonFinite === 'loss' ? r.loss : 'not finite'}`);
     if (o.schedule) o.optimizer.lr = o.schedule(((o.epoch ?? 1) - 1) * batches + i);
     if (o.parallel) await o.parallel.step(o.optimizer);
     else o.optimizer.step();
@@ -131,6 +149,7 @@ export async function evaluate(
   o: { model: Sequential; task: Task; encoder: Encoder; batchSize?: number; rng: Rng; kernels: Kernels; parallel?: DataParallel; now?: () => number },
 ): Promise<EvalResult> {
   checkDataset(data, 'test set');
+  if (data.n < 1) throw new ShapeError('evaluate: the test set is empty (0 samples)');
   const now = o.now ?? (() => performance.now() / 1000);
   const bs = o.batchSize ?? 1000;
   const order = new Uint32Array(data.n).map((_, i) => i);
@@ -142,6 +161,8 @@ export async function evaluate(
   for (let from = 0; from < data.n; from += bs) {
     const to = Math.min(data.n, from + bs);
     const { x, y } = gatherBatch(data, order, from, to);
+    const bad = inputNonFinite(data, x);
+    if (bad) throw new ValueError(`evaluate: test sample ${from + bad.row} holds ${bad.value} at feature ${bad.feature}`);
     const seq = o.encoder(x, o.rng);
     const r = o.parallel ? await o.parallel.run(seq, y, false) : runBatch(o.model, o.task, seq, y, o.kernels, false);
     predictions.set(r.predictions, from);
