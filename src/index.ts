@@ -53,7 +53,7 @@ export { spikingTask, annTask, taskFromSpec } from './train/task.js';
 export type { Task, TaskSpec } from './train/task.js';
 export { trainEpoch, evaluate, gatherBatch } from './train/trainer.js';
 export type { Dataset, Encoder, EpochOptions, EpochResult, EvalResult, BatchInfo } from './train/trainer.js';
-export { runBatch, sliceBatch, allFinite } from './train/step.js';
+export { runBatch, sliceBatch, allFinite, nonFiniteGradient } from './train/step.js';
 
 export { estimateOps, ENERGY_PJ } from './analysis/energy.js';
 export { parseIdx, isGzip } from './data/idx.js';

