@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng, snnClassifier, Adam, spikingTask, trainEpoch, evaluate, directEncode, defaultKernels, NonFiniteError, ShapeError, ValueError , scale } from '../../dist/index.js';
+import { Rng, snnClassifier, Adam, spikingTask, trainEpoch, evaluate, directEncode, defaultKernels, NonFiniteError, ShapeError, ValueError, scale, nonFiniteGradient } from '../../dist/index.js';
 import { DataParallel } from '../../dist/node.js';
 
 // A NaN or infinity anywhere in training stops it with a NonFiniteError naming the tensor, the batch and
@@ -98,5 +98,29 @@ describe('non-finite values stop training', () => {
     data.inputs[9 * F] = -Infinity;
     await expect(evaluate(data, o)).rejects.toThrow(/evaluate: test sample 9 holds -Infinity at feature 0/);
     await expect(evaluate(data, o)).rejects.toBeInstanceOf(ValueError);
+  });
+});
+
+describe('nonFiniteGradient', () => {
+  // 100 x 11 + 11: the large path (column sums of 64-value rows, then the tail) and the small one
+  const model = snnClassifier({ inputs: 100, hidden: [11], outputs: 2, beta: 0.9 }, new Rng(1));
+  const w = model.parameters()[0];
+  const reset = () => model.parameters().forEach((p) => { p.tensor.grad = new Float32Array(p.tensor.size).fill(0.5); });
+  it('finds a NaN or an infinity anywhere, and is not fooled by float32 sums that overflow', () => {
+    expect(w.tensor.size).toBe(1100);
+    for (const at of [0, 63, 64, 1023, 1024, 1099]) {
+      for (const v of [NaN, Infinity, -Infinity]) {
+        reset();
+        w.tensor.grad![at] = v;
+        expect(nonFiniteGradient(model, kernels)).toBe(`gradient of ${w.name}`);
+      }
+    }
+    reset();
+    model.parameters()[1].tensor.grad![10] = NaN; // the bias of 11 values
+    expect(nonFiniteGradient(model, kernels)).toBe(`gradient of ${model.parameters()[1].name}`);
+    reset();
+    // finite values whose column sum overflows float32: still finite
+    for (let r = 0; r < 17; r++) w.tensor.grad![r * 64 + 5] = 3e38;
+    expect(nonFiniteGradient(model, kernels)).toBeUndefined();
   });
 });
