@@ -2,7 +2,7 @@
 export { Tensor, shapeSize } from './core/tensor.js';
 export { Rng, rateDraw } from './core/rng.js';
 export { backward } from './core/autograd.js';
-export { linear, sigmoid as sigmoidOp, relu, scale, addScalars } from './core/ops.js';
+export { linear, sigmoid as sigmoidOp, relu, scale, addScalars } from './ops/index.js';
 export * from './core/errors.js';
 
 export type { Kernels } from './kernels/types.js';
@@ -63,8 +63,8 @@ export type { CheckpointConfig, WeightsRef } from './train/checkpoint-model.js';
 
 export { stdpParams, stdpWindow, stdpPairDw, stdpApplyPairs, stdpPotentiate, stdpDepress, stdpPairingProtocol, StdpTraceSynapse, STDP_DEFAULTS } from './plasticity/stdp.js';
 export type { StdpParams, StdpPairing, StdpUpdate } from './plasticity/stdp.js';
-export { DiehlCookNetwork, assignLabels, predictByAssignment } from './plasticity/diehl-cook.js';
-export type { DiehlCookOptions } from './plasticity/diehl-cook.js';
+export { DiehlCookNetwork, assignLabels, predictByAssignment } from './sim/diehl-cook.js';
+export type { DiehlCookOptions } from './sim/diehl-cook.js';
 export {
   LifGroup, IzhikevichGroup, HodgkinHuxleyGroup, hhRates, PoissonGroup, SpikeGeneratorGroup, connect, allToAll, oneToOne, fixedProbability,
   fixedInDegree, custom as customConnection, Synapses, SpikeMonitor, StateMonitor, PopulationRateMonitor, Network, buildCuba, buildCoba,

@@ -9,7 +9,7 @@ import { surrogateGrad } from '../src/kernels/reference.js';
 import { Tensor } from '../src/core/tensor.js';
 import { Rng } from '../src/core/rng.js';
 import { backward } from '../src/core/autograd.js';
-import { addScalars } from '../src/core/ops.js';
+import { addScalars } from '../src/ops/index.js';
 import { leakySequence } from '../src/neurons/leaky.js';
 import { ValueError } from '../src/core/errors.js';
 import { probe } from './helpers/gradcheck.js';

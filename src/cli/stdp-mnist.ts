@@ -4,7 +4,7 @@ import { Rng } from '../core/rng.js';
 import { loadMnist } from '../data/mnist.js';
 import { encodeSafetensors } from '../interop/safetensors.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { DiehlCookNetwork, assignLabels, predictByAssignment } from '../plasticity/diehl-cook.js';
+import { DiehlCookNetwork, assignLabels, predictByAssignment } from '../sim/diehl-cook.js';
 import type { FlagSpec } from './args.js';
 import { createProgress } from './progress.js';
 import { imageGridPlot } from '../viz/plots.js';

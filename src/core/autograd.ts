@@ -3,7 +3,7 @@ import { ShapeError } from './errors.js';
 
 /**
  * Reverse-mode differentiation over the graph of coarse ops. Each op records its parents and a
- * backward closure next to its forward (see src/core/ops.ts, src/neurons/leaky.ts); this walks the
+ * backward closure next to its forward (see src/ops/index.ts, src/neurons/leaky.ts); this walks the
  * graph once in reverse topological order.
  */
 export function backward(root: Tensor, seed?: Float32Array): void {

@@ -1,7 +1,7 @@
 import { Tensor } from '../core/tensor.js';
 import type { Rng } from '../core/rng.js';
 import { ShapeError, ValueError, checkInt, checkRange } from '../core/errors.js';
-import type { Seq } from '../nn/layer.js';
+import type { Seq } from '../core/seq.js';
 import { rateEncode } from './index.js';
 
 /**

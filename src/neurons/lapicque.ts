@@ -1,6 +1,6 @@
 import type { Tensor } from '../core/tensor.js';
 import { ValueError, checkRange } from '../core/errors.js';
-import { scale } from '../core/ops.js';
+import { scale } from '../ops/index.js';
 import type { Surrogate } from '../surrogate/index.js';
 import { checkReset, type FeatureParam, type ResetMechanism } from './common.js';
 import { scanSequence, scanUpdate } from './scan.js';

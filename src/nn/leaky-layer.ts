@@ -1,6 +1,6 @@
 import { Tensor } from '../core/tensor.js';
 import { ValueError, checkInt, checkRange } from '../core/errors.js';
-import { sigmoid } from '../core/ops.js';
+import { sigmoid } from '../ops/index.js';
 import { leakySequence, spikeLinearLeaky, RESET_CODES, type ResetMechanism } from '../neurons/leaky.js';
 import { atan, surrogateConfig, type Surrogate } from '../surrogate/index.js';
 import type { ForwardContext, Layer, NamedParameter, Seq } from './layer.js';

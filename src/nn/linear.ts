@@ -1,7 +1,7 @@
 import { Tensor } from '../core/tensor.js';
 import { Rng } from '../core/rng.js';
 import { checkInt } from '../core/errors.js';
-import { linear } from '../core/ops.js';
+import { linear } from '../ops/index.js';
 import { transposeMatrix, type ForwardContext, type ImageShape, type Layer, type NamedParameter, type Seq } from './layer.js';
 import { chwPositions, permuteRows } from './flatten.js';
 

@@ -1,6 +1,6 @@
 import { Tensor } from '../core/tensor.js';
 import { ValueError, checkInt, checkRange } from '../core/errors.js';
-import { sigmoid } from '../core/ops.js';
+import { sigmoid } from '../ops/index.js';
 import { atan, surrogateConfig, type Surrogate } from '../surrogate/index.js';
 import { checkReset, type ResetMechanism } from '../neurons/common.js';
 import type { ForwardContext, NamedParameter, SpikeRecord } from './layer.js';

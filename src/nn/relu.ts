@@ -1,4 +1,4 @@
-import { relu } from '../core/ops.js';
+import { relu } from '../ops/index.js';
 import type { Layer, NamedParameter, Seq } from './layer.js';
 
 /** Rectified linear unit (the ANN baseline's non-linearity). */

@@ -1,6 +1,6 @@
 import { Tensor } from '../core/tensor.js';
 import { ShapeError, ValueError } from '../core/errors.js';
-import { scale } from '../core/ops.js';
+import { scale } from '../ops/index.js';
 
 export type Targets = ArrayLike<number>;
 

@@ -2,7 +2,7 @@ import type { Tensor } from '../core/tensor.js';
 import { ShapeError, ValueError } from '../core/errors.js';
 import type { ForwardResult } from '../nn/sequential.js';
 import { ceCountLoss, ceMembraneLoss, ceRateLoss, crossEntropyOverTime, l1RateSparsity, mseCountLoss, predictByCount } from './losses.js';
-import { addScalars } from '../core/ops.js';
+import { addScalars } from '../ops/index.js';
 import type { Targets } from './losses.js';
 
 /** What a network's output means: how to score it (loss) and how to read a class from it. */

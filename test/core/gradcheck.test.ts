@@ -3,7 +3,7 @@ import { bothKernels } from '../helpers/kernels.js';
 import { Tensor } from '../../src/core/tensor.js';
 import { Rng } from '../../src/core/rng.js';
 import { backward } from '../../src/core/autograd.js';
-import { linear, sigmoid, relu, scale, addScalars } from '../../src/core/ops.js';
+import { linear, sigmoid, relu, scale, addScalars } from '../../src/ops/index.js';
 import { crossEntropyOverTime, sumOverTime, maxOverTime, mse, crossEntropy } from '../../src/train/losses.js';
 import { leakySequence } from '../../src/neurons/leaky.js';
 import { atan } from '../../src/surrogate/index.js';

@@ -126,7 +126,7 @@ describe('recurrent products through the kernels', () => {
     const { bothKernels } = await import('../helpers/kernels.js');
     const { backward } = await import('../../src/core/autograd.js');
     const { probe } = await import('../helpers/gradcheck.js');
-    const { addScalars } = await import('../../src/core/ops.js');
+    const { addScalars } = await import('../../src/ops/index.js');
     const T = 9, B = 3, H = 19;
     const x0 = randn(T * B * H, 0.5).map((v) => v + 0.35);
     const w0 = randn(H * H, 0.3);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Tensor } from '../../src/core/tensor.js';
 import { Rng } from '../../src/core/rng.js';
 import { backward } from '../../src/core/autograd.js';
-import { sigmoid, addScalars } from '../../src/core/ops.js';
+import { sigmoid, addScalars } from '../../src/ops/index.js';
 import { custom, atan, fastSigmoid, straightThrough } from '../../src/surrogate/index.js';
 import { synapticSequence } from '../../src/neurons/synaptic.js';
 import { alphaSequence } from '../../src/neurons/alpha.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Tensor } from '../../src/core/tensor.js';
 import { Rng } from '../../src/core/rng.js';
 import { backward } from '../../src/core/autograd.js';
-import { linear, sigmoid } from '../../src/core/ops.js';
+import { linear, sigmoid } from '../../src/ops/index.js';
 import { leakySequence, spikeLinearLeaky } from '../../src/neurons/leaky.js';
 import { atan } from '../../src/surrogate/index.js';
 import { referenceKernels } from '../../src/kernels/reference.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
-import { DiehlCookNetwork, assignLabels, predictByAssignment } from '../../src/plasticity/diehl-cook.js';
+import { DiehlCookNetwork, assignLabels, predictByAssignment } from '../../src/sim/diehl-cook.js';
 import { LifGroup } from '../../src/sim/lif-group.js';
 
 /** A 28x28 image with a bright bar: horizontal (class 0) or vertical (class 1). */

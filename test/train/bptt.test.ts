@@ -4,7 +4,7 @@ import { bothKernels } from '../helpers/kernels.js';
 import { Tensor } from '../../src/core/tensor.js';
 import { Rng } from '../../src/core/rng.js';
 import { backward } from '../../src/core/autograd.js';
-import { addScalars } from '../../src/core/ops.js';
+import { addScalars } from '../../src/ops/index.js';
 import { Linear } from '../../src/nn/linear.js';
 import { Leaky } from '../../src/nn/leaky-layer.js';
 import { Sequential } from '../../src/nn/sequential.js';

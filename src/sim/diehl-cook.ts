@@ -1,12 +1,12 @@
 import { ValueError, checkInt } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
-import { allToAll, connect, oneToOne } from '../sim/connect.js';
-import { PoissonGroup } from '../sim/inputs.js';
-import { LifGroup } from '../sim/lif-group.js';
-import { SpikeMonitor } from '../sim/monitors.js';
-import { Network } from '../sim/network.js';
-import { Synapses } from '../sim/synapses.js';
-import { stdpParams } from './stdp.js';
+import { allToAll, connect, oneToOne } from './connect.js';
+import { PoissonGroup } from './inputs.js';
+import { LifGroup } from './lif-group.js';
+import { SpikeMonitor } from './monitors.js';
+import { Network } from './network.js';
+import { Synapses } from './synapses.js';
+import { stdpParams } from '../plasticity/stdp.js';
 
 /**
  * Unsupervised digit learning in the style of Diehl & Cook (2015), "Unsupervised learning of digit

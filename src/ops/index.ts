@@ -1,6 +1,6 @@
-import { Tensor, addInto } from './tensor.js';
-import { ShapeError } from './errors.js';
-import { newF32 } from './buffers.js';
+import { Tensor, addInto } from '../core/tensor.js';
+import { ShapeError } from '../core/errors.js';
+import { newF32 } from '../core/buffers.js';
 import type { Kernels } from '../kernels/types.js';
 
 /**
