@@ -139,15 +139,29 @@ export function encodeSafetensors(tensors: Record<string, SafeTensorInput>, meta
   return out;
 }
 
+/** One tensor's entry in a safetensors header: offsets relative to the start of the data region. */
+export interface SafeTensorEntry {
+  dtype: SafeDtype;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+/** A validated safetensors header: tensor entries by name, metadata, and where the data region starts. */
+export interface SafetensorsHeader {
+  entries: Record<string, SafeTensorEntry>;
+  metadata: Record<string, string>;
+  /** Byte offset of the data region in the file (8 + header length). */
+  dataStart: number;
+}
+
 /**
- * Decodes and validates a safetensors file. `file` names the source in error messages.
- * Every defect (truncation, a header length beyond the file, invalid UTF-8 or JSON, an unknown or
- * unsupported dtype, a bad shape, offsets out of range, overlapping, leaving gaps or disagreeing
- * with shape x dtype size, trailing bytes, non-string metadata) is a DataError naming the file and,
- * where there is one, the tensor.
+ * Reads and validates a safetensors header without copying any tensor data: every check of
+ * decodeSafetensors (dtypes, shapes, offsets tiling the data region exactly, metadata) is made here, so
+ * a caller can compare names, dtypes and shapes with what it expects before allocating anything.
  */
-export function decodeSafetensors(bytes: Uint8Array, file = 'safetensors data'): DecodedSafetensors {
-  if (!(bytes instanceof Uint8Array)) throw new ValueError(`decodeSafetensors: expected a Uint8Array, found ${describe(bytes)}`);
+export function readSafetensorsHeader(bytes: Uint8Array, file = 'safetensors data'): SafetensorsHeader {
+  if (!(bytes instanceof Uint8Array)) throw new ValueError(`safetensors: expected a Uint8Array, found ${describe(bytes)}`);
   if (bytes.length < 8) throw new DataError(`too short for a safetensors file (${bytes.length} bytes; the header length alone takes 8)`, file);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const hlen64 = view.getBigUint64(0, true);
@@ -176,7 +190,6 @@ export function decodeSafetensors(bytes: Uint8Array, file = 'safetensors data'):
   const dataStart = 8 + hlen;
   const dataLen = bytes.length - dataStart;
   const metadata: Record<string, string> = {};
-  const tensors: Record<string, SafeTensor> = {};
   const spans: Array<{ name: string; dtype: SafeDtype; shape: number[]; begin: number; end: number }> = [];
 
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
@@ -236,7 +249,22 @@ export function decodeSafetensors(bytes: Uint8Array, file = 'safetensors data'):
     throw new DataError(`the tensors cover ${pos} bytes of data, but the file holds ${dataLen} after the header (${dataLen - pos} unexplained trailing bytes)`, file);
   }
 
-  for (const { name, dtype, shape, begin, end } of spans) {
+  const entries: Record<string, SafeTensorEntry> = {};
+  for (const { name, ...entry } of spans) setOwn(entries, name, entry);
+  return { entries, metadata, dataStart };
+}
+
+/**
+ * Decodes and validates a safetensors file. `file` names the source in error messages.
+ * Every defect (truncation, a header length beyond the file, invalid UTF-8 or JSON, an unknown or
+ * unsupported dtype, a bad shape, offsets out of range, overlapping, leaving gaps or disagreeing
+ * with shape x dtype size, trailing bytes, non-string metadata) is a DataError naming the file and,
+ * where there is one, the tensor.
+ */
+export function decodeSafetensors(bytes: Uint8Array, file = 'safetensors data'): DecodedSafetensors {
+  const { entries, metadata, dataStart } = readSafetensorsHeader(bytes, file);
+  const tensors: Record<string, SafeTensor> = {};
+  for (const [name, { dtype, shape, begin, end }] of Object.entries(entries)) {
     // A copy in its own buffer at offset 0, so aligned. Uint8Array's slice, not the subclass's: a Node
     // Buffer's slice() is a view into its (shared, unaligned) pool.
     const copy = Uint8Array.prototype.slice.call(bytes, dataStart + begin, dataStart + end);
