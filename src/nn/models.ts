@@ -122,7 +122,7 @@ export function sequentialFromConfig(layers: ReadonlyArray<{ kind: string; confi
         case 'leaky':
           return new Leaky({
             size: c.size, beta: c.learnBeta ? 0.5 : c.beta, learnBeta: c.learnBeta,
-            threshold: c.threshold, learnThreshold: c.learnThreshold, reset: c.reset, surrogate: surrogateFromConfig(c.surrogate), truncate: c.truncate,
+            threshold: c.threshold, learnThreshold: c.learnThreshold, reset: c.reset, surrogate: surrogateFromConfig(c.surrogate ?? { name: 'atan' }), truncate: c.truncate,
           });
         case 'synaptic': case 'alpha': case 'rleaky': case 'rsynaptic': case 'alif':
           return spikingLayerFromConfig(l.kind, c, rng);
