@@ -7,7 +7,8 @@ import { LIF_KERNEL_BASE64 } from './lif-kernel.generated.js';
  * in its own fixed-size WebAssembly.Memory so the JS arrays (v, ge, gi, I, theta, lastSpike, spikes) are views
  * onto it: synapses and monitors use them as ordinary typed arrays, and the kernel reads them in place.
  * Same arithmetic, same order of operations as the TypeScript loop in lif-group.ts (results are
- * bit-identical; tested), about 3x faster. Source: src/sim/build-lif-kernel.mjs.
+ * bit-identical; tested), about 3x faster. Source: src/sim/assembly/lif.ts, compiled by `npm run build:wasm`
+ * (scripts/build-wasm.mjs) into the gitignored lif-kernel.generated.ts.
  */
 export type CubaExactKernel = (
   n: number, pv: number, pge: number, pgi: number, pI: number, plast: number, pspk: number,
