@@ -3,7 +3,7 @@
 // defect is a DataError naming the file, the layer (index and kind) and the field, expected vs found.
 import { DataError } from '../core/errors.js';
 import { MAX_HEADER_BYTES, readSafetensorsHeader } from '../interop/safetensors.js';
-import { checkCheckpointConfig, type CheckpointConfig } from './checkpoint-model.js';
+import { CHECKPOINT_FORMAT, checkCheckpointConfig, type CheckpointConfig } from './checkpoint-model.js';
 import { LAYER_CHECKS, MAX_ELEMENTS, show, type Flow, type LayerFields } from './checkpoint-layers.js';
 
 /**
@@ -11,6 +11,14 @@ import { LAYER_CHECKS, MAX_ELEMENTS, show, type Flow, type LayerFields } from '.
  * (1 GiB of float32). Also the bound on any one size field and on the features of one sample.
  */
 export const MAX_CHECKPOINT_ELEMENTS = MAX_ELEMENTS;
+
+/** The largest config.json read (64 MiB: far beyond any model's, whose per-neuron lists are the bulk). */
+export const MAX_CONFIG_BYTES = 64 * 2 ** 20;
+
+/** Before config.json is read: refuses a file too large to be a checkpoint's config (without reading it). */
+export function checkConfigSize(size: number, file: string): void {
+  if (size > MAX_CONFIG_BYTES) throw new DataError(`${size} bytes is more than a checkpoint config may take (${MAX_CONFIG_BYTES} bytes)`, file);
+}
 
 /** A parameter tensor the weights file must hold for a config: name, torch-layout shape, its layer. */
 export interface ExpectedTensor {
@@ -93,6 +101,10 @@ class Fields implements LayerFields {
  * with the tensors its weights file must hold.
  */
 export function validateCheckpointConfig(raw: unknown, file: string): CheckedCheckpointConfig {
+  if (!isObject(raw)) throw new DataError(`expected a JSON object, found ${show(raw)}`, file);
+  const field = (k: string): unknown => (hasOwn(raw, k) ? raw[k] : undefined);
+  if (field('format') !== CHECKPOINT_FORMAT) throw new DataError(`format: expected "${CHECKPOINT_FORMAT}", found ${show(field('format'))}`, file);
+  if (field('version') !== 1 && field('version') !== 2) throw new DataError(`version: expected 1 or 2, found ${show(field('version'))}`, file);
   const config = checkCheckpointConfig(raw, file);
   const { tensors, inputFeatures } = checkLayerConfigs(config.layers, file);
   return { config, tensors, inputFeatures };
