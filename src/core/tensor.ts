@@ -18,20 +18,6 @@ export class Tensor {
   readonly parents: readonly Tensor[];
   /** Propagates this.grad into the parents' grads (set by the op that made this tensor). */
   readonly backwardFn: (() => void) | null;
-  /**
-   * Set by an op that can take its output's gradient as g w^T (g [rows, o], w [features, o]: the
-   * gradient through a Linear layer it feeds) and form it itself, inside its own backward kernel. A
-   * consumer offers the pair; true means it was taken (this.grad then does not include it).
-   */
-  deferGrad: ((g: Float32Array, w: Float32Array, o: number) => boolean) | null = null;
-  /**
-   * Set by a Linear over a time-major 0/1 spike sequence that is data (no gradient): the sequence and
-   * the layer's parameters, so that a consumer whose backward forms this tensor's gradient inside a
-   * kernel can add the layer's parameter gradients there (Kernels.leakyBackward's gradWeightInto)
-   * instead of handing the gradient back. By linearity, gradients other consumers add to this.grad
-   * still reach the parameters through the layer's own backward.
-   */
-  spikeLinear: { s: Uint8Array; k: number; weight: Tensor; bias: Tensor | null } | null = null;
 
   constructor(
     data: TensorData,

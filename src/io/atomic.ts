@@ -1,5 +1,5 @@
-import { openSync, writeSync, fsyncSync, closeSync, renameSync, unlinkSync } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { openSync, writeSync, fsyncSync, closeSync, renameSync, unlinkSync, write, fsync } from 'node:fs';
+import { promisify } from 'node:util';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -53,31 +53,37 @@ function tempName(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
 }
 
+const writeP = promisify(write);
+const fsyncP = promisify(fsync);
+
 /**
  * Writes a file so that readers see either the old content or the complete new content, never a
  * partial file: write to a temporary file in the same folder, fsync, then rename over the target.
  * `onStep` sees 'open', 'written', 'synced', 'renamed' (prefixed by `label:` when a label is given).
+ * The steps that create or rename a name run synchronously, so a signal handler (which runs between
+ * JavaScript tasks) never meets a half-made one: cleanupPendingWrites() then removes what is pending.
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string, o: { onStep?: WriteStepHook; label?: string } = {}): Promise<void> {
   const step = (s: string) => o.onStep?.(o.label ? `${o.label}:${s}` : s);
+  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
   const tmp = tempName(path);
   markPending(tmp);
+  let fd = -1;
   try {
-    const fh = await open(tmp, 'w');
+    fd = openSync(tmp, 'w');
     step('open');
-    try {
-      await fh.writeFile(data);
-      step('written');
-      await fh.sync();
-      step('synced');
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
+    for (let off = 0; off < bytes.length; ) off += (await writeP(fd, bytes, off, bytes.length - off)).bytesWritten;
+    step('written');
+    await fsyncP(fd);
+    step('synced');
+    closeSync(fd);
+    fd = -1;
+    renameSync(tmp, path);
     settlePending(tmp);
     step('renamed');
   } catch (e) {
-    await unlink(tmp).catch(() => undefined);
+    if (fd >= 0) try { closeSync(fd); } catch { /* already closed */ }
+    try { unlinkSync(tmp); } catch { /* not created, or renamed */ }
     settlePending(tmp);
     throw e;
   }

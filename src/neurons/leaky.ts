@@ -3,6 +3,7 @@ import { ShapeError, ValueError, checkRange } from '../core/errors.js';
 import { ResetCode, type Kernels } from '../kernels/types.js';
 import type { Surrogate } from '../surrogate/index.js';
 import { scanSequence } from './scan.js';
+import type { GradOffer } from '../ops/index.js';
 
 /**
  * Leaky integrate-and-fire neuron, discrete form, with snnTorch's semantics:
@@ -101,7 +102,7 @@ export interface LeakySequenceOptions {
  * Threshold gradient (snnTorch learn_threshold): dL/dthr = sum_t [-dL/dS[t] s'(mem[t] - thr)] plus, for
  * reset by subtraction, sum_t [-r_t dL/dmem[t]] (the reset r_t is detached, the threshold it scales is not).
  */
-export function leakySequence(input: Tensor, o: LeakySequenceOptions): { spk: Tensor; mem: Tensor | null; spikes: number } {
+export function leakySequence(input: Tensor, o: LeakySequenceOptions): LeakyOut {
   const H = input.shape[input.shape.length - 1];
   const { threshold, thrT, reset } = checkLeakyOptions(o, H);
   if (o.surrogate.code === null || (thrT && thrT.size !== 1)) {
@@ -126,11 +127,8 @@ export function leakySequence(input: Tensor, o: LeakySequenceOptions): { spk: Te
   const sur = surrogateArgs(o);
   const out = lifGraph(spk, mem, [T, N / H, H], thrT ? [input, o.beta, thrT] : [input, o.beta], !learnThr, ({ gradSpk, gradMem, deferred }) => {
     if (!learnThr) {
-      // input = a Linear over data spikes: that layer's parameter gradients are formed in the same call
-      const lin = input.requiresGrad && !o.constInput ? input.spikeLinear : null;
-      const into = lin ? { s: lin.s, k: lin.k, dw: lin.weight.ensureGrad(), gradBias: lin.bias?.requiresGrad ? lin.bias.ensureGrad() : null } : null;
-      const r = o.kernels.leakyBackward({ ...args, spk, mem, gradSpk, gradSpkFrom: deferred, gradMem, gradWeightInto: into, ...sur });
-      if (input.requiresGrad && !into) accumulateOwnedGrad(input, r.gradInput);
+      const r = o.kernels.leakyBackward({ ...args, spk, mem, gradSpk, gradSpkFrom: deferred, gradMem, ...sur });
+      if (input.requiresGrad) accumulateOwnedGrad(input, r.gradInput);
       if (o.beta.requiresGrad) accumulateOwnedGrad(o.beta, r.gradBeta);
       return;
     }
@@ -192,16 +190,28 @@ function surrogateArgs(o: { surrogate: Surrogate; truncate?: number }) {
 
 type DeferredGrad = { g: Float32Array; w: Float32Array; o: number } | null;
 
+/** What the fused Leaky ops return: spikes, membrane (when kept), the spike count, and a gradient offer. */
+export interface LeakyOut {
+  spk: Tensor;
+  mem: Tensor | null;
+  spikes: number;
+  /**
+   * Set when the backward kernel can form the spikes' gradient through a Linear layer they feed: hand it
+   * to that layer's linear() as `inputGrad` (the fusion pass does), and g W^T is formed inside this op's
+   * backward (one fewer [T, B, H] round trip through JavaScript). Taken at most once.
+   */
+  offer?: GradOffer;
+}
+
 /**
  * The graph of a fused Leaky op: spike and membrane tensors [T, B, H] sharing one backward node (over
- * `parents`), which runs once after both have their gradients. With `deferrable`, the gradient through
- * the Linear layer the spikes feed is handed to `run` as (g, W) to be formed inside the backward kernel
- * (one fewer [T, B, H] round trip through JavaScript).
+ * `parents`), which runs once after both have their gradients. With `deferrable`, it also makes the
+ * offer (see LeakyOut) whose (g, W) reaches `run` as `deferred`.
  */
 function lifGraph(
   spk: Uint8Array, mem: Float32Array | null, shape: [number, number, number], parents: Tensor[], deferrable: boolean,
   run: (grads: { gradSpk: Float32Array | null; gradMem: Float32Array | null; deferred: DeferredGrad }) => void,
-): { spk: Tensor; mem: Tensor | null } {
+): { spk: Tensor; mem: Tensor | null; offer?: GradOffer } {
   let deferred: DeferredGrad = null;
   const joint: Tensor = new Tensor(new Float32Array(0), [0], {
     parents,
@@ -209,15 +219,14 @@ function lifGraph(
   });
   joint.grad = new Float32Array(0);
   const spkT = new Tensor(spk, shape, { parents: [joint] });
-  if (deferrable) {
-    spkT.deferGrad = (g, w, n) => {
-      if (deferred) return false;
-      deferred = { g, w, o: n };
-      return true;
-    };
-  }
   const memT = mem ? new Tensor(mem, shape, { parents: [joint] }) : null;
-  return { spk: spkT, mem: memT };
+  if (!deferrable) return { spk: spkT, mem: memT };
+  const offer: GradOffer = (g, w, n) => {
+    if (deferred) return false;
+    deferred = { g, w, o: n };
+    return true;
+  };
+  return { spk: spkT, mem: memT, offer };
 }
 
 /** Where the spikes of spikeLinearLeaky come from: a [T, B, k] sequence, or rate-coded values [B, k] with their keys. */
@@ -232,7 +241,7 @@ export type SpikeInput = { spikes: Tensor } | { values: Tensor; keys: Uint32Arra
  */
 export function spikeLinearLeaky(
   src: SpikeInput, steps: number, weight: Tensor, bias: Tensor | null, o: Omit<LeakySequenceOptions, 'steps' | 'constInput'>,
-): { spk: Tensor; mem: Tensor | null; spikes: number } {
+): LeakyOut {
   const [K, H] = weight.shape;
   const { threshold, thrT, reset } = checkLeakyOptions(o, H);
   // (a threshold tensor of H values would otherwise be read as its first value)

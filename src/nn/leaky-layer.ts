@@ -1,7 +1,7 @@
 import { Tensor } from '../core/tensor.js';
 import { ValueError, checkInt, checkRange } from '../core/errors.js';
-import { sigmoid } from '../ops/index.js';
-import { leakySequence, spikeLinearLeaky, RESET_CODES, type ResetMechanism } from '../neurons/leaky.js';
+import { sigmoid, type GradOffer } from '../ops/index.js';
+import { leakySequence, spikeLinearLeaky, RESET_CODES, type LeakyOut, type ResetMechanism } from '../neurons/leaky.js';
 import { atan, surrogateConfig, type Surrogate } from '../surrogate/index.js';
 import type { ForwardContext, Layer, NamedParameter, Seq } from './layer.js';
 import type { Linear } from './linear.js';
@@ -84,6 +84,11 @@ export class Leaky implements Layer {
   }
 
   forward(input: Seq, ctx: ForwardContext): Seq {
+    return this.forwardOffering(input, ctx).seq;
+  }
+
+  /** forward(), with the offer to form the spikes' gradient through the Linear layer they feed (see GradOffer). */
+  forwardOffering(input: Seq, ctx: ForwardContext): { seq: Seq; offer?: GradOffer } {
     const out = leakySequence(input.x, { ...this.scanOptions(ctx), steps: input.steps, constInput: input.constant });
     return this.record(out, input.steps, ctx);
   }
@@ -103,9 +108,9 @@ export class Leaky implements Layer {
   }
 
   /** Records the layer's spikes for losses and statistics; returns them as the next sequence. */
-  private record(r: { spk: Tensor; mem: Tensor | null; spikes: number }, steps: number, ctx: ForwardContext): Seq {
+  private record(r: LeakyOut, steps: number, ctx: ForwardContext): { seq: Seq; offer?: GradOffer } {
     ctx.records.push({ layer: `leaky${ctx.records.length}`, spk: r.spk, mem: r.mem, spikes: r.spikes, neuronSteps: r.spk.size });
-    return { x: r.spk, steps, constant: false };
+    return { seq: { x: r.spk, steps, constant: false }, offer: r.offer };
   }
 
   /**
@@ -123,7 +128,7 @@ export class Leaky implements Layer {
    * inside the kernel) and this layer in one fused op (neurons/leaky.ts spikeLinearLeaky): the [T, B, H]
    * current stays with the kernels for the backward. Equals prev.forward() then forward().
    */
-  forwardFromSpikes(prev: Linear, input: Seq, ctx: ForwardContext): Seq {
+  forwardFromSpikes(prev: Linear, input: Seq, ctx: ForwardContext): { seq: Seq; offer?: GradOffer } {
     const rate = input instanceof RateSeq ? input : null;
     const src = rate ? { values: rate.values, keys: rate.keys, gain: rate.gain } : { spikes: input.x };
     return this.record(spikeLinearLeaky(src, input.steps, prev.weight, prev.bias, this.scanOptions(ctx)), input.steps, ctx);

@@ -1,7 +1,7 @@
 import { Tensor } from '../core/tensor.js';
 import { Rng } from '../core/rng.js';
 import { checkInt } from '../core/errors.js';
-import { linear } from '../ops/index.js';
+import { linear, type GradOffer } from '../ops/index.js';
 import { transposeMatrix, type ForwardContext, type ImageShape, type Layer, type NamedParameter, type Seq } from './layer.js';
 import { chwPositions, permuteRows } from './flatten.js';
 
@@ -36,8 +36,9 @@ export class Linear implements Layer {
     } else this.bias = null;
   }
 
-  forward(input: Seq, ctx: ForwardContext): Seq {
-    return { ...input, x: linear(input.x, this.weight, this.bias, ctx.kernels) };
+  /** `inputGrad`: the producer's offer to form the input's gradient itself (see GradOffer; the fusion pass passes it). */
+  forward(input: Seq, ctx: ForwardContext, inputGrad?: GradOffer): Seq {
+    return { ...input, x: linear(input.x, this.weight, this.bias, ctx.kernels, { inputGrad }) };
   }
 
   private hwcOrder: { key: string; perm: Int32Array } | null = null;
@@ -47,11 +48,11 @@ export class Linear implements Layer {
    * flattening into torch's [C, H, W] order, with the weight's rows put in the image's [H, W, C] order
    * instead of the activations (in x out values per step instead of T x B x in, both ways).
    */
-  forwardFlattened(input: Seq, image: ImageShape, ctx: ForwardContext): Seq {
+  forwardFlattened(input: Seq, image: ImageShape, ctx: ForwardContext, inputGrad?: GradOffer): Seq {
     const key = `${image.c}x${image.h}x${image.w}`;
     if (this.hwcOrder?.key !== key) this.hwcOrder = { key, perm: chwPositions(image.c, image.h, image.w) };
     const w = permuteRows(this.weight, this.hwcOrder.perm);
-    return { x: linear(input.x, w, this.bias, ctx.kernels), steps: input.steps, constant: input.constant };
+    return { x: linear(input.x, w, this.bias, ctx.kernels, { inputGrad }), steps: input.steps, constant: input.constant };
   }
 
   parameters(): NamedParameter[] {

@@ -9,7 +9,15 @@ import type { Kernels } from '../kernels/types.js';
  * forward is a spike-driven row accumulate and so is dW; dx is dense (the surrogate needs it). A spike
  * tensor of rank 3 is read as a time-major sequence [T, B, in] (see Kernels.spikeSeqMatmul).
  */
-export function linear(x: Tensor, w: Tensor, b: Tensor | null, k: Kernels): Tensor {
+/**
+ * An offer from the op that made a tensor x to form x's gradient through a Linear layer it feeds,
+ * g W^T (g [rows, o], w [features, o]), inside its own backward kernel (a Leaky scan does). Made by
+ * the producer, handed to the consumer by the fusion pass (nn/fusion.ts); true means it was taken
+ * (x.grad then does not include that share).
+ */
+export type GradOffer = (g: Float32Array, w: Float32Array, o: number) => boolean;
+
+export function linear(x: Tensor, w: Tensor, b: Tensor | null, k: Kernels, opts: { inputGrad?: GradOffer } = {}): Tensor {
   if (w.shape.length !== 2) throw new ShapeError(`linear: weight must be 2-D [in, out], found [${w.shape.join(', ')}]`);
   const [nIn, nOut] = w.shape;
   const lastDim = x.shape[x.shape.length - 1];
@@ -43,15 +51,14 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null, k: Kernels): Tens
         else k.matmul(x.data, g, w.ensureGrad(), nIn, rows, nOut, true, false, true);
       }
       if (gb && !biasDone) k.sumRows(g, gb, rows, nOut, true);
-      // dx = g W^T, unless x's producer forms it inside its own backward (a Leaky scan does)
-      if (x.requiresGrad && !x.deferGrad?.(g, wd, nOut)) {
+      // dx = g W^T, unless x's producer forms it inside its own backward (a Leaky scan offers to)
+      if (x.requiresGrad && !opts.inputGrad?.(g, wd, nOut)) {
         // first gradient into x: write it directly instead of accumulating onto zeros
         const first = x.grad === null;
         k.matmul(g, wd, x.ensureGrad(), rows, nOut, nIn, false, true, !first);
       }
     },
   });
-  if (seq && !x.requiresGrad && w.requiresGrad) out.spikeLinear = { s: x.data as Uint8Array, k: nIn, weight: w, bias: b };
   return out;
 }
 
