@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import { DataError, DownloadError, ValueError } from '../core/errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { isGzip, parseIdx } from './idx.js';
@@ -80,16 +80,67 @@ function missingIn(dir: string): string[] {
   return FILES.filter((f) => !existsSync(join(dir, `${f}.gz`)) && !existsSync(join(dir, f)));
 }
 
-async function readIdx(path: string): Promise<{ dims: number[]; data: Uint8Array }> {
-  let bytes: Uint8Array = new Uint8Array(await readFile(path));
-  if (isGzip(bytes)) {
-    try {
-      bytes = new Uint8Array(gunzipSync(bytes));
-    } catch (e) {
-      throw new DataError(`corrupt gzip data (${(e as Error).message})`, path);
+/** The largest IDX file read, decompressed (1 GiB: EMNIST's largest split holds 638 MB). */
+const MAX_IDX_BYTES = 2 ** 30;
+
+/** Bytes an unsigned-byte IDX file has by its header (magic, type, dimensions); null when these bytes are no such header. */
+function idxSize(head: Uint8Array): number | null {
+  const ndims = head[3];
+  if (head.length < 4 || head[0] !== 0 || head[1] !== 0 || head[2] !== 0x08 || ndims < 1 || ndims > 4 || head.length < 4 + 4 * ndims) return null;
+  const v = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let count = 1;
+  for (let d = 0; d < ndims; d++) count *= v.getUint32(4 + 4 * d, false);
+  return 4 + 4 * ndims + count;
+}
+
+/**
+ * Decompresses gzip data no further than the IDX header inside declares (plus one byte, to see that
+ * there is more), and never beyond MAX_IDX_BYTES: a small file that would inflate to gigabytes (a gzip
+ * bomb) is refused after its header instead of filling memory.
+ */
+async function gunzipIdx(bytes: Uint8Array, path: string): Promise<Uint8Array> {
+  const gunzip = createGunzip({ chunkSize: 1 << 20 });
+  gunzip.end(bytes);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let limit = MAX_IDX_BYTES;
+  let headerSeen = false;
+  try {
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      total += chunk.length;
+      if (!headerSeen && total >= 36) {
+        headerSeen = true;
+        const declared = idxSize(Buffer.concat(chunks));
+        if (declared === null) break; // not an IDX header: parseIdx says what is wrong with these bytes
+        if (declared > MAX_IDX_BYTES) throw new DataError(`declares ${declared} bytes, more than an IDX file may hold here (${MAX_IDX_BYTES})`, path);
+        limit = declared;
+      }
+      if (total > limit) {
+        throw new DataError(headerSeen ? `decompresses to more than the ${limit} bytes its header declares` : `decompresses to more than ${MAX_IDX_BYTES} bytes`, path);
+      }
     }
+  } catch (e) {
+    if (e instanceof DataError) throw e;
+    throw new DataError(`corrupt gzip data (${(e as Error).message})`, path);
+  } finally {
+    gunzip.destroy();
   }
-  return parseIdx(bytes, path);
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+async function readIdx(path: string): Promise<{ dims: number[]; data: Uint8Array }> {
+  let bytes: Uint8Array;
+  try {
+    const size = (await stat(path)).size;
+    if (size > MAX_IDX_BYTES) throw new DataError(`${size} bytes, more than an IDX file may hold here (${MAX_IDX_BYTES})`, path);
+    bytes = new Uint8Array(await readFile(path));
+  } catch (e) {
+    if (e instanceof DataError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new DataError(code === 'EISDIR' ? 'is a folder, expected an IDX file' : `cannot be read (${code ?? (e as Error).message})`, path);
+  }
+  return parseIdx(isGzip(bytes) ? await gunzipIdx(bytes, path) : bytes, path);
 }
 
 async function readSplit(paths: Record<string, string>, prefix: 'train' | 't10k'): Promise<MnistSplit> {

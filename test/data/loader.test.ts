@@ -1,9 +1,9 @@
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { createServer, type Server } from 'node:http';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { parseIdx, isGzip } from '../../src/data/idx.js';
 import { loadMnist } from '../../src/data/mnist.js';
@@ -38,6 +38,40 @@ describe('IDX parser', () => {
     expect(() => parseIdx(Uint8Array.of(0, 0, 0x0d, 1, 0, 0, 0, 0), 'h')).toThrow(/h: IDX data type is float/);
     expect(() => parseIdx(Uint8Array.of(0x1f, 0x8b, 0, 0), 'z')).toThrow(DataError);
     expect(isGzip(Uint8Array.of(0x1f, 0x8b))).toBe(true);
+  });
+});
+
+describe('MNIST loader on hostile folders', () => {
+  const FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
+  /** A folder of four small valid gzip files (2 samples each). */
+  function smallDir(): string {
+    const dir = tmp();
+    FILES.forEach((f, i) => writeFileSync(join(dir, `${f}.gz`), gzipSync(i % 2 === 0 ? idx([2, 28, 28], new Array(2 * 784).fill(7)) : idx([2], [3, 4]))));
+    return dir;
+  }
+
+  it('a folder in place of a file is a DataError naming it', async () => {
+    const dir = smallDir();
+    expect((await loadMnist({ dataset: 'mnist', dataDir: dir, download: false })).train.n).toBe(2);
+    rmSync(join(dir, `${FILES[3]}.gz`));
+    mkdirSync(join(dir, FILES[3]));
+    await expect(loadMnist({ dataset: 'mnist', dataDir: dir, download: false })).rejects.toThrow(`${join(dir, FILES[3])}: is a folder, expected an IDX file`);
+  });
+
+  it('a gzip bomb (1 MB inflating to 1 GiB after a 2-image header) is refused after its header, in well under a second', async () => {
+    const dir = smallDir();
+    const zeros = gzipSync(Buffer.alloc(1 << 20));
+    const bomb = Buffer.concat([gzipSync(idx([2, 28, 28], new Array(2 * 784).fill(1))), ...new Array(1024).fill(zeros)]);
+    const path = join(dir, `${FILES[0]}.gz`);
+    writeFileSync(path, bomb);
+    const t0 = performance.now();
+    await expect(loadMnist({ dataset: 'mnist', dataDir: dir, download: false })).rejects.toThrow(`${path}: decompresses to more than the 1584 bytes its header declares`);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    // a header that declares more than an IDX file may hold here (2^30 bytes), and one within it that lacks its data
+    writeFileSync(path, gzipSync(idx([2 ** 21, 28, 28], new Array(100).fill(0))));
+    await expect(loadMnist({ dataset: 'mnist', dataDir: dir, download: false })).rejects.toThrow(`${path}: declares 1644167184 bytes, more than an IDX file may hold here (1073741824)`);
+    writeFileSync(path, gzipSync(idx([2 ** 20, 28, 28], [])));
+    await expect(loadMnist({ dataset: 'mnist', dataDir: dir, download: false })).rejects.toThrow(`${path}: dimensions [1048576, 28, 28] need 822083584 data bytes, found 0`);
   });
 });
 
