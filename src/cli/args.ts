@@ -42,7 +42,11 @@ export interface ChoiceFlag {
   default?: string;
   help: string;
 }
-export type FlagDef = NumberFlag | StringFlag | BoolFlag | ChoiceFlag;
+/**
+ * `docDefault` describes a default that depends on the machine (the CPU cores): the reference in the
+ * README shows it in place of the value, --help shows both.
+ */
+export type FlagDef = (NumberFlag | StringFlag | BoolFlag | ChoiceFlag) & { docDefault?: string };
 export type FlagSpec = Record<string, FlagDef>;
 
 /** The parsed type of one flag: number, boolean, string, or the union of a choice flag's choices. */
@@ -65,6 +69,8 @@ export interface ParseResult<S extends FlagSpec> {
   positionals: string[];
   /** `-h` or `--help` was given (before any `--`); values then hold only the defaults. */
   help: boolean;
+  /** The flags written on the command line (`--no-x` counts as x); the others hold their defaults. */
+  given: Set<string>;
 }
 
 const FLAG_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -180,6 +186,7 @@ function validateSpec(spec: FlagSpec): void {
       if (d.min !== undefined && d.max !== undefined && d.min > d.max) throw new ValueError(`${at}: min ${d.min} is above max ${d.max}`);
     }
     if (d.type === 'choice' && (!Array.isArray(d.choices) || d.choices.length === 0)) throw new ValueError(`${at}: choices must be a non-empty list`);
+    if (d.docDefault !== undefined && (typeof d.docDefault !== 'string' || d.docDefault === '')) throw new ValueError(`${at}: docDefault must be a non-empty text`);
     if (d.default !== undefined) {
       const ok =
         d.type === 'int' || d.type === 'float'
@@ -260,50 +267,7 @@ export function parseArgs<S extends FlagSpec>(argv: readonly string[], spec: S):
   for (const name of names) {
     if (!given.has(name)) values[name] = spec[name].default;
   }
-  return { values: values as Parsed<S>, positionals, help };
+  return { values: values as Parsed<S>, positionals, help, given: new Set(given.keys()) };
 }
 
-function wrap(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/).filter(Boolean)) {
-    if (line && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line || lines.length === 0) lines.push(line);
-  return lines;
-}
-
-function describeFlag(name: string, d: FlagDef): string {
-  let s = d.help;
-  if ((d.type === 'int' || d.type === 'float') && (d.min !== undefined || d.max !== undefined)) {
-    s += ` [${d.min !== undefined && d.max !== undefined ? `${d.min}..${d.max}` : d.min !== undefined ? `>= ${d.min}` : `<= ${d.max}`}]`;
-  }
-  if (d.type === 'bool') {
-    if (d.default === true) s += ` (default on; --no-${name} turns it off)`;
-  } else if (d.default !== undefined) s += ` (default ${d.default})`;
-  return s;
-}
-
-/**
- * Help text: a usage line, the description, and one row per flag with its value type (or the
- * choices), its range, default and description, wrapped to `width` columns.
- */
-export function formatHelp(command: string, description: string, spec: FlagSpec, opts: { width?: number } = {}): string {
-  const width = Math.max(40, opts.width ?? 100);
-  const rows: Array<[string, string]> = Object.entries(spec).map(([name, d]) => {
-    const kind = d.type === 'choice' ? d.choices.join('|') : d.type === 'bool' ? '' : d.type === 'string' ? 'text' : d.type;
-    return [`  --${name}${kind ? ` <${kind}>` : ''}`, describeFlag(name, d)];
-  });
-  rows.push(['  -h, --help', 'show this help']);
-  const col = Math.min(Math.max(...rows.map(([l]) => l.length)) + 2, 34);
-  const body: string[] = [];
-  for (const [left, right] of rows) {
-    const text = wrap(right, width - col);
-    if (left.length + 2 > col) body.push(left, ...text.map((t) => ' '.repeat(col) + t));
-    else body.push(left.padEnd(col) + text[0], ...text.slice(1).map((t) => ' '.repeat(col) + t));
-  }
-  return [`usage: ${command} [flags]`, '', ...wrap(description, width), '', 'flags:', ...body].join('\n');
-}
+export { formatHelp, describeFlag, flagSyntax } from './help.js';

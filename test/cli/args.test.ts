@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { parseArgs, formatHelp, type FlagSpec } from '../../src/cli/args.js';
+import { parseArgs, formatHelp, describeFlag, type FlagSpec } from '../../src/cli/args.js';
 import { UsageError, ValueError } from '../../src/core/errors.js';
 
 const spec = {
@@ -177,5 +177,21 @@ describe('formatHelp', () => {
     expect(lines[first + 1].slice(0, col).trim()).toBe('');
     expect(lines[first + 1].slice(col)).toMatch(/^\S/);
     expect(h.replace(/\s+/g, ' ')).toContain('at most 8 [>= 1] (default 4)');
+  });
+
+  it('tells which flags were given (defaults are not), --no-x counting as x', () => {
+    expect(parseArgs([], spec).given).toEqual(new Set());
+    const r = parseArgs(['--epochs', '1', '--no-color', '--out=o', 'pos', '--', '--json'], spec);
+    expect(r.given).toEqual(new Set(['epochs', 'color', 'out']));
+    // given with its default value still counts as given
+    expect(r.values.epochs).toBe(1);
+    expect(parseArgs(['--help', '--epochs', '3'], spec).given).toEqual(new Set());
+  });
+
+  it('a machine-dependent default is described in the docs and shown with its value in --help', () => {
+    const s = { threads: { type: 'int', default: 3, docDefault: 'the CPU cores', min: 1, help: 'threads' } } as const satisfies FlagSpec;
+    expect(describeFlag('threads', s.threads)).toBe('threads [>= 1] (default 3: the CPU cores)');
+    expect(describeFlag('threads', s.threads, { docs: true })).toBe('threads [>= 1] (default: the CPU cores)');
+    expect(() => parseArgs([], { x: { type: 'int', docDefault: '', help: 'x' } } as FlagSpec)).toThrow(ValueError);
   });
 });
