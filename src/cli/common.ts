@@ -10,6 +10,26 @@ import type { Task } from '../train/task.js';
 import type { Optimizer } from '../train/optim.js';
 import type { Kernels } from '../kernels/types.js';
 import type { TrainingRecord } from '../viz/index.js';
+import { formatDuration } from './progress.js';
+import { yieldToSignals, type Interrupts } from './interrupt.js';
+
+/** What every command receives beside its flag values. */
+export interface CommandContext {
+  /** The flags written on the command line (the others hold their defaults). */
+  given: ReadonlySet<string>;
+  /** Arguments that are not flags (simulate: the model). */
+  positionals: string[];
+  interrupts: Interrupts;
+}
+
+/**
+ * Refuses a flag the user gave that would do nothing in this run (rather than ignore it): a UsageError
+ * naming the first such flag and `why` (e.g. "applies to --model csnn only").
+ */
+export function refuseGiven(given: ReadonlySet<string>, flags: readonly string[], why: string): void {
+  const f = flags.find((x) => given.has(x));
+  if (f !== undefined) throw new UsageError(`--${f}: ${why}`);
+}
 
 export const DATASETS = ['mnist', 'fashion-mnist', 'iris'] as const;
 export const ENCODINGS = ['direct', 'rate'] as const;
@@ -67,14 +87,24 @@ export async function loadClassificationData(o: {
   };
 }
 
-/** Trains for `epochs` with a live progress bar on stderr; returns the per-epoch log and totals. */
+/** --offline with --data-dir changes nothing: the data is read from that folder only. */
+export function refuseOfflineWithDataDir(given: ReadonlySet<string>): void {
+  if (given.has('data-dir')) refuseGiven(given, ['offline'], 'does nothing with --data-dir (the data is read from that folder only, never downloaded)');
+}
+
+/**
+ * Trains for `epochs` with a live progress bar on stderr (with more than one epoch, the bar of each
+ * epoch also shows the run's ETA); returns the per-epoch log (`loss`: the epoch's mean batch loss),
+ * the last batch's loss, and totals. Between epochs a pending SIGINT/SIGTERM is let through.
+ */
 export async function fitWithProgress(o: {
+  /** Names the model on the bar: "fc epoch 1/3". */
   label: string; train: Dataset; epochs: number; batch: number; epochOptions: Omit<EpochOptions, 'batchSize' | 'onBatch' | 'epoch'>;
   /** 'cosine': anneal the learning rate to 0 over all batches of all epochs. */
   lrSchedule?: string;
   /** One bar over the epochs instead of one per epoch over its batches (many short epochs). */
   quiet?: boolean;
-}): Promise<{ log: Array<Record<string, number>>; seconds: number; samples: number; history: TrainingRecord[] }> {
+}): Promise<{ log: Array<Record<string, number>>; lastBatchLoss: number; seconds: number; samples: number; history: TrainingRecord[] }> {
   const perEpoch = Math.min(Math.floor(o.train.n / o.batch), o.epochOptions.maxBatches ?? Infinity);
   const schedule = o.lrSchedule === 'cosine' ? cosineLr(o.epochOptions.optimizer.lr, perEpoch * o.epochs) : undefined;
   const log: Array<Record<string, number>> = [];
@@ -83,14 +113,21 @@ export async function fitWithProgress(o: {
   const runBar = o.quiet ? createProgress({ total: o.epochs, label: o.label }) : null;
   const history: TrainingRecord[] = [];
   let step = 0;
+  let lastBatchLoss = NaN;
+  const t0 = performance.now();
+  const totalBatches = perEpoch * o.epochs;
   for (let e = 1; e <= o.epochs; e++) {
-    const batches = Math.min(Math.floor(o.train.n / o.batch), o.epochOptions.maxBatches ?? Infinity);
+    const batches = perEpoch;
     const bar = runBar ? null : createProgress({ total: batches, label: `${o.label} epoch ${e}/${o.epochs}` });
     const r = await trainEpoch(o.train, {
       ...o.epochOptions, batchSize: o.batch, epoch: e, schedule,
       onBatch: (b) => {
         history.push({ step: ++step, loss: b.loss, accuracy: b.accuracy });
-        bar?.update(b.batch, { loss: b.loss.toFixed(3), acc: `${(100 * b.accuracy).toFixed(1)}%`, 'samples/s': Math.round(b.samplesPerSec) });
+        lastBatchLoss = b.loss;
+        const fields: Record<string, string | number> = { loss: b.loss.toFixed(3), acc: `${(100 * b.accuracy).toFixed(1)}%`, 'samples/s': Math.round(b.samplesPerSec) };
+        // the bar's own ETA is the epoch's; the run's comes from the mean pace so far
+        if (o.epochs > 1) fields['run ETA'] = formatDuration(((performance.now() - t0) / 1000 / step) * (totalBatches - step));
+        bar?.update(b.batch, fields);
       },
     });
     bar?.done();
@@ -98,9 +135,10 @@ export async function fitWithProgress(o: {
     seconds += r.seconds;
     samples += r.samples;
     log.push({ epoch: e, loss: r.loss, trainAccuracy: r.accuracy, seconds: r.seconds, samplesPerSec: r.samplesPerSec });
+    await yieldToSignals();
   }
   runBar?.done();
-  return { log, seconds, samples, history };
+  return { log, lastBatchLoss, seconds, samples, history };
 }
 
 /** Worker threads for a model when more than one thread is asked for (the caller closes it). */

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
-import { mkdir } from 'node:fs/promises';
 import { Rng } from '../core/rng.js';
 import { defaultKernels } from '../kernels/default.js';
 import type { Kernels } from '../kernels/types.js';
-import { annClassifier, snnClassifier } from '../nn/models.js';
+import { annClassifier, snnClassifier, surrogateFromConfig } from '../nn/models.js';
 import type { Sequential } from '../nn/sequential.js';
 import { Adam } from '../train/optim.js';
 import { annTask, spikingTask, type SpikingLoss, type Task } from '../train/task.js';
@@ -11,14 +10,22 @@ import { evaluate, gatherBatch, type Dataset, type Encoder } from '../train/trai
 import { estimateOps, ENERGY_PJ, type OpsEstimate } from '../analysis/energy.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { directEncode } from '../encode/index.js';
-import { encoderFor, fitWithProgress, loadClassificationData, maybeParallel, parseHidden } from './common.js';
-import { trainFlags, withDatasetDefaults, type TrainOptions } from './train.js';
-import { UsageError } from '../core/errors.js';
+import { encoderFor, fitWithProgress, loadClassificationData, maybeParallel, parseHidden, refuseOfflineWithDataDir, type CommandContext } from './common.js';
+import { SURROGATE_NAMES, trainFlags, withDatasetDefaults, type TrainOptions } from './train.js';
+import { prepareOutputDir } from './outputs.js';
 import type { FlagSpec } from './args.js';
 
-const { out: _out, json: _json, ...shared } = trainFlags;
+// train's flags that apply to an fc SNN beside its ANN twin on MNIST or Fashion-MNIST (no iris, no csnn)
+const t = trainFlags;
 export const compareFlags = {
-  ...shared,
+  dataset: { ...t.dataset, choices: ['mnist', 'fashion-mnist'] },
+  'data-dir': { ...t['data-dir'], help: 'folder with the four IDX files (.gz or raw); default: cache, download, then the embedded copy' }, offline: { ...t.offline, help: 'never download (use --data-dir, the cache or the embedded copy)' }, epochs: { ...t.epochs, help: 'passes over the training set (default 1)' },
+  batch: { ...t.batch, help: 'batch size (default 128)' }, steps: t.steps,
+  hidden: { ...t.hidden, help: 'hidden layer sizes of both models, e.g. 1000 or 500,200 (default 1000)' },
+  encoding: t.encoding, beta: t.beta, 'learn-beta': t['learn-beta'], surrogate: t.surrogate, loss: t.loss, tbptt: t.tbptt,
+  'l1-rate': t['l1-rate'], lr: { ...t.lr, help: 'Adam learning rate of both models (default 5e-4)' }, 'lr-schedule': t['lr-schedule'],
+  seed: t.seed, threads: { ...t.threads, help: 'threads the batch is split over (main + workers)' }, 'train-limit': { ...t['train-limit'], help: 'use only the first N training samples' },
+  'test-limit': { ...t['test-limit'], help: 'use only the first N test samples' },
   'latency-samples': { type: 'int', default: 200, min: 1, help: 'test samples timed one at a time for latency' },
   out: { type: 'string', default: 'runs/compare', help: 'folder for compare.json and compare.md' },
   json: { type: 'bool', default: false, help: 'print the JSON result on stdout' },
@@ -42,11 +49,15 @@ function latencyMs(model: Sequential, encoder: Encoder, test: Dataset, n: number
   return (performance.now() - t0) / idx.length;
 }
 
-export async function runCompare(opts: TrainOptions & { 'latency-samples': number }): Promise<Record<string, unknown>> {
-  if (opts.dataset === 'iris') throw new UsageError('compare: --dataset must be mnist or fashion-mnist (iris: use train --dataset iris)');
-  if (opts.model !== 'fc') throw new UsageError('compare: the ANN twin exists for --model fc only');
+export type CompareOptions = Omit<TrainOptions, 'folds' | 'pop-neurons' | 'model' | 'channels' | 'dropout' | 'out' | 'overwrite'> & {
+  'latency-samples': number; out: string;
+};
+
+export async function runCompare(opts: CompareOptions, ctx: CommandContext): Promise<Record<string, unknown>> {
+  refuseOfflineWithDataDir(ctx.given);
   const o = withDatasetDefaults(opts);
   const hidden = parseHidden(o.hidden);
+  await prepareOutputDir(o.out, 'out');
   const { train, test, source } = await loadClassificationData({
     dataset: o.dataset, dataDir: o['data-dir'], offline: o.offline, trainLimit: o['train-limit'], testLimit: o['test-limit'],
   });
@@ -74,8 +85,9 @@ export async function runCompare(opts: TrainOptions & { 'latency-samples': numbe
     };
   };
 
+  const neuron = { beta: o.beta, learnBeta: o['learn-beta'], surrogate: surrogateFromConfig({ name: SURROGATE_NAMES[o.surrogate] }), truncate: o.tbptt };
   const snn = await run(
-    'snn', snnClassifier({ ...spec, beta: o.beta }, new Rng(o.seed)), spikingTask(o.loss as SpikingLoss),
+    'snn', snnClassifier({ ...spec, ...neuron }, new Rng(o.seed)), spikingTask(o.loss as SpikingLoss, { l1Rate: o['l1-rate'] }),
     encoderFor(o.encoding, o.steps), o.steps, o.encoding === 'direct', true,
   );
   const ann = await run('ann', annClassifier(spec, new Rng(o.seed)), annTask(), (x) => directEncode(x, 1), 1, true, false);
@@ -85,7 +97,6 @@ export async function runCompare(opts: TrainOptions & { 'latency-samples': numbe
     energyModel: { note: 'ESTIMATE from operation counts, 45 nm CMOS figures; not a measurement', pjPerAccumulate: ENERGY_PJ.accumulate, pjPerMac: ENERGY_PJ.multiplyAccumulate },
     snn, ann,
   };
-  await mkdir(o.out, { recursive: true });
   await writeFileAtomic(join(o.out, 'compare.json'), JSON.stringify(result, null, 2) + '\n');
   const md = compareMarkdown(result);
   await writeFileAtomic(join(o.out, 'compare.md'), md);

@@ -1,32 +1,61 @@
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { Rng } from '../core/rng.js';
 import { DataParallel } from '../train/parallel.js';
-import { UsageError } from '../core/errors.js';
+import { DataError } from '../core/errors.js';
 import { defaultKernels } from '../kernels/default.js';
-import { loadCheckpoint } from '../train/checkpoint.js';
+import { CONFIG_FILE, loadCheckpoint } from '../train/checkpoint.js';
 import { spikingTask } from '../train/task.js';
 import { evaluate } from '../train/trainer.js';
-import { encoderFor, loadClassificationData } from './common.js';
+import { encoderFor, loadClassificationData, refuseGiven, refuseOfflineWithDataDir, type CommandContext } from './common.js';
+import { defaultCheckpointDir } from './outputs.js';
 import type { FlagSpec } from './args.js';
 
 export const evalFlags = {
-  checkpoint: { type: 'string', default: 'runs/snn', help: 'checkpoint folder written by `spikeflow train`' },
+  checkpoint: { type: 'string', default: defaultCheckpointDir('mnist', 'fc'), help: 'checkpoint folder written by `spikeflow train` (MNIST or Fashion-MNIST)' },
   'data-dir': { type: 'string', help: 'folder with the IDX files; default: cache, download, then the embedded copy' },
   offline: { type: 'bool', default: false, help: 'never download' },
   'test-limit': { type: 'int', min: 1, help: 'use only the first N test samples' },
-  seed: { type: 'int', default: 0, min: 0, max: 4294967295, help: 'seed for rate encoding' },
-  threads: { type: 'int', default: Math.min(8, availableParallelism()), min: 1, max: 64, help: 'threads the test batches are split over' },
+  seed: { type: 'int', default: 0, min: 0, max: 4294967295, help: 'seed of the rate encoding (checkpoints trained with --encoding rate)' },
+  threads: {
+    type: 'int', default: Math.min(8, availableParallelism()), docDefault: 'the CPU cores, at most 8', min: 1, max: 64,
+    help: 'threads the test batches are split over',
+  },
   json: { type: 'bool', default: false, help: 'print one JSON object on stdout' },
 } as const satisfies FlagSpec;
 
+const EVAL_DATASETS = ['mnist', 'fashion-mnist'];
+const EVAL_ENCODINGS = ['direct', 'rate'];
+
+/**
+ * The meta fields eval needs from a checkpoint's config.json; a missing or invalid one is a DataError
+ * naming the file and the field (it is the file that is wrong, not a flag).
+ */
+export function checkpointMeta(meta: unknown, file: string): { dataset: string; steps: number; encoding: string } {
+  const m = (typeof meta === 'object' && meta !== null ? meta : {}) as Record<string, unknown>;
+  const found = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
+  if (m.dataset === 'iris') {
+    throw new DataError('meta.dataset: "iris": eval measures MNIST and Fashion-MNIST checkpoints (an iris run prints its cross-validated accuracy)', file);
+  }
+  if (typeof m.dataset !== 'string' || !EVAL_DATASETS.includes(m.dataset)) {
+    throw new DataError(`meta.dataset: expected ${EVAL_DATASETS.join(' or ')}, found ${found(m.dataset)}`, file);
+  }
+  if (typeof m.steps !== 'number' || !Number.isInteger(m.steps) || m.steps < 1 || m.steps > 10000) {
+    throw new DataError(`meta.steps: expected an integer in [1, 10000], found ${found(m.steps)}`, file);
+  }
+  if (typeof m.encoding !== 'string' || !EVAL_ENCODINGS.includes(m.encoding)) {
+    throw new DataError(`meta.encoding: expected ${EVAL_ENCODINGS.join(' or ')}, found ${found(m.encoding)}`, file);
+  }
+  return { dataset: m.dataset, steps: m.steps, encoding: m.encoding };
+}
+
 export async function runEval(o: {
   checkpoint: string; 'data-dir'?: string; offline: boolean; 'test-limit'?: number; seed: number; threads: number; json: boolean;
-}): Promise<Record<string, unknown>> {
+}, ctx: CommandContext): Promise<Record<string, unknown>> {
+  refuseOfflineWithDataDir(ctx.given);
   const { model, config } = await loadCheckpoint(o.checkpoint);
-  const meta = config.meta as { dataset?: string; steps?: number; encoding?: string };
-  if (!meta.dataset || !meta.steps || !meta.encoding) {
-    throw new UsageError(`${o.checkpoint}: the checkpoint's meta lacks dataset/steps/encoding, so it cannot be evaluated here`);
-  }
+  const meta = checkpointMeta(config.meta, join(o.checkpoint, CONFIG_FILE));
+  if (meta.encoding === 'direct') refuseGiven(ctx.given, ['seed'], `the checkpoint in ${o.checkpoint} uses direct encoding, which draws no random numbers`);
   const { test, source } = await loadClassificationData({
     dataset: meta.dataset, dataDir: o['data-dir'], offline: o.offline, testLimit: o['test-limit'], trainLimit: 1,
   });

@@ -11,11 +11,14 @@ import { populationCode, populationEncode, type PopulationMode } from '../encode
 import { loadIris } from '../data/iris.js';
 import { fitWithProgress } from './common.js';
 import { formatDuration } from './progress.js';
+import { yieldToSignals, type Interrupts } from './interrupt.js';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 
 export interface IrisOptions {
   dataDir?: string; folds: number; popNeurons: number; epochs: number; batch: number; steps: number; hidden: number[];
   encoding: string; beta: number; learnBeta: boolean; surrogate: string; loss: string; lr: number; lrSchedule: string;
-  seed: number; out: string; json: boolean;
+  tbptt: number; l1Rate: number; seed: number; out: string; json: boolean; interrupts: Interrupts;
 }
 
 /**
@@ -59,11 +62,11 @@ export async function runIrisCv(o: IrisOptions): Promise<Record<string, unknown>
     const model = snnClassifier(
       {
         inputs: data.features * o.popNeurons, hidden: o.hidden, outputs: data.classes.length, beta: o.beta, learnBeta: o.learnBeta,
-        surrogate: surrogateFromConfig({ name: o.surrogate }),
+        surrogate: surrogateFromConfig({ name: o.surrogate }), truncate: o.tbptt,
       },
       rng.fork(),
     );
-    const task = spikingTask(o.loss as SpikingLoss);
+    const task = spikingTask(o.loss as SpikingLoss, { l1Rate: o.l1Rate });
     const optimizer = new Adam(model.trainable(), { lr: o.lr });
     const fit = await fitWithProgress({
       label: `iris fold ${f + 1}/${folds.length}`, train, epochs: o.epochs, batch: Math.min(o.batch, train.n), lrSchedule: o.lrSchedule,
@@ -79,10 +82,14 @@ export async function runIrisCv(o: IrisOptions): Promise<Record<string, unknown>
   const accs = results.map((r) => r.testAccuracy);
   const mean = accs.reduce((a, b) => a + b, 0) / accs.length;
   const std = Math.sqrt(accs.reduce((a, b) => a + (b - mean) ** 2, 0) / accs.length);
+  await yieldToSignals();
+  o.interrupts.note(`stopped while saving: ${o.out} holds the previous checkpoint or the new one, whole`);
   await saveCheckpoint(o.out, last!.model, {
-    dataset: 'iris', fold: folds.length, popNeurons: o.popNeurons, encoding: `population-${mode}`, steps: o.steps,
+    dataset: 'iris', model: 'fc', fold: folds.length, popNeurons: o.popNeurons, encoding: `population-${mode}`, steps: o.steps,
     populationCentres: Array.from(last!.code.centres), populationSigma: Array.from(last!.code.sigma), seed: o.seed,
   });
+  // iris writes no training curves: a training.svg here belongs to the checkpoint this one replaced
+  await rm(join(o.out, 'training.svg'), { force: true });
   const result = {
     dataset: 'iris', model: `${[data.features * o.popNeurons, ...o.hidden, data.classes.length].join('-')} SNN`,
     encoding: `population (${o.popNeurons} Gaussian neurons per feature, ${mode})`, folds: o.folds, epochs: o.epochs, steps: o.steps,

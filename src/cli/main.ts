@@ -1,49 +1,65 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { SpikeflowError, UsageError } from '../core/errors.js';
-import { parseArgs, formatHelp, type FlagSpec } from './args.js';
-import { runTrain, trainFlags, type TrainOptions } from './train.js';
-import { runEval, evalFlags } from './eval.js';
-import { runCompare, compareFlags } from './compare.js';
-import { runSimulate, simulateFlags } from './simulate.js';
-import { runStdpMnist, stdpMnistFlags } from './stdp-mnist.js';
+import { parseArgs, formatHelp } from './args.js';
+import { commands } from './commands.js';
+import { Interrupts } from './interrupt.js';
 import { enableRelaxedSimd } from '../kernels/relaxed-node.js';
 
-// The `spikeflow` command: one sub-command per file, over the public API; strings become values here.
-const commands: Record<string, { about: string; flags: FlagSpec; run: (o: any, positionals: string[]) => Promise<unknown>; positionals?: boolean }> = {
-  train: { about: 'train a spiking classifier with BPTT: fully connected or convolutional (--model csnn) on MNIST or Fashion-MNIST, or population-coded Iris with cross-validation', flags: trainFlags, run: (o) => runTrain(o as TrainOptions) },
-  eval: { about: 'reload a checkpoint written by `spikeflow train` and measure test accuracy', flags: evalFlags, run: runEval },
-  compare: { about: 'train an SNN and a same-topology ANN; compare accuracy, speed, sparsity and estimated energy', flags: compareFlags, run: runCompare },
-  simulate: { about: 'simulate a single neuron: `simulate lif --current 1.8 --tau 20 --refractory 4` (spikes, rate, f-I curve with --sweep), or a network: `simulate cuba|coba --duration 1s --seed 1` (Brian2\'s Vogels & Abbott benchmarks)', flags: simulateFlags, run: runSimulate, positionals: true },
-  'stdp-mnist': { about: 'unsupervised STDP learning of MNIST digits in the style of Diehl & Cook (2015): train, assign labels, test, save weights', flags: stdpMnistFlags, run: runStdpMnist },
-};
+// The `spikeflow` command: strings become values here and in the command files (src/cli/commands.ts).
 
 function usage(): string {
   return [
     'usage: spikeflow <command> [flags]',
     '',
     'commands:',
-    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(9)} ${c.about}`),
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.about}`),
     '',
-    'spikeflow <command> --help lists the flags of a command.',
+    'spikeflow <command> --help (or spikeflow help <command>) lists the flags of a command;',
+    'spikeflow --version prints the version.',
   ].join('\n');
+}
+
+/** The version in the package's package.json (dist/cli/main.js -> ../../package.json). */
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+function commandOf(name: string) {
+  if (!Object.prototype.hasOwnProperty.call(commands, name)) {
+    throw new UsageError(`unknown command "${name}" (commands: ${Object.keys(commands).join(', ')})`);
+  }
+  return commands[name];
 }
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    if (rest.length) throw new UsageError(`spikeflow ${name}: takes no arguments, found "${rest[0]}"`);
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  if (name === 'help' && rest.length) {
+    if (rest.length > 1) throw new UsageError(`spikeflow help: expected one command, found "${rest.join(' ')}"`);
+    const cmd = commandOf(rest[0]);
+    process.stdout.write(formatHelp(`spikeflow ${rest[0]}`, cmd.about, cmd.flags) + '\n');
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage() + '\n');
     return name ? 0 : 2;
   }
-  const cmd = commands[name];
-  if (!cmd) throw new UsageError(`unknown command "${name}" (commands: ${Object.keys(commands).join(', ')})`);
+  const cmd = commandOf(name);
   const parsed = parseArgs(rest, cmd.flags);
   if (parsed.help) {
     process.stdout.write(formatHelp(`spikeflow ${name}`, cmd.about, cmd.flags) + '\n');
     return 0;
   }
   if (parsed.positionals.length && !cmd.positionals) throw new UsageError(`spikeflow ${name}: unexpected argument "${parsed.positionals[0]}"`);
-  await cmd.run(parsed.values, parsed.positionals);
-  return 0;
+  // Ctrl-C / SIGTERM: unfinished files removed, one line saying what was kept, exit 130 / 143
+  const interrupts = new Interrupts(name).install();
+  await cmd.run(parsed.values, { given: parsed.given, positionals: parsed.positionals, interrupts });
+  return interrupts.exitCode ?? 0;
 }
 
 // the fused multiply-add kernels where this Node has them behind a flag (before any kernel is compiled)

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
 import { Rng } from '../core/rng.js';
 import { loadMnist } from '../data/mnist.js';
 import { encodeSafetensors } from '../interop/safetensors.js';
@@ -7,6 +6,9 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { DiehlCookNetwork, assignLabels, predictByAssignment } from '../sim/diehl-cook.js';
 import type { FlagSpec } from './args.js';
 import { createProgress } from './progress.js';
+import { refuseOfflineWithDataDir, type CommandContext } from './common.js';
+import { prepareOutputDir } from './outputs.js';
+import { yieldToSignals } from './interrupt.js';
 import { imageGridPlot } from '../viz/plots.js';
 import { writePlot } from '../viz/png.js';
 
@@ -26,7 +28,7 @@ export const stdpMnistFlags = {
   json: { type: 'bool', default: false, help: 'print one JSON object on stdout' },
 } as const satisfies FlagSpec;
 
-type Opts = {
+export type StdpMnistOptions = {
   'train-limit': number; 'test-limit': number; 'label-limit': number; epochs: number; neurons: number; seed: number;
   'data-dir'?: string; offline: boolean; out: string; json: boolean;
 };
@@ -37,7 +39,10 @@ type Opts = {
  * Saves weights [neurons, 784] (torch layout), theta and the label assignment to
  * <out>/weights.safetensors, and the receptive fields to <out>/receptive-fields.svg, both atomically.
  */
-export async function runStdpMnist(o: Opts): Promise<Record<string, unknown>> {
+export async function runStdpMnist(o: StdpMnistOptions, ctx: CommandContext): Promise<Record<string, unknown>> {
+  refuseOfflineWithDataDir(ctx.given);
+  await prepareOutputDir(o.out, 'out');
+  ctx.interrupts.note(`nothing new was written to ${o.out}`);
   const data = await loadMnist({ dataset: 'mnist', dataDir: o['data-dir'], download: !o.offline && process.env.SPIKEFLOW_OFFLINE !== '1' });
   const nTrain = Math.min(o['train-limit'], data.train.n);
   const nTest = Math.min(o['test-limit'], data.test.n);
@@ -53,6 +58,7 @@ export async function runStdpMnist(o: Opts): Promise<Record<string, unknown>> {
     for (let k = 0; k < nTrain; k++) {
       responses.push(model.present(img(data.train, k), true).counts);
       bar.update(++shown, { epoch: `${e + 1}/${o.epochs}` });
+      await yieldToSignals();
     }
   }
   bar.done();
@@ -70,6 +76,7 @@ export async function runStdpMnist(o: Opts): Promise<Record<string, unknown>> {
     for (let k = labelImages; k < nTrain; k++) {
       responses.push(model.present(img(data.train, k), false).counts);
       lbar.update(k - labelImages + 1);
+      await yieldToSignals();
     }
     lbar.done();
   }
@@ -86,6 +93,7 @@ export async function runStdpMnist(o: Opts): Promise<Record<string, unknown>> {
     const { counts } = model.present(img(data.test, k), false);
     if (predictByAssignment(counts, assignment) === data.test.labels[k]) correct++;
     tbar.update(k + 1, { acc: `${((100 * correct) / (k + 1)).toFixed(1)}%` });
+    await yieldToSignals();
   }
   tbar.done();
   const testSeconds = (performance.now() - t1) / 1000;
@@ -94,7 +102,7 @@ export async function runStdpMnist(o: Opts): Promise<Record<string, unknown>> {
   const w = new Float32Array(n * 784);
   const src = model.inputSynapses.weights;
   for (let i = 0; i < 784; i++) for (let j = 0; j < n; j++) w[j * 784 + i] = src[i * n + j];
-  mkdirSync(o.out, { recursive: true });
+  ctx.interrupts.note(`stopped while saving into ${o.out}: each file there is the previous one or the new one, whole`);
   const file = join(o.out, 'weights.safetensors');
   await writeFileAtomic(file, encodeSafetensors(
     {

@@ -8,9 +8,11 @@ import { gzipSync } from 'node:zlib';
 // The CLI as a user runs it: the built entry point (npm test builds first), offline.
 const main = resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 const cache = mkdtempSync(join(tmpdir(), 'spikeflow-cache-'));
+// a fresh working folder, so that default output folders (runs/...) do not land in the repository
+const cwd = mkdtempSync(join(tmpdir(), 'spikeflow-cwd-'));
 function run(...args: string[]) {
   const r = spawnSync(process.execPath, [main, ...args], {
-    encoding: 'utf8', env: { ...process.env, SPIKEFLOW_OFFLINE: '1', SPIKEFLOW_CACHE: cache },
+    encoding: 'utf8', env: { ...process.env, SPIKEFLOW_OFFLINE: '1', SPIKEFLOW_CACHE: cache }, cwd,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr.trim() };
 }
@@ -50,10 +52,17 @@ describe('spikeflow CLI', () => {
     expect(t.code, t.stderr).toBe(0);
     const r = JSON.parse(t.stdout.trim().split('\n').pop()!);
     for (const k of ['testAccuracy', 'trainSamplesPerSec', 'inferSamplesPerSec', 'epochs']) expect(r).toHaveProperty(k);
+    // the loss: the last epoch's mean over its batches, and the last batch's (where the bar ends)
+    expect(r).not.toHaveProperty('finalLoss');
+    expect(r.finalEpochMeanLoss).toBe(r.epochLog[0].loss);
+    expect(r.lastBatchLoss).toBeGreaterThan(0);
+    expect(t.stderr).toMatch(new RegExp(`^fc epoch 1/1 \\[#+\\] 100% 16/16  loss ${r.lastBatchLoss.toFixed(3)} `, 'm'));
     expect(r.testAccuracy).toBeGreaterThan(0.5);
     expect(r.spikeRates).toHaveLength(2);
-    expect(existsSync(join(out, 'model.safetensors'))).toBe(true);
-    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).meta.steps).toBe(8);
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(config.weights.file).toMatch(/^model-[0-9a-f]{16}\.safetensors$/);
+    expect(existsSync(join(out, config.weights.file))).toBe(true);
+    expect(config.meta).toMatchObject({ dataset: 'mnist', model: 'fc', steps: 8 });
     expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     // training curves: one loss point per batch (1024 / 64 = 16), the test accuracy at the end
     const svg = readFileSync(join(out, 'training.svg'), 'utf8');
@@ -66,8 +75,8 @@ describe('spikeflow CLI', () => {
     expect(e.code, e.stderr).toBe(0);
     expect(JSON.parse(e.stdout.trim()).testAccuracy).toBe(r.testAccuracy);
     // a damaged checkpoint is a clear error, not a crash
-    writeFileSync(join(out, 'model.safetensors'), Buffer.from([1, 2, 3]));
-    expectOneLineError(run('eval', '--checkpoint', out), 1, /model\.safetensors: too short for a safetensors file/);
+    writeFileSync(join(out, config.weights.file), Buffer.from([1, 2, 3]));
+    expectOneLineError(run('eval', '--checkpoint', out), 1, /model-[0-9a-f]{16}\.safetensors: expected \d+ bytes as .*config\.json names, found 3/);
     const missing = join(out, 'nope');
     mkdirSync(missing);
     expectOneLineError(run('eval', '--checkpoint', missing), 1, /config\.json: checkpoint file not found/);
@@ -80,6 +89,9 @@ describe('spikeflow CLI', () => {
     expect(t.code, t.stderr).toBe(0);
     const r = JSON.parse(t.stdout.trim().split('\n').pop()!);
     expect(r.model).toBe('4C5-MP2-8C5-MP2-128FC10 CSNN');
+    // the bar is labelled by the model, and with several epochs shows the run's ETA
+    expect(t.stderr).toMatch(/^csnn epoch 1\/3 \[.*run ETA \d/m);
+    expect(t.stderr).not.toMatch(/^snn epoch/m);
     expect(r.testAccuracy).toBeGreaterThan(0.6);
     expect(r.spikeRates).toHaveLength(3);
     const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));

@@ -1,0 +1,40 @@
+import type { FlagSpec } from './args.js';
+import type { CommandContext } from './common.js';
+import { runTrain, trainFlags, type TrainOptions } from './train.js';
+import { runEval, evalFlags } from './eval.js';
+import { runCompare, compareFlags, type CompareOptions } from './compare.js';
+import { runSimulate, simulateFlags, type SimulateOptions } from './simulate.js';
+import { runStdpMnist, stdpMnistFlags, type StdpMnistOptions } from './stdp-mnist.js';
+
+export interface Command {
+  about: string;
+  flags: FlagSpec;
+  /** Takes positional arguments (otherwise one is a usage error). */
+  positionals?: boolean;
+  /** The values are those of `flags`, checked by the parser. */
+  run: (values: any, ctx: CommandContext) => Promise<unknown>;
+}
+
+/**
+ * The `spikeflow` sub-commands, one file each, over the public API. The flag tables here are the
+ * parser's, --help's and the README's flag reference's (scripts/readme-flags.mjs).
+ */
+export const commands: Record<string, Command> = {
+  train: {
+    about: 'train a spiking classifier with BPTT: fully connected or convolutional (--model csnn) on MNIST or Fashion-MNIST, or population-coded Iris with cross-validation',
+    flags: trainFlags, run: (o, ctx) => runTrain(o as TrainOptions, ctx),
+  },
+  eval: { about: 'reload a checkpoint written by `spikeflow train` and measure test accuracy', flags: evalFlags, run: runEval },
+  compare: {
+    about: 'train an SNN and a same-topology ANN; compare accuracy, speed, sparsity and estimated energy',
+    flags: compareFlags, run: (o, ctx) => runCompare(o as CompareOptions, ctx),
+  },
+  simulate: {
+    about: 'simulate a single neuron: `simulate lif --current 1.8 --tau 20 --refractory 4` (spikes, rate, f-I curve with --sweep), or a network: `simulate cuba|coba --duration 1s --seed 1` (Brian2\'s Vogels & Abbott benchmarks)',
+    flags: simulateFlags, run: (o, ctx) => runSimulate(o as SimulateOptions, ctx), positionals: true,
+  },
+  'stdp-mnist': {
+    about: 'unsupervised STDP learning of MNIST digits in the style of Diehl & Cook (2015): train, assign labels, test, save weights',
+    flags: stdpMnistFlags, run: (o, ctx) => runStdpMnist(o as StdpMnistOptions, ctx),
+  },
+};
