@@ -1,12 +1,13 @@
 import { Tensor } from '../core/tensor.js';
 import type { Rng } from '../core/rng.js';
-import { checkInt, checkRange, ValueError } from '../core/errors.js';
+import { checkInt, checkMethods, checkRange, checkRng, checkTensor, ValueError } from '../core/errors.js';
 import type { Seq } from '../core/seq.js';
 import type { Kernels } from '../kernels/types.js';
 import { defaultKernels } from '../kernels/default.js';
 
 /** Direct encoding: the analog values are the input current at every step (computed once downstream). */
 export function directEncode(x: Tensor, steps: number): Seq {
+  checkTensor('directEncode x', x);
   checkInt('steps', steps, 1);
   return { x, steps, constant: true };
 }
@@ -65,6 +66,9 @@ export class RateSeq implements Seq {
  * over the sample's steps and values; values of exactly 0 or 1 are deterministic.
  */
 export function rateEncode(x: Tensor, steps: number, rng: Rng, gain = 1, kernels: Kernels = defaultKernels()): RateSeq {
+  checkTensor('rateEncode x', x);
+  checkRng('rateEncode rng', rng);
+  checkMethods('rateEncode kernels', kernels, ['rateSpikes'], 'Kernels (defaultKernels() or referenceKernels)');
   checkInt('steps', steps, 1);
   checkRange('rate gain', gain, 0, 1e6);
   // a NaN value is reported where the spikes are drawn (RateSeq.x, the fused kernels)

@@ -1,5 +1,5 @@
 import { Tensor } from '../core/tensor.js';
-import { ValueError, checkInt, checkRange } from '../core/errors.js';
+import { ValueError, checkArray, checkBool, checkInt, checkObject, checkRange, checkTensor } from '../core/errors.js';
 
 const f = Math.fround;
 
@@ -32,6 +32,9 @@ export interface LatencyOptions {
  * code t = tau (1 - x); brighter inputs fire earlier.
  */
 export function latencyTimes(data: ArrayLike<number>, steps: number, o: LatencyOptions = {}): Float32Array {
+  checkArray('latency data', data, false);
+  checkObject('latency options', o);
+  for (const k of ['linear', 'normalize', 'clip'] as const) checkBool(`latency ${k}`, o[k]);
   const thr = o.threshold ?? 0.01;
   let tau = o.tau ?? 1;
   const fst = o.firstSpikeTime ?? 0;
@@ -77,6 +80,7 @@ export function latencyTimes(data: ArrayLike<number>, steps: number, o: LatencyO
  * (use normalize or a smaller tau).
  */
 export function latencyEncode(x: Tensor, steps: number, o: LatencyOptions = {}): Tensor {
+  checkTensor('latencyEncode x', x);
   const t = latencyTimes(x.data, steps, o);
   const n = x.size;
   const thr = o.threshold ?? 0.01;
@@ -99,8 +103,12 @@ export function latencyEncode(x: Tensor, steps: number, o: LatencyOptions = {}):
  * holds 0/1 spikes, or -1/0/1 floats with offSpike.
  */
 export function deltaEncode(x: Tensor, o: { threshold?: number; padding?: boolean; offSpike?: boolean } = {}): Tensor {
+  checkTensor('deltaEncode x', x);
+  checkObject('delta options', o);
   const thr = o.threshold ?? 0.1;
   checkRange('delta threshold', thr, 0, 1e30);
+  checkBool('delta padding', o.padding);
+  checkBool('delta offSpike', o.offSpike);
   const T = x.shape[0];
   if (x.shape.length < 1 || !T) throw new ValueError(`delta: expected a [T, ...] input with T >= 1, found [${x.shape.join(', ')}]`);
   const n = x.size / T;

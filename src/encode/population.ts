@@ -1,6 +1,6 @@
 import { Tensor } from '../core/tensor.js';
 import type { Rng } from '../core/rng.js';
-import { ShapeError, ValueError, checkInt, checkRange } from '../core/errors.js';
+import { ShapeError, ValueError, checkArray, checkInt, checkObject, checkRange, checkRng, checkTensor } from '../core/errors.js';
 import type { Seq } from '../core/seq.js';
 import { rateEncode } from './index.js';
 
@@ -33,6 +33,7 @@ export interface PopulationCode {
 
 function perFeature(name: string, v: number | ArrayLike<number>, features: number): Float64Array {
   if (typeof v === 'number') return new Float64Array(features).fill(v);
+  checkArray(`population ${name}`, v);
   if (v.length !== features) throw new ShapeError(`population ${name}: expected ${features} values (one per feature), found ${v.length}`);
   return Float64Array.from(v);
 }
@@ -40,6 +41,7 @@ function perFeature(name: string, v: number | ArrayLike<number>, features: numbe
 /** The receptive fields (centres and widths) for `features` input values. */
 export function populationCode(features: number, o: PopulationOptions): PopulationCode {
   checkInt('population features', features, 1);
+  checkObject('population options', o);
   checkInt('population neurons', o.neurons, 1);
   const gamma = o.gamma ?? 1.5;
   checkRange('population gamma', gamma, 1e-6, 1e6);
@@ -61,6 +63,8 @@ export function populationCode(features: number, o: PopulationOptions): Populati
 
 /** Responses in (0, 1] of every neuron to a batch x [B, features] -> [B, features * neurons]. */
 export function populationResponses(x: Tensor, code: PopulationCode): Tensor {
+  checkTensor('population x', x);
+  checkObject('population code (from populationCode())', code);
   const F = code.features;
   const N = code.neurons;
   if (x.shape[x.shape.length - 1] !== F) {
@@ -98,7 +102,7 @@ export function populationEncode(
   const resp = populationResponses(x, code);
   if (mode === 'current') return { x: resp, steps, constant: true };
   if (mode === 'rate') {
-    if (!rng) throw new ValueError('populationEncode: rate mode draws random spikes and needs an Rng');
+    checkRng('populationEncode rng (rate mode draws random spikes)', rng);
     return rateEncode(resp, steps, rng);
   }
   if (mode !== 'latency') throw new ValueError(`populationEncode: mode must be current, rate or latency, found ${JSON.stringify(mode)}`);

@@ -2,7 +2,7 @@ import { Tensor, accumulateOwnedGrad } from '../core/tensor.js';
 import { ShapeError, checkRange } from '../core/errors.js';
 import type { Surrogate } from '../surrogate/index.js';
 import {
-  addParamGrad, checkReset, checkSurrogate, fusedOutputs, gradInputArray, paramParents, resolveParam, seqGeom,
+  addParamGrad, checkReset, checkStepArgs, checkSurrogate, fusedOutputs, gradInputArray, paramParents, resolveParam, seqGeom,
   type FeatureParam, type ResetMechanism,
 } from './common.js';
 
@@ -51,8 +51,9 @@ function update(m0: number, a0: number, s0: number, x: number, beta: number, thr
 }
 
 export function alifStep(x: Float32Array, state: AlifState, p: AlifParams): { spk: Uint8Array; state: AlifState; threshold: Float32Array } {
+  checkStepArgs('alifStep', x, state, p);
   const n = x.length;
-  if (state.mem.length !== n || state.adapt.length !== n || state.spk.length !== n) {
+  if (state.mem?.length !== n || state.adapt?.length !== n || state.spk?.length !== n) {
     throw new ShapeError(`alifStep: state has ${state.mem.length} neurons, input has ${n}`);
   }
   checkRange('alifStep beta', p.beta, 0, 1);

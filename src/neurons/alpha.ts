@@ -1,7 +1,7 @@
 import { Tensor, accumulateOwnedGrad } from '../core/tensor.js';
 import { ShapeError, ValueError, checkRange } from '../core/errors.js';
 import {
-  addParamGrad, checkReset, checkSurrogate, fusedOutputs, gradInputArray, paramParents, resolveParam, seqGeom,
+  addParamGrad, checkReset, checkStepArgs, checkSurrogate, fusedOutputs, gradInputArray, paramParents, resolveParam, seqGeom,
   type FeatureParam, type ResetMechanism,
   type NeuronSequenceBase,
 } from './common.js';
@@ -60,8 +60,9 @@ function update(e0: number, i0: number, m0: number, x: number, a: number, b: num
 }
 
 export function alphaStep(x: Float32Array, state: AlphaState, p: AlphaParams): { spk: Uint8Array; state: AlphaState } {
+  checkStepArgs('alphaStep', x, state, p);
   const n = x.length;
-  if (state.mem.length !== n || state.synExc.length !== n || state.synInh.length !== n) {
+  if (state.mem?.length !== n || state.synExc?.length !== n || state.synInh?.length !== n) {
     throw new ShapeError(`alphaStep: state has ${state.mem.length} neurons, input has ${n}`);
   }
   checkAlphaBeta('alphaStep', p.alpha, p.beta);

@@ -1,5 +1,5 @@
 import { Tensor } from '../core/tensor.js';
-import { ShapeError, ValueError } from '../core/errors.js';
+import { ShapeError, ValueError, checkArray, checkObject, checkRange, describe } from '../core/errors.js';
 import type { Surrogate } from '../surrogate/index.js';
 import type { Kernels } from '../kernels/types.js';
 
@@ -13,13 +13,40 @@ export type ResetMechanism = 'subtract' | 'zero' | 'none';
 
 export function checkReset(who: string, reset: unknown): ResetMechanism {
   if (reset !== 'subtract' && reset !== 'zero' && reset !== 'none') {
-    throw new ValueError(`${who}: reset must be subtract, zero or none, found ${String(reset)}`);
+    throw new ValueError(`${who}: reset must be subtract, zero or none, found ${describe(reset)}`);
   }
   return reset;
 }
 
+/**
+ * A decay (beta, alpha, rho): a number in [lo, hi], or an array with one such value per neuron (exactly
+ * `count` of them when count is given). The one check the step functions and the layers share.
+ */
+export function checkDecay(who: string, name: string, v: unknown, count: number | null, lo = 0, hi = 1): void {
+  if (typeof v === 'number') return checkRange(`${who} ${name}`, v, lo, hi);
+  if (!Array.isArray(v) && !ArrayBuffer.isView(v)) {
+    throw new ValueError(`${who} ${name}: expected a number in [${lo}, ${hi}] or one per neuron, found ${describe(v)}`);
+  }
+  const a = v as ArrayLike<number>;
+  if (count !== null && a.length !== count) throw new ValueError(`${who} ${name}: expected ${count} values (one per neuron), found ${a.length}`);
+  for (let i = 0; i < a.length; i++) checkRange(`${who} ${name}[${i}]`, a[i], lo, hi);
+}
+
+/** A firing threshold: a finite number. */
+export function checkThreshold(who: string, v: unknown): number {
+  checkRange(`${who} threshold`, v as number, -1e30, 1e30);
+  return v as number;
+}
+
+/** The input, state and parameters a step function receives: an array and two objects. */
+export function checkStepArgs(who: string, x: unknown, state: unknown, p: unknown): void {
+  checkArray(`${who} x`, x, false);
+  checkObject(`${who} state`, state);
+  checkObject(`${who} params`, p);
+}
+
 export function checkSurrogate(who: string, s: Surrogate | undefined): Surrogate {
-  if (!s || typeof s.grad !== 'function') throw new ValueError(`${who}: surrogate must be a Surrogate value (e.g. atan()), found ${String(s)}`);
+  if (!s || typeof s.grad !== 'function') throw new ValueError(`${who}: surrogate must be a Surrogate value (e.g. atan()), found ${describe(s)}`);
   return s;
 }
 

@@ -1,6 +1,7 @@
 import { Tensor } from '../core/tensor.js';
 import type { Kernels } from '../kernels/types.js';
 import type { Surrogate } from '../surrogate/index.js';
+import { checkStepArgs, checkThreshold } from './common.js';
 import { leakySequence, leakyStep, type LeakyState, type ResetMechanism } from './leaky.js';
 
 /**
@@ -13,6 +14,8 @@ export interface IntegrateFireParams {
 }
 
 export function integrateFireStep(x: Float32Array, state: LeakyState, p: IntegrateFireParams): { spk: Uint8Array; state: LeakyState } {
+  checkStepArgs('integrateFireStep', x, state, p);
+  checkThreshold('integrateFireStep', p.threshold);
   return leakyStep(x, state, { beta: 1, threshold: p.threshold, reset: p.reset });
 }
 

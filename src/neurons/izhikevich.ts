@@ -1,7 +1,7 @@
 import { Tensor, accumulateOwnedGrad } from '../core/tensor.js';
-import { ShapeError, ValueError, checkRange } from '../core/errors.js';
+import { ShapeError, ValueError, checkObject, checkRange } from '../core/errors.js';
 import type { Surrogate } from '../surrogate/index.js';
-import { addParamGrad, checkSurrogate, fusedOutputs, gradInputArray, paramParents, resolveParam, seqGeom, type FeatureParam } from './common.js';
+import { addParamGrad, checkStepArgs, checkSurrogate, fusedOutputs, gradInputArray, paramParents, resolveParam, seqGeom, type FeatureParam } from './common.js';
 
 /**
  * Izhikevich (2003) neuron (ms, mV), trainable: forward Euler with step dt, reset from the previous
@@ -81,8 +81,10 @@ function update(v0: number, u0: number, r: number, x: number, a: number, b: numb
 }
 
 export function izhikevichStep(x: Float32Array, state: IzhikevichState, p: IzhikevichParams, o: IzhikevichOptions = {}): { spk: Uint8Array; state: IzhikevichState } {
+  checkStepArgs('izhikevichStep', x, state, p);
+  checkObject('izhikevichStep options', o);
   const n = x.length;
-  if (state.v.length !== n || state.u.length !== n || state.spk.length !== n) {
+  if (state.v?.length !== n || state.u?.length !== n || state.spk?.length !== n) {
     throw new ShapeError(`izhikevichStep: state has ${state.v.length} neurons, input has ${n}`);
   }
   for (const k of ['a', 'b', 'c', 'd'] as const) checkRange(`izhikevichStep ${k}`, p[k], -1e6, 1e6);

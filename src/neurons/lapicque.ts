@@ -1,8 +1,8 @@
 import type { Tensor } from '../core/tensor.js';
-import { ValueError, checkRange } from '../core/errors.js';
+import { ValueError, checkObject, checkRange } from '../core/errors.js';
 import { scale } from '../ops/index.js';
 import type { Surrogate } from '../surrogate/index.js';
-import { checkReset, type FeatureParam, type ResetMechanism } from './common.js';
+import { checkReset, checkStepArgs, type FeatureParam, type ResetMechanism } from './common.js';
 import { scanSequence, scanUpdate } from './scan.js';
 
 /**
@@ -35,6 +35,7 @@ export interface LapicqueConstants {
 
 /** R, C, dt and the update's two constants from snnTorch's argument rules. */
 export function lapicqueConstants(p: LapicqueParams): LapicqueConstants {
+  checkObject('Lapicque params', p);
   const dt = p.timeStep ?? 1;
   checkRange('Lapicque timeStep', dt, 1e-300, 1e300);
   let { R, C } = p;
@@ -67,11 +68,12 @@ export function lapicqueInitState(n: number): LapicqueState {
 }
 
 export function lapicqueStep(x: Float32Array, state: LapicqueState, p: LapicqueParams): { spk: Uint8Array; state: LapicqueState } {
+  checkStepArgs('lapicqueStep', x, state, p);
   const k = lapicqueConstants(p);
   const thr = p.threshold ?? 1;
   checkRange('lapicqueStep threshold', thr, -1e30, 1e30);
   const reset = checkReset('lapicqueStep', p.reset ?? 'subtract');
-  if (state.mem.length !== x.length) throw new ValueError(`lapicqueStep: state has ${state.mem.length} neurons, input has ${x.length}`);
+  if (state.mem?.length !== x.length) throw new ValueError(`lapicqueStep: state has ${state.mem.length} neurons, input has ${x.length}`);
   const mem = new Float32Array(x.length);
   const spk = new Uint8Array(x.length);
   for (let i = 0; i < x.length; i++) {

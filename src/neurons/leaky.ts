@@ -1,8 +1,9 @@
 import { Tensor, accumulateOwnedGrad } from '../core/tensor.js';
-import { ShapeError, ValueError, checkRange } from '../core/errors.js';
+import { ShapeError, ValueError, checkArray, checkMethods, checkObject, checkRange, checkTensor } from '../core/errors.js';
 import { ResetCode, type Kernels } from '../kernels/types.js';
 import type { Surrogate } from '../surrogate/index.js';
 import { scanSequence } from './scan.js';
+import { checkDecay, checkStepArgs, checkThreshold } from './common.js';
 import type { GradOffer } from '../ops/index.js';
 
 /**
@@ -50,11 +51,15 @@ export function leakyUpdate(memPrev: number, input: number, beta: number, thresh
  * `x` and `state.mem` have one entry per neuron; a per-neuron beta of length H applies to x[i] with i % H.
  */
 export function leakyStep(x: Float32Array, state: LeakyState, p: LeakyParams): { spk: Uint8Array; state: LeakyState } {
+  checkStepArgs('leakyStep', x, state, p);
+  checkArray('leakyStep state.mem', state.mem, false);
   if (state.mem.length !== x.length) {
     throw new ShapeError(`leakyStep: state has ${state.mem.length} neurons, input has ${x.length}`);
   }
   const code = RESET_CODES[p.reset];
   if (code === undefined) throw new ValueError(`leakyStep: reset must be subtract, zero or none, found ${String(p.reset)}`);
+  checkDecay('leakyStep', 'beta', p.beta, null);
+  checkThreshold('leakyStep', p.threshold);
   const betas = typeof p.beta === 'number' ? null : p.beta;
   if (betas && x.length % betas.length !== 0) {
     throw new ShapeError(`leakyStep: ${betas.length} betas do not divide ${x.length} neurons`);
@@ -166,7 +171,9 @@ export function leakySequence(input: Tensor, o: LeakySequenceOptions): LeakyOut 
 
 /** Validates the shared Leaky options for H neurons; returns the threshold value, its tensor (or null) and the reset code. */
 function checkLeakyOptions(o: Omit<LeakySequenceOptions, 'steps' | 'constInput'>, H: number): { threshold: number; thrT: Tensor | null; reset: ResetCode } {
-  if (o.beta.size !== H) throw new ShapeError(`Leaky: beta has ${o.beta.size} values, the layer has ${H} neurons`);
+  checkObject('Leaky options', o);
+  checkTensor('Leaky beta', o.beta);
+  if (o.beta.size !== H) throw new ShapeError(`Leaky: the input has ${H} features per step, but beta has ${o.beta.size} values (one per neuron)`);
   const thrT = o.threshold instanceof Tensor ? o.threshold : null;
   if (thrT && thrT.size !== 1 && thrT.size !== H) throw new ShapeError(`Leaky: threshold has ${thrT.size} values, expected 1 or ${H}`);
   const threshold = thrT ? thrT.data[0] : (o.threshold as number);
@@ -178,6 +185,7 @@ function checkLeakyOptions(o: Omit<LeakySequenceOptions, 'steps' | 'constInput'>
     if (!(betaData[i] >= 0 && betaData[i] <= 1)) throw new ValueError(`Leaky: beta[${i}] = ${betaData[i]} is outside [0, 1]`);
   }
   if (!o.surrogate || typeof o.surrogate.grad !== 'function') throw new ValueError(`Leaky: surrogate must be a Surrogate value, found ${String(o.surrogate)}`);
+  if (o.surrogate.code !== null) checkMethods('Leaky kernels', o.kernels, ['leakyForward', 'leakyBackward'], 'Kernels (defaultKernels() or referenceKernels)');
   if (o.truncate && (o.surrogate.code === null || (thrT && thrT.size !== 1))) {
     throw new ValueError('Leaky: truncated BPTT runs in the fused kernels only (a closed-form surrogate and one threshold)');
   }

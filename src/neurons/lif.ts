@@ -1,4 +1,4 @@
-import { ValueError, checkInt, checkRange } from '../core/errors.js';
+import { ValueError, checkInt, checkKeys, checkRange } from '../core/errors.js';
 
 /**
  * Continuous-time leaky integrate-and-fire neuron of the tutorials:
@@ -33,6 +33,7 @@ export interface LifState {
 }
 
 export function lifParams(p: Partial<LifParams> = {}): LifParams {
+  checkKeys('LIF params', p, Object.keys(LIF_DEFAULTS));
   const q = { ...LIF_DEFAULTS, ...p };
   checkRange('tauM (ms)', q.tauM, 1e-9, 1e9);
   checkRange('R', q.R, -1e12, 1e12);

@@ -1,6 +1,6 @@
 import type { Tensor } from '../core/tensor.js';
-import { ShapeError, checkRange } from '../core/errors.js';
-import { checkReset, type FeatureParam, type NeuronSequenceBase, type RecurrentSequenceOptions, type ResetMechanism } from './common.js';
+import { ShapeError, checkArray } from '../core/errors.js';
+import { checkDecay, checkReset, checkStepArgs, checkThreshold, type FeatureParam, type NeuronSequenceBase, type RecurrentSequenceOptions, type ResetMechanism } from './common.js';
 import { scanSequence, scanUpdate } from './scan.js';
 
 /**
@@ -38,19 +38,21 @@ const at = (p: number | Float32Array, h: number) => (typeof p === 'number' ? p :
 
 /** Shared single step of RLeaky / RSynaptic over B samples of H neurons. */
 export function recurrentStep(who: string, x: Float32Array, s: RecurrentState, p: RecurrentParams): { spk: Uint8Array; state: RecurrentState } {
+  checkStepArgs(who, x, s, p);
+  checkArray(`${who} weight`, p.weight, false);
+  if (p.bias !== null) checkArray(`${who} bias`, p.bias, false);
   const H = Math.round(Math.sqrt(p.weight.length));
   if (H * H !== p.weight.length || H < 1) throw new ShapeError(`${who}: recurrent weight has ${p.weight.length} values, not H * H`);
   if (x.length % H !== 0) throw new ShapeError(`${who}: input has ${x.length} values, not a multiple of H = ${H}`);
-  if (s.mem.length !== x.length || s.spk.length !== x.length || (p.alpha !== null && s.syn?.length !== x.length)) {
+  if (s.mem?.length !== x.length || s.spk?.length !== x.length || (p.alpha !== null && s.syn?.length !== x.length)) {
     throw new ShapeError(`${who}: state has ${s.mem.length} neurons, input has ${x.length}`);
   }
   if (p.bias && p.bias.length !== H) throw new ShapeError(`${who}: bias has ${p.bias.length} values, expected ${H}`);
   for (const [name, v] of [['alpha', p.alpha], ['beta', p.beta]] as const) {
     if (v === null) continue;
-    if (typeof v !== 'number' && v.length !== H) throw new ShapeError(`${who}: ${name} has ${v.length} values, expected ${H}`);
-    for (const b of typeof v === 'number' ? [v] : v) checkRange(`${who} ${name}`, b, 0, 1);
+    checkDecay(who, name, v, typeof v === 'number' ? null : H);
   }
-  checkRange(`${who} threshold`, p.threshold, -1e30, 1e30);
+  checkThreshold(who, p.threshold);
   const reset = checkReset(who, p.reset);
   const n = x.length;
   const drive = Float64Array.from(x);

@@ -1,6 +1,6 @@
 import type { Tensor } from '../core/tensor.js';
-import { ShapeError, checkRange } from '../core/errors.js';
-import { checkReset, type FeatureParam, type NeuronSequenceBase, type ResetMechanism } from './common.js';
+import { ShapeError } from '../core/errors.js';
+import { checkDecay, checkReset, checkStepArgs, checkThreshold, type FeatureParam, type NeuronSequenceBase, type ResetMechanism } from './common.js';
 import { scanSequence, scanUpdate } from './scan.js';
 
 /**
@@ -29,20 +29,20 @@ export function synapticInitState(n: number): SynapticState {
 const at = (p: number | Float32Array, i: number) => (typeof p === 'number' ? p : p[i % p.length]);
 
 function checkPerNeuron(who: string, name: string, p: number | Float32Array, n: number): void {
-  const vals = typeof p === 'number' ? [p] : p;
+  checkDecay(who, name, p, null);
   if (typeof p !== 'number' && n % p.length !== 0) throw new ShapeError(`${who}: ${p.length} values of ${name} do not divide ${n} neurons`);
-  for (const v of vals) checkRange(`${who} ${name}`, v, 0, 1);
 }
 
 /** One time step, pure: returns the spikes and the new state (x and the state have one entry per neuron). */
 export function synapticStep(x: Float32Array, state: SynapticState, p: SynapticParams): { spk: Uint8Array; state: SynapticState } {
+  checkStepArgs('synapticStep', x, state, p);
   const n = x.length;
-  if (state.mem.length !== n || state.syn.length !== n) {
+  if (state.mem?.length !== n || state.syn?.length !== n) {
     throw new ShapeError(`synapticStep: state has ${state.mem.length} neurons, input has ${n}`);
   }
   checkPerNeuron('synapticStep', 'alpha', p.alpha, n);
   checkPerNeuron('synapticStep', 'beta', p.beta, n);
-  checkRange('synapticStep threshold', p.threshold, -1e30, 1e30);
+  checkThreshold('synapticStep', p.threshold);
   const reset = checkReset('synapticStep', p.reset);
   const syn = new Float32Array(n);
   const mem = new Float32Array(n);

@@ -1,5 +1,5 @@
 import { Tensor } from '../core/tensor.js';
-import { checkRange } from '../core/errors.js';
+import { checkBool, checkRange } from '../core/errors.js';
 import { alifSequence } from '../neurons/alif.js';
 import type { ForwardContext, Layer, NamedParameter, Seq } from './layer.js';
 import { Decay, SpikingCommon, type SpikingOptions } from './neuron-params.js';
@@ -31,12 +31,14 @@ export class Alif implements Layer {
     this.rho = new Decay('ALIF', 'rho', o.size, o.rho ?? 0.95, o.learnRho ?? false);
     const ba = o.betaA ?? 1.8;
     checkRange('ALIF betaA', ba, -1e30, 1e30);
+    checkBool('ALIF learnBetaA', o.learnBetaA);
     this.learnBetaA = o.learnBetaA ?? false;
     this.betaA = new Tensor(new Float32Array(o.size).fill(ba), [o.size], { requiresGrad: this.learnBetaA });
   }
 
   forward(input: Seq, ctx: ForwardContext): Seq {
     const c = this.common;
+    c.checkInput(input);
     const r = alifSequence(input.x, {
       steps: input.steps, constInput: input.constant, beta: this.beta.value(), rho: this.rho.value(), betaA: this.betaA,
       threshold: c.threshold(), reset: c.reset, surrogate: c.surrogate,

@@ -1,7 +1,7 @@
 import { Tensor } from '../core/tensor.js';
 import { newF32, newI32 } from '../core/buffers.js';
 import { Rng } from '../core/rng.js';
-import { ShapeError, checkInt } from '../core/errors.js';
+import { ShapeError, ValueError, checkArray, checkBool, checkInt, checkObject, checkRng, describe } from '../core/errors.js';
 import type { ConvShape, Kernels } from '../kernels/types.js';
 import { imageOf, type ForwardContext, type ImageShape, type Layer, type NamedParameter, type Seq } from './layer.js';
 
@@ -211,6 +211,13 @@ export class Conv2d implements Layer {
   readonly inputSize: readonly [number, number] | null;
 
   constructor(o: Conv2dOptions) {
+    checkObject('Conv2d options', o);
+    if (typeof o.kernel !== 'number' && !(Array.isArray(o.kernel) && o.kernel.length === 2)) {
+      throw new ValueError(`Conv2d kernel: expected a size n or [height, width], found ${describe(o.kernel)}`);
+    }
+    checkRng('Conv2d rng', o.rng);
+    checkBool('Conv2d bias', o.bias);
+    if (o.inputSize !== undefined) checkArray('Conv2d inputSize', o.inputSize);
     const [kH, kW] = typeof o.kernel === 'number' ? [o.kernel, o.kernel] : o.kernel;
     checkInt('Conv2d inChannels', o.inChannels, 1);
     checkInt('Conv2d outChannels', o.outChannels, 1);

@@ -1,9 +1,10 @@
 import { Tensor } from '../core/tensor.js';
-import { ValueError, checkInt, checkRange } from '../core/errors.js';
+import { ShapeError, ValueError, checkBool, checkInt, checkObject } from '../core/errors.js';
 import { sigmoid, type GradOffer } from '../ops/index.js';
 import { leakySequence, spikeLinearLeaky, RESET_CODES, type LeakyOut, type ResetMechanism } from '../neurons/leaky.js';
+import { checkDecay, checkReset, checkSurrogate, checkThreshold } from '../neurons/common.js';
 import { atan, surrogateConfig, type Surrogate } from '../surrogate/index.js';
-import type { ForwardContext, Layer, NamedParameter, Seq } from './layer.js';
+import { featuresOf, type ForwardContext, type Layer, type NamedParameter, type Seq } from './layer.js';
 import type { Linear } from './linear.js';
 import { RateSeq } from '../encode/index.js';
 
@@ -46,27 +47,25 @@ export class Leaky implements Layer {
   readonly betaTensor: Tensor;
 
   constructor(o: LeakyOptions) {
+    checkObject('Leaky options', o);
     checkInt('Leaky size', o.size, 1);
     this.size = o.size;
     const threshold = o.threshold ?? 1;
-    checkRange('Leaky threshold', threshold, -1e30, 1e30);
+    checkThreshold('Leaky', threshold);
+    checkBool('Leaky learnThreshold', o.learnThreshold);
+    checkBool('Leaky learnBeta', o.learnBeta);
     this.learnThreshold = o.learnThreshold ?? false;
     this.truncate = o.truncate ?? 0;
     checkInt('Leaky truncate', this.truncate, 0);
     this.thresholdTensor = new Tensor(Float32Array.of(threshold), [1], { requiresGrad: this.learnThreshold });
-    this.reset = o.reset ?? 'subtract';
-    if (RESET_CODES[this.reset] === undefined) {
-      throw new ValueError(`Leaky reset: expected subtract, zero or none, found ${String(this.reset)}`);
-    }
-    this.surrogate = o.surrogate ?? atan();
+    this.reset = checkReset('Leaky', o.reset ?? 'subtract');
+    this.surrogate = checkSurrogate('Leaky', o.surrogate ?? atan());
     this.learnBeta = o.learnBeta ?? false;
+    // the same check as leakyStep's (a learned beta = sigmoid(p) must stay strictly inside (0, 1))
+    checkDecay('Leaky', 'beta', o.beta, o.size, this.learnBeta ? 1e-6 : 0, this.learnBeta ? 1 - 1e-6 : 1);
     const betas = new Float32Array(o.size);
     if (typeof o.beta === 'number') betas.fill(o.beta);
-    else {
-      if (o.beta.length !== o.size) throw new ValueError(`Leaky beta: expected ${o.size} values, found ${o.beta.length}`);
-      betas.set(o.beta);
-    }
-    for (let i = 0; i < o.size; i++) checkRange(`Leaky beta[${i}]`, betas[i], this.learnBeta ? 1e-6 : 0, this.learnBeta ? 1 - 1e-6 : 1);
+    else betas.set(o.beta);
     if (this.learnBeta) {
       const p = betas.map((b) => Math.log(b / (1 - b)));
       this.betaTensor = new Tensor(p, [o.size], { requiresGrad: true });
@@ -89,8 +88,14 @@ export class Leaky implements Layer {
 
   /** forward(), with the offer to form the spikes' gradient through the Linear layer they feed (see GradOffer). */
   forwardOffering(input: Seq, ctx: ForwardContext): { seq: Seq; offer?: GradOffer } {
+    this.checkInput(featuresOf(input), 'the input has');
     const out = leakySequence(input.x, { ...this.scanOptions(ctx), steps: input.steps, constInput: input.constant });
     return this.record(out, input.steps, ctx);
+  }
+
+  /** Throws ShapeError unless `features` (what feeds the layer: "the input has", "the Linear before it has") equals its size. */
+  private checkInput(features: number, source: string): void {
+    if (features !== this.size) throw new ShapeError(`Leaky: ${source} ${features} features per step, but the layer has size ${this.size} (one neuron per feature)`);
   }
 
   /** The neuron options of the fused ops, for this layer in this forward pass. */
@@ -129,6 +134,7 @@ export class Leaky implements Layer {
    * current stays with the kernels for the backward. Equals prev.forward() then forward().
    */
   forwardFromSpikes(prev: Linear, input: Seq, ctx: ForwardContext): { seq: Seq; offer?: GradOffer } {
+    this.checkInput(prev.outFeatures, 'the Linear before it has');
     const rate = input instanceof RateSeq ? input : null;
     const src = rate ? { values: rate.values, keys: rate.keys, gain: rate.gain } : { spikes: input.x };
     return this.record(spikeLinearLeaky(src, input.steps, prev.weight, prev.bias, this.scanOptions(ctx)), input.steps, ctx);
@@ -140,6 +146,7 @@ export class Leaky implements Layer {
    * sequence after `next` (bias included); equals forward() then next.forward().
    */
   forwardInto(input: Seq, next: Linear, ctx: ForwardContext): Seq {
+    this.checkInput(featuresOf(input), 'the input has');
     const T = input.steps;
     const H = this.size;
     const N = input.constant ? input.x.size : input.x.size / T;
@@ -164,6 +171,7 @@ export class Leaky implements Layer {
    * JavaScript. Returns the sequence after `next`; equals the three forward() calls.
    */
   forwardBetween(prev: Linear, input: Seq, next: Linear, ctx: ForwardContext): Seq {
+    this.checkInput(prev.outFeatures, 'the Linear before it has');
     const T = input.steps;
     const H = this.size;
     const rate = input instanceof RateSeq ? input : null;

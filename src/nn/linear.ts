@@ -1,6 +1,6 @@
 import { Tensor } from '../core/tensor.js';
 import { Rng } from '../core/rng.js';
-import { checkInt } from '../core/errors.js';
+import { checkBool, checkInt, checkObject, checkRng } from '../core/errors.js';
 import { linear, type GradOffer } from '../ops/index.js';
 import { transposeMatrix, type ForwardContext, type ImageShape, type Layer, type NamedParameter, type Seq } from './layer.js';
 import { chwPositions, permuteRows } from './flatten.js';
@@ -22,6 +22,10 @@ export class Linear implements Layer {
   ) {
     checkInt('Linear inFeatures', inFeatures, 1);
     checkInt('Linear outFeatures', outFeatures, 1);
+    // randomness is explicit: there is no default generator to fall back on
+    checkObject('Linear options', opts);
+    checkRng('Linear rng', opts.rng);
+    checkBool('Linear bias', opts.bias);
     const bound = 1 / Math.sqrt(inFeatures);
     const w = new Float32Array(inFeatures * outFeatures);
     // Draw in torch's [out, in] order so a given seed gives the same matrix whichever layout is stored.

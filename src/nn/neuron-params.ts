@@ -1,9 +1,9 @@
 import { Tensor } from '../core/tensor.js';
-import { ValueError, checkInt, checkRange } from '../core/errors.js';
+import { ShapeError, checkBool, checkInt, checkObject } from '../core/errors.js';
 import { sigmoid } from '../ops/index.js';
 import { atan, surrogateConfig, type Surrogate } from '../surrogate/index.js';
-import { checkReset, type ResetMechanism } from '../neurons/common.js';
-import type { ForwardContext, NamedParameter, SpikeRecord } from './layer.js';
+import { checkDecay, checkReset, checkSurrogate, checkThreshold, type ResetMechanism } from '../neurons/common.js';
+import { featuresOf, type ForwardContext, type NamedParameter, type Seq, type SpikeRecord } from './layer.js';
 
 /**
  * Parameter handling shared by the spiking layers of the newer neuron models (Synaptic, Alpha, RLeaky,
@@ -22,13 +22,12 @@ export class Decay {
     value: number | ArrayLike<number>,
     readonly learn: boolean,
   ) {
+    checkBool(`${who} learn${name[0].toUpperCase()}${name.slice(1)}`, learn);
+    // the same check as the step functions' (a learned decay = sigmoid(p) must stay strictly inside (0, 1))
+    checkDecay(who, name, value, size, learn ? 1e-6 : 0, learn ? 1 - 1e-6 : 1);
     const v = new Float32Array(size);
     if (typeof value === 'number') v.fill(value);
-    else {
-      if (!value || value.length !== size) throw new ValueError(`${who} ${name}: expected ${size} values, found ${value?.length}`);
-      v.set(value);
-    }
-    for (let i = 0; i < size; i++) checkRange(`${who} ${name}[${i}]`, v[i], learn ? 1e-6 : 0, learn ? 1 - 1e-6 : 1);
+    else v.set(value);
     this.tensor = learn ? new Tensor(v.map((b) => Math.log(b / (1 - b))), [size], { requiresGrad: true }) : new Tensor(v, [size]);
   }
 
@@ -65,16 +64,26 @@ export class SpikingCommon {
   readonly reset: ResetMechanism;
   readonly surrogate: Surrogate;
 
-  constructor(who: string, o: SpikingOptions, defaultReset: ResetMechanism = 'subtract') {
+  constructor(
+    readonly who: string,
+    o: SpikingOptions,
+    defaultReset: ResetMechanism = 'subtract',
+  ) {
+    checkObject(`${who} options`, o);
     checkInt(`${who} size`, o.size, 1);
     this.size = o.size;
-    const thr = o.threshold ?? 1;
-    checkRange(`${who} threshold`, thr, -1e30, 1e30);
+    const thr = checkThreshold(who, o.threshold ?? 1);
+    checkBool(`${who} learnThreshold`, o.learnThreshold);
     this.learnThreshold = o.learnThreshold ?? false;
     this.thresholdTensor = new Tensor(Float32Array.of(thr), [1], { requiresGrad: this.learnThreshold });
-    this.reset = checkReset(`${who} reset`, o.reset ?? defaultReset);
-    this.surrogate = o.surrogate ?? atan();
-    if (typeof this.surrogate.grad !== 'function') throw new ValueError(`${who} surrogate: expected a Surrogate value such as atan()`);
+    this.reset = checkReset(who, o.reset ?? defaultReset);
+    this.surrogate = checkSurrogate(who, o.surrogate ?? atan());
+  }
+
+  /** Throws ShapeError unless the input has one feature per neuron. */
+  checkInput(input: Seq): void {
+    const n = featuresOf(input);
+    if (n !== this.size) throw new ShapeError(`${this.who}: the input has ${n} features per step, but the layer has size ${this.size} (one neuron per feature)`);
   }
 
   threshold(): number | Tensor {

@@ -1,5 +1,6 @@
 import { Tensor } from '../core/tensor.js';
 import { Rng } from '../core/rng.js';
+import { checkBool, checkRng } from '../core/errors.js';
 import { rleakySequence } from '../neurons/rleaky.js';
 import { rsynapticSequence } from '../neurons/rsynaptic.js';
 import { transposeMatrix, type ForwardContext, type Layer, type NamedParameter, type Seq } from './layer.js';
@@ -40,6 +41,9 @@ abstract class RecurrentBase {
 
   constructor(who: string, o: RecurrentOptions) {
     this.common = new SpikingCommon(who, o);
+    checkRng(`${who} rng`, o.rng);
+    checkBool(`${who} learnRecurrent`, o.learnRecurrent);
+    checkBool(`${who} bias`, o.bias);
     this.beta = new Decay(who, 'beta', o.size, o.beta, o.learnBeta ?? false);
     this.learnRecurrent = o.learnRecurrent ?? true;
     ({ weight: this.weight, bias: this.bias } = recurrentWeights(o));
@@ -87,6 +91,7 @@ export class RLeaky extends RecurrentBase implements Layer {
 
   forward(input: Seq, ctx: ForwardContext): Seq {
     const c = this.common;
+    c.checkInput(input);
     const r = rleakySequence(input.x, {
       steps: input.steps, constInput: input.constant, beta: this.beta.value(), threshold: c.threshold(),
       reset: c.reset, surrogate: c.surrogate, weight: this.weight, bias: this.bias, kernels: ctx.kernels,
@@ -121,6 +126,7 @@ export class RSynaptic extends RecurrentBase implements Layer {
 
   forward(input: Seq, ctx: ForwardContext): Seq {
     const c = this.common;
+    c.checkInput(input);
     const r = rsynapticSequence(input.x, {
       steps: input.steps, constInput: input.constant, alpha: this.alpha.value(), beta: this.beta.value(),
       threshold: c.threshold(), reset: c.reset, surrogate: c.surrogate, weight: this.weight, bias: this.bias, kernels: ctx.kernels,

@@ -29,6 +29,7 @@ abstract class TwoDecayLayer implements Layer {
 
   forward(input: Seq, ctx: ForwardContext): Seq {
     const c = this.common;
+    c.checkInput(input);
     const r = this.sequence(input.x, {
       steps: input.steps, constInput: input.constant, alpha: this.alpha.value(), beta: this.beta.value(),
       threshold: c.threshold(), reset: c.reset, surrogate: c.surrogate,

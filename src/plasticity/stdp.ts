@@ -1,4 +1,4 @@
-import { ValueError, checkRange } from '../core/errors.js';
+import { ValueError, checkKeys, checkObject, checkRange } from '../core/errors.js';
 
 /**
  * Spike-timing-dependent plasticity (STDP), pair-based.
@@ -54,6 +54,7 @@ export const STDP_DEFAULTS: StdpParams = {
 
 /** Fills in defaults and validates; a bad value is a ValueError naming the parameter. */
 export function stdpParams(p: Partial<StdpParams> = {}): StdpParams {
+  checkKeys('STDP params', p, Object.keys(STDP_DEFAULTS));
   const q = { ...STDP_DEFAULTS, ...p };
   checkRange('STDP aPlus', q.aPlus, 0, 1e9);
   checkRange('STDP aMinus', q.aMinus, 0, 1e9);
@@ -192,6 +193,8 @@ export class StdpTraceSynapse {
     readonly params: StdpParams,
     readonly dt: number,
   ) {
+    checkObject('STDP params', params);
+    stdpParams(params);
     checkRange('STDP dt (ms)', dt, 1e-12, 1e9);
     checkRange('STDP initial weight', w, params.wMin, params.wMax);
     this.decayPre = Math.exp(-dt / params.tauPlus);

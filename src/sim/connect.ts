@@ -1,4 +1,4 @@
-import { ValueError, checkInt, checkRange } from '../core/errors.js';
+import { ValueError, checkArray, checkBool, checkInt, checkObject, checkRange, checkRng } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
 
 /**
@@ -22,19 +22,31 @@ export type ConnectionRule =
   | { kind: 'fixed-in-degree'; k: number; allowSelf: boolean }
   | { kind: 'custom'; predicate: (i: number, j: number) => boolean };
 
-export const allToAll = (o: { allowSelf?: boolean } = {}): ConnectionRule => ({ kind: 'all-to-all', allowSelf: o.allowSelf ?? true });
+export function allToAll(o: { allowSelf?: boolean } = {}): ConnectionRule {
+  checkRuleOptions('allToAll', o);
+  return { kind: 'all-to-all', allowSelf: o.allowSelf ?? true };
+}
 export const oneToOne = (): ConnectionRule => ({ kind: 'one-to-one' });
 export function fixedProbability(p: number, o: { allowSelf?: boolean; preRange?: [number, number]; postRange?: [number, number] } = {}): ConnectionRule {
   checkRange('connection probability p', p, 0, 1);
+  checkRuleOptions('fixedProbability', o);
+  if (o.preRange !== undefined) checkArray('fixedProbability preRange', o.preRange);
+  if (o.postRange !== undefined) checkArray('fixedProbability postRange', o.postRange);
   return { kind: 'fixed-probability', p, allowSelf: o.allowSelf ?? true, preRange: o.preRange, postRange: o.postRange };
 }
 export function fixedInDegree(k: number, o: { allowSelf?: boolean } = {}): ConnectionRule {
   checkInt('in-degree k', k, 0);
+  checkRuleOptions('fixedInDegree', o);
   return { kind: 'fixed-in-degree', k, allowSelf: o.allowSelf ?? true };
 }
 export function custom(predicate: (i: number, j: number) => boolean): ConnectionRule {
   if (typeof predicate !== 'function') throw new ValueError('custom connection rule: expected a function (i, j) => boolean');
   return { kind: 'custom', predicate };
+}
+
+function checkRuleOptions(who: string, o: { allowSelf?: boolean }): void {
+  checkObject(`${who} options`, o);
+  checkBool(`${who} allowSelf`, o.allowSelf);
 }
 
 export interface Connectivity {
@@ -68,8 +80,10 @@ function checkRangeArg(name: string, r: [number, number] | undefined, n: number)
 }
 
 export function connect(rule: ConnectionRule, nPre: number, nPost: number, rng: Rng): Connectivity {
+  checkObject('connect rule (allToAll(), fixedProbability(p), ...)', rule);
   checkInt('nPre', nPre, 1);
   checkInt('nPost', nPost, 1);
+  if (rule.kind === 'fixed-probability' || rule.kind === 'fixed-in-degree') checkRng(`connect rng (a ${rule.kind} rule draws at random)`, rng);
   const rowPtr = new Int32Array(nPre + 1);
   const post = new IntBuf();
   const finish = (): Connectivity => ({ nPre, nPost, rowPtr, post: post.a.slice(0, post.n) });

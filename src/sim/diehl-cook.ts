@@ -1,4 +1,4 @@
-import { ValueError, checkInt } from '../core/errors.js';
+import { ValueError, checkInt, checkObject, checkRng } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
 import { allToAll, connect, oneToOne } from './connect.js';
 import { PoissonGroup } from './inputs.js';
@@ -54,6 +54,8 @@ export class DiehlCookNetwork {
   private readonly rates = new Float64Array(784);
 
   constructor(rng: Rng, o: DiehlCookOptions = {}) {
+    checkRng('DiehlCookNetwork rng', rng);
+    checkObject('DiehlCookNetwork options', o);
     const n = (this.neurons = o.neurons ?? 400);
     checkInt('neurons', n, 2, 100_000);
     this.presentMs = o.presentMs ?? 350;

@@ -1,4 +1,4 @@
-import { ValueError, checkInt } from '../core/errors.js';
+import { ValueError, checkInt, checkMethods, describe } from '../core/errors.js';
 
 /**
  * What the simulator needs from anything that emits spikes (neuron groups and input groups).
@@ -32,6 +32,11 @@ export function lookupVariable(group: string, vars: Record<string, Float64Array>
   return v;
 }
 
+/** Throws ValueError unless `g` is a SpikingGroup (duck-typed: its methods). */
+export function checkGroup(name: string, g: unknown): asserts g is SpikingGroup {
+  checkMethods(name, g, ['prepare', 'update', 'reset', 'variable'], 'a neuron group (LifGroup, PoissonGroup, ...)');
+}
+
 export function checkSize(what: string, n: number): void {
   checkInt(`${what} size`, n, 1, 2 ** 28);
 }
@@ -45,9 +50,10 @@ export function fillPerNeuron(name: string, target: Float64Array, v: PerNeuron):
     target.fill(v);
     return;
   }
+  if (!Array.isArray(v) && !ArrayBuffer.isView(v)) throw new ValueError(`${name}: expected a number or one per neuron, found ${describe(v)}`);
   if (v.length !== target.length) throw new ValueError(`${name}: expected ${target.length} values (one per neuron), found ${v.length}`);
   for (let i = 0; i < v.length; i++) {
-    if (!Number.isFinite(v[i])) throw new ValueError(`${name}[${i}]: expected a finite number, found ${v[i]}`);
+    if (!Number.isFinite(v[i])) throw new ValueError(`${name}[${i}]: expected a finite number, found ${describe(v[i])}`);
     target[i] = v[i];
   }
 }

@@ -1,4 +1,4 @@
-import { checkRange } from '../core/errors.js';
+import { checkObject, checkRange } from '../core/errors.js';
 import { checkSize, fillPerNeuron, lookupVariable, type PerNeuron, type SpikingGroup } from './group.js';
 
 /**
@@ -69,6 +69,7 @@ export class HodgkinHuxleyGroup implements SpikingGroup {
   private di = 0;
 
   constructor(o: HodgkinHuxleyGroupOptions) {
+    checkObject('HodgkinHuxleyGroup options', o);
     this.name = o.name ?? 'hh';
     checkSize(this.name, o.n);
     const n = (this.size = o.n);

@@ -1,4 +1,4 @@
-import { ValueError } from '../core/errors.js';
+import { ValueError, checkArray, checkObject, checkRange, checkRng } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
 import { checkSize, fillPerNeuron, lookupVariable, type PerNeuron, type SpikingGroup } from './group.js';
 
@@ -21,6 +21,9 @@ export class PoissonGroup implements SpikingGroup {
     o: { n: number; rates: PerNeuron; name?: string },
     private readonly rng: Rng,
   ) {
+    checkObject('PoissonGroup options', o);
+    if (rng === undefined && 'rng' in o) throw new ValueError('PoissonGroup rng: pass the Rng as the second argument, new PoissonGroup({ n, rates }, rng), not as an option');
+    checkRng('PoissonGroup rng (the second argument)', rng);
     this.name = o.name ?? 'poisson';
     checkSize(this.name, o.n);
     this.size = o.n;
@@ -77,8 +80,12 @@ export class SpikeGeneratorGroup implements SpikingGroup {
   private preparedDt = 0;
 
   constructor(o: { n: number; indices: ArrayLike<number>; times: ArrayLike<number>; period?: number; name?: string }) {
+    checkObject('SpikeGeneratorGroup options', o);
     this.name = o.name ?? 'spikegen';
     checkSize(this.name, o.n);
+    checkArray(`${this.name} indices`, o.indices);
+    checkArray(`${this.name} times`, o.times);
+    if (o.period !== undefined) checkRange(`${this.name} period (ms)`, o.period, 0, 1e12);
     this.size = o.n;
     this.spikes = new Int32Array(o.n);
     if (o.indices.length !== o.times.length) throw new ValueError(`${this.name}: ${o.indices.length} indices but ${o.times.length} times`);

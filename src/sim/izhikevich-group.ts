@@ -1,4 +1,4 @@
-import { checkRange } from '../core/errors.js';
+import { checkObject, checkRange } from '../core/errors.js';
 import { checkSize, fillPerNeuron, lookupVariable, type PerNeuron, type SpikingGroup } from './group.js';
 
 /**
@@ -47,6 +47,7 @@ export class IzhikevichGroup implements SpikingGroup {
   private decay = 0;
 
   constructor(o: IzhikevichGroupOptions) {
+    checkObject('IzhikevichGroup options', o);
     this.name = o.name ?? 'izhikevich';
     checkSize(this.name, o.n);
     const n = (this.size = o.n);

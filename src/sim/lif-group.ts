@@ -1,4 +1,4 @@
-import { ValueError, checkRange } from '../core/errors.js';
+import { ValueError, checkBool, checkObject, checkRange } from '../core/errors.js';
 import { lifKernelState, type CobaEulerKernel, type CobaExpEulerKernel, type CubaExactKernel } from './lif-kernel.js';
 import { NEVER, checkSize, fillPerNeuron, lookupVariable, refractorySteps, type PerNeuron, type SpikingGroup } from './group.js';
 
@@ -109,6 +109,8 @@ export class LifGroup implements SpikingGroup {
   private dtOverTau = 0;
 
   constructor(opts: LifGroupOptions) {
+    checkObject('LifGroup options', opts);
+    checkBool('LifGroup wasm', opts.wasm);
     const synapse = opts.synapse ?? 'current';
     if (synapse !== 'current' && synapse !== 'conductance') throw new ValueError(`LifGroup synapse: expected "current" or "conductance", found ${JSON.stringify(synapse)}`);
     const method = opts.method ?? (synapse === 'current' ? 'exact' : 'exponential-euler');

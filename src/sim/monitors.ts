@@ -1,5 +1,5 @@
-import { ValueError } from '../core/errors.js';
-import type { SpikingGroup } from './group.js';
+import { ValueError, checkArray, checkBool, describe } from '../core/errors.js';
+import { checkGroup, type SpikingGroup } from './group.js';
 
 /** A typed array that doubles when full: monitors are the only things that grow during a run. */
 class Grow<T extends Int32Array | Float64Array> {
@@ -39,6 +39,8 @@ export class SpikeMonitor implements Monitor {
     /** false: keep only the counts (no growth at all). */
     readonly recordTimes = true,
   ) {
+    checkGroup('SpikeMonitor group', group);
+    checkBool('SpikeMonitor recordTimes', recordTimes);
     this.counts = new Int32Array(group.size);
   }
 
@@ -100,7 +102,12 @@ export class StateMonitor implements Monitor {
     indices: ArrayLike<number>,
     readonly every = 1,
   ) {
-    if (!Number.isInteger(every) || every < 1) throw new ValueError(`StateMonitor every: expected an integer >= 1 step, found ${every}`);
+    checkGroup('StateMonitor group', group);
+    if (!Array.isArray(variables) || !variables.every((v) => typeof v === 'string')) {
+      throw new ValueError(`StateMonitor variables: expected an array of variable names (e.g. ['v']), found ${describe(variables)}`);
+    }
+    checkArray('StateMonitor indices', indices);
+    if (!Number.isInteger(every) || every < 1) throw new ValueError(`StateMonitor every: expected an integer >= 1 step, found ${describe(every)}`);
     if (variables.length === 0) throw new ValueError('StateMonitor: name at least one variable');
     this.vars = variables.map((v) => group.variable(v));
     this.indices = Int32Array.from(indices);
@@ -147,7 +154,9 @@ export class PopulationRateMonitor implements Monitor {
   private readonly counts = new Grow(new Int32Array(1024));
   private dt = 0;
 
-  constructor(readonly group: SpikingGroup) {}
+  constructor(readonly group: SpikingGroup) {
+    checkGroup('PopulationRateMonitor group', group);
+  }
 
   prepare(dt: number): void {
     this.dt = dt;

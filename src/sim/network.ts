@@ -1,5 +1,5 @@
-import { ValueError, checkRange } from '../core/errors.js';
-import type { SpikingGroup } from './group.js';
+import { ValueError, checkFunction, checkMethods, checkRange, describe } from '../core/errors.js';
+import { checkGroup, type SpikingGroup } from './group.js';
 import type { Monitor } from './monitors.js';
 import { Synapses } from './synapses.js';
 
@@ -37,6 +37,7 @@ export class Network {
   }
 
   addGroup<G extends SpikingGroup>(g: G): G {
+    checkGroup('Network.addGroup', g);
     if (this.groups.includes(g)) throw new ValueError(`group ${g.name} was added twice`);
     this.groups.push(g);
     this.preparedDt = 0;
@@ -44,6 +45,7 @@ export class Network {
   }
 
   addSynapses(s: Synapses): Synapses {
+    if (!(s instanceof Synapses)) throw new ValueError(`Network.addSynapses: expected Synapses (new Synapses(source, target, connectivity, options)), found ${describe(s)}`);
     for (const g of [s.source, s.target]) if (!this.groups.includes(g)) throw new ValueError(`synapses ${s.name}: add group ${g.name} to the network first`);
     this.synapses.push(s);
     this.preparedDt = 0;
@@ -51,12 +53,14 @@ export class Network {
   }
 
   addMonitor<M extends Monitor>(m: M): M {
+    checkMethods('Network.addMonitor', m, ['prepare', 'record'], 'a monitor (SpikeMonitor, StateMonitor, ...)');
     this.monitors.push(m);
     this.preparedDt = 0;
     return m;
   }
 
   addOperation(f: (step: number) => void): void {
+    checkFunction('Network.addOperation', f);
     this.operations.push(f);
   }
 

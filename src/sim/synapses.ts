@@ -1,7 +1,7 @@
-import { ValueError } from '../core/errors.js';
+import { ValueError, checkArray, checkMethods, checkObject, describe } from '../core/errors.js';
 import { stdpParams, type StdpParams } from '../plasticity/stdp.js';
 import type { Connectivity } from './connect.js';
-import type { SpikingGroup } from './group.js';
+import { checkGroup, type SpikingGroup } from './group.js';
 
 /**
  * A synapse group from `source` to `target`, stored sparse: CSR by presynaptic neuron (rowPtr, post),
@@ -76,6 +76,12 @@ export class Synapses {
     conn: Connectivity,
     o: SynapsesOptions,
   ) {
+    checkGroup('Synapses source', source);
+    checkGroup('Synapses target', target);
+    checkMethods('Synapses connectivity', conn, [], 'the connectivity from connect(rule, nPre, nPost, rng)');
+    checkArray('Synapses connectivity rowPtr', conn.rowPtr, false);
+    checkArray('Synapses connectivity post', conn.post, false);
+    checkObject('Synapses options', o);
     this.name = o.name ?? `${source.name}->${target.name}`;
     if (conn.nPre !== source.size || conn.nPost !== target.size) {
       throw new ValueError(`${this.name}: connectivity is ${conn.nPre}x${conn.nPost}, but the groups have ${source.size} and ${target.size} neurons`);
@@ -114,6 +120,9 @@ export class Synapses {
   private values(what: string, v: SynapseValue, nonNegative: boolean): Float64Array {
     const m = this.post.length;
     const out = new Float64Array(m);
+    if (typeof v !== 'number' && typeof v !== 'function' && !Array.isArray(v) && !ArrayBuffer.isView(v)) {
+      throw new ValueError(`${this.name} ${what}: expected a number, one per synapse or a function (pre, post) => value, found ${describe(v)}`);
+    }
     if (typeof v === 'number') out.fill(v);
     else if (typeof v === 'function') for (let k = 0; k < m; k++) out[k] = v(this.pre[k], this.post[k]);
     else {

@@ -1,5 +1,5 @@
 import type { Tensor } from '../core/tensor.js';
-import { checkRange } from '../core/errors.js';
+import { ValueError, checkMethods, checkObject, checkRange, checkTensor, describe } from '../core/errors.js';
 import type { AdamCoefficients, AdamState, GradientSum, Kernels } from '../kernels/types.js';
 import { defaultKernels } from '../kernels/default.js';
 
@@ -35,6 +35,12 @@ export class Adam implements Optimizer {
     readonly params: readonly Tensor[],
     opts: { lr?: number; betas?: [number, number]; eps?: number; kernels?: Kernels } = {},
   ) {
+    checkParams('Adam', params);
+    checkObject('Adam options', opts);
+    if (opts.betas !== undefined && !(Array.isArray(opts.betas) && opts.betas.length === 2)) {
+      throw new ValueError(`Adam betas: expected [beta1, beta2], found ${describe(opts.betas)}`);
+    }
+    if (opts.kernels !== undefined) checkMethods('Adam kernels', opts.kernels, ['adamUpdate'], 'Kernels (defaultKernels() or referenceKernels)');
     this.kernels = opts.kernels;
     this.lr = opts.lr ?? 1e-3;
     [this.beta1, this.beta2] = opts.betas ?? [0.9, 0.999];
@@ -42,6 +48,7 @@ export class Adam implements Optimizer {
     checkRange('Adam lr', this.lr, 0, 10);
     checkRange('Adam beta1', this.beta1, 0, 0.999999);
     checkRange('Adam beta2', this.beta2, 0, 0.999999999);
+    checkRange('Adam eps', this.eps, 0, 1);
     this.m = params.map((p) => new Float32Array(p.size));
     this.v = params.map((p) => new Float32Array(p.size));
   }
@@ -119,6 +126,12 @@ export class Adam implements Optimizer {
   }
 }
 
+/** The parameters an optimizer updates: an array of Tensors. */
+function checkParams(who: string, params: unknown): void {
+  if (!Array.isArray(params)) throw new ValueError(`${who} params: expected an array of Tensors (e.g. model.parameters()), found ${describe(params)}`);
+  params.forEach((p, i) => checkTensor(`${who} params[${i}]`, p));
+}
+
 /** Cosine annealing from `base` to 0 over `total` steps: the learning rate for step `i` (0-based). */
 export function cosineLr(base: number, total: number): (i: number) => number {
   return (i) => 0.5 * base * (1 + Math.cos((Math.PI * Math.min(i, total)) / Math.max(total, 1)));
@@ -135,6 +148,8 @@ export class SGD implements Optimizer {
     readonly params: readonly Tensor[],
     opts: { lr?: number; momentum?: number } = {},
   ) {
+    checkParams('SGD', params);
+    checkObject('SGD options', opts);
     this.lr = opts.lr ?? 1e-2;
     this.momentum = opts.momentum ?? 0;
     checkRange('SGD lr', this.lr, 0, 1e3);
