@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cases, contractBreach, fuzz, report } from './harness.js';
+import { TIMEOUT, cases, contractBreach, fuzz, report } from './harness.js';
 import { loadFromBytes, makeCheckpointCase, runModel } from './checkpoint-cases.js';
 
 describe('fuzz: checkpoint config and weights checks', () => {
@@ -14,5 +14,5 @@ describe('fuzz: checkpoint config and weights checks', () => {
     expect(s.failures).toEqual([]);
     expect(s.ok).toBeGreaterThan(s.cases / 20); // the mutations leave some loadable: successes are exercised too
     expect(s.maxMs).toBeLessThan(2000);
-  });
+  }, TIMEOUT);
 });

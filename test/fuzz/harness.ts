@@ -11,6 +11,8 @@ const ONLY = process.env.SPIKEFLOW_FUZZ_CASE === undefined ? null : Number(proce
 
 /** A case's count: n, or 10 n in the long mode. */
 export const cases = (n: number): number => (LONG ? 10 * n : n);
+/** The time a fuzz test may take (vitest's limit): 2 minutes, or 30 in the long mode. */
+export const TIMEOUT = LONG ? 1_800_000 : 120_000;
 
 /** The Rng of case i of a suite: the same case from the same seed on every run and platform. */
 export function caseRng(suite: number, i: number): Rng {

@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import type { Rng } from '../../src/core/rng.js';
 import { parseIdx } from '../../src/data/idx.js';
 import { loadMnist } from '../../src/data/mnist.js';
-import { cases, contractBreach, fuzz, mutateBytes, pick, report } from './harness.js';
+import { TIMEOUT, cases, contractBreach, fuzz, mutateBytes, pick, report } from './harness.js';
 
 /** An IDX file: magic 00 00 <type> <ndims>, big-endian u32 dimensions, then the data. */
 function idx(dims: number[], data: ArrayLike<number>, type = 0x08): Uint8Array {
@@ -72,7 +72,7 @@ describe('fuzz: IDX', () => {
     expect(s.failures).toEqual([]);
     expect(s.ok).toBeGreaterThan(s.cases / 50);
     expect(s.maxMs).toBeLessThan(2000);
-  });
+  }, TIMEOUT);
 
   it(`loadMnist from a folder: ${cases(2000)} cases of raw and gzip files, one mutated (or a folder in its place)`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sf-fuzz-idx-'));
@@ -113,5 +113,5 @@ describe('fuzz: IDX', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, TIMEOUT);
 });
