@@ -2,7 +2,7 @@ import { loadMnist } from '../data/mnist.js';
 import { trainEpoch, type Dataset, type Encoder, type EpochOptions } from '../train/trainer.js';
 import { directEncode, rateEncode } from '../encode/index.js';
 import { cosineLr } from '../train/optim.js';
-import { createProgress } from './progress.js';
+import { createProgress, formatDuration } from './progress.js';
 import { UsageError } from '../core/errors.js';
 import { DataParallel } from '../train/parallel.js';
 import type { Sequential } from '../nn/sequential.js';
@@ -10,7 +10,6 @@ import type { Task } from '../train/task.js';
 import type { Optimizer } from '../train/optim.js';
 import type { Kernels } from '../kernels/types.js';
 import type { TrainingRecord } from '../viz/index.js';
-import { formatDuration } from './progress.js';
 import { yieldToSignals, type Interrupts } from './interrupt.js';
 
 /** What every command receives beside its flag values. */

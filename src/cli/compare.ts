@@ -58,6 +58,7 @@ export async function runCompare(opts: CompareOptions, ctx: CommandContext): Pro
   const o = withDatasetDefaults(opts);
   const hidden = parseHidden(o.hidden);
   await prepareOutputDir(o.out, 'out');
+  ctx.interrupts.note(`nothing new was written to ${o.out}`);
   const { train, test, source } = await loadClassificationData({
     dataset: o.dataset, dataDir: o['data-dir'], offline: o.offline, trainLimit: o['train-limit'], testLimit: o['test-limit'],
   });
