@@ -127,6 +127,8 @@ export async function fitWithProgress(o: {
         // the bar's own ETA is the epoch's; the run's comes from the mean pace so far
         if (o.epochs > 1) fields['run ETA'] = formatDuration(((performance.now() - t0) / 1000 / step) * (totalBatches - step));
         bar?.update(b.batch, fields);
+        // one thread trains without awaiting anything: let a SIGINT/SIGTERM that came during the batch stop the run now
+        return yieldToSignals();
       },
     });
     bar?.done();

@@ -72,7 +72,11 @@ export interface EpochOptions {
   epoch?: number;
   /** Stop after this many batches (benchmarks, smoke tests). */
   maxBatches?: number;
-  onBatch?: (info: BatchInfo) => void;
+  /**
+   * Called after every batch; a promise it returns is awaited before the next batch (a caller may yield
+   * there: to the event loop, for signals or a UI; or stop training by throwing).
+   */
+  onBatch?: (info: BatchInfo) => void | Promise<void>;
   /** Learning rate for each global batch index (epoch - 1) * batches + i; default: constant. */
   schedule?: (batch: number) => number;
   /** Worker threads to split each batch over (see DataParallel); default: this thread only. */
@@ -121,7 +125,7 @@ export async function trainEpoch(data: Dataset, o: EpochOptions): Promise<EpochR
     for (let b = 0; b < y.length; b++) if (r.predictions[b] === y[b]) correct++;
     lossSum += r.loss * y.length;
     samples += y.length;
-    o.onBatch?.({
+    await o.onBatch?.({
       epoch: o.epoch ?? 0, batch: i + 1, batches, samples,
       loss: r.loss, accuracy: correct / samples, samplesPerSec: samples / Math.max(now() - t0, 1e-9),
     });

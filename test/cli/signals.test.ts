@@ -39,6 +39,16 @@ describe('SIGINT and SIGTERM', () => {
     expect(readdirSync(out).sort()).toEqual(files);
   });
 
+  it('train on one thread: SIGINT stops it within a batch, not at the end of the epoch', async () => {
+    const cwd = tempDir();
+    const args = ['train', '--train-limit', '20000', '--test-limit', '64', '--hidden', '32', '--steps', '4', '--batch', '16', '--threads', '1'];
+    const r = await interruptCli(args, /fc epoch 1\/1 \[/, 'SIGINT', { cwd });
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr.split('\n').pop()).toBe('spikeflow train: interrupted (SIGINT): no checkpoint was written to runs/mnist-fc');
+    expect(r.stderr).not.toMatch(/1250\/1250/); // the epoch's 1250 batches were not all run
+    expect(r.stdout).toBe('');
+  });
+
   it('train: SIGTERM before any checkpoint exists says so, exit 143', async () => {
     const cwd = tempDir();
     const r = await interruptCli(['train', ...small, '--epochs', '2000', '--threads', '2'], /fc epoch 2\/2000/, 'SIGTERM', { cwd });
