@@ -4,13 +4,15 @@
 import { DataError } from '../core/errors.js';
 import { MAX_HEADER_BYTES, readSafetensorsHeader } from '../interop/safetensors.js';
 import { CHECKPOINT_FORMAT, checkCheckpointConfig, type CheckpointConfig } from './checkpoint-model.js';
-import { LAYER_CHECKS, MAX_ELEMENTS, show, type Flow, type LayerFields } from './checkpoint-layers.js';
+import { LAYER_CHECKS, MAX_ELEMENTS, MAX_NEURONS, show, type Flow, type LayerFields } from './checkpoint-layers.js';
 
 /**
  * The most values a checkpoint may make the loader hold: parameters plus per-neuron states, 2^28
  * (1 GiB of float32). Also the bound on any one size field and on the features of one sample.
  */
 export const MAX_CHECKPOINT_ELEMENTS = MAX_ELEMENTS;
+/** The most neurons all spiking layers of a checkpoint may have together (2^24); also the bound on one layer's size. */
+export const MAX_CHECKPOINT_NEURONS = MAX_NEURONS;
 
 /** The largest config.json read (64 MiB: far beyond any model's, whose per-neuron lists are the bulk). */
 export const MAX_CONFIG_BYTES = 64 * 2 ** 20;
@@ -116,6 +118,7 @@ export function checkLayerConfigs(layers: unknown, file: string): { tensors: Exp
   let flow: Flow = { features: null, image: null, from: "the network's input" };
   let inputFeatures: number | null = null;
   let total = 0;
+  let neurons = 0;
   const tensors: ExpectedTensor[] = [];
   layers.forEach((entry: unknown, i) => {
     if (!isObject(entry)) throw new DataError(`layers[${i}]: expected an object {kind, config}, found ${show(entry)}`, file);
@@ -137,7 +140,9 @@ export function checkLayerConfigs(layers: unknown, file: string): { tensors: Exp
       tensors.push({ name: `${i}.${name}`, shape, layer: where });
       total += shape.reduce((a, b) => a * b, 1);
     }
-    total += out.states;
+    total += out.neurons;
+    neurons += out.neurons;
+    if (neurons > MAX_NEURONS) f.fail(null, `the model would have ${neurons} neurons up to this layer, more than the limit of ${MAX_NEURONS} (2^24)`);
     if (total > MAX_CHECKPOINT_ELEMENTS) {
       f.fail(null, `the model would hold ${total} values (parameters and neuron states) up to this layer, more than the limit of ${MAX_CHECKPOINT_ELEMENTS} (2^28)`);
     }

@@ -6,6 +6,11 @@ import { surrogateFromName } from '../surrogate/index.js';
 
 /** Bound on any one size field, on the values of one sample, and on the model's values in all: 2^28. */
 export const MAX_ELEMENTS = 2 ** 28;
+/**
+ * Bound on the neurons of all spiking layers together: 2^24. Their per-neuron values are made at load
+ * without a file behind them (an ALIF layer of 2^24 neurons takes about 1 s and 250 MB; of 2^28, 8 s and 3.4 GB).
+ */
+export const MAX_NEURONS = 2 ** 24;
 
 /** An image between layers; height and width are null when the config does not fix them. */
 export interface ImageDims {
@@ -36,8 +41,8 @@ export interface LayerCheck {
   flow: Omit<Flow, 'from'>;
   /** Parameters as the weights file holds them: name within the layer, torch-layout shape. */
   params: Array<[string, number[]]>;
-  /** Values the layer holds besides its parameters (per-neuron state). */
-  states: number;
+  /** Neurons of a spiking layer (0 for the others): values made at load without a file behind them. */
+  neurons: number;
   /** Features per sample the layer needs of its input, when its config fixes them. */
   inputFeatures: number | null;
 }
@@ -112,7 +117,7 @@ function surrogate(f: LayerFields): void {
 
 /** Size, threshold, reset and surrogate of a spiking layer; it takes and gives `size` features. */
 function spiking(f: LayerFields, input: Flow, defaultReset: 'subtract' | 'zero'): { size: number; thr: Array<[string, number[]]> } {
-  const size = f.int('size', 1, MAX_ELEMENTS);
+  const size = f.int('size', 1, MAX_NEURONS);
   expectFeatures(f, 'size', size, input);
   f.num('threshold', -1e30, 1e30, 1);
   const learnThreshold = f.bool('learnThreshold', false);
@@ -122,7 +127,7 @@ function spiking(f: LayerFields, input: Flow, defaultReset: 'subtract' | 'zero')
 }
 
 function spikingResult(size: number, input: Flow, params: Array<[string, number[]]>): LayerCheck {
-  return { flow: { features: size, image: input.image }, params, states: size, inputFeatures: size };
+  return { flow: { features: size, image: input.image }, params, neurons: size, inputFeatures: size };
 }
 
 const logit = (name: string, values: number[] | null, size: number): Array<[string, number[]]> => (values === null ? [[`${name}_logit`, [size]]] : []);
@@ -133,18 +138,18 @@ function recurrent(f: LayerFields, size: number): Array<[string, number[]]> {
   return [['recurrent.weight', [size, size]], ...(bias ? [['recurrent.bias', [size]] as [string, number[]]] : [])];
 }
 
-const same = (input: Flow): LayerCheck => ({ flow: { features: input.features, image: input.image }, params: [], states: 0, inputFeatures: null });
+const same = (input: Flow): LayerCheck => ({ flow: { features: input.features, image: input.image }, params: [], neurons: 0, inputFeatures: null });
 
 function pool(f: LayerFields, input: Flow): LayerCheck {
   const k = f.int('kernel', 1, MAX_ELEMENTS);
   const s = f.int('stride', 1, MAX_ELEMENTS, k);
   const im = input.image;
   if (!im) f.fail(null, `expected an image input (from a conv2d), found ${input.features ?? 'a number of'} features (${input.from})`);
-  if (im.h === null || im.w === null) return { flow: { features: null, image: { c: im.c, h: null, w: null } }, params: [], states: 0, inputFeatures: null };
+  if (im.h === null || im.w === null) return { flow: { features: null, image: { c: im.c, h: null, w: null } }, params: [], neurons: 0, inputFeatures: null };
   const h = Math.floor((im.h - k) / s) + 1;
   const w = Math.floor((im.w - k) / s) + 1;
   if (h < 1 || w < 1) f.fail('kernel', `a ${k}x${k} window (stride ${s}) does not fit the ${input.from.replace(/^the /, '')}`);
-  return { flow: { features: im.c * h * w, image: { c: im.c, h, w } }, params: [], states: 0, inputFeatures: null };
+  return { flow: { features: im.c * h * w, image: { c: im.c, h, w } }, params: [], neurons: 0, inputFeatures: null };
 }
 
 /** The image a conv2d reads: the one flowing in, else its inputSize, else a square of the features. */
@@ -182,12 +187,12 @@ function conv2d(f: LayerFields, input: Flow): LayerCheck {
   const im = convInput(f, input, inC, inputSize);
   const params: Array<[string, number[]]> = [['weight', [outC, inC, kH, kW]], ...(bias ? [['bias', [outC]] as [string, number[]]] : [])];
   const inputFeatures = inputSize && !input.image ? inputSize[0] * inputSize[1] * inC : null;
-  if (im.h === null || im.w === null) return { flow: { features: null, image: { c: outC, h: null, w: null } }, params, states: 0, inputFeatures };
+  if (im.h === null || im.w === null) return { flow: { features: null, image: { c: outC, h: null, w: null } }, params, neurons: 0, inputFeatures };
   const h = Math.floor((im.h + 2 * padding - kH) / stride) + 1;
   const w = Math.floor((im.w + 2 * padding - kW) / stride) + 1;
   if (h < 1 || w < 1) f.fail('kernel', `a ${kH}x${kW} kernel (stride ${stride}, padding ${padding}) does not fit the ${im.h}x${im.w} input image`);
   if (outC * h * w > MAX_ELEMENTS) f.fail(null, `gives ${h}x${w}x${outC} = ${outC * h * w} values per sample, more than the limit of ${MAX_ELEMENTS}`);
-  return { flow: { features: outC * h * w, image: { c: outC, h, w } }, params, states: 0, inputFeatures };
+  return { flow: { features: outC * h * w, image: { c: outC, h, w } }, params, neurons: 0, inputFeatures };
 }
 
 /** Every layer kind sequentialFromConfig builds, with its contract. */
@@ -197,7 +202,7 @@ export const LAYER_CHECKS: ReadonlyMap<string, Check> = new Map<string, Check>([
     const out = f.int('out', 1, MAX_ELEMENTS);
     const bias = f.bool('bias', true);
     expectFeatures(f, 'in', n, input);
-    return { flow: { features: out, image: null }, params: [['weight', [out, n]], ...(bias ? [['bias', [out]] as [string, number[]]] : [])], states: 0, inputFeatures: n };
+    return { flow: { features: out, image: null }, params: [['weight', [out, n]], ...(bias ? [['bias', [out]] as [string, number[]]] : [])], neurons: 0, inputFeatures: n };
   }],
   ['relu', (_f, input) => same(input)],
   ['flatten', (_f, input) => ({ ...same(input), flow: { features: input.features, image: null } })],

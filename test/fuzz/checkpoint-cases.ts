@@ -237,7 +237,7 @@ export function loadFromBytes(c: CheckpointCase, cfgFile: string, wFile: string)
  * (float) input of the features it takes. Any error here is a config that validated but cannot run.
  */
 export function runModel(model: Sequential, features: number | null): void {
-  if (features === null) return;
+  if (features === null || features > 1 << 16) return; // (a valid config may take images too large to run here)
   const k = defaultKernels();
   const rng = new Rng(features);
   const spikes = new Tensor(Uint8Array.from({ length: 2 * 2 * features }, () => (rng.uniform() < 0.3 ? 1 : 0)), [2, 2, features]);

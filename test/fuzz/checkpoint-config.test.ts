@@ -6,7 +6,7 @@ import type { Sequential } from '../../src/nn/sequential.js';
 import { encodeSafetensors } from '../../src/interop/safetensors.js';
 import { checkpointTensors } from '../../src/train/checkpoint-model.js';
 import {
-  MAX_CHECKPOINT_ELEMENTS, checkConfigSize, checkWeightsHeader, checkWeightsSize, validateCheckpointConfig,
+  MAX_CHECKPOINT_ELEMENTS, MAX_CHECKPOINT_NEURONS, checkConfigSize, checkWeightsHeader, checkWeightsSize, validateCheckpointConfig,
 } from '../../src/train/checkpoint-config.js';
 import { SEED_MODELS } from './checkpoint-cases.js';
 
@@ -67,6 +67,9 @@ describe('validateCheckpointConfig: the layers\' contracts', () => {
       [fc(), (l) => (l[1] = { kind: 'alif', config: { size: 8, beta: 0.9, learnBetaA: true, betaA: 2 } }), 'layers[1] (alif).config.betaA: expected none (learnBetaA is true: the weights file holds betaA)'],
       [fc(), (l) => l.splice(0, 2, { kind: 'linear', config: { in: 12, out: 20000 } }, { kind: 'rleaky', config: { size: 20000, beta: 0.9 } }),
         `layers[1] (rleaky): the model would hold 400300000 values (parameters and neuron states) up to this layer, more than the limit of ${MAX_CHECKPOINT_ELEMENTS} (2^28)`],
+      [fc(), (l) => (l[0] = { kind: 'alif', config: { size: 2 ** 24 + 1, beta: 0.9 } }), 'layers[0] (alif).config.size: expected an integer in [1, 16777216], found 16777217'],
+      [fc(), (l) => l.splice(0, 1, { kind: 'leaky', config: { size: 2 ** 24, beta: 0.9 } }, { kind: 'linear', config: { in: 2 ** 24, out: 8 } }),
+        `layers[2] (leaky): the model would have ${MAX_CHECKPOINT_NEURONS + 8} neurons up to this layer, more than the limit of ${MAX_CHECKPOINT_NEURONS} (2^24)`],
     ];
     for (const [raw, message] of [
       [[], 'expected a JSON object, found a list of 0 values'],

@@ -54,14 +54,14 @@ async function refuseUnchecked(): Promise<void> {
 describe('the issue\'s examples through loadCheckpoint', () => {
   it('a Leaky size or Linear in of 1e9 fails in under 1 s with a DataError naming the file, the layer and the field', async () => {
     await refuseUnchecked();
-    for (const [edit, where] of [
-      [(l: Layers) => (l[1].config.size = 1e9), 'layers\\[1\\] \\(leaky\\)\\.config\\.size'],
-      [(l: Layers) => (l[0].config.in = 1e9), 'layers\\[0\\] \\(linear\\)\\.config\\.in'],
+    for (const [edit, message] of [
+      [(l: Layers) => (l[1].config.size = 1e9), 'layers[1] (leaky).config.size: expected an integer in [1, 16777216], found 1000000000'],
+      [(l: Layers) => (l[0].config.in = 1e9), 'layers[0] (linear).config.in: expected an integer in [1, 268435456], found 1000000000'],
     ] as const) {
       const { dir, cfg } = folder(fc(), edit);
       const { error, ms } = await loadError(dir);
       expect(error).toBeInstanceOf(DataError);
-      expect((error as Error).message).toMatch(new RegExp(`^${cfg.replace(/[.\\]/g, '\\$&')}: ${where}: expected an integer in \\[1, 268435456\\], found 1000000000$`));
+      expect((error as Error).message).toBe(`${cfg}: ${message}`);
       expect(ms).toBeLessThan(1000);
     }
   });
