@@ -99,8 +99,8 @@ class Fields implements LayerFields {
  * Checks a parsed config.json: the manifest (format, version, weights, meta: checkCheckpointConfig), then
  * every layer's kind and fields (types, bounds, enums), the shape chain through the Sequential (each layer
  * takes what the one before gives: a Linear's outputs are the next Leaky's size; conv and pool geometry)
- * and a total budget of MAX_CHECKPOINT_ELEMENTS values. Nothing is allocated. Returns the config typed,
- * with the tensors its weights file must hold.
+ * and budgets of MAX_CHECKPOINT_ELEMENTS values and MAX_CHECKPOINT_NEURONS neurons. Nothing is allocated.
+ * Returns the config typed, with the tensors its weights file must hold.
  */
 export function validateCheckpointConfig(raw: unknown, file: string): CheckedCheckpointConfig {
   if (!isObject(raw)) throw new DataError(`expected a JSON object, found ${show(raw)}`, file);
