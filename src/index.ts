@@ -60,6 +60,8 @@ export { parseIdx, isGzip } from './data/idx.js';
 export { encodeSafetensors, decodeSafetensors } from './interop/safetensors.js';
 export { checkCheckpointConfig, modelFromCheckpoint, weightsFileOf, CHECKPOINT_FORMAT, CONFIG_FILE } from './train/checkpoint-model.js';
 export type { CheckpointConfig, WeightsRef } from './train/checkpoint-model.js';
+export { validateCheckpointConfig, checkWeightsHeader, checkpointFromBytes } from './train/checkpoint-config.js';
+export { readSafetensorsHeader } from './interop/safetensors.js';
 
 export { stdpParams, stdpWindow, stdpPairDw, stdpApplyPairs, stdpPotentiate, stdpDepress, stdpPairingProtocol, StdpTraceSynapse, STDP_DEFAULTS } from './plasticity/stdp.js';
 export type { StdpParams, StdpPairing, StdpUpdate } from './plasticity/stdp.js';

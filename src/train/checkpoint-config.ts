@@ -3,7 +3,8 @@
 // defect is a DataError naming the file, the layer (index and kind) and the field, expected vs found.
 import { DataError } from '../core/errors.js';
 import { MAX_HEADER_BYTES, readSafetensorsHeader } from '../interop/safetensors.js';
-import { CHECKPOINT_FORMAT, checkCheckpointConfig, type CheckpointConfig } from './checkpoint-model.js';
+import { CHECKPOINT_FORMAT, checkCheckpointConfig, modelFromCheckpoint, type CheckpointConfig } from './checkpoint-model.js';
+import type { Sequential } from '../nn/sequential.js';
 import { LAYER_CHECKS, MAX_ELEMENTS, MAX_NEURONS, show, type Flow, type LayerFields } from './checkpoint-layers.js';
 
 /**
@@ -191,4 +192,15 @@ export function checkWeightsHeader(bytes: Uint8Array, checked: CheckedCheckpoint
   for (const name of Object.keys(entries)) {
     if (!expected.has(name)) throw new DataError(`unexpected tensor "${name}" (${configFile} has no such parameter)`, weightsFile);
   }
+}
+
+/**
+ * A checkpoint from its parsed config.json and its weights file's bytes (the browser's loader; Node's
+ * loadCheckpoint reads the files and checks sizes and hashes first): the config is validated, then the
+ * weights header against it, before the model is built. Every defect is a DataError naming the file.
+ */
+export function checkpointFromBytes(rawConfig: unknown, weights: Uint8Array, configFile: string, weightsFile: string): { model: Sequential; config: CheckpointConfig } {
+  const checked = validateCheckpointConfig(rawConfig, configFile);
+  checkWeightsHeader(weights, checked, weightsFile, configFile);
+  return { model: modelFromCheckpoint(checked.config, weights, configFile, weightsFile), config: checked.config };
 }

@@ -10,11 +10,22 @@ import {
   CHECKPOINT_FORMAT, CONFIG_FILE, LEGACY_WEIGHTS_FILE, WEIGHTS_FILE_PATTERN,
   checkCheckpointConfig, checkpointTensors, modelFromCheckpoint, weightsFileOf, type CheckpointConfig,
 } from './checkpoint-model.js';
+import { checkConfigSize, checkWeightsHeader, checkWeightsSize, validateCheckpointConfig } from './checkpoint-config.js';
 
 export { CHECKPOINT_FORMAT, CONFIG_FILE, LEGACY_WEIGHTS_FILE } from './checkpoint-model.js';
 export type { CheckpointConfig, WeightsRef } from './checkpoint-model.js';
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+/** A file's bytes; a folder in its place or a read error is a DataError naming it. */
+async function readChecked(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new DataError(code === 'EISDIR' ? 'is a folder, expected a file' : `cannot be read (${code ?? (e as Error).message})`, path);
+  }
+}
 
 /** The parsed and checked config.json of a folder, or undefined when there is none or it is unreadable. */
 async function currentConfig(dir: string): Promise<CheckpointConfig | undefined> {
@@ -130,24 +141,30 @@ export async function saveCheckpoint(dir: string, model: Sequential, meta: Recor
 export async function loadCheckpoint(dir: string): Promise<{ model: Sequential; config: CheckpointConfig }> {
   const cfgPath = join(dir, CONFIG_FILE);
   if (!existsSync(cfgPath)) throw new DataError('checkpoint file not found', cfgPath);
+  checkConfigSize((await stat(cfgPath)).size, cfgPath);
+  const text = (await readChecked(cfgPath)).toString('utf8');
   let raw: unknown;
   try {
-    raw = JSON.parse(await readFile(cfgPath, 'utf8'));
+    raw = JSON.parse(text);
   } catch (e) {
     throw new DataError(`not valid JSON (${(e as Error).message})`, cfgPath);
   }
-  const config = checkCheckpointConfig(raw, cfgPath);
+  // every layer's fields, the shape chain and the size budgets, before anything is allocated
+  const checked = validateCheckpointConfig(raw, cfgPath);
+  const config = checked.config;
   const wPath = join(dir, weightsFileOf(config));
   if (!existsSync(wPath)) throw new DataError(`checkpoint file not found (named by ${cfgPath})`, wPath);
   const size = (await stat(wPath)).size;
   if (config.weights && size !== config.weights.bytes) {
     throw new DataError(`expected ${config.weights.bytes} bytes as ${cfgPath} names, found ${size} (damaged or modified after saving)`, wPath);
   }
-  const bytes = new Uint8Array(await readFile(wPath));
+  checkWeightsSize(size, checked, wPath, cfgPath); // the file can hold the tensors the config describes (before reading it)
+  const bytes = new Uint8Array(await readChecked(wPath));
   if (config.weights) {
     if (bytes.length !== config.weights.bytes || sha256(bytes) !== config.weights.sha256) {
       throw new DataError(`the file does not match the size and SHA-256 that ${cfgPath} names (damaged or modified after saving)`, wPath);
     }
   }
+  checkWeightsHeader(bytes, checked, wPath, cfgPath); // names, dtypes and shapes, before the model is built
   return { model: modelFromCheckpoint(config, bytes, cfgPath, wPath), config };
 }
