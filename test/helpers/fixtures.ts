@@ -4,17 +4,34 @@ import { fileURLToPath } from 'node:url';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** snnTorch golden fixtures: $SNNTORCH_FIXTURES, else ../shared/fixtures/snntorch beside the repo. */
-export const fixtureDir = process.env.SNNTORCH_FIXTURES ?? join(repoRoot, '..', 'shared', 'fixtures', 'snntorch');
-export const haveFixtures = existsSync(join(fixtureDir, 'neurons.json'));
-if (!haveFixtures) console.warn(`snnTorch fixtures not found in ${fixtureDir}: parity tests are skipped (set SNNTORCH_FIXTURES)`);
+/** The five snnTorch fixture files every parity test reads (see test/fixtures/snntorch/README.md). */
+export const fixtureNames = ['neurons', 'surrogates', 'encoders', 'losses', 'bptt'] as const;
+
+/**
+ * snnTorch golden fixtures: the repo's test/fixtures/snntorch (made by tools/snntorch-fixtures.py),
+ * or $SNNTORCH_FIXTURES (e.g. ../shared/fixtures/snntorch) to run the parity tests against another set.
+ */
+export const fixtureDir = process.env.SNNTORCH_FIXTURES
+  ? resolve(process.env.SNNTORCH_FIXTURES)
+  : join(repoRoot, 'test', 'fixtures', 'snntorch');
+
+/**
+ * Always true: the fixtures are part of the repo, so parity tests never skip. A missing file is an
+ * error from loadFixture, which fails the test file that asked for it. (Kept for the tests' skipIf.)
+ */
+export const haveFixtures = true;
 
 /** ../shared (datasets) beside the repo, or $SPIKEFLOW_SHARED. */
 export const sharedDir = process.env.SPIKEFLOW_SHARED ?? join(repoRoot, '..', 'shared');
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function loadFixture(name: string): any {
-  return JSON.parse(readFileSync(join(fixtureDir, `${name}.json`), 'utf8'));
+export function loadFixture(name: (typeof fixtureNames)[number]): any {
+  const path = join(fixtureDir, `${name}.json`);
+  if (!existsSync(path)) {
+    const from = process.env.SNNTORCH_FIXTURES ? ` (SNNTORCH_FIXTURES=${process.env.SNNTORCH_FIXTURES})` : '';
+    throw new Error(`snnTorch fixture ${path} not found${from}; regenerate with tools/snntorch-fixtures.py, see test/fixtures/snntorch/README.md`);
+  }
+  return JSON.parse(readFileSync(path, 'utf8'));
 }
 
 export function flat(x: unknown): number[] {
