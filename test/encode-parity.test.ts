@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { haveFixtures, loadFixture, flat } from './helpers/fixtures.js';
+import { loadFixture, flat } from './helpers/fixtures.js';
 import { Tensor } from '../src/core/tensor.js';
 import { latencyEncode, deltaEncode, latencyTimes } from '../src/encode/latency.js';
 
-describe.skipIf(!haveFixtures)('latency and delta encoders match snnTorch (encoders.json)', () => {
-  const cases = haveFixtures ? loadFixture('encoders').cases : [];
+describe('latency and delta encoders match snnTorch (encoders.json)', () => {
+  const cases = loadFixture('encoders').cases;
   for (const c of cases) {
     it(`${c.kind} ${JSON.stringify(c.options)}`, () => {
       const data = Tensor.from(flat(c.data), [c.data.length, c.data[0].length]);

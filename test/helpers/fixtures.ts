@@ -15,12 +15,6 @@ export const fixtureDir = process.env.SNNTORCH_FIXTURES
   ? resolve(process.env.SNNTORCH_FIXTURES)
   : join(repoRoot, 'test', 'fixtures', 'snntorch');
 
-/**
- * Always true: the fixtures are part of the repo, so parity tests never skip. A missing file is an
- * error from loadFixture, which fails the test file that asked for it. (Kept for the tests' skipIf.)
- */
-export const haveFixtures = true;
-
 /** ../shared (datasets) beside the repo, or $SPIKEFLOW_SHARED. */
 export const sharedDir = process.env.SPIKEFLOW_SHARED ?? join(repoRoot, '..', 'shared');
 

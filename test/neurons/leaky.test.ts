@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { haveFixtures, loadFixture, flat, maxAbsDiff } from '../helpers/fixtures.js';
+import { loadFixture, flat, maxAbsDiff } from '../helpers/fixtures.js';
 import { bothKernels } from '../helpers/kernels.js';
 import { leakyStep, leakyInitState, leakySequence, type ResetMechanism } from '../../src/neurons/leaky.js';
 import { Tensor } from '../../src/core/tensor.js';
 import { atan } from '../../src/surrogate/index.js';
 
-const cases = haveFixtures ? loadFixture('neurons').cases.filter((c: any) => c.model === 'Leaky') : [];
+const cases = loadFixture('neurons').cases.filter((c: any) => c.model === 'Leaky');
 
-describe.skipIf(!haveFixtures)('Leaky matches snnTorch 0.9.4 (neurons.json)', () => {
+describe('Leaky matches snnTorch 0.9.4 (neurons.json)', () => {
   it('has the six Leaky cases', () => expect(cases.length).toBe(6));
   for (const c of cases) {
     const [T, B, H] = [c.input.length, c.input[0].length, c.input[0][0].length];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { haveFixtures, loadFixture, flat, maxAbsDiff, transposeTorch } from '../helpers/fixtures.js';
+import { loadFixture, flat, maxAbsDiff, transposeTorch } from '../helpers/fixtures.js';
 import { Tensor } from '../../src/core/tensor.js';
 import { atan } from '../../src/surrogate/index.js';
 import { synapticStep, synapticInitState, synapticSequence } from '../../src/neurons/synaptic.js';
@@ -8,7 +8,7 @@ import { alphaStep, alphaInitState, alphaSequence } from '../../src/neurons/alph
 import { rleakyStep, rleakyInitState, rleakySequence } from '../../src/neurons/rleaky.js';
 import { rsynapticSequence } from '../../src/neurons/rsynaptic.js';
 
-const all = haveFixtures ? loadFixture('neurons').cases : [];
+const all = loadFixture('neurons').cases;
 const of = (m: string) => all.filter((c: any) => c.model === m);
 const dims = (c: any) => [c.input.length, c.input[0].length, c.input[0][0].length] as const;
 
@@ -18,7 +18,7 @@ function expectTrace(mem: ArrayLike<number>, spk: ArrayLike<number>, c: any): vo
   expect(Array.from(spk)).toEqual(flat(c.spk));
 }
 
-describe.skipIf(!haveFixtures)('new neurons match snnTorch 0.9.4 (neurons.json)', () => {
+describe('new neurons match snnTorch 0.9.4 (neurons.json)', () => {
   it('has the Synaptic, Lapicque, Alpha and RLeaky cases', () => {
     expect(of('Synaptic').length).toBe(2);
     expect(of('Lapicque').length).toBe(1);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { haveFixtures, loadFixture, flat, maxAbsDiff, transposeTorch } from '../helpers/fixtures.js';
+import { loadFixture, flat, maxAbsDiff, transposeTorch } from '../helpers/fixtures.js';
 import { bothKernels } from '../helpers/kernels.js';
 import { Tensor } from '../../src/core/tensor.js';
 import { Rng } from '../../src/core/rng.js';
@@ -18,8 +18,8 @@ function torchLayout(g: Float32Array, nIn: number, nOut: number): number[] {
   return r;
 }
 
-describe.skipIf(!haveFixtures)('BPTT matches snnTorch (bptt.json): Linear(8,6)-Leaky(0.9)-Linear(6,3)-Leaky(0.8)', () => {
-  const cases = haveFixtures ? loadFixture('bptt').cases : [];
+describe('BPTT matches snnTorch (bptt.json): Linear(8,6)-Leaky(0.9)-Linear(6,3)-Leaky(0.8)', () => {
+  const cases = loadFixture('bptt').cases;
   for (const c of cases) {
     for (const [kname, kernels] of bothKernels) {
       it(`${c.surrogate} surrogate (${kname} kernels): outputs, loss and every gradient`, () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { haveFixtures, loadFixture, flat, maxAbsDiff } from '../helpers/fixtures.js';
+import { loadFixture, flat, maxAbsDiff } from '../helpers/fixtures.js';
 import { Tensor } from '../../src/core/tensor.js';
 import { backward } from '../../src/core/autograd.js';
 import { accuracyRate, ceRateLoss, ceMembraneLoss, ceCountLoss, ceMaxMembraneLoss, mseCountLoss, mseMembraneLoss, l1RateSparsity } from '../../src/train/losses.js';
 
-describe.skipIf(!haveFixtures)('losses match snnTorch (losses.json)', () => {
-  const fx = haveFixtures ? loadFixture('losses') : null;
+describe('losses match snnTorch (losses.json)', () => {
+  const fx = loadFixture('losses');
   const ours: Record<string, (x: Tensor, y: number[]) => Tensor> = {
     ce_rate_loss: ceRateLoss,
     ce_count_loss: ceCountLoss,
