@@ -2,7 +2,7 @@
 // needs nothing at run time):
 //   playground/public/data/mnist-samples.json  20 MNIST test digits (28x28 uint8, base64) for the encoders page
 //   playground/public/data/digits.json         UCI optdigits 8x8 (values 0..16), train 3823 / test 1797, for in-browser training
-// The MNIST checkpoint in playground/public/model comes from the CLI:
+// (npm run playground:data). The MNIST checkpoint in playground/public/model comes from the CLI (npm run playground:model):
 //   node dist/cli/main.js train --epochs 3 --hidden 128 --out playground/public/model
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
