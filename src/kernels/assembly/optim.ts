@@ -6,36 +6,38 @@
 // With P > 1 gradient buffers (one per thread of a data-parallel step), g is first their weighted sum
 // g = w_0 g_0 + w_1 g_1 + ... (in that order), written back to g_0, in the same pass.
 
-/** g_0 = sum_r wt_r g_r over 4 floats at byte offset o (gs: P pointers, wts: P f32 weights). */
-@inline function weightedSum4(gs: usize, wts: usize, P: i32, o: usize): v128 {
-  let acc = f32x4.mul(v128.load32_splat(wts), v128.load(<usize>load<u32>(gs) + o));
+/** g_0 = sum_r wt_r g_r over 4 floats at byte offset o (P buffers from g, `stride` bytes apart; wts: P f32 weights). */
+@inline function weightedSum4(g: usize, stride: usize, wts: usize, P: i32, o: usize): v128 {
+  let acc = f32x4.mul(v128.load32_splat(wts), v128.load(g + o));
   for (let r = 1; r < P; r++) {
-    acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(wts + (<usize>r << 2)), v128.load(<usize>load<u32>(gs + (<usize>r << 2)) + o)));
+    acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(wts + (<usize>r << 2)), v128.load(g + <usize>r * stride + o)));
   }
-  v128.store(<usize>load<u32>(gs) + o, acc);
+  v128.store(g + o, acc);
   return acc;
 }
 
-@inline function weightedSum1(gs: usize, wts: usize, P: i32, o: usize): f32 {
-  let acc = load<f32>(wts) * load<f32>(<usize>load<u32>(gs) + o);
-  for (let r = 1; r < P; r++) acc += load<f32>(wts + (<usize>r << 2)) * load<f32>(<usize>load<u32>(gs + (<usize>r << 2)) + o);
-  store<f32>(<usize>load<u32>(gs) + o, acc);
+@inline function weightedSum1(g: usize, stride: usize, wts: usize, P: i32, o: usize): f32 {
+  let acc = load<f32>(wts) * load<f32>(g + o);
+  for (let r = 1; r < P; r++) acc += load<f32>(wts + (<usize>r << 2)) * load<f32>(g + <usize>r * stride + o);
+  store<f32>(g + o, acc);
   return acc;
 }
 
 /**
- * Adam over n elements; P = 0: the gradient is at g; P >= 1: g points at P gradient pointers (u32) and
- * wts at P weights, and the gradient is their weighted sum (stored back into the first buffer).
+ * Adam over n elements; P = 0: the gradient is at g; P >= 1: g holds P gradient buffers one after
+ * another, each 16-byte aligned, and wts P weights; the gradient is their weighted sum (stored back
+ * into the first buffer).
  */
 export function adamUpdate(w: usize, g: usize, m: usize, v: usize, n: i32, b1: f32, b2: f32, eps: f32, stepSize: f32, invC2: f32, P: i32, wts: usize): void {
   const a1: f32 = 1 - b1;
   const a2: f32 = 1 - b2;
   const B1 = f32x4.splat(b1), B2 = f32x4.splat(b2), A1 = f32x4.splat(a1), A2 = f32x4.splat(a2);
   const E = f32x4.splat(eps), S = f32x4.splat(stepSize), C = f32x4.splat(invC2);
+  const stride = ((<usize>n << 2) + 15) & ~15;
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
-    const gi = P ? weightedSum4(g, wts, P, o) : v128.load(g + o);
+    const gi = P ? weightedSum4(g, stride, wts, P, o) : v128.load(g + o);
     const mi = f32x4.add(f32x4.mul(B1, v128.load(m + o)), f32x4.mul(A1, gi));
     const vi = f32x4.add(f32x4.mul(B2, v128.load(v + o)), f32x4.mul(f32x4.mul(A2, gi), gi));
     v128.store(m + o, mi);
@@ -45,7 +47,7 @@ export function adamUpdate(w: usize, g: usize, m: usize, v: usize, n: i32, b1: f
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
-    const gi = P ? weightedSum1(g, wts, P, o) : load<f32>(g + o);
+    const gi = P ? weightedSum1(g, stride, wts, P, o) : load<f32>(g + o);
     const mi = b1 * load<f32>(m + o) + a1 * gi;
     const vi = b2 * load<f32>(v + o) + a2 * gi * gi;
     store<f32>(m + o, mi);

@@ -1,0 +1,295 @@
+import { SpikeflowError } from '../core/errors.js';
+
+/**
+ * The one generic binding of the WASM kernels. A kernel is declared once (wasm-exports.ts) by its
+ * fields, in the order of its AssemblyScript parameters or argument block: operands (typed arrays
+ * with a direction), scalars, and the scratch space it needs. From that declaration `call` lays the
+ * operands out in the module's memory (the arena below), copies the inputs in, passes pointers and
+ * scalars, runs the kernel and copies the outputs out.
+ *
+ * Calling convention: a kernel of at most MAX_POSITIONAL fields takes them as parameters; a longer one
+ * takes one pointer to its argument block, the fields one after another at their natural alignment
+ * (4 bytes, f64 8), read on the AssemblyScript side as an @unmanaged class with the same fields in the
+ * same order.
+ */
+
+export type Dtype = 'f32' | 'u8' | 'i32' | 'u32';
+interface ArrayOf {
+  f32: Float32Array;
+  u8: Uint8Array;
+  i32: Int32Array;
+  u32: Uint32Array;
+}
+const CTORS = { f32: Float32Array, u8: Uint8Array, i32: Int32Array, u32: Uint32Array } as const;
+
+/**
+ * in: copied in; out: copied out (the kernel writes it whole); inout: both; acc: copied out, and in
+ * only when the call's `accumulate` field is set.
+ */
+export type Mode = 'in' | 'out' | 'inout' | 'acc';
+export interface Operand<T extends Dtype = Dtype> {
+  readonly kind: 'array';
+  readonly dtype: T;
+  readonly mode: Mode;
+}
+export interface Scalar {
+  readonly kind: 'i32' | 'f32' | 'f64';
+}
+export interface Scratch {
+  readonly kind: 'scratch';
+}
+export type Field = Operand | Scalar | Scratch;
+export type Fields = Readonly<Record<string, Field>>;
+
+const operands = <T extends Dtype>(dtype: T) => {
+  const op = (mode: Mode): Operand<T> => ({ kind: 'array', dtype, mode });
+  return { in: op('in'), out: op('out'), inout: op('inout'), acc: op('acc') };
+};
+export const F32 = operands('f32');
+export const U8 = operands('u8');
+export const I32 = operands('i32');
+export const U32 = operands('u32');
+/** Scalars; booleans pass as 1 / 0, and an omitted scalar as 0. */
+export const i32: Scalar = { kind: 'i32' };
+export const f32: Scalar = { kind: 'f32' };
+export const f64: Scalar = { kind: 'f64' };
+/** The kernel's scratch space, sized by its declaration's `scratch`. */
+export const scratch: Scratch = { kind: 'scratch' };
+
+/** Data already in the module's memory (held or reserved): passed by address, never copied. */
+export class At {
+  constructor(readonly ptr: number) {}
+}
+/** Space for `length` elements that the kernel writes and a later call reads: laid out, never copied. */
+export class Room {
+  constructor(readonly length: number) {}
+}
+
+/**
+ * An operand's value: an array; null (absent: address 0); At; Room; or, for f32, a list of arrays of
+ * one length, laid out one after another (each 16-byte aligned) and copied out into the first only.
+ */
+type Value<F> = F extends Operand<infer T> ? ArrayOf[T] | At | Room | (T extends 'f32' ? Float32Array[] : never) | null : number | boolean | null;
+export type Values<F extends Fields> = { [K in keyof F as F[K] extends Scratch ? never : K]?: Value<F[K]> };
+type Dims<F extends Fields> = { readonly [K in keyof F as F[K] extends Scalar ? K : never]: number };
+
+/** The module's size functions (*ScratchBytes), which the declarations' `scratch` call. */
+export type Sizers = Record<`${string}ScratchBytes`, (...dims: number[]) => number>;
+
+export interface Decl<F extends Fields = Fields> {
+  readonly fields: F;
+  /** Scratch bytes for the call's scalars. */
+  scratch?(x: Sizers, v: Dims<F>): number;
+  /** Outputs are copied out only when the result passes (a NaN found in the input leaves them untouched). */
+  ok?(result: number): boolean;
+}
+
+/** One kernel's declaration. */
+export const kernel = <F extends Fields>(fields: F, scratch?: Decl<F>['scratch'], ok?: Decl<F>['ok']): Decl<F> => ({ fields, scratch, ok });
+
+/** Kernels with more fields take an argument block (none yet: every kernel still takes positional parameters). */
+export const MAX_POSITIONAL = 32;
+
+const PAGE = 65536;
+export const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
+
+export interface ModuleExports {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+}
+
+/**
+ * The module's memory from its heap base up: long-lived regions (`hold`: the argument block, Adam
+ * moments kept between steps; freed regions are reused by later holds of the same size), then an
+ * optional reservation (`keep`: data that outlives the call, the currents a training forward saves for
+ * its backward), then the scratch arena of each call (`layout`: operand sizes in bytes -> 16-aligned
+ * addresses, growing memory when needed). A new reservation replaces the previous one (its generation
+ * number no longer matches); so does a growth of the long-lived zone, which moves the reservation's place.
+ */
+export function arena(ex: ModuleExports) {
+  const base = ex.heapBase();
+  let held = 0;
+  const freeHeld = new Map<number, number[]>();
+  let kept = 0;
+  let gen = 0;
+  let top = 0;
+  const ensure = (end: number) => {
+    const have = ex.memory.buffer.byteLength;
+    if (end > have) {
+      try {
+        ex.memory.grow(Math.ceil((end - have) / PAGE));
+      } catch {
+        throw new SpikeflowError(
+          `WASM kernels: this call needs ${(end / 2 ** 20).toFixed(0)} MiB of WebAssembly memory, more than the engine allows (4 GiB at most); split it into smaller batches`,
+        );
+      }
+    }
+  };
+  return {
+    /** Addresses for `sizes` (bytes) from the arena's bottom, or from `above` when that is higher; `top` is then their end. */
+    layout(sizes: number[], above = 0): number[] {
+      let off = Math.max(base + held + kept, above);
+      const ptrs = sizes.map((bytes) => {
+        const p = off;
+        off += align16(bytes);
+        return p;
+      });
+      ensure(off);
+      top = off;
+      return ptrs;
+    },
+    get top(): number {
+      return top;
+    },
+    /** Reserves `bytes` at the bottom (replacing the previous reservation); returns its address and generation. */
+    keep(bytes: number): { ptr: number; gen: number } {
+      kept = 0; // no reservation while growing: a failed grow leaves none
+      gen++;
+      ensure(base + held + align16(bytes));
+      kept = align16(bytes);
+      return { ptr: base + held, gen };
+    },
+    /** A long-lived region of `bytes` (a freed one of that size, else new at the top of the zone). */
+    hold(bytes: number): number {
+      const size = align16(bytes);
+      const reuse = freeHeld.get(size)?.pop();
+      if (reuse !== undefined) return reuse;
+      kept = 0; // the zone grows over the reservation's place
+      gen++;
+      ensure(base + held + size);
+      const p = base + held;
+      held += size;
+      return p;
+    },
+    /** Returns a long-lived region for reuse. */
+    unhold(ptr: number, bytes: number): void {
+      const size = align16(bytes);
+      const list = freeHeld.get(size);
+      if (list) list.push(ptr);
+      else freeHeld.set(size, [ptr]);
+    },
+    /** Whether reservation `g` is still the current one. */
+    holds(g: number): boolean {
+      return g === gen && kept > 0;
+    },
+    /** Frees reservation `g` if it is still the current one. */
+    release(g: number): void {
+      if (g === gen) {
+        kept = 0;
+        gen++;
+      }
+    },
+  };
+}
+export type Arena = ReturnType<typeof arena>;
+
+interface Plan {
+  decl: Decl;
+  names: string[];
+  fields: Field[];
+  fn: (...args: number[]) => number;
+  /** Byte offset of each field in the argument block; null: positional. */
+  offsets: number[] | null;
+}
+
+const copiesIn = (mode: Mode, accumulate: boolean) => mode === 'in' || mode === 'inout' || (mode === 'acc' && accumulate);
+
+/**
+ * `call(name, values)` for the kernels of `table`. Views of the memory are made after each layout, so
+ * none refers to a buffer detached by a grow. `placed(field)` is where an operand of the last call lay
+ * (for a following call to read, laid out above it: `call(..., mem.top)`).
+ */
+export function binder<T extends Record<string, Decl>>(ex: ModuleExports & Sizers, table: T, mem: Arena) {
+  const plans = {} as Record<keyof T, Plan>;
+  for (const [name, decl] of Object.entries(table) as Array<[keyof T & string, Decl]>) {
+    const names = Object.keys(decl.fields);
+    const fields = Object.values(decl.fields);
+    const fn = (ex as unknown as Record<string, Plan['fn']>)[name];
+    let offsets: number[] | null = null;
+    if (fields.length > MAX_POSITIONAL) {
+      let off = 0;
+      offsets = fields.map((f) => {
+        const size = f.kind === 'f64' ? 8 : 4;
+        off = Math.ceil(off / size) * size + size;
+        return off - size;
+      });
+    }
+    if (typeof fn !== 'function' || fn.length !== (offsets ? 1 : fields.length)) {
+      throw new SpikeflowError(`WASM kernels: the module's ${name} does not match its binding (${fields.length} fields)`);
+    }
+    plans[name] = { decl, names, fields, fn, offsets };
+  }
+  // The argument block: at the bottom of the long-lived zone, for the whole life of the module.
+  const blockBytes = Math.max(0, ...Object.values<Plan>(plans).map((p) => (p.offsets ? p.offsets[p.offsets.length - 1] + 8 : 0)));
+  const block = mem.hold(blockBytes);
+  const view = <D extends Dtype>(dtype: D, ptr: number, length: number): ArrayOf[D] => new CTORS[dtype](ex.memory.buffer, ptr, length) as ArrayOf[D];
+  const put = <D extends Dtype>(dtype: D, ptr: number, from: ArrayOf[D]) => view(dtype, ptr, from.length).set(from as never);
+  const get = <D extends Dtype>(dtype: D, ptr: number, into: ArrayOf[D]) => into.set(view(dtype, ptr, into.length) as never);
+  let last: { plan: Plan; ptrs: number[] } | null = null;
+
+  return {
+    /** Runs kernel `name` on `values`, laid out from `above` (default: the arena's bottom); returns its result. */
+    call<K extends keyof T & string>(name: K, values: Values<T[K]['fields']>, above = 0): number {
+      const plan = plans[name];
+      const { decl, names, fields } = plan;
+      const v = values as Record<string, unknown>;
+      const n = names.length;
+      const sizes = new Array<number>(n);
+      for (let i = 0; i < n; i++) {
+        const f = fields[i];
+        const x = v[names[i]];
+        if (f.kind === 'scratch') sizes[i] = decl.scratch!(ex, v as never);
+        else if (f.kind !== 'array' || x == null || x instanceof At) sizes[i] = 0;
+        else {
+          const unit = CTORS[f.dtype].BYTES_PER_ELEMENT;
+          sizes[i] = Array.isArray(x) ? x.reduce((s: number, a: Float32Array) => s + align16(a.length * unit), 0) : (x as { length: number }).length * unit;
+        }
+      }
+      const ptrs = mem.layout(sizes, above);
+      last = { plan, ptrs };
+      const accumulate = !!v.accumulate;
+      const args = new Array<number>(n);
+      for (let i = 0; i < n; i++) {
+        const f = fields[i];
+        const x = v[names[i]];
+        if (f.kind === 'scratch') args[i] = ptrs[i];
+        else if (f.kind !== 'array') args[i] = x === true ? 1 : x === false || x == null ? 0 : (x as number);
+        else if (x == null) args[i] = 0;
+        else if (x instanceof At) args[i] = x.ptr;
+        else {
+          args[i] = ptrs[i];
+          if (x instanceof Room || !copiesIn(f.mode, accumulate)) continue;
+          if (!Array.isArray(x)) put(f.dtype, ptrs[i], x as ArrayOf[Dtype]);
+          else for (let r = 0, p = ptrs[i]; r < x.length; p += align16(x[r].length * 4), r++) put('f32', p, x[r]);
+        }
+      }
+      let result: number;
+      if (plan.offsets) {
+        const dv = new DataView(ex.memory.buffer, block, blockBytes);
+        for (let i = 0; i < n; i++) {
+          const k = fields[i].kind;
+          if (k === 'f32') dv.setFloat32(plan.offsets[i], args[i], true);
+          else if (k === 'f64') dv.setFloat64(plan.offsets[i], args[i], true);
+          else dv.setInt32(plan.offsets[i], args[i], true);
+        }
+        result = plan.fn(block);
+      } else result = plan.fn(...args);
+      if (decl.ok && !decl.ok(result)) return result;
+      for (let i = 0; i < n; i++) {
+        const f = fields[i];
+        const x = v[names[i]];
+        if (f.kind !== 'array' || f.mode === 'in' || x == null || x instanceof At || x instanceof Room) continue;
+        get(f.dtype, ptrs[i], (Array.isArray(x) ? x[0] : x) as ArrayOf[Dtype]);
+      }
+      return result;
+    },
+    /** Where operand `field` of the last call lay. */
+    placed(field: string): At {
+      return new At(last!.ptrs[last!.plan.names.indexOf(field)]);
+    },
+    /** Copies `from` into the memory at `ptr`. */
+    put,
+    /** Fills `into` from the memory at `ptr`. */
+    get,
+  };
+}
