@@ -2,7 +2,7 @@
 // STDP windows, weight grids and training curves. Every data mark carries a class and data-* attributes
 // (spike markers: data-t, data-neuron) so that tests and tools can read the figure back.
 import { ValueError } from '../core/errors.js';
-import { Panel, PALETTE, diverging, esc, extent, grey, legend, niceDomain, r2, svgDoc, type LegendItem } from './svg.js';
+import { Panel, PALETTE, esc, extent, legend, legendAbove, niceDomain, r2, svgDoc, type LegendItem } from './svg.js';
 
 export interface PlotSize {
   width?: number;
@@ -116,7 +116,9 @@ export function membranePlot(o: MembranePlotOptions): string {
   const vTh = o.threshold;
   const [vlo, vhi] = extent(vAll);
   const yd = niceDomain(Math.min(vlo, o.vRest ?? vlo), Math.max(vhi, vTh === undefined ? vhi : vTh * 1.25), 4);
-  const pm = new Panel(70, memTop, W - 90, H - memTop - 50, xd, yd);
+  // the legend goes in a row above the membrane panel, outside the data (spikes reach the panel's top)
+  const legendRow = 22;
+  const pm = new Panel(70, memTop + legendRow, W - 90, H - memTop - legendRow - 50, xd, yd);
   body.push(`<g class="panel membrane-panel">${pm.axes({ xLabel: 'time (ms)', yLabel: 'membrane potential V' })}`);
   body.push(`<defs>${pm.clipId('mem-clip')}</defs>`);
   const items: LegendItem[] = [{ label: 'membrane V', color: PALETTE[0] }];
@@ -135,7 +137,7 @@ export function membranePlot(o: MembranePlotOptions): string {
   }
   body.push('</g>');
   if (spikes.length) items.push({ label: `spikes (${spikes.length})`, color: '#111' });
-  body.push(legend(pm, items), '</g>');
+  body.push(legendAbove(pm, items), '</g>');
   return svgDoc(W, H, body.join(''), o.title, 'spikeflow-plot membrane-plot');
 }
 
@@ -266,56 +268,8 @@ export function stdpWindowPlot(o: PlotSize & { dts: ArrayLike<number>; dw: Array
   return linePlot({ ...o, series, xLabel: 'Δt = t_post − t_pre (ms)', yLabel: 'weight change Δw', title: o.title ?? 'STDP window', hLines: [{ y: 0, color: '#999' }] });
 }
 
-/**
- * A grid of images (weight matrices, receptive fields, input digits): `data` holds `count` images of
- * `rows x cols` values each, row-major, one after another (a Linear weight `[out, in]` with in = rows*cols
- * is exactly this). Signed data uses a blue-white-red map scaled to the largest |value| per image (or
- * overall with `shared: true`); `mode: 'grey'` draws [0, 1] intensities.
- */
-export function imageGridPlot(o: PlotSize & { data: ArrayLike<number>; rows: number; cols: number; count?: number; columns?: number; cell?: number; mode?: 'diverging' | 'grey'; shared?: boolean; labels?: string[] }): string {
-  const { rows, cols } = o;
-  if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 1 || cols < 1) throw new ValueError(`imageGridPlot: rows and cols must be positive integers, found ${rows} x ${cols}`);
-  const per = rows * cols;
-  const count = o.count ?? Math.floor(o.data.length / per);
-  if (count < 1 || count * per > o.data.length) throw new ValueError(`imageGridPlot: ${o.data.length} values cannot hold ${count} images of ${rows} x ${cols}`);
-  const columns = o.columns ?? Math.ceil(Math.sqrt(count));
-  const gridRows = Math.ceil(count / columns);
-  const cell = o.cell ?? Math.max(1, Math.floor(Math.min(6, 640 / (columns * cols))));
-  const gap = 6;
-  const labelH = o.labels ? 14 : 0;
-  const top = o.title ? 36 : 10;
-  const W = o.width ?? columns * (cols * cell + gap) + gap + 10;
-  const H = o.height ?? top + gridRows * (rows * cell + gap + labelH) + gap;
-  const mode = o.mode ?? 'diverging';
-  let globalMax = 0;
-  if (o.shared) for (let i = 0; i < count * per; i++) globalMax = Math.max(globalMax, Math.abs(o.data[i]));
-  const body: string[] = [];
-  for (let k = 0; k < count; k++) {
-    const gx = gap + 5 + (k % columns) * (cols * cell + gap);
-    const gy = top + Math.floor(k / columns) * (rows * cell + gap + labelH);
-    let m = globalMax;
-    if (!o.shared) for (let i = 0; i < per; i++) m = Math.max(m, Math.abs(o.data[k * per + i]));
-    m ||= 1;
-    const px: string[] = [];
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < cols; c++) {
-        const v = o.data[k * per + r * cols + c];
-        const fill = mode === 'grey' ? grey(v) : diverging(v / m);
-        if (fill === 'rgb(255,255,255)') continue; // background already white
-        px.push(`<rect x="${gx + c * cell}" y="${gy + r * cell}" width="${cell}" height="${cell}" fill="${fill}"/>`);
-      }
-    }
-    body.push(`<g class="image" data-index="${k}" shape-rendering="crispEdges"><rect class="frame" x="${gx - 0.5}" y="${gy - 0.5}" width="${cols * cell + 1}" height="${rows * cell + 1}" fill="#fff" stroke="#999"/>${px.join('')}</g>`);
-    if (o.labels?.[k] !== undefined) body.push(`<text x="${gx + (cols * cell) / 2}" y="${gy + rows * cell + 12}" font-size="10" text-anchor="middle">${esc(o.labels[k])}</text>`);
-  }
-  return svgDoc(W, H, body.join(''), o.title, 'spikeflow-plot image-grid');
-}
-
-/** Weight matrix of a Linear layer (`[out, in]`, in = rows*cols) as one receptive field per output neuron. */
-export function receptiveFieldsPlot(o: PlotSize & { weight: ArrayLike<number>; outputs: number; rows: number; cols: number; max?: number; columns?: number; cell?: number }): string {
-  const count = Math.min(o.outputs, o.max ?? 64);
-  return imageGridPlot({ ...o, data: o.weight, count, title: o.title ?? `Receptive fields (${count} of ${o.outputs} neurons)` });
-}
+// Image grids (and receptive fields) live in image-grid.ts.
+export { imageGridPlot, receptiveFieldsPlot } from './image-grid.js';
 
 /** One record of a training history: an epoch or step with whatever metrics were measured then. */
 export interface TrainingRecord {

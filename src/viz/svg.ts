@@ -144,6 +144,18 @@ export interface LegendItem {
   kind?: 'line' | 'box' | 'marker';
 }
 
+function legendMark(it: LegendItem, x: number, cy: number): string {
+  const mark =
+    it.kind === 'box'
+      ? `<rect x="${r2(x)}" y="${r2(cy - 5)}" width="16" height="10" fill="${it.color}"/>`
+      : `<line x1="${r2(x)}" x2="${r2(x + 16)}" y1="${r2(cy)}" y2="${r2(cy)}" stroke="${it.color}" stroke-width="2"${it.dash ? ` stroke-dasharray="${it.dash}"` : ''}/>`;
+  return `${mark}<text x="${r2(x + 22)}" y="${r2(cy + 4)}">${esc(it.label)}</text>`;
+}
+
+function legendBox(x: number, y: number, w: number, h: number, rows: string[]): string {
+  return `<g class="legend" font-size="11" fill="#222"><rect x="${r2(x)}" y="${r2(y)}" width="${r2(w)}" height="${r2(h)}" fill="#fff" fill-opacity="0.85" stroke="#bbb"/>${rows.join('')}</g>`;
+}
+
 /** A legend box in the top-right corner of a panel. */
 export function legend(p: Panel, items: LegendItem[]): string {
   if (!items.length) return '';
@@ -151,15 +163,27 @@ export function legend(p: Panel, items: LegendItem[]): string {
   const h = items.length * 16 + 8;
   const x = p.x0 + p.w - w - 6;
   const y = p.y0 + 6;
+  return legendBox(x, y, w, h, items.map((it, i) => legendMark(it, x + 6, y + 12 + i * 16)));
+}
+
+/**
+ * A legend in one row just above a panel, right-aligned with it: outside the data area, so it covers no
+ * mark (the caller leaves 22 px above the panel).
+ */
+export function legendAbove(p: Panel, items: LegendItem[]): string {
+  if (!items.length) return '';
+  const widths = items.map((i) => i.label.length * 6.5 + 34);
+  const w = widths.reduce((a, b) => a + b, 0) + 6;
+  const h = 18;
+  const x = Math.max(p.x0, p.x0 + p.w - w);
+  const y = p.y0 - h - 3;
+  let cx = x + 6;
   const rows = items.map((it, i) => {
-    const cy = y + 12 + i * 16;
-    const mark =
-      it.kind === 'box'
-        ? `<rect x="${r2(x + 6)}" y="${r2(cy - 5)}" width="16" height="10" fill="${it.color}"/>`
-        : `<line x1="${r2(x + 6)}" x2="${r2(x + 22)}" y1="${r2(cy)}" y2="${r2(cy)}" stroke="${it.color}" stroke-width="2"${it.dash ? ` stroke-dasharray="${it.dash}"` : ''}/>`;
-    return `${mark}<text x="${r2(x + 28)}" y="${r2(cy + 4)}">${esc(it.label)}</text>`;
+    const m = legendMark(it, cx, y + h / 2);
+    cx += widths[i];
+    return m;
   });
-  return `<g class="legend" font-size="11" fill="#222"><rect x="${r2(x)}" y="${r2(y)}" width="${r2(w)}" height="${r2(h)}" fill="#fff" fill-opacity="0.85" stroke="#bbb"/>${rows.join('')}</g>`;
+  return legendBox(x, y, w, h, rows);
 }
 
 /** Wraps plot content in an <svg> root with a white background and an optional title. */

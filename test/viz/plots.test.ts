@@ -142,6 +142,28 @@ describe('viz: SVG plots', () => {
     expect(() => trainingCurvesPlot([])).toThrow(/empty/);
   });
 
+  it('membrane plot: the legend sits above the membrane panel, clear of the data, the last spikes and the current panel', () => {
+    const run = simulateLif(1.8, 200, { refractory: 2 });
+    expect(run.spikeTimes.length).toBeGreaterThan(3);
+    for (const current of [undefined, 1.8]) {
+      const svg = membranePlot({ v: run.v, spikeTimes: run.spikeTimes, threshold: 1, vRest: 0, current, title: 'LIF' });
+      wellFormed(svg);
+      const num = (m: RegExpExecArray) => m.slice(1, 5).map(Number);
+      const [px, py, pw, ph] = num(/<clipPath id="mem-clip"><rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"/.exec(svg)!);
+      const [lx, ly, lw, lh] = num(/<g class="legend"[^>]*><rect x="([\d.-]+)" y="([\d.-]+)" width="([\d.]+)" height="([\d.]+)"/.exec(svg)!);
+      // the legend box and the membrane panel (all its data: trace, threshold, spike impulses) do not overlap
+      expect(ly + lh <= py || ly >= py + ph || lx + lw <= px || lx >= px + pw, `legend ${[lx, ly, lw, lh]} panel ${[px, py, pw, ph]}`).toBe(true);
+      for (const sp of marks(svg, 'spike')) expect(Number(sp.y2)).toBeGreaterThanOrEqual(ly + lh);
+      expect(lx).toBeGreaterThanOrEqual(0);
+      expect(ly).toBeGreaterThan(20); // below the title
+      if (current !== undefined) {
+        // below the current panel's x axis and its tick marks
+        const bottom = Number(/<g class="axis x-axis"[^>]*><line x1="[^"]*" x2="[^"]*" y1="([\d.]+)"/.exec(svg)![1]);
+        expect(ly).toBeGreaterThan(bottom + 5);
+      }
+    }
+  });
+
   it('PNG export: valid signature, IHDR size = SVG size x scale', async () => {
     const svg = membranePlot({ v: simulateLif(1.5, 50).v, threshold: 1, width: 300, height: 200 });
     const png = svgToPng(svg, { scale: 2 });
