@@ -3,6 +3,7 @@ import { checkBool, checkRange } from '../core/errors.js';
 import { alifSequence } from '../neurons/alif.js';
 import type { ForwardContext, Layer, NamedParameter, Seq } from './layer.js';
 import { Decay, SpikingCommon, type SpikingOptions } from './neuron-params.js';
+import { decayField, decayFromConfig, logit, spikingFields, spikingFromConfig, spikingResult, type LayerKind } from './layer-kind.js';
 
 export interface AlifOptions extends SpikingOptions {
   beta: number | ArrayLike<number>;
@@ -61,3 +62,22 @@ export class Alif implements Layer {
     };
   }
 }
+
+/** Registry entry: beta and rho (or their logits when learned), betaA (a per-neuron parameter when learned). */
+export const alifKind: LayerKind = {
+  kind: 'alif',
+  fromConfig: (c) =>
+    new Alif({
+      ...spikingFromConfig(c), beta: decayFromConfig(c.beta, c.learnBeta), learnBeta: c.learnBeta, rho: decayFromConfig(c.rho, c.learnRho), learnRho: c.learnRho,
+      betaA: c.betaA, learnBetaA: c.learnBetaA,
+    }),
+  contract: (f, input) => {
+    const { size, thr } = spikingFields(f, input, 'subtract');
+    const beta = decayField(f, 'beta', size, 'learnBeta');
+    const rho = decayField(f, 'rho', size, 'learnRho', 0.95);
+    const learnBetaA = f.bool('learnBetaA', false);
+    if (learnBetaA && f.get('betaA') !== undefined) f.fail('betaA', 'expected none (learnBetaA is true: the weights file holds betaA)');
+    if (!learnBetaA) f.num('betaA', -1e30, 1e30, 1.8);
+    return spikingResult(size, input, [...logit('beta', beta, size), ...logit('rho', rho, size), ...thr, ...(learnBetaA ? [['betaA', [size]] as [string, number[]]] : [])]);
+  },
+};

@@ -4,6 +4,7 @@ import { Rng } from '../core/rng.js';
 import { ShapeError, ValueError, checkArray, checkBool, checkInt, checkObject, checkRng, describe } from '../core/errors.js';
 import type { ConvShape, Kernels } from '../kernels/types.js';
 import { imageOf, type ForwardContext, type ImageShape, type Layer, type NamedParameter, type Seq } from './layer.js';
+import { MAX_ELEMENTS, intPair, type Flow, type ImageDims, type LayerCheck, type LayerFields, type LayerKind } from './layer-kind.js';
 
 /**
  * Geometry of a 2-D convolution over channels-last images (each sample stored [H, W, C], the layout
@@ -309,3 +310,54 @@ export class Conv2d implements Layer {
     }
   }
 }
+
+/** The image a conv2d reads: the one flowing in, else its inputSize, else a square of the features. */
+function convInput(f: LayerFields, input: Flow, inC: number, inputSize: [number, number] | undefined): ImageDims {
+  if (input.image) {
+    if (input.image.c !== inC) f.fail('inChannels', `expected ${input.image.c} (${input.from}), found ${inC}`);
+    const { h, w } = input.image;
+    if (inputSize && h !== null && (h !== inputSize[0] || w !== inputSize[1])) f.fail('inputSize', `expected [${h}, ${w}] (${input.from}) or none, found [${inputSize.join(', ')}]`);
+    return input.image;
+  }
+  if (inputSize) {
+    const n = inputSize[0] * inputSize[1] * inC;
+    if (n > MAX_ELEMENTS) f.fail('inputSize', `a ${inputSize.join('x')}x${inC} image is ${n} values per sample, more than the limit of ${MAX_ELEMENTS}`);
+    if (input.features !== null && input.features !== n) {
+      f.fail('inputSize', `expected an image of ${input.features} values (${input.from}), found ${inputSize.join('x')}x${inC} = ${n}`);
+    }
+    return { c: inC, h: inputSize[0], w: inputSize[1] };
+  }
+  if (input.features === null) return { c: inC, h: null, w: null };
+  const side = Math.round(Math.sqrt(input.features / inC));
+  if (side * side * inC !== input.features) f.fail('inputSize', `needed: ${input.features} values (${input.from}) are not a square ${inC}-channel image, found none`);
+  return { c: inC, h: side, w: side };
+}
+
+function conv2dContract(f: LayerFields, input: Flow): LayerCheck {
+  const inC = f.int('inChannels', 1, MAX_ELEMENTS);
+  const outC = f.int('outChannels', 1, MAX_ELEMENTS);
+  const kernel = intPair(f, 'kernel', 1, true);
+  if (!kernel) f.fail('kernel', 'expected an integer or [height, width], found nothing');
+  const [kH, kW] = kernel;
+  const stride = f.int('stride', 1, MAX_ELEMENTS, 1);
+  const padding = f.int('padding', 0, MAX_ELEMENTS, 0);
+  const bias = f.bool('bias', true);
+  const inputSize = intPair(f, 'inputSize', 1, false);
+  const im = convInput(f, input, inC, inputSize);
+  const params: Array<[string, number[]]> = [['weight', [outC, inC, kH, kW]], ...(bias ? [['bias', [outC]] as [string, number[]]] : [])];
+  const inputFeatures = inputSize && !input.image ? inputSize[0] * inputSize[1] * inC : null;
+  if (im.h === null || im.w === null) return { flow: { features: null, image: { c: outC, h: null, w: null } }, params, neurons: 0, inputFeatures };
+  const h = Math.floor((im.h + 2 * padding - kH) / stride) + 1;
+  const w = Math.floor((im.w + 2 * padding - kW) / stride) + 1;
+  if (h < 1 || w < 1) f.fail('kernel', `a ${kH}x${kW} kernel (stride ${stride}, padding ${padding}) does not fit the ${im.h}x${im.w} input image`);
+  if (outC * h * w > MAX_ELEMENTS) f.fail(null, `gives ${h}x${w}x${outC} = ${outC * h * w} values per sample, more than the limit of ${MAX_ELEMENTS}`);
+  return { flow: { features: outC * h * w, image: { c: outC, h, w } }, params, neurons: 0, inputFeatures };
+}
+
+/** Registry entry: torch.nn.Conv2d; the weights file holds weight [out, in, kH, kW] and bias [out]. */
+export const conv2dKind: LayerKind = {
+  kind: 'conv2d',
+  fromConfig: (c, rng) =>
+    new Conv2d({ inChannels: c.inChannels, outChannels: c.outChannels, kernel: c.kernel, stride: c.stride, padding: c.padding, bias: c.bias, inputSize: c.inputSize, rng }),
+  contract: conv2dContract,
+};

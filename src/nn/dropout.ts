@@ -2,6 +2,7 @@ import { Tensor } from '../core/tensor.js';
 import { Rng } from '../core/rng.js';
 import { checkRange, checkInt } from '../core/errors.js';
 import type { ForwardContext, Layer, NamedParameter, Seq } from './layer.js';
+import { passThrough, type LayerKind } from './layer-kind.js';
 
 /**
  * Inverted dropout (torch.nn.Dropout): while training, each element is zeroed with probability p and
@@ -56,3 +57,14 @@ export class Dropout implements Layer {
     return { p: this.p, seed: this.seed };
   }
 }
+
+/** Registry entry: p in [0, 1), seed; it gives what it takes. */
+export const dropoutKind: LayerKind = {
+  kind: 'dropout',
+  fromConfig: (c) => new Dropout(c.p, c.seed),
+  contract: (f, input) => {
+    f.num('p', 0, 1 - 1e-9);
+    f.int('seed', 0, 2 ** 32 - 1, 0);
+    return passThrough(input);
+  },
+};

@@ -1,6 +1,7 @@
 import { Tensor } from '../core/tensor.js';
 import { ShapeError } from '../core/errors.js';
 import type { ForwardContext, ImageShape, Layer, NamedParameter, Seq } from './layer.js';
+import { passThrough, type LayerKind } from './layer-kind.js';
 
 /** perm[i]: the position in [C, H, W] order of element i of a channels-last [H, W, C] sample. */
 export function chwPositions(c: number, h: number, w: number): Int32Array {
@@ -92,3 +93,10 @@ export class Flatten implements Layer {
     return {};
   }
 }
+
+/** Registry entry: no fields, no parameters; it gives the features it takes, no longer as an image. */
+export const flattenKind: LayerKind = {
+  kind: 'flatten',
+  fromConfig: () => new Flatten(),
+  contract: (_f, input) => ({ ...passThrough(input), flow: { features: input.features, image: null } }),
+};

@@ -7,6 +7,7 @@ import { atan, surrogateConfig, type Surrogate } from '../surrogate/index.js';
 import { featuresOf, type ForwardContext, type Layer, type NamedParameter, type Seq } from './layer.js';
 import type { Linear } from './linear.js';
 import { RateSeq } from '../encode/index.js';
+import { MAX_ELEMENTS, decayField, decayFromConfig, logit, spikingFields, spikingFromConfig, spikingResult, type LayerKind } from './layer-kind.js';
 
 export interface LeakyOptions {
   /** Number of neurons (needed for per-neuron or learnable beta). */
@@ -211,3 +212,15 @@ export class Leaky implements Layer {
     };
   }
 }
+
+/** Registry entry: beta (or its logit when learned), truncate, and the fields of every spiking layer. */
+export const leakyKind: LayerKind = {
+  kind: 'leaky',
+  fromConfig: (c) => new Leaky({ ...spikingFromConfig(c), beta: decayFromConfig(c.beta, c.learnBeta), learnBeta: c.learnBeta, truncate: c.truncate }),
+  contract: (f, input) => {
+    const { size, thr } = spikingFields(f, input, 'subtract');
+    const beta = decayField(f, 'beta', size, 'learnBeta');
+    f.int('truncate', 0, MAX_ELEMENTS, 0);
+    return spikingResult(size, input, [...logit('beta', beta, size), ...thr]);
+  },
+};

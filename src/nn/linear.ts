@@ -4,6 +4,7 @@ import { checkBool, checkInt, checkObject, checkRng } from '../core/errors.js';
 import { linear, type GradOffer } from '../ops/index.js';
 import { transposeMatrix, type ForwardContext, type ImageShape, type Layer, type NamedParameter, type Seq } from './layer.js';
 import { chwPositions, permuteRows } from './flatten.js';
+import { MAX_ELEMENTS, expectFeatures, type LayerKind } from './layer-kind.js';
 
 /**
  * Fully connected layer y = x W + b, like torch.nn.Linear (same default initialisation:
@@ -86,3 +87,16 @@ export class Linear implements Layer {
     transposeMatrix(data, this.outFeatures, this.inFeatures, d);
   }
 }
+
+/** Registry entry: torch.nn.Linear; the weights file holds weight [out, in] and bias [out]. */
+export const linearKind: LayerKind = {
+  kind: 'linear',
+  fromConfig: (c, rng) => new Linear(c.in, c.out, { rng, bias: c.bias }),
+  contract: (f, input) => {
+    const n = f.int('in', 1, MAX_ELEMENTS);
+    const out = f.int('out', 1, MAX_ELEMENTS);
+    const bias = f.bool('bias', true);
+    expectFeatures(f, 'in', n, input);
+    return { flow: { features: out, image: null }, params: [['weight', [out, n]], ...(bias ? [['bias', [out]] as [string, number[]]] : [])], neurons: 0, inputFeatures: n };
+  },
+};

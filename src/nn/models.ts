@@ -2,13 +2,13 @@ import { Rng } from '../core/rng.js';
 import { checkInt, ValueError } from '../core/errors.js';
 import { Linear } from './linear.js';
 import { Leaky } from './leaky-layer.js';
-import { spikingLayerFromConfig } from './spiking-config.js';
 import { ReLU } from './relu.js';
 import { Conv2d } from './conv.js';
-import { MaxPool2d, AvgPool2d } from './pool.js';
+import { MaxPool2d } from './pool.js';
 import { Flatten } from './flatten.js';
 import { Dropout } from './dropout.js';
 import { Sequential } from './sequential.js';
+import { LAYER_KINDS } from './registry.js';
 import type { Layer } from './layer.js';
 import type { ResetMechanism } from '../neurons/leaky.js';
 import { surrogateFromName, type Surrogate } from '../surrogate/index.js';
@@ -104,30 +104,14 @@ export function surrogateFromConfig(c: { name: string; param?: number; param2?: 
   return surrogateFromName(c);
 }
 
-/** Rebuilds a Sequential from the layer configs written by `Layer.config()` (weights are loaded after). */
+/** Rebuilds a Sequential from the layer configs written by `Layer.config()` (weights are loaded after); kinds come from the registry. */
 export function sequentialFromConfig(layers: ReadonlyArray<{ kind: string; config: Record<string, unknown> }>): Sequential {
   const rng = new Rng(0); // initial values are overwritten by the checkpoint's weights
   return new Sequential(
     layers.map((l, i) => {
-      const c = l.config as Record<string, any>;
-      switch (l.kind) {
-        case 'linear': return new Linear(c.in, c.out, { rng, bias: c.bias });
-        case 'relu': return new ReLU();
-        case 'conv2d':
-          return new Conv2d({ inChannels: c.inChannels, outChannels: c.outChannels, kernel: c.kernel, stride: c.stride, padding: c.padding, bias: c.bias, inputSize: c.inputSize, rng });
-        case 'maxpool2d': return new MaxPool2d(c.kernel, c.stride);
-        case 'avgpool2d': return new AvgPool2d(c.kernel, c.stride);
-        case 'flatten': return new Flatten();
-        case 'dropout': return new Dropout(c.p, c.seed);
-        case 'leaky':
-          return new Leaky({
-            size: c.size, beta: c.learnBeta ? 0.5 : c.beta, learnBeta: c.learnBeta,
-            threshold: c.threshold, learnThreshold: c.learnThreshold, reset: c.reset, surrogate: surrogateFromConfig(c.surrogate ?? { name: 'atan' }), truncate: c.truncate,
-          });
-        case 'synaptic': case 'alpha': case 'rleaky': case 'rsynaptic': case 'alif':
-          return spikingLayerFromConfig(l.kind, c, rng);
-        default: throw new ValueError(`layer ${i}: unknown kind ${JSON.stringify(l.kind)}`);
-      }
+      const k = LAYER_KINDS.get(l.kind);
+      if (!k) throw new ValueError(`layer ${i}: unknown kind ${JSON.stringify(l.kind)}`);
+      return k.fromConfig(l.config, rng);
     }),
   );
 }

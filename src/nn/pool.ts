@@ -2,6 +2,7 @@ import { Tensor } from '../core/tensor.js';
 import { ShapeError, checkInt } from '../core/errors.js';
 import type { Kernels } from '../kernels/types.js';
 import { imageOf, type ForwardContext, type ImageShape, type Layer, type NamedParameter, type Seq } from './layer.js';
+import { MAX_ELEMENTS, type Flow, type LayerCheck, type LayerFields, type LayerKind } from './layer-kind.js';
 
 export interface PoolGeometry {
   c: number; h: number; w: number;
@@ -148,3 +149,20 @@ export class AvgPool2d extends Pool2d {
     return avgPool2d(x, g);
   }
 }
+
+/** Contract of both pools: kernel, stride (the kernel by default); an image in, a smaller image out. */
+function poolContract(f: LayerFields, input: Flow): LayerCheck {
+  const k = f.int('kernel', 1, MAX_ELEMENTS);
+  const s = f.int('stride', 1, MAX_ELEMENTS, k);
+  const im = input.image;
+  if (!im) f.fail(null, `expected an image input (from a conv2d), found ${input.features ?? 'a number of'} features (${input.from})`);
+  if (im.h === null || im.w === null) return { flow: { features: null, image: { c: im.c, h: null, w: null } }, params: [], neurons: 0, inputFeatures: null };
+  const h = Math.floor((im.h - k) / s) + 1;
+  const w = Math.floor((im.w - k) / s) + 1;
+  if (h < 1 || w < 1) f.fail('kernel', `a ${k}x${k} window (stride ${s}) does not fit the ${input.from.replace(/^the /, '')}`);
+  return { flow: { features: im.c * h * w, image: { c: im.c, h, w } }, params: [], neurons: 0, inputFeatures: null };
+}
+
+/** Registry entries. */
+export const maxPool2dKind: LayerKind = { kind: 'maxpool2d', fromConfig: (c) => new MaxPool2d(c.kernel, c.stride), contract: poolContract };
+export const avgPool2dKind: LayerKind = { kind: 'avgpool2d', fromConfig: (c) => new AvgPool2d(c.kernel, c.stride), contract: poolContract };

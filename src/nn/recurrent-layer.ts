@@ -5,6 +5,7 @@ import { rleakySequence } from '../neurons/rleaky.js';
 import { rsynapticSequence } from '../neurons/rsynaptic.js';
 import { transposeMatrix, type ForwardContext, type Layer, type NamedParameter, type Seq } from './layer.js';
 import { Decay, SpikingCommon, type SpikingOptions } from './neuron-params.js';
+import { decayField, decayFromConfig, logit, recurrentParams, spikingFields, spikingFromConfig, spikingResult, type LayerKind } from './layer-kind.js';
 
 export interface RecurrentOptions extends SpikingOptions {
   beta: number | ArrayLike<number>;
@@ -143,3 +144,31 @@ export class RSynaptic extends RecurrentBase implements Layer {
     return { ...this.baseConfig(), alpha: this.alpha.config(), learnAlpha: this.alpha.learn };
   }
 }
+
+/** Registry entry: beta (or its logit), the recurrent weight [size, size] and bias, and the fields of every spiking layer. */
+export const rleakyKind: LayerKind = {
+  kind: 'rleaky',
+  fromConfig: (c, rng) =>
+    new RLeaky({ ...spikingFromConfig(c), beta: decayFromConfig(c.beta, c.learnBeta), learnBeta: c.learnBeta, learnRecurrent: c.learnRecurrent, bias: c.bias, rng }),
+  contract: (f, input) => {
+    const { size, thr } = spikingFields(f, input, 'subtract');
+    const beta = decayField(f, 'beta', size, 'learnBeta');
+    return spikingResult(size, input, [...logit('beta', beta, size), ...thr, ...recurrentParams(f, size)]);
+  },
+};
+
+/** Registry entry: as rleaky, with alpha (or its logit). */
+export const rsynapticKind: LayerKind = {
+  kind: 'rsynaptic',
+  fromConfig: (c, rng) =>
+    new RSynaptic({
+      ...spikingFromConfig(c), alpha: decayFromConfig(c.alpha, c.learnAlpha), beta: decayFromConfig(c.beta, c.learnBeta), learnAlpha: c.learnAlpha, learnBeta: c.learnBeta,
+      learnRecurrent: c.learnRecurrent, bias: c.bias, rng,
+    }),
+  contract: (f, input) => {
+    const { size, thr } = spikingFields(f, input, 'subtract');
+    const alpha = decayField(f, 'alpha', size, 'learnAlpha');
+    const beta = decayField(f, 'beta', size, 'learnBeta');
+    return spikingResult(size, input, [...logit('alpha', alpha, size), ...logit('beta', beta, size), ...thr, ...recurrentParams(f, size)]);
+  },
+};

@@ -1,5 +1,6 @@
 import { relu } from '../ops/index.js';
 import type { Layer, NamedParameter, Seq } from './layer.js';
+import { passThrough, type LayerKind } from './layer-kind.js';
 
 /** Rectified linear unit (the ANN baseline's non-linearity). */
 export class ReLU implements Layer {
@@ -14,3 +15,6 @@ export class ReLU implements Layer {
     return {};
   }
 }
+
+/** Registry entry: no fields, no parameters; it gives what it takes. */
+export const reluKind: LayerKind = { kind: 'relu', fromConfig: () => new ReLU(), contract: (_f, input) => passThrough(input) };

@@ -3,6 +3,7 @@ import { synapticSequence, type SynapticSequenceOptions } from '../neurons/synap
 import { alphaSequence, checkAlphaBeta } from '../neurons/alpha.js';
 import type { ForwardContext, Layer, NamedParameter, Seq } from './layer.js';
 import { Decay, SpikingCommon, type SpikingOptions } from './neuron-params.js';
+import { decayField, decayFromConfig, logit, spikingFields, spikingFromConfig, spikingResult, type LayerKind } from './layer-kind.js';
 
 export interface SynapticOptions extends SpikingOptions {
   /** Synaptic current decay in [0, 1] (one value or one per neuron). */
@@ -82,3 +83,35 @@ export class Alpha extends TwoDecayLayer {
     for (let h = 0; h < o.size; h++) checkAlphaBeta(`Alpha neuron ${h}`, this.alpha.tensor.data[h], this.beta.tensor.data[h]);
   }
 }
+
+/** Registry entry: alpha and beta (or their logits when learned), and the fields of every spiking layer. */
+export const synapticKind: LayerKind = {
+  kind: 'synaptic',
+  fromConfig: (c) =>
+    new Synaptic({
+      ...spikingFromConfig(c), alpha: decayFromConfig(c.alpha, c.learnAlpha), beta: decayFromConfig(c.beta, c.learnBeta), learnAlpha: c.learnAlpha, learnBeta: c.learnBeta,
+    }),
+  contract: (f, input) => {
+    const { size, thr } = spikingFields(f, input, 'subtract');
+    const alpha = decayField(f, 'alpha', size, 'learnAlpha');
+    const beta = decayField(f, 'beta', size, 'learnBeta');
+    return spikingResult(size, input, [...logit('alpha', alpha, size), ...logit('beta', beta, size), ...thr]);
+  },
+};
+
+/** Registry entry: alpha and beta (fixed, 0 < beta < alpha <= 1), reset "zero" by default. */
+export const alphaKind: LayerKind = {
+  kind: 'alpha',
+  fromConfig: (c) => new Alpha({ ...spikingFromConfig(c), alpha: c.alpha, beta: c.beta }),
+  contract: (f, input) => {
+    const { size, thr } = spikingFields(f, input, 'zero');
+    const a = decayField(f, 'alpha', size, null)!;
+    const b = decayField(f, 'beta', size, null)!;
+    for (let h = 0; h < Math.max(a.length, b.length); h++) {
+      const x = Math.fround(a[a.length === 1 ? 0 : h]);
+      const y = Math.fround(b[b.length === 1 ? 0 : h]);
+      if (!(y > 0 && y < x && x <= 1)) f.fail('beta', `needs 0 < beta < alpha <= 1, found alpha = ${x}, beta = ${y}${a.length > 1 || b.length > 1 ? ` (neuron ${h})` : ''}`);
+    }
+    return spikingResult(size, input, thr);
+  },
+};

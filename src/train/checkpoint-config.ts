@@ -5,7 +5,8 @@ import { DataError } from '../core/errors.js';
 import { MAX_HEADER_BYTES, readSafetensorsHeader } from '../interop/safetensors.js';
 import { CHECKPOINT_FORMAT, checkCheckpointConfig, modelFromCheckpoint, type CheckpointConfig } from './checkpoint-model.js';
 import type { Sequential } from '../nn/sequential.js';
-import { LAYER_CHECKS, MAX_ELEMENTS, MAX_NEURONS, show, type Flow, type LayerFields } from './checkpoint-layers.js';
+import { LAYER_KINDS } from '../nn/registry.js';
+import { Fields, MAX_ELEMENTS, MAX_NEURONS, show, type Flow } from '../nn/layer-kind.js';
 
 /**
  * The most values a checkpoint may make the loader hold: parameters plus per-neuron states, 2^28
@@ -45,57 +46,6 @@ function isObject(x: unknown): x is Record<string, unknown> {
 
 const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 
-/** Reads the fields of one layer's config, typed and bounded; every failure names file, layer and field. */
-class Fields implements LayerFields {
-  private readonly seen = new Set<string>();
-
-  constructor(readonly file: string, readonly where: string, private readonly c: Record<string, unknown>) {}
-
-  fail(field: string | null, message: string): never {
-    throw new DataError(`${this.where}${field === null ? '' : `.config.${field}`}: ${message}`, this.file);
-  }
-
-  /** The field's own value (undefined when absent); marks it as known. */
-  get(field: string): unknown {
-    this.seen.add(field);
-    return hasOwn(this.c, field) ? this.c[field] : undefined;
-  }
-
-  int(field: string, lo: number, hi: number, dflt?: number): number {
-    const v = this.get(field);
-    if (v === undefined && dflt !== undefined) return dflt;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) this.fail(field, `expected an integer in [${lo}, ${hi}], found ${show(v)}`);
-    return v;
-  }
-
-  num(field: string, lo: number, hi: number, dflt?: number): number {
-    const v = this.get(field);
-    if (v === undefined && dflt !== undefined) return dflt;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) this.fail(field, `expected a number in [${lo}, ${hi}], found ${show(v)}`);
-    return v;
-  }
-
-  bool(field: string, dflt: boolean): boolean {
-    const v = this.get(field);
-    if (v === undefined) return dflt;
-    if (typeof v !== 'boolean') this.fail(field, `expected true or false, found ${show(v)}`);
-    return v;
-  }
-
-  oneOf<T extends string>(field: string, choices: readonly T[], dflt: T): T {
-    const v = this.get(field);
-    if (v === undefined) return dflt;
-    if (!choices.includes(v as T)) this.fail(field, `expected ${choices.join(', ')}, found ${show(v)}`);
-    return v as T;
-  }
-
-  /** Refuses fields the layer kind does not have (a typo would otherwise silently take the default). */
-  noOthers(): void {
-    const extra = Object.keys(this.c).filter((k) => !this.seen.has(k));
-    if (extra.length) this.fail(extra[0], `unknown field for this layer kind (known: ${[...this.seen].join(', ') || 'none'})`);
-  }
-}
-
 /**
  * Checks a parsed config.json: the manifest (format, version, weights, meta: checkCheckpointConfig), then
  * every layer's kind and fields (types, bounds, enums), the shape chain through the Sequential (each layer
@@ -124,8 +74,8 @@ export function checkLayerConfigs(layers: unknown, file: string): { tensors: Exp
   layers.forEach((entry: unknown, i) => {
     if (!isObject(entry)) throw new DataError(`layers[${i}]: expected an object {kind, config}, found ${show(entry)}`, file);
     const kind = hasOwn(entry, 'kind') ? entry.kind : undefined;
-    if (typeof kind !== 'string' || !LAYER_CHECKS.has(kind)) {
-      throw new DataError(`layers[${i}].kind: expected ${[...LAYER_CHECKS.keys()].join(', ')}, found ${show(kind)}`, file);
+    if (typeof kind !== 'string' || !LAYER_KINDS.has(kind)) {
+      throw new DataError(`layers[${i}].kind: expected ${[...LAYER_KINDS.keys()].join(', ')}, found ${show(kind)}`, file);
     }
     const where = `layers[${i}] (${kind})`;
     const extra = Object.keys(entry).find((k) => k !== 'kind' && k !== 'config');
@@ -133,7 +83,7 @@ export function checkLayerConfigs(layers: unknown, file: string): { tensors: Exp
     const c = hasOwn(entry, 'config') ? entry.config : undefined;
     if (!isObject(c)) throw new DataError(`${where}.config: expected an object, found ${show(c)}`, file);
     const f = new Fields(file, where, c);
-    const out = LAYER_CHECKS.get(kind)!(f, flow);
+    const out = LAYER_KINDS.get(kind)!.contract(f, flow);
     f.noOthers();
     // the input the model takes: fixed by the first layer that fixes anything (relu, dropout, flatten do not)
     if (flow.features === null && flow.image === null && inputFeatures === null) inputFeatures = out.inputFeatures;

@@ -1,0 +1,24 @@
+// Every layer kind a config or checkpoint may name: one line each. Each layer's file declares its kind
+// (layer-kind.ts: how to build the layer from its config(), and the config's contract). sequentialFromConfig
+// builds from this list and checkpoint validation (train/checkpoint-config.ts) checks against it.
+import type { LayerKind } from './layer-kind.js';
+import { linearKind } from './linear.js';
+import { reluKind } from './relu.js';
+import { flattenKind } from './flatten.js';
+import { dropoutKind } from './dropout.js';
+import { conv2dKind } from './conv.js';
+import { maxPool2dKind, avgPool2dKind } from './pool.js';
+import { leakyKind } from './leaky-layer.js';
+import { synapticKind, alphaKind } from './synaptic-layer.js';
+import { rleakyKind, rsynapticKind } from './recurrent-layer.js';
+import { alifKind } from './alif-layer.js';
+
+export type { LayerKind } from './layer-kind.js';
+
+/** The layer kinds by name, in the order messages list them. */
+export const LAYER_KINDS: ReadonlyMap<string, LayerKind> = new Map(
+  [
+    linearKind, reluKind, flattenKind, dropoutKind, conv2dKind, maxPool2dKind, avgPool2dKind,
+    leakyKind, synapticKind, alphaKind, rleakyKind, rsynapticKind, alifKind,
+  ].map((k) => [k.kind, k]),
+);
