@@ -122,6 +122,8 @@ export function populationEncode(
  * responses): the activity-weighted mean of the neurons' preferred values (NaN where all are silent).
  */
 export function populationDecode(activity: ArrayLike<number>, code: PopulationCode): Float32Array {
+  checkArray('population activity', activity, false);
+  checkObject('population code (from populationCode())', code);
   const F = code.features;
   const N = code.neurons;
   if (activity.length % (F * N) !== 0) throw new ShapeError(`populationDecode: ${activity.length} values are not rows of ${F} x ${N}`);

@@ -2,7 +2,7 @@ import { Tensor, accumulateOwnedGrad } from '../core/tensor.js';
 import { ShapeError, checkRange } from '../core/errors.js';
 import type { Surrogate } from '../surrogate/index.js';
 import {
-  addParamGrad, checkReset, checkStepArgs, checkSurrogate, fusedOutputs, gradInputArray, paramParents, resolveParam, seqGeom,
+  addParamGrad, checkReset, checkSequenceArgs, checkStepArgs, checkSurrogate, fusedOutputs, gradInputArray, paramParents, resolveParam, seqGeom,
   type FeatureParam, type ResetMechanism,
 } from './common.js';
 
@@ -87,6 +87,7 @@ export interface AlifSequenceOptions {
 
 /** The fused [T, B, H] op; outputs spikes, membrane and the adaptive threshold A[t], all differentiable. */
 export function alifSequence(input: Tensor, o: AlifSequenceOptions): { spk: Tensor; mem: Tensor; threshold: Tensor; spikes: number } {
+  checkSequenceArgs('alifSequence', input, o);
   const who = 'ALIF';
   const g = seqGeom(who, input, o.steps, o.constInput);
   const { T, B, H, N } = g;

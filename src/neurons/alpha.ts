@@ -1,7 +1,7 @@
 import { Tensor, accumulateOwnedGrad } from '../core/tensor.js';
 import { ShapeError, ValueError, checkRange } from '../core/errors.js';
 import {
-  addParamGrad, checkReset, checkStepArgs, checkSurrogate, fusedOutputs, gradInputArray, paramParents, resolveParam, seqGeom,
+  addParamGrad, checkReset, checkSequenceArgs, checkStepArgs, checkSurrogate, fusedOutputs, gradInputArray, paramParents, resolveParam, seqGeom,
   type FeatureParam, type ResetMechanism,
   type NeuronSequenceBase,
 } from './common.js';
@@ -90,6 +90,7 @@ export interface AlphaSequenceOptions extends NeuronSequenceBase {
 export function alphaSequence(
   input: Tensor, o: AlphaSequenceOptions,
 ): { spk: Tensor; synExc: Tensor; synInh: Tensor; mem: Tensor; spikes: number } {
+  checkSequenceArgs('alphaSequence', input, o);
   const who = 'Alpha';
   const g = seqGeom(who, input, o.steps, o.constInput);
   const { T, B, H, N } = g;

@@ -1,5 +1,5 @@
 import { Tensor } from '../core/tensor.js';
-import { ShapeError, ValueError, checkArray, checkObject, checkRange, describe } from '../core/errors.js';
+import { ShapeError, ValueError, checkArray, checkObject, checkRange, checkTensor, describe } from '../core/errors.js';
 import type { Surrogate } from '../surrogate/index.js';
 import type { Kernels } from '../kernels/types.js';
 
@@ -36,6 +36,12 @@ export function checkDecay(who: string, name: string, v: unknown, count: number 
 export function checkThreshold(who: string, v: unknown): number {
   checkRange(`${who} threshold`, v as number, -1e30, 1e30);
   return v as number;
+}
+
+/** The input and options a sequence op receives: a Tensor and an object. */
+export function checkSequenceArgs(who: string, input: unknown, o: unknown): void {
+  checkTensor(`${who} input`, input);
+  checkObject(`${who} options`, o);
 }
 
 /** The input, state and parameters a step function receives: an array and two objects. */

@@ -1,7 +1,7 @@
 import { Tensor } from '../core/tensor.js';
 import type { Kernels } from '../kernels/types.js';
 import type { Surrogate } from '../surrogate/index.js';
-import { checkStepArgs, checkThreshold } from './common.js';
+import { checkSequenceArgs, checkStepArgs, checkThreshold } from './common.js';
 import { leakySequence, leakyStep, type LeakyState, type ResetMechanism } from './leaky.js';
 
 /**
@@ -30,6 +30,7 @@ export interface IntegrateFireSequenceOptions {
 }
 
 export function integrateFireSequence(input: Tensor, o: IntegrateFireSequenceOptions): { spk: Tensor; mem: Tensor | null; spikes: number } {
+  checkSequenceArgs('integrateFireSequence', input, o);
   const H = input.shape[input.shape.length - 1];
   return leakySequence(input, { ...o, beta: new Tensor(new Float32Array(H).fill(1), [H]) });
 }

@@ -1,7 +1,7 @@
 import { Tensor, accumulateOwnedGrad } from '../core/tensor.js';
 import { ShapeError, ValueError, checkObject, checkRange } from '../core/errors.js';
 import type { Surrogate } from '../surrogate/index.js';
-import { addParamGrad, checkStepArgs, checkSurrogate, fusedOutputs, gradInputArray, paramParents, resolveParam, seqGeom, type FeatureParam } from './common.js';
+import { addParamGrad, checkSequenceArgs, checkStepArgs, checkSurrogate, fusedOutputs, gradInputArray, paramParents, resolveParam, seqGeom, type FeatureParam } from './common.js';
 
 /**
  * Izhikevich (2003) neuron (ms, mV), trainable: forward Euler with step dt, reset from the previous
@@ -68,6 +68,8 @@ function options(who: string, o: IzhikevichOptions) {
 }
 
 export function izhikevichInitState(n: number, p: IzhikevichParams, o: IzhikevichOptions = {}): IzhikevichState {
+  checkObject('izhikevichInitState params', p);
+  checkObject('izhikevichInitState options', o);
   const { v0 } = options('izhikevichInitState', o);
   return { v: new Float32Array(n).fill(v0), u: new Float32Array(n).fill(p.b * v0), spk: new Uint8Array(n) };
 }
@@ -112,6 +114,7 @@ export interface IzhikevichSequenceOptions extends IzhikevichOptions {
 
 /** The fused [T, B, H] op: spikes, v and u, with BPTT through the surrogate and gradients for a, b, c, d. */
 export function izhikevichSequence(input: Tensor, o: IzhikevichSequenceOptions): { spk: Tensor; v: Tensor; u: Tensor; spikes: number } {
+  checkSequenceArgs('izhikevichSequence', input, o);
   const who = 'Izhikevich';
   const g = seqGeom(who, input, o.steps, o.constInput);
   const { T, B, H, N } = g;

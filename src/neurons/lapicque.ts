@@ -2,7 +2,7 @@ import type { Tensor } from '../core/tensor.js';
 import { ValueError, checkObject, checkRange } from '../core/errors.js';
 import { scale } from '../ops/index.js';
 import type { Surrogate } from '../surrogate/index.js';
-import { checkReset, checkStepArgs, type FeatureParam, type ResetMechanism } from './common.js';
+import { checkReset, checkSequenceArgs, checkStepArgs, type FeatureParam, type ResetMechanism } from './common.js';
 import { scanSequence, scanUpdate } from './scan.js';
 
 /**
@@ -94,6 +94,7 @@ export interface LapicqueSequenceOptions extends Omit<LapicqueParams, 'threshold
 }
 
 export function lapicqueSequence(input: Tensor, o: LapicqueSequenceOptions): { spk: Tensor; mem: Tensor; spikes: number } {
+  checkSequenceArgs('lapicqueSequence', input, o);
   const k = lapicqueConstants({ R: o.R, C: o.C, beta: o.beta, timeStep: o.timeStep });
   const r = scanSequence(scale(input, k.gain), {
     who: 'Lapicque', steps: o.steps, constInput: o.constInput, beta: k.decay, threshold: o.threshold ?? 1,

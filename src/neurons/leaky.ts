@@ -3,7 +3,7 @@ import { ShapeError, ValueError, checkArray, checkMethods, checkObject, checkRan
 import { ResetCode, type Kernels } from '../kernels/types.js';
 import type { Surrogate } from '../surrogate/index.js';
 import { scanSequence } from './scan.js';
-import { checkDecay, checkStepArgs, checkThreshold } from './common.js';
+import { checkDecay, checkSequenceArgs, checkStepArgs, checkThreshold } from './common.js';
 import type { GradOffer } from '../ops/index.js';
 
 /**
@@ -108,6 +108,7 @@ export interface LeakySequenceOptions {
  * reset by subtraction, sum_t [-r_t dL/dmem[t]] (the reset r_t is detached, the threshold it scales is not).
  */
 export function leakySequence(input: Tensor, o: LeakySequenceOptions): LeakyOut {
+  checkSequenceArgs('leakySequence', input, o);
   const H = input.shape[input.shape.length - 1];
   const { threshold, thrT, reset } = checkLeakyOptions(o, H);
   if (o.surrogate.code === null || (thrT && thrT.size !== 1)) {

@@ -1,4 +1,4 @@
-import { ValueError, checkInt, checkKeys, checkRange } from '../core/errors.js';
+import { ValueError, checkInt, checkKeys, checkObject, checkRange } from '../core/errors.js';
 
 /**
  * Continuous-time leaky integrate-and-fire neuron of the tutorials:
@@ -49,6 +49,8 @@ export function lifParams(p: Partial<LifParams> = {}): LifParams {
 
 /** One step with input current i (pure: returns the new state). */
 export function lifStep(i: number, s: LifState, p: LifParams): { spike: boolean; state: LifState } {
+  checkObject('lifStep state', s);
+  checkObject('lifStep params (lifParams())', p);
   if (s.refractoryLeft > 0) return { spike: false, state: { v: p.vReset, refractoryLeft: s.refractoryLeft - 1 } };
   const vInf = p.vRest + p.R * i;
   const v = p.method === 'exact' ? vInf + (s.v - vInf) * Math.exp(-p.dt / p.tauM) : s.v + (p.dt / p.tauM) * (vInf - s.v);

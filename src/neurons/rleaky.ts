@@ -1,5 +1,5 @@
 import type { Tensor } from '../core/tensor.js';
-import type { FeatureParam, NeuronSequenceBase, RecurrentSequenceOptions } from './common.js';
+import { checkSequenceArgs, type FeatureParam, type NeuronSequenceBase, type RecurrentSequenceOptions } from './common.js';
 import { scanSequence } from './scan.js';
 import { recurrentStep, type RecurrentParams, type RecurrentState } from './rsynaptic.js';
 
@@ -30,6 +30,7 @@ export interface RLeakySequenceOptions extends NeuronSequenceBase, RecurrentSequ
 }
 
 export function rleakySequence(input: Tensor, o: RLeakySequenceOptions): { spk: Tensor; mem: Tensor; spikes: number } {
+  checkSequenceArgs('rleakySequence', input, o);
   const r = scanSequence(input, { ...o, who: 'RLeaky', zeroStyle: 'all', recurrent: { weight: o.weight, bias: o.bias } });
   return { spk: r.spk, mem: r.mem, spikes: r.spikes };
 }

@@ -1,6 +1,6 @@
 import type { Tensor } from '../core/tensor.js';
 import { ShapeError, checkArray } from '../core/errors.js';
-import { checkDecay, checkReset, checkStepArgs, checkThreshold, type FeatureParam, type NeuronSequenceBase, type RecurrentSequenceOptions, type ResetMechanism } from './common.js';
+import { checkDecay, checkReset, checkSequenceArgs, checkStepArgs, checkThreshold, type FeatureParam, type NeuronSequenceBase, type RecurrentSequenceOptions, type ResetMechanism } from './common.js';
 import { scanSequence, scanUpdate } from './scan.js';
 
 /**
@@ -86,6 +86,7 @@ export interface RSynapticSequenceOptions extends NeuronSequenceBase, RecurrentS
 }
 
 export function rsynapticSequence(input: Tensor, o: RSynapticSequenceOptions): { spk: Tensor; syn: Tensor; mem: Tensor; spikes: number } {
+  checkSequenceArgs('rsynapticSequence', input, o);
   const r = scanSequence(input, { ...o, who: 'RSynaptic', zeroStyle: 'all', recurrent: { weight: o.weight, bias: o.bias } });
   return { spk: r.spk, syn: r.syn!, mem: r.mem, spikes: r.spikes };
 }

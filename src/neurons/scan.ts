@@ -1,5 +1,5 @@
 import { Tensor, accumulateOwnedGrad } from '../core/tensor.js';
-import { ShapeError } from '../core/errors.js';
+import { ShapeError, checkTensor } from '../core/errors.js';
 import type { Surrogate } from '../surrogate/index.js';
 import type { Kernels } from '../kernels/types.js';
 import {
@@ -66,6 +66,8 @@ export function scanSequence(input: Tensor, o: ScanOptions): ScanResult {
   const thr = resolveParam(who, 'threshold', o.threshold, H, -1e30, 1e30);
   const rec = o.recurrent ?? null;
   if (rec) {
+    checkTensor(`${who} weight`, rec.weight);
+    if (rec.bias) checkTensor(`${who} bias`, rec.bias);
     if (rec.weight.size !== H * H || rec.weight.shape.length !== 2) {
       throw new ShapeError(`${who}: recurrent weight must be [${H}, ${H}], found [${rec.weight.shape.join(', ')}]`);
     }

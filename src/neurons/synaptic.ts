@@ -1,6 +1,6 @@
 import type { Tensor } from '../core/tensor.js';
 import { ShapeError } from '../core/errors.js';
-import { checkDecay, checkReset, checkStepArgs, checkThreshold, type FeatureParam, type NeuronSequenceBase, type ResetMechanism } from './common.js';
+import { checkDecay, checkReset, checkSequenceArgs, checkStepArgs, checkThreshold, type FeatureParam, type NeuronSequenceBase, type ResetMechanism } from './common.js';
 import { scanSequence, scanUpdate } from './scan.js';
 
 /**
@@ -67,6 +67,7 @@ export interface SynapticSequenceOptions extends NeuronSequenceBase {
 
 /** The whole [T, B, H] recurrence as one op with one backward (BPTT through the surrogate). */
 export function synapticSequence(input: Tensor, o: SynapticSequenceOptions): { spk: Tensor; syn: Tensor; mem: Tensor; spikes: number } {
+  checkSequenceArgs('synapticSequence', input, o);
   const r = scanSequence(input, { ...o, who: 'Synaptic', zeroStyle: 'all', recurrent: null });
   return { spk: r.spk, syn: r.syn!, mem: r.mem, spikes: r.spikes };
 }

@@ -1,4 +1,4 @@
-import { ValueError, checkKeys, checkObject, checkRange } from '../core/errors.js';
+import { ValueError, checkArray, checkKeys, checkObject, checkRange } from '../core/errors.js';
 
 /**
  * Spike-timing-dependent plasticity (STDP), pair-based.
@@ -72,8 +72,16 @@ export function stdpParams(p: Partial<StdpParams> = {}): StdpParams {
   return q;
 }
 
+/** Spike times of the pair functions: two arrays of ms, and the parameters (from stdpParams()). */
+function checkSpikeTimes(pre: unknown, post: unknown, p: unknown): void {
+  checkArray('STDP preTimes', pre);
+  checkArray('STDP postTimes', post);
+  checkObject('STDP params', p);
+}
+
 /** The pair window: the (additive) weight change of one pre/post pair with dt = t_post - t_pre, ms. */
 export function stdpWindow(dt: number, p: StdpParams): number {
+  checkObject('STDP params', p);
   if (dt > 0) return p.aPlus * Math.exp(-dt / p.tauPlus);
   if (dt < 0) return -p.aMinus * Math.exp(dt / p.tauMinus);
   return 0;
@@ -93,6 +101,7 @@ function checkTimes(name: string, t: ArrayLike<number>): Float64Array {
  * the total additive dw under the chosen pairing.
  */
 export function stdpPairDw(preTimes: ArrayLike<number>, postTimes: ArrayLike<number>, p: StdpParams): number {
+  checkSpikeTimes(preTimes, postTimes, p);
   const pre = checkTimes('preTimes', preTimes);
   const post = checkTimes('postTimes', postTimes);
   let dw = 0;
@@ -142,6 +151,7 @@ export function stdpDepress(w: number, x: number, p: StdpParams): number {
  * weight after each event.
  */
 export function stdpApplyPairs(w0: number, preTimes: ArrayLike<number>, postTimes: ArrayLike<number>, p: StdpParams): { w: number; trajectory: Float64Array } {
+  checkSpikeTimes(preTimes, postTimes, p);
   checkRange('STDP initial weight', w0, p.wMin, p.wMax);
   const pre = checkTimes('preTimes', preTimes);
   const post = checkTimes('postTimes', postTimes);
@@ -239,6 +249,7 @@ export class StdpTraceSynapse {
  * under the pair form. With offset +5 ms the weight rises, with -5 ms it falls.
  */
 export function stdpPairingProtocol(o: { w0: number; offsetMs: number; pairs: number; periodMs: number; params: StdpParams }): { w: number; preTimes: Float64Array; postTimes: Float64Array } {
+  checkObject('stdpPairingProtocol options', o);
   const { w0, offsetMs, pairs, periodMs, params } = o;
   if (!Number.isInteger(pairs) || pairs < 1) throw new ValueError(`pairing protocol: pairs must be an integer >= 1, found ${pairs}`);
   checkRange('pairing protocol periodMs', periodMs, Math.abs(offsetMs) + 1e-9, 1e12);

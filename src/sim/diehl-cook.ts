@@ -1,4 +1,4 @@
-import { ValueError, checkInt, checkObject, checkRng } from '../core/errors.js';
+import { ValueError, checkArray, checkInt, checkObject, checkRng } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
 import { allToAll, connect, oneToOne } from './connect.js';
 import { PoissonGroup } from './inputs.js';
@@ -120,6 +120,8 @@ export class DiehlCookNetwork {
 
 /** Class of each neuron: argmax over classes of its mean response (-1 if it never fired). */
 export function assignLabels(responses: Int32Array[], labels: ArrayLike<number>, neurons: number, classes = 10): Int32Array {
+  checkArray('assignLabels responses', responses, false);
+  checkArray('assignLabels labels', labels);
   const sum = new Float64Array(classes * neurons);
   const cnt = new Float64Array(classes);
   responses.forEach((r, k) => {

@@ -5,7 +5,9 @@ import {
   Sequential, ShapeError, SpikeflowError, StateMonitor, StdpTraceSynapse, Synapses, Synaptic, Tensor, alifStep, alphaStep, allToAll, connect, deltaEncode,
   directEncode, fixedInDegree, fixedProbability, integrateFireStep, izhikevichStep, lapicqueStep, latencyEncode, leakyInitState,
   leakySequence, leakyStep, populationCode, populationEncode, rateEncode, referenceKernels, rleakyStep, rsynapticStep,
-  simulateLif, stdpParams, synapticStep,
+  simulateLif, stdpParams, synapticStep, alphaSequence, alifSequence, izhikevichSequence, lapicqueSequence, rleakySequence,
+  rsynapticSequence, synapticSequence, lifStep, lifParams, izhikevichInitState, stdpWindow, stdpPairDw, stdpPairingProtocol, assignLabels,
+  populationDecode, atan,
 } from '../../src/index.js';
 
 /**
@@ -15,6 +17,7 @@ import {
 const rng = new Rng(1);
 const x3 = new Float32Array(3);
 const mem3 = leakyInitState(3);
+const seqT = new Tensor(new Float32Array(6), [2, 1, 3]);
 const tensor = new Tensor(new Float32Array([0.1, 0.5, 0.9]), [1, 3]);
 const any = (v: unknown) => v as never;
 const group = () => new SpikeGeneratorGroup({ n: 3, indices: [], times: [] });
@@ -62,6 +65,17 @@ const cases: Array<[label: string, call: () => unknown, names: string]> = [
   ['rsynapticStep without params', () => rsynapticStep(x3, { syn: x3, mem: x3, spk: new Uint8Array(3) }, any(undefined)), 'rsynapticStep params'],
   ['izhikevichStep without params', () => izhikevichStep(x3, { v: x3, u: x3 }, any(undefined)), 'izhikevichStep params'],
   ['leakySequence without kernels', () => leakySequence(new Tensor(new Float32Array(3), [1, 1, 3]), any({ steps: 1, constInput: false, beta: new Tensor(new Float32Array(3).fill(0.9), [3]), threshold: 1, reset: 'subtract', surrogate: { grad: () => 0, code: 0, param: 2 } })), 'kernels'],
+  ['alphaSequence without options', () => alphaSequence(seqT, any(undefined)), 'alphaSequence options'],
+  ['alifSequence without options', () => alifSequence(seqT, any(undefined)), 'alifSequence options'],
+  ['izhikevichSequence without options', () => izhikevichSequence(seqT, any(undefined)), 'izhikevichSequence options'],
+  ['lapicqueSequence without options', () => lapicqueSequence(seqT, any(undefined)), 'lapicqueSequence options'],
+  ['rleakySequence without options', () => rleakySequence(seqT, any(undefined)), 'rleakySequence options'],
+  ['rsynapticSequence of an array', () => rsynapticSequence(any([1, 2]), any({ steps: 1 })), 'rsynapticSequence input'],
+  ['synapticSequence of an array', () => synapticSequence(any([1, 2]), any({ steps: 1 })), 'synapticSequence input'],
+  ['leakySequence of an array', () => leakySequence(any([1, 2]), any({ steps: 1 })), 'leakySequence input'],
+  ['rleakySequence without recurrent weight', () => rleakySequence(seqT, any({ steps: 2, constInput: false, beta: 0.9, threshold: 1, reset: 'zero', surrogate: atan(), bias: null })), 'RLeaky weight'],
+  ['lifStep without state', () => lifStep(1, any(undefined), lifParams()), 'lifStep state'],
+  ['izhikevichInitState without params', () => izhikevichInitState(3, any(undefined)), 'izhikevichInitState params'],
   ['simulateLif tau a string', () => simulateLif(1, 10, any({ tau: '5' })), 'tau'],
   // encoders
   ['rateEncode without rng', () => rateEncode(tensor, 10, any(undefined)), 'rateEncode rng'],
@@ -72,6 +86,7 @@ const cases: Array<[label: string, call: () => unknown, names: string]> = [
   ['deltaEncode threshold a string', () => deltaEncode(tensor, any({ threshold: 'x' })), 'delta threshold'],
   ['populationCode without options', () => populationCode(3, any(undefined)), 'population options'],
   ['populationCode min a string', () => populationCode(3, any({ neurons: 4, min: '0', max: 1 })), 'population min'],
+  ['populationDecode without a code', () => populationDecode([1], any(undefined)), 'population code'],
   ['populationEncode rate mode, rng not an Rng', () => populationEncode(tensor, populationCode(3, { neurons: 2, min: 0, max: 1 }), 4, 'rate', any({})), 'rng'],
   // simulator
   ['PoissonGroup with rng in the options', () => new PoissonGroup(any({ n: 3, rates: 10, rng })), 'PoissonGroup rng'],
@@ -100,6 +115,10 @@ const cases: Array<[label: string, call: () => unknown, names: string]> = [
   ['Network.addGroup of a non-group', () => new Network().addGroup(any({})), 'addGroup'],
   ['DiehlCookNetwork without rng', () => new DiehlCookNetwork(any(undefined)), 'DiehlCookNetwork rng'],
   ['StdpTraceSynapse without params', () => new StdpTraceSynapse(0.5, any(undefined), 0.1), 'STDP params'],
+  ['stdpWindow without params', () => stdpWindow(1, any(undefined)), 'STDP params'],
+  ['stdpPairDw times a number', () => stdpPairDw(any(5), [1], stdpParams()), 'STDP preTimes'],
+  ['stdpPairingProtocol without options', () => stdpPairingProtocol(any(undefined)), 'stdpPairingProtocol options'],
+  ['assignLabels without responses', () => assignLabels(any(undefined), [1], 2), 'assignLabels responses'],
   ['stdpParams aPlus a string', () => stdpParams(any({ aPlus: '1' })), 'aPlus'],
   // optimizers
   ['Adam without parameters', () => new Adam(any(undefined)), 'Adam params'],
