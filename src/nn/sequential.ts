@@ -2,6 +2,7 @@ import type { Kernels } from '../kernels/types.js';
 import type { Tensor } from '../core/tensor.js';
 import type { ForwardContext, Layer, NamedParameter, Seq } from './layer.js';
 import { runFused } from './fusion.js';
+import { ValueError, checkMethods, describe } from '../core/errors.js';
 
 export interface ForwardResult {
   out: Seq;
@@ -11,7 +12,10 @@ export interface ForwardResult {
 
 /** Layers applied in order; parameters are named "<index>.<name>" like a torch state_dict. */
 export class Sequential {
-  constructor(readonly layers: readonly Layer[]) {}
+  constructor(readonly layers: readonly Layer[]) {
+    if (!Array.isArray(layers)) throw new ValueError(`Sequential layers: expected an array of layers, found ${describe(layers)}`);
+    layers.forEach((l, i) => checkMethods(`Sequential layers[${i}]`, l, ['forward', 'parameters'], 'a layer (Linear, Leaky, ...)'));
+  }
 
   /**
    * Runs every layer. Hidden spiking layers do not keep their membrane trace (the backward pass

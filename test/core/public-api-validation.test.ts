@@ -39,6 +39,8 @@ const cases: Array<[label: string, call: () => unknown, names: string]> = [
   ['Conv2d without rng', () => new Conv2d(any({ inChannels: 1, outChannels: 2, kernel: 3 })), 'Conv2d rng'],
   ['Conv2d kernel a string', () => new Conv2d(any({ inChannels: 1, outChannels: 2, kernel: '3', rng })), 'Conv2d kernel'],
   ['Conv2d bias a number', () => new Conv2d(any({ inChannels: 1, outChannels: 2, kernel: 3, rng, bias: 1 })), 'Conv2d bias'],
+  ['Sequential of a layer, not an array', () => new Sequential(any(new Leaky({ size: 3, beta: 0.9 }))), 'Sequential layers'],
+  ['Sequential of a non-layer', () => new Sequential(any([new Leaky({ size: 3, beta: 0.9 }), {}])), 'Sequential layers[1]'],
   ['Dropout p a string', () => new Dropout(any('0.5')), 'Dropout p'],
   ['MaxPool2d kernel 0', () => new MaxPool2d(0), 'MaxPool2d kernel'],
   ['AvgPool2d stride a string', () => new AvgPool2d(2, any('2')), 'AvgPool2d stride'],
