@@ -17,6 +17,7 @@ import { ReLU } from '../../src/nn/relu.js';
 import { Synaptic, Alpha } from '../../src/nn/synaptic-layer.js';
 import { RLeaky, RSynaptic } from '../../src/nn/recurrent-layer.js';
 import { Alif } from '../../src/nn/alif-layer.js';
+import { LAYER_KINDS } from '../../src/nn/registry.js';
 import { fastSigmoid, spikeRateEscape } from '../../src/surrogate/index.js';
 import { defaultKernels } from '../../src/kernels/default.js';
 import { directEncode } from '../../src/encode/index.js';
@@ -54,7 +55,8 @@ const SEEDS = SEED_MODELS.map((m) => ({
   layers: m.layers.map((l) => ({ kind: l.kind, config: l.config() })),
   weights: encodeSafetensors(checkpointTensors(m), { format: 'pt' }),
 }));
-const KINDS = ['linear', 'relu', 'conv2d', 'maxpool2d', 'avgpool2d', 'flatten', 'dropout', 'leaky', 'synaptic', 'alpha', 'rleaky', 'rsynaptic', 'alif'];
+/** Every kind of the registry (a new kind is fuzzed as a wrong kind without touching this file). */
+const KINDS = [...LAYER_KINDS.keys()];
 const FIELDS = ['in', 'out', 'bias', 'size', 'beta', 'alpha', 'rho', 'betaA', 'threshold', 'reset', 'surrogate', 'learnBeta', 'learnAlpha', 'learnThreshold',
   'learnRho', 'learnBetaA', 'learnRecurrent', 'truncate', 'kernel', 'stride', 'padding', 'inChannels', 'outChannels', 'inputSize', 'p', 'seed', 'extra', '__proto__', 'constructor'];
 
