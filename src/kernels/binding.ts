@@ -87,8 +87,8 @@ export interface Decl<F extends Fields = Fields> {
 /** One kernel's declaration. */
 export const kernel = <F extends Fields>(fields: F, scratch?: Decl<F>['scratch'], ok?: Decl<F>['ok']): Decl<F> => ({ fields, scratch, ok });
 
-/** Kernels with more fields take an argument block (none yet: every kernel still takes positional parameters). */
-export const MAX_POSITIONAL = 32;
+/** The most fields a kernel takes as parameters; more go in its argument block. */
+export const MAX_POSITIONAL = 8;
 
 const PAGE = 65536;
 export const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;

@@ -214,7 +214,7 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
         return 0;
       }
       // one sample's currents at a time, inside the kernel: the [T, B, H] currents are never stored
-      return call('seqLeakyProject', { ...lif, B: lif.N / lif.H, s, w, bias, k, w2, o, out, accumulate });
+      return call('seqLeakyProject', { ...lif, input: null, constInput: false, s, w, bias, k, w2, o, out, accumulate });
     },
     rateLeakyProject(x, keys, gain, w, bias, k, lif, w2, o, out, accumulate) {
       checkRateLeakyProject(x, keys, gain, w, bias, k, lif, w2, o, out);
@@ -222,7 +222,7 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
         if (!accumulate) out.fill(0);
         return 0;
       }
-      return call('rateLeakyProject', { ...lif, B: lif.N / lif.H, x, keys, gain, w, bias, k, w2, o, out, accumulate });
+      return call('rateLeakyProject', { ...lif, input: null, constInput: false, x, keys, gain, w, bias, k, w2, o, out, accumulate });
     },
     convSpikeForward(s, w, bias, out, g) {
       checkConv('convSpikeForward', g, s, w, out);
@@ -239,7 +239,7 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
       if (dw) need('convPoolSpikeBackward', 'dW', dw, w.length);
       if (gIn) need('convPoolSpikeBackward', 'gIn', gIn, s.length);
       if (!gy.length || (!dw && !gIn)) return;
-      call('convPoolSpikeBackward', { ...g, s, gy, arg, w, dw, gIn, wantW: !!dw, wantIn: !!gIn, pH: p.outH, pW: p.outW });
+      call('convPoolSpikeBackward', { ...g, s, gy, arg, w, dw, gIn, pH: p.outH, pW: p.outW });
     },
     convSpikeGradW(s, g, dw, shape) {
       checkConv('convSpikeGradW', shape, s, dw, g);

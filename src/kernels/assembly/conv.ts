@@ -284,6 +284,18 @@ function gatherGradW(
   }
 }
 
+// Argument blocks of the exported kernels (the fields of their declarations in src/kernels/wasm-exports.ts):
+// the geometry of ConvShape (src/kernels/types.ts), then each kernel's operands.
+@unmanaged class ConvShape {
+  n: i32; H: i32; W: i32; C: i32; O: i32; kH: i32; kW: i32; stride: i32; pad: i32; outH: i32; outW: i32;
+}
+@unmanaged class ConvForwardArgs extends ConvShape { s: usize; w: usize; bias: usize; out: usize; scratch: usize; }
+@unmanaged class ConvGradWArgs extends ConvShape { s: usize; g: usize; dw: usize; scratch: usize; }
+@unmanaged class ConvGradInputArgs extends ConvShape { g: usize; w: usize; gIn: usize; scratch: usize; }
+@unmanaged class ConvPoolArgs extends ConvShape { s: usize; w: usize; bias: usize; y: usize; arg: usize; pk: i32; ps: i32; pH: i32; pW: i32; scratch: usize; }
+@unmanaged class ConvPoolBackwardArgs extends ConvShape { s: usize; gy: usize; arg: usize; w: usize; dw: usize; gIn: usize; pH: i32; pW: i32; scratch: usize; }
+@unmanaged class PoolArgs { n: i32; H: i32; W: i32; C: i32; k: i32; stride: i32; outH: i32; outW: i32; x: usize; y: usize; arg: usize; }
+
 /** Scratch bytes of convSpikeGradW: the gather lists of one image (none for stride > 1). */
 export function convGradWScratchBytes(H: i32, W: i32): usize {
   return gradWListBytes(H, W);
@@ -295,10 +307,9 @@ export function convSpikeScratchBytes(H: i32, W: i32, C: i32, K: i32): usize {
 }
 
 /** out = conv(s, w) + bias (bias = 0: none) for 0/1 spike images s; out is overwritten. */
-export function convSpikeForward(
-  s: usize, w: usize, bias: usize, out: usize, n: i32, H: i32, W: i32, C: i32, O: i32,
-  kH: i32, kW: i32, stride: i32, pad: i32, outH: i32, outW: i32, scratch: usize,
-): void {
+export function convSpikeForward(a: ConvForwardArgs): void {
+  const n = a.n, H = a.H, W = a.W, C = a.C, O = a.O, kH = a.kH, kW = a.kW, stride = a.stride, pad = a.pad, outH = a.outH, outW = a.outW;
+  const s = a.s, w = a.w, bias = a.bias, out = a.out, scratch = a.scratch;
   const outImg = <usize>(outH * outW * O) << 2;
   const inImg = <usize>(H * W * C);
   const chans = scratch + cntBytes(H, W);
@@ -310,10 +321,9 @@ export function convSpikeForward(
 }
 
 /** dw += conv weight gradient for spike images s and output gradient g (gather form for stride 1). */
-export function convSpikeGradW(
-  s: usize, g: usize, dw: usize, n: i32, H: i32, W: i32, C: i32, O: i32,
-  kH: i32, kW: i32, stride: i32, pad: i32, outH: i32, outW: i32, scratch: usize,
-): void {
+export function convSpikeGradW(a: ConvGradWArgs): void {
+  const n = a.n, H = a.H, W = a.W, C = a.C, O = a.O, kH = a.kH, kW = a.kW, stride = a.stride, pad = a.pad, outH = a.outH, outW = a.outW;
+  const s = a.s, g = a.g, dw = a.dw, scratch = a.scratch;
   const outImg = <usize>(outH * outW * O) << 2;
   const inImg = <usize>(H * W * C);
   for (let i = 0; i < n; i++) {
@@ -330,10 +340,9 @@ export function convGradInputScratchBytes(K: i32, O: i32): usize {
  * gIn += input gradient of the convolution for output gradient g: for every nonzero g[p, o] the filter
  * of output channel o, scaled by g, is added onto the input window of pixel p.
  */
-export function convGradInput(
-  g: usize, w: usize, gIn: usize, n: i32, H: i32, W: i32, C: i32, O: i32,
-  kH: i32, kW: i32, stride: i32, pad: i32, outH: i32, outW: i32, scratch: usize,
-): void {
+export function convGradInput(a: ConvGradInputArgs): void {
+  const n = a.n, H = a.H, W = a.W, C = a.C, O = a.O, kH = a.kH, kW = a.kW, stride = a.stride, pad = a.pad, outH = a.outH, outW = a.outW;
+  const g = a.g, w = a.w, gIn = a.gIn, scratch = a.scratch;
   const K = kH * kW * C;
   // wt[o][k] = w[k][o]
   for (let k = 0; k < K; k++) {
@@ -410,9 +419,8 @@ export function convGradInput(
 }
 
 /** Max pooling of n float images (flat indices into x in arg). */
-export function maxPoolForward(
-  x: usize, y: usize, arg: usize, n: i32, H: i32, W: i32, C: i32, k: i32, stride: i32, outH: i32, outW: i32,
-): void {
+export function maxPoolForward(a: PoolArgs): void {
+  const x = a.x, y = a.y, arg = a.arg, n = a.n, H = a.H, W = a.W, C = a.C, k = a.k, stride = a.stride, outH = a.outH, outW = a.outW;
   const inImg = H * W * C;
   const outImg = <usize>(outH * outW * C) << 2;
   for (let i = 0; i < n; i++) {
@@ -432,10 +440,9 @@ export function convPoolScratchBytes(H: i32, W: i32, C: i32, O: i32, outH: i32, 
  * pooled there, and only the pooled values y and the window argmax (arg: index within the image's conv
  * output) leave the kernel.
  */
-export function convPoolSpikeForward(
-  s: usize, w: usize, bias: usize, y: usize, arg: usize, n: i32, H: i32, W: i32, C: i32, O: i32,
-  kH: i32, kW: i32, stride: i32, pad: i32, outH: i32, outW: i32, pk: i32, ps: i32, pH: i32, pW: i32, scratch: usize,
-): void {
+export function convPoolSpikeForward(a: ConvPoolArgs): void {
+  const n = a.n, H = a.H, W = a.W, C = a.C, O = a.O, kH = a.kH, kW = a.kW, stride = a.stride, pad = a.pad, outH = a.outH, outW = a.outW;
+  const s = a.s, w = a.w, bias = a.bias, y = a.y, arg = a.arg, pk = a.pk, ps = a.ps, pH = a.pH, pW = a.pW, scratch = a.scratch;
   const inImg = <usize>(H * W * C);
   const poolImg = <usize>(pH * pW * O) << 2;
   const conv = scratch;
@@ -450,15 +457,13 @@ export function convPoolSpikeForward(
 }
 
 /**
- * Backward of convPoolSpikeForward for pooled-output gradient gy: dW (wantW) from the unpooled gradient
- * image (scatter of gy to the argmax positions), and gIn (wantIn, accumulated) from the nonzero pooled
+ * Backward of convPoolSpikeForward for pooled-output gradient gy: dW (dw not 0) from the unpooled gradient
+ * image (scatter of gy to the argmax positions), and gIn (gIn not 0, accumulated) from the nonzero pooled
  * gradients only: each adds g times its output channel's filter onto the input window of its argmax.
  */
-export function convPoolSpikeBackward(
-  s: usize, gy: usize, arg: usize, w: usize, dw: usize, gIn: usize, wantW: i32, wantIn: i32,
-  n: i32, H: i32, W: i32, C: i32, O: i32, kH: i32, kW: i32, stride: i32, pad: i32, outH: i32, outW: i32,
-  pH: i32, pW: i32, scratch: usize,
-): void {
+export function convPoolSpikeBackward(a: ConvPoolBackwardArgs): void {
+  const n = a.n, H = a.H, W = a.W, C = a.C, O = a.O, kH = a.kH, kW = a.kW, stride = a.stride, pad = a.pad, outH = a.outH, outW = a.outW;
+  const s = a.s, gy = a.gy, arg = a.arg, w = a.w, dw = a.dw, gIn = a.gIn, pH = a.pH, pW = a.pW, scratch = a.scratch;
   const K = kH * kW * C;
   const inImg = H * W * C;
   const convLen = outH * outW * O;
@@ -467,7 +472,7 @@ export function convPoolSpikeBackward(
   const wt = scratch + (<usize>convLen << 2);
   const list = wt + (<usize>(K * O) << 2);
   const wList = list + gradListBytes(outH * outW, O);
-  if (wantIn) {
+  if (gIn) {
     for (let k = 0; k < K; k++) {
       for (let o = 0; o < O; o++) store<f32>(wt + (<usize>(o * K + k) << 2), load<f32>(w + (<usize>(k * O + o) << 2)));
     }
@@ -481,8 +486,8 @@ export function convPoolSpikeBackward(
       const d = gImg + (<usize>load<i32>(ap + (<usize>j << 2)) << 2);
       store<f32>(d, load<f32>(d) + load<f32>(gp + (<usize>j << 2)));
     }
-    if (wantW) gradWImage(s + <usize>(i * inImg), gImg, dw, wList, H, W, C, O, kH, kW, stride, pad, outH, outW);
-    if (wantIn) gradInputImage(gImg, wt, gIn + (<usize>(i * inImg) << 2), list, H, W, C, O, kH, kW, stride, pad, outH, outW);
+    if (dw) gradWImage(s + <usize>(i * inImg), gImg, dw, wList, H, W, C, O, kH, kW, stride, pad, outH, outW);
+    if (gIn) gradInputImage(gImg, wt, gIn + (<usize>(i * inImg) << 2), list, H, W, C, O, kH, kW, stride, pad, outH, outW);
   }
 }
 

@@ -158,12 +158,18 @@ function packA(a: usize, ap: usize, m: i32, k: i32, transA: i32, i0: i32, mc: i3
   v128.store(c3, x30); v128.store(c3, x31, 16);
 }
 
+/** Argument block of gemm and sparseGemm (the fields of their declaration in src/kernels/wasm-exports.ts). */
+@unmanaged export class GemmArgs {
+  a: usize; b: usize; c: usize; m: i32; k: i32; n: i32; transA: i32; transB: i32; accumulate: i32; scratch: usize;
+}
+
 /**
  * C[M,N] (+)= op(A) op(B). op(A)[i,p] = transA ? a[p*m + i] : a[i*k + p];
  * op(B)[p,j] = transB ? b[j*k + p] : b[p*n + j]. scratch: gemmScratchBytes(m, k, n) bytes, 16-aligned.
  * Requires m, n, k >= 1.
  */
-export function gemm(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, transA: i32, transB: i32, accumulate: i32, scratch: usize): void {
+export function gemm(p: GemmArgs): void {
+  const a = p.a, b = p.b, c = p.c, m = p.m, k = p.k, n = p.n, transA = p.transA, transB = p.transB, accumulate = p.accumulate, scratch = p.scratch;
   const bp = scratch;
   const ap = bp + ((<usize>k * <usize>(ceilDiv(n, NR) * NR)) << 2);
   const tile = ap + ((<usize>min(ceilDiv(m, MR) * MR, MC) * <usize>min(k, KC)) << 2);

@@ -12,6 +12,17 @@ import { madd } from './simd';
 
 const TILE = 1024;
 
+// Argument blocks (the fields of the declarations in src/kernels/wasm-exports.ts): the scan's fields
+// (LeakyScanArgs in src/kernels/types.ts) first, shared with the projection kernels (project.ts).
+@unmanaged export class LeakyScan {
+  input: usize; constInput: i32; beta: usize; threshold: f32; reset: i32; T: i32; N: i32; H: i32;
+}
+@unmanaged class LeakyForwardArgs extends LeakyScan { spk: usize; mem: usize; scratch: usize; }
+@unmanaged class LeakyBackwardArgs extends LeakyScan {
+  spk: usize; mem: usize; gradSpk: usize; gradMem: usize; gradInput: usize; gradBeta: usize; dg: usize; dw: usize; o: i32;
+  surrogate: i32; surrogateParam: f32; surrogateParam2: f32; truncate: i32; scratch: usize;
+}
+
 /** Scratch bytes for leakyForward / leakyBackward: expanded beta, carry, gradBeta partials. */
 export function leakyScratchBytes(): usize {
   return 3 * TILE * 4;
@@ -130,7 +141,9 @@ function forwardTile(
  * Writes spk [T*N] (u8) and mem [T*N] (mem 0: not wanted, each tile's membrane is then updated in
  * place in one scratch row); returns the number of spikes. scratch: leakyScratchBytes().
  */
-export function leakyForward(input: usize, constInput: i32, beta: usize, thr: f32, reset: i32, spk: usize, mem: usize, t: i32, nN: i32, h: i32, scratch: usize): i32 {
+export function leakyForward(a: LeakyForwardArgs): i32 {
+  const input = a.input, constInput = a.constInput, beta = a.beta, thr = a.threshold, reset = a.reset;
+  const spk = a.spk, mem = a.mem, t = a.T, nN = a.N, h = a.H, scratch = a.scratch;
   let count = 0;
   const row = scratch + TILE * 4; // the membrane row when mem is 0
   const spt = samplesPerTile(h);
@@ -411,10 +424,10 @@ export function leakyBackwardScratchBytes(t: i32, h: i32, o: i32): usize {
  * layer (weight dw [H, o]) these spikes feed, or 0; the spike gradient gradSpk + dg dw^T is then
  * formed tile by tile in scratch, never as a whole [T, N] array. scratch: leakyBackwardScratchBytes.
  */
-export function leakyBackward(
-  beta: usize, thr: f32, reset: i32, spk: usize, mem: usize, input: usize, gradSpk: usize, gradMem: usize, code: i32, sp: f32, sp2: f32,
-  constInput: i32, gradInput: usize, gradBeta: usize, t: i32, nN: i32, h: i32, scratch: usize, trunc: i32, dg: usize, dw: usize, o: i32,
-): void {
+export function leakyBackward(a: LeakyBackwardArgs): void {
+  const input = a.input, constInput = a.constInput, beta = a.beta, thr = a.threshold, reset = a.reset, t = a.T, nN = a.N, h = a.H;
+  const spk = a.spk, mem = a.mem, gradSpk = a.gradSpk, gradMem = a.gradMem, gradInput = a.gradInput, gradBeta = a.gradBeta;
+  const dg = a.dg, dw = a.dw, o = a.o, code = a.surrogate, sp = a.surrogateParam, sp2 = a.surrogateParam2, trunc = a.truncate, scratch = a.scratch;
   memory.fill(gradBeta, 0, <usize>h << 2);
   const carry = scratch + TILE * 4;
   const gb = carry + TILE * 4;

@@ -23,12 +23,17 @@
   return acc;
 }
 
+@unmanaged class AdamArgs {
+  w: usize; g: usize; m: usize; v: usize; wts: usize; n: i32; P: i32; b1: f32; b2: f32; eps: f32; stepSize: f32; invC2: f32;
+}
+
 /**
  * Adam over n elements; P = 0: the gradient is at g; P >= 1: g holds P gradient buffers one after
  * another, each 16-byte aligned, and wts P weights; the gradient is their weighted sum (stored back
  * into the first buffer).
  */
-export function adamUpdate(w: usize, g: usize, m: usize, v: usize, n: i32, b1: f32, b2: f32, eps: f32, stepSize: f32, invC2: f32, P: i32, wts: usize): void {
+export function adamUpdate(a: AdamArgs): void {
+  const w = a.w, g = a.g, m = a.m, v = a.v, wts = a.wts, n = a.n, P = a.P, b1 = a.b1, b2 = a.b2, eps = a.eps, stepSize = a.stepSize, invC2 = a.invC2;
   const a1: f32 = 1 - b1;
   const a2: f32 = 1 - b2;
   const B1 = f32x4.splat(b1), B2 = f32x4.splat(b2), A1 = f32x4.splat(a1), A2 = f32x4.splat(a2);

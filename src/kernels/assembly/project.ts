@@ -1,12 +1,20 @@
 import { appendLanes4 } from './compact';
 import { seqRowsScratchBytes, seqSampleRows } from './spike-seq';
 import { rateRowsScratchBytes, rateSampleRows } from './encode';
+import { LeakyScan } from './leaky';
 
 // Inference fusion of a Leaky layer with the Linear layer it feeds: runs the LIF recurrence and, for
 // every spike, adds the spiking neuron's weight row into the next layer's current. The [T, B, H]
 // spike and membrane arrays are never written: one sample at a time, its H membrane values stay in
 // L1 (scratch), as do its input row (constant input) and its T output rows.
 // Same arithmetic and order as leakyForward followed by spikeMatmul, so results agree bit for bit.
+
+// Argument blocks (the fields of the declarations in src/kernels/wasm-exports.ts), after the scan's.
+@unmanaged class LeakyProjectArgs extends LeakyScan { w: usize; o: i32; out: usize; accumulate: i32; scratch: usize; }
+/** src: the spikes [T, B, K] (seqLeakyProject) or the values [B, K] (rateLeakyProject, with keys and gain). */
+@unmanaged class ProjectRowsArgs extends LeakyScan {
+  src: usize; keys: usize; gain: f64; w: usize; bias: usize; k: i32; w2: usize; o: i32; out: usize; accumulate: i32; scratch: usize;
+}
 
 /** Scratch bytes: one sample's membrane (H floats), its spike list (H + 4 ints), a 16-float row, W padded to 16-float rows. */
 export function leakyProjectScratchBytes(h: i32, o: i32): usize {
@@ -21,10 +29,9 @@ export function leakyProjectScratchBytes(h: i32, o: i32): usize {
  * summed in four v128 registers over the listed weight rows (ascending h, onto the existing output,
  * as spikeMatmul does).
  */
-export function leakyProject(
-  input: usize, constInput: i32, beta: usize, thr: f32, reset: i32, t: i32, nN: i32, h: i32,
-  w: usize, o: i32, out: usize, accumulate: i32, scratch: usize,
-): i32 {
+export function leakyProject(a: LeakyProjectArgs): i32 {
+  const input = a.input, constInput = a.constInput, beta = a.beta, thr = a.threshold, reset = a.reset, t = a.T, nN = a.N, h = a.H;
+  const w = a.w, o = a.o, out = a.out, accumulate = a.accumulate, scratch = a.scratch;
   const nB = nN / h;
   const wp = packProjection(w, h, o, scratch);
   if (!accumulate) memory.fill(out, 0, (<usize>t * <usize>nB * <usize>o) << 2);
@@ -47,11 +54,8 @@ export function seqLeakyProjectScratchBytes(t: i32, k: i32, h: i32, o: i32): usi
  * projection on them. The [T, B, H] currents are never written out. s: [T, B, K] spikes; w [K, H];
  * bias: H floats or 0; the rest as leakyProject (out [T*B, o]).
  */
-export function seqLeakyProject(
-  s: usize, w: usize, bias: usize, k: i32, beta: usize, thr: f32, reset: i32, t: i32, nB: i32, h: i32,
-  w2: usize, o: i32, out: usize, accumulate: i32, scratch: usize,
-): i32 {
-  return projectRows(false, s, 0, 0, w, bias, k, beta, thr, reset, t, nB, h, w2, o, out, accumulate, scratch);
+export function seqLeakyProject(a: ProjectRowsArgs): i32 {
+  return projectRows(false, a);
 }
 
 /**
@@ -59,10 +63,9 @@ export function seqLeakyProject(
  * (rate true: s holds the values [B, K], keys their keys): a sample's T current rows into scratch, then
  * its LIF scan and projection.
  */
-@inline function projectRows(
-  rate: bool, s: usize, keys: usize, gain: f64, w: usize, bias: usize, k: i32, beta: usize, thr: f32, reset: i32, t: i32, nB: i32, h: i32,
-  w2: usize, o: i32, out: usize, accumulate: i32, scratch: usize,
-): i32 {
+@inline function projectRows(rate: bool, a: ProjectRowsArgs): i32 {
+  const s = a.src, keys = a.keys, gain = a.gain, w = a.w, bias = a.bias, k = a.k, beta = a.beta, thr = a.threshold, reset = a.reset;
+  const t = a.T, h = a.H, nB = a.N / a.H, w2 = a.w2, o = a.o, out = a.out, accumulate = a.accumulate, scratch = a.scratch;
   const wp = packProjection(w2, h, o, scratch);
   const cur = scratch + leakyProjectScratchBytes(h, o);
   const rows = cur + ((<usize>t * <usize>h) << 2);
@@ -91,11 +94,8 @@ export function rateLeakyProjectScratchBytes(t: i32, k: i32, h: i32, o: i32): us
  * sequence is stored. Same spikes and sums as rateSpikes then seqLeakyProject. Returns the spike count,
  * or -1 - i for a NaN at x[i] (nothing after that sample written).
  */
-export function rateLeakyProject(
-  x: usize, keys: usize, gain: f64, w: usize, bias: usize, k: i32, beta: usize, thr: f32, reset: i32, t: i32, nB: i32, h: i32,
-  w2: usize, o: i32, out: usize, accumulate: i32, scratch: usize,
-): i32 {
-  return projectRows(true, x, keys, gain, w, bias, k, beta, thr, reset, t, nB, h, w2, o, out, accumulate, scratch);
+export function rateLeakyProject(a: ProjectRowsArgs): i32 {
+  return projectRows(true, a);
 }
 
 /** W [h, o] copied into scratch as 16-float-padded rows; returns their address. */

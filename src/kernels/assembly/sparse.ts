@@ -5,6 +5,7 @@
 // rounding.
 
 import { madd } from './simd';
+import { GemmArgs } from './gemm';
 
 /** Scratch bytes: ptr (rows+1) + idx + val for up to m*k nonzeros. */
 export function sparseScratchBytes(m: i32, k: i32): usize {
@@ -103,7 +104,8 @@ function scaled1(v0: f32, r0: usize, src: usize, out: usize, nb: usize): void {
  * the row of C stays in L1 while whole rows of B stream through, four per pass (their products summed
  * pairwise, then added to the row), then the remaining rows one at a time; nonzeros in ascending k.
  */
-export function sparseGemm(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, transA: i32, accumulate: i32, scratch: usize): void {
+export function sparseGemm(p: GemmArgs): void {
+  const a = p.a, b = p.b, c = p.c, m = p.m, k = p.k, n = p.n, transA = p.transA, accumulate = p.accumulate, scratch = p.scratch;
   const ptr = scratch;
   const idx = ptr + (<usize>(m + 1) << 2);
   const val = idx + ((<usize>m * <usize>k) << 2);

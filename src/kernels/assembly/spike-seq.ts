@@ -299,12 +299,17 @@ export function spikeSeqMatmulScratchBytes(t: i32, b: i32, k: i32, n: i32): usiz
   return n <= PW ? spikeMatmulScratchBytes(t * b, k, n) : seqRowsScratchBytes(t, k, n);
 }
 
+@unmanaged class SeqMatmulArgs {
+  s: usize; w: usize; bias: usize; c: usize; t: i32; b: i32; k: i32; n: i32; accumulate: i32; scratch: usize;
+}
+
 /**
  * C[T*B, N] (+)= bias + S[T*B, K] W[K, N] for a time-major spike sequence, complement-coding the inputs
  * that spike at most steps (see the top of this file); bias: N floats or 0. For N <= 16 the narrow
  * spike kernel runs instead, the bias added after it. scratch: spikeSeqMatmulScratchBytes.
  */
-export function spikeSeqMatmul(s: usize, w: usize, bias: usize, c: usize, t: i32, b: i32, k: i32, n: i32, accumulate: i32, scratch: usize): void {
+export function spikeSeqMatmul(a: SeqMatmulArgs): void {
+  const s = a.s, w = a.w, bias = a.bias, c = a.c, t = a.t, b = a.b, k = a.k, n = a.n, accumulate = a.accumulate, scratch = a.scratch;
   if (n <= PW) {
     spikeMatmul(s, w, c, t * b, k, n, accumulate, scratch);
     if (bias) addBias(c, bias, t * b, n);
@@ -353,6 +358,10 @@ export function spikeSeqGradWScratchBytes(t: i32, b: i32, k: i32, n: i32): usize
     + sb * align16(<usize>n << 2) + align16((<usize>t + 1) << 2) + align16((sb * (<usize>t + 1) * kk + 4) << 2);
 }
 
+@unmanaged class SeqGradWArgs {
+  s: usize; g: usize; dw: usize; gradBias: usize; t: i32; b: i32; k: i32; n: i32; scratch: usize;
+}
+
 /**
  * dW[K, N] += S[T*B, K]^T G[T*B, N] with the complement coding of spikeSeqMatmul. Samples go in blocks
  * (seqGradBlock); in a block, the terms of input p are, sample by sample: Gsum[b] = the sum over t of
@@ -362,7 +371,8 @@ export function spikeSeqGradWScratchBytes(t: i32, b: i32, k: i32, n: i32): usize
  * For N <= 16 the narrow kernel runs instead. gradBias (N floats, or 0: none) += seqSumRows(G), formed
  * from the same per-sample sums (one pass over G fewer). scratch: spikeSeqGradWScratchBytes(t, b, k, n).
  */
-export function spikeSeqGradW(s: usize, g: usize, dw: usize, t: i32, b: i32, k: i32, n: i32, scratch: usize, gradBias: usize): void {
+export function spikeSeqGradW(a: SeqGradWArgs): void {
+  const s = a.s, g = a.g, dw = a.dw, gradBias = a.gradBias, t = a.t, b = a.b, k = a.k, n = a.n, scratch = a.scratch;
   if (n <= PW || k == 0) {
     if (k > 0) spikeMatmulGradW(s, g, dw, t * b, k, n, scratch);
     if (gradBias) seqSumRows(g, gradBias, t, b, n, scratch + (n <= PW ? spikeGradWScratchBytes(t * b, k, n) : 0));
