@@ -126,14 +126,13 @@ export function arena(ex: ModuleExports) {
     }
   };
   return {
-    /** Addresses for `sizes` (bytes) from the arena's bottom, or from `above` when that is higher; `top` is then their end. */
-    layout(sizes: number[], above = 0): number[] {
+    /** Addresses (into `ptrs`) for `sizes` (bytes) from the arena's bottom, or from `above` when that is higher; `top` is then their end. */
+    layout(sizes: number[], above = 0, ptrs: number[] = new Array<number>(sizes.length)): number[] {
       let off = Math.max(base + held + kept, above);
-      const ptrs = sizes.map((bytes) => {
-        const p = off;
-        off += align16(bytes);
-        return p;
-      });
+      for (let i = 0; i < sizes.length; i++) {
+        ptrs[i] = off;
+        off += align16(sizes[i]);
+      }
       ensure(off);
       top = off;
       return ptrs;
@@ -186,110 +185,143 @@ export type Arena = ReturnType<typeof arena>;
 interface Plan {
   decl: Decl;
   names: string[];
-  fields: Field[];
   fn: (...args: number[]) => number;
-  /** Byte offset of each field in the argument block; null: positional. */
-  offsets: number[] | null;
+  /** Per field: 0 i32, 1 f32, 2 f64, 3 scratch, 4 operand. */
+  kinds: number[];
+  /** Operands: dtype, bytes per element, copied in (0 never, 1 always, 2 with accumulate), copied out. */
+  dtypes: Dtype[];
+  units: number[];
+  copyIn: number[];
+  copyOut: boolean[];
+  /** Index of each field in the argument block's view of its type (Int32Array, Float32Array or Float64Array); null: positional. */
+  slots: number[] | null;
+  /** Per call (calls do not nest): the values, the bytes laid out, the addresses, the arguments. */
+  vals: unknown[];
+  sizes: number[];
+  ptrs: number[];
+  args: number[];
 }
 
-const copiesIn = (mode: Mode, accumulate: boolean) => mode === 'in' || mode === 'inout' || (mode === 'acc' && accumulate);
+const KIND = { i32: 0, f32: 1, f64: 2, scratch: 3, array: 4 } as const;
 
 /**
- * `call(name, values)` for the kernels of `table`. Views of the memory are made after each layout, so
- * none refers to a buffer detached by a grow. `placed(field)` is where an operand of the last call lay
- * (for a following call to read, laid out above it: `call(..., mem.top)`).
+ * `call(name, values)` for the kernels of `table`. Views of the memory are remade whenever a grow
+ * detached the buffer. `placed(field)` is where an operand of the last call lay (for a following call
+ * to read, laid out above it: `call(..., mem.top)`).
  */
 export function binder<T extends Record<string, Decl>>(ex: ModuleExports & Sizers, table: T, mem: Arena) {
   const plans = {} as Record<keyof T, Plan>;
+  let blockBytes = 0;
   for (const [name, decl] of Object.entries(table) as Array<[keyof T & string, Decl]>) {
     const names = Object.keys(decl.fields);
     const fields = Object.values(decl.fields);
+    const n = fields.length;
     const fn = (ex as unknown as Record<string, Plan['fn']>)[name];
-    let offsets: number[] | null = null;
-    if (fields.length > MAX_POSITIONAL) {
+    let slots: number[] | null = null;
+    if (n > MAX_POSITIONAL) {
       let off = 0;
-      offsets = fields.map((f) => {
+      slots = fields.map((f) => {
         const size = f.kind === 'f64' ? 8 : 4;
         off = Math.ceil(off / size) * size + size;
-        return off - size;
+        return (off - size) / size;
       });
+      blockBytes = Math.max(blockBytes, off);
     }
-    if (typeof fn !== 'function' || fn.length !== (offsets ? 1 : fields.length)) {
-      throw new SpikeflowError(`WASM kernels: the module's ${name} does not match its binding (${fields.length} fields)`);
+    if (typeof fn !== 'function' || fn.length !== (slots ? 1 : n)) {
+      throw new SpikeflowError(`WASM kernels: the module's ${name} does not match its binding (${n} fields)`);
     }
-    plans[name] = { decl, names, fields, fn, offsets };
+    const op = (f: Field) => (f.kind === 'array' ? f : null);
+    plans[name] = {
+      decl, names, fn, slots, kinds: fields.map((f) => KIND[f.kind]),
+      dtypes: fields.map((f) => op(f)?.dtype ?? 'u8'),
+      units: fields.map((f) => (op(f) ? CTORS[op(f)!.dtype].BYTES_PER_ELEMENT : 0)),
+      copyIn: fields.map((f) => { const m = op(f)?.mode; return m === 'in' || m === 'inout' ? 1 : m === 'acc' ? 2 : 0; }),
+      copyOut: fields.map((f) => !!op(f) && op(f)!.mode !== 'in'),
+      vals: new Array(n), sizes: new Array(n).fill(0), ptrs: new Array(n).fill(0), args: new Array(n).fill(0),
+    };
   }
   // The argument block: at the bottom of the long-lived zone, for the whole life of the module.
-  const blockBytes = Math.max(0, ...Object.values<Plan>(plans).map((p) => (p.offsets ? p.offsets[p.offsets.length - 1] + 8 : 0)));
   const block = mem.hold(blockBytes);
-  const view = <D extends Dtype>(dtype: D, ptr: number, length: number): ArrayOf[D] => new CTORS[dtype](ex.memory.buffer, ptr, length) as ArrayOf[D];
-  const put = <D extends Dtype>(dtype: D, ptr: number, from: ArrayOf[D]) => view(dtype, ptr, from.length).set(from as never);
-  const get = <D extends Dtype>(dtype: D, ptr: number, into: ArrayOf[D]) => into.set(view(dtype, ptr, into.length) as never);
-  let last: { plan: Plan; ptrs: number[] } | null = null;
+  let buffer: ArrayBuffer | null = null;
+  let views = {} as { [D in Dtype]: ArrayOf[D] } & { f64: Float64Array };
+  const memView = () => {
+    if (ex.memory.buffer !== buffer) {
+      buffer = ex.memory.buffer;
+      const b = buffer;
+      views = { f32: new Float32Array(b), u8: new Uint8Array(b), i32: new Int32Array(b), u32: new Uint32Array(b), f64: new Float64Array(b) };
+    }
+    return views;
+  };
+  const unit = (dtype: Dtype) => CTORS[dtype].BYTES_PER_ELEMENT;
+  /** Copies `from` into the memory at `ptr`. */
+  const put = <D extends Dtype>(dtype: D, ptr: number, from: ArrayOf[D]) => memView()[dtype].set(from as never, ptr / unit(dtype));
+  /** Fills `into` from the memory at `ptr`. */
+  const get = <D extends Dtype>(dtype: D, ptr: number, into: ArrayOf[D]) => {
+    const i = ptr / unit(dtype);
+    into.set(memView()[dtype].subarray(i, i + into.length) as never);
+  };
+  let last: Plan | null = null;
 
   return {
     /** Runs kernel `name` on `values`, laid out from `above` (default: the arena's bottom); returns its result. */
     call<K extends keyof T & string>(name: K, values: Values<T[K]['fields']>, above = 0): number {
       const plan = plans[name];
-      const { decl, names, fields } = plan;
+      const { decl, names, kinds, vals, sizes, ptrs, args } = plan;
       const v = values as Record<string, unknown>;
       const n = names.length;
-      const sizes = new Array<number>(n);
       for (let i = 0; i < n; i++) {
-        const f = fields[i];
-        const x = v[names[i]];
-        if (f.kind === 'scratch') sizes[i] = decl.scratch!(ex, v as never);
-        else if (f.kind !== 'array' || x == null || x instanceof At) sizes[i] = 0;
-        else {
-          const unit = CTORS[f.dtype].BYTES_PER_ELEMENT;
-          sizes[i] = Array.isArray(x) ? x.reduce((s: number, a: Float32Array) => s + align16(a.length * unit), 0) : (x as { length: number }).length * unit;
-        }
+        const x = (vals[i] = v[names[i]]);
+        const k = kinds[i];
+        if (k === 3) sizes[i] = decl.scratch!(ex, v as never);
+        else if (k !== 4 || x == null || x instanceof At) sizes[i] = 0;
+        else if (Array.isArray(x)) sizes[i] = x.reduce((s: number, a: Float32Array) => s + align16(a.length * 4), 0);
+        else sizes[i] = (x as ArrayLike<number>).length * plan.units[i];
       }
-      const ptrs = mem.layout(sizes, above);
-      last = { plan, ptrs };
+      mem.layout(sizes, above, ptrs);
+      last = plan;
       const accumulate = !!v.accumulate;
-      const args = new Array<number>(n);
       for (let i = 0; i < n; i++) {
-        const f = fields[i];
-        const x = v[names[i]];
-        if (f.kind === 'scratch') args[i] = ptrs[i];
-        else if (f.kind !== 'array') args[i] = x === true ? 1 : x === false || x == null ? 0 : (x as number);
+        const x = vals[i];
+        const k = kinds[i];
+        if (k === 3) args[i] = ptrs[i];
+        else if (k !== 4) args[i] = x === true ? 1 : x === false || x == null ? 0 : (x as number);
         else if (x == null) args[i] = 0;
         else if (x instanceof At) args[i] = x.ptr;
         else {
           args[i] = ptrs[i];
-          if (x instanceof Room || !copiesIn(f.mode, accumulate)) continue;
-          if (!Array.isArray(x)) put(f.dtype, ptrs[i], x as ArrayOf[Dtype]);
+          const c = plan.copyIn[i];
+          if (x instanceof Room || c === 0 || (c === 2 && !accumulate)) continue;
+          if (!Array.isArray(x)) put(plan.dtypes[i], ptrs[i], x as ArrayOf[Dtype]);
           else for (let r = 0, p = ptrs[i]; r < x.length; p += align16(x[r].length * 4), r++) put('f32', p, x[r]);
         }
       }
       let result: number;
-      if (plan.offsets) {
-        const dv = new DataView(ex.memory.buffer, block, blockBytes);
+      if (plan.slots) {
+        const { i32: I, f32: F, f64: D } = memView();
+        const at = plan.slots;
+        const b4 = block / 4;
         for (let i = 0; i < n; i++) {
-          const k = fields[i].kind;
-          if (k === 'f32') dv.setFloat32(plan.offsets[i], args[i], true);
-          else if (k === 'f64') dv.setFloat64(plan.offsets[i], args[i], true);
-          else dv.setInt32(plan.offsets[i], args[i], true);
+          const k = kinds[i];
+          if (k === 1) F[b4 + at[i]] = args[i];
+          else if (k === 2) D[block / 8 + at[i]] = args[i];
+          else I[b4 + at[i]] = args[i];
         }
         result = plan.fn(block);
-      } else result = plan.fn(...args);
+      } else result = plan.fn.apply(null, args);
       if (decl.ok && !decl.ok(result)) return result;
       for (let i = 0; i < n; i++) {
-        const f = fields[i];
-        const x = v[names[i]];
-        if (f.kind !== 'array' || f.mode === 'in' || x == null || x instanceof At || x instanceof Room) continue;
-        get(f.dtype, ptrs[i], (Array.isArray(x) ? x[0] : x) as ArrayOf[Dtype]);
+        const x = vals[i];
+        if (!plan.copyOut[i] || x == null || x instanceof At || x instanceof Room) continue;
+        get(plan.dtypes[i], ptrs[i], (Array.isArray(x) ? x[0] : x) as ArrayOf[Dtype]);
       }
+      vals.fill(undefined);
       return result;
     },
     /** Where operand `field` of the last call lay. */
     placed(field: string): At {
-      return new At(last!.ptrs[last!.plan.names.indexOf(field)]);
+      return new At(last!.ptrs[last!.names.indexOf(field)]);
     },
-    /** Copies `from` into the memory at `ptr`. */
     put,
-    /** Fills `into` from the memory at `ptr`. */
     get,
   };
 }

@@ -45,14 +45,16 @@ function expandBeta(beta: usize, h: i32, exp: usize, len: i32): void {
 // ---------------------------------------------------------------------------------------------
 // Forward
 
-@inline function stepV(prev: v128, x: v128, bt: v128, thrv: v128, reset: i32): v128 {
+/** The LIF update of four lanes (step > 0) for the given reset mode (also the projection kernels'). */
+@inline export function stepV(prev: v128, x: v128, bt: v128, thrv: v128, reset: i32): v128 {
   const fired = f32x4.gt(prev, thrv);
   if (reset == 0) return f32x4.sub(f32x4.add(f32x4.mul(bt, prev), x), v128.and(fired, thrv));
   if (reset == 1) return f32x4.add(f32x4.mul(bt, v128.andnot(prev, fired)), x);
   return f32x4.add(f32x4.mul(bt, prev), x);
 }
 
-@inline function stepS(prev: f32, x: f32, bt: f32, thr: f32, reset: i32): f32 {
+/** stepV for one neuron. */
+@inline export function stepS(prev: f32, x: f32, bt: f32, thr: f32, reset: i32): f32 {
   const fired = prev > thr;
   if (reset == 0) return bt * prev + x - (fired ? thr : 0);
   if (reset == 1) return bt * (fired ? 0 : prev) + x;
@@ -73,15 +75,13 @@ function expandBeta(beta: usize, h: i32, exp: usize, len: i32): void {
 }
 
 /**
- * Runs one tile through all steps; returns its number of spikes. The tile's spikes of step t start at
- * element t * spkRow + spkCol of spk, its membrane at t * memRow + memCol of mem (row N, column n0 for
- * the whole [T, N] arrays; row len, column 0 for a tile-local buffer; row 0: one row updated in place,
- * when only the spikes are wanted).
+ * Runs one tile (neurons n0 .. n0 + len, decays bt) through all steps; returns its number of spikes.
+ * Its spikes of step t start at spk + t * spkRow, its membrane at element t * memRow of mem (row N for
+ * the whole [T, N] arrays, len for a tile-local buffer, 0 for one row updated in place when only the
+ * spikes are wanted).
  */
-function forwardTile(
-  input: usize, constInput: i32, bt: usize, thr: f32, reset: i32, spk: usize, spkRow: i32, spkCol: i32, mem: usize, memRow: i32, memCol: i32,
-  t: i32, nN: i32, n0: i32, len: i32,
-): i32 {
+function forwardTile(a: LeakyScan, bt: usize, n0: i32, len: i32, spk: usize, spkRow: i32, mem: usize, memRow: i32): i32 {
+  const input = a.input, constInput = a.constInput, thr = a.threshold, reset = a.reset, t = a.T, nN = a.N;
   const thrv = f32x4.splat(thr);
   let cntV = i32x4.splat(0); // spike masks are -1 per lane: subtracting them counts spikes
   let cnt = 0;
@@ -89,9 +89,9 @@ function forwardTile(
   for (let step = 0; step < t; step++) {
     const e = <usize>step * <usize>nN + <usize>n0; // input element index of (step, n0)
     const x0 = input + ((constInput ? <usize>n0 : e) << 2);
-    const m0 = mem + ((<usize>step * <usize>memRow + <usize>memCol) << 2);
+    const m0 = mem + ((<usize>step * <usize>memRow) << 2);
     const p0 = m0 - rowB; // previous step (the same row when memRow = 0); read only when step > 0
-    const s0 = spk + <usize>step * <usize>spkRow + <usize>spkCol;
+    const s0 = spk + <usize>step * <usize>spkRow;
     let j = 0;
     if (step == 0) {
       // zero initial state: mem_1 = I_1 for every reset mode
@@ -142,29 +142,23 @@ function forwardTile(
  * place in one scratch row); returns the number of spikes. scratch: leakyScratchBytes().
  */
 export function leakyForward(a: LeakyForwardArgs): i32 {
-  const input = a.input, constInput = a.constInput, beta = a.beta, thr = a.threshold, reset = a.reset;
-  const spk = a.spk, mem = a.mem, t = a.T, nN = a.N, h = a.H, scratch = a.scratch;
-  let count = 0;
+  const spk = a.spk, mem = a.mem, nN = a.N, h = a.H, scratch = a.scratch;
   const row = scratch + TILE * 4; // the membrane row when mem is 0
+  const memRow = mem ? nN : 0;
+  let count = 0;
   const spt = samplesPerTile(h);
   if (spt == 0) {
     for (let n0 = 0; n0 < nN; n0 += h) {
       for (let j0 = 0; j0 < h; j0 += TILE) {
-        const bt = beta + (<usize>j0 << 2);
-        const len = min(TILE, h - j0);
-        count += mem
-          ? forwardTile(input, constInput, bt, thr, reset, spk, nN, n0 + j0, mem, nN, n0 + j0, t, nN, n0 + j0, len)
-          : forwardTile(input, constInput, bt, thr, reset, spk, nN, n0 + j0, row, 0, 0, t, nN, n0 + j0, len);
+        const n = n0 + j0;
+        count += forwardTile(a, a.beta + (<usize>j0 << 2), n, min(TILE, h - j0), spk + <usize>n, nN, mem ? mem + (<usize>n << 2) : row, memRow);
       }
     }
   } else {
     const len = spt * h;
-    expandBeta(beta, h, scratch, len);
+    expandBeta(a.beta, h, scratch, len);
     for (let n0 = 0; n0 < nN; n0 += len) {
-      const l = min(len, nN - n0);
-      count += mem
-        ? forwardTile(input, constInput, scratch, thr, reset, spk, nN, n0, mem, nN, n0, t, nN, n0, l)
-        : forwardTile(input, constInput, scratch, thr, reset, spk, nN, n0, row, 0, 0, t, nN, n0, l);
+      count += forwardTile(a, scratch, n0, min(len, nN - n0), spk + <usize>n0, nN, mem ? mem + (<usize>n0 << 2) : row, memRow);
     }
   }
   return count;
@@ -173,53 +167,75 @@ export function leakyForward(a: LeakyForwardArgs): i32 {
 // ---------------------------------------------------------------------------------------------
 // Backward
 
-/**
- * Surrogate derivative s'(x), 4 lanes (codes as SurrogateCode in src/kernels/types.ts). Exponentials use
- * expNeg of a non-positive argument (sigmoid: e = exp(-|p x|), s' is even), so they never overflow.
- */
-@inline function surrogateV(code: i32, p: f32, p2: f32, x: v128): v128 {
-  if (code == 0) {
+// The surrogate gradients s'(x) as types, 4 lanes (v) and one (s), with p and p2 as in SurrogateCode
+// (src/kernels/types.ts): backwardTile<S> is compiled once per surrogate, so the choice is not a branch
+// inside its loops (the methods never read `this`). Exponentials use expNeg of a non-positive argument
+// (sigmoid: e = exp(-|p x|), s' is even), so they never overflow.
+@unmanaged class Atan {
+  @inline v(p: f32, p2: f32, x: v128): v128 {
     const z = f32x4.mul(f32x4.splat((Mathf.PI / 2) * p), x);
     return f32x4.div(f32x4.splat(p / 2), f32x4.add(f32x4.splat(1), f32x4.mul(z, z)));
   }
-  if (code == 1) {
-    const d = f32x4.add(f32x4.mul(f32x4.splat(p), f32x4.abs(x)), f32x4.splat(1));
-    return f32x4.div(f32x4.splat(1), f32x4.mul(d, d));
-  }
-  if (code == 3) {
-    // p where x < 0, -p where x >= 0
-    return v128.bitselect(f32x4.splat(p), f32x4.splat(-p), f32x4.lt(x, f32x4.splat(0)));
-  }
-  if (code == 4) {
-    const z = f32x4.mul(f32x4.splat(-p), f32x4.abs(f32x4.sub(x, f32x4.splat(1))));
-    return f32x4.mul(f32x4.splat(p2), expNeg(z));
-  }
-  if (code == 5) return f32x4.splat(1);
-  if (code == 6) {
-    const z = f32x4.mul(f32x4.mul(x, x), f32x4.splat(-1 / (2 * p * p)));
-    return f32x4.mul(f32x4.splat(1 / (p * Mathf.sqrt(2 * Mathf.PI))), expNeg(z));
-  }
-  const e = expNeg(f32x4.neg(f32x4.abs(f32x4.mul(f32x4.splat(p), x))));
-  const d = f32x4.add(f32x4.splat(1), e);
-  return f32x4.div(f32x4.mul(f32x4.splat(p), e), f32x4.mul(d, d));
-}
-
-@inline function surrogateS(code: i32, p: f32, p2: f32, x: f32): f32 {
-  if (code == 0) {
+  @inline s(p: f32, p2: f32, x: f32): f32 {
     const z: f32 = (Mathf.PI / 2) * p * x;
     return p / 2 / (1 + z * z);
   }
-  if (code == 1) {
+}
+@unmanaged class FastSigmoid {
+  @inline v(p: f32, p2: f32, x: v128): v128 {
+    const d = f32x4.add(f32x4.mul(f32x4.splat(p), f32x4.abs(x)), f32x4.splat(1));
+    return f32x4.div(f32x4.splat(1), f32x4.mul(d, d));
+  }
+  @inline s(p: f32, p2: f32, x: f32): f32 {
     const d: f32 = p * Mathf.abs(x) + 1;
     return 1 / (d * d);
   }
-  if (code == 3) return x < 0 ? p : -p;
-  if (code == 4) return p2 * Mathf.exp(-p * Mathf.abs(x - 1));
-  if (code == 5) return 1;
-  if (code == 6) return Mathf.exp(-(x * x) / (2 * p * p)) / (p * Mathf.sqrt(2 * Mathf.PI));
-  const e = Mathf.exp(-Mathf.abs(p * x));
-  const d: f32 = 1 + e;
-  return (p * e) / (d * d);
+}
+@unmanaged class Sigmoid {
+  @inline v(p: f32, p2: f32, x: v128): v128 {
+    const e = expNeg(f32x4.neg(f32x4.abs(f32x4.mul(f32x4.splat(p), x))));
+    const d = f32x4.add(f32x4.splat(1), e);
+    return f32x4.div(f32x4.mul(f32x4.splat(p), e), f32x4.mul(d, d));
+  }
+  @inline s(p: f32, p2: f32, x: f32): f32 {
+    const e = Mathf.exp(-Mathf.abs(p * x));
+    const d: f32 = 1 + e;
+    return (p * e) / (d * d);
+  }
+}
+/** p where x < 0, -p where x >= 0 */
+@unmanaged class Triangular {
+  @inline v(p: f32, p2: f32, x: v128): v128 {
+    return v128.bitselect(f32x4.splat(p), f32x4.splat(-p), f32x4.lt(x, f32x4.splat(0)));
+  }
+  @inline s(p: f32, p2: f32, x: f32): f32 {
+    return x < 0 ? p : -p;
+  }
+}
+@unmanaged class SpikeRateEscape {
+  @inline v(p: f32, p2: f32, x: v128): v128 {
+    return f32x4.mul(f32x4.splat(p2), expNeg(f32x4.mul(f32x4.splat(-p), f32x4.abs(f32x4.sub(x, f32x4.splat(1))))));
+  }
+  @inline s(p: f32, p2: f32, x: f32): f32 {
+    return p2 * Mathf.exp(-p * Mathf.abs(x - 1));
+  }
+}
+@unmanaged class StraightThrough {
+  @inline v(p: f32, p2: f32, x: v128): v128 {
+    return f32x4.splat(1);
+  }
+  @inline s(p: f32, p2: f32, x: f32): f32 {
+    return 1;
+  }
+}
+@unmanaged class Gaussian {
+  @inline v(p: f32, p2: f32, x: v128): v128 {
+    const z = f32x4.mul(f32x4.mul(x, x), f32x4.splat(-1 / (2 * p * p)));
+    return f32x4.mul(f32x4.splat(1 / (p * Mathf.sqrt(2 * Mathf.PI))), expNeg(z));
+  }
+  @inline s(p: f32, p2: f32, x: f32): f32 {
+    return Mathf.exp(-(x * x) / (2 * p * p)) / (p * Mathf.sqrt(2 * Mathf.PI));
+  }
 }
 
 // Constants of expNeg, read from memory: V8 rebuilds every v128.const inside a loop with three
@@ -271,11 +287,16 @@ const EXP_CONSTS = memory.data<f32>([
   return i32x4.eq(b, i32x4.splat(0));
 }
 
-@inline function backwardTile(
-  bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, code: i32, sp: f32, sp2: f32,
-  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
-  memRow: i32, memCol: i32, gsRow: i32, gsCol: i32,
-): void {
+/**
+ * The backward pass of one tile (neurons n0 .. n0 + len, decays bt) with surrogate S: its membrane
+ * of step t at element t * memRow of mem, its spike gradient at element t * gsRow of gradSpk (or 0).
+ */
+function backwardTile<S>(a: LeakyBackwardArgs, bt: usize, n0: i32, len: i32, mem: usize, memRow: i32, gradSpk: usize, gsRow: i32): void {
+  const sur = changetype<S>(0);
+  const thr = a.threshold, reset = a.reset, constInput = a.constInput, t = a.T, nN = a.N, h = a.H, spk = a.spk, gradMem = a.gradMem;
+  const gradInput = a.gradInput, gradBeta = a.gradBeta, sp = a.surrogateParam, sp2 = a.surrogateParam2, trunc = a.truncate;
+  const carry = a.scratch + TILE * 4;
+  const gb = carry + TILE * 4;
   const thrv = f32x4.splat(thr);
   const memRowB = <usize>memRow << 2;
   const lenB = <usize>len << 2;
@@ -285,11 +306,11 @@ const EXP_CONSTS = memory.data<f32>([
   if (constInput) memory.fill(gsum, 0, lenB);
   for (let step = t - 1; step >= 0; step--) {
     const e = <usize>step * <usize>nN + <usize>n0;
-    const m0 = mem + ((<usize>step * <usize>memRow + <usize>memCol) << 2);
+    const m0 = mem + ((<usize>step * <usize>memRow) << 2);
     const p0 = m0 - memRowB;
     const r0 = spk + e - <usize>nN; // spikes of step-1 = resets of this step
     const gm0 = gradMem + (e << 2);
-    const gs0 = gradSpk + ((<usize>step * <usize>gsRow + <usize>gsCol) << 2);
+    const gs0 = gradSpk + ((<usize>step * <usize>gsRow) << 2);
     const gi0 = constInput ? gsum : gradInput + (e << 2);
     const cut = trunc > 0 && step % trunc == 0;
     let j = 0;
@@ -297,7 +318,7 @@ const EXP_CONSTS = memory.data<f32>([
       const jo = <usize>j << 2;
       let g = v128.load(carry + jo);
       if (gradMem) g = f32x4.add(g, v128.load(gm0 + jo));
-      if (gradSpk) g = f32x4.add(g, f32x4.mul(v128.load(gs0 + jo), surrogateV(code, sp, sp2, f32x4.sub(v128.load(m0 + jo), thrv))));
+      if (gradSpk) g = f32x4.add(g, f32x4.mul(v128.load(gs0 + jo), sur.v(sp, sp2, f32x4.sub(v128.load(m0 + jo), thrv))));
       v128.store(gi0 + jo, constInput ? f32x4.add(v128.load(gi0 + jo), g) : g);
       if (step > 0) {
         let gp = f32x4.mul(g, v128.load(p0 + jo));
@@ -316,7 +337,7 @@ const EXP_CONSTS = memory.data<f32>([
       const jo = <usize>j << 2;
       let g = load<f32>(carry + jo);
       if (gradMem) g += load<f32>(gm0 + jo);
-      if (gradSpk) g += load<f32>(gs0 + jo) * surrogateS(code, sp, sp2, load<f32>(m0 + jo) - thr);
+      if (gradSpk) g += load<f32>(gs0 + jo) * sur.s(sp, sp2, load<f32>(m0 + jo) - thr);
       store<f32>(gi0 + jo, constInput ? load<f32>(gi0 + jo) + g : g);
       if (step > 0) {
         const keep = reset == 1 && load<u8>(r0 + <usize>j) != 0 ? false : true;
@@ -335,77 +356,6 @@ const EXP_CONSTS = memory.data<f32>([
   }
 }
 
-// One copy of the tile loop per surrogate, so the surrogate choice is not a branch inside it.
-function backwardTileAtan(
-  bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
-  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
-  memRow: i32, memCol: i32, gsRow: i32, gsCol: i32,
-): void {
-  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 0, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol, gsRow, gsCol);
-}
-
-function backwardTileFastSigmoid(
-  bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
-  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
-  memRow: i32, memCol: i32, gsRow: i32, gsCol: i32,
-): void {
-  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 1, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol, gsRow, gsCol);
-}
-
-function backwardTileSigmoid(
-  bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
-  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
-  memRow: i32, memCol: i32, gsRow: i32, gsCol: i32,
-): void {
-  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 2, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol, gsRow, gsCol);
-}
-
-function backwardTileTriangular(
-  bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
-  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
-  memRow: i32, memCol: i32, gsRow: i32, gsCol: i32,
-): void {
-  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 3, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol, gsRow, gsCol);
-}
-
-function backwardTileSpikeRateEscape(
-  bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
-  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
-  memRow: i32, memCol: i32, gsRow: i32, gsCol: i32,
-): void {
-  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 4, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol, gsRow, gsCol);
-}
-
-function backwardTileStraightThrough(
-  bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
-  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
-  memRow: i32, memCol: i32, gsRow: i32, gsCol: i32,
-): void {
-  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 5, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol, gsRow, gsCol);
-}
-
-function backwardTileGaussian(
-  bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, sp: f32, sp2: f32,
-  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
-  memRow: i32, memCol: i32, gsRow: i32, gsCol: i32,
-): void {
-  backwardTile(bt, thr, reset, spk, mem, gradSpk, gradMem, 6, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol, gsRow, gsCol);
-}
-
-function backwardAnyTile(
-  bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, gradSpk: usize, gradMem: usize, code: i32, sp: f32, sp2: f32,
-  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
-  memRow: i32, memCol: i32, gsRow: i32, gsCol: i32,
-): void {
-  if (code == 0) backwardTileAtan(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol, gsRow, gsCol);
-  else if (code == 1) backwardTileFastSigmoid(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol, gsRow, gsCol);
-  else if (code == 3) backwardTileTriangular(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol, gsRow, gsCol);
-  else if (code == 4) backwardTileSpikeRateEscape(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol, gsRow, gsCol);
-  else if (code == 5) backwardTileStraightThrough(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol, gsRow, gsCol);
-  else if (code == 6) backwardTileGaussian(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol, gsRow, gsCol);
-  else backwardTileSigmoid(bt, thr, reset, spk, mem, gradSpk, gradMem, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, memRow, memCol, gsRow, gsCol);
-}
-
 /**
  * Scratch bytes of leakyBackward for T steps: the tile buffers; one tile's membrane and spikes over
  * all steps (a membrane recomputed here); with a deferred spike gradient (o > 0 outputs), W^T [o, H]
@@ -414,6 +364,11 @@ function backwardAnyTile(
 export function leakyBackwardScratchBytes(t: i32, h: i32, o: i32): usize {
   const tile = <usize>t * TILE;
   return leakyScratchBytes() + tile * 5 + 16 + (o > 0 ? ((<usize>o * <usize>h + tile) << 2) : 0);
+}
+
+/** Where leakyBackward keeps W^T [o, H] in scratch (after the tile buffers, one tile's membrane and spikes). */
+@inline function transposedW(a: LeakyBackwardArgs): usize {
+  return (a.scratch + leakyScratchBytes() + <usize>a.T * TILE * 5 + 15) & ~15;
 }
 
 /**
@@ -425,17 +380,10 @@ export function leakyBackwardScratchBytes(t: i32, h: i32, o: i32): usize {
  * formed tile by tile in scratch, never as a whole [T, N] array. scratch: leakyBackwardScratchBytes.
  */
 export function leakyBackward(a: LeakyBackwardArgs): void {
-  const input = a.input, constInput = a.constInput, beta = a.beta, thr = a.threshold, reset = a.reset, t = a.T, nN = a.N, h = a.H;
-  const spk = a.spk, mem = a.mem, gradSpk = a.gradSpk, gradMem = a.gradMem, gradInput = a.gradInput, gradBeta = a.gradBeta;
-  const dg = a.dg, dw = a.dw, o = a.o, code = a.surrogate, sp = a.surrogateParam, sp2 = a.surrogateParam2, trunc = a.truncate, scratch = a.scratch;
-  memory.fill(gradBeta, 0, <usize>h << 2);
-  const carry = scratch + TILE * 4;
-  const gb = carry + TILE * 4;
-  const tileMem = scratch + leakyScratchBytes();
-  const tileSpk = tileMem + <usize>t * TILE * 4;
-  const wt = (tileSpk + <usize>t * TILE + 15) & ~15;
-  const tileGs = wt + ((<usize>o * <usize>h) << 2);
-  if (dg) {
+  const nN = a.N, h = a.H, o = a.o, dw = a.dw, scratch = a.scratch;
+  memory.fill(a.gradBeta, 0, <usize>h << 2);
+  if (a.dg) {
+    const wt = transposedW(a);
     for (let r = 0; r < h; r++) {
       for (let q = 0; q < o; q++) store<f32>(wt + ((<usize>q * <usize>h + <usize>r) << 2), load<f32>(dw + ((<usize>r * <usize>o + <usize>q) << 2)));
     }
@@ -443,18 +391,12 @@ export function leakyBackward(a: LeakyBackwardArgs): void {
   const spt = samplesPerTile(h);
   if (spt == 0) {
     for (let n0 = 0; n0 < nN; n0 += h) {
-      for (let j0 = 0; j0 < h; j0 += TILE) {
-        const bt = beta + (<usize>j0 << 2);
-        const len = min(TILE, h - j0);
-        backwardOne(bt, thr, reset, spk, mem, input, gradSpk, gradMem, code, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0 + j0, len, carry, gb, trunc, tileMem, tileSpk, dg, wt, o, tileGs);
-      }
+      for (let j0 = 0; j0 < h; j0 += TILE) backwardOne(a, a.beta + (<usize>j0 << 2), n0 + j0, min(TILE, h - j0));
     }
   } else {
     const len = spt * h;
-    expandBeta(beta, h, scratch, len);
-    for (let n0 = 0; n0 < nN; n0 += len) {
-      backwardOne(scratch, thr, reset, spk, mem, input, gradSpk, gradMem, code, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, min(len, nN - n0), carry, gb, trunc, tileMem, tileSpk, dg, wt, o, tileGs);
-    }
+    expandBeta(a.beta, h, scratch, len);
+    for (let n0 = 0; n0 < nN; n0 += len) backwardOne(a, scratch, n0, min(len, nN - n0));
   }
 }
 
@@ -462,7 +404,8 @@ export function leakyBackward(a: LeakyBackwardArgs): void {
  * out[step * len + (n - n0)] = gradSpk[step * N + n] (or 0) + sum over q of dg[(step * B + b) * o + q] wt[q, n % h]
  * for the tile's neurons n in [n0, n0 + len), all steps; q ascending, 16 neurons per pass.
  */
-function deferredTile(gradSpk: usize, dg: usize, wt: usize, o: i32, t: i32, nN: i32, h: i32, n0: i32, len: i32, out: usize): void {
+function deferredTile(a: LeakyBackwardArgs, n0: i32, len: i32, wt: usize, out: usize): void {
+  const gradSpk = a.gradSpk, dg = a.dg, o = a.o, t = a.T, nN = a.N, h = a.H;
   const nB = nN / h;
   let n = n0;
   while (n < n0 + len) {
@@ -471,7 +414,7 @@ function deferredTile(gradSpk: usize, dg: usize, wt: usize, o: i32, t: i32, nN: 
     const cnt = min(h - hh, n0 + len - n);
     const col = n - n0;
     for (let step = 0; step < t; step++) {
-      const a = dg + ((<usize>(step * nB + b) * <usize>o) << 2);
+      const gr = dg + ((<usize>(step * nB + b) * <usize>o) << 2);
       const dst = out + ((<usize>step * <usize>len + <usize>col) << 2);
       const src = gradSpk + ((<usize>step * <usize>nN + <usize>n) << 2);
       const w0 = wt + (<usize>hh << 2);
@@ -484,7 +427,7 @@ function deferredTile(gradSpk: usize, dg: usize, wt: usize, o: i32, t: i32, nN: 
           x0 = v128.load(src + jo); x1 = v128.load(src + jo, 16); x2 = v128.load(src + jo, 32); x3 = v128.load(src + jo, 48);
         }
         for (let q = 0; q < o; q++) {
-          const g = v128.load32_splat(a + (<usize>q << 2));
+          const g = v128.load32_splat(gr + (<usize>q << 2));
           const wr = w0 + ((<usize>q * <usize>h) << 2) + jo;
           x0 = madd(g, v128.load(wr), x0); x1 = madd(g, v128.load(wr, 16), x1);
           x2 = madd(g, v128.load(wr, 32), x2); x3 = madd(g, v128.load(wr, 48), x3);
@@ -494,13 +437,13 @@ function deferredTile(gradSpk: usize, dg: usize, wt: usize, o: i32, t: i32, nN: 
       for (; j + 4 <= cnt; j += 4) {
         const jo = <usize>j << 2;
         let x0 = gradSpk ? v128.load(src + jo) : zero;
-        for (let q = 0; q < o; q++) x0 = madd(v128.load32_splat(a + (<usize>q << 2)), v128.load(w0 + ((<usize>q * <usize>h) << 2) + jo), x0);
+        for (let q = 0; q < o; q++) x0 = madd(v128.load32_splat(gr + (<usize>q << 2)), v128.load(w0 + ((<usize>q * <usize>h) << 2) + jo), x0);
         v128.store(dst + jo, x0);
       }
       for (; j < cnt; j++) {
         const jo = <usize>j << 2;
         let x: f32 = gradSpk ? load<f32>(src + jo) : 0;
-        for (let q = 0; q < o; q++) x += load<f32>(a + (<usize>q << 2)) * load<f32>(w0 + ((<usize>q * <usize>h) << 2) + jo);
+        for (let q = 0; q < o; q++) x += load<f32>(gr + (<usize>q << 2)) * load<f32>(w0 + ((<usize>q * <usize>h) << 2) + jo);
         store<f32>(dst + jo, x);
       }
     }
@@ -508,25 +451,32 @@ function deferredTile(gradSpk: usize, dg: usize, wt: usize, o: i32, t: i32, nN: 
   }
 }
 
-/** One tile's backward: its membrane recomputed into tileMem first when mem is 0, its deferred spike gradient formed first when dg. */
-@inline function backwardOne(
-  bt: usize, thr: f32, reset: i32, spk: usize, mem: usize, input: usize, gradSpk: usize, gradMem: usize, code: i32, sp: f32, sp2: f32,
-  constInput: i32, gradInput: usize, gradBeta: usize, h: i32, t: i32, nN: i32, n0: i32, len: i32, carry: usize, gb: usize, trunc: i32,
-  tileMem: usize, tileSpk: usize, dg: usize, wt: usize, o: i32, tileGs: usize,
-): void {
-  let m = mem, mRow = nN, mCol = n0;
-  if (!mem) {
-    forwardTile(input, constInput, bt, thr, reset, tileSpk, len, 0, tileMem, len, 0, t, nN, n0, len);
+/**
+ * One tile's backward: its membrane recomputed into scratch first when mem is 0, its deferred spike
+ * gradient formed first when dg; then backwardTile with the surrogate's type.
+ */
+@inline function backwardOne(a: LeakyBackwardArgs, bt: usize, n0: i32, len: i32): void {
+  const tileMem = a.scratch + leakyScratchBytes();
+  const tileSpk = tileMem + <usize>a.T * TILE * 4;
+  let m = a.mem + (<usize>n0 << 2), mRow = a.N;
+  if (!a.mem) {
+    forwardTile(a, bt, n0, len, tileSpk, len, tileMem, len);
     m = tileMem;
     mRow = len;
-    mCol = 0;
   }
-  let gs = gradSpk, gRow = nN, gCol = n0;
-  if (dg) {
-    deferredTile(gradSpk, dg, wt, o, t, nN, h, n0, len, tileGs);
-    gs = tileGs;
+  let gs = a.gradSpk ? a.gradSpk + (<usize>n0 << 2) : 0, gRow = a.N;
+  if (a.dg) {
+    const wt = transposedW(a);
+    gs = wt + ((<usize>a.o * <usize>a.H) << 2);
+    deferredTile(a, n0, len, wt, gs);
     gRow = len;
-    gCol = 0;
   }
-  backwardAnyTile(bt, thr, reset, spk, m, gs, gradMem, code, sp, sp2, constInput, gradInput, gradBeta, h, t, nN, n0, len, carry, gb, trunc, mRow, mCol, gRow, gCol);
+  const s = a.surrogate;
+  if (s == 0) backwardTile<Atan>(a, bt, n0, len, m, mRow, gs, gRow);
+  else if (s == 1) backwardTile<FastSigmoid>(a, bt, n0, len, m, mRow, gs, gRow);
+  else if (s == 3) backwardTile<Triangular>(a, bt, n0, len, m, mRow, gs, gRow);
+  else if (s == 4) backwardTile<SpikeRateEscape>(a, bt, n0, len, m, mRow, gs, gRow);
+  else if (s == 5) backwardTile<StraightThrough>(a, bt, n0, len, m, mRow, gs, gRow);
+  else if (s == 6) backwardTile<Gaussian>(a, bt, n0, len, m, mRow, gs, gRow);
+  else backwardTile<Sigmoid>(a, bt, n0, len, m, mRow, gs, gRow);
 }

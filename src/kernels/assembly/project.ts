@@ -1,7 +1,7 @@
 import { appendLanes4 } from './compact';
 import { seqRowsScratchBytes, seqSampleRows } from './spike-seq';
 import { rateRowsScratchBytes, rateSampleRows } from './encode';
-import { LeakyScan } from './leaky';
+import { LeakyScan, stepS, stepV } from './leaky';
 
 // Inference fusion of a Leaky layer with the Linear layer it feeds: runs the LIF recurrence and, for
 // every spike, adds the spiking neuron's weight row into the next layer's current. The [T, B, H]
@@ -124,13 +124,6 @@ function projectSample(
   return projectSampleR(x0, xStride, beta, thr, 2, t, h, wp, o, orow0, oStride, scratch);
 }
 
-/** The LIF update of four lanes (step > 0), the given reset mode. */
-@inline function lifStep4(prev: v128, x: v128, bt: v128, thrv: v128, reset: i32): v128 {
-  if (reset == 0) return f32x4.sub(f32x4.add(f32x4.mul(bt, prev), x), v128.and(f32x4.gt(prev, thrv), thrv));
-  if (reset == 1) return f32x4.add(f32x4.mul(bt, v128.andnot(prev, f32x4.gt(prev, thrv))), x);
-  return f32x4.add(f32x4.mul(bt, prev), x);
-}
-
 @inline function projectSampleR(
   x0: usize, xStride: usize, beta: usize, thr: f32, reset: i32, t: i32, h: i32, wp: usize, o: i32, orow0: usize, oStride: usize, scratch: usize,
 ): i32 {
@@ -162,7 +155,7 @@ function projectSample(
     } else {
       for (; j < h4; j += 4) {
         const jo = <usize>j << 2;
-        const v = lifStep4(v128.load(vmem + jo), v128.load(xr + jo), v128.load(beta + jo), thrv, reset);
+        const v = stepV(v128.load(vmem + jo), v128.load(xr + jo), v128.load(beta + jo), thrv, reset);
         v128.store(vmem + jo, v);
         cnt = appendLanes4(i32x4.bitmask(f32x4.gt(v, thrv)), ids, list, cnt);
         ids = i32x4.add(ids, four);
@@ -173,14 +166,7 @@ function projectSample(
       const x = load<f32>(xr + jo);
       const prev = load<f32>(vmem + jo);
       const bt = load<f32>(beta + jo);
-      let v: f32;
-      if (step == 0) v = x;
-      else {
-        const fired = prev > thr;
-        if (reset == 0) v = bt * prev + x - (fired ? thr : 0);
-        else if (reset == 1) v = bt * (fired ? 0 : prev) + x;
-        else v = bt * prev + x;
-      }
+      const v = step == 0 ? x : stepS(prev, x, bt, thr, reset);
       store<f32>(vmem + jo, v);
       if (v > thr) {
         store<i32>(list + (<usize>cnt << 2), j);
