@@ -1,18 +1,14 @@
-import { ShapeError, SpikeflowError, ValueError } from '../core/errors.js';
+import { ShapeError, ValueError } from '../core/errors.js';
 import { newF32, newU8 } from '../core/buffers.js';
-import { WASM_BASE64, WASM_RELAXED_BASE64 } from './wasm-binary.generated.js';
+import { compileKernels, compileKernelsSync, type WasmKernelOptions } from './wasm-module.js';
 import { At, Room, align16, arena, binder } from './binding.js';
 import { KERNELS, type Exports } from './wasm-exports.js';
 import type { AdamCoefficients, AdamState, GradientSum, Kernels, LeakyBackwardOut, LeakyForwardOut, LeakyScanArgs, SavedCurrents, SpikeSource } from './types.js';
 import { checkAdam, checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW, checkSpikeSeq, checkSeqLeakyProject, checkConv, checkPool, checkConvPool, checkBias, checkRateSpikes, checkRateLeakyProject, checkSpikeSeqLeaky, need } from './validate.js';
 
 /**
- * Loader and wrapper of the AssemblyScript WASM SIMD kernels (src/kernels/assembly, built by
- * scripts/build-wasm.mjs into wasm-binary.generated.ts as base64, so Node and browsers load it the
- * same way without fetch or fs). The module comes in two builds of one source: WASM SIMD, and WASM SIMD
- * with relaxed SIMD, whose multiply-adds (dense GEMM, the convolution input gradient) are fused (one
- * instruction, one rounding). The relaxed build is used where the engine validates it, unless the
- * caller asks otherwise; both equal the TypeScript reference within float rounding.
+ * The Kernels contract on the AssemblyScript WASM SIMD kernels (src/kernels/assembly; the module and
+ * its two builds, SIMD and relaxed SIMD, are found and compiled by wasm-module.ts).
  *
  * WASM sees only its own linear memory, so every call lays its operands out in one scratch arena,
  * copies the inputs in, runs the kernel and copies the outputs out: binding.ts does that for every
@@ -20,34 +16,6 @@ import { checkAdam, checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatm
  * kept in WASM memory between calls (Adam moments, the currents a training forward saves), the choice
  * of the sparse GEMM, the chaining of kernels whose intermediate never leaves WASM memory.
  */
-
-/** Base64 -> bytes without Buffer (works in browsers, workers and Node). */
-function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-/** (module (func (result v128) (v128.const i32x4 0 0 0 0))): validates only where WASM SIMD is supported. */
-const SIMD_PROBE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
-  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type section: () -> v128
-  0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
-  0x0a, 0x16, 0x01, 0x14, 0x00, 0xfd, 0x0c, ...new Array<number>(16).fill(0), 0x0b, // code: v128.const 0, end
-]);
-
-function checkSupport(): void {
-  if (typeof WebAssembly !== 'object' || typeof WebAssembly.validate !== 'function') {
-    throw new SpikeflowError('spikeflow kernels need WebAssembly, which this JavaScript environment does not provide');
-  }
-  if (!WebAssembly.validate(SIMD_PROBE)) {
-    throw new SpikeflowError(
-      'spikeflow kernels need WebAssembly SIMD (128-bit), which this engine does not support: ' +
-        'use Node >= 16.4, Chrome >= 91, Firefox >= 89 or Safari >= 16.4, or pass referenceKernels instead',
-    );
-  }
-}
 
 /** Adam moments in WASM memory: m at ptr, v after it; m and v are the arrays they came from (and go back to). */
 class WasmAdamState implements AdamState {
@@ -333,79 +301,16 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
   };
 }
 
-function compileError(e: unknown): SpikeflowError {
-  return new SpikeflowError(`cannot compile the spikeflow WASM kernels: ${(e as Error).message}`);
-}
-
-/** The module imports nothing today (stub runtime, no asserts); abort is provided in case a build adds it. */
-const imports = {
-  env: {
-    abort: (): never => {
-      throw new SpikeflowError('WASM kernel aborted (an internal check failed): please report this as a bug');
-    },
-  },
-};
-
-function instantiate(module: WebAssembly.Module, relaxed: boolean): Kernels {
-  const inst = new WebAssembly.Instance(module, imports);
-  return wrap(inst.exports as unknown as Exports, relaxed);
-}
-
-export interface WasmKernelOptions {
-  /**
-   * true: the relaxed-SIMD build (fused multiply-add), a SpikeflowError where the engine lacks relaxed
-   * SIMD; false: the plain WASM SIMD build; default: relaxed where supported.
-   */
-  relaxed?: boolean;
-}
-
-let relaxedBytes: Uint8Array<ArrayBuffer> | null = null;
-let relaxedOk: boolean | null = null;
-
-/**
- * Whether this engine runs the relaxed-SIMD build (checked once per realm; `recheck` checks again, after
- * an engine flag was changed).
- */
-export function relaxedSimdSupported(recheck = false): boolean {
-  if (relaxedOk === null || recheck) {
-    relaxedBytes ??= decodeBase64(WASM_RELAXED_BASE64);
-    relaxedOk = typeof WebAssembly === 'object' && WebAssembly.validate(relaxedBytes);
-  }
-  return relaxedOk;
-}
-
-function moduleBytes(options: WasmKernelOptions): { bytes: Uint8Array<ArrayBuffer>; relaxed: boolean } {
-  checkSupport();
-  const want = options.relaxed ?? relaxedSimdSupported();
-  if (want && !relaxedSimdSupported()) {
-    throw new SpikeflowError(
-      'the relaxed-SIMD spikeflow kernels need WebAssembly relaxed SIMD, which this engine does not enable ' +
-        '(Node 20: run node with --experimental-wasm-relaxed-simd, or call enableRelaxedSimd() from spikeflow/node first)',
-    );
-  }
-  return want ? { bytes: relaxedBytes!, relaxed: true } : { bytes: decodeBase64(WASM_BASE64), relaxed: false };
-}
+export { relaxedSimdSupported, type WasmKernelOptions } from './wasm-module.js';
 
 /** Compiles the kernels synchronously (Node, workers). Throws SpikeflowError if WASM SIMD is unsupported. */
 export function createWasmKernelsSync(options: WasmKernelOptions = {}): Kernels {
-  const { bytes, relaxed } = moduleBytes(options);
-  let module: WebAssembly.Module;
-  try {
-    module = new WebAssembly.Module(bytes);
-  } catch (e) {
-    throw compileError(e);
-  }
-  return instantiate(module, relaxed);
+  const { exports, relaxed } = compileKernelsSync(options);
+  return wrap(exports as unknown as Exports, relaxed);
 }
 
 /** Compiles the kernels asynchronously (required for large modules on browsers' main thread). */
 export async function createWasmKernels(options: WasmKernelOptions = {}): Promise<Kernels> {
-  const { bytes, relaxed } = moduleBytes(options);
-  let module: WebAssembly.Module;
-  try {
-    module = await WebAssembly.compile(bytes);
-  } catch (e) {
-    throw compileError(e);
-  }
-  return instantiate(module, relaxed);
+  const { exports, relaxed } = await compileKernels(options);
+  return wrap(exports as unknown as Exports, relaxed);
 }
