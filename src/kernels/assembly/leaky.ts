@@ -54,7 +54,7 @@ function expandBeta(beta: usize, h: i32, exp: usize, len: i32): void {
 }
 
 /** stepV for one neuron. */
-@inline export function stepS(prev: f32, x: f32, bt: f32, thr: f32, reset: i32): f32 {
+@inline function stepS(prev: f32, x: f32, bt: f32, thr: f32, reset: i32): f32 {
   const fired = prev > thr;
   if (reset == 0) return bt * prev + x - (fired ? thr : 0);
   if (reset == 1) return bt * (fired ? 0 : prev) + x;
