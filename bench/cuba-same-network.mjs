@@ -35,7 +35,14 @@ for (const seed of seeds) {
     sumOurs += ours[i];
     sumTheirs += theirs[i];
   }
-  const row = { model, seed, synapses: b.exc.size + b.inh.size, spikeflowHz: sumOurs / ours.length, brian2Hz: sumTheirs / theirs.length, neuronsWithDifferentCount: differ };
+  const row = {
+    model,
+    seed,
+    synapses: b.exc.size + b.inh.size,
+    spikeflowHz: sumOurs / ours.length,
+    brian2Hz: sumTheirs / theirs.length,
+    neuronsWithDifferentCount: differ,
+  };
 
   console.log(JSON.stringify(row));
 }

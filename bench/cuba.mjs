@@ -46,10 +46,16 @@ function brian2(seed) {
 function brian2Binary() {
   const r = spawnSync('./main', [], { cwd: outDir, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`Brian2 binary failed: ${r.stderr}`);
-  return Number(readFileSync(join(outDir, 'results', 'last_run_info.txt'), 'utf8').trim().split(/\s+/)[0]);
+  return Number(
+    readFileSync(join(outDir, 'results', 'last_run_info.txt'), 'utf8')
+      .trim()
+      .split(/\s+/)[0],
+  );
 }
 function spikeflow(seed) {
-  const r = spawnSync(process.execPath, [cli, 'simulate', model, '--duration', '1s', '--seed', String(seed), '--json'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [cli, 'simulate', model, '--duration', '1s', '--seed', String(seed), '--json'], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`spikeflow failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim());
 }
@@ -61,10 +67,15 @@ for (const seed of seeds) {
   const b = brian2(seed);
   const s = spikeflow(seed);
   rows.push({ seed, brian2: b, spikeflow: s });
-  console.log(`${String(seed).padStart(4)}  ${b.rate.toFixed(2).padStart(8)} Hz  ${String(b.synapses).padStart(8)}  ${s.meanRateHz.toFixed(2).padStart(11)} Hz  ${String(s.synapses).padStart(8)}`);
+  console.log(
+    `${String(seed).padStart(4)}  ${b.rate.toFixed(2).padStart(8)} Hz  ${String(b.synapses).padStart(8)}  ${s.meanRateHz.toFixed(2).padStart(11)} Hz  ${String(s.synapses).padStart(8)}`,
+  );
 }
-const range = (a) => `${Math.min(...a).toFixed(2)}-${Math.max(...a).toFixed(2)} Hz (mean ${(a.reduce((x, y) => x + y, 0) / a.length).toFixed(2)})`;
-console.log(`rates over seeds: Brian2 ${range(rows.map((r) => r.brian2.rate))}, spikeflow ${range(rows.map((r) => r.spikeflow.meanRateHz))}`);
+const range = (a) =>
+  `${Math.min(...a).toFixed(2)}-${Math.max(...a).toFixed(2)} Hz (mean ${(a.reduce((x, y) => x + y, 0) / a.length).toFixed(2)})`;
+console.log(
+  `rates over seeds: Brian2 ${range(rows.map((r) => r.brian2.rate))}, spikeflow ${range(rows.map((r) => r.spikeflow.meanRateHz))}`,
+);
 
 // timing: the last seed's compiled Brian2 project against spikeflow at the same seed, alternating
 const seed = seeds[seeds.length - 1];
@@ -76,6 +87,16 @@ for (let k = 0; k < repeats; k++) {
 }
 const mb = median(tb);
 const ms = median(ts);
-console.log(`simulation loop, median of ${repeats} alternating runs (seed ${seed}): Brian2 cpp_standalone ${mb.toFixed(3)} s, spikeflow ${ms.toFixed(3)} s`);
+console.log(
+  `simulation loop, median of ${repeats} alternating runs (seed ${seed}): Brian2 cpp_standalone ${mb.toFixed(3)} s, spikeflow ${ms.toFixed(3)} s`,
+);
 console.log(`ratio spikeflow / Brian2 = ${(ms / mb).toFixed(2)} (min: ${Math.min(...tb).toFixed(3)} s vs ${Math.min(...ts).toFixed(3)} s)`);
-console.log(JSON.stringify({ model, seeds: rows.map((r) => ({ seed: r.seed, brian2RateHz: r.brian2.rate, spikeflowRateHz: r.spikeflow.meanRateHz })), brian2RunSeconds: tb, spikeflowRunSeconds: ts, ratio: ms / mb }));
+console.log(
+  JSON.stringify({
+    model,
+    seeds: rows.map((r) => ({ seed: r.seed, brian2RateHz: r.brian2.rate, spikeflowRateHz: r.spikeflow.meanRateHz })),
+    brian2RunSeconds: tb,
+    spikeflowRunSeconds: ts,
+    ratio: ms / mb,
+  }),
+);

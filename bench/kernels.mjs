@@ -42,18 +42,26 @@ function bench(name, run, { reps = 10, refReps = 1 } = {}) {
   const w = median(() => run(wasm), quick ? Math.max(2, reps >> 2) : reps);
   const r = refReps > 0 ? median(() => run(referenceKernels), refReps) : NaN;
   rows.push({ name, w, r });
-  console.log(`${name.padEnd(46)} wasm ${w.toFixed(2).padStart(8)} ms   reference ${Number.isNaN(r) ? '       -' : r.toFixed(1).padStart(8)} ms   x${Number.isNaN(r) ? '-' : (r / w).toFixed(0)}`);
+  console.log(
+    `${name.padEnd(46)} wasm ${w.toFixed(2).padStart(8)} ms   reference ${Number.isNaN(r) ? '       -' : r.toFixed(1).padStart(8)} ms   x${Number.isNaN(r) ? '-' : (r / w).toFixed(0)}`,
+  );
 }
 
 const [B, I, H, O, T] = [128, 784, 1000, 10, 25];
 const R = T * B;
-const X = floats(B * I), W1 = floats(I * H), Y = new Float32Array(B * H), G = floats(B * H), dW = new Float32Array(I * H);
+const X = floats(B * I),
+  W1 = floats(I * H),
+  Y = new Float32Array(B * H),
+  G = floats(B * H),
+  dW = new Float32Array(I * H);
 const dX = new Float32Array(B * I);
 bench('matmul 128x784x1000 (X W)', (k) => k.matmul(X, W1, Y, B, I, H, false, false, false));
 bench('matmul transA 784x128x1000 (dW += X^T G)', (k) => k.matmul(X, G, dW, I, B, H, true, false, true));
 bench('matmul transB 128x1000x784 (dX = G W^T)', (k) => k.matmul(G, W1, dX, B, H, I, false, true, false));
 
-const S = spikes(R * I, 0.13), YR = new Float32Array(R * H), GR = floats(R * H);
+const S = spikes(R * I, 0.13),
+  YR = new Float32Array(R * H),
+  GR = floats(R * H);
 bench('spikeMatmul 3200x784x1000 @13%', (k) => k.spikeMatmul(S, W1, YR, R, I, H, false), { reps: 7 });
 bench('spikeMatmulGradW 3200x784x1000 @13%', (k) => k.spikeMatmulGradW(S, GR, dW, R, I, H), { reps: 7 });
 const S1 = spikes(B * I, 0.13);
@@ -63,13 +71,18 @@ bench('spikeMatmul 128x784x1000 @13%', (k) => k.spikeMatmul(S1, W1, Y, B, I, H, 
 // complement-coded sequence kernels Linear uses for [T, B, in] spike input (same product).
 const mnist = await loadMnist({ dataset: 'mnist', download: false });
 const SM = new Uint8Array(R * I);
-for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) for (let i = 0; i < I; i++) SM[(t * B + b) * I + i] = rand() < mnist.test.images[b * I + i] / 255 ? 1 : 0;
+for (let t = 0; t < T; t++)
+  for (let b = 0; b < B; b++) for (let i = 0; i < I; i++) SM[(t * B + b) * I + i] = rand() < mnist.test.images[b * I + i] / 255 ? 1 : 0;
 bench('spikeMatmul 3200x784x1000, rate-coded MNIST', (k) => k.spikeMatmul(SM, W1, YR, R, I, H, false), { reps: 15, refReps: 0 });
 bench('spikeSeqMatmul, the same (complement coding)', (k) => k.spikeSeqMatmul(SM, W1, YR, T, B, I, H, false), { reps: 15, refReps: 0 });
 bench('spikeMatmulGradW 3200x784x1000, rate-coded MNIST', (k) => k.spikeMatmulGradW(SM, GR, dW, R, I, H), { reps: 15, refReps: 0 });
 bench('spikeSeqGradW, the same (complement coding)', (k) => k.spikeSeqGradW(SM, GR, dW, T, B, I, H), { reps: 15, refReps: 0 });
 
-const S2 = spikes(R * H, 0.19), W2 = floats(H * O), Y2 = new Float32Array(R * O), G2 = floats(R * O), dW2 = new Float32Array(H * O);
+const S2 = spikes(R * H, 0.19),
+  W2 = floats(H * O),
+  Y2 = new Float32Array(R * O),
+  G2 = floats(R * O),
+  dW2 = new Float32Array(H * O);
 const dX2 = new Float32Array(R * H);
 bench('spikeMatmul 3200x1000x10 @19% (fc2)', (k) => k.spikeMatmul(S2, W2, Y2, R, H, O, false));
 bench('spikeMatmulGradW 3200x1000x10 @19% (fc2 dW)', (k) => k.spikeMatmulGradW(S2, G2, dW2, R, H, O));
@@ -78,8 +91,14 @@ bench('sumRows 3200x1000 (bias grad)', (k) => k.sumRows(GR, new Float32Array(H),
 
 const N = B * H;
 const args = {
-  T, N, H, input: Float32Array.from({ length: N }, () => rand() * 0.6), constInput: true,
-  beta: new Float32Array(H).fill(0.95), threshold: 1, reset: 0 /* subtract */,
+  T,
+  N,
+  H,
+  input: Float32Array.from({ length: N }, () => rand() * 0.6),
+  constInput: true,
+  beta: new Float32Array(H).fill(0.95),
+  threshold: 1,
+  reset: 0 /* subtract */,
 };
 const fw = wasm.leakyForward(args);
 const gradSpk = floats(T * N);
@@ -87,20 +106,33 @@ const bargs = { ...args, spk: fw.spk, mem: fw.mem, gradSpk, gradMem: null, surro
 bench('leakyForward T=25 N=128000 (const input)', (k) => k.leakyForward(args), { reps: 7, refReps: 3 });
 bench('leakyForward T=25 N=128000, wantMem=false', (k) => k.leakyForward(args, false), { reps: 7, refReps: 3 });
 bench('leakyBackward T=25 N=128000 (atan)', (k) => k.leakyBackward(bargs), { reps: 7, refReps: 3 });
-bench('leaky fwd+bwd T=25 N=128000', (k) => {
-  const f = k.leakyForward(args);
-  k.leakyBackward({ ...bargs, spk: f.spk, mem: f.mem });
-}, { reps: 7, refReps: 3 });
-bench('leakyBackward T=25 N=128000 (sigmoid, mem=null)', (k) => k.leakyBackward({ ...bargs, mem: null, surrogate: 2, surrogateParam: 5 }), { reps: 7, refReps: 3 });
+bench(
+  'leaky fwd+bwd T=25 N=128000',
+  (k) => {
+    const f = k.leakyForward(args);
+    k.leakyBackward({ ...bargs, spk: f.spk, mem: f.mem });
+  },
+  { reps: 7, refReps: 3 },
+);
+bench('leakyBackward T=25 N=128000 (sigmoid, mem=null)', (k) => k.leakyBackward({ ...bargs, mem: null, surrogate: 2, surrogateParam: 5 }), {
+  reps: 7,
+  refReps: 3,
+});
 
 // Inference: the hidden layer of a 1000-sample test batch feeding the 10-class readout.
-const BI = 1000, NI = BI * H;
+const BI = 1000,
+  NI = BI * H;
 const iargs = { ...args, N: NI, input: Float32Array.from({ length: NI }, () => rand() * 0.4) };
-const WO = floats(H * O), OUT = new Float32Array(T * BI * O);
-bench('inference 1000x25x1000 -> 10: leakyForward + spikeMatmul', (k) => {
-  const f = k.leakyForward(iargs, false);
-  k.spikeMatmul(f.spk, WO, OUT, T * BI, H, O, false);
-}, { reps: 5, refReps: 1 });
+const WO = floats(H * O),
+  OUT = new Float32Array(T * BI * O);
+bench(
+  'inference 1000x25x1000 -> 10: leakyForward + spikeMatmul',
+  (k) => {
+    const f = k.leakyForward(iargs, false);
+    k.spikeMatmul(f.spk, WO, OUT, T * BI, H, O, false);
+  },
+  { reps: 5, refReps: 1 },
+);
 bench('inference 1000x25x1000 -> 10: fused leakyProject', (k) => k.leakyProject(iargs, WO, O, OUT, false), { reps: 5, refReps: 1 });
 
 // Sparse-input matmul on MNIST-like pixels (81% exact zeros).

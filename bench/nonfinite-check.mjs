@@ -5,7 +5,19 @@
 // (784-1000-10, T = 25, batch 128, direct and rate input) and tutorial 6's CSNN (T = 25, batch 128):
 // the time of a whole training step (trainEpoch, 1 and 2 threads) against the time of the check alone over
 // the same gradients. Env: CHECK_BATCHES (timed batches, default 30).
-import { Rng, snnClassifier, csnnClassifier, fastSigmoid, Adam, spikingTask, trainEpoch, directEncode, rateEncode, defaultKernels, nonFiniteGradient } from '../dist/index.js';
+import {
+  Rng,
+  snnClassifier,
+  csnnClassifier,
+  fastSigmoid,
+  Adam,
+  spikingTask,
+  trainEpoch,
+  directEncode,
+  rateEncode,
+  defaultKernels,
+  nonFiniteGradient,
+} from '../dist/index.js';
 import { loadMnist, DataParallel, enableRelaxedSimd } from '../dist/node.js';
 
 enableRelaxedSimd();
@@ -14,9 +26,22 @@ const data = await loadMnist({ dataset: 'mnist', download: false });
 const train = { inputs: data.train.images, labels: data.train.labels, n: data.train.n, features: 784 };
 const kernels = defaultKernels();
 const configs = [
-  { name: '784-1000-10 direct', make: (r) => snnClassifier({ inputs: 784, hidden: [1000], outputs: 10, beta: 0.95 }, r), encoder: (x) => directEncode(x, 25) },
-  { name: '784-1000-10 rate', make: (r) => snnClassifier({ inputs: 784, hidden: [1000], outputs: 10, beta: 0.95 }, r), encoder: (x, rng) => rateEncode(x, 25, rng) },
-  { name: 'CSNN 12C5-MP2-64C5-MP2-1024FC10', make: (r) => csnnClassifier({ input: [1, 28, 28], channels: [12, 64], outputs: 10, beta: 0.5, surrogate: fastSigmoid() }, r), encoder: (x) => directEncode(x, 25), batches: 8 },
+  {
+    name: '784-1000-10 direct',
+    make: (r) => snnClassifier({ inputs: 784, hidden: [1000], outputs: 10, beta: 0.95 }, r),
+    encoder: (x) => directEncode(x, 25),
+  },
+  {
+    name: '784-1000-10 rate',
+    make: (r) => snnClassifier({ inputs: 784, hidden: [1000], outputs: 10, beta: 0.95 }, r),
+    encoder: (x, rng) => rateEncode(x, 25, rng),
+  },
+  {
+    name: 'CSNN 12C5-MP2-64C5-MP2-1024FC10',
+    make: (r) => csnnClassifier({ input: [1, 28, 28], channels: [12, 64], outputs: 10, beta: 0.5, surrogate: fastSigmoid() }, r),
+    encoder: (x) => directEncode(x, 25),
+    batches: 8,
+  },
 ];
 const rows = [];
 for (const c of configs) {
@@ -32,7 +57,10 @@ for (const c of configs) {
     await parallel?.close();
     const stepMs = (1000 * r.seconds) / n;
     // the check over the gradients this thread holds (all of them on one thread; every worker checks its own, in parallel)
-    const grads = model.parameters().map((p) => p.tensor.grad).filter(Boolean);
+    const grads = model
+      .parameters()
+      .map((p) => p.tensor.grad)
+      .filter(Boolean);
     for (let i = 0; i < 20; i++) nonFiniteGradient(model, kernels);
     const reps = 200;
     const t0 = performance.now();
@@ -46,4 +74,5 @@ for (const c of configs) {
 }
 console.log('| network | threads | gradient values | step (ms) | check (ms) | check / step |');
 console.log('|---|---|---|---|---|---|');
-for (const r of rows) console.log(`| ${r.config} | ${r.threads} | ${r.values} | ${r.stepMs.toFixed(1)} | ${r.checkMs.toFixed(3)} | ${r.percent.toFixed(2)}% |`);
+for (const r of rows)
+  console.log(`| ${r.config} | ${r.threads} | ${r.values} | ${r.stepMs.toFixed(1)} | ${r.checkMs.toFixed(3)} | ${r.percent.toFixed(2)}% |`);

@@ -13,7 +13,17 @@ import { cpus } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  Rng, snnClassifier, csnnClassifier, fastSigmoid, Adam, spikingTask, trainEpoch, evaluate, directEncode, rateEncode, defaultKernels,
+  Rng,
+  snnClassifier,
+  csnnClassifier,
+  fastSigmoid,
+  Adam,
+  spikingTask,
+  trainEpoch,
+  evaluate,
+  directEncode,
+  rateEncode,
+  defaultKernels,
 } from '../dist/index.js';
 import { loadMnist, DataParallel, enableRelaxedSimd } from '../dist/node.js';
 
@@ -24,7 +34,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const shared = process.env.SPIKEFLOW_SHARED ?? join(root, '..', 'shared');
 const batches = Number(process.env.BENCH_BATCHES ?? 100);
 const threads = Number(process.env.BENCH_THREADS ?? cpus().length);
-const T = 25, B = 128;
+const T = 25,
+  B = 128;
 
 const mnistDir = join(shared, 'datasets', 'mnist');
 const data = await loadMnist({ dataset: 'mnist', dataDir: existsSync(mnistDir) ? mnistDir : undefined, download: false });
@@ -74,7 +85,8 @@ function peerEnv(src) {
   const env = { ...process.env, SNNTORCH_SRC: src, OPENBLAS_NUM_THREADS: '2' };
   if (!env.OPENBLAS_CORETYPE) {
     const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch; a = torch.ones(64, 64); a @ a'], {
-      env: { ...env, OPENBLAS_VERBOSE: '2' }, encoding: 'utf8',
+      env: { ...env, OPENBLAS_VERBOSE: '2' },
+      encoding: 'utf8',
     });
     const core = /Core: (\S+)/.exec(`${probe.stdout}${probe.stderr}`)?.[1];
     const flags = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
@@ -82,7 +94,9 @@ function peerEnv(src) {
       if (/\bavx512f\b/.test(flags)) env.OPENBLAS_CORETYPE = 'SkylakeX';
       else if (/\bavx2\b/.test(flags)) env.OPENBLAS_CORETYPE = 'Haswell';
     }
-    console.error(`peer BLAS: OpenBLAS core ${core ?? 'unknown'}${env.OPENBLAS_CORETYPE ? `, running the peer with OPENBLAS_CORETYPE=${env.OPENBLAS_CORETYPE}` : ''}`);
+    console.error(
+      `peer BLAS: OpenBLAS core ${core ?? 'unknown'}${env.OPENBLAS_CORETYPE ? `, running the peer with OPENBLAS_CORETYPE=${env.OPENBLAS_CORETYPE}` : ''}`,
+    );
   }
   results.peerBlas = env.OPENBLAS_CORETYPE ?? 'auto';
   peerEnvCache = env;
@@ -92,10 +106,12 @@ function peerEnv(src) {
 function snntorch(encoding) {
   const src = process.env.SNNTORCH_SRC ?? '/tmp/snntorch';
   const script = join(shared, 'peers', 'snntorch_mnist.py');
-  if (!existsSync(join(src, 'snntorch', '__init__.py'))) return { skipped: `snnTorch source not found in ${src} (see ../shared/peers/README.md)` };
+  if (!existsSync(join(src, 'snntorch', '__init__.py')))
+    return { skipped: `snnTorch source not found in ${src} (see ../shared/peers/README.md)` };
   if (!existsSync(script) || !existsSync(mnistDir)) return { skipped: `${script} or ${mnistDir} missing` };
   const r = spawnSync('/usr/bin/python3', [script, mnistDir, encoding, String(batches + 2), '1', '1'], {
-    env: peerEnv(src), encoding: 'utf8',
+    env: peerEnv(src),
+    encoding: 'utf8',
   });
   if (r.status !== 0) return { skipped: `snnTorch run failed: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}` };
   const train = /samples\/s=([\d.]+)/.exec(r.stdout);
@@ -108,23 +124,46 @@ const csnnWarmup = Number(process.env.BENCH_CSNN_WARMUP ?? 5);
 const only = process.env.BENCH_ONLY;
 
 function oursCsnn(nThreads) {
-  const model = csnnClassifier({ input: [1, 28, 28], channels: [12, 64], outputs: 10, beta: 0.5, surrogate: fastSigmoid({ slope: 25 }) }, new Rng(0));
+  const model = csnnClassifier(
+    { input: [1, 28, 28], channels: [12, 64], outputs: 10, beta: 0.5, surrogate: fastSigmoid({ slope: 25 }) },
+    new Rng(0),
+  );
   return timeRun(model, spikingTask('rate'), 1e-2, (x) => directEncode(x, 50), nThreads, csnnBatches, 500, csnnWarmup);
 }
 
 function snntorchCsnn() {
   const src = process.env.SNNTORCH_SRC ?? '/tmp/snntorch';
-  if (!existsSync(join(src, 'snntorch', '__init__.py'))) return { skipped: `snnTorch source not found in ${src} (see ../shared/peers/README.md)` };
-  const r = spawnSync('/usr/bin/python3', [join(root, 'bench', 'snntorch_csnn.py'), mnistDir, String(csnnBatches + csnnWarmup), '1', '1', '50', String(csnnWarmup)], {
-    env: peerEnv(src), encoding: 'utf8',
-  });
+  if (!existsSync(join(src, 'snntorch', '__init__.py')))
+    return { skipped: `snnTorch source not found in ${src} (see ../shared/peers/README.md)` };
+  const r = spawnSync(
+    '/usr/bin/python3',
+    [join(root, 'bench', 'snntorch_csnn.py'), mnistDir, String(csnnBatches + csnnWarmup), '1', '1', '50', String(csnnWarmup)],
+    {
+      env: peerEnv(src),
+      encoding: 'utf8',
+    },
+  );
   if (r.status !== 0) return { skipped: `snnTorch run failed: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}` };
   const train = /samples\/s=([\d.]+)/.exec(r.stdout);
   const inf = /test acc=([\d.]+) infer samples\/s=([\d.]+)/.exec(r.stdout);
-  return { trainSamplesPerSec: Number(train[1]), inferSamplesPerSec: Number(inf[2]), testAccuracy: Number(inf[1]), trainBatches: csnnBatches };
+  return {
+    trainSamplesPerSec: Number(train[1]),
+    inferSamplesPerSec: Number(inf[2]),
+    testAccuracy: Number(inf[1]),
+    trainBatches: csnnBatches,
+  };
 }
 
-const results = { date: new Date().toISOString(), machine: `${cpus().length} x ${cpus()[0].model}`, node: process.version, kernels: kernelBuild, batches, csnnBatches, threads, runs: [] };
+const results = {
+  date: new Date().toISOString(),
+  machine: `${cpus().length} x ${cpus()[0].model}`,
+  node: process.version,
+  kernels: kernelBuild,
+  batches,
+  csnnBatches,
+  threads,
+  runs: [],
+};
 if (only !== 'fc') {
   const peer = snntorchCsnn();
   const one = await oursCsnn(1);
@@ -143,12 +182,19 @@ writeFileSync(join(root, 'bench', only ? `results-${only}.json` : 'results.json'
 
 const f = (x) => (x === undefined ? 'n/a' : Math.round(x).toLocaleString('en-US'));
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(1)}x` : 'n/a');
-console.log(`Machine: ${results.machine}, Node ${results.node}, spikeflow kernels: ${kernelBuild}; peer OpenBLAS core type: ${results.peerBlas ?? 'n/a'}; ${batches} timed training batches after 2 warm-up (CSNN: ${csnnBatches} after ${csnnWarmup}, both sides); inference over the 10,000 test images.\n`);
+console.log(
+  `Machine: ${results.machine}, Node ${results.node}, spikeflow kernels: ${kernelBuild}; peer OpenBLAS core type: ${results.peerBlas ?? 'n/a'}; ${batches} timed training batches after 2 warm-up (CSNN: ${csnnBatches} after ${csnnWarmup}, both sides); inference over the 10,000 test images.\n`,
+);
 console.log('| input | metric | snnTorch 0.9.4 | spikeflow 1 thread | ratio | spikeflow ' + threads + ' threads | ratio |');
 console.log('|---|---|---|---|---|---|---|');
 for (const r of results.runs) {
-  for (const [k, name] of [['trainSamplesPerSec', 'training samples/s'], ['inferSamplesPerSec', 'inference samples/s']]) {
-    console.log(`| ${r.encoding} | ${name} | ${f(r.snntorch[k])} | ${f(r.spikeflow1[k])} | ${ratio(r.spikeflow1[k], r.snntorch[k])} | ${f(r.spikeflowN?.[k])} | ${ratio(r.spikeflowN?.[k], r.snntorch[k])} |`);
+  for (const [k, name] of [
+    ['trainSamplesPerSec', 'training samples/s'],
+    ['inferSamplesPerSec', 'inference samples/s'],
+  ]) {
+    console.log(
+      `| ${r.encoding} | ${name} | ${f(r.snntorch[k])} | ${f(r.spikeflow1[k])} | ${ratio(r.spikeflow1[k], r.snntorch[k])} | ${f(r.spikeflowN?.[k])} | ${ratio(r.spikeflowN?.[k], r.snntorch[k])} |`,
+    );
   }
   if (r.snntorch.skipped) console.log(`\nsnnTorch (${r.encoding}) skipped: ${r.snntorch.skipped}`);
 }

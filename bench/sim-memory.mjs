@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const duration = process.argv[2] ?? '6000s';
 const every = Number(process.env.BENCH_SAMPLE_S ?? 30) * 1000;
-const child = spawn(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'simulate', 'cuba', '--duration', duration, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'simulate', 'cuba', '--duration', duration, '--json'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 let out = '';
 child.stdout.on('data', (d) => (out += d));
 const t0 = Date.now();
@@ -39,9 +41,17 @@ child.on('exit', (code) => {
   const r = JSON.parse(out.trim().split('\n').pop());
   const first = samples[0];
   const last = samples[samples.length - 1];
-  console.log(JSON.stringify({
-    durationMs: r.durationMs, spikes: r.spikes, runSeconds: r.runSeconds, wallSeconds: (Date.now() - t0) / 1000,
-    samples: samples.length, firstRssMb: first?.rssMb, lastRssMb: last?.rssMb, maxRssMb: Math.max(...samples.map((s) => s.rssMb)),
-    growthMb: first && last ? Number((last.rssMb - first.rssMb).toFixed(1)) : undefined,
-  }));
+  console.log(
+    JSON.stringify({
+      durationMs: r.durationMs,
+      spikes: r.spikes,
+      runSeconds: r.runSeconds,
+      wallSeconds: (Date.now() - t0) / 1000,
+      samples: samples.length,
+      firstRssMb: first?.rssMb,
+      lastRssMb: last?.rssMb,
+      maxRssMb: Math.max(...samples.map((s) => s.rssMb)),
+      growthMb: first && last ? Number((last.rssMb - first.rssMb).toFixed(1)) : undefined,
+    }),
+  );
 });

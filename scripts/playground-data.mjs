@@ -16,11 +16,24 @@ mkdirSync(out, { recursive: true });
 const mnist = await loadMnist({ dataset: 'mnist', download: false });
 const n = 20;
 const images = Buffer.from(mnist.test.images.subarray(0, n * 784)).toString('base64');
-writeFileSync(join(out, 'mnist-samples.json'), JSON.stringify({ source: 'MNIST test set, samples 0-19', rows: 28, cols: 28, n, labels: Array.from(mnist.test.labels.subarray(0, n)), images }) + '\n');
+writeFileSync(
+  join(out, 'mnist-samples.json'),
+  JSON.stringify({
+    source: 'MNIST test set, samples 0-19',
+    rows: 28,
+    cols: 28,
+    n,
+    labels: Array.from(mnist.test.labels.subarray(0, n)),
+    images,
+  }) + '\n',
+);
 
 const digitsDir = process.env.DIGITS_DIR ?? join(root, '..', 'shared', 'datasets', 'digits');
 function readOpt(file) {
-  const rows = readFileSync(join(digitsDir, file), 'utf8').trim().split('\n').filter((l) => /^\d/.test(l));
+  const rows = readFileSync(join(digitsDir, file), 'utf8')
+    .trim()
+    .split('\n')
+    .filter((l) => /^\d/.test(l));
   const px = new Uint8Array(rows.length * 64);
   const labels = [];
   rows.forEach((l, i) => {
@@ -32,6 +45,13 @@ function readOpt(file) {
 }
 writeFileSync(
   join(out, 'digits.json'),
-  JSON.stringify({ source: 'UCI optdigits (E. Alpaydin, C. Kaynak), 8x8 blocks, values 0-16', rows: 8, cols: 8, max: 16, train: readOpt('optdigits.tra'), test: readOpt('optdigits.tes') }) + '\n',
+  JSON.stringify({
+    source: 'UCI optdigits (E. Alpaydin, C. Kaynak), 8x8 blocks, values 0-16',
+    rows: 8,
+    cols: 8,
+    max: 16,
+    train: readOpt('optdigits.tra'),
+    test: readOpt('optdigits.tes'),
+  }) + '\n',
 );
 console.log(`wrote ${out}/mnist-samples.json and digits.json`);

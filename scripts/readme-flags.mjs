@@ -9,7 +9,7 @@ const readme = readFileSync(readmeUrl, 'utf8');
 const updated = replaceFlagBlock(readme, flagReference(commands));
 if (process.argv.includes('--check')) {
   if (updated !== readme) {
-    process.stderr.write('README.md: the flag reference differs from the CLI\'s flag tables; run `npm run docs:flags`\n');
+    process.stderr.write("README.md: the flag reference differs from the CLI's flag tables; run `npm run docs:flags`\n");
     process.exit(1);
   }
 } else if (updated !== readme) {

@@ -44,8 +44,21 @@ export { irisFromRows, IRIS_CLASSES, IRIS_FEATURES } from './data/iris-rows.js';
 export type { TabularSet } from './data/iris-rows.js';
 
 export {
-  crossEntropyOverTime, crossEntropy, ceRateLoss, ceMembraneLoss, ceCountLoss, ceMaxMembraneLoss, mseCountLoss, mseMembraneLoss,
-  sumOverTime, maxOverTime, mse, accuracyRate, spikeCounts, predictByCount, l1RateSparsity,
+  crossEntropyOverTime,
+  crossEntropy,
+  ceRateLoss,
+  ceMembraneLoss,
+  ceCountLoss,
+  ceMaxMembraneLoss,
+  mseCountLoss,
+  mseMembraneLoss,
+  sumOverTime,
+  maxOverTime,
+  mse,
+  accuracyRate,
+  spikeCounts,
+  predictByCount,
+  l1RateSparsity,
 } from './train/losses.js';
 export { Adam, SGD } from './train/optim.js';
 export type { Optimizer } from './train/optim.js';
@@ -63,21 +76,66 @@ export type { CheckpointConfig, WeightsRef } from './train/checkpoint-model.js';
 export { validateCheckpointConfig, checkWeightsHeader, checkpointFromBytes } from './train/checkpoint-config.js';
 export { readSafetensorsHeader } from './interop/safetensors.js';
 
-export { stdpParams, stdpWindow, stdpPairDw, stdpApplyPairs, stdpPotentiate, stdpDepress, stdpPairingProtocol, StdpTraceSynapse, STDP_DEFAULTS } from './plasticity/stdp.js';
+export {
+  stdpParams,
+  stdpWindow,
+  stdpPairDw,
+  stdpApplyPairs,
+  stdpPotentiate,
+  stdpDepress,
+  stdpPairingProtocol,
+  StdpTraceSynapse,
+  STDP_DEFAULTS,
+} from './plasticity/stdp.js';
 export type { StdpParams, StdpPairing, StdpUpdate } from './plasticity/stdp.js';
 export { DiehlCookNetwork, assignLabels, predictByAssignment } from './sim/diehl-cook.js';
 export type { DiehlCookOptions } from './sim/diehl-cook.js';
 export {
-  LifGroup, IzhikevichGroup, HodgkinHuxleyGroup, hhRates, PoissonGroup, SpikeGeneratorGroup, connect, allToAll, oneToOne, fixedProbability,
-  fixedInDegree, custom as customConnection, Synapses, SpikeMonitor, StateMonitor, PopulationRateMonitor, Network, buildCuba, buildCoba,
+  LifGroup,
+  IzhikevichGroup,
+  HodgkinHuxleyGroup,
+  hhRates,
+  PoissonGroup,
+  SpikeGeneratorGroup,
+  connect,
+  allToAll,
+  oneToOne,
+  fixedProbability,
+  fixedInDegree,
+  custom as customConnection,
+  Synapses,
+  SpikeMonitor,
+  StateMonitor,
+  PopulationRateMonitor,
+  Network,
+  buildCuba,
+  buildCoba,
 } from './sim/index.js';
 export type {
-  SpikingGroup, PerNeuron, LifGroupOptions, IzhikevichGroupOptions, HodgkinHuxleyGroupOptions, ConnectionRule, Connectivity, SynapsesOptions,
-  SynapseValue, Monitor, BenchmarkNetwork, BenchmarkOptions,
+  SpikingGroup,
+  PerNeuron,
+  LifGroupOptions,
+  IzhikevichGroupOptions,
+  HodgkinHuxleyGroupOptions,
+  ConnectionRule,
+  Connectivity,
+  SynapsesOptions,
+  SynapseValue,
+  Monitor,
+  BenchmarkNetwork,
+  BenchmarkOptions,
 } from './sim/index.js';
 
 // Neuron models beyond Leaky (pure step functions and fused multi-step ops), their layers, surrogates.
-export { triangular, spikeRateEscape, straightThrough, gaussian, custom as customSurrogate, surrogateConfig, surrogateFromName } from './surrogate/index.js';
+export {
+  triangular,
+  spikeRateEscape,
+  straightThrough,
+  gaussian,
+  custom as customSurrogate,
+  surrogateConfig,
+  surrogateFromName,
+} from './surrogate/index.js';
 export { synapticStep, synapticInitState, synapticSequence } from './neurons/synaptic.js';
 export type { SynapticParams, SynapticState, SynapticSequenceOptions } from './neurons/synaptic.js';
 export { alphaStep, alphaInitState, alphaSequence } from './neurons/alpha.js';
@@ -93,7 +151,13 @@ export type { RSynapticParams, RSynapticState, RSynapticSequenceOptions } from '
 export { alifStep, alifInitState, alifSequence } from './neurons/alif.js';
 export type { AlifParams, AlifState, AlifSequenceOptions } from './neurons/alif.js';
 export { izhikevichStep, izhikevichInitState, izhikevichSequence, IZHIKEVICH_PRESETS } from './neurons/izhikevich.js';
-export type { IzhikevichParams, IzhikevichPreset, IzhikevichOptions, IzhikevichState, IzhikevichSequenceOptions } from './neurons/izhikevich.js';
+export type {
+  IzhikevichParams,
+  IzhikevichPreset,
+  IzhikevichOptions,
+  IzhikevichState,
+  IzhikevichSequenceOptions,
+} from './neurons/izhikevich.js';
 export { scanSequence } from './neurons/scan.js';
 export type { FeatureParam } from './neurons/common.js';
 export { Synaptic, Alpha } from './nn/synaptic-layer.js';

@@ -9,9 +9,17 @@ describe('latency and delta encoders match snnTorch (encoders.json)', () => {
     it(`${c.kind} ${JSON.stringify(c.options)}`, () => {
       const data = Tensor.from(flat(c.data), [c.data.length, c.data[0].length]);
       const o = c.options;
-      const got = c.kind === 'latency'
-        ? latencyEncode(data, c.num_steps, { linear: o.linear, normalize: o.normalize, tau: o.tau, threshold: o.threshold, clip: o.clip, firstSpikeTime: o.first_spike_time })
-        : deltaEncode(data, { threshold: o.threshold, padding: o.padding, offSpike: o.off_spike });
+      const got =
+        c.kind === 'latency'
+          ? latencyEncode(data, c.num_steps, {
+              linear: o.linear,
+              normalize: o.normalize,
+              tau: o.tau,
+              threshold: o.threshold,
+              clip: o.clip,
+              firstSpikeTime: o.first_spike_time,
+            })
+          : deltaEncode(data, { threshold: o.threshold, padding: o.padding, offSpike: o.off_spike });
       expect(Array.from(got.data)).toEqual(flat(c.spikes));
     });
   }

@@ -59,7 +59,12 @@ const drawBig = (k0: number, k1: number, c: number) => Number(mixBig(mixBig(BigI
 
 describe('rate encoding draws (counter-based, one key per sample)', () => {
   it('rateDraw is mix(mix(c ^ k0) ^ k1), a bijection of the counter for a fixed key', () => {
-    for (const [k0, k1, c] of [[0, 0, 0], [1, 2, 3], [0xdeadbeef, 0x12345678, 784 * 25 - 1], [0xffffffff, 0xffffffff, 2 ** 32 - 1]]) {
+    for (const [k0, k1, c] of [
+      [0, 0, 0],
+      [1, 2, 3],
+      [0xdeadbeef, 0x12345678, 784 * 25 - 1],
+      [0xffffffff, 0xffffffff, 2 ** 32 - 1],
+    ]) {
       expect(rateDraw(k0, k1, c)).toBe(drawBig(k0, k1, c));
     }
     const seen = new Set<number>();
@@ -70,7 +75,9 @@ describe('rate encoding draws (counter-based, one key per sample)', () => {
   for (const kernels of [referenceKernels, createWasmKernelsSync()]) {
     it(`${kernels.name}: rateEncode keys each sample with two nextU32 draws; value i of sample s fires at t when rateDraw(key, t * f + i) < p * 2^32`, () => {
       const vals = Float32Array.of(0, 0.3, 1, 0.999, -0.2, 0.5, 2, 0.01, 0.7, 0.25);
-      const steps = 40, S = 2, f = 5;
+      const steps = 40,
+        S = 2,
+        f = 5;
       const rng = new Rng(9);
       const seq = rateEncode(new Tensor(vals, [S, f]), steps, rng, 1, kernels);
       const r = new Rng(9);
@@ -95,7 +102,12 @@ describe('rate encoding draws (counter-based, one key per sample)', () => {
   it('the WASM kernel equals the reference on MNIST-like data, odd sizes, with a gain', () => {
     const wasm = createWasmKernelsSync();
     const src = new Rng(4);
-    for (const [samples, f, steps, gain] of [[1, 1, 1, 1], [3, 37, 3, 0.7], [5, 784, 25, 1], [2, 1001, 7, 2.5]] as const) {
+    for (const [samples, f, steps, gain] of [
+      [1, 1, 1, 1],
+      [3, 37, 3, 0.7],
+      [5, 784, 25, 1],
+      [2, 1001, 7, 2.5],
+    ] as const) {
       const n = samples * f;
       const x = Float32Array.from({ length: n }, () => {
         const u = src.uniform();
@@ -103,7 +115,8 @@ describe('rate encoding draws (counter-based, one key per sample)', () => {
       });
       const keys = new Uint32Array(2 * samples);
       src.fillU32(keys);
-      const o1 = new Uint8Array(steps * n).fill(7), o2 = new Uint8Array(steps * n).fill(7);
+      const o1 = new Uint8Array(steps * n).fill(7),
+        o2 = new Uint8Array(steps * n).fill(7);
       expect(referenceKernels.rateSpikes(x, keys, samples, steps, gain, o1)).toBe(-1);
       expect(wasm.rateSpikes(x, keys, samples, steps, gain, o2)).toBe(-1);
       expect(o2).toEqual(o1);
@@ -111,14 +124,23 @@ describe('rate encoding draws (counter-based, one key per sample)', () => {
       for (const k of [referenceKernels, wasm]) expect(k.rateSpikes(x, keys, samples, steps, gain, o1)).toBe(n - 1);
     }
     for (const k of [referenceKernels, wasm]) {
-      expect(() => k.rateSpikes(new Float32Array(6), new Uint32Array(4), 2, 2, 1, new Uint8Array(5))).toThrow(/out has 5 elements, expected 12/);
-      expect(() => k.rateSpikes(new Float32Array(6), new Uint32Array(3), 2, 2, 1, new Uint8Array(12))).toThrow(/keys has 3 elements, expected 4/);
-      expect(() => k.rateSpikes(new Float32Array(7), new Uint32Array(4), 2, 2, 1, new Uint8Array(14))).toThrow(/7 values do not split into 2 samples/);
+      expect(() => k.rateSpikes(new Float32Array(6), new Uint32Array(4), 2, 2, 1, new Uint8Array(5))).toThrow(
+        /out has 5 elements, expected 12/,
+      );
+      expect(() => k.rateSpikes(new Float32Array(6), new Uint32Array(3), 2, 2, 1, new Uint8Array(12))).toThrow(
+        /keys has 3 elements, expected 4/,
+      );
+      expect(() => k.rateSpikes(new Float32Array(7), new Uint32Array(4), 2, 2, 1, new Uint8Array(14))).toThrow(
+        /7 values do not split into 2 samples/,
+      );
     }
   });
 
   it('a slice of a rate sequence draws the same spikes as those rows of the whole', () => {
-    const x = Tensor.from(Array.from({ length: 6 * 9 }, (_, i) => (i % 7) / 6), [6, 9]);
+    const x = Tensor.from(
+      Array.from({ length: 6 * 9 }, (_, i) => (i % 7) / 6),
+      [6, 9],
+    );
     const seq = rateEncode(x, 11, new Rng(5));
     const part = seq.slice(2, 5);
     expect(part.x.shape).toEqual([11, 3, 9]);
@@ -126,11 +148,17 @@ describe('rate encoding draws (counter-based, one key per sample)', () => {
   });
 
   it('spikes are independent across steps, neighbouring values and samples (p = 0.5: pair rates 1/4)', () => {
-    const S = 400, f = 64, T = 50;
+    const S = 400,
+      f = 64,
+      T = 50;
     const seq = rateEncode(new Tensor(new Float32Array(S * f).fill(0.5), [S, f]), T, new Rng(12));
     const d = seq.x.data;
     const at = (t: number, s: number, i: number) => d[(t * S + s) * f + i];
-    let nStep = 0, nVal = 0, nSample = 0, ones = 0, pairs = 0;
+    let nStep = 0,
+      nVal = 0,
+      nSample = 0,
+      ones = 0,
+      pairs = 0;
     for (let t = 0; t + 1 < T; t++) {
       for (let s = 0; s + 1 < S; s++) {
         for (let i = 0; i + 1 < f; i++) {

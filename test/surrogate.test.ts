@@ -2,8 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { loadFixture, maxAbsDiff } from './helpers/fixtures.js';
 import { bothKernels } from './helpers/kernels.js';
 import {
-  atan, fastSigmoid, sigmoid, heaviside, triangular, spikeRateEscape, straightThrough, gaussian, custom,
-  surrogateConfig, surrogateFromName, type Surrogate,
+  atan,
+  fastSigmoid,
+  sigmoid,
+  heaviside,
+  triangular,
+  spikeRateEscape,
+  straightThrough,
+  gaussian,
+  custom,
+  surrogateConfig,
+  surrogateFromName,
+  type Surrogate,
 } from '../src/surrogate/index.js';
 import { surrogateGrad } from '../src/kernels/reference.js';
 import { Tensor } from '../src/core/tensor.js';
@@ -33,10 +43,25 @@ describe('surrogates match snnTorch (surrogates.json)', () => {
       const c = cases.find((x: any) => x.name === name);
       expect(c).toBeDefined();
       const s = ours[name](c.params);
-      expect(maxAbsDiff(c.x.map((x: number) => heaviside(x)), c.forward)).toBe(0);
-      expect(maxAbsDiff(c.x.map((x: number) => s.grad(x)), c.grad)).toBeLessThan(1e-5);
+      expect(
+        maxAbsDiff(
+          c.x.map((x: number) => heaviside(x)),
+          c.forward,
+        ),
+      ).toBe(0);
+      expect(
+        maxAbsDiff(
+          c.x.map((x: number) => s.grad(x)),
+          c.grad,
+        ),
+      ).toBeLessThan(1e-5);
       // the fused kernels' closed form (reference; the WASM kernel is compared with it below)
-      expect(maxAbsDiff(c.x.map((x: number) => surrogateGrad(s.code!, s.param, x, s.param2)), c.grad)).toBeLessThan(1e-5);
+      expect(
+        maxAbsDiff(
+          c.x.map((x: number) => surrogateGrad(s.code!, s.param, x, s.param2)),
+          c.grad,
+        ),
+      ).toBeLessThan(1e-5);
     });
   }
 });
@@ -85,7 +110,15 @@ describe('surrogates from the theory', () => {
     expect(() => custom(() => Number.NaN)).toThrow(/finite/);
   });
   it('serialise and come back (custom ones refuse with a message)', () => {
-    for (const s of [atan({ alpha: 3 }), fastSigmoid({ slope: 9 }), sigmoid({ slope: 4 }), triangular({ threshold: 2 }), spikeRateEscape({ beta: 2, slope: 7 }), straightThrough(), gaussian({ sigma: 0.7 })]) {
+    for (const s of [
+      atan({ alpha: 3 }),
+      fastSigmoid({ slope: 9 }),
+      sigmoid({ slope: 4 }),
+      triangular({ threshold: 2 }),
+      spikeRateEscape({ beta: 2, slope: 7 }),
+      straightThrough(),
+      gaussian({ sigma: 0.7 }),
+    ]) {
       const back = surrogateFromName(surrogateConfig(s));
       expect([back.name, back.code, back.param, back.param2]).toEqual([s.name, s.code, s.param, s.param2]);
       for (const x of [-0.7, 0, 0.2, 1.3]) expect(back.grad(x)).toBe(s.grad(x));
@@ -97,17 +130,28 @@ describe('surrogates from the theory', () => {
 
 describe('every surrogate drives the fused Leaky backward', () => {
   const all: Surrogate[] = [
-    atan(), fastSigmoid({ slope: 5 }), sigmoid({ slope: 5 }), triangular({ threshold: 0.7 }),
-    spikeRateEscape({ beta: 1.5, slope: 2 }), straightThrough(), gaussian({ sigma: 0.4 }),
+    atan(),
+    fastSigmoid({ slope: 5 }),
+    sigmoid({ slope: 5 }),
+    triangular({ threshold: 0.7 }),
+    spikeRateEscape({ beta: 1.5, slope: 2 }),
+    straightThrough(),
+    gaussian({ sigma: 0.4 }),
   ];
   const rng = new Rng(9);
-  const T = 9, B = 3, H = 21; // odd sizes: SIMD body and scalar tail both run
+  const T = 9,
+    B = 3,
+    H = 21; // odd sizes: SIMD body and scalar tail both run
   const x0 = Float32Array.from({ length: T * B * H }, () => rng.normal() * 0.5 + 0.3);
   const ws = Float32Array.from({ length: T * B * H }, () => rng.normal());
   const wm = Float32Array.from({ length: T * B * H }, () => rng.normal());
   function grads(s: Surrogate, k: (typeof bothKernels)[number][1], reset: 'subtract' | 'zero', constInput = false) {
     const x = new Tensor(constInput ? x0.slice(0, B * H) : x0.slice(), constInput ? [B, H] : [T, B, H], { requiresGrad: true });
-    const beta = new Tensor(Float32Array.from({ length: H }, (_, i) => 0.5 + 0.02 * i), [H], { requiresGrad: true });
+    const beta = new Tensor(
+      Float32Array.from({ length: H }, (_, i) => 0.5 + 0.02 * i),
+      [H],
+      { requiresGrad: true },
+    );
     const thr = new Tensor(Float32Array.of(0.9), [1], { requiresGrad: true });
     const r = leakySequence(x, { steps: T, constInput, beta, threshold: thr, reset, surrogate: s, kernels: k });
     backward(addScalars(probe(r.spk, ws), probe(r.mem!, wm)));

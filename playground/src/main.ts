@@ -7,11 +7,11 @@ import { mountStdp } from './pages/stdp.js';
 import { mountMnist } from './pages/mnist.js';
 import { mountTrain } from './pages/train.js';
 
-type Mount = (el: HTMLElement) => (() => void) | void;
+type Mount = (el: HTMLElement) => (() => void) | undefined;
 const pages: Record<string, Mount> = { lif: mountLif, encoders: mountEncoders, stdp: mountStdp, mnist: mountMnist, train: mountTrain };
 
 const app = document.getElementById('app')!;
-let cleanup: (() => void) | void;
+let cleanup: (() => void) | undefined;
 
 async function route(): Promise<void> {
   const name = location.hash.replace(/^#/, '') || 'lif';

@@ -14,7 +14,9 @@ export function mnistFromDrawing(gray: Float32Array, w: number, h: number, ink =
   let y0 = h;
   let x1 = -1;
   let y1 = -1;
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (gray[y * w + x] > ink) (x0 = Math.min(x0, x), x1 = Math.max(x1, x), y0 = Math.min(y0, y), y1 = Math.max(y1, y));
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      if (gray[y * w + x] > ink) (x0 = Math.min(x0, x)), (x1 = Math.max(x1, x)), (y0 = Math.min(y0, y)), (y1 = Math.max(y1, y));
   const out = new Float32Array(784);
   if (x1 < 0) return out;
   const bw = x1 - x0 + 1;
@@ -46,20 +48,22 @@ export function mnistFromDrawing(gray: Float32Array, w: number, h: number, ink =
   let m = 0;
   let cx = 0;
   let cy = 0;
-  for (let y = 0; y < th; y++) for (let x = 0; x < tw; x++) {
-    const v = small[y * tw + x];
-    m += v;
-    cx += v * (x + 0.5);
-    cy += v * (y + 0.5);
-  }
+  for (let y = 0; y < th; y++)
+    for (let x = 0; x < tw; x++) {
+      const v = small[y * tw + x];
+      m += v;
+      cx += v * (x + 0.5);
+      cy += v * (y + 0.5);
+    }
   cx /= m || 1;
   cy /= m || 1;
   const ox = Math.round(centre - cx);
   const oy = Math.round(centre - cy);
-  for (let y = 0; y < th; y++) for (let x = 0; x < tw; x++) {
-    const X = x + ox;
-    const Y = y + oy;
-    if (X >= 0 && X < 28 && Y >= 0 && Y < 28) out[Y * 28 + X] = Math.min(1, small[y * tw + x]);
-  }
+  for (let y = 0; y < th; y++)
+    for (let x = 0; x < tw; x++) {
+      const X = x + ox;
+      const Y = y + oy;
+      if (X >= 0 && X < 28 && Y >= 0 && Y < 28) out[Y * 28 + X] = Math.min(1, small[y * tw + x]);
+    }
   return out;
 }

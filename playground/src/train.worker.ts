@@ -1,15 +1,37 @@
 // Web Worker: trains a small SNN (64-H-10 LIF, direct input, BPTT with surrogate gradients) on the 8x8
 // UCI digits and streams progress to the page. The main thread stays responsive.
-import { Rng, Adam, snnClassifier, spikingTask, trainEpoch, evaluate, directEncode, defaultKernels, type Dataset } from '../../src/index.js';
+import {
+  Rng,
+  Adam,
+  snnClassifier,
+  spikingTask,
+  trainEpoch,
+  evaluate,
+  directEncode,
+  defaultKernels,
+  type Dataset,
+} from '../../src/index.js';
 
-export interface TrainRequest { dataUrl: string; epochs: number; hidden: number; steps: number; lr: number; batch: number; seed: number }
+export interface TrainRequest {
+  dataUrl: string;
+  epochs: number;
+  hidden: number;
+  steps: number;
+  lr: number;
+  batch: number;
+  seed: number;
+}
 export type TrainMessage =
   | { type: 'batch'; step: number; totalSteps: number; loss: number; accuracy: number; samplesPerSec: number }
   | { type: 'epoch'; epoch: number; step: number; loss: number; accuracy: number; testAccuracy: number }
   | { type: 'done'; testAccuracy: number; seconds: number }
   | { type: 'error'; message: string };
 
-interface Split { n: number; labels: number[]; images: string }
+interface Split {
+  n: number;
+  labels: number[];
+  images: string;
+}
 
 function decode(s: Split, max: number): Dataset {
   const bin = atob(s.images);
@@ -38,10 +60,25 @@ self.onmessage = async (ev: MessageEvent<TrainRequest>) => {
     let testAccuracy = 0;
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
       const r = await trainEpoch(train, {
-        model, task, optimizer, encoder, batchSize: o.batch, rng, kernels, epoch,
+        model,
+        task,
+        optimizer,
+        encoder,
+        batchSize: o.batch,
+        rng,
+        kernels,
+        epoch,
         onBatch: (b) => {
           step++;
-          if (b.batch % 4 === 0 || b.batch === b.batches) post({ type: 'batch', step, totalSteps: perEpoch * o.epochs, loss: b.loss, accuracy: b.accuracy, samplesPerSec: b.samplesPerSec });
+          if (b.batch % 4 === 0 || b.batch === b.batches)
+            post({
+              type: 'batch',
+              step,
+              totalSteps: perEpoch * o.epochs,
+              loss: b.loss,
+              accuracy: b.accuracy,
+              samplesPerSec: b.samplesPerSec,
+            });
         },
       });
       const ev2 = await evaluate(test, { model, task, encoder, rng, kernels, batchSize: 500 });

@@ -1,6 +1,10 @@
 // Small DOM helpers shared by the pages.
 
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  ...children: Array<Node | string>
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
   el.append(...children);
@@ -14,7 +18,12 @@ export interface Slider {
 }
 
 /** A labelled range input with its value shown; `id` becomes the input's id (tests move it by id). */
-export function slider(id: string, label: string, o: { min: number; max: number; step: number; value: number; unit?: string; digits?: number }, onInput: () => void): Slider {
+export function slider(
+  id: string,
+  label: string,
+  o: { min: number; max: number; step: number; value: number; unit?: string; digits?: number },
+  onInput: () => void,
+): Slider {
   const input = h('input', { type: 'range', id, min: String(o.min), max: String(o.max), step: String(o.step), value: String(o.value) });
   const out = h('output', { for: id });
   const show = () => (out.textContent = `${Number(input.value).toFixed(o.digits ?? 2)}${o.unit ? ' ' + o.unit : ''}`);
@@ -27,7 +36,13 @@ export function slider(id: string, label: string, o: { min: number; max: number;
   return { el, input, value: () => Number(input.value) };
 }
 
-export function select(id: string, label: string, options: Array<[string, string]>, value: string, onChange: () => void): { el: HTMLLabelElement; input: HTMLSelectElement } {
+export function select(
+  id: string,
+  label: string,
+  options: Array<[string, string]>,
+  value: string,
+  onChange: () => void,
+): { el: HTMLLabelElement; input: HTMLSelectElement } {
   const input = h('select', { id });
   for (const [v, text] of options) input.append(h('option', { value: v }, text));
   input.value = value;

@@ -175,18 +175,24 @@ function validateSpec(spec: FlagSpec): void {
     if (name === 'help' || name === 'h') throw new ValueError(`${at}: --help and -h are reserved`);
     if (typeof d !== 'object' || d === null) throw new ValueError(`${at}: expected an object {type, help, ...}`);
     if (!['int', 'float', 'string', 'bool', 'choice'].includes(d.type)) {
-      throw new ValueError(`${at}: type must be int, float, string, bool or choice, found ${JSON.stringify((d as { type: unknown }).type)}`);
+      throw new ValueError(
+        `${at}: type must be int, float, string, bool or choice, found ${JSON.stringify((d as { type: unknown }).type)}`,
+      );
     }
-    if (d.type === 'bool' && name.startsWith('no-')) throw new ValueError(`${at}: on/off flags must not start with "no-" (--no-${name.slice(3)} is derived)`);
+    if (d.type === 'bool' && name.startsWith('no-'))
+      throw new ValueError(`${at}: on/off flags must not start with "no-" (--no-${name.slice(3)} is derived)`);
     if (d.type === 'int' || d.type === 'float') {
       for (const k of ['min', 'max'] as const) {
         const v = d[k];
-        if (v !== undefined && (typeof v !== 'number' || Number.isNaN(v))) throw new ValueError(`${at}: ${k} must be a number, found ${String(v)}`);
+        if (v !== undefined && (typeof v !== 'number' || Number.isNaN(v)))
+          throw new ValueError(`${at}: ${k} must be a number, found ${String(v)}`);
       }
       if (d.min !== undefined && d.max !== undefined && d.min > d.max) throw new ValueError(`${at}: min ${d.min} is above max ${d.max}`);
     }
-    if (d.type === 'choice' && (!Array.isArray(d.choices) || d.choices.length === 0)) throw new ValueError(`${at}: choices must be a non-empty list`);
-    if (d.docDefault !== undefined && (typeof d.docDefault !== 'string' || d.docDefault === '')) throw new ValueError(`${at}: docDefault must be a non-empty text`);
+    if (d.type === 'choice' && (!Array.isArray(d.choices) || d.choices.length === 0))
+      throw new ValueError(`${at}: choices must be a non-empty list`);
+    if (d.docDefault !== undefined && (typeof d.docDefault !== 'string' || d.docDefault === ''))
+      throw new ValueError(`${at}: docDefault must be a non-empty text`);
     if (d.default !== undefined) {
       const ok =
         d.type === 'int' || d.type === 'float'
@@ -223,7 +229,7 @@ export function parseArgs<S extends FlagSpec>(argv: readonly string[], spec: S):
       if (!arg.startsWith('--')) {
         if (arg.startsWith('-') && arg.length > 1 && !/^-\.?\d/.test(arg)) {
           const bare = arg.replace(/^-+/, '').split('=')[0];
-          const hint = Object.prototype.hasOwnProperty.call(spec, bare) ? ` (did you mean --${bare}?)` : ' (flags are spelled --name)';
+          const hint = Object.hasOwn(spec, bare) ? ` (did you mean --${bare}?)` : ' (flags are spelled --name)';
           throw new UsageError(`unknown option ${arg}${hint}`);
         }
         positionals.push(arg);
@@ -233,12 +239,13 @@ export function parseArgs<S extends FlagSpec>(argv: readonly string[], spec: S):
       const written = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
       let inline: string | undefined = eq >= 0 ? arg.slice(eq + 1) : undefined;
       let name = written;
-      let def: FlagDef | undefined = Object.prototype.hasOwnProperty.call(spec, name) ? spec[name] : undefined;
+      let def: FlagDef | undefined = Object.hasOwn(spec, name) ? spec[name] : undefined;
       if (!def && name.startsWith('no-')) {
         const base = name.slice(3);
-        const baseDef = Object.prototype.hasOwnProperty.call(spec, base) ? spec[base] : undefined;
+        const baseDef = Object.hasOwn(spec, base) ? spec[base] : undefined;
         if (baseDef?.type === 'bool') {
-          if (inline !== undefined) throw new UsageError(`--${written}: takes no value, found "${inline}" (use --${base}=${inline} or --${written} alone)`);
+          if (inline !== undefined)
+            throw new UsageError(`--${written}: takes no value, found "${inline}" (use --${base}=${inline} or --${written} alone)`);
           [name, def, inline] = [base, baseDef, 'false'];
         } else if (baseDef) {
           throw new UsageError(`unknown flag --${written} (--${base} expects ${expectation(baseDef)}, it is not an on/off flag)`);
@@ -251,7 +258,9 @@ export function parseArgs<S extends FlagSpec>(argv: readonly string[], spec: S):
         else {
           const next = flagPart[i + 1];
           if (next === undefined || (next.startsWith('--') && next.length > 2)) {
-            throw new UsageError(`--${name}: missing value (expected ${expectation(def)}${next === undefined ? '' : `, found flag ${next}`})`);
+            throw new UsageError(
+              `--${name}: missing value (expected ${expectation(def)}${next === undefined ? '' : `, found flag ${next}`})`,
+            );
           }
           raw = next;
           i++;

@@ -12,6 +12,7 @@ export interface Command {
   /** Takes positional arguments (otherwise one is a usage error). */
   positionals?: boolean;
   /** The values are those of `flags`, checked by the parser. */
+  // biome-ignore lint/suspicious/noExplicitAny: each command's run takes its own parsed-flags type; this table holds them all
   run: (values: any, ctx: CommandContext) => Promise<unknown>;
 }
 
@@ -21,20 +22,27 @@ export interface Command {
  */
 export const commands: Record<string, Command> = {
   train: {
-    about: 'train a spiking classifier with BPTT: fully connected or convolutional (--model csnn) on MNIST or Fashion-MNIST, or population-coded Iris with cross-validation',
-    flags: trainFlags, run: (o, ctx) => runTrain(o as TrainOptions, ctx),
+    about:
+      'train a spiking classifier with BPTT: fully connected or convolutional (--model csnn) on MNIST or Fashion-MNIST, or population-coded Iris with cross-validation',
+    flags: trainFlags,
+    run: (o, ctx) => runTrain(o as TrainOptions, ctx),
   },
   eval: { about: 'reload a checkpoint written by `spikeflow train` and measure test accuracy', flags: evalFlags, run: runEval },
   compare: {
     about: 'train an SNN and a same-topology ANN; compare accuracy, speed, sparsity and estimated energy',
-    flags: compareFlags, run: (o, ctx) => runCompare(o as CompareOptions, ctx),
+    flags: compareFlags,
+    run: (o, ctx) => runCompare(o as CompareOptions, ctx),
   },
   simulate: {
-    about: 'simulate a single neuron: `simulate lif --current 1.8 --tau 20 --refractory 4` (spikes, rate, f-I curve with --sweep), or a network: `simulate cuba|coba --duration 1s --seed 1` (Brian2\'s Vogels & Abbott benchmarks)',
-    flags: simulateFlags, run: (o, ctx) => runSimulate(o as SimulateOptions, ctx), positionals: true,
+    about:
+      "simulate a single neuron: `simulate lif --current 1.8 --tau 20 --refractory 4` (spikes, rate, f-I curve with --sweep), or a network: `simulate cuba|coba --duration 1s --seed 1` (Brian2's Vogels & Abbott benchmarks)",
+    flags: simulateFlags,
+    run: (o, ctx) => runSimulate(o as SimulateOptions, ctx),
+    positionals: true,
   },
   'stdp-mnist': {
     about: 'unsupervised STDP learning of MNIST digits in the style of Diehl & Cook (2015): train, assign labels, test, save weights',
-    flags: stdpMnistFlags, run: (o, ctx) => runStdpMnist(o as StdpMnistOptions, ctx),
+    flags: stdpMnistFlags,
+    run: (o, ctx) => runStdpMnist(o as StdpMnistOptions, ctx),
   },
 };

@@ -88,7 +88,8 @@ export async function loadClassificationData(o: {
 
 /** --offline with --data-dir changes nothing: the data is read from that folder only. */
 export function refuseOfflineWithDataDir(given: ReadonlySet<string>): void {
-  if (given.has('data-dir')) refuseGiven(given, ['offline'], 'does nothing with --data-dir (the data is read from that folder only, never downloaded)');
+  if (given.has('data-dir'))
+    refuseGiven(given, ['offline'], 'does nothing with --data-dir (the data is read from that folder only, never downloaded)');
 }
 
 /**
@@ -98,7 +99,11 @@ export function refuseOfflineWithDataDir(given: ReadonlySet<string>): void {
  */
 export async function fitWithProgress(o: {
   /** Names the model on the bar: "fc epoch 1/3". */
-  label: string; train: Dataset; epochs: number; batch: number; epochOptions: Omit<EpochOptions, 'batchSize' | 'onBatch' | 'epoch'>;
+  label: string;
+  train: Dataset;
+  epochs: number;
+  batch: number;
+  epochOptions: Omit<EpochOptions, 'batchSize' | 'onBatch' | 'epoch'>;
   /** 'cosine': anneal the learning rate to 0 over all batches of all epochs. */
   lrSchedule?: string;
   /** One bar over the epochs instead of one per epoch over its batches (many short epochs). */
@@ -119,11 +124,18 @@ export async function fitWithProgress(o: {
     const batches = perEpoch;
     const bar = runBar ? null : createProgress({ total: batches, label: `${o.label} epoch ${e}/${o.epochs}` });
     const r = await trainEpoch(o.train, {
-      ...o.epochOptions, batchSize: o.batch, epoch: e, schedule,
+      ...o.epochOptions,
+      batchSize: o.batch,
+      epoch: e,
+      schedule,
       onBatch: (b) => {
         history.push({ step: ++step, loss: b.loss, accuracy: b.accuracy });
         lastBatchLoss = b.loss;
-        const fields: Record<string, string | number> = { loss: b.loss.toFixed(3), acc: `${(100 * b.accuracy).toFixed(1)}%`, 'samples/s': Math.round(b.samplesPerSec) };
+        const fields: Record<string, string | number> = {
+          loss: b.loss.toFixed(3),
+          acc: `${(100 * b.accuracy).toFixed(1)}%`,
+          'samples/s': Math.round(b.samplesPerSec),
+        };
         // the bar's own ETA is the epoch's; the run's comes from the mean pace so far
         if (o.epochs > 1) fields['run ETA'] = formatDuration(((performance.now() - t0) / 1000 / step) * (totalBatches - step));
         bar?.update(b.batch, fields);
@@ -143,6 +155,12 @@ export async function fitWithProgress(o: {
 }
 
 /** Worker threads for a model when more than one thread is asked for (the caller closes it). */
-export async function maybeParallel(model: Sequential, task: Task, kernels: Kernels, threads: number, optimizer: Optimizer): Promise<DataParallel | undefined> {
+export async function maybeParallel(
+  model: Sequential,
+  task: Task,
+  kernels: Kernels,
+  threads: number,
+  optimizer: Optimizer,
+): Promise<DataParallel | undefined> {
   return threads > 1 ? DataParallel.create(model, task, kernels, threads, optimizer) : undefined;
 }

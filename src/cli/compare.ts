@@ -10,7 +10,15 @@ import { evaluate, gatherBatch, type Dataset, type Encoder } from '../train/trai
 import { estimateOps, ENERGY_PJ, type OpsEstimate } from '../analysis/energy.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { directEncode } from '../encode/index.js';
-import { encoderFor, fitWithProgress, loadClassificationData, maybeParallel, parseHidden, refuseOfflineWithDataDir, type CommandContext } from './common.js';
+import {
+  encoderFor,
+  fitWithProgress,
+  loadClassificationData,
+  maybeParallel,
+  parseHidden,
+  refuseOfflineWithDataDir,
+  type CommandContext,
+} from './common.js';
 import { SURROGATE_NAMES, trainFlags, withDatasetDefaults, type TrainOptions } from './train.js';
 import { prepareOutputDir } from './outputs.js';
 import type { FlagSpec } from './args.js';
@@ -19,12 +27,24 @@ import type { FlagSpec } from './args.js';
 const t = trainFlags;
 export const compareFlags = {
   dataset: { ...t.dataset, choices: ['mnist', 'fashion-mnist'] },
-  'data-dir': { ...t['data-dir'], help: 'folder with the four IDX files (.gz or raw); default: cache, download, then the embedded copy' }, offline: { ...t.offline, help: 'never download (use --data-dir, the cache or the embedded copy)' }, epochs: { ...t.epochs, help: 'passes over the training set (default 1)' },
-  batch: { ...t.batch, help: 'batch size (default 128)' }, steps: t.steps,
+  'data-dir': { ...t['data-dir'], help: 'folder with the four IDX files (.gz or raw); default: cache, download, then the embedded copy' },
+  offline: { ...t.offline, help: 'never download (use --data-dir, the cache or the embedded copy)' },
+  epochs: { ...t.epochs, help: 'passes over the training set (default 1)' },
+  batch: { ...t.batch, help: 'batch size (default 128)' },
+  steps: t.steps,
   hidden: { ...t.hidden, help: 'hidden layer sizes of both models, e.g. 1000 or 500,200 (default 1000)' },
-  encoding: t.encoding, beta: t.beta, 'learn-beta': t['learn-beta'], surrogate: t.surrogate, loss: t.loss, tbptt: t.tbptt,
-  'l1-rate': t['l1-rate'], lr: { ...t.lr, help: 'Adam learning rate of both models (default 5e-4)' }, 'lr-schedule': t['lr-schedule'],
-  seed: t.seed, threads: { ...t.threads, help: 'threads the batch is split over (main + workers)' }, 'train-limit': { ...t['train-limit'], help: 'use only the first N training samples' },
+  encoding: t.encoding,
+  beta: t.beta,
+  'learn-beta': t['learn-beta'],
+  surrogate: t.surrogate,
+  loss: t.loss,
+  tbptt: t.tbptt,
+  'l1-rate': t['l1-rate'],
+  lr: { ...t.lr, help: 'Adam learning rate of both models (default 5e-4)' },
+  'lr-schedule': t['lr-schedule'],
+  seed: t.seed,
+  threads: { ...t.threads, help: 'threads the batch is split over (main + workers)' },
+  'train-limit': { ...t['train-limit'], help: 'use only the first N training samples' },
   'test-limit': { ...t['test-limit'], help: 'use only the first N test samples' },
   'latency-samples': { type: 'int', default: 200, min: 1, help: 'test samples timed one at a time for latency' },
   out: { type: 'string', default: 'runs/compare', help: 'folder for compare.json and compare.md' },
@@ -50,7 +70,8 @@ function latencyMs(model: Sequential, encoder: Encoder, test: Dataset, n: number
 }
 
 export type CompareOptions = Omit<TrainOptions, 'folds' | 'pop-neurons' | 'model' | 'channels' | 'dropout' | 'out' | 'overwrite'> & {
-  'latency-samples': number; out: string;
+  'latency-samples': number;
+  out: string;
 };
 
 export async function runCompare(opts: CompareOptions, ctx: CommandContext): Promise<Record<string, unknown>> {
@@ -60,17 +81,36 @@ export async function runCompare(opts: CompareOptions, ctx: CommandContext): Pro
   await prepareOutputDir(o.out, 'out');
   ctx.interrupts.note(`nothing new was written to ${o.out}`);
   const { train, test, source } = await loadClassificationData({
-    dataset: o.dataset, dataDir: o['data-dir'], offline: o.offline, trainLimit: o['train-limit'], testLimit: o['test-limit'],
+    dataset: o.dataset,
+    dataDir: o['data-dir'],
+    offline: o.offline,
+    trainLimit: o['train-limit'],
+    testLimit: o['test-limit'],
   });
   process.stderr.write(`data: ${o.dataset} from ${source}: ${train.n} train / ${test.n} test samples\n`);
   const kernels = defaultKernels();
   const spec = { inputs: train.features, hidden, outputs: 10 };
 
-  const run = async (label: string, model: Sequential, task: Task, encoder: Encoder, steps: number, constantInput: boolean, spiking: boolean): Promise<ModelReport> => {
+  const run = async (
+    label: string,
+    model: Sequential,
+    task: Task,
+    encoder: Encoder,
+    steps: number,
+    constantInput: boolean,
+    spiking: boolean,
+  ): Promise<ModelReport> => {
     const rng = new Rng(o.seed);
     const optimizer = new Adam(model.trainable(), { lr: o.lr });
     const parallel = await maybeParallel(model, task, kernels, o.threads, optimizer);
-    const fit = await fitWithProgress({ label, train, epochs: o.epochs, batch: o.batch, lrSchedule: o['lr-schedule'], epochOptions: { model, task, optimizer, encoder, rng, kernels, parallel } });
+    const fit = await fitWithProgress({
+      label,
+      train,
+      epochs: o.epochs,
+      batch: o.batch,
+      lrSchedule: o['lr-schedule'],
+      epochOptions: { model, task, optimizer, encoder, rng, kernels, parallel },
+    });
     const ev = await evaluate(test, { model, task, encoder, rng, kernels, parallel });
     await parallel?.close();
     // Mean input spikes per sample for each Linear: the encoded input (rate) and every spiking layer's output.
@@ -80,23 +120,49 @@ export async function runCompare(opts: CompareOptions, ctx: CommandContext): Pro
       for (const c of ev.spikeCounts.slice(0, -1)) spikesIn.push(c / test.n);
     }
     return {
-      testAccuracy: ev.accuracy, trainSeconds: fit.seconds, trainSamplesPerSec: fit.samples / fit.seconds,
-      inferSamplesPerSec: ev.samplesPerSec, latencyMsPerSample: latencyMs(model, encoder, test, o['latency-samples'], rng, kernels),
-      spikeRates: ev.spikeRates, ops: estimateOps(model, { steps, constantInput, spikesIn }),
+      testAccuracy: ev.accuracy,
+      trainSeconds: fit.seconds,
+      trainSamplesPerSec: fit.samples / fit.seconds,
+      inferSamplesPerSec: ev.samplesPerSec,
+      latencyMsPerSample: latencyMs(model, encoder, test, o['latency-samples'], rng, kernels),
+      spikeRates: ev.spikeRates,
+      ops: estimateOps(model, { steps, constantInput, spikesIn }),
     };
   };
 
-  const neuron = { beta: o.beta, learnBeta: o['learn-beta'], surrogate: surrogateFromConfig({ name: SURROGATE_NAMES[o.surrogate] }), truncate: o.tbptt };
+  const neuron = {
+    beta: o.beta,
+    learnBeta: o['learn-beta'],
+    surrogate: surrogateFromConfig({ name: SURROGATE_NAMES[o.surrogate] }),
+    truncate: o.tbptt,
+  };
   const snn = await run(
-    'snn', snnClassifier({ ...spec, ...neuron }, new Rng(o.seed)), spikingTask(o.loss as SpikingLoss, { l1Rate: o['l1-rate'] }),
-    encoderFor(o.encoding, o.steps), o.steps, o.encoding === 'direct', true,
+    'snn',
+    snnClassifier({ ...spec, ...neuron }, new Rng(o.seed)),
+    spikingTask(o.loss as SpikingLoss, { l1Rate: o['l1-rate'] }),
+    encoderFor(o.encoding, o.steps),
+    o.steps,
+    o.encoding === 'direct',
+    true,
   );
   const ann = await run('ann', annClassifier(spec, new Rng(o.seed)), annTask(), (x) => directEncode(x, 1), 1, true, false);
   const result = {
-    dataset: o.dataset, topology: [train.features, ...hidden, 10].join('-'), epochs: o.epochs, batch: o.batch,
-    steps: o.steps, encoding: o.encoding, seed: o.seed, trainSamples: train.n, testSamples: test.n,
-    energyModel: { note: 'ESTIMATE from operation counts, 45 nm CMOS figures; not a measurement', pjPerAccumulate: ENERGY_PJ.accumulate, pjPerMac: ENERGY_PJ.multiplyAccumulate },
-    snn, ann,
+    dataset: o.dataset,
+    topology: [train.features, ...hidden, 10].join('-'),
+    epochs: o.epochs,
+    batch: o.batch,
+    steps: o.steps,
+    encoding: o.encoding,
+    seed: o.seed,
+    trainSamples: train.n,
+    testSamples: test.n,
+    energyModel: {
+      note: 'ESTIMATE from operation counts, 45 nm CMOS figures; not a measurement',
+      pjPerAccumulate: ENERGY_PJ.accumulate,
+      pjPerMac: ENERGY_PJ.multiplyAccumulate,
+    },
+    snn,
+    ann,
   };
   await writeFileAtomic(join(o.out, 'compare.json'), JSON.stringify(result, null, 2) + '\n');
   const md = compareMarkdown(result);
@@ -108,14 +174,27 @@ export async function runCompare(opts: CompareOptions, ctx: CommandContext): Pro
 
 function inputSpikesPerSample(test: Dataset, encoder: Encoder, rng: Rng): number {
   const n = Math.min(test.n, 500);
-  const { x } = gatherBatch(test, Uint32Array.from({ length: n }, (_, i) => i), 0, n);
+  const { x } = gatherBatch(
+    test,
+    Uint32Array.from({ length: n }, (_, i) => i),
+    0,
+    n,
+  );
   const seq = encoder(x, rng);
   let s = 0;
   for (let i = 0; i < seq.x.size; i++) s += seq.x.data[i];
   return s / n;
 }
 
-function compareMarkdown(r: { dataset: string; topology: string; epochs: number; steps: number; encoding: string; snn: ModelReport; ann: ModelReport }): string {
+function compareMarkdown(r: {
+  dataset: string;
+  topology: string;
+  epochs: number;
+  steps: number;
+  encoding: string;
+  snn: ModelReport;
+  ann: ModelReport;
+}): string {
   const f = (x: number, d = 2) => x.toLocaleString('en-US', { maximumFractionDigits: d });
   const rows: Array<[string, string, string]> = [
     ['test accuracy', `${f(100 * r.snn.testAccuracy)}%`, `${f(100 * r.ann.testAccuracy)}%`],

@@ -12,13 +12,21 @@ import { defaultCheckpointDir } from './outputs.js';
 import type { FlagSpec } from './args.js';
 
 export const evalFlags = {
-  checkpoint: { type: 'string', default: defaultCheckpointDir('mnist', 'fc'), help: 'checkpoint folder written by `spikeflow train` (MNIST or Fashion-MNIST)' },
+  checkpoint: {
+    type: 'string',
+    default: defaultCheckpointDir('mnist', 'fc'),
+    help: 'checkpoint folder written by `spikeflow train` (MNIST or Fashion-MNIST)',
+  },
   'data-dir': { type: 'string', help: 'folder with the IDX files; default: cache, download, then the embedded copy' },
   offline: { type: 'bool', default: false, help: 'never download' },
   'test-limit': { type: 'int', min: 1, help: 'use only the first N test samples' },
   seed: { type: 'int', default: 0, min: 0, max: 4294967295, help: 'seed of the rate encoding (checkpoints trained with --encoding rate)' },
   threads: {
-    type: 'int', default: Math.min(8, availableParallelism()), docDefault: 'the CPU cores, at most 8', min: 1, max: 64,
+    type: 'int',
+    default: Math.min(8, availableParallelism()),
+    docDefault: 'the CPU cores, at most 8',
+    min: 1,
+    max: 64,
     help: 'threads the test batches are split over',
   },
   json: { type: 'bool', default: false, help: 'print one JSON object on stdout' },
@@ -35,7 +43,10 @@ export function checkpointMeta(meta: unknown, file: string): { dataset: string; 
   const m = (typeof meta === 'object' && meta !== null ? meta : {}) as Record<string, unknown>;
   const found = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
   if (m.dataset === 'iris') {
-    throw new DataError('meta.dataset: "iris": eval measures MNIST and Fashion-MNIST checkpoints (an iris run prints its cross-validated accuracy)', file);
+    throw new DataError(
+      'meta.dataset: "iris": eval measures MNIST and Fashion-MNIST checkpoints (an iris run prints its cross-validated accuracy)',
+      file,
+    );
   }
   if (typeof m.dataset !== 'string' || !EVAL_DATASETS.includes(m.dataset)) {
     throw new DataError(`meta.dataset: expected ${EVAL_DATASETS.join(' or ')}, found ${found(m.dataset)}`, file);
@@ -49,15 +60,29 @@ export function checkpointMeta(meta: unknown, file: string): { dataset: string; 
   return { dataset: m.dataset, steps: m.steps, encoding: m.encoding };
 }
 
-export async function runEval(o: {
-  checkpoint: string; 'data-dir'?: string; offline: boolean; 'test-limit'?: number; seed: number; threads: number; json: boolean;
-}, ctx: CommandContext): Promise<Record<string, unknown>> {
+export async function runEval(
+  o: {
+    checkpoint: string;
+    'data-dir'?: string;
+    offline: boolean;
+    'test-limit'?: number;
+    seed: number;
+    threads: number;
+    json: boolean;
+  },
+  ctx: CommandContext,
+): Promise<Record<string, unknown>> {
   refuseOfflineWithDataDir(ctx.given);
   const { model, config } = await loadCheckpoint(o.checkpoint);
   const meta = checkpointMeta(config.meta, join(o.checkpoint, CONFIG_FILE));
-  if (meta.encoding === 'direct') refuseGiven(ctx.given, ['seed'], `the checkpoint in ${o.checkpoint} uses direct encoding, which draws no random numbers`);
+  if (meta.encoding === 'direct')
+    refuseGiven(ctx.given, ['seed'], `the checkpoint in ${o.checkpoint} uses direct encoding, which draws no random numbers`);
   const { test, source } = await loadClassificationData({
-    dataset: meta.dataset, dataDir: o['data-dir'], offline: o.offline, testLimit: o['test-limit'], trainLimit: 1,
+    dataset: meta.dataset,
+    dataDir: o['data-dir'],
+    offline: o.offline,
+    testLimit: o['test-limit'],
+    trainLimit: 1,
   });
   process.stderr.write(`data: ${meta.dataset} from ${source}: ${test.n} test samples\n`);
   const task = spikingTask();
@@ -66,8 +91,12 @@ export async function runEval(o: {
   const ev = await evaluate(test, { model, task, encoder: encoderFor(meta.encoding, meta.steps), rng: new Rng(o.seed), kernels, parallel });
   await parallel?.close();
   const result = {
-    checkpoint: o.checkpoint, dataset: meta.dataset, testAccuracy: ev.accuracy, samples: ev.samples,
-    inferSamplesPerSec: ev.samplesPerSec, spikeRates: ev.spikeRates,
+    checkpoint: o.checkpoint,
+    dataset: meta.dataset,
+    testAccuracy: ev.accuracy,
+    samples: ev.samples,
+    inferSamplesPerSec: ev.samplesPerSec,
+    spikeRates: ev.spikeRates,
   };
   if (o.json) process.stdout.write(JSON.stringify(result) + '\n');
   else {

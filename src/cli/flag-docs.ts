@@ -7,7 +7,10 @@ export const FLAGS_END = '<!-- flags:end -->';
 
 /** Text for Markdown: `<` outside code spans escaped (`runs/<dataset>` is no HTML tag). */
 function markdownText(s: string): string {
-  return s.split('`').map((part, i) => (i % 2 ? part : part.replace(/</g, '&lt;'))).join('`');
+  return s
+    .split('`')
+    .map((part, i) => (i % 2 ? part : part.replace(/</g, '&lt;')))
+    .join('`');
 }
 
 /**
@@ -18,7 +21,8 @@ export function flagReference(commands: Record<string, Command>): string {
   const out: string[] = [];
   for (const [name, c] of Object.entries(commands)) {
     out.push(`#### \`spikeflow ${name}\``, '', c.about, '');
-    for (const [flag, d] of Object.entries(c.flags)) out.push(`- \`${flagSyntax(flag, d)}\`: ${markdownText(describeFlag(flag, d, { docs: true }))}`);
+    for (const [flag, d] of Object.entries(c.flags))
+      out.push(`- \`${flagSyntax(flag, d)}\`: ${markdownText(describeFlag(flag, d, { docs: true }))}`);
     out.push('');
   }
   return out.join('\n').trimEnd();

@@ -1,5 +1,5 @@
 import { Rng } from '../core/rng.js';
-import { Tensor } from '../core/tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import { defaultKernels } from '../kernels/default.js';
 import { snnClassifier, surrogateFromConfig } from '../nn/models.js';
 import { Adam } from '../train/optim.js';
@@ -16,9 +16,26 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface IrisOptions {
-  dataDir?: string; folds: number; popNeurons: number; epochs: number; batch: number; steps: number; hidden: number[];
-  encoding: string; beta: number; learnBeta: boolean; surrogate: string; loss: string; lr: number; lrSchedule: string;
-  tbptt: number; l1Rate: number; seed: number; out: string; json: boolean; interrupts: Interrupts;
+  dataDir?: string;
+  folds: number;
+  popNeurons: number;
+  epochs: number;
+  batch: number;
+  steps: number;
+  hidden: number[];
+  encoding: string;
+  beta: number;
+  learnBeta: boolean;
+  surrogate: string;
+  loss: string;
+  lr: number;
+  lrSchedule: string;
+  tbptt: number;
+  l1Rate: number;
+  seed: number;
+  out: string;
+  json: boolean;
+  interrupts: Interrupts;
 }
 
 /**
@@ -28,7 +45,9 @@ export interface IrisOptions {
  */
 export async function runIrisCv(o: IrisOptions): Promise<Record<string, unknown>> {
   const data = await loadIris({ dataDir: o.dataDir });
-  process.stderr.write(`data: iris from ${data.source}: ${data.n} samples, ${data.features} features, ${data.classes.length} classes; ${o.folds}-fold cross-validation\n`);
+  process.stderr.write(
+    `data: iris from ${data.source}: ${data.n} samples, ${data.features} features, ${data.classes.length} classes; ${o.folds}-fold cross-validation\n`,
+  );
   const rng = new Rng(o.seed);
   const folds = stratifiedKFold(data.labels, o.folds, rng.fork());
   const kernels = defaultKernels();
@@ -61,22 +80,34 @@ export async function runIrisCv(o: IrisOptions): Promise<Record<string, unknown>
     const encoder: Encoder = (x: Tensor, r: Rng) => populationEncode(x, code, o.steps, mode, r);
     const model = snnClassifier(
       {
-        inputs: data.features * o.popNeurons, hidden: o.hidden, outputs: data.classes.length, beta: o.beta, learnBeta: o.learnBeta,
-        surrogate: surrogateFromConfig({ name: o.surrogate }), truncate: o.tbptt,
+        inputs: data.features * o.popNeurons,
+        hidden: o.hidden,
+        outputs: data.classes.length,
+        beta: o.beta,
+        learnBeta: o.learnBeta,
+        surrogate: surrogateFromConfig({ name: o.surrogate }),
+        truncate: o.tbptt,
       },
       rng.fork(),
     );
     const task = spikingTask(o.loss as SpikingLoss, { l1Rate: o.l1Rate });
     const optimizer = new Adam(model.trainable(), { lr: o.lr });
     const fit = await fitWithProgress({
-      label: `iris fold ${f + 1}/${folds.length}`, train, epochs: o.epochs, batch: Math.min(o.batch, train.n), lrSchedule: o.lrSchedule,
-      epochOptions: { model, task, optimizer, encoder, rng, kernels }, quiet: true,
+      label: `iris fold ${f + 1}/${folds.length}`,
+      train,
+      epochs: o.epochs,
+      batch: Math.min(o.batch, train.n),
+      lrSchedule: o.lrSchedule,
+      epochOptions: { model, task, optimizer, encoder, rng, kernels },
+      quiet: true,
     });
     seconds += fit.seconds;
     const ev = await evaluate(test, { model, task, encoder, rng, kernels });
     const evTrain = await evaluate(train, { model, task, encoder, rng, kernels });
     results.push({ fold: f + 1, testAccuracy: ev.accuracy, trainAccuracy: evTrain.accuracy, test: test.n });
-    process.stderr.write(`fold ${f + 1}/${folds.length}: test ${(100 * ev.accuracy).toFixed(2)}% (${test.n} samples), train ${(100 * evTrain.accuracy).toFixed(2)}%\n`);
+    process.stderr.write(
+      `fold ${f + 1}/${folds.length}: test ${(100 * ev.accuracy).toFixed(2)}% (${test.n} samples), train ${(100 * evTrain.accuracy).toFixed(2)}%\n`,
+    );
     last = { model, code };
   }
   const accs = results.map((r) => r.testAccuracy);
@@ -85,15 +116,31 @@ export async function runIrisCv(o: IrisOptions): Promise<Record<string, unknown>
   await yieldToSignals();
   o.interrupts.note(`stopped while saving: ${o.out} holds the previous checkpoint or the new one, whole`);
   await saveCheckpoint(o.out, last!.model, {
-    dataset: 'iris', model: 'fc', fold: folds.length, popNeurons: o.popNeurons, encoding: `population-${mode}`, steps: o.steps,
-    populationCentres: Array.from(last!.code.centres), populationSigma: Array.from(last!.code.sigma), seed: o.seed,
+    dataset: 'iris',
+    model: 'fc',
+    fold: folds.length,
+    popNeurons: o.popNeurons,
+    encoding: `population-${mode}`,
+    steps: o.steps,
+    populationCentres: Array.from(last!.code.centres),
+    populationSigma: Array.from(last!.code.sigma),
+    seed: o.seed,
   });
   // iris writes no training curves: a training.svg here belongs to the checkpoint this one replaced
   await rm(join(o.out, 'training.svg'), { force: true });
   const result = {
-    dataset: 'iris', model: `${[data.features * o.popNeurons, ...o.hidden, data.classes.length].join('-')} SNN`,
-    encoding: `population (${o.popNeurons} Gaussian neurons per feature, ${mode})`, folds: o.folds, epochs: o.epochs, steps: o.steps,
-    seed: o.seed, meanAccuracy: mean, stdAccuracy: std, foldResults: results, trainSeconds: seconds, checkpoint: o.out,
+    dataset: 'iris',
+    model: `${[data.features * o.popNeurons, ...o.hidden, data.classes.length].join('-')} SNN`,
+    encoding: `population (${o.popNeurons} Gaussian neurons per feature, ${mode})`,
+    folds: o.folds,
+    epochs: o.epochs,
+    steps: o.steps,
+    seed: o.seed,
+    meanAccuracy: mean,
+    stdAccuracy: std,
+    foldResults: results,
+    trainSeconds: seconds,
+    checkpoint: o.out,
   };
   if (o.json) process.stdout.write(JSON.stringify(result) + '\n');
   else {

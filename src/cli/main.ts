@@ -26,7 +26,7 @@ function version(): string {
 }
 
 function commandOf(name: string) {
-  if (!Object.prototype.hasOwnProperty.call(commands, name)) {
+  if (!Object.hasOwn(commands, name)) {
     throw new UsageError(`unknown command "${name}" (commands: ${Object.keys(commands).join(', ')})`);
   }
   return commands[name];
@@ -55,7 +55,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(formatHelp(`spikeflow ${name}`, cmd.about, cmd.flags) + '\n');
     return 0;
   }
-  if (parsed.positionals.length && !cmd.positionals) throw new UsageError(`spikeflow ${name}: unexpected argument "${parsed.positionals[0]}"`);
+  if (parsed.positionals.length && !cmd.positionals)
+    throw new UsageError(`spikeflow ${name}: unexpected argument "${parsed.positionals[0]}"`);
   // Ctrl-C / SIGTERM: unfinished files removed, one line saying what was kept, exit 130 / 143
   const interrupts = new Interrupts(name).install();
   await cmd.run(parsed.values, { given: parsed.given, positionals: parsed.positionals, interrupts });
@@ -73,7 +74,9 @@ main(process.argv.slice(2)).then(
     }
     // Not a user error: a bug. Say so briefly; the stack only on request.
     const e = err as Error;
-    process.stderr.write(`spikeflow: internal error: ${e?.message ?? String(err)}${process.env.SPIKEFLOW_DEBUG ? `\n${e?.stack}` : ' (set SPIKEFLOW_DEBUG=1 for details)'}\n`);
+    process.stderr.write(
+      `spikeflow: internal error: ${e?.message ?? String(err)}${process.env.SPIKEFLOW_DEBUG ? `\n${e?.stack}` : ' (set SPIKEFLOW_DEBUG=1 for details)'}\n`,
+    );
     process.exit(70);
   },
 );

@@ -20,7 +20,7 @@ function reason(e: unknown): string {
     ENOSPC: 'no space left on the device',
     EISDIR: 'it is a folder',
   };
-  return code && words[code] ? `${words[code]}, ${code}` : (e as Error)?.message ?? String(e);
+  return code && words[code] ? `${words[code]}, ${code}` : ((e as Error)?.message ?? String(e));
 }
 
 /** Tries to create and remove a file in `dir` (permissions, read-only mounts, full disks). */
@@ -72,7 +72,13 @@ const kindText = (k: CheckpointKind) => `${k.dataset} ${k.model}`;
 
 /** Files of a checkpoint folder that are spikeflow's own: weights, temporary files, the training curves. */
 function isCheckpointFile(name: string): boolean {
-  return name === CONFIG_FILE || name === LEGACY_WEIGHTS_FILE || name === 'training.svg' || WEIGHTS_FILE_PATTERN.test(name) || TEMP_PATTERN.test(name);
+  return (
+    name === CONFIG_FILE ||
+    name === LEGACY_WEIGHTS_FILE ||
+    name === 'training.svg' ||
+    WEIGHTS_FILE_PATTERN.test(name) ||
+    TEMP_PATTERN.test(name)
+  );
 }
 
 /**
@@ -100,7 +106,9 @@ export async function checkpointFolderContent(dir: string): Promise<{ empty: tru
   }
   const others = names.filter((n) => !isCheckpointFile(n));
   if (!others.length) return { empty: true };
-  return { other: `files that are not a spikeflow checkpoint (${others.slice(0, 3).join(', ')}${others.length > 3 ? `, ... ${others.length} in all` : ''})` };
+  return {
+    other: `files that are not a spikeflow checkpoint (${others.slice(0, 3).join(', ')}${others.length > 3 ? `, ... ${others.length} in all` : ''})`,
+  };
 }
 
 /**
@@ -113,7 +121,9 @@ export async function prepareCheckpointDir(dir: string, kind: CheckpointKind, ov
   if (!overwrite) {
     const advice = `give --overwrite to replace it, or another --${flag}`;
     if ('kind' in content && (content.kind.dataset !== kind.dataset || content.kind.model !== kind.model)) {
-      throw new UsageError(`--${flag} ${dir} holds a ${kindText(content.kind)} checkpoint; this run (${kindText(kind)}) would replace it: ${advice}`);
+      throw new UsageError(
+        `--${flag} ${dir} holds a ${kindText(content.kind)} checkpoint; this run (${kindText(kind)}) would replace it: ${advice}`,
+      );
     }
     if ('other' in content) throw new UsageError(`--${flag} ${dir} holds ${content.other}: ${advice}`);
   }

@@ -51,7 +51,11 @@ const CHUNK_MS = 100;
  * or SIGTERM stops it after the current piece: the result then covers the time reached, is printed as
  * usual with a line saying so, and the process exits 130 (143).
  */
-export async function runSimulateNetwork(model: 'cuba' | 'coba', o: { duration: string; seed: number; json: boolean; plot?: string }, interrupts: Interrupts): Promise<NetworkSimResult> {
+export async function runSimulateNetwork(
+  model: 'cuba' | 'coba',
+  o: { duration: string; seed: number; json: boolean; plot?: string },
+  interrupts: Interrupts,
+): Promise<NetworkSimResult> {
   const durationMs = parseDuration(o.duration);
   if (o.plot !== undefined) {
     if (!/\.(svg|png)$/i.test(o.plot)) throw new UsageError(`--plot: expected a file name ending in .svg or .png, found "${o.plot}"`);
@@ -85,14 +89,27 @@ export async function runSimulateNetwork(model: 'cuba' | 'coba', o: { duration: 
   const nExc = Math.round(n * 0.8);
   let e = 0;
   let i = 0;
-  for (let k = 0; k < n; k++) (k < nExc ? (e += counts[k]) : (i += counts[k]));
+  for (let k = 0; k < n; k++) k < nExc ? (e += counts[k]) : (i += counts[k]);
   const hz = (c: number, m: number) => (c * 1000) / (m * simMs);
   const result: NetworkSimResult = {
-    model, seed: o.seed, durationMs: simMs, dtMs: b.net.dt, neurons: n, synapses: b.exc.size + b.inh.size, spikes: e + i,
-    meanRateHz: hz(e + i, n), excRateHz: hz(e, nExc), inhRateHz: hz(i, n - nExc), buildSeconds, runSeconds: run.seconds,
+    model,
+    seed: o.seed,
+    durationMs: simMs,
+    dtMs: b.net.dt,
+    neurons: n,
+    synapses: b.exc.size + b.inh.size,
+    spikes: e + i,
+    meanRateHz: hz(e + i, n),
+    excRateHz: hz(e, nExc),
+    inhRateHz: hz(i, n - nExc),
+    buildSeconds,
+    runSeconds: run.seconds,
     ...(stopped ? { interrupted: stopped } : {}),
   };
-  if (stopped) process.stderr.write(`spikeflow simulate: interrupted (${stopped}) at ${(simMs / 1000).toFixed(3)} s of the ${(durationMs / 1000).toFixed(3)} s asked: the result below covers the time reached\n`);
+  if (stopped)
+    process.stderr.write(
+      `spikeflow simulate: interrupted (${stopped}) at ${(simMs / 1000).toFixed(3)} s of the ${(durationMs / 1000).toFixed(3)} s asked: the result below covers the time reached\n`,
+    );
   if (o.plot !== undefined) {
     // raster of the first 160 excitatory and the first 40 inhibitory neurons (rows 160..199)
     const shownE = Math.min(nExc, (RASTER_NEURONS * 4) / 5);

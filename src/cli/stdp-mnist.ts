@@ -16,7 +16,10 @@ export const stdpMnistFlags = {
   'train-limit': { type: 'int', default: 1000, min: 10, max: 60000, help: 'training images (the paper: 60000 x 1-3 epochs)' },
   'test-limit': { type: 'int', default: 1000, min: 1, max: 10000, help: 'test images' },
   'label-limit': {
-    type: 'int', default: 10000, min: 0, max: 60000,
+    type: 'int',
+    default: 10000,
+    min: 0,
+    max: 60000,
     help: 'training images (the last ones trained on) shown again to the frozen network to assign labels; 0: assign from the responses recorded while learning',
   },
   epochs: { type: 'int', default: 1, min: 1, max: 100, help: 'passes over the training images' },
@@ -24,13 +27,25 @@ export const stdpMnistFlags = {
   seed: { type: 'int', default: 0, min: 0, max: 4294967295, help: 'seed of the weights and Poisson inputs' },
   'data-dir': { type: 'string', help: 'folder with the four MNIST IDX files (.gz or raw)' },
   offline: { type: 'bool', default: false, help: 'never download (use the cache or the embedded copy)' },
-  out: { type: 'string', default: 'runs/stdp-mnist', help: 'folder for the learned weights (weights.safetensors) and their picture (receptive-fields.svg)' },
+  out: {
+    type: 'string',
+    default: 'runs/stdp-mnist',
+    help: 'folder for the learned weights (weights.safetensors) and their picture (receptive-fields.svg)',
+  },
   json: { type: 'bool', default: false, help: 'print one JSON object on stdout' },
 } as const satisfies FlagSpec;
 
 export type StdpMnistOptions = {
-  'train-limit': number; 'test-limit': number; 'label-limit': number; epochs: number; neurons: number; seed: number;
-  'data-dir'?: string; offline: boolean; out: string; json: boolean;
+  'train-limit': number;
+  'test-limit': number;
+  'label-limit': number;
+  epochs: number;
+  neurons: number;
+  seed: number;
+  'data-dir'?: string;
+  offline: boolean;
+  out: string;
+  json: boolean;
 };
 
 /**
@@ -104,26 +119,50 @@ export async function runStdpMnist(o: StdpMnistOptions, ctx: CommandContext): Pr
   for (let i = 0; i < 784; i++) for (let j = 0; j < n; j++) w[j * 784 + i] = src[i * n + j];
   ctx.interrupts.note(`stopped while saving into ${o.out}: each file there is the previous one or the new one, whole`);
   const file = join(o.out, 'weights.safetensors');
-  await writeFileAtomic(file, encodeSafetensors(
-    {
-      weights: { dtype: 'F32', shape: [n, 784], data: w },
-      theta: { dtype: 'F32', shape: [n], data: Float32Array.from(model.exc.theta) },
-      assignment: { dtype: 'I32', shape: [n], data: assignment },
-    },
-    { model: 'diehl-cook-2015', neurons: String(n), trainImages: String(nTrain), epochs: String(o.epochs), seed: String(o.seed) },
-  ));
+  await writeFileAtomic(
+    file,
+    encodeSafetensors(
+      {
+        weights: { dtype: 'F32', shape: [n, 784], data: w },
+        theta: { dtype: 'F32', shape: [n], data: Float32Array.from(model.exc.theta) },
+        assignment: { dtype: 'I32', shape: [n], data: assignment },
+      },
+      { model: 'diehl-cook-2015', neurons: String(n), trainImages: String(nTrain), epochs: String(o.epochs), seed: String(o.seed) },
+    ),
+  );
   // every neuron's input weights as a 28 x 28 image, labelled with its assigned class
   const fields = join(o.out, 'receptive-fields.svg');
-  await writePlot(fields, imageGridPlot({
-    data: w, rows: 28, cols: 28, count: n, cell: n > 100 ? 1 : 2,
-    labels: Array.from(assignment, (c) => (c >= 0 ? String(c) : '-')),
-    title: `Receptive fields of ${n} excitatory neurons after ${nTrain * o.epochs} images (label: assigned class)`,
-  }));
+  await writePlot(
+    fields,
+    imageGridPlot({
+      data: w,
+      rows: 28,
+      cols: 28,
+      count: n,
+      cell: n > 100 ? 1 : 2,
+      labels: Array.from(assignment, (c) => (c >= 0 ? String(c) : '-')),
+      title: `Receptive fields of ${n} excitatory neurons after ${nTrain * o.epochs} images (label: assigned class)`,
+    }),
+  );
   const assigned = new Set(Array.from(assignment).filter((c) => c >= 0)).size;
   const result = {
-    model: 'diehl-cook-2015', neurons: n, trainImages: nTrain, epochs: o.epochs, testImages: nTest, seed: o.seed,
-    trainAccuracy: trainCorrect / responses.length, labelImages: responses.length, labelsFrom: nLabel > 0 ? 'frozen network' : 'learning phase', labelSeconds, testAccuracy: correct / nTest, classesAssigned: assigned,
-    trainSeconds, testSeconds, imagesPerSecond: (nTrain * o.epochs) / trainSeconds, weights: file, receptiveFields: fields,
+    model: 'diehl-cook-2015',
+    neurons: n,
+    trainImages: nTrain,
+    epochs: o.epochs,
+    testImages: nTest,
+    seed: o.seed,
+    trainAccuracy: trainCorrect / responses.length,
+    labelImages: responses.length,
+    labelsFrom: nLabel > 0 ? 'frozen network' : 'learning phase',
+    labelSeconds,
+    testAccuracy: correct / nTest,
+    classesAssigned: assigned,
+    trainSeconds,
+    testSeconds,
+    imagesPerSecond: (nTrain * o.epochs) / trainSeconds,
+    weights: file,
+    receptiveFields: fields,
   };
   if (o.json) process.stdout.write(JSON.stringify(result) + '\n');
   else {

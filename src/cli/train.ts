@@ -13,19 +13,38 @@ import { runIrisCv } from './iris.js';
 import { join } from 'node:path';
 import { trainingHistorySvg } from '../viz/index.js';
 import { writePlot } from '../viz/png.js';
-import { DATASETS, ENCODINGS, encoderFor, fitWithProgress, loadClassificationData, maybeParallel, parseHidden, refuseGiven, refuseOfflineWithDataDir, type CommandContext } from './common.js';
+import {
+  DATASETS,
+  ENCODINGS,
+  encoderFor,
+  fitWithProgress,
+  loadClassificationData,
+  maybeParallel,
+  parseHidden,
+  refuseGiven,
+  refuseOfflineWithDataDir,
+  type CommandContext,
+} from './common.js';
 import { checkpointFolderContent, defaultCheckpointDir, prepareCheckpointDir } from './outputs.js';
 import { yieldToSignals } from './interrupt.js';
 import type { FlagSpec } from './args.js';
 
 export const trainFlags = {
   dataset: { type: 'choice', choices: DATASETS, default: 'mnist', help: 'dataset to train on' },
-  'data-dir': { type: 'string', help: 'folder with the four IDX files (.gz or raw), or iris.json for iris; default: cache, download, then the embedded copy' },
+  'data-dir': {
+    type: 'string',
+    help: 'folder with the four IDX files (.gz or raw), or iris.json for iris; default: cache, download, then the embedded copy',
+  },
   offline: { type: 'bool', default: false, help: 'mnist/fashion-mnist: never download (use --data-dir, the cache or the embedded copy)' },
   epochs: { type: 'int', min: 1, max: 100000, help: 'passes over the training set (default 1; iris: 100)' },
   batch: { type: 'int', min: 1, max: 65536, help: 'batch size (default 128; iris: 16)' },
   steps: { type: 'int', default: 25, min: 1, max: 10000, help: 'time steps per sample' },
-  model: { type: 'choice', choices: ['fc', 'csnn'], default: 'fc', help: 'fc: Linear-Leaky layers (--hidden); csnn: conv blocks Conv5x5-MaxPool2-Leaky (--channels), then Linear-Leaky (snnTorch tutorial 6)' },
+  model: {
+    type: 'choice',
+    choices: ['fc', 'csnn'],
+    default: 'fc',
+    help: 'fc: Linear-Leaky layers (--hidden); csnn: conv blocks Conv5x5-MaxPool2-Leaky (--channels), then Linear-Leaky (snnTorch tutorial 6)',
+  },
   hidden: { type: 'string', help: 'fc: hidden layer sizes, e.g. 1000 or 500,200 (default 1000; iris: 32)' },
   channels: { type: 'string', default: '12,64', help: 'csnn: output channels of the conv blocks' },
   dropout: { type: 'float', default: 0, min: 0, max: 0.99, help: 'csnn: dropout probability before the classifier layer' },
@@ -33,49 +52,114 @@ export const trainFlags = {
   beta: { type: 'float', default: 0.95, min: 0, max: 1, help: 'membrane decay of every Leaky layer' },
   'learn-beta': { type: 'bool', default: false, help: 'learn one beta per neuron (beta = sigmoid(p))' },
   surrogate: {
-    type: 'choice', choices: ['atan', 'fast-sigmoid', 'sigmoid', 'triangular', 'spike-rate-escape', 'straight-through', 'gaussian'], default: 'atan',
+    type: 'choice',
+    choices: ['atan', 'fast-sigmoid', 'sigmoid', 'triangular', 'spike-rate-escape', 'straight-through', 'gaussian'],
+    default: 'atan',
     help: 'surrogate gradient of the spike (snnTorch defaults for its parameters)',
   },
-  loss: { type: 'choice', choices: ['membrane', 'rate', 'count', 'mse-count'], default: 'membrane', help: 'membrane: CE of the output membrane summed over time; rate: ceRateLoss on spikes; count: CE of spike counts; mse-count: snnTorch mse_count_loss(0.8, 0.2)' },
+  loss: {
+    type: 'choice',
+    choices: ['membrane', 'rate', 'count', 'mse-count'],
+    default: 'membrane',
+    help: 'membrane: CE of the output membrane summed over time; rate: ceRateLoss on spikes; count: CE of spike counts; mse-count: snnTorch mse_count_loss(0.8, 0.2)',
+  },
   tbptt: { type: 'int', default: 0, min: 0, max: 1_000_000, help: 'truncated BPTT: detach the membrane every K steps (0: full BPTT)' },
-  'l1-rate': { type: 'float', default: 0, min: 0, max: 1e6, help: 'L1 spike-rate regulariser: lambda x hidden spikes per sample added to the loss' },
+  'l1-rate': {
+    type: 'float',
+    default: 0,
+    min: 0,
+    max: 1e6,
+    help: 'L1 spike-rate regulariser: lambda x hidden spikes per sample added to the loss',
+  },
   lr: { type: 'float', min: 0, max: 10, help: 'Adam learning rate (default 5e-4; iris: 5e-3)' },
   folds: { type: 'int', default: 5, min: 2, max: 150, help: 'iris only: number of cross-validation folds (stratified)' },
-  'pop-neurons': { type: 'int', default: 10, min: 1, max: 1000, help: 'iris only: population-coding neurons (Gaussian tuning curves) per feature' },
-  'lr-schedule': { type: 'choice', choices: ['constant', 'cosine'], default: 'constant', help: 'cosine: anneal the learning rate to 0 over the run' },
+  'pop-neurons': {
+    type: 'int',
+    default: 10,
+    min: 1,
+    max: 1000,
+    help: 'iris only: population-coding neurons (Gaussian tuning curves) per feature',
+  },
+  'lr-schedule': {
+    type: 'choice',
+    choices: ['constant', 'cosine'],
+    default: 'constant',
+    help: 'cosine: anneal the learning rate to 0 over the run',
+  },
   seed: { type: 'int', default: 0, min: 0, max: 4294967295, help: 'seed of every random choice' },
   threads: {
-    type: 'int', default: Math.min(8, availableParallelism()), docDefault: 'the CPU cores, at most 8', min: 1, max: 64,
+    type: 'int',
+    default: Math.min(8, availableParallelism()),
+    docDefault: 'the CPU cores, at most 8',
+    min: 1,
+    max: 64,
     help: 'mnist/fashion-mnist: threads the batch is split over (main + workers)',
   },
   'train-limit': { type: 'int', min: 1, help: 'mnist/fashion-mnist: use only the first N training samples' },
   'test-limit': { type: 'int', min: 1, help: 'mnist/fashion-mnist: use only the first N test samples' },
   out: {
-    type: 'string', docDefault: '`runs/<dataset>-<model>`: runs/mnist-fc, runs/fashion-mnist-csnn, ...; iris: runs/iris',
+    type: 'string',
+    docDefault: '`runs/<dataset>-<model>`: runs/mnist-fc, runs/fashion-mnist-csnn, ...; iris: runs/iris',
     help: 'checkpoint folder (`config.json`, `model-<hash>.safetensors`, `training.svg`)',
   },
-  overwrite: { type: 'bool', default: false, help: 'let --out replace a checkpoint of another dataset or model, or a folder holding other files' },
+  overwrite: {
+    type: 'bool',
+    default: false,
+    help: 'let --out replace a checkpoint of another dataset or model, or a folder holding other files',
+  },
   json: { type: 'bool', default: false, help: 'print one JSON object with the results on stdout' },
 } as const satisfies FlagSpec;
 
 export type TrainOptions = {
-  dataset: string; 'data-dir'?: string; offline: boolean; epochs?: number; batch?: number; steps: number; folds: number; 'pop-neurons': number;
-  model: string; hidden?: string; channels: string; dropout: number; encoding: string; beta: number; 'learn-beta': boolean; surrogate: string; loss: string;
-  lr?: number; 'lr-schedule': string; 'l1-rate': number; tbptt: number; seed: number; threads: number; 'train-limit'?: number; 'test-limit'?: number;
-  out?: string; overwrite: boolean; json: boolean;
+  dataset: string;
+  'data-dir'?: string;
+  offline: boolean;
+  epochs?: number;
+  batch?: number;
+  steps: number;
+  folds: number;
+  'pop-neurons': number;
+  model: string;
+  hidden?: string;
+  channels: string;
+  dropout: number;
+  encoding: string;
+  beta: number;
+  'learn-beta': boolean;
+  surrogate: string;
+  loss: string;
+  lr?: number;
+  'lr-schedule': string;
+  'l1-rate': number;
+  tbptt: number;
+  seed: number;
+  threads: number;
+  'train-limit'?: number;
+  'test-limit'?: number;
+  out?: string;
+  overwrite: boolean;
+  json: boolean;
 };
 
 export const SURROGATE_NAMES: Record<string, string> = {
-  atan: 'atan', 'fast-sigmoid': 'fastSigmoid', sigmoid: 'sigmoid', triangular: 'triangular', 'spike-rate-escape': 'spikeRateEscape',
-  'straight-through': 'straightThrough', gaussian: 'gaussian',
+  atan: 'atan',
+  'fast-sigmoid': 'fastSigmoid',
+  sigmoid: 'sigmoid',
+  triangular: 'triangular',
+  'spike-rate-escape': 'spikeRateEscape',
+  'straight-through': 'straightThrough',
+  gaussian: 'gaussian',
 };
 
 /** Fills the flags whose default depends on the dataset (Iris trains a small net for many epochs). */
 export function withDatasetDefaults<T extends { dataset: string; epochs?: number; batch?: number; hidden?: string; lr?: number }>(opts: T) {
   const iris = opts.dataset === 'iris';
   return {
-    ...opts, epochs: opts.epochs ?? (iris ? 100 : 1), batch: opts.batch ?? (iris ? 16 : 128),
-    hidden: opts.hidden ?? (iris ? '32' : '1000'), lr: opts.lr ?? (iris ? 5e-3 : 5e-4),
+    ...opts,
+    epochs: opts.epochs ?? (iris ? 100 : 1),
+    batch: opts.batch ?? (iris ? 16 : 128),
+    hidden: opts.hidden ?? (iris ? '32' : '1000'),
+    lr: opts.lr ?? (iris ? 5e-3 : 5e-4),
   };
 }
 
@@ -83,7 +167,11 @@ export function withDatasetDefaults<T extends { dataset: string; epochs?: number
 export function refuseInapplicable(o: TrainOptions, given: ReadonlySet<string>): void {
   if (o.dataset === 'iris') {
     if (o.model !== 'fc') throw new UsageError('--dataset iris: only --model fc applies (tabular data)');
-    refuseGiven(given, ['offline', 'train-limit', 'test-limit', 'threads'], 'does not apply to --dataset iris (150 samples, embedded, trained on one thread)');
+    refuseGiven(
+      given,
+      ['offline', 'train-limit', 'test-limit', 'threads'],
+      'does not apply to --dataset iris (150 samples, embedded, trained on one thread)',
+    );
   } else {
     refuseGiven(given, ['folds', 'pop-neurons'], `applies to --dataset iris only (this run: ${o.dataset})`);
     refuseOfflineWithDataDir(given);
@@ -104,41 +192,84 @@ export async function runTrain(opts: TrainOptions, ctx: CommandContext): Promise
   ctx.interrupts.note('kind' in before ? `the checkpoint at ${out} was left untouched` : `no checkpoint was written to ${out}`);
   if (iris) {
     return runIrisCv({
-      dataDir: o['data-dir'], folds: o.folds, popNeurons: o['pop-neurons'], epochs: o.epochs, batch: o.batch, steps: o.steps, hidden,
-      encoding: o.encoding, beta: o.beta, learnBeta: o['learn-beta'], surrogate: SURROGATE_NAMES[o.surrogate], loss: o.loss, lr: o.lr,
-      lrSchedule: o['lr-schedule'], tbptt: o.tbptt, l1Rate: o['l1-rate'], seed: o.seed, out, json: o.json, interrupts: ctx.interrupts,
+      dataDir: o['data-dir'],
+      folds: o.folds,
+      popNeurons: o['pop-neurons'],
+      epochs: o.epochs,
+      batch: o.batch,
+      steps: o.steps,
+      hidden,
+      encoding: o.encoding,
+      beta: o.beta,
+      learnBeta: o['learn-beta'],
+      surrogate: SURROGATE_NAMES[o.surrogate],
+      loss: o.loss,
+      lr: o.lr,
+      lrSchedule: o['lr-schedule'],
+      tbptt: o.tbptt,
+      l1Rate: o['l1-rate'],
+      seed: o.seed,
+      out,
+      json: o.json,
+      interrupts: ctx.interrupts,
     });
   }
   const rng = new Rng(o.seed);
   const { train, test, source } = await loadClassificationData({
-    dataset: o.dataset, dataDir: o['data-dir'], offline: o.offline,
-    trainLimit: o['train-limit'], testLimit: o['test-limit'], quiet: false,
+    dataset: o.dataset,
+    dataDir: o['data-dir'],
+    offline: o.offline,
+    trainLimit: o['train-limit'],
+    testLimit: o['test-limit'],
+    quiet: false,
   });
   process.stderr.write(`data: ${o.dataset} from ${source}: ${train.n} train / ${test.n} test samples\n`);
-  const neuron = { beta: o.beta, learnBeta: o['learn-beta'], surrogate: surrogateFromConfig({ name: SURROGATE_NAMES[o.surrogate] }), truncate: o.tbptt };
+  const neuron = {
+    beta: o.beta,
+    learnBeta: o['learn-beta'],
+    surrogate: surrogateFromConfig({ name: SURROGATE_NAMES[o.surrogate] }),
+    truncate: o.tbptt,
+  };
   const side = Math.round(Math.sqrt(train.features));
-  if (o.model === 'csnn' && side * side !== train.features) throw new UsageError(`--model csnn needs square images; ${o.dataset} has ${train.features} features`);
-  const model = o.model === 'csnn'
-    ? csnnClassifier({ input: [1, side, side], channels, outputs: 10, dropout: o.dropout, seed: o.seed, ...neuron }, rng.fork())
-    : snnClassifier({ inputs: train.features, hidden, outputs: 10, ...neuron }, rng.fork());
-  const modelName = o.model === 'csnn'
-    ? `${channels.map((c) => `${c}C5-MP2`).join('-')}-${model.layers.filter((l) => l.kind === 'linear').map((l) => (l as Linear).inFeatures)[0]}FC10 CSNN`
-    : `${[train.features, ...hidden, 10].join('-')} SNN`;
+  if (o.model === 'csnn' && side * side !== train.features)
+    throw new UsageError(`--model csnn needs square images; ${o.dataset} has ${train.features} features`);
+  const model =
+    o.model === 'csnn'
+      ? csnnClassifier({ input: [1, side, side], channels, outputs: 10, dropout: o.dropout, seed: o.seed, ...neuron }, rng.fork())
+      : snnClassifier({ inputs: train.features, hidden, outputs: 10, ...neuron }, rng.fork());
+  const modelName =
+    o.model === 'csnn'
+      ? `${channels.map((c) => `${c}C5-MP2`).join('-')}-${model.layers.filter((l) => l.kind === 'linear').map((l) => (l as Linear).inFeatures)[0]}FC10 CSNN`
+      : `${[train.features, ...hidden, 10].join('-')} SNN`;
   const kernels = defaultKernels();
   const optimizer = new Adam(model.trainable(), { lr: o.lr });
   const task = spikingTask(o.loss as SpikingLoss, { l1Rate: o['l1-rate'] });
   const encoder = encoderFor(o.encoding, o.steps);
   const parallel = await maybeParallel(model, task, kernels, o.threads, optimizer);
   const fit = await fitWithProgress({
-    label: o.model, train, epochs: o.epochs, batch: o.batch, lrSchedule: o['lr-schedule'],
+    label: o.model,
+    train,
+    epochs: o.epochs,
+    batch: o.batch,
+    lrSchedule: o['lr-schedule'],
     epochOptions: { model, task, optimizer, encoder, rng, kernels, parallel },
   });
   const epochs = fit.log;
   const ev = await evaluate(test, { model, task, encoder, rng, kernels, parallel });
   await parallel?.close();
   const meta = {
-    dataset: o.dataset, model: o.model, steps: o.steps, encoding: o.encoding, seed: o.seed, epochs: o.epochs, batch: o.batch,
-    lr: o.lr, lrSchedule: o['lr-schedule'], loss: o.loss, l1Rate: o['l1-rate'], testAccuracy: ev.accuracy,
+    dataset: o.dataset,
+    model: o.model,
+    steps: o.steps,
+    encoding: o.encoding,
+    seed: o.seed,
+    epochs: o.epochs,
+    batch: o.batch,
+    lr: o.lr,
+    lrSchedule: o['lr-schedule'],
+    loss: o.loss,
+    l1Rate: o['l1-rate'],
+    testAccuracy: ev.accuracy,
   };
   await yieldToSignals(); // a signal that came during the last synchronous batches stops the run before the save
   ctx.interrupts.note(`stopped while saving: ${out} holds the previous checkpoint or the new one, whole`);
@@ -146,14 +277,31 @@ export async function runTrain(opts: TrainOptions, ctx: CommandContext): Promise
   ctx.interrupts.note(`the checkpoint at ${out} was saved; its training curves were not written`);
   // the training curves (loss and accuracy per batch, test accuracy at the end) next to the checkpoint
   const curves = join(out, 'training.svg');
-  await writePlot(curves, trainingHistorySvg([...fit.history, { step: fit.history.length, testAccuracy: ev.accuracy }], `${modelName} on ${o.dataset}`));
+  await writePlot(
+    curves,
+    trainingHistorySvg([...fit.history, { step: fit.history.length, testAccuracy: ev.accuracy }], `${modelName} on ${o.dataset}`),
+  );
   const last = epochs[epochs.length - 1];
   const result = {
-    dataset: o.dataset, model: modelName, encoding: o.encoding, steps: o.steps,
-    epochs: o.epochs, batch: o.batch, seed: o.seed, threads: o.threads,
-    testAccuracy: ev.accuracy, trainAccuracy: last.trainAccuracy, finalEpochMeanLoss: last.loss, lastBatchLoss: fit.lastBatchLoss,
-    trainSamplesPerSec: fit.samples / fit.seconds, trainSeconds: fit.seconds, inferSamplesPerSec: ev.samplesPerSec,
-    spikeRates: ev.spikeRates, checkpoint: out, curves, epochLog: epochs,
+    dataset: o.dataset,
+    model: modelName,
+    encoding: o.encoding,
+    steps: o.steps,
+    epochs: o.epochs,
+    batch: o.batch,
+    seed: o.seed,
+    threads: o.threads,
+    testAccuracy: ev.accuracy,
+    trainAccuracy: last.trainAccuracy,
+    finalEpochMeanLoss: last.loss,
+    lastBatchLoss: fit.lastBatchLoss,
+    trainSamplesPerSec: fit.samples / fit.seconds,
+    trainSeconds: fit.seconds,
+    inferSamplesPerSec: ev.samplesPerSec,
+    spikeRates: ev.spikeRates,
+    checkpoint: out,
+    curves,
+    epochLog: epochs,
   };
   if (o.json) process.stdout.write(JSON.stringify(result) + '\n');
   else {

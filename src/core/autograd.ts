@@ -1,4 +1,4 @@
-import { Tensor } from './tensor.js';
+import type { Tensor } from './tensor.js';
 import { ShapeError } from './errors.js';
 
 /**

@@ -134,15 +134,18 @@ export function checkTensor(name: string, x: unknown): void {
 
 /** An array or typed array (of numbers, when `numbers`: each one finite). */
 export function checkArray(name: string, x: unknown, numbers = true): asserts x is ArrayLike<number> {
-  if (!Array.isArray(x) && !(ArrayBuffer.isView(x) && !(x instanceof DataView))) throw new ValueError(`${name}: expected an array, found ${describe(x)}`);
+  if (!Array.isArray(x) && !(ArrayBuffer.isView(x) && !(x instanceof DataView)))
+    throw new ValueError(`${name}: expected an array, found ${describe(x)}`);
   if (!numbers) return;
   const a = x as ArrayLike<unknown>;
   for (let i = 0; i < a.length; i++) {
-    if (typeof a[i] !== 'number' || !Number.isFinite(a[i])) throw new ValueError(`${name}[${i}]: expected a finite number, found ${describe(a[i])}`);
+    if (typeof a[i] !== 'number' || !Number.isFinite(a[i]))
+      throw new ValueError(`${name}[${i}]: expected a finite number, found ${describe(a[i])}`);
   }
 }
 
 /** One of a fixed set of choices (strings compared exactly). */
 export function checkOneOf<T extends string>(name: string, x: unknown, choices: readonly T[]): asserts x is T {
-  if (!choices.includes(x as T)) throw new ValueError(`${name}: expected one of ${choices.map((c) => JSON.stringify(c)).join(', ')}, found ${describe(x)}`);
+  if (!choices.includes(x as T))
+    throw new ValueError(`${name}: expected one of ${choices.map((c) => JSON.stringify(c)).join(', ')}, found ${describe(x)}`);
 }

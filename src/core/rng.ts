@@ -46,7 +46,10 @@ export class Rng {
    * faster than n calls: the state stays in locals).
    */
   fillU32(out: Uint32Array, n = out.length): void {
-    let s0 = this.s0, s1 = this.s1, s2 = this.s2, s3 = this.s3;
+    let s0 = this.s0,
+      s1 = this.s1,
+      s2 = this.s2,
+      s3 = this.s3;
     for (let i = 0; i < n; i++) {
       out[i] = Math.imul(rotl(Math.imul(s1, 5), 7), 9);
       const t = s1 << 9;

@@ -6,8 +6,12 @@ export function isGzip(bytes: Uint8Array): boolean {
 }
 
 const TYPES: Record<number, { name: string; size: number }> = {
-  0x08: { name: 'ubyte', size: 1 }, 0x09: { name: 'byte', size: 1 }, 0x0b: { name: 'short', size: 2 },
-  0x0c: { name: 'int', size: 4 }, 0x0d: { name: 'float', size: 4 }, 0x0e: { name: 'double', size: 8 },
+  8: { name: 'ubyte', size: 1 },
+  9: { name: 'byte', size: 1 },
+  11: { name: 'short', size: 2 },
+  12: { name: 'int', size: 4 },
+  13: { name: 'float', size: 4 },
+  14: { name: 'double', size: 8 },
 };
 
 /**
@@ -38,7 +42,10 @@ export function parseIdx(bytes: Uint8Array, file = 'IDX data'): { dims: number[]
   }
   const have = bytes.length - headerLen;
   if (have !== count) {
-    throw new DataError(`dimensions [${dims.join(', ')}] need ${count} data bytes, found ${have}${have < count ? ' (truncated file?)' : ''}`, file);
+    throw new DataError(
+      `dimensions [${dims.join(', ')}] need ${count} data bytes, found ${have}${have < count ? ' (truncated file?)' : ''}`,
+      file,
+    );
   }
   return { dims, data: bytes.subarray(headerLen) };
 }

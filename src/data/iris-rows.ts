@@ -24,10 +24,12 @@ export function irisFromRows(rows: unknown, file: string): TabularSet {
   const x = new Float32Array(n * 4);
   const labels = new Uint8Array(n);
   rows.forEach((row, r) => {
-    if (!Array.isArray(row) || row.length !== 5) throw new DataError(`row ${r}: expected 4 numbers and a class name, found ${JSON.stringify(row)}`, file);
+    if (!Array.isArray(row) || row.length !== 5)
+      throw new DataError(`row ${r}: expected 4 numbers and a class name, found ${JSON.stringify(row)}`, file);
     for (let f = 0; f < 4; f++) {
       const v = row[f];
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new DataError(`row ${r}, ${IRIS_FEATURES[f]}: expected a number, found ${JSON.stringify(v)}`, file);
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        throw new DataError(`row ${r}, ${IRIS_FEATURES[f]}: expected a number, found ${JSON.stringify(v)}`, file);
       x[r * 4 + f] = v;
     }
     const c = IRIS_CLASSES.indexOf(row[4]);
@@ -36,4 +38,3 @@ export function irisFromRows(rows: unknown, file: string): TabularSet {
   });
   return { x, labels, n, features: 4, classes: IRIS_CLASSES, featureNames: IRIS_FEATURES, source: file };
 }
-

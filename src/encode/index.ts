@@ -75,7 +75,8 @@ export function rateEncode(x: Tensor, steps: number, rng: Rng, gain = 1, kernels
   const data = x.data instanceof Float32Array ? x.data.slice() : Float32Array.from(x.data);
   const samples = x.shape.length > 1 ? x.shape[0] : 1;
   const F = samples ? data.length / samples : 0;
-  if (steps * F > 2 ** 32) throw new ValueError(`rateEncode: ${steps} steps x ${F} values per sample exceed the 2^32 counters of a sample's key`);
+  if (steps * F > 2 ** 32)
+    throw new ValueError(`rateEncode: ${steps} steps x ${F} values per sample exceed the 2^32 counters of a sample's key`);
   const keys = new Uint32Array(2 * samples);
   rng.fillU32(keys);
   return new RateSeq(new Tensor(data, [...x.shape]), keys, steps, gain, kernels);

@@ -68,7 +68,9 @@ export function populationResponses(x: Tensor, code: PopulationCode): Tensor {
   const F = code.features;
   const N = code.neurons;
   if (x.shape[x.shape.length - 1] !== F) {
-    throw new ShapeError(`populationResponses: input has ${x.shape[x.shape.length - 1]} features (shape [${x.shape.join(', ')}]), the code has ${F}`);
+    throw new ShapeError(
+      `populationResponses: input has ${x.shape[x.shape.length - 1]} features (shape [${x.shape.join(', ')}]), the code has ${F}`,
+    );
   }
   const rows = x.size / F;
   const out = new Float32Array(rows * F * N);
@@ -96,7 +98,12 @@ export type PopulationMode = 'current' | 'rate' | 'latency';
  *    neurons fire first; responses below `minResponse` (default 0.1) stay silent.
  */
 export function populationEncode(
-  x: Tensor, code: PopulationCode, steps: number, mode: PopulationMode = 'current', rng?: Rng, minResponse = 0.1,
+  x: Tensor,
+  code: PopulationCode,
+  steps: number,
+  mode: PopulationMode = 'current',
+  rng?: Rng,
+  minResponse = 0.1,
 ): Seq {
   checkInt('steps', steps, 1);
   const resp = populationResponses(x, code);

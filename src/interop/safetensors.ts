@@ -38,14 +38,32 @@ const METADATA_KEY = '__metadata__';
 const BYTES: Record<SafeDtype, number> = { F32: 4, I32: 4, U8: 1 };
 const CTOR = { F32: Float32Array, I32: Int32Array, U8: Uint8Array } as const;
 /** dtypes the format defines that this module does not read (a clearer message than "unknown"). */
-const OTHER_DTYPES = new Set(['BOOL', 'F4', 'F6_E2M3', 'F6_E3M2', 'F8_E5M2', 'F8_E4M3', 'F8_E8M0', 'I8', 'I16', 'U16', 'F16', 'BF16', 'U32', 'I64', 'U64', 'F64', 'C64']);
+const OTHER_DTYPES = new Set([
+  'BOOL',
+  'F4',
+  'F6_E2M3',
+  'F6_E3M2',
+  'F8_E5M2',
+  'F8_E4M3',
+  'F8_E8M0',
+  'I8',
+  'I16',
+  'U16',
+  'F16',
+  'BF16',
+  'U32',
+  'I64',
+  'U64',
+  'F64',
+  'C64',
+]);
 const SUPPORTED = 'F32, I32 or U8';
 
 /** True on (all common) little-endian hosts; typed arrays use the host's byte order. */
 const HOST_LE = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 function isDtype(x: unknown): x is SafeDtype {
-  return typeof x === 'string' && Object.prototype.hasOwnProperty.call(BYTES, x);
+  return typeof x === 'string' && Object.hasOwn(BYTES, x);
 }
 
 /** Sets an own, enumerable property even for names such as "__proto__". */
@@ -112,7 +130,9 @@ export function encodeSafetensors(tensors: Record<string, SafeTensorInput>, meta
     const tag = ArrayBuffer.isView(t.data) ? Object.prototype.toString.call(t.data).slice(8, -1) : undefined;
     if (tag !== want) throw new ValueError(`tensor "${name}": dtype ${t.dtype} needs a ${want}, found ${tag ?? describe(t.data)}`);
     if (!Array.isArray(t.shape) || t.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
-      throw new ShapeError(`tensor "${name}": shape must be a list of non-negative integers, found ${Array.isArray(t.shape) ? fmtShape(t.shape) : describe(t.shape)}`);
+      throw new ShapeError(
+        `tensor "${name}": shape must be a list of non-negative integers, found ${Array.isArray(t.shape) ? fmtShape(t.shape) : describe(t.shape)}`,
+      );
     }
     const count = elementCount(t.shape);
     if (count !== t.data.length) {
@@ -162,11 +182,15 @@ export interface SafetensorsHeader {
  */
 export function readSafetensorsHeader(bytes: Uint8Array, file = 'safetensors data'): SafetensorsHeader {
   if (!(bytes instanceof Uint8Array)) throw new ValueError(`safetensors: expected a Uint8Array, found ${describe(bytes)}`);
-  if (bytes.length < 8) throw new DataError(`too short for a safetensors file (${bytes.length} bytes; the header length alone takes 8)`, file);
+  if (bytes.length < 8)
+    throw new DataError(`too short for a safetensors file (${bytes.length} bytes; the header length alone takes 8)`, file);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const hlen64 = view.getBigUint64(0, true);
   if (hlen64 > BigInt(bytes.length - 8)) {
-    throw new DataError(`header length ${hlen64} exceeds the file (${bytes.length - 8} bytes after the length field); truncated or not a safetensors file`, file);
+    throw new DataError(
+      `header length ${hlen64} exceeds the file (${bytes.length - 8} bytes after the length field); truncated or not a safetensors file`,
+      file,
+    );
   }
   const hlen = Number(hlen64);
   if (hlen > MAX_HEADER_BYTES) throw new DataError(`header length ${hlen} exceeds the ${MAX_HEADER_BYTES}-byte limit`, file);
@@ -195,7 +219,8 @@ export function readSafetensorsHeader(bytes: Uint8Array, file = 'safetensors dat
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
     if (name === METADATA_KEY) {
       if (raw === null) continue; // the reference implementation reads null as "no metadata"
-      if (typeof raw !== 'object' || Array.isArray(raw)) throw new DataError(`${METADATA_KEY}: expected an object of strings, found ${describe(raw)}`, file);
+      if (typeof raw !== 'object' || Array.isArray(raw))
+        throw new DataError(`${METADATA_KEY}: expected an object of strings, found ${describe(raw)}`, file);
       for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
         if (typeof v !== 'string') throw new DataError(`${METADATA_KEY}."${k}": expected a string, found ${describe(v)}`, file);
         setOwn(metadata, k, v);
@@ -209,18 +234,31 @@ export function readSafetensorsHeader(bytes: Uint8Array, file = 'safetensors dat
     const t = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (!isDtype(t.dtype)) {
       const kind = typeof t.dtype === 'string' && OTHER_DTYPES.has(t.dtype) ? 'unsupported' : 'unknown';
-      throw new DataError(`${where}: ${kind} dtype ${t.dtype === undefined ? '(missing)' : JSON.stringify(t.dtype)} (expected ${SUPPORTED})`, file);
+      throw new DataError(
+        `${where}: ${kind} dtype ${t.dtype === undefined ? '(missing)' : JSON.stringify(t.dtype)} (expected ${SUPPORTED})`,
+        file,
+      );
     }
     const dtype = t.dtype;
-    if (!Array.isArray(t.shape)) throw new DataError(`${where}: shape: expected a list of non-negative integers, found ${t.shape === undefined ? 'nothing' : describe(t.shape)}`, file);
+    if (!Array.isArray(t.shape))
+      throw new DataError(
+        `${where}: shape: expected a list of non-negative integers, found ${t.shape === undefined ? 'nothing' : describe(t.shape)}`,
+        file,
+      );
     const badDim = t.shape.findIndex((d) => typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0);
     if (badDim >= 0) {
-      throw new DataError(`${where}: shape ${fmtShape(t.shape)}: dimension ${badDim} must be a non-negative integer, found ${JSON.stringify(t.shape[badDim])}`, file);
+      throw new DataError(
+        `${where}: shape ${fmtShape(t.shape)}: dimension ${badDim} must be a non-negative integer, found ${JSON.stringify(t.shape[badDim])}`,
+        file,
+      );
     }
     const shape = t.shape as number[];
     const off = t.data_offsets;
     if (!Array.isArray(off) || off.length !== 2 || !off.every((x) => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0)) {
-      throw new DataError(`${where}: data_offsets: expected [begin, end] of non-negative integers, found ${off === undefined ? 'nothing' : JSON.stringify(off)}`, file);
+      throw new DataError(
+        `${where}: data_offsets: expected [begin, end] of non-negative integers, found ${off === undefined ? 'nothing' : JSON.stringify(off)}`,
+        file,
+      );
     }
     const [begin, end] = off as [number, number];
     if (end < begin) throw new DataError(`${where}: data_offsets [${begin}, ${end}]: end is before begin`, file);
@@ -228,7 +266,10 @@ export function readSafetensorsHeader(bytes: Uint8Array, file = 'safetensors dat
     const count = elementCount(shape);
     const need = count === null ? null : count * BYTES[dtype];
     if (need !== end - begin) {
-      throw new DataError(`${where}: data_offsets [${begin}, ${end}] hold ${end - begin} bytes, but ${dtype} ${fmtShape(shape)} needs ${need ?? 'more than 2^53'}`, file);
+      throw new DataError(
+        `${where}: data_offsets [${begin}, ${end}] hold ${end - begin} bytes, but ${dtype} ${fmtShape(shape)} needs ${need ?? 'more than 2^53'}`,
+        file,
+      );
     }
     spans.push({ name, dtype, shape: [...shape], begin, end });
   }
@@ -246,7 +287,10 @@ export function readSafetensorsHeader(bytes: Uint8Array, file = 'safetensors dat
     prev = s.name;
   }
   if (pos !== dataLen) {
-    throw new DataError(`the tensors cover ${pos} bytes of data, but the file holds ${dataLen} after the header (${dataLen - pos} unexplained trailing bytes)`, file);
+    throw new DataError(
+      `the tensors cover ${pos} bytes of data, but the file holds ${dataLen} after the header (${dataLen - pos} unexplained trailing bytes)`,
+      file,
+    );
   }
 
   const entries: Record<string, SafeTensorEntry> = {};

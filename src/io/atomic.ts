@@ -63,7 +63,11 @@ const fsyncP = promisify(fsync);
  * The steps that create or rename a name run synchronously, so a signal handler (which runs between
  * JavaScript tasks) never meets a half-made one: cleanupPendingWrites() then removes what is pending.
  */
-export async function writeFileAtomic(path: string, data: Uint8Array | string, o: { onStep?: WriteStepHook; label?: string } = {}): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: Uint8Array | string,
+  o: { onStep?: WriteStepHook; label?: string } = {},
+): Promise<void> {
   const step = (s: string) => o.onStep?.(o.label ? `${o.label}:${s}` : s);
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
   const tmp = tempName(path);
@@ -82,8 +86,17 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, o
     settlePending(tmp);
     step('renamed');
   } catch (e) {
-    if (fd >= 0) try { closeSync(fd); } catch { /* already closed */ }
-    try { unlinkSync(tmp); } catch { /* not created, or renamed */ }
+    if (fd >= 0)
+      try {
+        closeSync(fd);
+      } catch {
+        /* already closed */
+      }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* not created, or renamed */
+    }
     settlePending(tmp);
     throw e;
   }
@@ -103,8 +116,17 @@ export function writeFileAtomicSync(path: string, data: Uint8Array | string): vo
     closeSync(fd);
     renameSync(tmp, path);
   } catch (e) {
-    if (fd >= 0) try { closeSync(fd); } catch { /* already closed */ }
-    try { unlinkSync(tmp); } catch { /* not created */ }
+    if (fd >= 0)
+      try {
+        closeSync(fd);
+      } catch {
+        /* already closed */
+      }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* not created */
+    }
     throw e;
   } finally {
     settlePending(tmp);

@@ -69,7 +69,8 @@ export class Room {
  * An operand's value: an array; null (absent: address 0); At; Room; or, for f32, a list of arrays of
  * one length, laid out one after another (each 16-byte aligned) and copied out into the first only.
  */
-type Value<F> = F extends Operand<infer T> ? ArrayOf[T] | At | Room | (T extends 'f32' ? Float32Array[] : never) | null : number | boolean | null;
+type Value<F> =
+  F extends Operand<infer T> ? ArrayOf[T] | At | Room | (T extends 'f32' ? Float32Array[] : never) | null : number | boolean | null;
 export type Values<F extends Fields> = { [K in keyof F as F[K] extends Scratch ? never : K]?: Value<F[K]> };
 type Dims<F extends Fields> = { readonly [K in keyof F as F[K] extends Scalar ? K : never]: number };
 
@@ -232,12 +233,22 @@ export function binder<T extends Record<string, Decl>>(ex: ModuleExports & Sizer
     }
     const op = (f: Field) => (f.kind === 'array' ? f : null);
     plans[name] = {
-      decl, names, fn, slots, kinds: fields.map((f) => KIND[f.kind]),
+      decl,
+      names,
+      fn,
+      slots,
+      kinds: fields.map((f) => KIND[f.kind]),
       dtypes: fields.map((f) => op(f)?.dtype ?? 'u8'),
       units: fields.map((f) => (op(f) ? CTORS[op(f)!.dtype].BYTES_PER_ELEMENT : 0)),
-      copyIn: fields.map((f) => { const m = op(f)?.mode; return m === 'in' || m === 'inout' ? 1 : m === 'acc' ? 2 : 0; }),
+      copyIn: fields.map((f) => {
+        const m = op(f)?.mode;
+        return m === 'in' || m === 'inout' ? 1 : m === 'acc' ? 2 : 0;
+      }),
       copyOut: fields.map((f) => !!op(f) && op(f)!.mode !== 'in'),
-      vals: new Array(n), sizes: new Array(n).fill(0), ptrs: new Array(n).fill(0), args: new Array(n).fill(0),
+      vals: new Array(n),
+      sizes: new Array(n).fill(0),
+      ptrs: new Array(n).fill(0),
+      args: new Array(n).fill(0),
     };
   }
   // The argument block: at the bottom of the long-lived zone, for the whole life of the module.
@@ -248,7 +259,13 @@ export function binder<T extends Record<string, Decl>>(ex: ModuleExports & Sizer
     if (ex.memory.buffer !== buffer) {
       buffer = ex.memory.buffer;
       const b = buffer;
-      views = { f32: new Float32Array(b), u8: new Uint8Array(b), i32: new Int32Array(b), u32: new Uint32Array(b), f64: new Float64Array(b) };
+      views = {
+        f32: new Float32Array(b),
+        u8: new Uint8Array(b),
+        i32: new Int32Array(b),
+        u32: new Uint32Array(b),
+        f64: new Float64Array(b),
+      };
     }
     return views;
   };

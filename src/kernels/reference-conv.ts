@@ -28,7 +28,10 @@ function eachTap(g: ConvShape, f: (outPix: number, inPix: number, wRow: number) 
   }
 }
 
-type ConvKernels = Pick<Kernels, 'convSpikeForward' | 'convSpikeGradW' | 'convGradInput' | 'maxPoolForward' | 'convPoolSpikeForward' | 'convPoolSpikeBackward'>;
+type ConvKernels = Pick<
+  Kernels,
+  'convSpikeForward' | 'convSpikeGradW' | 'convGradInput' | 'maxPoolForward' | 'convPoolSpikeForward' | 'convPoolSpikeBackward'
+>;
 
 export const referenceConvKernels: ConvKernels = {
   convSpikeForward(s, w, bias, out, g) {
@@ -84,7 +87,16 @@ export const referenceConvKernels: ConvKernels = {
     checkConvPool('convPoolSpikeForward', g, p, s, w, y, arg);
     const conv = new Float32Array(g.n * g.outH * g.outW * g.O);
     referenceConvKernels.convSpikeForward(s, w, bias, conv, g);
-    referenceConvKernels.maxPoolForward(conv, y, arg, { n: g.n, H: g.outH, W: g.outW, C: g.O, k: p.k, stride: p.stride, outH: p.outH, outW: p.outW });
+    referenceConvKernels.maxPoolForward(conv, y, arg, {
+      n: g.n,
+      H: g.outH,
+      W: g.outW,
+      C: g.O,
+      k: p.k,
+      stride: p.stride,
+      outH: p.outH,
+      outW: p.outW,
+    });
     // arg: within each image's conv output
     const img = g.outH * g.outW * g.O;
     const per = p.outH * p.outW * g.O;

@@ -1,10 +1,34 @@
 import {
-  ResetCode, SurrogateCode,
-  type AdamCoefficients, type GradientSum, type Kernels, type LeakyBackwardArgs, type LeakyBackwardOut, type LeakyForwardOut, type LeakyScanArgs,
-  type SavedCurrents, type SpikeSource, type AdamState,
+  ResetCode,
+  SurrogateCode,
+  type AdamCoefficients,
+  type GradientSum,
+  type Kernels,
+  type LeakyBackwardArgs,
+  type LeakyBackwardOut,
+  type LeakyForwardOut,
+  type LeakyScanArgs,
+  type SavedCurrents,
+  type SpikeSource,
+  type AdamState,
 } from './types.js';
 import { ShapeError, ValueError } from '../core/errors.js';
-import { checkAdam, checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW, checkSpikeSeq, checkBias, checkSeqLeakyProject, checkRateSpikes, checkRateLeakyProject, checkSpikeSeqLeaky, need } from './validate.js';
+import {
+  checkAdam,
+  checkLeaky,
+  checkLeakyBackward,
+  checkLeakyProject,
+  checkMatmul,
+  checkRows,
+  checkSpikeGradW,
+  checkSpikeSeq,
+  checkBias,
+  checkSeqLeakyProject,
+  checkRateSpikes,
+  checkRateLeakyProject,
+  checkSpikeSeqLeaky,
+  need,
+} from './validate.js';
 import { referenceConvKernels } from './reference-conv.js';
 import { rateDraw } from '../core/rng.js';
 
@@ -27,7 +51,7 @@ export function surrogateGrad(code: SurrogateCode, p: number, x: number, p2 = 0)
     case SurrogateCode.Gaussian:
       return Math.exp(-(x * x) / (2 * p * p)) / (p * Math.sqrt(2 * Math.PI));
     case SurrogateCode.Atan:
-      return p / 2 / (1 + (Math.PI / 2 * p * x) ** 2);
+      return p / 2 / (1 + ((Math.PI / 2) * p * x) ** 2);
     case SurrogateCode.FastSigmoid:
       return 1 / (p * Math.abs(x) + 1) ** 2;
     case SurrogateCode.Sigmoid: {
@@ -145,7 +169,15 @@ export function complementFlips(s: Uint8Array, t: number, b: number, k: number):
 }
 
 function spikeSeqMatmul(
-  s: Uint8Array, w: Float32Array, c: Float32Array, t: number, b: number, k: number, n: number, accumulate: boolean, bias: Float32Array | null = null,
+  s: Uint8Array,
+  w: Float32Array,
+  c: Float32Array,
+  t: number,
+  b: number,
+  k: number,
+  n: number,
+  accumulate: boolean,
+  bias: Float32Array | null = null,
 ): void {
   checkSpikeSeq('spikeSeqMatmul', s, w, c, t, b, k, n);
   checkBias('spikeSeqMatmul', bias, n);
@@ -186,7 +218,17 @@ function addGroups(v: number, rows: number[], x: Float32Array, n: number, j: num
  * + the flipped rows (grouped as addRows); each row: (c + base when accumulating, else base) + the plain
  * inputs that spike - the flipped inputs that are silent, inputs ascending, one term at a time.
  */
-function seqProduct(s: Uint8Array, w: Float32Array, bias: Float32Array | null, c: Float32Array, t: number, b: number, k: number, n: number, accumulate: boolean): void {
+function seqProduct(
+  s: Uint8Array,
+  w: Float32Array,
+  bias: Float32Array | null,
+  c: Float32Array,
+  t: number,
+  b: number,
+  k: number,
+  n: number,
+  accumulate: boolean,
+): void {
   for (let bi = 0; bi < b; bi++) {
     const counts = sampleCounts(s, t, b, k, bi);
     const flipped: number[] = [];
@@ -217,7 +259,16 @@ function seqProduct(s: Uint8Array, w: Float32Array, bias: Float32Array | null, c
 /** Samples per block of the weight gradient's term buckets (the WASM kernel's seqGradBlock). */
 export const seqGradBlock = (t: number, k: number): number => Math.max(1, Math.min(8, Math.floor(262144 / Math.max(1, (t + 1) * k))));
 
-function spikeSeqGradW(s: Uint8Array, g: Float32Array, dw: Float32Array, t: number, b: number, k: number, n: number, gradBias: Float32Array | null = null): void {
+function spikeSeqGradW(
+  s: Uint8Array,
+  g: Float32Array,
+  dw: Float32Array,
+  t: number,
+  b: number,
+  k: number,
+  n: number,
+  gradBias: Float32Array | null = null,
+): void {
   checkSpikeSeq('spikeSeqGradW', s, g, dw, t, b, k, n);
   checkBias('spikeSeqGradW', gradBias, n);
   if (n < SEQ_MIN_N) referenceKernels.spikeMatmulGradW(s, g, dw, t * b, k, n);
@@ -247,7 +298,8 @@ function seqGradW(s: Uint8Array, g: Float32Array, dw: Float32Array, t: number, b
   const rows = new Float32Array((m + b) * n);
   rows.set(g);
   for (let bi = 0; bi < b; bi++) {
-    for (let ti = 0; ti < t; ti++) for (let j = 0; j < n; j++) rows[(m + bi) * n + j] = f32(rows[(m + bi) * n + j] + g[(ti * b + bi) * n + j]);
+    for (let ti = 0; ti < t; ti++)
+      for (let j = 0; j < n; j++) rows[(m + bi) * n + j] = f32(rows[(m + bi) * n + j] + g[(ti * b + bi) * n + j]);
   }
   const sb = seqGradBlock(t, k);
   for (let b0 = 0; b0 < b; b0 += sb) {
@@ -272,8 +324,15 @@ function seqGradW(s: Uint8Array, g: Float32Array, dw: Float32Array, t: number, b
 }
 
 function seqLeakyProject(
-  s: Uint8Array, w: Float32Array, bias: Float32Array | null, k: number, lif: Omit<LeakyScanArgs, 'input' | 'constInput'>,
-  w2: Float32Array, o: number, out: Float32Array, accumulate: boolean,
+  s: Uint8Array,
+  w: Float32Array,
+  bias: Float32Array | null,
+  k: number,
+  lif: Omit<LeakyScanArgs, 'input' | 'constInput'>,
+  w2: Float32Array,
+  o: number,
+  out: Float32Array,
+  accumulate: boolean,
 ): number {
   checkSeqLeakyProject(s, w, bias, k, lif, w2, o, out);
   const input = new Float32Array(lif.T * lif.N);
@@ -299,8 +358,13 @@ function adamUpdate(w: Float32Array, gIn: Float32Array | GradientSum, m: Float32
     }
     g = g0;
   } else g = gIn;
-  const b1 = f(c.b1), b2 = f(c.b2), eps = f(c.eps), step = f(c.stepSize), invC2 = f(1 / c.c2);
-  const a1 = f(1 - b1), a2 = f(1 - b2);
+  const b1 = f(c.b1),
+    b2 = f(c.b2),
+    eps = f(c.eps),
+    step = f(c.stepSize),
+    invC2 = f(1 / c.c2);
+  const a1 = f(1 - b1),
+    a2 = f(1 - b2);
   for (let i = 0; i < w.length; i++) {
     const gi = g[i];
     const mi = f(f(b1 * m[i]) + f(a1 * gi));
@@ -330,8 +394,17 @@ function rateSpikes(x: Float32Array, keys: Uint32Array, samples: number, steps: 
 }
 
 function rateLeakyProject(
-  x: Float32Array, keys: Uint32Array, gain: number, w: Float32Array, bias: Float32Array | null, k: number,
-  lif: Omit<LeakyScanArgs, 'input' | 'constInput'>, w2: Float32Array, o: number, out: Float32Array, accumulate: boolean,
+  x: Float32Array,
+  keys: Uint32Array,
+  gain: number,
+  w: Float32Array,
+  bias: Float32Array | null,
+  k: number,
+  lif: Omit<LeakyScanArgs, 'input' | 'constInput'>,
+  w2: Float32Array,
+  o: number,
+  out: Float32Array,
+  accumulate: boolean,
 ): number {
   checkRateLeakyProject(x, keys, gain, w, bias, k, lif, w2, o, out);
   const B = lif.N / lif.H;
@@ -345,7 +418,10 @@ function rateLeakyProject(
 class ReferenceAdamState implements AdamState {
   readonly kernels = 'reference';
   freed = false;
-  constructor(readonly m: Float32Array, readonly v: Float32Array) {}
+  constructor(
+    readonly m: Float32Array,
+    readonly v: Float32Array,
+  ) {}
   get n(): number {
     return this.m.length;
   }
@@ -360,16 +436,28 @@ function referenceAdamState(s: AdamState): ReferenceAdamState {
 /** What the reference spikeSeqLeakyForward saves: the currents and spikes themselves. */
 class ReferenceSaved implements SavedCurrents {
   readonly kernels = 'reference';
-  constructor(readonly T: number, readonly N: number, readonly k: number, readonly currents: Float32Array, readonly spikes: Uint8Array) {}
+  constructor(
+    readonly T: number,
+    readonly N: number,
+    readonly k: number,
+    readonly currents: Float32Array,
+    readonly spikes: Uint8Array,
+  ) {}
 }
 
 function savedOf(saved: SavedCurrents): ReferenceSaved {
-  if (!(saved instanceof ReferenceSaved)) throw new ValueError(`leakyBackward: saved currents come from the ${saved.kernels} kernels, not the reference kernels`);
+  if (!(saved instanceof ReferenceSaved))
+    throw new ValueError(`leakyBackward: saved currents come from the ${saved.kernels} kernels, not the reference kernels`);
   return saved;
 }
 
 function spikeSeqLeakyForward(
-  src: SpikeSource, w: Float32Array, bias: Float32Array | null, k: number, lif: Omit<LeakyScanArgs, 'input' | 'constInput'>, wantMem: boolean,
+  src: SpikeSource,
+  w: Float32Array,
+  bias: Float32Array | null,
+  k: number,
+  lif: Omit<LeakyScanArgs, 'input' | 'constInput'>,
+  wantMem: boolean,
 ): LeakyForwardOut & { saved: SavedCurrents } {
   checkSpikeSeqLeaky(src, w, bias, k, lif);
   const { T, N, H } = lif;
@@ -379,7 +467,8 @@ function spikeSeqLeakyForward(
   else {
     spikes = new Uint8Array(T * B * k);
     const bad = rateSpikes(src.values, src.keys, B, T, src.gain, spikes);
-    if (bad >= 0) return { spk: new Uint8Array(0), mem: null, count: -1 - bad, saved: new ReferenceSaved(T, N, k, new Float32Array(0), spikes) };
+    if (bad >= 0)
+      return { spk: new Uint8Array(0), mem: null, count: -1 - bad, saved: new ReferenceSaved(T, N, k, new Float32Array(0), spikes) };
   }
   const currents = new Float32Array(T * N);
   spikeSeqMatmul(spikes, w, currents, T, B, k, H, false, bias);

@@ -125,18 +125,37 @@ export interface LeakyBackwardOut {
  * weight [kH][kW][C][O]; output pixel (oy, ox) reads input (oy*stride - pad + ky, ox*stride - pad + kx).
  */
 export interface ConvShape {
-  n: number; H: number; W: number; C: number; O: number;
-  kH: number; kW: number; stride: number; pad: number; outH: number; outW: number;
+  n: number;
+  H: number;
+  W: number;
+  C: number;
+  O: number;
+  kH: number;
+  kW: number;
+  stride: number;
+  pad: number;
+  outH: number;
+  outW: number;
 }
 
 /** The max pooling fused after a convolution: k x k windows with the given stride over its output. */
 export interface ConvPool {
-  k: number; stride: number; outH: number; outW: number;
+  k: number;
+  stride: number;
+  outH: number;
+  outW: number;
 }
 
 /** Max pooling of n channels-last images [n][H][W][C] with k x k windows (no padding) into [n][outH][outW][C]. */
 export interface PoolShape {
-  n: number; H: number; W: number; C: number; k: number; stride: number; outH: number; outW: number;
+  n: number;
+  H: number;
+  W: number;
+  C: number;
+  k: number;
+  stride: number;
+  outH: number;
+  outW: number;
 }
 
 /**
@@ -186,9 +205,15 @@ export interface Kernels {
    * op(A) is [M, K]: A is stored [M, K], or [K, M] when transA. op(B) is [K, N]: B is [K, N], or [N, K] when transB.
    */
   matmul(
-    a: Float32Array, b: Float32Array, c: Float32Array,
-    m: number, k: number, n: number,
-    transA: boolean, transB: boolean, accumulate: boolean,
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    m: number,
+    k: number,
+    n: number,
+    transA: boolean,
+    transB: boolean,
+    accumulate: boolean,
   ): void;
   /** C[M, N] (+)= S[M, K] @ W[K, N] for 0/1 spikes S: adds row k of W for every spike. */
   spikeMatmul(s: Uint8Array, w: Float32Array, c: Float32Array, m: number, k: number, n: number, accumulate: boolean): void;
@@ -207,7 +232,15 @@ export interface Kernels {
    * row exactly as addBias does (fused: the WASM kernels save a round trip of C through their memory).
    */
   spikeSeqMatmul(
-    s: Uint8Array, w: Float32Array, c: Float32Array, t: number, b: number, k: number, n: number, accumulate: boolean, bias?: Float32Array | null,
+    s: Uint8Array,
+    w: Float32Array,
+    c: Float32Array,
+    t: number,
+    b: number,
+    k: number,
+    n: number,
+    accumulate: boolean,
+    bias?: Float32Array | null,
   ): void;
   /**
    * dW[K, N] += S^T G for a time-major spike sequence S [T, B, K], G [T*B, N], with the complement coding
@@ -218,7 +251,16 @@ export interface Kernels {
    * sample by sample: for b ascending, gradBias += (the sum over t ascending, from zero, of G[t*B + b]),
    * the sums the flipped inputs' Gsum terms use (fused: no pass over G of its own).
    */
-  spikeSeqGradW(s: Uint8Array, g: Float32Array, dw: Float32Array, t: number, b: number, k: number, n: number, gradBias?: Float32Array | null): void;
+  spikeSeqGradW(
+    s: Uint8Array,
+    g: Float32Array,
+    dw: Float32Array,
+    t: number,
+    b: number,
+    k: number,
+    n: number,
+    gradBias?: Float32Array | null,
+  ): void;
   /** out[j] (+)= sum over rows of X[M, N] (bias gradients). */
   sumRows(x: Float32Array, out: Float32Array, m: number, n: number, accumulate: boolean): void;
   /** C[M, N] += bias[N] broadcast over rows. */
@@ -238,8 +280,15 @@ export interface Kernels {
    * bit for bit, without the [T, B, H] current crossing into JavaScript. Returns the Leaky layer's spike count.
    */
   seqLeakyProject(
-    s: Uint8Array, w: Float32Array, bias: Float32Array | null, k: number, lif: Omit<LeakyScanArgs, 'input' | 'constInput'>,
-    w2: Float32Array, o: number, out: Float32Array, accumulate: boolean,
+    s: Uint8Array,
+    w: Float32Array,
+    bias: Float32Array | null,
+    k: number,
+    lif: Omit<LeakyScanArgs, 'input' | 'constInput'>,
+    w2: Float32Array,
+    o: number,
+    out: Float32Array,
+    accumulate: boolean,
   ): number;
   /**
    * Training forward of Linear (spike input) -> Leaky: the currents I = spikeSeqMatmul(s, w, T, B, k, H,
@@ -248,7 +297,12 @@ export interface Kernels {
    * returned. count is -1 - i for a NaN at values[i] of a rate source.
    */
   spikeSeqLeakyForward(
-    src: SpikeSource, w: Float32Array, bias: Float32Array | null, k: number, lif: Omit<LeakyScanArgs, 'input' | 'constInput'>, wantMem: boolean,
+    src: SpikeSource,
+    w: Float32Array,
+    bias: Float32Array | null,
+    k: number,
+    lif: Omit<LeakyScanArgs, 'input' | 'constInput'>,
+    wantMem: boolean,
   ): LeakyForwardOut & { saved: SavedCurrents };
   /** out = conv(s, w) + bias for 0/1 spike images (out overwritten): sums of weight rows, one per spike and tap. */
   convSpikeForward(s: Uint8Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, g: ConvShape): void;
@@ -262,10 +316,25 @@ export interface Kernels {
    * Conv (spike input, + bias) fused with max pooling: y [n][pH][pW][O] pooled outputs, arg = index of
    * each window's first maximum within its image's conv output [outH][outW][O]. The conv output is never stored.
    */
-  convPoolSpikeForward(s: Uint8Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, arg: Int32Array, g: ConvShape, pool: ConvPool): void;
+  convPoolSpikeForward(
+    s: Uint8Array,
+    w: Float32Array,
+    bias: Float32Array | null,
+    y: Float32Array,
+    arg: Int32Array,
+    g: ConvShape,
+    pool: ConvPool,
+  ): void;
   /** Backward of convPoolSpikeForward for pooled gradient gy: dw += weight gradient, gIn += input gradient (each when not null). */
   convPoolSpikeBackward(
-    s: Uint8Array, gy: Float32Array, arg: Int32Array, w: Float32Array, dw: Float32Array | null, gIn: Float32Array | null, g: ConvShape, pool: ConvPool,
+    s: Uint8Array,
+    gy: Float32Array,
+    arg: Int32Array,
+    w: Float32Array,
+    dw: Float32Array | null,
+    gIn: Float32Array | null,
+    g: ConvShape,
+    pool: ConvPool,
   ): void;
   /**
    * Adam step over every element of w (m, v: its moments, updated in place), in float32 like torch:
@@ -295,7 +364,16 @@ export interface Kernels {
    * -1 - i for a NaN at x[i].
    */
   rateLeakyProject(
-    x: Float32Array, keys: Uint32Array, gain: number, w: Float32Array, bias: Float32Array | null, k: number,
-    lif: Omit<LeakyScanArgs, 'input' | 'constInput'>, w2: Float32Array, o: number, out: Float32Array, accumulate: boolean,
+    x: Float32Array,
+    keys: Uint32Array,
+    gain: number,
+    w: Float32Array,
+    bias: Float32Array | null,
+    k: number,
+    lif: Omit<LeakyScanArgs, 'input' | 'constInput'>,
+    w2: Float32Array,
+    o: number,
+    out: Float32Array,
+    accumulate: boolean,
   ): number;
 }

@@ -1,5 +1,15 @@
 import { ShapeError, ValueError } from '../core/errors.js';
-import { ResetCode, SurrogateCode, type ConvShape, type LeakyBackwardArgs, type LeakyScanArgs, type PoolShape, type ConvPool, type GradientSum, type SpikeSource } from './types.js';
+import {
+  ResetCode,
+  SurrogateCode,
+  type ConvShape,
+  type LeakyBackwardArgs,
+  type LeakyScanArgs,
+  type PoolShape,
+  type ConvPool,
+  type GradientSum,
+  type SpikeSource,
+} from './types.js';
 
 /**
  * Argument checks shared by both kernel implementations, so the reference and the WASM kernels reject
@@ -19,7 +29,15 @@ export function checkDims(kernel: string, dims: Record<string, number>): void {
 }
 
 /** op(A) [M, K] @ op(B) [K, N] -> C [M, N]; the stored lengths are the same whatever the transposes. */
-export function checkMatmul(a: ArrayLike<number>, b: ArrayLike<number>, c: ArrayLike<number>, m: number, k: number, n: number, kernel = 'matmul'): void {
+export function checkMatmul(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  c: ArrayLike<number>,
+  m: number,
+  k: number,
+  n: number,
+  kernel = 'matmul',
+): void {
   checkDims(kernel, { m, k, n });
   need(kernel, kernel === 'matmul' ? 'A' : 'S', a, m * k);
   need(kernel, kernel === 'matmul' ? 'B' : 'W', b, k * n);
@@ -35,7 +53,16 @@ export function checkSpikeGradW(s: ArrayLike<number>, g: ArrayLike<number>, dw: 
 }
 
 /** A time-major spike sequence S [T, B, K] against W or G (K or T*B rows of N) and the output. */
-export function checkSpikeSeq(kernel: 'spikeSeqMatmul' | 'spikeSeqGradW', s: ArrayLike<number>, x: ArrayLike<number>, out: ArrayLike<number>, t: number, b: number, k: number, n: number): void {
+export function checkSpikeSeq(
+  kernel: 'spikeSeqMatmul' | 'spikeSeqGradW',
+  s: ArrayLike<number>,
+  x: ArrayLike<number>,
+  out: ArrayLike<number>,
+  t: number,
+  b: number,
+  k: number,
+  n: number,
+): void {
   checkDims(kernel, { t, b, k, n });
   need(kernel, 'S', s, t * b * k);
   if (kernel === 'spikeSeqMatmul') {
@@ -94,7 +121,8 @@ export function checkLeakyBackward(a: LeakyBackwardArgs): void {
   if (a.gradWeightInto) {
     const { s, k, dw, gradBias } = a.gradWeightInto;
     if (a.constInput) throw new ValueError(`${kernel}: gradWeightInto needs a time-varying input, not constInput`);
-    if (!Number.isInteger(k) || k < 0) throw new ValueError(`${kernel}: gradWeightInto.k must be a non-negative integer, found ${String(k)}`);
+    if (!Number.isInteger(k) || k < 0)
+      throw new ValueError(`${kernel}: gradWeightInto.k must be a non-negative integer, found ${String(k)}`);
     if (!a.saved) {
       if (!s) throw new ValueError(`${kernel}: gradWeightInto needs the spikes s (or saved currents)`);
       need(kernel, 'gradWeightInto.s', s, (TN / a.H) * k);
@@ -129,8 +157,14 @@ export function checkLeakyProject(a: LeakyScanArgs, w: ArrayLike<number>, o: num
 
 /** seqLeakyProject: the spike sequence and first weight against the Leaky layer's size, then leakyProject's checks. */
 export function checkSeqLeakyProject(
-  s: ArrayLike<number>, w: ArrayLike<number>, bias: ArrayLike<number> | null, k: number,
-  lif: Omit<LeakyScanArgs, 'input' | 'constInput'>, w2: ArrayLike<number>, o: number, out: ArrayLike<number>,
+  s: ArrayLike<number>,
+  w: ArrayLike<number>,
+  bias: ArrayLike<number> | null,
+  k: number,
+  lif: Omit<LeakyScanArgs, 'input' | 'constInput'>,
+  w2: ArrayLike<number>,
+  o: number,
+  out: ArrayLike<number>,
 ): void {
   const kernel = 'seqLeakyProject';
   checkLayerSizes(kernel, k, lif, o);
@@ -140,7 +174,11 @@ export function checkSeqLeakyProject(
 
 /** spikeSeqLeakyForward: the spike source for B = N / H samples, W [k, H], bias, then the scan's checks. */
 export function checkSpikeSeqLeaky(
-  src: SpikeSource, w: ArrayLike<number>, bias: ArrayLike<number> | null, k: number, lif: Omit<LeakyScanArgs, 'input' | 'constInput'>,
+  src: SpikeSource,
+  w: ArrayLike<number>,
+  bias: ArrayLike<number> | null,
+  k: number,
+  lif: Omit<LeakyScanArgs, 'input' | 'constInput'>,
 ): void {
   const kernel = 'spikeSeqLeakyForward';
   checkLayerSizes(kernel, k, lif, 1);
@@ -157,8 +195,16 @@ export function checkSpikeSeqLeaky(
 
 /** rateLeakyProject: values [B, k] and keys for the B samples of the Leaky layer, then seqLeakyProject's checks. */
 export function checkRateLeakyProject(
-  x: ArrayLike<number>, keys: ArrayLike<number>, gain: number, w: ArrayLike<number>, bias: ArrayLike<number> | null, k: number,
-  lif: Omit<LeakyScanArgs, 'input' | 'constInput'>, w2: ArrayLike<number>, o: number, out: ArrayLike<number>,
+  x: ArrayLike<number>,
+  keys: ArrayLike<number>,
+  gain: number,
+  w: ArrayLike<number>,
+  bias: ArrayLike<number> | null,
+  k: number,
+  lif: Omit<LeakyScanArgs, 'input' | 'constInput'>,
+  w2: ArrayLike<number>,
+  o: number,
+  out: ArrayLike<number>,
 ): void {
   const kernel = 'rateLeakyProject';
   checkLayerSizes(kernel, k, lif, o);
@@ -174,8 +220,14 @@ function checkLayerSizes(kernel: string, k: number, lif: Omit<LeakyScanArgs, 'in
 }
 
 function checkProjectRest(
-  kernel: string, w: ArrayLike<number>, bias: ArrayLike<number> | null, k: number,
-  lif: Omit<LeakyScanArgs, 'input' | 'constInput'>, w2: ArrayLike<number>, o: number, out: ArrayLike<number>,
+  kernel: string,
+  w: ArrayLike<number>,
+  bias: ArrayLike<number> | null,
+  k: number,
+  lif: Omit<LeakyScanArgs, 'input' | 'constInput'>,
+  w2: ArrayLike<number>,
+  o: number,
+  out: ArrayLike<number>,
 ): void {
   need(kernel, 'W', w, k * lif.H);
   checkBias(kernel, bias, lif.H);
@@ -186,11 +238,15 @@ function checkProjectRest(
 export function checkConv(kernel: string, g: ConvShape, x: ArrayLike<number>, w: ArrayLike<number>, y: ArrayLike<number>): void {
   const { n, H, W, C, O, kH, kW, stride, pad, outH, outW } = g;
   checkDims(kernel, { n, H, W, C, O, kH, kW, pad, outH, outW });
-  if (!(stride >= 1) || !Number.isInteger(stride)) throw new ValueError(`${kernel}: stride must be a positive integer, found ${String(stride)}`);
+  if (!(stride >= 1) || !Number.isInteger(stride))
+    throw new ValueError(`${kernel}: stride must be a positive integer, found ${String(stride)}`);
   if (outH !== Math.floor((H + 2 * pad - kH) / stride) + 1 || outW !== Math.floor((W + 2 * pad - kW) / stride) + 1) {
-    throw new ShapeError(`${kernel}: output ${outH}x${outW} does not match a ${kH}x${kW} kernel over ${H}x${W} (stride ${stride}, padding ${pad})`);
+    throw new ShapeError(
+      `${kernel}: output ${outH}x${outW} does not match a ${kH}x${kW} kernel over ${H}x${W} (stride ${stride}, padding ${pad})`,
+    );
   }
-  if (n * Math.max(H * W * C, outH * outW * O) >= 2 ** 31) throw new ShapeError(`${kernel}: ${n} images are too many for one call; split the batch`);
+  if (n * Math.max(H * W * C, outH * outW * O) >= 2 ** 31)
+    throw new ShapeError(`${kernel}: ${n} images are too many for one call; split the batch`);
   if (C > 65535) throw new ShapeError(`${kernel}: at most 65535 input channels, found ${C}`);
   if (kH * kW * C * O >= 2 ** 29) throw new ShapeError(`${kernel}: a ${kH}x${kW}x${C}x${O} weight is too large (at most 2^29 values)`);
   need(kernel, 'input', x, n * H * W * C);
@@ -201,7 +257,8 @@ export function checkConv(kernel: string, g: ConvShape, x: ArrayLike<number>, w:
 export function checkPool(kernel: string, g: PoolShape, x: ArrayLike<number>, y: ArrayLike<number>, arg: ArrayLike<number>): void {
   const { n, H, W, C, k, stride, outH, outW } = g;
   checkDims(kernel, { n, H, W, C, k, outH, outW });
-  if (!(stride >= 1) || !Number.isInteger(stride)) throw new ValueError(`${kernel}: stride must be a positive integer, found ${String(stride)}`);
+  if (!(stride >= 1) || !Number.isInteger(stride))
+    throw new ValueError(`${kernel}: stride must be a positive integer, found ${String(stride)}`);
   if (outH !== Math.floor((H - k) / stride) + 1 || outW !== Math.floor((W - k) / stride) + 1) {
     throw new ShapeError(`${kernel}: output ${outH}x${outW} does not match ${k}x${k} windows over ${H}x${W} (stride ${stride})`);
   }
@@ -212,9 +269,23 @@ export function checkPool(kernel: string, g: PoolShape, x: ArrayLike<number>, y:
 }
 
 /** Fused conv + max pool: the conv checks, then the pooling geometry over the conv output. */
-export function checkConvPool(kernel: string, g: ConvShape, p: ConvPool, s: ArrayLike<number>, w: ArrayLike<number>, y: ArrayLike<number>, arg: ArrayLike<number>): void {
+export function checkConvPool(
+  kernel: string,
+  g: ConvShape,
+  p: ConvPool,
+  s: ArrayLike<number>,
+  w: ArrayLike<number>,
+  y: ArrayLike<number>,
+  arg: ArrayLike<number>,
+): void {
   checkConv(kernel, g, s, w, { length: g.n * g.outH * g.outW * g.O });
-  checkPool(kernel, { n: g.n, H: g.outH, W: g.outW, C: g.O, k: p.k, stride: p.stride, outH: p.outH, outW: p.outW }, { length: g.n * g.outH * g.outW * g.O }, y, arg);
+  checkPool(
+    kernel,
+    { n: g.n, H: g.outH, W: g.outW, C: g.O, k: p.k, stride: p.stride, outH: p.outH, outW: p.outW },
+    { length: g.n * g.outH * g.outW * g.O },
+    y,
+    arg,
+  );
 }
 
 export function checkBias(kernel: string, bias: ArrayLike<number> | null, o: number): void {
@@ -224,7 +295,9 @@ export function checkBias(kernel: string, bias: ArrayLike<number> | null, o: num
 export function checkAdam(w: ArrayLike<number>, g: ArrayLike<number> | GradientSum, m: ArrayLike<number>, v: ArrayLike<number>): void {
   if ('grads' in g) {
     if (g.grads.length < 1 || g.weights.length !== g.grads.length) {
-      throw new ShapeError(`adamUpdate: ${g.grads.length} gradient buffers with ${g.weights.length} weights (need one weight per buffer, at least one)`);
+      throw new ShapeError(
+        `adamUpdate: ${g.grads.length} gradient buffers with ${g.weights.length} weights (need one weight per buffer, at least one)`,
+      );
     }
     g.grads.forEach((b, r) => need('adamUpdate', `gradient ${r}`, b, w.length));
   } else need('adamUpdate', 'gradient', g, w.length);
@@ -233,10 +306,18 @@ export function checkAdam(w: ArrayLike<number>, g: ArrayLike<number> | GradientS
 }
 
 /** rateSpikes: samples dividing x, two key words per sample, steps x f counters within u32, out holding steps x x.length values. */
-export function checkRateSpikes(kernel: string, x: ArrayLike<number>, keys: ArrayLike<number>, samples: number, steps: number, gain: number): number {
+export function checkRateSpikes(
+  kernel: string,
+  x: ArrayLike<number>,
+  keys: ArrayLike<number>,
+  samples: number,
+  steps: number,
+  gain: number,
+): number {
   checkDims(kernel, { samples, steps });
   if (!(gain >= 0) || !Number.isFinite(gain)) throw new ValueError(`${kernel}: gain must be a finite number >= 0, found ${gain}`);
-  if (samples === 0 ? x.length !== 0 : x.length % samples !== 0) throw new ShapeError(`${kernel}: ${x.length} values do not split into ${samples} samples`);
+  if (samples === 0 ? x.length !== 0 : x.length % samples !== 0)
+    throw new ShapeError(`${kernel}: ${x.length} values do not split into ${samples} samples`);
   const f = samples ? x.length / samples : 0;
   if (steps * f > 2 ** 32) throw new ShapeError(`${kernel}: ${steps} steps x ${f} values per sample exceed the 2^32 counters of a key`);
   need(kernel, 'keys', keys, 2 * samples);

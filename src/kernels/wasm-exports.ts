@@ -18,39 +18,71 @@ const project = { keys: U32.in, gain: f64, w: F32.in, bias: F32.in, k: i32, w2: 
 export const KERNELS = {
   gemm: kernel(gemm, (x, v) => x.gemmScratchBytes(v.m, v.k, v.n)),
   sparseGemm: kernel(gemm, (x, v) => x.sparseScratchBytes(v.m, v.k)),
-  spikeMatmul: kernel(
-    { s: U8.in, w: F32.in, c: F32.acc, m: i32, k: i32, n: i32, accumulate: i32, scratch },
-    (x, v) => x.spikeMatmulScratchBytes(v.m, v.k, v.n),
+  spikeMatmul: kernel({ s: U8.in, w: F32.in, c: F32.acc, m: i32, k: i32, n: i32, accumulate: i32, scratch }, (x, v) =>
+    x.spikeMatmulScratchBytes(v.m, v.k, v.n),
   ),
-  spikeMatmulGradW: kernel({ s: U8.in, g: F32.in, dw: F32.inout, m: i32, k: i32, n: i32, scratch }, (x, v) => x.spikeGradWScratchBytes(v.m, v.k, v.n)),
+  spikeMatmulGradW: kernel({ s: U8.in, g: F32.in, dw: F32.inout, m: i32, k: i32, n: i32, scratch }, (x, v) =>
+    x.spikeGradWScratchBytes(v.m, v.k, v.n),
+  ),
   spikeSeqMatmul: kernel(
     { s: U8.in, w: F32.in, bias: F32.in, c: F32.acc, t: i32, b: i32, k: i32, n: i32, accumulate: i32, scratch },
     (x, v) => x.spikeSeqMatmulScratchBytes(v.t, v.b, v.k, v.n),
   ),
-  spikeSeqGradW: kernel(
-    { s: U8.in, g: F32.in, dw: F32.inout, gradBias: F32.inout, t: i32, b: i32, k: i32, n: i32, scratch },
-    (x, v) => x.spikeSeqGradWScratchBytes(v.t, v.b, v.k, v.n),
+  spikeSeqGradW: kernel({ s: U8.in, g: F32.in, dw: F32.inout, gradBias: F32.inout, t: i32, b: i32, k: i32, n: i32, scratch }, (x, v) =>
+    x.spikeSeqGradWScratchBytes(v.t, v.b, v.k, v.n),
   ),
   sumRows: kernel({ x: F32.in, out: F32.acc, m: i32, n: i32, accumulate: i32 }),
   addBias: kernel({ c: F32.inout, bias: F32.in, m: i32, n: i32 }),
   leakyForward: kernel({ ...scan, spk: U8.out, mem: F32.out, scratch }, (x) => x.leakyScratchBytes()),
   leakyBackward: kernel(
     {
-      ...scan, spk: U8.in, mem: F32.in, gradSpk: F32.in, gradMem: F32.in, gradInput: F32.out, gradBeta: F32.out, dg: F32.in, dw: F32.in, o: i32,
-      surrogate: i32, surrogateParam: f32, surrogateParam2: f32, truncate: i32, scratch,
+      ...scan,
+      spk: U8.in,
+      mem: F32.in,
+      gradSpk: F32.in,
+      gradMem: F32.in,
+      gradInput: F32.out,
+      gradBeta: F32.out,
+      dg: F32.in,
+      dw: F32.in,
+      o: i32,
+      surrogate: i32,
+      surrogateParam: f32,
+      surrogateParam2: f32,
+      truncate: i32,
+      scratch,
     },
     (x, v) => x.leakyBackwardScratchBytes(v.T, v.H, v.o),
   ),
-  leakyProject: kernel({ ...scan, w: F32.in, o: i32, out: F32.acc, accumulate: i32, scratch }, (x, v) => x.leakyProjectScratchBytes(v.H, v.o)),
+  leakyProject: kernel({ ...scan, w: F32.in, o: i32, out: F32.acc, accumulate: i32, scratch }, (x, v) =>
+    x.leakyProjectScratchBytes(v.H, v.o),
+  ),
   seqLeakyProject: kernel({ ...scan, s: U8.in, ...project }, (x, v) => x.seqLeakyProjectScratchBytes(v.T, v.k, v.H, v.o)),
-  rateLeakyProject: kernel({ ...scan, x: F32.in, ...project }, (x, v) => x.rateLeakyProjectScratchBytes(v.T, v.k, v.H, v.o), (r) => r >= 0),
-  convSpikeForward: kernel(
-    { ...convShape, s: U8.in, w: F32.in, bias: F32.in, out: F32.out, scratch },
-    (x, v) => x.convSpikeScratchBytes(v.H, v.W, v.C, v.kH * v.kW * v.C),
+  rateLeakyProject: kernel(
+    { ...scan, x: F32.in, ...project },
+    (x, v) => x.rateLeakyProjectScratchBytes(v.T, v.k, v.H, v.o),
+    (r) => r >= 0,
+  ),
+  convSpikeForward: kernel({ ...convShape, s: U8.in, w: F32.in, bias: F32.in, out: F32.out, scratch }, (x, v) =>
+    x.convSpikeScratchBytes(v.H, v.W, v.C, v.kH * v.kW * v.C),
   ),
   convSpikeGradW: kernel({ ...convShape, s: U8.in, g: F32.in, dw: F32.inout, scratch }, (x, v) => x.convGradWScratchBytes(v.H, v.W)),
-  convGradInput: kernel({ ...convShape, g: F32.in, w: F32.in, gIn: F32.inout, scratch }, (x, v) => x.convGradInputScratchBytes(v.kH * v.kW * v.C, v.O)),
-  maxPoolForward: kernel({ n: i32, H: i32, W: i32, C: i32, k: i32, stride: i32, outH: i32, outW: i32, x: F32.in, y: F32.out, arg: I32.out }),
+  convGradInput: kernel({ ...convShape, g: F32.in, w: F32.in, gIn: F32.inout, scratch }, (x, v) =>
+    x.convGradInputScratchBytes(v.kH * v.kW * v.C, v.O),
+  ),
+  maxPoolForward: kernel({
+    n: i32,
+    H: i32,
+    W: i32,
+    C: i32,
+    k: i32,
+    stride: i32,
+    outH: i32,
+    outW: i32,
+    x: F32.in,
+    y: F32.out,
+    arg: I32.out,
+  }),
   convPoolSpikeForward: kernel(
     { ...convShape, s: U8.in, w: F32.in, bias: F32.in, y: F32.out, arg: I32.out, pk: i32, ps: i32, pH: i32, pW: i32, scratch },
     (x, v) => x.convPoolScratchBytes(v.H, v.W, v.C, v.O, v.outH, v.outW, v.kH * v.kW * v.C),
@@ -65,7 +97,18 @@ export const KERNELS = {
     (r) => r < 0,
   ),
   adamUpdate: kernel({
-    w: F32.inout, g: F32.inout, m: F32.inout, v: F32.inout, wts: F32.in, n: i32, P: i32, b1: f32, b2: f32, eps: f32, stepSize: f32, invC2: f32,
+    w: F32.inout,
+    g: F32.inout,
+    m: F32.inout,
+    v: F32.inout,
+    wts: F32.in,
+    n: i32,
+    P: i32,
+    b1: f32,
+    b2: f32,
+    eps: f32,
+    stepSize: f32,
+    invC2: f32,
   }),
 };
 

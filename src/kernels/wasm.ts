@@ -3,8 +3,36 @@ import { newF32, newU8 } from '../core/buffers.js';
 import { compileKernels, compileKernelsSync, type WasmKernelOptions } from './wasm-module.js';
 import { At, Room, align16, arena, binder } from './binding.js';
 import { KERNELS, type Exports } from './wasm-exports.js';
-import type { AdamCoefficients, AdamState, GradientSum, Kernels, LeakyBackwardOut, LeakyForwardOut, LeakyScanArgs, SavedCurrents, SpikeSource } from './types.js';
-import { checkAdam, checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatmul, checkRows, checkSpikeGradW, checkSpikeSeq, checkSeqLeakyProject, checkConv, checkPool, checkConvPool, checkBias, checkRateSpikes, checkRateLeakyProject, checkSpikeSeqLeaky, need } from './validate.js';
+import type {
+  AdamCoefficients,
+  AdamState,
+  GradientSum,
+  Kernels,
+  LeakyBackwardOut,
+  LeakyForwardOut,
+  LeakyScanArgs,
+  SavedCurrents,
+  SpikeSource,
+} from './types.js';
+import {
+  checkAdam,
+  checkLeaky,
+  checkLeakyBackward,
+  checkLeakyProject,
+  checkMatmul,
+  checkRows,
+  checkSpikeGradW,
+  checkSpikeSeq,
+  checkSeqLeakyProject,
+  checkConv,
+  checkPool,
+  checkConvPool,
+  checkBias,
+  checkRateSpikes,
+  checkRateLeakyProject,
+  checkSpikeSeqLeaky,
+  need,
+} from './validate.js';
 
 /**
  * The Kernels contract on the AssemblyScript WASM SIMD kernels (src/kernels/assembly; the module and
@@ -21,7 +49,12 @@ import { checkAdam, checkLeaky, checkLeakyBackward, checkLeakyProject, checkMatm
 class WasmAdamState implements AdamState {
   readonly kernels = 'wasm';
   freed = false;
-  constructor(readonly owner: object, readonly ptr: number, readonly m: Float32Array, readonly v: Float32Array) {}
+  constructor(
+    readonly owner: object,
+    readonly ptr: number,
+    readonly m: Float32Array,
+    readonly v: Float32Array,
+  ) {}
   get n(): number {
     return this.m.length;
   }
@@ -78,7 +111,17 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
    * The spikes of src into pS (drawn there for a rate source) and their currents spikeSeqMatmul(S, w) +
    * bias into pCur, both outside this call's scratch (a reservation). Returns -1, or the index of a NaN value.
    */
-  const currentsInto = (src: SpikeSource, w: Float32Array, bias: Float32Array | null, k: number, T: number, B: number, H: number, pS: number, pCur: number): number => {
+  const currentsInto = (
+    src: SpikeSource,
+    w: Float32Array,
+    bias: Float32Array | null,
+    k: number,
+    T: number,
+    B: number,
+    H: number,
+    pS: number,
+    pCur: number,
+  ): number => {
     if ('spikes' in src) put('u8', pS, src.spikes);
     else {
       const bad = call('rateSpikes', { x: src.values, keys: src.keys, samples: B, f: k, steps: T, gain: src.gain, out: new At(pS) });
@@ -92,12 +135,23 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
   const adam = (w: Float32Array, g: Float32Array | GradientSum, c: AdamCoefficients, m: Float32Array | At, v: Float32Array | At): void => {
     const sum = 'grads' in g ? g : null;
     call('adamUpdate', {
-      w, g: sum ? sum.grads : (g as Float32Array), m, v, wts: sum ? Float32Array.from(sum.weights) : null, P: sum ? sum.grads.length : 0,
-      n: w.length, b1: c.b1, b2: c.b2, eps: c.eps, stepSize: c.stepSize, invC2: 1 / c.c2,
+      w,
+      g: sum ? sum.grads : (g as Float32Array),
+      m,
+      v,
+      wts: sum ? Float32Array.from(sum.weights) : null,
+      P: sum ? sum.grads.length : 0,
+      n: w.length,
+      b1: c.b1,
+      b2: c.b2,
+      eps: c.eps,
+      stepSize: c.stepSize,
+      invC2: 1 / c.c2,
     });
   };
   const wasmAdamState = (s: AdamState): WasmAdamState => {
-    if (!(s instanceof WasmAdamState) || s.owner !== owner) throw new ValueError(`Adam state comes from the ${s.kernels} kernels, not these WASM kernels`);
+    if (!(s instanceof WasmAdamState) || s.owner !== owner)
+      throw new ValueError(`Adam state comes from the ${s.kernels} kernels, not these WASM kernels`);
     if (s.freed) throw new ValueError('Adam state was freed');
     return s;
   };
@@ -268,7 +322,8 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
       // forward took that memory (the same spikes, weights and sums, so the same values)
       let saved: { pCur: number; pS: number; gen: number } | null = null;
       if (a.saved) {
-        if (!(a.saved instanceof WasmSaved)) throw new ValueError(`leakyBackward: saved currents come from the ${a.saved.kernels} kernels, not these WASM kernels`);
+        if (!(a.saved instanceof WasmSaved))
+          throw new ValueError(`leakyBackward: saved currents come from the ${a.saved.kernels} kernels, not these WASM kernels`);
         const sv = a.saved;
         if (sv.owner === owner && mem.holds(sv.gen)) saved = sv;
         else {
@@ -286,13 +341,22 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
       // membrane not kept: the kernel recomputes it tile by tile from the input; dL/dspk (+)= g w^T (gradSpkFrom),
       // the product the next Linear's backward would have formed, made tile by tile in the kernel
       call('leakyBackward', {
-        ...a, input: a.mem ? null : saved ? new At(saved.pCur) : a.input, gradInput, gradBeta,
-        dg: from?.g, dw: from?.w, o: from ? from.o : 0,
+        ...a,
+        input: a.mem ? null : saved ? new At(saved.pCur) : a.input,
+        gradInput,
+        gradBeta,
+        dg: from?.g,
+        dw: from?.w,
+        o: from ? from.o : 0,
       });
       if (into && TN > 0) {
         // the producing Linear's parameter gradients from the input gradient where it lies (spikeSeqGradW's steps)
         const s = saved ? new At(saved.pS) : into.s;
-        call('spikeSeqGradW', { s, g: placed('gradInput'), dw: into.dw, gradBias: into.gradBias, t: a.T, b: B, k: into.k, n: a.H }, mem.top);
+        call(
+          'spikeSeqGradW',
+          { s, g: placed('gradInput'), dw: into.dw, gradBias: into.gradBias, t: a.T, b: B, k: into.k, n: a.H },
+          mem.top,
+        );
       }
       // the saved currents are used up: their memory goes back to the scratch arena (a second backward recomputes them)
       if (saved) mem.release(saved.gen);

@@ -1,9 +1,19 @@
-import { Tensor, accumulateOwnedGrad } from '../core/tensor.js';
+import { type Tensor, accumulateOwnedGrad } from '../core/tensor.js';
 import { ShapeError, checkRange } from '../core/errors.js';
 import type { Surrogate } from '../surrogate/index.js';
 import {
-  addParamGrad, checkReset, checkSequenceArgs, checkStepArgs, checkSurrogate, fusedOutputs, gradInputArray, paramParents, resolveParam, seqGeom,
-  type FeatureParam, type ResetMechanism,
+  addParamGrad,
+  checkReset,
+  checkSequenceArgs,
+  checkStepArgs,
+  checkSurrogate,
+  fusedOutputs,
+  gradInputArray,
+  paramParents,
+  resolveParam,
+  seqGeom,
+  type FeatureParam,
+  type ResetMechanism,
 } from './common.js';
 
 /**
@@ -40,7 +50,17 @@ export function alifInitState(n: number): AlifState {
   return { mem: new Float32Array(n), adapt: new Float32Array(n), spk: new Uint8Array(n) };
 }
 
-function update(m0: number, a0: number, s0: number, x: number, beta: number, thr0: number, rho: number, betaA: number, reset: ResetMechanism) {
+function update(
+  m0: number,
+  a0: number,
+  s0: number,
+  x: number,
+  beta: number,
+  thr0: number,
+  rho: number,
+  betaA: number,
+  reset: ResetMechanism,
+) {
   const a = rho * a0 + (1 - rho) * s0;
   const A = thr0 + betaA * a;
   let m: number;
@@ -107,7 +127,17 @@ export function alifSequence(input: Tensor, o: AlifSequenceOptions): { spk: Tens
     for (let n = 0; n < N; n++) {
       const h = n % H;
       const k = t * N + n;
-      const u = update(t ? M[k - N] : 0, t ? Aa[k - N] : 0, t ? S[k - N] : 0, g.constInput ? x[n] : x[k], be.v[h], th.v[h], rh.v[h], ba.v[h], reset);
+      const u = update(
+        t ? M[k - N] : 0,
+        t ? Aa[k - N] : 0,
+        t ? S[k - N] : 0,
+        g.constInput ? x[n] : x[k],
+        be.v[h],
+        th.v[h],
+        rh.v[h],
+        ba.v[h],
+        reset,
+      );
       M[k] = u.m;
       Aa[k] = u.a;
       Th[k] = u.A;

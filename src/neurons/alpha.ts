@@ -1,8 +1,18 @@
-import { Tensor, accumulateOwnedGrad } from '../core/tensor.js';
+import { type Tensor, accumulateOwnedGrad } from '../core/tensor.js';
 import { ShapeError, ValueError, checkRange } from '../core/errors.js';
 import {
-  addParamGrad, checkReset, checkSequenceArgs, checkStepArgs, checkSurrogate, fusedOutputs, gradInputArray, paramParents, resolveParam, seqGeom,
-  type FeatureParam, type ResetMechanism,
+  addParamGrad,
+  checkReset,
+  checkSequenceArgs,
+  checkStepArgs,
+  checkSurrogate,
+  fusedOutputs,
+  gradInputArray,
+  paramParents,
+  resolveParam,
+  seqGeom,
+  type FeatureParam,
+  type ResetMechanism,
   type NeuronSequenceBase,
 } from './common.js';
 
@@ -88,7 +98,8 @@ export interface AlphaSequenceOptions extends NeuronSequenceBase {
 }
 
 export function alphaSequence(
-  input: Tensor, o: AlphaSequenceOptions,
+  input: Tensor,
+  o: AlphaSequenceOptions,
 ): { spk: Tensor; synExc: Tensor; synInh: Tensor; mem: Tensor; spikes: number } {
   checkSequenceArgs('alphaSequence', input, o);
   const who = 'Alpha';

@@ -23,12 +23,16 @@ export function checkReset(who: string, reset: unknown): ResetMechanism {
  * `count` of them when count is given). The one check the step functions and the layers share.
  */
 export function checkDecay(who: string, name: string, v: unknown, count: number | null, lo = 0, hi = 1): void {
-  if (typeof v === 'number') return checkRange(`${who} ${name}`, v, lo, hi);
+  if (typeof v === 'number') {
+    checkRange(`${who} ${name}`, v, lo, hi);
+    return;
+  }
   if (!Array.isArray(v) && !ArrayBuffer.isView(v)) {
     throw new ValueError(`${who} ${name}: expected a number in [${lo}, ${hi}] or one per neuron, found ${describe(v)}`);
   }
   const a = v as ArrayLike<number>;
-  if (count !== null && a.length !== count) throw new ValueError(`${who} ${name}: expected ${count} values (one per neuron), found ${a.length}`);
+  if (count !== null && a.length !== count)
+    throw new ValueError(`${who} ${name}: expected ${count} values (one per neuron), found ${a.length}`);
   for (let i = 0; i < a.length; i++) checkRange(`${who} ${name}[${i}]`, a[i], lo, hi);
 }
 
@@ -52,7 +56,8 @@ export function checkStepArgs(who: string, x: unknown, state: unknown, p: unknow
 }
 
 export function checkSurrogate(who: string, s: Surrogate | undefined): Surrogate {
-  if (!s || typeof s.grad !== 'function') throw new ValueError(`${who}: surrogate must be a Surrogate value (e.g. atan()), found ${describe(s)}`);
+  if (!s || typeof s.grad !== 'function')
+    throw new ValueError(`${who}: surrogate must be a Surrogate value (e.g. atan()), found ${describe(s)}`);
   return s;
 }
 
@@ -130,7 +135,7 @@ export function resolveParam(who: string, name: string, p: FeatureParam, H: numb
 /** Adds per-feature gradient g (length H) into the parameter's tensor (summed when it holds one value). */
 export function addParamGrad(p: ResolvedParam, g: Float64Array): void {
   const t = p.tensor;
-  if (!t || !t.requiresGrad) return;
+  if (!t?.requiresGrad) return;
   const dst = t.ensureGrad();
   if (t.size === 1) {
     let s = 0;

@@ -1,7 +1,18 @@
-import { Tensor, accumulateOwnedGrad } from '../core/tensor.js';
+import { type Tensor, accumulateOwnedGrad } from '../core/tensor.js';
 import { ShapeError, ValueError, checkObject, checkRange } from '../core/errors.js';
 import type { Surrogate } from '../surrogate/index.js';
-import { addParamGrad, checkSequenceArgs, checkStepArgs, checkSurrogate, fusedOutputs, gradInputArray, paramParents, resolveParam, seqGeom, type FeatureParam } from './common.js';
+import {
+  addParamGrad,
+  checkSequenceArgs,
+  checkStepArgs,
+  checkSurrogate,
+  fusedOutputs,
+  gradInputArray,
+  paramParents,
+  resolveParam,
+  seqGeom,
+  type FeatureParam,
+} from './common.js';
 
 /**
  * Izhikevich (2003) neuron (ms, mV), trainable: forward Euler with step dt, reset from the previous
@@ -82,7 +93,12 @@ function update(v0: number, u0: number, r: number, x: number, a: number, b: numb
   return { vb, ub, v, u };
 }
 
-export function izhikevichStep(x: Float32Array, state: IzhikevichState, p: IzhikevichParams, o: IzhikevichOptions = {}): { spk: Uint8Array; state: IzhikevichState } {
+export function izhikevichStep(
+  x: Float32Array,
+  state: IzhikevichState,
+  p: IzhikevichParams,
+  o: IzhikevichOptions = {},
+): { spk: Uint8Array; state: IzhikevichState } {
   checkStepArgs('izhikevichStep', x, state, p);
   checkObject('izhikevichStep options', o);
   const n = x.length;
@@ -130,7 +146,17 @@ export function izhikevichSequence(input: Tensor, o: IzhikevichSequenceOptions):
     for (let n = 0; n < N; n++) {
       const h = n % H;
       const k = t * N + n;
-      const s = update(t ? V[k - N] : v0, t ? U[k - N] : Math.fround(pb.v[h] * v0), t ? S[k - N] : 0, g.constInput ? x[n] : x[k], pa.v[h], pb.v[h], pc.v[h], pd.v[h], dt);
+      const s = update(
+        t ? V[k - N] : v0,
+        t ? U[k - N] : Math.fround(pb.v[h] * v0),
+        t ? S[k - N] : 0,
+        g.constInput ? x[n] : x[k],
+        pa.v[h],
+        pb.v[h],
+        pc.v[h],
+        pd.v[h],
+        dt,
+      );
       if (!Number.isFinite(s.v) || !Number.isFinite(s.u)) {
         throw new ValueError(`${who}: the membrane diverged at step ${t} (v = ${s.v}); use a smaller dt or a smaller input`);
       }

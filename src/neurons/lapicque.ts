@@ -56,7 +56,7 @@ export function lapicqueConstants(p: LapicqueParams): LapicqueConstants {
   if (!(decay >= 0)) {
     throw new ValueError(`Lapicque: time step ${dt} exceeds the membrane time constant R*C = ${R! * C!}; forward Euler needs dt <= RC`);
   }
-  return { R: R!, C: C!, timeStep: dt, decay, gain: (R! * (1 / (R! * C!))) * dt };
+  return { R: R!, C: C!, timeStep: dt, decay, gain: R! * (1 / (R! * C!)) * dt };
 }
 
 export interface LapicqueState {
@@ -97,8 +97,14 @@ export function lapicqueSequence(input: Tensor, o: LapicqueSequenceOptions): { s
   checkSequenceArgs('lapicqueSequence', input, o);
   const k = lapicqueConstants({ R: o.R, C: o.C, beta: o.beta, timeStep: o.timeStep });
   const r = scanSequence(scale(input, k.gain), {
-    who: 'Lapicque', steps: o.steps, constInput: o.constInput, beta: k.decay, threshold: o.threshold ?? 1,
-    reset: o.reset ?? 'subtract', zeroStyle: 'all', surrogate: o.surrogate,
+    who: 'Lapicque',
+    steps: o.steps,
+    constInput: o.constInput,
+    beta: k.decay,
+    threshold: o.threshold ?? 1,
+    reset: o.reset ?? 'subtract',
+    zeroStyle: 'all',
+    surrogate: o.surrogate,
   });
   return { spk: r.spk, mem: r.mem, spikes: r.spikes };
 }

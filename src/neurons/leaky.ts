@@ -114,8 +114,14 @@ export function leakySequence(input: Tensor, o: LeakySequenceOptions): LeakyOut 
   if (o.surrogate.code === null || (thrT && thrT.size !== 1)) {
     // custom surrogate or per-neuron thresholds: the TypeScript scan (same semantics, always keeps mem)
     const r = scanSequence(input, {
-      who: 'Leaky', steps: o.steps, constInput: o.constInput, beta: o.beta, threshold: o.threshold,
-      reset: o.reset, zeroStyle: 'prev', surrogate: o.surrogate,
+      who: 'Leaky',
+      steps: o.steps,
+      constInput: o.constInput,
+      beta: o.beta,
+      threshold: o.threshold,
+      reset: o.reset,
+      zeroStyle: 'prev',
+      surrogate: o.surrogate,
     });
     return { spk: r.spk, mem: r.mem, spikes: r.spikes };
   }
@@ -125,56 +131,73 @@ export function leakySequence(input: Tensor, o: LeakySequenceOptions): LeakyOut 
     throw new ShapeError(`Leaky: input has ${input.shape[0]} time steps, expected ${T}`);
   }
   const args = {
-    T, N, H, input: input.toFloat32(), constInput: o.constInput,
-    beta: o.beta.data as Float32Array, threshold, reset,
+    T,
+    N,
+    H,
+    input: input.toFloat32(),
+    constInput: o.constInput,
+    beta: o.beta.data as Float32Array,
+    threshold,
+    reset,
   };
   const { spk, mem, count } = o.kernels.leakyForward(args, o.keepMem ?? true);
-  const learnThr = thrT !== null && thrT.requiresGrad;
+  const learnThr = thrT?.requiresGrad;
   const sur = surrogateArgs(o);
-  const out = lifGraph(spk, mem, [T, N / H, H], thrT ? [input, o.beta, thrT] : [input, o.beta], !learnThr, ({ gradSpk, gradMem, deferred }) => {
-    if (!learnThr) {
-      const r = o.kernels.leakyBackward({ ...args, spk, mem, gradSpk, gradSpkFrom: deferred, gradMem, ...sur });
-      if (input.requiresGrad) accumulateOwnedGrad(input, r.gradInput);
-      if (o.beta.requiresGrad) accumulateOwnedGrad(o.beta, r.gradBeta);
-      return;
-    }
-    // Learnable threshold: the per-step membrane gradients g_t give the reset term, so the kernel runs
-    // in per-step mode (a constant input is expanded over time for this call).
-    const m = mem ?? o.kernels.leakyForward(args, true).mem!;
-    let stepArgs = args;
-    if (o.constInput) {
-      const rep = new Float32Array(T * N);
-      for (let t = 0; t < T; t++) rep.set(args.input, t * N);
-      stepArgs = { ...args, input: rep, constInput: false };
-    }
-    const r = o.kernels.leakyBackward({ ...stepArgs, spk, mem: m, gradSpk, gradMem, ...sur });
-    let gThr = 0;
-    const sub = o.reset === 'subtract';
-    for (let t = 0; t < T; t++) {
-      for (let n = 0; n < N; n++) {
-        const i = t * N + n;
-        if (gradSpk && gradSpk[i] !== 0) gThr -= gradSpk[i] * o.surrogate.grad(m[i] - Math.fround(threshold));
-        if (sub && t > 0 && spk[i - N]) gThr -= r.gradInput[i];
+  const out = lifGraph(
+    spk,
+    mem,
+    [T, N / H, H],
+    thrT ? [input, o.beta, thrT] : [input, o.beta],
+    !learnThr,
+    ({ gradSpk, gradMem, deferred }) => {
+      if (!learnThr) {
+        const r = o.kernels.leakyBackward({ ...args, spk, mem, gradSpk, gradSpkFrom: deferred, gradMem, ...sur });
+        if (input.requiresGrad) accumulateOwnedGrad(input, r.gradInput);
+        if (o.beta.requiresGrad) accumulateOwnedGrad(o.beta, r.gradBeta);
+        return;
       }
-    }
-    thrT!.ensureGrad()[0] += gThr;
-    if (input.requiresGrad) {
+      // Learnable threshold: the per-step membrane gradients g_t give the reset term, so the kernel runs
+      // in per-step mode (a constant input is expanded over time for this call).
+      const m = mem ?? o.kernels.leakyForward(args, true).mem!;
+      let stepArgs = args;
       if (o.constInput) {
-        const gi = new Float32Array(N);
-        for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) gi[n] += r.gradInput[t * N + n];
-        accumulateOwnedGrad(input, gi);
-      } else accumulateOwnedGrad(input, r.gradInput);
-    }
-    if (o.beta.requiresGrad) accumulateOwnedGrad(o.beta, r.gradBeta);
-  });
+        const rep = new Float32Array(T * N);
+        for (let t = 0; t < T; t++) rep.set(args.input, t * N);
+        stepArgs = { ...args, input: rep, constInput: false };
+      }
+      const r = o.kernels.leakyBackward({ ...stepArgs, spk, mem: m, gradSpk, gradMem, ...sur });
+      let gThr = 0;
+      const sub = o.reset === 'subtract';
+      for (let t = 0; t < T; t++) {
+        for (let n = 0; n < N; n++) {
+          const i = t * N + n;
+          if (gradSpk && gradSpk[i] !== 0) gThr -= gradSpk[i] * o.surrogate.grad(m[i] - Math.fround(threshold));
+          if (sub && t > 0 && spk[i - N]) gThr -= r.gradInput[i];
+        }
+      }
+      thrT!.ensureGrad()[0] += gThr;
+      if (input.requiresGrad) {
+        if (o.constInput) {
+          const gi = new Float32Array(N);
+          for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) gi[n] += r.gradInput[t * N + n];
+          accumulateOwnedGrad(input, gi);
+        } else accumulateOwnedGrad(input, r.gradInput);
+      }
+      if (o.beta.requiresGrad) accumulateOwnedGrad(o.beta, r.gradBeta);
+    },
+  );
   return { ...out, spikes: count };
 }
 
 /** Validates the shared Leaky options for H neurons; returns the threshold value, its tensor (or null) and the reset code. */
-function checkLeakyOptions(o: Omit<LeakySequenceOptions, 'steps' | 'constInput'>, H: number): { threshold: number; thrT: Tensor | null; reset: ResetCode } {
+function checkLeakyOptions(
+  o: Omit<LeakySequenceOptions, 'steps' | 'constInput'>,
+  H: number,
+): { threshold: number; thrT: Tensor | null; reset: ResetCode } {
   checkObject('Leaky options', o);
   checkTensor('Leaky beta', o.beta);
-  if (o.beta.size !== H) throw new ShapeError(`Leaky: the input has ${H} features per step, but beta has ${o.beta.size} values (one per neuron)`);
+  if (o.beta.size !== H)
+    throw new ShapeError(`Leaky: the input has ${H} features per step, but beta has ${o.beta.size} values (one per neuron)`);
   const thrT = o.threshold instanceof Tensor ? o.threshold : null;
   if (thrT && thrT.size !== 1 && thrT.size !== H) throw new ShapeError(`Leaky: threshold has ${thrT.size} values, expected 1 or ${H}`);
   const threshold = thrT ? thrT.data[0] : (o.threshold as number);
@@ -185,8 +208,10 @@ function checkLeakyOptions(o: Omit<LeakySequenceOptions, 'steps' | 'constInput'>
   for (let i = 0; i < H; i++) {
     if (!(betaData[i] >= 0 && betaData[i] <= 1)) throw new ValueError(`Leaky: beta[${i}] = ${betaData[i]} is outside [0, 1]`);
   }
-  if (!o.surrogate || typeof o.surrogate.grad !== 'function') throw new ValueError(`Leaky: surrogate must be a Surrogate value, found ${String(o.surrogate)}`);
-  if (o.surrogate.code !== null) checkMethods('Leaky kernels', o.kernels, ['leakyForward', 'leakyBackward'], 'Kernels (defaultKernels() or referenceKernels)');
+  if (!o.surrogate || typeof o.surrogate.grad !== 'function')
+    throw new ValueError(`Leaky: surrogate must be a Surrogate value, found ${String(o.surrogate)}`);
+  if (o.surrogate.code !== null)
+    checkMethods('Leaky kernels', o.kernels, ['leakyForward', 'leakyBackward'], 'Kernels (defaultKernels() or referenceKernels)');
   if (o.truncate && (o.surrogate.code === null || (thrT && thrT.size !== 1))) {
     throw new ValueError('Leaky: truncated BPTT runs in the fused kernels only (a closed-form surrogate and one threshold)');
   }
@@ -194,7 +219,12 @@ function checkLeakyOptions(o: Omit<LeakySequenceOptions, 'steps' | 'constInput'>
 }
 
 function surrogateArgs(o: { surrogate: Surrogate; truncate?: number }) {
-  return { surrogate: o.surrogate.code!, surrogateParam: o.surrogate.param, surrogateParam2: o.surrogate.param2 ?? 0, truncate: o.truncate ?? 0 };
+  return {
+    surrogate: o.surrogate.code!,
+    surrogateParam: o.surrogate.param,
+    surrogateParam2: o.surrogate.param2 ?? 0,
+    truncate: o.truncate ?? 0,
+  };
 }
 
 type DeferredGrad = { g: Float32Array; w: Float32Array; o: number } | null;
@@ -218,7 +248,11 @@ export interface LeakyOut {
  * offer (see LeakyOut) whose (g, W) reaches `run` as `deferred`.
  */
 function lifGraph(
-  spk: Uint8Array, mem: Float32Array | null, shape: [number, number, number], parents: Tensor[], deferrable: boolean,
+  spk: Uint8Array,
+  mem: Float32Array | null,
+  shape: [number, number, number],
+  parents: Tensor[],
+  deferrable: boolean,
   run: (grads: { gradSpk: Float32Array | null; gradMem: Float32Array | null; deferred: DeferredGrad }) => void,
 ): { spk: Tensor; mem: Tensor | null; offer?: GradOffer } {
   let deferred: DeferredGrad = null;
@@ -249,29 +283,55 @@ export type SpikeInput = { spikes: Tensor } | { values: Tensor; keys: Uint32Arra
  * threshold and a weight (and bias) that require grad; a rate source is drawn inside the kernel.
  */
 export function spikeLinearLeaky(
-  src: SpikeInput, steps: number, weight: Tensor, bias: Tensor | null, o: Omit<LeakySequenceOptions, 'steps' | 'constInput'>,
+  src: SpikeInput,
+  steps: number,
+  weight: Tensor,
+  bias: Tensor | null,
+  o: Omit<LeakySequenceOptions, 'steps' | 'constInput'>,
 ): LeakyOut {
   const [K, H] = weight.shape;
   const { threshold, thrT, reset } = checkLeakyOptions(o, H);
   // (a threshold tensor of H values would otherwise be read as its first value)
-  if (o.surrogate.code === null || (thrT && (thrT.requiresGrad || thrT.size !== 1)) || !weight.requiresGrad || (bias && !bias.requiresGrad)) {
+  if (
+    o.surrogate.code === null ||
+    (thrT && (thrT.requiresGrad || thrT.size !== 1)) ||
+    !weight.requiresGrad ||
+    (bias && !bias.requiresGrad)
+  ) {
     throw new ValueError('spikeLinearLeaky: needs a closed-form surrogate, one fixed threshold and trainable weight and bias');
   }
   const T = steps;
-  const kernelSrc = 'spikes' in src
-    ? { spikes: src.spikes.data as Uint8Array }
-    : { values: src.values.data as Float32Array, keys: src.keys, gain: src.gain };
+  const kernelSrc =
+    'spikes' in src
+      ? { spikes: src.spikes.data as Uint8Array }
+      : { values: src.values.data as Float32Array, keys: src.keys, gain: src.gain };
   const B = 'spikes' in src ? src.spikes.shape[1] : src.values.shape[0];
   const lif = { T, N: B * H, H, beta: o.beta.data as Float32Array, threshold, reset };
-  const f = o.kernels.spikeSeqLeakyForward(kernelSrc, weight.data as Float32Array, bias ? (bias.data as Float32Array) : null, K, lif, o.keepMem ?? true);
+  const f = o.kernels.spikeSeqLeakyForward(
+    kernelSrc,
+    weight.data as Float32Array,
+    bias ? (bias.data as Float32Array) : null,
+    K,
+    lif,
+    o.keepMem ?? true,
+  );
   if (f.count < 0) throw new ValueError(`rateEncode: input value ${-1 - f.count} is NaN`);
   const sur = surrogateArgs(o);
   const parents = bias ? [weight, bias, o.beta] : [weight, o.beta];
   const out = lifGraph(f.spk, f.mem, [T, B, H], parents, true, ({ gradSpk, gradMem, deferred }) => {
     const into = { k: K, dw: weight.ensureGrad(), gradBias: bias ? bias.ensureGrad() : null };
     const r = o.kernels.leakyBackward({
-      ...lif, input: new Float32Array(0), constInput: false, spk: f.spk, mem: f.mem, gradSpk, gradSpkFrom: deferred, gradMem,
-      gradWeightInto: into, saved: f.saved, ...sur,
+      ...lif,
+      input: new Float32Array(0),
+      constInput: false,
+      spk: f.spk,
+      mem: f.mem,
+      gradSpk,
+      gradSpkFrom: deferred,
+      gradMem,
+      gradWeightInto: into,
+      saved: f.saved,
+      ...sur,
     });
     if (o.beta.requiresGrad) accumulateOwnedGrad(o.beta, r.gradBeta);
   });

@@ -43,7 +43,8 @@ export function lifParams(p: Partial<LifParams> = {}): LifParams {
   checkRange('vRest', q.vRest, -1e12, 1e12);
   checkRange('vReset', q.vReset, -1e12, 1e12);
   if (q.method !== 'euler' && q.method !== 'exact') throw new ValueError(`method: expected euler or exact, found ${String(q.method)}`);
-  if (q.method === 'euler' && q.dt >= q.tauM) throw new ValueError(`dt (${q.dt} ms) must be smaller than tauM (${q.tauM} ms) for the Euler method`);
+  if (q.method === 'euler' && q.dt >= q.tauM)
+    throw new ValueError(`dt (${q.dt} ms) must be smaller than tauM (${q.tauM} ms) for the Euler method`);
   return q;
 }
 
@@ -106,7 +107,11 @@ export function lifAnalyticIsi(current: number, params: Partial<LifParams> = {})
 }
 
 /** Firing rate (Hz) for each constant current: the simulated f-I curve. */
-export function lifFiCurve(currents: readonly number[], steps: number, params: Partial<LifParams> = {}): Array<{ current: number; rateHz: number; spikes: number }> {
+export function lifFiCurve(
+  currents: readonly number[],
+  steps: number,
+  params: Partial<LifParams> = {},
+): Array<{ current: number; rateHz: number; spikes: number }> {
   return currents.map((c) => {
     const r = simulateLif(c, steps, params);
     return { current: c, rateHz: r.rateHz, spikes: r.spikeSteps.length };

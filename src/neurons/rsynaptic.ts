@@ -1,6 +1,16 @@
 import type { Tensor } from '../core/tensor.js';
 import { ShapeError, checkArray } from '../core/errors.js';
-import { checkDecay, checkReset, checkSequenceArgs, checkStepArgs, checkThreshold, type FeatureParam, type NeuronSequenceBase, type RecurrentSequenceOptions, type ResetMechanism } from './common.js';
+import {
+  checkDecay,
+  checkReset,
+  checkSequenceArgs,
+  checkStepArgs,
+  checkThreshold,
+  type FeatureParam,
+  type NeuronSequenceBase,
+  type RecurrentSequenceOptions,
+  type ResetMechanism,
+} from './common.js';
 import { scanSequence, scanUpdate } from './scan.js';
 
 /**
@@ -37,7 +47,12 @@ export function rsynapticInitState(n: number): RSynapticState {
 const at = (p: number | Float32Array, h: number) => (typeof p === 'number' ? p : p[h]);
 
 /** Shared single step of RLeaky / RSynaptic over B samples of H neurons. */
-export function recurrentStep(who: string, x: Float32Array, s: RecurrentState, p: RecurrentParams): { spk: Uint8Array; state: RecurrentState } {
+export function recurrentStep(
+  who: string,
+  x: Float32Array,
+  s: RecurrentState,
+  p: RecurrentParams,
+): { spk: Uint8Array; state: RecurrentState } {
   checkStepArgs(who, x, s, p);
   checkArray(`${who} weight`, p.weight, false);
   if (p.bias !== null) checkArray(`${who} bias`, p.bias, false);
@@ -48,7 +63,10 @@ export function recurrentStep(who: string, x: Float32Array, s: RecurrentState, p
     throw new ShapeError(`${who}: state has ${s.mem.length} neurons, input has ${x.length}`);
   }
   if (p.bias && p.bias.length !== H) throw new ShapeError(`${who}: bias has ${p.bias.length} values, expected ${H}`);
-  for (const [name, v] of [['alpha', p.alpha], ['beta', p.beta]] as const) {
+  for (const [name, v] of [
+    ['alpha', p.alpha],
+    ['beta', p.beta],
+  ] as const) {
     if (v === null) continue;
     checkDecay(who, name, v, typeof v === 'number' ? null : H);
   }
@@ -66,7 +84,11 @@ export function recurrentStep(who: string, x: Float32Array, s: RecurrentState, p
   for (let i = 0; i < n; i++) {
     const h = i % H;
     const r = scanUpdate(s.mem[i], s.syn ? s.syn[i] : 0, s.spk[i], drive[i], {
-      alpha: p.alpha === null ? null : at(p.alpha, h), beta: at(p.beta, h), threshold: p.threshold, reset, zeroStyle: 'all',
+      alpha: p.alpha === null ? null : at(p.alpha, h),
+      beta: at(p.beta, h),
+      threshold: p.threshold,
+      reset,
+      zeroStyle: 'all',
     });
     if (syn) syn[i] = r.syn;
     mem[i] = r.mem;

@@ -1,10 +1,18 @@
-import { Tensor, accumulateOwnedGrad } from '../core/tensor.js';
+import { type Tensor, accumulateOwnedGrad } from '../core/tensor.js';
 import { ShapeError, checkTensor } from '../core/errors.js';
 import type { Surrogate } from '../surrogate/index.js';
 import type { Kernels } from '../kernels/types.js';
 import {
-  addParamGrad, checkReset, checkSurrogate, fusedOutputs, gradInputArray, paramParents, resolveParam, seqGeom,
-  type FeatureParam, type ResetMechanism,
+  addParamGrad,
+  checkReset,
+  checkSurrogate,
+  fusedOutputs,
+  gradInputArray,
+  paramParents,
+  resolveParam,
+  seqGeom,
+  type FeatureParam,
+  type ResetMechanism,
 } from './common.js';
 
 /**
@@ -83,7 +91,7 @@ export function scanSequence(input: Tensor, o: ScanOptions): ScanResult {
   const mem = new Float32Array(T * N);
   const syn = hasSyn ? new Float32Array(T * N) : null;
   const drive = new Float64Array(N);
-  const k = V ? o.kernels ?? null : null;
+  const k = V ? (o.kernels ?? null) : null;
   const rec32 = k ? new Float32Array(N) : null;
   let count = 0;
   for (let t = 0; t < T; t++) {
@@ -131,95 +139,102 @@ export function scanSequence(input: Tensor, o: ScanOptions): ScanResult {
   }
 
   const parents = [input, ...paramParents(beta, alpha, thr, rec?.weight, rec?.bias)];
-  const outs = fusedOutputs(parents, {
-    spk: { data: spk, shape: [T, B, H] },
-    mem: { data: mem, shape: [T, B, H] },
-    ...(syn ? { syn: { data: syn, shape: [T, B, H] } } : {}),
-  } as Record<'spk' | 'mem' | 'syn', { data: Float32Array | Uint8Array; shape: number[] }>, (grads) => {
-    const gSpk = grads.spk;
-    const gMem = grads.mem;
-    const gSynOut = syn ? grads.syn : null;
-    const gi = gradInputArray(g);
-    const gBeta = new Float64Array(H);
-    const gAlpha = new Float64Array(H);
-    const gThr = new Float64Array(H);
-    const gV = V && rec!.weight.requiresGrad ? new Float32Array(H * H) : null;
-    const gVb = vb && rec!.bias!.requiresGrad ? new Float64Array(H) : null;
-    const carryM = new Float64Array(N);
-    const carryS = new Float64Array(N);
-    const gSpkRec = new Float64Array(N); // gradient reaching S[t] through X[t+1]
-    const gX = new Float64Array(N);
-    const gRec32 = k ? new Float32Array(N) : null;
-    for (let t = T - 1; t >= 0; t--) {
-      const o0 = t * N;
-      for (let n = 0; n < N; n++) {
-        const i = o0 + n;
-        const h = n % H;
-        const th = thr.v[h];
-        const bt = beta.v[h];
-        const gs = (gSpk ? gSpk[i] : 0) + gSpkRec[n];
-        const sg = gs !== 0 ? gs * sur.grad(mem[i] - th) : 0;
-        const gm = (gMem ? gMem[i] : 0) + sg + carryM[n];
-        const r = t > 0 ? spk[i - N] : 0;
-        const prev = t > 0 ? mem[i - N] : 0;
-        gThr[h] -= sg;
-        if (reset === 'subtract') gThr[h] -= r * gm;
-        // gradient of beta*prev (the leak term) and of the drive D[t]
-        const gLeak = (zeroAll || zeroPrev) && r ? 0 : gm;
-        const gD = zeroAll && r ? 0 : gm;
-        gBeta[h] += gLeak * prev;
-        carryM[n] = bt * gLeak;
-        let gx = gD;
-        if (syn) {
-          const gsyn = (gSynOut ? gSynOut[i] : 0) + gD + carryS[n];
-          gAlpha[h] += gsyn * (t > 0 ? syn[i - N] : 0);
-          carryS[n] = alpha!.v[h] * gsyn;
-          gx = gsyn;
+  const outs = fusedOutputs(
+    parents,
+    {
+      spk: { data: spk, shape: [T, B, H] },
+      mem: { data: mem, shape: [T, B, H] },
+      ...(syn ? { syn: { data: syn, shape: [T, B, H] } } : {}),
+    } as Record<'spk' | 'mem' | 'syn', { data: Float32Array | Uint8Array; shape: number[] }>,
+    (grads) => {
+      const gSpk = grads.spk;
+      const gMem = grads.mem;
+      const gSynOut = syn ? grads.syn : null;
+      const gi = gradInputArray(g);
+      const gBeta = new Float64Array(H);
+      const gAlpha = new Float64Array(H);
+      const gThr = new Float64Array(H);
+      const gV = V && rec!.weight.requiresGrad ? new Float32Array(H * H) : null;
+      const gVb = vb && rec!.bias!.requiresGrad ? new Float64Array(H) : null;
+      const carryM = new Float64Array(N);
+      const carryS = new Float64Array(N);
+      const gSpkRec = new Float64Array(N); // gradient reaching S[t] through X[t+1]
+      const gX = new Float64Array(N);
+      const gRec32 = k ? new Float32Array(N) : null;
+      for (let t = T - 1; t >= 0; t--) {
+        const o0 = t * N;
+        for (let n = 0; n < N; n++) {
+          const i = o0 + n;
+          const h = n % H;
+          const th = thr.v[h];
+          const bt = beta.v[h];
+          const gs = (gSpk ? gSpk[i] : 0) + gSpkRec[n];
+          const sg = gs !== 0 ? gs * sur.grad(mem[i] - th) : 0;
+          const gm = (gMem ? gMem[i] : 0) + sg + carryM[n];
+          const r = t > 0 ? spk[i - N] : 0;
+          const prev = t > 0 ? mem[i - N] : 0;
+          gThr[h] -= sg;
+          if (reset === 'subtract') gThr[h] -= r * gm;
+          // gradient of beta*prev (the leak term) and of the drive D[t]
+          const gLeak = (zeroAll || zeroPrev) && r ? 0 : gm;
+          const gD = zeroAll && r ? 0 : gm;
+          gBeta[h] += gLeak * prev;
+          carryM[n] = bt * gLeak;
+          let gx = gD;
+          if (syn) {
+            const gsyn = (gSynOut ? gSynOut[i] : 0) + gD + carryS[n];
+            gAlpha[h] += gsyn * (t > 0 ? syn[i - N] : 0);
+            carryS[n] = alpha!.v[h] * gsyn;
+            gx = gsyn;
+          }
+          if (g.constInput) gi[n] += gx;
+          else gi[i] = gx;
+          gX[n] = gx;
         }
-        if (g.constInput) gi[n] += gx;
-        else gi[i] = gx;
-        gX[n] = gx;
-      }
-      if (V && k) {
-        for (let n = 0; n < N; n++) rec32![n] = gX[n];
-        if (gVb) for (let n = 0; n < N; n++) gVb[n % H] += gX[n];
-        if (t > 0) {
-          // dL/dS[t-1] = dL/dX[t] @ V^T; dV += S[t-1]^T @ dL/dX[t] (one row per spike)
-          k.matmul(rec32!, V, gRec32!, B, H, H, false, true, false);
-          for (let n = 0; n < N; n++) gSpkRec[n] = gRec32![n];
-          if (gV) k.spikeMatmulGradW(spk.subarray(o0 - N, o0), rec32!, gV, B, H, H);
-        }
-      } else if (V) {
-        gSpkRec.fill(0);
-        for (let b = 0; b < B; b++) {
-          const row = b * H;
-          if (gVb) for (let j = 0; j < H; j++) gVb[j] += gX[row + j];
-          if (t === 0) continue;
-          const sp = o0 - N + row;
-          for (let k = 0; k < H; k++) {
-            const vk = k * H;
-            // dL/dS[t-1][b, k] = sum_j gX[b, j] V[k, j]
-            let s = 0;
-            for (let j = 0; j < H; j++) s += gX[row + j] * V[vk + j];
-            gSpkRec[row + k] = s;
-            if (gV && spk[sp + k]) for (let j = 0; j < H; j++) gV[vk + j] += gX[row + j];
+        if (V && k) {
+          for (let n = 0; n < N; n++) rec32![n] = gX[n];
+          if (gVb) for (let n = 0; n < N; n++) gVb[n % H] += gX[n];
+          if (t > 0) {
+            // dL/dS[t-1] = dL/dX[t] @ V^T; dV += S[t-1]^T @ dL/dX[t] (one row per spike)
+            k.matmul(rec32!, V, gRec32!, B, H, H, false, true, false);
+            for (let n = 0; n < N; n++) gSpkRec[n] = gRec32![n];
+            if (gV) k.spikeMatmulGradW(spk.subarray(o0 - N, o0), rec32!, gV, B, H, H);
+          }
+        } else if (V) {
+          gSpkRec.fill(0);
+          for (let b = 0; b < B; b++) {
+            const row = b * H;
+            if (gVb) for (let j = 0; j < H; j++) gVb[j] += gX[row + j];
+            if (t === 0) continue;
+            const sp = o0 - N + row;
+            for (let k = 0; k < H; k++) {
+              const vk = k * H;
+              // dL/dS[t-1][b, k] = sum_j gX[b, j] V[k, j]
+              let s = 0;
+              for (let j = 0; j < H; j++) s += gX[row + j] * V[vk + j];
+              gSpkRec[row + k] = s;
+              if (gV && spk[sp + k]) for (let j = 0; j < H; j++) gV[vk + j] += gX[row + j];
+            }
           }
         }
       }
-    }
-    if (input.requiresGrad) accumulateOwnedGrad(input, gi);
-    addParamGrad(beta, gBeta);
-    if (alpha) addParamGrad(alpha, gAlpha);
-    addParamGrad(thr, gThr);
-    if (gV) accumulateOwnedGrad(rec!.weight, gV);
-    if (gVb) addParamGrad({ v: new Float64Array(0), tensor: rec!.bias }, gVb);
-  });
+      if (input.requiresGrad) accumulateOwnedGrad(input, gi);
+      addParamGrad(beta, gBeta);
+      if (alpha) addParamGrad(alpha, gAlpha);
+      addParamGrad(thr, gThr);
+      if (gV) accumulateOwnedGrad(rec!.weight, gV);
+      if (gVb) addParamGrad({ v: new Float64Array(0), tensor: rec!.bias }, gVb);
+    },
+  );
   return { spk: outs.spk, mem: outs.mem, syn: syn ? outs.syn : null, spikes: count };
 }
 
 /** One step of the same dynamics for one neuron (used by the pure step functions). */
 export function scanUpdate(
-  prevMem: number, prevSyn: number, prevSpk: number, x: number,
+  prevMem: number,
+  prevSyn: number,
+  prevSpk: number,
+  x: number,
   p: { alpha: number | null; beta: number; threshold: number; reset: ResetMechanism; zeroStyle: 'prev' | 'all' },
 ): { syn: number; mem: number; spk: number } {
   const r = prevSpk;

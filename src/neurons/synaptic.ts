@@ -1,6 +1,15 @@
 import type { Tensor } from '../core/tensor.js';
 import { ShapeError } from '../core/errors.js';
-import { checkDecay, checkReset, checkSequenceArgs, checkStepArgs, checkThreshold, type FeatureParam, type NeuronSequenceBase, type ResetMechanism } from './common.js';
+import {
+  checkDecay,
+  checkReset,
+  checkSequenceArgs,
+  checkStepArgs,
+  checkThreshold,
+  type FeatureParam,
+  type NeuronSequenceBase,
+  type ResetMechanism,
+} from './common.js';
 import { scanSequence, scanUpdate } from './scan.js';
 
 /**
@@ -50,7 +59,11 @@ export function synapticStep(x: Float32Array, state: SynapticState, p: SynapticP
   for (let i = 0; i < n; i++) {
     const prevSpk = state.mem[i] - p.threshold > 0 ? 1 : 0;
     const r = scanUpdate(state.mem[i], state.syn[i], prevSpk, x[i], {
-      alpha: at(p.alpha, i), beta: at(p.beta, i), threshold: p.threshold, reset, zeroStyle: 'all',
+      alpha: at(p.alpha, i),
+      beta: at(p.beta, i),
+      threshold: p.threshold,
+      reset,
+      zeroStyle: 'all',
     });
     syn[i] = r.syn;
     mem[i] = r.mem;

@@ -41,8 +41,14 @@ export class Alif implements Layer {
     const c = this.common;
     c.checkInput(input);
     const r = alifSequence(input.x, {
-      steps: input.steps, constInput: input.constant, beta: this.beta.value(), rho: this.rho.value(), betaA: this.betaA,
-      threshold: c.threshold(), reset: c.reset, surrogate: c.surrogate,
+      steps: input.steps,
+      constInput: input.constant,
+      beta: this.beta.value(),
+      rho: this.rho.value(),
+      betaA: this.betaA,
+      threshold: c.threshold(),
+      reset: c.reset,
+      surrogate: c.surrogate,
     });
     c.record(ctx, this.kind, r.spk, r.mem, r.spikes);
     return { x: r.spk, steps: input.steps, constant: false };
@@ -57,8 +63,13 @@ export class Alif implements Layer {
   config(): Record<string, unknown> {
     const ba = Array.from(this.betaA.data);
     return {
-      ...this.common.config(), beta: this.beta.config(), learnBeta: this.beta.learn, rho: this.rho.config(), learnRho: this.rho.learn,
-      betaA: this.learnBetaA ? undefined : ba[0], learnBetaA: this.learnBetaA,
+      ...this.common.config(),
+      beta: this.beta.config(),
+      learnBeta: this.beta.learn,
+      rho: this.rho.config(),
+      learnRho: this.rho.learn,
+      betaA: this.learnBetaA ? undefined : ba[0],
+      learnBetaA: this.learnBetaA,
     };
   }
 }
@@ -68,8 +79,13 @@ export const alifKind: LayerKind = {
   kind: 'alif',
   fromConfig: (c) =>
     new Alif({
-      ...spikingFromConfig(c), beta: decayFromConfig(c.beta, c.learnBeta), learnBeta: c.learnBeta, rho: decayFromConfig(c.rho, c.learnRho), learnRho: c.learnRho,
-      betaA: c.betaA, learnBetaA: c.learnBetaA,
+      ...spikingFromConfig(c),
+      beta: decayFromConfig(c.beta, c.learnBeta),
+      learnBeta: c.learnBeta,
+      rho: decayFromConfig(c.rho, c.learnRho),
+      learnRho: c.learnRho,
+      betaA: c.betaA,
+      learnBetaA: c.learnBetaA,
     }),
   contract: (f, input) => {
     const { size, thr } = spikingFields(f, input, 'subtract');
@@ -78,6 +94,11 @@ export const alifKind: LayerKind = {
     const learnBetaA = f.bool('learnBetaA', false);
     if (learnBetaA && f.get('betaA') !== undefined) f.fail('betaA', 'expected none (learnBetaA is true: the weights file holds betaA)');
     if (!learnBetaA) f.num('betaA', -1e30, 1e30, 1.8);
-    return spikingResult(size, input, [...logit('beta', beta, size), ...logit('rho', rho, size), ...thr, ...(learnBetaA ? [['betaA', [size]] as [string, number[]]] : [])]);
+    return spikingResult(size, input, [
+      ...logit('beta', beta, size),
+      ...logit('rho', rho, size),
+      ...thr,
+      ...(learnBetaA ? [['betaA', [size]] as [string, number[]]] : []),
+    ]);
   },
 };

@@ -1,6 +1,6 @@
 import { Tensor } from '../core/tensor.js';
 import { newF32, newI32 } from '../core/buffers.js';
-import { Rng } from '../core/rng.js';
+import type { Rng } from '../core/rng.js';
 import { ShapeError, ValueError, checkArray, checkBool, checkInt, checkObject, checkRng, describe } from '../core/errors.js';
 import type { ConvShape, Kernels } from '../kernels/types.js';
 import { imageOf, type ForwardContext, type ImageShape, type Layer, type NamedParameter, type Seq } from './layer.js';
@@ -12,13 +12,27 @@ import { MAX_ELEMENTS, intPair, type Flow, type ImageDims, type LayerCheck, type
  * values). Flatten turns it into torch's [C, H, W] order before a Linear layer.
  */
 export interface ConvGeometry {
-  inC: number; inH: number; inW: number;
-  outC: number; kH: number; kW: number;
-  stride: number; padding: number;
-  outH: number; outW: number;
+  inC: number;
+  inH: number;
+  inW: number;
+  outC: number;
+  kH: number;
+  kW: number;
+  stride: number;
+  padding: number;
+  outH: number;
+  outW: number;
 }
 
-export function convGeometry(image: ImageShape, outC: number, kH: number, kW: number, stride: number, padding: number, who = 'Conv2d'): ConvGeometry {
+export function convGeometry(
+  image: ImageShape,
+  outC: number,
+  kH: number,
+  kW: number,
+  stride: number,
+  padding: number,
+  who = 'Conv2d',
+): ConvGeometry {
   const outH = Math.floor((image.h + 2 * padding - kH) / stride) + 1;
   const outW = Math.floor((image.w + 2 * padding - kW) / stride) + 1;
   if (outH < 1 || outW < 1) {
@@ -86,7 +100,8 @@ export function conv2d(x: Tensor, g: ConvGeometry, w: Tensor, b: Tensor | null, 
   const inSize = g.inH * g.inW * g.inC;
   const K = g.kH * g.kW * g.inC;
   const O = g.outC;
-  if (x.size % inSize !== 0) throw new ShapeError(`conv2d: input of ${x.size} values is not a whole number of ${g.inH}x${g.inW}x${g.inC} images`);
+  if (x.size % inSize !== 0)
+    throw new ShapeError(`conv2d: input of ${x.size} values is not a whole number of ${g.inH}x${g.inW}x${g.inC} images`);
   if (w.size !== K * O) throw new ShapeError(`conv2d: weight has ${w.size} values, expected ${K}x${O}`);
   const images = x.size / inSize;
   const P = g.outH * g.outW;
@@ -97,7 +112,17 @@ export function conv2d(x: Tensor, g: ConvGeometry, w: Tensor, b: Tensor | null, 
   const perChunk = spikes ? CHUNK_IMAGES : Math.max(1, Math.floor(CHUNK_ROWS / P));
   const colF = spikes ? null : new Float32Array(perChunk * P * K);
   const shapeOf = (n: number): ConvShape => ({
-    n, H: g.inH, W: g.inW, C: g.inC, O, kH: g.kH, kW: g.kW, stride: g.stride, pad: g.padding, outH: g.outH, outW: g.outW,
+    n,
+    H: g.inH,
+    W: g.inW,
+    C: g.inC,
+    O,
+    kH: g.kH,
+    kW: g.kW,
+    stride: g.stride,
+    pad: g.padding,
+    outH: g.outH,
+    outW: g.outW,
   });
   const inputs = (i: number, n: number) => x.data.subarray(i * inSize, (i + n) * inSize);
   const outputs = (a: Float32Array, i: number, n: number) => a.subarray(i * P * O, (i + n) * P * O);
@@ -145,7 +170,8 @@ export function conv2dMaxPool(x: Tensor, g: ConvGeometry, pk: number, ps: number
   const s = x.data;
   const inSize = g.inH * g.inW * g.inC;
   const O = g.outC;
-  if (x.size % inSize !== 0) throw new ShapeError(`conv2dMaxPool: input of ${x.size} values is not a whole number of ${g.inH}x${g.inW}x${g.inC} images`);
+  if (x.size % inSize !== 0)
+    throw new ShapeError(`conv2dMaxPool: input of ${x.size} values is not a whole number of ${g.inH}x${g.inW}x${g.inC} images`);
   const pool = { k: pk, stride: ps, outH: Math.floor((g.outH - pk) / ps) + 1, outW: Math.floor((g.outW - pk) / ps) + 1 };
   if (pool.outH < 1 || pool.outW < 1) throw new ShapeError(`MaxPool2d: a ${pk}x${pk} window does not fit a ${g.outH}x${g.outW} input`);
   const images = x.size / inSize;
@@ -155,11 +181,29 @@ export function conv2dMaxPool(x: Tensor, g: ConvGeometry, pk: number, ps: number
   const wd = w.data as Float32Array;
   const bias = b ? (b.data as Float32Array) : null;
   const shapeOf = (n: number): ConvShape => ({
-    n, H: g.inH, W: g.inW, C: g.inC, O, kH: g.kH, kW: g.kW, stride: g.stride, pad: g.padding, outH: g.outH, outW: g.outW,
+    n,
+    H: g.inH,
+    W: g.inW,
+    C: g.inC,
+    O,
+    kH: g.kH,
+    kW: g.kW,
+    stride: g.stride,
+    pad: g.padding,
+    outH: g.outH,
+    outW: g.outW,
   });
   for (let i = 0; i < images; i += CHUNK_IMAGES) {
     const n = Math.min(CHUNK_IMAGES, images - i);
-    k.convPoolSpikeForward(s.subarray(i * inSize, (i + n) * inSize), wd, bias, y.subarray(i * per, (i + n) * per), arg.subarray(i * per, (i + n) * per), shapeOf(n), pool);
+    k.convPoolSpikeForward(
+      s.subarray(i * inSize, (i + n) * inSize),
+      wd,
+      bias,
+      y.subarray(i * per, (i + n) * per),
+      arg.subarray(i * per, (i + n) * per),
+      shapeOf(n),
+      pool,
+    );
   }
   const out: Tensor = new Tensor(y, [...x.shape.slice(0, -1), per], {
     parents: b ? [x, w, b] : [x, w],
@@ -172,8 +216,14 @@ export function conv2dMaxPool(x: Tensor, g: ConvGeometry, pk: number, ps: number
       for (let i = 0; i < images; i += CHUNK_IMAGES) {
         const n = Math.min(CHUNK_IMAGES, images - i);
         k.convPoolSpikeBackward(
-          s.subarray(i * inSize, (i + n) * inSize), gy.subarray(i * per, (i + n) * per), arg.subarray(i * per, (i + n) * per), wd,
-          dw, dx ? dx.subarray(i * inSize, (i + n) * inSize) : null, shapeOf(n), pool,
+          s.subarray(i * inSize, (i + n) * inSize),
+          gy.subarray(i * per, (i + n) * per),
+          arg.subarray(i * per, (i + n) * per),
+          wd,
+          dw,
+          dx ? dx.subarray(i * inSize, (i + n) * inSize) : null,
+          shapeOf(n),
+          pool,
         );
       }
     },
@@ -241,7 +291,8 @@ export class Conv2d implements Layer {
     const w = new Float32Array(K * O);
     for (let oc = 0; oc < O; oc++) {
       for (let c = 0; c < C; c++) {
-        for (let ky = 0; ky < kH; ky++) for (let kx = 0; kx < kW; kx++) w[((ky * kW + kx) * C + c) * O + oc] = (o.rng.uniform() * 2 - 1) * bound;
+        for (let ky = 0; ky < kH; ky++)
+          for (let kx = 0; kx < kW; kx++) w[((ky * kW + kx) * C + c) * O + oc] = (o.rng.uniform() * 2 - 1) * bound;
       }
     }
     this.weight = new Tensor(w, [K, O], { requiresGrad: true });
@@ -280,8 +331,13 @@ export class Conv2d implements Layer {
 
   config(): Record<string, unknown> {
     return {
-      inChannels: this.inChannels, outChannels: this.outChannels, kernel: [this.kH, this.kW], stride: this.stride,
-      padding: this.padding, bias: this.bias !== null, ...(this.inputSize ? { inputSize: [...this.inputSize] } : {}),
+      inChannels: this.inChannels,
+      outChannels: this.outChannels,
+      kernel: [this.kH, this.kW],
+      stride: this.stride,
+      padding: this.padding,
+      bias: this.bias !== null,
+      ...(this.inputSize ? { inputSize: [...this.inputSize] } : {}),
     };
   }
 
@@ -291,9 +347,12 @@ export class Conv2d implements Layer {
     if (name !== 'weight') return { shape: [...t.shape], data: d.slice() };
     const { inChannels: C, outChannels: O, kH, kW } = this;
     const out = new Float32Array(d.length);
-    for (let oc = 0; oc < O; oc++) for (let c = 0; c < C; c++) for (let ky = 0; ky < kH; ky++) for (let kx = 0; kx < kW; kx++) {
-      out[((oc * C + c) * kH + ky) * kW + kx] = d[((ky * kW + kx) * C + c) * O + oc];
-    }
+    for (let oc = 0; oc < O; oc++)
+      for (let c = 0; c < C; c++)
+        for (let ky = 0; ky < kH; ky++)
+          for (let kx = 0; kx < kW; kx++) {
+            out[((oc * C + c) * kH + ky) * kW + kx] = d[((ky * kW + kx) * C + c) * O + oc];
+          }
     return { shape: [O, C, kH, kW], data: out };
   }
 
@@ -305,9 +364,12 @@ export class Conv2d implements Layer {
       return;
     }
     const { inChannels: C, outChannels: O, kH, kW } = this;
-    for (let oc = 0; oc < O; oc++) for (let c = 0; c < C; c++) for (let ky = 0; ky < kH; ky++) for (let kx = 0; kx < kW; kx++) {
-      d[((ky * kW + kx) * C + c) * O + oc] = data[((oc * C + c) * kH + ky) * kW + kx];
-    }
+    for (let oc = 0; oc < O; oc++)
+      for (let c = 0; c < C; c++)
+        for (let ky = 0; ky < kH; ky++)
+          for (let kx = 0; kx < kW; kx++) {
+            d[((ky * kW + kx) * C + c) * O + oc] = data[((oc * C + c) * kH + ky) * kW + kx];
+          }
   }
 }
 
@@ -316,12 +378,14 @@ function convInput(f: LayerFields, input: Flow, inC: number, inputSize: [number,
   if (input.image) {
     if (input.image.c !== inC) f.fail('inChannels', `expected ${input.image.c} (${input.from}), found ${inC}`);
     const { h, w } = input.image;
-    if (inputSize && h !== null && (h !== inputSize[0] || w !== inputSize[1])) f.fail('inputSize', `expected [${h}, ${w}] (${input.from}) or none, found [${inputSize.join(', ')}]`);
+    if (inputSize && h !== null && (h !== inputSize[0] || w !== inputSize[1]))
+      f.fail('inputSize', `expected [${h}, ${w}] (${input.from}) or none, found [${inputSize.join(', ')}]`);
     return input.image;
   }
   if (inputSize) {
     const n = inputSize[0] * inputSize[1] * inC;
-    if (n > MAX_ELEMENTS) f.fail('inputSize', `a ${inputSize.join('x')}x${inC} image is ${n} values per sample, more than the limit of ${MAX_ELEMENTS}`);
+    if (n > MAX_ELEMENTS)
+      f.fail('inputSize', `a ${inputSize.join('x')}x${inC} image is ${n} values per sample, more than the limit of ${MAX_ELEMENTS}`);
     if (input.features !== null && input.features !== n) {
       f.fail('inputSize', `expected an image of ${input.features} values (${input.from}), found ${inputSize.join('x')}x${inC} = ${n}`);
     }
@@ -329,7 +393,8 @@ function convInput(f: LayerFields, input: Flow, inC: number, inputSize: [number,
   }
   if (input.features === null) return { c: inC, h: null, w: null };
   const side = Math.round(Math.sqrt(input.features / inC));
-  if (side * side * inC !== input.features) f.fail('inputSize', `needed: ${input.features} values (${input.from}) are not a square ${inC}-channel image, found none`);
+  if (side * side * inC !== input.features)
+    f.fail('inputSize', `needed: ${input.features} values (${input.from}) are not a square ${inC}-channel image, found none`);
   return { c: inC, h: side, w: side };
 }
 
@@ -346,11 +411,14 @@ function conv2dContract(f: LayerFields, input: Flow): LayerCheck {
   const im = convInput(f, input, inC, inputSize);
   const params: Array<[string, number[]]> = [['weight', [outC, inC, kH, kW]], ...(bias ? [['bias', [outC]] as [string, number[]]] : [])];
   const inputFeatures = inputSize && !input.image ? inputSize[0] * inputSize[1] * inC : null;
-  if (im.h === null || im.w === null) return { flow: { features: null, image: { c: outC, h: null, w: null } }, params, neurons: 0, inputFeatures };
+  if (im.h === null || im.w === null)
+    return { flow: { features: null, image: { c: outC, h: null, w: null } }, params, neurons: 0, inputFeatures };
   const h = Math.floor((im.h + 2 * padding - kH) / stride) + 1;
   const w = Math.floor((im.w + 2 * padding - kW) / stride) + 1;
-  if (h < 1 || w < 1) f.fail('kernel', `a ${kH}x${kW} kernel (stride ${stride}, padding ${padding}) does not fit the ${im.h}x${im.w} input image`);
-  if (outC * h * w > MAX_ELEMENTS) f.fail(null, `gives ${h}x${w}x${outC} = ${outC * h * w} values per sample, more than the limit of ${MAX_ELEMENTS}`);
+  if (h < 1 || w < 1)
+    f.fail('kernel', `a ${kH}x${kW} kernel (stride ${stride}, padding ${padding}) does not fit the ${im.h}x${im.w} input image`);
+  if (outC * h * w > MAX_ELEMENTS)
+    f.fail(null, `gives ${h}x${w}x${outC} = ${outC * h * w} values per sample, more than the limit of ${MAX_ELEMENTS}`);
   return { flow: { features: outC * h * w, image: { c: outC, h, w } }, params, neurons: 0, inputFeatures };
 }
 
@@ -358,6 +426,15 @@ function conv2dContract(f: LayerFields, input: Flow): LayerCheck {
 export const conv2dKind: LayerKind = {
   kind: 'conv2d',
   fromConfig: (c, rng) =>
-    new Conv2d({ inChannels: c.inChannels, outChannels: c.outChannels, kernel: c.kernel, stride: c.stride, padding: c.padding, bias: c.bias, inputSize: c.inputSize, rng }),
+    new Conv2d({
+      inChannels: c.inChannels,
+      outChannels: c.outChannels,
+      kernel: c.kernel,
+      stride: c.stride,
+      padding: c.padding,
+      bias: c.bias,
+      inputSize: c.inputSize,
+      rng,
+    }),
   contract: conv2dContract,
 };

@@ -14,7 +14,10 @@ import { passThrough, type LayerKind } from './layer-kind.js';
 export class Dropout implements Layer {
   readonly kind = 'dropout';
   private readonly rng: Rng;
-  constructor(readonly p: number, readonly seed = 0) {
+  constructor(
+    readonly p: number,
+    readonly seed = 0,
+  ) {
     checkRange('Dropout p', p, 0, 1 - 1e-9);
     checkInt('Dropout seed', seed, 0);
     this.rng = new Rng(seed);

@@ -16,7 +16,8 @@ export function chwPositions(c: number, h: number, w: number): Int32Array {
  */
 export function permuteRows(w: Tensor, perm: Int32Array): Tensor {
   const [rows, n] = w.shape;
-  if (w.shape.length !== 2 || perm.length !== rows) throw new ShapeError(`permuteRows: ${perm.length} positions for a [${w.shape.join(', ')}] matrix`);
+  if (w.shape.length !== 2 || perm.length !== rows)
+    throw new ShapeError(`permuteRows: ${perm.length} positions for a [${w.shape.join(', ')}] matrix`);
   const src = w.data as Float32Array;
   const y = new Float32Array(w.size);
   for (let i = 0; i < rows; i++) y.set(src.subarray(perm[i] * n, perm[i] * n + n), i * n);
@@ -26,7 +27,8 @@ export function permuteRows(w: Tensor, perm: Int32Array): Tensor {
       const g = out.grad!;
       const gw = w.ensureGrad();
       for (let i = 0; i < rows; i++) {
-        const d = perm[i] * n, s = i * n;
+        const d = perm[i] * n,
+          s = i * n;
         for (let j = 0; j < n; j++) gw[d + j] += g[s + j];
       }
     },

@@ -52,7 +52,14 @@ export const FUSION_RULES: readonly FusionRule[] = [
     name: 'linear-leaky-linear',
     match: (ls, i, x, mode) => {
       const [a, b, c] = [ls[i], ls[i + 1], ls[i + 2]];
-      return mode === 'inference' && a instanceof Linear && isSpikeSequence(x) && b instanceof Leaky && b.size === a.outFeatures && narrowLinear(c) ? 3 : 0;
+      return mode === 'inference' &&
+        a instanceof Linear &&
+        isSpikeSequence(x) &&
+        b instanceof Leaky &&
+        b.size === a.outFeatures &&
+        narrowLinear(c)
+        ? 3
+        : 0;
     },
     run: (ls, i, x, ctx) => ({ seq: (ls[i + 1] as Leaky).forwardBetween(ls[i] as Linear, x, ls[i + 2] as Linear, ctx) }),
   },
@@ -110,7 +117,11 @@ export interface FusionStep {
  * plan from it).
  */
 export function runFused(
-  layers: readonly Layer[], input: Seq, ctx: ForwardContext, mode: FusionMode, rules: readonly FusionRule[] = FUSION_RULES,
+  layers: readonly Layer[],
+  input: Seq,
+  ctx: ForwardContext,
+  mode: FusionMode,
+  rules: readonly FusionRule[] = FUSION_RULES,
   onStep?: (s: FusionStep) => void,
 ): Seq {
   let x = input;

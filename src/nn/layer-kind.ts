@@ -62,7 +62,7 @@ export interface LayerKind {
    * The layer from its `config()` (sequentialFromConfig). Learned values (weights, decay logits,
    * thresholds) are placeholders here: the checkpoint's weights overwrite them.
    */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: a config its contract has already checked, read field by field
   fromConfig(c: Record<string, any>, rng: Rng): Layer;
   readonly contract: LayerContract;
 }
@@ -76,7 +76,8 @@ export function show(x: unknown): string {
   return String(x);
 }
 
-export const isInt = (v: unknown, lo: number, hi: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
+export const isInt = (v: unknown, lo: number, hi: number): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
 
 /** A size field that must equal the features the layer before gives. */
 export function expectFeatures(f: LayerFields, field: string, n: number, input: Flow): void {
@@ -123,7 +124,8 @@ function surrogateField(f: LayerFields): void {
   const extra = Object.keys(o).find((k) => k !== 'name' && k !== 'param' && k !== 'param2');
   if (extra !== undefined) f.fail(`surrogate.${extra}`, 'unknown field (a surrogate has name, param and param2)');
   for (const k of ['param', 'param2']) {
-    if (o[k] !== undefined && (typeof o[k] !== 'number' || !Number.isFinite(o[k]))) f.fail(`surrogate.${k}`, `expected a number, found ${show(o[k])}`);
+    if (o[k] !== undefined && (typeof o[k] !== 'number' || !Number.isFinite(o[k])))
+      f.fail(`surrogate.${k}`, `expected a number, found ${show(o[k])}`);
   }
   try {
     surrogateFromName({ name: o.name as string, param: o.param as number | undefined, param2: o.param2 as number | undefined });
@@ -134,7 +136,11 @@ function surrogateField(f: LayerFields): void {
 }
 
 /** Size, threshold, reset and surrogate of a spiking layer; it takes and gives `size` features. */
-export function spikingFields(f: LayerFields, input: Flow, defaultReset: 'subtract' | 'zero'): { size: number; thr: Array<[string, number[]]> } {
+export function spikingFields(
+  f: LayerFields,
+  input: Flow,
+  defaultReset: 'subtract' | 'zero',
+): { size: number; thr: Array<[string, number[]]> } {
   const size = f.int('size', 1, MAX_NEURONS);
   expectFeatures(f, 'size', size, input);
   f.num('threshold', -1e30, 1e30, 1);
@@ -148,7 +154,8 @@ export function spikingResult(size: number, input: Flow, params: Array<[string, 
   return { flow: { features: size, image: input.image }, params, neurons: size, inputFeatures: size };
 }
 
-export const logit = (name: string, values: number[] | null, size: number): Array<[string, number[]]> => (values === null ? [[`${name}_logit`, [size]]] : []);
+export const logit = (name: string, values: number[] | null, size: number): Array<[string, number[]]> =>
+  values === null ? [[`${name}_logit`, [size]]] : [];
 
 export function recurrentParams(f: LayerFields, size: number): Array<[string, number[]]> {
   f.bool('learnRecurrent', true);
@@ -156,14 +163,21 @@ export function recurrentParams(f: LayerFields, size: number): Array<[string, nu
   return [['recurrent.weight', [size, size]], ...(bias ? [['recurrent.bias', [size]] as [string, number[]]] : [])];
 }
 
-export const passThrough = (input: Flow): LayerCheck => ({ flow: { features: input.features, image: input.image }, params: [], neurons: 0, inputFeatures: null });
-
+export const passThrough = (input: Flow): LayerCheck => ({
+  flow: { features: input.features, image: input.image },
+  params: [],
+  neurons: 0,
+  inputFeatures: null,
+});
 
 /** The options every spiking layer rebuilds from its config: size, threshold, reset, surrogate (atan when absent). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: a config its contract has already checked, read field by field
 export function spikingFromConfig(c: Record<string, any>) {
   return {
-    size: c.size as number, threshold: c.threshold as number | undefined, learnThreshold: c.learnThreshold as boolean | undefined, reset: c.reset,
+    size: c.size as number,
+    threshold: c.threshold as number | undefined,
+    learnThreshold: c.learnThreshold as boolean | undefined,
+    reset: c.reset,
     surrogate: surrogateFromName(c.surrogate ?? { name: 'atan' }),
   };
 }
@@ -171,13 +185,17 @@ export function spikingFromConfig(c: Record<string, any>) {
 /** A decay from its config: a placeholder (0.5) when learned, the weights file holding its logit. */
 export const decayFromConfig = (v: unknown, learned: boolean): number | number[] => (learned ? 0.5 : (v as number | number[]));
 
-const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+const hasOwn = (o: object, k: string): boolean => Object.hasOwn(o, k);
 
 /** Reads the fields of one layer's config, typed and bounded; every failure is a DataError naming file, layer and field. */
 export class Fields implements LayerFields {
   private readonly seen = new Set<string>();
 
-  constructor(readonly file: string, readonly where: string, private readonly c: Record<string, unknown>) {}
+  constructor(
+    readonly file: string,
+    readonly where: string,
+    private readonly c: Record<string, unknown>,
+  ) {}
 
   fail(field: string | null, message: string): never {
     throw new DataError(`${this.where}${field === null ? '' : `.config.${field}`}: ${message}`, this.file);
@@ -192,14 +210,16 @@ export class Fields implements LayerFields {
   int(field: string, lo: number, hi: number, dflt?: number): number {
     const v = this.get(field);
     if (v === undefined && dflt !== undefined) return dflt;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) this.fail(field, `expected an integer in [${lo}, ${hi}], found ${show(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi)
+      this.fail(field, `expected an integer in [${lo}, ${hi}], found ${show(v)}`);
     return v;
   }
 
   num(field: string, lo: number, hi: number, dflt?: number): number {
     const v = this.get(field);
     if (v === undefined && dflt !== undefined) return dflt;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) this.fail(field, `expected a number in [${lo}, ${hi}], found ${show(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi)
+      this.fail(field, `expected a number in [${lo}, ${hi}], found ${show(v)}`);
     return v;
   }
 

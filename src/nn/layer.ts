@@ -18,18 +18,23 @@ export function featuresOf(s: Seq): number {
 export function imageOf(s: Seq, channels: number | null, inputSize: readonly [number, number] | null, who: string): ImageShape {
   const n = featuresOf(s);
   if (s.image) {
-    if (channels !== null && s.image.c !== channels) throw new ShapeError(`${who}: expected ${channels} input channels, found ${s.image.c}`);
+    if (channels !== null && s.image.c !== channels)
+      throw new ShapeError(`${who}: expected ${channels} input channels, found ${s.image.c}`);
     return s.image;
   }
-  if (channels === null) throw new ShapeError(`${who}: the input is not an image (put it after a Conv2d, or give the first Conv2d an inputSize)`);
+  if (channels === null)
+    throw new ShapeError(`${who}: the input is not an image (put it after a Conv2d, or give the first Conv2d an inputSize)`);
   if (inputSize) {
     if (inputSize[0] * inputSize[1] * channels !== n) {
-      throw new ShapeError(`${who}: input has ${n} features per sample, expected ${inputSize[0]}x${inputSize[1]}x${channels} = ${inputSize[0] * inputSize[1] * channels}`);
+      throw new ShapeError(
+        `${who}: input has ${n} features per sample, expected ${inputSize[0]}x${inputSize[1]}x${channels} = ${inputSize[0] * inputSize[1] * channels}`,
+      );
     }
     return { c: channels, h: inputSize[0], w: inputSize[1] };
   }
   const side = Math.round(Math.sqrt(n / channels));
-  if (side * side * channels !== n) throw new ShapeError(`${who}: cannot read ${n} features as a square ${channels}-channel image; give inputSize`);
+  if (side * side * channels !== n)
+    throw new ShapeError(`${who}: cannot read ${n} features as a square ${channels}-channel image; give inputSize`);
   return { c: channels, h: side, w: side };
 }
 
@@ -76,7 +81,12 @@ export interface Layer {
 }
 
 /** dst[c, r] = src[r, c] for a row-major [rows, cols] matrix (torch [out, in] <-> stored [in, out]). */
-export function transposeMatrix(src: ArrayLike<number>, rows: number, cols: number, dst: Float32Array<ArrayBufferLike> = new Float32Array(rows * cols)): Float32Array<ArrayBufferLike> {
+export function transposeMatrix(
+  src: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  dst: Float32Array<ArrayBufferLike> = new Float32Array(rows * cols),
+): Float32Array<ArrayBufferLike> {
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) dst[c * rows + r] = src[r * cols + c];
   return dst;
 }

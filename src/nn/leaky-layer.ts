@@ -7,7 +7,16 @@ import { atan, surrogateConfig, type Surrogate } from '../surrogate/index.js';
 import { featuresOf, type ForwardContext, type Layer, type NamedParameter, type Seq } from './layer.js';
 import type { Linear } from './linear.js';
 import { RateSeq } from '../encode/index.js';
-import { MAX_ELEMENTS, decayField, decayFromConfig, logit, spikingFields, spikingFromConfig, spikingResult, type LayerKind } from './layer-kind.js';
+import {
+  MAX_ELEMENTS,
+  decayField,
+  decayFromConfig,
+  logit,
+  spikingFields,
+  spikingFromConfig,
+  spikingResult,
+  type LayerKind,
+} from './layer-kind.js';
 
 export interface LeakyOptions {
   /** Number of neurons (needed for per-neuron or learnable beta). */
@@ -96,7 +105,8 @@ export class Leaky implements Layer {
 
   /** Throws ShapeError unless `features` (what feeds the layer: "the input has", "the Linear before it has") equals its size. */
   private checkInput(features: number, source: string): void {
-    if (features !== this.size) throw new ShapeError(`Leaky: ${source} ${features} features per step, but the layer has size ${this.size} (one neuron per feature)`);
+    if (features !== this.size)
+      throw new ShapeError(`Leaky: ${source} ${features} features per step, but the layer has size ${this.size} (one neuron per feature)`);
   }
 
   /** The neuron options of the fused ops, for this layer in this forward pass. */
@@ -125,8 +135,13 @@ export class Leaky implements Layer {
    * prev's weight and bias trainable.
    */
   fusesTrainingWith(prev: Linear): boolean {
-    return this.surrogate.code !== null && !this.learnThreshold && prev.outFeatures === this.size
-      && prev.weight.requiresGrad && (!prev.bias || prev.bias.requiresGrad);
+    return (
+      this.surrogate.code !== null &&
+      !this.learnThreshold &&
+      prev.outFeatures === this.size &&
+      prev.weight.requiresGrad &&
+      (!prev.bias || prev.bias.requiresGrad)
+    );
   }
 
   /**
@@ -156,10 +171,19 @@ export class Leaky implements Layer {
     const out = new Float32Array(T * B * O);
     const spikes = ctx.kernels.leakyProject(
       {
-        T, N, H, input: input.x.toFloat32(), constInput: input.constant, beta: this.beta().data as Float32Array,
-        threshold: this.threshold, reset: RESET_CODES[this.reset],
+        T,
+        N,
+        H,
+        input: input.x.toFloat32(),
+        constInput: input.constant,
+        beta: this.beta().data as Float32Array,
+        threshold: this.threshold,
+        reset: RESET_CODES[this.reset],
       },
-      next.weight.data as Float32Array, O, out, false,
+      next.weight.data as Float32Array,
+      O,
+      out,
+      false,
     );
     if (next.bias) ctx.kernels.addBias(out, next.bias.data as Float32Array, T * B, O);
     ctx.records.push({ layer: `leaky${ctx.records.length}`, spk: null, mem: null, spikes, neuronSteps: T * N });
@@ -185,8 +209,30 @@ export class Leaky implements Layer {
     const lif = { T, N, H, beta: this.beta().data as Float32Array, threshold: this.threshold, reset: RESET_CODES[this.reset] };
     // a rate-coded input is drawn sample by sample inside the kernel
     const spikes = rate
-      ? ctx.kernels.rateLeakyProject(rate.values.data as Float32Array, rate.keys, rate.gain, w, bias, prev.inFeatures, lif, next.weight.data as Float32Array, O, out, false)
-      : ctx.kernels.seqLeakyProject(input.x.data as Uint8Array, w, bias, prev.inFeatures, lif, next.weight.data as Float32Array, O, out, false);
+      ? ctx.kernels.rateLeakyProject(
+          rate.values.data as Float32Array,
+          rate.keys,
+          rate.gain,
+          w,
+          bias,
+          prev.inFeatures,
+          lif,
+          next.weight.data as Float32Array,
+          O,
+          out,
+          false,
+        )
+      : ctx.kernels.seqLeakyProject(
+          input.x.data as Uint8Array,
+          w,
+          bias,
+          prev.inFeatures,
+          lif,
+          next.weight.data as Float32Array,
+          O,
+          out,
+          false,
+        );
     if (spikes < 0) throw new ValueError(`rateEncode: input value ${-1 - spikes} is NaN`);
     if (next.bias) ctx.kernels.addBias(out, next.bias.data as Float32Array, T * B, O);
     ctx.records.push({ layer: `leaky${ctx.records.length}`, spk: null, mem: null, spikes, neuronSteps: T * N });
@@ -202,7 +248,11 @@ export class Leaky implements Layer {
   config(): Record<string, unknown> {
     return {
       size: this.size,
-      beta: this.learnBeta ? undefined : Array.from(new Set(this.betaTensor.data)).length === 1 ? this.betaTensor.data[0] : Array.from(this.betaTensor.data),
+      beta: this.learnBeta
+        ? undefined
+        : Array.from(new Set(this.betaTensor.data)).length === 1
+          ? this.betaTensor.data[0]
+          : Array.from(this.betaTensor.data),
       learnBeta: this.learnBeta,
       threshold: this.threshold,
       learnThreshold: this.learnThreshold,
@@ -216,7 +266,8 @@ export class Leaky implements Layer {
 /** Registry entry: beta (or its logit when learned), truncate, and the fields of every spiking layer. */
 export const leakyKind: LayerKind = {
   kind: 'leaky',
-  fromConfig: (c) => new Leaky({ ...spikingFromConfig(c), beta: decayFromConfig(c.beta, c.learnBeta), learnBeta: c.learnBeta, truncate: c.truncate }),
+  fromConfig: (c) =>
+    new Leaky({ ...spikingFromConfig(c), beta: decayFromConfig(c.beta, c.learnBeta), learnBeta: c.learnBeta, truncate: c.truncate }),
   contract: (f, input) => {
     const { size, thr } = spikingFields(f, input, 'subtract');
     const beta = decayField(f, 'beta', size, 'learnBeta');

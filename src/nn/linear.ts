@@ -1,5 +1,5 @@
 import { Tensor } from '../core/tensor.js';
-import { Rng } from '../core/rng.js';
+import type { Rng } from '../core/rng.js';
 import { checkBool, checkInt, checkObject, checkRng } from '../core/errors.js';
 import { linear, type GradOffer } from '../ops/index.js';
 import { transposeMatrix, type ForwardContext, type ImageShape, type Layer, type NamedParameter, type Seq } from './layer.js';
@@ -97,6 +97,11 @@ export const linearKind: LayerKind = {
     const out = f.int('out', 1, MAX_ELEMENTS);
     const bias = f.bool('bias', true);
     expectFeatures(f, 'in', n, input);
-    return { flow: { features: out, image: null }, params: [['weight', [out, n]], ...(bias ? [['bias', [out]] as [string, number[]]] : [])], neurons: 0, inputFeatures: n };
+    return {
+      flow: { features: out, image: null },
+      params: [['weight', [out, n]], ...(bias ? [['bias', [out]] as [string, number[]]] : [])],
+      neurons: 0,
+      inputFeatures: n,
+    };
   },
 };

@@ -42,7 +42,17 @@ export function snnClassifier(s: FcSpec & LeakySpec, rng: Rng): Sequential {
   const layers: Layer[] = [];
   for (let i = 0; i + 1 < sizes.length; i++) {
     layers.push(new Linear(sizes[i], sizes[i + 1], { rng }));
-    layers.push(new Leaky({ size: sizes[i + 1], beta: s.beta, threshold: s.threshold, reset: s.reset, learnBeta: s.learnBeta, surrogate: s.surrogate, truncate: s.truncate }));
+    layers.push(
+      new Leaky({
+        size: sizes[i + 1],
+        beta: s.beta,
+        threshold: s.threshold,
+        reset: s.reset,
+        learnBeta: s.learnBeta,
+        surrogate: s.surrogate,
+        truncate: s.truncate,
+      }),
+    );
   }
   return new Sequential(layers);
 }
@@ -76,14 +86,35 @@ export function csnnClassifier(s: CsnnSpec & LeakySpec, rng: Rng): Sequential {
     layers.push(new MaxPool2d(2));
     h = Math.floor((h - k + 1) / 2);
     w = Math.floor((w - k + 1) / 2);
-    if (h < 1 || w < 1) throw new ValueError(`csnn: ${s.channels.length} conv blocks with ${k}x${k} kernels do not fit a ${h0}x${w0} input`);
+    if (h < 1 || w < 1)
+      throw new ValueError(`csnn: ${s.channels.length} conv blocks with ${k}x${k} kernels do not fit a ${h0}x${w0} input`);
     c = oc;
-    layers.push(new Leaky({ size: c * h * w, beta: s.beta, threshold: s.threshold, reset: s.reset, learnBeta: s.learnBeta, surrogate: s.surrogate, truncate: s.truncate }));
+    layers.push(
+      new Leaky({
+        size: c * h * w,
+        beta: s.beta,
+        threshold: s.threshold,
+        reset: s.reset,
+        learnBeta: s.learnBeta,
+        surrogate: s.surrogate,
+        truncate: s.truncate,
+      }),
+    );
   });
   layers.push(new Flatten());
   if (s.dropout) layers.push(new Dropout(s.dropout, s.seed ?? 0));
   layers.push(new Linear(c * h * w, s.outputs, { rng }));
-  layers.push(new Leaky({ size: s.outputs, beta: s.beta, threshold: s.threshold, reset: s.reset, learnBeta: s.learnBeta, surrogate: s.surrogate, truncate: s.truncate }));
+  layers.push(
+    new Leaky({
+      size: s.outputs,
+      beta: s.beta,
+      threshold: s.threshold,
+      reset: s.reset,
+      learnBeta: s.learnBeta,
+      surrogate: s.surrogate,
+      truncate: s.truncate,
+    }),
+  );
   return new Sequential(layers);
 }
 

@@ -28,7 +28,13 @@ export class Decay {
     const v = new Float32Array(size);
     if (typeof value === 'number') v.fill(value);
     else v.set(value);
-    this.tensor = learn ? new Tensor(v.map((b) => Math.log(b / (1 - b))), [size], { requiresGrad: true }) : new Tensor(v, [size]);
+    this.tensor = learn
+      ? new Tensor(
+          v.map((b) => Math.log(b / (1 - b))),
+          [size],
+          { requiresGrad: true },
+        )
+      : new Tensor(v, [size]);
   }
 
   /** Current values, [size] (differentiable when learned). */
@@ -83,7 +89,10 @@ export class SpikingCommon {
   /** Throws ShapeError unless the input has one feature per neuron. */
   checkInput(input: Seq): void {
     const n = featuresOf(input);
-    if (n !== this.size) throw new ShapeError(`${this.who}: the input has ${n} features per step, but the layer has size ${this.size} (one neuron per feature)`);
+    if (n !== this.size)
+      throw new ShapeError(
+        `${this.who}: the input has ${n} features per step, but the layer has size ${this.size} (one neuron per feature)`,
+      );
   }
 
   threshold(): number | Tensor {
@@ -96,8 +105,11 @@ export class SpikingCommon {
 
   config(): Record<string, unknown> {
     return {
-      size: this.size, threshold: this.thresholdTensor.data[0], learnThreshold: this.learnThreshold,
-      reset: this.reset, surrogate: surrogateConfig(this.surrogate),
+      size: this.size,
+      threshold: this.thresholdTensor.data[0],
+      learnThreshold: this.learnThreshold,
+      reset: this.reset,
+      surrogate: surrogateConfig(this.surrogate),
     };
   }
 

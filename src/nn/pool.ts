@@ -5,9 +5,13 @@ import { imageOf, type ForwardContext, type ImageShape, type Layer, type NamedPa
 import { MAX_ELEMENTS, type Flow, type LayerCheck, type LayerFields, type LayerKind } from './layer-kind.js';
 
 export interface PoolGeometry {
-  c: number; h: number; w: number;
-  k: number; stride: number;
-  outH: number; outW: number;
+  c: number;
+  h: number;
+  w: number;
+  k: number;
+  stride: number;
+  outH: number;
+  outW: number;
 }
 
 function poolGeometry(image: ImageShape, k: number, stride: number, who: string): PoolGeometry {
@@ -37,30 +41,31 @@ export function maxPool2d(x: Tensor, g: PoolGeometry, kernels?: Kernels): Tensor
   const arg = x.requiresGrad || (kernels && xd instanceof Float32Array) ? new Int32Array(images * outSize) : null;
   if (kernels && xd instanceof Float32Array) {
     kernels.maxPoolForward(xd, y as Float32Array, arg!, { n: images, H, W, C, k, stride, outH, outW });
-  } else for (let i = 0; i < images; i++) {
-    const base = i * inSize;
-    let o = i * outSize;
-    for (let oy = 0; oy < outH; oy++) {
-      for (let ox = 0; ox < outW; ox++) {
-        const first = base + (oy * stride * W + ox * stride) * C;
-        for (let ch = 0; ch < C; ch++, o++) {
-          let best = first + ch;
-          let bv = xd[best];
-          for (let ky = 0; ky < k; ky++) {
-            let p = first + ky * W * C + ch;
-            for (let kx = 0; kx < k; kx++, p += C) {
-              if (xd[p] > bv) {
-                bv = xd[p];
-                best = p;
+  } else
+    for (let i = 0; i < images; i++) {
+      const base = i * inSize;
+      let o = i * outSize;
+      for (let oy = 0; oy < outH; oy++) {
+        for (let ox = 0; ox < outW; ox++) {
+          const first = base + (oy * stride * W + ox * stride) * C;
+          for (let ch = 0; ch < C; ch++, o++) {
+            let best = first + ch;
+            let bv = xd[best];
+            for (let ky = 0; ky < k; ky++) {
+              let p = first + ky * W * C + ch;
+              for (let kx = 0; kx < k; kx++, p += C) {
+                if (xd[p] > bv) {
+                  bv = xd[p];
+                  best = p;
+                }
               }
             }
+            y[o] = bv;
+            if (arg) arg[o] = best;
           }
-          y[o] = bv;
-          if (arg) arg[o] = best;
         }
       }
     }
-  }
   const shape = [...x.shape.slice(0, -1), outSize];
   if (!arg || !x.requiresGrad) return new Tensor(y, shape);
   const out: Tensor = new Tensor(y, shape, {
@@ -115,7 +120,10 @@ export function avgPool2d(x: Tensor, g: PoolGeometry): Tensor {
 abstract class Pool2d implements Layer {
   abstract readonly kind: string;
   readonly stride: number;
-  constructor(readonly kernel: number, stride?: number) {
+  constructor(
+    readonly kernel: number,
+    stride?: number,
+  ) {
     checkInt(`${new.target.name} kernel`, kernel, 1);
     this.stride = stride ?? kernel;
     checkInt(`${new.target.name} stride`, this.stride, 1);
@@ -156,7 +164,8 @@ function poolContract(f: LayerFields, input: Flow): LayerCheck {
   const s = f.int('stride', 1, MAX_ELEMENTS, k);
   const im = input.image;
   if (!im) f.fail(null, `expected an image input (from a conv2d), found ${input.features ?? 'a number of'} features (${input.from})`);
-  if (im.h === null || im.w === null) return { flow: { features: null, image: { c: im.c, h: null, w: null } }, params: [], neurons: 0, inputFeatures: null };
+  if (im.h === null || im.w === null)
+    return { flow: { features: null, image: { c: im.c, h: null, w: null } }, params: [], neurons: 0, inputFeatures: null };
   const h = Math.floor((im.h - k) / s) + 1;
   const w = Math.floor((im.w - k) / s) + 1;
   if (h < 1 || w < 1) f.fail('kernel', `a ${k}x${k} window (stride ${s}) does not fit the ${input.from.replace(/^the /, '')}`);

@@ -1,11 +1,20 @@
 import { Tensor } from '../core/tensor.js';
-import { Rng } from '../core/rng.js';
+import type { Rng } from '../core/rng.js';
 import { checkBool, checkRng } from '../core/errors.js';
 import { rleakySequence } from '../neurons/rleaky.js';
 import { rsynapticSequence } from '../neurons/rsynaptic.js';
 import { transposeMatrix, type ForwardContext, type Layer, type NamedParameter, type Seq } from './layer.js';
 import { Decay, SpikingCommon, type SpikingOptions } from './neuron-params.js';
-import { decayField, decayFromConfig, logit, recurrentParams, spikingFields, spikingFromConfig, spikingResult, type LayerKind } from './layer-kind.js';
+import {
+  decayField,
+  decayFromConfig,
+  logit,
+  recurrentParams,
+  spikingFields,
+  spikingFromConfig,
+  spikingResult,
+  type LayerKind,
+} from './layer-kind.js';
 
 export interface RecurrentOptions extends SpikingOptions {
   beta: number | ArrayLike<number>;
@@ -58,8 +67,11 @@ abstract class RecurrentBase {
 
   protected baseConfig(): Record<string, unknown> {
     return {
-      ...this.common.config(), beta: this.beta.config(), learnBeta: this.beta.learn,
-      learnRecurrent: this.learnRecurrent, bias: this.bias !== null,
+      ...this.common.config(),
+      beta: this.beta.config(),
+      learnBeta: this.beta.learn,
+      learnRecurrent: this.learnRecurrent,
+      bias: this.bias !== null,
     };
   }
 
@@ -94,8 +106,15 @@ export class RLeaky extends RecurrentBase implements Layer {
     const c = this.common;
     c.checkInput(input);
     const r = rleakySequence(input.x, {
-      steps: input.steps, constInput: input.constant, beta: this.beta.value(), threshold: c.threshold(),
-      reset: c.reset, surrogate: c.surrogate, weight: this.weight, bias: this.bias, kernels: ctx.kernels,
+      steps: input.steps,
+      constInput: input.constant,
+      beta: this.beta.value(),
+      threshold: c.threshold(),
+      reset: c.reset,
+      surrogate: c.surrogate,
+      weight: this.weight,
+      bias: this.bias,
+      kernels: ctx.kernels,
     });
     c.record(ctx, this.kind, r.spk, r.mem, r.spikes);
     return { x: r.spk, steps: input.steps, constant: false };
@@ -129,8 +148,16 @@ export class RSynaptic extends RecurrentBase implements Layer {
     const c = this.common;
     c.checkInput(input);
     const r = rsynapticSequence(input.x, {
-      steps: input.steps, constInput: input.constant, alpha: this.alpha.value(), beta: this.beta.value(),
-      threshold: c.threshold(), reset: c.reset, surrogate: c.surrogate, weight: this.weight, bias: this.bias, kernels: ctx.kernels,
+      steps: input.steps,
+      constInput: input.constant,
+      alpha: this.alpha.value(),
+      beta: this.beta.value(),
+      threshold: c.threshold(),
+      reset: c.reset,
+      surrogate: c.surrogate,
+      weight: this.weight,
+      bias: this.bias,
+      kernels: ctx.kernels,
     });
     c.record(ctx, this.kind, r.spk, r.mem, r.spikes);
     return { x: r.spk, steps: input.steps, constant: false };
@@ -149,7 +176,14 @@ export class RSynaptic extends RecurrentBase implements Layer {
 export const rleakyKind: LayerKind = {
   kind: 'rleaky',
   fromConfig: (c, rng) =>
-    new RLeaky({ ...spikingFromConfig(c), beta: decayFromConfig(c.beta, c.learnBeta), learnBeta: c.learnBeta, learnRecurrent: c.learnRecurrent, bias: c.bias, rng }),
+    new RLeaky({
+      ...spikingFromConfig(c),
+      beta: decayFromConfig(c.beta, c.learnBeta),
+      learnBeta: c.learnBeta,
+      learnRecurrent: c.learnRecurrent,
+      bias: c.bias,
+      rng,
+    }),
   contract: (f, input) => {
     const { size, thr } = spikingFields(f, input, 'subtract');
     const beta = decayField(f, 'beta', size, 'learnBeta');
@@ -162,8 +196,14 @@ export const rsynapticKind: LayerKind = {
   kind: 'rsynaptic',
   fromConfig: (c, rng) =>
     new RSynaptic({
-      ...spikingFromConfig(c), alpha: decayFromConfig(c.alpha, c.learnAlpha), beta: decayFromConfig(c.beta, c.learnBeta), learnAlpha: c.learnAlpha, learnBeta: c.learnBeta,
-      learnRecurrent: c.learnRecurrent, bias: c.bias, rng,
+      ...spikingFromConfig(c),
+      alpha: decayFromConfig(c.alpha, c.learnAlpha),
+      beta: decayFromConfig(c.beta, c.learnBeta),
+      learnAlpha: c.learnAlpha,
+      learnBeta: c.learnBeta,
+      learnRecurrent: c.learnRecurrent,
+      bias: c.bias,
+      rng,
     }),
   contract: (f, input) => {
     const { size, thr } = spikingFields(f, input, 'subtract');

@@ -18,7 +18,18 @@ export type { LayerKind } from './layer-kind.js';
 /** The layer kinds by name, in the order messages list them. */
 export const LAYER_KINDS: ReadonlyMap<string, LayerKind> = new Map(
   [
-    linearKind, reluKind, flattenKind, dropoutKind, conv2dKind, maxPool2dKind, avgPool2dKind,
-    leakyKind, synapticKind, alphaKind, rleakyKind, rsynapticKind, alifKind,
+    linearKind,
+    reluKind,
+    flattenKind,
+    dropoutKind,
+    conv2dKind,
+    maxPool2dKind,
+    avgPool2dKind,
+    leakyKind,
+    synapticKind,
+    alphaKind,
+    rleakyKind,
+    rsynapticKind,
+    alifKind,
   ].map((k) => [k.kind, k]),
 );

@@ -23,7 +23,13 @@ export class Sequential {
    */
   forward(input: Seq, kernels: Kernels, opts: { keepAllMem?: boolean; inference?: boolean } = {}): ForwardResult {
     const spiking = this.layers.filter((l) => l.spiking === true);
-    const ctx: ForwardContext = { kernels, records: [], outputLayer: spiking[spiking.length - 1], keepAllMem: opts.keepAllMem, inference: opts.inference };
+    const ctx: ForwardContext = {
+      kernels,
+      records: [],
+      outputLayer: spiking[spiking.length - 1],
+      keepAllMem: opts.keepAllMem,
+      inference: opts.inference,
+    };
     const out = runFused(this.layers, input, ctx, !opts.inference ? 'training' : opts.keepAllMem ? 'plain' : 'inference');
     return { out, records: ctx.records };
   }

@@ -32,8 +32,13 @@ abstract class TwoDecayLayer implements Layer {
     const c = this.common;
     c.checkInput(input);
     const r = this.sequence(input.x, {
-      steps: input.steps, constInput: input.constant, alpha: this.alpha.value(), beta: this.beta.value(),
-      threshold: c.threshold(), reset: c.reset, surrogate: c.surrogate,
+      steps: input.steps,
+      constInput: input.constant,
+      alpha: this.alpha.value(),
+      beta: this.beta.value(),
+      threshold: c.threshold(),
+      reset: c.reset,
+      surrogate: c.surrogate,
     });
     c.record(ctx, this.kind, r.spk, r.mem, r.spikes);
     return { x: r.spk, steps: input.steps, constant: false };
@@ -79,7 +84,12 @@ export class Alpha extends TwoDecayLayer {
   readonly kind = 'alpha';
 
   constructor(o: AlphaOptions) {
-    super(new SpikingCommon('Alpha', o, 'zero'), new Decay('Alpha', 'alpha', o.size, o.alpha, false), new Decay('Alpha', 'beta', o.size, o.beta, false), alphaSequence);
+    super(
+      new SpikingCommon('Alpha', o, 'zero'),
+      new Decay('Alpha', 'alpha', o.size, o.alpha, false),
+      new Decay('Alpha', 'beta', o.size, o.beta, false),
+      alphaSequence,
+    );
     for (let h = 0; h < o.size; h++) checkAlphaBeta(`Alpha neuron ${h}`, this.alpha.tensor.data[h], this.beta.tensor.data[h]);
   }
 }
@@ -89,7 +99,11 @@ export const synapticKind: LayerKind = {
   kind: 'synaptic',
   fromConfig: (c) =>
     new Synaptic({
-      ...spikingFromConfig(c), alpha: decayFromConfig(c.alpha, c.learnAlpha), beta: decayFromConfig(c.beta, c.learnBeta), learnAlpha: c.learnAlpha, learnBeta: c.learnBeta,
+      ...spikingFromConfig(c),
+      alpha: decayFromConfig(c.alpha, c.learnAlpha),
+      beta: decayFromConfig(c.beta, c.learnBeta),
+      learnAlpha: c.learnAlpha,
+      learnBeta: c.learnBeta,
     }),
   contract: (f, input) => {
     const { size, thr } = spikingFields(f, input, 'subtract');
@@ -110,7 +124,11 @@ export const alphaKind: LayerKind = {
     for (let h = 0; h < Math.max(a.length, b.length); h++) {
       const x = Math.fround(a[a.length === 1 ? 0 : h]);
       const y = Math.fround(b[b.length === 1 ? 0 : h]);
-      if (!(y > 0 && y < x && x <= 1)) f.fail('beta', `needs 0 < beta < alpha <= 1, found alpha = ${x}, beta = ${y}${a.length > 1 || b.length > 1 ? ` (neuron ${h})` : ''}`);
+      if (!(y > 0 && y < x && x <= 1))
+        f.fail(
+          'beta',
+          `needs 0 < beta < alpha <= 1, found alpha = ${x}, beta = ${y}${a.length > 1 || b.length > 1 ? ` (neuron ${h})` : ''}`,
+        );
     }
     return spikingResult(size, input, thr);
   },

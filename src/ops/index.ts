@@ -113,7 +113,7 @@ export { addInto };
 /** Elementwise max(x, 0). */
 export function relu(x: Tensor): Tensor {
   const y = new Float32Array(x.size);
-  for (let i = 0; i < y.length; i++) y[i] = x.data[i] > 0 ? x.data[i] : 0;
+  for (let i = 0; i < y.length; i++) y[i] = Math.max(x.data[i], 0);
   const out: Tensor = new Tensor(y, x.shape, {
     parents: [x],
     backward: () => {

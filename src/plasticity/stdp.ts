@@ -49,7 +49,14 @@ export interface StdpParams {
 }
 
 export const STDP_DEFAULTS: StdpParams = {
-  aPlus: 0.01, aMinus: 0.0105, tauPlus: 20, tauMinus: 20, wMin: 0, wMax: 1, update: 'additive', pairing: 'all',
+  aPlus: 0.01,
+  aMinus: 0.0105,
+  tauPlus: 20,
+  tauMinus: 20,
+  wMin: 0,
+  wMax: 1,
+  update: 'additive',
+  pairing: 'all',
 };
 
 /** Fills in defaults and validates; a bad value is a ValueError naming the parameter. */
@@ -91,7 +98,8 @@ function checkTimes(name: string, t: ArrayLike<number>): Float64Array {
   const out = Float64Array.from(t);
   for (let i = 0; i < out.length; i++) {
     if (!Number.isFinite(out[i])) throw new ValueError(`${name}[${i}]: expected a finite spike time (ms), found ${out[i]}`);
-    if (i > 0 && out[i] < out[i - 1]) throw new ValueError(`${name}: spike times must be sorted, found ${out[i - 1]} then ${out[i]} at index ${i}`);
+    if (i > 0 && out[i] < out[i - 1])
+      throw new ValueError(`${name}: spike times must be sorted, found ${out[i - 1]} then ${out[i]} at index ${i}`);
   }
   return out;
 }
@@ -133,7 +141,7 @@ function lastBefore(a: Float64Array, t: number): number {
   return lo - 1;
 }
 
-const clip = (w: number, p: StdpParams) => (w < p.wMin ? p.wMin : w > p.wMax ? p.wMax : w);
+const clip = (w: number, p: StdpParams) => (w < p.wMin ? p.wMin : Math.min(w, p.wMax));
 
 /** Applies potentiation with summed window term `x` (= sum of e^{-dt/tau+}) to w, then clips. */
 export function stdpPotentiate(w: number, x: number, p: StdpParams): number {
@@ -150,7 +158,12 @@ export function stdpDepress(w: number, x: number, p: StdpParams): number {
  * one weight at each spike from its pairs (see the file comment). Returns the final weight and the
  * weight after each event.
  */
-export function stdpApplyPairs(w0: number, preTimes: ArrayLike<number>, postTimes: ArrayLike<number>, p: StdpParams): { w: number; trajectory: Float64Array } {
+export function stdpApplyPairs(
+  w0: number,
+  preTimes: ArrayLike<number>,
+  postTimes: ArrayLike<number>,
+  p: StdpParams,
+): { w: number; trajectory: Float64Array } {
   checkSpikeTimes(preTimes, postTimes, p);
   checkRange('STDP initial weight', w0, p.wMin, p.wMax);
   const pre = checkTimes('preTimes', preTimes);
@@ -248,7 +261,11 @@ export class StdpTraceSynapse {
  * after the pre spike (negative: before it, anti-causal). Returns the spike times and the final weight
  * under the pair form. With offset +5 ms the weight rises, with -5 ms it falls.
  */
-export function stdpPairingProtocol(o: { w0: number; offsetMs: number; pairs: number; periodMs: number; params: StdpParams }): { w: number; preTimes: Float64Array; postTimes: Float64Array } {
+export function stdpPairingProtocol(o: { w0: number; offsetMs: number; pairs: number; periodMs: number; params: StdpParams }): {
+  w: number;
+  preTimes: Float64Array;
+  postTimes: Float64Array;
+} {
   checkObject('stdpPairingProtocol options', o);
   const { w0, offsetMs, pairs, periodMs, params } = o;
   if (!Number.isInteger(pairs) || pairs < 1) throw new ValueError(`pairing protocol: pairs must be an integer >= 1, found ${pairs}`);

@@ -27,7 +27,10 @@ export function allToAll(o: { allowSelf?: boolean } = {}): ConnectionRule {
   return { kind: 'all-to-all', allowSelf: o.allowSelf ?? true };
 }
 export const oneToOne = (): ConnectionRule => ({ kind: 'one-to-one' });
-export function fixedProbability(p: number, o: { allowSelf?: boolean; preRange?: [number, number]; postRange?: [number, number] } = {}): ConnectionRule {
+export function fixedProbability(
+  p: number,
+  o: { allowSelf?: boolean; preRange?: [number, number]; postRange?: [number, number] } = {},
+): ConnectionRule {
   checkRange('connection probability p', p, 0, 1);
   checkRuleOptions('fixedProbability', o);
   if (o.preRange !== undefined) checkArray('fixedProbability preRange', o.preRange);
@@ -75,7 +78,8 @@ class IntBuf {
 function checkRangeArg(name: string, r: [number, number] | undefined, n: number): [number, number] {
   if (!r) return [0, n];
   const [lo, hi] = r;
-  if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || hi > n || lo > hi) throw new ValueError(`${name}: expected integers 0 <= lo <= hi <= ${n}, found [${lo}, ${hi}]`);
+  if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || hi > n || lo > hi)
+    throw new ValueError(`${name}: expected integers 0 <= lo <= hi <= ${n}, found [${lo}, ${hi}]`);
   return [lo, hi];
 }
 
@@ -83,7 +87,8 @@ export function connect(rule: ConnectionRule, nPre: number, nPost: number, rng: 
   checkObject('connect rule (allToAll(), fixedProbability(p), ...)', rule);
   checkInt('nPre', nPre, 1);
   checkInt('nPost', nPost, 1);
-  if (rule.kind === 'fixed-probability' || rule.kind === 'fixed-in-degree') checkRng(`connect rng (a ${rule.kind} rule draws at random)`, rng);
+  if (rule.kind === 'fixed-probability' || rule.kind === 'fixed-in-degree')
+    checkRng(`connect rng (a ${rule.kind} rule draws at random)`, rng);
   const rowPtr = new Int32Array(nPre + 1);
   const post = new IntBuf();
   const finish = (): Connectivity => ({ nPre, nPost, rowPtr, post: post.a.slice(0, post.n) });

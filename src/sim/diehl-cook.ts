@@ -62,22 +62,67 @@ export class DiehlCookNetwork {
     this.restMs = o.restMs ?? 150;
     const net = (this.net = new Network(o.dt ?? 0.5));
     this.input = net.addGroup(new PoissonGroup({ n: 784, rates: 0, name: 'input' }, rng.fork()));
-    this.exc = net.addGroup(new LifGroup({
-      name: 'exc', n, tauM: 100, vRest: -65, vReset: -65, vThreshold: -52, refractory: 5, synapse: 'conductance', method: 'exponential-euler',
-      tauE: 1, tauI: 2, eE: 0, eI: -100, thetaPlus: 0.05, tauTheta: 1e7, v: -105,
-    }));
-    this.inh = net.addGroup(new LifGroup({
-      name: 'inh', n, tauM: 10, vRest: -60, vReset: -45, vThreshold: -40, refractory: 2, synapse: 'conductance', method: 'exponential-euler',
-      tauE: 1, tauI: 2, eE: 0, eI: -85, v: -100,
-    }));
+    this.exc = net.addGroup(
+      new LifGroup({
+        name: 'exc',
+        n,
+        tauM: 100,
+        vRest: -65,
+        vReset: -65,
+        vThreshold: -52,
+        refractory: 5,
+        synapse: 'conductance',
+        method: 'exponential-euler',
+        tauE: 1,
+        tauI: 2,
+        eE: 0,
+        eI: -100,
+        thetaPlus: 0.05,
+        tauTheta: 1e7,
+        v: -105,
+      }),
+    );
+    this.inh = net.addGroup(
+      new LifGroup({
+        name: 'inh',
+        n,
+        tauM: 10,
+        vRest: -60,
+        vReset: -45,
+        vThreshold: -40,
+        refractory: 2,
+        synapse: 'conductance',
+        method: 'exponential-euler',
+        tauE: 1,
+        tauI: 2,
+        eE: 0,
+        eI: -85,
+        v: -100,
+      }),
+    );
     const w0 = rng.fork();
-    this.inputSynapses = net.addSynapses(new Synapses(this.input, this.exc, connect(allToAll(), 784, n, rng), {
-      name: 'input->exc', on: 'ge', weight: () => 0.3 * (w0.uniform() + 0.01),
-      stdp: stdpParams({ aPlus: 0.01, aMinus: 0.0001, tauPlus: 20, tauMinus: 20, wMin: 0, wMax: 1, pairing: 'nearest', update: 'additive' }),
-      tripletTau: 40,
-    }));
+    this.inputSynapses = net.addSynapses(
+      new Synapses(this.input, this.exc, connect(allToAll(), 784, n, rng), {
+        name: 'input->exc',
+        on: 'ge',
+        weight: () => 0.3 * (w0.uniform() + 0.01),
+        stdp: stdpParams({
+          aPlus: 0.01,
+          aMinus: 0.0001,
+          tauPlus: 20,
+          tauMinus: 20,
+          wMin: 0,
+          wMax: 1,
+          pairing: 'nearest',
+          update: 'additive',
+        }),
+        tripletTau: 40,
+      }),
+    );
     net.addSynapses(new Synapses(this.exc, this.inh, connect(oneToOne(), n, n, rng), { name: 'exc->inh', on: 'ge', weight: 10.4 }));
-    net.addSynapses(new Synapses(this.inh, this.exc, connect(allToAll({ allowSelf: false }), n, n, rng), { name: 'inh->exc', on: 'gi', weight: 17 }));
+    net.addSynapses(
+      new Synapses(this.inh, this.exc, connect(allToAll({ allowSelf: false }), n, n, rng), { name: 'inh->exc', on: 'gi', weight: 17 }),
+    );
     this.excSpikes = net.addMonitor(new SpikeMonitor(this.exc, false));
   }
 

@@ -27,7 +27,7 @@ export interface SpikingGroup {
 
 /** Looks a variable up in a table, or throws a ValueError listing the valid names. */
 export function lookupVariable(group: string, vars: Record<string, Float64Array>, name: string): Float64Array {
-  const v = Object.prototype.hasOwnProperty.call(vars, name) ? vars[name] : undefined;
+  const v = Object.hasOwn(vars, name) ? vars[name] : undefined;
   if (!v) throw new ValueError(`${group}: no state variable "${name}" (variables: ${Object.keys(vars).join(', ')})`);
   return v;
 }
@@ -50,7 +50,8 @@ export function fillPerNeuron(name: string, target: Float64Array, v: PerNeuron):
     target.fill(v);
     return;
   }
-  if (!Array.isArray(v) && !ArrayBuffer.isView(v)) throw new ValueError(`${name}: expected a number or one per neuron, found ${describe(v)}`);
+  if (!Array.isArray(v) && !ArrayBuffer.isView(v))
+    throw new ValueError(`${name}: expected a number or one per neuron, found ${describe(v)}`);
   if (v.length !== target.length) throw new ValueError(`${name}: expected ${target.length} values (one per neuron), found ${v.length}`);
   for (let i = 0; i < v.length; i++) {
     if (!Number.isFinite(v[i])) throw new ValueError(`${name}[${i}]: expected a finite number, found ${describe(v[i])}`);

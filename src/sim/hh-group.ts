@@ -43,9 +43,12 @@ function vtrap(x: number): number {
 
 export function hhRates(v: number): { am: number; bm: number; ah: number; bh: number; an: number; bn: number } {
   return {
-    am: 0.1 * vtrap(v + 40), bm: 4 * Math.exp(-(v + 65) / 18),
-    ah: 0.07 * Math.exp(-(v + 65) / 20), bh: 1 / (1 + Math.exp(-(v + 35) / 10)),
-    an: 0.01 * vtrap(v + 55), bn: 0.125 * Math.exp(-(v + 65) / 80),
+    am: 0.1 * vtrap(v + 40),
+    bm: 4 * Math.exp(-(v + 65) / 18),
+    ah: 0.07 * Math.exp(-(v + 65) / 20),
+    bh: 1 / (1 + Math.exp(-(v + 35) / 10)),
+    an: 0.01 * vtrap(v + 55),
+    bn: 0.125 * Math.exp(-(v + 65) / 80),
   };
 }
 
@@ -125,9 +128,12 @@ export class HodgkinHuxleyGroup implements SpikingGroup {
       const vInf = (gna * ENa + gk * EK + gL * EL + e * Ee + g * Ei + I[i]) / G;
       const xn = vInf + (x - vInf) * Math.exp((-dt * G) / C);
       // gates at the step's starting v
-      const am = 0.1 * vtrap(x + 40), bm = 4 * Math.exp(-(x + 65) / 18);
-      const ah = 0.07 * Math.exp(-(x + 65) / 20), bh = 1 / (1 + Math.exp(-(x + 35) / 10));
-      const an = 0.01 * vtrap(x + 55), bn = 0.125 * Math.exp(-(x + 65) / 80);
+      const am = 0.1 * vtrap(x + 40),
+        bm = 4 * Math.exp(-(x + 65) / 18);
+      const ah = 0.07 * Math.exp(-(x + 65) / 20),
+        bh = 1 / (1 + Math.exp(-(x + 35) / 10));
+      const an = 0.01 * vtrap(x + 55),
+        bn = 0.125 * Math.exp(-(x + 65) / 80);
       let s = am + bm;
       m[i] = am / s + (mm - am / s) * Math.exp(-dt * s);
       s = ah + bh;

@@ -22,7 +22,8 @@ export class PoissonGroup implements SpikingGroup {
     private readonly rng: Rng,
   ) {
     checkObject('PoissonGroup options', o);
-    if (rng === undefined && 'rng' in o) throw new ValueError('PoissonGroup rng: pass the Rng as the second argument, new PoissonGroup({ n, rates }, rng), not as an option');
+    if (rng === undefined && 'rng' in o)
+      throw new ValueError('PoissonGroup rng: pass the Rng as the second argument, new PoissonGroup({ n, rates }, rng), not as an option');
     checkRng('PoissonGroup rng (the second argument)', rng);
     this.name = o.name ?? 'poisson';
     checkSize(this.name, o.n);
@@ -35,7 +36,8 @@ export class PoissonGroup implements SpikingGroup {
   /** New rates (Hz), one number or one per neuron; negative or non-finite rates are a ValueError. */
   setRates(r: PerNeuron): void {
     fillPerNeuron(`${this.name} rates`, this.rates, r);
-    for (let i = 0; i < this.size; i++) if (this.rates[i] < 0) throw new ValueError(`${this.name} rates[${i}]: expected a rate >= 0 Hz, found ${this.rates[i]}`);
+    for (let i = 0; i < this.size; i++)
+      if (this.rates[i] < 0) throw new ValueError(`${this.name} rates[${i}]: expected a rate >= 0 Hz, found ${this.rates[i]}`);
   }
 
   variable(name: string): Float64Array {
@@ -92,8 +94,10 @@ export class SpikeGeneratorGroup implements SpikingGroup {
     this.idx = Int32Array.from(o.indices);
     this.timesMs = Float64Array.from(o.times);
     for (let k = 0; k < this.idx.length; k++) {
-      if (!Number.isInteger(o.indices[k]) || o.indices[k] < 0 || o.indices[k] >= o.n) throw new ValueError(`${this.name} indices[${k}]: expected an integer in [0, ${o.n - 1}], found ${o.indices[k]}`);
-      if (!Number.isFinite(this.timesMs[k]) || this.timesMs[k] < 0) throw new ValueError(`${this.name} times[${k}]: expected a time >= 0 ms, found ${o.times[k]}`);
+      if (!Number.isInteger(o.indices[k]) || o.indices[k] < 0 || o.indices[k] >= o.n)
+        throw new ValueError(`${this.name} indices[${k}]: expected an integer in [0, ${o.n - 1}], found ${o.indices[k]}`);
+      if (!Number.isFinite(this.timesMs[k]) || this.timesMs[k] < 0)
+        throw new ValueError(`${this.name} times[${k}]: expected a time >= 0 ms, found ${o.times[k]}`);
     }
     this.period = o.period ?? 0;
   }
@@ -114,13 +118,17 @@ export class SpikeGeneratorGroup implements SpikingGroup {
       const a = order[k - 1];
       const b = order[k];
       if (steps[a] === steps[b] && this.idx[a] === this.idx[b]) {
-        throw new ValueError(`${this.name}: neuron ${this.idx[a]} has two spikes in one time step (${this.timesMs[a]} ms and ${this.timesMs[b]} ms at dt ${dt} ms)`);
+        throw new ValueError(
+          `${this.name}: neuron ${this.idx[a]} has two spikes in one time step (${this.timesMs[a]} ms and ${this.timesMs[b]} ms at dt ${dt} ms)`,
+        );
       }
     }
     if (this.period) {
       this.periodSteps = Math.round(this.period / dt);
-      if (!(this.periodSteps > 0)) throw new ValueError(`${this.name} period: expected at least one step (${dt} ms), found ${this.period} ms`);
-      if (m && steps[order[m - 1]] >= this.periodSteps) throw new ValueError(`${this.name}: spike at ${this.timesMs[order[m - 1]]} ms is not before the period ${this.period} ms`);
+      if (!(this.periodSteps > 0))
+        throw new ValueError(`${this.name} period: expected at least one step (${dt} ms), found ${this.period} ms`);
+      if (m && steps[order[m - 1]] >= this.periodSteps)
+        throw new ValueError(`${this.name}: spike at ${this.timesMs[order[m - 1]]} ms is not before the period ${this.period} ms`);
     }
     this.order = order;
     this.stepOf = steps;

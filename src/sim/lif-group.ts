@@ -112,20 +112,34 @@ export class LifGroup implements SpikingGroup {
     checkObject('LifGroup options', opts);
     checkBool('LifGroup wasm', opts.wasm);
     const synapse = opts.synapse ?? 'current';
-    if (synapse !== 'current' && synapse !== 'conductance') throw new ValueError(`LifGroup synapse: expected "current" or "conductance", found ${JSON.stringify(synapse)}`);
+    if (synapse !== 'current' && synapse !== 'conductance')
+      throw new ValueError(`LifGroup synapse: expected "current" or "conductance", found ${JSON.stringify(synapse)}`);
     const method = opts.method ?? (synapse === 'current' ? 'exact' : 'exponential-euler');
     const allowed = synapse === 'current' ? ['exact', 'euler'] : ['exponential-euler', 'euler'];
-    if (!allowed.includes(method)) throw new ValueError(`LifGroup method: with ${synapse} synapses expected ${allowed.join(' or ')}, found ${JSON.stringify(method)}`);
+    if (!allowed.includes(method))
+      throw new ValueError(`LifGroup method: with ${synapse} synapses expected ${allowed.join(' or ')}, found ${JSON.stringify(method)}`);
     this.name = opts.name ?? 'lif';
     checkSize(this.name, opts.n);
     this.o = {
-      n: opts.n, tauM: opts.tauM, vRest: opts.vRest, vReset: opts.vReset, vThreshold: opts.vThreshold,
-      refractory: opts.refractory ?? 0, synapse, tauE: opts.tauE ?? 5, tauI: opts.tauI ?? 10, eE: opts.eE ?? 0, eI: opts.eI ?? -80, method,
-      thetaPlus: opts.thetaPlus ?? 0, tauTheta: opts.tauTheta ?? 1e7,
+      n: opts.n,
+      tauM: opts.tauM,
+      vRest: opts.vRest,
+      vReset: opts.vReset,
+      vThreshold: opts.vThreshold,
+      refractory: opts.refractory ?? 0,
+      synapse,
+      tauE: opts.tauE ?? 5,
+      tauI: opts.tauI ?? 10,
+      eE: opts.eE ?? 0,
+      eI: opts.eI ?? -80,
+      method,
+      thetaPlus: opts.thetaPlus ?? 0,
+      tauTheta: opts.tauTheta ?? 1e7,
     };
     checkRange(`${this.name} thetaPlus (mV)`, this.o.thetaPlus, 0, 1e6);
     checkRange(`${this.name} tauTheta (ms)`, this.o.tauTheta, 1e-9, 1e15);
-    if (this.o.thetaPlus > 0 && synapse !== 'conductance') throw new ValueError(`${this.name}: the adaptive threshold (thetaPlus) needs conductance synapses`);
+    if (this.o.thetaPlus > 0 && synapse !== 'conductance')
+      throw new ValueError(`${this.name}: the adaptive threshold (thetaPlus) needs conductance synapses`);
     const o = this.o;
     checkRange(`${this.name} tauM (ms)`, o.tauM, 1e-9, 1e12);
     checkRange(`${this.name} tauE (ms)`, o.tauE, 1e-9, 1e12);
@@ -162,7 +176,8 @@ export class LifGroup implements SpikingGroup {
     this.refSteps = refractorySteps(o.refractory, dt);
     const a = Math.exp(-dt / o.tauM);
     this.a = a;
-    const b = (tau: number) => (Math.abs(tau - o.tauM) < 1e-12 * o.tauM ? (dt / o.tauM) * a : (tau / (tau - o.tauM)) * (Math.exp(-dt / tau) - a));
+    const b = (tau: number) =>
+      Math.abs(tau - o.tauM) < 1e-12 * o.tauM ? (dt / o.tauM) * a : (tau / (tau - o.tauM)) * (Math.exp(-dt / tau) - a);
     this.be = b(o.tauE);
     this.bi = b(o.tauI);
     this.dtOverTau = dt / o.tauM;
@@ -187,8 +202,23 @@ export class LifGroup implements SpikingGroup {
     if (this.kernel) {
       const { v, ge, gi, I, lastSpike, spikes, a } = this;
       this.spikeCount = this.kernel(
-        this.size, v.byteOffset, ge.byteOffset, gi.byteOffset, I.byteOffset, lastSpike.byteOffset, spikes.byteOffset,
-        step, this.refSteps, this.o.vRest * (1 - a), a, 1 - a, this.be, this.bi, this.de, this.di, this.o.vThreshold,
+        this.size,
+        v.byteOffset,
+        ge.byteOffset,
+        gi.byteOffset,
+        I.byteOffset,
+        lastSpike.byteOffset,
+        spikes.byteOffset,
+        step,
+        this.refSteps,
+        this.o.vRest * (1 - a),
+        a,
+        1 - a,
+        this.be,
+        this.bi,
+        this.de,
+        this.di,
+        this.o.vThreshold,
       );
       return;
     }
@@ -239,17 +269,48 @@ export class LifGroup implements SpikingGroup {
     if (this.cobaKernel) {
       const { v, ge, gi, I, lastSpike, spikes, o } = this;
       this.spikeCount = this.cobaKernel(
-        this.size, v.byteOffset, ge.byteOffset, gi.byteOffset, I.byteOffset, lastSpike.byteOffset, spikes.byteOffset,
-        step, this.refSteps, this.dtOverTau, o.vRest, o.eE, o.eI, this.de, this.di, o.vThreshold,
+        this.size,
+        v.byteOffset,
+        ge.byteOffset,
+        gi.byteOffset,
+        I.byteOffset,
+        lastSpike.byteOffset,
+        spikes.byteOffset,
+        step,
+        this.refSteps,
+        this.dtOverTau,
+        o.vRest,
+        o.eE,
+        o.eI,
+        this.de,
+        this.di,
+        o.vThreshold,
       );
       return;
     }
     if (this.cobaExpKernel) {
       const { v, ge, gi, I, lastSpike, spikes, theta, o } = this;
       this.spikeCount = this.cobaExpKernel(
-        this.size, v.byteOffset, ge.byteOffset, gi.byteOffset, I.byteOffset, lastSpike.byteOffset, spikes.byteOffset, theta.byteOffset,
-        step, this.refSteps, this.dtOverTau, this.a, o.vRest, o.eE, o.eI, this.de, this.di, o.vThreshold,
-        this.thetaDecay, o.thetaPlus > 0 && this.adaptation ? 1 : 0,
+        this.size,
+        v.byteOffset,
+        ge.byteOffset,
+        gi.byteOffset,
+        I.byteOffset,
+        lastSpike.byteOffset,
+        spikes.byteOffset,
+        theta.byteOffset,
+        step,
+        this.refSteps,
+        this.dtOverTau,
+        this.a,
+        o.vRest,
+        o.eE,
+        o.eI,
+        this.de,
+        this.di,
+        o.vThreshold,
+        this.thetaDecay,
+        o.thetaPlus > 0 && this.adaptation ? 1 : 0,
       );
       return;
     }

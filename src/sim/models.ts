@@ -62,22 +62,56 @@ function build(model: 'cuba' | 'coba', o: BenchmarkOptions): BenchmarkNetwork {
   if (model === 'cuba') {
     const v = new Float64Array(n);
     for (let i = 0; i < n; i++) v[i] = Vr + rng.uniform() * (Vt - Vr);
-    group = new LifGroup({ name: 'P', n, tauM: 20, vRest: -49, vReset: Vr, vThreshold: Vt, refractory: 5, synapse: 'current', tauE: 5, tauI: 10, method: 'exact', v });
+    group = new LifGroup({
+      name: 'P',
+      n,
+      tauM: 20,
+      vRest: -49,
+      vReset: Vr,
+      vThreshold: Vt,
+      refractory: 5,
+      synapse: 'current',
+      tauE: 5,
+      tauI: 10,
+      method: 'exact',
+      v,
+    });
     we = (60 * 0.27) / 10;
     wi = (-20 * 4.5) / 10;
   } else {
     const v = new Float64Array(n);
     for (let i = 0; i < n; i++) v[i] = rng.normal() * 5 - 55;
     group = new LifGroup({
-      name: 'P', n, tauM: 20, vRest: -60, vReset: Vr, vThreshold: Vt, refractory: 5, synapse: 'conductance',
-      tauE: 5, tauI: 10, eE: 0, eI: -80, method: 'euler', v, I: 20,
+      name: 'P',
+      n,
+      tauM: 20,
+      vRest: -60,
+      vReset: Vr,
+      vThreshold: Vt,
+      refractory: 5,
+      synapse: 'conductance',
+      tauE: 5,
+      tauI: 10,
+      eE: 0,
+      eI: -80,
+      method: 'euler',
+      v,
+      I: 20,
     });
     we = 6 / 10;
     wi = 67 / 10;
   }
   net.addGroup(group);
-  const exc = new Synapses(group, group, connect(fixedProbability(0.02, { preRange: [0, nExc] }), n, n, rng.fork()), { name: 'Ce', on: 'ge', weight: we });
-  const inh = new Synapses(group, group, connect(fixedProbability(0.02, { preRange: [nExc, n] }), n, n, rng.fork()), { name: 'Ci', on: 'gi', weight: wi });
+  const exc = new Synapses(group, group, connect(fixedProbability(0.02, { preRange: [0, nExc] }), n, n, rng.fork()), {
+    name: 'Ce',
+    on: 'ge',
+    weight: we,
+  });
+  const inh = new Synapses(group, group, connect(fixedProbability(0.02, { preRange: [nExc, n] }), n, n, rng.fork()), {
+    name: 'Ci',
+    on: 'gi',
+    weight: wi,
+  });
   net.addSynapses(exc);
   net.addSynapses(inh);
   const spikes = net.addMonitor(new SpikeMonitor(group, o.recordSpikes ?? true));

@@ -107,13 +107,15 @@ export class StateMonitor implements Monitor {
       throw new ValueError(`StateMonitor variables: expected an array of variable names (e.g. ['v']), found ${describe(variables)}`);
     }
     checkArray('StateMonitor indices', indices);
-    if (!Number.isInteger(every) || every < 1) throw new ValueError(`StateMonitor every: expected an integer >= 1 step, found ${describe(every)}`);
+    if (!Number.isInteger(every) || every < 1)
+      throw new ValueError(`StateMonitor every: expected an integer >= 1 step, found ${describe(every)}`);
     if (variables.length === 0) throw new ValueError('StateMonitor: name at least one variable');
     this.vars = variables.map((v) => group.variable(v));
     this.indices = Int32Array.from(indices);
     for (let k = 0; k < this.indices.length; k++) {
       const i = indices[k];
-      if (!Number.isInteger(i) || i < 0 || i >= group.size) throw new ValueError(`StateMonitor indices[${k}]: expected an integer in [0, ${group.size - 1}], found ${i}`);
+      if (!Number.isInteger(i) || i < 0 || i >= group.size)
+        throw new ValueError(`StateMonitor indices[${k}]: expected an integer in [0, ${group.size - 1}], found ${i}`);
     }
     this.data = new Grow(new Float64Array(Math.max(16, 256 * variables.length * this.indices.length)));
   }
@@ -139,7 +141,8 @@ export class StateMonitor implements Monitor {
   trace(variable: string, k: number): Float64Array {
     const vi = this.variables.indexOf(variable);
     if (vi < 0) throw new ValueError(`StateMonitor: variable "${variable}" is not recorded (recorded: ${this.variables.join(', ')})`);
-    if (!Number.isInteger(k) || k < 0 || k >= this.indices.length) throw new ValueError(`StateMonitor: k must be in [0, ${this.indices.length - 1}], found ${k}`);
+    if (!Number.isInteger(k) || k < 0 || k >= this.indices.length)
+      throw new ValueError(`StateMonitor: k must be in [0, ${this.indices.length - 1}], found ${k}`);
     const stride = this.vars.length * this.indices.length;
     const n = this.steps.n;
     const out = new Float64Array(n);

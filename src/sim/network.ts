@@ -45,8 +45,12 @@ export class Network {
   }
 
   addSynapses(s: Synapses): Synapses {
-    if (!(s instanceof Synapses)) throw new ValueError(`Network.addSynapses: expected Synapses (new Synapses(source, target, connectivity, options)), found ${describe(s)}`);
-    for (const g of [s.source, s.target]) if (!this.groups.includes(g)) throw new ValueError(`synapses ${s.name}: add group ${g.name} to the network first`);
+    if (!(s instanceof Synapses))
+      throw new ValueError(
+        `Network.addSynapses: expected Synapses (new Synapses(source, target, connectivity, options)), found ${describe(s)}`,
+      );
+    for (const g of [s.source, s.target])
+      if (!this.groups.includes(g)) throw new ValueError(`synapses ${s.name}: add group ${g.name} to the network first`);
     this.synapses.push(s);
     this.preparedDt = 0;
     return s;

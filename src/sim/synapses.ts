@@ -84,7 +84,9 @@ export class Synapses {
     checkObject('Synapses options', o);
     this.name = o.name ?? `${source.name}->${target.name}`;
     if (conn.nPre !== source.size || conn.nPost !== target.size) {
-      throw new ValueError(`${this.name}: connectivity is ${conn.nPre}x${conn.nPost}, but the groups have ${source.size} and ${target.size} neurons`);
+      throw new ValueError(
+        `${this.name}: connectivity is ${conn.nPre}x${conn.nPost}, but the groups have ${source.size} and ${target.size} neurons`,
+      );
     }
     this.targetVar = o.on === undefined ? undefined : target.variable(o.on);
     this.rowPtr = conn.rowPtr;
@@ -101,13 +103,15 @@ export class Synapses {
     this.tripletTau = o.tripletTau;
     if (o.tripletTau !== undefined) {
       if (!this.stdp) throw new ValueError(`${this.name}: tripletTau needs stdp`);
-      if (!(o.tripletTau > 0) || !Number.isFinite(o.tripletTau)) throw new ValueError(`${this.name} tripletTau: expected a time constant > 0 ms, found ${o.tripletTau}`);
+      if (!(o.tripletTau > 0) || !Number.isFinite(o.tripletTau))
+        throw new ValueError(`${this.name} tripletTau: expected a time constant > 0 ms, found ${o.tripletTau}`);
     }
     this.xPost2 = new Float64Array(o.tripletTau !== undefined ? target.size : 0);
     if (this.stdp) {
       const p = this.stdp;
       for (let k = 0; k < m; k++) {
-        if (this.weights[k] < p.wMin || this.weights[k] > p.wMax) throw new ValueError(`${this.name} weight[${k}] = ${this.weights[k]} is outside the STDP bounds [${p.wMin}, ${p.wMax}]`);
+        if (this.weights[k] < p.wMin || this.weights[k] > p.wMax)
+          throw new ValueError(`${this.name} weight[${k}] = ${this.weights[k]} is outside the STDP bounds [${p.wMin}, ${p.wMax}]`);
       }
       this.buildColumns();
     }
@@ -121,7 +125,9 @@ export class Synapses {
     const m = this.post.length;
     const out = new Float64Array(m);
     if (typeof v !== 'number' && typeof v !== 'function' && !Array.isArray(v) && !ArrayBuffer.isView(v)) {
-      throw new ValueError(`${this.name} ${what}: expected a number, one per synapse or a function (pre, post) => value, found ${describe(v)}`);
+      throw new ValueError(
+        `${this.name} ${what}: expected a number, one per synapse or a function (pre, post) => value, found ${describe(v)}`,
+      );
     }
     if (typeof v === 'number') out.fill(v);
     else if (typeof v === 'function') for (let k = 0; k < m; k++) out[k] = v(this.pre[k], this.post[k]);
@@ -131,7 +137,9 @@ export class Synapses {
     }
     for (let k = 0; k < m; k++) {
       if (!Number.isFinite(out[k]) || (nonNegative && out[k] < 0)) {
-        throw new ValueError(`${this.name} ${what}[${k}] (synapse ${this.pre[k]}->${this.post[k]}): expected a finite number${nonNegative ? ' >= 0 ms' : ''}, found ${out[k]}`);
+        throw new ValueError(
+          `${this.name} ${what}[${k}] (synapse ${this.pre[k]}->${this.post[k]}): expected a finite number${nonNegative ? ' >= 0 ms' : ''}, found ${out[k]}`,
+        );
       }
     }
     return out;
@@ -231,7 +239,7 @@ export class Synapses {
         if (x === 0) continue;
         let w = weights[k];
         w -= aMinus * (mult ? w - wMin : 1) * x;
-        weights[k] = w < wMin ? wMin : w > wMax ? wMax : w;
+        weights[k] = w < wMin ? wMin : Math.min(w, wMax);
       }
     }
     // post spikes: potentiation from the pre traces
@@ -246,7 +254,7 @@ export class Synapses {
         if (x === 0) continue;
         let w = weights[k];
         w += aPlus * (mult ? wMax - w : 1) * x;
-        weights[k] = w < wMin ? wMin : w > wMax ? wMax : w;
+        weights[k] = w < wMin ? wMin : Math.min(w, wMax);
       }
     }
     for (let s = 0; s < source.spikeCount; s++) {

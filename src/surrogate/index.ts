@@ -32,7 +32,7 @@ export function atan(opts: { alpha?: number } = {}): Surrogate {
     code: SurrogateCode.Atan,
     param: alpha,
     param2: 0,
-    grad: (x) => alpha / 2 / (1 + (Math.PI / 2 * alpha * x) ** 2),
+    grad: (x) => alpha / 2 / (1 + ((Math.PI / 2) * alpha * x) ** 2),
   };
 }
 
@@ -144,15 +144,24 @@ export function surrogateConfig(s: Surrogate): { name: string; param: number; pa
 /** Surrogate from its serialised form (checkpoints, CLI). */
 export function surrogateFromName(c: { name: string; param?: number; param2?: number }): Surrogate {
   switch (c.name) {
-    case 'atan': return atan({ alpha: c.param });
-    case 'fastSigmoid': return fastSigmoid({ slope: c.param });
-    case 'sigmoid': return sigmoid({ slope: c.param });
-    case 'triangular': return triangular({ threshold: c.param });
-    case 'spikeRateEscape': return spikeRateEscape({ beta: c.param, slope: c.param2 });
-    case 'straightThrough': return straightThrough();
-    case 'gaussian': return gaussian({ sigma: c.param });
+    case 'atan':
+      return atan({ alpha: c.param });
+    case 'fastSigmoid':
+      return fastSigmoid({ slope: c.param });
+    case 'sigmoid':
+      return sigmoid({ slope: c.param });
+    case 'triangular':
+      return triangular({ threshold: c.param });
+    case 'spikeRateEscape':
+      return spikeRateEscape({ beta: c.param, slope: c.param2 });
+    case 'straightThrough':
+      return straightThrough();
+    case 'gaussian':
+      return gaussian({ sigma: c.param });
     case 'custom':
-      throw new ValueError('surrogate: the layer was saved with a custom surrogate (a function, not serialisable); rebuild the layer with custom(...) and load its weights');
+      throw new ValueError(
+        'surrogate: the layer was saved with a custom surrogate (a function, not serialisable); rebuild the layer with custom(...) and load its weights',
+      );
     default:
       throw new ValueError(
         `surrogate: expected atan, fastSigmoid, sigmoid, triangular, spikeRateEscape, straightThrough or gaussian, found ${JSON.stringify(c.name)}`,

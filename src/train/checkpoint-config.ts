@@ -21,7 +21,8 @@ export const MAX_CONFIG_BYTES = 64 * 2 ** 20;
 
 /** Before config.json is read: refuses a file too large to be a checkpoint's config (without reading it). */
 export function checkConfigSize(size: number, file: string): void {
-  if (size > MAX_CONFIG_BYTES) throw new DataError(`${size} bytes is more than a checkpoint config may take (${MAX_CONFIG_BYTES} bytes)`, file);
+  if (size > MAX_CONFIG_BYTES)
+    throw new DataError(`${size} bytes is more than a checkpoint config may take (${MAX_CONFIG_BYTES} bytes)`, file);
 }
 
 /** A parameter tensor the weights file must hold for a config: name, torch-layout shape, its layer. */
@@ -44,7 +45,7 @@ function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
-const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+const hasOwn = (o: object, k: string): boolean => Object.hasOwn(o, k);
 
 /**
  * Checks a parsed config.json: the manifest (format, version, weights, meta: checkCheckpointConfig), then
@@ -56,8 +57,10 @@ const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnPropert
 export function validateCheckpointConfig(raw: unknown, file: string): CheckedCheckpointConfig {
   if (!isObject(raw)) throw new DataError(`expected a JSON object, found ${show(raw)}`, file);
   const field = (k: string): unknown => (hasOwn(raw, k) ? raw[k] : undefined);
-  if (field('format') !== CHECKPOINT_FORMAT) throw new DataError(`format: expected "${CHECKPOINT_FORMAT}", found ${show(field('format'))}`, file);
-  if (field('version') !== 1 && field('version') !== 2) throw new DataError(`version: expected 1 or 2, found ${show(field('version'))}`, file);
+  if (field('format') !== CHECKPOINT_FORMAT)
+    throw new DataError(`format: expected "${CHECKPOINT_FORMAT}", found ${show(field('format'))}`, file);
+  if (field('version') !== 1 && field('version') !== 2)
+    throw new DataError(`version: expected 1 or 2, found ${show(field('version'))}`, file);
   const config = checkCheckpointConfig(raw, file);
   const { tensors, inputFeatures } = checkLayerConfigs(config.layers, file);
   return { config, tensors, inputFeatures };
@@ -93,9 +96,13 @@ export function checkLayerConfigs(layers: unknown, file: string): { tensors: Exp
     }
     total += out.neurons;
     neurons += out.neurons;
-    if (neurons > MAX_NEURONS) f.fail(null, `the model would have ${neurons} neurons up to this layer, more than the limit of ${MAX_NEURONS} (2^24)`);
+    if (neurons > MAX_NEURONS)
+      f.fail(null, `the model would have ${neurons} neurons up to this layer, more than the limit of ${MAX_NEURONS} (2^24)`);
     if (total > MAX_CHECKPOINT_ELEMENTS) {
-      f.fail(null, `the model would hold ${total} values (parameters and neuron states) up to this layer, more than the limit of ${MAX_CHECKPOINT_ELEMENTS} (2^28)`);
+      f.fail(
+        null,
+        `the model would hold ${total} values (parameters and neuron states) up to this layer, more than the limit of ${MAX_CHECKPOINT_ELEMENTS} (2^28)`,
+      );
     }
     const im = out.flow.image;
     flow = { ...out.flow, from: im ? `the ${im.h ?? '?'}x${im.w ?? '?'}x${im.c} image from ${where}` : `the outputs of ${where}` };
@@ -117,9 +124,13 @@ function dataBytes(tensors: readonly ExpectedTensor[]): number {
  */
 export function checkWeightsSize(size: number, checked: CheckedCheckpointConfig, weightsFile: string, configFile: string): void {
   const need = 8 + dataBytes(checked.tensors);
-  if (size < need) throw new DataError(`${size} bytes is too small for the tensors ${configFile} describes (at least ${need} bytes)`, weightsFile);
+  if (size < need)
+    throw new DataError(`${size} bytes is too small for the tensors ${configFile} describes (at least ${need} bytes)`, weightsFile);
   if (size > need + MAX_HEADER_BYTES) {
-    throw new DataError(`${size} bytes is more than the tensors ${configFile} describes can take (at most ${need + MAX_HEADER_BYTES} bytes)`, weightsFile);
+    throw new DataError(
+      `${size} bytes is more than the tensors ${configFile} describes can take (at most ${need + MAX_HEADER_BYTES} bytes)`,
+      weightsFile,
+    );
   }
 }
 
@@ -133,10 +144,14 @@ export function checkWeightsHeader(bytes: Uint8Array, checked: CheckedCheckpoint
   const expected = new Set<string>();
   for (const t of checked.tensors) {
     expected.add(t.name);
-    if (!hasOwn(entries, t.name)) throw new DataError(`missing tensor "${t.name}" (F32 ${fmt(t.shape)} for ${t.layer} of ${configFile})`, weightsFile);
+    if (!hasOwn(entries, t.name))
+      throw new DataError(`missing tensor "${t.name}" (F32 ${fmt(t.shape)} for ${t.layer} of ${configFile})`, weightsFile);
     const e = entries[t.name];
     if (e.dtype !== 'F32' || fmt(e.shape) !== fmt(t.shape)) {
-      throw new DataError(`tensor "${t.name}": expected F32 ${fmt(t.shape)}, found ${e.dtype} ${fmt(e.shape)} (for ${t.layer} of ${configFile})`, weightsFile);
+      throw new DataError(
+        `tensor "${t.name}": expected F32 ${fmt(t.shape)}, found ${e.dtype} ${fmt(e.shape)} (for ${t.layer} of ${configFile})`,
+        weightsFile,
+      );
     }
   }
   for (const name of Object.keys(entries)) {
@@ -149,7 +164,12 @@ export function checkWeightsHeader(bytes: Uint8Array, checked: CheckedCheckpoint
  * loadCheckpoint reads the files and checks sizes and hashes first): the config is validated, then the
  * weights header against it, before the model is built. Every defect is a DataError naming the file.
  */
-export function checkpointFromBytes(rawConfig: unknown, weights: Uint8Array, configFile: string, weightsFile: string): { model: Sequential; config: CheckpointConfig } {
+export function checkpointFromBytes(
+  rawConfig: unknown,
+  weights: Uint8Array,
+  configFile: string,
+  weightsFile: string,
+): { model: Sequential; config: CheckpointConfig } {
   const checked = validateCheckpointConfig(rawConfig, configFile);
   checkWeightsHeader(weights, checked, weightsFile, configFile);
   return { model: modelFromCheckpoint(checked.config, weights, configFile, weightsFile), config: checked.config };

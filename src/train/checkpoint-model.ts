@@ -38,7 +38,10 @@ export function checkpointTensors(model: Sequential): Record<string, SafeTensorI
   const tensors: Record<string, SafeTensorInput> = {};
   model.layers.forEach((layer, i) => {
     for (const p of layer.parameters()) {
-      const { shape, data } = layer.exportParameter?.(p.name, p.tensor) ?? { shape: [...p.tensor.shape], data: (p.tensor.data as Float32Array).slice() };
+      const { shape, data } = layer.exportParameter?.(p.name, p.tensor) ?? {
+        shape: [...p.tensor.shape],
+        data: (p.tensor.data as Float32Array).slice(),
+      };
       tensors[`${i}.${p.name}`] = { dtype: 'F32', shape, data };
     }
   });
@@ -59,10 +62,16 @@ export function checkCheckpointConfig(raw: unknown, file: string): CheckpointCon
     const w = c.weights as Partial<WeightsRef> | undefined;
     if (typeof w !== 'object' || w === null) throw new DataError('weights: expected {file, sha256, bytes} (version 2)', file);
     if (typeof w.file !== 'string' || !WEIGHTS_FILE_PATTERN.test(w.file)) {
-      throw new DataError(`weights.file: expected a name like model-0123456789abcdef.safetensors in the same folder, found ${JSON.stringify(w.file)}`, file);
+      throw new DataError(
+        `weights.file: expected a name like model-0123456789abcdef.safetensors in the same folder, found ${JSON.stringify(w.file)}`,
+        file,
+      );
     }
     if (typeof w.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(w.sha256) || !w.sha256.startsWith(w.file.slice(6, 22))) {
-      throw new DataError(`weights.sha256: expected the 64 hex digits of the SHA-256 that the file name begins, found ${JSON.stringify(w.sha256)}`, file);
+      throw new DataError(
+        `weights.sha256: expected the 64 hex digits of the SHA-256 that the file name begins, found ${JSON.stringify(w.sha256)}`,
+        file,
+      );
     }
     if (typeof w.bytes !== 'number' || !Number.isSafeInteger(w.bytes) || w.bytes < 8) {
       throw new DataError(`weights.bytes: expected the file size in bytes, found ${JSON.stringify(w.bytes)}`, file);

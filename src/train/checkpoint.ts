@@ -7,8 +7,15 @@ import { encodeSafetensors } from '../interop/safetensors.js';
 import { markPending, settlePending, writeFileAtomic, TEMP_PATTERN, type WriteStepHook } from '../io/atomic.js';
 import type { Sequential } from '../nn/sequential.js';
 import {
-  CHECKPOINT_FORMAT, CONFIG_FILE, LEGACY_WEIGHTS_FILE, WEIGHTS_FILE_PATTERN,
-  checkCheckpointConfig, checkpointTensors, modelFromCheckpoint, weightsFileOf, type CheckpointConfig,
+  CHECKPOINT_FORMAT,
+  CONFIG_FILE,
+  LEGACY_WEIGHTS_FILE,
+  WEIGHTS_FILE_PATTERN,
+  checkCheckpointConfig,
+  checkpointTensors,
+  modelFromCheckpoint,
+  weightsFileOf,
+  type CheckpointConfig,
 } from './checkpoint-model.js';
 import { checkConfigSize, checkWeightsHeader, checkWeightsSize, validateCheckpointConfig } from './checkpoint-config.js';
 
@@ -78,8 +85,12 @@ async function removeStale(dir: string, keep: string): Promise<void> {
     const temp = TEMP_PATTERN.exec(name);
     const stale =
       name !== keep &&
-      (WEIGHTS_FILE_PATTERN.test(name) || name === LEGACY_WEIGHTS_FILE ||
-        (temp !== null && (temp[1] === CONFIG_FILE || WEIGHTS_FILE_PATTERN.test(temp[1])) && Number(temp[2]) !== process.pid && !processAlive(Number(temp[2]))));
+      (WEIGHTS_FILE_PATTERN.test(name) ||
+        name === LEGACY_WEIGHTS_FILE ||
+        (temp !== null &&
+          (temp[1] === CONFIG_FILE || WEIGHTS_FILE_PATTERN.test(temp[1])) &&
+          Number(temp[2]) !== process.pid &&
+          !processAlive(Number(temp[2]))));
     if (stale) await unlink(join(dir, name)).catch(() => undefined);
   }
 }
@@ -100,7 +111,12 @@ export interface SaveCheckpointOptions {
  * holds the old checkpoint or the new one, whole; files of an interrupted save are removed by
  * cleanupPendingWrites() (the CLI's SIGINT/SIGTERM handler) or by the next save into the folder.
  */
-export async function saveCheckpoint(dir: string, model: Sequential, meta: Record<string, unknown>, o: SaveCheckpointOptions = {}): Promise<CheckpointConfig> {
+export async function saveCheckpoint(
+  dir: string,
+  model: Sequential,
+  meta: Record<string, unknown>,
+  o: SaveCheckpointOptions = {},
+): Promise<CheckpointConfig> {
   await mkdir(dir, { recursive: true });
   const bytes = encodeSafetensors(checkpointTensors(model), { format: 'pt', producer: 'spikeflow' });
   const hash = sha256(bytes);
@@ -156,7 +172,10 @@ export async function loadCheckpoint(dir: string): Promise<{ model: Sequential; 
   if (!existsSync(wPath)) throw new DataError(`checkpoint file not found (named by ${cfgPath})`, wPath);
   const size = (await stat(wPath)).size;
   if (config.weights && size !== config.weights.bytes) {
-    throw new DataError(`expected ${config.weights.bytes} bytes as ${cfgPath} names, found ${size} (damaged or modified after saving)`, wPath);
+    throw new DataError(
+      `expected ${config.weights.bytes} bytes as ${cfgPath} names, found ${size} (damaged or modified after saving)`,
+      wPath,
+    );
   }
   checkWeightsSize(size, checked, wPath, cfgPath); // the file can hold the tensors the config describes (before reading it)
   const bytes = new Uint8Array(await readChecked(wPath));

@@ -195,7 +195,6 @@ export function mseMembraneLoss(mem: Tensor, targets: Targets, o: { onTarget?: n
   return mse(mem, all);
 }
 
-
 /** Spike counts per sample and class: [B, C] from [T, B, C]. */
 export function spikeCounts(spk: Tensor): Float32Array {
   const [T, B, C] = spk.shape;

@@ -40,7 +40,8 @@ export class Adam implements Optimizer {
     if (opts.betas !== undefined && !(Array.isArray(opts.betas) && opts.betas.length === 2)) {
       throw new ValueError(`Adam betas: expected [beta1, beta2], found ${describe(opts.betas)}`);
     }
-    if (opts.kernels !== undefined) checkMethods('Adam kernels', opts.kernels, ['adamUpdate'], 'Kernels (defaultKernels() or referenceKernels)');
+    if (opts.kernels !== undefined)
+      checkMethods('Adam kernels', opts.kernels, ['adamUpdate'], 'Kernels (defaultKernels() or referenceKernels)');
     this.kernels = opts.kernels;
     this.lr = opts.lr ?? 1e-3;
     [this.beta1, this.beta2] = opts.betas ?? [0.9, 0.999];
@@ -62,8 +63,11 @@ export class Adam implements Optimizer {
   beginStep(): AdamCoefficients {
     this.t++;
     return {
-      b1: this.beta1, b2: this.beta2, eps: this.eps,
-      stepSize: this.lr / (1 - this.beta1 ** this.t), c2: Math.sqrt(1 - this.beta2 ** this.t),
+      b1: this.beta1,
+      b2: this.beta2,
+      eps: this.eps,
+      stepSize: this.lr / (1 - this.beta1 ** this.t),
+      c2: Math.sqrt(1 - this.beta2 ** this.t),
     };
   }
 
@@ -128,7 +132,8 @@ export class Adam implements Optimizer {
 
 /** The parameters an optimizer updates: an array of Tensors. */
 function checkParams(who: string, params: unknown): void {
-  if (!Array.isArray(params)) throw new ValueError(`${who} params: expected an array of Tensors (e.g. model.parameters()), found ${describe(params)}`);
+  if (!Array.isArray(params))
+    throw new ValueError(`${who} params: expected an array of Tensors (e.g. model.parameters()), found ${describe(params)}`);
   params.forEach((p, i) => checkTensor(`${who} params[${i}]`, p));
 }
 

@@ -63,8 +63,14 @@ export class DataParallel {
           else reject(new ValueError(`worker failed to start: ${String(m)}`));
         });
         worker.postMessage({
-          layers, params: params.map((p) => p.data), grads, self: w, task: task.spec,
-          m: adam?.state().m ?? null, v: adam?.state().v ?? null, relaxed: kernels.fusedMultiplyAdd,
+          layers,
+          params: params.map((p) => p.data),
+          grads,
+          self: w,
+          task: task.spec,
+          m: adam?.state().m ?? null,
+          v: adam?.state().v ?? null,
+          relaxed: kernels.fusedMultiplyAdd,
         });
       });
       workers.push(worker);
@@ -104,7 +110,16 @@ export class DataParallel {
       if (s instanceof RateSeq) {
         // values and keys only: the worker draws its shard's spikes
         const v = s.values.data as Float32Array;
-        const msg = { type: 'batch', x: v, shape: s.values.shape, steps: s.steps, constant: false, rate: { keys: s.keys, gain: s.gain }, y: yw, train };
+        const msg = {
+          type: 'batch',
+          x: v,
+          shape: s.values.shape,
+          steps: s.steps,
+          constant: false,
+          rate: { keys: s.keys, gain: s.gain },
+          y: yw,
+          train,
+        };
         return this.ask(w, msg, [v.buffer as ArrayBuffer, s.keys.buffer as ArrayBuffer]);
       }
       const x = s.x.data;

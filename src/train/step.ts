@@ -27,7 +27,10 @@ export interface StepResult {
 /** True when every value is finite: one pass, four partial sums (NaN and infinities propagate into them;
  * a float64 sum of float32 values cannot overflow), about 0.2 ms per million values. */
 export function allFinite(a: Float32Array): boolean {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0;
   const n = a.length & ~3;
   for (let i = 0; i < n; i += 4) {
     s0 += a[i];

@@ -39,11 +39,16 @@ export function spikingTask(loss: SpikingLoss = 'membrane', opts: { l1Rate?: num
   if (!Number.isFinite(l1) || l1 < 0) throw new ValueError(`l1Rate must be a non-negative number, found ${l1}`);
   const main = (r: ForwardResult, y: Targets): Tensor => {
     switch (loss) {
-      case 'rate': return ceRateLoss(lastRecord(r).spk, y);
-      case 'count': return ceCountLoss(lastRecord(r).spk, y);
-      case 'mse-count': return mseCountLoss(lastRecord(r).spk, y, { correctRate: 0.8, incorrectRate: 0.2 });
-      case 'membrane': return ceMembraneLoss(lastRecord(r).mem, y, 'sum');
-      default: throw new ValueError(`spikingTask: loss must be membrane, rate, count or mse-count, found ${JSON.stringify(loss)}`);
+      case 'rate':
+        return ceRateLoss(lastRecord(r).spk, y);
+      case 'count':
+        return ceCountLoss(lastRecord(r).spk, y);
+      case 'mse-count':
+        return mseCountLoss(lastRecord(r).spk, y, { correctRate: 0.8, incorrectRate: 0.2 });
+      case 'membrane':
+        return ceMembraneLoss(lastRecord(r).mem, y, 'sum');
+      default:
+        throw new ValueError(`spikingTask: loss must be membrane, rate, count or mse-count, found ${JSON.stringify(loss)}`);
     }
   };
   return {

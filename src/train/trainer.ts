@@ -111,7 +111,10 @@ export async function trainEpoch(data: Dataset, o: EpochOptions): Promise<EpochR
       const step = (epoch - 1) * batches + i + 1;
       return new NonFiniteError(
         `training stopped: ${what} at epoch ${epoch}, batch ${i + 1}/${batches} (step ${step}); the parameters keep their values from before this batch`,
-        tensor, epoch, i + 1, step,
+        tensor,
+        epoch,
+        i + 1,
+        step,
       );
     };
     const bad = inputNonFinite(data, x);
@@ -126,8 +129,13 @@ export async function trainEpoch(data: Dataset, o: EpochOptions): Promise<EpochR
     lossSum += r.loss * y.length;
     samples += y.length;
     await o.onBatch?.({
-      epoch: o.epoch ?? 0, batch: i + 1, batches, samples,
-      loss: r.loss, accuracy: correct / samples, samplesPerSec: samples / Math.max(now() - t0, 1e-9),
+      epoch: o.epoch ?? 0,
+      batch: i + 1,
+      batches,
+      samples,
+      loss: r.loss,
+      accuracy: correct / samples,
+      samplesPerSec: samples / Math.max(now() - t0, 1e-9),
     });
   }
   const seconds = now() - t0;
@@ -150,7 +158,16 @@ export interface EvalResult {
 /** Inference over a whole dataset (no weight updates). */
 export async function evaluate(
   data: Dataset,
-  o: { model: Sequential; task: Task; encoder: Encoder; batchSize?: number; rng: Rng; kernels: Kernels; parallel?: DataParallel; now?: () => number },
+  o: {
+    model: Sequential;
+    task: Task;
+    encoder: Encoder;
+    batchSize?: number;
+    rng: Rng;
+    kernels: Kernels;
+    parallel?: DataParallel;
+    now?: () => number;
+  },
 ): Promise<EvalResult> {
   checkDataset(data, 'test set');
   if (data.n < 1) throw new ShapeError('evaluate: the test set is empty (0 samples)');
@@ -178,7 +195,12 @@ export async function evaluate(
   }
   const seconds = now() - t0;
   return {
-    accuracy: correct / data.n, samples: data.n, seconds, samplesPerSec: data.n / seconds,
-    spikeRates: spikeCounts.map((s, l) => s / neuronSteps[l]), spikeCounts, predictions,
+    accuracy: correct / data.n,
+    samples: data.n,
+    seconds,
+    samplesPerSec: data.n / seconds,
+    spikeRates: spikeCounts.map((s, l) => s / neuronSteps[l]),
+    spikeCounts,
+    predictions,
   };
 }

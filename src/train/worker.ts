@@ -24,10 +24,16 @@ interface Init {
 }
 type Msg =
   | {
-    type: 'batch'; x: Float32Array | Uint8Array; shape: number[]; steps: number; constant: boolean; y: Int32Array; train: boolean;
-    /** set for a rate-coded shard: x holds its values, the spikes are drawn here */
-    rate?: { keys: Uint32Array; gain: number };
-  }
+      type: 'batch';
+      x: Float32Array | Uint8Array;
+      shape: number[];
+      steps: number;
+      constant: boolean;
+      y: Int32Array;
+      train: boolean;
+      /** set for a rate-coded shard: x holds its values, the spikes are drawn here */
+      rate?: { keys: Uint32Array; gain: number };
+    }
   | { type: 'update'; weights: number[]; coefs: AdamCoefficients | null }
   | { type: 'release' };
 

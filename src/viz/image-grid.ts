@@ -34,10 +34,12 @@ export interface ImageGridOptions extends PlotSize {
  */
 export function imageGridPlot(o: ImageGridOptions): string {
   const { rows, cols } = o;
-  if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 1 || cols < 1) throw new ValueError(`imageGridPlot: rows and cols must be positive integers, found ${rows} x ${cols}`);
+  if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 1 || cols < 1)
+    throw new ValueError(`imageGridPlot: rows and cols must be positive integers, found ${rows} x ${cols}`);
   const per = rows * cols;
   const count = o.count ?? Math.floor(o.data.length / per);
-  if (count < 1 || count * per > o.data.length) throw new ValueError(`imageGridPlot: ${o.data.length} values cannot hold ${count} images of ${rows} x ${cols}`);
+  if (count < 1 || count * per > o.data.length)
+    throw new ValueError(`imageGridPlot: ${o.data.length} values cannot hold ${count} images of ${rows} x ${cols}`);
   const columns = o.columns ?? Math.ceil(Math.sqrt(count));
   const gridRows = Math.ceil(count / columns);
   const cell = o.cell ?? Math.max(1, Math.floor(Math.min(6, 640 / (columns * cols))));
@@ -78,8 +80,13 @@ export function imageGridPlot(o: ImageGridOptions): string {
       }
     }
     const frameFill = raster ? 'none' : '#fff';
-    body.push(`<g class="image" data-index="${k}" shape-rendering="crispEdges"><rect class="frame" x="${gx - 0.5}" y="${gy - 0.5}" width="${cols * cell + 1}" height="${rows * cell + 1}" fill="${frameFill}" stroke="#999"/>${px.join('')}</g>`);
-    if (o.labels?.[k] !== undefined) body.push(`<text x="${gx + (cols * cell) / 2}" y="${gy + rows * cell + 12}" font-size="10" text-anchor="middle">${esc(o.labels[k])}</text>`);
+    body.push(
+      `<g class="image" data-index="${k}" shape-rendering="crispEdges"><rect class="frame" x="${gx - 0.5}" y="${gy - 0.5}" width="${cols * cell + 1}" height="${rows * cell + 1}" fill="${frameFill}" stroke="#999"/>${px.join('')}</g>`,
+    );
+    if (o.labels?.[k] !== undefined)
+      body.push(
+        `<text x="${gx + (cols * cell) / 2}" y="${gy + rows * cell + 12}" font-size="10" text-anchor="middle">${esc(o.labels[k])}</text>`,
+      );
   }
   return svgDoc(W, H, body.join(''), o.title, 'spikeflow-plot image-grid');
 }
@@ -138,7 +145,18 @@ function rasterImage(o: ImageGridOptions, g: RasterLayout): string {
 }
 
 /** Weight matrix of a Linear layer (`[out, in]`, in = rows*cols) as one receptive field per output neuron. */
-export function receptiveFieldsPlot(o: PlotSize & { weight: ArrayLike<number>; outputs: number; rows: number; cols: number; max?: number; columns?: number; cell?: number; raster?: boolean }): string {
+export function receptiveFieldsPlot(
+  o: PlotSize & {
+    weight: ArrayLike<number>;
+    outputs: number;
+    rows: number;
+    cols: number;
+    max?: number;
+    columns?: number;
+    cell?: number;
+    raster?: boolean;
+  },
+): string {
   const count = Math.min(o.outputs, o.max ?? 64);
   return imageGridPlot({ ...o, data: o.weight, count, title: o.title ?? `Receptive fields (${count} of ${o.outputs} neurons)` });
 }

@@ -29,21 +29,24 @@ function seriesMarkup(p: Panel, s: Series, color: string, i: number): string {
   let out = `<g class="series" data-index="${i}"${s.label ? ` data-label="${esc(s.label)}"` : ''}>${p.line(s.x, s.y, `stroke="${color}" stroke-width="1.8"${dash}`)}`;
   if (s.markers) {
     for (let k = 0; k < Math.min(s.x.length, s.y.length); k++) {
-      if (Number.isFinite(s.x[k]) && Number.isFinite(s.y[k])) out += `<circle class="point" cx="${r2(p.sx(s.x[k]))}" cy="${r2(p.sy(s.y[k]))}" r="2.5" fill="${color}"/>`;
+      if (Number.isFinite(s.x[k]) && Number.isFinite(s.y[k]))
+        out += `<circle class="point" cx="${r2(p.sx(s.x[k]))}" cy="${r2(p.sy(s.y[k]))}" r="2.5" fill="${color}"/>`;
     }
   }
   return out + '</g>';
 }
 
 /** A general line plot: several series, optional horizontal reference lines, legend. */
-export function linePlot(o: PlotSize & {
-  series: Series[];
-  xLabel?: string;
-  yLabel?: string;
-  xRange?: [number, number];
-  yRange?: [number, number];
-  hLines?: Array<{ y: number; label?: string; color?: string }>;
-}): string {
+export function linePlot(
+  o: PlotSize & {
+    series: Series[];
+    xLabel?: string;
+    yLabel?: string;
+    xRange?: [number, number];
+    yRange?: [number, number];
+    hLines?: Array<{ y: number; label?: string; color?: string }>;
+  },
+): string {
   const W = o.width ?? 640;
   const H = o.height ?? 360;
   const allX = o.series.flatMap((s) => Array.from(s.x));
@@ -55,7 +58,9 @@ export function linePlot(o: PlotSize & {
   const items: LegendItem[] = [];
   for (const [i, h] of (o.hLines ?? []).entries()) {
     const c = h.color ?? '#888';
-    body.push(`<line class="hline" data-y="${h.y}" x1="${r2(p.x0)}" x2="${r2(p.x0 + p.w)}" y1="${r2(p.sy(h.y))}" y2="${r2(p.sy(h.y))}" stroke="${c}" stroke-dasharray="6 4"/>`);
+    body.push(
+      `<line class="hline" data-y="${h.y}" x1="${r2(p.x0)}" x2="${r2(p.x0 + p.w)}" y1="${r2(p.sy(h.y))}" y2="${r2(p.sy(h.y))}" stroke="${c}" stroke-dasharray="6 4"/>`,
+    );
     if (h.label) items.push({ label: h.label, color: c, dash: '6 4' });
     void i;
   }
@@ -103,14 +108,26 @@ export function membranePlot(o: MembranePlotOptions): string {
   const body: string[] = [];
   let memTop = top;
   if (o.current !== undefined) {
-    const cur = typeof o.current === 'number' ? new Float64Array(n).fill(o.current) : Float64Array.from({ length: n }, (_, k) => (o.current as ArrayLike<number>)[k]);
+    const cur =
+      typeof o.current === 'number'
+        ? new Float64Array(n).fill(o.current)
+        : Float64Array.from({ length: n }, (_, k) => (o.current as ArrayLike<number>)[k]);
     // step function: current held over each step
     const cx: number[] = [];
     const cy: number[] = [];
     for (let k = 0; k < n; k++) cx.push(k * dt, (k + 1) * dt), cy.push(cur[k], cur[k]);
     const [clo, chi] = extent(cur);
-    const pc = new Panel(70, top, W - 90, (H - top - 60) * 0.3, xd, niceDomain(Math.min(0, clo), chi === clo && chi === 0 ? 1 : Math.max(0, chi), 3));
-    body.push(`<g class="panel current-panel">${pc.axes({ yLabel: 'input current I', hideXTickLabels: true })}<g class="current">${pc.line(cx, cy, `stroke="${PALETTE[4]}" stroke-width="1.8"`)}</g></g>`);
+    const pc = new Panel(
+      70,
+      top,
+      W - 90,
+      (H - top - 60) * 0.3,
+      xd,
+      niceDomain(Math.min(0, clo), chi === clo && chi === 0 ? 1 : Math.max(0, chi), 3),
+    );
+    body.push(
+      `<g class="panel current-panel">${pc.axes({ yLabel: 'input current I', hideXTickLabels: true })}<g class="current">${pc.line(cx, cy, `stroke="${PALETTE[4]}" stroke-width="1.8"`)}</g></g>`,
+    );
     memTop = top + pc.h + 24;
   }
   const vTh = o.threshold;
@@ -123,7 +140,9 @@ export function membranePlot(o: MembranePlotOptions): string {
   body.push(`<defs>${pm.clipId('mem-clip')}</defs>`);
   const items: LegendItem[] = [{ label: 'membrane V', color: PALETTE[0] }];
   if (vTh !== undefined) {
-    body.push(`<line class="threshold" data-y="${vTh}" x1="${r2(pm.x0)}" x2="${r2(pm.x0 + pm.w)}" y1="${r2(pm.sy(vTh))}" y2="${r2(pm.sy(vTh))}" stroke="#d55e00" stroke-dasharray="6 4" stroke-width="1.5"/>`);
+    body.push(
+      `<line class="threshold" data-y="${vTh}" x1="${r2(pm.x0)}" x2="${r2(pm.x0 + pm.w)}" y1="${r2(pm.sy(vTh))}" y2="${r2(pm.sy(vTh))}" stroke="#d55e00" stroke-dasharray="6 4" stroke-width="1.5"/>`,
+    );
     items.push({ label: 'threshold', color: '#d55e00', dash: '6 4' });
   }
   body.push(`<g class="membrane" clip-path="url(#mem-clip)">${pm.line(ts, vAll, `stroke="${PALETTE[0]}" stroke-width="1.6"`)}</g>`);
@@ -171,7 +190,8 @@ export function rasterPlot(o: RasterOptions): string {
     duration = o.duration ?? Math.max(1, ...times.flat()) * 1.02;
   } else if (o.spikes && o.steps !== undefined && o.neurons !== undefined) {
     const { spikes, steps, neurons } = o;
-    if (spikes.length < steps * neurons) throw new ValueError(`rasterPlot: ${spikes.length} values for ${steps} steps x ${neurons} neurons`);
+    if (spikes.length < steps * neurons)
+      throw new ValueError(`rasterPlot: ${spikes.length} values for ${steps} steps x ${neurons} neurons`);
     times = Array.from({ length: neurons }, () => []);
     for (let t = 0; t < steps; t++) for (let n = 0; n < neurons; n++) if (spikes[t * neurons + n]) times[n].push(t * dt);
     duration = o.duration ?? steps * dt;
@@ -183,7 +203,7 @@ export function rasterPlot(o: RasterOptions): string {
   const p = new Panel(70, top, W - 90, H - top - 50, [0, duration], [-0.5, N - 0.5]);
   const yTicks = N <= 12 ? Array.from({ length: N }, (_, i) => i) : undefined;
   const body: string[] = [p.axes({ xLabel: o.xLabel ?? 'time (ms)', yLabel: o.yLabel ?? 'neuron', yTicks, grid: false })];
-  const rowH = Math.max(1, Math.min(p.h / Math.max(N, 1) * 0.8, 14));
+  const rowH = Math.max(1, Math.min((p.h / Math.max(N, 1)) * 0.8, 14));
   const tickW = Math.max(1.2, Math.min(3, (p.w / Math.max(1, duration / dt)) * 0.7));
   let count = 0;
   body.push(`<g class="spikes">`);
@@ -191,11 +211,16 @@ export function rasterPlot(o: RasterOptions): string {
     const color = o.colors?.(n) ?? '#111';
     for (const t of ts) {
       count++;
-      body.push(`<rect class="spike" data-t="${t}" data-neuron="${n}" x="${r2(p.sx(t) - tickW / 2)}" y="${r2(p.sy(n) - rowH / 2)}" width="${r2(tickW)}" height="${r2(rowH)}" fill="${color}"/>`);
+      body.push(
+        `<rect class="spike" data-t="${t}" data-neuron="${n}" x="${r2(p.sx(t) - tickW / 2)}" y="${r2(p.sy(n) - rowH / 2)}" width="${r2(tickW)}" height="${r2(rowH)}" fill="${color}"/>`,
+      );
     }
   });
   body.push('</g>');
-  return svgDoc(W, H, body.join(''), o.title ?? undefined, 'spikeflow-plot raster-plot').replace('<svg xmlns="http://www.w3.org/2000/svg" ', `<svg xmlns="http://www.w3.org/2000/svg" data-spike-count="${count}" `);
+  return svgDoc(W, H, body.join(''), o.title ?? undefined, 'spikeflow-plot raster-plot').replace(
+    '<svg xmlns="http://www.w3.org/2000/svg" ',
+    `<svg xmlns="http://www.w3.org/2000/svg" data-spike-count="${count}" `,
+  );
 }
 
 export interface BarOptions extends PlotSize {
@@ -219,13 +244,22 @@ export function barPlot(o: BarOptions): string {
   const yd = o.yRange ?? niceDomain(0, Math.max(vmax, 1), 4);
   const p = new Panel(70, top, W - 90, H - top - 50, [-0.5, n - 0.5], yd);
   const labels = o.labels ?? Array.from({ length: n }, (_, i) => String(i));
-  const body = [p.axes({ xLabel: o.xLabel ?? 'class', yLabel: o.yLabel ?? 'spike count', xTicks: Array.from({ length: n }, (_, i) => i), xTickLabels: labels })];
+  const body = [
+    p.axes({
+      xLabel: o.xLabel ?? 'class',
+      yLabel: o.yLabel ?? 'spike count',
+      xTicks: Array.from({ length: n }, (_, i) => i),
+      xTickLabels: labels,
+    }),
+  ];
   const bw = (p.w / n) * 0.7;
   for (let i = 0; i < n; i++) {
     const v = o.values[i];
     const y = p.sy(Math.max(yd[0], Math.min(yd[1], v)));
     const c = i === o.highlight ? PALETTE[1] : PALETTE[0];
-    body.push(`<rect class="bar${i === o.highlight ? ' highlight' : ''}" data-index="${i}" data-value="${v}" x="${r2(p.sx(i) - bw / 2)}" y="${r2(Math.min(y, p.sy(yd[0])))}" width="${r2(bw)}" height="${r2(Math.abs(p.sy(yd[0]) - y))}" fill="${c}"/>`);
+    body.push(
+      `<rect class="bar${i === o.highlight ? ' highlight' : ''}" data-index="${i}" data-value="${v}" x="${r2(p.sx(i) - bw / 2)}" y="${r2(Math.min(y, p.sy(yd[0])))}" width="${r2(bw)}" height="${r2(Math.abs(p.sy(yd[0]) - y))}" fill="${c}"/>`,
+    );
   }
   return svgDoc(W, H, body.join(''), o.title, 'spikeflow-plot bar-plot');
 }
@@ -234,14 +268,44 @@ export function barPlot(o: BarOptions): string {
 export function spikeCountPlot(o: PlotSize & { counts: ArrayLike<number>; classNames?: string[]; highlight?: number }): string {
   let best = 0;
   for (let i = 1; i < o.counts.length; i++) if (o.counts[i] > o.counts[best]) best = i;
-  return barPlot({ ...o, values: o.counts, labels: o.classNames, highlight: o.highlight ?? best, title: o.title ?? 'Output spike count per class', xLabel: 'class', yLabel: 'spike count' });
+  return barPlot({
+    ...o,
+    values: o.counts,
+    labels: o.classNames,
+    highlight: o.highlight ?? best,
+    title: o.title ?? 'Output spike count per class',
+    xLabel: 'class',
+    yLabel: 'spike count',
+  });
 }
 
 /** f-I curve: firing rate against input current, simulated and (optionally) analytic, with the rheobase marked. */
-export function fiCurvePlot(o: PlotSize & { currents: ArrayLike<number>; rates: ArrayLike<number>; analytic?: ArrayLike<number>; rheobase?: number; marker?: { current: number; rate: number } }): string {
+export function fiCurvePlot(
+  o: PlotSize & {
+    currents: ArrayLike<number>;
+    rates: ArrayLike<number>;
+    analytic?: ArrayLike<number>;
+    rheobase?: number;
+    marker?: { current: number; rate: number };
+  },
+): string {
   const series: Series[] = [{ x: o.currents, y: o.rates, label: 'simulated', markers: true }];
-  if (o.analytic) series.push({ x: o.currents, y: Array.from(o.analytic, (v) => (Number.isFinite(v) ? v : NaN)), label: 'analytic', dash: '5 3', color: PALETTE[1] });
-  let svg = linePlot({ ...o, series, xLabel: 'input current I', yLabel: 'firing rate (Hz)', title: o.title ?? 'f-I curve', yRange: niceDomain(0, Math.max(1, ...Array.from(o.rates), ...Array.from(o.analytic ?? [], (v) => (Number.isFinite(v) ? v : 0))), 4) });
+  if (o.analytic)
+    series.push({
+      x: o.currents,
+      y: Array.from(o.analytic, (v) => (Number.isFinite(v) ? v : NaN)),
+      label: 'analytic',
+      dash: '5 3',
+      color: PALETTE[1],
+    });
+  let svg = linePlot({
+    ...o,
+    series,
+    xLabel: 'input current I',
+    yLabel: 'firing rate (Hz)',
+    title: o.title ?? 'f-I curve',
+    yRange: niceDomain(0, Math.max(1, ...Array.from(o.rates), ...Array.from(o.analytic ?? [], (v) => (Number.isFinite(v) ? v : 0))), 4),
+  });
   const extra: string[] = [];
   if (o.rheobase !== undefined || o.marker) {
     // re-derive the panel geometry used by linePlot to place the extra marks
@@ -253,19 +317,38 @@ export function fiCurvePlot(o: PlotSize & { currents: ArrayLike<number>; rates: 
     const p = new Panel(70, top, W - 90, H - top - 50, [lo, hi], [0, yMax]);
     if (o.rheobase !== undefined && o.rheobase >= lo && o.rheobase <= hi) {
       const x = r2(p.sx(o.rheobase));
-      extra.push(`<line class="rheobase" data-x="${o.rheobase}" x1="${x}" x2="${x}" y1="${r2(p.y0)}" y2="${r2(p.y0 + p.h)}" stroke="#009e73" stroke-dasharray="3 3"/><text x="${x}" y="${r2(p.y0 + 12)}" font-size="10" fill="#009e73" dx="4">rheobase</text>`);
+      extra.push(
+        `<line class="rheobase" data-x="${o.rheobase}" x1="${x}" x2="${x}" y1="${r2(p.y0)}" y2="${r2(p.y0 + p.h)}" stroke="#009e73" stroke-dasharray="3 3"/><text x="${x}" y="${r2(p.y0 + 12)}" font-size="10" fill="#009e73" dx="4">rheobase</text>`,
+      );
     }
-    if (o.marker) extra.push(`<circle class="operating-point" cx="${r2(p.sx(o.marker.current))}" cy="${r2(p.sy(o.marker.rate))}" r="6" fill="none" stroke="#d55e00" stroke-width="2"/>`);
+    if (o.marker)
+      extra.push(
+        `<circle class="operating-point" cx="${r2(p.sx(o.marker.current))}" cy="${r2(p.sy(o.marker.rate))}" r="6" fill="none" stroke="#d55e00" stroke-width="2"/>`,
+      );
     svg = svg.replace(/<\/svg>$/, extra.join('') + '</svg>');
   }
   return svg;
 }
 
 /** STDP window: weight change against dt = t_post - t_pre (ms); optional measured points. */
-export function stdpWindowPlot(o: PlotSize & { dts: ArrayLike<number>; dw: ArrayLike<number>; points?: { dts: ArrayLike<number>; dw: ArrayLike<number>; label?: string } }): string {
+export function stdpWindowPlot(
+  o: PlotSize & {
+    dts: ArrayLike<number>;
+    dw: ArrayLike<number>;
+    points?: { dts: ArrayLike<number>; dw: ArrayLike<number>; label?: string };
+  },
+): string {
   const series: Series[] = [{ x: o.dts, y: o.dw, label: 'STDP window' }];
-  if (o.points) series.push({ x: o.points.dts, y: o.points.dw, label: o.points.label ?? 'measured', markers: true, color: PALETTE[1], dash: '1 0' });
-  return linePlot({ ...o, series, xLabel: 'Δt = t_post − t_pre (ms)', yLabel: 'weight change Δw', title: o.title ?? 'STDP window', hLines: [{ y: 0, color: '#999' }] });
+  if (o.points)
+    series.push({ x: o.points.dts, y: o.points.dw, label: o.points.label ?? 'measured', markers: true, color: PALETTE[1], dash: '1 0' });
+  return linePlot({
+    ...o,
+    series,
+    xLabel: 'Δt = t_post − t_pre (ms)',
+    yLabel: 'weight change Δw',
+    title: o.title ?? 'STDP window',
+    hLines: [{ y: 0, color: '#999' }],
+  });
 }
 
 // Image grids (and receptive fields) live in image-grid.ts.
@@ -305,19 +388,29 @@ export function trainingCurvesPlot(history: readonly TrainingRecord[], o: PlotSi
   const pa = new Panel(half + 80, top, half - 80, H - top - 50, xd, [0, 100]);
   const mk = (xsArr: number[], ys: number[], p: Panel, color: string, dash = '') => {
     let s = p.line(xsArr, ys, `stroke="${color}" stroke-width="1.8"${dash ? ` stroke-dasharray="${dash}"` : ''}`);
-    if (xsArr.length <= 60) ys.forEach((y, i) => Number.isFinite(y) && (s += `<circle class="point" cx="${r2(p.sx(xsArr[i]))}" cy="${r2(p.sy(y))}" r="2.5" fill="${color}"/>`));
+    if (xsArr.length <= 60)
+      ys.forEach(
+        (y, i) =>
+          Number.isFinite(y) && (s += `<circle class="point" cx="${r2(p.sx(xsArr[i]))}" cy="${r2(p.sy(y))}" r="2.5" fill="${color}"/>`),
+      );
     return s;
   };
   const body: string[] = [];
   const lItems: LegendItem[] = [];
   const aItems: LegendItem[] = [];
   body.push(`<g class="panel loss-panel">${pl.axes({ xLabel, yLabel: 'loss' })}`);
-  if (loss.some(Number.isFinite)) (body.push(`<g class="series loss">${mk(xs, loss, pl, PALETTE[0])}</g>`), lItems.push({ label: 'train loss', color: PALETTE[0] }));
-  if (testLoss.some(Number.isFinite)) (body.push(`<g class="series test-loss">${mk(xs, testLoss, pl, PALETTE[1], '5 3')}</g>`), lItems.push({ label: 'test loss', color: PALETTE[1], dash: '5 3' }));
+  if (loss.some(Number.isFinite))
+    body.push(`<g class="series loss">${mk(xs, loss, pl, PALETTE[0])}</g>`), lItems.push({ label: 'train loss', color: PALETTE[0] });
+  if (testLoss.some(Number.isFinite))
+    body.push(`<g class="series test-loss">${mk(xs, testLoss, pl, PALETTE[1], '5 3')}</g>`),
+      lItems.push({ label: 'test loss', color: PALETTE[1], dash: '5 3' });
   body.push(legend(pl, lItems), '</g>');
   body.push(`<g class="panel accuracy-panel">${pa.axes({ xLabel, yLabel: 'accuracy (%)' })}`);
-  if (acc.some(Number.isFinite)) (body.push(`<g class="series accuracy">${mk(xs, acc, pa, PALETTE[2])}</g>`), aItems.push({ label: 'train accuracy', color: PALETTE[2] }));
-  if (testAcc.some(Number.isFinite)) (body.push(`<g class="series test-accuracy">${mk(xs, testAcc, pa, PALETTE[3], '5 3')}</g>`), aItems.push({ label: 'test accuracy', color: PALETTE[3], dash: '5 3' }));
+  if (acc.some(Number.isFinite))
+    body.push(`<g class="series accuracy">${mk(xs, acc, pa, PALETTE[2])}</g>`), aItems.push({ label: 'train accuracy', color: PALETTE[2] });
+  if (testAcc.some(Number.isFinite))
+    body.push(`<g class="series test-accuracy">${mk(xs, testAcc, pa, PALETTE[3], '5 3')}</g>`),
+      aItems.push({ label: 'test accuracy', color: PALETTE[3], dash: '5 3' });
   const aPanelLegend = legend(new Panel(pa.x0, pa.y0 + pa.h - aItems.length * 16 - 20, pa.w, 0, xd, [0, 1]), aItems);
   body.push(aPanelLegend, '</g>');
   return svgDoc(W, H, body.join(''), o.title ?? 'Training curves', 'spikeflow-plot training-curves');

@@ -121,14 +121,17 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
  * holding the colours as r, g, b bytes (at most 256 colours; every index must name one).
  */
 export function encodeIndexedPng(width: number, height: number, indices: Uint8Array, palette: Uint8Array): Uint8Array {
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) throw new ValueError(`PNG: size must be positive integers, found ${width} x ${height}`);
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1)
+    throw new ValueError(`PNG: size must be positive integers, found ${width} x ${height}`);
   if (indices.length !== width * height) throw new ValueError(`PNG: ${indices.length} indices for ${width} x ${height} pixels`);
   const colours = palette.length / 3;
-  if (!Number.isInteger(colours) || colours < 1 || colours > 256) throw new ValueError(`PNG: the palette must hold 1 to 256 r, g, b triples, found ${palette.length} bytes`);
+  if (!Number.isInteger(colours) || colours < 1 || colours > 256)
+    throw new ValueError(`PNG: the palette must hold 1 to 256 r, g, b triples, found ${palette.length} bytes`);
   const raw = new Uint8Array(height * (width + 1)); // each row: filter type 0, then its indices
   for (let y = 0; y < height; y++) {
     const row = indices.subarray(y * width, (y + 1) * width);
-    for (let x = 0; x < width; x++) if (row[x] >= colours) throw new ValueError(`PNG: pixel (${x}, ${y}) has index ${row[x]}, the palette ${colours} colours`);
+    for (let x = 0; x < width; x++)
+      if (row[x] >= colours) throw new ValueError(`PNG: pixel (${x}, ${y}) has index ${row[x]}, the palette ${colours} colours`);
     raw.set(row, y * (width + 1) + 1);
   }
   const ihdr = new Uint8Array(13);
@@ -136,10 +139,16 @@ export function encodeIndexedPng(width: number, height: number, indices: Uint8Ar
   v.setUint32(0, width);
   v.setUint32(4, height);
   ihdr.set([8, 3, 0, 0, 0], 8); // 8 bits per index, palette colour, deflate, adaptive filters, no interlace
-  const parts = [Uint8Array.of(137, 80, 78, 71, 13, 10, 26, 10), chunk('IHDR', ihdr), chunk('PLTE', palette), chunk('IDAT', zlibFixed(raw)), chunk('IEND', new Uint8Array(0))];
+  const parts = [
+    Uint8Array.of(137, 80, 78, 71, 13, 10, 26, 10),
+    chunk('IHDR', ihdr),
+    chunk('PLTE', palette),
+    chunk('IDAT', zlibFixed(raw)),
+    chunk('IEND', new Uint8Array(0)),
+  ];
   const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
   let o = 0;
-  for (const p of parts) (out.set(p, o), (o += p.length));
+  for (const p of parts) out.set(p, o), (o += p.length);
   return out;
 }
 
@@ -151,8 +160,12 @@ export function base64(bytes: Uint8Array): string {
   let line = '';
   for (let i = 0; i < bytes.length; i += 3) {
     const n = (bytes[i] << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
-    line += B64[n >>> 18] + B64[(n >>> 12) & 63] + (i + 1 < bytes.length ? B64[(n >>> 6) & 63] : '=') + (i + 2 < bytes.length ? B64[n & 63] : '=');
-    if (line.length >= 4096) (parts.push(line), (line = ''));
+    line +=
+      B64[n >>> 18] +
+      B64[(n >>> 12) & 63] +
+      (i + 1 < bytes.length ? B64[(n >>> 6) & 63] : '=') +
+      (i + 2 < bytes.length ? B64[n & 63] : '=');
+    if (line.length >= 4096) parts.push(line), (line = '');
   }
   parts.push(line);
   return parts.join('');

@@ -82,26 +82,43 @@ export class Panel {
   }
 
   /** Frame, grid, ticks, tick labels and axis labels; the axis groups carry their data range as attributes. */
-  axes(o: { xLabel?: string; yLabel?: string; xTicks?: number[]; yTicks?: number[]; xTickLabels?: string[]; grid?: boolean; hideXTickLabels?: boolean } = {}): string {
+  axes(
+    o: {
+      xLabel?: string;
+      yLabel?: string;
+      xTicks?: number[];
+      yTicks?: number[];
+      xTickLabels?: string[];
+      grid?: boolean;
+      hideXTickLabels?: boolean;
+    } = {},
+  ): string {
     const xt = o.xTicks ?? niceTicks(this.xDomain[0], this.xDomain[1], Math.max(2, Math.round(this.w / 80)));
     const yt = o.yTicks ?? niceTicks(this.yDomain[0], this.yDomain[1], Math.max(2, Math.round(this.h / 45)));
     const bottom = this.y0 + this.h;
     const parts: string[] = [];
     if (o.grid !== false) {
       parts.push(`<g class="grid" stroke="#e5e5e5" stroke-width="1">`);
-      for (const t of yt) parts.push(`<line x1="${r2(this.x0)}" x2="${r2(this.x0 + this.w)}" y1="${r2(this.sy(t))}" y2="${r2(this.sy(t))}"/>`);
+      for (const t of yt)
+        parts.push(`<line x1="${r2(this.x0)}" x2="${r2(this.x0 + this.w)}" y1="${r2(this.sy(t))}" y2="${r2(this.sy(t))}"/>`);
       parts.push('</g>');
     }
-    parts.push(`<g class="axis x-axis" data-min="${this.xDomain[0]}" data-max="${this.xDomain[1]}" font-size="11" fill="#333" text-anchor="middle">`);
+    parts.push(
+      `<g class="axis x-axis" data-min="${this.xDomain[0]}" data-max="${this.xDomain[1]}" font-size="11" fill="#333" text-anchor="middle">`,
+    );
     parts.push(`<line x1="${r2(this.x0)}" x2="${r2(this.x0 + this.w)}" y1="${r2(bottom)}" y2="${r2(bottom)}" stroke="#333"/>`);
     xt.forEach((t, i) => {
       const x = r2(this.sx(t));
       parts.push(`<line class="tick" data-value="${t}" x1="${x}" x2="${x}" y1="${r2(bottom)}" y2="${r2(bottom + 5)}" stroke="#333"/>`);
-      if (!o.hideXTickLabels) parts.push(`<text class="tick-label" x="${x}" y="${r2(bottom + 17)}">${esc(o.xTickLabels?.[i] ?? fmtTick(t))}</text>`);
+      if (!o.hideXTickLabels)
+        parts.push(`<text class="tick-label" x="${x}" y="${r2(bottom + 17)}">${esc(o.xTickLabels?.[i] ?? fmtTick(t))}</text>`);
     });
-    if (o.xLabel) parts.push(`<text class="axis-label" x="${r2(this.x0 + this.w / 2)}" y="${r2(bottom + 34)}" font-size="12">${esc(o.xLabel)}</text>`);
+    if (o.xLabel)
+      parts.push(`<text class="axis-label" x="${r2(this.x0 + this.w / 2)}" y="${r2(bottom + 34)}" font-size="12">${esc(o.xLabel)}</text>`);
     parts.push('</g>');
-    parts.push(`<g class="axis y-axis" data-min="${this.yDomain[0]}" data-max="${this.yDomain[1]}" font-size="11" fill="#333" text-anchor="end">`);
+    parts.push(
+      `<g class="axis y-axis" data-min="${this.yDomain[0]}" data-max="${this.yDomain[1]}" font-size="11" fill="#333" text-anchor="end">`,
+    );
     parts.push(`<line x1="${r2(this.x0)}" x2="${r2(this.x0)}" y1="${r2(this.y0)}" y2="${r2(bottom)}" stroke="#333"/>`);
     for (const t of yt) {
       const y = r2(this.sy(t));
@@ -111,7 +128,9 @@ export class Panel {
     if (o.yLabel) {
       const cx = this.x0 - 48;
       const cy = this.y0 + this.h / 2;
-      parts.push(`<text class="axis-label" x="${r2(cx)}" y="${r2(cy)}" font-size="12" text-anchor="middle" transform="rotate(-90 ${r2(cx)} ${r2(cy)})">${esc(o.yLabel)}</text>`);
+      parts.push(
+        `<text class="axis-label" x="${r2(cx)}" y="${r2(cy)}" font-size="12" text-anchor="middle" transform="rotate(-90 ${r2(cx)} ${r2(cy)})">${esc(o.yLabel)}</text>`,
+      );
     }
     parts.push('</g>');
     return parts.join('');
@@ -125,8 +144,9 @@ export class Panel {
     for (let i = 0; i < n; i++) {
       const x = xs[i];
       const y = ys[i];
-      if (Number.isFinite(x) && Number.isFinite(y)) cur.push(`${r2(this.sx(x))},${r2(this.sy(Math.max(this.yDomain[0], Math.min(this.yDomain[1], y))))}`);
-      else if (cur.length) (segs.push(cur.join(' ')), (cur = []));
+      if (Number.isFinite(x) && Number.isFinite(y))
+        cur.push(`${r2(this.sx(x))},${r2(this.sy(Math.max(this.yDomain[0], Math.min(this.yDomain[1], y))))}`);
+      else if (cur.length) segs.push(cur.join(' ')), (cur = []);
     }
     if (cur.length) segs.push(cur.join(' '));
     return segs.map((s) => `<polyline fill="none" ${attrs} points="${s}"/>`).join('');
@@ -163,7 +183,13 @@ export function legend(p: Panel, items: LegendItem[]): string {
   const h = items.length * 16 + 8;
   const x = p.x0 + p.w - w - 6;
   const y = p.y0 + 6;
-  return legendBox(x, y, w, h, items.map((it, i) => legendMark(it, x + 6, y + 12 + i * 16)));
+  return legendBox(
+    x,
+    y,
+    w,
+    h,
+    items.map((it, i) => legendMark(it, x + 6, y + 12 + i * 16)),
+  );
 }
 
 /**
@@ -188,7 +214,9 @@ export function legendAbove(p: Panel, items: LegendItem[]): string {
 
 /** Wraps plot content in an <svg> root with a white background and an optional title. */
 export function svgDoc(width: number, height: number, body: string, title?: string, cls = 'spikeflow-plot'): string {
-  const t = title ? `<text class="title" x="${r2(width / 2)}" y="20" font-size="14" font-weight="bold" text-anchor="middle" fill="#111">${esc(title)}</text>` : '';
+  const t = title
+    ? `<text class="title" x="${r2(width / 2)}" y="20" font-size="14" font-weight="bold" text-anchor="middle" fill="#111">${esc(title)}</text>`
+    : '';
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" class="${cls}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT}">` +
     `<rect class="background" width="${width}" height="${height}" fill="#fff"/>${t}${body}</svg>`
@@ -199,7 +227,10 @@ export function svgDoc(width: number, height: number, body: string, title?: stri
 export function diverging(t: number): string {
   const c = Math.max(-1, Math.min(1, Number.isFinite(t) ? t : 0));
   const a = Math.abs(c);
-  const [r, g, b] = c >= 0 ? [255, Math.round(255 * (1 - a * 0.85)), Math.round(255 * (1 - a))] : [Math.round(255 * (1 - a)), Math.round(255 * (1 - a * 0.7)), 255];
+  const [r, g, b] =
+    c >= 0
+      ? [255, Math.round(255 * (1 - a * 0.85)), Math.round(255 * (1 - a))]
+      : [Math.round(255 * (1 - a)), Math.round(255 * (1 - a * 0.7)), 255];
   return `rgb(${r},${g},${b})`;
 }
 

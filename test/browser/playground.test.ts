@@ -16,8 +16,22 @@ const root = resolve(__dirname, '..', '..');
 const dist = join(root, 'playground', 'dist');
 const shots = join(root, 'test-results', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.safetensors': 'application/octet-stream', '.wasm': 'application/wasm' };
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.safetensors': 'application/octet-stream',
+  '.wasm': 'application/wasm',
+};
 
 let server: Server;
 let browser: Browser;
@@ -125,7 +139,8 @@ describe('playground in Chromium', () => {
     const rate2 = await num(page, '#enc-rate-count');
     expect(rate2).toBeLessThan(rate1 * 0.4);
     expect(rate2).toBeGreaterThan(rate1 * 0.1);
-    for (const id of ['enc-rate', 'enc-latency', 'enc-delta-plot', 'enc-population']) expect(await page.locator(`#${id} rect.spike`).count()).toBeGreaterThan(0);
+    for (const id of ['enc-rate', 'enc-latency', 'enc-delta-plot', 'enc-population'])
+      expect(await page.locator(`#${id} rect.spike`).count()).toBeGreaterThan(0);
     await shot(page, 'encoders');
     await page.close();
   });
@@ -165,7 +180,9 @@ describe('playground in Chromium', () => {
       if (pred === mnist.test.labels[i]) correct++;
     }
     expect(correct, got.join(' ')).toBeGreaterThanOrEqual(9);
-    expect(await page.locator('#mnist-counts rect.bar').count() + (await page.locator('#mnist-counts rect.bar.highlight').count())).toBeGreaterThan(0);
+    expect(
+      (await page.locator('#mnist-counts rect.bar').count()) + (await page.locator('#mnist-counts rect.bar.highlight').count()),
+    ).toBeGreaterThan(0);
     // a stroke drawn with the mouse: a vertical line is a one
     await page.click('#mnist-clear');
     const box = (await page.locator('#mnist-canvas').boundingBox())!;

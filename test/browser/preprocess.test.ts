@@ -43,7 +43,9 @@ describe('playground MNIST preprocessing', () => {
     for (let k = 0; k < n; k++) {
       const i = 2000 + k;
       const big = new Float32Array(280 * 280);
-      for (let y = 0; y < 280; y++) for (let xx = 0; xx < 280; xx++) big[y * 280 + xx] = mnist.test.images[i * 784 + Math.floor(y / 10) * 28 + Math.floor(xx / 10)] / 255;
+      for (let y = 0; y < 280; y++)
+        for (let xx = 0; xx < 280; xx++)
+          big[y * 280 + xx] = mnist.test.images[i * 784 + Math.floor(y / 10) * 28 + Math.floor(xx / 10)] / 255;
       x.set(mnistFromDrawing(big, 280, 280), k * 784);
     }
     const accuracy = (input: Float32Array) => {

@@ -36,13 +36,39 @@ describe('parseArgs', () => {
 
   it('fills defaults, and leaves flags without one undefined', () => {
     const r = parseArgs([], spec);
-    expect(r.values).toEqual({ epochs: 1, batch: 128, lr: 5e-4, shift: 0, dataset: 'mnist', json: false, color: true, out: undefined, limit: undefined });
+    expect(r.values).toEqual({
+      epochs: 1,
+      batch: 128,
+      lr: 5e-4,
+      shift: 0,
+      dataset: 'mnist',
+      json: false,
+      color: true,
+      out: undefined,
+      limit: undefined,
+    });
     expect(r.positionals).toEqual([]);
     expect(r.help).toBe(false);
   });
 
   it('parses --flag value, --flag=value, bools and positionals', () => {
-    const r = parseArgs(['train.idx', '--epochs', '3', '--lr=1e-3', '--json', '--dataset', 'fashion-mnist', '--out=a=b', '--no-color', 'x', '--shift', '-0.5'], spec);
+    const r = parseArgs(
+      [
+        'train.idx',
+        '--epochs',
+        '3',
+        '--lr=1e-3',
+        '--json',
+        '--dataset',
+        'fashion-mnist',
+        '--out=a=b',
+        '--no-color',
+        'x',
+        '--shift',
+        '-0.5',
+      ],
+      spec,
+    );
     expect(r.values).toMatchObject({ epochs: 3, lr: 1e-3, json: true, color: false, dataset: 'fashion-mnist', out: 'a=b', shift: -0.5 });
     expect(r.positionals).toEqual(['train.idx', 'x']);
   });
@@ -116,7 +142,10 @@ describe('parseArgs', () => {
   it('does not confuse flag names with Object.prototype members', () => {
     expect(usageError(['--constructor', 'x'])).toBe('unknown flag --constructor');
     expect(usageError(['--__proto__=1'])).toMatch(/^unknown flag --__proto__/);
-    const s = { constructor: { type: 'string', default: 'c', help: 'h' }, toString: { type: 'int', help: 'h' } } as const satisfies FlagSpec;
+    const s = {
+      constructor: { type: 'string', default: 'c', help: 'h' },
+      toString: { type: 'int', help: 'h' },
+    } as const satisfies FlagSpec;
     expect(parseArgs([], s).values).toEqual({ constructor: 'c', toString: undefined });
     expect(parseArgs(['--toString', '4'], s).values.toString).toBe(4);
   });
@@ -126,7 +155,9 @@ describe('parseArgs', () => {
     expect(bad({ n: { type: 'int', default: 0, min: 1, help: '' } })).toThrow(ValueError);
     expect(bad({ n: { type: 'int', default: 0, min: 1, help: '' } })).toThrow('flag spec --n: default must be an integer >= 1, found 0');
     expect(bad({ n: { type: 'int', default: 1.5, help: '' } })).toThrow('flag spec --n: default must be an integer, found 1.5');
-    expect(bad({ d: { type: 'choice', choices: ['a', 'b'], default: 'c', help: '' } })).toThrow('flag spec --d: default must be one of a, b, found "c"');
+    expect(bad({ d: { type: 'choice', choices: ['a', 'b'], default: 'c', help: '' } })).toThrow(
+      'flag spec --d: default must be one of a, b, found "c"',
+    );
     expect(bad({ d: { type: 'choice', choices: [], help: '' } })).toThrow('flag spec --d: choices must be a non-empty list');
     expect(bad({ n: { type: 'float', min: 2, max: 1, help: '' } })).toThrow('flag spec --n: min 2 is above max 1');
     expect(bad({ x: { type: 'list', help: '' } })).toThrow('flag spec --x: type must be int, float, string, bool or choice, found "list"');
@@ -157,17 +188,24 @@ describe('formatHelp', () => {
     expect(row('--out <text>')).toMatch(/output folder$/);
     expect(row('-h, --help')).toMatch(/show this help$/);
     // descriptions start in one column
-    const cols = lines.filter((l) => l.startsWith('  -') && !l.startsWith('  --dataset')).map((l) => {
-      const m = /^( {2}\S.*?\S {2,})\S/.exec(l);
-      return m ? m[1].length : -1;
-    });
+    const cols = lines
+      .filter((l) => l.startsWith('  -') && !l.startsWith('  --dataset'))
+      .map((l) => {
+        const m = /^( {2}\S.*?\S {2,})\S/.exec(l);
+        return m ? m[1].length : -1;
+      });
     expect(cols).not.toContain(-1);
     expect(new Set(cols).size).toBe(1);
   });
 
   it('wraps long descriptions under their column', () => {
     const s = {
-      threads: { type: 'int', default: 4, min: 1, help: 'threads: the batch is split over this many (main thread plus workers); default: the CPU cores, at most 8' },
+      threads: {
+        type: 'int',
+        default: 4,
+        min: 1,
+        help: 'threads: the batch is split over this many (main thread plus workers); default: the CPU cores, at most 8',
+      },
     } as const satisfies FlagSpec;
     const h = formatHelp('x', 'd', s, { width: 60 });
     const lines = h.split('\n');

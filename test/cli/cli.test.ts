@@ -12,7 +12,9 @@ const cache = mkdtempSync(join(tmpdir(), 'spikeflow-cache-'));
 const cwd = mkdtempSync(join(tmpdir(), 'spikeflow-cwd-'));
 function run(...args: string[]) {
   const r = spawnSync(process.execPath, [main, ...args], {
-    encoding: 'utf8', env: { ...process.env, SPIKEFLOW_OFFLINE: '1', SPIKEFLOW_CACHE: cache }, cwd,
+    encoding: 'utf8',
+    env: { ...process.env, SPIKEFLOW_OFFLINE: '1', SPIKEFLOW_CACHE: cache },
+    cwd,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr.trim() };
 }
@@ -40,15 +42,37 @@ describe('spikeflow CLI', () => {
     // a truncated image file: header promises 60000 images
     const header = Buffer.from([0, 0, 8, 3, 0, 0, 0xea, 0x60, 0, 0, 0, 28, 0, 0, 0, 28]);
     writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), gzipSync(Buffer.concat([header, Buffer.alloc(1000)])));
-    for (const f of ['train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) writeFileSync(join(dir, f), Buffer.alloc(8));
-    expectOneLineError(run('train', '--data-dir', dir), 1, /train-images-idx3-ubyte\.gz: dimensions \[60000, 28, 28\] need 47040000 data bytes, found 1000/);
+    for (const f of ['train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'])
+      writeFileSync(join(dir, f), Buffer.alloc(8));
+    expectOneLineError(
+      run('train', '--data-dir', dir),
+      1,
+      /train-images-idx3-ubyte\.gz: dimensions \[60000, 28, 28\] need 47040000 data bytes, found 1000/,
+    );
     writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), Buffer.from([0x1f, 0x8b, 1, 2, 3]));
     expectOneLineError(run('train', '--data-dir', dir), 1, /train-images-idx3-ubyte\.gz: corrupt gzip data/);
   });
 
   it('train writes a checkpoint and JSON; eval reloads it and reproduces the accuracy', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'spikeflow-run-')), 'ckpt');
-    const t = run('train', '--train-limit', '1024', '--test-limit', '300', '--hidden', '64', '--steps', '8', '--batch', '64', '--lr', '0.002', '--out', out, '--json');
+    const t = run(
+      'train',
+      '--train-limit',
+      '1024',
+      '--test-limit',
+      '300',
+      '--hidden',
+      '64',
+      '--steps',
+      '8',
+      '--batch',
+      '64',
+      '--lr',
+      '0.002',
+      '--out',
+      out,
+      '--json',
+    );
     expect(t.code, t.stderr).toBe(0);
     const r = JSON.parse(t.stdout.trim().split('\n').pop()!);
     for (const k of ['testAccuracy', 'trainSamplesPerSec', 'inferSamplesPerSec', 'epochs']) expect(r).toHaveProperty(k);
@@ -76,7 +100,11 @@ describe('spikeflow CLI', () => {
     expect(JSON.parse(e.stdout.trim()).testAccuracy).toBe(r.testAccuracy);
     // a damaged checkpoint is a clear error, not a crash
     writeFileSync(join(out, config.weights.file), Buffer.from([1, 2, 3]));
-    expectOneLineError(run('eval', '--checkpoint', out), 1, /model-[0-9a-f]{16}\.safetensors: expected \d+ bytes as .*config\.json names, found 3/);
+    expectOneLineError(
+      run('eval', '--checkpoint', out),
+      1,
+      /model-[0-9a-f]{16}\.safetensors: expected \d+ bytes as .*config\.json names, found 3/,
+    );
     const missing = join(out, 'nope');
     mkdirSync(missing);
     expectOneLineError(run('eval', '--checkpoint', missing), 1, /config\.json: checkpoint file not found/);
@@ -84,8 +112,36 @@ describe('spikeflow CLI', () => {
 
   it('train --model csnn trains a small convolutional SNN on real MNIST; eval reloads it (conv layers in the checkpoint)', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'spikeflow-run-')), 'csnn');
-    const t = run('train', '--model', 'csnn', '--channels', '4,8', '--train-limit', '1024', '--test-limit', '300', '--steps', '6', '--batch', '32',
-      '--epochs', '3', '--beta', '0.5', '--surrogate', 'fast-sigmoid', '--lr', '0.01', '--loss', 'rate', '--threads', '2', '--out', out, '--json');
+    const t = run(
+      'train',
+      '--model',
+      'csnn',
+      '--channels',
+      '4,8',
+      '--train-limit',
+      '1024',
+      '--test-limit',
+      '300',
+      '--steps',
+      '6',
+      '--batch',
+      '32',
+      '--epochs',
+      '3',
+      '--beta',
+      '0.5',
+      '--surrogate',
+      'fast-sigmoid',
+      '--lr',
+      '0.01',
+      '--loss',
+      'rate',
+      '--threads',
+      '2',
+      '--out',
+      out,
+      '--json',
+    );
     expect(t.code, t.stderr).toBe(0);
     const r = JSON.parse(t.stdout.trim().split('\n').pop()!);
     expect(r.model).toBe('4C5-MP2-8C5-MP2-128FC10 CSNN');
@@ -95,7 +151,17 @@ describe('spikeflow CLI', () => {
     expect(r.testAccuracy).toBeGreaterThan(0.6);
     expect(r.spikeRates).toHaveLength(3);
     const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
-    expect(cfg.layers.map((l: { kind: string }) => l.kind)).toEqual(['conv2d', 'maxpool2d', 'leaky', 'conv2d', 'maxpool2d', 'leaky', 'flatten', 'linear', 'leaky']);
+    expect(cfg.layers.map((l: { kind: string }) => l.kind)).toEqual([
+      'conv2d',
+      'maxpool2d',
+      'leaky',
+      'conv2d',
+      'maxpool2d',
+      'leaky',
+      'flatten',
+      'linear',
+      'leaky',
+    ]);
     const e = run('eval', '--checkpoint', out, '--test-limit', '300', '--json');
     expect(e.code, e.stderr).toBe(0);
     expect(JSON.parse(e.stdout.trim()).testAccuracy).toBe(r.testAccuracy);
@@ -114,7 +180,26 @@ describe('spikeflow CLI', () => {
 
   it('compare writes the SNN-vs-ANN table as JSON and Markdown', () => {
     const out = mkdtempSync(join(tmpdir(), 'spikeflow-cmp-'));
-    const c = run('compare', '--train-limit', '1024', '--test-limit', '300', '--hidden', '64', '--steps', '8', '--batch', '64', '--lr', '0.002', '--latency-samples', '20', '--out', out, '--json');
+    const c = run(
+      'compare',
+      '--train-limit',
+      '1024',
+      '--test-limit',
+      '300',
+      '--hidden',
+      '64',
+      '--steps',
+      '8',
+      '--batch',
+      '64',
+      '--lr',
+      '0.002',
+      '--latency-samples',
+      '20',
+      '--out',
+      out,
+      '--json',
+    );
     expect(c.code, c.stderr).toBe(0);
     const r = JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8'));
     expect(r.snn.testAccuracy).toBeGreaterThan(0.5);
@@ -131,7 +216,23 @@ describe('spikeflow CLI', () => {
   });
 
   it('simulate lif prints the tutorial neuron: spike count, rate, spike times, and the f-I curve with --sweep', () => {
-    const r = run('simulate', 'lif', '--current', '1.8', '--tau', '20', '--threshold', '1', '--refractory', '4', '--steps', '200', '--method', 'exact', '--json');
+    const r = run(
+      'simulate',
+      'lif',
+      '--current',
+      '1.8',
+      '--tau',
+      '20',
+      '--threshold',
+      '1',
+      '--refractory',
+      '4',
+      '--steps',
+      '200',
+      '--method',
+      'exact',
+      '--json',
+    );
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     const isi = 4 + 20 * Math.log(1.8 / 0.8);
@@ -141,7 +242,9 @@ describe('spikeflow CLI', () => {
     const text = run('simulate', 'lif', '--current', '1.8', '--refractory', '4');
     expect(text.stdout).toMatch(/spike count\s+10/);
     expect(text.stdout).toMatch(/spike times\s+16, 36/);
-    const sweep = JSON.parse(run('simulate', 'lif', '--sweep', '--sweep-to', '3', '--sweep-points', '7', '--steps', '2000', '--json').stdout);
+    const sweep = JSON.parse(
+      run('simulate', 'lif', '--sweep', '--sweep-to', '3', '--sweep-points', '7', '--steps', '2000', '--json').stdout,
+    );
     const rates = sweep.fiCurve.map((p: { rateHz: number }) => p.rateHz);
     expect(rates.slice(0, 3)).toEqual([0, 0, 0]); // currents 0, 0.5, 1.0: at or below the rheobase
     for (let i = 1; i < rates.length; i++) expect(rates[i]).toBeGreaterThanOrEqual(rates[i - 1]);

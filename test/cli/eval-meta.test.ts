@@ -10,7 +10,23 @@ describe('eval: invalid meta fields of config.json', () => {
   const cfgFile = join(out, 'config.json');
   let original: Record<string, unknown>;
   beforeAll(() => {
-    const t = runCli(['train', '--train-limit', '128', '--test-limit', '32', '--hidden', '8', '--steps', '3', '--batch', '64', '--threads', '1', '--out', out]);
+    const t = runCli([
+      'train',
+      '--train-limit',
+      '128',
+      '--test-limit',
+      '32',
+      '--hidden',
+      '8',
+      '--steps',
+      '3',
+      '--batch',
+      '64',
+      '--threads',
+      '1',
+      '--out',
+      out,
+    ]);
     expect(t.code, t.stderr).toBe(0);
     original = JSON.parse(readFileSync(cfgFile, 'utf8'));
   });
@@ -20,7 +36,8 @@ describe('eval: invalid meta fields of config.json', () => {
     writeFileSync(cfgFile, JSON.stringify(cfg));
     return runCli(['eval', '--checkpoint', out, '--test-limit', '32']);
   };
-  const at = (field: string) => new RegExp(`^spikeflow: ${cfgFile.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: ${field.replace('.', '\\.')}: `);
+  const at = (field: string) =>
+    new RegExp(`^spikeflow: ${cfgFile.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: ${field.replace('.', '\\.')}: `);
 
   it('meta.encoding, meta.steps and meta.dataset', () => {
     expectOneLineError(withMeta({ encoding: 'banana' }), 1, at('meta.encoding'));
@@ -30,14 +47,22 @@ describe('eval: invalid meta fields of config.json', () => {
     expect(withMeta({ steps: '8' }).stderr).toMatch(/meta\.steps: expected an integer in \[1, 10000\], found "8"$/);
     expectOneLineError(withMeta({ steps: undefined }), 1, /meta\.steps: expected an integer in \[1, 10000\], found nothing$/);
     expectOneLineError(withMeta({ dataset: 'cifar' }), 1, /config\.json: meta\.dataset: expected mnist or fashion-mnist, found "cifar"$/);
-    expectOneLineError(withMeta({ dataset: 'iris' }), 1, /config\.json: meta\.dataset: "iris": eval measures MNIST and Fashion-MNIST checkpoints/);
+    expectOneLineError(
+      withMeta({ dataset: 'iris' }),
+      1,
+      /config\.json: meta\.dataset: "iris": eval measures MNIST and Fashion-MNIST checkpoints/,
+    );
     const ok = withMeta({});
     expect(ok.code, ok.stderr).toBe(0);
   });
 
   it('eval refuses --seed for a direct-encoded checkpoint, and --offline with --data-dir', () => {
     writeFileSync(cfgFile, JSON.stringify(original));
-    expectOneLineError(runCli(['eval', '--checkpoint', out, '--seed', '3']), 2, /--seed: the checkpoint in .* uses direct encoding, which draws no random numbers/);
+    expectOneLineError(
+      runCli(['eval', '--checkpoint', out, '--seed', '3']),
+      2,
+      /--seed: the checkpoint in .* uses direct encoding, which draws no random numbers/,
+    );
     expectOneLineError(runCli(['eval', '--checkpoint', out, '--data-dir', out, '--offline']), 2, /--offline: does nothing with --data-dir/);
   });
 });

@@ -6,11 +6,19 @@ import { expectOneLineError, runCli } from './run-cli.js';
 // A flag that would do nothing in a run is refused (only when the user gave it), not ignored.
 describe('flags that do nothing are refused', () => {
   it('train: model-, dataset- and data-source-specific flags', () => {
-    expectOneLineError(runCli(['train', '--dropout', '0.5']), 2, /^spikeflow: --dropout: applies to --model csnn only \(this run: --model fc\)$/);
+    expectOneLineError(
+      runCli(['train', '--dropout', '0.5']),
+      2,
+      /^spikeflow: --dropout: applies to --model csnn only \(this run: --model fc\)$/,
+    );
     expectOneLineError(runCli(['train', '--channels', '4,8']), 2, /--channels: applies to --model csnn only/);
     expectOneLineError(runCli(['train', '--model', 'csnn', '--hidden', '100']), 2, /--hidden: applies to --model fc only/);
     expectOneLineError(runCli(['train', '--folds', '3']), 2, /--folds: applies to --dataset iris only \(this run: mnist\)/);
-    expectOneLineError(runCli(['train', '--dataset', 'fashion-mnist', '--pop-neurons', '4']), 2, /--pop-neurons: applies to --dataset iris only \(this run: fashion-mnist\)/);
+    expectOneLineError(
+      runCli(['train', '--dataset', 'fashion-mnist', '--pop-neurons', '4']),
+      2,
+      /--pop-neurons: applies to --dataset iris only \(this run: fashion-mnist\)/,
+    );
     for (const f of [['--threads', '2'], ['--train-limit', '10'], ['--test-limit', '10'], ['--offline']]) {
       expectOneLineError(runCli(['train', '--dataset', 'iris', ...f]), 2, new RegExp(`${f[0]}: does not apply to --dataset iris`));
     }
@@ -33,15 +41,24 @@ describe('flags that do nothing are refused', () => {
     expectOneLineError(runCli(['simulate', 'lif', '--resistance', '0']), 2, /^spikeflow: --resistance: expected a number > 0, found 0/);
     expectOneLineError(runCli(['simulate', 'lif', '--resistance', '-1', '--sweep']), 2, /--resistance: expected a number > 0, found -1/);
     expectOneLineError(runCli(['simulate', 'lif', '--threshold', '0']), 2, /--threshold \(0\) must be above --v-reset \(0\)/);
-    expectOneLineError(runCli(['simulate', 'lif', '--sweep', '--sweep-from', '2', '--sweep-to', '1']), 2, /--sweep-to \(1\) must be above --sweep-from \(2\)/);
-    expectOneLineError(runCli(['simulate', 'lif', '--sweep', '--sweep-from', '9']), 2, /--sweep-from \(9\) must be below the last current of the sweep \(4: 4x the rheobase\); give --sweep-to/);
+    expectOneLineError(
+      runCli(['simulate', 'lif', '--sweep', '--sweep-from', '2', '--sweep-to', '1']),
+      2,
+      /--sweep-to \(1\) must be above --sweep-from \(2\)/,
+    );
+    expectOneLineError(
+      runCli(['simulate', 'lif', '--sweep', '--sweep-from', '9']),
+      2,
+      /--sweep-from \(9\) must be below the last current of the sweep \(4: 4x the rheobase\); give --sweep-to/,
+    );
   });
 
   it('compare has its own flags: no iris, no csnn, no cross-validation', () => {
     const help = runCli(['compare', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/--dataset <mnist\|fashion-mnist>\s/);
-    for (const gone of ['iris', '--folds', '--pop-neurons', '--model', '--channels', '--dropout', '--overwrite']) expect(help.stdout).not.toContain(gone);
+    for (const gone of ['iris', '--folds', '--pop-neurons', '--model', '--channels', '--dropout', '--overwrite'])
+      expect(help.stdout).not.toContain(gone);
     for (const kept of ['--tbptt', '--surrogate', '--learn-beta', '--l1-rate', '--latency-samples']) expect(help.stdout).toContain(kept);
     expectOneLineError(runCli(['compare', '--dataset', 'iris']), 2, /--dataset: expected one of mnist, fashion-mnist, found "iris"/);
     expectOneLineError(runCli(['compare', '--folds', '3']), 2, /unknown flag --folds/);

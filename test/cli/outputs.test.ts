@@ -13,12 +13,20 @@ describe('output paths are checked before the work starts', () => {
     for (const cmd of [['train'], ['train', '--dataset', 'iris'], ['compare'], ['stdp-mnist']]) {
       const t0 = Date.now();
       const r = runCli([...cmd, '--out', join(file, 'run')]);
-      expectOneLineError(r, 2, /^spikeflow: --out .*a-file\/run: cannot create the folder \(a part of the path is a file, not a folder, ENOTDIR\)$/);
+      expectOneLineError(
+        r,
+        2,
+        /^spikeflow: --out .*a-file\/run: cannot create the folder \(a part of the path is a file, not a folder, ENOTDIR\)$/,
+      );
       expect(r.stderr).not.toMatch(/^data:/m);
       expect(Date.now() - t0).toBeLessThan(15_000);
     }
     // the folder itself is a file
-    expectOneLineError(runCli(['train', '--out', file]), 2, /--out .*a-file: cannot create the folder \(a file of that name is in the way, EEXIST\)/);
+    expectOneLineError(
+      runCli(['train', '--out', file]),
+      2,
+      /--out .*a-file: cannot create the folder \(a file of that name is in the way, EEXIST\)/,
+    );
   });
 
   it('simulate --plot: a missing folder is created; a path under a file is one line naming it', () => {
@@ -26,8 +34,16 @@ describe('output paths are checked before the work starts', () => {
     const ok = runCli(['simulate', 'lif', '--plot', plot]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(readFileSync(plot, 'utf8')).toMatch(/^<svg/);
-    expectOneLineError(runCli(['simulate', 'lif', '--plot', join(file, 'x.svg')]), 2, /--plot .*a-file\/x\.svg: cannot create its folder .*a-file \(a file of that name is in the way/);
-    expectOneLineError(runCli(['simulate', 'cuba', '--duration', '10ms', '--plot', join(file, 'x.png')]), 2, /--plot .*a-file\/x\.png: cannot create its folder/);
+    expectOneLineError(
+      runCli(['simulate', 'lif', '--plot', join(file, 'x.svg')]),
+      2,
+      /--plot .*a-file\/x\.svg: cannot create its folder .*a-file \(a file of that name is in the way/,
+    );
+    expectOneLineError(
+      runCli(['simulate', 'cuba', '--duration', '10ms', '--plot', join(file, 'x.png')]),
+      2,
+      /--plot .*a-file\/x\.png: cannot create its folder/,
+    );
     mkdirSync(join(root, 'dir.svg'));
     expectOneLineError(runCli(['simulate', 'lif', '--plot', join(root, 'dir.svg')]), 2, /--plot .*dir\.svg: is a folder; give a file name/);
   });
@@ -62,10 +78,16 @@ describe('default checkpoint folders do not clobber each other', () => {
     const listing = readdirSync(out).sort();
     expect(listing).toContain('training.svg');
     // iris into the MNIST checkpoint's folder: refused before training, nothing changed
-    expectOneLineError(runCli(['train', ...irisQuick, '--out', out], { cwd }), 2,
-      /--out .*ckpt holds a mnist fc checkpoint; this run \(iris fc\) would replace it: give --overwrite to replace it, or another --out/);
-    expectOneLineError(runCli(['train', ...small, '--model', 'csnn', '--channels', '2,2', '--out', out], { cwd }), 2,
-      /--out .*ckpt holds a mnist fc checkpoint; this run \(mnist csnn\) would replace it/);
+    expectOneLineError(
+      runCli(['train', ...irisQuick, '--out', out], { cwd }),
+      2,
+      /--out .*ckpt holds a mnist fc checkpoint; this run \(iris fc\) would replace it: give --overwrite to replace it, or another --out/,
+    );
+    expectOneLineError(
+      runCli(['train', ...small, '--model', 'csnn', '--channels', '2,2', '--out', out], { cwd }),
+      2,
+      /--out .*ckpt holds a mnist fc checkpoint; this run \(mnist csnn\) would replace it/,
+    );
     expect(readFileSync(join(out, 'config.json'), 'utf8')).toBe(before);
     expect(readdirSync(out).sort()).toEqual(listing);
     // the same kind: replaced without a flag
@@ -81,9 +103,17 @@ describe('default checkpoint folders do not clobber each other', () => {
     const notes = join(cwd, 'notes');
     mkdirSync(notes);
     writeFileSync(join(notes, 'todo.txt'), 'x');
-    expectOneLineError(runCli(['train', ...irisQuick, '--out', notes], { cwd }), 2, /--out .*notes holds files that are not a spikeflow checkpoint \(todo\.txt\): give --overwrite/);
+    expectOneLineError(
+      runCli(['train', ...irisQuick, '--out', notes], { cwd }),
+      2,
+      /--out .*notes holds files that are not a spikeflow checkpoint \(todo\.txt\): give --overwrite/,
+    );
     writeFileSync(join(notes, 'config.json'), '{"name": "something else"}');
-    expectOneLineError(runCli(['train', ...irisQuick, '--out', notes], { cwd }), 2, /holds a config\.json that is not a spikeflow checkpoint's/);
+    expectOneLineError(
+      runCli(['train', ...irisQuick, '--out', notes], { cwd }),
+      2,
+      /holds a config\.json that is not a spikeflow checkpoint's/,
+    );
     expect(readFileSync(join(notes, 'config.json'), 'utf8')).toBe('{"name": "something else"}');
   });
 });

@@ -16,7 +16,9 @@ describe('progress on a TTY', () => {
     const { out, p, at } = setup(true);
     at(4);
     p.update(4, { loss: 0.51234, acc: '88.1%', 'samples/s': 1200 });
-    expect(out).toEqual(['\repoch 1/2 [#########...............]  40% 4/10  loss 0.5123  acc 88.1%  samples/s 1200  elapsed 4s  ETA 6s\x1b[K']);
+    expect(out).toEqual([
+      '\repoch 1/2 [#########...............]  40% 4/10  loss 0.5123  acc 88.1%  samples/s 1200  elapsed 4s  ETA 6s\x1b[K',
+    ]);
   });
 
   it('throttles redraws to one per 0.1 s but always draws completion; done() ends the line', () => {
@@ -163,20 +165,33 @@ describe('progress in logs (not a TTY)', () => {
 
   it('rejects a bad total', () => {
     expect(() => createProgress({ total: -1, label: 'x', stream: { write: () => 0 } })).toThrow(ValueError);
-    expect(() => createProgress({ total: NaN, label: 'x', stream: { write: () => 0 } })).toThrow(/total must be a finite number >= 0 \(0 = unknown\), found NaN/);
+    expect(() => createProgress({ total: NaN, label: 'x', stream: { write: () => 0 } })).toThrow(
+      /total must be a finite number >= 0 \(0 = unknown\), found NaN/,
+    );
   });
 });
 
 describe('formatting helpers', () => {
   it('formatDuration', () => {
-    expect([0, 0.4, 5, 59.4, 59.6, 75, 3599, 3700, 86399, 90000].map(formatDuration)).toEqual(['0s', '0s', '5s', '59s', '1m00s', '1m15s', '59m59s', '1h01m', '23h59m', '1d01h']);
+    expect([0, 0.4, 5, 59.4, 59.6, 75, 3599, 3700, 86399, 90000].map(formatDuration)).toEqual([
+      '0s',
+      '0s',
+      '5s',
+      '59s',
+      '1m00s',
+      '1m15s',
+      '59m59s',
+      '1h01m',
+      '23h59m',
+      '1d01h',
+    ]);
     expect([NaN, Infinity, -1].map(formatDuration)).toEqual(['--', '--', '--']);
   });
 
   it('formatRate', () => {
     expect(formatRate(0)).toBe('0 it/s');
     expect(formatRate(0.25)).toBe('0.25 it/s');
-    expect(formatRate(3.14159)).toBe('3.14 it/s');
+    expect(formatRate(Math.PI)).toBe('3.14 it/s');
     expect(formatRate(12.34, 'batch')).toBe('12.3 batch/s');
     expect(formatRate(123.4, 'samples')).toBe('123 samples/s');
     expect(formatRate(1234, 'samples')).toBe('1.23k samples/s');

@@ -37,7 +37,12 @@ export function expectOneLineError(r: CliResult, code: number, pattern: RegExp):
  * (`signal` set when the process died of a signal instead of exiting). A run still going after
  * `timeoutMs` is killed (the test then fails on its output, and leaves no process behind).
  */
-export function interruptCli(args: string[], when: RegExp, sig: NodeJS.Signals, o: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult & { signal: NodeJS.Signals | null; sentAfterMs: number }> {
+export function interruptCli(
+  args: string[],
+  when: RegExp,
+  sig: NodeJS.Signals,
+  o: { cwd?: string; timeoutMs?: number } = {},
+): Promise<CliResult & { signal: NodeJS.Signals | null; sentAfterMs: number }> {
   return new Promise((done, fail) => {
     const t0 = Date.now();
     const child = spawn(process.execPath, [main, ...args], { env, cwd: o.cwd ?? tempDir() });

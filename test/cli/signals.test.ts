@@ -11,7 +11,9 @@ describe('SIGINT and SIGTERM', () => {
     expect(r.signal).toBeNull();
     expect(r.code, r.stderr).toBe(130);
     expect(r.stderr).toMatch(/^simulate cuba \[\.+\]\s+0% 100\/3600000 .*ETA/m);
-    expect(r.stderr).toMatch(/spikeflow simulate: interrupted \(SIGINT\) at [\d.]+ s of the 3600\.000 s asked: the result below covers the time reached/);
+    expect(r.stderr).toMatch(
+      /spikeflow simulate: interrupted \(SIGINT\) at [\d.]+ s of the 3600\.000 s asked: the result below covers the time reached/,
+    );
     const j = JSON.parse(r.stdout);
     expect(j.interrupted).toBe('SIGINT');
     expect(j.durationMs).toBeGreaterThanOrEqual(100);
@@ -31,7 +33,9 @@ describe('SIGINT and SIGTERM', () => {
     const config = readFileSync(join(out, 'config.json'), 'utf8');
     const files = readdirSync(out).sort();
     // two threads: the main thread waits for the workers at every batch, so the signal is seen within a batch
-    const r = await interruptCli(['train', ...small, '--epochs', '2000', '--threads', '2', '--out', out], /fc epoch 2\/2000/, 'SIGINT', { cwd });
+    const r = await interruptCli(['train', ...small, '--epochs', '2000', '--threads', '2', '--out', out], /fc epoch 2\/2000/, 'SIGINT', {
+      cwd,
+    });
     expect(r.code, r.stderr).toBe(130);
     const last = r.stderr.split('\n').pop();
     expect(last).toBe(`spikeflow train: interrupted (SIGINT): the checkpoint at ${out} was left untouched`);
@@ -41,7 +45,21 @@ describe('SIGINT and SIGTERM', () => {
 
   it('train on one thread: SIGINT stops it within a batch, not at the end of the epoch', async () => {
     const cwd = tempDir();
-    const args = ['train', '--train-limit', '20000', '--test-limit', '64', '--hidden', '32', '--steps', '4', '--batch', '16', '--threads', '1'];
+    const args = [
+      'train',
+      '--train-limit',
+      '20000',
+      '--test-limit',
+      '64',
+      '--hidden',
+      '32',
+      '--steps',
+      '4',
+      '--batch',
+      '16',
+      '--threads',
+      '1',
+    ];
     const r = await interruptCli(args, /fc epoch 1\/1 \[/, 'SIGINT', { cwd });
     expect(r.code, r.stderr).toBe(130);
     expect(r.stderr.split('\n').pop()).toBe('spikeflow train: interrupted (SIGINT): no checkpoint was written to runs/mnist-fc');

@@ -13,7 +13,7 @@ import { createWasmKernelsSync } from '../../src/kernels/wasm.js';
 const BIG = 1 << 16; // 64 Ki elements: above the pooling size for every type
 
 describe('step buffers', () => {
-  it('a step reuses the previous step\'s arrays of the same type and length, zero-filled unless overwritten', () => {
+  it("a step reuses the previous step's arrays of the same type and length, zero-filled unless overwritten", () => {
     const buffers = new StepBuffers();
     const first = withStepBuffers(buffers, () => {
       const a = newF32(BIG);
@@ -47,10 +47,12 @@ describe('step buffers', () => {
   it('buffers are recycled when the step throws', () => {
     const buffers = new StepBuffers();
     let kept: Float32Array | null = null;
-    expect(() => withStepBuffers(buffers, () => {
-      kept = newF32(BIG);
-      throw new Error('boom');
-    })).toThrow('boom');
+    expect(() =>
+      withStepBuffers(buffers, () => {
+        kept = newF32(BIG);
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
     withStepBuffers(buffers, () => expect(newF32(BIG)).toBe(kept));
   });
 
@@ -76,11 +78,18 @@ describe('step buffers', () => {
       const k = createWasmKernelsSync();
       const rng = new Rng(4);
       const B = 16;
-      const x = new Tensor(Float32Array.from({ length: B * 784 }, () => (rng.uniform() < 0.3 ? rng.uniform() : 0)), [B, 784]);
+      const x = new Tensor(
+        Float32Array.from({ length: B * 784 }, () => (rng.uniform() < 0.3 ? rng.uniform() : 0)),
+        [B, 784],
+      );
       const y = Int32Array.from({ length: B }, (_, i) => i % 10);
-      const make = () => (model === 'fc'
-        ? snnClassifier({ inputs: 784, hidden: [1000], outputs: 10, beta: 0.9 }, new Rng(1))
-        : csnnClassifier({ input: [1, 28, 28], channels: [12, 64], outputs: 10, beta: 0.5, surrogate: fastSigmoid({ slope: 25 }) }, new Rng(1)));
+      const make = () =>
+        model === 'fc'
+          ? snnClassifier({ inputs: 784, hidden: [1000], outputs: 10, beta: 0.9 }, new Rng(1))
+          : csnnClassifier(
+              { input: [1, 28, 28], channels: [12, 64], outputs: 10, beta: 0.5, surrogate: fastSigmoid({ slope: 25 }) },
+              new Rng(1),
+            );
       const pooled = make();
       const fresh = make();
       const task = spikingTask(model === 'fc' ? 'membrane' : 'rate');
@@ -95,7 +104,11 @@ describe('step buffers', () => {
         expect(a.loss).toBe(l.item());
         pooled.trainable().forEach((p, i) => expect(Array.from(p.grad!)).toEqual(Array.from(fresh.trainable()[i].grad!)));
         // apply the same update to both, so later steps see changed weights
-        for (const m of [pooled, fresh]) for (const p of m.trainable()) { const d = p.data as Float32Array; for (let j = 0; j < d.length; j++) d[j] -= 0.05 * p.grad![j]; }
+        for (const m of [pooled, fresh])
+          for (const p of m.trainable()) {
+            const d = p.data as Float32Array;
+            for (let j = 0; j < d.length; j++) d[j] -= 0.05 * p.grad![j];
+          }
       }
     });
   }

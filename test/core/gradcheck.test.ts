@@ -54,14 +54,23 @@ describe('finite-difference gradient checks of every op', () => {
     for (const constInput of [false, true]) {
       for (const [kname, k] of bothKernels) {
         it(`leaky sequence, membrane path: input and learnable beta (reset ${reset}, constInput ${constInput}, ${kname})`, () => {
-          const T = 6, B = 2, H = 3;
+          const T = 6,
+            B = 2,
+            H = 3;
           const input = new Tensor(randn((constInput ? 1 : T) * B * H, 0.6), constInput ? [B, H] : [T, B, H], { requiresGrad: true });
           const p = new Tensor(randn(H, 0.5), [H], { requiresGrad: true });
           const pw = randn(T * B * H);
-          const run = () => leakySequence(input, { steps: T, constInput, beta: sigmoid(p), threshold: 0.8, reset, surrogate: atan(), kernels: k });
+          const run = () =>
+            leakySequence(input, { steps: T, constInput, beta: sigmoid(p), threshold: 0.8, reset, surrogate: atan(), kernels: k });
           const base = Array.from(run().spk.data).join('');
           // The membrane is piecewise linear in input and smooth in beta while no spike flips.
-          const n = gradcheck(() => probe(run().mem, pw), [input, p], 1e-3, 2e-3, () => Array.from(run().spk.data).join('') === base);
+          const n = gradcheck(
+            () => probe(run().mem, pw),
+            [input, p],
+            1e-3,
+            2e-3,
+            () => Array.from(run().spk.data).join('') === base,
+          );
           expect(n).toBeGreaterThan(input.size / 2);
           expect(base).toMatch(/1/);
         });

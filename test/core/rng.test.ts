@@ -3,7 +3,9 @@ import { Rng } from '../../src/core/rng.js';
 
 describe('Rng', () => {
   it('same seed, same stream; different seeds, different streams', () => {
-    const a = new Rng(5), b = new Rng(5), c = new Rng(6);
+    const a = new Rng(5),
+      b = new Rng(5),
+      c = new Rng(6);
     const sa = Array.from({ length: 50 }, () => a.nextU32());
     expect(Array.from({ length: 50 }, () => b.nextU32())).toEqual(sa);
     expect(Array.from({ length: 50 }, () => c.nextU32())).not.toEqual(sa);
@@ -11,7 +13,8 @@ describe('Rng', () => {
   });
 
   it('fillU32 draws exactly the values (and leaves the state) that as many nextU32 calls would', () => {
-    const a = new Rng(42), b = new Rng(42);
+    const a = new Rng(42),
+      b = new Rng(42);
     a.nextU32();
     b.nextU32();
     const buf = new Uint32Array(1000);

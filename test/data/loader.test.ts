@@ -46,7 +46,9 @@ describe('MNIST loader on hostile folders', () => {
   /** A folder of four small valid gzip files (2 samples each). */
   function smallDir(): string {
     const dir = tmp();
-    FILES.forEach((f, i) => writeFileSync(join(dir, `${f}.gz`), gzipSync(i % 2 === 0 ? idx([2, 28, 28], new Array(2 * 784).fill(7)) : idx([2], [3, 4]))));
+    FILES.forEach((f, i) =>
+      writeFileSync(join(dir, `${f}.gz`), gzipSync(i % 2 === 0 ? idx([2, 28, 28], new Array(2 * 784).fill(7)) : idx([2], [3, 4]))),
+    );
     return dir;
   }
 
@@ -55,7 +57,9 @@ describe('MNIST loader on hostile folders', () => {
     expect((await loadMnist({ dataset: 'mnist', dataDir: dir, download: false })).train.n).toBe(2);
     rmSync(join(dir, `${FILES[3]}.gz`));
     mkdirSync(join(dir, FILES[3]));
-    await expect(loadMnist({ dataset: 'mnist', dataDir: dir, download: false })).rejects.toThrow(`${join(dir, FILES[3])}: is a folder, expected an IDX file`);
+    await expect(loadMnist({ dataset: 'mnist', dataDir: dir, download: false })).rejects.toThrow(
+      `${join(dir, FILES[3])}: is a folder, expected an IDX file`,
+    );
   });
 
   it('a gzip bomb (1 MB inflating to 1 GiB after a 2-image header) is refused after its header, in well under a second', async () => {
@@ -65,13 +69,19 @@ describe('MNIST loader on hostile folders', () => {
     const path = join(dir, `${FILES[0]}.gz`);
     writeFileSync(path, bomb);
     const t0 = performance.now();
-    await expect(loadMnist({ dataset: 'mnist', dataDir: dir, download: false })).rejects.toThrow(`${path}: decompresses to more than the 1584 bytes its header declares`);
+    await expect(loadMnist({ dataset: 'mnist', dataDir: dir, download: false })).rejects.toThrow(
+      `${path}: decompresses to more than the 1584 bytes its header declares`,
+    );
     expect(performance.now() - t0).toBeLessThan(1000);
     // a header that declares more than an IDX file may hold here (2^30 bytes), and one within it that lacks its data
     writeFileSync(path, gzipSync(idx([2 ** 21, 28, 28], new Array(100).fill(0))));
-    await expect(loadMnist({ dataset: 'mnist', dataDir: dir, download: false })).rejects.toThrow(`${path}: declares 1644167184 bytes, more than an IDX file may hold here (1073741824)`);
+    await expect(loadMnist({ dataset: 'mnist', dataDir: dir, download: false })).rejects.toThrow(
+      `${path}: declares 1644167184 bytes, more than an IDX file may hold here (1073741824)`,
+    );
     writeFileSync(path, gzipSync(idx([2 ** 20, 28, 28], [])));
-    await expect(loadMnist({ dataset: 'mnist', dataDir: dir, download: false })).rejects.toThrow(`${path}: dimensions [1048576, 28, 28] need 822083584 data bytes, found 0`);
+    await expect(loadMnist({ dataset: 'mnist', dataDir: dir, download: false })).rejects.toThrow(
+      `${path}: dimensions [1048576, 28, 28] need 822083584 data bytes, found 0`,
+    );
   });
 });
 
@@ -123,7 +133,11 @@ describe.skipIf(!haveShared)('MNIST loader', () => {
     expect(d.source).toBe('download');
     expect(requests).toBe(4);
     expect(events.length).toBeGreaterThan(4);
-    expect(readdirSync(join(cacheDir, 'mnist')).sort()).toEqual(readdirSync(mnistDir).filter((f) => f.endsWith('.gz')).sort());
+    expect(readdirSync(join(cacheDir, 'mnist')).sort()).toEqual(
+      readdirSync(mnistDir)
+        .filter((f) => f.endsWith('.gz'))
+        .sort(),
+    );
     const again = await loadMnist({ dataset: 'mnist', cacheDir, mirrors: [base] });
     expect(again.source).toBe('cache');
     expect(requests).toBe(4);
@@ -134,7 +148,9 @@ describe.skipIf(!haveShared)('MNIST loader', () => {
     corrupt = true;
     try {
       await expect(loadMnist({ dataset: 'mnist', cacheDir, mirrors: [base] })).rejects.toThrow(DownloadError);
-      await expect(loadMnist({ dataset: 'mnist', cacheDir, mirrors: [base] })).rejects.toThrow(/sha256 mismatch for train-images-idx3-ubyte\.gz/);
+      await expect(loadMnist({ dataset: 'mnist', cacheDir, mirrors: [base] })).rejects.toThrow(
+        /sha256 mismatch for train-images-idx3-ubyte\.gz/,
+      );
     } finally {
       corrupt = false;
     }

@@ -75,12 +75,10 @@ describe('population coding (Gaussian receptive fields)', () => {
 
 describe('decoders', () => {
   // T = 4, B = 2, C = 4
-  const spk = new Tensor(Uint8Array.from([
-    0, 0, 1, 0, /**/ 0, 0, 0, 0,
-    0, 1, 1, 0, /**/ 1, 0, 0, 1,
-    0, 1, 0, 0, /**/ 0, 0, 0, 1,
-    0, 1, 1, 0, /**/ 0, 0, 0, 0,
-  ]), [4, 2, 4]);
+  const spk = new Tensor(
+    Uint8Array.from([0, 0, 1, 0, /**/ 0, 0, 0, 0, 0, 1, 1, 0, /**/ 1, 0, 0, 1, 0, 1, 0, 0, /**/ 0, 0, 0, 1, 0, 1, 1, 0, /**/ 0, 0, 0, 0]),
+    [4, 2, 4],
+  );
 
   it('first-spike times and the first-spike prediction (ties broken by count)', () => {
     expect(Array.from(firstSpikeTimes(spk))).toEqual([4, 1, 0, 4, 1, 4, 4, 1]);

@@ -33,19 +33,62 @@ function seedModels(): Sequential[] {
   const lif = (size: number) => new Leaky({ size, beta: 0.9 });
   return [
     snnClassifier({ inputs: 12, hidden: [8], outputs: 4, beta: 0.9 }, r),
-    snnClassifier({ inputs: 6, hidden: [5, 4], outputs: 3, beta: 0.8, learnBeta: true, reset: 'zero', threshold: 0.7, surrogate: fastSigmoid({ slope: 10 }), truncate: 3 }, r),
+    snnClassifier(
+      {
+        inputs: 6,
+        hidden: [5, 4],
+        outputs: 3,
+        beta: 0.8,
+        learnBeta: true,
+        reset: 'zero',
+        threshold: 0.7,
+        surrogate: fastSigmoid({ slope: 10 }),
+        truncate: 3,
+      },
+      r,
+    ),
     csnnClassifier({ input: [1, 10, 10], channels: [3], kernel: 3, outputs: 4, dropout: 0.2, beta: 0.8 }, r),
     csnnClassifier({ input: [2, 12, 12], channels: [2, 3], kernel: 3, outputs: 3, beta: 0.7, learnBeta: true }, r),
     annClassifier({ inputs: 7, hidden: [5], outputs: 3 }, r),
     new Sequential([
-      new Conv2d({ inChannels: 1, outChannels: 2, kernel: [3, 2], stride: 2, padding: 1, inputSize: [7, 6], rng: r }), new AvgPool2d(2, 1),
-      new Leaky({ size: 2 * 3 * 3, beta: Array.from({ length: 18 }, (_, i) => 0.5 + i / 40), learnThreshold: true }), new Flatten(), new Linear(18, 3, { rng: r, bias: false }), lif(3),
+      new Conv2d({ inChannels: 1, outChannels: 2, kernel: [3, 2], stride: 2, padding: 1, inputSize: [7, 6], rng: r }),
+      new AvgPool2d(2, 1),
+      new Leaky({ size: 2 * 3 * 3, beta: Array.from({ length: 18 }, (_, i) => 0.5 + i / 40), learnThreshold: true }),
+      new Flatten(),
+      new Linear(18, 3, { rng: r, bias: false }),
+      lif(3),
     ]),
-    new Sequential([new Linear(6, 5, { rng: r }), new Synaptic({ size: 5, alpha: 0.8, beta: 0.9, learnAlpha: true }), new Linear(5, 3, { rng: r }), lif(3)]),
-    new Sequential([new Linear(6, 5, { rng: r }), new Alpha({ size: 5, alpha: 0.9, beta: 0.8, surrogate: spikeRateEscape({ beta: 1, slope: 2 }) }), new Linear(5, 3, { rng: r }), lif(3)]),
-    new Sequential([new Linear(6, 5, { rng: r }), new RLeaky({ size: 5, beta: 0.9, learnBeta: true, rng: r }), new ReLU(), new Linear(5, 3, { rng: r }), lif(3)]),
-    new Sequential([new Linear(6, 4, { rng: r }), new RSynaptic({ size: 4, alpha: [0.5, 0.6, 0.7, 0.8], beta: 0.9, bias: false, learnRecurrent: false, rng: r }), new Linear(4, 3, { rng: r }), lif(3)]),
-    new Sequential([new Linear(6, 5, { rng: r }), new Alif({ size: 5, beta: 0.9, learnRho: true, learnBetaA: true, learnThreshold: true }), new Linear(5, 3, { rng: r }), lif(3)]),
+    new Sequential([
+      new Linear(6, 5, { rng: r }),
+      new Synaptic({ size: 5, alpha: 0.8, beta: 0.9, learnAlpha: true }),
+      new Linear(5, 3, { rng: r }),
+      lif(3),
+    ]),
+    new Sequential([
+      new Linear(6, 5, { rng: r }),
+      new Alpha({ size: 5, alpha: 0.9, beta: 0.8, surrogate: spikeRateEscape({ beta: 1, slope: 2 }) }),
+      new Linear(5, 3, { rng: r }),
+      lif(3),
+    ]),
+    new Sequential([
+      new Linear(6, 5, { rng: r }),
+      new RLeaky({ size: 5, beta: 0.9, learnBeta: true, rng: r }),
+      new ReLU(),
+      new Linear(5, 3, { rng: r }),
+      lif(3),
+    ]),
+    new Sequential([
+      new Linear(6, 4, { rng: r }),
+      new RSynaptic({ size: 4, alpha: [0.5, 0.6, 0.7, 0.8], beta: 0.9, bias: false, learnRecurrent: false, rng: r }),
+      new Linear(4, 3, { rng: r }),
+      lif(3),
+    ]),
+    new Sequential([
+      new Linear(6, 5, { rng: r }),
+      new Alif({ size: 5, beta: 0.9, learnRho: true, learnBetaA: true, learnThreshold: true }),
+      new Linear(5, 3, { rng: r }),
+      lif(3),
+    ]),
     new Sequential([new Alif({ size: 4, beta: 0.9, rho: 0.9, betaA: 0.5 }), new Linear(4, 2, { rng: r }), lif(2)]),
   ];
 }
@@ -57,15 +100,45 @@ const SEEDS = SEED_MODELS.map((m) => ({
 }));
 /** Every kind of the registry (a new kind is fuzzed as a wrong kind without touching this file). */
 const KINDS = [...LAYER_KINDS.keys()];
-const FIELDS = ['in', 'out', 'bias', 'size', 'beta', 'alpha', 'rho', 'betaA', 'threshold', 'reset', 'surrogate', 'learnBeta', 'learnAlpha', 'learnThreshold',
-  'learnRho', 'learnBetaA', 'learnRecurrent', 'truncate', 'kernel', 'stride', 'padding', 'inChannels', 'outChannels', 'inputSize', 'p', 'seed', 'extra', '__proto__', 'constructor'];
+const FIELDS = [
+  'in',
+  'out',
+  'bias',
+  'size',
+  'beta',
+  'alpha',
+  'rho',
+  'betaA',
+  'threshold',
+  'reset',
+  'surrogate',
+  'learnBeta',
+  'learnAlpha',
+  'learnThreshold',
+  'learnRho',
+  'learnBetaA',
+  'learnRecurrent',
+  'truncate',
+  'kernel',
+  'stride',
+  'padding',
+  'inChannels',
+  'outChannels',
+  'inputSize',
+  'p',
+  'seed',
+  'extra',
+  '__proto__',
+  'constructor',
+];
 
 const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
 
 /** A value near `v` or a hostile one (undefined: delete the field). */
 function hostileFor(rng: Rng, v: unknown): unknown {
   if (typeof v === 'number' && rng.uniform() < 0.35) return pick(rng, [v + 1, v - 1, v * 2, Math.floor(v / 2), v + 1000, -v, v + 0.5, 0]);
-  if (Array.isArray(v) && v.length && rng.uniform() < 0.3) return rng.uniform() < 0.5 ? v.slice(1) : v.map((x, i) => (i === rng.int(v.length) ? pick(rng, HOSTILE) : x));
+  if (Array.isArray(v) && v.length && rng.uniform() < 0.3)
+    return rng.uniform() < 0.5 ? v.slice(1) : v.map((x, i) => (i === rng.int(v.length) ? pick(rng, HOSTILE) : x));
   if (rng.uniform() < 0.1) return undefined;
   return clone(pick(rng, HOSTILE));
 }
@@ -93,7 +166,9 @@ function mutateConfig(rng: Rng, cfg: Json): string {
   }
   if (roll < 55) {
     // a size chain: one integer field set to another integer of the model (the next or the previous layer's)
-    const ints = layers.flatMap((l) => (isObj(l) && isObj(l.config) ? Object.values(l.config) : []).filter((v): v is number => Number.isInteger(v)));
+    const ints = layers.flatMap((l) =>
+      (isObj(l) && isObj(l.config) ? Object.values(l.config) : []).filter((v): v is number => Number.isInteger(v)),
+    );
     const keys = Object.keys(c).filter((k) => Number.isInteger(c[k]));
     if (!keys.length || !ints.length) return 'none';
     const k = pick(rng, keys);
@@ -107,11 +182,20 @@ function mutateConfig(rng: Rng, cfg: Json): string {
   if (roll < 74) {
     const other = pick(rng, SEEDS).layers;
     switch (rng.int(5)) {
-      case 0: layers.splice(i, 1); break;
-      case 1: layers.splice(i, 0, clone(layer)); break;
-      case 2: if (i + 1 < layers.length) [layers[i], layers[i + 1]] = [layers[i + 1], layers[i]]; break;
-      case 3: layers.splice(i, 0, clone(pick(rng, other))); break;
-      default: layers[i] = clone(pick(rng, other));
+      case 0:
+        layers.splice(i, 1);
+        break;
+      case 1:
+        layers.splice(i, 0, clone(layer));
+        break;
+      case 2:
+        if (i + 1 < layers.length) [layers[i], layers[i + 1]] = [layers[i + 1], layers[i]];
+        break;
+      case 3:
+        layers.splice(i, 0, clone(pick(rng, other)));
+        break;
+      default:
+        layers[i] = clone(pick(rng, other));
     }
     return `layers (structure at ${i})`;
   }
@@ -135,21 +219,34 @@ function mutateConfig(rng: Rng, cfg: Json): string {
 function mutateWeights(rng: Rng, w: Uint8Array): Uint8Array {
   const hlen = Number(new DataView(w.buffer, w.byteOffset).getBigUint64(0, true));
   switch (rng.int(5)) {
-    case 0: return mutateBytes(rng, w);
-    case 1: return mutateBytes(rng, w, [0, 8 + hlen]);
-    case 2: return pick(rng, SEEDS).weights;
+    case 0:
+      return mutateBytes(rng, w);
+    case 1:
+      return mutateBytes(rng, w, [0, 8 + hlen]);
+    case 2:
+      return pick(rng, SEEDS).weights;
     case 3: {
       const out = w.slice();
-      new DataView(out.buffer).setBigUint64(0, BigInt(pick(rng, [0, 1, hlen + 1, hlen - 1, out.length, 2 ** 32, 2 ** 53])) + (rng.uniform() < 0.1 ? 2n ** 63n : 0n), true);
+      new DataView(out.buffer).setBigUint64(
+        0,
+        BigInt(pick(rng, [0, 1, hlen + 1, hlen - 1, out.length, 2 ** 32, 2 ** 53])) + (rng.uniform() < 0.1 ? 2n ** 63n : 0n),
+        true,
+      );
       return out;
     }
     default: {
       const header = JSON.parse(new TextDecoder().decode(w.subarray(8, 8 + hlen))) as Record<string, Json>;
       const names = Object.keys(header).filter((k) => k !== '__metadata__');
       const name = pick(rng, names);
-      if (rng.uniform() < 0.2) delete header[name];
+      const drop = rng.uniform() < 0.2; // (the second draw below is taken only when this one fails)
+      if (drop) delete header[name];
       else if (rng.uniform() < 0.2) setField(header, pick(rng, [`${name}x`, '9.weight', '__proto__', '0.beta_logit']), header[name]);
-      else setField(header[name], pick(rng, ['dtype', 'shape', 'data_offsets']), hostileFor(rng, pick(rng, [header[name].shape, 'F16', header[name].data_offsets])));
+      else
+        setField(
+          header[name],
+          pick(rng, ['dtype', 'shape', 'data_offsets']),
+          hostileFor(rng, pick(rng, [header[name].shape, 'F16', header[name].data_offsets])),
+        );
       const text = new TextEncoder().encode(JSON.stringify(header));
       const out = new Uint8Array(8 + text.length + (w.length - 8 - hlen));
       new DataView(out.buffer).setBigUint64(0, BigInt(text.length), true);
@@ -187,7 +284,12 @@ export function makeCheckpointCase(rng: Rng): CheckpointCase {
   const seedIndex = rng.int(SEEDS.length);
   const seed = SEEDS[seedIndex];
   const version = rng.uniform() < 0.2 ? 2 : 1;
-  const cfg: Json = { format: 'spikeflow-checkpoint', version, layers: clone(seed.layers), meta: { dataset: 'mnist', steps: 5, encoding: 'rate' } };
+  const cfg: Json = {
+    format: 'spikeflow-checkpoint',
+    version,
+    layers: clone(seed.layers),
+    meta: { dataset: 'mnist', steps: 5, encoding: 'rate' },
+  };
   const what = Array.from({ length: 1 + rng.int(3) }, () => (rng.uniform() < 0.93 ? mutateConfig(rng, cfg) : 'none'));
   let weights = seed.weights;
   const w = rng.uniform();
@@ -242,8 +344,14 @@ export function runModel(model: Sequential, features: number | null): void {
   if (features === null || features > 1 << 16) return; // (a valid config may take images too large to run here)
   const k = defaultKernels();
   const rng = new Rng(features);
-  const spikes = new Tensor(Uint8Array.from({ length: 2 * 2 * features }, () => (rng.uniform() < 0.3 ? 1 : 0)), [2, 2, features]);
-  const values = new Tensor(Float32Array.from({ length: 2 * features }, () => rng.uniform()), [2, features]);
+  const spikes = new Tensor(
+    Uint8Array.from({ length: 2 * 2 * features }, () => (rng.uniform() < 0.3 ? 1 : 0)),
+    [2, 2, features],
+  );
+  const values = new Tensor(
+    Float32Array.from({ length: 2 * features }, () => rng.uniform()),
+    [2, features],
+  );
   try {
     for (const seq of [{ x: spikes, steps: 2, constant: false }, directEncode(values, 2)]) {
       model.forward(seq, k, { inference: true });

@@ -45,13 +45,18 @@ async function loadError(dir: string): Promise<{ error: unknown; ms: number }> {
  * differs from its Linear). The hostile cases run only then: unchecked, one of them allocates 4 GB.
  */
 async function refuseUnchecked(): Promise<void> {
-  const said = await loadCheckpoint(folder(fc(), (l) => (l[1].config.size = 5)).dir).then(() => 'it loaded', (e: Error) => e.message);
+  const said = await loadCheckpoint(folder(fc(), (l) => (l[1].config.size = 5)).dir).then(
+    () => 'it loaded',
+    (e: Error) => e.message,
+  );
   if (!said.includes('layers[1] (leaky).config.size')) {
-    throw new Error(`loadCheckpoint does not validate the config before allocating (validateCheckpointConfig): a mismatched Leaky size: ${said}; the hostile cases are not run`);
+    throw new Error(
+      `loadCheckpoint does not validate the config before allocating (validateCheckpointConfig): a mismatched Leaky size: ${said}; the hostile cases are not run`,
+    );
   }
 }
 
-describe('the issue\'s examples through loadCheckpoint', () => {
+describe("the issue's examples through loadCheckpoint", () => {
   it('a Leaky size or Linear in of 1e9 fails in under 1 s with a DataError naming the file, the layer and the field', async () => {
     await refuseUnchecked();
     for (const [edit, message] of [
@@ -75,31 +80,41 @@ describe('the issue\'s examples through loadCheckpoint', () => {
 });
 
 describe('fuzz: loadCheckpoint', () => {
-  it(`${cases(2000)} folders, versions 1 and 2: typed errors naming a file in the folder, or a model that runs`, async () => {
-    await refuseUnchecked();
-    const dir = mkdtempSync(join(tmpdir(), 'sf-fuzz-ckpt-'));
-    try {
-      const s = await fuzz(2, cases(2000), (rng) => {
-        const c = makeCheckpointCase(rng);
-        for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true });
-        const roll = rng.uniform(); // now and then a folder in place of one of the files
-        const cfgPath = join(dir, 'config.json');
-        const wPath = join(dir, c.version === 2 ? c.weightsFile : 'model.safetensors');
-        if (roll < 0.01) mkdirSync(cfgPath);
-        else writeFileSync(cfgPath, c.config);
-        if (roll >= 0.01 && roll < 0.03) mkdirSync(wPath);
-        else writeFileSync(wPath, c.weights);
-        return roll < 0.03 ? { ...c, label: `${c.label}, a folder in place of ${roll < 0.01 ? 'config.json' : 'the weights'}` } : c;
-      }, async () => {
-        const { model, config } = await loadCheckpoint(dir);
-        runModel(model, validateCheckpointConfig(config, 'loaded').inputFeatures);
-      }, (_c, o) => contractBreach(o, [join(dir, 'config.json'), join(dir, 'model')]));
-      console.log(report('loadCheckpoint', s));
-      expect(s.failures).toEqual([]);
-      expect(s.ok).toBeGreaterThan(s.cases / 20);
-      expect(s.maxMs).toBeLessThan(2000);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, TIMEOUT);
+  it(
+    `${cases(2000)} folders, versions 1 and 2: typed errors naming a file in the folder, or a model that runs`,
+    async () => {
+      await refuseUnchecked();
+      const dir = mkdtempSync(join(tmpdir(), 'sf-fuzz-ckpt-'));
+      try {
+        const s = await fuzz(
+          2,
+          cases(2000),
+          (rng) => {
+            const c = makeCheckpointCase(rng);
+            for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true });
+            const roll = rng.uniform(); // now and then a folder in place of one of the files
+            const cfgPath = join(dir, 'config.json');
+            const wPath = join(dir, c.version === 2 ? c.weightsFile : 'model.safetensors');
+            if (roll < 0.01) mkdirSync(cfgPath);
+            else writeFileSync(cfgPath, c.config);
+            if (roll >= 0.01 && roll < 0.03) mkdirSync(wPath);
+            else writeFileSync(wPath, c.weights);
+            return roll < 0.03 ? { ...c, label: `${c.label}, a folder in place of ${roll < 0.01 ? 'config.json' : 'the weights'}` } : c;
+          },
+          async () => {
+            const { model, config } = await loadCheckpoint(dir);
+            runModel(model, validateCheckpointConfig(config, 'loaded').inputFeatures);
+          },
+          (_c, o) => contractBreach(o, [join(dir, 'config.json'), join(dir, 'model')]),
+        );
+        console.log(report('loadCheckpoint', s));
+        expect(s.failures).toEqual([]);
+        expect(s.ok).toBeGreaterThan(s.cases / 20);
+        expect(s.maxMs).toBeLessThan(2000);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    TIMEOUT,
+  );
 });

@@ -20,7 +20,8 @@ export function caseRng(suite: number, i: number): Rng {
 }
 
 /** Messages that only wrap a JavaScript crash, not a defect a user can act on. */
-const CRASH = /Cannot read prop|Cannot set prop|is not a function|is not iterable|is not defined|undefined \(reading|Invalid array length|Invalid typed array length|Maximum call stack|Array buffer allocation failed|out of memory|Cannot convert/i;
+const CRASH =
+  /Cannot read prop|Cannot set prop|is not a function|is not iterable|is not defined|undefined \(reading|Invalid array length|Invalid typed array length|Maximum call stack|Array buffer allocation failed|out of memory|Cannot convert/i;
 
 export interface Outcome {
   ok: boolean;
@@ -81,14 +82,17 @@ export async function fuzz<C extends { label: string }>(
     }
     if (o.ms > s.maxMs) [s.maxMs, s.slowest] = [o.ms, i];
     const why = check(c, o);
-    if (why !== null && s.failures.length < 20) s.failures.push(`case ${i} (SPIKEFLOW_FUZZ_SEED=${SEED} SPIKEFLOW_FUZZ_CASE=${i}) ${c.label}: ${why}`);
+    if (why !== null && s.failures.length < 20)
+      s.failures.push(`case ${i} (SPIKEFLOW_FUZZ_SEED=${SEED} SPIKEFLOW_FUZZ_CASE=${i}) ${c.label}: ${why}`);
   }
   return s;
 }
 
 /** One line for the log: counts and the slowest case. */
 export function report(name: string, s: FuzzSummary): string {
-  const errs = Object.entries(s.errors).map(([k, v]) => `${k} ${v}`).join(', ');
+  const errs = Object.entries(s.errors)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   return `${name}: ${s.cases} cases, ${s.ok} loaded, ${errs || 'no errors'}; slowest case ${s.slowest} ${s.maxMs.toFixed(1)} ms`;
 }
 
@@ -101,18 +105,75 @@ export function mutateBytes(rng: Rng, b: Uint8Array, region: [number, number] = 
   const [lo, hi] = region;
   const at = () => lo + rng.int(Math.max(1, hi - lo));
   switch (rng.int(6)) {
-    case 0: { const n = 1 + rng.int(4); for (let k = 0; k < n && out.length; k++) out[Math.min(at(), out.length - 1)] ^= 1 << rng.int(8); return out; }
-    case 1: { const n = 1 + rng.int(8); for (let k = 0; k < n && out.length; k++) out[Math.min(at(), out.length - 1)] = pick(rng, [0, 0xff, 0x7f, 0x80, rng.int(256)]); return out; }
-    case 2: return out.subarray(0, rng.int(out.length + 1)).slice();
-    case 3: { const extra = Uint8Array.from({ length: 1 + rng.int(16) }, () => rng.int(256)); const r = new Uint8Array(out.length + extra.length); r.set(out); r.set(extra, out.length); return r; }
-    case 4: { const p = Math.min(at(), out.length); return Uint8Array.from([...out.subarray(0, p), ...out.subarray(Math.min(out.length, p + 1 + rng.int(8)))]); }
-    default: { const p = Math.min(at(), out.length); const ins = Uint8Array.from({ length: 1 + rng.int(8) }, () => rng.int(256)); return Uint8Array.from([...out.subarray(0, p), ...ins, ...out.subarray(p)]); }
+    case 0: {
+      const n = 1 + rng.int(4);
+      for (let k = 0; k < n && out.length; k++) out[Math.min(at(), out.length - 1)] ^= 1 << rng.int(8);
+      return out;
+    }
+    case 1: {
+      const n = 1 + rng.int(8);
+      for (let k = 0; k < n && out.length; k++) out[Math.min(at(), out.length - 1)] = pick(rng, [0, 0xff, 0x7f, 0x80, rng.int(256)]);
+      return out;
+    }
+    case 2:
+      return out.subarray(0, rng.int(out.length + 1)).slice();
+    case 3: {
+      const extra = Uint8Array.from({ length: 1 + rng.int(16) }, () => rng.int(256));
+      const r = new Uint8Array(out.length + extra.length);
+      r.set(out);
+      r.set(extra, out.length);
+      return r;
+    }
+    case 4: {
+      const p = Math.min(at(), out.length);
+      return Uint8Array.from([...out.subarray(0, p), ...out.subarray(Math.min(out.length, p + 1 + rng.int(8)))]);
+    }
+    default: {
+      const p = Math.min(at(), out.length);
+      const ins = Uint8Array.from({ length: 1 + rng.int(8) }, () => rng.int(256));
+      return Uint8Array.from([...out.subarray(0, p), ...ins, ...out.subarray(p)]);
+    }
   }
 }
 
 /** Values a hostile or careless edit puts in a numeric or enum field. */
 export const HOSTILE: readonly unknown[] = [
-  1e9, -1, 0, 0.5, 2.5, -0.5, 2 ** 31, 2 ** 32, 2 ** 53, 2 ** 53 + 2, 1e308, -1e308, 2 ** 28 + 1, 2 ** 14, 65536,
-  'NaN', 'Infinity', '-Infinity', '1e9', '5', '', 'banana', 'subtract', 'zero', 'atan',
-  null, true, false, [], [1], [1, 2], [3, 3], [-1, 5], [1e9, 1e9], {}, { name: 'atan' }, { name: 'banana', param: 1 }, { name: 'atan', param: 'NaN' },
+  1e9,
+  -1,
+  0,
+  0.5,
+  2.5,
+  -0.5,
+  2 ** 31,
+  2 ** 32,
+  2 ** 53,
+  2 ** 53 + 2,
+  1e308,
+  -1e308,
+  2 ** 28 + 1,
+  2 ** 14,
+  65536,
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '1e9',
+  '5',
+  '',
+  'banana',
+  'subtract',
+  'zero',
+  'atan',
+  null,
+  true,
+  false,
+  [],
+  [1],
+  [1, 2],
+  [3, 3],
+  [-1, 5],
+  [1e9, 1e9],
+  {},
+  { name: 'atan' },
+  { name: 'banana', param: 1 },
+  { name: 'atan', param: 'NaN' },
 ];

@@ -62,56 +62,82 @@ function idxCase(rng: Rng): { label: string; data: Uint8Array } {
 const FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
 
 describe('fuzz: IDX', () => {
-  it(`parseIdx: ${cases(2000)} mutated files: DataErrors naming the file, or dimensions that match the data`, async () => {
-    const FILE = 'data/train-images-idx3-ubyte';
-    const s = await fuzz(3, cases(2000), (rng) => idxCase(rng), (c) => {
-      const { dims, data } = parseIdx(c.data, FILE);
-      if (data.length !== dims.reduce((a, b) => a * b, 1)) throw new Error(`dims [${dims}] but ${data.length} bytes`);
-    }, (_c, o) => contractBreach(o, [FILE]));
-    console.log(report('parseIdx', s));
-    expect(s.failures).toEqual([]);
-    expect(s.ok).toBeGreaterThan(s.cases / 50);
-    expect(s.maxMs).toBeLessThan(2000);
-  }, TIMEOUT);
-
-  it(`loadMnist from a folder: ${cases(2000)} cases of raw and gzip files, one mutated (or a folder in its place)`, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sf-fuzz-idx-'));
-    try {
-      const s = await fuzz(4, cases(2000), (rng) => {
-        rmSync(dir, { recursive: true, force: true });
-        mkdirSync(dir);
-        const n = 1 + rng.int(3);
-        const good = [idx([n, 28, 28], bytes(rng, n * 784)), idx([n], bytes(rng, n, 10)), idx([n, 28, 28], bytes(rng, n * 784)), idx([n], bytes(rng, n, 10))];
-        const target = rng.int(4);
-        const gz = FILES.map(() => rng.uniform() < 0.5);
-        let label = `${FILES[target]}${gz[target] ? '.gz' : ''}: `;
-        const roll = rng.uniform();
-        FILES.forEach((f, i) => {
-          let b = good[i];
-          const path = join(dir, gz[i] ? `${f}.gz` : f);
-          if (i === target && roll < 0.03) {
-            mkdirSync(path);
-            return;
-          }
-          if (i === target && roll < 0.65) b = rng.uniform() < 0.5 ? mutateHeader(rng, b) : mutateBytes(rng, b, [0, 24]);
-          if (gz[i]) b = gzipSync(b);
-          if (i === target && roll >= 0.65 && roll < 0.9) b = mutateBytes(rng, b, gz[i] ? [0, b.length] : [0, b.length]);
-          writeFileSync(path, b);
-        });
-        label += roll < 0.03 ? 'a folder' : roll < 0.65 ? 'IDX mutated' : roll < 0.9 ? 'file bytes mutated' : 'unchanged';
-        return { label };
-      }, async () => {
-        const { train, test } = await loadMnist({ dataset: 'mnist', dataDir: dir, download: false });
-        for (const sp of [train, test]) {
-          if (sp.images.length !== sp.n * 784 || sp.labels.length !== sp.n || sp.labels.some((y) => y > 9)) throw new Error('inconsistent split');
-        }
-      }, (_c, o) => contractBreach(o, [dir]));
-      console.log(report('loadMnist', s));
+  it(
+    `parseIdx: ${cases(2000)} mutated files: DataErrors naming the file, or dimensions that match the data`,
+    async () => {
+      const FILE = 'data/train-images-idx3-ubyte';
+      const s = await fuzz(
+        3,
+        cases(2000),
+        (rng) => idxCase(rng),
+        (c) => {
+          const { dims, data } = parseIdx(c.data, FILE);
+          if (data.length !== dims.reduce((a, b) => a * b, 1)) throw new Error(`dims [${dims}] but ${data.length} bytes`);
+        },
+        (_c, o) => contractBreach(o, [FILE]),
+      );
+      console.log(report('parseIdx', s));
       expect(s.failures).toEqual([]);
-      expect(s.ok).toBeGreaterThan(s.cases / 20);
+      expect(s.ok).toBeGreaterThan(s.cases / 50);
       expect(s.maxMs).toBeLessThan(2000);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, TIMEOUT);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    `loadMnist from a folder: ${cases(2000)} cases of raw and gzip files, one mutated (or a folder in its place)`,
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'sf-fuzz-idx-'));
+      try {
+        const s = await fuzz(
+          4,
+          cases(2000),
+          (rng) => {
+            rmSync(dir, { recursive: true, force: true });
+            mkdirSync(dir);
+            const n = 1 + rng.int(3);
+            const good = [
+              idx([n, 28, 28], bytes(rng, n * 784)),
+              idx([n], bytes(rng, n, 10)),
+              idx([n, 28, 28], bytes(rng, n * 784)),
+              idx([n], bytes(rng, n, 10)),
+            ];
+            const target = rng.int(4);
+            const gz = FILES.map(() => rng.uniform() < 0.5);
+            let label = `${FILES[target]}${gz[target] ? '.gz' : ''}: `;
+            const roll = rng.uniform();
+            FILES.forEach((f, i) => {
+              let b = good[i];
+              const path = join(dir, gz[i] ? `${f}.gz` : f);
+              if (i === target && roll < 0.03) {
+                mkdirSync(path);
+                return;
+              }
+              if (i === target && roll < 0.65) b = rng.uniform() < 0.5 ? mutateHeader(rng, b) : mutateBytes(rng, b, [0, 24]);
+              if (gz[i]) b = gzipSync(b);
+              if (i === target && roll >= 0.65 && roll < 0.9) b = mutateBytes(rng, b, gz[i] ? [0, b.length] : [0, b.length]);
+              writeFileSync(path, b);
+            });
+            label += roll < 0.03 ? 'a folder' : roll < 0.65 ? 'IDX mutated' : roll < 0.9 ? 'file bytes mutated' : 'unchanged';
+            return { label };
+          },
+          async () => {
+            const { train, test } = await loadMnist({ dataset: 'mnist', dataDir: dir, download: false });
+            for (const sp of [train, test]) {
+              if (sp.images.length !== sp.n * 784 || sp.labels.length !== sp.n || sp.labels.some((y) => y > 9))
+                throw new Error('inconsistent split');
+            }
+          },
+          (_c, o) => contractBreach(o, [dir]),
+        );
+        console.log(report('loadMnist', s));
+        expect(s.failures).toEqual([]);
+        expect(s.ok).toBeGreaterThan(s.cases / 20);
+        expect(s.maxMs).toBeLessThan(2000);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    TIMEOUT,
+  );
 });

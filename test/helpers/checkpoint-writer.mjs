@@ -14,10 +14,15 @@ process.on('SIGINT', () => {
 });
 const model = snnClassifier({ inputs: 12, hidden: [9], outputs: 3, beta: 0.9 }, new Rng(Number(seed)));
 const steps = [];
-await saveCheckpoint(dir, model, { seed: Number(seed) }, {
-  onStep: (s) => {
-    steps.push(s);
-    if (steps.length === Number(killAt)) process.kill(process.pid, signal);
+await saveCheckpoint(
+  dir,
+  model,
+  { seed: Number(seed) },
+  {
+    onStep: (s) => {
+      steps.push(s);
+      if (steps.length === Number(killAt)) process.kill(process.pid, signal);
+    },
   },
-});
+);
 process.stdout.write(JSON.stringify(steps) + '\n');

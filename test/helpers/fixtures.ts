@@ -18,12 +18,14 @@ export const fixtureDir = process.env.SNNTORCH_FIXTURES
 /** ../shared (datasets) beside the repo, or $SPIKEFLOW_SHARED. */
 export const sharedDir = process.env.SPIKEFLOW_SHARED ?? join(repoRoot, '..', 'shared');
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// (test fixtures are JSON of several shapes: any)
 export function loadFixture(name: (typeof fixtureNames)[number]): any {
   const path = join(fixtureDir, `${name}.json`);
   if (!existsSync(path)) {
     const from = process.env.SNNTORCH_FIXTURES ? ` (SNNTORCH_FIXTURES=${process.env.SNNTORCH_FIXTURES})` : '';
-    throw new Error(`snnTorch fixture ${path} not found${from}; regenerate with tools/snntorch-fixtures.py, see test/fixtures/snntorch/README.md`);
+    throw new Error(
+      `snnTorch fixture ${path} not found${from}; regenerate with tools/snntorch-fixtures.py, see test/fixtures/snntorch/README.md`,
+    );
   }
   return JSON.parse(readFileSync(path, 'utf8'));
 }

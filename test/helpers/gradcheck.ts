@@ -44,4 +44,3 @@ export function gradcheck(f: () => Tensor, leaves: Tensor[], eps = 1e-2, tol = 2
   }
   return checked;
 }
-

@@ -34,16 +34,39 @@ function expectSame(a: ArrayLike<number>, b: ArrayLike<number>): void {
 
 // [m, k, n]: small odd sizes for every tail path, and sizes past the WASM blocking (GEMM: 128 rows,
 // 512 k; spikeMatmul: 256 rows, 256 k; spikeMatmulGradW: 256 rows; panels of 16 columns).
-const small = [[1, 1, 1], [3, 5, 7], [4, 8, 8], [5, 17, 9], [7, 3, 33], [17, 33, 130], [130, 7, 17], [2, 130, 1], [33, 1, 5]];
-const large = [[131, 530, 37], [260, 20, 64], [9, 1030, 19]];
-const spikeLarge = [[300, 300, 47], [520, 70, 10], [260, 513, 33], [3, 600, 16], [130, 40, 64], [20, 50, 24]];
+const small = [
+  [1, 1, 1],
+  [3, 5, 7],
+  [4, 8, 8],
+  [5, 17, 9],
+  [7, 3, 33],
+  [17, 33, 130],
+  [130, 7, 17],
+  [2, 130, 1],
+  [33, 1, 5],
+];
+const large = [
+  [131, 530, 37],
+  [260, 20, 64],
+  [9, 1030, 19],
+];
+const spikeLarge = [
+  [300, 300, 47],
+  [520, 70, 10],
+  [260, 513, 33],
+  [3, 600, 16],
+  [130, 40, 64],
+  [20, 50, 24],
+];
 
 describe('WASM matmul equals the reference', () => {
   for (const [m, k, n] of [...small, ...large]) {
     for (const transA of [false, true]) {
       for (const transB of [false, true]) {
         it(`${m}x${k}x${n} transA=${transA} transB=${transB}`, () => {
-          const a = randf(m * k), b = randf(k * n), c0 = randf(m * n);
+          const a = randf(m * k),
+            b = randf(k * n),
+            c0 = randf(m * n);
           for (const acc of [false, true]) {
             const c1 = c0.slice();
             ref.matmul(a, b, c1, m, k, n, transA, transB, acc);
@@ -71,14 +94,22 @@ describe('WASM matmul equals the reference', () => {
 
 describe('WASM matmul on mostly-zero analog input (the sparse path) equals the reference', () => {
   // inputs with 60-95% exact zeros, like image pixels, take the sparse-input kernel inside matmul
-  for (const [m, k, n] of [[5, 17, 16], [33, 64, 40], [128, 96, 35], [7, 130, 17], [64, 50, 1000]]) {
+  for (const [m, k, n] of [
+    [5, 17, 16],
+    [33, 64, 40],
+    [128, 96, 35],
+    [7, 130, 17],
+    [64, 50, 1000],
+  ]) {
     for (const zeros of [0.65, 0.8, 0.95]) {
       for (const transA of [false, true]) {
         for (const acc of [false, true]) {
           it(`${m}x${k}x${n}, ${zeros * 100}% zeros, transA=${transA}, accumulate=${acc}`, () => {
             const a = Float32Array.from({ length: m * k }, () => (rng.uniform() < zeros ? 0 : rng.uniform()));
-            const b = randf(k * n), c0 = randf(m * n);
-            const c1 = c0.slice(), c2 = c0.slice();
+            const b = randf(k * n),
+              c0 = randf(m * n);
+            const c1 = c0.slice(),
+              c2 = c0.slice();
             ref.matmul(a, b, c1, m, k, n, transA, false, acc);
             wasm.matmul(a, b, c2, m, k, n, transA, false, acc);
             expectClose(c2, c1);
@@ -93,15 +124,20 @@ describe('WASM spike kernels equal the reference bit for bit', () => {
   for (const [m, k, n] of [...small, ...spikeLarge]) {
     for (const p of [0, 0.05, 0.13, 0.5, 1]) {
       it(`spikeMatmul and spikeMatmulGradW ${m}x${k}x${n}, density ${p}`, () => {
-        const s = spikes(m * k, p), w = randf(k * n), c0 = randf(m * n);
+        const s = spikes(m * k, p),
+          w = randf(k * n),
+          c0 = randf(m * n);
         for (const acc of [false, true]) {
-          const c1 = c0.slice(), c2 = c0.slice();
+          const c1 = c0.slice(),
+            c2 = c0.slice();
           ref.spikeMatmul(s, w, c1, m, k, n, acc);
           wasm.spikeMatmul(s, w, c2, m, k, n, acc);
           expectSame(c2, c1);
         }
-        const g = randf(m * n), dw0 = randf(k * n);
-        const d1 = dw0.slice(), d2 = dw0.slice();
+        const g = randf(m * n),
+          dw0 = randf(k * n);
+        const d1 = dw0.slice(),
+          d2 = dw0.slice();
         ref.spikeMatmulGradW(s, g, d1, m, k, n);
         wasm.spikeMatmulGradW(s, g, d2, m, k, n);
         expectSame(d2, d1);
@@ -118,8 +154,10 @@ describe('WASM spike kernels equal the reference bit for bit', () => {
     }
   }
   it('any nonzero byte counts as one spike (as in the reference)', () => {
-    const s = Uint8Array.of(0, 2, 255, 1), w = randf(4 * 3);
-    const c1 = new Float32Array(3), c2 = new Float32Array(3);
+    const s = Uint8Array.of(0, 2, 255, 1),
+      w = randf(4 * 3);
+    const c1 = new Float32Array(3),
+      c2 = new Float32Array(3);
     ref.spikeMatmul(s, w, c1, 1, 4, 3, false);
     wasm.spikeMatmul(s, w, c2, 1, 4, 3, false);
     expectSame(c2, c1);
@@ -129,14 +167,17 @@ describe('WASM spike kernels equal the reference bit for bit', () => {
 describe('WASM sumRows and addBias equal the reference bit for bit', () => {
   for (const [m, , n] of [...small, [300, 0, 1000], [5, 0, 16], [0, 0, 7]]) {
     it(`${m}x${n}`, () => {
-      const x = randf(m * n), b = randf(n);
+      const x = randf(m * n),
+        b = randf(n);
       for (const acc of [false, true]) {
-        const o1 = randf(n), o2 = o1.slice();
+        const o1 = randf(n),
+          o2 = o1.slice();
         ref.sumRows(x, o1, m, n, acc);
         wasm.sumRows(x, o2, m, n, acc);
         expectSame(o2, o1);
       }
-      const c1 = x.slice(), c2 = x.slice();
+      const c1 = x.slice(),
+        c2 = x.slice();
       ref.addBias(c1, b, m, n);
       wasm.addBias(c2, b, m, n);
       expectSame(c2, c1);
@@ -145,12 +186,23 @@ describe('WASM sumRows and addBias equal the reference bit for bit', () => {
 });
 
 const SURROGATE_PARAM = { [SurrogateCode.Atan]: 2, [SurrogateCode.FastSigmoid]: 25, [SurrogateCode.Sigmoid]: 5 };
-const gradCases = (TN: number) => [[randf(TN), randf(TN)], [null, randf(TN)], [randf(TN), null], [null, null]] as const;
+const gradCases = (TN: number) =>
+  [
+    [randf(TN), randf(TN)],
+    [null, randf(TN)],
+    [randf(TN), null],
+    [null, null],
+  ] as const;
 
 describe('WASM leaky scan equals the reference', () => {
   // H = 7: not a multiple of 4, tiles of whole samples; H = 1030: tiles inside a sample; H = 5 with
   // 300 samples: several tiles of whole samples.
-  const shapes = [[9, 3, 7], [4, 2, 1030], [3, 300, 5], [1, 1, 1]];
+  const shapes = [
+    [9, 3, 7],
+    [4, 2, 1030],
+    [3, 300, 5],
+    [1, 1, 1],
+  ];
   for (const [T, B, H] of shapes) {
     for (const reset of [ResetCode.Subtract, ResetCode.Zero, ResetCode.None]) {
       for (const constInput of [false, true]) {
@@ -159,7 +211,8 @@ describe('WASM leaky scan equals the reference', () => {
           const input = Float32Array.from({ length: constInput ? N : T * N }, () => rng.normal() * 0.8 + 0.3);
           const beta = Float32Array.from({ length: H }, () => rng.uniform());
           const args: LeakyScanArgs = { T, N, H, input, constInput, beta, threshold: 0.9, reset };
-          const f1 = ref.leakyForward(args), f2 = wasm.leakyForward(args);
+          const f1 = ref.leakyForward(args),
+            f2 = wasm.leakyForward(args);
           expectSame(f2.spk, f1.spk);
           expectSame(f2.mem!, f1.mem!); // same float32 operations in the same order
           const total = f1.spk.reduce((s, v) => s + v, 0);
@@ -173,8 +226,17 @@ describe('WASM leaky scan equals the reference', () => {
           }
           for (const surrogate of [SurrogateCode.Atan, SurrogateCode.FastSigmoid, SurrogateCode.Sigmoid]) {
             for (const [gradSpk, gradMem] of gradCases(T * N)) {
-              const bargs: LeakyBackwardArgs = { ...args, spk: f1.spk, mem: f1.mem, gradSpk, gradMem, surrogate, surrogateParam: SURROGATE_PARAM[surrogate] };
-              const b1 = ref.leakyBackward(bargs), b2 = wasm.leakyBackward(bargs);
+              const bargs: LeakyBackwardArgs = {
+                ...args,
+                spk: f1.spk,
+                mem: f1.mem,
+                gradSpk,
+                gradMem,
+                surrogate,
+                surrogateParam: SURROGATE_PARAM[surrogate],
+              };
+              const b1 = ref.leakyBackward(bargs),
+                b2 = wasm.leakyBackward(bargs);
               expect(b1.gradInput.length).toBe(constInput ? N : T * N);
               expectClose(b2.gradInput, b1.gradInput);
               expectClose(b2.gradBeta, b1.gradBeta);
@@ -204,14 +266,25 @@ describe('reference leakyBackward matches finite differences (membrane path, gra
   for (const reset of [ResetCode.Subtract, ResetCode.Zero, ResetCode.None]) {
     for (const constInput of [false, true]) {
       it(`reset=${reset} constInput=${constInput}`, () => {
-        const T = 6, B = 2, H = 3, N = B * H;
+        const T = 6,
+          B = 2,
+          H = 3,
+          N = B * H;
         const beta = Float32Array.of(0.3, 0.8, 0.95);
         const input = Float32Array.from({ length: constInput ? N : T * N }, () => 0.2 + 0.5 * rng.uniform());
         const gradMem = randf(T * N);
         const base: LeakyScanArgs = { T, N, H, input, constInput, beta, threshold: 1, reset };
         const f = ref.leakyForward(base);
         expect(f.count).toBeGreaterThan(0); // the reset path is exercised
-        const g = ref.leakyBackward({ ...base, spk: f.spk, mem: f.mem, gradSpk: null, gradMem, surrogate: SurrogateCode.Atan, surrogateParam: 2 });
+        const g = ref.leakyBackward({
+          ...base,
+          spk: f.spk,
+          mem: f.mem,
+          gradSpk: null,
+          gradMem,
+          surrogate: SurrogateCode.Atan,
+          surrogateParam: 2,
+        });
         const loss = (a: LeakyScanArgs): { l: number; spk: Uint8Array } => {
           const r = ref.leakyForward(a);
           let l = 0;
@@ -219,7 +292,8 @@ describe('reference leakyBackward matches finite differences (membrane path, gra
           return { l, spk: r.spk };
         };
         const fd = (perturb: (a: LeakyScanArgs, d: number) => LeakyScanArgs, eps: number): number | null => {
-          const p = loss(perturb(base, eps)), m = loss(perturb(base, -eps));
+          const p = loss(perturb(base, eps)),
+            m = loss(perturb(base, -eps));
           for (let i = 0; i < T * N; i++) if (p.spk[i] !== f.spk[i] || m.spk[i] !== f.spk[i]) return null;
           return (p.l - m.l) / (2 * eps);
         };
@@ -258,7 +332,16 @@ describe('leaky kernel from hand-computed cases (beta 0.5, threshold 1, inputs 0
   for (const [reset, v3, gi, gb] of cases) {
     for (const k of [ref, wasm]) {
       it(`reset ${reset} (${k.name})`, () => {
-        const args: LeakyScanArgs = { T: 3, N: 1, H: 1, input: Float32Array.of(0.8, 0.9, 0.2), constInput: false, beta: Float32Array.of(0.5), threshold: 1, reset };
+        const args: LeakyScanArgs = {
+          T: 3,
+          N: 1,
+          H: 1,
+          input: Float32Array.of(0.8, 0.9, 0.2),
+          constInput: false,
+          beta: Float32Array.of(0.5),
+          threshold: 1,
+          reset,
+        };
         const r = k.leakyForward(args);
         expect(Array.from(r.spk)).toEqual([0, 1, 0]);
         expect(r.count).toBe(1);
@@ -277,8 +360,23 @@ describe('leaky kernel from hand-computed cases (beta 0.5, threshold 1, inputs 0
         expect(s.gradBeta[0]).toBeCloseTo(0.8 * sp, 5);
         // constant input: the gradient is the per-step gradient of the same currents, summed over time
         const cf = k.leakyForward({ ...args, input: Float32Array.of(0.8), constInput: true });
-        const cb = k.leakyBackward({ ...common, input: Float32Array.of(0.8, 0.8, 0.8), spk: cf.spk, mem: cf.mem, gradSpk: null, gradMem: Float32Array.of(0, 0, 1) });
-        const cc = k.leakyBackward({ ...common, input: Float32Array.of(0.8), constInput: true, spk: cf.spk, mem: cf.mem, gradSpk: null, gradMem: Float32Array.of(0, 0, 1) });
+        const cb = k.leakyBackward({
+          ...common,
+          input: Float32Array.of(0.8, 0.8, 0.8),
+          spk: cf.spk,
+          mem: cf.mem,
+          gradSpk: null,
+          gradMem: Float32Array.of(0, 0, 1),
+        });
+        const cc = k.leakyBackward({
+          ...common,
+          input: Float32Array.of(0.8),
+          constInput: true,
+          spk: cf.spk,
+          mem: cf.mem,
+          gradSpk: null,
+          gradMem: Float32Array.of(0, 0, 1),
+        });
         expect(cc.gradInput.length).toBe(1);
         expect(cc.gradInput[0]).toBeCloseTo(cb.gradInput[0] + cb.gradInput[1] + cb.gradInput[2], 6);
       });
@@ -287,7 +385,12 @@ describe('leaky kernel from hand-computed cases (beta 0.5, threshold 1, inputs 0
 });
 
 describe('fused leakyProject (inference) equals leakyForward followed by spikeMatmul', () => {
-  for (const [T, B, H, O] of [[5, 3, 7, 10], [9, 2, 16, 3], [4, 5, 33, 17], [25, 2, 130, 1]] as const) {
+  for (const [T, B, H, O] of [
+    [5, 3, 7, 10],
+    [9, 2, 16, 3],
+    [4, 5, 33, 17],
+    [25, 2, 130, 1],
+  ] as const) {
     for (const reset of [ResetCode.Subtract, ResetCode.Zero, ResetCode.None]) {
       for (const constInput of [false, true]) {
         it(`T=${T} B=${B} H=${H} O=${O} reset=${reset} constInput=${constInput}`, () => {
@@ -341,7 +444,16 @@ describe('kernel argument checks', () => {
       expect(() => k.leakyBackward({ ...bw, gradMem: f(2) })).toThrow(ShapeError);
     });
     it(`${k.name}: invalid values are ValueErrors`, () => {
-      const lif: LeakyScanArgs = { T: 2, N: 3, H: 3, input: new Float32Array(6), constInput: false, beta: Float32Array.of(0.5, 1.5, 0), threshold: 1, reset: ResetCode.Zero };
+      const lif: LeakyScanArgs = {
+        T: 2,
+        N: 3,
+        H: 3,
+        input: new Float32Array(6),
+        constInput: false,
+        beta: Float32Array.of(0.5, 1.5, 0),
+        threshold: 1,
+        reset: ResetCode.Zero,
+      };
       expect(() => k.leakyForward(lif)).toThrow(ValueError);
       expect(() => k.leakyForward(lif)).toThrow(/beta\[1\] = 1.5 is outside \[0, 1\]/);
       expect(() => k.leakyForward({ ...lif, beta: Float32Array.of(0.5, NaN, 0) })).toThrow(ValueError);
@@ -349,8 +461,12 @@ describe('kernel argument checks', () => {
       expect(() => k.leakyForward({ ...ok, reset: 7 as ResetCode })).toThrow(/unknown reset code 7/);
       expect(() => k.leakyForward({ ...ok, threshold: Infinity })).toThrow(/threshold must be finite/);
       const fw = k.leakyForward(ok);
-      expect(() => k.leakyBackward({ ...ok, ...fw, gradSpk: null, gradMem: null, surrogate: 9 as SurrogateCode, surrogateParam: 1 })).toThrow(/unknown surrogate code 9/);
-      expect(() => k.matmul(new Float32Array(0), new Float32Array(0), new Float32Array(0), -1, 0, 0, false, false, false)).toThrow(/m must be a non-negative integer/);
+      expect(() =>
+        k.leakyBackward({ ...ok, ...fw, gradSpk: null, gradMem: null, surrogate: 9 as SurrogateCode, surrogateParam: 1 }),
+      ).toThrow(/unknown surrogate code 9/);
+      expect(() => k.matmul(new Float32Array(0), new Float32Array(0), new Float32Array(0), -1, 0, 0, false, false, false)).toThrow(
+        /m must be a non-negative integer/,
+      );
       expect(() => k.sumRows(new Float32Array(3), new Float32Array(3), 1.5, 2, false)).toThrow(ValueError);
     });
   }
@@ -384,7 +500,10 @@ describe('WASM memory management', () => {
   it('grows its memory for large calls and stays correct before and after (views re-created)', () => {
     const k = createWasmKernelsSync(); // a fresh instance with its initial memory
     const run = (m: number, kk: number, n: number) => {
-      const s = spikes(m * kk, 0.2), w = randf(kk * n), c1 = new Float32Array(m * n), c2 = new Float32Array(m * n);
+      const s = spikes(m * kk, 0.2),
+        w = randf(kk * n),
+        c1 = new Float32Array(m * n),
+        c2 = new Float32Array(m * n);
       ref.spikeMatmul(s, w, c1, m, kk, n, false);
       k.spikeMatmul(s, w, c2, m, kk, n, false);
       expectSame(c2, c1);
@@ -392,7 +511,10 @@ describe('WASM memory management', () => {
     run(3, 4, 5);
     run(1200, 800, 40); // ~4 MiB of S, 4 MiB of scratch lists: forces memory.grow
     run(3, 4, 5);
-    const a = randf(4 * 3), b = randf(3 * 2), c1 = new Float32Array(8), c2 = new Float32Array(8);
+    const a = randf(4 * 3),
+      b = randf(3 * 2),
+      c1 = new Float32Array(8),
+      c2 = new Float32Array(8);
     ref.matmul(a, b, c1, 4, 3, 2, false, false, false);
     k.matmul(a, b, c2, 4, 3, 2, false, false, false);
     expectClose(c2, c1);
@@ -400,7 +522,10 @@ describe('WASM memory management', () => {
   it('async creation gives the same kernels', async () => {
     const k = await createWasmKernels();
     expect(k.name).toBe('wasm');
-    const a = randf(6), b = randf(6), c = new Float32Array(4), d = new Float32Array(4);
+    const a = randf(6),
+      b = randf(6),
+      c = new Float32Array(4),
+      d = new Float32Array(4);
     k.matmul(a, b, c, 2, 3, 2, false, false, false);
     ref.matmul(a, b, d, 2, 3, 2, false, false, false);
     expectClose(c, d);

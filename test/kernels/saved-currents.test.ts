@@ -17,7 +17,13 @@ function expectSame(a: ArrayLike<number>, b: ArrayLike<number>, what: string): v
   for (let i = 0; i < a.length; i++) if (!Object.is(a[i] + 0, b[i] + 0)) expect.fail(`${what}[${i}]: ${a[i]} vs ${b[i]}`);
 }
 
-interface Case { T: number; B: number; K: number; H: number; rate: boolean }
+interface Case {
+  T: number;
+  B: number;
+  K: number;
+  H: number;
+  rate: boolean;
+}
 
 function makeCase(c: Case) {
   const { T, B, K, H } = c;
@@ -47,9 +53,17 @@ function unfused(k: Kernels, c: Case, d: ReturnType<typeof makeCase>) {
   const dw = new Float32Array(K * H).fill(0.25);
   const db = new Float32Array(H).fill(-0.5);
   const r = k.leakyBackward({
-    ...d.lif, input, constInput: false, spk: f.spk, mem: null, gradSpk: d.gradSpk, gradMem: null,
-    gradSpkFrom: { g: d.g2, w: d.w2, o: 3 }, gradWeightInto: { s, k: K, dw, gradBias: db },
-    surrogate: SurrogateCode.Atan, surrogateParam: 2,
+    ...d.lif,
+    input,
+    constInput: false,
+    spk: f.spk,
+    mem: null,
+    gradSpk: d.gradSpk,
+    gradMem: null,
+    gradSpkFrom: { g: d.g2, w: d.w2, o: 3 },
+    gradWeightInto: { s, k: K, dw, gradBias: db },
+    surrogate: SurrogateCode.Atan,
+    surrogateParam: 2,
   });
   return { f, dw, db, gradBeta: r.gradBeta };
 }
@@ -58,9 +72,18 @@ function fusedBackward(k: Kernels, c: Case, d: ReturnType<typeof makeCase>, f: R
   const dw = new Float32Array(c.K * c.H).fill(0.25);
   const db = new Float32Array(c.H).fill(-0.5);
   const r = k.leakyBackward({
-    ...d.lif, input: new Float32Array(0), constInput: false, spk: f.spk, mem: f.mem, gradSpk: d.gradSpk, gradMem: null,
-    gradSpkFrom: { g: d.g2, w: d.w2, o: 3 }, gradWeightInto: { k: c.K, dw, gradBias: db }, saved: f.saved,
-    surrogate: SurrogateCode.Atan, surrogateParam: 2,
+    ...d.lif,
+    input: new Float32Array(0),
+    constInput: false,
+    spk: f.spk,
+    mem: f.mem,
+    gradSpk: d.gradSpk,
+    gradMem: null,
+    gradSpkFrom: { g: d.g2, w: d.w2, o: 3 },
+    gradWeightInto: { k: c.K, dw, gradBias: db },
+    saved: f.saved,
+    surrogate: SurrogateCode.Atan,
+    surrogateParam: 2,
   });
   expect(r.gradInput.length).toBe(0);
   return { dw, db, gradBeta: r.gradBeta };
@@ -128,8 +151,12 @@ describe('spikeSeqLeakyForward and leakyBackward with saved currents equal the u
 
     it(`bad sizes are a typed error naming the operand (${name})`, () => {
       const d = makeCase(cases[0]);
-      expect(() => k.spikeSeqLeakyForward({ spikes: new Uint8Array(5) }, d.w, d.bias, 33, d.lif, false)).toThrow(/spikeSeqLeakyForward: S has 5 elements/);
-      expect(() => k.spikeSeqLeakyForward({ spikes: new Uint8Array(7 * 3 * 33) }, d.w.subarray(1), d.bias, 33, d.lif, false)).toThrow(/W has/);
+      expect(() => k.spikeSeqLeakyForward({ spikes: new Uint8Array(5) }, d.w, d.bias, 33, d.lif, false)).toThrow(
+        /spikeSeqLeakyForward: S has 5 elements/,
+      );
+      expect(() => k.spikeSeqLeakyForward({ spikes: new Uint8Array(7 * 3 * 33) }, d.w.subarray(1), d.bias, 33, d.lif, false)).toThrow(
+        /W has/,
+      );
     });
   }
 

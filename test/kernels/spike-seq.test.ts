@@ -33,26 +33,42 @@ function expectClose(a: Float32Array, b: Float32Array, rel = 2e-5): void {
 // [T, B, K, N]: tails of K (16-input chunks) and N (4-float vectors, 16-float lines), B past one gradient
 // block (8 samples), a single step (nothing flips), N = 16 (the plain narrow path).
 const shapes = [
-  [1, 3, 5, 20], [2, 4, 17, 33], [3, 5, 16, 17], [25, 8, 40, 17], [5, 3, 300, 47], [4, 70, 20, 64],
-  [3, 300, 10, 24], [7, 2, 33, 16], [25, 4, 784, 100], [9, 30, 129, 40],
+  [1, 3, 5, 20],
+  [2, 4, 17, 33],
+  [3, 5, 16, 17],
+  [25, 8, 40, 17],
+  [5, 3, 300, 47],
+  [4, 70, 20, 64],
+  [3, 300, 10, 24],
+  [7, 2, 33, 16],
+  [25, 4, 784, 100],
+  [9, 30, 129, 40],
   // gradient blocks of 6 samples (T x K past the block rule's budget); a long sequence (counts past 16 bits)
-  [100, 7, 400, 20], [32767, 1, 3, 17],
+  [100, 7, 400, 20],
+  [32767, 1, 3, 17],
 ];
 
 describe('spikeSeqMatmul / spikeSeqGradW (complement coding)', () => {
   for (const [t, b, k, n] of shapes) {
     it(`T=${t} B=${b} K=${k} N=${n}: WASM equals the reference bit for bit, both equal the plain spike kernels`, () => {
-      const s = rateSeq(t, b, k), w = randf(k * n), c0 = randf(t * b * n);
+      const s = rateSeq(t, b, k),
+        w = randf(k * n),
+        c0 = randf(t * b * n);
       for (const acc of [false, true]) {
-        const c1 = c0.slice(), c2 = c0.slice(), plain = c0.slice();
+        const c1 = c0.slice(),
+          c2 = c0.slice(),
+          plain = c0.slice();
         ref.spikeSeqMatmul(s, w, c1, t, b, k, n, acc);
         wasm.spikeSeqMatmul(s, w, c2, t, b, k, n, acc);
         expectSame(c2, c1);
         wasm.spikeMatmul(s, w, plain, t * b, k, n, acc);
         expectClose(c2, plain);
       }
-      const g = randf(t * b * n), dw0 = randf(k * n);
-      const d1 = dw0.slice(), d2 = dw0.slice(), plain = dw0.slice();
+      const g = randf(t * b * n),
+        dw0 = randf(k * n);
+      const d1 = dw0.slice(),
+        d2 = dw0.slice(),
+        plain = dw0.slice();
       ref.spikeSeqGradW(s, g, d1, t, b, k, n);
       wasm.spikeSeqGradW(s, g, d2, t, b, k, n);
       expectSame(d2, d1);
@@ -61,8 +77,13 @@ describe('spikeSeqMatmul / spikeSeqGradW (complement coding)', () => {
     });
 
     it(`T=${t} B=${b} K=${k} N=${n}: the fused bias equals addBias; the fused bias gradient sums per sample, then over samples`, () => {
-      const s = rateSeq(t, b, k), w = randf(k * n), bias = randf(n), g = randf(t * b * n);
-      const c1 = new Float32Array(t * b * n), c2 = new Float32Array(t * b * n), c3 = new Float32Array(t * b * n);
+      const s = rateSeq(t, b, k),
+        w = randf(k * n),
+        bias = randf(n),
+        g = randf(t * b * n);
+      const c1 = new Float32Array(t * b * n),
+        c2 = new Float32Array(t * b * n),
+        c3 = new Float32Array(t * b * n);
       ref.spikeSeqMatmul(s, w, c1, t, b, k, n, false, bias);
       wasm.spikeSeqMatmul(s, w, c2, t, b, k, n, false, bias);
       wasm.spikeSeqMatmul(s, w, c3, t, b, k, n, false);
@@ -72,7 +93,8 @@ describe('spikeSeqMatmul / spikeSeqGradW (complement coding)', () => {
       // ones add it after the product
       if (n <= 16) expectSame(c1, c3);
       else expectClose(c1, c3);
-      const gb0 = randf(n), dw0 = randf(k * n);
+      const gb0 = randf(n),
+        dw0 = randf(k * n);
       const [gb1, gb2, gb3] = [gb0.slice(), gb0.slice(), gb0.slice()];
       const [d1, d2, d3] = [dw0.slice(), dw0.slice(), dw0.slice()];
       ref.spikeSeqGradW(s, g, d1, t, b, k, n, gb1);
@@ -97,9 +119,16 @@ describe('spikeSeqMatmul / spikeSeqGradW (complement coding)', () => {
     });
   }
 
-  for (const [t, b, k, h, o] of [[25, 6, 784, 40, 10], [7, 3, 33, 17, 5], [4, 70, 20, 64, 3]]) {
+  for (const [t, b, k, h, o] of [
+    [25, 6, 784, 40, 10],
+    [7, 3, 33, 17, 5],
+    [4, 70, 20, 64, 3],
+  ]) {
     it(`seqLeakyProject T=${t} B=${b} K=${k} H=${h} O=${o} equals spikeSeqMatmul (+bias) then leakyProject, bit for bit`, () => {
-      const s = rateSeq(t, b, k), w = randf(k * h).map((v) => v * 0.3), bias = randf(h), w2 = randf(h * o);
+      const s = rateSeq(t, b, k),
+        w = randf(k * h).map((v) => v * 0.3),
+        bias = randf(h),
+        w2 = randf(h * o);
       const beta = Float32Array.from({ length: h }, () => 0.5 + 0.5 * rng.uniform());
       const lif = { T: t, N: b * h, H: h, beta, threshold: 1, reset: 0 as const };
       for (const acc of [false, true]) {
@@ -118,13 +147,21 @@ describe('spikeSeqMatmul / spikeSeqGradW (complement coding)', () => {
     });
   }
 
-  for (const [t, b, k, h, o, gain] of [[25, 5, 784, 40, 10, 1], [7, 3, 33, 17, 5, 1.7], [4, 9, 21, 64, 3, 0.6], [1, 6, 13, 20, 3, 1], [40, 2, 50, 16, 4, 1.2]]) {
+  for (const [t, b, k, h, o, gain] of [
+    [25, 5, 784, 40, 10, 1],
+    [7, 3, 33, 17, 5, 1.7],
+    [4, 9, 21, 64, 3, 0.6],
+    [1, 6, 13, 20, 3, 1],
+    [40, 2, 50, 16, 4, 1.2],
+  ]) {
     it(`rateLeakyProject T=${t} B=${b} K=${k} H=${h} O=${o} equals rateSpikes then seqLeakyProject, bit for bit`, () => {
       const levels = [0, 0, 0.03, 0.2, 0.5, 0.8, 0.97, 1];
       const x = Float32Array.from({ length: b * k }, () => levels[Math.floor(rng.uniform() * levels.length)] * (0.9 + 0.2 * rng.uniform()));
       const keys = new Uint32Array(2 * b);
       rng.fillU32(keys);
-      const w = randf(k * h).map((v) => v * 0.3), bias = randf(h), w2 = randf(h * o);
+      const w = randf(k * h).map((v) => v * 0.3),
+        bias = randf(h),
+        w2 = randf(h * o);
       const beta = Float32Array.from({ length: h }, () => 0.5 + 0.5 * rng.uniform());
       const lif = { T: t, N: b * h, H: h, beta, threshold: 1, reset: 0 as const };
       const s = new Uint8Array(t * b * k);
@@ -142,23 +179,39 @@ describe('spikeSeqMatmul / spikeSeqGradW (complement coding)', () => {
       }
       const bad = x.slice();
       bad[k + 2] = NaN; // sample 1
-      for (const kern of [wasm, ref]) expect(kern.rateLeakyProject(bad, keys, gain, w, bias, k, lif, w2, o, randf(t * b * o), false)).toBe(-1 - (k + 2));
+      for (const kern of [wasm, ref])
+        expect(kern.rateLeakyProject(bad, keys, gain, w, bias, k, lif, w2, o, randf(t * b * o), false)).toBe(-1 - (k + 2));
     });
   }
 
   it('rateLeakyProject rejects values, keys or a gain that do not fit', () => {
     const lif = { T: 2, N: 4, H: 2, beta: Float32Array.of(0.9, 0.9), threshold: 1, reset: 0 as const };
     for (const kern of [wasm, ref]) {
-      expect(() => kern.rateLeakyProject(randf(5), new Uint32Array(4), 1, randf(6), null, 3, lif, randf(4), 2, randf(8), false)).toThrow(/rateLeakyProject: x has 5 elements, expected 6/);
-      expect(() => kern.rateLeakyProject(randf(6), new Uint32Array(2), 1, randf(6), null, 3, lif, randf(4), 2, randf(8), false)).toThrow(/rateLeakyProject: keys has 2 elements, expected 4/);
-      expect(() => kern.rateLeakyProject(randf(6), new Uint32Array(4), -1, randf(6), null, 3, lif, randf(4), 2, randf(8), false)).toThrow(/gain must be a finite number >= 0/);
-      expect(() => kern.rateLeakyProject(randf(6), new Uint32Array(4), 1, randf(6), null, 3, lif, randf(4), 2, randf(7), false)).toThrow(/leakyProject: out has 7 elements, expected 8/);
+      expect(() => kern.rateLeakyProject(randf(5), new Uint32Array(4), 1, randf(6), null, 3, lif, randf(4), 2, randf(8), false)).toThrow(
+        /rateLeakyProject: x has 5 elements, expected 6/,
+      );
+      expect(() => kern.rateLeakyProject(randf(6), new Uint32Array(2), 1, randf(6), null, 3, lif, randf(4), 2, randf(8), false)).toThrow(
+        /rateLeakyProject: keys has 2 elements, expected 4/,
+      );
+      expect(() => kern.rateLeakyProject(randf(6), new Uint32Array(4), -1, randf(6), null, 3, lif, randf(4), 2, randf(8), false)).toThrow(
+        /gain must be a finite number >= 0/,
+      );
+      expect(() => kern.rateLeakyProject(randf(6), new Uint32Array(4), 1, randf(6), null, 3, lif, randf(4), 2, randf(7), false)).toThrow(
+        /leakyProject: out has 7 elements, expected 8/,
+      );
     }
   });
 
-  for (const [t, b, k, h, o] of [[25, 6, 784, 40, 10], [7, 3, 33, 12, 5], [5, 4, 20, 24, 3]]) {
+  for (const [t, b, k, h, o] of [
+    [25, 6, 784, 40, 10],
+    [7, 3, 33, 12, 5],
+    [5, 4, 20, 24, 3],
+  ]) {
     it(`leakyBackward with gradWeightInto T=${t} B=${b} K=${k} H=${h} equals leakyBackward then spikeSeqGradW, bit for bit`, () => {
-      const s = rateSeq(t, b, k), w = randf(k * h).map((v) => v * 0.3), bias = randf(h), w2 = randf(h * o);
+      const s = rateSeq(t, b, k),
+        w = randf(k * h).map((v) => v * 0.3),
+        bias = randf(h),
+        w2 = randf(h * o);
       const beta = Float32Array.from({ length: h }, () => 0.5 + 0.5 * rng.uniform());
       const input = new Float32Array(t * b * h);
       wasm.spikeSeqMatmul(s, w, input, t, b, k, h, false, bias);
@@ -166,10 +219,21 @@ describe('spikeSeqMatmul / spikeSeqGradW (complement coding)', () => {
       const { spk } = wasm.leakyForward(scan, false);
       const g2 = randf(t * b * o);
       for (const kern of [wasm, ref]) {
-        const args = { ...scan, spk, mem: null, gradSpk: null, gradMem: null, gradSpkFrom: { g: g2, w: w2, o }, surrogate: 0, surrogateParam: 2 };
+        const args = {
+          ...scan,
+          spk,
+          mem: null,
+          gradSpk: null,
+          gradMem: null,
+          gradSpkFrom: { g: g2, w: w2, o },
+          surrogate: 0,
+          surrogateParam: 2,
+        };
         const plain = kern.leakyBackward(args);
-        const dwWant = randf(k * h), gbWant = randf(h);
-        const dw = dwWant.slice(), gb = gbWant.slice();
+        const dwWant = randf(k * h),
+          gbWant = randf(h);
+        const dw = dwWant.slice(),
+          gb = gbWant.slice();
         kern.spikeSeqGradW(s, plain.gradInput, dwWant, t, b, k, h, gbWant);
         const fused = kern.leakyBackward({ ...args, gradWeightInto: { s, k, dw, gradBias: gb } });
         expect(fused.gradInput.length).toBe(0);
@@ -177,15 +241,44 @@ describe('spikeSeqMatmul / spikeSeqGradW (complement coding)', () => {
         expectSame(dw, dwWant);
         expectSame(gb, gbWant);
       }
-      expect(() => wasm.leakyBackward({ ...scan, constInput: true, input: new Float32Array(b * h), spk, mem: null, gradSpk: null, gradMem: null, surrogate: 0, surrogateParam: 2, gradWeightInto: { s, k, dw: randf(k * h), gradBias: null } })).toThrow(/gradWeightInto needs a time-varying input/);
-      expect(() => ref.leakyBackward({ ...scan, spk, mem: null, gradSpk: null, gradMem: null, surrogate: 0, surrogateParam: 2, gradWeightInto: { s, k, dw: randf(k * h - 1), gradBias: null } })).toThrow(/gradWeightInto.dw has/);
+      expect(() =>
+        wasm.leakyBackward({
+          ...scan,
+          constInput: true,
+          input: new Float32Array(b * h),
+          spk,
+          mem: null,
+          gradSpk: null,
+          gradMem: null,
+          surrogate: 0,
+          surrogateParam: 2,
+          gradWeightInto: { s, k, dw: randf(k * h), gradBias: null },
+        }),
+      ).toThrow(/gradWeightInto needs a time-varying input/);
+      expect(() =>
+        ref.leakyBackward({
+          ...scan,
+          spk,
+          mem: null,
+          gradSpk: null,
+          gradMem: null,
+          surrogate: 0,
+          surrogateParam: 2,
+          gradWeightInto: { s, k, dw: randf(k * h - 1), gradBias: null },
+        }),
+      ).toThrow(/gradWeightInto.dw has/);
     });
   }
 
   it('flips exactly the inputs active at more than (T + 1) / 2 steps', () => {
     // T = 4, B = 2, K = 3; counts per (b, i): b0 = [4, 3, 2], b1 = [0, 1, 3]; flipped where 2c > 5: c >= 3.
-    const t = 4, b = 2, k = 3;
-    const counts = [[4, 3, 2], [0, 1, 3]];
+    const t = 4,
+      b = 2,
+      k = 3;
+    const counts = [
+      [4, 3, 2],
+      [0, 1, 3],
+    ];
     const s = new Uint8Array(t * b * k);
     for (let bi = 0; bi < b; bi++) for (let i = 0; i < k; i++) for (let ti = 0; ti < counts[bi][i]; ti++) s[(ti * b + bi) * k + i] = 1;
     expect([...complementFlips(s, t, b, k)!]).toEqual([1, 1, 0, 0, 0, 1]);
@@ -196,7 +289,10 @@ describe('spikeSeqMatmul / spikeSeqGradW (complement coding)', () => {
 
   it('a flipped input costs nothing at the steps where it spikes (hand case)', () => {
     // One sample, T = 3, input 0 always on, input 1 on at step 1 only; W rows w0, w1 (N = 17).
-    const t = 3, b = 1, k = 2, n = 17;
+    const t = 3,
+      b = 1,
+      k = 2,
+      n = 17;
     const w = Float32Array.from({ length: k * n }, (_, i) => (i < n ? 1 + i : -0.5 * (i - n)));
     const s = Uint8Array.of(1, 0, 1, 1, 1, 0);
     for (const kern of [ref, wasm]) {
@@ -209,10 +305,14 @@ describe('spikeSeqMatmul / spikeSeqGradW (complement coding)', () => {
   });
 
   it('any nonzero byte counts as a spike, as in spikeMatmul', () => {
-    const t = 5, b = 2, k = 20, n = 18;
+    const t = 5,
+      b = 2,
+      k = 20,
+      n = 18;
     const s = rateSeq(t, b, k).map((v, i) => (v ? [1, 2, 255][i % 3] : 0));
     const w = randf(k * n);
-    const c1 = new Float32Array(t * b * n), c2 = new Float32Array(t * b * n);
+    const c1 = new Float32Array(t * b * n),
+      c2 = new Float32Array(t * b * n);
     ref.spikeSeqMatmul(s, w, c1, t, b, k, n, false);
     wasm.spikeSeqMatmul(s, w, c2, t, b, k, n, false);
     expectSame(c2, c1);
@@ -223,16 +323,30 @@ describe('spikeSeqMatmul / spikeSeqGradW (complement coding)', () => {
 
   it('wrong sizes are rejected with the operand named', () => {
     for (const kern of [ref, wasm]) {
-      expect(() => kern.spikeSeqMatmul(new Uint8Array(11), randf(6), randf(8), 2, 2, 3, 2, false)).toThrow(/spikeSeqMatmul: S has 11 elements, expected 12/);
+      expect(() => kern.spikeSeqMatmul(new Uint8Array(11), randf(6), randf(8), 2, 2, 3, 2, false)).toThrow(
+        /spikeSeqMatmul: S has 11 elements, expected 12/,
+      );
       expect(() => kern.spikeSeqMatmul(new Uint8Array(12), randf(6), randf(7), 2, 2, 3, 2, false)).toThrow(/C has 7 elements, expected 8/);
-      expect(() => kern.spikeSeqGradW(new Uint8Array(12), randf(7), randf(6), 2, 2, 3, 2)).toThrow(/spikeSeqGradW: G has 7 elements, expected 8/);
+      expect(() => kern.spikeSeqGradW(new Uint8Array(12), randf(7), randf(6), 2, 2, 3, 2)).toThrow(
+        /spikeSeqGradW: G has 7 elements, expected 8/,
+      );
       expect(() => kern.spikeSeqGradW(new Uint8Array(12), randf(8), randf(6), 2, -2, 3, 2)).toThrow(/b must be a non-negative integer/);
-      expect(() => kern.spikeSeqMatmul(new Uint8Array(12), randf(6), randf(8), 2, 2, 3, 2, false, randf(3))).toThrow(/spikeSeqMatmul: bias has 3 elements, expected 2/);
-      expect(() => kern.spikeSeqGradW(new Uint8Array(12), randf(8), randf(6), 2, 2, 3, 2, randf(1))).toThrow(/spikeSeqGradW: bias has 1 elements, expected 2/);
+      expect(() => kern.spikeSeqMatmul(new Uint8Array(12), randf(6), randf(8), 2, 2, 3, 2, false, randf(3))).toThrow(
+        /spikeSeqMatmul: bias has 3 elements, expected 2/,
+      );
+      expect(() => kern.spikeSeqGradW(new Uint8Array(12), randf(8), randf(6), 2, 2, 3, 2, randf(1))).toThrow(
+        /spikeSeqGradW: bias has 1 elements, expected 2/,
+      );
       const lif = { T: 2, N: 4, H: 2, beta: Float32Array.of(0.9, 0.9), threshold: 1, reset: 0 as const };
-      expect(() => kern.seqLeakyProject(new Uint8Array(11), randf(6), null, 3, lif, randf(4), 2, randf(8), false)).toThrow(/seqLeakyProject: S has 11 elements, expected 12/);
-      expect(() => kern.seqLeakyProject(new Uint8Array(12), randf(6), null, 3, lif, randf(4), 2, randf(7), false)).toThrow(/leakyProject: out has 7 elements, expected 8/);
-      expect(() => kern.seqLeakyProject(new Uint8Array(12), randf(6), null, 3, { ...lif, N: 3 }, randf(4), 2, randf(8), false)).toThrow(/N = 3 is not a multiple of H = 2/);
+      expect(() => kern.seqLeakyProject(new Uint8Array(11), randf(6), null, 3, lif, randf(4), 2, randf(8), false)).toThrow(
+        /seqLeakyProject: S has 11 elements, expected 12/,
+      );
+      expect(() => kern.seqLeakyProject(new Uint8Array(12), randf(6), null, 3, lif, randf(4), 2, randf(7), false)).toThrow(
+        /leakyProject: out has 7 elements, expected 8/,
+      );
+      expect(() => kern.seqLeakyProject(new Uint8Array(12), randf(6), null, 3, { ...lif, N: 3 }, randf(4), 2, randf(8), false)).toThrow(
+        /N = 3 is not a multiple of H = 2/,
+      );
     }
   });
 });

@@ -24,13 +24,27 @@ describe('Leaky -> Linear: the spike gradient g W^T is formed inside the Leaky b
   for (const [name, k] of [['reference', referenceKernels] as const, ...wasmBuilds()]) {
     // H = 7: tiles of many samples (segments of 7: 4-wide and scalar lanes); H = 37 with 10 outputs;
     // H = 1030: tiles inside one sample (16-wide passes)
-    for (const [T, B, H, o] of [[5, 3, 7, 4], [3, 2, 37, 10], [2, 2, 1030, 3]]) {
+    for (const [T, B, H, o] of [
+      [5, 3, 7, 4],
+      [3, 2, 37, 10],
+      [2, 2, 1030, 3],
+    ]) {
       it(`T=${T} B=${B} H=${H} o=${o}: leakyBackward with gradSpkFrom equals leakyBackward with gradSpk (+)= g W^T formed first (${name})`, () => {
         const N = B * H;
         const input = randf(T * N).map((v) => v + 0.6);
-        const args = { T, N, H, input, constInput: false, beta: Float32Array.from({ length: H }, () => 0.8), threshold: 1, reset: ResetCode.Subtract };
+        const args = {
+          T,
+          N,
+          H,
+          input,
+          constInput: false,
+          beta: Float32Array.from({ length: H }, () => 0.8),
+          threshold: 1,
+          reset: ResetCode.Subtract,
+        };
         const { spk } = k.leakyForward(args, false);
-        const g = randf(T * B * o), w = randf(H * o);
+        const g = randf(T * B * o),
+          w = randf(H * o);
         for (const extra of [null, randf(T * N)]) {
           // the product in float64, rounded once: the kernel's float32 sums differ from it by rounding only
           const gs = extra ? extra.slice() : new Float32Array(T * N);
@@ -49,21 +63,48 @@ describe('Leaky -> Linear: the spike gradient g W^T is formed inside the Leaky b
           expectClose(b.gradBeta, a.gradBeta);
           if (extra) expect(Array.from(extra)).toEqual(before); // the caller's gradSpk is not written
         }
-        expect(() => k.leakyBackward({ ...args, spk, mem: null, gradSpk: null, gradMem: null, surrogate: SurrogateCode.Atan, surrogateParam: 2, gradSpkFrom: { g: g.subarray(1), w, o } })).toThrow(/gradSpkFrom.g/);
+        expect(() =>
+          k.leakyBackward({
+            ...args,
+            spk,
+            mem: null,
+            gradSpk: null,
+            gradMem: null,
+            surrogate: SurrogateCode.Atan,
+            surrogateParam: 2,
+            gradSpkFrom: { g: g.subarray(1), w, o },
+          }),
+        ).toThrow(/gradSpkFrom.g/);
       });
     }
   }
 
   for (const [name, k] of bothKernels) {
     it(`through autograd: the spikes' gradient is taken by the Leaky node, and the input, beta and weight gradients equal the explicit path (${name})`, () => {
-      const T = 4, B = 2, H = 6, o = 3;
+      const T = 4,
+        B = 2,
+        H = 6,
+        o = 3;
       const w = new Tensor(randf(H * o), [H, o], { requiresGrad: true });
       const seed = randf(T * B * o);
       const run = (defer: boolean) => {
         const x = new Tensor(Float32Array.from(xData), [T, B, H], { requiresGrad: true });
-        const beta = new Tensor(Float32Array.from({ length: H }, () => 0.7), [H], { requiresGrad: true });
+        const beta = new Tensor(
+          Float32Array.from({ length: H }, () => 0.7),
+          [H],
+          { requiresGrad: true },
+        );
         w.grad = null;
-        const { spk, offer } = leakySequence(x, { steps: T, constInput: false, beta, threshold: 1, reset: 'subtract', surrogate: atan(), kernels: k, keepMem: false });
+        const { spk, offer } = leakySequence(x, {
+          steps: T,
+          constInput: false,
+          beta,
+          threshold: 1,
+          reset: 'subtract',
+          surrogate: atan(),
+          kernels: k,
+          keepMem: false,
+        });
         expect(offer).toBeTypeOf('function');
         backward(linear(spk, w, null, k, { inputGrad: defer ? offer : undefined }), seed);
         return { spkGrad: spk.grad, gx: Array.from(x.grad!), gb: Array.from(beta.grad!), gw: Array.from(w.grad!) };

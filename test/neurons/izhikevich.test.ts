@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { Tensor } from '../../src/core/tensor.js';
 import { atan } from '../../src/surrogate/index.js';
-import { IZHIKEVICH_PRESETS, izhikevichInitState, izhikevichStep, izhikevichSequence, type IzhikevichParams } from '../../src/neurons/izhikevich.js';
+import {
+  IZHIKEVICH_PRESETS,
+  izhikevichInitState,
+  izhikevichStep,
+  izhikevichSequence,
+  type IzhikevichParams,
+} from '../../src/neurons/izhikevich.js';
 import { ValueError } from '../../src/core/errors.js';
 
 const dt = 0.25;
@@ -95,7 +101,16 @@ describe('Izhikevich from the theory', () => {
     const H = presets.length;
     const x = new Float32Array(steps * H).map((_, i) => 8 + (i % 7));
     const col = (k: keyof IzhikevichParams) => new Tensor(Float32Array.from(presets.map((p) => p[k])), [H]);
-    const q = izhikevichSequence(new Tensor(x, [steps, 1, H]), { steps, constInput: false, a: col('a'), b: col('b'), c: col('c'), d: col('d'), dt, surrogate: atan() });
+    const q = izhikevichSequence(new Tensor(x, [steps, 1, H]), {
+      steps,
+      constInput: false,
+      a: col('a'),
+      b: col('b'),
+      c: col('c'),
+      d: col('d'),
+      dt,
+      surrogate: atan(),
+    });
     for (let h = 0; h < H; h++) {
       // the parameters as the Tensors hold them (float32): then both paths agree bit for bit
       const pf = { a: Math.fround(presets[h].a), b: Math.fround(presets[h].b), c: Math.fround(presets[h].c), d: Math.fround(presets[h].d) };
@@ -113,6 +128,8 @@ describe('Izhikevich from the theory', () => {
     const p = IZHIKEVICH_PRESETS.regularSpiking;
     expect(() => izhikevichInitState(1, p, { dt: -1 })).toThrow(ValueError);
     expect(() => izhikevichInitState(1, p, { v0: 40 })).toThrow(/below vPeak/);
-    expect(() => izhikevichSequence(Tensor.zeros([3, 1, 2]), { steps: 4, constInput: false, ...p, surrogate: atan() })).toThrow(/3 time steps, expected 4/);
+    expect(() => izhikevichSequence(Tensor.zeros([3, 1, 2]), { steps: 4, constInput: false, ...p, surrogate: atan() })).toThrow(
+      /3 time steps, expected 4/,
+    );
   });
 });

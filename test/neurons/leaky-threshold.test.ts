@@ -22,16 +22,32 @@ describe('learnable threshold of the fused Leaky kernels (snnTorch learn_thresho
     for (const constInput of [false, true]) {
       for (const reset of ['subtract', 'zero', 'none'] as const) {
         it(`finite differences: threshold, input and beta (${kname}, ${reset}, constInput ${constInput})`, () => {
-          const T = 8, B = 2, H = 5;
-          const x = new Tensor(randn((constInput ? 1 : T) * B * H, 0.5).map((v) => v + 0.4), constInput ? [B, H] : [T, B, H], { requiresGrad: true });
-          const beta = new Tensor(Float32Array.from({ length: H }, (_, i) => 0.6 + 0.07 * i), [H], { requiresGrad: true });
+          const T = 8,
+            B = 2,
+            H = 5;
+          const x = new Tensor(
+            randn((constInput ? 1 : T) * B * H, 0.5).map((v) => v + 0.4),
+            constInput ? [B, H] : [T, B, H],
+            { requiresGrad: true },
+          );
+          const beta = new Tensor(
+            Float32Array.from({ length: H }, (_, i) => 0.6 + 0.07 * i),
+            [H],
+            { requiresGrad: true },
+          );
           const thr = new Tensor(Float32Array.of(0.85), [1], { requiresGrad: true });
           const pw = randn(T * B * H);
           // the membrane depends on the threshold through the subtract reset (piecewise linear in it)
           const run = () => leakySequence(x, { steps: T, constInput, beta, threshold: thr, reset, surrogate: atan(), kernels: k });
           const base = Array.from(run().spk.data).join('');
           expect(base).toMatch(/1/);
-          const n = gradcheck(() => probe(run().mem!, pw), [thr, x, beta], 1e-3, 2e-3, () => Array.from(run().spk.data).join('') === base);
+          const n = gradcheck(
+            () => probe(run().mem!, pw),
+            [thr, x, beta],
+            1e-3,
+            2e-3,
+            () => Array.from(run().spk.data).join('') === base,
+          );
           expect(n).toBeGreaterThan(x.size / 2 + 1);
           // the threshold coordinate itself must have been checked (first leaf)
           thr.grad = null;
@@ -42,11 +58,23 @@ describe('learnable threshold of the fused Leaky kernels (snnTorch learn_thresho
       }
     }
     it(`the spike path: dL/dthr = -sum dL/dS s'(mem - thr) (${kname})`, () => {
-      const T = 5, H = 4;
-      const x = new Tensor(randn(T * H, 0.6).map((v) => v + 0.5), [T, 1, H]);
+      const T = 5,
+        H = 4;
+      const x = new Tensor(
+        randn(T * H, 0.6).map((v) => v + 0.5),
+        [T, 1, H],
+      );
       const thr = new Tensor(Float32Array.of(1), [1], { requiresGrad: true });
       const s = atan({ alpha: 3 });
-      const r = leakySequence(x, { steps: T, constInput: false, beta: new Tensor(new Float32Array(H).fill(0.8), [H]), threshold: thr, reset: 'none', surrogate: s, kernels: k });
+      const r = leakySequence(x, {
+        steps: T,
+        constInput: false,
+        beta: new Tensor(new Float32Array(H).fill(0.8), [H]),
+        threshold: thr,
+        reset: 'none',
+        surrogate: s,
+        kernels: k,
+      });
       const w = randn(T * H);
       backward(probe(r.spk, w));
       let want = 0;
@@ -56,21 +84,38 @@ describe('learnable threshold of the fused Leaky kernels (snnTorch learn_thresho
   }
   it('a per-neuron threshold tensor runs the TypeScript scan, equal to the kernels where the values agree', () => {
     const [[, k]] = bothKernels;
-    const T = 6, H = 3;
-    const x = new Tensor(randn(T * 2 * H, 0.5).map((v) => v + 0.4), [T, 2, H]);
+    const T = 6,
+      H = 3;
+    const x = new Tensor(
+      randn(T * 2 * H, 0.5).map((v) => v + 0.4),
+      [T, 2, H],
+    );
     const beta = new Tensor(new Float32Array(H).fill(0.7), [H]);
     const a = leakySequence(x, { steps: T, constInput: false, beta, threshold: 0.9, reset: 'zero', surrogate: atan(), kernels: k });
-    const b = leakySequence(x, { steps: T, constInput: false, beta, threshold: new Tensor(new Float32Array(H).fill(0.9), [H]), reset: 'zero', surrogate: atan(), kernels: k });
+    const b = leakySequence(x, {
+      steps: T,
+      constInput: false,
+      beta,
+      threshold: new Tensor(new Float32Array(H).fill(0.9), [H]),
+      reset: 'zero',
+      surrogate: atan(),
+      kernels: k,
+    });
     expect(Array.from(b.spk.data)).toEqual(Array.from(a.spk.data));
     b.mem!.data.forEach((v, i) => expect(v).toBeCloseTo(a.mem!.data[i], 6));
-    expect(() => leakySequence(x, { steps: T, constInput: false, beta, threshold: Tensor.zeros([2]), reset: 'zero', surrogate: atan(), kernels: k })).toThrow(ShapeError);
+    expect(() =>
+      leakySequence(x, { steps: T, constInput: false, beta, threshold: Tensor.zeros([2]), reset: 'zero', surrogate: atan(), kernels: k }),
+    ).toThrow(ShapeError);
   });
   it('Leaky layer: learnThreshold is a named parameter, moves with SGD and survives the config round trip', () => {
     const [[, k]] = bothKernels;
     const r = new Rng(1);
     const model = new Sequential([new Linear(4, 6, { rng: r }), new Leaky({ size: 6, beta: 0.8, learnThreshold: true, threshold: 0.7 })]);
     expect(model.parameters().map((p) => p.name)).toEqual(['0.weight', '0.bias', '1.threshold']);
-    const x = new Tensor(Float32Array.from({ length: 5 * 3 * 4 }, () => r.uniform() * 2), [5, 3, 4]);
+    const x = new Tensor(
+      Float32Array.from({ length: 5 * 3 * 4 }, () => r.uniform() * 2),
+      [5, 3, 4],
+    );
     const out = model.forward({ x, steps: 5, constant: false }, k);
     backward(probe(out.records[0].mem!, new Float32Array(5 * 3 * 6).fill(1)));
     const layer = model.layers[1] as Leaky;
@@ -84,7 +129,14 @@ describe('learnable threshold of the fused Leaky kernels (snnTorch learn_thresho
 describe('integrate-and-fire (beta = 1)', () => {
   it('fires every ceil(thr / I) steps for a constant input, on both kernel sets', () => {
     for (const [, k] of bothKernels) {
-      const r = integrateFireSequence(new Tensor(Float32Array.of(0.3), [1, 1]), { steps: 12, constInput: true, threshold: 1, reset: 'subtract', surrogate: atan(), kernels: k });
+      const r = integrateFireSequence(new Tensor(Float32Array.of(0.3), [1, 1]), {
+        steps: 12,
+        constInput: true,
+        threshold: 1,
+        reset: 'subtract',
+        surrogate: atan(),
+        kernels: k,
+      });
       // V = 0.3 t - (resets): crosses 1 at t = 4 (1.2), then every 10/3 steps on average
       expect(Array.from(r.spk.data).slice(0, 8)).toEqual([0, 0, 0, 1, 0, 0, 1, 0]);
       expect(r.spikes).toBe(3); // 3.6 units of input, 1 removed per spike: 3 spikes in 12 steps
@@ -99,7 +151,14 @@ describe('integrate-and-fire (beta = 1)', () => {
   it('a custom surrogate reaches the IF neuron through the TS path', () => {
     const [[, k]] = bothKernels;
     const x = new Tensor(Float32Array.of(0.3, 0.6), [1, 2], { requiresGrad: true });
-    const r = integrateFireSequence(x, { steps: 6, constInput: true, threshold: 1, reset: 'subtract', surrogate: custom(() => 1), kernels: k });
+    const r = integrateFireSequence(x, {
+      steps: 6,
+      constInput: true,
+      threshold: 1,
+      reset: 'subtract',
+      surrogate: custom(() => 1),
+      kernels: k,
+    });
     backward(probe(r.spk, new Float32Array(12).fill(1)));
     expect(x.grad![0]).toBeGreaterThan(0);
   });

@@ -16,7 +16,11 @@ describe('Leaky matches snnTorch 0.9.4 (neurons.json)', () => {
     it(`leakyStep: ${name}`, () => {
       let state = leakyInitState(B * H);
       for (let t = 0; t < T; t++) {
-        const r = leakyStep(Float32Array.from(flat(c.input[t])), state, { beta, threshold: c.threshold, reset: c.reset_mechanism as ResetMechanism });
+        const r = leakyStep(Float32Array.from(flat(c.input[t])), state, {
+          beta,
+          threshold: c.threshold,
+          reset: c.reset_mechanism as ResetMechanism,
+        });
         state = r.state;
         expect(maxAbsDiff(r.state.mem, flat(c.mem[t]))).toBeLessThan(1e-5);
         expect(Array.from(r.spk)).toEqual(flat(c.spk[t]));
@@ -26,8 +30,13 @@ describe('Leaky matches snnTorch 0.9.4 (neurons.json)', () => {
       it(`fused leakySequence (${kname}): ${name}`, () => {
         const betaT = new Tensor(typeof beta === 'number' ? new Float32Array(H).fill(beta) : beta, [H]);
         const { spk, mem } = leakySequence(Tensor.from(flat(c.input), [T, B, H]), {
-          steps: T, constInput: false, beta: betaT, threshold: c.threshold,
-          reset: c.reset_mechanism, surrogate: atan(), kernels,
+          steps: T,
+          constInput: false,
+          beta: betaT,
+          threshold: c.threshold,
+          reset: c.reset_mechanism,
+          surrogate: atan(),
+          kernels,
         });
         expect(maxAbsDiff(mem.data, flat(c.mem))).toBeLessThan(1e-5);
         expect(Array.from(spk.data)).toEqual(flat(c.spk));
@@ -55,7 +64,14 @@ describe('Leaky from the theory', () => {
       const x = Float32Array.from({ length: 12 }, (_, i) => 0.1 + 0.07 * i);
       const rep = new Float32Array(5 * 12);
       for (let t = 0; t < 5; t++) rep.set(x, t * 12);
-      const o = { steps: 5, beta: new Tensor(new Float32Array(4).fill(0.8), [4]), threshold: 1, reset: 'zero' as const, surrogate: atan(), kernels };
+      const o = {
+        steps: 5,
+        beta: new Tensor(new Float32Array(4).fill(0.8), [4]),
+        threshold: 1,
+        reset: 'zero' as const,
+        surrogate: atan(),
+        kernels,
+      };
       const a = leakySequence(new Tensor(x, [3, 4]), { ...o, constInput: true });
       const b = leakySequence(new Tensor(rep, [5, 3, 4]), { ...o, constInput: false });
       expect(Array.from(a.mem.data)).toEqual(Array.from(b.mem.data));
@@ -66,7 +82,27 @@ describe('Leaky from the theory', () => {
   it('rejects beta outside [0, 1] and mismatched sizes with clear errors', () => {
     const k = bothKernels[0][1];
     const x = Tensor.zeros([2, 1, 3]);
-    expect(() => leakySequence(x, { steps: 2, constInput: false, beta: Tensor.from([0.5, 1.5, 0.5]), threshold: 1, reset: 'subtract', surrogate: atan(), kernels: k })).toThrow(/beta\[1\] = 1.5/);
-    expect(() => leakySequence(x, { steps: 2, constInput: false, beta: Tensor.from([0.5]), threshold: 1, reset: 'subtract', surrogate: atan(), kernels: k })).toThrow(/beta has 1 values/);
+    expect(() =>
+      leakySequence(x, {
+        steps: 2,
+        constInput: false,
+        beta: Tensor.from([0.5, 1.5, 0.5]),
+        threshold: 1,
+        reset: 'subtract',
+        surrogate: atan(),
+        kernels: k,
+      }),
+    ).toThrow(/beta\[1\] = 1.5/);
+    expect(() =>
+      leakySequence(x, {
+        steps: 2,
+        constInput: false,
+        beta: Tensor.from([0.5]),
+        threshold: 1,
+        reset: 'subtract',
+        surrogate: atan(),
+        kernels: k,
+      }),
+    ).toThrow(/beta has 1 values/);
   });
 });

@@ -3,7 +3,7 @@ import { Tensor } from '../../src/core/tensor.js';
 import { Rng } from '../../src/core/rng.js';
 import { backward } from '../../src/core/autograd.js';
 import { sigmoid, addScalars } from '../../src/ops/index.js';
-import { custom, atan, fastSigmoid, straightThrough } from '../../src/surrogate/index.js';
+import { custom, fastSigmoid, straightThrough } from '../../src/surrogate/index.js';
 import { synapticSequence } from '../../src/neurons/synaptic.js';
 import { alphaSequence } from '../../src/neurons/alpha.js';
 import { lapicqueSequence } from '../../src/neurons/lapicque.js';
@@ -25,7 +25,9 @@ import { bothKernels } from '../helpers/kernels.js';
 const rng = new Rng(21);
 const randn = (n: number, s = 1) => Float32Array.from({ length: n }, () => rng.normal() * s);
 const zero = custom(() => 0, { name: 'zero' });
-const T = 7, B = 2, H = 3;
+const T = 7,
+  B = 2,
+  H = 3;
 const resets = ['subtract', 'zero', 'none'] as const;
 
 type Out = { spk: Tensor } & Record<string, Tensor | number>;
@@ -55,71 +57,171 @@ describe('finite-difference gradients of the fused neuron ops (inputs and learna
       const inShape = constInput ? [B, H] : [T, B, H];
       const inSize = (constInput ? 1 : T) * B * H;
       it(`Synaptic: input, alpha, beta, threshold (reset ${reset}, constInput ${constInput})`, () => {
-        const x = leaf(randn(inSize, 0.5).map((v) => v + 0.3), inShape);
+        const x = leaf(
+          randn(inSize, 0.5).map((v) => v + 0.3),
+          inShape,
+        );
         const pa = leaf(randn(H, 0.5), [H]);
-        const pb = leaf(randn(H, 0.5).map((v) => v + 1), [H]);
+        const pb = leaf(
+          randn(H, 0.5).map((v) => v + 1),
+          [H],
+        );
         const thr = leaf(Float32Array.of(0.9), [1]);
-        checkOp(() => synapticSequence(x, {
-          steps: T, constInput, alpha: sigmoid(pa), beta: sigmoid(pb), threshold: thr, reset, surrogate: zero,
-        }), ['mem', 'syn'], [x, pa, pb, thr]);
+        checkOp(
+          () =>
+            synapticSequence(x, {
+              steps: T,
+              constInput,
+              alpha: sigmoid(pa),
+              beta: sigmoid(pb),
+              threshold: thr,
+              reset,
+              surrogate: zero,
+            }),
+          ['mem', 'syn'],
+          [x, pa, pb, thr],
+        );
       });
       it(`RLeaky: input, beta, threshold, recurrent V and bias (reset ${reset}, constInput ${constInput})`, () => {
-        const x = leaf(randn(inSize, 0.5).map((v) => v + 0.4), inShape);
+        const x = leaf(
+          randn(inSize, 0.5).map((v) => v + 0.4),
+          inShape,
+        );
         const pb = leaf(randn(H, 0.5), [H]);
         const thr = leaf(Float32Array.from([0.8, 1.0, 0.9]), [H]);
         const V = leaf(randn(H * H, 0.4), [H, H]);
         const vb = leaf(randn(H, 0.1), [H]);
-        checkOp(() => rleakySequence(x, {
-          steps: T, constInput, beta: sigmoid(pb), threshold: thr, reset, surrogate: zero, weight: V, bias: vb,
-        }), ['mem'], [x, pb, thr, V, vb]);
+        checkOp(
+          () =>
+            rleakySequence(x, {
+              steps: T,
+              constInput,
+              beta: sigmoid(pb),
+              threshold: thr,
+              reset,
+              surrogate: zero,
+              weight: V,
+              bias: vb,
+            }),
+          ['mem'],
+          [x, pb, thr, V, vb],
+        );
       });
       it(`RSynaptic: input, alpha, beta, threshold, V, bias (reset ${reset}, constInput ${constInput})`, () => {
-        const x = leaf(randn(inSize, 0.4).map((v) => v + 0.2), inShape);
+        const x = leaf(
+          randn(inSize, 0.4).map((v) => v + 0.2),
+          inShape,
+        );
         const pa = leaf(randn(H, 0.5), [H]);
         const pb = leaf(randn(H, 0.5), [H]);
         const thr = leaf(Float32Array.of(1.1), [1]);
         const V = leaf(randn(H * H, 0.4), [H, H]);
         const vb = leaf(randn(H, 0.1), [H]);
-        checkOp(() => rsynapticSequence(x, {
-          steps: T, constInput, alpha: sigmoid(pa), beta: sigmoid(pb), threshold: thr, reset, surrogate: zero, weight: V, bias: vb,
-        }), ['mem', 'syn'], [x, pa, pb, thr, V, vb]);
+        checkOp(
+          () =>
+            rsynapticSequence(x, {
+              steps: T,
+              constInput,
+              alpha: sigmoid(pa),
+              beta: sigmoid(pb),
+              threshold: thr,
+              reset,
+              surrogate: zero,
+              weight: V,
+              bias: vb,
+            }),
+          ['mem', 'syn'],
+          [x, pa, pb, thr, V, vb],
+        );
       });
       it(`Alpha: input, alpha, beta (through tau), threshold (reset ${reset}, constInput ${constInput})`, () => {
-        const x = leaf(randn(inSize, 0.6).map((v) => v + 0.8), inShape);
+        const x = leaf(
+          randn(inSize, 0.6).map((v) => v + 0.8),
+          inShape,
+        );
         const al = leaf(Float32Array.from([0.9, 0.85, 0.95]), [H]);
         const be = leaf(Float32Array.from([0.7, 0.6, 0.8]), [H]);
         const thr = leaf(Float32Array.of(0.3), [1]);
-        checkOp(() => alphaSequence(x, {
-          steps: T, constInput, alpha: al, beta: be, threshold: thr, reset, surrogate: zero,
-        }), ['mem', 'synExc', 'synInh'], [x, al, be, thr]);
+        checkOp(
+          () =>
+            alphaSequence(x, {
+              steps: T,
+              constInput,
+              alpha: al,
+              beta: be,
+              threshold: thr,
+              reset,
+              surrogate: zero,
+            }),
+          ['mem', 'synExc', 'synInh'],
+          [x, al, be, thr],
+        );
       });
       it(`ALIF: input, beta, threshold, rho, betaA (reset ${reset}, constInput ${constInput})`, () => {
-        const x = leaf(randn(inSize, 0.5).map((v) => v + 0.6), inShape);
+        const x = leaf(
+          randn(inSize, 0.5).map((v) => v + 0.6),
+          inShape,
+        );
         const pb = leaf(randn(H, 0.5), [H]);
         const thr = leaf(Float32Array.of(0.8), [1]);
         const rho = leaf(Float32Array.from([0.8, 0.9, 0.7]), [H]);
         const ba = leaf(Float32Array.from([0.5, 1.0, 0.3]), [H]);
-        checkOp(() => alifSequence(x, {
-          steps: T, constInput, beta: sigmoid(pb), threshold: thr, rho, betaA: ba, reset, surrogate: zero,
-        }), ['mem', 'threshold'], [x, pb, thr, rho, ba]);
+        checkOp(
+          () =>
+            alifSequence(x, {
+              steps: T,
+              constInput,
+              beta: sigmoid(pb),
+              threshold: thr,
+              rho,
+              betaA: ba,
+              reset,
+              surrogate: zero,
+            }),
+          ['mem', 'threshold'],
+          [x, pb, thr, rho, ba],
+        );
       });
       it(`Lapicque: input and threshold (reset ${reset}, constInput ${constInput})`, () => {
-        const x = leaf(randn(inSize, 1).map((v) => v + 3), inShape);
+        const x = leaf(
+          randn(inSize, 1).map((v) => v + 3),
+          inShape,
+        );
         const thr = leaf(Float32Array.of(1), [1]);
-        checkOp(() => lapicqueSequence(x, {
-          steps: T, constInput, R: 5.1, C: 5e-3, timeStep: 1e-3, threshold: thr, reset, surrogate: zero,
-        }), ['mem'], [x, thr]);
+        checkOp(
+          () =>
+            lapicqueSequence(x, {
+              steps: T,
+              constInput,
+              R: 5.1,
+              C: 5e-3,
+              timeStep: 1e-3,
+              threshold: thr,
+              reset,
+              surrogate: zero,
+            }),
+          ['mem'],
+          [x, thr],
+        );
       });
     }
   }
-  for (const [name, p] of [['regular spiking', IZHIKEVICH_PRESETS.regularSpiking], ['chattering', IZHIKEVICH_PRESETS.chattering]] as const) {
+  for (const [name, p] of [
+    ['regular spiking', IZHIKEVICH_PRESETS.regularSpiking],
+    ['chattering', IZHIKEVICH_PRESETS.chattering],
+  ] as const) {
     it(`Izhikevich (${name}): input, a, b, c, d through resets (differences of a float64 forward)`, () => {
       // The op keeps its state in float32, and the quadratic upstroke amplifies rounding (x4 per step),
       // so differences of the op itself are noise-bound. Differentiate an independent float64 forward of
       // the same equations instead (h = 1e-6): it checks every backward formula, to 1e-3.
       const r = new Rng(4);
-      const steps = 60, n = 2, dt = 0.5;
-      const x = leaf(Float32Array.from({ length: steps * n }, () => 12 + r.normal()), [steps, 1, n]);
+      const steps = 60,
+        n = 2,
+        dt = 0.5;
+      const x = leaf(
+        Float32Array.from({ length: steps * n }, () => 12 + r.normal()),
+        [steps, 1, n],
+      );
       const [a, b, c, d] = (['a', 'b', 'c', 'd'] as const).map((k) => leaf(Float32Array.of(p[k]), [1]));
       const wv = Float64Array.from({ length: steps * n }, () => r.normal());
       const wu = Float64Array.from({ length: steps * n }, () => r.normal());
@@ -130,7 +232,9 @@ describe('finite-difference gradients of the fused neuron ops (inputs and learna
         let loss = 0;
         let pattern = '';
         for (let j = 0; j < n; j++) {
-          let v = -65, u = pb * -65, s = 0;
+          let v = -65,
+            u = pb * -65,
+            s = 0;
           for (let t = 0; t < steps; t++) {
             const vb = s ? pc : v;
             const ub = s ? u + pd : u;
@@ -146,7 +250,9 @@ describe('finite-difference gradients of the fused neuron ops (inputs and learna
       const x64 = Float64Array.from(x.data);
       const q0 = [p.a, p.b, p.c, p.d];
       const base = forward64(x64, q0);
-      expect(base.pattern).toBe(Array.from({ length: n }, (_, j) => Array.from({ length: steps }, (_, t) => o.spk.data[t * n + j]).join('')).join(''));
+      expect(base.pattern).toBe(
+        Array.from({ length: n }, (_, j) => Array.from({ length: steps }, (_, t) => o.spk.data[t * n + j]).join('')).join(''),
+      );
       expect(base.pattern.split('1').length - 1).toBeGreaterThanOrEqual(3);
       const h = 1e-6;
       const fdAt = (perturb: (dx: number) => { loss: number; pattern: string }) => {
@@ -156,7 +262,8 @@ describe('finite-difference gradients of the fused neuron ops (inputs and learna
         expect(fm.pattern).toBe(base.pattern);
         return (fp.loss - fm.loss) / (2 * h);
       };
-      const close = (fd: number, an: number, what: string) => expect(Math.abs(fd - an), `${what}: fd ${fd} vs ${an}`).toBeLessThan(1e-3 * Math.max(1, Math.abs(fd)));
+      const close = (fd: number, an: number, what: string) =>
+        expect(Math.abs(fd - an), `${what}: fd ${fd} vs ${an}`).toBeLessThan(1e-3 * Math.max(1, Math.abs(fd)));
       for (let i = 0; i < x64.length; i++) {
         const fd = fdAt((dx) => {
           const xs = x64.slice();
@@ -166,7 +273,12 @@ describe('finite-difference gradients of the fused neuron ops (inputs and learna
         close(fd, x.grad![i], `input ${i}`);
       }
       [a, b, c, d].forEach((leafT, k) => {
-        const fd = fdAt((dx) => forward64(x64, q0.map((v, j) => (j === k ? v + dx : v))));
+        const fd = fdAt((dx) =>
+          forward64(
+            x64,
+            q0.map((v, j) => (j === k ? v + dx : v)),
+          ),
+        );
         close(fd, leafT.grad![0], 'abcd'[k]);
       });
     });
@@ -192,15 +304,21 @@ describe('surrogate gradient paths', () => {
     for (const [kname, k] of bothKernels) {
       it(`Synaptic (alpha 0), RLeaky (V 0), ALIF (betaA 0) and the TS Leaky scan equal the fused Leaky kernel, surrogate included (${reset}, ${kname})`, () => {
         const s = fastSigmoid({ slope: 5 });
-        const ref = grads((x, beta) => leakySequence(x, { steps: T, constInput: false, beta, threshold: 1, reset, surrogate: s, kernels: k }));
+        const ref = grads((x, beta) =>
+          leakySequence(x, { steps: T, constInput: false, beta, threshold: 1, reset, surrogate: s, kernels: k }),
+        );
         expect(ref.spk.some((v) => v === 1)).toBe(true);
         const V = new Tensor(new Float32Array(H * H), [H, H], { requiresGrad: true });
         const others = [
           grads((x, beta) => synapticSequence(x, { steps: T, constInput: false, alpha: 0, beta, threshold: 1, reset, surrogate: s })),
-          grads((x, beta) => rleakySequence(x, { steps: T, constInput: false, beta, threshold: 1, reset, surrogate: s, weight: V, bias: null })),
+          grads((x, beta) =>
+            rleakySequence(x, { steps: T, constInput: false, beta, threshold: 1, reset, surrogate: s, weight: V, bias: null }),
+          ),
           grads((x, beta) => alifSequence(x, { steps: T, constInput: false, beta, threshold: 1, rho: 0.9, betaA: 0, reset, surrogate: s })),
           // a custom surrogate with the same formula takes the TypeScript path of leakySequence
-          grads((x, beta) => leakySequence(x, { steps: T, constInput: false, beta, threshold: 1, reset, surrogate: custom(s.grad), kernels: k })),
+          grads((x, beta) =>
+            leakySequence(x, { steps: T, constInput: false, beta, threshold: 1, reset, surrogate: custom(s.grad), kernels: k }),
+          ),
         ];
         for (const o of others) {
           expect(o.spk).toEqual(ref.spk);
@@ -216,7 +334,16 @@ describe('surrogate gradient paths', () => {
     // d mem1 / d I0[i] = beta [i == j] + (dS0[i]/dmem0[i] = 1) V[i, j]  for output neuron j.
     const x = leaf(Float32Array.from([1.5, 0.2, 0.1, 0.3]), [2, 1, 2]);
     const V = leaf(Float32Array.from([0.5, -0.7, 0.25, 2]), [2, 2]);
-    const r = rleakySequence(x, { steps: 2, constInput: false, beta: 0.8, threshold: 1, reset: 'none', surrogate: straightThrough(), weight: V, bias: null });
+    const r = rleakySequence(x, {
+      steps: 2,
+      constInput: false,
+      beta: 0.8,
+      threshold: 1,
+      reset: 'none',
+      surrogate: straightThrough(),
+      weight: V,
+      bias: null,
+    });
     expect(Array.from(r.spk.data.slice(0, 2))).toEqual([1, 0]);
     backward(probe(r.mem, Float32Array.from([0, 0, 1, 0]))); // L = mem1[0]
     expect(x.grad![0]).toBeCloseTo(0.8 + 0.5, 6);
@@ -229,14 +356,32 @@ describe('surrogate gradient paths', () => {
   it('ALIF: a spike raises the next thresholds, and its surrogate gradient flows through the adaptation', () => {
     // one neuron, reset none, T = 3: A1 = thr0 + betaA (1 - rho) S0, A2 = thr0 + betaA (rho (1 - rho) S0 + (1 - rho) S1)
     const x = leaf(Float32Array.from([2, 0, 0]), [3, 1, 1]);
-    const r = alifSequence(x, { steps: 3, constInput: false, beta: 1, threshold: 1, rho: 0.5, betaA: 2, reset: 'none', surrogate: straightThrough() });
+    const r = alifSequence(x, {
+      steps: 3,
+      constInput: false,
+      beta: 1,
+      threshold: 1,
+      rho: 0.5,
+      betaA: 2,
+      reset: 'none',
+      surrogate: straightThrough(),
+    });
     expect(Array.from(r.threshold.data)).toEqual([1, 2, 1.5]);
     backward(probe(r.threshold, Float32Array.from([0, 0, 1]))); // L = A2
     // dA2/dI0 = betaA (rho (1 - rho) dS0/dI0 + (1 - rho) dS1/dI0), STE: dS0/dI0 = 1 and
     // dS1/dI0 = d(mem1 - A1)/dI0 = 1 - betaA (1 - rho) dS0/dI0 = 0, so dA2/dI0 = 2 * 0.25.
     expect(x.grad![0]).toBeCloseTo(0.5, 6);
     x.grad = null;
-    const r2 = alifSequence(x, { steps: 3, constInput: false, beta: 1, threshold: 1, rho: 0.5, betaA: 2, reset: 'none', surrogate: straightThrough() });
+    const r2 = alifSequence(x, {
+      steps: 3,
+      constInput: false,
+      beta: 1,
+      threshold: 1,
+      rho: 0.5,
+      betaA: 2,
+      reset: 'none',
+      surrogate: straightThrough(),
+    });
     backward(probe(r2.threshold, Float32Array.from([0, 1, 0]))); // L = A1 = thr0 + betaA (1 - rho) S0
     expect(x.grad![0]).toBeCloseTo(1, 6);
   });

@@ -34,7 +34,12 @@ describe('new neurons match snnTorch 0.9.4 (neurons.json)', () => {
       const syns: number[] = [];
       const spks: number[] = [];
       for (let t = 0; t < T; t++) {
-        const r = synapticStep(Float32Array.from(flat(c.input[t])), s, { alpha: c.alpha, beta: c.beta, threshold: c.threshold, reset: c.reset_mechanism });
+        const r = synapticStep(Float32Array.from(flat(c.input[t])), s, {
+          alpha: c.alpha,
+          beta: c.beta,
+          threshold: c.threshold,
+          reset: c.reset_mechanism,
+        });
         s = r.state;
         mems.push(...s.mem);
         syns.push(...s.syn);
@@ -43,7 +48,13 @@ describe('new neurons match snnTorch 0.9.4 (neurons.json)', () => {
       expectTrace(mems, spks, c);
       expect(maxAbsDiff(syns, flat(c.syn))).toBeLessThan(1e-5);
       const q = synapticSequence(Tensor.from(flat(c.input), [T, B, H]), {
-        steps: T, constInput: false, alpha: c.alpha, beta: c.beta, threshold: c.threshold, reset: c.reset_mechanism, surrogate: atan(),
+        steps: T,
+        constInput: false,
+        alpha: c.alpha,
+        beta: c.beta,
+        threshold: c.threshold,
+        reset: c.reset_mechanism,
+        surrogate: atan(),
       });
       expectTrace(q.mem.data, q.spk.data, c);
       expect(maxAbsDiff(q.syn.data, flat(c.syn))).toBeLessThan(1e-5);
@@ -78,14 +89,25 @@ describe('new neurons match snnTorch 0.9.4 (neurons.json)', () => {
       const mems: number[] = [];
       const spks: number[] = [];
       for (let t = 0; t < T; t++) {
-        const r = alphaStep(Float32Array.from(flat(c.input[t])), s, { alpha: c.alpha, beta: c.beta, threshold: c.threshold, reset: c.reset_mechanism });
+        const r = alphaStep(Float32Array.from(flat(c.input[t])), s, {
+          alpha: c.alpha,
+          beta: c.beta,
+          threshold: c.threshold,
+          reset: c.reset_mechanism,
+        });
         s = r.state;
         mems.push(...s.mem);
         spks.push(...r.spk);
       }
       expectTrace(mems, spks, c);
       const q = alphaSequence(Tensor.from(flat(c.input), [T, B, H]), {
-        steps: T, constInput: false, alpha: c.alpha, beta: c.beta, threshold: c.threshold, reset: c.reset_mechanism, surrogate: atan(),
+        steps: T,
+        constInput: false,
+        alpha: c.alpha,
+        beta: c.beta,
+        threshold: c.threshold,
+        reset: c.reset_mechanism,
+        surrogate: atan(),
       });
       expectTrace(q.mem.data, q.spk.data, c);
       expect(q.spikes).toBeGreaterThan(0);
@@ -101,23 +123,42 @@ describe('new neurons match snnTorch 0.9.4 (neurons.json)', () => {
       const mems: number[] = [];
       const spks: number[] = [];
       for (let t = 0; t < T; t++) {
-        const r = rleakyStep(Float32Array.from(flat(c.input[t])), s, { beta: c.beta, threshold: c.threshold, reset: c.reset_mechanism, weight, bias });
+        const r = rleakyStep(Float32Array.from(flat(c.input[t])), s, {
+          beta: c.beta,
+          threshold: c.threshold,
+          reset: c.reset_mechanism,
+          weight,
+          bias,
+        });
         s = r.state;
         mems.push(...s.mem);
         spks.push(...r.spk);
       }
       expectTrace(mems, spks, c);
       const q = rleakySequence(Tensor.from(flat(c.input), [T, B, H]), {
-        steps: T, constInput: false, beta: c.beta, threshold: c.threshold, reset: c.reset_mechanism, surrogate: atan(),
-        weight: new Tensor(weight, [H, H]), bias: new Tensor(bias, [H]),
+        steps: T,
+        constInput: false,
+        beta: c.beta,
+        threshold: c.threshold,
+        reset: c.reset_mechanism,
+        surrogate: atan(),
+        weight: new Tensor(weight, [H, H]),
+        bias: new Tensor(bias, [H]),
       });
       expectTrace(q.mem.data, q.spk.data, c);
       expect(q.spikes).toBeGreaterThan(0);
     });
     it('RSynaptic with alpha = 0 reduces to RLeaky (syn[t] = I[t] + S[t-1] V + b)', () => {
       const q = rsynapticSequence(Tensor.from(flat(c.input), [T, B, H]), {
-        steps: T, constInput: false, alpha: 0, beta: c.beta, threshold: c.threshold, reset: c.reset_mechanism, surrogate: atan(),
-        weight: new Tensor(weight, [H, H]), bias: new Tensor(bias, [H]),
+        steps: T,
+        constInput: false,
+        alpha: 0,
+        beta: c.beta,
+        threshold: c.threshold,
+        reset: c.reset_mechanism,
+        surrogate: atan(),
+        weight: new Tensor(weight, [H, H]),
+        bias: new Tensor(bias, [H]),
       });
       expectTrace(q.mem.data, q.spk.data, c);
     });

@@ -17,7 +17,7 @@ import { wasmBuilds } from '../helpers/kernels.js';
 // linear() then leakySequence() exactly: same spikes, same gradients of W, b, beta and of the layer after.
 
 const rng = new Rng(41);
-const randf = (n: number, s = 1) => Float32Array.from({ length: n }, () => s * rng.normal());
+const _randf = (n: number, s = 1) => Float32Array.from({ length: n }, () => s * rng.normal());
 
 function expectSame(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
   expect(a.length, what).toBe(b.length);
@@ -26,48 +26,90 @@ function expectSame(a: ArrayLike<number>, b: ArrayLike<number>, what: string): v
 
 function run(k: Kernels, fused: boolean, rate: boolean, learnBeta: boolean, seed: number) {
   const r = new Rng(seed);
-  const T = 6, B = 3, K = 30, H = 21, O = 4;
-  const values = new Tensor(Float32Array.from({ length: B * K }, () => r.uniform()), [B, K]);
+  const T = 6,
+    B = 3,
+    K = 30,
+    H = 21,
+    O = 4;
+  const values = new Tensor(
+    Float32Array.from({ length: B * K }, () => r.uniform()),
+    [B, K],
+  );
   const seq = rateEncode(values, T, r, 1, k);
   const spikes = seq.x; // the same spikes, drawn in JavaScript-visible memory
-  const w = new Tensor(Float32Array.from({ length: K * H }, () => 0.3 * r.normal()), [K, H], { requiresGrad: true });
-  const b = new Tensor(Float32Array.from({ length: H }, () => 0.1 * r.normal()), [H], { requiresGrad: true });
-  const p = new Tensor(Float32Array.from({ length: H }, () => 1 + r.normal()), [H], { requiresGrad: learnBeta });
-  const w2 = new Tensor(Float32Array.from({ length: H * O }, () => r.normal()), [H, O], { requiresGrad: true });
-  const beta = learnBeta ? sigmoid(p) : new Tensor(Float32Array.from({ length: H }, (_, i) => 0.6 + 0.01 * i), [H]);
+  const w = new Tensor(
+    Float32Array.from({ length: K * H }, () => 0.3 * r.normal()),
+    [K, H],
+    { requiresGrad: true },
+  );
+  const b = new Tensor(
+    Float32Array.from({ length: H }, () => 0.1 * r.normal()),
+    [H],
+    { requiresGrad: true },
+  );
+  const p = new Tensor(
+    Float32Array.from({ length: H }, () => 1 + r.normal()),
+    [H],
+    { requiresGrad: learnBeta },
+  );
+  const w2 = new Tensor(
+    Float32Array.from({ length: H * O }, () => r.normal()),
+    [H, O],
+    { requiresGrad: true },
+  );
+  const beta = learnBeta
+    ? sigmoid(p)
+    : new Tensor(
+        Float32Array.from({ length: H }, (_, i) => 0.6 + 0.01 * i),
+        [H],
+      );
   const o = { beta, threshold: 1, reset: 'subtract' as const, surrogate: atan(), kernels: k, keepMem: false };
   const src = rate ? { values: seq.values, keys: seq.keys, gain: 1 } : { spikes };
   const lif = fused ? spikeLinearLeaky(src, T, w, b, o) : leakySequence(linear(spikes, w, b, k), { ...o, steps: T, constInput: false });
   const out = linear(lif.spk, w2, null, k);
-  backward(out, Float32Array.from({ length: T * B * O }, () => r.normal()));
+  backward(
+    out,
+    Float32Array.from({ length: T * B * O }, () => r.normal()),
+  );
   return { spk: lif.spk.data, count: lif.spikes, dw: w.grad!, db: b.grad!, dp: p.grad, dw2: w2.grad! };
 }
 
 describe('spikeLinearLeaky (training fusion) equals linear() then leakySequence()', () => {
   for (const [name, k] of [['reference', referenceKernels] as [string, Kernels], ...wasmBuilds()]) {
-    for (const rate of [false, true]) for (const learnBeta of [false, true]) {
-      it(`${rate ? 'rate values drawn in the kernel' : 'a spike sequence'}, ${learnBeta ? 'learnable' : 'fixed'} beta (${name})`, () => {
-        const a = run(k, false, rate, learnBeta, 7);
-        const f = run(k, true, rate, learnBeta, 7);
-        expect(f.count).toBe(a.count);
-        expect(f.count).toBeGreaterThan(0);
-        expectSame(f.spk, a.spk, 'spikes');
-        expectSame(f.dw, a.dw, 'dW');
-        expectSame(f.db, a.db, 'db');
-        expectSame(f.dw2, a.dw2, 'dW of the next layer');
-        if (learnBeta) expectSame(f.dp!, a.dp!, 'd beta logit');
-        else expect(f.dp).toBeNull();
-      });
-    }
+    for (const rate of [false, true])
+      for (const learnBeta of [false, true]) {
+        it(`${rate ? 'rate values drawn in the kernel' : 'a spike sequence'}, ${learnBeta ? 'learnable' : 'fixed'} beta (${name})`, () => {
+          const a = run(k, false, rate, learnBeta, 7);
+          const f = run(k, true, rate, learnBeta, 7);
+          expect(f.count).toBe(a.count);
+          expect(f.count).toBeGreaterThan(0);
+          expectSame(f.spk, a.spk, 'spikes');
+          expectSame(f.dw, a.dw, 'dW');
+          expectSame(f.db, a.db, 'db');
+          expectSame(f.dw2, a.dw2, 'dW of the next layer');
+          if (learnBeta) expectSame(f.dp!, a.dp!, 'd beta logit');
+          else expect(f.dp).toBeNull();
+        });
+      }
   }
 
   it('refuses what it cannot run: per-neuron or learnable thresholds, a custom surrogate, a frozen weight', () => {
     const w = new Tensor(new Float32Array(6), [3, 2], { requiresGrad: true });
     const src = { spikes: new Tensor(new Uint8Array(2 * 1 * 3), [2, 1, 3]) };
-    const o = { beta: new Tensor(Float32Array.of(0.5, 0.5), [2]), threshold: 1 as number | Tensor, reset: 'subtract' as const, surrogate: atan(), kernels: referenceKernels };
+    const o = {
+      beta: new Tensor(Float32Array.of(0.5, 0.5), [2]),
+      threshold: 1 as number | Tensor,
+      reset: 'subtract' as const,
+      surrogate: atan(),
+      kernels: referenceKernels,
+    };
     expect(() => spikeLinearLeaky(src, 2, w, null, o)).not.toThrow();
-    expect(() => spikeLinearLeaky(src, 2, w, null, { ...o, threshold: new Tensor(Float32Array.of(1, 2), [2]) })).toThrow(/one fixed threshold/);
-    expect(() => spikeLinearLeaky(src, 2, w, null, { ...o, threshold: new Tensor(Float32Array.of(1), [1], { requiresGrad: true }) })).toThrow(/one fixed threshold/);
+    expect(() => spikeLinearLeaky(src, 2, w, null, { ...o, threshold: new Tensor(Float32Array.of(1, 2), [2]) })).toThrow(
+      /one fixed threshold/,
+    );
+    expect(() =>
+      spikeLinearLeaky(src, 2, w, null, { ...o, threshold: new Tensor(Float32Array.of(1), [1], { requiresGrad: true }) }),
+    ).toThrow(/one fixed threshold/);
     expect(() => spikeLinearLeaky(src, 2, w, null, { ...o, surrogate: { ...atan(), code: null } })).toThrow(/closed-form surrogate/);
     expect(() => spikeLinearLeaky(src, 2, new Tensor(new Float32Array(6), [3, 2]), null, o)).toThrow(/trainable weight/);
   });
@@ -76,7 +118,10 @@ describe('spikeLinearLeaky (training fusion) equals linear() then leakySequence(
     const [[, k]] = wasmBuilds();
     let calls = 0;
     const counting: Kernels = { ...k, spikeSeqLeakyForward: (...a) => (calls++, k.spikeSeqLeakyForward(...a)) };
-    const x = new Tensor(Float32Array.from({ length: 4 * 20 }, () => rng.uniform()), [4, 20]);
+    const x = new Tensor(
+      Float32Array.from({ length: 4 * 20 }, () => rng.uniform()),
+      [4, 20],
+    );
     const y = Int32Array.of(0, 1, 2, 1);
     const grads = (kern: Kernels, seqOf: (m: ReturnType<typeof snnClassifier>) => Parameters<typeof runBatch>[2]) => {
       const m = snnClassifier({ inputs: 20, hidden: [16], outputs: 3, beta: 0.9 }, new Rng(3));

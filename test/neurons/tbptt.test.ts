@@ -16,7 +16,16 @@ const rng = new Rng(9);
  * replaced by a constant (its value in the unperturbed run), i.e. detached. Reset 'none', so the loss
  * sum_t w_t mem_t is smooth and central differences are exact up to rounding.
  */
-function truncatedLoss(x: Float64Array, beta: Float64Array, T: number, N: number, H: number, K: number, w: Float64Array, frozen: Float64Array | null): { loss: number; mem: Float64Array } {
+function truncatedLoss(
+  x: Float64Array,
+  beta: Float64Array,
+  T: number,
+  N: number,
+  H: number,
+  K: number,
+  w: Float64Array,
+  frozen: Float64Array | null,
+): { loss: number; mem: Float64Array } {
   const mem = new Float64Array(T * N);
   let loss = 0;
   for (let n = 0; n < N; n++) {
@@ -32,7 +41,11 @@ function truncatedLoss(x: Float64Array, beta: Float64Array, T: number, N: number
 }
 
 describe('truncated BPTT (detach the membrane every K steps)', () => {
-  const T = 10, B = 2, H = 3, N = B * H, K = 3;
+  const T = 10,
+    B = 2,
+    H = 3,
+    N = B * H,
+    K = 3;
   for (const [kname, k] of bothKernels) {
     it(`gradients equal finite differences of the detached recurrence, inputs and beta (${kname})`, () => {
       const x = Float64Array.from({ length: T * N }, () => rng.normal() * 0.3);
@@ -40,7 +53,16 @@ describe('truncated BPTT (detach the membrane every K steps)', () => {
       const w = Float64Array.from({ length: T * N }, () => rng.normal());
       const input = new Tensor(Float32Array.from(x), [T, B, H], { requiresGrad: true });
       const betaT = new Tensor(Float32Array.from(beta), [H], { requiresGrad: true });
-      const { mem } = leakySequence(input, { steps: T, constInput: false, beta: betaT, threshold: 100, reset: 'none', surrogate: atan(), kernels: k, truncate: K });
+      const { mem } = leakySequence(input, {
+        steps: T,
+        constInput: false,
+        beta: betaT,
+        threshold: 100,
+        reset: 'none',
+        surrogate: atan(),
+        kernels: k,
+        truncate: K,
+      });
       // loss = sum w * mem through a seeded backward
       backward(mem!, Float32Array.from(w));
       const base = truncatedLoss(x, beta, T, N, H, K, w, null);
@@ -64,7 +86,18 @@ describe('truncated BPTT (detach the membrane every K steps)', () => {
       }
       // and it differs from full BPTT (the cut matters)
       const full = new Tensor(Float32Array.from(x), [T, B, H], { requiresGrad: true });
-      backward(leakySequence(full, { steps: T, constInput: false, beta: new Tensor(Float32Array.from(beta), [H]), threshold: 100, reset: 'none', surrogate: atan(), kernels: k }).mem!, Float32Array.from(w));
+      backward(
+        leakySequence(full, {
+          steps: T,
+          constInput: false,
+          beta: new Tensor(Float32Array.from(beta), [H]),
+          threshold: 100,
+          reset: 'none',
+          surrogate: atan(),
+          kernels: k,
+        }).mem!,
+        Float32Array.from(w),
+      );
       let diff = 0;
       for (let i = 0; i < T * N; i++) diff = Math.max(diff, Math.abs(full.grad![i] - input.grad![i]));
       expect(diff).toBeGreaterThan(1e-3);
@@ -77,7 +110,17 @@ describe('truncated BPTT (detach the membrane every K steps)', () => {
     expect(again.truncate).toBe(5);
     expect(() => new Leaky({ size: 4, beta: 0.9, truncate: -1 })).toThrow(ValueError);
     const x = new Tensor(new Float32Array(2 * 4), [2, 4]);
-    expect(() => leakySequence(x, { steps: 3, constInput: true, beta: new Tensor(new Float32Array(4).fill(0.9), [4]), threshold: 1, reset: 'subtract', surrogate: custom(() => 1), kernels: bothKernels[0][1], truncate: 2 }))
-      .toThrow(/truncated BPTT/);
+    expect(() =>
+      leakySequence(x, {
+        steps: 3,
+        constInput: true,
+        beta: new Tensor(new Float32Array(4).fill(0.9), [4]),
+        threshold: 1,
+        reset: 'subtract',
+        surrogate: custom(() => 1),
+        kernels: bothKernels[0][1],
+        truncate: 2,
+      }),
+    ).toThrow(/truncated BPTT/);
   });
 });

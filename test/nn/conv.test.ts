@@ -22,27 +22,46 @@ const randn = (n: number, s = 1) => Float32Array.from({ length: n }, () => rng.n
  * Direct convolution from the definition, torch's layouts: x [N, C, H, W], w [O, C, kH, kW],
  * out [N, O, oH, oW]. The independent truth for the im2col/GEMM implementation.
  */
-function naiveConv(x: Float32Array, n: number, C: number, H: number, W: number, w: Float32Array, b: Float32Array | null, O: number, k: number, stride: number, pad: number) {
+function naiveConv(
+  x: Float32Array,
+  n: number,
+  C: number,
+  H: number,
+  W: number,
+  w: Float32Array,
+  b: Float32Array | null,
+  O: number,
+  k: number,
+  stride: number,
+  pad: number,
+) {
   const oH = Math.floor((H + 2 * pad - k) / stride) + 1;
   const oW = Math.floor((W + 2 * pad - k) / stride) + 1;
   const out = new Float64Array(n * O * oH * oW);
-  for (let i = 0; i < n; i++) for (let o = 0; o < O; o++) for (let oy = 0; oy < oH; oy++) for (let ox = 0; ox < oW; ox++) {
-    let s = b ? b[o] : 0;
-    for (let c = 0; c < C; c++) for (let ky = 0; ky < k; ky++) for (let kx = 0; kx < k; kx++) {
-      const y = oy * stride - pad + ky;
-      const xx = ox * stride - pad + kx;
-      if (y < 0 || y >= H || xx < 0 || xx >= W) continue;
-      s += x[((i * C + c) * H + y) * W + xx] * w[((o * C + c) * k + ky) * k + kx];
-    }
-    out[((i * O + o) * oH + oy) * oW + ox] = s;
-  }
+  for (let i = 0; i < n; i++)
+    for (let o = 0; o < O; o++)
+      for (let oy = 0; oy < oH; oy++)
+        for (let ox = 0; ox < oW; ox++) {
+          let s = b ? b[o] : 0;
+          for (let c = 0; c < C; c++)
+            for (let ky = 0; ky < k; ky++)
+              for (let kx = 0; kx < k; kx++) {
+                const y = oy * stride - pad + ky;
+                const xx = ox * stride - pad + kx;
+                if (y < 0 || y >= H || xx < 0 || xx >= W) continue;
+                s += x[((i * C + c) * H + y) * W + xx] * w[((o * C + c) * k + ky) * k + kx];
+              }
+          out[((i * O + o) * oH + oy) * oW + ox] = s;
+        }
   return { out, oH, oW };
 }
 
 /** [N, C, H, W] -> [N, H, W, C] */
 function toHwc(x: ArrayLike<number>, n: number, C: number, H: number, W: number): Float32Array {
   const y = new Float32Array(n * C * H * W);
-  for (let i = 0; i < n; i++) for (let c = 0; c < C; c++) for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) y[((i * H + h) * W + w) * C + c] = x[((i * C + c) * H + h) * W + w];
+  for (let i = 0; i < n; i++)
+    for (let c = 0; c < C; c++)
+      for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) y[((i * H + h) * W + w) * C + c] = x[((i * C + c) * H + h) * W + w];
   return y;
 }
 
@@ -59,8 +78,18 @@ describe('Conv2d', () => {
       for (const spikes of [false, true]) {
         it(`matches the direct convolution (${kname}, ${spikes ? 'spike' : 'float'} input, C${c.C} ${c.H}x${c.W} k${c.k} s${c.stride} p${c.pad})`, () => {
           const n = 3;
-          const layer = new Conv2d({ inChannels: c.C, outChannels: c.O, kernel: c.k, stride: c.stride, padding: c.pad, inputSize: [c.H, c.W], rng: new Rng(3) });
-          const xt = spikes ? Float32Array.from({ length: n * c.C * c.H * c.W }, () => (rng.uniform() < 0.3 ? 1 : 0)) : randn(n * c.C * c.H * c.W);
+          const layer = new Conv2d({
+            inChannels: c.C,
+            outChannels: c.O,
+            kernel: c.k,
+            stride: c.stride,
+            padding: c.pad,
+            inputSize: [c.H, c.W],
+            rng: new Rng(3),
+          });
+          const xt = spikes
+            ? Float32Array.from({ length: n * c.C * c.H * c.W }, () => (rng.uniform() < 0.3 ? 1 : 0))
+            : randn(n * c.C * c.H * c.W);
           const xh = toHwc(xt, n, c.C, c.H, c.W);
           const x = spikes ? new Tensor(Uint8Array.from(xh), [n, xh.length / n]) : new Tensor(xh, [n, xh.length / n]);
           const out = layer.forward({ x, steps: 1, constant: true }, ctx(kern));
@@ -102,11 +131,19 @@ describe('Conv2d', () => {
   it('checks its input: channels, sizes, kernel that does not fit', () => {
     const layer = new Conv2d({ inChannels: 2, outChannels: 3, kernel: 3, rng: new Rng(0) });
     // 50 features = a square 5x5 image with 2 channels
-    expect(layer.forward({ x: new Tensor(new Float32Array(2 * 50), [2, 50]), steps: 1, constant: true }, ctx()).image).toEqual({ c: 3, h: 3, w: 3 });
+    expect(layer.forward({ x: new Tensor(new Float32Array(2 * 50), [2, 50]), steps: 1, constant: true }, ctx()).image).toEqual({
+      c: 3,
+      h: 3,
+      w: 3,
+    });
     expect(() => layer.forward({ x: new Tensor(new Float32Array(2 * 30), [2, 30]), steps: 1, constant: true }, ctx())).toThrow(ShapeError);
     expect(() => layer.forward({ x: new Tensor(new Float32Array(2 * 30), [2, 30]), steps: 1, constant: true }, ctx())).toThrow(/square/);
-    expect(() => layer.forward({ x: new Tensor(new Float32Array(8), [1, 8]), steps: 1, constant: true, image: { c: 2, h: 2, w: 2 } }, ctx())).toThrow(/does not fit/);
-    expect(() => layer.forward({ x: new Tensor(new Float32Array(27), [1, 27]), steps: 1, constant: true, image: { c: 3, h: 3, w: 3 } }, ctx())).toThrow(/2 input channels/);
+    expect(() =>
+      layer.forward({ x: new Tensor(new Float32Array(8), [1, 8]), steps: 1, constant: true, image: { c: 2, h: 2, w: 2 } }, ctx()),
+    ).toThrow(/does not fit/);
+    expect(() =>
+      layer.forward({ x: new Tensor(new Float32Array(27), [1, 27]), steps: 1, constant: true, image: { c: 3, h: 3, w: 3 } }, ctx()),
+    ).toThrow(/2 input channels/);
     expect(() => new Conv2d({ inChannels: 0, outChannels: 3, kernel: 3, rng: new Rng(0) })).toThrow(ValueError);
   });
 });
@@ -140,7 +177,11 @@ describe('pooling and flatten', () => {
     const x = new Tensor(randn(2 * 4 * 4 * 3), [2, 48]);
     const out = new MaxPool2d(2).forward({ x, steps: 1, constant: true, image: { c: 3, h: 4, w: 4 } }, ctx());
     expect(out.image).toEqual({ c: 3, h: 2, w: 2 });
-    expect(new AvgPool2d(2, 1).forward({ x, steps: 1, constant: true, image: { c: 3, h: 4, w: 4 } }, ctx()).image).toEqual({ c: 3, h: 3, w: 3 });
+    expect(new AvgPool2d(2, 1).forward({ x, steps: 1, constant: true, image: { c: 3, h: 4, w: 4 } }, ctx()).image).toEqual({
+      c: 3,
+      h: 3,
+      w: 3,
+    });
     expect(() => new MaxPool2d(2).forward({ x, steps: 1, constant: true }, ctx())).toThrow(/not an image/);
   });
 
@@ -195,20 +236,35 @@ describe('Dropout', () => {
 describe('csnnClassifier (tutorial 6: 12C5-MP2-64C5-MP2-1024FC10)', () => {
   it('has the tutorial-6 shapes, rebuilds from its config, and its checkpoint layout is torch-compatible', () => {
     const net = csnnClassifier({ input: [1, 28, 28], channels: [12, 64], outputs: 10, beta: 0.5 }, new Rng(1));
-    expect(net.layers.map((l) => l.kind)).toEqual(['conv2d', 'maxpool2d', 'leaky', 'conv2d', 'maxpool2d', 'leaky', 'flatten', 'linear', 'leaky']);
+    expect(net.layers.map((l) => l.kind)).toEqual([
+      'conv2d',
+      'maxpool2d',
+      'leaky',
+      'conv2d',
+      'maxpool2d',
+      'leaky',
+      'flatten',
+      'linear',
+      'leaky',
+    ]);
     const shapes = net.parameters().map((p) => `${p.name}:${p.tensor.shape.join('x')}`);
     expect(shapes).toEqual(['0.weight:25x12', '0.bias:12', '3.weight:300x64', '3.bias:64', '7.weight:1024x10', '7.bias:10']);
-    const x = new Tensor(Float32Array.from({ length: 2 * 784 }, () => rng.uniform()), [2, 784]);
+    const x = new Tensor(
+      Float32Array.from({ length: 2 * 784 }, () => rng.uniform()),
+      [2, 784],
+    );
     const { out, records } = net.forward({ x, steps: 5, constant: true }, referenceKernels);
     expect(out.x.shape).toEqual([5, 2, 10]);
     expect(records.map((r) => r.neuronSteps)).toEqual([5 * 2 * 1728, 5 * 2 * 1024, 5 * 2 * 10]);
     const copy = sequentialFromConfig(net.layers.map((l) => ({ kind: l.kind, config: l.config() })));
-    net.layers.forEach((l, i) => l.parameters().forEach((p, j) => {
-      const q = copy.layers[i].parameters()[j];
-      const ex = l.exportParameter ? l.exportParameter(p.name, p.tensor) : { data: p.tensor.data as Float32Array };
-      if (copy.layers[i].importParameter) copy.layers[i].importParameter!(q.name, q.tensor, ex.data);
-      else (q.tensor.data as Float32Array).set(ex.data);
-    }));
+    net.layers.forEach((l, i) =>
+      l.parameters().forEach((p, j) => {
+        const q = copy.layers[i].parameters()[j];
+        const ex = l.exportParameter ? l.exportParameter(p.name, p.tensor) : { data: p.tensor.data as Float32Array };
+        if (copy.layers[i].importParameter) copy.layers[i].importParameter!(q.name, q.tensor, ex.data);
+        else (q.tensor.data as Float32Array).set(ex.data);
+      }),
+    );
     const again = copy.forward({ x, steps: 5, constant: true }, referenceKernels);
     expect(Array.from(again.out.x.data)).toEqual(Array.from(out.x.data));
   });
@@ -234,10 +290,12 @@ describe('csnnClassifier (tutorial 6: 12C5-MP2-64C5-MP2-1024FC10)', () => {
         const image = { c: 5, h: 3, w: 2 };
         const n = 30;
         const lin = new Linear(n, 7, { rng: new Rng(6) });
-        const T = 3, B = 4;
-        const data = input === 'spikes'
-          ? Uint8Array.from({ length: T * B * n }, () => (rng.uniform() < 0.4 ? 1 : 0))
-          : Float32Array.from({ length: T * B * n }, () => rng.normal());
+        const T = 3,
+          B = 4;
+        const data =
+          input === 'spikes'
+            ? Uint8Array.from({ length: T * B * n }, () => (rng.uniform() < 0.4 ? 1 : 0))
+            : Float32Array.from({ length: T * B * n }, () => rng.normal());
         const gy = randn(T * B * 7);
         const run = (viaSequential: boolean) => {
           lin.weight.grad = null;
@@ -245,9 +303,17 @@ describe('csnnClassifier (tutorial 6: 12C5-MP2-64C5-MP2-1024FC10)', () => {
           const x = new Tensor(data, [T, B, n], { requiresGrad: true });
           const seq = { x, steps: T, constant: false, image };
           const c = { kernels: kern, records: [] };
-          const out = viaSequential ? new Sequential([new Flatten(), lin]).forward(seq, kern).out : lin.forward(new Flatten().forward(seq, c), c);
+          const out = viaSequential
+            ? new Sequential([new Flatten(), lin]).forward(seq, kern).out
+            : lin.forward(new Flatten().forward(seq, c), c);
           backward(out.x, gy);
-          return { y: Array.from(out.x.data), image: out.image, gw: Array.from(lin.weight.grad!), gb: Array.from(lin.bias!.grad!), gx: Array.from(x.grad!) };
+          return {
+            y: Array.from(out.x.data),
+            image: out.image,
+            gw: Array.from(lin.weight.grad!),
+            gb: Array.from(lin.bias!.grad!),
+            gx: Array.from(x.grad!),
+          };
         };
         const a = run(true);
         const b = run(false);
@@ -271,7 +337,13 @@ describe('csnnClassifier (tutorial 6: 12C5-MP2-64C5-MP2-1024FC10)', () => {
         const c = { kernels: kern, records: [] };
         const out = fused ? new Sequential([conv, pool]).forward(seq, kern).out : pool.forward(conv.forward(seq, c), c);
         backward(out.x, gy);
-        return { y: Array.from(out.x.data), image: out.image, gw: Array.from(conv.weight.grad!), gb: Array.from(conv.bias!.grad!), gx: Array.from(x.grad!) };
+        return {
+          y: Array.from(out.x.data),
+          image: out.image,
+          gw: Array.from(conv.weight.grad!),
+          gb: Array.from(conv.bias!.grad!),
+          gx: Array.from(x.grad!),
+        };
       };
       const a = run(true);
       const b = run(false);

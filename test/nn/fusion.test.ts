@@ -16,14 +16,21 @@ import type { Kernels } from '../../src/kernels/types.js';
 const T = 4;
 const B = 3;
 const fc = () => snnClassifier({ inputs: 20, hidden: [12, 9], outputs: 5, beta: 0.85 }, new Rng(3));
-const csnn = (side = 20) => csnnClassifier({ input: [1, side, side], channels: [3, 4], outputs: 5, beta: 0.7, surrogate: fastSigmoid() }, new Rng(4));
+const csnn = (side = 20) =>
+  csnnClassifier({ input: [1, side, side], channels: [3, 4], outputs: 5, beta: 0.7, surrogate: fastSigmoid() }, new Rng(4));
 const pixels = (n: number, seed: number) => {
   const r = new Rng(seed);
-  return new Tensor(Float32Array.from({ length: B * n }, () => (r.uniform() < 0.4 ? r.uniform() : 0)), [B, n]);
+  return new Tensor(
+    Float32Array.from({ length: B * n }, () => (r.uniform() < 0.4 ? r.uniform() : 0)),
+    [B, n],
+  );
 };
 const spikes = (n: number, seed: number) => {
   const r = new Rng(seed);
-  return new Tensor(Uint8Array.from({ length: T * B * n }, () => (r.uniform() < 0.3 ? 1 : 0)), [T, B, n]);
+  return new Tensor(
+    Uint8Array.from({ length: T * B * n }, () => (r.uniform() < 0.3 ? 1 : 0)),
+    [T, B, n],
+  );
 };
 const inputs: Record<string, (k: Kernels, n: number) => Seq> = {
   direct: (_k, n) => directEncode(pixels(n, 7), T),
@@ -33,7 +40,13 @@ const inputs: Record<string, (k: Kernels, n: number) => Seq> = {
 
 function plan(model: Sequential, x: Seq, k: Kernels, mode: FusionMode): string[] {
   const steps: FusionStep[] = [];
-  const ctx: ForwardContext = { kernels: k, records: [], outputLayer: model.layers[model.layers.length - 1], inference: mode !== 'training', keepAllMem: mode === 'plain' };
+  const ctx: ForwardContext = {
+    kernels: k,
+    records: [],
+    outputLayer: model.layers[model.layers.length - 1],
+    inference: mode !== 'training',
+    keepAllMem: mode === 'plain',
+  };
   runFused(model.layers, x, ctx, mode, FUSION_RULES, (s) => steps.push(s));
   return steps.map((s) => `${s.rule}:${s.from}-${s.to}`);
 }
@@ -42,16 +55,59 @@ describe('fusion pass', () => {
   const [, k] = bothKernels[bothKernels.length - 1];
   it('chooses the rules by layers, input and mode', () => {
     // Linear-Leaky-Linear-Leaky-Linear-Leaky
-    expect(plan(fc(), inputs.spikes(k, 20), k, 'training')).toEqual(['spikes-linear-leaky:0-2', 'linear:2-3', 'leaky-offering:3-4', 'linear:4-5', 'leaky-offering:5-6']);
-    expect(plan(fc(), inputs.rate(k, 20), k, 'training')).toEqual(['spikes-linear-leaky:0-2', 'linear:2-3', 'leaky-offering:3-4', 'linear:4-5', 'leaky-offering:5-6']);
-    expect(plan(fc(), inputs.direct(k, 20), k, 'training')).toEqual(['linear:0-1', 'leaky-offering:1-2', 'linear:2-3', 'leaky-offering:3-4', 'linear:4-5', 'leaky-offering:5-6']);
+    expect(plan(fc(), inputs.spikes(k, 20), k, 'training')).toEqual([
+      'spikes-linear-leaky:0-2',
+      'linear:2-3',
+      'leaky-offering:3-4',
+      'linear:4-5',
+      'leaky-offering:5-6',
+    ]);
+    expect(plan(fc(), inputs.rate(k, 20), k, 'training')).toEqual([
+      'spikes-linear-leaky:0-2',
+      'linear:2-3',
+      'leaky-offering:3-4',
+      'linear:4-5',
+      'leaky-offering:5-6',
+    ]);
+    expect(plan(fc(), inputs.direct(k, 20), k, 'training')).toEqual([
+      'linear:0-1',
+      'leaky-offering:1-2',
+      'linear:2-3',
+      'leaky-offering:3-4',
+      'linear:4-5',
+      'leaky-offering:5-6',
+    ]);
     expect(plan(fc(), inputs.spikes(k, 20), k, 'inference')).toEqual(['linear-leaky-linear:0-3', 'leaky-linear:3-5', 'layer:5-6']);
     expect(plan(fc(), inputs.direct(k, 20), k, 'inference')).toEqual(['linear:0-1', 'leaky-linear:1-3', 'leaky-linear:3-5', 'layer:5-6']);
-    expect(plan(fc(), inputs.spikes(k, 20), k, 'plain')).toEqual(['linear:0-1', 'layer:1-2', 'linear:2-3', 'layer:3-4', 'linear:4-5', 'layer:5-6']);
+    expect(plan(fc(), inputs.spikes(k, 20), k, 'plain')).toEqual([
+      'linear:0-1',
+      'layer:1-2',
+      'linear:2-3',
+      'layer:3-4',
+      'linear:4-5',
+      'layer:5-6',
+    ]);
     // Conv-Pool-Leaky-Conv-Pool-Leaky-Flatten-Linear-Leaky: the second conv sees spikes
-    expect(plan(csnn(), inputs.direct(k, 400), k, 'training')).toEqual(['layer:0-1', 'layer:1-2', 'leaky-offering:2-3', 'conv-pool:3-5', 'leaky-offering:5-6', 'flatten-linear:6-8', 'leaky-offering:8-9']);
+    expect(plan(csnn(), inputs.direct(k, 400), k, 'training')).toEqual([
+      'layer:0-1',
+      'layer:1-2',
+      'leaky-offering:2-3',
+      'conv-pool:3-5',
+      'leaky-offering:5-6',
+      'flatten-linear:6-8',
+      'leaky-offering:8-9',
+    ]);
     // a 1x1 image needs no reordering: Flatten hands its input on unchanged, and the offer with it
-    expect(plan(csnn(16), inputs.direct(k, 256), k, 'training')).toEqual(['layer:0-1', 'layer:1-2', 'leaky-offering:2-3', 'conv-pool:3-5', 'leaky-offering:5-6', 'layer:6-7', 'linear:7-8', 'leaky-offering:8-9']);
+    expect(plan(csnn(16), inputs.direct(k, 256), k, 'training')).toEqual([
+      'layer:0-1',
+      'layer:1-2',
+      'leaky-offering:2-3',
+      'conv-pool:3-5',
+      'leaky-offering:5-6',
+      'layer:6-7',
+      'linear:7-8',
+      'leaky-offering:8-9',
+    ]);
   });
 
   for (const [name, k] of bothKernels) {
@@ -64,12 +120,20 @@ describe('fusion pass', () => {
         it(`${model}, ${kind} input: fused forward and backward equal each layer's own (${name})`, () => {
           const run = (rules: typeof FUSION_RULES, mode: FusionMode) => {
             const m = make();
-            const ctx: ForwardContext = { kernels: k, records: [], outputLayer: m.layers[m.layers.length - 1], inference: mode !== 'training' };
+            const ctx: ForwardContext = {
+              kernels: k,
+              records: [],
+              outputLayer: m.layers[m.layers.length - 1],
+              inference: mode !== 'training',
+            };
             const out = runFused(m.layers, inputs[kind](k, n), ctx, mode, rules);
             const grads: number[][] = [];
             if (mode === 'training') {
               const spk = ctx.records[ctx.records.length - 1].spk!;
-              backward(spk, Float32Array.from({ length: spk.size }, (_, i) => Math.sin(i)));
+              backward(
+                spk,
+                Float32Array.from({ length: spk.size }, (_, i) => Math.sin(i)),
+              );
               for (const p of m.parameters()) grads.push(Array.from(p.tensor.grad ?? []));
             }
             return { out: Array.from(out.x.data), spikes: ctx.records.map((r) => r.spikes), grads };

@@ -52,7 +52,14 @@ describe('layer registry', () => {
           // the first layer fixes the features the model takes
           expect(out.inputFeatures, where).not.toBeNull();
           const n = out.inputFeatures!;
-          input = { x: Tensor.from(Array.from({ length: 2 * n }, (_, j) => ((j * 7) % 5) / 4), [2, n]), steps: 3, constant: true };
+          input = {
+            x: Tensor.from(
+              Array.from({ length: 2 * n }, (_, j) => ((j * 7) % 5) / 4),
+              [2, n],
+            ),
+            steps: 3,
+            constant: true,
+          };
         }
         // what the model up to this layer gives (Sequential carries the image over elementwise layers)
         const seq = new Sequential(m.layers.slice(0, i + 1)).forward(input, kernels).out;
@@ -65,6 +72,11 @@ describe('layer registry', () => {
   });
 
   it('sequentialFromConfig refuses a kind the registry does not have', () => {
-    expect(() => sequentialFromConfig([{ kind: 'linear', config: { in: 2, out: 3 } }, { kind: 'lstm', config: {} }])).toThrow('layer 1: unknown kind "lstm"');
+    expect(() =>
+      sequentialFromConfig([
+        { kind: 'linear', config: { in: 2, out: 3 } },
+        { kind: 'lstm', config: {} },
+      ]),
+    ).toThrow('layer 1: unknown kind "lstm"');
   });
 });

@@ -11,7 +11,10 @@ describe('Sequential inference fuses Leaky->Linear without changing results', ()
       it(`${encoding} input, ${kname} kernels: same output spikes, membrane and spike counts`, () => {
         const rng = new Rng(11);
         const model = snnClassifier({ inputs: 20, hidden: [30, 25], outputs: 10, beta: 0.9 }, rng);
-        const x = new Tensor(Float32Array.from({ length: 6 * 20 }, () => rng.uniform() * 1.5), [6, 20]);
+        const x = new Tensor(
+          Float32Array.from({ length: 6 * 20 }, () => rng.uniform() * 1.5),
+          [6, 20],
+        );
         const seq = encoding === 'direct' ? directEncode(x, 7) : rateEncode(x, 7, new Rng(3));
         const plain = model.forward(seq, kernels);
         const fused = model.forward(seq, kernels, { inference: true });

@@ -18,11 +18,23 @@ import { ValueError } from '../../src/core/errors.js';
 
 const H = 7;
 const makers: Array<[string, (rng: Rng) => Layer, string[]]> = [
-  ['synaptic', () => new Synaptic({ size: H, alpha: 0.8, beta: 0.9, learnAlpha: true, learnBeta: true, learnThreshold: true }), ['alpha_logit', 'beta_logit', 'threshold']],
+  [
+    'synaptic',
+    () => new Synaptic({ size: H, alpha: 0.8, beta: 0.9, learnAlpha: true, learnBeta: true, learnThreshold: true }),
+    ['alpha_logit', 'beta_logit', 'threshold'],
+  ],
   ['alpha', () => new Alpha({ size: H, alpha: 0.9, beta: 0.8, threshold: 0.5, learnThreshold: true }), ['threshold']],
   ['rleaky', (rng) => new RLeaky({ size: H, beta: 0.85, learnBeta: true, rng }), ['beta_logit', 'recurrent.weight', 'recurrent.bias']],
-  ['rsynaptic', (rng) => new RSynaptic({ size: H, alpha: 0.7, beta: 0.85, learnAlpha: true, rng, surrogate: fastSigmoid() }), ['alpha_logit', 'recurrent.weight', 'recurrent.bias']],
-  ['alif', () => new Alif({ size: H, beta: 0.9, rho: 0.9, betaA: 0.5, learnBeta: true, learnRho: true, learnBetaA: true, learnThreshold: true }), ['beta_logit', 'rho_logit', 'threshold', 'betaA']],
+  [
+    'rsynaptic',
+    (rng) => new RSynaptic({ size: H, alpha: 0.7, beta: 0.85, learnAlpha: true, rng, surrogate: fastSigmoid() }),
+    ['alpha_logit', 'recurrent.weight', 'recurrent.bias'],
+  ],
+  [
+    'alif',
+    () => new Alif({ size: H, beta: 0.9, rho: 0.9, betaA: 0.5, learnBeta: true, learnRho: true, learnBetaA: true, learnThreshold: true }),
+    ['beta_logit', 'rho_logit', 'threshold', 'betaA'],
+  ],
 ];
 
 function net(make: (rng: Rng) => Layer, seed = 3): Sequential {
@@ -36,10 +48,16 @@ describe('spiking layers in Sequential: forward, backward, config round trip', (
       it(`${kind} (${kname}): records, named parameters with gradients, rebuilt from config with the same outputs`, () => {
         const model = net(make);
         expect(model.layers[1].kind).toBe(kind);
-        const layerParams = model.parameters().filter((p) => p.name.startsWith('1.')).map((p) => p.name.slice(2));
+        const layerParams = model
+          .parameters()
+          .filter((p) => p.name.startsWith('1.'))
+          .map((p) => p.name.slice(2));
         expect(layerParams).toEqual(params);
         const rng = new Rng(8);
-        const x = new Tensor(Float32Array.from({ length: 4 * 5 }, () => rng.uniform() * 3), [4, 5]);
+        const x = new Tensor(
+          Float32Array.from({ length: 4 * 5 }, () => rng.uniform() * 3),
+          [4, 5],
+        );
         const out = model.forward({ x, steps: 10, constant: true }, k);
         expect(out.records.length).toBe(2);
         expect(out.records[0].spk!.shape).toEqual([10, 4, H]);
@@ -49,7 +67,10 @@ describe('spiking layers in Sequential: forward, backward, config round trip', (
         backward(loss);
         for (const p of model.parameters()) {
           expect(p.tensor.grad, p.name).not.toBeNull();
-          expect(p.tensor.grad!.some((v) => v !== 0), p.name).toBe(true);
+          expect(
+            p.tensor.grad!.some((v) => v !== 0),
+            p.name,
+          ).toBe(true);
         }
         // config round trip: same structure, weights copied through the checkpoint (torch) layout
         const copy = sequentialFromConfig(model.layers.map((l) => ({ kind: l.kind, config: JSON.parse(JSON.stringify(l.config())) })));
@@ -87,11 +108,14 @@ describe('spiking layers in Sequential: forward, backward, config round trip', (
     const [[, k]] = bothKernels;
     const rng = new Rng(5);
     const model = new Sequential([
-      new Linear(4, 12, { rng }), new RSynaptic({ size: 12, alpha: 0.6, beta: 0.8, rng, surrogate: fastSigmoid({ slope: 5 }) }),
-      new Linear(12, 2, { rng }), new Leaky({ size: 2, beta: 0.8 }),
+      new Linear(4, 12, { rng }),
+      new RSynaptic({ size: 12, alpha: 0.6, beta: 0.8, rng, surrogate: fastSigmoid({ slope: 5 }) }),
+      new Linear(12, 2, { rng }),
+      new Leaky({ size: 2, beta: 0.8 }),
     ]);
     // class 0: the pulse comes early, class 1: late; the recurrent state must remember it
-    const T = 12, B = 16;
+    const T = 12,
+      B = 16;
     const xs = new Float32Array(T * B * 4);
     const labels = Array.from({ length: B }, (_, b) => b % 2);
     for (let b = 0; b < B; b++) for (let j = 0; j < 4; j++) xs[((labels[b] ? 8 : 1) * B + b) * 4 + j] = 2;

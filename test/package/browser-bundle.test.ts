@@ -11,7 +11,15 @@ const entry = resolve(__dirname, '..', '..', 'dist', 'index.js');
 
 describe('browser bundle of the public API', () => {
   it('bundles for the browser platform without Node built-ins, within a size budget', async () => {
-    const r = await build({ entryPoints: [entry], bundle: true, platform: 'browser', format: 'esm', minify: true, write: false, logLevel: 'silent' });
+    const r = await build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      minify: true,
+      write: false,
+      logLevel: 'silent',
+    });
     const code = r.outputFiles[0].text;
     expect(code).not.toMatch(/from\s*"node:/);
     // The whole public API (neurons, layers, encoders, losses, simulator, STDP, SVG plots, checkpoint
@@ -25,7 +33,13 @@ describe('browser bundle of the public API', () => {
     const sf = await import(pathToFileURL(file).href);
     const k = await sf.createWasmKernels();
     const { spk } = sf.leakySequence(sf.Tensor.from([0.6, 0.6, 0.6], [3, 1, 1]), {
-      steps: 3, constInput: false, beta: sf.Tensor.from([0.5]), threshold: 1, reset: 'subtract', surrogate: sf.atan(), kernels: k,
+      steps: 3,
+      constInput: false,
+      beta: sf.Tensor.from([0.5]),
+      threshold: 1,
+      reset: 'subtract',
+      surrogate: sf.atan(),
+      kernels: k,
     });
     // V = 0.6, 0.9, 1.05 -> spikes only at the third step
     expect(Array.from(spk.data)).toEqual([0, 0, 1]);

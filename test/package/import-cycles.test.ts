@@ -56,7 +56,11 @@ describe('import structure', () => {
   });
 
   it('the check finds a cycle when there is one', () => {
-    const g = new Map([['a', new Map([['b', 'a.ts -> ../b/x.js']])], ['b', new Map([['c', 'b.ts']])], ['c', new Map([['a', 'c.ts']])]]);
+    const g = new Map([
+      ['a', new Map([['b', 'a.ts -> ../b/x.js']])],
+      ['b', new Map([['c', 'b.ts']])],
+      ['c', new Map([['a', 'c.ts']])],
+    ]);
     expect(cycles(g)).toHaveLength(1);
     expect(cycles(g)[0]).toMatch(/a -> b -> c -> a|b -> c -> a -> b|c -> a -> b -> c/);
   });

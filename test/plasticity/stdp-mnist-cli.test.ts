@@ -8,7 +8,10 @@ import { decodeSafetensors } from '../../src/interop/safetensors.js';
 const main = resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 const cache = mkdtempSync(join(tmpdir(), 'spikeflow-cache-'));
 const run = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', env: { ...process.env, SPIKEFLOW_OFFLINE: '1', SPIKEFLOW_CACHE: cache } });
+  const r = spawnSync(process.execPath, [main, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, SPIKEFLOW_OFFLINE: '1', SPIKEFLOW_CACHE: cache },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr.trim() };
 };
 
@@ -47,7 +50,20 @@ describe('spikeflow stdp-mnist', () => {
     const dir = mkdtempSync(join(tmpdir(), 'spikeflow-stdp-'));
     const go = (limit: string) => {
       const out = join(dir, `run-${limit}`);
-      const r = run('stdp-mnist', '--train-limit', '20', '--test-limit', '5', '--neurons', '10', '--out', out, '--json', '--label-limit', limit);
+      const r = run(
+        'stdp-mnist',
+        '--train-limit',
+        '20',
+        '--test-limit',
+        '5',
+        '--neurons',
+        '10',
+        '--out',
+        out,
+        '--json',
+        '--label-limit',
+        limit,
+      );
       expect(r.code, r.stderr).toBe(0);
       const st = decodeSafetensors(readFileSync(join(out, 'weights.safetensors')));
       return { j: JSON.parse(r.stdout.trim().split('\n').pop()!), w: Array.from(st.tensors.weights.data as Float32Array) };

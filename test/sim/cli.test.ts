@@ -35,7 +35,10 @@ describe('spikeflow simulate cuba|coba', () => {
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout.trim());
     const svg = readFileSync(file, 'utf8');
-    const marks = [...svg.matchAll(/<rect class="spike" data-t="([\d.e+-]+)" data-neuron="(\d+)"/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    const marks = [...svg.matchAll(/<rect class="spike" data-t="([\d.e+-]+)" data-neuron="(\d+)"/g)].map((m) => [
+      Number(m[1]),
+      Number(m[2]),
+    ]);
     // 200 of the 4000 neurons at ~6 Hz for 0.1 s: about 120 marks (5% of all spikes)
     expect(marks.length).toBeGreaterThan(0.02 * j.spikes);
     expect(marks.length).toBeLessThan(0.1 * j.spikes);
@@ -45,7 +48,9 @@ describe('spikeflow simulate cuba|coba', () => {
       expect(n).toBeLessThan(200);
     }
     expect(svg).toContain(`${j.meanRateHz.toFixed(2)} Hz mean rate`);
-    expect(run('simulate', 'cuba', '--duration', '10ms', '--plot', 'x.pdf').stderr).toMatch(/--plot: expected a file name ending in .svg or .png/);
+    expect(run('simulate', 'cuba', '--duration', '10ms', '--plot', 'x.pdf').stderr).toMatch(
+      /--plot: expected a file name ending in .svg or .png/,
+    );
   });
 
   it('--seed changes the network; text output names rate, synapses and run time', () => {

@@ -63,7 +63,12 @@ describe('connection rules', () => {
     expect(connect(allToAll({ allowSelf: false }), 30, 30, rng).post.length).toBe(870);
     const o = connect(oneToOne(), 25, 25, rng);
     expect(Array.from(o.post)).toEqual(Array.from({ length: 25 }, (_, i) => i));
-    const c = connect(custom((i, j) => i < j), 40, 40, rng);
+    const c = connect(
+      custom((i, j) => i < j),
+      40,
+      40,
+      rng,
+    );
     expect(c.post.length).toBe((40 * 39) / 2);
     for (let i = 0; i < 40; i++) for (let k = c.rowPtr[i]; k < c.rowPtr[i + 1]; k++) expect(c.post[k]).toBeGreaterThan(i);
     expect(() => connect(oneToOne(), 3, 4, rng)).toThrow(/one-to-one connection: source has 3 neurons, target 4/);
@@ -149,7 +154,16 @@ describe('STDP on a synapse group', () => {
       times: trains.flatMap((t) => t.map((s) => s * dt)),
     });
     for (const pairing of ['all', 'nearest'] as const) {
-      const p = stdpParams({ aPlus: 0.01, aMinus: 0.011, tauPlus: 16.8, tauMinus: 33.7, wMin: 0, wMax: 1, pairing, update: 'multiplicative' });
+      const p = stdpParams({
+        aPlus: 0.01,
+        aMinus: 0.011,
+        tauPlus: 16.8,
+        tauMinus: 33.7,
+        wMin: 0,
+        wMax: 1,
+        pairing,
+        update: 'multiplicative',
+      });
       const net = new Network(dt);
       const pre = net.addGroup(new SpikeGeneratorGroup({ n: 3, ...flat(preTrains) }));
       const post = net.addGroup(new SpikeGeneratorGroup({ n: 2, ...flat(postTrains) }));
@@ -176,7 +190,9 @@ describe('triplet term', () => {
     expect(syn.weights[0]).toBe(0.5);
     net.run(10);
     expect(syn.weights[0]).toBeCloseTo(0.5 + 0.01 * Math.exp(-15 / 20) * Math.exp(-5 / 40), 12);
-    expect(() => new Synapses(pre, post, connect(allToAll(), 1, 1, new Rng(0)), { weight: 0.5, tripletTau: 40 })).toThrow(/tripletTau needs stdp/);
+    expect(() => new Synapses(pre, post, connect(allToAll(), 1, 1, new Rng(0)), { weight: 0.5, tripletTau: 40 })).toThrow(
+      /tripletTau needs stdp/,
+    );
   });
 });
 
@@ -224,7 +240,9 @@ describe('network checks', () => {
   it('synapses need their groups in the network; dt must be positive', () => {
     const net = new Network(0.1);
     const a = integrator(2);
-    expect(() => net.addSynapses(new Synapses(a, a, connect(allToAll(), 2, 2, new Rng(0)), { on: 'v', weight: 1 }))).toThrow(/add group lif to the network first/);
+    expect(() => net.addSynapses(new Synapses(a, a, connect(allToAll(), 2, 2, new Rng(0)), { on: 'v', weight: 1 }))).toThrow(
+      /add group lif to the network first/,
+    );
     expect(() => new Network(0)).toThrow(ValueError);
     expect(() => net.run(-1)).toThrow(/duration/);
   });

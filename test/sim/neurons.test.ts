@@ -50,7 +50,19 @@ describe('LIF group, exact integration', () => {
   });
 
   it('conductance-based (COBA) Euler step by hand; exponential Euler relaxes to the weighted reversal potential', () => {
-    const g = new LifGroup({ n: 2, tauM: 20, vRest: -60, vReset: -60, vThreshold: -50, synapse: 'conductance', method: 'euler', eE: 0, eI: -80, v: -55, I: 20 });
+    const g = new LifGroup({
+      n: 2,
+      tauM: 20,
+      vRest: -60,
+      vReset: -60,
+      vThreshold: -50,
+      synapse: 'conductance',
+      method: 'euler',
+      eE: 0,
+      eI: -80,
+      v: -55,
+      I: 20,
+    });
     g.ge.set([0.5, 0]);
     g.gi.set([0.2, 1]);
     g.prepare(0.1);
@@ -79,7 +91,9 @@ describe('LIF group, exact integration', () => {
   it('bad options are ValueErrors naming the option', () => {
     expect(() => new LifGroup({ n: 0, tauM: 20, vRest: 0, vReset: 0, vThreshold: 1 })).toThrow(/size/);
     expect(() => new LifGroup({ n: 3, tauM: -1, vRest: 0, vReset: 0, vThreshold: 1 })).toThrow(/tauM/);
-    expect(() => new LifGroup({ n: 3, tauM: 20, vRest: 0, vReset: 0, vThreshold: 1, method: 'exponential-euler' })).toThrow(/with current synapses expected exact or euler/);
+    expect(() => new LifGroup({ n: 3, tauM: 20, vRest: 0, vReset: 0, vThreshold: 1, method: 'exponential-euler' })).toThrow(
+      /with current synapses expected exact or euler/,
+    );
     expect(() => new LifGroup({ n: 3, tauM: 20, vRest: 0, vReset: 0, vThreshold: 1, v: [1, 2] })).toThrow(/expected 3 values/);
     const g = new LifGroup({ n: 3, tauM: 20, vRest: 0, vReset: 0, vThreshold: 1 });
     expect(() => g.variable('w')).toThrow(ValueError);
@@ -142,7 +156,13 @@ function twinGroups(seed: number, n: number, v0: (rng: Rng) => number, opts: Omi
 describe('WASM SIMD kernel of the exact CUBA update', () => {
   it('is used by default and gives bit-identical state and spikes to the TypeScript loop', () => {
     // n odd: exercises the scalar tail after the 2-wide SIMD loop
-    const { a, b } = twinGroups(21, 1001, (rng) => -60 + 10 * rng.uniform(), { tauM: 20, vRest: -49, vReset: -60, vThreshold: -50, refractory: 5 }, 0.1);
+    const { a, b } = twinGroups(
+      21,
+      1001,
+      (rng) => -60 + 10 * rng.uniform(),
+      { tauM: 20, vRest: -49, vReset: -60, vThreshold: -50, refractory: 5 },
+      0.1,
+    );
     expect(a.g.kernel).toBeTypeOf('function');
     expect(b.g.kernel).toBeUndefined();
     let total = 0;
@@ -168,9 +188,22 @@ describe('WASM SIMD kernel of the exact CUBA update', () => {
 
 describe('WASM SIMD kernel of the forward-Euler COBA update', () => {
   it('gives bit-identical state and spikes to the TypeScript loop', () => {
-    const { a, b } = twinGroups(5, 1003, (rng) => -55 + 5 * rng.normal(), {
-      tauM: 20, vRest: -60, vReset: -60, vThreshold: -50, refractory: 5, synapse: 'conductance', method: 'euler', I: 20,
-    }, 0.1);
+    const { a, b } = twinGroups(
+      5,
+      1003,
+      (rng) => -55 + 5 * rng.normal(),
+      {
+        tauM: 20,
+        vRest: -60,
+        vReset: -60,
+        vThreshold: -50,
+        refractory: 5,
+        synapse: 'conductance',
+        method: 'euler',
+        I: 20,
+      },
+      0.1,
+    );
     let total = 0;
     for (let t = 0; t < 3000; t++) {
       for (const { g, rng } of [a, b]) {
@@ -192,10 +225,27 @@ describe('WASM SIMD kernel of the forward-Euler COBA update', () => {
 describe('WASM SIMD kernel of the exponential-Euler COBA update with adaptive threshold', () => {
   it('gives bit-identical state, thresholds and spikes to the TypeScript loop, also for large conductances', () => {
     // n odd: the scalar tail after the 2-wide loop
-    const { a, b } = twinGroups(9, 401, (rng) => -65 + 10 * rng.uniform(), {
-      tauM: 100, vRest: -65, vReset: -65, vThreshold: -52, refractory: 5, synapse: 'conductance', method: 'exponential-euler',
-      tauE: 1, tauI: 2, eE: 0, eI: -100, thetaPlus: 0.05, tauTheta: 1e4,
-    }, 0.5);
+    const { a, b } = twinGroups(
+      9,
+      401,
+      (rng) => -65 + 10 * rng.uniform(),
+      {
+        tauM: 100,
+        vRest: -65,
+        vReset: -65,
+        vThreshold: -52,
+        refractory: 5,
+        synapse: 'conductance',
+        method: 'exponential-euler',
+        tauE: 1,
+        tauI: 2,
+        eE: 0,
+        eI: -100,
+        thetaPlus: 0.05,
+        tauTheta: 1e4,
+      },
+      0.5,
+    );
     let total = 0;
     let large = 0;
     for (let t = 0; t < 4000; t++) {

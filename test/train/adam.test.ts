@@ -10,7 +10,9 @@ const rng = new Rng(11);
 
 /** PyTorch's Adam rule in float64, written out: the independent truth. */
 function torchAdam(w: number[], grads: number[][], lr: number, b1: number, b2: number, eps: number): number[] {
-  const m = w.map(() => 0), v = w.map(() => 0), out = w.slice();
+  const m = w.map(() => 0),
+    v = w.map(() => 0),
+    out = w.slice();
   grads.forEach((g, s) => {
     const t = s + 1;
     for (let i = 0; i < w.length; i++) {
@@ -45,7 +47,10 @@ describe('Adam (kernels.adamUpdate)', () => {
     it(`WASM equals the float32 reference bit for bit, odd lengths included (${name} build)`, () => {
       for (const n of [1, 3, 4, 17, 1000]) {
         const mk = () => Float32Array.from({ length: n }, () => rng.normal());
-        const w = mk(), g = mk(), m = mk().map((x) => x * 0.1), v = mk().map((x) => x * x * 0.01);
+        const w = mk(),
+          g = mk(),
+          m = mk().map((x) => x * 0.1),
+          v = mk().map((x) => x * x * 0.01);
         const c = { b1: 0.9, b2: 0.999, eps: 1e-8, stepSize: 5e-4 / (1 - 0.9 ** 3), c2: Math.sqrt(1 - 0.999 ** 3) };
         const a = [w.slice(), g, m.slice(), v.slice()] as const;
         const b = [w.slice(), g, m.slice(), v.slice()] as const;
@@ -62,9 +67,11 @@ describe('Adam (kernels.adamUpdate)', () => {
         const n = 13;
         const mk = () => Float32Array.from({ length: n }, () => rng.normal());
         const grads = Array.from({ length: P }, mk);
-        const weights = Array.from({ length: P }, (_, r) => (r + 1) / (P * (P + 1) / 2));
+        const weights = Array.from({ length: P }, (_, r) => (r + 1) / ((P * (P + 1)) / 2));
         const c = { b1: 0.9, b2: 0.999, eps: 1e-8, stepSize: 1e-3, c2: Math.sqrt(1 - 0.999) };
-        const w = mk(), m = mk(), v = mk().map((x) => x * x);
+        const w = mk(),
+          m = mk(),
+          v = mk().map((x) => x * x);
         // the sum formed first in float32, in buffer order, then a plain step on it
         const sum = new Float32Array(n);
         for (let i = 0; i < n; i++) {
@@ -102,7 +109,9 @@ describe('Adam moments held by the kernels (adamState / adamStep)', () => {
     it(`three adamStep calls equal three adamUpdate calls bit for bit; adamStateRead brings the moments back (${name})`, () => {
       const n = 1003;
       const mk = () => Float32Array.from({ length: n }, () => rng.normal());
-      const w0 = mk(), m0 = mk().map((x) => x * 0.1), v0 = mk().map((x) => x * x * 0.01);
+      const w0 = mk(),
+        m0 = mk().map((x) => x * 0.1),
+        v0 = mk().map((x) => x * x * 0.01);
       const grads = [mk(), mk(), mk()];
       const [w1, m1, v1] = [w0.slice(), m0.slice(), v0.slice()];
       const [w2, m2, v2] = [w0.slice(), m0.slice(), v0.slice()];
@@ -118,7 +127,8 @@ describe('Adam moments held by the kernels (adamState / adamStep)', () => {
       expect(Array.from(m2)).toEqual(Array.from(m1));
       expect(Array.from(v2)).toEqual(Array.from(v1));
       // a weighted sum of per-thread gradients, as DataParallel gives it
-      const bufsA = [mk(), mk()], bufsB = bufsA.map((b) => b.slice());
+      const bufsA = [mk(), mk()],
+        bufsB = bufsA.map((b) => b.slice());
       k.adamUpdate(w1, { grads: bufsA, weights: [0.25, 0.75] }, m1, v1, c(4));
       k.adamStep(w2, { grads: bufsB, weights: [0.25, 0.75] }, s, c(4));
       expect(Array.from(w2)).toEqual(Array.from(w1));
@@ -138,16 +148,24 @@ describe('Adam moments held by the kernels (adamState / adamStep)', () => {
       const c2 = k.adamState(m, new Float32Array(64).fill(6)); // takes a's memory
       expect(Array.from(k.adamStateRead(b).m)).toEqual(new Array(64).fill(3));
       expect(Array.from(k.adamStateRead(c2).v)).toEqual(new Array(64).fill(6));
-      expect(() => referenceKernels.adamStep(new Float32Array(64), new Float32Array(64), c2, { b1: 0.9, b2: 0.999, eps: 1e-8, stepSize: 1e-3, c2: 1 })).toThrow(/comes from the wasm kernels/);
+      expect(() =>
+        referenceKernels.adamStep(new Float32Array(64), new Float32Array(64), c2, { b1: 0.9, b2: 0.999, eps: 1e-8, stepSize: 1e-3, c2: 1 }),
+      ).toThrow(/comes from the wasm kernels/);
       expect(() => k.adamState(new Float32Array(3), new Float32Array(4))).toThrow(ShapeError);
     });
   }
 
   it('Adam.state() gives the up-to-date moments while the kernels hold them', () => {
     const [[, k]] = wasmBuilds();
-    const p = new Tensor(Float32Array.from({ length: 50 }, () => rng.normal()), [50], { requiresGrad: true });
+    const p = new Tensor(
+      Float32Array.from({ length: 50 }, () => rng.normal()),
+      [50],
+      { requiresGrad: true },
+    );
     const opt = new Adam([p], { lr: 1e-2, kernels: k });
-    const m = new Float32Array(50), v = new Float32Array(50), w = Float32Array.from(p.data);
+    const m = new Float32Array(50),
+      v = new Float32Array(50),
+      w = Float32Array.from(p.data);
     for (let t = 1; t <= 3; t++) {
       const g = Float32Array.from({ length: 50 }, () => rng.normal());
       p.grad = g.slice();

@@ -32,8 +32,10 @@ describe('BPTT matches snnTorch (bptt.json): Linear(8,6)-Leaky(0.9)-Linear(6,3)-
         (fc2.weight.data as Float32Array).set(transposeTorch(c.fc2_weight));
         (fc2.bias!.data as Float32Array).set(c.fc2_bias);
         const net = new Sequential([
-          fc1, new Leaky({ size: 6, beta: c.beta1, surrogate }),
-          fc2, new Leaky({ size: 3, beta: c.beta2, surrogate }),
+          fc1,
+          new Leaky({ size: 6, beta: c.beta1, surrogate }),
+          fc2,
+          new Leaky({ size: 3, beta: c.beta2, surrogate }),
         ]);
         const T = c.input.length;
         const r = net.forward({ x: Tensor.from(flat(c.input), [T, 2, 8]), steps: T, constant: false }, kernels);

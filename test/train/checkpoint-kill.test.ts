@@ -34,7 +34,9 @@ async function whichSeed(dir: string): Promise<number> {
   const { model, config } = await loadCheckpoint(dir);
   const got = model.parameters().map((p) => Array.from(p.tensor.data));
   for (const seed of [OLD, NEW]) {
-    const want = net(seed).parameters().map((p) => Array.from(p.tensor.data));
+    const want = net(seed)
+      .parameters()
+      .map((p) => Array.from(p.tensor.data));
     if (JSON.stringify(got) === JSON.stringify(want)) {
       expect(config.meta.seed ?? OLD).toBe(seed); // weights and manifest belong together
       return seed;
@@ -47,7 +49,15 @@ async function whichSeed(dir: string): Promise<number> {
 function writeVersion1(dir: string, seed: number): void {
   const model = net(seed);
   writeFileSync(join(dir, 'model.safetensors'), encodeSafetensors(checkpointTensors(model), { format: 'pt' }));
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ format: 'spikeflow-checkpoint', version: 1, layers: model.layers.map((l) => ({ kind: l.kind, config: l.config() })), meta: {} }));
+  writeFileSync(
+    join(dir, 'config.json'),
+    JSON.stringify({
+      format: 'spikeflow-checkpoint',
+      version: 1,
+      layers: model.layers.map((l) => ({ kind: l.kind, config: l.config() })),
+      meta: {},
+    }),
+  );
 }
 
 describe('checkpoint writer interrupted at every step', async () => {
@@ -56,8 +66,16 @@ describe('checkpoint writer interrupted at every step', async () => {
 
   it('the save has the expected sequence of steps', () => {
     expect(steps).toEqual([
-      'weights:open', 'weights:written', 'weights:synced', 'weights:renamed',
-      'config:open', 'config:written', 'config:synced', 'config:renamed', 'dir-synced', 'cleaned',
+      'weights:open',
+      'weights:written',
+      'weights:synced',
+      'weights:renamed',
+      'config:open',
+      'config:written',
+      'config:synced',
+      'config:renamed',
+      'dir-synced',
+      'cleaned',
     ]);
   });
 
@@ -65,34 +83,37 @@ describe('checkpoint writer interrupted at every step', async () => {
     for (const signal of ['SIGKILL', 'SIGINT']) {
       it(`replacing a ${start} checkpoint, ${signal} at each step: the old or the new checkpoint is intact`, async () => {
         const seen = new Set<number>();
-        await Promise.all(steps!.map(async (_, k) => {
-          const dir = mkdtempSync(join(tmpdir(), 'sf-kill-'));
-          if (start === 'version 2') await saveCheckpoint(dir, net(OLD), { seed: OLD });
-          else writeVersion1(dir, OLD);
-          const r = await write(dir, NEW, k + 1, signal);
-          const seed = await whichSeed(dir);
-          seen.add(seed);
-          if (signal === 'SIGKILL') {
-            expect(r.signal).toBe('SIGKILL');
-            // before the commit (config.json renamed, step 8) the old one is there; from then on the new one
-            expect(seed).toBe(k + 1 < 8 ? OLD : NEW);
-          } else {
-            // the handler runs at the writer's next await: killed there, or finished when none was left
-            expect(r.signal === 'SIGINT' || r.steps?.length === steps!.length).toBe(true);
-            if (k + 1 < 4) expect(seed).toBe(OLD);
-            // it removed every file of the unfinished save: no temporary files, no weights the manifest does not name
+        await Promise.all(
+          steps!.map(async (_, k) => {
+            const dir = mkdtempSync(join(tmpdir(), 'sf-kill-'));
+            if (start === 'version 2') await saveCheckpoint(dir, net(OLD), { seed: OLD });
+            else writeVersion1(dir, OLD);
+            const r = await write(dir, NEW, k + 1, signal);
+            const seed = await whichSeed(dir);
+            seen.add(seed);
+            if (signal === 'SIGKILL') {
+              expect(r.signal).toBe('SIGKILL');
+              // before the commit (config.json renamed, step 8) the old one is there; from then on the new one
+              expect(seed).toBe(k + 1 < 8 ? OLD : NEW);
+            } else {
+              // the handler runs at the writer's next await: killed there, or finished when none was left
+              expect(r.signal === 'SIGINT' || r.steps?.length === steps!.length).toBe(true);
+              if (k + 1 < 4) expect(seed).toBe(OLD);
+              // it removed every file of the unfinished save: no temporary files, no weights the manifest does not name
+              const manifest = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+              const files = readdirSync(dir).filter((f) => f !== 'config.json');
+              expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+              if (seed === NEW) expect(files.filter((f) => f.startsWith('model-'))).toContain(manifest.weights.file);
+              if (r.signal === 'SIGINT' && seed === OLD)
+                expect(files.filter((f) => f.startsWith('model-') && f !== manifest.weights?.file)).toEqual([]);
+            }
+            // the next save into the folder removes whatever a killed writer left
+            await saveCheckpoint(dir, net(NEW), { seed: NEW });
             const manifest = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
-            const files = readdirSync(dir).filter((f) => f !== 'config.json');
-            expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
-            if (seed === NEW) expect(files.filter((f) => f.startsWith('model-'))).toContain(manifest.weights.file);
-            if (r.signal === 'SIGINT' && seed === OLD) expect(files.filter((f) => f.startsWith('model-') && f !== manifest.weights?.file)).toEqual([]);
-          }
-          // the next save into the folder removes whatever a killed writer left
-          await saveCheckpoint(dir, net(NEW), { seed: NEW });
-          const manifest = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
-          expect(readdirSync(dir).sort()).toEqual(['config.json', manifest.weights.file]);
-          expect(await whichSeed(dir)).toBe(NEW);
-        }));
+            expect(readdirSync(dir).sort()).toEqual(['config.json', manifest.weights.file]);
+            expect(await whichSeed(dir)).toBe(NEW);
+          }),
+        );
         expect([...seen].sort()).toEqual([OLD, NEW]);
       });
     }

@@ -13,13 +13,29 @@ import { fastSigmoid } from '../../src/surrogate/index.js';
 describe('checkpoints', () => {
   it('round-trip every parameter and the layer config; weights are stored in torch layout', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sf-ckpt-'));
-    const model = snnClassifier({ inputs: 6, hidden: [5], outputs: 3, beta: 0.8, learnBeta: true, reset: 'zero', threshold: 0.7, surrogate: fastSigmoid({ slope: 10 }) }, new Rng(1));
+    const model = snnClassifier(
+      {
+        inputs: 6,
+        hidden: [5],
+        outputs: 3,
+        beta: 0.8,
+        learnBeta: true,
+        reset: 'zero',
+        threshold: 0.7,
+        surrogate: fastSigmoid({ slope: 10 }),
+      },
+      new Rng(1),
+    );
     const manifest = await saveCheckpoint(dir, model, { note: 'x' });
     const weightsFile = manifest.weights!.file;
     expect(readdirSync(dir).sort()).toEqual(['config.json', weightsFile]);
     // named by content: the SHA-256 of the file, whose first 16 hex digits name it
     const bytes = readFileSync(join(dir, weightsFile));
-    expect(manifest.weights).toEqual({ file: `model-${manifest.weights!.sha256.slice(0, 16)}.safetensors`, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length });
+    expect(manifest.weights).toEqual({
+      file: `model-${manifest.weights!.sha256.slice(0, 16)}.safetensors`,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      bytes: bytes.length,
+    });
     const { model: back, config } = await loadCheckpoint(dir);
     expect(config.meta).toEqual({ note: 'x' });
     const a = model.parameters();
@@ -41,7 +57,9 @@ describe('checkpoints', () => {
     const cfg = JSON.parse(readFileSync(cfgPath, 'utf8'));
     cfg.layers[0].config.in = 7;
     writeFileSync(cfgPath, JSON.stringify(cfg));
-    await expect(loadCheckpoint(dir)).rejects.toThrow(/model-[0-9a-f]{16}\.safetensors: tensor "0\.weight": expected F32 \[3, 7\], found F32 \[3, 4\]/);
+    await expect(loadCheckpoint(dir)).rejects.toThrow(
+      /model-[0-9a-f]{16}\.safetensors: tensor "0\.weight": expected F32 \[3, 7\], found F32 \[3, 4\]/,
+    );
     // weights changed after saving: the manifest's size and hash say so
     const wPath = join(dir, weights!.file);
     const good = readFileSync(wPath);
@@ -50,7 +68,9 @@ describe('checkpoints', () => {
     cfg.layers[0].config.in = 4;
     writeFileSync(cfgPath, JSON.stringify(cfg));
     writeFileSync(wPath, flipped);
-    await expect(loadCheckpoint(dir)).rejects.toThrow(/model-[0-9a-f]{16}\.safetensors: the file does not match the size and SHA-256 that .*config\.json names/);
+    await expect(loadCheckpoint(dir)).rejects.toThrow(
+      /model-[0-9a-f]{16}\.safetensors: the file does not match the size and SHA-256 that .*config\.json names/,
+    );
     writeFileSync(wPath, good.subarray(0, 100));
     await expect(loadCheckpoint(dir)).rejects.toThrow(/expected \d+ bytes as .*config\.json names, found 100/);
     writeFileSync(wPath, good);
@@ -58,7 +78,9 @@ describe('checkpoints', () => {
     // the manifest may only name a content-named file in the same folder
     for (const file of ['../model-0123456789abcdef.safetensors', 'model.safetensors', '/etc/passwd']) {
       writeFileSync(cfgPath, JSON.stringify({ ...cfg, weights: { ...cfg.weights, file } }));
-      await expect(loadCheckpoint(dir)).rejects.toThrow(/config\.json: weights\.file: expected a name like model-0123456789abcdef\.safetensors/);
+      await expect(loadCheckpoint(dir)).rejects.toThrow(
+        /config\.json: weights\.file: expected a name like model-0123456789abcdef\.safetensors/,
+      );
     }
     writeFileSync(cfgPath, JSON.stringify({ ...cfg, weights: undefined }));
     await expect(loadCheckpoint(dir)).rejects.toThrow(/config\.json: weights: expected \{file, sha256, bytes\}/);

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { loadFixture, flat, maxAbsDiff } from '../helpers/fixtures.js';
 import { Tensor } from '../../src/core/tensor.js';
 import { backward } from '../../src/core/autograd.js';
-import { accuracyRate, ceRateLoss, ceMembraneLoss, ceCountLoss, ceMaxMembraneLoss, mseCountLoss, mseMembraneLoss, l1RateSparsity } from '../../src/train/losses.js';
+import {
+  accuracyRate,
+  ceRateLoss,
+  ceMembraneLoss,
+  ceCountLoss,
+  ceMaxMembraneLoss,
+  mseCountLoss,
+  mseMembraneLoss,
+  l1RateSparsity,
+} from '../../src/train/losses.js';
 
 describe('losses match snnTorch (losses.json)', () => {
   const fx = loadFixture('losses');

@@ -1,5 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { Rng, snnClassifier, Adam, spikingTask, trainEpoch, evaluate, directEncode, defaultKernels, NonFiniteError, ShapeError, ValueError, scale, nonFiniteGradient } from '../../dist/index.js';
+import {
+  Rng,
+  snnClassifier,
+  Adam,
+  spikingTask,
+  trainEpoch,
+  evaluate,
+  directEncode,
+  defaultKernels,
+  NonFiniteError,
+  ShapeError,
+  ValueError,
+  scale,
+  nonFiniteGradient,
+} from '../../dist/index.js';
 import { DataParallel } from '../../dist/node.js';
 
 // A NaN or infinity anywhere in training stops it with a NonFiniteError naming the tensor, the batch and
@@ -16,7 +30,12 @@ function dataset(seed: number) {
 }
 const snapshot = (m: ReturnType<typeof snnClassifier>) => m.parameters().map((p) => Float32Array.from(p.tensor.data as Float32Array));
 
-async function trainUntilError(o: { data?: ReturnType<typeof dataset>; task?: ReturnType<typeof spikingTask>; encoder?: Parameters<typeof trainEpoch>[1]['encoder']; threads?: number }) {
+async function trainUntilError(o: {
+  data?: ReturnType<typeof dataset>;
+  task?: ReturnType<typeof spikingTask>;
+  encoder?: Parameters<typeof trainEpoch>[1]['encoder'];
+  threads?: number;
+}) {
   const model = snnClassifier({ inputs: F, hidden: [10], outputs: 3, beta: 0.9 }, new Rng(1));
   const optimizer = new Adam(model.trainable(), { lr: 1e-2 });
   const task = o.task ?? spikingTask();
@@ -25,16 +44,29 @@ async function trainUntilError(o: { data?: ReturnType<typeof dataset>; task?: Re
   let error: unknown;
   try {
     await trainEpoch(o.data ?? dataset(2), {
-      model, task, optimizer, kernels, rng: new Rng(3), batchSize: 8, epoch: 2, parallel,
+      model,
+      task,
+      optimizer,
+      kernels,
+      rng: new Rng(3),
+      batchSize: 8,
+      epoch: 2,
+      parallel,
       encoder: o.encoder ?? ((x) => directEncode(x, 5)),
-      onBatch: () => { last = snapshot(model); },
+      onBatch: () => {
+        last = snapshot(model);
+      },
     });
   } catch (e) {
     error = e;
   }
   await parallel?.close();
   const now = snapshot(model);
-  return { error: error as InstanceType<typeof NonFiniteError>, unchanged: now.every((p, i) => p.every((v, k) => Object.is(v, last[i][k]))), finite: now.every((p) => p.every(Number.isFinite)) };
+  return {
+    error: error as InstanceType<typeof NonFiniteError>,
+    unchanged: now.every((p, i) => p.every((v, k) => Object.is(v, last[i][k]))),
+    finite: now.every((p) => p.every(Number.isFinite)),
+  };
 }
 
 describe('non-finite values stop training', () => {
@@ -49,7 +81,9 @@ describe('non-finite values stop training', () => {
     expect(error.tensor).toBe('input');
     expect(error.batch).toBe(Math.floor(pos / 8) + 1);
     expect(error.step).toBe(8 + error.batch); // epoch 2 of 8 batches each
-    expect(error.message).toMatch(new RegExp(`training sample 37 holds NaN at feature 5 at epoch 2, batch ${error.batch}/8 \\(step ${error.step}\\)`));
+    expect(error.message).toMatch(
+      new RegExp(`training sample 37 holds NaN at feature 5 at epoch 2, batch ${error.batch}/8 \\(step ${error.step}\\)`),
+    );
     expect(unchanged && finite).toBe(true);
   });
 
@@ -63,7 +97,11 @@ describe('non-finite values stop training', () => {
 
   const currents = [
     { value: NaN, batch: 3, why: 'a NaN current is hidden by the spike threshold in the forward pass, not in the gradient' },
-    { value: Infinity, batch: 2, why: 'an infinite current: the loss stays finite (saturated spikes), the weight gradient of the first layer does not' },
+    {
+      value: Infinity,
+      batch: 2,
+      why: 'an infinite current: the loss stays finite (saturated spikes), the weight gradient of the first layer does not',
+    },
   ];
   for (const c of currents) {
     it(`${c.why}: on one thread and on two`, async () => {
@@ -72,7 +110,9 @@ describe('non-finite values stop training', () => {
         expect(error).toBeInstanceOf(NonFiniteError);
         expect(error.tensor).toBe('gradient of 0.weight');
         expect(error.batch).toBe(c.batch);
-        expect(error.message).toMatch(new RegExp(`the gradient of 0\\.weight is not finite at epoch 2, batch ${c.batch}/8 \\(step ${8 + c.batch}\\)`));
+        expect(error.message).toMatch(
+          new RegExp(`the gradient of 0\\.weight is not finite at epoch 2, batch ${c.batch}/8 \\(step ${8 + c.batch}\\)`),
+        );
         expect(unchanged && finite).toBe(true);
       }
     });
@@ -81,7 +121,10 @@ describe('non-finite values stop training', () => {
   it('a loss that is not finite: tensor "loss"', async () => {
     const base = spikingTask();
     let calls = 0;
-    const task = { ...base, loss: (r: Parameters<typeof base.loss>[0], y: Parameters<typeof base.loss>[1]) => scale(base.loss(r, y), ++calls === 4 ? NaN : 1) };
+    const task = {
+      ...base,
+      loss: (r: Parameters<typeof base.loss>[0], y: Parameters<typeof base.loss>[1]) => scale(base.loss(r, y), ++calls === 4 ? NaN : 1),
+    };
     const { error, unchanged, finite } = await trainUntilError({ task });
     expect(error).toBeInstanceOf(NonFiniteError);
     expect(error.tensor).toBe('loss');
@@ -93,7 +136,9 @@ describe('non-finite values stop training', () => {
   it('evaluate refuses an empty set and names a non-finite test sample', async () => {
     const model = snnClassifier({ inputs: F, hidden: [4], outputs: 3, beta: 0.9 }, new Rng(1));
     const o = { model, task: spikingTask(), encoder: (x: any) => directEncode(x, 3), rng: new Rng(0), kernels };
-    await expect(evaluate({ inputs: new Float32Array(0), labels: new Int32Array(0), n: 0, features: F }, o)).rejects.toBeInstanceOf(ShapeError);
+    await expect(evaluate({ inputs: new Float32Array(0), labels: new Int32Array(0), n: 0, features: F }, o)).rejects.toBeInstanceOf(
+      ShapeError,
+    );
     const data = dataset(4);
     data.inputs[9 * F] = -Infinity;
     await expect(evaluate(data, o)).rejects.toThrow(/evaluate: test sample 9 holds -Infinity at feature 0/);
@@ -105,7 +150,10 @@ describe('nonFiniteGradient', () => {
   // 100 x 11 + 11: the large path (column sums of 64-value rows, then the tail) and the small one
   const model = snnClassifier({ inputs: 100, hidden: [11], outputs: 2, beta: 0.9 }, new Rng(1));
   const w = model.parameters()[0];
-  const reset = () => model.parameters().forEach((p) => { p.tensor.grad = new Float32Array(p.tensor.size).fill(0.5); });
+  const reset = () =>
+    model.parameters().forEach((p) => {
+      p.tensor.grad = new Float32Array(p.tensor.size).fill(0.5);
+    });
   it('finds a NaN or an infinity anywhere, and is not fooled by float32 sums that overflow', () => {
     expect(w.tensor.size).toBe(1100);
     for (const at of [0, 63, 64, 1023, 1024, 1099]) {

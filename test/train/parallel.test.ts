@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 // Worker threads load compiled JavaScript, so this test runs the built package (npm test builds first).
-import { Rng, snnClassifier, Adam, spikingTask, trainEpoch, evaluate, directEncode, rateEncode, defaultKernels, runBatch } from '../../dist/index.js';
+import {
+  Rng,
+  snnClassifier,
+  Adam,
+  spikingTask,
+  trainEpoch,
+  evaluate,
+  directEncode,
+  rateEncode,
+  defaultKernels,
+  runBatch,
+} from '../../dist/index.js';
 import { loadMnist, DataParallel } from '../../dist/node.js';
 
 const data = await loadMnist({ dataset: 'mnist', download: false });
@@ -18,7 +29,12 @@ describe('DataParallel (worker threads over SharedArrayBuffer)', () => {
     const { Tensor } = await import('../../dist/index.js');
     const seq = rateEncode(new Tensor(x, [50, 784]), 8, new Rng(9));
     // inference first (fused kernel drawing each sample's spikes; workers get values and keys only)
-    const parInfer = await DataParallel.create(snnClassifier({ inputs: 784, hidden: [64], outputs: 10, beta: 0.9 }, new Rng(5)), task, kernels, 3);
+    const parInfer = await DataParallel.create(
+      snnClassifier({ inputs: 784, hidden: [64], outputs: 10, beta: 0.9 }, new Rng(5)),
+      task,
+      kernels,
+      3,
+    );
     const oneInfer = runBatch(a, task, seq, y, kernels, false);
     const manyInfer = await parInfer.run(seq, y, false);
     await parInfer.close();
@@ -60,7 +76,10 @@ describe('DataParallel step: gradient sum and Adam split over threads', () => {
     const a = snnClassifier({ inputs: 784, hidden: [40], outputs: 10, beta: 0.9 }, new Rng(8));
     const b = snnClassifier({ inputs: 784, hidden: [40], outputs: 10, beta: 0.9 }, new Rng(8));
     const { Tensor } = await import('../../dist/index.js');
-    const x = new Tensor(new Float32Array(30 * 784).map((_, i) => train.inputs[i] / 255), [30, 784]);
+    const x = new Tensor(
+      new Float32Array(30 * 784).map((_, i) => train.inputs[i] / 255),
+      [30, 784],
+    );
     const y = Int32Array.from(train.labels.subarray(0, 30));
     const seq = directEncode(x, 6);
     const optA = new Adam(a.trainable(), { lr: 1e-2 });
@@ -75,20 +94,35 @@ describe('DataParallel step: gradient sum and Adam split over threads', () => {
     await par.close();
     const worstDiff = (xs: Float32Array[], ys: Float32Array[]) => {
       let worst = 0;
-      xs.forEach((x, j) => { for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i] - ys[j][i])); });
+      xs.forEach((x, j) => {
+        for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i] - ys[j][i]));
+      });
       return worst;
     };
-    expect(worstDiff(a.trainable().map((p: any) => p.data), b.trainable().map((p: any) => p.data))).toBeLessThan(1e-4);
+    expect(
+      worstDiff(
+        a.trainable().map((p: any) => p.data),
+        b.trainable().map((p: any) => p.data),
+      ),
+    ).toBeLessThan(1e-4);
     // the moments each thread held come back into the optimizer on close ...
     const [sa, sb] = [optA.state(), optB.state()];
     expect(worstDiff(sa.m, sb.m)).toBeLessThan(1e-5);
     expect(worstDiff(sa.v, sb.v)).toBeLessThan(1e-7);
     expect(sb.v.some((v: Float32Array) => v.some((x) => x > 0))).toBe(true);
     // ... so training goes on in this thread from where the threads left it
-    for (const [m, o] of [[a, optA], [b, optB]] as const) {
+    for (const [m, o] of [
+      [a, optA],
+      [b, optB],
+    ] as const) {
       runBatch(m, task, seq, y, kernels, true);
       o.step();
     }
-    expect(worstDiff(a.trainable().map((p: any) => p.data), b.trainable().map((p: any) => p.data))).toBeLessThan(1e-4);
+    expect(
+      worstDiff(
+        a.trainable().map((p: any) => p.data),
+        b.trainable().map((p: any) => p.data),
+      ),
+    ).toBeLessThan(1e-4);
   });
 });

@@ -11,7 +11,10 @@ import { defaultKernels } from '../../src/kernels/default.js';
 // Small real-data training runs (the full-dataset runs are CLI commands, see BENCHMARKS.md).
 const data = await loadMnist({ dataset: 'mnist', download: false });
 const take = (s: typeof data.train, from: number, n: number): Dataset => ({
-  inputs: s.images.subarray(from * 784, (from + n) * 784), labels: s.labels.subarray(from, from + n), n, features: 784,
+  inputs: s.images.subarray(from * 784, (from + n) * 784),
+  labels: s.labels.subarray(from, from + n),
+  n,
+  features: 784,
 });
 const train = take(data.train, 0, 3000);
 const test = take(data.test, 0, 1000);

@@ -10,7 +10,9 @@ import { svgToPng } from '../../src/viz/png.js';
 function decodePng(png: Uint8Array): { width: number; height: number; rgb: (x: number, y: number) => number[] } {
   const dv = new DataView(png.buffer, png.byteOffset, png.byteLength);
   expect(Array.from(png.subarray(0, 8))).toEqual([137, 80, 78, 71, 13, 10, 26, 10]);
-  let width = 0, height = 0, type = 0;
+  let width = 0,
+    height = 0,
+    type = 0;
   let plte = new Uint8Array(0);
   const idat: Uint8Array[] = [];
   for (let o = 8; o < png.length; ) {
@@ -54,7 +56,13 @@ describe('image grids', () => {
     expect(Buffer.from(inflateSync(zlibFixed(data))).equals(Buffer.from(data))).toBe(true);
     for (const n of [0, 1, 2, 3, 4]) expect(base64(data.subarray(0, n))).toBe(Buffer.from(data.subarray(0, n)).toString('base64'));
     const png = decodePng(encodeIndexedPng(3, 2, Uint8Array.of(0, 1, 1, 1, 0, 0), Uint8Array.of(255, 255, 255, 10, 20, 30)));
-    expect([png.width, png.height, png.rgb(1, 0), png.rgb(0, 1), png.rgb(1, 1)]).toEqual([3, 2, [10, 20, 30], [10, 20, 30], [255, 255, 255]]);
+    expect([png.width, png.height, png.rgb(1, 0), png.rgb(0, 1), png.rgb(1, 1)]).toEqual([
+      3,
+      2,
+      [10, 20, 30],
+      [10, 20, 30],
+      [255, 255, 255],
+    ]);
     expect(() => encodeIndexedPng(2, 1, Uint8Array.of(0, 2), Uint8Array.of(0, 0, 0))).toThrow(/index 2/);
   });
 
@@ -70,13 +78,19 @@ describe('image grids', () => {
     expect(svg).not.toMatch(/<rect x="\d+" y="\d+" width="1" height="1"/);
     const labelsBack = [...svg.matchAll(/<text[^>]*text-anchor="middle">([^<]*)<\/text>/g)].map((m) => m[1]);
     expect(labelsBack).toEqual(labels);
-    const img = /<image class="pixels" x="(\d+)" y="(\d+)" width="(\d+)" height="(\d+)" data-pixels="(\d+)x(\d+)"[^>]* href="data:image\/png;base64,([^"]+)"/.exec(svg)!;
+    const img =
+      /<image class="pixels" x="(\d+)" y="(\d+)" width="(\d+)" height="(\d+)" data-pixels="(\d+)x(\d+)"[^>]* href="data:image\/png;base64,([^"]+)"/.exec(
+        svg,
+      )!;
     const [x0, y0] = [Number(img[1]), Number(img[2])];
     const png = decodePng(Buffer.from(img[7], 'base64'));
     expect([png.width, png.height]).toEqual([Number(img[5]), Number(img[6])]);
     expect([png.width, png.height]).toEqual([Number(img[3]), Number(img[4])]); // cell 1: one screen pixel each
     // each image's top-left pixel sits inside its frame; every pixel has its value's colour (255 levels)
-    const frames = [...svg.matchAll(/<rect class="frame" x="([\d.]+)" y="([\d.]+)"/g)].map((m) => [Number(m[1]) + 0.5 - x0, Number(m[2]) + 0.5 - y0]);
+    const frames = [...svg.matchAll(/<rect class="frame" x="([\d.]+)" y="([\d.]+)"/g)].map((m) => [
+      Number(m[1]) + 0.5 - x0,
+      Number(m[2]) + 0.5 - y0,
+    ]);
     expect(frames.length).toBe(n);
     for (let k = 0; k < n; k += 7) {
       let m = 0;
@@ -89,7 +103,7 @@ describe('image grids', () => {
     }
     expect(png.rgb(frames[0][0] + 28, frames[0][1])).toEqual([255, 255, 255]); // the gap right of the first image
     // resvg draws the raster: a saturated weight of image 0 is dark red in the rendered PNG
-    const i = Array.from(w.subarray(0, 784)).findIndex((v) => v === 1);
+    const i = Array.from(w.subarray(0, 784)).indexOf(1);
     const out = decodePng(svgToPng(svg, { scale: 1 }));
     const [fx, fy] = frames[0];
     expect(near(out.rgb(x0 + fx + (i % 28), y0 + fy + Math.floor(i / 28)), parse(diverging(1)), 8)).toBe(true);

@@ -4,7 +4,16 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { simulateLif, lifFiCurve, lifRheobase, stdpParams, stdpWindow } from '../../src/index.js';
-import { membranePlot, rasterPlot, spikeCountPlot, fiCurvePlot, stdpWindowPlot, imageGridPlot, trainingCurvesPlot, niceTicks } from '../../src/viz/index.js';
+import {
+  membranePlot,
+  rasterPlot,
+  spikeCountPlot,
+  fiCurvePlot,
+  stdpWindowPlot,
+  imageGridPlot,
+  trainingCurvesPlot,
+  niceTicks,
+} from '../../src/viz/index.js';
 import { svgToPng, writePlot } from '../../src/viz/png.js';
 
 // Reads the figure back: attribute values of every element with a given class.
@@ -20,7 +29,10 @@ function marks(svg: string, cls: string): Array<Record<string, string>> {
 function axis(svg: string, which: 'x' | 'y', nth = 0): { min: number; max: number; ticks: Array<{ value: number; pos: number }> } {
   const groups = [...svg.matchAll(new RegExp(`<g class="axis ${which}-axis" data-min="([^"]*)" data-max="([^"]*)"[^>]*>(.*?)</g>`, 'g'))];
   const g = groups[nth];
-  const ticks = [...g[3].matchAll(/class="tick" data-value="([^"]*)" x1="([^"]*)" x2="[^"]*" y1="([^"]*)"/g)].map((t) => ({ value: Number(t[1]), pos: Number(which === 'x' ? t[2] : t[3]) }));
+  const ticks = [...g[3].matchAll(/class="tick" data-value="([^"]*)" x1="([^"]*)" x2="[^"]*" y1="([^"]*)"/g)].map((t) => ({
+    value: Number(t[1]),
+    pos: Number(which === 'x' ? t[2] : t[3]),
+  }));
   return { min: Number(g[1]), max: Number(g[2]), ticks };
 }
 /** Linear map from data to pixels recovered from two ticks. */
@@ -150,9 +162,13 @@ describe('viz: SVG plots', () => {
       wellFormed(svg);
       const num = (m: RegExpExecArray) => m.slice(1, 5).map(Number);
       const [px, py, pw, ph] = num(/<clipPath id="mem-clip"><rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"/.exec(svg)!);
-      const [lx, ly, lw, lh] = num(/<g class="legend"[^>]*><rect x="([\d.-]+)" y="([\d.-]+)" width="([\d.]+)" height="([\d.]+)"/.exec(svg)!);
+      const [lx, ly, lw, lh] = num(
+        /<g class="legend"[^>]*><rect x="([\d.-]+)" y="([\d.-]+)" width="([\d.]+)" height="([\d.]+)"/.exec(svg)!,
+      );
       // the legend box and the membrane panel (all its data: trace, threshold, spike impulses) do not overlap
-      expect(ly + lh <= py || ly >= py + ph || lx + lw <= px || lx >= px + pw, `legend ${[lx, ly, lw, lh]} panel ${[px, py, pw, ph]}`).toBe(true);
+      expect(ly + lh <= py || ly >= py + ph || lx + lw <= px || lx >= px + pw, `legend ${[lx, ly, lw, lh]} panel ${[px, py, pw, ph]}`).toBe(
+        true,
+      );
       for (const sp of marks(svg, 'spike')) expect(Number(sp.y2)).toBeGreaterThanOrEqual(ly + lh);
       expect(lx).toBeGreaterThanOrEqual(0);
       expect(ly).toBeGreaterThan(20); // below the title
@@ -180,7 +196,11 @@ describe('viz: SVG plots', () => {
   it('spikeflow simulate lif --plot writes the neuron figure (svg and png)', () => {
     const cli = resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js');
     const dir = mkdtempSync(join(tmpdir(), 'sf-plot-'));
-    const out = execFileSync('node', [cli, 'simulate', 'lif', '--current', '1.8', '--refractory', '4', '--steps', '200', '--json', '--plot', join(dir, 'n.svg')], { encoding: 'utf8' });
+    const out = execFileSync(
+      'node',
+      [cli, 'simulate', 'lif', '--current', '1.8', '--refractory', '4', '--steps', '200', '--json', '--plot', join(dir, 'n.svg')],
+      { encoding: 'utf8' },
+    );
     const r = JSON.parse(out);
     const svg = readFileSync(join(dir, 'n.svg'), 'utf8');
     expect(marks(svg, 'spike').map((m) => Number(m['data-t']))).toEqual(r.spikeTimesMs);

@@ -1,6 +1,15 @@
 // (a) LIF neuron lab: input current, tau_m, threshold, reset mode, refractory period and dt as sliders;
 // the membrane trace animates in, the f-I curve (simulated and analytic) updates live.
-import { simulateLif, lifParams, lifRheobase, lifAnalyticIsi, membranePlot, fiCurvePlot, type LifParams, type LifRun } from '../../../src/index.js';
+import {
+  simulateLif,
+  lifParams,
+  lifRheobase,
+  lifAnalyticIsi,
+  membranePlot,
+  fiCurvePlot,
+  type LifParams,
+  type LifRun,
+} from '../../../src/index.js';
 import { card, h, pageShell, select, slider } from '../ui.js';
 
 const DURATION_MS = 200;
@@ -33,16 +42,38 @@ export function runLif(current: number, steps: number, p: LifParams, reset: 'zer
 }
 
 export function mountLif(el: HTMLElement): () => void {
-  const { controls, plots } = pageShell(el, 'LIF neuron lab', 'A leaky integrate-and-fire neuron, tau_m dV/dt = -(V - V_rest) + R I, driven by a constant current for 200 ms. Below the rheobase (R I < threshold) it never fires; above it, more current means more spikes.');
+  const { controls, plots } = pageShell(
+    el,
+    'LIF neuron lab',
+    'A leaky integrate-and-fire neuron, tau_m dV/dt = -(V - V_rest) + R I, driven by a constant current for 200 ms. Below the rheobase (R I < threshold) it never fires; above it, more current means more spikes.',
+  );
   let raf = 0;
   const update = () => render();
   const sI = slider('lif-current', 'Input current I', { min: 0, max: 4, step: 0.05, value: 1.8 }, update);
   const sTau = slider('lif-tau', 'Membrane time constant τ_m', { min: 2, max: 100, step: 1, value: 20, unit: 'ms', digits: 0 }, update);
   const sTh = slider('lif-threshold', 'Threshold V_th', { min: 0.2, max: 3, step: 0.05, value: 1 }, update);
-  const reset = select('lif-reset', 'Reset mode', [['zero', 'to V_reset = 0'], ['subtract', 'subtract threshold']], 'zero', update);
+  const reset = select(
+    'lif-reset',
+    'Reset mode',
+    [
+      ['zero', 'to V_reset = 0'],
+      ['subtract', 'subtract threshold'],
+    ],
+    'zero',
+    update,
+  );
   const sRef = slider('lif-refractory', 'Refractory period', { min: 0, max: 20, step: 0.5, value: 2, unit: 'ms', digits: 1 }, update);
   const sDt = slider('lif-dt', 'Time step dt', { min: 0.1, max: 2, step: 0.1, value: 0.5, unit: 'ms', digits: 1 }, update);
-  const method = select('lif-method', 'Integration', [['euler', 'forward Euler'], ['exact', 'exact exponential']], 'euler', update);
+  const method = select(
+    'lif-method',
+    'Integration',
+    [
+      ['euler', 'forward Euler'],
+      ['exact', 'exact exponential'],
+    ],
+    'euler',
+    update,
+  );
   const stats = h('div', { class: 'stats' });
   controls.append(sI.el, sTau.el, sTh.el, reset.el, sRef.el, sDt.el, method.el, stats);
   const mem = card('Input current and membrane potential', 'lif-membrane', 'wide');
@@ -55,7 +86,13 @@ export function mountLif(el: HTMLElement): () => void {
     const tau = sTau.value();
     let p: LifParams;
     try {
-      p = lifParams({ tauM: tau, threshold: sTh.value(), refractory: sRef.value(), dt: Math.min(dt, tau / 2), method: method.input.value as LifParams['method'] });
+      p = lifParams({
+        tauM: tau,
+        threshold: sTh.value(),
+        refractory: sRef.value(),
+        dt: Math.min(dt, tau / 2),
+        method: method.input.value as LifParams['method'],
+      });
     } catch (e) {
       stats.textContent = (e as Error).message;
       return;
@@ -76,14 +113,39 @@ export function mountLif(el: HTMLElement): () => void {
     const hi = Math.max(4, I * 1.1, rheo * 2);
     const currents = Array.from({ length: 41 }, (_, i) => (hi * i) / 40);
     const rates = currents.map((c) => runLif(c, steps, p, mode).rateHz);
-    const analytic = mode === 'zero' ? currents.map((c) => { const t = lifAnalyticIsi(c, p); return Number.isFinite(t) ? 1000 / t : 0; }) : undefined;
-    fi.body.innerHTML = fiCurvePlot({ currents, rates, analytic, rheobase: rheo, marker: { current: I, rate: run.rateHz }, width: 560, height: 340, title: ' ' });
+    const analytic =
+      mode === 'zero'
+        ? currents.map((c) => {
+            const t = lifAnalyticIsi(c, p);
+            return Number.isFinite(t) ? 1000 / t : 0;
+          })
+        : undefined;
+    fi.body.innerHTML = fiCurvePlot({
+      currents,
+      rates,
+      analytic,
+      rheobase: rheo,
+      marker: { current: I, rate: run.rateHz },
+      width: 560,
+      height: 340,
+      title: ' ',
+    });
     // animate: reveal the trace over ~0.8 s
     const t0 = performance.now();
     const frame = () => {
       const k = Math.max(1, Math.min(steps, Math.round(((performance.now() - t0) / 800) * steps)));
       const shown = run.spikeTimes.filter((t) => t <= k * p.dt);
-      mem.body.innerHTML = membranePlot({ v: run.v.subarray(0, k), dt: p.dt, current: new Float32Array(k).fill(I), spikeTimes: shown, threshold: p.threshold, vRest: p.vRest, duration: steps * p.dt, width: 900, height: 420 });
+      mem.body.innerHTML = membranePlot({
+        v: run.v.subarray(0, k),
+        dt: p.dt,
+        current: new Float32Array(k).fill(I),
+        spikeTimes: shown,
+        threshold: p.threshold,
+        vRest: p.vRest,
+        duration: steps * p.dt,
+        width: 900,
+        height: 420,
+      });
       mem.body.dataset.done = k >= steps ? '1' : '0';
       if (k < steps) raf = requestAnimationFrame(frame);
     };

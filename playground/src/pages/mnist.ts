@@ -1,12 +1,30 @@
 // (d) MNIST: draw a digit; it is preprocessed like MNIST (20 x 20 box, centre of mass) and classified by
 // the checkpoint in public/model (trained with `spikeflow train --hidden 128 --epochs 3`). Shows the input,
 // hidden and output spike rasters and the output spike counts.
-import { Tensor, defaultKernels, directEncode, predictByCount, rasterPlot, spikeCountPlot, imageGridPlot, receptiveFieldsPlot, type Sequential } from '../../../src/index.js';
+import {
+  Tensor,
+  defaultKernels,
+  directEncode,
+  predictByCount,
+  rasterPlot,
+  spikeCountPlot,
+  imageGridPlot,
+  receptiveFieldsPlot,
+  type Sequential,
+} from '../../../src/index.js';
 import { loadCheckpointFromUrl } from '../model.js';
 import { mnistFromDrawing } from '../preprocess.js';
 import { card, h, pageShell } from '../ui.js';
 
-export interface Classification { prediction: number; counts: number[]; hidden: Uint8Array | null; output: Uint8Array; steps: number; hiddenSize: number; input: Float32Array }
+export interface Classification {
+  prediction: number;
+  counts: number[];
+  hidden: Uint8Array | null;
+  output: Uint8Array;
+  steps: number;
+  hiddenSize: number;
+  input: Float32Array;
+}
 
 export function classify(model: Sequential, input: Float32Array, steps: number): Classification {
   const x = new Tensor(Float32Array.from(input), [1, 784]);
@@ -19,13 +37,22 @@ export function classify(model: Sequential, input: Float32Array, steps: number):
   for (let t = 0; t < steps; t++) for (let c = 0; c < 10; c++) counts[c] += spk.data[t * 10 + c];
   const hid = records.length > 1 ? records[0].spk : null;
   return {
-    prediction: predictByCount(spk)[0], counts, input, steps,
-    hidden: hid ? Uint8Array.from(hid.data) : null, hiddenSize: hid ? hid.shape[hid.shape.length - 1] : 0, output: Uint8Array.from(spk.data),
+    prediction: predictByCount(spk)[0],
+    counts,
+    input,
+    steps,
+    hidden: hid ? Uint8Array.from(hid.data) : null,
+    hiddenSize: hid ? hid.shape[hid.shape.length - 1] : 0,
+    output: Uint8Array.from(spk.data),
   };
 }
 
 export function mountMnist(el: HTMLElement): () => void {
-  const { controls, plots } = pageShell(el, 'MNIST: draw a digit', 'Draw a digit (0-9) in the box. It is cropped, scaled into a 20 x 20 box and centred by its centre of mass in 28 x 28 pixels, as in MNIST, then fed as a constant current for 25 steps to a 784-128-10 spiking network trained with spikeflow. The class whose output neuron spikes most wins.');
+  const { controls, plots } = pageShell(
+    el,
+    'MNIST: draw a digit',
+    'Draw a digit (0-9) in the box. It is cropped, scaled into a 20 x 20 box and centred by its centre of mass in 28 x 28 pixels, as in MNIST, then fed as a constant current for 25 steps to a 784-128-10 spiking network trained with spikeflow. The class whose output neuron spikes most wins.',
+  );
   const canvas = h('canvas', { class: 'draw', id: 'mnist-canvas', width: '280', height: '280' });
   const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
   const pred = h('div', { class: 'prediction', id: 'mnist-prediction' }, '…');
@@ -95,8 +122,24 @@ export function mountMnist(el: HTMLElement): () => void {
     pred.dataset.value = String(r.prediction);
     cIn.body.innerHTML = imageGridPlot({ data: input, rows: 28, cols: 28, mode: 'grey', cell: 8 });
     cCounts.body.innerHTML = spikeCountPlot({ counts: r.counts, title: ' ', highlight: r.prediction });
-    cOut.body.innerHTML = rasterPlot({ spikes: r.output, steps, neurons: 10, xLabel: 'time step', yLabel: 'output neuron (class)', colors: (n) => (n === r.prediction ? '#d55e00' : '#333'), height: 260 });
-    if (r.hidden) cHid.body.innerHTML = rasterPlot({ spikes: r.hidden, steps, neurons: r.hiddenSize, xLabel: 'time step', yLabel: 'hidden neuron', height: 360 });
+    cOut.body.innerHTML = rasterPlot({
+      spikes: r.output,
+      steps,
+      neurons: 10,
+      xLabel: 'time step',
+      yLabel: 'output neuron (class)',
+      colors: (n) => (n === r.prediction ? '#d55e00' : '#333'),
+      height: 260,
+    });
+    if (r.hidden)
+      cHid.body.innerHTML = rasterPlot({
+        spikes: r.hidden,
+        steps,
+        neurons: r.hiddenSize,
+        xLabel: 'time step',
+        yLabel: 'hidden neuron',
+        height: 360,
+      });
   }
 
   void loadCheckpointFromUrl('model').then(({ model: m, config }) => {
@@ -108,7 +151,17 @@ export function mountMnist(el: HTMLElement): () => void {
     const w = first.parameters().find((p) => p.name === 'weight');
     if (w) {
       const exported = first.exportParameter?.('weight', w.tensor) ?? { shape: [...w.tensor.shape], data: w.tensor.data as Float32Array };
-      if (exported.shape.length === 2 && exported.shape[1] === 784) cRf.body.innerHTML = receptiveFieldsPlot({ weight: exported.data, outputs: exported.shape[0], rows: 28, cols: 28, max: 32, columns: 16, cell: 3, title: ' ' });
+      if (exported.shape.length === 2 && exported.shape[1] === 784)
+        cRf.body.innerHTML = receptiveFieldsPlot({
+          weight: exported.data,
+          outputs: exported.shape[0],
+          rows: 28,
+          cols: 28,
+          max: 32,
+          columns: 16,
+          cell: 3,
+          title: ' ',
+        });
     }
     status.dataset.ready = '1';
   });

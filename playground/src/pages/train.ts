@@ -5,7 +5,11 @@ import type { TrainMessage, TrainRequest } from '../train.worker.js';
 import { card, h, pageShell, slider } from '../ui.js';
 
 export function mountTrain(el: HTMLElement): () => void {
-  const { controls, plots } = pageShell(el, 'Train in the browser', 'A 64-H-10 spiking network learns the UCI 8 x 8 handwritten digits (3823 training, 1797 test images) by backpropagation through time with a surrogate gradient, in a Web Worker on WebAssembly SIMD kernels.');
+  const { controls, plots } = pageShell(
+    el,
+    'Train in the browser',
+    'A 64-H-10 spiking network learns the UCI 8 x 8 handwritten digits (3823 training, 1797 test images) by backpropagation through time with a surrogate gradient, in a Web Worker on WebAssembly SIMD kernels.',
+  );
   const sEpochs = slider('train-epochs', 'Epochs', { min: 1, max: 30, step: 1, value: 5, digits: 0 }, () => {});
   const sHidden = slider('train-hidden', 'Hidden neurons', { min: 16, max: 512, step: 16, value: 128, digits: 0 }, () => {});
   const sSteps = slider('train-steps', 'Time steps', { min: 2, max: 25, step: 1, value: 8, digits: 0 }, () => {});
@@ -39,7 +43,15 @@ export function mountTrain(el: HTMLElement): () => void {
     status.textContent = 'loading data…';
     bar.value = 0;
     worker = new Worker(new URL('../train.worker.ts', import.meta.url), { type: 'module' });
-    const req: TrainRequest = { dataUrl: new URL('data/digits.json', document.baseURI).href, epochs: sEpochs.value(), hidden: sHidden.value(), steps: sSteps.value(), lr: sLr.value(), batch: 32, seed: 1 };
+    const req: TrainRequest = {
+      dataUrl: new URL('data/digits.json', document.baseURI).href,
+      epochs: sEpochs.value(),
+      hidden: sHidden.value(),
+      steps: sSteps.value(),
+      lr: sLr.value(),
+      batch: 32,
+      seed: 1,
+    };
     let lastDraw = 0;
     const draw = () => {
       const recs: TrainingRecord[] = batchHist.map((r) => ({ ...r }));
@@ -55,7 +67,7 @@ export function mountTrain(el: HTMLElement): () => void {
         batchHist.push({ step: m.step, loss: m.loss, accuracy: m.accuracy });
         bar.value = m.step / m.totalSteps;
         status.textContent = `step ${m.step} / ${m.totalSteps}: loss ${m.loss.toFixed(3)}, accuracy ${(m.accuracy * 100).toFixed(1)}%, ${m.samplesPerSec.toFixed(0)} samples/s`;
-        if (performance.now() - lastDraw > 150) (draw(), (lastDraw = performance.now()));
+        if (performance.now() - lastDraw > 150) draw(), (lastDraw = performance.now());
       } else if (m.type === 'epoch') {
         epochHist.push({ step: m.step, testAccuracy: m.testAccuracy });
         const last = batchHist[batchHist.length - 1];
