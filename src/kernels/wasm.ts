@@ -108,46 +108,23 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
   };
 
   /**
-   * The spikes of src into pS (drawn there for a rate source) and their currents spikeSeqMatmul(S, w) +
-   * bias into pCur, both outside this call's scratch (a reservation). Returns -1, or the index of a NaN value.
+   * The spikes of sv's source into pS (drawn there for a rate source) and their currents spikeSeqMatmul(S, w)
+   * + bias into pCur, both outside this call's scratch (a reservation). Returns -1, or the index of a NaN value.
    */
-  const currentsInto = (
-    src: SpikeSource,
-    w: Float32Array,
-    bias: Float32Array | null,
-    k: number,
-    T: number,
-    B: number,
-    H: number,
-    pS: number,
-    pCur: number,
-  ): number => {
+  const currentsInto = ({ src, w, bias, k, T, N }: WasmSaved, H: number, pS: number, pCur: number): number => {
     if ('spikes' in src) put('u8', pS, src.spikes);
     else {
-      const bad = call('rateSpikes', { x: src.values, keys: src.keys, samples: B, f: k, steps: T, gain: src.gain, out: new At(pS) });
+      const bad = call('rateSpikes', { x: src.values, keys: src.keys, samples: N / H, f: k, steps: T, gain: src.gain, out: new At(pS) });
       if (bad >= 0) return bad;
     }
-    call('spikeSeqMatmul', { s: new At(pS), w, bias, c: new At(pCur), t: T, b: B, k, n: H });
+    call('spikeSeqMatmul', { s: new At(pS), w, bias, c: new At(pCur), t: T, b: N / H, k, n: H });
     return -1;
   };
 
   /** The Adam kernel over w and the gradient(s), with the moments held in WASM memory (At) or copied in and out. */
   const adam = (w: Float32Array, g: Float32Array | GradientSum, c: AdamCoefficients, m: Float32Array | At, v: Float32Array | At): void => {
-    const sum = 'grads' in g ? g : null;
-    call('adamUpdate', {
-      w,
-      g: sum ? sum.grads : (g as Float32Array),
-      m,
-      v,
-      wts: sum ? Float32Array.from(sum.weights) : null,
-      P: sum ? sum.grads.length : 0,
-      n: w.length,
-      b1: c.b1,
-      b2: c.b2,
-      eps: c.eps,
-      stepSize: c.stepSize,
-      invC2: 1 / c.c2,
-    });
+    const [grads, wts] = 'grads' in g ? [g.grads, Float32Array.from(g.weights)] : [g, null];
+    call('adamUpdate', { ...c, w, g: grads, m, v, wts, P: wts?.length ?? 0, n: w.length, invC2: 1 / c.c2 });
   };
   const wasmAdamState = (s: AdamState): WasmAdamState => {
     if (!(s instanceof WasmAdamState) || s.owner !== owner)
@@ -218,7 +195,7 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
       const { ptr, gen } = mem.keep(align16(TN * 4) + T * B * k);
       const saved = new WasmSaved(owner, gen, T, N, k, ptr, ptr + align16(TN * 4), src, w, bias);
       if (TN === 0) return { spk: new Uint8Array(0), mem: wantMem ? new Float32Array(0) : null, count: 0, saved };
-      const bad = currentsInto(src, w, bias, k, T, B, H, saved.pS, saved.pCur);
+      const bad = currentsInto(saved, H, saved.pS, saved.pCur);
       if (bad >= 0) {
         mem.release(gen);
         return { spk: new Uint8Array(0), mem: null, count: -1 - bad, saved };
@@ -329,7 +306,7 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
         else {
           const { ptr, gen } = mem.keep(align16(TN * 4) + a.T * B * sv.k);
           saved = { pCur: ptr, pS: ptr + align16(TN * 4), gen };
-          if (TN > 0 && currentsInto(sv.src, sv.w, sv.bias, sv.k, a.T, B, a.H, saved.pS, saved.pCur) >= 0) {
+          if (TN > 0 && currentsInto(sv, a.H, saved.pS, saved.pCur) >= 0) {
             throw new ValueError('leakyBackward: the saved rate-coded values now hold a NaN');
           }
         }
@@ -340,23 +317,12 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
       const gradBeta = new Float32Array(a.H);
       // membrane not kept: the kernel recomputes it tile by tile from the input; dL/dspk (+)= g w^T (gradSpkFrom),
       // the product the next Linear's backward would have formed, made tile by tile in the kernel
-      call('leakyBackward', {
-        ...a,
-        input: a.mem ? null : saved ? new At(saved.pCur) : a.input,
-        gradInput,
-        gradBeta,
-        dg: from?.g,
-        dw: from?.w,
-        o: from ? from.o : 0,
-      });
+      const input = a.mem ? null : saved ? new At(saved.pCur) : a.input;
+      call('leakyBackward', { ...a, input, gradInput, gradBeta, dg: from?.g, dw: from?.w, o: from?.o ?? 0 });
       if (into && TN > 0) {
         // the producing Linear's parameter gradients from the input gradient where it lies (spikeSeqGradW's steps)
-        const s = saved ? new At(saved.pS) : into.s;
-        call(
-          'spikeSeqGradW',
-          { s, g: placed('gradInput'), dw: into.dw, gradBias: into.gradBias, t: a.T, b: B, k: into.k, n: a.H },
-          mem.top,
-        );
+        const [s, g] = [saved ? new At(saved.pS) : into.s, placed('gradInput')];
+        call('spikeSeqGradW', { s, g, dw: into.dw, gradBias: into.gradBias, t: a.T, b: B, k: into.k, n: a.H }, mem.top);
       }
       // the saved currents are used up: their memory goes back to the scratch arena (a second backward recomputes them)
       if (saved) mem.release(saved.gen);
