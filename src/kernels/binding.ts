@@ -186,14 +186,8 @@ export type Arena = ReturnType<typeof arena>;
 interface Plan {
   decl: Decl;
   names: string[];
+  fields: Field[];
   fn: (...args: number[]) => number;
-  /** Per field: 0 i32, 1 f32, 2 f64, 3 scratch, 4 operand. */
-  kinds: number[];
-  /** Operands: dtype, bytes per element, copied in (0 never, 1 always, 2 with accumulate), copied out. */
-  dtypes: Dtype[];
-  units: number[];
-  copyIn: number[];
-  copyOut: boolean[];
   /** Index of each field in the argument block's view of its type (Int32Array, Float32Array or Float64Array); null: positional. */
   slots: number[] | null;
   /** Per call (calls do not nest): the values, the bytes laid out, the addresses, the arguments. */
@@ -202,8 +196,6 @@ interface Plan {
   ptrs: number[];
   args: number[];
 }
-
-const KIND = { i32: 0, f32: 1, f64: 2, scratch: 3, array: 4 } as const;
 
 /**
  * `call(name, values)` for the kernels of `table`. Views of the memory are remade whenever a grow
@@ -214,7 +206,6 @@ export function binder<T extends Record<string, Decl>>(ex: ModuleExports & Sizer
   const plans = {} as Record<keyof T, Plan>;
   let blockBytes = 0;
   for (const [name, decl] of Object.entries(table) as Array<[keyof T & string, Decl]>) {
-    const names = Object.keys(decl.fields);
     const fields = Object.values(decl.fields);
     const n = fields.length;
     const fn = (ex as unknown as Record<string, Plan['fn']>)[name];
@@ -231,24 +222,17 @@ export function binder<T extends Record<string, Decl>>(ex: ModuleExports & Sizer
     if (typeof fn !== 'function' || fn.length !== (slots ? 1 : n)) {
       throw new SpikeflowError(`WASM kernels: the module's ${name} does not match its binding (${n} fields)`);
     }
-    const op = (f: Field) => (f.kind === 'array' ? f : null);
+    const zeros = () => new Array<number>(n).fill(0);
     plans[name] = {
       decl,
-      names,
+      names: Object.keys(decl.fields),
+      fields,
       fn,
       slots,
-      kinds: fields.map((f) => KIND[f.kind]),
-      dtypes: fields.map((f) => op(f)?.dtype ?? 'u8'),
-      units: fields.map((f) => (op(f) ? CTORS[op(f)!.dtype].BYTES_PER_ELEMENT : 0)),
-      copyIn: fields.map((f) => {
-        const m = op(f)?.mode;
-        return m === 'in' || m === 'inout' ? 1 : m === 'acc' ? 2 : 0;
-      }),
-      copyOut: fields.map((f) => !!op(f) && op(f)!.mode !== 'in'),
       vals: new Array(n),
-      sizes: new Array(n).fill(0),
-      ptrs: new Array(n).fill(0),
-      args: new Array(n).fill(0),
+      sizes: zeros(),
+      ptrs: zeros(),
+      args: zeros(),
     };
   }
   // The argument block: at the bottom of the long-lived zone, for the whole life of the module.
@@ -283,32 +267,31 @@ export function binder<T extends Record<string, Decl>>(ex: ModuleExports & Sizer
     /** Runs kernel `name` on `values`, laid out from `above` (default: the arena's bottom); returns its result. */
     call<K extends keyof T & string>(name: K, values: Values<T[K]['fields']>, above = 0): number {
       const plan = plans[name];
-      const { decl, names, kinds, vals, sizes, ptrs, args } = plan;
+      const { decl, names, fields, vals, sizes, ptrs, args } = plan;
       const v = values as Record<string, unknown>;
       const n = names.length;
       for (let i = 0; i < n; i++) {
         const x = (vals[i] = v[names[i]]);
-        const k = kinds[i];
-        if (k === 3) sizes[i] = decl.scratch!(ex, v as never);
-        else if (k !== 4 || x == null || x instanceof At) sizes[i] = 0;
+        const f = fields[i];
+        if (f.kind === 'scratch') sizes[i] = decl.scratch!(ex, v as never);
+        else if (f.kind !== 'array' || x == null || x instanceof At) sizes[i] = 0;
         else if (Array.isArray(x)) sizes[i] = x.reduce((s: number, a: Float32Array) => s + align16(a.length * 4), 0);
-        else sizes[i] = (x as ArrayLike<number>).length * plan.units[i];
+        else sizes[i] = (x as ArrayLike<number>).length * unit(f.dtype);
       }
       mem.layout(sizes, above, ptrs);
       last = plan;
       const accumulate = !!v.accumulate;
       for (let i = 0; i < n; i++) {
         const x = vals[i];
-        const k = kinds[i];
-        if (k === 3) args[i] = ptrs[i];
-        else if (k !== 4) args[i] = x === true ? 1 : x === false || x == null ? 0 : (x as number);
+        const f = fields[i];
+        if (f.kind === 'scratch') args[i] = ptrs[i];
+        else if (f.kind !== 'array') args[i] = x === true ? 1 : x === false || x == null ? 0 : (x as number);
         else if (x == null) args[i] = 0;
         else if (x instanceof At) args[i] = x.ptr;
         else {
           args[i] = ptrs[i];
-          const c = plan.copyIn[i];
-          if (x instanceof Room || c === 0 || (c === 2 && !accumulate)) continue;
-          if (!Array.isArray(x)) put(plan.dtypes[i], ptrs[i], x as ArrayOf[Dtype]);
+          if (x instanceof Room || f.mode === 'out' || (f.mode === 'acc' && !accumulate)) continue;
+          if (!Array.isArray(x)) put(f.dtype, ptrs[i], x as ArrayOf[Dtype]);
           else for (let r = 0, p = ptrs[i]; r < x.length; p += align16(x[r].length * 4), r++) put('f32', p, x[r]);
         }
       }
@@ -316,20 +299,20 @@ export function binder<T extends Record<string, Decl>>(ex: ModuleExports & Sizer
       if (plan.slots) {
         const { i32: I, f32: F, f64: D } = memView();
         const at = plan.slots;
-        const b4 = block / 4;
         for (let i = 0; i < n; i++) {
-          const k = kinds[i];
-          if (k === 1) F[b4 + at[i]] = args[i];
-          else if (k === 2) D[block / 8 + at[i]] = args[i];
-          else I[b4 + at[i]] = args[i];
+          const k = fields[i].kind;
+          if (k === 'f32') F[block / 4 + at[i]] = args[i];
+          else if (k === 'f64') D[block / 8 + at[i]] = args[i];
+          else I[block / 4 + at[i]] = args[i];
         }
         result = plan.fn(block);
       } else result = plan.fn.apply(null, args);
       if (decl.ok && !decl.ok(result)) return result;
       for (let i = 0; i < n; i++) {
         const x = vals[i];
-        if (!plan.copyOut[i] || x == null || x instanceof At || x instanceof Room) continue;
-        get(plan.dtypes[i], ptrs[i], (Array.isArray(x) ? x[0] : x) as ArrayOf[Dtype]);
+        const f = fields[i];
+        if (f.kind !== 'array' || f.mode === 'in' || x == null || x instanceof At || x instanceof Room) continue;
+        get(f.dtype, ptrs[i], (Array.isArray(x) ? x[0] : x) as ArrayOf[Dtype]);
       }
       vals.fill(undefined);
       return result;
