@@ -66,8 +66,8 @@ export class Room {
 }
 
 /**
- * An operand's value: an array; null (absent: address 0); At; Room; or, for f32, a list of arrays of
- * one length, laid out one after another (each 16-byte aligned) and copied out into the first only.
+ * An operand's value: an array; null (absent: address 0); At; Room; or, for an f32 input, a list of
+ * arrays of one length, laid out one after another (each 16-byte aligned; copied in, never out).
  */
 type Value<F> =
   F extends Operand<infer T> ? ArrayOf[T] | At | Room | (T extends 'f32' ? Float32Array[] : never) | null : number | boolean | null;
@@ -311,8 +311,8 @@ export function binder<T extends Record<string, Decl>>(ex: ModuleExports & Sizer
       for (let i = 0; i < n; i++) {
         const x = vals[i];
         const f = fields[i];
-        if (f.kind !== 'array' || f.mode === 'in' || x == null || x instanceof At || x instanceof Room) continue;
-        get(f.dtype, ptrs[i], (Array.isArray(x) ? x[0] : x) as ArrayOf[Dtype]);
+        if (f.kind !== 'array' || f.mode === 'in' || x == null || x instanceof At || x instanceof Room || Array.isArray(x)) continue;
+        get(f.dtype, ptrs[i], x as ArrayOf[Dtype]);
       }
       vals.fill(undefined);
       return result;

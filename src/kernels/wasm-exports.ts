@@ -98,7 +98,7 @@ export const KERNELS = {
   ),
   adamUpdate: kernel({
     w: F32.inout,
-    g: F32.inout,
+    g: F32.in,
     m: F32.inout,
     v: F32.inout,
     wts: F32.in,

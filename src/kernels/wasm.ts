@@ -125,6 +125,8 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
   const adam = (w: Float32Array, g: Float32Array | GradientSum, c: AdamCoefficients, m: Float32Array | At, v: Float32Array | At): void => {
     const [grads, wts] = 'grads' in g ? [g.grads, Float32Array.from(g.weights)] : [g, null];
     call('adamUpdate', { ...c, w, g: grads, m, v, wts, P: wts?.length ?? 0, n: w.length, invC2: 1 / c.c2 });
+    // a weighted sum was written into the first gradient buffer
+    if (wts) get('f32', placed('g').ptr, (grads as Float32Array[])[0]);
   };
   const wasmAdamState = (s: AdamState): WasmAdamState => {
     if (!(s instanceof WasmAdamState) || s.owner !== owner)
