@@ -2,9 +2,10 @@ import { F32, I32, U32, U8, f32, f64, i32, kernel, scratch, type ModuleExports, 
 
 /**
  * Every kernel of the WASM module (src/kernels/assembly), declared once: its fields in the order of its
- * AssemblyScript parameters, or of its argument block (an @unmanaged class there, same names and
- * order; binding.ts's MAX_POSITIONAL decides which), and how much scratch it needs. wasm.ts calls them through binding.ts's `call`; the module's exports are typed
- * from this table. Names follow the Kernels contract (types.ts), so a call can pass its arguments on.
+ * AssemblyScript parameters, or of its argument block (an @unmanaged class there, same names and order;
+ * binding.ts's MAX_POSITIONAL decides which), and how much scratch it needs. wasm.ts calls them through
+ * binding.ts's `call`; the module's exports are typed from this table. Names follow the Kernels contract
+ * (types.ts), so a call can pass its arguments on.
  */
 
 /** The scan's fields, first in the argument blocks of the Leaky kernels (LeakyScan in assembly/leaky.ts). */
