@@ -146,7 +146,7 @@ export function runFused(
     const y = r.seq;
     if (!y.image && x.image && layers[i + span - 1].kind !== 'flatten' && featuresOf(y) === featuresOf(x)) r.seq = { ...y, image: x.image };
     // an offer is for the next op on the same tensor: it passes a layer that hands its input on unchanged
-    offer = r.offer ?? (r.seq.x === x.x ? offer : undefined);
+    offer = r.offer ?? (offer && r.seq.x === x.x ? offer : undefined); // (x.x of a rate sequence would draw its spikes)
     x = r.seq;
     i += span;
   }

@@ -110,6 +110,16 @@ describe('fusion pass', () => {
     ]);
   });
 
+  it('a fused forward over a rate-coded input never draws its spikes in JavaScript (the kernels draw them)', () => {
+    for (const mode of ['training', 'inference'] as const) {
+      const m = fc();
+      const x = inputs.rate(k, 20);
+      const ctx: ForwardContext = { kernels: k, records: [], outputLayer: m.layers[m.layers.length - 1], inference: mode !== 'training' };
+      runFused(m.layers, x, ctx, mode);
+      expect((x as unknown as { spikes: unknown }).spikes).toBeNull();
+    }
+  });
+
   for (const [name, k] of bothKernels) {
     const cases = [
       ['fc', fc, 20, ['direct', 'spikes', 'rate']],
