@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { loadMnist } from '../data/mnist.js';
 import { trainEpoch, type Dataset, type Encoder, type EpochOptions } from '../train/trainer.js';
 import { directEncode, rateEncode } from '../encode/index.js';
@@ -32,6 +33,18 @@ export function refuseGiven(given: ReadonlySet<string>, flags: readonly string[]
 
 export const DATASETS = ['mnist', 'fashion-mnist', 'iris'] as const;
 export const ENCODINGS = ['direct', 'rate'] as const;
+
+/** The --threads flag of the commands that split batches over worker threads; `help` says over what. */
+export function threadsFlag(help: string) {
+  return {
+    type: 'int',
+    default: Math.min(8, availableParallelism()),
+    docDefault: 'the CPU cores, at most 8',
+    min: 1,
+    max: 64,
+    help,
+  } as const;
+}
 
 /** Maps the CLI's encoding name to an encoder value (strings stop at the CLI's edge). */
 export function encoderFor(name: string, steps: number): Encoder {
@@ -148,7 +161,6 @@ export async function fitWithProgress(o: {
     seconds += r.seconds;
     samples += r.samples;
     log.push({ epoch: e, loss: r.loss, trainAccuracy: r.accuracy, seconds: r.seconds, samplesPerSec: r.samplesPerSec });
-    await yieldToSignals();
   }
   runBar?.done();
   return { log, lastBatchLoss, seconds, samples, history };

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../core/rng.js';
 import { DataParallel } from '../train/parallel.js';
@@ -7,7 +6,7 @@ import { defaultKernels } from '../kernels/default.js';
 import { CONFIG_FILE, loadCheckpoint } from '../train/checkpoint.js';
 import { spikingTask } from '../train/task.js';
 import { evaluate } from '../train/trainer.js';
-import { encoderFor, loadClassificationData, refuseGiven, refuseOfflineWithDataDir, type CommandContext } from './common.js';
+import { encoderFor, loadClassificationData, refuseGiven, refuseOfflineWithDataDir, threadsFlag, type CommandContext } from './common.js';
 import { defaultCheckpointDir } from './outputs.js';
 import type { FlagSpec } from './args.js';
 
@@ -21,14 +20,7 @@ export const evalFlags = {
   offline: { type: 'bool', default: false, help: 'never download' },
   'test-limit': { type: 'int', min: 1, help: 'use only the first N test samples' },
   seed: { type: 'int', default: 0, min: 0, max: 4294967295, help: 'seed of the rate encoding (checkpoints trained with --encoding rate)' },
-  threads: {
-    type: 'int',
-    default: Math.min(8, availableParallelism()),
-    docDefault: 'the CPU cores, at most 8',
-    min: 1,
-    max: 64,
-    help: 'threads the test batches are split over',
-  },
+  threads: threadsFlag('threads the test batches are split over'),
   json: { type: 'bool', default: false, help: 'print one JSON object on stdout' },
 } as const satisfies FlagSpec;
 

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { Rng } from '../core/rng.js';
 import { defaultKernels } from '../kernels/default.js';
 import { snnClassifier, csnnClassifier, surrogateFromConfig } from '../nn/models.js';
@@ -23,6 +22,7 @@ import {
   parseHidden,
   refuseGiven,
   refuseOfflineWithDataDir,
+  threadsFlag,
   type CommandContext,
 } from './common.js';
 import { checkpointFolderContent, defaultCheckpointDir, prepareCheckpointDir } from './outputs.js';
@@ -87,14 +87,7 @@ export const trainFlags = {
     help: 'cosine: anneal the learning rate to 0 over the run',
   },
   seed: { type: 'int', default: 0, min: 0, max: 4294967295, help: 'seed of every random choice' },
-  threads: {
-    type: 'int',
-    default: Math.min(8, availableParallelism()),
-    docDefault: 'the CPU cores, at most 8',
-    min: 1,
-    max: 64,
-    help: 'mnist/fashion-mnist: threads the batch is split over (main + workers)',
-  },
+  threads: threadsFlag('mnist/fashion-mnist: threads the batch is split over (main + workers)'),
   'train-limit': { type: 'int', min: 1, help: 'mnist/fashion-mnist: use only the first N training samples' },
   'test-limit': { type: 'int', min: 1, help: 'mnist/fashion-mnist: use only the first N test samples' },
   out: {

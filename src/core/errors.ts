@@ -143,9 +143,3 @@ export function checkArray(name: string, x: unknown, numbers = true): asserts x 
       throw new ValueError(`${name}[${i}]: expected a finite number, found ${describe(a[i])}`);
   }
 }
-
-/** One of a fixed set of choices (strings compared exactly). */
-export function checkOneOf<T extends string>(name: string, x: unknown, choices: readonly T[]): asserts x is T {
-  if (!choices.includes(x as T))
-    throw new ValueError(`${name}: expected one of ${choices.map((c) => JSON.stringify(c)).join(', ')}, found ${describe(x)}`);
-}

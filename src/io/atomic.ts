@@ -1,4 +1,4 @@
-import { openSync, writeSync, fsyncSync, closeSync, renameSync, unlinkSync, write, fsync } from 'node:fs';
+import { openSync, closeSync, renameSync, unlinkSync, write, fsync } from 'node:fs';
 import { promisify } from 'node:util';
 import { basename, dirname, join } from 'node:path';
 
@@ -99,36 +99,5 @@ export async function writeFileAtomic(
     }
     settlePending(tmp);
     throw e;
-  }
-}
-
-/** Synchronous variant of writeFileAtomic. */
-export function writeFileAtomicSync(path: string, data: Uint8Array | string): void {
-  const tmp = tempName(path);
-  markPending(tmp);
-  let fd = -1;
-  try {
-    fd = openSync(tmp, 'w');
-    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(tmp, path);
-  } catch (e) {
-    if (fd >= 0)
-      try {
-        closeSync(fd);
-      } catch {
-        /* already closed */
-      }
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* not created */
-    }
-    throw e;
-  } finally {
-    settlePending(tmp);
   }
 }
