@@ -1,0 +1,62 @@
+import { checkObject } from '../core/errors.js';
+import { ChunkDecoder, checkEvent, decodeAll, EventBuffer, type ReadOptions } from './decoder.js';
+import { checkSensorSize, type EventMeta, type Events, type SensorSize } from './events.js';
+
+export interface NmnistOptions extends ReadOptions {
+  /** Sensor size; N-MNIST's [34, 34, 2] by default (N-Caltech101 files use the same format on a larger sensor). */
+  sensorSize?: SensorSize;
+}
+
+/** The y value that marks a timestamp-overflow record (Tonic's read_mnist_file rule). */
+const OVERFLOW_Y = 240;
+const OVERFLOW_STEP = 2 ** 13;
+
+/**
+ * Decoder of the N-MNIST / N-Caltech101 binary format (also SLAYER's `.bs2`): 5 bytes per event, byte 0
+ * x, byte 1 y, bit 7 of byte 2 the polarity, and a 23-bit big-endian timestamp in microseconds in the
+ * rest of bytes 2-4. As in Tonic's read_mnist_file, a record with y = 240 is a timestamp-overflow marker:
+ * it is dropped and 2^13 us is added to the timestamps of every later record.
+ */
+export class NmnistDecoder extends ChunkDecoder {
+  private overflows = 0;
+  private markers = 0;
+  readonly sensorSize: SensorSize;
+
+  constructor(opts: NmnistOptions = {}) {
+    checkObject('readNmnist options', opts);
+    super(opts.file);
+    this.sensorSize = opts.sensorSize ? checkSensorSize('readNmnist sensorSize', opts.sensorSize) : [34, 34, 2];
+  }
+
+  get meta(): EventMeta {
+    return { format: 'nmnist', overflowMarkers: this.markers };
+  }
+
+  protected parse(buf: Uint8Array, base: number, _final: boolean): number {
+    const n = Math.floor(buf.length / 5);
+    const out = new EventBuffer(n);
+    const size = this.sensorSize;
+    for (let i = 0; i < n; i++) {
+      const o = i * 5;
+      const y = buf[o + 1];
+      if (y === OVERFLOW_Y) {
+        this.overflows++;
+        this.markers++;
+        continue;
+      }
+      const x = buf[o];
+      const b2 = buf[o + 2];
+      const p = b2 >> 7;
+      const t = ((b2 & 0x7f) << 16) | (buf[o + 3] << 8) | buf[o + 4];
+      checkEvent(this.file, base + o, size, x, y, p);
+      out.add(x, y, p, t + this.overflows * OVERFLOW_STEP);
+    }
+    this.emit(out.finish(size));
+    return n * 5;
+  }
+}
+
+/** Reads a whole N-MNIST `.bin` / SLAYER `.bs2` file from its bytes. */
+export function readNmnist(bytes: Uint8Array, opts: NmnistOptions = {}): Events {
+  return decodeAll(new NmnistDecoder(opts), bytes);
+}
