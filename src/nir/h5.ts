@@ -68,7 +68,7 @@ export async function readH5Tree(bytes: Uint8Array, file: string): Promise<H5Tre
     if (typeof f.file_id !== 'bigint' || f.file_id < 0n)
       throw new DataError('not an HDF5 file, or a damaged one (HDF5 could not open it)', file);
     const budget = { objects: 0, bytes: 0 };
-    return readGroup(f, '/', 0, budget, file);
+    return readGroup(h5, f, '/', 0, budget, file);
   } catch (e) {
     if (e instanceof DataError) throw e;
     throw new DataError(`HDF5 could not read the file (damaged or not HDF5): ${messageOf(e)}`, file);
@@ -92,19 +92,19 @@ export function messageOf(e: unknown): string {
   return s.length > 200 ? `${s.slice(0, 200)}...` : s;
 }
 
-function readGroup(g: H5GroupObj, path: string, depth: number, budget: { objects: number; bytes: number }, file: string): H5Tree {
+function readGroup(h5: H5, g: H5GroupObj, path: string, depth: number, budget: { objects: number; bytes: number }, file: string): H5Tree {
   if (depth > MAX_DEPTH) throw new DataError(`${path}: groups nested deeper than ${MAX_DEPTH} levels`, file);
   const children = new Map<string, H5Entry>();
   for (const key of g.keys()) {
     if (++budget.objects > MAX_OBJECTS) throw new DataError(`more than ${MAX_OBJECTS} groups and datasets`, file);
     const childPath = path === '/' ? `/${key}` : `${path}/${key}`;
     const obj = g.get(key);
-    const kind = obj?.constructor?.name;
-    if (kind === 'Group') children.set(key, readGroup(obj as H5GroupObj, childPath, depth + 1, budget, file));
-    else if (kind === 'Dataset') children.set(key, readDataset(obj as H5Dataset, childPath, budget, file));
+    // instanceof, not constructor names: a minifying bundler renames h5wasm's classes
+    if (obj instanceof h5.Group) children.set(key, readGroup(h5, obj, childPath, depth + 1, budget, file));
+    else if (obj instanceof h5.Dataset) children.set(key, readDataset(obj, childPath, budget, file));
     else
       throw new DataError(
-        `${childPath}: expected a group or a dataset, found ${obj === null ? 'nothing (a broken link)' : `a ${kind}`}`,
+        `${childPath}: expected a group or a dataset, found ${obj === null ? 'nothing (a broken link)' : 'another kind of HDF5 object'}`,
         file,
       );
   }
@@ -209,6 +209,8 @@ export async function writeH5(root: [string, H5WriteEntry][]): Promise<Uint8Arra
     f.close();
     f = undefined;
     return mod.FS.readFile(name);
+  } catch (e) {
+    throw new DataError(`HDF5 could not write the file: ${messageOf(e)}`);
   } finally {
     try {
       f?.close();
@@ -231,8 +233,8 @@ function writeChildren(g: H5GroupObj, children: [string, H5WriteEntry][]): void 
       continue;
     }
     if (e.kind === 'bool') {
-      // h5wasm has no enum writer: a bool is stored as a one-byte integer (Python reads 0/1)
-      g.create_dataset({ name: key, data: new Uint8Array([e.value ? 1 : 0]), shape: [], dtype: '|u1' });
+      // h5wasm has no enum writer: a bool is stored as a one-byte integer 0/1 (and reads back as a number)
+      g.create_dataset({ name: key, data: new Uint8Array([e.value ? 1 : 0]), shape: [], dtype: '<B' });
       continue;
     }
     const n = e.shape.reduce((a, b) => a * b, 1);

@@ -83,16 +83,18 @@ export function expectInts(got: unknown, want: PyValue, where: string): void {
 }
 
 export function expectMeta(got: NirMetaValue | undefined, want: PyValue, where: string): void {
-  if (typeof want === 'string') return void expect(got, where).toBe(want);
-  if (isObj(want) && 'int' in want) return void expect(got, where).toBe(want.int);
-  if (isObj(want) && 'float' in want) return void expect(got, where).toBe(want.float);
-  if (isObj(want) && 'bool' in want) return void expect(got, where).toBe(want.bool);
-  if (isObj(want) && 'strings' in want) return void expect(got, where).toEqual(want.strings);
-  if (isObj(want) && 'dtype' in want) return expectArray(got as NirArray, want, where);
-  expect(isObj(got), `${where}: a record`).toBe(true);
-  const g = got as Record<string, NirMetaValue>;
-  expect(Object.keys(g).sort(), `${where}: keys`).toEqual(Object.keys(want as object).sort());
-  for (const [k, v] of Object.entries(want as Record<string, PyValue>)) expectMeta(g[k], v, `${where}.${k}`);
+  if (typeof want === 'string') expect(got, where).toBe(want);
+  else if (isObj(want) && 'int' in want) expect(got, where).toBe(want.int);
+  else if (isObj(want) && 'float' in want) expect(got, where).toBe(want.float);
+  else if (isObj(want) && 'bool' in want) expect(got, where).toBe(want.bool);
+  else if (isObj(want) && 'strings' in want) expect(got, where).toEqual(want.strings);
+  else if (isObj(want) && 'dtype' in want) expectArray(got as NirArray, want, where);
+  else {
+    expect(isObj(got), `${where}: a record`).toBe(true);
+    const g = got as Record<string, NirMetaValue>;
+    expect(Object.keys(g).sort(), `${where}: keys`).toEqual(Object.keys(want as object).sort());
+    for (const [k, v] of Object.entries(want as Record<string, PyValue>)) expectMeta(g[k], v, `${where}.${k}`);
+  }
 }
 
 const INT_FIELDS = new Set([
