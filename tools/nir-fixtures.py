@@ -283,6 +283,8 @@ def main(argv):
         with open(path[: -len(".nir")] + ".expected.json") as fh:
             expected = json.load(fh)
         got = read(nir, path)
+        print("     version", got.pop("version", None), "read by nir", nir.version)
+        expected.pop("version", None)
         diffs = compare(expected, got, "")
         print(("OK   " if not diffs else "DIFF ") + path + "".join("\n     " + d for d in diffs[:10]))
         bad += bool(diffs)
