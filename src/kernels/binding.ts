@@ -13,14 +13,15 @@ import { SpikeflowError } from '../core/errors.js';
  * same order.
  */
 
-export type Dtype = 'f32' | 'u8' | 'i32' | 'u32';
+export type Dtype = 'f32' | 'f64' | 'u8' | 'i32' | 'u32';
 interface ArrayOf {
   f32: Float32Array;
+  f64: Float64Array;
   u8: Uint8Array;
   i32: Int32Array;
   u32: Uint32Array;
 }
-const CTORS = { f32: Float32Array, u8: Uint8Array, i32: Int32Array, u32: Uint32Array } as const;
+const CTORS = { f32: Float32Array, f64: Float64Array, u8: Uint8Array, i32: Int32Array, u32: Uint32Array } as const;
 
 /**
  * in: copied in; out: copied out (the kernel writes it whole); inout: both; acc: copied out, and in
@@ -46,6 +47,7 @@ const operands = <T extends Dtype>(dtype: T) => {
   return { in: op('in'), out: op('out'), inout: op('inout'), acc: op('acc') };
 };
 export const F32 = operands('f32');
+export const F64 = operands('f64');
 export const U8 = operands('u8');
 export const I32 = operands('i32');
 export const U32 = operands('u32');
@@ -238,7 +240,7 @@ export function binder<T extends Record<string, Decl>>(ex: ModuleExports & Sizer
   // The argument block: at the bottom of the long-lived zone, for the whole life of the module.
   const block = mem.hold(blockBytes);
   let buffer: ArrayBuffer | null = null;
-  let views = {} as { [D in Dtype]: ArrayOf[D] } & { f64: Float64Array };
+  let views = {} as { [D in Dtype]: ArrayOf[D] };
   const memView = () => {
     if (ex.memory.buffer !== buffer) {
       buffer = ex.memory.buffer;

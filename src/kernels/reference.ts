@@ -30,6 +30,7 @@ import {
   need,
 } from './validate.js';
 import { referenceConvKernels } from './reference-conv.js';
+import { checkNeuronBlock, neuronBackwardTS, neuronForwardTS } from './neuron-block.js';
 import { rateDraw } from '../core/rng.js';
 
 /**
@@ -531,6 +532,14 @@ export const referenceKernels: Kernels = {
     for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) c[i * n + j] += bias[j];
   },
   leakyForward,
+  neuronForward(a) {
+    checkNeuronBlock('neuronForward', a);
+    return neuronForwardTS(a);
+  },
+  neuronBackward(a) {
+    checkNeuronBlock('neuronBackward', a);
+    neuronBackwardTS(a);
+  },
   leakyBackward,
   leakyProject,
   seqLeakyProject,

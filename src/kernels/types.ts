@@ -1,3 +1,5 @@
+import type { NeuronBackwardArgs, NeuronBlockArgs } from './neuron-block.js';
+
 /**
  * The kernel contract. Two implementations exist: the TypeScript reference (reference.ts, the truth
  * in tests) and the AssemblyScript WASM SIMD kernels (wasm.ts). Both take plain typed arrays, so either
@@ -266,6 +268,14 @@ export interface Kernels {
   /** C[M, N] += bias[N] broadcast over rows. */
   addBias(c: Float32Array, bias: Float32Array, m: number, n: number): void;
   leakyForward(args: LeakyScanArgs, wantMem?: boolean): LeakyForwardOut;
+  /**
+   * The shared neuron scan over one block of time steps (neuron-block.ts): fills args.st and args.spk;
+   * returns the spike count, or -1 when the spec refused a state (e.g. a diverging membrane). Runs in
+   * WASM for specs with a WASM model, else in TypeScript; forward results are the same bit for bit.
+   */
+  neuronForward(args: NeuronBlockArgs): number;
+  /** Its backward over the block: fills gx, accumulates gp, leaves the carries for the block before. */
+  neuronBackward(args: NeuronBackwardArgs): void;
   leakyBackward(args: LeakyBackwardArgs): LeakyBackwardOut;
   /**
    * Inference fusion of a Leaky layer and the Linear layer it feeds (no gradients): runs the scan and

@@ -1,4 +1,4 @@
-import { F32, I32, U32, U8, f32, f64, i32, kernel, scratch, type ModuleExports, type Sizers } from './binding.js';
+import { F32, F64, I32, U32, U8, f32, f64, i32, kernel, scratch, type ModuleExports, type Sizers } from './binding.js';
 
 /**
  * Every kernel of the WASM module (src/kernels/assembly), declared once: its fields in the order of its
@@ -15,6 +15,24 @@ const convShape = { n: i32, H: i32, W: i32, C: i32, O: i32, kH: i32, kW: i32, st
 const gemm = { a: F32.in, b: F32.in, c: F32.acc, m: i32, k: i32, n: i32, transA: i32, transB: i32, accumulate: i32, scratch };
 /** seqLeakyProject and rateLeakyProject: one block (ProjectRowsArgs), whose source is spikes or values. */
 const project = { keys: U32.in, gain: f64, w: F32.in, bias: F32.in, k: i32, w2: F32.in, o: i32, out: F32.acc, accumulate: i32, scratch };
+
+/** The neuron scan's block (NeuronArgs in assembly/neuron-scan.ts; NeuronBlockArgs in neuron-block.ts). */
+const neuron = {
+  model: i32,
+  variant: i32,
+  T: i32,
+  N: i32,
+  H: i32,
+  constInput: i32,
+  x32: F32.in,
+  x64: F64.in,
+  prev: F32.in,
+  prevSpk: U8.in,
+  params: F64.in,
+  st: F32.out,
+  spk: U8.out,
+  scratch,
+};
 
 export const KERNELS = {
   gemm: kernel(gemm, (x, v) => x.gemmScratchBytes(v.m, v.k, v.n)),
@@ -96,6 +114,24 @@ export const KERNELS = {
     { x: F32.in, keys: U32.in, samples: i32, f: i32, steps: i32, gain: f64, out: U8.out, scratch },
     (x, v) => x.rateSampleScratchBytes(v.f),
     (r) => r < 0,
+  ),
+  neuronForward: kernel(neuron, (x) => x.neuronScratchBytes()),
+  neuronBackward: kernel(
+    {
+      ...neuron,
+      st: F32.in,
+      spk: U8.in,
+      gState: F32.in,
+      gSpk: F32.in,
+      carry: F64.inout,
+      carrySpk: F64.inout,
+      gx: F32.out,
+      gp: F64.inout,
+      surrogate: i32,
+      surrogateParam: f32,
+      surrogateParam2: f32,
+    },
+    (x) => x.neuronScratchBytes(),
   ),
   adamUpdate: kernel({
     w: F32.inout,

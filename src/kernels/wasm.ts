@@ -33,6 +33,7 @@ import {
   checkSpikeSeqLeaky,
   need,
 } from './validate.js';
+import { checkNeuronBlock, neuronBackwardTS, neuronForwardTS } from './neuron-block.js';
 
 /**
  * The Kernels contract on the AssemblyScript WASM SIMD kernels (src/kernels/assembly; the module and
@@ -187,6 +188,26 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
     leakyForward(a, wantMem = true) {
       checkLeaky('leakyForward', a);
       return forward(a, wantMem);
+    },
+    neuronForward(a) {
+      checkNeuronBlock('neuronForward', a);
+      const w = a.spec.wasm;
+      if (!w) return neuronForwardTS(a);
+      if (a.T * a.N === 0) return 0;
+      const r = call('neuronForward', { ...a, ...w });
+      if (r === -2)
+        throw new ValueError(`WASM kernels: the module has no neuron model ${w.model} (${a.spec.name}); rebuild it (npm run build:wasm)`);
+      return r;
+    },
+    neuronBackward(a) {
+      checkNeuronBlock('neuronBackward', a);
+      const w = a.spec.wasm;
+      const sur = a.surrogate;
+      if (!w || sur.code === null) return neuronBackwardTS(a);
+      if (a.T * a.N === 0) return;
+      const args = { ...a, ...w, surrogate: sur.code, surrogateParam: sur.param, surrogateParam2: sur.param2 ?? 0 };
+      if (call('neuronBackward', args) === -2)
+        throw new ValueError(`WASM kernels: the module has no neuron model ${w.model} (${a.spec.name}); rebuild it (npm run build:wasm)`);
     },
     spikeSeqLeakyForward(src, w, bias, k, lif, wantMem) {
       checkSpikeSeqLeaky(src, w, bias, k, lif);

@@ -1,20 +1,9 @@
-import { type Tensor, accumulateOwnedGrad } from '../core/tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import { ShapeError, checkRange } from '../core/errors.js';
 import type { Surrogate } from '../surrogate/index.js';
-import {
-  addParamGrad,
-  checkReset,
-  checkSequenceArgs,
-  checkStepArgs,
-  checkSurrogate,
-  fusedOutputs,
-  gradInputArray,
-  paramParents,
-  resolveParam,
-  seqGeom,
-  type FeatureParam,
-  type ResetMechanism,
-} from './common.js';
+import type { Kernels } from '../kernels/types.js';
+import { checkReset, checkSequenceArgs, checkStepArgs, type FeatureParam, type ResetMechanism } from './common.js';
+import { type NeuronSpec, specSequence, specStep, specVector } from './spec.js';
 
 /**
  * Adaptive LIF (ALIF) of Bellec et al. 2018 (LSNN), in snnTorch's discrete conventions (input added
@@ -50,24 +39,54 @@ export function alifInitState(n: number): AlifState {
   return { mem: new Float32Array(n), adapt: new Float32Array(n), spk: new Uint8Array(n) };
 }
 
-function update(
-  m0: number,
-  a0: number,
-  s0: number,
-  x: number,
-  beta: number,
-  thr0: number,
-  rho: number,
-  betaA: number,
-  reset: ResetMechanism,
-) {
-  const a = rho * a0 + (1 - rho) * s0;
-  const A = thr0 + betaA * a;
-  let m: number;
-  if (reset === 'subtract') m = beta * m0 + x - s0 * A;
-  else if (reset === 'zero') m = beta * (s0 ? 0 : m0) + x;
-  else m = beta * m0 + x;
-  return { a, A, m };
+// state: membrane, adaptation trace a, threshold A; parameters: beta, thr0, rho, betaA
+const [M, AD, TH] = [0, 1, 2];
+const [PB, PT, PR, PA] = [0, 1, 2, 3];
+const specs = new Map<ResetMechanism, NeuronSpec>();
+const RESET_CODE = { subtract: 0, zero: 1, none: 2 } as const;
+
+/** ALIF as a spec for the shared scan (spec.ts): the threshold is a state variable, the spike feeds the trace. */
+export function alifSpec(reset: ResetMechanism): NeuronSpec {
+  const hit = specs.get(reset);
+  if (hit) return hit;
+  const spec: NeuronSpec = {
+    name: 'ALIF',
+    state: ['mem', 'adapt', 'threshold'],
+    params: [
+      { name: 'beta', lo: 0, hi: 1, init: 0.9, decay: true },
+      { name: 'threshold', lo: -1e30, hi: 1e30, init: 1 },
+      { name: 'rho', lo: 0, hi: 1, init: 0.95, decay: true },
+      { name: 'betaA', lo: -1e30, hi: 1e30, init: 1.8 },
+    ],
+    fire: { state: M, threshold: { state: TH } },
+    spikeInput: true,
+    wasm: { model: 4, variant: RESET_CODE[reset] },
+    step(s0, r, x, p, s) {
+      const a = p[PR] * s0[AD] + (1 - p[PR]) * r;
+      const A = p[PT] + p[PA] * a;
+      s[AD] = a;
+      s[TH] = A;
+      if (reset === 'subtract') s[M] = p[PB] * s0[M] + x - r * A;
+      else if (reset === 'zero') s[M] = p[PB] * (r ? 0 : s0[M]) + x;
+      else s[M] = p[PB] * s0[M] + x;
+    },
+    adjoint(s0, r, _x, p, s, gs, gs0, gp) {
+      const gm = gs[M];
+      const gA = gs[TH] - (reset === 'subtract' ? r * gm : 0);
+      gp[PT] += gA;
+      gp[PA] += gA * s[AD];
+      const ga = p[PA] * gA + gs[AD];
+      gp[PR] += ga * (s0[AD] - r);
+      gs0[AD] = p[PR] * ga;
+      gs0[3] = (1 - p[PR]) * ga; // the previous spike, through the trace
+      const keep = reset === 'zero' && r ? 0 : 1;
+      gp[PB] += gm * keep * s0[M];
+      gs0[M] = p[PB] * keep * gm;
+      return gm;
+    },
+  };
+  specs.set(reset, spec);
+  return spec;
 }
 
 export function alifStep(x: Float32Array, state: AlifState, p: AlifParams): { spk: Uint8Array; state: AlifState; threshold: Float32Array } {
@@ -80,17 +99,10 @@ export function alifStep(x: Float32Array, state: AlifState, p: AlifParams): { sp
   checkRange('alifStep rho', p.rho, 0, 1);
   checkRange('alifStep threshold', p.threshold, -1e30, 1e30);
   checkRange('alifStep betaA', p.betaA, -1e30, 1e30);
-  const reset = checkReset('alifStep', p.reset);
-  const out = alifInitState(n);
-  const thr = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const u = update(state.mem[i], state.adapt[i], state.spk[i], x[i], p.beta, p.threshold, p.rho, p.betaA, reset);
-    out.mem[i] = u.m;
-    out.adapt[i] = u.a;
-    thr[i] = u.A;
-    out.spk[i] = out.mem[i] - thr[i] > 0 ? 1 : 0;
-  }
-  return { spk: out.spk, state: out, threshold: thr };
+  const spec = alifSpec(checkReset('alifStep', p.reset));
+  const v = specVector(spec, 'alifStep', p as unknown as Record<string, number>);
+  const r = specStep(spec, x, [state.mem, state.adapt, new Float32Array(n)], state.spk, () => v);
+  return { spk: r.spk, state: { mem: r.state[M], adapt: r.state[AD], spk: r.spk }, threshold: r.state[TH] };
 }
 
 export interface AlifSequenceOptions {
@@ -103,89 +115,22 @@ export interface AlifSequenceOptions {
   betaA: FeatureParam;
   reset: ResetMechanism;
   surrogate: Surrogate;
+  /** Kernels for the shared neuron scan; optional (the TypeScript scan). */
+  kernels?: Kernels | null;
 }
 
-/** The fused [T, B, H] op; outputs spikes, membrane and the adaptive threshold A[t], all differentiable. */
-export function alifSequence(input: Tensor, o: AlifSequenceOptions): { spk: Tensor; mem: Tensor; threshold: Tensor; spikes: number } {
+/** The fused [T, B, H] op; outputs spikes, membrane, the trace and the adaptive threshold A[t], all differentiable. */
+export function alifSequence(
+  input: Tensor,
+  o: AlifSequenceOptions,
+): { spk: Tensor; mem: Tensor; adapt: Tensor; threshold: Tensor; spikes: number } {
   checkSequenceArgs('alifSequence', input, o);
-  const who = 'ALIF';
-  const g = seqGeom(who, input, o.steps, o.constInput);
-  const { T, B, H, N } = g;
-  const reset = checkReset(who, o.reset);
-  const sur = checkSurrogate(who, o.surrogate);
-  const be = resolveParam(who, 'beta', o.beta, H, 0, 1);
-  const th = resolveParam(who, 'threshold', o.threshold, H, -1e30, 1e30);
-  const rh = resolveParam(who, 'rho', o.rho, H, 0, 1);
-  const ba = resolveParam(who, 'betaA', o.betaA, H, -1e30, 1e30);
-  const x = input.data;
-  const M = new Float32Array(T * N);
-  const Aa = new Float32Array(T * N); // adaptation trace a[t]
-  const Th = new Float32Array(T * N); // threshold A[t]
-  const S = new Uint8Array(T * N);
-  let count = 0;
-  for (let t = 0; t < T; t++) {
-    for (let n = 0; n < N; n++) {
-      const h = n % H;
-      const k = t * N + n;
-      const u = update(
-        t ? M[k - N] : 0,
-        t ? Aa[k - N] : 0,
-        t ? S[k - N] : 0,
-        g.constInput ? x[n] : x[k],
-        be.v[h],
-        th.v[h],
-        rh.v[h],
-        ba.v[h],
-        reset,
-      );
-      M[k] = u.m;
-      Aa[k] = u.a;
-      Th[k] = u.A;
-      S[k] = M[k] - Th[k] > 0 ? 1 : 0;
-      count += S[k];
-    }
-  }
-  const shape = [T, B, H];
-  const outs = fusedOutputs(
-    [input, ...paramParents(be, th, rh, ba)],
-    { spk: { data: S, shape }, mem: { data: M, shape }, threshold: { data: Th, shape } },
-    (gr) => {
-      const gi = gradInputArray(g);
-      const gBeta = new Float64Array(H);
-      const gThr0 = new Float64Array(H);
-      const gRho = new Float64Array(H);
-      const gBetaA = new Float64Array(H);
-      const cM = new Float64Array(N);
-      const cA = new Float64Array(N);
-      const cS = new Float64Array(N);
-      for (let t = T - 1; t >= 0; t--) {
-        for (let n = 0; n < N; n++) {
-          const h = n % H;
-          const k = t * N + n;
-          const r = t && S[k - N] ? 1 : 0;
-          const gS = (gr.spk ? gr.spk[k] : 0) + cS[n];
-          const q = gS !== 0 ? gS * sur.grad(M[k] - Th[k]) : 0;
-          const gm = (gr.mem ? gr.mem[k] : 0) + q + cM[n];
-          const gA = (gr.threshold ? gr.threshold[k] : 0) - q - (reset === 'subtract' ? r * gm : 0);
-          gThr0[h] += gA;
-          gBetaA[h] += gA * Aa[k];
-          const ga = ba.v[h] * gA + cA[n];
-          gRho[h] += ga * ((t ? Aa[k - N] : 0) - r);
-          cA[n] = rh.v[h] * ga;
-          cS[n] = (1 - rh.v[h]) * ga;
-          if (g.constInput) gi[n] += gm;
-          else gi[k] = gm;
-          const keep = reset === 'zero' && r ? 0 : 1;
-          gBeta[h] += gm * keep * (t ? M[k - N] : 0);
-          cM[n] = be.v[h] * keep * gm;
-        }
-      }
-      if (input.requiresGrad) accumulateOwnedGrad(input, gi);
-      addParamGrad(be, gBeta);
-      addParamGrad(th, gThr0);
-      addParamGrad(rh, gRho);
-      addParamGrad(ba, gBetaA);
-    },
-  );
-  return { ...outs, spikes: count };
+  const r = specSequence(alifSpec(checkReset('ALIF', o.reset)), input, {
+    steps: o.steps,
+    constInput: o.constInput,
+    params: { beta: o.beta, threshold: o.threshold, rho: o.rho, betaA: o.betaA },
+    surrogate: o.surrogate,
+    kernels: o.kernels,
+  });
+  return { spk: r.spk, ...(r.state as { mem: Tensor; adapt: Tensor; threshold: Tensor }), spikes: r.spikes };
 }

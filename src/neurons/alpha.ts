@@ -1,20 +1,7 @@
-import { type Tensor, accumulateOwnedGrad } from '../core/tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import { ShapeError, ValueError, checkRange } from '../core/errors.js';
-import {
-  addParamGrad,
-  checkReset,
-  checkSequenceArgs,
-  checkStepArgs,
-  checkSurrogate,
-  fusedOutputs,
-  gradInputArray,
-  paramParents,
-  resolveParam,
-  seqGeom,
-  type FeatureParam,
-  type ResetMechanism,
-  type NeuronSequenceBase,
-} from './common.js';
+import { checkReset, checkSequenceArgs, checkStepArgs, type FeatureParam, type ResetMechanism, type NeuronSequenceBase } from './common.js';
+import { type NeuronSpec, specSequence, specStep, specVector } from './spec.js';
 
 /**
  * snnTorch 0.9.4 `Alpha` neuron: an excitatory and an inhibitory synaptic trace whose difference is an
@@ -58,15 +45,75 @@ function tauOf(a: number, b: number): { tau: number; dA: number; dB: number } {
   return { tau: la / d + 1, dA: lb / (d * d * a), dB: -la / (d * d * b) };
 }
 
-/** One update of one neuron (also the reference the fused op is tested against). */
-function update(e0: number, i0: number, m0: number, x: number, a: number, b: number, tau: number, thr: number, reset: ResetMechanism) {
-  const r = m0 - thr > 0 ? 1 : 0;
-  const e = a * e0 + x;
-  const i = b * i0 - x;
-  const m = tau * (e + i);
-  if (reset === 'subtract') return { e: e - r * thr, i: (1 - r) * i, m: m + r * i0 };
-  if (reset === 'zero') return { e: (1 - r) * e, i: (1 - r) * i, m: (1 - r) * m };
-  return { e, i, m };
+// state: excitatory trace, inhibitory trace, membrane; parameters: alpha, beta, threshold, then tau (derived)
+const [E, I, M] = [0, 1, 2];
+const [PA, PB, PT, TAU] = [0, 1, 2, 3];
+const specs = new Map<ResetMechanism, NeuronSpec>();
+
+/** The Alpha neuron as a spec for the shared scan (spec.ts), for one reset mechanism. */
+export function alphaSpec(reset: ResetMechanism): NeuronSpec {
+  const hit = specs.get(reset);
+  if (hit) return hit;
+  const spec: NeuronSpec = {
+    name: 'Alpha',
+    state: ['synExc', 'synInh', 'mem'],
+    params: [
+      { name: 'alpha', lo: 0, hi: 1, init: 0.9 },
+      { name: 'beta', lo: 0, hi: 1, init: 0.8 },
+      { name: 'threshold', lo: -1e30, hi: 1e30, init: 1 },
+    ],
+    derived: {
+      names: ['tau'],
+      compute(p, who) {
+        checkAlphaBeta(who, p[PA], p[PB]);
+        p[TAU] = tauOf(p[PA], p[PB]).tau;
+      },
+      backward(p, g) {
+        const { dA, dB } = tauOf(p[PA], p[PB]);
+        g[PA] += g[TAU] * dA;
+        g[PB] += g[TAU] * dB;
+      },
+    },
+    fire: { state: M, threshold: { param: PT } },
+    wasm: { model: 3, variant: { subtract: 0, zero: 1, none: 2 }[reset] },
+    step(s0, r, x, p, s) {
+      const e = p[PA] * s0[E] + x;
+      const i = p[PB] * s0[I] - x;
+      const m = p[TAU] * (e + i);
+      if (reset === 'subtract') {
+        s[E] = e - r * p[PT];
+        s[I] = (1 - r) * i;
+        s[M] = m + r * s0[I];
+      } else if (reset === 'zero') {
+        s[E] = (1 - r) * e;
+        s[I] = (1 - r) * i;
+        s[M] = (1 - r) * m;
+      } else {
+        s[E] = e;
+        s[I] = i;
+        s[M] = m;
+      }
+    },
+    adjoint(s0, r, _x, p, _s, gs, gs0, gp) {
+      const a = p[PA];
+      const b = p[PB];
+      const tau = p[TAU];
+      const gm = gs[M];
+      const sum = a * s0[E] + b * s0[I]; // e~ + i~ (the input cancels)
+      const keep = reset === 'zero' ? 1 - r : 1;
+      const gE = keep * (gs[E] + tau * gm);
+      const gI = keep * ((reset === 'subtract' ? 1 - r : 1) * gs[I] + tau * gm);
+      if (reset === 'subtract') gp[PT] -= r * gs[E];
+      gp[TAU] += keep * gm * sum;
+      gp[PA] += gE * s0[E];
+      gp[PB] += gI * s0[I];
+      gs0[E] = a * gE;
+      gs0[I] = b * gI + (reset === 'subtract' ? r * gm : 0);
+      return gE - gI;
+    },
+  };
+  specs.set(reset, spec);
+  return spec;
 }
 
 export function alphaStep(x: Float32Array, state: AlphaState, p: AlphaParams): { spk: Uint8Array; state: AlphaState } {
@@ -77,18 +124,11 @@ export function alphaStep(x: Float32Array, state: AlphaState, p: AlphaParams): {
   }
   checkAlphaBeta('alphaStep', p.alpha, p.beta);
   checkRange('alphaStep threshold', p.threshold, -1e30, 1e30);
-  const reset = checkReset('alphaStep', p.reset);
-  const { tau } = tauOf(p.alpha, p.beta);
-  const out = alphaInitState(n);
-  const spk = new Uint8Array(n);
-  for (let k = 0; k < n; k++) {
-    const u = update(state.synExc[k], state.synInh[k], state.mem[k], x[k], p.alpha, p.beta, tau, p.threshold, reset);
-    out.synExc[k] = u.e;
-    out.synInh[k] = u.i;
-    out.mem[k] = u.m;
-    spk[k] = out.mem[k] - p.threshold > 0 ? 1 : 0;
-  }
-  return { spk, state: out };
+  const spec = alphaSpec(checkReset('alphaStep', p.reset));
+  const v = specVector(spec, 'alphaStep', p as unknown as Record<string, number>);
+  const prevSpk = state.mem.map((m) => (m - p.threshold > 0 ? 1 : 0));
+  const r = specStep(spec, x, [state.synExc, state.synInh, state.mem], prevSpk, () => v);
+  return { spk: r.spk, state: { synExc: r.state[E], synInh: r.state[I], mem: r.state[M] } };
 }
 
 /** snnTorch's default reset for Alpha is 'zero'. */
@@ -102,104 +142,13 @@ export function alphaSequence(
   o: AlphaSequenceOptions,
 ): { spk: Tensor; synExc: Tensor; synInh: Tensor; mem: Tensor; spikes: number } {
   checkSequenceArgs('alphaSequence', input, o);
-  const who = 'Alpha';
-  const g = seqGeom(who, input, o.steps, o.constInput);
-  const { T, B, H, N } = g;
-  const reset = checkReset(who, o.reset);
-  const sur = checkSurrogate(who, o.surrogate);
-  const al = resolveParam(who, 'alpha', o.alpha, H, 0, 1);
-  const be = resolveParam(who, 'beta', o.beta, H, 0, 1);
-  const th = resolveParam(who, 'threshold', o.threshold, H, -1e30, 1e30);
-  const taus = Array.from({ length: H }, (_, h) => {
-    checkAlphaBeta(who, al.v[h], be.v[h]);
-    return tauOf(al.v[h], be.v[h]);
+  const spec = alphaSpec(checkReset('Alpha', o.reset));
+  const r = specSequence(spec, input, {
+    steps: o.steps,
+    constInput: o.constInput,
+    params: { alpha: o.alpha, beta: o.beta, threshold: o.threshold },
+    surrogate: o.surrogate,
+    kernels: o.kernels,
   });
-  const x = input.data;
-  const E = new Float32Array(T * N);
-  const I = new Float32Array(T * N);
-  const M = new Float32Array(T * N);
-  const S = new Uint8Array(T * N);
-  let count = 0;
-  for (let t = 0; t < T; t++) {
-    for (let n = 0; n < N; n++) {
-      const h = n % H;
-      const k = t * N + n;
-      const p = k - N;
-      const u = update(t ? E[p] : 0, t ? I[p] : 0, t ? M[p] : 0, g.constInput ? x[n] : x[k], al.v[h], be.v[h], taus[h].tau, th.v[h], reset);
-      E[k] = u.e;
-      I[k] = u.i;
-      M[k] = u.m;
-      S[k] = M[k] - th.v[h] > 0 ? 1 : 0;
-      count += S[k];
-    }
-  }
-  const shape = [T, B, H];
-  const outs = fusedOutputs(
-    [input, ...paramParents(al, be, th)],
-    { spk: { data: S, shape }, synExc: { data: E, shape }, synInh: { data: I, shape }, mem: { data: M, shape } },
-    (gr) => {
-      const gi = gradInputArray(g);
-      const gA = new Float64Array(H);
-      const gB = new Float64Array(H);
-      const gTau = new Float64Array(H);
-      const gThr = new Float64Array(H);
-      const cE = new Float64Array(N);
-      const cI = new Float64Array(N);
-      for (let t = T - 1; t >= 0; t--) {
-        for (let n = 0; n < N; n++) {
-          const h = n % H;
-          const k = t * N + n;
-          const a = al.v[h];
-          const b = be.v[h];
-          const tau = taus[h].tau;
-          const thr = th.v[h];
-          const e0 = t ? E[k - N] : 0;
-          const i0 = t ? I[k - N] : 0;
-          const r = t && S[k - N] ? 1 : 0;
-          const xin = g.constInput ? x[n] : x[k];
-          const sg = gr.spk && gr.spk[k] !== 0 ? gr.spk[k] * sur.grad(M[k] - thr) : 0;
-          const gm = (gr.mem ? gr.mem[k] : 0) + sg;
-          gThr[h] -= sg;
-          const ge = (gr.synExc ? gr.synExc[k] : 0) + cE[n];
-          const gI = (gr.synInh ? gr.synInh[k] : 0) + cI[n];
-          const sum = a * e0 + xin + (b * i0 - xin);
-          let gEt: number;
-          let gIt: number;
-          let extra = 0;
-          if (reset === 'subtract') {
-            gEt = ge + tau * gm;
-            gIt = (1 - r) * gI + tau * gm;
-            gThr[h] -= r * ge;
-            gTau[h] += gm * sum;
-            extra = r * gm;
-          } else if (reset === 'zero') {
-            const keep = 1 - r;
-            gEt = keep * (ge + tau * gm);
-            gIt = keep * (gI + tau * gm);
-            gTau[h] += keep * gm * sum;
-          } else {
-            gEt = ge + tau * gm;
-            gIt = gI + tau * gm;
-            gTau[h] += gm * sum;
-          }
-          const gx = gEt - gIt;
-          if (g.constInput) gi[n] += gx;
-          else gi[k] = gx;
-          gA[h] += gEt * e0;
-          gB[h] += gIt * i0;
-          cE[n] = a * gEt;
-          cI[n] = b * gIt + extra;
-        }
-      }
-      for (let h = 0; h < H; h++) {
-        gA[h] += gTau[h] * taus[h].dA;
-        gB[h] += gTau[h] * taus[h].dB;
-      }
-      if (input.requiresGrad) accumulateOwnedGrad(input, gi);
-      addParamGrad(al, gA);
-      addParamGrad(be, gB);
-      addParamGrad(th, gThr);
-    },
-  );
-  return { ...outs, spikes: count };
+  return { spk: r.spk, ...(r.state as { synExc: Tensor; synInh: Tensor; mem: Tensor }), spikes: r.spikes };
 }

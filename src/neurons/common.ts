@@ -96,6 +96,8 @@ export interface NeuronSequenceBase {
   threshold: FeatureParam;
   reset: ResetMechanism;
   surrogate: Surrogate;
+  /** Kernels for the shared neuron scan (WASM for the models it has); without them the TypeScript scan runs. */
+  kernels?: Kernels | null;
 }
 
 /** The recurrent connection of RLeaky / RSynaptic. */

@@ -1,18 +1,9 @@
-import { type Tensor, accumulateOwnedGrad } from '../core/tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import { ShapeError, ValueError, checkObject, checkRange } from '../core/errors.js';
 import type { Surrogate } from '../surrogate/index.js';
-import {
-  addParamGrad,
-  checkSequenceArgs,
-  checkStepArgs,
-  checkSurrogate,
-  fusedOutputs,
-  gradInputArray,
-  paramParents,
-  resolveParam,
-  seqGeom,
-  type FeatureParam,
-} from './common.js';
+import type { Kernels } from '../kernels/types.js';
+import { checkSequenceArgs, checkStepArgs, type FeatureParam } from './common.js';
+import { type NeuronSpec, specSequence, specStep, specVector } from './spec.js';
 
 /**
  * Izhikevich (2003) neuron (ms, mV), trainable: forward Euler with step dt, reset from the previous
@@ -85,12 +76,67 @@ export function izhikevichInitState(n: number, p: IzhikevichParams, o: Izhikevic
   return { v: new Float32Array(n).fill(v0), u: new Float32Array(n).fill(p.b * v0), spk: new Uint8Array(n) };
 }
 
-function update(v0: number, u0: number, r: number, x: number, a: number, b: number, c: number, d: number, dt: number) {
-  const vb = r ? c : v0;
-  const ub = r ? u0 + d : u0;
-  const v = vb + dt * (0.04 * vb * vb + 5 * vb + 140 - ub + x);
-  const u = ub + dt * a * (b * v - ub);
-  return { vb, ub, v, u };
+// state: v, u; parameters: a, b, c, d, vPeak
+const [SV, SU] = [0, 1];
+const [PA, PB, PC, PD, PV, PDT] = [0, 1, 2, 3, 4, 5];
+
+/** The Izhikevich neuron as a spec for the shared scan (spec.ts), for a time step dt (ms) and initial potential v0 (mV). */
+export function izhikevichSpec(dt: number, v0: number): NeuronSpec {
+  return {
+    name: 'Izhikevich',
+    state: ['v', 'u'],
+    params: [
+      { name: 'a', lo: -1e6, hi: 1e6, init: 0.02 },
+      { name: 'b', lo: -1e6, hi: 1e6, init: 0.2 },
+      { name: 'c', lo: -1e6, hi: 1e6, init: -65 },
+      { name: 'd', lo: -1e6, hi: 1e6, init: 8 },
+      { name: 'vPeak', lo: -1e3, hi: 1e3, init: 30 },
+    ],
+    // the time step rides in the parameter vector (for the WASM model); it has no gradient
+    derived: {
+      names: ['dt'],
+      compute(p) {
+        p[PDT] = dt;
+      },
+      backward() {},
+    },
+    wasm: { model: 5, variant: 0 },
+    finite: true,
+    fire: { state: SV, threshold: { param: PV } },
+    init(p, s) {
+      s[SV] = v0;
+      s[SU] = Math.fround(p[PB] * v0);
+    },
+    initBackward(_p, gs, gp) {
+      gp[PB] += gs[SU] * v0; // u[-1] = b v0
+    },
+    step(s0, r, x, p, s) {
+      const vb = r ? p[PC] : s0[SV]; // the reset of the previous step's spike
+      const ub = r ? s0[SU] + p[PD] : s0[SU];
+      const v = vb + dt * (0.04 * vb * vb + 5 * vb + 140 - ub + x);
+      const u = ub + dt * p[PA] * (p[PB] * v - ub);
+      s[SV] = v;
+      s[SU] = u;
+    },
+    adjoint(s0, r, _x, p, s, gs, gs0, gp) {
+      const a = p[PA];
+      const b = p[PB];
+      const vb = r ? p[PC] : s0[SV];
+      const ub = r ? s0[SU] + p[PD] : s0[SU];
+      const gu = gs[SU];
+      const gv = gs[SV] + gu * dt * a * b;
+      const gvb = gv * (1 + dt * (0.08 * vb + 5));
+      const gub = -dt * gv + gu * (1 - dt * a);
+      gp[PA] += gu * dt * (b * s[SV] - ub);
+      gp[PB] += gu * dt * a * s[SV];
+      if (r) {
+        gp[PC] += gvb;
+        gp[PD] += gub;
+      } else gs0[SV] = gvb;
+      gs0[SU] = gub;
+      return gv * dt;
+    },
+  };
 }
 
 export function izhikevichStep(
@@ -106,15 +152,11 @@ export function izhikevichStep(
     throw new ShapeError(`izhikevichStep: state has ${state.v.length} neurons, input has ${n}`);
   }
   for (const k of ['a', 'b', 'c', 'd'] as const) checkRange(`izhikevichStep ${k}`, p[k], -1e6, 1e6);
-  const { dt, vPeak } = options('izhikevichStep', o);
-  const out: IzhikevichState = { v: new Float32Array(n), u: new Float32Array(n), spk: new Uint8Array(n) };
-  for (let i = 0; i < n; i++) {
-    const s = update(state.v[i], state.u[i], state.spk[i], x[i], p.a, p.b, p.c, p.d, dt);
-    out.v[i] = s.v;
-    out.u[i] = s.u;
-    out.spk[i] = out.v[i] - vPeak > 0 ? 1 : 0;
-  }
-  return { spk: out.spk, state: out };
+  const { dt, vPeak, v0 } = options('izhikevichStep', o);
+  const spec = izhikevichSpec(dt, v0);
+  const v = specVector(spec, 'izhikevichStep', { a: p.a, b: p.b, c: p.c, d: p.d, vPeak });
+  const r = specStep(spec, x, [state.v, state.u], state.spk, () => v);
+  return { spk: r.spk, state: { v: r.state[SV], u: r.state[SU], spk: r.spk } };
 }
 
 export interface IzhikevichSequenceOptions extends IzhikevichOptions {
@@ -126,88 +168,20 @@ export interface IzhikevichSequenceOptions extends IzhikevichOptions {
   c: FeatureParam;
   d: FeatureParam;
   surrogate: Surrogate;
+  /** Kernels for the shared neuron scan; optional (the TypeScript scan). */
+  kernels?: Kernels | null;
 }
 
 /** The fused [T, B, H] op: spikes, v and u, with BPTT through the surrogate and gradients for a, b, c, d. */
 export function izhikevichSequence(input: Tensor, o: IzhikevichSequenceOptions): { spk: Tensor; v: Tensor; u: Tensor; spikes: number } {
   checkSequenceArgs('izhikevichSequence', input, o);
-  const who = 'Izhikevich';
-  const g = seqGeom(who, input, o.steps, o.constInput);
-  const { T, B, H, N } = g;
-  const { dt, vPeak, v0 } = options(who, o);
-  const sur = checkSurrogate(who, o.surrogate);
-  const [pa, pb, pc, pd] = (['a', 'b', 'c', 'd'] as const).map((k) => resolveParam(who, k, o[k], H, -1e6, 1e6));
-  const x = input.data;
-  const V = new Float32Array(T * N);
-  const U = new Float32Array(T * N);
-  const S = new Uint8Array(T * N);
-  let count = 0;
-  for (let t = 0; t < T; t++) {
-    for (let n = 0; n < N; n++) {
-      const h = n % H;
-      const k = t * N + n;
-      const s = update(
-        t ? V[k - N] : v0,
-        t ? U[k - N] : Math.fround(pb.v[h] * v0),
-        t ? S[k - N] : 0,
-        g.constInput ? x[n] : x[k],
-        pa.v[h],
-        pb.v[h],
-        pc.v[h],
-        pd.v[h],
-        dt,
-      );
-      if (!Number.isFinite(s.v) || !Number.isFinite(s.u)) {
-        throw new ValueError(`${who}: the membrane diverged at step ${t} (v = ${s.v}); use a smaller dt or a smaller input`);
-      }
-      V[k] = s.v;
-      U[k] = s.u;
-      S[k] = V[k] - vPeak > 0 ? 1 : 0;
-      count += S[k];
-    }
-  }
-  const shape = [T, B, H];
-  const outs = fusedOutputs(
-    [input, ...paramParents(pa, pb, pc, pd)],
-    { spk: { data: S, shape }, v: { data: V, shape }, u: { data: U, shape } },
-    (gr) => {
-      const gi = gradInputArray(g);
-      const [ga, gb, gc, gd] = [0, 0, 0, 0].map(() => new Float64Array(H));
-      const cV = new Float64Array(N);
-      const cU = new Float64Array(N);
-      for (let t = T - 1; t >= 0; t--) {
-        for (let n = 0; n < N; n++) {
-          const h = n % H;
-          const k = t * N + n;
-          const a = pa.v[h];
-          const b = pb.v[h];
-          const r = t && S[k - N] ? 1 : 0;
-          const vb = r ? pc.v[h] : t ? V[k - N] : v0;
-          const ub = (t ? U[k - N] : Math.fround(b * v0)) + (r ? pd.v[h] : 0);
-          const gu = (gr.u ? gr.u[k] : 0) + cU[n];
-          const gs = gr.spk ? gr.spk[k] : 0;
-          const gv = (gr.v ? gr.v[k] : 0) + (gs !== 0 ? gs * sur.grad(V[k] - vPeak) : 0) + cV[n] + gu * dt * a * b;
-          if (g.constInput) gi[n] += gv * dt;
-          else gi[k] = gv * dt;
-          const gvb = gv * (1 + dt * (0.08 * vb + 5));
-          const gub = -dt * gv + gu * (1 - dt * a);
-          ga[h] += gu * dt * (b * V[k] - ub);
-          gb[h] += gu * dt * a * V[k];
-          if (r) {
-            gc[h] += gvb;
-            gd[h] += gub;
-            cV[n] = 0;
-          } else cV[n] = gvb;
-          cU[n] = gub;
-        }
-      }
-      for (let n = 0; n < N; n++) gb[n % H] += cU[n] * v0; // u[-1] = b v0
-      if (input.requiresGrad) accumulateOwnedGrad(input, gi);
-      addParamGrad(pa, ga);
-      addParamGrad(pb, gb);
-      addParamGrad(pc, gc);
-      addParamGrad(pd, gd);
-    },
-  );
-  return { ...outs, spikes: count };
+  const { dt, vPeak, v0 } = options('Izhikevich', o);
+  const r = specSequence(izhikevichSpec(dt, v0), input, {
+    steps: o.steps,
+    constInput: o.constInput,
+    params: { a: o.a, b: o.b, c: o.c, d: o.d, vPeak },
+    surrogate: o.surrogate,
+    kernels: o.kernels,
+  });
+  return { spk: r.spk, v: r.state.v, u: r.state.u, spikes: r.spikes };
 }

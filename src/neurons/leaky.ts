@@ -122,6 +122,7 @@ export function leakySequence(input: Tensor, o: LeakySequenceOptions): LeakyOut 
       reset: o.reset,
       zeroStyle: 'prev',
       surrogate: o.surrogate,
+      kernels: o.kernels,
     });
     return { spk: r.spk, mem: r.mem, spikes: r.spikes };
   }

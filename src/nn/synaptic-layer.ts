@@ -39,6 +39,7 @@ abstract class TwoDecayLayer implements Layer {
       threshold: c.threshold(),
       reset: c.reset,
       surrogate: c.surrogate,
+      kernels: ctx.kernels,
     });
     c.record(ctx, this.kind, r.spk, r.mem, r.spikes);
     return { x: r.spk, steps: input.steps, constant: false };

@@ -23,10 +23,11 @@ describe('browser bundle of the public API', () => {
     const code = r.outputFiles[0].text;
     expect(code).not.toMatch(/from\s*"node:/);
     // The whole public API (neurons, layers, encoders, losses, simulator, STDP, SVG plots, checkpoint
-    // validation) is ~310 KB minified, ~119 KB of it the two base64 WASM builds (plain and relaxed SIMD,
-    // ~44.5 KB each); the checkpoint validation of every layer kind and the typed checks of the public
-    // entry points added ~20 KB. A jump past the budget means something heavy leaked in.
-    expect(code.length).toBeLessThan(330_000);
+    // validation) is ~356 KB minified, ~150 KB of it the two base64 WASM builds (plain and relaxed SIMD,
+    // ~56 KB each, of which ~10 KB the shared neuron scan compiled once per neuron model); the checkpoint
+    // validation of every layer kind and the typed checks of the public entry points added ~20 KB. A jump
+    // past the budget means something heavy leaked in (HDF5 for NIR lives in the spikeflow/nir entry).
+    expect(code.length).toBeLessThan(365_000);
     const dir = mkdtempSync(join(tmpdir(), 'sf-bundle-'));
     const file = join(dir, 'spikeflow.mjs');
     writeFileSync(file, code);

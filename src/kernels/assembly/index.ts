@@ -21,3 +21,4 @@ export {
 export { spikeSeqMatmul, spikeSeqMatmulScratchBytes, spikeSeqGradW, spikeSeqGradWScratchBytes } from './spike-seq';
 export { adamUpdate } from './optim';
 export { rateSpikes, rateSampleScratchBytes } from './encode';
+export { neuronForward, neuronBackward, neuronScratchBytes } from './neuron-scan';
