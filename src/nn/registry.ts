@@ -12,6 +12,8 @@ import { leakyKind } from './leaky-layer.js';
 import { synapticKind, alphaKind } from './synaptic-layer.js';
 import { rleakyKind, rsynapticKind } from './recurrent-layer.js';
 import { alifKind } from './alif-layer.js';
+import { specKind } from './spec-layer.js';
+import { resonateModel } from '../neurons/resonate.js';
 
 export type { LayerKind } from './layer-kind.js';
 
@@ -31,5 +33,6 @@ export const LAYER_KINDS: ReadonlyMap<string, LayerKind> = new Map(
     rleakyKind,
     rsynapticKind,
     alifKind,
+    specKind(resonateModel),
   ].map((k) => [k.kind, k]),
 );

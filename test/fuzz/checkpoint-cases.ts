@@ -18,6 +18,8 @@ import { Synaptic, Alpha } from '../../src/nn/synaptic-layer.js';
 import { RLeaky, RSynaptic } from '../../src/nn/recurrent-layer.js';
 import { Alif } from '../../src/nn/alif-layer.js';
 import { LAYER_KINDS } from '../../src/nn/registry.js';
+import { SpecLayer } from '../../src/nn/spec-layer.js';
+import type { NeuronModel } from '../../src/neurons/spec.js';
 import { fastSigmoid, spikeRateEscape } from '../../src/surrogate/index.js';
 import { defaultKernels } from '../../src/kernels/default.js';
 import { directEncode } from '../../src/encode/index.js';
@@ -26,6 +28,9 @@ import { checkWeightsHeader, checkWeightsSize, validateCheckpointConfig } from '
 import { HOSTILE, mutateBytes, pick } from './harness.js';
 
 type Json = Record<string, unknown>;
+
+/** The neuron models of the registry's spec layers (a new one is seeded without touching this file). */
+const SPEC_MODELS = [...LAYER_KINDS.values()].flatMap((k) => ('neuron' in k ? [k.neuron as NeuronModel] : []));
 
 /** Small valid models: the CLI's fc, csnn and ann, and every other layer kind with fixed and learned values. */
 function seedModels(): Sequential[] {
@@ -90,6 +95,22 @@ function seedModels(): Sequential[] {
       lif(3),
     ]),
     new Sequential([new Alif({ size: 4, beta: 0.9, rho: 0.9, betaA: 0.5 }), new Linear(4, 2, { rng: r }), lif(2)]),
+    // every neuron model of the registry (spec layers): its defaults, and every parameter learned
+    ...SPEC_MODELS.flatMap((m) => {
+      const names = m
+        .spec(m.defaultReset)
+        .params.map((p) => p.name)
+        .filter((n) => n !== 'threshold');
+      return [
+        new Sequential([new Linear(6, 5, { rng: r }), new SpecLayer(m, { size: 5 }), new Linear(5, 3, { rng: r }), lif(3)]),
+        new Sequential([
+          new Linear(6, 4, { rng: r }),
+          new SpecLayer(m, { size: 4, learn: names, learnThreshold: true, reset: 'subtract' }),
+          new Linear(4, 3, { rng: r }),
+          lif(3),
+        ]),
+      ];
+    }),
   ];
 }
 
@@ -127,6 +148,13 @@ const FIELDS = [
   'inputSize',
   'p',
   'seed',
+  // the spec layers' parameters and their learn flags
+  ...SPEC_MODELS.flatMap((m) =>
+    m
+      .spec(m.defaultReset)
+      .params.filter((p) => p.name !== 'threshold')
+      .flatMap((p) => [p.name, `learn${p.name[0].toUpperCase()}${p.name.slice(1)}`]),
+  ),
   'extra',
   '__proto__',
   'constructor',

@@ -14,6 +14,7 @@ import {
   validateCheckpointConfig,
 } from '../../src/train/checkpoint-config.js';
 import { SEED_MODELS } from './checkpoint-cases.js';
+import { LAYER_KINDS } from '../../src/nn/registry.js';
 
 type Layers = Array<{ kind: string; config: Record<string, unknown> }>;
 const layersOf = (m: Sequential): Layers => m.layers.map((l) => ({ kind: l.kind, config: l.config() }));
@@ -49,11 +50,7 @@ describe("validateCheckpointConfig: the layers' contracts", () => {
 
   it('names the field, expected and found, for each kind of defect', () => {
     const cases: Array<[Sequential, (l: Layers) => void, string]> = [
-      [
-        fc(),
-        (l) => (l[1].kind = 'lif'),
-        'layers[1].kind: expected linear, relu, flatten, dropout, conv2d, maxpool2d, avgpool2d, leaky, synaptic, alpha, rleaky, rsynaptic, alif, found "lif"',
-      ],
+      [fc(), (l) => (l[1].kind = 'lif'), `layers[1].kind: expected ${[...LAYER_KINDS.keys()].join(', ')}, found "lif"`],
       [fc(), (l) => delete (l[1] as Partial<Layers[0]>).config, 'layers[1] (leaky).config: expected an object, found nothing'],
       [fc(), (l) => (l[1].config.treshold = 1), 'layers[1] (leaky).config.treshold: unknown field for this layer kind'],
       [fc(), (l) => (l[1].config.reset = 'banana'), 'layers[1] (leaky).config.reset: expected subtract, zero, none, found "banana"'],

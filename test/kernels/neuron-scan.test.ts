@@ -10,7 +10,8 @@ import { lifSpec } from '../../src/neurons/scan.js';
 import { alphaSpec } from '../../src/neurons/alpha.js';
 import { alifSpec } from '../../src/neurons/alif.js';
 import { izhikevichSpec } from '../../src/neurons/izhikevich.js';
-import { specParams, specSequence } from '../../src/neurons/spec.js';
+import { type NeuronModel, specParams, specSequence } from '../../src/neurons/spec.js';
+import { LAYER_KINDS } from '../../src/nn/registry.js';
 import { wasmBuilds } from '../helpers/kernels.js';
 
 // The shared neuron scan in WASM (kernels/assembly/neuron-scan.ts) against its TypeScript reference
@@ -42,6 +43,16 @@ const cases: Array<[string, NeuronSpec, Record<string, number>, number]> = [
     ],
   ]),
   ['izhikevich', izhikevichSpec(0.5, -65), { a: 0.02, b: 0.2, c: -65, d: 8, vPeak: 30 }, 12],
+  // every neuron model of the registry's spec layers, at its parameters' defaults (threshold lowered to fire)
+  ...[...LAYER_KINDS.values()].flatMap((k) =>
+    'neuron' in k
+      ? resets.map((r): [string, NeuronSpec, Record<string, number>, number] => {
+          const spec = (k.neuron as NeuronModel).spec(r);
+          const base = Object.fromEntries(spec.params.map((p) => [p.name, p.name === 'threshold' ? 0.5 : p.init]));
+          return [`${k.kind} ${r}`, spec, base, 1];
+        })
+      : [],
+  ),
 ];
 
 /** Per-feature parameters: the case's values, spread a little so each feature has its own. */

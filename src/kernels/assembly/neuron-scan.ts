@@ -15,6 +15,7 @@
 // block `prev` [S][N] and its spikes `prevSpk` [N]; input [T][N] (f32 `x32`, or f64 `x64` for a drive
 // the caller computed), or [N] with constInput; parameters [H][P] f64 (neuron n uses row n % H).
 import { Lif1, Lif2, AlphaModel, AlifModel, IzhikevichModel } from './neuron-models';
+import { ResonateModel } from './resonate';
 
 @unmanaged class NeuronArgs {
   model: i32; variant: i32; T: i32; N: i32; H: i32; constInput: i32; x32: usize; x64: usize;
@@ -38,6 +39,7 @@ export function neuronForward(a: NeuronArgs): i32 {
   if (m == 3) return forward<AlphaModel>(a);
   if (m == 4) return forward<AlifModel>(a);
   if (m == 5) return forward<IzhikevichModel>(a);
+  if (m == 6) return forward<ResonateModel>(a);
   return -2;
 }
 
@@ -49,6 +51,7 @@ export function neuronBackward(a: NeuronBackwardArgs): i32 {
   else if (m == 3) backward<AlphaModel>(a);
   else if (m == 4) backward<AlifModel>(a);
   else if (m == 5) backward<IzhikevichModel>(a);
+  else if (m == 6) backward<ResonateModel>(a);
   else return -2;
   return 0;
 }
