@@ -1,6 +1,7 @@
 import { Rng } from '../core/rng.js';
 import { defaultKernels } from '../kernels/default.js';
 import { snnClassifier, csnnClassifier, surrogateFromConfig } from '../nn/models.js';
+import { NEURON_KINDS } from '../nn/registry.js';
 import type { Linear } from '../nn/linear.js';
 import { UsageError } from '../core/errors.js';
 import { Adam } from '../train/optim.js';
@@ -49,7 +50,13 @@ export const trainFlags = {
   channels: { type: 'string', default: '12,64', help: 'csnn: output channels of the conv blocks' },
   dropout: { type: 'float', default: 0, min: 0, max: 0.99, help: 'csnn: dropout probability before the classifier layer' },
   encoding: { type: 'choice', choices: ENCODINGS, default: 'direct', help: 'direct: pixels are the input current; rate: Bernoulli spikes' },
-  beta: { type: 'float', default: 0.95, min: 0, max: 1, help: 'membrane decay of every Leaky layer' },
+  neuron: {
+    type: 'choice',
+    choices: NEURON_KINDS,
+    default: 'leaky',
+    help: 'mnist/fashion-mnist: the neuron of every spiking layer (the layer registry: leaky, synaptic, rleaky, alif, resonate, ...), at its defaults',
+  },
+  beta: { type: 'float', default: 0.95, min: 0, max: 1, help: 'membrane decay of every Leaky layer (other neurons: of those with a beta)' },
   'learn-beta': { type: 'bool', default: false, help: 'learn one beta per neuron (beta = sigmoid(p))' },
   surrogate: {
     type: 'choice',
@@ -117,6 +124,7 @@ export type TrainOptions = {
   channels: string;
   dropout: number;
   encoding: string;
+  neuron: string;
   beta: number;
   'learn-beta': boolean;
   surrogate: string;
@@ -162,7 +170,7 @@ export function refuseInapplicable(o: TrainOptions, given: ReadonlySet<string>):
     if (o.model !== 'fc') throw new UsageError('--dataset iris: only --model fc applies (tabular data)');
     refuseGiven(
       given,
-      ['offline', 'train-limit', 'test-limit', 'threads'],
+      ['offline', 'train-limit', 'test-limit', 'threads', 'neuron'],
       'does not apply to --dataset iris (150 samples, embedded, trained on one thread)',
     );
   } else {
@@ -171,7 +179,11 @@ export function refuseInapplicable(o: TrainOptions, given: ReadonlySet<string>):
   }
   if (o.model === 'fc') refuseGiven(given, ['channels', 'dropout'], 'applies to --model csnn only (this run: --model fc)');
   else refuseGiven(given, ['hidden'], 'applies to --model fc only (csnn: --channels)');
+  if (o.neuron !== 'leaky') refuseGiven(given, ['tbptt'], `applies to --neuron leaky only (this run: --neuron ${o.neuron})`);
 }
+
+/** The model's name in checkpoints and default folders: fc or csnn, with the neuron kind unless leaky. */
+export const modelKindName = (o: { model: string; neuron: string }) => (o.neuron === 'leaky' ? o.model : `${o.model}-${o.neuron}`);
 
 export async function runTrain(opts: TrainOptions, ctx: CommandContext): Promise<Record<string, unknown>> {
   const iris = opts.dataset === 'iris';
@@ -179,9 +191,9 @@ export async function runTrain(opts: TrainOptions, ctx: CommandContext): Promise
   const o = withDatasetDefaults(opts);
   const hidden = parseHidden(o.hidden);
   const channels = parseHidden(o.channels, 'channels');
-  const out = o.out ?? defaultCheckpointDir(o.dataset, o.model);
+  const out = o.out ?? defaultCheckpointDir(o.dataset, modelKindName(o));
   const before = await checkpointFolderContent(out);
-  await prepareCheckpointDir(out, { dataset: o.dataset, model: o.model }, o.overwrite);
+  await prepareCheckpointDir(out, { dataset: o.dataset, model: modelKindName(o) }, o.overwrite);
   ctx.interrupts.note('kind' in before ? `the checkpoint at ${out} was left untouched` : `no checkpoint was written to ${out}`);
   if (iris) {
     return runIrisCv({
@@ -218,7 +230,9 @@ export async function runTrain(opts: TrainOptions, ctx: CommandContext): Promise
   });
   process.stderr.write(`data: ${o.dataset} from ${source}: ${train.n} train / ${test.n} test samples\n`);
   const neuron = {
-    beta: o.beta,
+    neuron: o.neuron,
+    // other kinds keep their own default decay unless --beta is given
+    beta: o.neuron === 'leaky' || ctx.given.has('beta') ? o.beta : undefined,
     learnBeta: o['learn-beta'],
     surrogate: surrogateFromConfig({ name: SURROGATE_NAMES[o.surrogate] }),
     truncate: o.tbptt,
@@ -234,6 +248,7 @@ export async function runTrain(opts: TrainOptions, ctx: CommandContext): Promise
     o.model === 'csnn'
       ? `${channels.map((c) => `${c}C5-MP2`).join('-')}-${model.layers.filter((l) => l.kind === 'linear').map((l) => (l as Linear).inFeatures)[0]}FC10 CSNN`
       : `${[train.features, ...hidden, 10].join('-')} SNN`;
+  const neuronNote = o.neuron === 'leaky' ? '' : ` (${o.neuron} neurons)`;
   const kernels = defaultKernels();
   const optimizer = new Adam(model.trainable(), { lr: o.lr });
   const task = spikingTask(o.loss as SpikingLoss, { l1Rate: o['l1-rate'] });
@@ -252,7 +267,7 @@ export async function runTrain(opts: TrainOptions, ctx: CommandContext): Promise
   await parallel?.close();
   const meta = {
     dataset: o.dataset,
-    model: o.model,
+    model: modelKindName(o),
     steps: o.steps,
     encoding: o.encoding,
     seed: o.seed,
@@ -272,12 +287,15 @@ export async function runTrain(opts: TrainOptions, ctx: CommandContext): Promise
   const curves = join(out, 'training.svg');
   await writePlot(
     curves,
-    trainingHistorySvg([...fit.history, { step: fit.history.length, testAccuracy: ev.accuracy }], `${modelName} on ${o.dataset}`),
+    trainingHistorySvg(
+      [...fit.history, { step: fit.history.length, testAccuracy: ev.accuracy }],
+      `${modelName}${neuronNote} on ${o.dataset}`,
+    ),
   );
   const last = epochs[epochs.length - 1];
   const result = {
     dataset: o.dataset,
-    model: modelName,
+    model: `${modelName}${neuronNote}`,
     encoding: o.encoding,
     steps: o.steps,
     epochs: o.epochs,

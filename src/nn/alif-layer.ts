@@ -3,7 +3,16 @@ import { checkBool, checkRange } from '../core/errors.js';
 import { alifSequence } from '../neurons/alif.js';
 import type { ForwardContext, Layer, NamedParameter, Seq } from './layer.js';
 import { Decay, SpikingCommon, type SpikingOptions } from './neuron-params.js';
-import { decayField, decayFromConfig, logit, spikingFields, spikingFromConfig, spikingResult, type LayerKind } from './layer-kind.js';
+import {
+  decayField,
+  decayFromConfig,
+  logit,
+  noTruncate,
+  spikingFields,
+  spikingFromConfig,
+  spikingResult,
+  type LayerKind,
+} from './layer-kind.js';
 
 export interface AlifOptions extends SpikingOptions {
   beta: number | ArrayLike<number>;
@@ -101,5 +110,10 @@ export const alifKind: LayerKind = {
       ...thr,
       ...(learnBetaA ? [['betaA', [size]] as [string, number[]]] : []),
     ]);
+  },
+  /** Bellec et al.'s adaptation (rho 0.95, betaA 1.8), beta as given (default 0.95). */
+  neuron: (size, o) => {
+    noTruncate('alif', o);
+    return new Alif({ size, beta: o.beta ?? 0.95, learnBeta: o.learnBeta, surrogate: o.surrogate });
   },
 };

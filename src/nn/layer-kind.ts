@@ -5,7 +5,7 @@
 // kind (next to its config()); the helpers the contracts share are here.
 import type { Rng } from '../core/rng.js';
 import { DataError, ValueError } from '../core/errors.js';
-import { surrogateFromName } from '../surrogate/index.js';
+import { surrogateFromName, type Surrogate } from '../surrogate/index.js';
 import type { Layer } from './layer.js';
 
 /** Bound on any one size field, on the values of one sample, and on the model's values in all: 2^28. */
@@ -54,6 +54,27 @@ export interface LayerCheck {
 /** A kind's config contract: reads its fields through `f`, checks them against what flows in, says what it gives. */
 export type LayerContract = (f: LayerFields, input: Flow) => LayerCheck;
 
+/**
+ * What the models (fc, csnn; the CLI's --neuron) ask of a neuron kind for a layer of `size` neurons: a
+ * decay beta where the kind has one (undefined: the kind's default), whether to learn it, the surrogate,
+ * truncated BPTT (Leaky only: 0 elsewhere). A kind that cannot honour an option throws a ValueError.
+ */
+export interface NeuronOptions {
+  beta?: number;
+  learnBeta: boolean;
+  surrogate: Surrogate;
+  truncate: number;
+}
+
+/** Throws unless the options are those a kind without a decay beta and without truncation can honour. */
+export function noBeta(kind: string, o: NeuronOptions, has: string): void {
+  if (o.beta !== undefined || o.learnBeta)
+    throw new ValueError(`neuron ${kind}: has no beta (its parameters: ${has}), so beta and learnBeta do not apply`);
+}
+export function noTruncate(kind: string, o: NeuronOptions): void {
+  if (o.truncate) throw new ValueError(`neuron ${kind}: truncated BPTT applies to leaky neurons only`);
+}
+
 /** One layer kind of the registry. */
 export interface LayerKind {
   /** The `kind` its layers have, in configs and checkpoints. */
@@ -65,6 +86,8 @@ export interface LayerKind {
   // biome-ignore lint/suspicious/noExplicitAny: a config its contract has already checked, read field by field
   fromConfig(c: Record<string, any>, rng: Rng): Layer;
   readonly contract: LayerContract;
+  /** For neuron kinds: a hidden or output layer of `size` neurons for the fc and csnn models. */
+  neuron?(size: number, o: NeuronOptions, rng: Rng): Layer;
 }
 
 /** A value as an error message shows it: short, and never a crash on odd types. */

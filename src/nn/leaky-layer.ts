@@ -274,4 +274,5 @@ export const leakyKind: LayerKind = {
     f.int('truncate', 0, MAX_ELEMENTS, 0);
     return spikingResult(size, input, [...logit('beta', beta, size), ...thr]);
   },
+  neuron: (size, o) => new Leaky({ size, beta: o.beta ?? 0.95, learnBeta: o.learnBeta, surrogate: o.surrogate, truncate: o.truncate }),
 };

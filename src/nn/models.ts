@@ -8,10 +8,10 @@ import { MaxPool2d } from './pool.js';
 import { Flatten } from './flatten.js';
 import { Dropout } from './dropout.js';
 import { Sequential } from './sequential.js';
-import { LAYER_KINDS } from './registry.js';
+import { LAYER_KINDS, NEURON_KINDS } from './registry.js';
 import type { Layer } from './layer.js';
 import type { ResetMechanism } from '../neurons/leaky.js';
-import { surrogateFromName, type Surrogate } from '../surrogate/index.js';
+import { atan, surrogateFromName, type Surrogate } from '../surrogate/index.js';
 
 export interface FcSpec {
   inputs: number;
@@ -20,13 +20,44 @@ export interface FcSpec {
 }
 
 export interface LeakySpec {
-  beta: number;
+  /**
+   * The neuron kind of every spiking layer (a kind of the registry with a neuron factory, NEURON_KINDS):
+   * default leaky. Other kinds take beta where they have one (undefined: their default) and refuse
+   * threshold, reset and truncation options they cannot honour.
+   */
+  neuron?: string;
+  beta?: number;
   threshold?: number;
   reset?: ResetMechanism;
   learnBeta?: boolean;
   surrogate?: Surrogate;
   /** Truncated BPTT every K steps in every Leaky layer (0: full BPTT). */
   truncate?: number;
+}
+
+/** A spiking layer of `size` neurons of the spec's kind (Leaky with every option; other kinds from the registry). */
+function neuronLayer(size: number, s: LeakySpec, rng: Rng): Layer {
+  const kind = s.neuron ?? 'leaky';
+  if (kind === 'leaky') {
+    return new Leaky({
+      size,
+      beta: s.beta ?? 0.95,
+      threshold: s.threshold,
+      reset: s.reset,
+      learnBeta: s.learnBeta,
+      surrogate: s.surrogate,
+      truncate: s.truncate,
+    });
+  }
+  const k = LAYER_KINDS.get(kind);
+  if (!k?.neuron) throw new ValueError(`neuron: expected one of ${NEURON_KINDS.join(', ')}, found ${JSON.stringify(kind)}`);
+  if (s.threshold !== undefined || s.reset !== undefined)
+    throw new ValueError(`neuron ${kind}: threshold and reset are the kind's defaults here`);
+  return k.neuron(
+    size,
+    { beta: s.beta, learnBeta: s.learnBeta ?? false, surrogate: s.surrogate ?? atan(), truncate: s.truncate ?? 0 },
+    rng,
+  );
 }
 
 function checkFc(s: FcSpec): void {
@@ -42,17 +73,7 @@ export function snnClassifier(s: FcSpec & LeakySpec, rng: Rng): Sequential {
   const layers: Layer[] = [];
   for (let i = 0; i + 1 < sizes.length; i++) {
     layers.push(new Linear(sizes[i], sizes[i + 1], { rng }));
-    layers.push(
-      new Leaky({
-        size: sizes[i + 1],
-        beta: s.beta,
-        threshold: s.threshold,
-        reset: s.reset,
-        learnBeta: s.learnBeta,
-        surrogate: s.surrogate,
-        truncate: s.truncate,
-      }),
-    );
+    layers.push(neuronLayer(sizes[i + 1], s, rng));
   }
   return new Sequential(layers);
 }
@@ -89,32 +110,12 @@ export function csnnClassifier(s: CsnnSpec & LeakySpec, rng: Rng): Sequential {
     if (h < 1 || w < 1)
       throw new ValueError(`csnn: ${s.channels.length} conv blocks with ${k}x${k} kernels do not fit a ${h0}x${w0} input`);
     c = oc;
-    layers.push(
-      new Leaky({
-        size: c * h * w,
-        beta: s.beta,
-        threshold: s.threshold,
-        reset: s.reset,
-        learnBeta: s.learnBeta,
-        surrogate: s.surrogate,
-        truncate: s.truncate,
-      }),
-    );
+    layers.push(neuronLayer(c * h * w, s, rng));
   });
   layers.push(new Flatten());
   if (s.dropout) layers.push(new Dropout(s.dropout, s.seed ?? 0));
   layers.push(new Linear(c * h * w, s.outputs, { rng }));
-  layers.push(
-    new Leaky({
-      size: s.outputs,
-      beta: s.beta,
-      threshold: s.threshold,
-      reset: s.reset,
-      learnBeta: s.learnBeta,
-      surrogate: s.surrogate,
-      truncate: s.truncate,
-    }),
-  );
+  layers.push(neuronLayer(s.outputs, s, rng));
   return new Sequential(layers);
 }
 

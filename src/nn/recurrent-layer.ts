@@ -9,6 +9,7 @@ import {
   decayField,
   decayFromConfig,
   logit,
+  noTruncate,
   recurrentParams,
   spikingFields,
   spikingFromConfig,
@@ -188,6 +189,11 @@ export const rleakyKind: LayerKind = {
     const { size, thr } = spikingFields(f, input, 'subtract');
     const beta = decayField(f, 'beta', size, 'learnBeta');
     return spikingResult(size, input, [...logit('beta', beta, size), ...thr, ...recurrentParams(f, size)]);
+  },
+  /** All-to-all recurrent weights drawn like torch.nn.Linear(size, size), beta as given (default 0.95). */
+  neuron: (size, o, rng) => {
+    noTruncate('rleaky', o);
+    return new RLeaky({ size, beta: o.beta ?? 0.95, learnBeta: o.learnBeta, surrogate: o.surrogate, rng });
   },
 };
 

@@ -36,3 +36,6 @@ export const LAYER_KINDS: ReadonlyMap<string, LayerKind> = new Map(
     specKind(resonateModel),
   ].map((k) => [k.kind, k]),
 );
+
+/** The neuron kinds the fc and csnn models (and the CLI's --neuron) can be built of. */
+export const NEURON_KINDS: readonly string[] = [...LAYER_KINDS.values()].filter((k) => k.neuron).map((k) => k.kind);

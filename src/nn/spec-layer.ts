@@ -10,6 +10,8 @@ import {
   decayField,
   decayFromConfig,
   logit,
+  noBeta,
+  noTruncate,
   show,
   spikingFields,
   spikingFromConfig,
@@ -115,7 +117,7 @@ export class SpecLayer implements Layer {
       kernels: ctx.kernels,
     });
     c.record(ctx, this.kind, r.spk, r.state[this.spec.state[this.spec.fire.state]], r.spikes);
-    return { x: r.spk, steps: input.steps, constant: false };
+    return { x: r.spk, steps: input.steps, constant: false, image: input.image };
   }
 
   parameters(): NamedParameter[] {
@@ -150,12 +152,12 @@ function plainField(f: LayerFields, p: ParamSpec, size: number, learned: boolean
 }
 
 /** The registry entry of a neuron model: its layers from their config, and the config's contract. */
-export function specKind(model: NeuronModel): LayerKind & { readonly neuron: NeuronModel } {
+export function specKind(model: NeuronModel): LayerKind & { readonly model: NeuronModel } {
   const spec = model.spec(model.defaultReset);
   const others = spec.params.filter((_, i) => !isThreshold(spec, i));
   return {
     kind: model.kind,
-    neuron: model,
+    model,
     fromConfig: (c) => {
       const params: Record<string, number | number[]> = {};
       const learn: string[] = [];
@@ -180,6 +182,18 @@ export function specKind(model: NeuronModel): LayerKind & { readonly neuron: Neu
       }
       if (size > MAX_ELEMENTS) f.fail('size', `expected at most ${MAX_ELEMENTS}`);
       return spikingResult(size, input, [...held, ...thr]);
+    },
+    /** The spec's defaults; a parameter named beta takes --beta (and --learn-beta). */
+    neuron: (size, o) => {
+      noTruncate(model.kind, o);
+      const hasBeta = others.some((p) => p.name === 'beta');
+      if (!hasBeta) noBeta(model.kind, o, others.map((p) => p.name).join(', '));
+      return new SpecLayer(model, {
+        size,
+        surrogate: o.surrogate,
+        params: hasBeta && o.beta !== undefined ? { beta: o.beta } : {},
+        learn: hasBeta && o.learnBeta ? ['beta'] : [],
+      });
     },
   };
 }

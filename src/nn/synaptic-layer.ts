@@ -3,7 +3,16 @@ import { synapticSequence, type SynapticSequenceOptions } from '../neurons/synap
 import { alphaSequence, checkAlphaBeta } from '../neurons/alpha.js';
 import type { ForwardContext, Layer, NamedParameter, Seq } from './layer.js';
 import { Decay, SpikingCommon, type SpikingOptions } from './neuron-params.js';
-import { decayField, decayFromConfig, logit, spikingFields, spikingFromConfig, spikingResult, type LayerKind } from './layer-kind.js';
+import {
+  decayField,
+  decayFromConfig,
+  logit,
+  noTruncate,
+  spikingFields,
+  spikingFromConfig,
+  spikingResult,
+  type LayerKind,
+} from './layer-kind.js';
 
 export interface SynapticOptions extends SpikingOptions {
   /** Synaptic current decay in [0, 1] (one value or one per neuron). */
@@ -111,6 +120,11 @@ export const synapticKind: LayerKind = {
     const alpha = decayField(f, 'alpha', size, 'learnAlpha');
     const beta = decayField(f, 'beta', size, 'learnBeta');
     return spikingResult(size, input, [...logit('alpha', alpha, size), ...logit('beta', beta, size), ...thr]);
+  },
+  /** alpha 0.9 (snnTorch tutorial 2's synaptic decay), beta as given (default 0.8). */
+  neuron: (size, o) => {
+    noTruncate('synaptic', o);
+    return new Synaptic({ size, alpha: 0.9, beta: o.beta ?? 0.8, learnBeta: o.learnBeta, surrogate: o.surrogate });
   },
 };
 

@@ -30,7 +30,7 @@ import { HOSTILE, mutateBytes, pick } from './harness.js';
 type Json = Record<string, unknown>;
 
 /** The neuron models of the registry's spec layers (a new one is seeded without touching this file). */
-const SPEC_MODELS = [...LAYER_KINDS.values()].flatMap((k) => ('neuron' in k ? [k.neuron as NeuronModel] : []));
+const SPEC_MODELS = [...LAYER_KINDS.values()].flatMap((k) => ('model' in k ? [k.model as NeuronModel] : []));
 
 /** Small valid models: the CLI's fc, csnn and ann, and every other layer kind with fixed and learned values. */
 function seedModels(): Sequential[] {

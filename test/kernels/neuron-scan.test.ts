@@ -45,9 +45,9 @@ const cases: Array<[string, NeuronSpec, Record<string, number>, number]> = [
   ['izhikevich', izhikevichSpec(0.5, -65), { a: 0.02, b: 0.2, c: -65, d: 8, vPeak: 30 }, 12],
   // every neuron model of the registry's spec layers, at its parameters' defaults (threshold lowered to fire)
   ...[...LAYER_KINDS.values()].flatMap((k) =>
-    'neuron' in k
+    'model' in k
       ? resets.map((r): [string, NeuronSpec, Record<string, number>, number] => {
-          const spec = (k.neuron as NeuronModel).spec(r);
+          const spec = (k.model as NeuronModel).spec(r);
           const base = Object.fromEntries(spec.params.map((p) => [p.name, p.name === 'threshold' ? 0.5 : p.init]));
           return [`${k.kind} ${r}`, spec, base, 1];
         })
