@@ -1,0 +1,111 @@
+import { Tensor } from '../core/tensor.js';
+import type { Kernels } from '../kernels/types.js';
+import type { Surrogate } from '../surrogate/index.js';
+import { linear, scale } from '../ops/index.js';
+import { conv2d } from '../nn/conv.js';
+import { avgPool2d } from '../nn/pool.js';
+import { NirError } from './check.js';
+import type { FlatNode } from './flat.js';
+import { delaySteps, mulFeature, permuteImage, thresholdOp } from './ops.js';
+import { convWindow, featureValues, poolWindow } from './shapes.js';
+
+const vec = (v: Float32Array) => new Tensor(v, [v.length], { requiresGrad: true });
+
+/** One non-neuron node over a whole sequence: x is [T, B, F] in storage layout ([C, H, W] values channels-last). */
+export type NodeRun = (x: Tensor, T: number, kernels: Kernels) => Tensor;
+
+/**
+ * Builds the run of a stateless node (weights, pools, reshapes, Delay, Threshold) from its NIR fields;
+ * `param` registers each trainable tensor under "<node>.<field>". Input, Output and the pass-throughs of
+ * nested graphs return null (nothing to do).
+ */
+export function buildNode(
+  n: FlatNode,
+  path: string,
+  inp: number[],
+  out: number[],
+  dt: number,
+  surrogate: Surrogate,
+  param: (name: string, t: Tensor) => void,
+): NodeRun | null {
+  const train = (field: string, t: Tensor) => {
+    param(`${path}.${field}`, t);
+    return t;
+  };
+  switch (n.type) {
+    case 'Input':
+    case 'Output':
+    case 'Identity':
+      return null;
+    case 'Affine':
+    case 'Linear': {
+      const [O, K] = n.weight.shape;
+      // NIR's [out, in] -> spikeflow's [in, out]
+      const w = new Float32Array(K * O);
+      for (let o = 0; o < O; o++) for (let i = 0; i < K; i++) w[i * O + o] = n.weight.data[o * K + i];
+      const weight = train('weight', new Tensor(w, [K, O], { requiresGrad: true }));
+      let bias: Tensor | null = null;
+      if (n.type === 'Affine') {
+        const b = n.bias.data.length === 1 ? new Float32Array(O).fill(n.bias.data[0]) : Float32Array.from(n.bias.data);
+        bias = train('bias', new Tensor(b, [O], { requiresGrad: true }));
+      }
+      return (x, T, k) => linear(x.reshape([T, x.size / (T * K), K]), weight, bias, k);
+    }
+    case 'Scale': {
+      const s = train('scale', vec(featureValues(n.scale, inp, path, 'scale')));
+      return (x) => mulFeature(x, s);
+    }
+    case 'Conv2d': {
+      const g = convWindow(n, inp, path);
+      const [O, C, kH, kW] = n.weight.shape;
+      // torch [O, C, kH, kW] -> the im2col operand [kH*kW*C, O]
+      const w = new Float32Array(kH * kW * C * O);
+      for (let oc = 0; oc < O; oc++)
+        for (let c = 0; c < C; c++)
+          for (let ky = 0; ky < kH; ky++)
+            for (let kx = 0; kx < kW; kx++) w[((ky * kW + kx) * C + c) * O + oc] = n.weight.data[((oc * C + c) * kH + ky) * kW + kx];
+      const weight = train('weight', new Tensor(w, [kH * kW * C, O], { requiresGrad: true }));
+      const b = n.bias.data.length === 1 ? new Float32Array(O).fill(n.bias.data[0]) : Float32Array.from(n.bias.data);
+      const bias = train('bias', new Tensor(b, [O], { requiresGrad: true }));
+      const geom = { inC: C, inH: inp[1], inW: inp[2], outC: O, kH, kW, stride: g.stride, padding: g.padding, outH: g.outH, outW: g.outW };
+      return (x, _T, k) => conv2d(x, geom, weight, bias, k);
+    }
+    case 'SumPool2d':
+    case 'AvgPool2d': {
+      const g = poolWindow(n.kernel_size, n.stride, n.padding, inp, path, n.type);
+      const geom = { c: inp[0], h: inp[1], w: inp[2], k: g.kH, stride: g.stride, outH: g.outH, outW: g.outW };
+      const sum = n.type === 'SumPool2d';
+      return (x) => {
+        const y = avgPool2d(x.isSpikes ? new Tensor(x.toFloat32(), x.shape) : x, geom);
+        return sum ? scale(y, g.kH * g.kW) : y;
+      };
+    }
+    case 'Flatten': {
+      // storage is row-major in NIR's order except [C, H, W] (channels-last): convert at the edges
+      const img = inp.length === 3;
+      const toImg = out.length === 3;
+      return (x) => {
+        let y = img ? permuteImage(x, inp[0], inp[1], inp[2], true) : x;
+        if (toImg) y = permuteImage(y, out[0], out[1], out[2]);
+        return y;
+      };
+    }
+    case 'Delay': {
+      const d = featureValues(n.delay, inp, path, 'delay');
+      const k = new Int32Array(d.length);
+      d.forEach((v, i) => {
+        const steps = Math.round(v / dt);
+        if (!(steps >= 0 && Math.abs(steps * dt - v) <= 1e-6 * Math.max(dt, Math.abs(v))))
+          throw new NirError(`a delay of ${v} s is not a whole number of steps of dt = ${dt} s`, path, 'delay');
+        k[i] = steps;
+      });
+      return (x) => delaySteps(x, k);
+    }
+    case 'Threshold': {
+      const t = train('threshold', vec(featureValues(n.threshold, inp, path, 'threshold')));
+      return (x) => thresholdOp(x, t, surrogate);
+    }
+    default:
+      throw new NirError(`spikeflow cannot run a node of type ${n.type} here`, path, 'type');
+  }
+}

@@ -1,0 +1,159 @@
+import { Tensor, accumulateOwnedGrad } from '../core/tensor.js';
+import type { Surrogate } from '../surrogate/index.js';
+
+/**
+ * The differentiable elementwise ops the NIR graph executor needs beyond spikeflow's layers: fan-in
+ * sums, a per-feature Scale, Delay, Threshold, and the layout change of images (NIR/torch [C, H, W]
+ * <-> spikeflow's channels-last [H, W, C]). Sequences are [T, B, F] (any leading dims: `rows` x F).
+ */
+
+/** Sum of same-sized tensors (spikes count as 0/1 floats); one input passes through unchanged. */
+export function addAll(xs: Tensor[]): Tensor {
+  if (xs.length === 1) return xs[0];
+  const y = new Float32Array(xs[0].size);
+  for (const x of xs) {
+    const d = x.data;
+    for (let i = 0; i < y.length; i++) y[i] += d[i];
+  }
+  const out: Tensor = new Tensor(y, xs[0].shape, {
+    parents: xs,
+    backward: () => {
+      for (const x of xs) if (x.requiresGrad) accumulateOwnedGrad(x, out.grad!.slice());
+    },
+  });
+  return out;
+}
+
+/** y[r, f] = x[r, f] * s[f] (s has F values, or 1 shared). */
+export function mulFeature(x: Tensor, s: Tensor): Tensor {
+  const F = x.shape[x.shape.length - 1];
+  const xd = x.data;
+  const sd = s.data;
+  const one = s.size === 1;
+  const y = new Float32Array(x.size);
+  for (let i = 0; i < y.length; i++) y[i] = xd[i] * sd[one ? 0 : i % F];
+  const out: Tensor = new Tensor(y, x.shape, {
+    parents: [x, s],
+    backward: () => {
+      const g = out.grad!;
+      if (x.requiresGrad) {
+        const gx = new Float32Array(x.size);
+        for (let i = 0; i < g.length; i++) gx[i] = g[i] * sd[one ? 0 : i % F];
+        accumulateOwnedGrad(x, gx);
+      }
+      if (s.requiresGrad) {
+        const gs = s.ensureGrad();
+        for (let i = 0; i < g.length; i++) gs[one ? 0 : i % F] += g[i] * xd[i];
+      }
+    },
+  });
+  return out;
+}
+
+/** y[t, b, f] = x[t - k[f], b, f] (0 before the start): a delay of k[f] whole steps per feature. */
+export function delaySteps(x: Tensor, k: Int32Array): Tensor {
+  const [T] = x.shape;
+  const F = x.shape[x.shape.length - 1];
+  const per = x.size / T;
+  const xd = x.data;
+  const y = new Float32Array(x.size);
+  const src = (t: number, j: number) => t - k[k.length === 1 ? 0 : j % F];
+  for (let t = 0; t < T; t++)
+    for (let j = 0; j < per; j++) {
+      const s = src(t, j);
+      if (s >= 0) y[t * per + j] = xd[s * per + j];
+    }
+  const out: Tensor = new Tensor(y, x.shape, {
+    parents: [x],
+    backward: () => {
+      const g = out.grad!;
+      const gx = new Float32Array(x.size);
+      for (let t = 0; t < T; t++)
+        for (let j = 0; j < per; j++) {
+          const s = src(t, j);
+          if (s >= 0) gx[s * per + j] += g[t * per + j];
+        }
+      accumulateOwnedGrad(x, gx);
+    },
+  });
+  return out;
+}
+
+/** Spikes H(x - thr[f]) (1 where x > thr), with the surrogate's derivative for x and thr. */
+export function thresholdOp(x: Tensor, thr: Tensor, surrogate: Surrogate): Tensor {
+  const F = x.shape[x.shape.length - 1];
+  const xd = x.data;
+  const td = thr.data;
+  const one = thr.size === 1;
+  const at = (i: number) => xd[i] - td[one ? 0 : i % F];
+  const y = new Uint8Array(x.size);
+  for (let i = 0; i < y.length; i++) y[i] = at(i) > 0 ? 1 : 0;
+  const out: Tensor = new Tensor(y, x.shape, {
+    parents: [x, thr],
+    backward: () => {
+      const g = out.grad!;
+      const gx = new Float32Array(x.size);
+      for (let i = 0; i < g.length; i++) gx[i] = g[i] * surrogate.grad(at(i));
+      if (x.requiresGrad) accumulateOwnedGrad(x, gx.slice());
+      if (thr.requiresGrad) {
+        const gt = thr.ensureGrad();
+        for (let i = 0; i < g.length; i++) gt[one ? 0 : i % F] -= gx[i];
+      }
+    },
+  });
+  return out;
+}
+
+/** Reorders every sample of x from [C, H, W] to [H, W, C] (`back`: the other way). Keeps spikes as spikes. */
+export function permuteImage(x: Tensor, c: number, h: number, w: number, back = false): Tensor {
+  const n = c * h * w;
+  const samples = x.size / n;
+  // perm[i]: where value i of a [C, H, W] sample goes in the [H, W, C] sample
+  const perm = new Int32Array(n);
+  for (let ci = 0; ci < c; ci++) for (let p = 0; p < h * w; p++) perm[ci * h * w + p] = p * c + ci;
+  const xd = x.data;
+  const y = xd instanceof Uint8Array ? new Uint8Array(x.size) : new Float32Array(x.size);
+  for (let s = 0; s < samples; s++) {
+    const b = s * n;
+    for (let i = 0; i < n; i++) {
+      if (back) y[b + i] = xd[b + perm[i]];
+      else y[b + perm[i]] = xd[b + i];
+    }
+  }
+  if (!x.requiresGrad) return new Tensor(y, x.shape);
+  const out: Tensor = new Tensor(y, x.shape, {
+    parents: [x],
+    backward: () => {
+      const g = out.grad!;
+      const gx = new Float32Array(x.size);
+      for (let s = 0; s < samples; s++) {
+        const b = s * n;
+        for (let i = 0; i < n; i++) {
+          if (back) gx[b + perm[i]] += g[b + i];
+          else gx[b + i] += g[b + perm[i]];
+        }
+      }
+      accumulateOwnedGrad(x, gx);
+    },
+  });
+  return out;
+}
+
+/** The membrane after each step's reset: v where no spike, v_reset (per feature) where one. Not differentiable in v_reset. */
+export function afterReset(v: Tensor, spk: Tensor, vReset: ArrayLike<number>): Tensor {
+  const F = v.shape[v.shape.length - 1];
+  const y = new Float32Array(v.size);
+  const vd = v.data;
+  const sd = spk.data;
+  for (let i = 0; i < y.length; i++) y[i] = sd[i] ? vReset[vReset.length === 1 ? 0 : i % F] : vd[i];
+  const out: Tensor = new Tensor(y, v.shape, {
+    parents: [v],
+    backward: () => {
+      const g = out.grad!;
+      const gv = new Float32Array(v.size);
+      for (let i = 0; i < g.length; i++) gv[i] = sd[i] ? 0 : g[i];
+      accumulateOwnedGrad(v, gv);
+    },
+  });
+  return out;
+}
