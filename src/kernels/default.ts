@@ -16,3 +16,18 @@ export async function initKernels(): Promise<Kernels> {
   instance ??= await createWasmKernels();
   return instance;
 }
+
+/**
+ * The default kernels when they can be had without waiting (Node, workers, or after initKernels()), else
+ * null: a browser's main thread may refuse to compile the module synchronously; callers then run their
+ * TypeScript path, which computes the same results.
+ */
+export function availableKernels(): Kernels | null {
+  if (instance) return instance;
+  try {
+    instance = createWasmKernelsSync();
+  } catch {
+    return null;
+  }
+  return instance;
+}

@@ -115,7 +115,7 @@ export interface AlifSequenceOptions {
   betaA: FeatureParam;
   reset: ResetMechanism;
   surrogate: Surrogate;
-  /** Kernels for the shared neuron scan; optional (the TypeScript scan). */
+  /** Kernels for the shared neuron scan (absent: the default ones where available at once; null: the TypeScript scan). */
   kernels?: Kernels | null;
 }
 

@@ -96,7 +96,7 @@ export interface NeuronSequenceBase {
   threshold: FeatureParam;
   reset: ResetMechanism;
   surrogate: Surrogate;
-  /** Kernels for the shared neuron scan (WASM for the models it has); without them the TypeScript scan runs. */
+  /** Kernels for the shared neuron scan (absent: the default ones where available at once; null: the TypeScript scan). */
   kernels?: Kernels | null;
 }
 
@@ -106,7 +106,7 @@ export interface RecurrentSequenceOptions {
   weight: Tensor;
   /** [H] or null; may require grad. */
   bias: Tensor | null;
-  /** Kernels for the recurrent products (WASM SIMD for large H); optional. */
+  /** Kernels for the recurrent products and the scan (absent: the default ones where available at once). */
   kernels?: Kernels | null;
 }
 

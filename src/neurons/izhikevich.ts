@@ -168,7 +168,7 @@ export interface IzhikevichSequenceOptions extends IzhikevichOptions {
   c: FeatureParam;
   d: FeatureParam;
   surrogate: Surrogate;
-  /** Kernels for the shared neuron scan; optional (the TypeScript scan). */
+  /** Kernels for the shared neuron scan (absent: the default ones where available at once; null: the TypeScript scan). */
   kernels?: Kernels | null;
 }
 

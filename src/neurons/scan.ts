@@ -89,7 +89,7 @@ export interface ScanOptions {
   surrogate: Surrogate;
   /**
    * Kernels for the recurrent products (S[t-1] @ V forward; dL/dX @ V^T and the spike-driven dV
-   * backward). Optional: without them plain TypeScript loops run (fine for small H).
+   * backward) and the scan. Absent: the default ones where available at once; null: TypeScript loops.
    */
   kernels?: Kernels | null;
 }

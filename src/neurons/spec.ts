@@ -2,6 +2,7 @@ import { type Tensor, accumulateOwnedGrad } from '../core/tensor.js';
 import { ShapeError, ValueError, checkTensor } from '../core/errors.js';
 import type { Surrogate } from '../surrogate/index.js';
 import type { Kernels } from '../kernels/types.js';
+import { availableKernels } from '../kernels/default.js';
 import {
   type NeuronBackwardArgs,
   type NeuronBlockArgs,
@@ -52,7 +53,10 @@ export interface SpecSequenceOptions {
   surrogate: Surrogate;
   /** All-to-all recurrent weights [H, H] ([in, out]: row i is what a spike of neuron i adds) and bias [H]. */
   recurrent?: { weight: Tensor; bias: Tensor | null } | null;
-  /** Kernels for the recurrent products; without them plain TypeScript loops run (fine for small H). */
+  /**
+   * Kernels for the scan and the recurrent products. Absent: the default kernels where they are available
+   * without waiting (Node, workers, a browser after initKernels()); null: the TypeScript scan.
+   */
   kernels?: Kernels | null;
 }
 
@@ -209,7 +213,8 @@ export function specSequence(spec: NeuronSpec, input: Tensor, o: SpecSequenceOpt
   if (rec) checkRecurrent(who, rec, H);
   const V = rec ? (rec.weight.data as Float32Array) : null;
   const vb = rec?.bias ? (rec.bias.data as Float32Array) : null;
-  const k = o.kernels ?? null;
+  // no kernels given: the default ones where available at once (WASM); null asks for the TypeScript scan
+  const k = o.kernels === undefined ? availableKernels() : o.kernels;
   const forward = k ? (a: NeuronBlockArgs) => k.neuronForward(a) : neuronForwardTS;
   const backward = k ? (a: NeuronBackwardArgs) => k.neuronBackward(a) : neuronBackwardTS;
   const S = spec.state.length;
