@@ -1,15 +1,12 @@
 import {
   ResetCode,
   SurrogateCode,
-  type AdamCoefficients,
-  type GradientSum,
   type Kernels,
   type LeakyBackwardArgs,
   type LeakyBackwardOut,
   type LeakyForwardOut,
   type LeakyScanArgs,
   type SavedCurrents,
-  type SpikeSource,
   type AdamState,
 } from './types.js';
 import { ShapeError, ValueError } from '../core/errors.js';
@@ -142,12 +139,12 @@ function leakyBackward(a: LeakyBackwardArgs): LeakyBackwardOut {
   return { gradInput, gradBeta };
 }
 
-function leakyProject(a: LeakyScanArgs, w: Float32Array, o: number, out: Float32Array, accumulate: boolean): number {
+const leakyProject: Kernels['leakyProject'] = (a, w, o, out, accumulate) => {
   checkLeakyProject(a, w, o, out);
   const { spk, count } = leakyForward(a, false);
   referenceKernels.spikeMatmul(spk, w, out, a.T * (a.N / a.H), a.H, o, accumulate);
   return count;
-}
+};
 
 /** Spike-sequence width up to which the complement coding is not used (the narrow kernels' width). */
 const SEQ_MIN_N = 17;
@@ -169,24 +166,14 @@ export function complementFlips(s: Uint8Array, t: number, b: number, k: number):
   return any ? flip : null;
 }
 
-function spikeSeqMatmul(
-  s: Uint8Array,
-  w: Float32Array,
-  c: Float32Array,
-  t: number,
-  b: number,
-  k: number,
-  n: number,
-  accumulate: boolean,
-  bias: Float32Array | null = null,
-): void {
+const spikeSeqMatmul: Kernels['spikeSeqMatmul'] = (s, w, c, t, b, k, n, accumulate, bias = null) => {
   checkSpikeSeq('spikeSeqMatmul', s, w, c, t, b, k, n);
   checkBias('spikeSeqMatmul', bias, n);
   if (n < SEQ_MIN_N) {
     referenceKernels.spikeMatmul(s, w, c, t * b, k, n, accumulate);
     if (bias) referenceKernels.addBias(c, bias, t * b, n);
-  } else seqProduct(s, w, bias, c, t, b, k, n, accumulate);
-}
+  } else seqProduct(s, w, c, t, b, k, n, accumulate, bias);
+};
 
 /** Steps at which input p of sample bi is nonzero, for every p. */
 function sampleCounts(s: Uint8Array, t: number, b: number, k: number, bi: number): Int32Array {
@@ -218,18 +205,9 @@ function addGroups(v: number, rows: number[], x: Float32Array, n: number, j: num
  * The complement-coded product (src/kernels/assembly/spike-seq.ts), sample by sample: base = bias (or 0)
  * + the flipped rows (grouped as addRows); each row: (c + base when accumulating, else base) + the plain
  * inputs that spike - the flipped inputs that are silent, inputs ascending, one term at a time.
+ * spikeSeqMatmul's operands; it takes this path at every width (spikeSeqMatmul only from SEQ_MIN_N).
  */
-function seqProduct(
-  s: Uint8Array,
-  w: Float32Array,
-  bias: Float32Array | null,
-  c: Float32Array,
-  t: number,
-  b: number,
-  k: number,
-  n: number,
-  accumulate: boolean,
-): void {
+const seqProduct: Kernels['spikeSeqMatmul'] = (s, w, c, t, b, k, n, accumulate, bias = null) => {
   for (let bi = 0; bi < b; bi++) {
     const counts = sampleCounts(s, t, b, k, bi);
     const flipped: number[] = [];
@@ -255,27 +233,18 @@ function seqProduct(
       }
     }
   }
-}
+};
 
 /** Samples per block of the weight gradient's term buckets (the WASM kernel's seqGradBlock). */
 export const seqGradBlock = (t: number, k: number): number => Math.max(1, Math.min(8, Math.floor(262144 / Math.max(1, (t + 1) * k))));
 
-function spikeSeqGradW(
-  s: Uint8Array,
-  g: Float32Array,
-  dw: Float32Array,
-  t: number,
-  b: number,
-  k: number,
-  n: number,
-  gradBias: Float32Array | null = null,
-): void {
+const spikeSeqGradW: Kernels['spikeSeqGradW'] = (s, g, dw, t, b, k, n, gradBias = null) => {
   checkSpikeSeq('spikeSeqGradW', s, g, dw, t, b, k, n);
   checkBias('spikeSeqGradW', gradBias, n);
   if (n < SEQ_MIN_N) referenceKernels.spikeMatmulGradW(s, g, dw, t * b, k, n);
   else seqGradW(s, g, dw, t, b, k, n);
   if (gradBias) seqSumRows(g, gradBias, t, b, n);
-}
+};
 
 /** out += the column sums of G [T*B, n], per sample first: for b ascending, (sum over t ascending from zero of row t*B + b). */
 function seqSumRows(g: Float32Array, out: Float32Array, t: number, b: number, n: number): void {
@@ -324,27 +293,17 @@ function seqGradW(s: Uint8Array, g: Float32Array, dw: Float32Array, t: number, b
   }
 }
 
-function seqLeakyProject(
-  s: Uint8Array,
-  w: Float32Array,
-  bias: Float32Array | null,
-  k: number,
-  lif: Omit<LeakyScanArgs, 'input' | 'constInput'>,
-  w2: Float32Array,
-  o: number,
-  out: Float32Array,
-  accumulate: boolean,
-): number {
-  checkSeqLeakyProject(s, w, bias, k, lif, w2, o, out);
+const seqLeakyProject: Kernels['seqLeakyProject'] = (s, w, bias, k, lif, w2, o, out, accumulate) => {
+  checkSeqLeakyProject(s, w, bias, k, lif, w2, o, out, accumulate);
   const input = new Float32Array(lif.T * lif.N);
   const args: LeakyScanArgs = { ...lif, input, constInput: false };
   // the fused kernel takes the complement-coded currents at every width
-  seqProduct(s, w, bias, input, lif.T, lif.N / lif.H, k, lif.H, false);
+  seqProduct(s, w, input, lif.T, lif.N / lif.H, k, lif.H, false, bias);
   return leakyProject(args, w2, o, out, accumulate);
-}
+};
 
 /** Adam in float32: every operation rounded to float32 (Math.fround), as torch and the WASM kernel compute it. */
-function adamUpdate(w: Float32Array, gIn: Float32Array | GradientSum, m: Float32Array, v: Float32Array, c: AdamCoefficients): void {
+const adamUpdate: Kernels['adamUpdate'] = (w, gIn, m, v, c) => {
   checkAdam(w, gIn, m, v);
   const f = Math.fround;
   let g: Float32Array;
@@ -374,10 +333,10 @@ function adamUpdate(w: Float32Array, gIn: Float32Array | GradientSum, m: Float32
     v[i] = vi;
     w[i] = f(w[i] - f(f(step * mi) / f(f(f(Math.sqrt(vi)) * invC2) + eps)));
   }
-}
+};
 
 /** Rate spikes from per-sample keys (counter-based draws, rateDraw); see Kernels.rateSpikes. */
-function rateSpikes(x: Float32Array, keys: Uint32Array, samples: number, steps: number, gain: number, out: Uint8Array): number {
+const rateSpikes: Kernels['rateSpikes'] = (x, keys, samples, steps, gain, out) => {
   const f = checkRateSpikes('rateSpikes', x, keys, samples, steps, gain);
   need('rateSpikes', 'out', out, steps * x.length);
   out.fill(0);
@@ -392,28 +351,16 @@ function rateSpikes(x: Float32Array, keys: Uint32Array, samples: number, steps: 
     }
   }
   return -1;
-}
+};
 
-function rateLeakyProject(
-  x: Float32Array,
-  keys: Uint32Array,
-  gain: number,
-  w: Float32Array,
-  bias: Float32Array | null,
-  k: number,
-  lif: Omit<LeakyScanArgs, 'input' | 'constInput'>,
-  w2: Float32Array,
-  o: number,
-  out: Float32Array,
-  accumulate: boolean,
-): number {
-  checkRateLeakyProject(x, keys, gain, w, bias, k, lif, w2, o, out);
+const rateLeakyProject: Kernels['rateLeakyProject'] = (x, keys, gain, w, bias, k, lif, w2, o, out, accumulate) => {
+  checkRateLeakyProject(x, keys, gain, w, bias, k, lif, w2, o, out, accumulate);
   const B = lif.N / lif.H;
   const s = new Uint8Array(lif.T * B * k);
   const bad = rateSpikes(x, keys, B, lif.T, gain, s);
   if (bad >= 0) return -1 - bad;
   return seqLeakyProject(s, w, bias, k, lif, w2, o, out, accumulate);
-}
+};
 
 /** The reference kernels hold Adam moments in the arrays themselves. */
 class ReferenceAdamState implements AdamState {
@@ -452,14 +399,7 @@ function savedOf(saved: SavedCurrents): ReferenceSaved {
   return saved;
 }
 
-function spikeSeqLeakyForward(
-  src: SpikeSource,
-  w: Float32Array,
-  bias: Float32Array | null,
-  k: number,
-  lif: Omit<LeakyScanArgs, 'input' | 'constInput'>,
-  wantMem: boolean,
-): LeakyForwardOut & { saved: SavedCurrents } {
+const spikeSeqLeakyForward: Kernels['spikeSeqLeakyForward'] = (src, w, bias, k, lif, wantMem) => {
   checkSpikeSeqLeaky(src, w, bias, k, lif);
   const { T, N, H } = lif;
   const B = N / H;
@@ -475,7 +415,7 @@ function spikeSeqLeakyForward(
   spikeSeqMatmul(spikes, w, currents, T, B, k, H, false, bias);
   const f = leakyForward({ ...lif, input: currents, constInput: false }, wantMem);
   return { ...f, saved: new ReferenceSaved(T, N, k, currents, spikes) };
-}
+};
 
 export const referenceKernels: Kernels = {
   spikeSeqLeakyForward,

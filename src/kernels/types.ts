@@ -50,6 +50,25 @@ export interface LeakyScanArgs {
   reset: ResetCode;
 }
 
+/** The Leaky layer of a fused Linear -> Leaky kernel: the scan's arguments but its input (the currents the kernel forms). */
+export type LeakyLayerArgs = Omit<LeakyScanArgs, 'input' | 'constInput'>;
+
+/**
+ * The operands the Linear -> Leaky -> Linear fusions (seqLeakyProject, rateLeakyProject) share after
+ * their spike source: the first Linear's weight w [k, H] and bias [H], its input width k, the Leaky
+ * layer, the second Linear's weight w2 [H, o], and out [T * B, o] (added to when accumulate).
+ */
+export type LeakyProjectTail = [
+  w: Float32Array,
+  bias: Float32Array | null,
+  k: number,
+  lif: LeakyLayerArgs,
+  w2: Float32Array,
+  o: number,
+  out: Float32Array,
+  accumulate: boolean,
+];
+
 export interface LeakyForwardOut {
   /** Spikes [T, N], 0/1. */
   spk: Uint8Array;
@@ -289,17 +308,7 @@ export interface Kernels {
    * leakyProject({ ...lif, input: I, constInput: false }, w2, o, out, accumulate). Equals those two calls
    * bit for bit, without the [T, B, H] current crossing into JavaScript. Returns the Leaky layer's spike count.
    */
-  seqLeakyProject(
-    s: Uint8Array,
-    w: Float32Array,
-    bias: Float32Array | null,
-    k: number,
-    lif: Omit<LeakyScanArgs, 'input' | 'constInput'>,
-    w2: Float32Array,
-    o: number,
-    out: Float32Array,
-    accumulate: boolean,
-  ): number;
+  seqLeakyProject(s: Uint8Array, ...rest: LeakyProjectTail): number;
   /**
    * Training forward of Linear (spike input) -> Leaky: the currents I = spikeSeqMatmul(s, w, T, B, k, H,
    * false, bias) of the spikes s (drawn by rateSpikes for a rate source) and leakyForward({ ...lif, input:
@@ -311,7 +320,7 @@ export interface Kernels {
     w: Float32Array,
     bias: Float32Array | null,
     k: number,
-    lif: Omit<LeakyScanArgs, 'input' | 'constInput'>,
+    lif: LeakyLayerArgs,
     wantMem: boolean,
   ): LeakyForwardOut & { saved: SavedCurrents };
   /** out = conv(s, w) + bias for 0/1 spike images (out overwritten): sums of weight rows, one per spike and tap. */
@@ -373,17 +382,5 @@ export interface Kernels {
    * at a time inside the kernel (the [T, B, k] spikes are never stored). Returns the spike count, or
    * -1 - i for a NaN at x[i].
    */
-  rateLeakyProject(
-    x: Float32Array,
-    keys: Uint32Array,
-    gain: number,
-    w: Float32Array,
-    bias: Float32Array | null,
-    k: number,
-    lif: Omit<LeakyScanArgs, 'input' | 'constInput'>,
-    w2: Float32Array,
-    o: number,
-    out: Float32Array,
-    accumulate: boolean,
-  ): number;
+  rateLeakyProject(x: Float32Array, keys: Uint32Array, gain: number, ...rest: LeakyProjectTail): number;
 }

@@ -4,6 +4,8 @@ import {
   SurrogateCode,
   type ConvShape,
   type LeakyBackwardArgs,
+  type LeakyLayerArgs,
+  type LeakyProjectTail,
   type LeakyScanArgs,
   type PoolShape,
   type ConvPool,
@@ -156,20 +158,12 @@ export function checkLeakyProject(a: LeakyScanArgs, w: ArrayLike<number>, o: num
 }
 
 /** seqLeakyProject: the spike sequence and first weight against the Leaky layer's size, then leakyProject's checks. */
-export function checkSeqLeakyProject(
-  s: ArrayLike<number>,
-  w: ArrayLike<number>,
-  bias: ArrayLike<number> | null,
-  k: number,
-  lif: Omit<LeakyScanArgs, 'input' | 'constInput'>,
-  w2: ArrayLike<number>,
-  o: number,
-  out: ArrayLike<number>,
-): void {
+export function checkSeqLeakyProject(s: ArrayLike<number>, ...rest: LeakyProjectTail): void {
   const kernel = 'seqLeakyProject';
+  const [, , k, lif, , o] = rest;
   checkLayerSizes(kernel, k, lif, o);
   need(kernel, 'S', s, lif.T * (lif.N / lif.H) * k);
-  checkProjectRest(kernel, w, bias, k, lif, w2, o, out);
+  checkProjectRest(kernel, rest);
 }
 
 /** spikeSeqLeakyForward: the spike source for B = N / H samples, W [k, H], bias, then the scan's checks. */
@@ -178,7 +172,7 @@ export function checkSpikeSeqLeaky(
   w: ArrayLike<number>,
   bias: ArrayLike<number> | null,
   k: number,
-  lif: Omit<LeakyScanArgs, 'input' | 'constInput'>,
+  lif: LeakyLayerArgs,
 ): void {
   const kernel = 'spikeSeqLeakyForward';
   checkLayerSizes(kernel, k, lif, 1);
@@ -194,41 +188,23 @@ export function checkSpikeSeqLeaky(
 }
 
 /** rateLeakyProject: values [B, k] and keys for the B samples of the Leaky layer, then seqLeakyProject's checks. */
-export function checkRateLeakyProject(
-  x: ArrayLike<number>,
-  keys: ArrayLike<number>,
-  gain: number,
-  w: ArrayLike<number>,
-  bias: ArrayLike<number> | null,
-  k: number,
-  lif: Omit<LeakyScanArgs, 'input' | 'constInput'>,
-  w2: ArrayLike<number>,
-  o: number,
-  out: ArrayLike<number>,
-): void {
+export function checkRateLeakyProject(x: ArrayLike<number>, keys: ArrayLike<number>, gain: number, ...rest: LeakyProjectTail): void {
   const kernel = 'rateLeakyProject';
+  const [, , k, lif, , o] = rest;
   checkLayerSizes(kernel, k, lif, o);
   const B = lif.N / lif.H;
   need(kernel, 'x', x, B * k);
   checkRateSpikes(kernel, { length: B * k }, keys, B, lif.T, gain);
-  checkProjectRest(kernel, w, bias, k, lif, w2, o, out);
+  checkProjectRest(kernel, rest);
 }
 
-function checkLayerSizes(kernel: string, k: number, lif: Omit<LeakyScanArgs, 'input' | 'constInput'>, o: number): void {
+function checkLayerSizes(kernel: string, k: number, lif: LeakyLayerArgs, o: number): void {
   checkDims(kernel, { T: lif.T, N: lif.N, H: lif.H, k, o });
   if (lif.H < 1 || lif.N % lif.H !== 0) throw new ShapeError(`${kernel}: N = ${lif.N} is not a multiple of H = ${lif.H}`);
 }
 
-function checkProjectRest(
-  kernel: string,
-  w: ArrayLike<number>,
-  bias: ArrayLike<number> | null,
-  k: number,
-  lif: Omit<LeakyScanArgs, 'input' | 'constInput'>,
-  w2: ArrayLike<number>,
-  o: number,
-  out: ArrayLike<number>,
-): void {
+/** The checks seqLeakyProject and rateLeakyProject share: the first weight and bias, then leakyProject's. */
+function checkProjectRest(kernel: string, [w, bias, k, lif, w2, o, out]: LeakyProjectTail): void {
   need(kernel, 'W', w, k * lif.H);
   checkBias(kernel, bias, lif.H);
   checkLeakyProject({ ...lif, input: { length: lif.T * lif.N } as Float32Array, constInput: false }, w2, o, out);

@@ -14,6 +14,7 @@ import type {
   SavedCurrents,
   SpikeSource,
 } from './types.js';
+// The argument checks reference.ts imports too (the two Kernels implementations reject the same calls alike).
 import {
   checkAdam,
   checkLeaky,
@@ -230,7 +231,7 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
       return call('leakyProject', { ...a, w, o, out, accumulate });
     },
     seqLeakyProject(s, w, bias, k, lif, w2, o, out, accumulate) {
-      checkSeqLeakyProject(s, w, bias, k, lif, w2, o, out);
+      checkSeqLeakyProject(s, w, bias, k, lif, w2, o, out, accumulate);
       if (lif.T * lif.N === 0) {
         if (!accumulate) out.fill(0);
         return 0;
@@ -239,7 +240,7 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
       return call('seqLeakyProject', { ...lif, input: null, constInput: false, s, w, bias, k, w2, o, out, accumulate });
     },
     rateLeakyProject(x, keys, gain, w, bias, k, lif, w2, o, out, accumulate) {
-      checkRateLeakyProject(x, keys, gain, w, bias, k, lif, w2, o, out);
+      checkRateLeakyProject(x, keys, gain, w, bias, k, lif, w2, o, out, accumulate);
       if (lif.T * lif.N === 0) {
         if (!accumulate) out.fill(0);
         return 0;
