@@ -1,7 +1,8 @@
 import { Tensor } from '../core/tensor.js';
 import { ShapeError, ValueError, checkKeys, describe } from '../core/errors.js';
 import type { Kernels } from '../kernels/types.js';
-import { defaultKernels } from '../kernels/default.js';
+import { availableKernels } from '../kernels/default.js';
+import { referenceKernels } from '../kernels/reference.js';
 import { atan, type Surrogate } from '../surrogate/index.js';
 import type { NamedParameter } from '../nn/layer.js';
 import { specSequence } from '../neurons/spec.js';
@@ -172,7 +173,8 @@ export class NirModel {
    * a graph with one Input node, else one per Input node by name.
    */
   forward(input: Tensor | Record<string, Tensor>, opts: { kernels?: Kernels } = {}): NirForwardResult {
-    const kernels = opts.kernels ?? defaultKernels();
+    // the WASM kernels where they can be had now (a browser's main thread may need initKernels() first)
+    const kernels = opts.kernels ?? availableKernels() ?? referenceKernels;
     const names = Object.keys(this.inputs);
     const given: Record<string, Tensor> = input instanceof Tensor ? (names.length === 1 ? { [names[0]]: input } : {}) : input;
     if (input instanceof Tensor && names.length !== 1)

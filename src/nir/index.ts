@@ -2,7 +2,8 @@
  * spikeflow/nir: NIR (Neuromorphic Intermediate Representation) graphs and their `.nir` files.
  * A separate entry point: it loads h5wasm (HDF5 in WebAssembly, ~4 MB) on first use, and the
  * core entry point never imports it. readNir/writeNir work on bytes, in Node and in browsers;
- * spikeflow/nir/node adds readNirFile/writeNirFile (Node files).
+ * spikeflow/nir/node adds readNirFile/writeNirFile (Node files). fromNir runs a graph as a trainable
+ * model on spikeflow's kernels; toNir exports a Sequential model.
  */
 export { NirError } from './check.js';
 export {
@@ -39,3 +40,6 @@ export {
 } from './graph.js';
 export { NIR_NODE_TYPES, type ReadNirOptions, readNir } from './read.js';
 export { NIR_WRITE_VERSION, type WriteNirOptions, writeNir } from './write.js';
+export { type FromNirOptions, fromNir, NirModel, type NirForwardResult, type NirNodeRecord } from './execute.js';
+export { type ToNirOptions, toNir } from './export.js';
+export { NIR_NEURON_FIELDS, type NirNeuronType, type NirReset, nirNeuronSpec } from './neurons.js';
