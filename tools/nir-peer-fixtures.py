@@ -153,13 +153,16 @@ def check(folder):
         with open(os.path.join(folder, name + ".json")) as fh:
             doc = json.load(fh)
         x = torch.tensor(doc["input"]["data"], dtype=torch.float32).reshape(doc["input"]["shape"])
-        net = import_from_nir(graph)
+        # one sample at a time: snnTorch imports NIR's Flatten(0, -1) as torch.nn.Flatten(0, -1), which
+        # flattens the batch axis too (its exporter subtracts 1 from torch's dims, its importer does not add it back)
         outs = []
-        with torch.no_grad():
-            for t in range(x.shape[0]):
-                y = net(x[t])
-                outs.append((y[0] if isinstance(y, tuple) else y).clone())
-        got = torch.stack(outs).reshape(-1).numpy()
+        for b in range(x.shape[1]):
+            net = import_from_nir(graph)
+            with torch.no_grad():
+                for t in range(x.shape[0]):
+                    y = net(x[t, b : b + 1])
+                    outs.append((y[0] if isinstance(y, tuple) else y).reshape(-1).clone())
+        got = torch.stack(outs).reshape(x.shape[1], x.shape[0], -1).transpose(0, 1).reshape(-1).numpy()
         want = np.array(doc["output"]["data"], dtype=np.float32)
         diff = int((got != want).sum())
         bad += diff != 0
