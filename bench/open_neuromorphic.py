@@ -1,0 +1,52 @@
+# The Open Neuromorphic SNN library benchmark, snnTorch side, written for spikeflow's side-by-side run:
+# Linear(n, n) -> snn.Leaky(beta=0.95) (atan surrogate, threshold 1, reset by subtraction), input
+# torch.randn(T, B, n) without gradient, loss = sum of the output spikes; forward and backward timed apart.
+# Two forms: "published" (the benchmark's own loop: the Linear called once per step) and "fast" (the Linear
+# run once over all T*B rows, then the neuron loop over unbind(0); indexing x[t] in the loop would make
+# torch 1.13's backward grow with T squared).
+# usage: open_neuromorphic.py N T B FORM REPS TORCH_THREADS   -> one JSON line
+import json, os, resource, sys, time
+sys.path.insert(0, os.environ.get('SNNTORCH_SRC', '/tmp/snntorch'))
+import torch, torch.nn as nn
+import snntorch as snn
+
+n, T, B, form, reps, th = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5]), int(sys.argv[6])
+torch.set_num_threads(th)
+torch.manual_seed(0)
+fc = nn.Linear(n, n)
+lif = snn.Leaky(beta=0.95)
+x = torch.randn(T, B, n)
+
+
+def forward():
+    mem = lif.init_leaky()
+    out = []
+    if form == 'published':
+        for inp in x:
+            spk, mem = lif(fc(inp), mem)
+            out.append(spk)
+    else:
+        cur = fc(x.reshape(T * B, n)).reshape(T, B, n)
+        for c in cur.unbind(0):
+            spk, mem = lif(c, mem)
+            out.append(spk)
+    return torch.stack(out)
+
+
+fwd, bwd = [], []
+for r in range(reps + 1):  # the first round is a warm-up
+    fc.zero_grad()
+    t0 = time.perf_counter()
+    s = forward()
+    t1 = time.perf_counter()
+    s.sum().backward()
+    t2 = time.perf_counter()
+    if r:
+        fwd.append(t1 - t0)
+        bwd.append(t2 - t1)
+med = lambda v: sorted(v)[len(v) // 2]
+print(json.dumps({
+    'peer': f'snnTorch {snn.__version__} ({form})', 'n': n, 'T': T, 'B': B,
+    'forwardMs': med(fwd) * 1e3, 'backwardMs': med(bwd) * 1e3, 'totalMs': med([a + b for a, b in zip(fwd, bwd)]) * 1e3,
+    'peakRssMB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'spikes': int(s.sum().item()),
+}))
