@@ -46,6 +46,7 @@ export class IzhikevichGroup implements SpikingGroup {
   private dt = 0;
   private decay = 0;
 
+  // State fields and the option checks every group starts with, as in hh-group.ts (each group has its own variables).
   constructor(o: IzhikevichGroupOptions) {
     checkObject('IzhikevichGroup options', o);
     this.name = o.name ?? 'izhikevich';

@@ -200,15 +200,8 @@ export class LifGroup implements SpikingGroup {
 
   private updateCubaExact(step: number): void {
     if (this.kernel) {
-      const { v, ge, gi, I, lastSpike, spikes, a } = this;
+      const a = this.a;
       this.spikeCount = this.kernel(
-        this.size,
-        v.byteOffset,
-        ge.byteOffset,
-        gi.byteOffset,
-        I.byteOffset,
-        lastSpike.byteOffset,
-        spikes.byteOffset,
         step,
         this.refSteps,
         this.o.vRest * (1 - a),
@@ -244,6 +237,9 @@ export class LifGroup implements SpikingGroup {
     this.spikeCount = c;
   }
 
+  // The per-neuron loop of updateCubaExact (and updateCoba) again: synapse decay, refractory test,
+  // threshold. Specialised per update rule on purpose: one shared loop would need a per-neuron call or
+  // branch in the simulator's hot loop.
   private updateCubaEuler(step: number): void {
     const { v, ge, gi, I, lastSpike, spikes, de, di, refSteps, dtOverTau } = this;
     const vRest = this.o.vRest;
@@ -267,38 +263,13 @@ export class LifGroup implements SpikingGroup {
 
   private updateCoba(step: number): void {
     if (this.cobaKernel) {
-      const { v, ge, gi, I, lastSpike, spikes, o } = this;
-      this.spikeCount = this.cobaKernel(
-        this.size,
-        v.byteOffset,
-        ge.byteOffset,
-        gi.byteOffset,
-        I.byteOffset,
-        lastSpike.byteOffset,
-        spikes.byteOffset,
-        step,
-        this.refSteps,
-        this.dtOverTau,
-        o.vRest,
-        o.eE,
-        o.eI,
-        this.de,
-        this.di,
-        o.vThreshold,
-      );
+      const o = this.o;
+      this.spikeCount = this.cobaKernel(step, this.refSteps, this.dtOverTau, o.vRest, o.eE, o.eI, this.de, this.di, o.vThreshold);
       return;
     }
     if (this.cobaExpKernel) {
-      const { v, ge, gi, I, lastSpike, spikes, theta, o } = this;
+      const o = this.o;
       this.spikeCount = this.cobaExpKernel(
-        this.size,
-        v.byteOffset,
-        ge.byteOffset,
-        gi.byteOffset,
-        I.byteOffset,
-        lastSpike.byteOffset,
-        spikes.byteOffset,
-        theta.byteOffset,
         step,
         this.refSteps,
         this.dtOverTau,

@@ -8,16 +8,10 @@ import { LIF_KERNEL_BASE64 } from './lif-kernel.generated.js';
  * onto it: synapses and monitors use them as ordinary typed arrays, and the kernel reads them in place.
  * Same arithmetic, same order of operations as the TypeScript loop in lif-group.ts (results are
  * bit-identical; tested), about 3x faster. Source: src/sim/assembly/lif.ts, compiled by `npm run build:wasm`
- * (scripts/build-wasm.mjs) into the gitignored lif-kernel.generated.ts.
+ * (scripts/build-wasm.mjs) into the gitignored lif-kernel.generated.ts. The types are of the kernels
+ * as lifKernelState returns them: bound to the group's state (StateLayout), taking the step's scalars.
  */
 export type CubaExactKernel = (
-  n: number,
-  pv: number,
-  pge: number,
-  pgi: number,
-  pI: number,
-  plast: number,
-  pspk: number,
   step: number,
   refSteps: number,
   c0: number,
@@ -30,14 +24,10 @@ export type CubaExactKernel = (
   vt: number,
 ) => number;
 
+// The kernels' scalars after the state (the shared part is bound by lifKernelState): CobaEulerKernel
+// and CobaExpEulerKernel parallel CubaExactKernel (step, refSteps, ..., de, di, vt), but each lists its
+// own model's constants, so they stay three types.
 export type CobaEulerKernel = (
-  n: number,
-  pv: number,
-  pge: number,
-  pgi: number,
-  pI: number,
-  plast: number,
-  pspk: number,
   step: number,
   refSteps: number,
   k: number,
@@ -50,14 +40,6 @@ export type CobaEulerKernel = (
 ) => number;
 
 export type CobaExpEulerKernel = (
-  n: number,
-  pv: number,
-  pge: number,
-  pgi: number,
-  pI: number,
-  plast: number,
-  pspk: number,
-  ptheta: number,
   step: number,
   refSteps: number,
   k: number,
@@ -70,6 +52,17 @@ export type CobaExpEulerKernel = (
   vt: number,
   thetaDecay: number,
   adapt: number,
+) => number;
+
+/**
+ * What every kernel export takes first: the neuron count and the byte offsets of the group's arrays v,
+ * ge, gi, I, lastSpike and spikes in its memory (cobaExpEuler then the offset of theta). lifKernelState
+ * binds them, so a group calls its kernels with the step's scalars only.
+ */
+type StateLayout = [n: number, pv: number, pge: number, pgi: number, pI: number, plast: number, pspk: number];
+
+type Export<K extends (...a: never[]) => number, Before extends unknown[] = []> = (
+  ...args: [...StateLayout, ...Before, ...Parameters<K>]
 ) => number;
 
 export interface LifKernelState {
@@ -111,6 +104,7 @@ export function lifKernelState(n: number): LifKernelState | undefined {
   // Math.exp is imported so the kernel's large-argument exponentials are the host's, bit for bit
   const inst = new WebAssembly.Instance(mod, { env: { memory, exp: Math.exp } });
   const buf = memory.buffer;
+  const layout: StateLayout = [n, 0, 8 * n, 16 * n, 24 * n, 40 * n, 44 * n];
   return {
     v: new Float64Array(buf, 0, n),
     ge: new Float64Array(buf, 8 * n, n),
@@ -119,8 +113,8 @@ export function lifKernelState(n: number): LifKernelState | undefined {
     theta: new Float64Array(buf, 32 * n, n),
     lastSpike: new Int32Array(buf, 40 * n, n),
     spikes: new Int32Array(buf, 44 * n, n),
-    cubaExact: inst.exports.cubaExact as CubaExactKernel,
-    cobaEuler: inst.exports.cobaEuler as CobaEulerKernel,
-    cobaExpEuler: inst.exports.cobaExpEuler as CobaExpEulerKernel,
+    cubaExact: (inst.exports.cubaExact as Export<CubaExactKernel>).bind(null, ...layout),
+    cobaEuler: (inst.exports.cobaEuler as Export<CobaEulerKernel>).bind(null, ...layout),
+    cobaExpEuler: (inst.exports.cobaExpEuler as Export<CobaExpEulerKernel, [ptheta: number]>).bind(null, ...layout, 32 * n),
   };
 }

@@ -63,6 +63,9 @@ export function cubaExact(n: i32, pv: usize, pge: usize, pgi: usize, pI: usize, 
 // COBA forward-Euler update + threshold (Brian2 method='euler'), same layout and order of operations as
 // the TypeScript loop: ge' = ge de; gi' = gi di;
 //   x = v + k (((ge (eE - v) + gi (eI - v)) - (v - vRest)) + I),  k = dt / tau_m
+// Its loop frame (splats, refractory mask lim/LIM, four neurons an iteration, spikeLanes, scalar tail)
+// is cubaExact's: kept apart because the frame is where the SIMD speed is, and an update passed in
+// would be an indirect call per lane pair.
 export function cobaEuler(n: i32, pv: usize, pge: usize, pgi: usize, pI: usize, plast: usize, pspk: usize,
   step: i32, refSteps: i32, k: f64, vRest: f64, eE: f64, eI: f64, de: f64, di: f64, vt: f64): i32 {
   let c: i32 = 0;
