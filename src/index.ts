@@ -60,6 +60,8 @@ export {
   predictByCount,
   l1RateSparsity,
 } from './train/losses.js';
+export { mseTemporalLoss, ceTemporalLoss, spikeTimes } from './train/temporal-losses.js';
+export type { TemporalTargetOptions } from './train/temporal-losses.js';
 export { Adam, SGD } from './train/optim.js';
 export type { Optimizer } from './train/optim.js';
 export { spikingTask, annTask, taskFromSpec } from './train/task.js';

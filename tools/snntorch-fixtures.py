@@ -187,6 +187,37 @@ def losses():
             "accuracy_rate": float(acc)}
 
 
+# ---------------------------------------------------------------- temporal losses
+
+def temporal():
+    steps = 12
+    spk = (rand(steps, 3, 4) > 0.85).float()
+    spk[:, 1, 2] = 0  # an output that never fires: its shadow spike is at the last step
+    targets = torch.tensor([0, 2, 3])
+    specs = [
+        ("mse_temporal_loss", {}, lambda: SF.mse_temporal_loss()),
+        ("mse_temporal_loss", {"on_target": 2, "off_target": 9}, lambda: SF.mse_temporal_loss(on_target=2, off_target=9)),
+        ("mse_temporal_loss", {"on_target": 1, "off_target": -2, "tolerance": 3},
+         lambda: SF.mse_temporal_loss(on_target=1, off_target=-2, tolerance=3)),
+        ("ce_temporal_loss", {"inverse": "negate"}, lambda: SF.ce_temporal_loss(inverse="negate")),
+        ("ce_temporal_loss", {"inverse": "reciprocal"}, lambda: SF.ce_temporal_loss(inverse="reciprocal")),
+    ]
+    cases = []
+    for name, opts, make in specs:
+        x = spk.clone().requires_grad_(True)
+        v = make()(x, targets.clone())
+        (g,) = torch.autograd.grad(v, x)
+        cases.append({"name": name, "options": opts, "input": x.detach().tolist(), "targets": targets.tolist(),
+                      "value": v.item(), "grad": g.tolist()})
+    times = torch.tensor([3.0, 5.0, 7.0, -1.0])  # target_is_time: one time per output, for every sample
+    x = spk.clone().requires_grad_(True)
+    v = SF.mse_temporal_loss(target_is_time=True)(x, times.clone())
+    (g,) = torch.autograd.grad(v, x)
+    cases.append({"name": "mse_temporal_loss", "options": {"target_is_time": True}, "input": x.detach().tolist(),
+                  "targets": times.tolist(), "value": v.item(), "grad": g.tolist()})
+    return {"note": "snntorch.functional temporal losses (first spike times); spikes time-first [T,B,C]", "cases": cases}
+
+
 # ---------------------------------------------------------------- bptt
 
 def bptt():
@@ -235,8 +266,9 @@ def main():
     os.makedirs(out, exist_ok=True)
     torch.manual_seed(SEED)
     torch.set_num_threads(1)
-    # draw order is part of the fixture: neurons, surrogates (no draws), encoders, losses, bptt
-    files = [("neurons", neurons), ("surrogates", surrogates), ("encoders", encoders), ("losses", losses), ("bptt", bptt)]
+    # draw order is part of the fixture: neurons, surrogates (no draws), encoders, losses, bptt, temporal
+    files = [("neurons", neurons), ("surrogates", surrogates), ("encoders", encoders), ("losses", losses), ("bptt", bptt),
+             ("temporal", temporal)]
     for name, make in files:
         data = make()
         path = os.path.join(out, name + ".json")

@@ -4,8 +4,11 @@ import { fileURLToPath } from 'node:url';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** The five snnTorch fixture files every parity test reads (see test/fixtures/snntorch/README.md). */
-export const fixtureNames = ['neurons', 'surrogates', 'encoders', 'losses', 'bptt'] as const;
+/** The snnTorch fixture files the parity tests read (see test/fixtures/snntorch/README.md). */
+export const fixtureNames = ['neurons', 'surrogates', 'encoders', 'losses', 'bptt', 'temporal'] as const;
+/** Those that a set given by $SNNTORCH_FIXTURES must hold (../shared's set has these five; the repo's copy serves the rest). */
+const overridable = new Set(['neurons', 'surrogates', 'encoders', 'losses', 'bptt']);
+const repoFixtures = join(repoRoot, 'test', 'fixtures', 'snntorch');
 
 /**
  * snnTorch golden fixtures: the repo's test/fixtures/snntorch (made by tools/snntorch-fixtures.py),
@@ -20,7 +23,7 @@ export const sharedDir = process.env.SPIKEFLOW_SHARED ?? join(repoRoot, '..', 's
 
 // (test fixtures are JSON of several shapes: any)
 export function loadFixture(name: (typeof fixtureNames)[number]): any {
-  const path = join(fixtureDir, `${name}.json`);
+  const path = join(overridable.has(name) ? fixtureDir : repoFixtures, `${name}.json`);
   if (!existsSync(path)) {
     const from = process.env.SNNTORCH_FIXTURES ? ` (SNNTORCH_FIXTURES=${process.env.SNNTORCH_FIXTURES})` : '';
     throw new Error(
