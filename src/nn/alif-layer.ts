@@ -47,21 +47,9 @@ export class Alif implements Layer {
   }
 
   forward(input: Seq, ctx: ForwardContext): Seq {
-    const c = this.common;
-    c.checkInput(input);
-    const r = alifSequence(input.x, {
-      steps: input.steps,
-      constInput: input.constant,
-      beta: this.beta.value(),
-      rho: this.rho.value(),
-      betaA: this.betaA,
-      threshold: c.threshold(),
-      reset: c.reset,
-      surrogate: c.surrogate,
-      kernels: ctx.kernels,
-    });
-    c.record(ctx, this.kind, r.spk, r.mem, r.spikes);
-    return { x: r.spk, steps: input.steps, constant: false };
+    return this.common.forwardSequence(this.kind, input, ctx, (x, o) =>
+      alifSequence(x, { ...o, beta: this.beta.value(), rho: this.rho.value(), betaA: this.betaA }),
+    );
   }
 
   parameters(): NamedParameter[] {

@@ -231,19 +231,20 @@ export class Fields implements LayerFields {
   }
 
   int(field: string, lo: number, hi: number, dflt?: number): number {
-    const v = this.get(field);
-    if (v === undefined && dflt !== undefined) return dflt;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi)
-      this.fail(field, `expected an integer in [${lo}, ${hi}], found ${show(v)}`);
-    return v;
+    return this.ranged(field, lo, hi, dflt, 'an integer');
   }
 
   num(field: string, lo: number, hi: number, dflt?: number): number {
+    return this.ranged(field, lo, hi, dflt, 'a number');
+  }
+
+  /** int and num: an integer, or a finite number, in [lo, hi] (dflt when absent and given). */
+  private ranged(field: string, lo: number, hi: number, dflt: number | undefined, what: 'an integer' | 'a number'): number {
     const v = this.get(field);
     if (v === undefined && dflt !== undefined) return dflt;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi)
-      this.fail(field, `expected a number in [${lo}, ${hi}], found ${show(v)}`);
-    return v;
+    const ok = typeof v === 'number' && (what === 'an integer' ? Number.isInteger(v) : Number.isFinite(v)) && v >= lo && v <= hi;
+    if (!ok) this.fail(field, `expected ${what} in [${lo}, ${hi}], found ${show(v)}`);
+    return v as number;
   }
 
   bool(field: string, dflt: boolean): boolean {

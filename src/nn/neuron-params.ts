@@ -2,7 +2,7 @@ import { Tensor } from '../core/tensor.js';
 import { ShapeError, checkBool, checkInt, checkObject } from '../core/errors.js';
 import { sigmoid } from '../ops/index.js';
 import { atan, surrogateConfig, type Surrogate } from '../surrogate/index.js';
-import { checkDecay, checkReset, checkSurrogate, checkThreshold, type ResetMechanism } from '../neurons/common.js';
+import { checkDecay, checkReset, checkSurrogate, checkThreshold, type NeuronSequenceBase, type ResetMechanism } from '../neurons/common.js';
 import { featuresOf, type ForwardContext, type NamedParameter, type Seq, type SpikeRecord } from './layer.js';
 
 /**
@@ -62,6 +62,13 @@ export interface SpikingOptions {
   surrogate?: Surrogate;
 }
 
+/** What a layer's forward uses of its sequence op's outputs. */
+export interface SequenceOutput {
+  spk: Tensor;
+  mem: Tensor;
+  spikes: number;
+}
+
 /** Size, threshold (a one-value tensor, learnable), reset and surrogate of a spiking layer. */
 export class SpikingCommon {
   readonly size: number;
@@ -111,6 +118,25 @@ export class SpikingCommon {
       reset: this.reset,
       surrogate: surrogateConfig(this.surrogate),
     };
+  }
+
+  /**
+   * The forward of a layer run by one fused sequence op (Synaptic, Alpha, ALIF, RLeaky, RSynaptic): checks
+   * the input, runs `op` with the sequence's and these common options (the layer adds its own
+   * parameters), records the spikes and membrane, and returns the spikes.
+   */
+  forwardSequence(kind: string, input: Seq, ctx: ForwardContext, op: (x: Tensor, o: NeuronSequenceBase) => SequenceOutput): Seq {
+    this.checkInput(input);
+    const r = op(input.x, {
+      steps: input.steps,
+      constInput: input.constant,
+      threshold: this.threshold(),
+      reset: this.reset,
+      surrogate: this.surrogate,
+      kernels: ctx.kernels,
+    });
+    this.record(ctx, kind, r.spk, r.mem, r.spikes);
+    return { x: r.spk, steps: input.steps, constant: false };
   }
 
   /** Records the layer's outputs for losses and statistics. */

@@ -104,21 +104,9 @@ export class RLeaky extends RecurrentBase implements Layer {
   }
 
   forward(input: Seq, ctx: ForwardContext): Seq {
-    const c = this.common;
-    c.checkInput(input);
-    const r = rleakySequence(input.x, {
-      steps: input.steps,
-      constInput: input.constant,
-      beta: this.beta.value(),
-      threshold: c.threshold(),
-      reset: c.reset,
-      surrogate: c.surrogate,
-      weight: this.weight,
-      bias: this.bias,
-      kernels: ctx.kernels,
-    });
-    c.record(ctx, this.kind, r.spk, r.mem, r.spikes);
-    return { x: r.spk, steps: input.steps, constant: false };
+    return this.common.forwardSequence(this.kind, input, ctx, (x, o) =>
+      rleakySequence(x, { ...o, beta: this.beta.value(), weight: this.weight, bias: this.bias }),
+    );
   }
 
   parameters(): NamedParameter[] {
@@ -146,22 +134,9 @@ export class RSynaptic extends RecurrentBase implements Layer {
   }
 
   forward(input: Seq, ctx: ForwardContext): Seq {
-    const c = this.common;
-    c.checkInput(input);
-    const r = rsynapticSequence(input.x, {
-      steps: input.steps,
-      constInput: input.constant,
-      alpha: this.alpha.value(),
-      beta: this.beta.value(),
-      threshold: c.threshold(),
-      reset: c.reset,
-      surrogate: c.surrogate,
-      weight: this.weight,
-      bias: this.bias,
-      kernels: ctx.kernels,
-    });
-    c.record(ctx, this.kind, r.spk, r.mem, r.spikes);
-    return { x: r.spk, steps: input.steps, constant: false };
+    return this.common.forwardSequence(this.kind, input, ctx, (x, o) =>
+      rsynapticSequence(x, { ...o, alpha: this.alpha.value(), beta: this.beta.value(), weight: this.weight, bias: this.bias }),
+    );
   }
 
   parameters(): NamedParameter[] {
@@ -173,18 +148,22 @@ export class RSynaptic extends RecurrentBase implements Layer {
   }
 }
 
+/** The options RLeaky and RSynaptic share, from a layer's config. */
+function recurrentFromConfig(c: Parameters<LayerKind['fromConfig']>[0], rng: Rng): RecurrentOptions {
+  return {
+    ...spikingFromConfig(c),
+    beta: decayFromConfig(c.beta, c.learnBeta),
+    learnBeta: c.learnBeta,
+    learnRecurrent: c.learnRecurrent,
+    bias: c.bias,
+    rng,
+  };
+}
+
 /** Registry entry: beta (or its logit), the recurrent weight [size, size] and bias, and the fields of every spiking layer. */
 export const rleakyKind: LayerKind = {
   kind: 'rleaky',
-  fromConfig: (c, rng) =>
-    new RLeaky({
-      ...spikingFromConfig(c),
-      beta: decayFromConfig(c.beta, c.learnBeta),
-      learnBeta: c.learnBeta,
-      learnRecurrent: c.learnRecurrent,
-      bias: c.bias,
-      rng,
-    }),
+  fromConfig: (c, rng) => new RLeaky(recurrentFromConfig(c, rng)),
   contract: (f, input) => {
     const { size, thr } = spikingFields(f, input, 'subtract');
     const beta = decayField(f, 'beta', size, 'learnBeta');
@@ -201,16 +180,7 @@ export const rleakyKind: LayerKind = {
 export const rsynapticKind: LayerKind = {
   kind: 'rsynaptic',
   fromConfig: (c, rng) =>
-    new RSynaptic({
-      ...spikingFromConfig(c),
-      alpha: decayFromConfig(c.alpha, c.learnAlpha),
-      beta: decayFromConfig(c.beta, c.learnBeta),
-      learnAlpha: c.learnAlpha,
-      learnBeta: c.learnBeta,
-      learnRecurrent: c.learnRecurrent,
-      bias: c.bias,
-      rng,
-    }),
+    new RSynaptic({ ...recurrentFromConfig(c, rng), alpha: decayFromConfig(c.alpha, c.learnAlpha), learnAlpha: c.learnAlpha }),
   contract: (f, input) => {
     const { size, thr } = spikingFields(f, input, 'subtract');
     const alpha = decayField(f, 'alpha', size, 'learnAlpha');

@@ -3,6 +3,7 @@ import { synapticSequence, type SynapticSequenceOptions } from '../neurons/synap
 import { alphaSequence, checkAlphaBeta } from '../neurons/alpha.js';
 import type { ForwardContext, Layer, NamedParameter, Seq } from './layer.js';
 import { Decay, SpikingCommon, type SpikingOptions } from './neuron-params.js';
+// The registry helpers every neuron layer's file imports alike (alif-layer.ts, recurrent-layer.ts).
 import {
   decayField,
   decayFromConfig,
@@ -38,20 +39,9 @@ abstract class TwoDecayLayer implements Layer {
   ) {}
 
   forward(input: Seq, ctx: ForwardContext): Seq {
-    const c = this.common;
-    c.checkInput(input);
-    const r = this.sequence(input.x, {
-      steps: input.steps,
-      constInput: input.constant,
-      alpha: this.alpha.value(),
-      beta: this.beta.value(),
-      threshold: c.threshold(),
-      reset: c.reset,
-      surrogate: c.surrogate,
-      kernels: ctx.kernels,
-    });
-    c.record(ctx, this.kind, r.spk, r.mem, r.spikes);
-    return { x: r.spk, steps: input.steps, constant: false };
+    return this.common.forwardSequence(this.kind, input, ctx, (x, o) =>
+      this.sequence(x, { ...o, alpha: this.alpha.value(), beta: this.beta.value() }),
+    );
   }
 
   /** Learnable decays (if any), then the common parameters (threshold). */
@@ -104,6 +94,8 @@ export class Alpha extends TwoDecayLayer {
   }
 }
 
+// The registry entries parallel alifKind (alif-layer.ts) and rleakyKind (recurrent-layer.ts): one shape,
+// spikingFromConfig then each decay with its learn flag, and each kind's own fields.
 /** Registry entry: alpha and beta (or their logits when learned), and the fields of every spiking layer. */
 export const synapticKind: LayerKind = {
   kind: 'synaptic',
