@@ -15,6 +15,11 @@ export interface Dataset {
   labels: Uint8Array | Int32Array;
   n: number;
   features: number;
+  /**
+   * Rows made on demand (event frames held sparse): writes row i into out[offset, offset + features),
+   * which holds zeros; when given, `inputs` is not read.
+   */
+  row?(i: number, out: Float32Array, offset: number): void;
 }
 
 /** Turns a [B, features] batch into the network's input sequence (direct, rate, ...). */
@@ -31,7 +36,7 @@ export interface BatchInfo {
 }
 
 export function checkDataset(d: Dataset, name = 'dataset'): void {
-  if (d.inputs.length !== d.n * d.features) {
+  if (!d.row && d.inputs.length !== d.n * d.features) {
     throw new ShapeError(`${name}: ${d.inputs.length} input values, expected n*features = ${d.n}*${d.features}`);
   }
   if (d.labels.length !== d.n) throw new ShapeError(`${name}: ${d.labels.length} labels for ${d.n} samples`);
@@ -44,6 +49,13 @@ export function gatherBatch(d: Dataset, idx: ArrayLike<number>, from: number, to
   const x = new Float32Array(B * F);
   const y = new Int32Array(B);
   const scale = d.inputs instanceof Uint8Array ? 1 / 255 : 1;
+  if (d.row) {
+    for (let b = 0; b < B; b++) {
+      d.row(idx[from + b], x, b * F);
+      y[b] = d.labels[idx[from + b]];
+    }
+    return { x: new Tensor(x, [B, F]), y };
+  }
   for (let b = 0; b < B; b++) {
     const r = idx[from + b];
     const src = r * F;

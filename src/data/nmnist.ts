@@ -1,0 +1,276 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { DataError, DownloadError, ValueError } from '../core/errors.js';
+import { readNmnist } from '../events/nmnist.js';
+import { toFrame } from '../events/frame.js';
+import { denoise } from '../events/transforms.js';
+import type { Events } from '../events/events.js';
+import { downloadVerified, isChecksumMismatch } from './download.js';
+import { type FrameSet, FrameSetBuilder } from './frames.js';
+import { extractZip } from './zip.js';
+
+/** N-MNIST's sensor: 34 x 34 pixels, 2 polarities. */
+export const NMNIST_SENSOR = [34, 34, 2] as const;
+/** Values per N-MNIST frame: channels-last 34 x 34 x 2. */
+export const NMNIST_FRAME = 34 * 34 * 2;
+
+/** How event samples become frames. */
+export interface FrameOptions {
+  /** Frames per sample (time steps). */
+  steps: number;
+  /**
+   * Frame length in microseconds: frames [k W, (k + 1) W) from t = 0, `steps` of them (events after
+   * steps x W are dropped). Without it: Tonic's ToFrame(n_time_bins = steps) over each sample's span.
+   */
+  frameWindow?: number;
+  /** Tonic's Denoise(filter_time) in microseconds before framing (0 or undefined: none). */
+  denoise?: number;
+}
+
+/**
+ * The official archives (Orchard et al. 2015, on Mendeley Data), with the MD5 sums Tonic pins
+ * (tonic/datasets/nmnist.py). Each holds Train/<digit>/<id>.bin or Test/<digit>/<id>.bin.
+ */
+export const NMNIST_ARCHIVES = {
+  train: {
+    url: 'https://data.mendeley.com/public-files/datasets/468j46mzdv/files/39c25547-014b-4137-a934-9d29fa53c7a0/file_downloaded',
+    file: 'train.zip',
+    md5: '20959b8e626244a1b502305a9e6e2031',
+    folder: 'Train',
+  },
+  test: {
+    url: 'https://data.mendeley.com/public-files/datasets/468j46mzdv/files/05a4d654-7e03-4c15-bdfa-9bb2bcbea494/file_downloaded',
+    file: 'test.zip',
+    md5: '69ca8762b2fe404d9b9bad1103e97832',
+    folder: 'Test',
+  },
+} as const;
+
+type Split = 'train' | 'test';
+
+/** One sample on disk and its label. */
+export interface EventSample {
+  path: string;
+  label: number;
+}
+
+export interface LoadNmnistOptions extends FrameOptions {
+  /**
+   * A folder in the nmnist-small layout (`<id>.bs2` files, labels in train1K.txt / test100.txt) or the
+   * official one (Train/<digit>/<id>.bin, Test/<digit>/<id>.bin). When given, nothing else is tried.
+   */
+  dataDir?: string;
+  /** Download cache; default $SPIKEFLOW_CACHE or ~/.cache/spikeflow (the data goes to its nmnist/ folder). */
+  cacheDir?: string;
+  /** Try the network when the cache lacks the data (default true; SPIKEFLOW_OFFLINE=1 disables). */
+  download?: boolean;
+  /** Where each archive is downloaded from, and its MD5 (default NMNIST_ARCHIVES; tests use a local server). */
+  archives?: Record<Split, { url: string; md5: string }>;
+  timeoutMs?: number;
+  trainLimit?: number;
+  testLimit?: number;
+  /** Load the test split only (eval): the training set comes back empty. */
+  testOnly?: boolean;
+  onProgress?: (e: { file: string; loaded: number; total: number | null }) => void;
+  onSource?: (message: string) => void;
+  /** Samples framed so far, per split. */
+  onFrames?: (split: Split, done: number, total: number) => void;
+}
+
+export interface EventData {
+  train: FrameSet;
+  test: FrameSet;
+  source: 'data-dir' | 'cache' | 'download';
+  location: string;
+  /** 'nmnist-small' or 'official' (the folder layout read). */
+  layout: string;
+}
+
+/** Reads "#sample #class" lists: one `<id> <label>` per line (tabs or spaces, CRLF or LF). */
+export function parseLabelList(text: string, file: string): Array<{ id: string; label: number }> {
+  const out: Array<{ id: string; label: number }> = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    const s = line.trim();
+    if (s === '' || s.startsWith('#')) return;
+    const m = /^(\d+)\s+(\d+)$/.exec(s);
+    if (!m) throw new DataError(`line ${i + 1}: expected "<sample id> <class>", found ${JSON.stringify(s.slice(0, 60))}`, file);
+    const label = Number(m[2]);
+    if (label > 9) throw new DataError(`line ${i + 1}: class ${label}, expected 0..9`, file);
+    out.push({ id: m[1], label });
+  });
+  if (out.length === 0) throw new DataError('no samples listed', file);
+  return out;
+}
+
+const SMALL_LISTS: Record<Split, string> = { train: 'train1K.txt', test: 'test100.txt' };
+
+async function smallLayout(dir: string, split: Split): Promise<EventSample[]> {
+  const list = join(dir, SMALL_LISTS[split]);
+  const rows = parseLabelList(await readFile(list, 'utf8'), list);
+  return rows.map(({ id, label }) => {
+    const path = join(dir, `${id}.bs2`);
+    if (!existsSync(path)) throw new DataError(`sample ${id} is listed in ${SMALL_LISTS[split]} but its file is missing`, path);
+    return { path, label };
+  });
+}
+
+/** Train/<digit>/<id>.bin: every sample, ordered by its numeric id (N-MNIST's ids follow MNIST's order). */
+async function officialLayout(root: string): Promise<EventSample[]> {
+  let digits: string[];
+  try {
+    digits = (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory() && /^\d$/.test(d.name)).map((d) => d.name);
+  } catch (e) {
+    throw new DataError(`cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, root);
+  }
+  const out: Array<EventSample & { id: number }> = [];
+  for (const d of digits) {
+    const dir = join(root, d);
+    for (const n of await readdir(dir))
+      if (n.endsWith('.bin')) out.push({ path: join(dir, n), label: Number(d), id: Number.parseInt(n, 10) });
+  }
+  if (out.length === 0) throw new DataError('no .bin files in digit folders (expected <digit>/<id>.bin, digits 0..9)', root);
+  out.sort((a, b) => a.id - b.id || (a.path < b.path ? -1 : 1));
+  return out.map(({ path, label }) => ({ path, label }));
+}
+
+/** Which layout a folder holds; null if neither. */
+function layoutOf(dir: string): 'nmnist-small' | 'official' | null {
+  if (existsSync(join(dir, SMALL_LISTS.train)) && existsSync(join(dir, SMALL_LISTS.test))) return 'nmnist-small';
+  if (existsSync(join(dir, 'Train')) && existsSync(join(dir, 'Test'))) return 'official';
+  return null;
+}
+
+async function samplesOf(dir: string, layout: 'nmnist-small' | 'official', split: Split): Promise<EventSample[]> {
+  return layout === 'nmnist-small' ? smallLayout(dir, split) : officialLayout(join(dir, NMNIST_ARCHIVES[split].folder));
+}
+
+export function checkFrameOptions(o: FrameOptions): void {
+  if (!Number.isInteger(o.steps) || o.steps < 1) throw new ValueError(`steps: expected a positive integer, found ${o.steps}`);
+  if (o.frameWindow !== undefined && !(Number.isInteger(o.frameWindow) && o.frameWindow >= 1))
+    throw new ValueError(`frameWindow: expected a positive integer (microseconds), found ${o.frameWindow}`);
+  if (o.denoise !== undefined && !(Number.isInteger(o.denoise) && o.denoise >= 0))
+    throw new ValueError(`denoise: expected a non-negative integer (microseconds), found ${o.denoise}`);
+}
+
+/**
+ * One sample's frames, channels-last ([T, H, W, P]: the layout Conv2d reads), from Tonic's ToFrame
+ * ([T, P, H, W]) after an optional Denoise.
+ */
+export function nmnistFrames(ev: Events, o: FrameOptions): Float32Array {
+  const e = o.denoise ? denoise(ev, o.denoise) : ev;
+  const f =
+    o.frameWindow !== undefined
+      ? toFrame(e, { timeWindow: o.frameWindow, startTime: 0, endTime: o.steps * o.frameWindow })
+      : toFrame(e, { nTimeBins: o.steps });
+  const [T, P, H, W] = f.shape;
+  if (T !== o.steps) throw new ValueError(`nmnistFrames: ToFrame gave ${T} frames, expected ${o.steps}`);
+  const src = f.data as Float32Array;
+  const out = new Float32Array(src.length);
+  const plane = H * W;
+  for (let t = 0; t < T; t++)
+    for (let p = 0; p < P; p++) for (let i = 0; i < plane; i++) out[t * P * plane + i * P + p] = src[t * P * plane + p * plane + i];
+  return out;
+}
+
+/** Decodes and frames the samples (each once), into a FrameSet. */
+export async function frameSamples(
+  samples: EventSample[],
+  o: FrameOptions,
+  onFrames?: (done: number, total: number) => void,
+): Promise<FrameSet> {
+  const b = new FrameSetBuilder(o.steps, NMNIST_FRAME);
+  for (let i = 0; i < samples.length; i++) {
+    const s = samples[i];
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await readFile(s.path));
+    } catch (e) {
+      throw new DataError(`cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, s.path);
+    }
+    b.add(nmnistFrames(readNmnist(bytes, { file: s.path }), o), s.label);
+    if ((i + 1) % 100 === 0 || i + 1 === samples.length) onFrames?.(i + 1, samples.length);
+  }
+  return b.finish();
+}
+
+function cacheRoot(o: { cacheDir?: string }): string {
+  return join(o.cacheDir ?? process.env.SPIKEFLOW_CACHE ?? join(homedir(), '.cache', 'spikeflow'), 'nmnist');
+}
+
+/** Downloads (MD5-checked) and extracts the archives whose folders the cache lacks. */
+async function downloadInto(cache: string, o: LoadNmnistOptions, splits: Split[]): Promise<void> {
+  await mkdir(cache, { recursive: true });
+  for (const split of splits) {
+    const a = NMNIST_ARCHIVES[split];
+    const final = join(cache, a.folder);
+    if (existsSync(final)) continue;
+    const src = o.archives?.[split] ?? a;
+    const zip = join(cache, a.file);
+    await downloadVerified(src.url, zip, { algorithm: 'md5', expected: src.md5, timeoutMs: o.timeoutMs, onProgress: o.onProgress });
+    const tmp = join(cache, `.${a.folder}.${process.pid}.extract`);
+    await rm(tmp, { recursive: true, force: true });
+    try {
+      const n = await extractZip(zip, tmp, { keep: (name) => name.endsWith('.bin') });
+      const inner = join(tmp, a.folder);
+      if (n === 0 || !existsSync(inner) || !(await stat(inner)).isDirectory())
+        throw new DataError(`expected ${a.folder}/<digit>/<id>.bin entries, found ${n} .bin files elsewhere`, zip);
+      await rename(inner, final);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+    await rm(zip, { force: true });
+  }
+}
+
+/**
+ * Loads N-MNIST as frames: from `dataDir` when given (nmnist-small or the official layout), else from
+ * the cache, else downloads the official archives (MD5-verified, extracted) into the cache. Every
+ * sample is decoded and framed once, here.
+ */
+export async function loadNmnist(o: LoadNmnistOptions): Promise<EventData> {
+  checkFrameOptions(o);
+  const splits: Split[] = o.testOnly ? ['test'] : ['train', 'test'];
+  let dir: string;
+  let source: EventData['source'];
+  if (o.dataDir !== undefined) {
+    if (!existsSync(o.dataDir)) throw new DataError('no such folder', o.dataDir);
+    dir = o.dataDir;
+    source = 'data-dir';
+  } else {
+    dir = cacheRoot(o);
+    const have = (s: Split) => existsSync(join(dir, NMNIST_ARCHIVES[s].folder));
+    if (splits.every(have)) source = 'cache';
+    else {
+      const mayDownload = (o.download ?? true) && process.env.SPIKEFLOW_OFFLINE !== '1';
+      if (!mayDownload)
+        throw new DataError(
+          `nmnist not found: no --data-dir given, nothing in the cache ${dir}, downloads disabled. ` +
+            'Give --data-dir a folder with train1K.txt/test100.txt and <id>.bs2 files, or Train/ and Test/ of the official N-MNIST',
+        );
+      o.onSource?.(`downloading nmnist into ${dir}`);
+      try {
+        await downloadInto(dir, o, splits);
+      } catch (e) {
+        if (isChecksumMismatch(e) || !(e instanceof DownloadError)) throw e;
+        throw new DataError(`nmnist not found: nothing in the cache ${dir}, and the download failed (${e.message})`);
+      }
+      source = 'download';
+    }
+  }
+  const layout = layoutOf(dir);
+  if (!layout)
+    throw new DataError(
+      'expected train1K.txt and test100.txt with <id>.bs2 files (the nmnist-small layout), or Train/<digit>/*.bin and Test/<digit>/*.bin (official N-MNIST)',
+      dir,
+    );
+  o.onSource?.(`using nmnist (${layout} layout) from ${dir}`);
+  const load = async (split: Split, limit?: number) => {
+    const all = await samplesOf(dir, layout, split);
+    return frameSamples(all.slice(0, limit ?? all.length), o, (d, t) => o.onFrames?.(split, d, t));
+  };
+  const test = await load('test', o.testLimit);
+  const train = o.testOnly ? new FrameSetBuilder(o.steps, NMNIST_FRAME).finish() : await load('train', o.trainLimit);
+  return { train, test, source, location: dir, layout };
+}
