@@ -4,6 +4,7 @@ import { runTrain, trainFlags, type TrainOptions } from './train.js';
 import { runEval, evalFlags } from './eval.js';
 import { runCompare, compareFlags, type CompareOptions } from './compare.js';
 import { runSimulate, simulateFlags, type SimulateOptions } from './simulate.js';
+import { runNir, nirFlags, type NirOptions } from './nir.js';
 import { runStdpMnist, stdpMnistFlags, type StdpMnistOptions } from './stdp-mnist.js';
 
 export interface Command {
@@ -44,5 +45,12 @@ export const commands: Record<string, Command> = {
     about: 'unsupervised STDP learning of MNIST digits in the style of Diehl & Cook (2015): train, assign labels, test, save weights',
     flags: stdpMnistFlags,
     run: (o, ctx) => runStdpMnist(o as StdpMnistOptions, ctx),
+  },
+  nir: {
+    about:
+      'NIR files (Neuromorphic Intermediate Representation): `nir inspect model.nir` (nodes, shapes, parameters, edges; --plot graph.svg), `nir export --checkpoint runs/mnist-fc --out model.nir`',
+    flags: nirFlags,
+    run: (o, ctx) => runNir(o as NirOptions, ctx),
+    positionals: true,
   },
 };
