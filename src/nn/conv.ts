@@ -3,13 +3,14 @@ import { newF32, newI32 } from '../core/buffers.js';
 import type { Rng } from '../core/rng.js';
 import { ShapeError, ValueError, checkArray, checkBool, checkInt, checkObject, checkRng, describe } from '../core/errors.js';
 import type { ConvShape, Kernels } from '../kernels/types.js';
-import { imageOf, type ForwardContext, type ImageShape, type Layer, type NamedParameter, type Seq } from './layer.js';
+import { imageOf, uniformBias, type ForwardContext, type ImageShape, type Layer, type NamedParameter, type Seq } from './layer.js';
 import { MAX_ELEMENTS, intPair, type Flow, type ImageDims, type LayerCheck, type LayerFields, type LayerKind } from './layer-kind.js';
 
 /**
  * Geometry of a 2-D convolution over channels-last images (each sample stored [H, W, C], the layout
  * that makes a patch row of the im2col matrix KW*C contiguous values and an output pixel O contiguous
- * values). Flatten turns it into torch's [C, H, W] order before a Linear layer.
+ * values). Flatten turns it into torch's [C, H, W] order before a Linear layer. Its window fields
+ * (kH to outW) parallel Window2d in nir/shapes.ts, the NIR importer's geometry of a conv or pool window.
  */
 export interface ConvGeometry {
   inC: number;
@@ -22,6 +23,23 @@ export interface ConvGeometry {
   padding: number;
   outH: number;
   outW: number;
+}
+
+/** The kernels' ConvShape of n images of geometry g. */
+function kernelShape(g: ConvGeometry, n: number): ConvShape {
+  return {
+    n,
+    H: g.inH,
+    W: g.inW,
+    C: g.inC,
+    O: g.outC,
+    kH: g.kH,
+    kW: g.kW,
+    stride: g.stride,
+    pad: g.padding,
+    outH: g.outH,
+    outW: g.outW,
+  };
 }
 
 export function convGeometry(
@@ -111,24 +129,12 @@ export function conv2d(x: Tensor, g: ConvGeometry, w: Tensor, b: Tensor | null, 
   // Spike input: the spike-driven kernels take CHUNK_IMAGES images per call; float input: im2col + GEMM.
   const perChunk = spikes ? CHUNK_IMAGES : Math.max(1, Math.floor(CHUNK_ROWS / P));
   const colF = spikes ? null : new Float32Array(perChunk * P * K);
-  const shapeOf = (n: number): ConvShape => ({
-    n,
-    H: g.inH,
-    W: g.inW,
-    C: g.inC,
-    O,
-    kH: g.kH,
-    kW: g.kW,
-    stride: g.stride,
-    pad: g.padding,
-    outH: g.outH,
-    outW: g.outW,
-  });
   const inputs = (i: number, n: number) => x.data.subarray(i * inSize, (i + n) * inSize);
   const outputs = (a: Float32Array, i: number, n: number) => a.subarray(i * P * O, (i + n) * P * O);
   for (let i = 0; i < images; i += perChunk) {
     const n = Math.min(perChunk, images - i);
-    if (spikes) k.convSpikeForward(inputs(i, n) as Uint8Array, wd, b ? (b.data as Float32Array) : null, outputs(y, i, n), shapeOf(n));
+    if (spikes)
+      k.convSpikeForward(inputs(i, n) as Uint8Array, wd, b ? (b.data as Float32Array) : null, outputs(y, i, n), kernelShape(g, n));
     else {
       im2col(x.data as Float32Array, g, i, n, colF!);
       k.matmul(colF!.subarray(0, n * P * K), wd, outputs(y, i, n), n * P, K, O, false, false, false);
@@ -147,12 +153,12 @@ export function conv2d(x: Tensor, g: ConvGeometry, w: Tensor, b: Tensor | null, 
       for (let i = 0; i < images && (dw || dx); i += perChunk) {
         const n = Math.min(perChunk, images - i);
         const gs = outputs(gy, i, n);
-        if (dw && spikes) k.convSpikeGradW(inputs(i, n) as Uint8Array, gs, dw, shapeOf(n));
+        if (dw && spikes) k.convSpikeGradW(inputs(i, n) as Uint8Array, gs, dw, kernelShape(g, n));
         else if (dw) {
           im2col(x.data as Float32Array, g, i, n, colF!);
           k.matmul(colF!.subarray(0, n * P * K), gs, dw, K, n * P, O, true, false, true);
         }
-        if (dx) k.convGradInput(gs, wd, dx.subarray(i * inSize, (i + n) * inSize), shapeOf(n));
+        if (dx) k.convGradInput(gs, wd, dx.subarray(i * inSize, (i + n) * inSize), kernelShape(g, n));
       }
     },
   });
@@ -180,19 +186,6 @@ export function conv2dMaxPool(x: Tensor, g: ConvGeometry, pk: number, ps: number
   const arg = newI32(images * per, true);
   const wd = w.data as Float32Array;
   const bias = b ? (b.data as Float32Array) : null;
-  const shapeOf = (n: number): ConvShape => ({
-    n,
-    H: g.inH,
-    W: g.inW,
-    C: g.inC,
-    O,
-    kH: g.kH,
-    kW: g.kW,
-    stride: g.stride,
-    pad: g.padding,
-    outH: g.outH,
-    outW: g.outW,
-  });
   for (let i = 0; i < images; i += CHUNK_IMAGES) {
     const n = Math.min(CHUNK_IMAGES, images - i);
     k.convPoolSpikeForward(
@@ -201,7 +194,7 @@ export function conv2dMaxPool(x: Tensor, g: ConvGeometry, pk: number, ps: number
       bias,
       y.subarray(i * per, (i + n) * per),
       arg.subarray(i * per, (i + n) * per),
-      shapeOf(n),
+      kernelShape(g, n),
       pool,
     );
   }
@@ -222,7 +215,7 @@ export function conv2dMaxPool(x: Tensor, g: ConvGeometry, pk: number, ps: number
           wd,
           dw,
           dx ? dx.subarray(i * inSize, (i + n) * inSize) : null,
-          shapeOf(n),
+          kernelShape(g, n),
           pool,
         );
       }
@@ -296,11 +289,7 @@ export class Conv2d implements Layer {
       }
     }
     this.weight = new Tensor(w, [K, O], { requiresGrad: true });
-    if (o.bias ?? true) {
-      const b = new Float32Array(O);
-      for (let oc = 0; oc < O; oc++) b[oc] = (o.rng.uniform() * 2 - 1) * bound;
-      this.bias = new Tensor(b, [O], { requiresGrad: true });
-    } else this.bias = null;
+    this.bias = (o.bias ?? true) ? uniformBias(o.rng, O, bound) : null;
   }
 
   geometry(input: Seq): ConvGeometry {

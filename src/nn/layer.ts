@@ -1,4 +1,5 @@
-import type { Tensor } from '../core/tensor.js';
+import { Tensor } from '../core/tensor.js';
+import type { Rng } from '../core/rng.js';
 import type { Kernels } from '../kernels/types.js';
 import { ShapeError } from '../core/errors.js';
 
@@ -78,6 +79,13 @@ export interface Layer {
   exportParameter?(name: string, t: Tensor): { shape: number[]; data: Float32Array };
   /** Inverse of exportParameter: writes checkpoint data (torch layout) into the parameter. */
   importParameter?(name: string, t: Tensor, data: Float32Array): void;
+}
+
+/** A bias [n] drawn like torch.nn.Linear's and Conv2d's: U(-bound, bound), one draw per element in order. */
+export function uniformBias(rng: Rng, n: number, bound: number, requiresGrad = true): Tensor {
+  const b = new Float32Array(n);
+  for (let i = 0; i < n; i++) b[i] = (rng.uniform() * 2 - 1) * bound;
+  return new Tensor(b, [n], { requiresGrad });
 }
 
 /** dst[c, r] = src[r, c] for a row-major [rows, cols] matrix (torch [out, in] <-> stored [in, out]). */

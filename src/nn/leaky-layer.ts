@@ -6,6 +6,7 @@ import { checkDecay, checkReset, checkSurrogate, checkThreshold } from '../neuro
 import { atan, surrogateConfig, type Surrogate } from '../surrogate/index.js';
 import { featuresOf, type ForwardContext, type Layer, type NamedParameter, type Seq } from './layer.js';
 import type { Linear } from './linear.js';
+import type { LeakyProjectTail } from '../kernels/types.js';
 import { RateSeq } from '../encode/index.js';
 import {
   MAX_ELEMENTS,
@@ -207,32 +208,11 @@ export class Leaky implements Layer {
     const w = prev.weight.data as Float32Array;
     const bias = prev.bias ? (prev.bias.data as Float32Array) : null;
     const lif = { T, N, H, beta: this.beta().data as Float32Array, threshold: this.threshold, reset: RESET_CODES[this.reset] };
+    const tail: LeakyProjectTail = [w, bias, prev.inFeatures, lif, next.weight.data as Float32Array, O, out, false];
     // a rate-coded input is drawn sample by sample inside the kernel
     const spikes = rate
-      ? ctx.kernels.rateLeakyProject(
-          rate.values.data as Float32Array,
-          rate.keys,
-          rate.gain,
-          w,
-          bias,
-          prev.inFeatures,
-          lif,
-          next.weight.data as Float32Array,
-          O,
-          out,
-          false,
-        )
-      : ctx.kernels.seqLeakyProject(
-          input.x.data as Uint8Array,
-          w,
-          bias,
-          prev.inFeatures,
-          lif,
-          next.weight.data as Float32Array,
-          O,
-          out,
-          false,
-        );
+      ? ctx.kernels.rateLeakyProject(rate.values.data as Float32Array, rate.keys, rate.gain, ...tail)
+      : ctx.kernels.seqLeakyProject(input.x.data as Uint8Array, ...tail);
     if (spikes < 0) throw new ValueError(`rateEncode: input value ${-1 - spikes} is NaN`);
     if (next.bias) ctx.kernels.addBias(out, next.bias.data as Float32Array, T * B, O);
     ctx.records.push({ layer: `leaky${ctx.records.length}`, spk: null, mem: null, spikes, neuronSteps: T * N });

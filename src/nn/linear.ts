@@ -2,7 +2,7 @@ import { Tensor } from '../core/tensor.js';
 import type { Rng } from '../core/rng.js';
 import { checkBool, checkInt, checkObject, checkRng } from '../core/errors.js';
 import { linear, type GradOffer } from '../ops/index.js';
-import { transposeMatrix, type ForwardContext, type ImageShape, type Layer, type NamedParameter, type Seq } from './layer.js';
+import { transposeMatrix, uniformBias, type ForwardContext, type ImageShape, type Layer, type NamedParameter, type Seq } from './layer.js';
 import { chwPositions, permuteRows } from './flatten.js';
 import { MAX_ELEMENTS, expectFeatures, type LayerKind } from './layer-kind.js';
 
@@ -34,11 +34,7 @@ export class Linear implements Layer {
       for (let i = 0; i < inFeatures; i++) w[i * outFeatures + o] = (opts.rng.uniform() * 2 - 1) * bound;
     }
     this.weight = new Tensor(w, [inFeatures, outFeatures], { requiresGrad: true });
-    if (opts.bias ?? true) {
-      const b = new Float32Array(outFeatures);
-      for (let o = 0; o < outFeatures; o++) b[o] = (opts.rng.uniform() * 2 - 1) * bound;
-      this.bias = new Tensor(b, [outFeatures], { requiresGrad: true });
-    } else this.bias = null;
+    this.bias = (opts.bias ?? true) ? uniformBias(opts.rng, outFeatures, bound) : null;
   }
 
   /** `inputGrad`: the producer's offer to form the input's gradient itself (see GradOffer; the fusion pass passes it). */

@@ -3,7 +3,7 @@ import type { Rng } from '../core/rng.js';
 import { checkBool, checkRng } from '../core/errors.js';
 import { rleakySequence } from '../neurons/rleaky.js';
 import { rsynapticSequence } from '../neurons/rsynaptic.js';
-import { transposeMatrix, type ForwardContext, type Layer, type NamedParameter, type Seq } from './layer.js';
+import { transposeMatrix, uniformBias, type ForwardContext, type Layer, type NamedParameter, type Seq } from './layer.js';
 import { Decay, SpikingCommon, type SpikingOptions } from './neuron-params.js';
 import {
   decayField,
@@ -37,8 +37,7 @@ function recurrentWeights(o: RecurrentOptions): { weight: Tensor; bias: Tensor |
   for (let out = 0; out < H; out++) for (let i = 0; i < H; i++) w[i * H + out] = (o.rng.uniform() * 2 - 1) * bound;
   const weight = new Tensor(w, [H, H], { requiresGrad: learn });
   if (!(o.bias ?? true)) return { weight, bias: null };
-  const b = Float32Array.from({ length: H }, () => (o.rng.uniform() * 2 - 1) * bound);
-  return { weight, bias: new Tensor(b, [H], { requiresGrad: learn }) };
+  return { weight, bias: uniformBias(o.rng, H, bound, learn) };
 }
 
 /** Shared parts of RLeaky and RSynaptic: recurrent weights in torch's layout in checkpoints. */
