@@ -4,6 +4,7 @@ import type { Sequential } from '../nn/sequential.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { NirError } from '../nir/check.js';
 import { toNir } from '../nir/export.js';
+import { NIR_NEURON_FIELDS } from '../nir/neurons.js';
 import { readNirFile, writeNirFile } from '../nir/fs.js';
 import { formatNirSummary, nirGraphSvg, summarizeNir } from '../nir/inspect.js';
 import type { FlagSpec } from './args.js';
@@ -128,6 +129,6 @@ async function exportCheckpoint(o: NirOptions): Promise<void> {
     if (e instanceof SpikeflowError) throw e;
     throw new ValueError(`--out ${o.out}: cannot write the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  const neurons = [...graph.nodes.values()].filter((n) => /LIF|IF|LI|NIRGraph/.test(n.type)).length;
+  const neurons = [...graph.nodes.values()].filter((n) => n.type === 'NIRGraph' || Object.hasOwn(NIR_NEURON_FIELDS, n.type)).length;
   process.stdout.write(`wrote ${o.out}: ${graph.nodes.size} nodes (${neurons} neuron layers), dt ${o.dt} s\n`);
 }
