@@ -23,46 +23,52 @@ export function heaviside(x: number): number {
   return x > 0 ? 1 : 0;
 }
 
+/**
+ * A closed-form surrogate of one parameter: `given` (or `dflt`), checked to lie in [lo, hi] and named
+ * `label` in the message, and `grad` made from it. The one-parameter surrogates below are each one call.
+ */
+function oneParam(
+  name: string,
+  code: SurrogateCode,
+  label: string,
+  [given, dflt, lo, hi]: [given: number | undefined, dflt: number, lo: number, hi: number],
+  grad: (p: number) => (x: number) => number,
+): Surrogate {
+  const p = given ?? dflt;
+  checkRange(`${name} ${label}`, p, lo, hi);
+  return { name, code, param: p, param2: 0, grad: grad(p) };
+}
+
+// atan, fastSigmoid, sigmoid, triangular and gaussian are one oneParam call each, alike in shape:
+// each names its own parameter, default, range and formula.
 /** Arctangent surrogate (snnTorch `surrogate.atan(alpha=2.0)`): alpha/2 / (1 + (pi/2 alpha x)^2). */
 export function atan(opts: { alpha?: number } = {}): Surrogate {
-  const alpha = opts.alpha ?? 2.0;
-  checkRange('atan alpha', alpha, 1e-6, 1e6);
-  return {
-    name: 'atan',
-    code: SurrogateCode.Atan,
-    param: alpha,
-    param2: 0,
-    grad: (x) => alpha / 2 / (1 + ((Math.PI / 2) * alpha * x) ** 2),
-  };
+  return oneParam(
+    'atan',
+    SurrogateCode.Atan,
+    'alpha',
+    [opts.alpha, 2.0, 1e-6, 1e6],
+    (alpha) => (x) => alpha / 2 / (1 + ((Math.PI / 2) * alpha * x) ** 2),
+  );
 }
 
 /** Fast sigmoid surrogate (snnTorch `surrogate.fast_sigmoid(slope=25)`): 1 / (slope |x| + 1)^2. */
 export function fastSigmoid(opts: { slope?: number } = {}): Surrogate {
-  const slope = opts.slope ?? 25;
-  checkRange('fastSigmoid slope', slope, 1e-6, 1e6);
-  return {
-    name: 'fastSigmoid',
-    code: SurrogateCode.FastSigmoid,
-    param: slope,
-    param2: 0,
-    grad: (x) => 1 / (slope * Math.abs(x) + 1) ** 2,
-  };
+  return oneParam(
+    'fastSigmoid',
+    SurrogateCode.FastSigmoid,
+    'slope',
+    [opts.slope, 25, 1e-6, 1e6],
+    (slope) => (x) => 1 / (slope * Math.abs(x) + 1) ** 2,
+  );
 }
 
 /** Sigmoid surrogate (snnTorch `surrogate.sigmoid(slope=25)`): slope e^{-slope x} / (1 + e^{-slope x})^2. */
 export function sigmoid(opts: { slope?: number } = {}): Surrogate {
-  const slope = opts.slope ?? 25;
-  checkRange('sigmoid slope', slope, 1e-6, 1e6);
-  return {
-    name: 'sigmoid',
-    code: SurrogateCode.Sigmoid,
-    param: slope,
-    param2: 0,
-    grad: (x) => {
-      const e = Math.exp(-slope * Math.abs(x)); // s' is even: evaluate at -|x| so e never overflows
-      return (slope * e) / (1 + e) ** 2;
-    },
-  };
+  return oneParam('sigmoid', SurrogateCode.Sigmoid, 'slope', [opts.slope, 25, 1e-6, 1e6], (slope) => (x) => {
+    const e = Math.exp(-slope * Math.abs(x)); // s' is even: evaluate at -|x| so e never overflows
+    return (slope * e) / (1 + e) ** 2;
+  });
 }
 
 /**
@@ -70,15 +76,13 @@ export function sigmoid(opts: { slope?: number } = {}): Surrogate {
  * d/dx = threshold for x < 0 and -threshold for x >= 0 (the slopes of a triangle peaked at 0).
  */
 export function triangular(opts: { threshold?: number } = {}): Surrogate {
-  const thr = opts.threshold ?? 1;
-  checkRange('triangular threshold', thr, -1e6, 1e6);
-  return {
-    name: 'triangular',
-    code: SurrogateCode.Triangular,
-    param: thr,
-    param2: 0,
-    grad: (x) => (x >= 0 ? -thr : thr),
-  };
+  return oneParam(
+    'triangular',
+    SurrogateCode.Triangular,
+    'threshold',
+    [opts.threshold, 1, -1e6, 1e6],
+    (thr) => (x) => (x >= 0 ? -thr : thr),
+  );
 }
 
 /**
@@ -109,16 +113,10 @@ export function straightThrough(): Surrogate {
  * d/dx = exp(-x^2 / (2 sigma^2)) / (sigma sqrt(2 pi)), the derivative of the normal CDF (integrates to 1).
  */
 export function gaussian(opts: { sigma?: number } = {}): Surrogate {
-  const sigma = opts.sigma ?? 0.5;
-  checkRange('gaussian sigma', sigma, 1e-6, 1e6);
-  const k = 1 / (sigma * Math.sqrt(2 * Math.PI));
-  return {
-    name: 'gaussian',
-    code: SurrogateCode.Gaussian,
-    param: sigma,
-    param2: 0,
-    grad: (x) => k * Math.exp(-(x * x) / (2 * sigma * sigma)),
-  };
+  return oneParam('gaussian', SurrogateCode.Gaussian, 'sigma', [opts.sigma, 0.5, 1e-6, 1e6], (sigma) => {
+    const k = 1 / (sigma * Math.sqrt(2 * Math.PI));
+    return (x) => k * Math.exp(-(x * x) / (2 * sigma * sigma));
+  });
 }
 
 /**
@@ -141,30 +139,27 @@ export function surrogateConfig(s: Surrogate): { name: string; param: number; pa
   return s.param2 ? { name: s.name, param: s.param, param2: s.param2 } : { name: s.name, param: s.param };
 }
 
+/** The serialisable surrogates by name, from their { param, param2 } (checkpoints, CLI). */
+const FROM_NAME: Record<string, (c: { param?: number; param2?: number }) => Surrogate> = {
+  atan: (c) => atan({ alpha: c.param }),
+  fastSigmoid: (c) => fastSigmoid({ slope: c.param }),
+  sigmoid: (c) => sigmoid({ slope: c.param }),
+  triangular: (c) => triangular({ threshold: c.param }),
+  spikeRateEscape: (c) => spikeRateEscape({ beta: c.param, slope: c.param2 }),
+  straightThrough: () => straightThrough(),
+  gaussian: (c) => gaussian({ sigma: c.param }),
+};
+
 /** Surrogate from its serialised form (checkpoints, CLI). */
 export function surrogateFromName(c: { name: string; param?: number; param2?: number }): Surrogate {
-  switch (c.name) {
-    case 'atan':
-      return atan({ alpha: c.param });
-    case 'fastSigmoid':
-      return fastSigmoid({ slope: c.param });
-    case 'sigmoid':
-      return sigmoid({ slope: c.param });
-    case 'triangular':
-      return triangular({ threshold: c.param });
-    case 'spikeRateEscape':
-      return spikeRateEscape({ beta: c.param, slope: c.param2 });
-    case 'straightThrough':
-      return straightThrough();
-    case 'gaussian':
-      return gaussian({ sigma: c.param });
-    case 'custom':
-      throw new ValueError(
-        'surrogate: the layer was saved with a custom surrogate (a function, not serialisable); rebuild the layer with custom(...) and load its weights',
-      );
-    default:
-      throw new ValueError(
-        `surrogate: expected atan, fastSigmoid, sigmoid, triangular, spikeRateEscape, straightThrough or gaussian, found ${JSON.stringify(c.name)}`,
-      );
+  if (c.name === 'custom') {
+    throw new ValueError(
+      'surrogate: the layer was saved with a custom surrogate (a function, not serialisable); rebuild the layer with custom(...) and load its weights',
+    );
   }
+  if (!Object.hasOwn(FROM_NAME, c.name)) {
+    const names = Object.keys(FROM_NAME);
+    throw new ValueError(`surrogate: expected ${names.slice(0, -1).join(', ')} or ${names.at(-1)}, found ${JSON.stringify(c.name)}`);
+  }
+  return FROM_NAME[c.name](c);
 }
