@@ -3,7 +3,8 @@ import { ShapeError, checkRange } from '../core/errors.js';
 import type { Surrogate } from '../surrogate/index.js';
 import type { Kernels } from '../kernels/types.js';
 import { checkReset, checkSequenceArgs, checkStepArgs, type FeatureParam, type ResetMechanism } from './common.js';
-import { type NeuronSpec, specSequence, specStep, specVector } from './spec.js';
+import { RESET_CODES } from './leaky.js';
+import { type NeuronSpec, perReset, specSequence, specStep, specVector } from './spec.js';
 
 /**
  * Adaptive LIF (ALIF) of Bellec et al. 2018 (LSNN), in snnTorch's discrete conventions (input added
@@ -42,13 +43,9 @@ export function alifInitState(n: number): AlifState {
 // state: membrane, adaptation trace a, threshold A; parameters: beta, thr0, rho, betaA
 const [M, AD, TH] = [0, 1, 2];
 const [PB, PT, PR, PA] = [0, 1, 2, 3];
-const specs = new Map<ResetMechanism, NeuronSpec>();
-const RESET_CODE = { subtract: 0, zero: 1, none: 2 } as const;
 
 /** ALIF as a spec for the shared scan (spec.ts): the threshold is a state variable, the spike feeds the trace. */
-export function alifSpec(reset: ResetMechanism): NeuronSpec {
-  const hit = specs.get(reset);
-  if (hit) return hit;
+export const alifSpec = perReset((reset) => {
   const spec: NeuronSpec = {
     name: 'ALIF',
     state: ['mem', 'adapt', 'threshold'],
@@ -60,7 +57,7 @@ export function alifSpec(reset: ResetMechanism): NeuronSpec {
     ],
     fire: { state: M, threshold: { state: TH } },
     spikeInput: true,
-    wasm: { model: 4, variant: RESET_CODE[reset] },
+    wasm: { model: 4, variant: RESET_CODES[reset] },
     step(s0, r, x, p, s) {
       const a = p[PR] * s0[AD] + (1 - p[PR]) * r;
       const A = p[PT] + p[PA] * a;
@@ -85,9 +82,8 @@ export function alifSpec(reset: ResetMechanism): NeuronSpec {
       return gm;
     },
   };
-  specs.set(reset, spec);
   return spec;
-}
+});
 
 export function alifStep(x: Float32Array, state: AlifState, p: AlifParams): { spk: Uint8Array; state: AlifState; threshold: Float32Array } {
   checkStepArgs('alifStep', x, state, p);

@@ -1,7 +1,7 @@
 import type { Tensor } from '../core/tensor.js';
 import { ShapeError, ValueError, checkRange } from '../core/errors.js';
 import { checkReset, checkSequenceArgs, checkStepArgs, type FeatureParam, type ResetMechanism, type NeuronSequenceBase } from './common.js';
-import { type NeuronSpec, specSequence, specStep, specVector } from './spec.js';
+import { type NeuronSpec, perReset, specSequence, specStep, specVector } from './spec.js';
 
 /**
  * snnTorch 0.9.4 `Alpha` neuron: an excitatory and an inhibitory synaptic trace whose difference is an
@@ -45,15 +45,14 @@ function tauOf(a: number, b: number): { tau: number; dA: number; dB: number } {
   return { tau: la / d + 1, dA: lb / (d * d * a), dB: -la / (d * d * b) };
 }
 
+// Laid out as every spec file is (alif.ts, resonate.ts): state and parameter indices, then the spec's
+// declaration (name, state, params, ...), which is data, one per model.
 // state: excitatory trace, inhibitory trace, membrane; parameters: alpha, beta, threshold, then tau (derived)
 const [E, I, M] = [0, 1, 2];
 const [PA, PB, PT, TAU] = [0, 1, 2, 3];
-const specs = new Map<ResetMechanism, NeuronSpec>();
 
 /** The Alpha neuron as a spec for the shared scan (spec.ts), for one reset mechanism. */
-export function alphaSpec(reset: ResetMechanism): NeuronSpec {
-  const hit = specs.get(reset);
-  if (hit) return hit;
+export const alphaSpec = perReset((reset) => {
   const spec: NeuronSpec = {
     name: 'Alpha',
     state: ['synExc', 'synInh', 'mem'],
@@ -112,9 +111,8 @@ export function alphaSpec(reset: ResetMechanism): NeuronSpec {
       return gE - gI;
     },
   };
-  specs.set(reset, spec);
   return spec;
-}
+});
 
 export function alphaStep(x: Float32Array, state: AlphaState, p: AlphaParams): { spk: Uint8Array; state: AlphaState } {
   checkStepArgs('alphaStep', x, state, p);

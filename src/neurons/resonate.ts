@@ -1,6 +1,7 @@
 import type { Tensor } from '../core/tensor.js';
 import { checkReset, type ResetMechanism } from './common.js';
-import { type NeuronModel, type NeuronSpec, type SpecResult, type SpecSequenceOptions, specSequence } from './spec.js';
+import { RESET_CODES } from './leaky.js';
+import { type NeuronModel, type NeuronSpec, perReset, type SpecResult, type SpecSequenceOptions, specSequence } from './spec.js';
 
 /**
  * Resonate-and-fire neuron (Izhikevich 2001), discretised exactly as a damped rotation (the form of
@@ -19,12 +20,8 @@ import { type NeuronModel, type NeuronSpec, type SpecResult, type SpecSequenceOp
  */
 const [RE, IM] = [0, 1];
 const [PD, PW, PT, COS, SIN] = [0, 1, 2, 3, 4];
-const RESET_CODE = { subtract: 0, zero: 1, none: 2 } as const;
-const specs = new Map<ResetMechanism, NeuronSpec>();
 
-export function resonateSpec(reset: ResetMechanism): NeuronSpec {
-  const hit = specs.get(reset);
-  if (hit) return hit;
+export const resonateSpec = perReset((reset) => {
   const spec: NeuronSpec = {
     name: 'Resonate',
     state: ['re', 'im'],
@@ -44,7 +41,7 @@ export function resonateSpec(reset: ResetMechanism): NeuronSpec {
       },
     },
     fire: { state: IM, threshold: { param: PT } },
-    wasm: { model: 6, variant: RESET_CODE[reset] },
+    wasm: { model: 6, variant: RESET_CODES[reset] },
     step(s0, r, x, p, s) {
       const k = reset === 'zero' && r ? 0 : 1;
       const a = k * s0[RE];
@@ -68,9 +65,8 @@ export function resonateSpec(reset: ResetMechanism): NeuronSpec {
       return gr;
     },
   };
-  specs.set(reset, spec);
   return spec;
-}
+});
 
 /** The model for layers and the registry (reset to zero by default: the state restarts after a spike). */
 export const resonateModel: NeuronModel = { kind: 'resonate', spec: resonateSpec, defaultReset: 'zero' };

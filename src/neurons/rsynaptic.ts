@@ -1,5 +1,6 @@
 import type { Tensor } from '../core/tensor.js';
 import { ShapeError, checkArray } from '../core/errors.js';
+// The checks and scan synaptic.ts imports too: RSynaptic is Synaptic plus the recurrent connection.
 import {
   checkDecay,
   checkReset,

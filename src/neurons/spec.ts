@@ -35,6 +35,16 @@ import {
  */
 export type { NeuronSpec, ParamSpec } from '../kernels/neuron-block.js';
 
+/** A spec maker memoised per reset mechanism: each reset's spec is built once and shared (NeuronModel.spec). */
+export function perReset(make: (reset: ResetMechanism) => NeuronSpec): (reset: ResetMechanism) => NeuronSpec {
+  const specs = new Map<ResetMechanism, NeuronSpec>();
+  return (reset) => {
+    let spec = specs.get(reset);
+    if (!spec) specs.set(reset, (spec = make(reset)));
+    return spec;
+  };
+}
+
 /** A neuron model for layers (nn/spec-layer.ts): its layer kind and its spec for each reset mechanism. */
 export interface NeuronModel {
   /** The layer kind (configs, checkpoints, the CLI's --neuron). */
