@@ -125,17 +125,18 @@ export function compileKernelsSync(options: WasmKernelOptions): CompiledKernels 
   } catch (e) {
     throw compileError(e);
   }
+  return instantiate(module, relaxed);
+}
+
+function instantiate(module: WebAssembly.Module, relaxed: boolean): CompiledKernels {
   return { exports: new WebAssembly.Instance(module, imports).exports, relaxed };
 }
 
 /** Compiles the module asynchronously (required for large modules on browsers' main thread). */
 export async function compileKernels(options: WasmKernelOptions): Promise<CompiledKernels> {
   const { bytes, relaxed } = moduleBytes(options);
-  let module: WebAssembly.Module;
-  try {
-    module = await WebAssembly.compile(bytes);
-  } catch (e) {
+  const module = await WebAssembly.compile(bytes).catch((e: unknown) => {
     throw compileError(e);
-  }
-  return { exports: new WebAssembly.Instance(module, imports).exports, relaxed };
+  });
+  return instantiate(module, relaxed);
 }

@@ -10,27 +10,7 @@
 // strides other than 1). The input gradient visits only the nonzero output gradients (after max pooling, three
 // in four are exact zeros) and adds g times the filter of that output channel onto the input window.
 
-import { madd } from './simd';
-
-@inline function addRow(dst: usize, src: usize, n: i32): void {
-  let j = 0;
-  for (; j + 16 <= n; j += 16) {
-    const d = dst + (<usize>j << 2);
-    const s = src + (<usize>j << 2);
-    v128.store(d, f32x4.add(v128.load(d), v128.load(s)));
-    v128.store(d, f32x4.add(v128.load(d, 16), v128.load(s, 16)), 16);
-    v128.store(d, f32x4.add(v128.load(d, 32), v128.load(s, 32)), 32);
-    v128.store(d, f32x4.add(v128.load(d, 48), v128.load(s, 48)), 48);
-  }
-  for (; j + 4 <= n; j += 4) {
-    const d = dst + (<usize>j << 2);
-    v128.store(d, f32x4.add(v128.load(d), v128.load(src + (<usize>j << 2))));
-  }
-  for (; j < n; j++) {
-    const d = dst + (<usize>j << 2);
-    store<f32>(d, load<f32>(d) + load<f32>(src + (<usize>j << 2)));
-  }
-}
+import { addRow, madd } from './simd';
 
 /** dst[0..n) += a * src[0..n) */
 @inline function axpy(dst: usize, src: usize, a: f32, n: i32): void {

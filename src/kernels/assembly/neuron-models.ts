@@ -2,6 +2,9 @@
 // src/neurons (same formulas, same order of operations, f64), as an @unmanaged class whose methods
 // never read `this`. Vectors: s0, s (states), gs, gs0 (their gradients), p, gp (parameter vector and its
 // gradient), all f64 in memory; `variant` carries the spec's options (reset mechanism and the like).
+// The classes (and ResonateModel in resonate.ts) parallel each other on purpose: the same members
+// (S, P, fireState, thrParam, thrState, step, adjoint) are the interface neuron-scan.ts is generic over;
+// each fills them with its own sizes and formulas, inlined into the scan (no shared base: no dispatch).
 
 @inline function g(v: usize, i: i32): f64 {
   return load<f64>(v + (<usize>i << 3));

@@ -136,6 +136,8 @@ function surrogateGrad(code: i32, p: f64, p2: f64, x: f64): f64 {
   return Math.exp(-(x * x) / (2 * p * p)) / (p * Math.sqrt(2 * Math.PI));
 }
 
+// Its preamble and per-element loop (model sizes, scratch vectors, the feature index h of neuron n,
+// parameter row p) are forward's: locals of the two hot loops, kept apart so each stays in registers.
 function backward<M>(a: NeuronBackwardArgs): void {
   const m = changetype<M>(0);
   const S = m.S();

@@ -1,5 +1,6 @@
 // Resonate-and-fire in the shared WASM neuron scan: the step and adjoint of src/neurons/resonate.ts
 // (state [re, im]; parameters [decay, omega, threshold, cos omega, sin omega]; variant: the reset code).
+// Its members parallel the model classes of neuron-models.ts: the interface neuron-scan.ts is generic over.
 
 @unmanaged export class ResonateModel {
   @inline S(): i32 { return 2; }

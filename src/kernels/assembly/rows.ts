@@ -1,3 +1,5 @@
+import { addRow } from './simd';
+
 // Row/bias kernels: out[j] (+)= sum_i X[i, j] and C[i, j] += bias[j].
 
 /** out[0..n) (+)= column sums of X[M, N], adding the rows in order (as the reference does). */
@@ -43,15 +45,6 @@ export function sumRows(x: usize, out: usize, m: i32, n: i32, accumulate: i32): 
 export function addBias(c: usize, bias: usize, m: i32, n: i32): void {
   const rowB = <usize>n << 2;
   for (let i = 0; i < m; i++) {
-    const row = c + <usize>i * rowB;
-    let j = 0;
-    for (; j + 4 <= n; j += 4) {
-      const o = row + (<usize>j << 2);
-      v128.store(o, f32x4.add(v128.load(o), v128.load(bias + (<usize>j << 2))));
-    }
-    for (; j < n; j++) {
-      const o = row + (<usize>j << 2);
-      store<f32>(o, load<f32>(o) + load<f32>(bias + (<usize>j << 2)));
-    }
+    addRow(c + <usize>i * rowB, bias, n);
   }
 }

@@ -198,6 +198,8 @@ export function spikeMatmul(s: usize, w: usize, c: usize, m: i32, k: i32, n: i32
         }
       }
     }
+    // the tail panel (columns past the last full one): the loop above again around sumTail, kept
+    // apart so sum4's full-panel loop has no tail test
     if (tw) {
       const jo = <usize>nc * PB;
       for (let b = 0; b < nkb; b++) {
