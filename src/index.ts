@@ -1,4 +1,6 @@
 // spikeflow public API (works in Node and browsers; Node-only pieces are in `spikeflow/node`).
+// A list, module by module: each module's values, then its types (export, export type), so that
+// neighbouring blocks look alike without repeating any logic.
 export { Tensor, shapeSize } from './core/tensor.js';
 export { Rng, rateDraw } from './core/rng.js';
 export { backward } from './core/autograd.js';

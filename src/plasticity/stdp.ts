@@ -130,6 +130,20 @@ export function stdpPairDw(preTimes: ArrayLike<number>, postTimes: ArrayLike<num
 }
 
 /** Index of the last element strictly below t (-1 if none); a is sorted. */
+/**
+ * The trace of the spikes at `times` seen at time t: the sum of e^{(s - t) / tau} over the earlier
+ * times s (all-to-all pairing), or that of the latest one only (nearest-neighbour); 0 when none.
+ */
+function traceAt(times: Float64Array, t: number, tau: number, all: boolean): number {
+  if (!all) {
+    const k = lastBefore(times, t);
+    return k >= 0 ? Math.exp((times[k] - t) / tau) : 0;
+  }
+  let x = 0;
+  for (let k = 0; k < times.length && times[k] < t; k++) x += Math.exp((times[k] - t) / tau);
+  return x;
+}
+
 function lastBefore(a: Float64Array, t: number): number {
   let lo = 0;
   let hi = a.length;
@@ -173,27 +187,12 @@ export function stdpApplyPairs(
   let a = 0;
   let b = 0;
   let e = 0;
+  const all = p.pairing === 'all';
   while (a < pre.length || b < post.length) {
     // at equal times the order does not matter: dt = 0 pairs contribute nothing
     if (b >= post.length || (a < pre.length && pre[a] <= post[b])) {
-      const t = pre[a++];
-      let x = 0;
-      if (p.pairing === 'all') for (let k = 0; k < post.length && post[k] < t; k++) x += Math.exp((post[k] - t) / p.tauMinus);
-      else {
-        const k = lastBefore(post, t);
-        if (k >= 0) x = Math.exp((post[k] - t) / p.tauMinus);
-      }
-      w = stdpDepress(w, x, p);
-    } else {
-      const t = post[b++];
-      let x = 0;
-      if (p.pairing === 'all') for (let k = 0; k < pre.length && pre[k] < t; k++) x += Math.exp((pre[k] - t) / p.tauPlus);
-      else {
-        const k = lastBefore(pre, t);
-        if (k >= 0) x = Math.exp((pre[k] - t) / p.tauPlus);
-      }
-      w = stdpPotentiate(w, x, p);
-    }
+      w = stdpDepress(w, traceAt(post, pre[a++], p.tauMinus, all), p);
+    } else w = stdpPotentiate(w, traceAt(pre, post[b++], p.tauPlus, all), p);
     traj[e++] = w;
   }
   return { w, trajectory: traj };

@@ -398,19 +398,20 @@ export function trainingCurvesPlot(history: readonly TrainingRecord[], o: PlotSi
   const body: string[] = [];
   const lItems: LegendItem[] = [];
   const aItems: LegendItem[] = [];
+  /** One curve (when it has a finite value) and its legend item; the test curves dashed. */
+  const series = (items: LegendItem[], p: Panel, cls: string, ys: number[], label: string, i: number) => {
+    if (!ys.some(Number.isFinite)) return;
+    const dash = cls.startsWith('test') ? '5 3' : '';
+    body.push(`<g class="series ${cls}">${mk(xs, ys, p, PALETTE[i], dash)}</g>`);
+    items.push(dash ? { label, color: PALETTE[i], dash } : { label, color: PALETTE[i] });
+  };
   body.push(`<g class="panel loss-panel">${pl.axes({ xLabel, yLabel: 'loss' })}`);
-  if (loss.some(Number.isFinite))
-    body.push(`<g class="series loss">${mk(xs, loss, pl, PALETTE[0])}</g>`), lItems.push({ label: 'train loss', color: PALETTE[0] });
-  if (testLoss.some(Number.isFinite))
-    body.push(`<g class="series test-loss">${mk(xs, testLoss, pl, PALETTE[1], '5 3')}</g>`),
-      lItems.push({ label: 'test loss', color: PALETTE[1], dash: '5 3' });
+  series(lItems, pl, 'loss', loss, 'train loss', 0);
+  series(lItems, pl, 'test-loss', testLoss, 'test loss', 1);
   body.push(legend(pl, lItems), '</g>');
   body.push(`<g class="panel accuracy-panel">${pa.axes({ xLabel, yLabel: 'accuracy (%)' })}`);
-  if (acc.some(Number.isFinite))
-    body.push(`<g class="series accuracy">${mk(xs, acc, pa, PALETTE[2])}</g>`), aItems.push({ label: 'train accuracy', color: PALETTE[2] });
-  if (testAcc.some(Number.isFinite))
-    body.push(`<g class="series test-accuracy">${mk(xs, testAcc, pa, PALETTE[3], '5 3')}</g>`),
-      aItems.push({ label: 'test accuracy', color: PALETTE[3], dash: '5 3' });
+  series(aItems, pa, 'accuracy', acc, 'train accuracy', 2);
+  series(aItems, pa, 'test-accuracy', testAcc, 'test accuracy', 3);
   const aPanelLegend = legend(new Panel(pa.x0, pa.y0 + pa.h - aItems.length * 16 - 20, pa.w, 0, xd, [0, 1]), aItems);
   body.push(aPanelLegend, '</g>');
   return svgDoc(W, H, body.join(''), o.title ?? 'Training curves', 'spikeflow-plot training-curves');
