@@ -362,7 +362,7 @@ const rateLeakyProject: Kernels['rateLeakyProject'] = (x, keys, gain, w, bias, k
   return seqLeakyProject(s, w, bias, k, lif, w2, o, out, accumulate);
 };
 
-/** The reference kernels hold Adam moments in the arrays themselves. */
+/** The reference kernels hold Adam moments in the arrays themselves (WasmAdamState in wasm.ts is the WASM side). */
 class ReferenceAdamState implements AdamState {
   readonly kernels = 'reference';
   freed = false;
