@@ -293,6 +293,7 @@ export class LifGroup implements SpikingGroup {
       for (let i = 0; i < this.size; i++) theta[i] *= d;
     }
     const euler = this.o.method === 'euler';
+    // updateCubaExact's per-neuron loop, specialised for conductances (see the note on updateCubaEuler)
     const n = this.size;
     let c = 0;
     for (let i = 0; i < n; i++) {
