@@ -1,5 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { loadMnist } from '../data/mnist.js';
+import { loadNmnist } from '../data/nmnist.js';
+import { loadShd } from '../data/shd.js';
+import type { FrameSet } from '../data/frames.js';
 import { trainEpoch, type Dataset, type Encoder, type EpochOptions } from '../train/trainer.js';
 import { directEncode, rateEncode } from '../encode/index.js';
 import { cosineLr } from '../train/optim.js';
@@ -31,7 +34,10 @@ export function refuseGiven(given: ReadonlySet<string>, flags: readonly string[]
   if (f !== undefined) throw new UsageError(`--${f}: ${why}`);
 }
 
-export const DATASETS = ['mnist', 'fashion-mnist', 'iris'] as const;
+export const DATASETS = ['mnist', 'fashion-mnist', 'iris', 'nmnist', 'shd'] as const;
+/** Datasets of events: samples are frames ([T, F] per sample, the input sequence itself). */
+export const EVENT_DATASETS: readonly string[] = ['nmnist', 'shd'];
+export const isEventDataset = (d: string) => EVENT_DATASETS.includes(d);
 export const ENCODINGS = ['direct', 'rate'] as const;
 
 /** The --threads flag of the commands that split batches over worker threads; `help` says over what. */
@@ -63,7 +69,32 @@ export function parseHidden(s: string, flag = 'hidden'): number[] {
   return out;
 }
 
-/** Loads MNIST/Fashion-MNIST (data dir, cache, download, embedded) with progress on stderr. */
+/** A download progress bar per file on stderr (none when quiet). */
+function downloadBars(quiet?: boolean) {
+  if (quiet) return undefined;
+  const bars = new Map<string, ReturnType<typeof createProgress>>();
+  return (e: { file: string; loaded: number; total: number | null }) => {
+    let bar = bars.get(e.file);
+    if (!bar) bars.set(e.file, (bar = createProgress({ total: e.total ?? 0, label: `download ${e.file}`, unit: 'B' })));
+    bar.update(e.loaded, {});
+    if (e.total !== null && e.loaded >= e.total) bar.done();
+  };
+}
+
+/** How event samples become frames (nmnist, shd). */
+export interface FrameSettings {
+  steps: number;
+  /** Frame length in microseconds (undefined: nmnist's n_time_bins = steps; shd's 1.4 s / steps). */
+  frameWindow?: number;
+  /** nmnist: Tonic's Denoise filter time in microseconds (0: none). */
+  denoise?: number;
+}
+
+/**
+ * Loads a classification dataset with progress on stderr: MNIST/Fashion-MNIST (data dir, cache,
+ * download, embedded), or an event dataset (nmnist, shd: data dir, cache, download) as frames made
+ * once per sample with `frames`. Event datasets come back as FrameSets.
+ */
 export async function loadClassificationData(o: {
   dataset: string;
   dataDir?: string;
@@ -71,21 +102,53 @@ export async function loadClassificationData(o: {
   trainLimit?: number;
   testLimit?: number;
   quiet?: boolean;
+  frames?: FrameSettings;
+  /** Only the test split is needed (eval): an event dataset's training set is not read. */
+  testOnly?: boolean;
 }): Promise<{ train: Dataset; test: Dataset; source: string }> {
-  const bars = new Map<string, ReturnType<typeof createProgress>>();
+  const onProgress = downloadBars(o.quiet);
+  const onSource = o.quiet ? undefined : (msg: string) => process.stderr.write(`${msg}\n`);
+  if (isEventDataset(o.dataset)) {
+    if (!o.frames) throw new UsageError(`--dataset ${o.dataset}: frame settings are missing`);
+    const common = {
+      ...o.frames,
+      dataDir: o.dataDir,
+      download: !o.offline,
+      trainLimit: o.trainLimit,
+      testLimit: o.testLimit,
+      testOnly: o.testOnly,
+      onProgress,
+      onSource,
+    };
+    let framing: ReturnType<typeof createProgress> | undefined;
+    let split = '';
+    const data =
+      o.dataset === 'nmnist'
+        ? await loadNmnist({
+            ...common,
+            onFrames: o.quiet
+              ? undefined
+              : (s, done, total) => {
+                  if (s !== split) {
+                    framing?.done();
+                    split = s;
+                    framing = createProgress({ total, label: `frames ${s}` });
+                  }
+                  framing?.update(done, {});
+                },
+          })
+        : await loadShd(common);
+    framing?.done();
+    const kb = (s: FrameSet) => Math.round((s.stored * 6) / 1024);
+    onSource?.(`frames: ${data.train.n + data.test.n} samples framed once, held sparse (${kb(data.train) + kb(data.test)} KiB)`);
+    return { train: data.train, test: data.test, source: `${data.source} (${data.location})` };
+  }
   const data = await loadMnist({
     dataset: o.dataset as 'mnist' | 'fashion-mnist',
     dataDir: o.dataDir,
     download: !o.offline,
-    onSource: o.quiet ? undefined : (msg) => process.stderr.write(`${msg}\n`),
-    onProgress: o.quiet
-      ? undefined
-      : (e) => {
-          let bar = bars.get(e.file);
-          if (!bar) bars.set(e.file, (bar = createProgress({ total: e.total ?? 0, label: `download ${e.file}`, unit: 'B' })));
-          bar.update(e.loaded, {});
-          if (e.total !== null && e.loaded >= e.total) bar.done();
-        },
+    onSource,
+    onProgress,
   });
   const toDataset = (s: typeof data.train, limit?: number): Dataset => {
     const n = Math.min(s.n, limit ?? s.n);

@@ -17,6 +17,7 @@ import {
   DATASETS,
   ENCODINGS,
   encoderFor,
+  isEventDataset,
   fitWithProgress,
   loadClassificationData,
   maybeParallel,
@@ -29,17 +30,37 @@ import {
 import { checkpointFolderContent, defaultCheckpointDir, prepareCheckpointDir } from './outputs.js';
 import { yieldToSignals } from './interrupt.js';
 import type { FlagSpec } from './args.js';
+import { FrameSet, frameEncoder } from '../data/frames.js';
+import { NMNIST_SENSOR } from '../data/nmnist.js';
+import { SHD_CLASSES } from '../data/shd.js';
 
 export const trainFlags = {
   dataset: { type: 'choice', choices: DATASETS, default: 'mnist', help: 'dataset to train on' },
   'data-dir': {
     type: 'string',
-    help: 'folder with the four IDX files (.gz or raw), or iris.json for iris; default: cache, download, then the embedded copy',
+    help: 'folder with the four IDX files (.gz or raw), or iris.json for iris; nmnist: <id>.bs2 files with train1K.txt/test100.txt, or Train/<digit>/*.bin and Test/<digit>/*.bin; shd: shd_train.h5 and shd_test.h5 (or .gz); default: cache, download (then the embedded copy for mnist/fashion-mnist)',
   },
-  offline: { type: 'bool', default: false, help: 'mnist/fashion-mnist: never download (use --data-dir, the cache or the embedded copy)' },
+  offline: {
+    type: 'bool',
+    default: false,
+    help: 'never download (use --data-dir, the cache, or for mnist/fashion-mnist the embedded copy)',
+  },
   epochs: { type: 'int', min: 1, max: 100000, help: 'passes over the training set (default 1; iris: 100)' },
   batch: { type: 'int', min: 1, max: 65536, help: 'batch size (default 128; iris: 16)' },
   steps: { type: 'int', default: 25, min: 1, max: 10000, help: 'time steps per sample' },
+  'frame-window': {
+    type: 'int',
+    min: 1,
+    max: 100_000_000,
+    help: 'nmnist, shd: frame length in microseconds, --steps frames from t = 0 (default: nmnist: Tonic ToFrame n_time_bins = --steps over each sample; shd: 1.4 s / --steps); the frames are the input (no --encoding)',
+  },
+  denoise: {
+    type: 'int',
+    default: 0,
+    min: 0,
+    max: 100_000_000,
+    help: "nmnist: Tonic's Denoise filter time in microseconds before framing (0: off; Tonic's N-MNIST tutorial: 10000)",
+  },
   model: {
     type: 'choice',
     choices: ['fc', 'csnn'],
@@ -54,7 +75,7 @@ export const trainFlags = {
     type: 'choice',
     choices: NEURON_KINDS,
     default: 'leaky',
-    help: 'mnist/fashion-mnist: the neuron of every spiking layer (the layer registry: leaky, synaptic, rleaky, alif, resonate, ...), at its defaults',
+    help: 'the neuron of every spiking layer (the layer registry: leaky, synaptic, rleaky, alif, resonate, ...), at its defaults',
   },
   beta: { type: 'float', default: 0.95, min: 0, max: 1, help: 'membrane decay of every Leaky layer (other neurons: of those with a beta)' },
   'learn-beta': { type: 'bool', default: false, help: 'learn one beta per neuron (beta = sigmoid(p))' },
@@ -94,9 +115,9 @@ export const trainFlags = {
     help: 'cosine: anneal the learning rate to 0 over the run',
   },
   seed: { type: 'int', default: 0, min: 0, max: 4294967295, help: 'seed of every random choice' },
-  threads: threadsFlag('mnist/fashion-mnist: threads the batch is split over (main + workers)'),
-  'train-limit': { type: 'int', min: 1, help: 'mnist/fashion-mnist: use only the first N training samples' },
-  'test-limit': { type: 'int', min: 1, help: 'mnist/fashion-mnist: use only the first N test samples' },
+  threads: threadsFlag('threads the batch is split over (main + workers; not iris)'),
+  'train-limit': { type: 'int', min: 1, help: 'use only the first N training samples (not iris)' },
+  'test-limit': { type: 'int', min: 1, help: 'use only the first N test samples (not iris)' },
   out: {
     type: 'string',
     docDefault: '`runs/<dataset>-<model>`: runs/mnist-fc, runs/fashion-mnist-csnn, ...; iris: runs/iris',
@@ -117,6 +138,8 @@ export type TrainOptions = {
   epochs?: number;
   batch?: number;
   steps: number;
+  'frame-window'?: number;
+  denoise: number;
   folds: number;
   'pop-neurons': number;
   model: string;
@@ -177,6 +200,13 @@ export function refuseInapplicable(o: TrainOptions, given: ReadonlySet<string>):
     refuseGiven(given, ['folds', 'pop-neurons'], `applies to --dataset iris only (this run: ${o.dataset})`);
     refuseOfflineWithDataDir(given);
   }
+  if (isEventDataset(o.dataset)) {
+    refuseGiven(given, ['encoding'], `does not apply to --dataset ${o.dataset} (the event frames are the input)`);
+    if (o.dataset === 'shd') {
+      refuseGiven(given, ['denoise'], 'applies to --dataset nmnist only (a 2-D pixel neighbourhood filter)');
+      if (o.model === 'csnn') throw new UsageError('--dataset shd: only --model fc applies (700 channels, not an image)');
+    }
+  } else refuseGiven(given, ['frame-window', 'denoise'], `applies to --dataset nmnist or shd only (this run: ${o.dataset})`);
   if (o.model === 'fc') refuseGiven(given, ['channels', 'dropout'], 'applies to --model csnn only (this run: --model fc)');
   else refuseGiven(given, ['hidden'], 'applies to --model fc only (csnn: --channels)');
   if (o.neuron !== 'leaky') refuseGiven(given, ['tbptt'], `applies to --neuron leaky only (this run: --neuron ${o.neuron})`);
@@ -220,7 +250,10 @@ export async function runTrain(opts: TrainOptions, ctx: CommandContext): Promise
     });
   }
   const rng = new Rng(o.seed);
+  const events = isEventDataset(o.dataset);
+  const frames = events ? { steps: o.steps, frameWindow: o['frame-window'], denoise: o.denoise } : undefined;
   const { train, test, source } = await loadClassificationData({
+    frames,
     dataset: o.dataset,
     dataDir: o['data-dir'],
     offline: o.offline,
@@ -237,22 +270,26 @@ export async function runTrain(opts: TrainOptions, ctx: CommandContext): Promise
     surrogate: surrogateFromConfig({ name: SURROGATE_NAMES[o.surrogate] }),
     truncate: o.tbptt,
   };
+  // event frames: each sample is `steps` frames of `inputs` values (nmnist: a 34x34 image of 2 channels, channels-last)
+  const inputs = train instanceof FrameSet ? train.frameFeatures : train.features;
+  const classes = o.dataset === 'shd' ? SHD_CLASSES : 10;
   const side = Math.round(Math.sqrt(train.features));
-  if (o.model === 'csnn' && side * side !== train.features)
+  if (o.model === 'csnn' && !events && side * side !== train.features)
     throw new UsageError(`--model csnn needs square images; ${o.dataset} has ${train.features} features`);
+  const input: [number, number, number] = events ? [NMNIST_SENSOR[2], NMNIST_SENSOR[1], NMNIST_SENSOR[0]] : [1, side, side];
   const model =
     o.model === 'csnn'
-      ? csnnClassifier({ input: [1, side, side], channels, outputs: 10, dropout: o.dropout, seed: o.seed, ...neuron }, rng.fork())
-      : snnClassifier({ inputs: train.features, hidden, outputs: 10, ...neuron }, rng.fork());
+      ? csnnClassifier({ input, channels, outputs: classes, dropout: o.dropout, seed: o.seed, ...neuron }, rng.fork())
+      : snnClassifier({ inputs, hidden, outputs: classes, ...neuron }, rng.fork());
   const modelName =
     o.model === 'csnn'
-      ? `${channels.map((c) => `${c}C5-MP2`).join('-')}-${model.layers.filter((l) => l.kind === 'linear').map((l) => (l as Linear).inFeatures)[0]}FC10 CSNN`
-      : `${[train.features, ...hidden, 10].join('-')} SNN`;
+      ? `${channels.map((c) => `${c}C5-MP2`).join('-')}-${model.layers.filter((l) => l.kind === 'linear').map((l) => (l as Linear).inFeatures)[0]}FC${classes} CSNN`
+      : `${[inputs, ...hidden, classes].join('-')} SNN`;
   const neuronNote = o.neuron === 'leaky' ? '' : ` (${o.neuron} neurons)`;
   const kernels = defaultKernels();
   const optimizer = new Adam(model.trainable(), { lr: o.lr });
   const task = spikingTask(o.loss as SpikingLoss, { l1Rate: o['l1-rate'] });
-  const encoder = encoderFor(o.encoding, o.steps);
+  const encoder = events ? frameEncoder(o.steps) : encoderFor(o.encoding, o.steps);
   const parallel = await maybeParallel(model, task, kernels, o.threads, optimizer);
   const fit = await fitWithProgress({
     label: o.model,
@@ -269,7 +306,8 @@ export async function runTrain(opts: TrainOptions, ctx: CommandContext): Promise
     dataset: o.dataset,
     model: modelKindName(o),
     steps: o.steps,
-    encoding: o.encoding,
+    encoding: events ? 'frames' : o.encoding,
+    ...(events ? { frameWindow: o['frame-window'] ?? null, denoise: o.denoise } : {}),
     seed: o.seed,
     epochs: o.epochs,
     batch: o.batch,
@@ -296,7 +334,7 @@ export async function runTrain(opts: TrainOptions, ctx: CommandContext): Promise
   const result = {
     dataset: o.dataset,
     model: `${modelName}${neuronNote}`,
-    encoding: o.encoding,
+    encoding: events ? 'frames' : o.encoding,
     steps: o.steps,
     epochs: o.epochs,
     batch: o.batch,

@@ -30,7 +30,11 @@ function expectOneLineError(r: ReturnType<typeof run>, code: number, pattern: Re
 describe('spikeflow CLI', () => {
   it('bad flags and values are one clear line with exit code 2', () => {
     expectOneLineError(run('train', '--epoch', '2'), 2, /unknown flag --epoch \(did you mean --epochs\?\)/);
-    expectOneLineError(run('train', '--dataset', 'cifar'), 2, /--dataset: expected one of mnist, fashion-mnist, iris, found "cifar"/);
+    expectOneLineError(
+      run('train', '--dataset', 'cifar'),
+      2,
+      /--dataset: expected one of mnist, fashion-mnist, iris, nmnist, shd, found "cifar"/,
+    );
     expectOneLineError(run('train', '--epochs', 'abc'), 2, /--epochs: expected an integer/);
     expectOneLineError(run('train', '--hidden', '10,x'), 2, /--hidden: expected sizes like 1000/);
     expectOneLineError(run('fly'), 2, /unknown command "fly"/);

@@ -46,11 +46,27 @@ describe('eval: invalid meta fields of config.json', () => {
     expectOneLineError(withMeta({ steps: 0 }), 1, at('meta.steps'));
     expect(withMeta({ steps: '8' }).stderr).toMatch(/meta\.steps: expected an integer in \[1, 10000\], found "8"$/);
     expectOneLineError(withMeta({ steps: undefined }), 1, /meta\.steps: expected an integer in \[1, 10000\], found nothing$/);
-    expectOneLineError(withMeta({ dataset: 'cifar' }), 1, /config\.json: meta\.dataset: expected mnist or fashion-mnist, found "cifar"$/);
+    expectOneLineError(
+      withMeta({ dataset: 'cifar' }),
+      1,
+      /config\.json: meta\.dataset: expected one of mnist, fashion-mnist, nmnist, shd, found "cifar"$/,
+    );
+    // an event dataset's checkpoint records how its frames were made
+    expectOneLineError(withMeta({ dataset: 'nmnist' }), 1, /meta\.encoding: expected "frames" for nmnist, found "direct"$/);
+    expectOneLineError(
+      withMeta({ dataset: 'shd', encoding: 'frames', frameWindow: 0.5 }),
+      1,
+      /meta\.frameWindow: expected null or a positive integer \(microseconds\), found 0\.5$/,
+    );
+    expectOneLineError(
+      withMeta({ dataset: 'nmnist', encoding: 'frames', denoise: -1 }),
+      1,
+      /meta\.denoise: expected a non-negative integer/,
+    );
     expectOneLineError(
       withMeta({ dataset: 'iris' }),
       1,
-      /config\.json: meta\.dataset: "iris": eval measures MNIST and Fashion-MNIST checkpoints/,
+      /config\.json: meta\.dataset: "iris": eval measures MNIST, Fashion-MNIST, N-MNIST and SHD checkpoints/,
     );
     const ok = withMeta({});
     expect(ok.code, ok.stderr).toBe(0);

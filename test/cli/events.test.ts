@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { expectOneLineError, runCli, tempDir } from './run-cli.js';
+
+// train/eval --dataset nmnist|shd: event samples framed once, fed as [T, B, F] sequences; the
+// checkpoint records how the frames were made, and eval makes them the same way.
+const fixtures = resolve(__dirname, '..', 'fixtures');
+const nmnist = ['--dataset', 'nmnist', '--data-dir', join(fixtures, 'nmnist-synth')];
+const shd = ['--dataset', 'shd', '--data-dir', join(fixtures, 'shd')];
+
+describe('train/eval on event data', () => {
+  it('nmnist: a CSNN on 2x34x34 frames trains, and eval of its checkpoint measures the same accuracy', () => {
+    const cwd = tempDir();
+    const args = ['--model', 'csnn', '--channels', '4,8', '--steps', '8', '--denoise', '10000', '--epochs', '3', '--batch', '8'];
+    const t = runCli(['train', ...nmnist, ...args, '--lr', '5e-3', '--threads', '1', '--json'], { cwd });
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stderr).toMatch(/using nmnist \(nmnist-small layout\)/);
+    const trained = JSON.parse(t.stdout);
+    expect(trained.encoding).toBe('frames');
+    expect(trained.model).toMatch(/^4C5-MP2-8C5-MP2-\d+FC10 CSNN$/);
+    const dir = join(cwd, 'runs', 'nmnist-csnn');
+    const meta = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).meta;
+    expect(meta).toMatchObject({ dataset: 'nmnist', steps: 8, encoding: 'frames', frameWindow: null, denoise: 10000 });
+    const e = runCli(['eval', '--checkpoint', dir, '--data-dir', join(fixtures, 'nmnist-synth'), '--threads', '1', '--json'], { cwd });
+    expect(e.code, e.stderr).toBe(0);
+    expect(JSON.parse(e.stdout)).toMatchObject({ dataset: 'nmnist', testAccuracy: trained.testAccuracy, samples: 12 });
+    expectOneLineError(
+      runCli(['eval', '--checkpoint', dir, '--data-dir', join(fixtures, 'nmnist-synth'), '--seed', '3'], { cwd }),
+      2,
+      /--seed: the checkpoint in .* uses event frames as input, which draws no random numbers/,
+    );
+  }, 60_000);
+
+  it('shd: a recurrent fc model (rleaky) on [T, 700] spike counts trains and evaluates', () => {
+    const cwd = tempDir();
+    const args = ['--model', 'fc', '--neuron', 'rleaky', '--hidden', '16', '--steps', '10', '--frame-window', '110000', '--epochs', '2'];
+    const t = runCli(['train', ...shd, ...args, '--batch', '4', '--threads', '1', '--json'], { cwd });
+    expect(t.code, t.stderr).toBe(0);
+    const trained = JSON.parse(t.stdout);
+    expect(trained.model).toBe('700-16-20 SNN (rleaky neurons)');
+    const dir = join(cwd, 'runs', 'shd-fc-rleaky');
+    expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).meta).toMatchObject({ frameWindow: 110000, steps: 10 });
+    const e = runCli(['eval', '--checkpoint', dir, '--data-dir', join(fixtures, 'shd'), '--threads', '1', '--json'], { cwd });
+    expect(e.code, e.stderr).toBe(0);
+    expect(JSON.parse(e.stdout)).toMatchObject({ dataset: 'shd', testAccuracy: trained.testAccuracy, samples: 8 });
+  }, 60_000);
+
+  it('refuses flags that do nothing for the dataset', () => {
+    expectOneLineError(runCli(['train', ...nmnist, '--encoding', 'rate']), 2, /--encoding: does not apply to --dataset nmnist/);
+    expectOneLineError(runCli(['train', '--denoise', '5000']), 2, /--denoise: applies to --dataset nmnist or shd only \(this run: mnist\)/);
+    expectOneLineError(runCli(['train', '--frame-window', '1000']), 2, /--frame-window: applies to --dataset nmnist or shd only/);
+    expectOneLineError(runCli(['train', ...shd, '--denoise', '5000']), 2, /--denoise: applies to --dataset nmnist only/);
+    expectOneLineError(runCli(['train', ...shd, '--model', 'csnn']), 2, /--dataset shd: only --model fc applies/);
+    expectOneLineError(runCli(['train', '--dataset', 'nmnist', '--offline']), 1, /nmnist not found: .*downloads disabled/);
+  });
+});
