@@ -5,14 +5,15 @@ import { availableKernels } from '../kernels/default.js';
 import { referenceKernels } from '../kernels/reference.js';
 import { atan, type Surrogate } from '../surrogate/index.js';
 import type { NamedParameter } from '../nn/layer.js';
-import { specSequence } from '../neurons/spec.js';
+import { type SpecParams, specParams, specSequence } from '../neurons/spec.js';
 import { NirError, shapeStr } from './check.js';
 import { type FlatNode, flattenNir } from './flat.js';
 import { type NirArray, type NirGraph, nirTopologicalOrder } from './graph.js';
 import { NIR_NEURON_FIELDS, type NirNeuronType, type NirReset, nirNeuronSpec, nirSpikes } from './neurons.js';
 import { addAll, afterReset, permuteImage } from './ops.js';
 import { featureValues, outputShape } from './shapes.js';
-import { type NodeRun, buildNode } from './nodes.js';
+import { type NodeRun, buildNode, delayStepsOf } from './nodes.js';
+import { delayedStep, neuronStep, stackSteps, timeStep } from './stepwise.js';
 
 export interface FromNirOptions {
   /** Time step in seconds for the forward-Euler discretisation (default 1e-4, snnTorch's and the NIR paper's). */
@@ -25,6 +26,11 @@ export interface FromNirOptions {
    * for every node ('value' with v_reset = 0 where absent).
    */
   reset?: 'auto' | NirReset;
+  /**
+   * Run every node one time step at a time (default: only graphs with cycles beyond a neuron's own
+   * recurrent weights do). The results equal the sequence-at-once run bit for bit; it is slower.
+   */
+  stepwise?: boolean;
 }
 
 /** What a neuron node produced: spikes (spiking types), the membrane before and after its reset, the synaptic current (Cuba types). */
@@ -55,10 +61,14 @@ interface Step {
   name: string;
   node: FlatNode;
   inputs: string[];
+  /** Sources of back edges into this node: their previous step's value enters (zeros at t = 0). */
+  back: string[];
   inShape: number[];
   shape: number[];
   run: NodeRun | null;
   neuron: { type: NirNeuronType; reset: NirReset; params: Record<string, Tensor>; rec: Recurrence | null } | null;
+  /** Delay nodes: their delays in whole steps (for the step-by-step run). */
+  delay: Int32Array | null;
 }
 
 const NEURONS = new Set(Object.keys(NIR_NEURON_FIELDS));
@@ -67,15 +77,24 @@ const isNeuron = (n: FlatNode): n is FlatNode & { type: NirNeuronType } => NEURO
 /**
  * A NIR graph as a differentiable spikeflow model: nodes run in topological order over whole [T, B, ...]
  * sequences (fan-in summed, fan-out shared, nested graphs inlined), neurons on the shared spec scan
- * (neurons.ts gives the discretisation), weights and neuron parameters as trainable Tensors. A cycle runs
- * when it is a neuron's own recurrent connection (neuron -> Affine/Linear -> the same neuron, nothing
- * else entering or leaving the weights: how snnTorch exports RLeaky/RSynaptic): the scan adds W S[t-1] + b
- * to the neuron's input at step t (the bias from the first step on, as snnTorch). Other cycles are a
- * NirError naming the edge.
+ * (neurons.ts gives the discretisation), weights and neuron parameters as trainable Tensors. A neuron's
+ * own recurrent connection (neuron -> Affine/Linear -> the same neuron, nothing else entering or leaving
+ * the weights: how snnTorch exports RLeaky/RSynaptic) runs on the scan: it adds W S[t-1] + b to the
+ * neuron's input at step t (the bias from the first step on, as snnTorch).
+ *
+ * Any other cycle in the edges makes the graph run one time step at a time: at each step every node is
+ * evaluated in the topological order of the graph without its back edges (nirTopologicalOrder: depth
+ * first from the Input nodes, in the file's node order), and a back edge a -> b delivers a's value of the
+ * previous step to b (zeros at t = 0), summed with b's other inputs. Gradients flow through the whole
+ * unrolled graph (BPTT). A cycle must pass through a neuron (I, LI, IF, LIF, CubaLI, CubaLIF): a loop of
+ * only stateless nodes (weights, scales, pools, ...) is refused with a NirError naming one of its edges,
+ * since NIR gives such a loop no meaning beyond an instantaneous algebraic loop.
  */
 export class NirModel {
   readonly dt: number;
   readonly surrogate: Surrogate;
+  /** Whether forward runs one time step at a time (graphs with cycles beyond a neuron's own weights, or the stepwise option). */
+  readonly stepwise: boolean;
   private readonly steps: Step[];
   private readonly params: NamedParameter[] = [];
   /** Root Input nodes and their shapes. */
@@ -83,7 +102,7 @@ export class NirModel {
   readonly outputs: Record<string, number[]> = {};
 
   constructor(graph: NirGraph, opts: FromNirOptions = {}) {
-    checkKeys('fromNir options', opts, ['dt', 'surrogate', 'reset']);
+    checkKeys('fromNir options', opts, ['dt', 'surrogate', 'reset', 'stepwise']);
     this.dt = opts.dt ?? 1e-4;
     if (!(typeof this.dt === 'number' && this.dt > 0 && Number.isFinite(this.dt)))
       throw new ValueError(`fromNir dt: expected a positive number of seconds, found ${describe(opts.dt)}`);
@@ -98,24 +117,29 @@ export class NirModel {
     const edges = flat.edges.filter(([a, b]) => !skip.has(a) && !skip.has(b));
     const nodes = new Map([...flat.nodes].filter(([k]) => !skip.has(k)));
     const { order, backEdges } = nirTopologicalOrder({ nodes: nodes as NirGraph['nodes'], edges });
-    if (backEdges.length > 0) {
-      const [a, b] = backEdges[0];
-      throw new NirError(
-        `the edge ${a} -> ${b} closes a cycle that spikeflow cannot run: it runs a cycle only as a neuron's own recurrent weights (neuron -> Affine/Linear -> the same neuron)`,
-        b,
-        'edges',
-      );
-    }
+    checkCyclesHaveNeurons(nodes, edges, backEdges);
+    this.stepwise = backEdges.length > 0 || opts.stepwise === true;
+    const isBack = new Set(backEdges.map(([a, b]) => `${a}\u0000${b}`));
     const preds = new Map<string, string[]>([...nodes.keys()].map((k) => [k, []]));
-    for (const [a, b] of edges) preds.get(b)!.push(a);
+    const backPreds = new Map<string, string[]>([...nodes.keys()].map((k) => [k, []]));
+    for (const [a, b] of edges) (isBack.has(`${a}\u0000${b}`) ? backPreds : preds).get(b)!.push(a);
     const shapes = new Map<string, number[]>();
     this.steps = [];
     for (const name of order) {
       const node = nodes.get(name)!;
       const inputs = preds.get(name)!;
+      const back = backPreds.get(name)!;
       if (node.type === 'Input') {
-        if (inputs.length) throw new NirError(`an Input node takes no edges; found edges from ${inputs.join(', ')}`, name, 'edges');
-      } else if (!inputs.length) throw new NirError('nothing feeds this node (no edge ends here)', name, 'edges');
+        if (inputs.length || back.length)
+          throw new NirError(`an Input node takes no edges; found edges from ${[...inputs, ...back].join(', ')}`, name, 'edges');
+      } else if (!inputs.length)
+        throw new NirError(
+          back.length
+            ? `only back edges (from ${back.join(', ')}) feed this node: nothing from an Input node reaches it`
+            : 'nothing feeds this node (no edge ends here)',
+          name,
+          'edges',
+        );
       const inShape = node.type === 'Input' ? node.shape : shapes.get(inputs[0])!;
       for (const p of inputs)
         if (shapeStr(shapes.get(p)!) !== shapeStr(inShape))
@@ -128,13 +152,23 @@ export class NirModel {
       if (node.type === 'Output' && node.shape.length > 0 && node.shape.reduce((a, b) => a * b, 1) !== shape.reduce((a, b) => a * b, 1))
         throw new NirError(`expected ${shapeStr(node.shape)}, the graph gives ${shapeStr(shape)}`, name, 'shape');
       shapes.set(name, shape);
-      const step: Step = { name, node, inputs, inShape, shape, run: null, neuron: null };
+      const step: Step = { name, node, inputs, back, inShape, shape, run: null, neuron: null, delay: null };
+      if (node.type === 'Delay') step.delay = delayStepsOf(node.delay, inShape, name, this.dt);
       if (isNeuron(node)) step.neuron = this.neuronOf(name, node, shape, resetMode, recurrent.get(name) ?? null);
       else step.run = buildNode(node, name, inShape, shape, this.dt, this.surrogate, (n, t) => this.params.push({ name: n, tensor: t }));
       if (node.type === 'Input') this.inputs[name] = shape;
       if (node.type === 'Output' && !name.includes('/')) this.outputs[name] = shape;
       this.steps.push(step);
     }
+    // a back edge's value enters with the others: the same shape
+    for (const st of this.steps)
+      for (const p of st.back)
+        if (shapeStr(shapes.get(p)!) !== shapeStr(st.inShape))
+          throw new NirError(
+            `its inputs differ in shape: ${st.inputs[0]} gives ${shapeStr(st.inShape)}, the back edge from ${p} gives ${shapeStr(shapes.get(p)!)}`,
+            st.name,
+            'edges',
+          );
   }
 
   private neuronOf(name: string, node: FlatNode & { type: NirNeuronType }, shape: number[], mode: string, rec: Recurrence | null) {
@@ -190,6 +224,7 @@ export class NirModel {
       if (T >= 0 && (x.shape[0] !== T || x.shape[1] !== B)) throw new ShapeError('NirModel.forward: the inputs differ in T or B');
       [T, B] = [x.shape[0], x.shape[1]];
     }
+    if (this.stepwise) return this.forwardSteps(given, T, B, kernels);
     const values = new Map<string, Tensor>();
     const records: Record<string, NirNodeRecord> = {};
     const outputs: Record<string, Tensor> = {};
@@ -226,20 +261,187 @@ export class NirModel {
       recurrent: n.rec ? { weight: n.rec.weight, bias: n.rec.bias } : null,
       kernels,
     });
+    records[s.name] = this.record(s, r.spk, r.state.v, r.state.i ?? null, T);
+    return nirSpikes(n.type) ? r.spk : r.state.v;
+  }
+
+  /** A neuron's record in NIR's layout ([T, B, ...shape], images [C, H, W]) from its [T, B, H] sequences. */
+  private record(s: Step, spk: Tensor, v: Tensor, i: Tensor | null, T: number): NirNodeRecord {
+    const n = s.neuron!;
     const fires = nirSpikes(n.type);
-    const v = r.state.v;
-    const vAfter = fires && n.reset === 'value' ? afterReset(v, r.spk, n.params.v_reset.data) : v;
-    // records in NIR's layout: [T, B, ...shape], images [C, H, W]
+    const H = s.shape.reduce((a, b) => a * b, 1);
+    const vAfter = fires && n.reset === 'value' ? afterReset(v, spk, n.params.v_reset.data) : v;
     const sh = s.shape;
     const nir = (t: Tensor) => (sh.length === 3 ? permuteImage(t, sh[0], sh[1], sh[2], true) : t).reshape([T, t.size / (T * H), ...sh]);
-    records[s.name] = { spk: fires ? nir(r.spk) : null, v: nir(v), vAfter: nir(vAfter), i: r.state.i ? nir(r.state.i) : null };
-    return fires ? r.spk : v;
+    return { spk: fires ? nir(spk) : null, v: nir(v), vAfter: nir(vAfter), i: i ? nir(i) : null };
+  }
+
+  /** The step-by-step run (see the class comment): every node once per time step, back edges one step late. */
+  private forwardSteps(given: Record<string, Tensor>, T: number, B: number, kernels: Kernels): NirForwardResult {
+    const per = new Map<string, Tensor[]>(this.steps.map((s) => [s.name, []]));
+    const sps = new Map<string, SpecParams>();
+    const hist = new Map<string, Tensor[]>();
+    const states = new Map<string, { spk: Tensor[]; v: Tensor[]; i: Tensor[] }>();
+    const sources = new Map<string, Tensor>();
+    for (const s of this.steps) {
+      if (s.node.type === 'Input') {
+        const raw = given[s.name];
+        let x = raw.reshape([T, B, raw.size / (T * B)]);
+        if (s.shape.length === 3) x = permuteImage(x, s.shape[0], s.shape[1], s.shape[2]);
+        sources.set(s.name, x);
+      }
+      if (s.neuron) {
+        const n = s.neuron;
+        const H = s.shape.reduce((a, b) => a * b, 1);
+        sps.set(s.name, specParams(nirNeuronSpec(n.type, n.reset), `NIR node "${s.name}" (${n.type})`, { ...n.params, dt: this.dt }, H));
+        states.set(s.name, { spk: [], v: [], i: [] });
+      }
+      if (s.delay) hist.set(s.name, []);
+    }
+    const F = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+    for (let t = 0; t < T; t++) {
+      for (const s of this.steps) {
+        let x: Tensor;
+        if (s.node.type === 'Input') x = timeStep(sources.get(s.name)!, t);
+        else {
+          const terms = s.inputs.map((p) => per.get(p)![t]);
+          if (t > 0) for (const p of s.back) terms.push(per.get(p)![t - 1]);
+          x = addAll(terms.map((v) => v.reshape([1, B, F(s.inShape)])));
+        }
+        if (s.neuron) x = this.neuronAt(s, x, t, B, sps.get(s.name)!, states.get(s.name)!, kernels);
+        else if (s.delay) {
+          const h = hist.get(s.name)!;
+          h.push(x);
+          x = delayedStep(h, t, s.delay);
+        } else if (s.run) x = s.run(x, 1, kernels);
+        per.get(s.name)!.push(x);
+      }
+    }
+    const outputs: Record<string, Tensor> = {};
+    const records: Record<string, NirNodeRecord> = {};
+    for (const s of this.steps) {
+      if (s.node.type === 'Output' && this.outputs[s.name]) {
+        let y = stackSteps(per.get(s.name)!).reshape([T, B, F(s.shape)]);
+        if (s.shape.length === 3) y = permuteImage(y, s.shape[0], s.shape[1], s.shape[2], true);
+        outputs[s.name] = y.reshape([T, B, ...s.shape]);
+      }
+      const st = states.get(s.name);
+      if (st) records[s.name] = this.record(s, stackSteps(st.spk), stackSteps(st.v), st.i.length ? stackSteps(st.i) : null, T);
+    }
+    return { outputs, records };
+  }
+
+  /** One step of a neuron node: its own recurrent weights on the previous spikes, then the spec's step. */
+  private neuronAt(
+    s: Step,
+    x: Tensor,
+    t: number,
+    B: number,
+    sp: SpecParams,
+    st: { spk: Tensor[]; v: Tensor[]; i: Tensor[] },
+    kernels: Kernels,
+  ): Tensor {
+    const n = s.neuron!;
+    const H = s.shape.reduce((a, b) => a * b, 1);
+    const spec = nirNeuronSpec(n.type, n.reset);
+    const drive = x.reshape([1, B, H]);
+    // W S[t-1] + b, the bias from the first step on (as the scan)
+    const rec = n.rec ? { weight: n.rec.weight, bias: n.rec.bias, prevSpk: t > 0 ? st.spk[t - 1] : null, kernels } : null;
+    const cuba = spec.state.length === 2;
+    const prev = t > 0 ? (cuba ? [st.i[t - 1], st.v[t - 1]] : [st.v[t - 1]]) : null;
+    const r = neuronStep(
+      spec,
+      sp,
+      drive,
+      prev,
+      t > 0 ? (st.spk[t - 1].data as Uint8Array) : null,
+      H,
+      this.surrogate,
+      `NIR node "${s.name}" (${n.type})`,
+      rec,
+    );
+    st.spk.push(r.spk);
+    st.v.push(r.state[cuba ? 1 : 0]);
+    if (cuba) st.i.push(r.state[0]);
+    return nirSpikes(n.type) ? r.spk : r.state[cuba ? 1 : 0];
   }
 }
 
 /** fromNir(graph, {dt}): the graph as a NirModel (see NirModel). */
 export function fromNir(graph: NirGraph, opts: FromNirOptions = {}): NirModel {
   return new NirModel(graph, opts);
+}
+
+/**
+ * Every cycle must pass through a neuron: in each strongly connected component of the graph (the
+ * neurons' own recurrent weights already taken out) that holds a back edge, one node must be a neuron;
+ * otherwise a NirError naming that back edge.
+ */
+function checkCyclesHaveNeurons(nodes: Map<string, FlatNode>, edges: [string, string][], backEdges: [string, string][]): void {
+  if (!backEdges.length) return;
+  const comp = components(nodes, edges);
+  for (const [a, b] of backEdges) {
+    const c = comp.get(a)!;
+    const members = [...comp].filter(([, k]) => k === c).map(([name]) => name);
+    if (members.some((m) => isNeuron(nodes.get(m)!))) continue;
+    throw new NirError(
+      `the edge ${a} -> ${b} closes a cycle without a neuron (${members.join(', ')}): a cycle must pass through a neuron (I, LI, IF, LIF, CubaLI, CubaLIF), whose state carries it from one step to the next`,
+      b,
+      'edges',
+    );
+  }
+}
+
+/** Strongly connected components (Tarjan's algorithm, iterative): node -> component number. */
+function components(nodes: Map<string, FlatNode>, edges: [string, string][]): Map<string, number> {
+  const out = new Map<string, string[]>([...nodes.keys()].map((k) => [k, []]));
+  for (const [a, b] of edges) out.get(a)?.push(b);
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const onStack = new Set<string>();
+  const stack: string[] = [];
+  const comp = new Map<string, number>();
+  let next = 0;
+  let count = 0;
+  for (const root of nodes.keys()) {
+    if (index.has(root)) continue;
+    const work: { v: string; i: number }[] = [{ v: root, i: 0 }];
+    index.set(root, next);
+    low.set(root, next++);
+    stack.push(root);
+    onStack.add(root);
+    while (work.length) {
+      const top = work[work.length - 1];
+      const succ = out.get(top.v)!;
+      if (top.i < succ.length) {
+        const w = succ[top.i++];
+        if (!out.has(w)) continue;
+        if (!index.has(w)) {
+          index.set(w, next);
+          low.set(w, next++);
+          stack.push(w);
+          onStack.add(w);
+          work.push({ v: w, i: 0 });
+        } else if (onStack.has(w)) low.set(top.v, Math.min(low.get(top.v)!, index.get(w)!));
+        continue;
+      }
+      work.pop();
+      if (work.length) {
+        const parent = work[work.length - 1].v;
+        low.set(parent, Math.min(low.get(parent)!, low.get(top.v)!));
+      }
+      if (low.get(top.v) === index.get(top.v)) {
+        let w: string;
+        do {
+          w = stack.pop()!;
+          onStack.delete(w);
+          comp.set(w, count);
+        } while (w !== top.v);
+        count++;
+      }
+    }
+  }
+  return comp;
 }
 
 /** Finds the neurons' own recurrent loops (neuron -> Affine/Linear -> neuron); their weights in the scan's [in, out] layout. */

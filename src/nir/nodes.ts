@@ -6,6 +6,7 @@ import { conv2d } from '../nn/conv.js';
 import { avgPool2d } from '../nn/pool.js';
 import { NirError } from './check.js';
 import type { FlatNode } from './flat.js';
+import type { NirArray } from './graph.js';
 import { delaySteps, mulFeature, permuteImage, thresholdOp } from './ops.js';
 import { convWindow, featureValues, poolWindow } from './shapes.js';
 
@@ -91,14 +92,7 @@ export function buildNode(
       };
     }
     case 'Delay': {
-      const d = featureValues(n.delay, inp, path, 'delay');
-      const k = new Int32Array(d.length);
-      d.forEach((v, i) => {
-        const steps = Math.round(v / dt);
-        if (!(steps >= 0 && Math.abs(steps * dt - v) <= 1e-6 * Math.max(dt, Math.abs(v))))
-          throw new NirError(`a delay of ${v} s is not a whole number of steps of dt = ${dt} s`, path, 'delay');
-        k[i] = steps;
-      });
+      const k = delayStepsOf(n.delay, inp, path, dt);
       return (x) => delaySteps(x, k);
     }
     case 'Threshold': {
@@ -108,4 +102,17 @@ export function buildNode(
     default:
       throw new NirError(`spikeflow cannot run a node of type ${n.type} here`, path, 'type');
   }
+}
+
+/** A Delay node's delays as whole steps of dt per feature (one shared, or one per feature); a NirError where one is not whole. */
+export function delayStepsOf(delay: NirArray, inp: number[], path: string, dt: number): Int32Array {
+  const d = featureValues(delay, inp, path, 'delay');
+  const k = new Int32Array(d.length);
+  d.forEach((v, i) => {
+    const steps = Math.round(v / dt);
+    if (!(steps >= 0 && Math.abs(steps * dt - v) <= 1e-6 * Math.max(dt, Math.abs(v))))
+      throw new NirError(`a delay of ${v} s is not a whole number of steps of dt = ${dt} s`, path, 'delay');
+    k[i] = steps;
+  });
+  return k;
 }
