@@ -209,6 +209,7 @@ async function downloadInto(cache: string, o: LoadNmnistOptions, splits: Split[]
     const src = o.archives?.[split] ?? a;
     const zip = join(cache, a.file);
     await downloadVerified(src.url, zip, { algorithm: 'md5', expected: src.md5, timeoutMs: o.timeoutMs, onProgress: o.onProgress });
+    o.onSource?.(`extracting ${a.file} into ${final}`);
     const tmp = join(cache, `.${a.folder}.${process.pid}.extract`);
     await rm(tmp, { recursive: true, force: true });
     try {
