@@ -10,6 +10,10 @@ import {
   spikeRateEscape,
   straightThrough,
   gaussian,
+  triangle,
+  scaledAtan,
+  atanOverPi,
+  atanK,
   custom,
   surrogateConfig,
   surrogateFromName,
@@ -83,6 +87,20 @@ describe('surrogates from the theory', () => {
       [sigmoid({ slope: 25 }), (x) => 1 / (1 + Math.exp(-25 * x))],
       [gaussian({ sigma }), (x) => 0.5 * (1 + erf(x / (sigma * Math.SQRT2)))],
       [spikeRateEscape({ beta: 2, slope: 3 }), (x) => (x < 1 ? 1.5 * Math.exp(2 * (x - 1)) : 3 - 1.5 * Math.exp(-2 * (x - 1)))],
+      // the tutorials' forms: the normalised arctangent step, and 1/(1 + (pi k x)^2) = d/dx arctan(pi k x)/(pi k)
+      // tutorial 6 writes (1/pi)/(1 + (pi x)^2), the derivative of arctan(pi x)/pi^2 (its step 1/2 + arctan(pi x)/pi has pi times it)
+      [atanOverPi(), (x) => Math.atan(Math.PI * x) / Math.PI ** 2],
+      [atanK({ k: 1 }), (x) => 0.5 + Math.atan(Math.PI * x) / Math.PI],
+      [atanK({ k: 1.5 }), (x) => Math.atan(Math.PI * 1.5 * x) / (Math.PI * 1.5)],
+      // the textbook triangle: the derivative of the piecewise-quadratic step (width 0.8)
+      [
+        triangle({ width: 0.8 }),
+        (x) => {
+          const w = 0.8;
+          const u = Math.max(-w, Math.min(w, x));
+          return u - (Math.sign(u) * u * u) / (2 * w);
+        },
+      ],
     ];
     const h = 1e-5;
     for (const [s, f] of smooth) {
@@ -100,11 +118,19 @@ describe('surrogates from the theory', () => {
     expect(straightThrough().grad(-7)).toBe(1);
     const t = triangular({ threshold: 0.5 });
     expect([t.grad(-1e-9), t.grad(0), t.grad(3)]).toEqual([0.5, -0.5, -0.5]);
+    // the textbook triangle max(0, 1 - |x|) and the tutorials' arctangents at hand-computed points
+    const tri = triangle();
+    expect([tri.grad(-2), tri.grad(-0.25), tri.grad(0), tri.grad(0.5), tri.grad(1)]).toEqual([0, 0.75, 1, 0.5, 0]);
+    expect(atanOverPi().grad(0)).toBeCloseTo(1 / Math.PI, 12);
+    expect(atanOverPi().grad(1)).toBeCloseTo(1 / Math.PI / (1 + Math.PI ** 2), 12);
+    expect(atanK({ k: 2 }).grad(0.5)).toBeCloseTo(1 / (1 + Math.PI ** 2), 12);
   });
   it('reject invalid parameters with ValueError', () => {
     expect(() => atan({ alpha: -1 })).toThrow(/atan alpha/);
     expect(() => fastSigmoid({ slope: Number.NaN })).toThrow(/slope/);
     expect(() => gaussian({ sigma: 0 })).toThrow(ValueError);
+    expect(() => triangle({ width: 0 })).toThrow(/triangle width/);
+    expect(() => scaledAtan({ k: -1 })).toThrow(/scaledAtan k/);
     expect(() => spikeRateEscape({ slope: -1 })).toThrow(/spikeRateEscape slope/);
     expect(() => custom(42 as any)).toThrow(/expected a function/);
     expect(() => custom(() => Number.NaN)).toThrow(/finite/);
@@ -118,6 +144,9 @@ describe('surrogates from the theory', () => {
       spikeRateEscape({ beta: 2, slope: 7 }),
       straightThrough(),
       gaussian({ sigma: 0.7 }),
+      triangle({ width: 0.6 }),
+      atanOverPi(),
+      atanK({ k: 3 }),
     ]) {
       const back = surrogateFromName(surrogateConfig(s));
       expect([back.name, back.code, back.param, back.param2]).toEqual([s.name, s.code, s.param, s.param2]);
@@ -137,6 +166,9 @@ describe('every surrogate drives the fused Leaky backward', () => {
     spikeRateEscape({ beta: 1.5, slope: 2 }),
     straightThrough(),
     gaussian({ sigma: 0.4 }),
+    triangle({ width: 0.8 }),
+    atanOverPi(),
+    atanK({ k: 0.7 }),
   ];
   const rng = new Rng(9);
   const T = 9,

@@ -48,6 +48,10 @@ export function surrogateGrad(code: SurrogateCode, p: number, x: number, p2 = 0)
       return 1;
     case SurrogateCode.Gaussian:
       return Math.exp(-(x * x) / (2 * p * p)) / (p * Math.sqrt(2 * Math.PI));
+    case SurrogateCode.Triangle:
+      return Math.max(0, 1 - Math.abs(x) / p);
+    case SurrogateCode.ScaledAtan:
+      return p2 / (1 + (Math.PI * p * x) ** 2);
     case SurrogateCode.Atan:
       return p / 2 / (1 + ((Math.PI / 2) * p * x) ** 2);
     case SurrogateCode.FastSigmoid:

@@ -32,6 +32,10 @@ export const enum SurrogateCode {
   StraightThrough = 5,
   /** d/dx = exp(-x^2 / (2 p^2)) / (p sqrt(2 pi))  (p = sigma) */
   Gaussian = 6,
+  /** d/dx = max(0, 1 - |x| / p)  (the textbook triangle; p = half-width) */
+  Triangle = 7,
+  /** d/dx = p2 / (1 + (pi p x)^2)  (the tutorials' arctangent forms; p = k, p2 = height) */
+  ScaledAtan = 8,
 }
 
 export interface LeakyScanArgs {

@@ -132,9 +132,9 @@ export function checkLeakyBackward(a: LeakyBackwardArgs): void {
     need(kernel, 'gradWeightInto.dw', dw, k * a.H);
     if (gradBias) need(kernel, 'gradWeightInto.gradBias', gradBias, a.H);
   }
-  if (!Number.isInteger(a.surrogate) || a.surrogate < SurrogateCode.Atan || a.surrogate > SurrogateCode.Gaussian) {
+  if (!Number.isInteger(a.surrogate) || a.surrogate < SurrogateCode.Atan || a.surrogate > SurrogateCode.ScaledAtan) {
     throw new ValueError(
-      `${kernel}: unknown surrogate code ${String(a.surrogate)} (expected 0 atan, 1 fastSigmoid, 2 sigmoid, 3 triangular, 4 spikeRateEscape, 5 straightThrough, 6 gaussian)`,
+      `${kernel}: unknown surrogate code ${String(a.surrogate)} (expected 0 atan, 1 fastSigmoid, 2 sigmoid, 3 triangular, 4 spikeRateEscape, 5 straightThrough, 6 gaussian, 7 triangle, 8 scaled atan)`,
     );
   }
   if (!Number.isFinite(a.surrogateParam)) throw new ValueError(`${kernel}: surrogateParam must be finite, found ${a.surrogateParam}`);
@@ -146,6 +146,9 @@ export function checkLeakyBackward(a: LeakyBackwardArgs): void {
   }
   if (a.surrogate === SurrogateCode.Gaussian && !(a.surrogateParam > 0)) {
     throw new ValueError(`${kernel}: the gaussian surrogate needs sigma > 0, found ${a.surrogateParam}`);
+  }
+  if (a.surrogate === SurrogateCode.Triangle && !(a.surrogateParam > 0)) {
+    throw new ValueError(`${kernel}: the triangle surrogate needs a width > 0, found ${a.surrogateParam}`);
   }
 }
 

@@ -120,6 +120,44 @@ export function gaussian(opts: { sigma?: number } = {}): Surrogate {
 }
 
 /**
+ * The textbook triangular surrogate d/dx = max(0, 1 - |x| / width) (width 1: max(0, 1 - |x|)), the
+ * derivative of a piecewise-linear step. Not snnTorch 0.9.4's `triangular` (its +threshold / -threshold form).
+ */
+export function triangle(opts: { width?: number } = {}): Surrogate {
+  return oneParam('triangle', SurrogateCode.Triangle, 'width', [opts.width, 1, 1e-6, 1e6], (w) => (x) => Math.max(0, 1 - Math.abs(x) / w));
+}
+
+/**
+ * The tutorials' arctangent surrogates, d/dx = height / (1 + (pi k x)^2): `atanOverPi()` is
+ * (1/pi) / (1 + (pi x)^2) as snnTorch's tutorial 6 writes it (k 1, height 1/pi; note that the derivative of
+ * the step it approximates, 1/2 + arctan(pi x) / pi, is pi times this: `atanK({ k: 1 })`), and `atanK({ k })`
+ * is 1 / (1 + (pi k x)^2) (height 1). snnTorch's `atan(alpha)` is this with k = alpha/2, height alpha/2.
+ */
+export function scaledAtan(opts: { k?: number; height?: number } = {}): Surrogate {
+  const k = opts.k ?? 1;
+  const height = opts.height ?? 1;
+  checkRange('scaledAtan k', k, 1e-6, 1e6);
+  checkRange('scaledAtan height', height, 1e-6, 1e6);
+  return {
+    name: 'scaledAtan',
+    code: SurrogateCode.ScaledAtan,
+    param: k,
+    param2: height,
+    grad: (x) => height / (1 + (Math.PI * k * x) ** 2),
+  };
+}
+
+/** (1/pi) / (1 + (pi x)^2), tutorial 6's formula as written (see scaledAtan). */
+export function atanOverPi(): Surrogate {
+  return scaledAtan({ k: 1, height: 1 / Math.PI });
+}
+
+/** 1 / (1 + (pi k x)^2) (see scaledAtan). */
+export function atanK(opts: { k?: number } = {}): Surrogate {
+  return scaledAtan({ k: opts.k ?? 1, height: 1 });
+}
+
+/**
  * A user-defined surrogate (snnTorch `surrogate.custom_surrogate`): forward is the Heaviside step at the
  * threshold, backward uses `grad(x)` with x = mem - threshold. It has no kernel code, so layers using it
  * run the TypeScript scan (src/neurons/scan.ts) instead of the fused WASM kernel. Not serialisable.
@@ -148,6 +186,8 @@ const FROM_NAME: Record<string, (c: { param?: number; param2?: number }) => Surr
   spikeRateEscape: (c) => spikeRateEscape({ beta: c.param, slope: c.param2 }),
   straightThrough: () => straightThrough(),
   gaussian: (c) => gaussian({ sigma: c.param }),
+  triangle: (c) => triangle({ width: c.param }),
+  scaledAtan: (c) => scaledAtan({ k: c.param, height: c.param2 }),
 };
 
 /** Surrogate from its serialised form (checkpoints, CLI). */

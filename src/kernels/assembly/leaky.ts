@@ -238,6 +238,27 @@ export function leakyForward(a: LeakyForwardArgs): i32 {
   }
 }
 
+/** The textbook triangle max(0, 1 - |x| / p). */
+@unmanaged class Triangle {
+  @inline v(p: f32, p2: f32, x: v128): v128 {
+    return f32x4.max(f32x4.splat(0), f32x4.sub(f32x4.splat(1), f32x4.div(f32x4.abs(x), f32x4.splat(p))));
+  }
+  @inline s(p: f32, p2: f32, x: f32): f32 {
+    return Mathf.max(0, 1 - Mathf.abs(x) / p);
+  }
+}
+/** The tutorials' arctangent forms p2 / (1 + (pi p x)^2). */
+@unmanaged class ScaledAtan {
+  @inline v(p: f32, p2: f32, x: v128): v128 {
+    const z = f32x4.mul(f32x4.splat(Mathf.PI * p), x);
+    return f32x4.div(f32x4.splat(p2), f32x4.add(f32x4.splat(1), f32x4.mul(z, z)));
+  }
+  @inline s(p: f32, p2: f32, x: f32): f32 {
+    const z: f32 = Mathf.PI * p * x;
+    return p2 / (1 + z * z);
+  }
+}
+
 // Constants of expNeg, read from memory: V8 rebuilds every v128.const inside a loop with three
 // instructions, a load is one (and a loop-invariant one can stay in a register).
 const EXP_CONSTS = memory.data<f32>([
@@ -478,5 +499,7 @@ function deferredTile(a: LeakyBackwardArgs, n0: i32, len: i32, wt: usize, out: u
   else if (s == 4) backwardTile<SpikeRateEscape>(a, bt, n0, len, m, mRow, gs, gRow);
   else if (s == 5) backwardTile<StraightThrough>(a, bt, n0, len, m, mRow, gs, gRow);
   else if (s == 6) backwardTile<Gaussian>(a, bt, n0, len, m, mRow, gs, gRow);
+  else if (s == 7) backwardTile<Triangle>(a, bt, n0, len, m, mRow, gs, gRow);
+  else if (s == 8) backwardTile<ScaledAtan>(a, bt, n0, len, m, mRow, gs, gRow);
   else backwardTile<Sigmoid>(a, bt, n0, len, m, mRow, gs, gRow);
 }

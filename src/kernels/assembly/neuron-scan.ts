@@ -133,6 +133,11 @@ function surrogateGrad(code: i32, p: f64, p2: f64, x: f64): f64 {
   if (code == 3) return x >= 0 ? -p : p;
   if (code == 4) return p2 * Math.exp(-p * Math.abs(x - 1));
   if (code == 5) return 1;
+  if (code == 7) return Math.max(0, 1 - Math.abs(x) / p);
+  if (code == 8) {
+    const z = Math.PI * p * x;
+    return p2 / (1 + z * z);
+  }
   return Math.exp(-(x * x) / (2 * p * p)) / (p * Math.sqrt(2 * Math.PI));
 }
 
