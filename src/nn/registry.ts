@@ -8,6 +8,7 @@ import { flattenKind } from './flatten.js';
 import { dropoutKind } from './dropout.js';
 import { conv2dKind } from './conv.js';
 import { maxPool2dKind, avgPool2dKind } from './pool.js';
+import { batchNorm1dKind, batchNorm2dKind } from './batchnorm.js';
 import { leakyKind } from './leaky-layer.js';
 import { synapticKind, alphaKind } from './synaptic-layer.js';
 import { rleakyKind, rsynapticKind } from './recurrent-layer.js';
@@ -27,6 +28,8 @@ export const LAYER_KINDS: ReadonlyMap<string, LayerKind> = new Map(
     conv2dKind,
     maxPool2dKind,
     avgPool2dKind,
+    batchNorm1dKind,
+    batchNorm2dKind,
     leakyKind,
     synapticKind,
     alphaKind,

@@ -38,9 +38,11 @@ export class Sequential {
     return this.layers.flatMap((l, i) => l.parameters().map((p) => ({ name: `${i}.${p.name}`, tensor: p.tensor })));
   }
 
-  /** Tensors that will receive gradients. */
+  /** Tensors that will receive gradients (not the running statistics of a BatchNorm, which are saved but not learned). */
   trainable(): Tensor[] {
-    return this.parameters().map((p) => p.tensor);
+    return this.parameters()
+      .map((p) => p.tensor)
+      .filter((t) => t.requiresGrad);
   }
 
   zeroGrad(): void {

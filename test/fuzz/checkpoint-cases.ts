@@ -12,6 +12,7 @@ import { Linear } from '../../src/nn/linear.js';
 import { Leaky } from '../../src/nn/leaky-layer.js';
 import { Conv2d } from '../../src/nn/conv.js';
 import { AvgPool2d } from '../../src/nn/pool.js';
+import { BatchNorm1d, BatchNorm2d } from '../../src/nn/batchnorm.js';
 import { Flatten } from '../../src/nn/flatten.js';
 import { ReLU } from '../../src/nn/relu.js';
 import { Synaptic, Alpha } from '../../src/nn/synaptic-layer.js';
@@ -62,6 +63,16 @@ function seedModels(): Sequential[] {
       new Flatten(),
       new Linear(18, 3, { rng: r, bias: false }),
       lif(3),
+    ]),
+    // the ANNs that conversion takes: BatchNorm after a Linear and after a Conv2d
+    new Sequential([new Linear(6, 5, { rng: r }), new BatchNorm1d({ channels: 5 }), new ReLU(), new Linear(5, 3, { rng: r })]),
+    new Sequential([
+      new Conv2d({ inChannels: 1, outChannels: 2, kernel: 3, inputSize: [6, 6], rng: r }),
+      new BatchNorm2d({ channels: 2, eps: 1e-3, momentum: 0.2 }),
+      new ReLU(),
+      new AvgPool2d(2),
+      new Flatten(),
+      new Linear(8, 3, { rng: r }),
     ]),
     new Sequential([
       new Linear(6, 5, { rng: r }),
