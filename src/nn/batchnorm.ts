@@ -177,9 +177,10 @@ function batchNormKind(kind: 'batchnorm1d' | 'batchnorm2d'): LayerKind {
       f.num('momentum', 0, 1, 0.1);
       if (kind === 'batchnorm1d') expectFeatures(f, 'channels', C, input);
       else {
-        if (!input.image)
-          f.fail(null, `expected an image input (from a conv2d), found ${input.features ?? 'a number of'} features (${input.from})`);
-        if (input.image.c !== C) f.fail('channels', `expected ${input.image.c} (the channels of ${input.from}), found ${C}`);
+        const im = input.image;
+        if (!im)
+          return f.fail(null, `expected an image input (from a conv2d), found ${input.features ?? 'a number of'} features (${input.from})`);
+        if (im.c !== C) f.fail('channels', `expected ${im.c} (the channels of ${input.from}), found ${C}`);
       }
       return {
         flow: { features: input.features, image: input.image },
