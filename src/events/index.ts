@@ -14,6 +14,15 @@ export {
 export { type Aedat4Options, type Aedat4Stream, Aedat4Decoder, readAedat4 } from './aedat4.js';
 export { ChunkDecoder, type ReadOptions } from './decoder.js';
 export {
+  type DvsOptions,
+  DvsEmulator,
+  emulateSaccades,
+  emulateVideo,
+  NMNIST_DVS_DEFAULTS,
+  NMNIST_SACCADES,
+  type SaccadeOptions,
+} from './emulator.js';
+export {
   checkSensorSize,
   cloneEvents,
   concatEvents,
@@ -43,7 +52,7 @@ export {
   toFrame,
   toVoxelGrid,
 } from './frame.js';
-export { NmnistDecoder, type NmnistOptions, readNmnist } from './nmnist.js';
+export { NmnistDecoder, type NmnistOptions, readNmnist, writeNmnist } from './nmnist.js';
 export { NpyDecoder, type NpyOptions, readNpy } from './npy.js';
 export { Evt2RawDecoder, type PropheseeOptions, PropheseeDatDecoder, readEvt2Raw, readPropheseeDat } from './prophesee.js';
 export {

@@ -1,4 +1,4 @@
-import { checkObject } from '../core/errors.js';
+import { checkObject, ValueError } from '../core/errors.js';
 import { ChunkDecoder, checkEvent, decodeAll, EventBuffer, type ReadOptions } from './decoder.js';
 import { checkSensorSize, type EventMeta, type Events, type SensorSize } from './events.js';
 
@@ -59,4 +59,34 @@ export class NmnistDecoder extends ChunkDecoder {
 /** Reads a whole N-MNIST `.bin` / SLAYER `.bs2` file from its bytes. */
 export function readNmnist(bytes: Uint8Array, opts: NmnistOptions = {}): Events {
   return decodeAll(new NmnistDecoder(opts), bytes);
+}
+
+/**
+ * Writes events in the N-MNIST `.bin` / `.bs2` layout readNmnist reads: 5 bytes per event, timestamps as
+ * 23-bit microseconds (so up to 8,388,607 us; no overflow markers), x and y below 256 and y not 240 (the
+ * marker value), polarity 0 or 1.
+ */
+export function writeNmnist(ev: Events): Uint8Array {
+  const n = ev.t.length;
+  const out = new Uint8Array(n * 5);
+  for (let i = 0; i < n; i++) {
+    const x = ev.x[i];
+    const y = ev.y[i];
+    const p = ev.p[i];
+    const t = ev.t[i];
+    if (x > 255 || y > 255 || y === OVERFLOW_Y)
+      throw new ValueError(
+        `writeNmnist: event ${i} at (${x}, ${y}); expected x and y in 0..255, y not ${OVERFLOW_Y} (the overflow marker)`,
+      );
+    if (p > 1) throw new ValueError(`writeNmnist: event ${i} has polarity ${p}; expected 0 or 1`);
+    if (!Number.isInteger(t) || t < 0 || t >= 2 ** 23)
+      throw new ValueError(`writeNmnist: event ${i} has timestamp ${t}; expected an integer in 0..${2 ** 23 - 1} microseconds`);
+    const o = i * 5;
+    out[o] = x;
+    out[o + 1] = y;
+    out[o + 2] = (p << 7) | (t >> 16);
+    out[o + 3] = (t >> 8) & 0xff;
+    out[o + 4] = t & 0xff;
+  }
+  return out;
 }
