@@ -5,6 +5,7 @@ import { loadShd } from '../data/shd.js';
 import type { FrameSet } from '../data/frames.js';
 import { trainEpoch, type Dataset, type Encoder, type EpochOptions } from '../train/trainer.js';
 import { directEncode, rateEncode } from '../encode/index.js';
+import { latencyEncode } from '../encode/latency.js';
 import { cosineLr } from '../train/optim.js';
 import { createProgress, formatDuration } from './progress.js';
 import { UsageError } from '../core/errors.js';
@@ -38,7 +39,7 @@ export const DATASETS = ['mnist', 'fashion-mnist', 'iris', 'nmnist', 'shd'] as c
 /** Datasets of events: samples are frames ([T, F] per sample, the input sequence itself). */
 export const EVENT_DATASETS: readonly string[] = ['nmnist', 'shd'];
 export const isEventDataset = (d: string) => EVENT_DATASETS.includes(d);
-export const ENCODINGS = ['direct', 'rate'] as const;
+export const ENCODINGS = ['direct', 'rate', 'latency'] as const;
 
 /** The --threads flag of the commands that split batches over worker threads; `help` says over what. */
 export function threadsFlag(help: string) {
@@ -56,7 +57,11 @@ export function threadsFlag(help: string) {
 export function encoderFor(name: string, steps: number): Encoder {
   if (name === 'direct') return (x) => directEncode(x, steps);
   if (name === 'rate') return (x, rng) => rateEncode(x, steps, rng);
-  throw new UsageError(`--encoding: expected direct or rate, found "${name}"`);
+  // snnTorch tutorial 1's latency code: one spike per pixel, linear in its value from step 0 (value 1) to the
+  // last step (value at the 0.01 threshold); darker pixels are clipped (no spike)
+  if (name === 'latency')
+    return (x) => ({ x: latencyEncode(x, steps, { normalize: true, linear: true, clip: true }), steps, constant: false });
+  throw new UsageError(`--encoding: expected direct, rate or latency, found "${name}"`);
 }
 
 /** "1000" or "500,200" -> [1000] / [500, 200]. */

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Rng } from '../core/rng.js';
 import { defaultKernels } from '../kernels/default.js';
 import type { Kernels } from '../kernels/types.js';
-import { annClassifier, snnClassifier, surrogateFromConfig } from '../nn/models.js';
+import { annClassifier, snnClassifier } from '../nn/models.js';
 import type { Sequential } from '../nn/sequential.js';
 import { Adam } from '../train/optim.js';
 import { annTask, spikingTask, type SpikingLoss, type Task } from '../train/task.js';
@@ -19,7 +19,8 @@ import {
   refuseOfflineWithDataDir,
   type CommandContext,
 } from './common.js';
-import { SURROGATE_NAMES, trainFlags, withDatasetDefaults, type TrainOptions } from './train.js';
+import { surrogateFromFlags, trainFlags, withDatasetDefaults, type TrainOptions } from './train.js';
+import type { ResetMechanism } from '../neurons/common.js';
 import { prepareOutputDir } from './outputs.js';
 import type { FlagSpec } from './args.js';
 
@@ -37,6 +38,9 @@ export const compareFlags = {
   beta: t.beta,
   'learn-beta': t['learn-beta'],
   surrogate: t.surrogate,
+  'surrogate-slope': t['surrogate-slope'],
+  'surrogate-alpha': t['surrogate-alpha'],
+  reset: t.reset,
   loss: t.loss,
   tbptt: t.tbptt,
   'l1-rate': t['l1-rate'],
@@ -133,7 +137,8 @@ export async function runCompare(opts: CompareOptions, ctx: CommandContext): Pro
   const neuron = {
     beta: o.beta,
     learnBeta: o['learn-beta'],
-    surrogate: surrogateFromConfig({ name: SURROGATE_NAMES[o.surrogate] }),
+    surrogate: surrogateFromFlags(o),
+    reset: o.reset as ResetMechanism,
     truncate: o.tbptt,
   };
   const snn = await run(

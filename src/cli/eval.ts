@@ -37,7 +37,9 @@ export const evalFlags = {
 } as const satisfies FlagSpec;
 
 const EVAL_DATASETS = ['mnist', 'fashion-mnist', 'nmnist', 'shd'];
-const EVAL_ENCODINGS = ['direct', 'rate'];
+const EVAL_ENCODINGS = ['direct', 'rate', 'latency'];
+/** The losses whose prediction differs (by first spike); the others predict by spike count. */
+const TEMPORAL = ['mse-temporal', 'ce-temporal'];
 
 /**
  * The meta fields eval needs from a checkpoint's config.json; a missing or invalid one is a DataError
@@ -46,9 +48,13 @@ const EVAL_ENCODINGS = ['direct', 'rate'];
 export function checkpointMeta(
   meta: unknown,
   file: string,
-): { dataset: string; steps: number; encoding: string; frameWindow?: number; denoise?: number } {
+): { dataset: string; steps: number; encoding: string; frameWindow?: number; denoise?: number; firstSpike: boolean } {
   const m = (typeof meta === 'object' && meta !== null ? meta : {}) as Record<string, unknown>;
   const found = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
+  if (m.loss !== undefined && typeof m.loss !== 'string')
+    throw new DataError(`meta.loss: expected a loss name, found ${found(m.loss)}`, file);
+  // checkpoints trained with a time-to-first-spike loss are read by their first spike
+  const firstSpike = TEMPORAL.includes(m.loss as string);
   if (m.dataset === 'iris') {
     throw new DataError(
       'meta.dataset: "iris": eval measures MNIST, Fashion-MNIST, N-MNIST and SHD checkpoints (an iris run prints its cross-validated accuracy)',
@@ -70,12 +76,12 @@ export function checkpointMeta(
     const dn = m.denoise ?? 0;
     if (!(typeof dn === 'number' && Number.isInteger(dn) && dn >= 0))
       throw new DataError(`meta.denoise: expected a non-negative integer (microseconds), found ${found(m.denoise)}`, file);
-    return { dataset: m.dataset, steps: m.steps, encoding: 'frames', frameWindow: fw ?? undefined, denoise: dn };
+    return { dataset: m.dataset, steps: m.steps, encoding: 'frames', frameWindow: fw ?? undefined, denoise: dn, firstSpike };
   }
   if (typeof m.encoding !== 'string' || !EVAL_ENCODINGS.includes(m.encoding)) {
     throw new DataError(`meta.encoding: expected ${EVAL_ENCODINGS.join(' or ')}, found ${found(m.encoding)}`, file);
   }
-  return { dataset: m.dataset, steps: m.steps, encoding: m.encoding };
+  return { dataset: m.dataset, steps: m.steps, encoding: m.encoding, firstSpike };
 }
 
 export async function runEval(
@@ -93,11 +99,11 @@ export async function runEval(
   refuseOfflineWithDataDir(ctx.given);
   const { model, config } = await loadCheckpoint(o.checkpoint);
   const meta = checkpointMeta(config.meta, join(o.checkpoint, CONFIG_FILE));
-  if (meta.encoding === 'direct' || meta.encoding === 'frames')
+  if (meta.encoding !== 'rate')
     refuseGiven(
       ctx.given,
       ['seed'],
-      `the checkpoint in ${o.checkpoint} uses ${meta.encoding === 'direct' ? 'direct encoding' : 'event frames as input'}, which draws no random numbers`,
+      `the checkpoint in ${o.checkpoint} uses ${meta.encoding === 'frames' ? 'event frames as input' : `${meta.encoding} encoding`}, which draws no random numbers`,
     );
   const events = meta.encoding === 'frames';
   const { test, source } = await loadClassificationData({
@@ -110,7 +116,7 @@ export async function runEval(
     trainLimit: 1,
   });
   process.stderr.write(`data: ${meta.dataset} from ${source}: ${test.n} test samples\n`);
-  const task = spikingTask();
+  const task = spikingTask(meta.firstSpike ? 'ce-temporal' : 'membrane');
   const kernels = defaultKernels();
   const parallel = o.threads > 1 ? await DataParallel.create(model, task, kernels, o.threads) : undefined;
   const encoder = events ? frameEncoder(meta.steps) : encoderFor(meta.encoding, meta.steps);

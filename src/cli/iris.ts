@@ -1,7 +1,8 @@
 import { Rng } from '../core/rng.js';
 import type { Tensor } from '../core/tensor.js';
 import { defaultKernels } from '../kernels/default.js';
-import { snnClassifier, surrogateFromConfig } from '../nn/models.js';
+import { snnClassifier } from '../nn/models.js';
+import type { Surrogate } from '../surrogate/index.js';
 import { Adam } from '../train/optim.js';
 import { spikingTask, type SpikingLoss } from '../train/task.js';
 import { evaluate, type Dataset, type Encoder } from '../train/trainer.js';
@@ -26,7 +27,7 @@ export interface IrisOptions {
   encoding: string;
   beta: number;
   learnBeta: boolean;
-  surrogate: string;
+  surrogate: Surrogate;
   loss: string;
   lr: number;
   lrSchedule: string;
@@ -85,7 +86,7 @@ export async function runIrisCv(o: IrisOptions): Promise<Record<string, unknown>
         outputs: data.classes.length,
         beta: o.beta,
         learnBeta: o.learnBeta,
-        surrogate: surrogateFromConfig({ name: o.surrogate }),
+        surrogate: o.surrogate,
         truncate: o.tbptt,
       },
       rng.fork(),

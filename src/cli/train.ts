@@ -1,6 +1,20 @@
 import { Rng } from '../core/rng.js';
 import { defaultKernels } from '../kernels/default.js';
-import { snnClassifier, csnnClassifier, surrogateFromConfig } from '../nn/models.js';
+import { snnClassifier, csnnClassifier } from '../nn/models.js';
+import {
+  atan,
+  atanK,
+  atanOverPi,
+  fastSigmoid,
+  gaussian,
+  sigmoid,
+  spikeRateEscape,
+  straightThrough,
+  triangle,
+  triangular,
+  type Surrogate,
+} from '../surrogate/index.js';
+import type { ResetMechanism } from '../neurons/common.js';
 import { NEURON_KINDS } from '../nn/registry.js';
 import type { Linear } from '../nn/linear.js';
 import { UsageError } from '../core/errors.js';
@@ -33,6 +47,33 @@ import type { FlagSpec } from './args.js';
 import { FrameSet, frameEncoder } from '../data/frames.js';
 import { NMNIST_SENSOR } from '../data/nmnist.js';
 import { SHD_CLASSES } from '../data/shd.js';
+
+/** The surrogates by their CLI names, made with the --surrogate-slope / --surrogate-alpha the user gave. */
+const SURROGATES: Record<string, (slope?: number, alpha?: number) => Surrogate> = {
+  atan: (_s, alpha) => atan({ alpha }),
+  'fast-sigmoid': (slope) => fastSigmoid({ slope }),
+  sigmoid: (slope) => sigmoid({ slope }),
+  triangular: () => triangular(),
+  'spike-rate-escape': (slope) => spikeRateEscape({ slope }),
+  'straight-through': () => straightThrough(),
+  gaussian: () => gaussian(),
+  triangle: () => triangle(),
+  'atan-over-pi': () => atanOverPi(),
+  'atan-k': (k) => atanK({ k }),
+};
+export const SURROGATE_CHOICES = Object.keys(SURROGATES);
+const WITH_SLOPE = ['fast-sigmoid', 'sigmoid', 'spike-rate-escape', 'atan-k'];
+
+/** The surrogate of --surrogate with its --surrogate-slope / --surrogate-alpha; a parameter the surrogate does not have is refused. */
+export function surrogateFromFlags(o: { surrogate: string; 'surrogate-slope'?: number; 'surrogate-alpha'?: number }): Surrogate {
+  const slope = o['surrogate-slope'];
+  const alpha = o['surrogate-alpha'];
+  if (slope !== undefined && !WITH_SLOPE.includes(o.surrogate))
+    throw new UsageError(`--surrogate-slope: applies to --surrogate ${WITH_SLOPE.join(', ')} (this run: --surrogate ${o.surrogate})`);
+  if (alpha !== undefined && o.surrogate !== 'atan')
+    throw new UsageError(`--surrogate-alpha: applies to --surrogate atan (this run: --surrogate ${o.surrogate})`);
+  return SURROGATES[o.surrogate](slope, alpha);
+}
 
 export const trainFlags = {
   dataset: { type: 'choice', choices: DATASETS, default: 'mnist', help: 'dataset to train on' },
@@ -81,15 +122,28 @@ export const trainFlags = {
   'learn-beta': { type: 'bool', default: false, help: 'learn one beta per neuron (beta = sigmoid(p))' },
   surrogate: {
     type: 'choice',
-    choices: ['atan', 'fast-sigmoid', 'sigmoid', 'triangular', 'spike-rate-escape', 'straight-through', 'gaussian'],
+    choices: SURROGATE_CHOICES,
     default: 'atan',
-    help: 'surrogate gradient of the spike (snnTorch defaults for its parameters)',
+    help: 'surrogate gradient of the spike (snnTorch defaults for its parameters; triangle: the textbook max(0, 1 - |x|); atan-over-pi: (1/pi)/(1 + (pi x)^2); atan-k: 1/(1 + (pi k x)^2))',
+  },
+  'surrogate-slope': {
+    type: 'float',
+    min: 1e-6,
+    max: 1e6,
+    help: 'slope of --surrogate fast-sigmoid, sigmoid or spike-rate-escape (default 25), k of atan-k (default 1)',
+  },
+  'surrogate-alpha': { type: 'float', min: 1e-6, max: 1e6, help: 'alpha of --surrogate atan (default 2)' },
+  reset: {
+    type: 'choice',
+    choices: ['subtract', 'zero', 'none'],
+    default: 'subtract',
+    help: 'after a spike, every Leaky layer subtracts the threshold (snnTorch default), resets to zero, or does nothing',
   },
   loss: {
     type: 'choice',
-    choices: ['membrane', 'rate', 'count', 'mse-count'],
+    choices: ['membrane', 'rate', 'count', 'mse-count', 'mse-temporal', 'ce-temporal'],
     default: 'membrane',
-    help: 'membrane: CE of the output membrane summed over time; rate: ceRateLoss on spikes; count: CE of spike counts; mse-count: snnTorch mse_count_loss(0.8, 0.2)',
+    help: 'membrane: CE of the output membrane summed over time; rate: ceRateLoss on spikes; count: CE of spike counts; mse-count: snnTorch mse_count_loss(0.8, 0.2); mse-temporal / ce-temporal: snnTorch time-to-first-spike losses (prediction by the first spike)',
   },
   tbptt: { type: 'int', default: 0, min: 0, max: 1_000_000, help: 'truncated BPTT: detach the membrane every K steps (0: full BPTT)' },
   'l1-rate': {
@@ -148,6 +202,9 @@ export type TrainOptions = {
   dropout: number;
   encoding: string;
   neuron: string;
+  'surrogate-slope'?: number;
+  'surrogate-alpha'?: number;
+  reset: string;
   beta: number;
   'learn-beta': boolean;
   surrogate: string;
@@ -163,16 +220,6 @@ export type TrainOptions = {
   out?: string;
   overwrite: boolean;
   json: boolean;
-};
-
-export const SURROGATE_NAMES: Record<string, string> = {
-  atan: 'atan',
-  'fast-sigmoid': 'fastSigmoid',
-  sigmoid: 'sigmoid',
-  triangular: 'triangular',
-  'spike-rate-escape': 'spikeRateEscape',
-  'straight-through': 'straightThrough',
-  gaussian: 'gaussian',
 };
 
 /** Fills the flags whose default depends on the dataset (Iris trains a small net for many epochs). */
@@ -193,7 +240,7 @@ export function refuseInapplicable(o: TrainOptions, given: ReadonlySet<string>):
     if (o.model !== 'fc') throw new UsageError('--dataset iris: only --model fc applies (tabular data)');
     refuseGiven(
       given,
-      ['offline', 'train-limit', 'test-limit', 'threads', 'neuron'],
+      ['offline', 'train-limit', 'test-limit', 'threads', 'neuron', 'reset'],
       'does not apply to --dataset iris (150 samples, embedded, trained on one thread)',
     );
   } else {
@@ -237,7 +284,7 @@ export async function runTrain(opts: TrainOptions, ctx: CommandContext): Promise
       encoding: o.encoding,
       beta: o.beta,
       learnBeta: o['learn-beta'],
-      surrogate: SURROGATE_NAMES[o.surrogate],
+      surrogate: surrogateFromFlags(o),
       loss: o.loss,
       lr: o.lr,
       lrSchedule: o['lr-schedule'],
@@ -267,7 +314,9 @@ export async function runTrain(opts: TrainOptions, ctx: CommandContext): Promise
     // other kinds keep their own default decay unless --beta is given
     beta: o.neuron === 'leaky' || ctx.given.has('beta') ? o.beta : undefined,
     learnBeta: o['learn-beta'],
-    surrogate: surrogateFromConfig({ name: SURROGATE_NAMES[o.surrogate] }),
+    surrogate: surrogateFromFlags(o),
+    // other neuron kinds keep their own reset unless --reset is given (then their factory refuses it)
+    reset: o.neuron === 'leaky' || ctx.given.has('reset') ? (o.reset as ResetMechanism) : undefined,
     truncate: o.tbptt,
   };
   // event frames: each sample is `steps` frames of `inputs` values (nmnist: a 34x34 image of 2 channels, channels-last)

@@ -4,6 +4,7 @@ import type { ForwardResult } from '../nn/sequential.js';
 import { ceCountLoss, ceMembraneLoss, ceRateLoss, crossEntropyOverTime, l1RateSparsity, mseCountLoss, predictByCount } from './losses.js';
 import { addScalars } from '../ops/index.js';
 import type { Targets } from './losses.js';
+import { ceTemporalLoss, mseTemporalLoss, predictByFirstSpikeTime } from './temporal-losses.js';
 
 /** What a network's output means: how to score it (loss) and how to read a class from it. */
 export interface Task {
@@ -13,7 +14,7 @@ export interface Task {
   predict(result: ForwardResult): Int32Array;
 }
 
-export type SpikingLoss = 'membrane' | 'rate' | 'count' | 'mse-count';
+export type SpikingLoss = 'membrane' | 'rate' | 'count' | 'mse-count' | 'mse-temporal' | 'ce-temporal';
 export type TaskSpec = { kind: 'spiking'; loss: SpikingLoss; l1Rate?: number } | { kind: 'ann' };
 
 export function taskFromSpec(s: TaskSpec): Task {
@@ -30,13 +31,16 @@ function lastRecord(r: ForwardResult): { spk: Tensor; mem: Tensor } {
 /**
  * Spiking classifier: loss on the output layer ('membrane': cross-entropy of the membrane summed over
  * time, snnTorch tutorial 5; 'rate': ceRateLoss on the spikes; 'count': ceCountLoss, cross-entropy of the
- * spike counts; 'mse-count': mseCountLoss with 80% / 20% target rates); prediction by spike count. `l1Rate`
+ * spike counts; 'mse-count': mseCountLoss with 80% / 20% target rates; 'mse-temporal' / 'ce-temporal':
+ * snnTorch's time-to-first-spike losses at their defaults, mse-temporal with the documented label targets); prediction by spike count, or by the first
+ * spike for the temporal losses. `l1Rate`
  * (lambda) adds the L1 spike-rate regulariser on every hidden spiking layer: lambda times its spike
  * count per sample (l1RateSparsity with perSample), pushing the network towards sparse activity.
  */
 export function spikingTask(loss: SpikingLoss = 'membrane', opts: { l1Rate?: number } = {}): Task {
   const l1 = opts.l1Rate ?? 0;
   if (!Number.isFinite(l1) || l1 < 0) throw new ValueError(`l1Rate must be a non-negative number, found ${l1}`);
+  const temporal = loss === 'mse-temporal' || loss === 'ce-temporal';
   const main = (r: ForwardResult, y: Targets): Tensor => {
     switch (loss) {
       case 'rate':
@@ -47,8 +51,16 @@ export function spikingTask(loss: SpikingLoss = 'membrane', opts: { l1Rate?: num
         return mseCountLoss(lastRecord(r).spk, y, { correctRate: 0.8, incorrectRate: 0.2 });
       case 'membrane':
         return ceMembraneLoss(lastRecord(r).mem, y, 'sum');
+      case 'mse-temporal':
+        // the documented targets (the label at step 0, the others at the last step): snnTorch's own label
+        // code puts every output at step 0 with these defaults, which cannot separate the classes
+        return mseTemporalLoss(lastRecord(r).spk, y, { labelCode: 'one-hot' });
+      case 'ce-temporal':
+        return ceTemporalLoss(lastRecord(r).spk, y);
       default:
-        throw new ValueError(`spikingTask: loss must be membrane, rate, count or mse-count, found ${JSON.stringify(loss)}`);
+        throw new ValueError(
+          `spikingTask: loss must be membrane, rate, count, mse-count, mse-temporal or ce-temporal, found ${JSON.stringify(loss)}`,
+        );
     }
   };
   return {
@@ -59,7 +71,8 @@ export function spikingTask(loss: SpikingLoss = 'membrane', opts: { l1Rate?: num
       const hidden = r.records.slice(0, -1).filter((rec) => rec.spk !== null);
       return addScalars(l, ...hidden.map((rec) => l1RateSparsity(rec.spk!, l1, true)));
     },
-    predict: (r) => predictByCount(lastRecord(r).spk),
+    // the temporal losses train the first spike: read the class that fires first
+    predict: (r) => (temporal ? predictByFirstSpikeTime(lastRecord(r).spk) : predictByCount(lastRecord(r).spk)),
   };
 }
 

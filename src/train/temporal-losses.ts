@@ -142,6 +142,28 @@ export function mseTemporalLoss(spk: Tensor, targets: Targets, o: TemporalTarget
   return overSpikeTimes(spk, times, value, grads);
 }
 
+/** The class that fires first (ties: the one with more spikes, then the lower index): [B]. */
+export function predictByFirstSpikeTime(spk: Tensor): Int32Array {
+  const [first] = spikeTimes(spk);
+  const [T, B, C] = spk.shape;
+  const n = B * C;
+  const pred = new Int32Array(B);
+  for (let b = 0; b < B; b++) {
+    let best = 0;
+    let bestT = Infinity;
+    let bestN = -1;
+    for (let c = 0; c < C; c++) {
+      const i = b * C + c;
+      let count = 0;
+      for (let t = 0; t < T; t++) count += spk.data[t * n + i];
+      const ti = count ? first[i] : T; // a silent output comes after every firing one
+      if (ti < bestT || (ti === bestT && count > bestN)) [best, bestT, bestN] = [c, ti, count];
+    }
+    pred[b] = best;
+  }
+  return pred;
+}
+
 /**
  * snnTorch `ce_temporal_loss(inverse)`: cross-entropy (mean over the batch) of the inverted first spike
  * times, so that the correct class should fire first: logits -t ('negate', the default) or 1 / (t + 1)

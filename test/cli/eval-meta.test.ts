@@ -41,7 +41,7 @@ describe('eval: invalid meta fields of config.json', () => {
 
   it('meta.encoding, meta.steps and meta.dataset', () => {
     expectOneLineError(withMeta({ encoding: 'banana' }), 1, at('meta.encoding'));
-    expect(withMeta({ encoding: 'banana' }).stderr).toMatch(/meta\.encoding: expected direct or rate, found "banana"$/);
+    expect(withMeta({ encoding: 'banana' }).stderr).toMatch(/meta\.encoding: expected direct or rate or latency, found "banana"$/);
     expect(withMeta({ encoding: 'banana' }).stderr).not.toMatch(/--encoding/);
     expectOneLineError(withMeta({ steps: 0 }), 1, at('meta.steps'));
     expect(withMeta({ steps: '8' }).stderr).toMatch(/meta\.steps: expected an integer in \[1, 10000\], found "8"$/);

@@ -24,8 +24,10 @@ describe("README's flag reference", () => {
       expect(ref).toContain(`#### \`spikeflow ${name}\``);
       for (const flag of Object.keys(c.flags)) expect(ref).toMatch(new RegExp(`^- \`--${flag}[ \`]`, 'm'));
     }
-    expect(ref).toContain('`--loss <membrane|rate|count|mse-count>`');
-    expect(ref).toContain('`--surrogate <atan|fast-sigmoid|sigmoid|triangular|spike-rate-escape|straight-through|gaussian>`');
+    expect(ref).toContain('`--loss <membrane|rate|count|mse-count|mse-temporal|ce-temporal>`');
+    expect(ref).toContain(
+      '`--surrogate <atan|fast-sigmoid|sigmoid|triangular|spike-rate-escape|straight-through|gaussian|triangle|atan-over-pi|atan-k>`',
+    );
     expect(ref).toMatch(/`--tbptt <int>`: truncated BPTT/);
     // no machine-dependent value: the thread count's default is described
     expect(ref).toContain('(default: the CPU cores, at most 8)');
