@@ -6,6 +6,7 @@ import { runCompare, compareFlags, type CompareOptions } from './compare.js';
 import { runSimulate, simulateFlags, type SimulateOptions } from './simulate.js';
 import { runNir, nirFlags, type NirOptions } from './nir.js';
 import { runStdpMnist, stdpMnistFlags, type StdpMnistOptions } from './stdp-mnist.js';
+import { runConvert, convertFlags, type ConvertCliOptions } from './convert.js';
 
 export interface Command {
   about: string;
@@ -45,6 +46,12 @@ export const commands: Record<string, Command> = {
     about: 'unsupervised STDP learning of MNIST digits in the style of Diehl & Cook (2015): train, assign labels, test, save weights',
     flags: stdpMnistFlags,
     run: (o, ctx) => runStdpMnist(o as StdpMnistOptions, ctx),
+  },
+  convert: {
+    about:
+      'convert a trained ANN (ReLU, AvgPool, BatchNorm) into an integrate-and-fire SNN by data-based normalisation; accuracy vs time steps (--train-ann trains the ANN first)',
+    flags: convertFlags,
+    run: (o, ctx) => runConvert(o as ConvertCliOptions, ctx),
   },
   nir: {
     about:

@@ -76,6 +76,8 @@ function isCheckpointFile(name: string): boolean {
     name === CONFIG_FILE ||
     name === LEGACY_WEIGHTS_FILE ||
     name === 'training.svg' ||
+    name === 'conversion.json' ||
+    name === 'accuracy-vs-steps.svg' ||
     WEIGHTS_FILE_PATTERN.test(name) ||
     TEMP_PATTERN.test(name)
   );

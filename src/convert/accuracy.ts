@@ -86,7 +86,17 @@ export interface StepsResult {
 export async function accuracyVsSteps(
   snn: Sequential,
   data: Dataset,
-  o: { steps?: readonly number[]; input: InputCoding; readout: Readout; rng: Rng; kernels: Kernels; batchSize?: number; ann?: Sequential },
+  o: {
+    steps?: readonly number[];
+    input: InputCoding;
+    readout: Readout;
+    rng: Rng;
+    kernels: Kernels;
+    batchSize?: number;
+    ann?: Sequential;
+    /** Called after each batch with the samples done so far. */
+    onBatch?: (done: number, total: number) => void;
+  },
 ): Promise<StepsResult> {
   const steps = [...(o.steps ?? DEFAULT_STEPS)].sort((a, b) => a - b);
   if (steps.length === 0) throw new ValueError('accuracyVsSteps steps: expected at least one number of steps');
@@ -110,6 +120,7 @@ export async function accuracyVsSteps(
       spikes[l] = (spikes[l] ?? 0) + rec.spikes;
       neuronSteps[l] = (neuronSteps[l] ?? 0) + rec.neuronSteps;
     });
+    o.onBatch?.(to, data.n);
   }
   const annAccuracy = o.ann
     ? (await evaluate(data, { model: o.ann, task: annTask(), encoder: (x) => directEncode(x, 1), rng: o.rng, kernels: o.kernels })).accuracy
