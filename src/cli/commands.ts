@@ -5,6 +5,7 @@ import { runEval, evalFlags } from './eval.js';
 import { runCompare, compareFlags, type CompareOptions } from './compare.js';
 import { runSimulate, simulateFlags, type SimulateOptions } from './simulate.js';
 import { runNir, nirFlags, type NirOptions } from './nir.js';
+import { runEvents, eventsFlags, type EventsOptions } from './events.js';
 import { runStdpMnist, stdpMnistFlags, type StdpMnistOptions } from './stdp-mnist.js';
 import { runConvert, convertFlags, type ConvertCliOptions } from './convert.js';
 
@@ -25,7 +26,7 @@ export interface Command {
 export const commands: Record<string, Command> = {
   train: {
     about:
-      'train a spiking classifier with BPTT: fully connected or convolutional (--model csnn) on MNIST or Fashion-MNIST, or population-coded Iris with cross-validation',
+      'train a spiking classifier with BPTT: fully connected or convolutional (--model csnn) on MNIST, Fashion-MNIST, N-MNIST or SHD (event data as frames), or population-coded Iris with cross-validation',
     flags: trainFlags,
     run: (o, ctx) => runTrain(o as TrainOptions, ctx),
   },
@@ -58,6 +59,13 @@ export const commands: Record<string, Command> = {
       'NIR files (Neuromorphic Intermediate Representation): `nir inspect model.nir` (nodes, shapes, parameters, edges; --plot graph.svg), `nir export --checkpoint runs/mnist-fc --out model.nir`',
     flags: nirFlags,
     run: (o, ctx) => runNir(o as NirOptions, ctx),
+    positionals: true,
+  },
+  events: {
+    about:
+      'event data (DVS cameras, spiking audio): `events inspect recording.aedat4` (format, counts, duration, rate, sensor, polarity balance; --plot frames.png), `events emulate --dataset mnist --out DIR` (an N-MNIST-like dataset from the MNIST digits through the DVS emulator)',
+    flags: eventsFlags,
+    run: (o, ctx) => runEvents(o as EventsOptions, ctx),
     positionals: true,
   },
 };
