@@ -75,6 +75,7 @@ export function surrogateFromFlags(o: { surrogate: string; 'surrogate-slope'?: n
   return SURROGATES[o.surrogate](slope, alpha);
 }
 
+// A table: one entry per flag, alike in shape on purpose (args.ts parses them, flag-docs.ts documents them).
 export const trainFlags = {
   dataset: { type: 'choice', choices: DATASETS, default: 'mnist', help: 'dataset to train on' },
   'data-dir': {

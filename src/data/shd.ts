@@ -6,7 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import type { Dataset as H5Dataset, File as H5File } from 'h5wasm';
 import { DataError, DownloadError, ValueError } from '../core/errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { loadH5, messageOf } from '../nir/h5.js';
+import { type loadH5, withH5File } from '../nir/h5.js';
 import { downloadVerified, isChecksumMismatch, parseChecksumList } from './download.js';
 import { type FrameSet, FrameSetBuilder } from './frames.js';
 
@@ -108,14 +108,7 @@ function numbers(ds: H5Dataset, path: string, file: string): number[] {
  * when present. Anything else is a DataError naming the file and the dataset.
  */
 export async function readShd(bytes: Uint8Array, file = 'SHD file'): Promise<ShdData> {
-  const { h5, mod } = await loadH5();
-  const name = `/spikeflow-shd-${process.pid}-${Math.random().toString(36).slice(2)}.h5`;
-  mod.FS.writeFile(name, bytes);
-  mod.activate_throwing_error_handler();
-  let f: H5File | undefined;
-  try {
-    f = new h5.File(name, 'r');
-    if (typeof f.file_id !== 'bigint' || f.file_id < 0n) throw new DataError('not an HDF5 file, or a damaged one', file);
+  return withH5File(bytes, 'HDF5 could not read the file (damaged or not HDF5)', file, (f, h5, mod) => {
     const need = (path: string): H5Dataset => {
       const d = f!.get(path);
       if (!(d instanceof h5.Dataset)) throw new DataError(`${path}: missing (expected SHD's spikes/times, spikes/units, labels)`, file);
@@ -165,22 +158,7 @@ export async function readShd(bytes: Uint8Array, file = 'SHD file'): Promise<Shd
       if (Array.isArray(v) && v.every((s) => typeof s === 'string')) out.keys = v as string[];
     }
     return out;
-  } catch (e) {
-    if (e instanceof DataError) throw e;
-    throw new DataError(`HDF5 could not read the file (damaged or not HDF5): ${messageOf(e)}`, file);
-  } finally {
-    try {
-      f?.close();
-    } catch {
-      /* never opened */
-    }
-    mod.deactivate_throwing_error_handler();
-    try {
-      mod.FS.unlink(name);
-    } catch {
-      /* already gone */
-    }
-  }
+  });
 }
 
 export interface ShdFrameOptions {

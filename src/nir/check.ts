@@ -1,5 +1,6 @@
 import { DataError, describe } from '../core/errors.js';
 import type { NirArray, NirGraph, NirInts, NirNode } from './graph.js';
+import { NIR_NEURON_FIELDS } from './neurons.js';
 
 /**
  * A NIR graph that breaks the format: `node` is the node's path in the graph ("rnn/lif1", "" for
@@ -54,20 +55,15 @@ function checkBias(bias: NirArray, out: number, node: string, file?: string): vo
     throw new NirError(`expected shape [${out}] (one per output) or a scalar, found ${shapeStr(bias.shape)}`, node, 'bias', file);
 }
 
-const NEURON_FIELDS: Record<string, string[]> = {
-  I: ['r'],
-  IF: ['r', 'v_threshold', 'v_reset'],
-  LI: ['tau', 'r', 'v_leak'],
-  LIF: ['tau', 'r', 'v_leak', 'v_threshold', 'v_reset'],
-  CubaLI: ['tau_syn', 'tau_mem', 'r', 'v_leak', 'w_in'],
-  CubaLIF: ['tau_syn', 'tau_mem', 'r', 'v_leak', 'v_threshold', 'v_reset', 'w_in'],
+const NEURON_FIELDS: Record<string, readonly string[]> = {
+  ...NIR_NEURON_FIELDS,
   Scale: ['scale'],
   Delay: ['delay'],
   Threshold: ['threshold'],
 };
 
 /** Parameter arrays of the neuron-like nodes, in NIR's field order (optional ones included). */
-export function neuronFields(type: string): string[] | undefined {
+export function neuronFields(type: string): readonly string[] | undefined {
   return NEURON_FIELDS[type];
 }
 

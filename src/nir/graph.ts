@@ -50,26 +50,23 @@ export interface NirScale extends Base {
   scale: NirArray;
 }
 export type NirPadding = NirInts | 'same' | 'valid';
-/** 1-d convolution: weight [C_out, C_in / groups, K], bias [C_out]; input_shape is the length N (NIR >= 1.0). */
-export interface NirConv1d extends Base {
-  type: 'Conv1d';
+/** The fields both convolutions have. */
+interface ConvBase extends Base {
   weight: NirArray;
   stride: NirInts;
   padding: NirPadding;
   dilation: NirInts;
   groups: number;
   bias: NirArray;
+}
+/** 1-d convolution: weight [C_out, C_in / groups, K], bias [C_out]; input_shape is the length N (NIR >= 1.0). */
+export interface NirConv1d extends ConvBase {
+  type: 'Conv1d';
   input_shape?: number;
 }
 /** 2-d convolution: weight [C_out, C_in / groups, K_h, K_w], bias [C_out]; input_shape [H, W] (NIR >= 1.0). */
-export interface NirConv2d extends Base {
+export interface NirConv2d extends ConvBase {
   type: 'Conv2d';
-  weight: NirArray;
-  stride: NirInts;
-  padding: NirPadding;
-  dilation: NirInts;
-  groups: number;
-  bias: NirArray;
   input_shape?: number[];
 }
 export interface NirSumPool2d extends Base {

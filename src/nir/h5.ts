@@ -29,6 +29,54 @@ function tempName(): string {
   return `/spikeflow-nir-${serial}.h5`;
 }
 
+type H5FileObj = InstanceType<H5['File']>;
+
+/**
+ * Runs `work` on an HDF5 file in h5wasm's in-memory file system: `bytes` is the file to read, or null for a
+ * new file to write (`finish` closes it and returns its bytes). Whatever happens, the file is closed,
+ * h5wasm's throwing error handler switched off and the file removed; a failure that is not already a
+ * DataError becomes one, `failure` saying what could not be done. The NIR reader and writer and the SHD
+ * reader (data/shd.ts) all open their files here.
+ */
+export async function withH5File<T>(
+  bytes: Uint8Array | null,
+  failure: string,
+  file: string | undefined,
+  work: (f: H5FileObj, h5: H5, mod: H5Module, finish: () => Uint8Array) => T,
+): Promise<T> {
+  const { h5, mod } = await loadH5();
+  const name = tempName();
+  if (bytes) mod.FS.writeFile(name, bytes);
+  mod.activate_throwing_error_handler();
+  let f: H5FileObj | undefined;
+  try {
+    f = new h5.File(name, bytes ? 'r' : 'w');
+    if (bytes && (typeof f.file_id !== 'bigint' || f.file_id < 0n))
+      throw new DataError('not an HDF5 file, or a damaged one (HDF5 could not open it)', file);
+    const opened = f;
+    return work(opened, h5, mod, () => {
+      opened.close();
+      f = undefined;
+      return mod.FS.readFile(name);
+    });
+  } catch (e) {
+    if (e instanceof DataError) throw e;
+    throw new DataError(`${failure}: ${messageOf(e)}`, file);
+  } finally {
+    try {
+      f?.close();
+    } catch {
+      /* a file that failed to open or to be written has nothing to close */
+    }
+    mod.deactivate_throwing_error_handler();
+    try {
+      mod.FS.unlink(name);
+    } catch {
+      /* never created, or already gone */
+    }
+  }
+}
+
 /** One dataset, copied out of the file: numbers as arrays, strings as strings. */
 export interface H5Data {
   kind: 'dataset';
@@ -58,33 +106,9 @@ const TYPE_ENUM = 8;
 
 /** Reads every group and dataset of an HDF5 file held in memory; `file` names it in errors. */
 export async function readH5Tree(bytes: Uint8Array, file: string): Promise<H5Tree> {
-  const { h5, mod } = await loadH5();
-  const name = tempName();
-  mod.FS.writeFile(name, bytes);
-  mod.activate_throwing_error_handler();
-  let f: InstanceType<H5['File']> | undefined;
-  try {
-    f = new h5.File(name, 'r');
-    if (typeof f.file_id !== 'bigint' || f.file_id < 0n)
-      throw new DataError('not an HDF5 file, or a damaged one (HDF5 could not open it)', file);
-    const budget = { objects: 0, bytes: 0 };
-    return readGroup(h5, f, '/', 0, budget, file);
-  } catch (e) {
-    if (e instanceof DataError) throw e;
-    throw new DataError(`HDF5 could not read the file (damaged or not HDF5): ${messageOf(e)}`, file);
-  } finally {
-    try {
-      f?.close();
-    } catch {
-      /* a file that failed to open has nothing to close */
-    }
-    mod.deactivate_throwing_error_handler();
-    try {
-      mod.FS.unlink(name);
-    } catch {
-      /* already gone */
-    }
-  }
+  return withH5File(bytes, 'HDF5 could not read the file (damaged or not HDF5)', file, (f, h5) =>
+    readGroup(h5, f, '/', 0, { objects: 0, bytes: 0 }, file),
+  );
 }
 
 export function messageOf(e: unknown): string {
@@ -199,31 +223,10 @@ export type H5WriteEntry =
  * writer does); scalars cannot carry filters in HDF5 and are stored plain.
  */
 export async function writeH5(root: [string, H5WriteEntry][]): Promise<Uint8Array> {
-  const { h5, mod } = await loadH5();
-  const name = tempName();
-  mod.activate_throwing_error_handler();
-  let f: InstanceType<H5['File']> | undefined;
-  try {
-    f = new h5.File(name, 'w');
+  return withH5File(null, 'HDF5 could not write the file', undefined, (f, _h5, _mod, finish) => {
     writeChildren(f, root);
-    f.close();
-    f = undefined;
-    return mod.FS.readFile(name);
-  } catch (e) {
-    throw new DataError(`HDF5 could not write the file: ${messageOf(e)}`);
-  } finally {
-    try {
-      f?.close();
-    } catch {
-      /* closing after a failed write */
-    }
-    mod.deactivate_throwing_error_handler();
-    try {
-      mod.FS.unlink(name);
-    } catch {
-      /* never created */
-    }
-  }
+    return finish();
+  });
 }
 
 function writeChildren(g: H5GroupObj, children: [string, H5WriteEntry][]): void {

@@ -2,7 +2,11 @@ import { NirError, shapeStr } from './check.js';
 import type { FlatNode } from './flat.js';
 import type { NirArray, NirConv2d, NirInts, NirPadding } from './graph.js';
 
-/** A 2-D window's geometry in spikeflow's terms (one stride and one padding for both axes). */
+/**
+ * A 2-D window's geometry in spikeflow's terms (one stride and one padding for both axes). It parallels
+ * nn/conv.ts's ConvGeometry on purpose: this one is what a NIR node's fields resolve to before any layer
+ * exists (and also serves the pools), and is checked against NIR's rules here.
+ */
 export interface Window2d {
   kH: number;
   kW: number;
@@ -77,7 +81,11 @@ export function poolWindow(kernel: NirInts, stride: NirInts, padding: NirInts, i
   return window(inp, k, k, s, 0, path);
 }
 
-/** The output shape of a node given its input shape (both without batch and time). */
+/**
+ * The output shape of a node given its input shape (both without batch and time). Its switch over the node
+ * types parallels nodes.ts's nodeRun on purpose: this one only infers shapes (for checks and `nir inspect`),
+ * that one builds the ops.
+ */
 export function outputShape(n: FlatNode, inp: number[], path: string): number[] {
   switch (n.type) {
     case 'Input':
