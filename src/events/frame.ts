@@ -158,16 +158,21 @@ export function toFrame(ev: Events, opts: ToFrameOptions): Tensor {
   const plane = h * w;
   const frame = np * plane;
   const data = new Float32Array(slices.length * frame);
-  slices.forEach(([a, b], k) => {
+  const xs = ev.x;
+  const ys = ev.y;
+  const ps = ev.p;
+  for (let k = 0; k < slices.length; k++) {
+    const [a, b] = slices[k];
+    const base = k * frame;
     for (let i = a; i < b; i++) {
-      const x = ev.x[i];
-      const y = ev.y[i];
-      const p = single ? 0 : ev.p[i];
+      const x = xs[i];
+      const y = ys[i];
+      const p = single ? 0 : ps[i];
       if (x >= w || y >= h || p >= np)
         throw new ValueError(`toFrame: event ${i} (x ${x}, y ${y}, p ${p}) is outside the sensor [${ev.sensorSize.join(', ')}]`);
-      data[k * frame + p * plane + y * w + x]++;
+      data[base + p * plane + y * w + x]++;
     }
-  });
+  }
   return new Tensor(data, [slices.length, np, h, w]);
 }
 
