@@ -1,16 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { SpikeflowError } from '../../src/core/errors.js';
-import { Rng } from '../../src/core/rng.js';
-import { readEvents, validateEvents } from '../../src/events/index.js';
+import type { SpikeflowError } from '../../src/core/errors.js';
+import type { Rng } from '../../src/core/rng.js';
+import { decodeAll } from '../../src/events/decoder.js';
+import { concatEvents, eventDecoder, readEvents, validateEvents } from '../../src/events/index.js';
+import { cases, contractBreach, fuzz, LONG, mutateBytes, report, TIMEOUT } from '../fuzz/harness.js';
 import { fixtureBytes, READER_CASES } from './helpers.js';
 
 /**
- * Seeded hostile bytes: per reader, 200 damaged copies of its fixture (flipped bytes, truncations, runs
- * of 0x00 / 0xFF, a header byte changed). A reader either returns Events that are valid for its sensor
- * or throws a SpikeflowError; any other exception (RangeError, TypeError, ...) fails.
+ * Seeded hostile bytes: per reader fixture, cases(200) damaged copies (2,000 in the long mode,
+ * SPIKEFLOW_FUZZ=long; every reader has at least one fixture): flipped bytes, truncations, runs of 0x00 /
+ * 0xFF, a header byte changed, bytes inserted or deleted (test/fuzz/harness.ts's mutations). A reader
+ * either returns Events valid for its sensor or throws a SpikeflowError naming the file; anything else
+ * (RangeError, TypeError, ...) fails, and so does a case over 2 s (a hang). Every fourth case goes
+ * through the streaming decoder in small chunks (1 to 64 bytes), held to the same contract.
  */
 function damage(src: Uint8Array, r: Rng): Uint8Array {
-  const kind = r.int(5);
+  const kind = r.int(6);
   const b = src.slice();
   if (kind === 0) return b.subarray(0, r.int(b.length));
   if (kind === 1) {
@@ -26,27 +31,52 @@ function damage(src: Uint8Array, r: Rng): Uint8Array {
     b[r.int(Math.min(b.length, 160))] = r.int(256);
     return b;
   }
-  return b.subarray(0, r.int(b.length)).map((v, i) => (i === 0 ? v : v ^ (r.int(64) === 0 ? 0x80 : 0)));
+  if (kind === 4) return b.subarray(0, r.int(b.length)).map((v, i) => (i === 0 ? v : v ^ (r.int(64) === 0 ? 0x80 : 0)));
+  return mutateBytes(r, b);
+}
+
+type Opts = (typeof READER_CASES)[number][2];
+const PER_FIXTURE = cases(200);
+
+/** The whole buffer through the streaming decoder, `chunk` bytes at a time. */
+function streamed(bytes: Uint8Array, format: (typeof READER_CASES)[number][1], opts: Opts, file: string, chunk: number) {
+  const dec = eventDecoder(format, { ...opts, file });
+  const parts = [];
+  for (let o = 0; o < bytes.length; o += chunk) parts.push(...dec.push(bytes.subarray(o, o + chunk)));
+  parts.push(...dec.end());
+  // no header seen: the whole-buffer path raises its 'no header found' DataError
+  if (!dec.sensorSize) return decodeAll(eventDecoder(format, { ...opts, file }), bytes);
+  return parts.length ? concatEvents(parts, { sensorSize: dec.sensorSize, sorted: false }) : null;
 }
 
 describe('hostile bytes give only typed errors', () => {
-  for (const [name, format, opts] of READER_CASES) {
-    it(`${name}: 200 seeded damaged copies`, () => {
-      const src = fixtureBytes(name);
-      const r = new Rng(1234);
-      let errors = 0;
-      for (let k = 0; k < 200; k++) {
-        const bytes = damage(src, r);
-        try {
-          const ev = readEvents(bytes, { ...opts, format, file: name });
-          validateEvents(ev, { sorted: false });
-        } catch (e) {
-          if (!(e instanceof SpikeflowError)) throw new Error(`case ${k}: ${(e as Error).name}: ${(e as Error).message}`);
-          expect((e as Error).message.startsWith(`${name}: `)).toBe(true);
-          errors++;
-        }
-      }
-      expect(errors).toBeGreaterThan(20);
-    });
-  }
+  READER_CASES.forEach(([name, format, opts], suite) => {
+    it(
+      `${name}: ${PER_FIXTURE} seeded damaged copies${LONG ? ' (long)' : ''}`,
+      async () => {
+        const src = fixtureBytes(name);
+        const s = await fuzz(
+          9100 + suite,
+          PER_FIXTURE,
+          (rng, i) => ({ label: `${name} damaged`, bytes: damage(src, rng), chunk: i % 4 === 3 ? 1 + rng.int(64) : 0 }),
+          (c) => {
+            const ev = c.chunk ? streamed(c.bytes, format, opts, name, c.chunk) : readEvents(c.bytes, { ...opts, format, file: name });
+            if (ev) validateEvents(ev, { sorted: false });
+          },
+          (_c, o) => {
+            const why = contractBreach(o, [name]);
+            if (why) return why;
+            if (!o.ok && !(o.error as SpikeflowError).message.startsWith(`${name}: `))
+              return `message does not start with the file name: ${(o.error as Error).message}`;
+            return null;
+          },
+        );
+        console.log(report(name, s));
+        expect(s.failures).toEqual([]);
+        expect(s.cases).toBe(PER_FIXTURE);
+        expect(s.cases - s.ok).toBeGreaterThan(PER_FIXTURE / 10);
+      },
+      TIMEOUT,
+    );
+  });
 });
