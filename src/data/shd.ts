@@ -273,6 +273,8 @@ export async function loadShd(o: LoadShdOptions): Promise<{ train: FrameSet; tes
     source = 'data-dir';
   } else {
     dir = join(o.cacheDir ?? process.env.SPIKEFLOW_CACHE ?? join(homedir(), '.cache', 'spikeflow'), 'shd');
+    // the same cache -> download -> error steps as loadNmnist (data/nmnist.ts), kept apart: the cache holds
+    // two files here and two extracted folders there, and the not-found messages name each dataset's layouts
     if (splits.every((s) => existsSync(join(dir, FILES[s])))) source = 'cache';
     else {
       if (!((o.download ?? true) && process.env.SPIKEFLOW_OFFLINE !== '1'))

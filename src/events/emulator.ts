@@ -1,6 +1,6 @@
 import { checkInt, checkKeys, checkObject, checkRange, checkRng, describe, ValueError } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
-import { type Events, eventsOf, type SensorSize } from './events.js';
+import { concatEvents, type Events, eventsOf, type SensorSize, selectEvents } from './events.js';
 
 /*
  * A DVS (event camera) emulator in the spirit of ESIM (Rebecq et al. 2018) and v2e (Hu et al. 2021),
@@ -325,37 +325,13 @@ function sortedEvents(c: Columns, size: SensorSize): Events {
   for (let i = 0; i < n; i++) idx[i] = i;
   const t = c.t;
   idx.sort((a, b) => t[a] - t[b] || a - b);
-  const x = new Uint16Array(n);
-  const y = new Uint16Array(n);
-  const p = new Uint8Array(n);
-  const ts = new Float64Array(n);
-  for (let k = 0; k < n; k++) {
-    const i = idx[k];
-    x[k] = c.x[i];
-    y[k] = c.y[i];
-    p[k] = c.p[i];
-    ts[k] = t[i];
-  }
-  return eventsOf(x, y, p, ts, size);
+  return selectEvents(eventsOf(c.x.subarray(0, n), c.y.subarray(0, n), c.p.subarray(0, n), t.subarray(0, n), size), idx);
 }
 
 /** Joins the events of consecutive intervals (each sorted, each after the previous). */
 function joinParts(parts: Events[], size: SensorSize): Events {
-  let n = 0;
-  for (const e of parts) n += e.t.length;
-  const x = new Uint16Array(n);
-  const y = new Uint16Array(n);
-  const p = new Uint8Array(n);
-  const t = new Float64Array(n);
-  let o = 0;
-  for (const e of parts) {
-    x.set(e.x, o);
-    y.set(e.y, o);
-    p.set(e.p, o);
-    t.set(e.t, o);
-    o += e.t.length;
-  }
-  return eventsOf(x, y, p, t, size, { format: 'emulated' });
+  const all = concatEvents(parts, { sensorSize: size });
+  return eventsOf(all.x, all.y, all.p, all.t, size, { format: 'emulated' });
 }
 
 /**

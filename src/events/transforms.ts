@@ -17,6 +17,17 @@ function withArrays(ev: Events, a: Partial<Pick<Events, 'x' | 'y' | 'p' | 't'>>,
   return eventsOf(a.x ?? ev.x.slice(), a.y ?? ev.y.slice(), a.p ?? ev.p.slice(), a.t ?? ev.t.slice(), sensorSize);
 }
 
+/** The grid Tonic's Denoise and RefractoryPeriod keep per-pixel memory on: 0..max x by 0..max y of the events. */
+function gridOf(ev: Events): [number, number] {
+  let w = 0;
+  let h = 0;
+  for (let i = 0; i < ev.t.length; i++) {
+    w = Math.max(w, ev.x[i] + 1);
+    h = Math.max(h, ev.y[i] + 1);
+  }
+  return [w, h];
+}
+
 /**
  * Tonic's Denoise: keeps an event when one of its 4 neighbours (left, right, up, down) had an event less
  * than filterTime before it (strictly: neighbour time + filterTime > t). As in Tonic, the neighbourhood
@@ -29,12 +40,7 @@ export function denoise(ev: Events, filterTime: number): Events {
   checkRange('denoise filterTime', filterTime, 0, Number.MAX_VALUE);
   const n = ev.t.length;
   if (n === 0) return withArrays(ev, {});
-  let w = 0;
-  let h = 0;
-  for (let i = 0; i < n; i++) {
-    w = Math.max(w, ev.x[i] + 1);
-    h = Math.max(h, ev.y[i] + 1);
-  }
+  const [w, h] = gridOf(ev);
   const memory = new Float64Array(w * h).fill(filterTime);
   return filterEvents(ev, (i) => {
     const x = ev.x[i];
@@ -60,12 +66,7 @@ export function refractoryPeriod(ev: Events, period: number): Events {
   checkRange('refractoryPeriod period', period, 0, Number.MAX_VALUE);
   const n = ev.t.length;
   if (n === 0) return withArrays(ev, {});
-  let w = 0;
-  let h = 0;
-  for (let i = 0; i < n; i++) {
-    w = Math.max(w, ev.x[i] + 1);
-    h = Math.max(h, ev.y[i] + 1);
-  }
+  const [w, h] = gridOf(ev);
   const memory = new Float64Array(w * h).fill(-period);
   return filterEvents(ev, (i) => {
     const cell = ev.x[i] * h + ev.y[i];
