@@ -141,6 +141,8 @@ const POLARITY_EVENT = 1;
  * (both counted in meta). Tonic's get_aer_events_from_file instead reads eventCapacity 8-byte records from
  * every packet, whatever its type and valid bits; on a file of valid polarity packets the two agree.
  */
+// Every reader is a ChunkDecoder of this shape (its options checked, its sensor size, its meta: NmnistDecoder
+// in nmnist.ts, the Prophesee decoders in prophesee.ts); what differs is each format's header and records.
 export class Aedat3Decoder extends ChunkDecoder {
   private header: string[] | null = null;
   private invalid = 0;

@@ -38,6 +38,8 @@ function headerGeometry(lines: string[]): [number, number] | undefined {
  * events: u32 timestamp (us), u32 with x in bits 0-13, y in bits 14-27 and the polarity in bits 28-31.
  * Event types 0 (Event2D) and 12 (EventCD) of size 8 are read; any other type or size is a DataError.
  */
+// The .dat and the EVT 2.0 .raw decoders open alike (a '%' header, the sensor size from it or the options), as
+// the readers of aedat.ts and nmnist.ts do; their records differ (8-byte events vs 32-bit words).
 export class PropheseeDatDecoder extends ChunkDecoder {
   private header: string[] | null = null;
   sensorSize: SensorSize | undefined;

@@ -57,6 +57,7 @@ export function denoise(ev: Events, filterTime: number): Events {
 }
 
 /**
+ * (Opens like denoise above: a per-pixel time memory over gridOf's grid; the rule for keeping an event differs.)
  * Tonic's RefractoryPeriod with a fixed period: keeps an event when more than `period` has passed since
  * the previous event at its pixel, kept or not (every pixel starts at -period, so an event at t = 0 is
  * dropped, as in Tonic).
