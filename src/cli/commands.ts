@@ -8,6 +8,7 @@ import { runNir, nirFlags, type NirOptions } from './nir.js';
 import { runEvents, eventsFlags, type EventsOptions } from './events.js';
 import { runStdpMnist, stdpMnistFlags, type StdpMnistOptions } from './stdp-mnist.js';
 import { runConvert, convertFlags, type ConvertCliOptions } from './convert.js';
+import { runProfile, profileFlags, type ProfileCliOptions } from './profile.js';
 
 export interface Command {
   about: string;
@@ -53,6 +54,12 @@ export const commands: Record<string, Command> = {
       'convert a trained ANN (ReLU, AvgPool, BatchNorm) into an integrate-and-fire SNN by data-based normalisation; accuracy vs time steps (--train-ann trains the ANN first)',
     flags: convertFlags,
     run: (o, ctx) => runConvert(o as ConvertCliOptions, ctx),
+  },
+  profile: {
+    about:
+      'energy profile of a checkpoint on test data: per layer neurons, spike rate, synaptic operations, memory accesses and 45 nm energy against the same-topology ANN, break-even spike rates',
+    flags: profileFlags,
+    run: (o, ctx) => runProfile(o as ProfileCliOptions, ctx),
   },
   nir: {
     about:

@@ -67,6 +67,45 @@ describe('spikeflow convert', () => {
     expect(res.accuracyVsSteps.spikeRates[1]).toBeGreaterThan(0); // an IF output layer spikes
   }, 60_000);
 
+  it('profile measures the converted SNN and its ANN: per-layer rows whose sums are the totals, JSON + Markdown + SVG', () => {
+    const out = join(dir, 'prof');
+    const r = runCli([
+      'profile',
+      '--checkpoint',
+      join(dir, 'snn'),
+      '--steps',
+      '16',
+      '--test-limit',
+      '50',
+      '--offline',
+      '--out',
+      out,
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const p = JSON.parse(r.stdout);
+    expect(p.steps).toBe(16);
+    expect(p.rows.map((x: { layer: string }) => x.layer)).toEqual(['0:linear', '1:leaky', '2:linear', '3:leaky']);
+    expect(p.rows[0].input).toBe('analog');
+    expect(p.rows[2].input).toBe('spikes');
+    expect(p.totals.acs).toBeCloseTo(
+      p.rows.reduce((s: number, x: { acs: number }) => s + x.acs, 0),
+      6,
+    );
+    expect(readFileSync(join(out, 'profile.md'), 'utf8')).toContain('| compute + SRAM |');
+    expect(readFileSync(join(out, 'profile.svg'), 'utf8')).toContain('class="bar');
+    const a = runCli(['profile', '--checkpoint', ann, '--test-limit', '50', '--offline', '--out', out, '--json']);
+    expect(a.code, a.stderr).toBe(0);
+    const pa = JSON.parse(a.stdout);
+    expect(pa).toMatchObject({ steps: 1, input: 'ann' });
+    expect(pa.totals.macs).toBe(pa.totals.annMacs); // an ANN profiled is its own twin (plus its bias adds as ACs)
+    expectOneLineError(
+      runCli(['profile', '--checkpoint', ann, '--steps', '8', '--out', out]),
+      2,
+      /^spikeflow: --steps: does nothing: an ANN runs one pass/,
+    );
+  }, 60_000);
+
   it('refuses flags that do nothing, bad step lists and a max-pooling ANN, in one line naming the flag or layer', () => {
     expectOneLineError(
       runCli(['convert', '--checkpoint', ann, '--hidden', '100']),
