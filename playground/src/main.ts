@@ -1,4 +1,5 @@
-// The playground's shell: a hash router over the five pages. Each page mounts into #app and returns a cleanup.
+// The playground's shell: a hash router over the pages. Each page mounts into #app and returns a cleanup. The NIR
+// page is loaded on demand (its own chunk: the NIR reader brings h5wasm, ~4 MB, when it reads a file).
 import './style.css';
 import { initKernels } from '../../src/index.js';
 import { mountLif } from './pages/lif.js';
@@ -8,18 +9,33 @@ import { mountMnist } from './pages/mnist.js';
 import { mountTrain } from './pages/train.js';
 
 type Mount = (el: HTMLElement) => (() => void) | undefined;
-const pages: Record<string, Mount> = { lif: mountLif, encoders: mountEncoders, stdp: mountStdp, mnist: mountMnist, train: mountTrain };
+const pages: Record<string, Mount> = {
+  lif: mountLif,
+  encoders: mountEncoders,
+  stdp: mountStdp,
+  mnist: mountMnist,
+  train: mountTrain,
+};
+const lazy: Record<string, () => Promise<Mount>> = {
+  nir: () => import('./pages/nir.js').then((m) => m.mountNir),
+};
 
 const app = document.getElementById('app')!;
 let cleanup: (() => void) | undefined;
 
+let routing = 0;
+
 async function route(): Promise<void> {
-  const name = location.hash.replace(/^#/, '') || 'lif';
-  const mount = pages[name] ?? pages.lif;
+  const hash = location.hash.replace(/^#/, '') || 'lif';
+  const name = Object.hasOwn(pages, hash) || Object.hasOwn(lazy, hash) ? hash : 'lif';
+  const serial = ++routing;
   cleanup?.();
+  cleanup = undefined;
   app.innerHTML = '';
-  app.dataset.page = name in pages ? name : 'lif';
-  for (const a of document.querySelectorAll<HTMLAnchorElement>('#nav a')) a.classList.toggle('active', a.dataset.page === app.dataset.page);
+  app.dataset.page = name;
+  for (const a of document.querySelectorAll<HTMLAnchorElement>('#nav a')) a.classList.toggle('active', a.dataset.page === name);
+  const mount = Object.hasOwn(lazy, name) ? await lazy[name]() : pages[name];
+  if (serial !== routing) return; // another page was chosen meanwhile
   cleanup = mount(app);
 }
 

@@ -88,3 +88,8 @@ export function imageCanvas(px: ArrayLike<number>, rows: number, cols: number, m
   ctx.putImageData(img, 0, 0);
   return c;
 }
+
+/** An error as the pages show it: the typed error's class (DataError, NirError, ...) and its message. */
+export function errorText(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
