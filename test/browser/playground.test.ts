@@ -9,8 +9,11 @@ import { extname, join, normalize, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
-import { simulateLif } from '../../src/index.js';
+import { Rng, Tensor, initKernels, simulateLif } from '../../src/index.js';
 import { loadMnist } from '../../src/node.js';
+import { fromNir, nirTopologicalOrder, readNir } from '../../src/nir/index.js';
+import { flattenNir } from '../../src/nir/flat.js';
+import { readEvents } from '../../src/events/index.js';
 
 const root = resolve(__dirname, '..', '..');
 const dist = join(root, 'playground', 'dist');
@@ -32,6 +35,7 @@ const TYPES: Record<string, string> = {
   '.safetensors': 'application/octet-stream',
   '.wasm': 'application/wasm',
 };
+const publicFile = (p: string) => readFileSync(join(root, 'playground', 'public', p));
 
 let server: Server;
 let browser: Browser;
@@ -70,6 +74,7 @@ beforeAll(async () => {
     setupError = new Error(`browser tests need Chromium at ${CHROMIUM} (Debian: apt-get install -y chromium; or set CHROMIUM_PATH)`);
     return;
   }
+  await initKernels(); // the NIR page's run is checked against fromNir on the same WASM kernels
   await build({ configFile: join(root, 'playground', 'vite.config.ts'), logLevel: 'error' });
   server = createServer((req, res) => {
     const path = normalize(decodeURIComponent((req.url ?? '/').split(/[?#]/)[0])).replace(/^(\.\.[/\\])+/, '');
@@ -87,6 +92,9 @@ afterAll(async () => {
   await browser?.close();
   await new Promise((r) => (server ? server.close(r) : r(undefined)));
 });
+
+const backEdgesOf = (g: Parameters<typeof flattenNir>[0]) =>
+  nirTopologicalOrder(flattenNir(g) as Parameters<typeof nirTopologicalOrder>[0]).backEdges.length;
 
 describe('playground in Chromium', () => {
   it('LIF lab: spike count matches the library; none below the rheobase, more with more current', async () => {
@@ -211,8 +219,139 @@ describe('playground in Chromium', () => {
     await page.close();
   });
 
+  it('NIR page: draws the example graph as readNir reads it, runs it as fromNir does, live rasters; typed errors for broken files', async () => {
+    const page = await open('nir');
+    await page.waitForSelector('#nir-info[data-ready="1"]', { timeout: 30_000 });
+    // the graph drawn: one box per node of the flattened graph, one arrow per edge, back edges dashed
+    const expectGraph = async (file: string) => {
+      const g = await readNir(new Uint8Array(publicFile(`nir/${file}`)));
+      const flat = flattenNir(g);
+      const { backEdges } = nirTopologicalOrder(flat as Parameters<typeof nirTopologicalOrder>[0]);
+      expect(await page.locator('#nir-graph g.node').count(), file).toBe(flat.nodes.size);
+      expect(await page.locator('#nir-graph path.edge').count(), file).toBe(flat.edges.length);
+      expect(await page.locator('#nir-graph path.back-edge').count(), file).toBe(backEdges.length);
+      expect(await page.locator('#nir-graph path.back-edge').first().getAttribute('stroke-dasharray')).toBeTruthy();
+      return g;
+    };
+    const g = await expectGraph('braille.nir');
+    expect(backEdgesOf(g)).toBeGreaterThan(0);
+    // the run: 100 steps of Bernoulli(0.3) input from Rng(1), dt 1e-4; the spikes equal fromNir's in Node
+    await page.waitForSelector('#nir-rasters[data-done="1"]', { timeout: 20_000 });
+    const model = fromNir(g, { dt: 1e-4 });
+    const [shape] = Object.values(model.inputs);
+    const F = shape.reduce((a, b) => a * b, 1);
+    const rng = new Rng(1);
+    const x = Float32Array.from({ length: 100 * F }, () => (rng.uniform() < 0.3 ? 1 : 0));
+    const { records } = model.forward(new Tensor(x, [100, 1, ...shape]));
+    const perNode = Object.entries(records)
+      .filter(([, r]) => r.spk)
+      .map(([path, r]) => [path, r.spk!.data.reduce((a, b) => a + b, 0)] as const);
+    const total = perNode.reduce((a, [, n]) => a + n, 0);
+    expect(total).toBeGreaterThan(0);
+    expect(await page.locator('#nir-rasters .card.raster').count()).toBe(perNode.length);
+    for (const [path, n] of perNode)
+      expect(Number(await page.locator(`#nir-rasters .card[data-node="${path}"]`).getAttribute('data-spikes')), path).toBe(n);
+    expect(await num(page, '#nir-spike-count')).toBe(total);
+    const visible = await page
+      .locator('#nir-rasters rect.spike')
+      .evaluateAll((rs) => rs.filter((r) => (r as SVGElement).style.visibility === 'visible').length);
+    expect(visible).toBe(total); // every spike revealed (the examples have fewer than 200 neurons per node)
+    await shot(page, 'nir');
+    // a drawn input pattern runs too
+    await page.selectOption('#nir-input-mode', 'drawn');
+    expect(Number(await page.locator('#nir-grid').getAttribute('data-on'))).toBeGreaterThan(0);
+    await page.waitForSelector('#nir-rasters[data-done="1"]', { timeout: 20_000 });
+    // the second example: a nested graph with a cycle
+    await page.selectOption('#nir-example', 'nested-recurrent.nir');
+    await page.waitForFunction(() => document.querySelector('#nir-info b')?.textContent === 'nested-recurrent.nir');
+    await page.waitForSelector('#nir-info[data-ready="1"]');
+    await expectGraph('nested-recurrent.nir');
+    expect(await page.locator('#nir-graph g.subgraph').count()).toBe(1);
+    // broken files: the typed error as text on the page (and no console error: checked at the end)
+    const braille = publicFile('nir/braille.nir');
+    for (const [name, bytes, want] of [
+      ['truncated.nir', braille.subarray(0, 3000), /^DataError: truncated\.nir: /],
+      ['notes.nir', Buffer.from('not a NIR file\n'), /^DataError: notes\.nir: not an HDF5 file/],
+    ] as const) {
+      await page.setInputFiles('#nir-file', { name, mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
+      await page.waitForSelector('#nir-error:not([hidden])');
+      expect(await page.locator('#nir-error').textContent(), name).toMatch(want);
+      expect(await page.locator('#nir-graph g.node').count()).toBe(0);
+    }
+    // dropped, gzipped: snnTorch's subgraph file whose edges name a node it calls otherwise
+    const bad = readFileSync(join(root, 'test', 'fixtures', 'nir', 'peers', 'braille_noDelay_bias_zero_subgraph.nir.gz'));
+    const dt = await page.evaluateHandle((b) => {
+      const d = new DataTransfer();
+      d.items.add(new File([new Uint8Array(b)], 'subgraph.nir.gz'));
+      return d;
+    }, Array.from(bad));
+    await page.dispatchEvent('#nir-drop', 'drop', { dataTransfer: dt });
+    await page.waitForFunction(() => document.querySelector('#nir-error')?.textContent?.includes('subgraph.nir.gz'));
+    expect(await page.locator('#nir-error').getAttribute('data-type')).toBe('NirError');
+    expect(await page.locator('#nir-error').textContent()).toMatch(/lif/);
+    await shot(page, 'nir-error');
+    await page.close();
+  }, 60_000);
+
+  it('events page: plays the example to its last event; the emulator turns a drawn stroke into events, a blank canvas into none', async () => {
+    const page = await open('events');
+    await page.waitForSelector('#ev-info[data-ready="1"]');
+    const ev = readEvents(new Uint8Array(publicFile('events/nmnist-sample.bin')), { file: 'nmnist-sample.bin' });
+    expect(Number(await page.locator('#ev-shown').getAttribute('data-total'))).toBe(ev.t.length);
+    await setSlider(page, 'ev-speed', -1.3); // 0.05x: the 37 ms recording in under a second
+    await page.waitForSelector('#ev-player[data-done="1"]', { timeout: 10_000 });
+    expect(await num(page, '#ev-shown')).toBe(ev.t.length);
+    // ON and OFF colours on the canvas
+    const colours = await page.locator('#ev-canvas').evaluate((c) => {
+      const d = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 34, 34).data;
+      let warm = 0;
+      let cool = 0;
+      for (let i = 0; i < d.length; i += 4) {
+        if (d[i] > d[i + 2] + 30) warm++;
+        if (d[i + 2] > d[i] + 30) cool++;
+      }
+      return { warm, cool };
+    });
+    expect(colours.warm).toBeGreaterThan(0);
+    expect(colours.cool).toBeGreaterThan(0);
+    // play restarts from the beginning; pause stops the counter
+    await page.click('#ev-play');
+    await page.waitForTimeout(150);
+    await page.click('#ev-play');
+    const paused = await num(page, '#ev-shown');
+    expect(paused).toBeLessThan(ev.t.length);
+    await page.waitForTimeout(200);
+    expect(await num(page, '#ev-shown')).toBe(paused);
+    // a file that is not what it says: the reader's typed error as text
+    await page.setInputFiles('#ev-file', {
+      name: 'broken.aedat4',
+      mimeType: 'application/octet-stream',
+      buffer: Buffer.from('#!AER-DAT4.0\r\n\u0001\u0002'),
+    });
+    await page.waitForSelector('#ev-error:not([hidden])');
+    expect(await page.locator('#ev-error').textContent()).toMatch(/^DataError: broken\.aedat4/);
+    // the emulator: no noise and a blank canvas give no events; a stroke gives events
+    await page.locator('#emu-noise').uncheck();
+    await page.click('#emu-clear');
+    expect(Number(await page.locator('#emu-count').getAttribute('data-value'))).toBe(0);
+    const box = (await page.locator('#emu-draw').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.15);
+    await page.mouse.down();
+    for (let s = 1; s <= 12; s++) await page.mouse.move(box.x + box.width * (0.5 - s * 0.004), box.y + box.height * (0.15 + s * 0.058));
+    await page.mouse.up();
+    const n = Number(await page.locator('#emu-count').getAttribute('data-value'));
+    expect(n).toBeGreaterThan(100);
+    expect(await num(page, '#emu-rate')).toBeCloseTo(n / 0.3, -1);
+    // with sensor noise, even a blank canvas gives a few events
+    await page.locator('#emu-noise').check();
+    await page.click('#emu-clear');
+    expect(Number(await page.locator('#emu-count').getAttribute('data-value'))).toBeGreaterThan(0);
+    await shot(page, 'events');
+    await page.close();
+  }, 40_000);
+
   it('every page fits a phone-sized screen (no horizontal scrolling)', async () => {
-    for (const name of ['encoders', 'stdp', 'mnist', 'train']) {
+    for (const name of ['encoders', 'stdp', 'mnist', 'train', 'nir', 'events']) {
       const page = await open(name, { width: 390, height: 844 });
       await page.waitForTimeout(300);
       const fits = await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
