@@ -6,7 +6,9 @@
 // published form and in its fastest user-level form (bench/open_neuromorphic.py), with its BLAS at its best
 // (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for the peer's command only, 2 BLAS threads, torch threads 1).
 // usage: node bench/open-neuromorphic.mjs [n ...]   (default 512 4096). Env: ON_T (500), ON_B (16), ON_REPS (3),
-//        SNNTORCH_SRC (default /tmp/snntorch). Prints one JSON line per run and a Markdown table.
+//        SNNTORCH_SRC (default /tmp/snntorch), PEER_PYTHON (default /usr/bin/python3), ON_PEER_THREADS (the peer's
+//        torch and BLAS threads; default: torch 1, BLAS 2, its best on the 2-core machines). Prints one JSON line
+//        per run and a Markdown table.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -64,10 +66,12 @@ function ours(n) {
 function peer(n, form) {
   const src = process.env.SNNTORCH_SRC ?? '/tmp/snntorch';
   if (!existsSync(join(src, 'snntorch', '__init__.py'))) return { peer: `snnTorch (${form})`, n, skipped: `no snnTorch source in ${src}` };
-  const env = { ...process.env, SNNTORCH_SRC: src, OPENBLAS_NUM_THREADS: '2' };
+  const threads = process.env.ON_PEER_THREADS;
+  const env = { ...process.env, SNNTORCH_SRC: src, OPENBLAS_NUM_THREADS: threads ?? '2', OMP_NUM_THREADS: threads ?? '1' };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  const r = spawnSync('/usr/bin/python3', [join(here, 'open_neuromorphic.py'), String(n), String(T), String(B), form, String(reps), '1'], {
+  const python = process.env.PEER_PYTHON ?? '/usr/bin/python3';
+  const r = spawnSync(python, [join(here, 'open_neuromorphic.py'), String(n), String(T), String(B), form, String(reps), threads ?? '1'], {
     env,
     encoding: 'utf8',
   });

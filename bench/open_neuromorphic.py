@@ -46,7 +46,7 @@ for r in range(reps + 1):  # the first round is a warm-up
         bwd.append(t2 - t1)
 med = lambda v: sorted(v)[len(v) // 2]
 print(json.dumps({
-    'peer': f'snnTorch {snn.__version__} ({form})', 'n': n, 'T': T, 'B': B,
+    'peer': f'snnTorch {snn.__version__} ({form}, torch {torch.__version__.split("+")[0]}, {th} thread{"s" if th > 1 else ""})', 'n': n, 'T': T, 'B': B,
     'forwardMs': med(fwd) * 1e3, 'backwardMs': med(bwd) * 1e3, 'totalMs': med([a + b for a, b in zip(fwd, bwd)]) * 1e3,
     'peakRssMB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'spikes': int(s.sum().item()),
 }))
