@@ -31,7 +31,11 @@ export const commands: Record<string, Command> = {
     flags: trainFlags,
     run: (o, ctx) => runTrain(o as TrainOptions, ctx),
   },
-  eval: { about: 'reload a checkpoint written by `spikeflow train` and measure test accuracy', flags: evalFlags, run: runEval },
+  eval: {
+    about: 'measure the test accuracy of a checkpoint written by `spikeflow train`, or of a NIR graph (--nir)',
+    flags: evalFlags,
+    run: runEval,
+  },
   compare: {
     about: 'train an SNN and a same-topology ANN; compare accuracy, speed, sparsity and estimated energy',
     flags: compareFlags,

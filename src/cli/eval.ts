@@ -18,6 +18,12 @@ import {
 } from './common.js';
 import { defaultCheckpointDir } from './outputs.js';
 import type { FlagSpec } from './args.js';
+import { UsageError } from '../core/errors.js';
+import type { Surrogate } from '../surrogate/index.js';
+import { NirError } from '../nir/check.js';
+import { NirClassifier } from '../nir/classifier.js';
+import { type NirModel, fromNir } from '../nir/execute.js';
+import { readNirFile } from '../nir/fs.js';
 
 export const evalFlags = {
   checkpoint: {
@@ -34,7 +40,33 @@ export const evalFlags = {
   seed: { type: 'int', default: 0, min: 0, max: 4294967295, help: 'seed of the rate encoding (checkpoints trained with --encoding rate)' },
   threads: threadsFlag('threads the test batches are split over'),
   json: { type: 'bool', default: false, help: 'print one JSON object on stdout' },
+  nir: {
+    type: 'string',
+    help: 'evaluate a .nir graph instead of a checkpoint (one Input taking an image, one Output of 10 values fed by IF, LIF or CubaLIF neurons; the class with most output spikes); give --dataset',
+  },
+  dataset: {
+    type: 'choice',
+    choices: ['mnist', 'fashion-mnist'],
+    help: '--nir: the test set (a graph does not say what it was trained on)',
+  },
+  steps: { type: 'int', default: 25, min: 1, max: 10000, help: '--nir: time steps per sample' },
+  encoding: {
+    type: 'choice',
+    choices: ['direct', 'rate'],
+    default: 'direct',
+    help: '--nir: direct: pixels are the input current at every step; rate: Bernoulli spikes (--seed)',
+  },
+  dt: {
+    type: 'float',
+    default: 1e-4,
+    min: 1e-12,
+    max: 1e6,
+    help: "--nir: time step in seconds of NIR's continuous neurons (snnTorch's default)",
+  },
 } as const satisfies FlagSpec;
+
+/** The flags of `eval --nir` only (a checkpoint says its dataset, steps and encoding itself). */
+export const NIR_EVAL_FLAGS = ['dataset', 'steps', 'encoding', 'dt'];
 
 const EVAL_DATASETS = ['mnist', 'fashion-mnist', 'nmnist', 'shd'];
 const EVAL_ENCODINGS = ['direct', 'rate', 'latency'];
@@ -84,7 +116,28 @@ export function checkpointMeta(
   return { dataset: m.dataset, steps: m.steps, encoding: m.encoding, firstSpike };
 }
 
-export async function runEval(
+export type EvalOptions = {
+  checkpoint: string;
+  'data-dir'?: string;
+  offline: boolean;
+  'test-limit'?: number;
+  seed: number;
+  threads: number;
+  json: boolean;
+  nir?: string;
+  dataset?: string;
+  steps: number;
+  encoding: string;
+  dt: number;
+};
+
+export async function runEval(o: EvalOptions, ctx: CommandContext): Promise<Record<string, unknown>> {
+  if (o.nir !== undefined) return runEvalNir(o as EvalOptions & { nir: string }, ctx);
+  refuseGiven(ctx.given, NIR_EVAL_FLAGS, 'applies to --nir only (a checkpoint records its dataset, steps and encoding)');
+  return runEvalCheckpoint(o, ctx);
+}
+
+async function runEvalCheckpoint(
   o: {
     checkpoint: string;
     'data-dir'?: string;
@@ -136,6 +189,66 @@ export async function runEval(
       `test accuracy   ${(100 * ev.accuracy).toFixed(2)}% (${ev.samples} samples)\n` +
         `inference       ${Math.round(ev.samplesPerSec)} samples/s\n` +
         `spike rate      ${ev.spikeRates.map((r, i) => `layer ${i + 1}: ${(100 * r).toFixed(2)}%`).join(', ')}\n`,
+    );
+  }
+  return result;
+}
+
+/** A NIR graph as a classifier for `dataset`, read from `file` (eval --nir, train --init-nir); errors name the file. */
+export async function loadNirClassifier(file: string, dataset: string, dt: number, surrogate?: Surrogate): Promise<NirClassifier> {
+  const graph = await readNirFile(file);
+  let model: NirModel;
+  try {
+    model = fromNir(graph, { dt, ...(surrogate ? { surrogate } : {}) });
+  } catch (e) {
+    // the graph is checked as it is built: a NirError names the node and the field, the file is added here
+    if (e instanceof NirError) throw e.inFile(file);
+    throw e;
+  }
+  const image: [number, number, number] = [1, 28, 28];
+  return new NirClassifier(model, graph, { dataset, image, classes: 10, file });
+}
+
+/** `spikeflow eval --nir FILE --dataset mnist`: the graph's test accuracy by the spike counts of its Output. */
+async function runEvalNir(o: EvalOptions & { nir: string }, ctx: CommandContext): Promise<Record<string, unknown>> {
+  refuseGiven(ctx.given, ['checkpoint'], 'give --checkpoint or --nir, not both');
+  refuseGiven(ctx.given, ['threads'], 'eval --nir runs on one thread (a NIR graph is not a checkpoint the worker threads can load)');
+  if (o.dataset === undefined)
+    throw new UsageError('--nir: give --dataset mnist or fashion-mnist (a NIR graph does not say what it was trained on)');
+  if (o.encoding !== 'rate') refuseGiven(ctx.given, ['seed'], `--encoding ${o.encoding} draws no random numbers`);
+  refuseOfflineWithDataDir(ctx.given);
+  const classifier = await loadNirClassifier(o.nir, o.dataset, o.dt);
+  const { test, source } = await loadClassificationData({
+    dataset: o.dataset,
+    dataDir: o['data-dir'],
+    offline: o.offline,
+    testLimit: o['test-limit'],
+    trainLimit: 1,
+  });
+  process.stderr.write(`data: ${o.dataset} from ${source}: ${test.n} test samples\n`);
+  const task = spikingTask('membrane');
+  const encoder = encoderFor(o.encoding, o.steps);
+  // smaller batches than a checkpoint's: the graph keeps every neuron's states of the whole sequence
+  const ev = await evaluate(test, { model: classifier, task, encoder, rng: new Rng(o.seed), kernels: defaultKernels(), batchSize: 250 });
+  const layers = classifier.layerNames();
+  const result = {
+    nir: o.nir,
+    dataset: o.dataset,
+    steps: o.steps,
+    encoding: o.encoding,
+    dt: o.dt,
+    testAccuracy: ev.accuracy,
+    samples: ev.samples,
+    inferSamplesPerSec: ev.samplesPerSec,
+    spikeRates: ev.spikeRates,
+    layers,
+  };
+  if (o.json) process.stdout.write(JSON.stringify(result) + '\n');
+  else {
+    process.stdout.write(
+      `test accuracy   ${(100 * ev.accuracy).toFixed(2)}% (${ev.samples} samples)\n` +
+        `inference       ${Math.round(ev.samplesPerSec)} samples/s\n` +
+        `spike rate      ${ev.spikeRates.map((r, i) => `node ${layers[i]}: ${(100 * r).toFixed(2)}%`).join(', ')}\n`,
     );
   }
   return result;

@@ -24,6 +24,7 @@ import { evaluate } from '../train/trainer.js';
 import { saveCheckpoint } from '../train/checkpoint.js';
 import { formatDuration } from './progress.js';
 import { runIrisCv } from './iris.js';
+import { runTrainNir, type TrainNirOptions } from './train-nir.js';
 import { join } from 'node:path';
 import { trainingHistorySvg } from '../viz/index.js';
 import { writePlot } from '../viz/png.js';
@@ -184,6 +185,18 @@ export const trainFlags = {
     help: 'let --out replace a checkpoint of another dataset or model, or a folder holding other files',
   },
   json: { type: 'bool', default: false, help: 'print one JSON object with the results on stdout' },
+  'init-nir': {
+    type: 'string',
+    help: 'fine-tune the graph of this .nir file instead of a new model (mnist, fashion-mnist; one thread); a NIR graph is not a checkpoint: give --out-nir, not --out',
+  },
+  'out-nir': { type: 'string', help: '--init-nir: the .nir file the fine-tuned graph is written to (replaced atomically)' },
+  dt: {
+    type: 'float',
+    default: 1e-4,
+    min: 1e-12,
+    max: 1e6,
+    help: "--init-nir: time step in seconds of NIR's continuous neurons (snnTorch's default)",
+  },
 } as const satisfies FlagSpec;
 
 export type TrainOptions = {
@@ -221,6 +234,9 @@ export type TrainOptions = {
   out?: string;
   overwrite: boolean;
   json: boolean;
+  'init-nir'?: string;
+  'out-nir'?: string;
+  dt: number;
 };
 
 /** Fills the flags whose default depends on the dataset (Iris trains a small net for many epochs). */
@@ -264,6 +280,12 @@ export function refuseInapplicable(o: TrainOptions, given: ReadonlySet<string>):
 export const modelKindName = (o: { model: string; neuron: string }) => (o.neuron === 'leaky' ? o.model : `${o.model}-${o.neuron}`);
 
 export async function runTrain(opts: TrainOptions, ctx: CommandContext): Promise<Record<string, unknown>> {
+  if (opts['init-nir'] !== undefined) return runTrainNir(opts as TrainNirOptions, ctx);
+  refuseGiven(
+    ctx.given,
+    ['out-nir', 'dt'],
+    'applies to --init-nir only (a new model is saved as a checkpoint in --out; `spikeflow nir export` writes it as NIR)',
+  );
   const iris = opts.dataset === 'iris';
   refuseInapplicable(opts, ctx.given);
   const o = withDatasetDefaults(opts);

@@ -8,6 +8,8 @@ import { NIR_NEURON_FIELDS } from './neurons.js';
  * what was found. `file` is the file's name (or "<bytes>" when reading from memory).
  */
 export class NirError extends DataError {
+  /** The message without the node, field and file. */
+  readonly detail: string;
   constructor(
     message: string,
     readonly node: string,
@@ -15,6 +17,12 @@ export class NirError extends DataError {
     file?: string,
   ) {
     super(`${node === '' ? 'root graph' : `node "${node}"`}${field ? `, field "${field}"` : ''}: ${message}`, file);
+    this.detail = message;
+  }
+
+  /** The same error naming `file` (a graph checked after it was read: fromNir on readNirFile's graph). */
+  inFile(file: string): NirError {
+    return this.file === undefined ? new NirError(this.detail, this.node, this.field, file) : this;
   }
 }
 

@@ -14,6 +14,7 @@ import { addAll, afterReset, permuteImage } from './ops.js';
 import { featureValues, outputShape } from './shapes.js';
 import { type NodeRun, buildNode, delayStepsOf } from './nodes.js';
 import { delayedStep, neuronStep, stackSteps, timeStep } from './stepwise.js';
+import { cloneNirGraph, nirConvWeight, nirFeatures, nirMatrix, nodeAtPath } from './trained.js';
 
 export interface FromNirOptions {
   /** Time step in seconds for the forward-Euler discretisation (default 1e-4, snnTorch's and the NIR paper's). */
@@ -100,6 +101,9 @@ export class NirModel {
   /** Root Input nodes and their shapes. */
   readonly inputs: Record<string, number[]> = {};
   readonly outputs: Record<string, number[]> = {};
+  /** The graph the model was built from (toNir writes the current parameters into a copy of it). */
+  private readonly source: NirGraph;
+  private readonly recurrences: Map<string, Recurrence>;
 
   constructor(graph: NirGraph, opts: FromNirOptions = {}) {
     checkKeys('fromNir options', opts, ['dt', 'surrogate', 'reset', 'stepwise']);
@@ -111,8 +115,10 @@ export class NirModel {
     if (!['auto', 'value', 'subtract'].includes(resetMode))
       throw new ValueError(`fromNir reset: expected 'auto', 'value' or 'subtract', found ${describe(resetMode)}`);
     if (graph?.type !== 'NIRGraph') throw new ValueError(`fromNir: expected a NirGraph, found ${describe(graph)}`);
+    this.source = graph;
     const flat = flattenNir(graph);
     const recurrent = findRecurrences(flat.nodes, flat.edges);
+    this.recurrences = recurrent;
     const skip = new Set([...recurrent.values()].map((r) => r.via));
     const edges = flat.edges.filter(([a, b]) => !skip.has(a) && !skip.has(b));
     const nodes = new Map([...flat.nodes].filter(([k]) => !skip.has(k)));
@@ -200,6 +206,45 @@ export class NirModel {
   /** The trainable tensors: weights stored as spikeflow computes with them (Linear [in, out], Conv2d [kH*kW*C, O]), neuron parameters per feature. */
   parameters(): NamedParameter[] {
     return [...this.params];
+  }
+
+  /**
+   * The graph this model was built from with every parameter at its current value (after training,
+   * the trained one), in NIR's layout: weights [out, in] and [O, C, kH, kW], per-neuron arrays in
+   * NIR's order and in the shape the file gave them where they keep their size (a scalar bias of an
+   * Affine or Conv2d node comes back as one value per output, as the model trains it). Fields the file
+   * left out (an absent v_reset) stay out; nodes, edges and metadata are as read. fromNir of the result
+   * runs the same dynamics.
+   */
+  toNir(): NirGraph {
+    const g = cloneNirGraph(this.source);
+    const value = new Map(this.params.map((p) => [p.name, p.tensor]));
+    for (const s of this.steps) {
+      const node = nodeAtPath(g, s.name);
+      const t = (f: string) => value.get(`${s.name}.${f}`)!;
+      const n = s.node;
+      if (n.type === 'Affine' || n.type === 'Linear') node.weight = nirMatrix(t('weight'));
+      if (n.type === 'Affine') node.bias = nirFeatures(t('bias'), n.bias, s.shape);
+      if (n.type === 'Conv2d') {
+        node.weight = nirConvWeight(t('weight'), n.weight.shape);
+        node.bias = nirFeatures(t('bias'), n.bias, [n.weight.shape[0]]);
+      }
+      if (n.type === 'Scale') node.scale = nirFeatures(t('scale'), n.scale, s.inShape);
+      if (n.type === 'Threshold') node.threshold = nirFeatures(t('threshold'), n.threshold, s.inShape);
+      if (s.neuron) {
+        const orig = n as unknown as Record<string, NirArray | undefined>;
+        for (const [f, p] of Object.entries(s.neuron.params)) {
+          const a = orig[f];
+          if (a !== undefined) node[f] = nirFeatures(p, a, s.shape);
+        }
+      }
+    }
+    for (const r of this.recurrences.values()) {
+      const node = nodeAtPath(g, r.via);
+      node.weight = nirMatrix(r.weight);
+      if (r.bias) node.bias = nirFeatures(r.bias, node.bias as NirArray, [r.weight.shape[1]]);
+    }
+    return g;
   }
 
   /**

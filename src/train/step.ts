@@ -2,13 +2,25 @@ import { Tensor } from '../core/tensor.js';
 import { backward } from '../core/autograd.js';
 import type { Kernels } from '../kernels/types.js';
 import type { Seq } from '../nn/layer.js';
-import type { Sequential } from '../nn/sequential.js';
+import type { ForwardResult } from '../nn/sequential.js';
+import type { NamedParameter } from '../nn/layer.js';
 import type { Task } from './task.js';
 import { RateSeq } from '../encode/index.js';
 import { StepBuffers, withStepBuffers } from '../core/buffers.js';
 
+/**
+ * What the trainer drives: a Sequential, or a thin wrapper with the same three methods (the NIR graphs of
+ * `train --init-nir`, src/nir/classifier.ts). forward returns the spiking layers' records in order, the
+ * output layer last (the losses read its spikes and membrane).
+ */
+export interface TrainableModel {
+  forward(input: Seq, kernels: Kernels, opts?: { inference?: boolean }): ForwardResult;
+  parameters(): NamedParameter[];
+  zeroGrad(): void;
+}
+
 /** Each model's step buffers (core/buffers.ts): a batch reuses the previous batch's large arrays. */
-const stepBuffers = new WeakMap<Sequential, StepBuffers>();
+const stepBuffers = new WeakMap<TrainableModel, StepBuffers>();
 
 export interface StepResult {
   /** Training loss of the batch (NaN for inference, which does not compute it). */
@@ -63,12 +75,12 @@ function allFiniteLarge(a: Float32Array, kernels: Kernels, sums: Float32Array): 
 }
 
 /** The first non-finite tensor of a training step: the loss, else a parameter's gradient. */
-function nonFiniteOf(model: Sequential, loss: number, kernels: Kernels): string | undefined {
+function nonFiniteOf(model: TrainableModel, loss: number, kernels: Kernels): string | undefined {
   return Number.isFinite(loss) ? nonFiniteGradient(model, kernels) : 'loss';
 }
 
 /** "gradient of <parameter>" for the first parameter whose gradient holds a NaN or an infinity, or undefined. */
-export function nonFiniteGradient(model: Sequential, kernels: Kernels): string | undefined {
+export function nonFiniteGradient(model: TrainableModel, kernels: Kernels): string | undefined {
   const sums = new Float32Array(SUM_COLS);
   for (const p of model.parameters()) {
     const g = p.tensor.grad;
@@ -82,14 +94,14 @@ export function nonFiniteGradient(model: Sequential, kernels: Kernels): string |
  * One forward pass (and, when `train`, the BPTT backward pass leaving dL/dparam in each parameter's
  * grad, which is zeroed first). The same function runs on the main thread and in every worker.
  */
-export function runBatch(model: Sequential, task: Task, seq: Seq, y: Int32Array, kernels: Kernels, train: boolean): StepResult {
+export function runBatch(model: TrainableModel, task: Task, seq: Seq, y: Int32Array, kernels: Kernels, train: boolean): StepResult {
   let buffers = stepBuffers.get(model);
   if (!buffers) stepBuffers.set(model, (buffers = new StepBuffers()));
   // nothing made in the step outlives it: the loss and predictions below are plain numbers and fresh arrays
   return withStepBuffers(buffers, () => step(model, task, seq, y, kernels, train));
 }
 
-function step(model: Sequential, task: Task, seq: Seq, y: Int32Array, kernels: Kernels, train: boolean): StepResult {
+function step(model: TrainableModel, task: Task, seq: Seq, y: Int32Array, kernels: Kernels, train: boolean): StepResult {
   if (train) model.zeroGrad();
   const result = model.forward(seq, kernels, { inference: !train });
   let loss = NaN;

@@ -2,11 +2,10 @@ import { Tensor } from '../core/tensor.js';
 import type { Rng } from '../core/rng.js';
 import { checkInt, NonFiniteError, ShapeError, ValueError } from '../core/errors.js';
 import type { Kernels } from '../kernels/types.js';
-import type { Sequential } from '../nn/sequential.js';
 import type { Seq } from '../nn/layer.js';
 import type { Optimizer } from './optim.js';
 import type { Task } from './task.js';
-import { allFinite, firstNonFinite, runBatch } from './step.js';
+import { allFinite, firstNonFinite, runBatch, type TrainableModel } from './step.js';
 import type { DataParallel } from './parallel.js';
 
 /** A labelled classification set; `inputs` holds n rows of `features` values (uint8 pixels are scaled by 1/255). */
@@ -74,7 +73,8 @@ function inputNonFinite(d: Dataset, x: Tensor): { row: number; feature: number; 
 }
 
 export interface EpochOptions {
-  model: Sequential;
+  /** A Sequential, or a wrapper of another model in its three methods (TrainableModel). */
+  model: TrainableModel;
   task: Task;
   optimizer: Optimizer;
   encoder: Encoder;
@@ -171,7 +171,7 @@ export interface EvalResult {
 export async function evaluate(
   data: Dataset,
   o: {
-    model: Sequential;
+    model: TrainableModel;
     task: Task;
     encoder: Encoder;
     batchSize?: number;
