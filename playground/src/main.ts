@@ -1,5 +1,5 @@
-// The playground's shell: a hash router over the pages. Each page mounts into #app and returns a cleanup. The NIR
-// and events pages are loaded on demand (their own chunks: the NIR reader brings h5wasm, ~4 MB, when it reads a file).
+// The playground's shell: a hash router over the pages. Each page mounts into #app and returns a cleanup. The NIR,
+// events, surrogate and SNN-vs-ANN pages are loaded on demand (their own chunks: the NIR reader brings h5wasm, ~4 MB, when it reads a file).
 import './style.css';
 import { initKernels } from '../../src/index.js';
 import { mountLif } from './pages/lif.js';
@@ -19,6 +19,8 @@ const pages: Record<string, Mount> = {
 const lazy: Record<string, () => Promise<Mount>> = {
   nir: () => import('./pages/nir.js').then((m) => m.mountNir),
   events: () => import('./pages/events.js').then((m) => m.mountEvents),
+  surrogates: () => import('./pages/surrogates.js').then((m) => m.mountSurrogates),
+  compare: () => import('./pages/compare.js').then((m) => m.mountCompare),
 };
 
 const app = document.getElementById('app')!;
