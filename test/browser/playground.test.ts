@@ -9,7 +9,30 @@ import { extname, join, normalize, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
-import { Rng, Tensor, initKernels, simulateLif } from '../../src/index.js';
+import {
+  Rng,
+  Tensor,
+  annClassifier,
+  atan,
+  atanK,
+  atanOverPi,
+  estimateOps,
+  fastSigmoid,
+  gaussian,
+  initKernels,
+  lifAnalyticIsi,
+  sigmoid,
+  simulateLif,
+  snnClassifier,
+  spikeRateEscape,
+  stdpPairingProtocol,
+  stdpParams,
+  stdpWindow,
+  straightThrough,
+  triangle,
+  triangular,
+  type Surrogate,
+} from '../../src/index.js';
 import { loadMnist } from '../../src/node.js';
 import { fromNir, nirTopologicalOrder, readNir } from '../../src/nir/index.js';
 import { flattenNir } from '../../src/nir/flat.js';
@@ -163,6 +186,226 @@ describe('playground in Chromium', () => {
     await shot(page, 'stdp');
     await page.close();
   });
+
+  it('LIF lab reaches example 1: I 1.8, t_ref 4 ms, dt 1 ms -> 10 spikes, 50 Hz, analytic ISI 20.22 ms; R, V_rest and every input shape as the library computes them', async () => {
+    const page = await open('lif');
+    const ex1 = { tauM: 20, R: 1, threshold: 1, vRest: 0, vReset: 0, refractory: 4, dt: 1, method: 'euler' as const };
+    await setSlider(page, 'lif-dt', 1);
+    await setSlider(page, 'lif-refractory', 4);
+    await setSlider(page, 'lif-current', 1.8);
+    expect(await num(page, '#lif-spike-count')).toBe(10);
+    expect(await page.locator('#lif-rate').textContent()).toBe('50.0');
+    expect(await page.locator('#lif-isi').textContent()).toBe(lifAnalyticIsi(1.8, ex1).toFixed(2));
+    expect(await page.locator('#lif-isi').textContent()).toBe('20.22');
+    expect(await page.locator('#lif-sim-isi').textContent()).toBe('20.00');
+    // R scales the input: R 2 with I 0.9 is the same drive as R 1 with I 1.8
+    await setSlider(page, 'lif-r', 2);
+    await setSlider(page, 'lif-current', 0.9);
+    expect(await num(page, '#lif-spike-count')).toBe(10);
+    expect(await num(page, '#lif-rheobase')).toBe(0.5);
+    await setSlider(page, 'lif-r', 1);
+    // V_rest (= V_reset) lifts the rheobase's floor: V_rest 0.5 needs only I > 0.5
+    await setSlider(page, 'lif-vrest', 0.5);
+    expect(await num(page, '#lif-rheobase')).toBe(0.5);
+    expect(await num(page, '#lif-spike-count')).toBe(simulateLif(0.9, 200, { ...ex1, vRest: 0.5, vReset: 0.5 }).spikeSteps.length);
+    expect(await page.locator('#lif-isi').textContent()).toBe(lifAnalyticIsi(0.9, { ...ex1, vRest: 0.5, vReset: 0.5 }).toFixed(2));
+    await setSlider(page, 'lif-vrest', 0);
+    await setSlider(page, 'lif-current', 1.8);
+    // input shapes, each against simulateLif on the same per-step current
+    const count = async () => num(page, '#lif-spike-count');
+    const lib = (f: (t: number) => number) =>
+      simulateLif(
+        Float32Array.from({ length: 200 }, (_, t) => f(t)),
+        200,
+        ex1,
+      ).spikeSteps.length;
+    await page.selectOption('#lif-shape', 'step');
+    await setSlider(page, 'lif-onset', 100);
+    expect(await count()).toBe(lib((t) => (t >= 100 ? 1.8 : 0)));
+    expect(await count()).toBe(5);
+    expect(await page.locator('#lif-isi').textContent()).toBe('20.22'); // after the onset, the constant-current ISI
+    await page.selectOption('#lif-shape', 'pulses');
+    await setSlider(page, 'lif-period', 40);
+    await setSlider(page, 'lif-width', 25);
+    expect(await count()).toBe(lib((t) => (t % 40 < 25 ? 1.8 : 0)));
+    expect(await page.locator('#lif-isi-na').count()).toBe(1); // no analytic ISI for a pulse train
+    await page.selectOption('#lif-shape', 'noisy');
+    await setSlider(page, 'lif-sigma', 1);
+    const noisy = async (seed: number) => {
+      await setSlider(page, 'lif-seed', seed);
+      const rng = new Rng(seed);
+      const cur = Float32Array.from({ length: 200 }, () => 1.8 + rng.normal());
+      const want = simulateLif(cur, 200, ex1).spikeSteps.length;
+      expect(await count()).toBe(want);
+      return want;
+    };
+    const seeds = [await noisy(1), await noisy(2), await noisy(3)];
+    expect(await noisy(1)).toBe(seeds[0]); // seeded: the same seed, the same run
+    await page.waitForSelector('#lif-membrane[data-done="1"]');
+    expect(await page.locator('#lif-membrane .current polyline').count()).toBeGreaterThan(0);
+    await shot(page, 'lif-noisy');
+    await page.close();
+  });
+
+  it("STDP arena reaches the tutorial's numbers: 20 pairings 0.3 -> 0.378 / 0.214, window 0.0607 / -0.0728 at +-10 ms (-0.0567 at -15 ms), w0 a control", async () => {
+    const page = await open('stdp');
+    // the sliders reach the tutorial's settings (A- in steps of 0.0001)
+    await setSlider(page, 'stdp-w0', 0.3);
+    await setSlider(page, 'stdp-aplus', 0.005);
+    await setSlider(page, 'stdp-aminus', 0.0055);
+    await setSlider(page, 'stdp-tau', 20);
+    expect(await page.locator('label:has(#stdp-aminus) output').textContent()).toBe('0.0055');
+    expect(await page.locator('#stdp-run-pairs').textContent()).toBe('20 pairings');
+    await page.click('#stdp-run-pairs');
+    expect(await page.locator('#stdp-pairs-causal').textContent()).toBe('0.378');
+    expect(await page.locator('#stdp-pairs-anti').textContent()).toBe('0.214');
+    const proto = stdpParams({ aPlus: 0.005, aMinus: 0.0055, tauPlus: 20, tauMinus: 20 });
+    const causal = stdpPairingProtocol({ w0: 0.3, offsetMs: 5, pairs: 20, periodMs: 1000, params: proto }).w;
+    const anti = stdpPairingProtocol({ w0: 0.3, offsetMs: -5, pairs: 20, periodMs: 1000, params: proto }).w;
+    expect(Number(await page.locator('#stdp-pairs-causal').getAttribute('data-value'))).toBeCloseTo(causal, 6);
+    expect(Number(await page.locator('#stdp-pairs-anti').getAttribute('data-value'))).toBeCloseTo(anti, 6);
+    // the trajectory: w after each of the 20 pairings, both protocols (21 points each)
+    expect(await page.locator('#stdp-pairs-plot circle.point').count()).toBe(42);
+    // the preset sets the same values
+    await setSlider(page, 'stdp-w0', 0.5);
+    await setSlider(page, 'stdp-aplus', 0.01);
+    await page.click('#stdp-preset-protocol');
+    expect(await page.locator('#stdp-pairs-causal').textContent()).toBe('0.378');
+    expect(await page.locator('#stdp-pairs-anti').textContent()).toBe('0.214');
+    // the window at A+ 0.1, A- 0.12, tau 20 ms
+    await setSlider(page, 'stdp-aplus', 0.1);
+    await setSlider(page, 'stdp-aminus', 0.12);
+    const win = stdpParams({ aPlus: 0.1, aMinus: 0.12, tauPlus: 20, tauMinus: 20 });
+    for (const [dt, shown] of [
+      [10, '0.0607'],
+      [-10, '-0.0728'],
+      [-15, '-0.0567'],
+    ] as const) {
+      await setSlider(page, 'stdp-offset', dt);
+      expect(await page.locator('#stdp-window-dw').textContent()).toBe(shown);
+      expect(stdpWindow(dt, win).toFixed(4)).toBe(shown);
+    }
+    await page.click('#stdp-preset-window'); // the window preset: the same amplitudes
+    expect(await page.locator('#stdp-window-dw').textContent()).toBe('-0.0567');
+    // the initial weight drives the online run too: final w - dw = w0
+    await setSlider(page, 'stdp-w0', 0.2);
+    expect(await page.locator('#stdp-weight line.hline').getAttribute('data-y')).toBe('0.2');
+    expect((await num(page, '#stdp-final-w')) - (await num(page, '#stdp-dw'))).toBeCloseTo(0.2, 3);
+    await shot(page, 'stdp-tutorial');
+    await page.close();
+  });
+
+  it("surrogate page: each curve is the library's grad on the plotted grid, the table its values at sample points; the step and the Dirac are drawn", async () => {
+    const page = await open('surrogates');
+    await page.waitForSelector('#sg-plot svg');
+    for (const box of await page.locator('input[id^="sg-on-"]').all()) await box.check();
+    await setSlider(page, 'sg-fastSigmoid-slope', 10); // the MNIST tutorial's k
+    await setSlider(page, 'sg-atan-alpha', 2);
+    await setSlider(page, 'sg-triangle-width', 0.5);
+    const make: Record<string, (p: Record<string, number>) => Surrogate> = {
+      fastSigmoid: (p) => fastSigmoid({ slope: p.slope }),
+      atan: (p) => atan({ alpha: p.alpha }),
+      sigmoid: (p) => sigmoid({ slope: p.slope }),
+      triangle: (p) => triangle({ width: p.width }),
+      atanOverPi: () => atanOverPi(),
+      atanK: (p) => atanK({ k: p.k }),
+      gaussian: (p) => gaussian({ sigma: p.sigma }),
+      triangular: (p) => triangular({ threshold: p.threshold }),
+      spikeRateEscape: (p) => spikeRateEscape({ beta: p.beta, slope: p.slope }),
+      straightThrough: () => straightThrough(),
+    };
+    const svg = page.locator('#sg-plot svg');
+    const yMin = Number(await svg.locator('.y-axis').getAttribute('data-min'));
+    const yMax = Number(await svg.locator('.y-axis').getAttribute('data-max'));
+    // linePlot's panel for width 900, height 440 without a title: x0 70, y0 16, 810 x 374 px
+    const sy = (y: number) => 16 + 374 - ((y - yMin) / (yMax - yMin)) * 374;
+    const series = await svg.locator('g.series').evaluateAll((gs) =>
+      gs.map((g) => ({
+        label: g.getAttribute('data-label') ?? '',
+        points: Array.from(g.querySelectorAll('polyline')).flatMap((pl) =>
+          (pl.getAttribute('points') ?? '').split(' ').map((p) => p.split(',').map(Number)),
+        ),
+      })),
+    );
+    const seen = new Set<string>();
+    for (const { label, points } of series) {
+      const [name, ...kv] = label.split(' ');
+      if (!Object.hasOwn(make, name)) continue;
+      seen.add(name);
+      const s = make[name](Object.fromEntries(kv.map((t) => [t.split('=')[0], Number(t.split('=')[1])])));
+      expect(points.length, name).toBe(801);
+      let worst = 0;
+      points.forEach(([, py], i) => {
+        worst = Math.max(worst, Math.abs(py - sy(s.grad(-2 + (4 * i) / 800)))); // the page's grid: 801 points on [-2, 2]
+      });
+      expect(worst, `${label}: largest distance from the library's curve, px`).toBeLessThan(0.02);
+      // the table: the library's grad at the sample points, to full precision
+      const cells = await page
+        .locator(`#sg-table tr[data-name="${name}"] td[data-x]`)
+        .evaluateAll((tds) => tds.map((td) => [Number(td.getAttribute('data-x')), Number(td.getAttribute('data-value'))]));
+      expect(cells.length).toBe(7);
+      // (to 1e-12: Chromium's Math.exp may differ from Node's in the last bit)
+      for (const [x, v] of cells) expect(Math.abs(v - s.grad(x)), `${name}(${x})`).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(v)));
+    }
+    expect([...seen].sort()).toEqual(Object.keys(make).sort());
+    // fast sigmoid k 10: 1 at the threshold, 1/36 at x = 0.5 (shown to 4 decimals)
+    expect(await page.locator('#sg-table tr[data-name="fastSigmoid"] td[data-x="0.5"]').textContent()).toBe('0.0278');
+    // the spike itself (a step 0 -> 1 at x = 0) and its true derivative (a vertical spike with an arrowhead)
+    expect(series.some((x) => x.label.startsWith('spike S = H(x)'))).toBe(true);
+    expect(await svg.locator('polygon.dirac-arrow').count()).toBe(1);
+    await shot(page, 'surrogates');
+    await page.close();
+  });
+
+  it('SNN vs ANN: a Web Worker trains both, both above chance, the bars show what estimateOps gives in Node, the page keeps drawing frames', async () => {
+    const page = await open('compare');
+    await setSlider(page, 'cmp-epochs', 1);
+    await page.click('#cmp-start');
+    await page.waitForSelector('#cmp-status[data-done="1"]', { timeout: 60_000 });
+    const status = page.locator('#cmp-status');
+    const snnAcc = Number(await status.getAttribute('data-snn-accuracy'));
+    const annAcc = Number(await status.getAttribute('data-ann-accuracy'));
+    expect(snnAcc).toBeGreaterThan(0.5); // chance is 0.1
+    expect(annAcc).toBeGreaterThan(0.5);
+    const hiddenSpikes = Number(await status.getAttribute('data-hidden-spikes'));
+    expect(hiddenSpikes).toBeGreaterThan(0);
+    const spec = { inputs: 64, hidden: [64], outputs: 10 };
+    const snnOps = estimateOps(snnClassifier({ ...spec, beta: 0.9 }, new Rng(1)), {
+      steps: 8,
+      constantInput: true,
+      spikesIn: [undefined, hiddenSpikes],
+    });
+    const annOps = estimateOps(annClassifier(spec, new Rng(1)), { steps: 1, constantInput: true, spikesIn: [] });
+    const barValues = async (id: string) =>
+      page.locator(`#${id} rect.bar`).evaluateAll((rs) => rs.map((r) => Number(r.getAttribute('data-value'))));
+    expect(await barValues('cmp-acs')).toEqual([snnOps.synOps, annOps.synOps]);
+    expect(await barValues('cmp-macs')).toEqual([snnOps.macs, annOps.macs]);
+    expect(await barValues('cmp-energy')).toEqual([snnOps.energyNj, annOps.energyNj]);
+    expect(annOps.macs).toBe(64 * 64 + 64 * 10);
+    expect(snnOps.macs).toBe(64 * 64 + (64 + 10) * 8); // direct input: the first layer once, a leak per neuron per step
+    expect(await barValues('cmp-acc')).toEqual([100 * snnAcc, 100 * annAcc]);
+    expect(await page.locator('#cmp-row-energy td.snn').textContent()).toBe(`${snnOps.energyNj.toFixed(2)} nJ`);
+    // the main thread kept drawing while the worker trained
+    expect(await num(page, '#cmp-frames')).toBeGreaterThan(5);
+    await shot(page, 'compare');
+    // rate-coded input: the first layer is fed spikes, one AC per input spike and hidden neuron
+    await page.selectOption('#cmp-encoding', 'rate');
+    await page.click('#cmp-start');
+    await page.waitForSelector('#cmp-status[data-done="1"]', { timeout: 60_000 });
+    expect(Number(await status.getAttribute('data-snn-accuracy'))).toBeGreaterThan(0.3);
+    const inputSpikes = Number(await status.getAttribute('data-input-spikes'));
+    const hidden2 = Number(await status.getAttribute('data-hidden-spikes'));
+    expect(inputSpikes).toBeGreaterThan(0);
+    const rateOps = estimateOps(snnClassifier({ ...spec, beta: 0.9 }, new Rng(1)), {
+      steps: 8,
+      constantInput: false,
+      spikesIn: [inputSpikes, hidden2],
+    });
+    expect(rateOps.synOps).toBeCloseTo(inputSpikes * 64 + hidden2 * 10, 6);
+    expect(await barValues('cmp-acs')).toEqual([rateOps.synOps, annOps.synOps]);
+    expect(await barValues('cmp-energy')).toEqual([rateOps.energyNj, annOps.energyNj]);
+    await page.close();
+  }, 90_000);
 
   it('MNIST: at least 9 of 10 real test digits drawn on the canvas are classified correctly', async () => {
     const page = await open('mnist');
@@ -351,7 +594,7 @@ describe('playground in Chromium', () => {
   }, 40_000);
 
   it('every page fits a phone-sized screen (no horizontal scrolling)', async () => {
-    for (const name of ['encoders', 'stdp', 'mnist', 'train', 'nir', 'events']) {
+    for (const name of ['encoders', 'stdp', 'surrogates', 'mnist', 'train', 'compare', 'nir', 'events']) {
       const page = await open(name, { width: 390, height: 844 });
       await page.waitForTimeout(300);
       const fits = await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
