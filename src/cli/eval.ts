@@ -5,6 +5,8 @@ import { DataError } from '../core/errors.js';
 import { defaultKernels } from '../kernels/default.js';
 import { CONFIG_FILE, loadCheckpoint } from '../train/checkpoint.js';
 import { spikingTask } from '../train/task.js';
+import { convertedTask } from '../convert/accuracy.js';
+import type { Readout } from '../convert/convert.js';
 import { evaluate } from '../train/trainer.js';
 import { frameEncoder } from '../data/frames.js';
 import {
@@ -80,13 +82,25 @@ const TEMPORAL = ['mse-temporal', 'ce-temporal'];
 export function checkpointMeta(
   meta: unknown,
   file: string,
-): { dataset: string; steps: number; encoding: string; frameWindow?: number; denoise?: number; firstSpike: boolean } {
+): {
+  dataset: string;
+  steps: number;
+  encoding: string;
+  frameWindow?: number;
+  denoise?: number;
+  firstSpike: boolean;
+  readout?: Readout;
+} {
   const m = (typeof meta === 'object' && meta !== null ? meta : {}) as Record<string, unknown>;
   const found = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
   if (m.loss !== undefined && typeof m.loss !== 'string')
     throw new DataError(`meta.loss: expected a loss name, found ${found(m.loss)}`, file);
   // checkpoints trained with a time-to-first-spike loss are read by their first spike
   const firstSpike = TEMPORAL.includes(m.loss as string);
+  // converted ANNs (spikeflow convert) name their readout: the membrane of the output accumulator, or spike counts
+  if (m.readout !== undefined && m.readout !== 'count' && m.readout !== 'membrane')
+    throw new DataError(`meta.readout: expected count or membrane, found ${found(m.readout)}`, file);
+  const readout = m.readout as Readout | undefined;
   if (m.dataset === 'iris') {
     throw new DataError(
       'meta.dataset: "iris": eval measures MNIST, Fashion-MNIST, N-MNIST and SHD checkpoints (an iris run prints its cross-validated accuracy)',
@@ -108,12 +122,12 @@ export function checkpointMeta(
     const dn = m.denoise ?? 0;
     if (!(typeof dn === 'number' && Number.isInteger(dn) && dn >= 0))
       throw new DataError(`meta.denoise: expected a non-negative integer (microseconds), found ${found(m.denoise)}`, file);
-    return { dataset: m.dataset, steps: m.steps, encoding: 'frames', frameWindow: fw ?? undefined, denoise: dn, firstSpike };
+    return { dataset: m.dataset, steps: m.steps, encoding: 'frames', frameWindow: fw ?? undefined, denoise: dn, firstSpike, readout };
   }
   if (typeof m.encoding !== 'string' || !EVAL_ENCODINGS.includes(m.encoding)) {
     throw new DataError(`meta.encoding: expected ${EVAL_ENCODINGS.join(' or ')}, found ${found(m.encoding)}`, file);
   }
-  return { dataset: m.dataset, steps: m.steps, encoding: m.encoding, firstSpike };
+  return { dataset: m.dataset, steps: m.steps, encoding: m.encoding, firstSpike, readout };
 }
 
 export type EvalOptions = {
@@ -169,7 +183,7 @@ async function runEvalCheckpoint(
     trainLimit: 1,
   });
   process.stderr.write(`data: ${meta.dataset} from ${source}: ${test.n} test samples\n`);
-  const task = spikingTask(meta.firstSpike ? 'ce-temporal' : 'membrane');
+  const task = meta.readout ? convertedTask(meta.readout) : spikingTask(meta.firstSpike ? 'ce-temporal' : 'membrane');
   const kernels = defaultKernels();
   const parallel = o.threads > 1 ? await DataParallel.create(model, task, kernels, o.threads) : undefined;
   const encoder = events ? frameEncoder(meta.steps) : encoderFor(meta.encoding, meta.steps);

@@ -40,6 +40,10 @@ describe('spikeflow convert', () => {
     expect(model.layers.map((l) => l.kind)).toEqual(['linear', 'leaky', 'linear', 'leaky']);
     expect(config.meta).toMatchObject({ dataset: 'mnist', model: 'converted', steps: 64, encoding: 'direct', readout: 'membrane' });
     expect((await loadCheckpoint(ann)).config.meta).toMatchObject({ model: 'ann-fc', task: 'ann' });
+    // eval reads the converted checkpoint by its membrane readout: the accuracy convert reported at 64 steps
+    const e = runCli(['eval', '--checkpoint', out, '--threads', '1', '--json', '--test-limit', '200']);
+    expect(e.code, e.stderr).toBe(0);
+    expect(JSON.parse(e.stdout).testAccuracy).toBe(curve.points[1].accuracy);
   }, 120_000);
 
   it('converts a saved ANN checkpoint with count readout, rate input and the maximum as scale', () => {
