@@ -79,6 +79,7 @@ export type { Dataset, Encoder, EpochOptions, EpochResult, EvalResult, BatchInfo
 export { runBatch, sliceBatch, allFinite, nonFiniteGradient } from './train/step.js';
 
 export { estimateOps, ENERGY_PJ } from './analysis/energy.js';
+export type { LayerOps, OpsEstimate } from './analysis/energy.js';
 export { parseIdx, isGzip } from './data/idx.js';
 export { encodeSafetensors, decodeSafetensors } from './interop/safetensors.js';
 export { checkCheckpointConfig, modelFromCheckpoint, weightsFileOf, CHECKPOINT_FORMAT, CONFIG_FILE } from './train/checkpoint-model.js';

@@ -24,6 +24,7 @@ export interface Command {
  * The `spikeflow` sub-commands, one file each, over the public API. The flag tables here are the
  * parser's, --help's and the README's flag reference's (scripts/readme-flags.mjs).
  */
+// A table: one entry per command, alike in shape on purpose (main.ts dispatches, help.ts and flag-docs.ts document).
 export const commands: Record<string, Command> = {
   train: {
     about:
