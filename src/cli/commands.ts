@@ -8,6 +8,7 @@ import { runNir, nirFlags, type NirOptions } from './nir.js';
 import { runEvents, eventsFlags, type EventsOptions } from './events.js';
 import { runStdpMnist, stdpMnistFlags, type StdpMnistOptions } from './stdp-mnist.js';
 import { runConvert, convertFlags, type ConvertCliOptions } from './convert.js';
+import { runPlot, plotFlags, type PlotOptions } from './plot.js';
 import { runProfile, profileFlags, type ProfileCliOptions } from './profile.js';
 
 export interface Command {
@@ -53,6 +54,12 @@ export const commands: Record<string, Command> = {
     about: 'unsupervised STDP learning of MNIST digits in the style of Diehl & Cook (2015): train, assign labels, test, save weights',
     flags: stdpMnistFlags,
     run: (o, ctx) => runStdpMnist(o as StdpMnistOptions, ctx),
+  },
+  plot: {
+    about: "`plot surrogates`: every surrogate gradient (snnTorch's forms and the tutorials') with its formula on one figure",
+    flags: plotFlags,
+    run: (o, ctx) => runPlot(o as PlotOptions, ctx),
+    positionals: true,
   },
   convert: {
     about:
