@@ -48,6 +48,9 @@ export const NIR_NEURON_FIELDS: Readonly<Record<NirNeuronType, readonly string[]
 /** Whether a neuron type spikes (its output is z) or not (its output is the membrane v). */
 export const nirSpikes = (type: NirNeuronType): boolean => type === 'IF' || type === 'LIF' || type === 'CubaLIF';
 
+/** The type codes of the WASM model (kernels/assembly/nir-neurons.ts). */
+const NIR_WASM_TYPE: Readonly<Record<NirNeuronType, number>> = { I: 0, IF: 1, LI: 2, LIF: 3, CubaLI: 4, CubaLIF: 5 };
+
 const BIG = 1e30;
 const cache = new Map<string, NeuronSpec>();
 
@@ -83,6 +86,8 @@ export function nirNeuronSpec(type: NirNeuronType, reset: NirReset = 'value'): N
   const spec: NeuronSpec = {
     name: type,
     state: cuba ? ['i', 'v'] : ['v'],
+    // the WASM scan's NirNeuronModel (kernels/assembly/nir-neurons.ts): the type's code, + 8 for 'subtract'
+    wasm: { model: 7, variant: NIR_WASM_TYPE[type] + (sub ? 8 : 0) },
     params: names.map(paramSpec),
     derived: {
       names: derivedNames,

@@ -27,7 +27,10 @@ describe('browser bundle of the public API', () => {
     // ~56 KB each, of which ~10 KB the shared neuron scan compiled once per neuron model); the checkpoint
     // validation of every layer kind and the typed checks of the public entry points added ~20 KB. A jump
     // past the budget means something heavy leaked in (HDF5 for NIR lives in the spikeflow/nir entry).
-    expect(code.length).toBeLessThan(365_000);
+    // Measured (npm run build, then this bundle): 381,228 bytes at 72957ce (already past the old 365,000
+    // budget); the NIR neurons' WASM model (assembly/nir-neurons.ts: ~2.4 KB per build, ~6.5 KB base64 for
+    // the two) brought it to 387,732.
+    expect(code.length).toBeLessThan(392_000);
     const dir = mkdtempSync(join(tmpdir(), 'sf-bundle-'));
     const file = join(dir, 'spikeflow.mjs');
     writeFileSync(file, code);

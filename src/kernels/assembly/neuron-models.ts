@@ -24,11 +24,11 @@
 
 /** LIF family, first order (src/neurons/scan.ts lifSpec): state [mem]; parameters [beta, threshold]. */
 @unmanaged export class Lif1 {
-  @inline S(): i32 { return 1; }
-  @inline P(): i32 { return 2; }
-  @inline fireState(): i32 { return 0; }
-  @inline thrParam(): i32 { return 1; }
-  @inline thrState(): i32 { return -1; }
+  @inline S(variant: i32): i32 { return 1; }
+  @inline P(variant: i32): i32 { return 2; }
+  @inline fireState(variant: i32): i32 { return 0; }
+  @inline thrParam(variant: i32): i32 { return 1; }
+  @inline thrState(variant: i32): i32 { return -1; }
   @inline step(s0: usize, r: f64, x: f64, p: usize, s: usize, variant: i32): bool {
     put(s, 0, lifMem(g(s0, 0), r, x, g(p, 0), g(p, 1), variant));
     return true;
@@ -40,11 +40,11 @@
 
 /** LIF family, second order: state [syn, mem]; parameters [alpha, beta, threshold]. */
 @unmanaged export class Lif2 {
-  @inline S(): i32 { return 2; }
-  @inline P(): i32 { return 3; }
-  @inline fireState(): i32 { return 1; }
-  @inline thrParam(): i32 { return 2; }
-  @inline thrState(): i32 { return -1; }
+  @inline S(variant: i32): i32 { return 2; }
+  @inline P(variant: i32): i32 { return 3; }
+  @inline fireState(variant: i32): i32 { return 1; }
+  @inline thrParam(variant: i32): i32 { return 2; }
+  @inline thrState(variant: i32): i32 { return -1; }
   @inline step(s0: usize, r: f64, x: f64, p: usize, s: usize, variant: i32): bool {
     const syn = fround(g(p, 0) * g(s0, 0) + x);
     put(s, 0, syn);
@@ -83,11 +83,11 @@
 
 /** snnTorch's Alpha (src/neurons/alpha.ts): state [synExc, synInh, mem]; parameters [alpha, beta, threshold, tau]. */
 @unmanaged export class AlphaModel {
-  @inline S(): i32 { return 3; }
-  @inline P(): i32 { return 4; }
-  @inline fireState(): i32 { return 2; }
-  @inline thrParam(): i32 { return 2; }
-  @inline thrState(): i32 { return -1; }
+  @inline S(variant: i32): i32 { return 3; }
+  @inline P(variant: i32): i32 { return 4; }
+  @inline fireState(variant: i32): i32 { return 2; }
+  @inline thrParam(variant: i32): i32 { return 2; }
+  @inline thrState(variant: i32): i32 { return -1; }
   @inline step(s0: usize, r: f64, x: f64, p: usize, s: usize, variant: i32): bool {
     const e = g(p, 0) * g(s0, 0) + x;
     const i = g(p, 1) * g(s0, 1) - x;
@@ -126,11 +126,11 @@
 
 /** Adaptive LIF (src/neurons/alif.ts): state [mem, adapt, threshold]; parameters [beta, thr0, rho, betaA]. */
 @unmanaged export class AlifModel {
-  @inline S(): i32 { return 3; }
-  @inline P(): i32 { return 4; }
-  @inline fireState(): i32 { return 0; }
-  @inline thrParam(): i32 { return -1; }
-  @inline thrState(): i32 { return 2; }
+  @inline S(variant: i32): i32 { return 3; }
+  @inline P(variant: i32): i32 { return 4; }
+  @inline fireState(variant: i32): i32 { return 0; }
+  @inline thrParam(variant: i32): i32 { return -1; }
+  @inline thrState(variant: i32): i32 { return 2; }
   @inline step(s0: usize, r: f64, x: f64, p: usize, s: usize, variant: i32): bool {
     const rho = g(p, 2);
     const a = rho * g(s0, 1) + (1 - rho) * r;
@@ -162,11 +162,11 @@
 
 /** Izhikevich (src/neurons/izhikevich.ts): state [v, u]; parameters [a, b, c, d, vPeak, dt]. */
 @unmanaged export class IzhikevichModel {
-  @inline S(): i32 { return 2; }
-  @inline P(): i32 { return 6; }
-  @inline fireState(): i32 { return 0; }
-  @inline thrParam(): i32 { return 4; }
-  @inline thrState(): i32 { return -1; }
+  @inline S(variant: i32): i32 { return 2; }
+  @inline P(variant: i32): i32 { return 6; }
+  @inline fireState(variant: i32): i32 { return 0; }
+  @inline thrParam(variant: i32): i32 { return 4; }
+  @inline thrState(variant: i32): i32 { return -1; }
   @inline step(s0: usize, r: f64, x: f64, p: usize, s: usize, variant: i32): bool {
     const dt = g(p, 5);
     const vb = r != 0 ? g(p, 2) : g(s0, 0);

@@ -4,7 +4,8 @@
 // dispatch on the model number the spec carries (`wasm.model`); they compute in f64 from the float32
 // state, in the same order as the spec's step, so forward results are bit for bit the TypeScript ones.
 //
-// A model class (an @unmanaged class whose methods never read `this`; see neuron-models.ts):
+// A model class (an @unmanaged class whose methods never read `this`; see neuron-models.ts), each
+// method given the variant (a model may size itself by it: nir-neurons.ts):
 //   S(): number of state variables; P(): width of the parameter vector (parameters, then derived);
 //   fireState(), thrParam() (>= 0: the threshold is that parameter) or thrState() (else: that state);
 //   step(s0, r, x, p, s, variant): bool      the spec's step; false when the state left the finite range
@@ -16,6 +17,7 @@
 // the caller computed), or [N] with constInput; parameters [H][P] f64 (neuron n uses row n % H).
 import { Lif1, Lif2, AlphaModel, AlifModel, IzhikevichModel } from './neuron-models';
 import { ResonateModel } from './resonate';
+import { NirNeuronModel } from './nir-neurons';
 
 @unmanaged class NeuronArgs {
   model: i32; variant: i32; T: i32; N: i32; H: i32; constInput: i32; x32: usize; x64: usize;
@@ -40,6 +42,7 @@ export function neuronForward(a: NeuronArgs): i32 {
   if (m == 4) return forward<AlifModel>(a);
   if (m == 5) return forward<IzhikevichModel>(a);
   if (m == 6) return forward<ResonateModel>(a);
+  if (m == 7) return forward<NirNeuronModel>(a);
   return -2;
 }
 
@@ -52,6 +55,7 @@ export function neuronBackward(a: NeuronBackwardArgs): i32 {
   else if (m == 4) backward<AlifModel>(a);
   else if (m == 5) backward<IzhikevichModel>(a);
   else if (m == 6) backward<ResonateModel>(a);
+  else if (m == 7) backward<NirNeuronModel>(a);
   else return -2;
   return 0;
 }
@@ -85,18 +89,19 @@ function loadPrev(a: NeuronArgs, S: i32, t: i32, n: i32, s0: usize): f64 {
 
 /** The threshold neuron n compares its state with at step t (the state already stored). */
 @inline function threshold<M>(m: M, a: NeuronArgs, p: usize, t: i32, n: i32): f64 {
-  const tp = m.thrParam();
-  return tp >= 0 ? f64at(p, tp) : f32at(a.st, (m.thrState() * a.T + t) * a.N + n);
+  const tp = m.thrParam(a.variant);
+  return tp >= 0 ? f64at(p, tp) : f32at(a.st, (m.thrState(a.variant) * a.T + t) * a.N + n);
 }
 
 function forward<M>(a: NeuronArgs): i32 {
   const m = changetype<M>(0);
-  const S = m.S();
-  const P = m.P();
-  const T = a.T, N = a.N, H = a.H, st = a.st, variant = a.variant;
+  const variant = a.variant;
+  const S = m.S(variant);
+  const P = m.P(variant);
+  const T = a.T, N = a.N, H = a.H, st = a.st;
   const s0 = a.scratch;
   const s1 = s0 + 128;
-  const fs = m.fireState();
+  const fs = m.fireState(variant);
   let count = 0;
   for (let t = 0; t < T; t++) {
     let h = 0;
@@ -145,16 +150,17 @@ function surrogateGrad(code: i32, p: f64, p2: f64, x: f64): f64 {
 // parameter row p) are forward's: locals of the two hot loops, kept apart so each stays in registers.
 function backward<M>(a: NeuronBackwardArgs): void {
   const m = changetype<M>(0);
-  const S = m.S();
-  const P = m.P();
-  const T = a.T, N = a.N, H = a.H, st = a.st, variant = a.variant;
+  const variant = a.variant;
+  const S = m.S(variant);
+  const P = m.P(variant);
+  const T = a.T, N = a.N, H = a.H, st = a.st;
   const s0 = a.scratch;
   const s1 = s0 + 128;
   const gs = s1 + 128;
   const gs0 = gs + 128;
-  const fs = m.fireState();
-  const tp = m.thrParam();
-  const ts = m.thrState();
+  const fs = m.fireState(variant);
+  const tp = m.thrParam(variant);
+  const ts = m.thrState(variant);
   const code = a.surrogate;
   const sp = <f64>a.surrogateParam, sp2 = <f64>a.surrogateParam2;
   for (let t = T - 1; t >= 0; t--) {

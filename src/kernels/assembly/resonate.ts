@@ -3,11 +3,11 @@
 // Its members parallel the model classes of neuron-models.ts: the interface neuron-scan.ts is generic over.
 
 @unmanaged export class ResonateModel {
-  @inline S(): i32 { return 2; }
-  @inline P(): i32 { return 5; }
-  @inline fireState(): i32 { return 1; }
-  @inline thrParam(): i32 { return 2; }
-  @inline thrState(): i32 { return -1; }
+  @inline S(variant: i32): i32 { return 2; }
+  @inline P(variant: i32): i32 { return 5; }
+  @inline fireState(variant: i32): i32 { return 1; }
+  @inline thrParam(variant: i32): i32 { return 2; }
+  @inline thrState(variant: i32): i32 { return -1; }
   @inline step(s0: usize, r: f64, x: f64, p: usize, s: usize, variant: i32): bool {
     const k: f64 = variant == 1 && r != 0 ? 0 : 1;
     const a = k * load<f64>(s0), b = k * load<f64>(s0, 8);
