@@ -1,4 +1,4 @@
-import { Tensor } from '../core/tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import type { Kernels } from '../kernels/types.js';
 import type { NamedParameter, Seq, SpikeRecord } from '../nn/layer.js';
 import type { ForwardResult } from '../nn/sequential.js';
@@ -81,19 +81,16 @@ export class NirClassifier implements TrainableModel {
   }
 
   /** Runs the graph on the sequence (a direct input repeated at every step) and returns the records in the trainer's form. */
-  forward(seq: Seq, kernels: Kernels, _opts: { inference?: boolean } = {}): ForwardResult {
+  forward(seq: Seq, kernels: Kernels, opts: { inference?: boolean } = {}): ForwardResult {
     const T = seq.steps;
     const F = size(this.inShape);
-    let x = seq.x;
-    if (seq.constant) {
-      const B = x.shape[0];
-      const src = x.data;
-      const out = new Float32Array(T * B * F);
-      for (let t = 0; t < T; t++) for (let i = 0; i < B * F; i++) out[t * B * F + i] = src[i];
-      x = new Tensor(out, [T, B, F]);
-    }
-    const B = x.shape[1];
-    const r = this.model.forward(x.reshape([T, B, ...this.inShape]), { kernels });
+    const x = seq.x;
+    // a direct input (the same at every step) enters as one step; inference (the trainer's evaluation,
+    // eval --nir): no backward graph
+    const B = seq.constant ? x.size / F : x.shape[1];
+    const r = seq.constant
+      ? this.model.forward(x.reshape([B, ...this.inShape]), { kernels, inference: opts.inference, steps: T })
+      : this.model.forward(x.reshape([T, B, ...this.inShape]), { kernels, inference: opts.inference });
     const records: SpikeRecord[] = [];
     const record = (name: string, mem: Tensor | null): SpikeRecord => {
       const spk = r.records[name].spk!;

@@ -10,7 +10,7 @@ import { NirError, shapeStr } from './check.js';
 import { type FlatNode, flattenNir } from './flat.js';
 import { type NirArray, type NirGraph, nirTopologicalOrder } from './graph.js';
 import { NIR_NEURON_FIELDS, type NirNeuronType, type NirReset, nirNeuronSpec, nirSpikes } from './neurons.js';
-import { addAll, afterReset, permuteImage } from './ops.js';
+import { addAll, afterReset, permuteImage, repeatSteps } from './ops.js';
 import { featureValues, outputShape } from './shapes.js';
 import { type NodeRun, buildNode, delayStepsOf } from './nodes.js';
 import { delayedStep, neuronStep, stackSteps, timeStep } from './stepwise.js';
@@ -32,6 +32,24 @@ export interface FromNirOptions {
    * recurrent weights do). The results equal the sequence-at-once run bit for bit; it is slower.
    */
   stepwise?: boolean;
+  /**
+   * Every forward runs for inference (default false; NirModel.forward's `inference` per call): no
+   * parameter requires a gradient during the run, so no op builds the backward graph.
+   */
+  inference?: boolean;
+}
+
+/** Options of NirModel.forward. */
+export interface NirForwardOptions {
+  /** The kernels (default: the WASM ones where loaded, else the TypeScript reference). */
+  kernels?: Kernels;
+  /** Run without building the backward graph (default: FromNirOptions.inference). */
+  inference?: boolean;
+  /**
+   * Each input is [B, ...shape] without a time axis, the same at every one of `steps` time steps (a
+   * direct encoding): the stateless nodes before the first neurons run once, not once per step.
+   */
+  steps?: number;
 }
 
 /** What a neuron node produced: spikes (spiking types), the membrane before and after its reset, the synaptic current (Cuba types). */
@@ -93,6 +111,8 @@ const isNeuron = (n: FlatNode): n is FlatNode & { type: NirNeuronType } => NEURO
  */
 export class NirModel {
   readonly dt: number;
+  /** Whether forward runs for inference unless told otherwise (FromNirOptions.inference). */
+  readonly inference: boolean;
   readonly surrogate: Surrogate;
   /** Whether forward runs one time step at a time (graphs with cycles beyond a neuron's own weights, or the stepwise option). */
   readonly stepwise: boolean;
@@ -106,8 +126,9 @@ export class NirModel {
   private readonly recurrences: Map<string, Recurrence>;
 
   constructor(graph: NirGraph, opts: FromNirOptions = {}) {
-    checkKeys('fromNir options', opts, ['dt', 'surrogate', 'reset', 'stepwise']);
+    checkKeys('fromNir options', opts, ['dt', 'surrogate', 'reset', 'stepwise', 'inference']);
     this.dt = opts.dt ?? 1e-4;
+    this.inference = opts.inference ?? false;
     if (!(typeof this.dt === 'number' && this.dt > 0 && Number.isFinite(this.dt)))
       throw new ValueError(`fromNir dt: expected a positive number of seconds, found ${describe(opts.dt)}`);
     this.surrogate = opts.surrogate ?? atan();
@@ -251,39 +272,79 @@ export class NirModel {
    * Runs the graph on [T, B, ...shape] input (NIR's layout, [C, H, W] images as torch): one tensor for
    * a graph with one Input node, else one per Input node by name.
    */
-  forward(input: Tensor | Record<string, Tensor>, opts: { kernels?: Kernels } = {}): NirForwardResult {
+  forward(input: Tensor | Record<string, Tensor>, opts: NirForwardOptions = {}): NirForwardResult {
     // the WASM kernels where they can be had now (a browser's main thread may need initKernels() first)
     const kernels = opts.kernels ?? availableKernels() ?? referenceKernels;
+    const steps = opts.steps ?? null;
+    if (steps !== null && !(Number.isInteger(steps) && steps >= 1))
+      throw new ValueError(`NirModel.forward: steps must be a positive integer, found ${String(steps)}`);
+    if (!(opts.inference ?? this.inference)) return this.run(input, kernels, steps);
+    // inference: the parameters take no gradient during this run (restored after), so every op's
+    // output is a plain tensor and nothing is kept for a backward pass (results are the same)
+    const held = this.params.filter((p) => p.tensor.requiresGrad);
+    for (const p of held) p.tensor.requiresGrad = false;
+    try {
+      return this.run(input, kernels, steps);
+    } finally {
+      for (const p of held) p.tensor.requiresGrad = true;
+    }
+  }
+
+  private run(input: Tensor | Record<string, Tensor>, kernels: Kernels, steps: number | null): NirForwardResult {
     const names = Object.keys(this.inputs);
     const given: Record<string, Tensor> = input instanceof Tensor ? (names.length === 1 ? { [names[0]]: input } : {}) : input;
     if (input instanceof Tensor && names.length !== 1)
       throw new ValueError(`NirModel.forward: the graph has ${names.length} Input nodes (${names.join(', ')}); give {name: tensor}`);
-    let T = -1;
+    // with `steps`, every input is [B, ...shape], the same at each step: held as one step [1, B, ...]
+    const lead = steps === null ? 2 : 1;
+    let T = steps ?? -1;
     let B = -1;
     for (const n of names) {
       const x = given[n];
       if (!(x instanceof Tensor)) throw new ValueError(`NirModel.forward: missing the input for Input node "${n}"`);
       const want = this.inputs[n];
-      if (x.shape.length !== want.length + 2 || shapeStr(x.shape.slice(2)) !== shapeStr(want))
-        throw new ShapeError(`NirModel.forward: Input "${n}" takes [T, B, ${want.join(', ')}], found ${shapeStr(x.shape)}`);
-      if (T >= 0 && (x.shape[0] !== T || x.shape[1] !== B)) throw new ShapeError('NirModel.forward: the inputs differ in T or B');
-      [T, B] = [x.shape[0], x.shape[1]];
+      if (x.shape.length !== want.length + lead || shapeStr(x.shape.slice(lead)) !== shapeStr(want))
+        throw new ShapeError(
+          `NirModel.forward: Input "${n}" takes [${steps === null ? 'T, ' : ''}B, ${want.join(', ')}], found ${shapeStr(x.shape)}`,
+        );
+      const [t, b] = steps === null ? [x.shape[0], x.shape[1]] : [steps, x.shape[0]];
+      if (B >= 0 && (t !== T || b !== B)) throw new ShapeError('NirModel.forward: the inputs differ in T or B');
+      [T, B] = [t, b];
     }
-    if (this.stepwise) return this.forwardSteps(given, T, B, kernels);
+    const per = (x: Tensor) => x.size / (steps === null ? T * B : B);
+    if (this.stepwise) {
+      const full: Record<string, Tensor> = {};
+      for (const n of names) full[n] = steps === null ? given[n] : repeatSteps(given[n].reshape([1, B, per(given[n])]), T);
+      return this.forwardSteps(full, T, B, kernels);
+    }
+    // values that are the same at every step (from constant inputs through stateless nodes) stay one
+    // step [1, B, F] until they meet a neuron (its constant drive), a Delay, an Output or a varying value
     const values = new Map<string, Tensor>();
+    const constant = new Set<string>();
+    const full = (name: string) => {
+      const v = values.get(name)!;
+      return constant.has(name) ? repeatSteps(v, T) : v;
+    };
     const records: Record<string, NirNodeRecord> = {};
     const outputs: Record<string, Tensor> = {};
     for (const s of this.steps) {
       let x: Tensor;
+      let c: boolean;
       if (s.node.type === 'Input') {
         const raw = given[s.name];
-        const F = raw.size / (T * B);
-        x = raw.reshape([T, B, F]);
+        c = steps !== null;
+        x = raw.reshape([c ? 1 : T, B, per(raw)]);
         if (s.shape.length === 3) x = permuteImage(x, s.shape[0], s.shape[1], s.shape[2]);
-      } else x = addAll(s.inputs.map((p) => values.get(p)!));
-      if (s.neuron) x = this.runNeuron(s, x, T, records, kernels);
-      else if (s.run) x = s.run(x, T, kernels);
+      } else {
+        c = s.inputs.every((p) => constant.has(p)) && s.node.type !== 'Delay' && s.node.type !== 'Output';
+        x = addAll(s.inputs.map((p) => (c ? values.get(p)! : full(p))));
+      }
+      if (s.neuron) {
+        x = this.runNeuron(s, x, T, records, kernels, c);
+        c = false;
+      } else if (s.run) x = s.run(x, c ? 1 : T, kernels);
       values.set(s.name, x);
+      if (c) constant.add(s.name);
       if (s.node.type === 'Output' && this.outputs[s.name]) {
         let y = x;
         if (s.shape.length === 3) y = permuteImage(y, s.shape[0], s.shape[1], s.shape[2], true);
@@ -293,14 +354,15 @@ export class NirModel {
     return { outputs, records };
   }
 
-  private runNeuron(s: Step, x: Tensor, T: number, records: Record<string, NirNodeRecord>, kernels: Kernels): Tensor {
+  /** A neuron node over the sequence; `constant`: x is one step [1, B, ...], the drive of every step. */
+  private runNeuron(s: Step, x: Tensor, T: number, records: Record<string, NirNodeRecord>, kernels: Kernels, constant: boolean): Tensor {
     const n = s.neuron!;
     const spec = nirNeuronSpec(n.type, n.reset);
     const H = s.shape.reduce((a, b) => a * b, 1);
-    const r = specSequence(spec, x.reshape([T, x.size / (T * H), H]), {
+    const r = specSequence(spec, constant ? x.reshape([x.size / H, H]) : x.reshape([T, x.size / (T * H), H]), {
       who: `NIR node "${s.name}" (${n.type})`,
       steps: T,
-      constInput: false,
+      constInput: constant,
       params: { ...n.params, dt: this.dt },
       surrogate: this.surrogate,
       recurrent: n.rec ? { weight: n.rec.weight, bias: n.rec.bias } : null,
@@ -315,10 +377,20 @@ export class NirModel {
     const n = s.neuron!;
     const fires = nirSpikes(n.type);
     const H = s.shape.reduce((a, b) => a * b, 1);
-    const vAfter = fires && n.reset === 'value' ? afterReset(v, spk, n.params.v_reset.data) : v;
     const sh = s.shape;
     const nir = (t: Tensor) => (sh.length === 3 ? permuteImage(t, sh[0], sh[1], sh[2], true) : t).reshape([T, t.size / (T * H), ...sh]);
-    return { spk: fires ? nir(spk) : null, v: nir(v), vAfter: nir(vAfter), i: i ? nir(i) : null };
+    // the membrane after the reset on first use (a classifier reads only spikes and v)
+    let vAfter: Tensor | null = null;
+    const after = () => nir(fires && n.reset === 'value' ? afterReset(v, spk, n.params.v_reset.data) : v);
+    return {
+      spk: fires ? nir(spk) : null,
+      v: nir(v),
+      get vAfter() {
+        vAfter ??= after();
+        return vAfter;
+      },
+      i: i ? nir(i) : null,
+    };
   }
 
   /** The step-by-step run (see the class comment): every node once per time step, back edges one step late. */

@@ -108,6 +108,8 @@ export function thresholdOp(x: Tensor, thr: Tensor, surrogate: Surrogate): Tenso
 export function permuteImage(x: Tensor, c: number, h: number, w: number, back = false): Tensor {
   const n = c * h * w;
   const samples = x.size / n;
+  // one channel (or one pixel): both orders are the same
+  if (c === 1 || h * w === 1) return x;
   // perm[i]: where value i of a [C, H, W] sample goes in the [H, W, C] sample
   const perm = new Int32Array(n);
   for (let ci = 0; ci < c; ci++) for (let p = 0; p < h * w; p++) perm[ci * h * w + p] = p * c + ci;
@@ -153,6 +155,27 @@ export function afterReset(v: Tensor, spk: Tensor, vReset: ArrayLike<number>): T
       const gv = new Float32Array(v.size);
       for (let i = 0; i < g.length; i++) gv[i] = sd[i] ? 0 : g[i];
       accumulateOwnedGrad(v, gv);
+    },
+  });
+  return out;
+}
+
+/** One step [1, ...] repeated T times: [T, ...] (the gradient sums over the steps). Keeps spikes as spikes. */
+export function repeatSteps(x: Tensor, T: number): Tensor {
+  if (T === 1) return x;
+  const n = x.size;
+  const xd = x.data;
+  const y = xd instanceof Uint8Array ? new Uint8Array(T * n) : new Float32Array(T * n);
+  for (let t = 0; t < T; t++) y.set(xd, t * n);
+  const shape = [T, ...x.shape.slice(1)];
+  if (!x.requiresGrad) return new Tensor(y, shape);
+  const out: Tensor = new Tensor(y, shape, {
+    parents: [x],
+    backward: () => {
+      const g = out.grad!;
+      const gx = new Float32Array(n);
+      for (let t = 0; t < T; t++) for (let i = 0; i < n; i++) gx[i] += g[t * n + i];
+      accumulateOwnedGrad(x, gx);
     },
   });
   return out;
