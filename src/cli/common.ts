@@ -100,6 +100,43 @@ export interface FrameSettings {
  * download, embedded), or an event dataset (nmnist, shd: data dir, cache, download) as frames made
  * once per sample with `frames`. Event datasets come back as FrameSets.
  */
+/** The splits of a run's --dataset, --data-dir, --offline, --train-limit and --test-limit, said on stderr. */
+export async function loadRunData(o: {
+  dataset: string;
+  'data-dir'?: string;
+  offline: boolean;
+  'train-limit'?: number;
+  'test-limit'?: number;
+}): Promise<{ train: Dataset; test: Dataset; source: string }> {
+  const r = await loadClassificationData({
+    dataset: o.dataset,
+    dataDir: o['data-dir'],
+    offline: o.offline,
+    trainLimit: o['train-limit'],
+    testLimit: o['test-limit'],
+  });
+  process.stderr.write(`data: ${o.dataset} from ${r.source}: ${r.train.n} train / ${r.test.n} test samples\n`);
+  return r;
+}
+
+/** The numbers every training command reports (its --json fields): test and last-epoch accuracy, losses, speed, spike rates. */
+export function runSummary(
+  fit: { samples: number; seconds: number; lastBatchLoss: number; log: ReadonlyArray<Record<string, number>> },
+  ev: { accuracy: number; samplesPerSec: number; spikeRates: number[] },
+) {
+  const last = fit.log[fit.log.length - 1];
+  return {
+    testAccuracy: ev.accuracy,
+    trainAccuracy: last.trainAccuracy,
+    finalEpochMeanLoss: last.loss,
+    lastBatchLoss: fit.lastBatchLoss,
+    trainSamplesPerSec: fit.samples / fit.seconds,
+    trainSeconds: fit.seconds,
+    inferSamplesPerSec: ev.samplesPerSec,
+    spikeRates: ev.spikeRates,
+  };
+}
+
 export async function loadClassificationData(o: {
   dataset: string;
   dataDir?: string;

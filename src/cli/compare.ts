@@ -13,11 +13,11 @@ import { directEncode } from '../encode/index.js';
 import {
   encoderFor,
   fitWithProgress,
-  loadClassificationData,
   maybeParallel,
   parseHidden,
   refuseOfflineWithDataDir,
   type CommandContext,
+  loadRunData,
 } from './common.js';
 import { surrogateFromFlags, trainFlags, withDatasetDefaults, type TrainOptions } from './train.js';
 import type { ResetMechanism } from '../neurons/common.js';
@@ -84,14 +84,7 @@ export async function runCompare(opts: CompareOptions, ctx: CommandContext): Pro
   const hidden = parseHidden(o.hidden);
   await prepareOutputDir(o.out, 'out');
   ctx.interrupts.note(`nothing new was written to ${o.out}`);
-  const { train, test, source } = await loadClassificationData({
-    dataset: o.dataset,
-    dataDir: o['data-dir'],
-    offline: o.offline,
-    trainLimit: o['train-limit'],
-    testLimit: o['test-limit'],
-  });
-  process.stderr.write(`data: ${o.dataset} from ${source}: ${train.n} train / ${test.n} test samples\n`);
+  const { train, test } = await loadRunData(o);
   const kernels = defaultKernels();
   const spec = { inputs: train.features, hidden, outputs: 10 };
 

@@ -122,6 +122,7 @@ async function trainAnn(o: ConvertCliOptions, train: Dataset, test: Dataset, ker
       : annCnn({ input: [1, 28, 28], channels: parseHidden(o.channels, 'channels'), outputs: 10, pool: o.pool, ...extras }, rng);
   const task = annTask();
   const optimizer = new Adam(model.trainable(), { lr: o.lr });
+  // trained as train.ts trains its models (fitWithProgress), with the ANN task and one step of direct input
   const fit = await fitWithProgress({
     label: o.model,
     train,

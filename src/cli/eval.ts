@@ -27,6 +27,7 @@ import { NirClassifier } from '../nir/classifier.js';
 import { type NirModel, fromNir } from '../nir/execute.js';
 import { readNirFile } from '../nir/fs.js';
 
+// A table: one entry per flag, alike in shape on purpose (as the other commands' tables).
 export const evalFlags = {
   checkpoint: {
     type: 'string',
@@ -152,15 +153,7 @@ export async function runEval(o: EvalOptions, ctx: CommandContext): Promise<Reco
 }
 
 async function runEvalCheckpoint(
-  o: {
-    checkpoint: string;
-    'data-dir'?: string;
-    offline: boolean;
-    'test-limit'?: number;
-    seed: number;
-    threads: number;
-    json: boolean;
-  },
+  o: Omit<EvalOptions, 'nir' | 'dataset' | 'steps' | 'encoding' | 'dt'>,
   ctx: CommandContext,
 ): Promise<Record<string, unknown>> {
   refuseOfflineWithDataDir(ctx.given);

@@ -1,17 +1,5 @@
 import { UsageError } from '../core/errors.js';
-import {
-  atan,
-  atanK,
-  atanOverPi,
-  fastSigmoid,
-  gaussian,
-  sigmoid,
-  spikeRateEscape,
-  straightThrough,
-  triangle,
-  triangular,
-  type Surrogate,
-} from '../surrogate/index.js';
+import * as S from '../surrogate/index.js';
 import { linePlot } from '../viz/plots.js';
 import { writePlot } from '../viz/png.js';
 import type { FlagSpec } from './args.js';
@@ -28,18 +16,18 @@ export const plotFlags = {
 export type PlotOptions = { out: string; from: number; to: number; json: boolean };
 
 /** The surrogates as the tutorials and snnTorch write them, with their formulas (sigmoid and spike-rate escape at slopes that keep one scale). */
-const SURROGATES: Array<[Surrogate, string]> = [
-  [fastSigmoid(), 'fast sigmoid: 1 / (25|x| + 1)^2'],
-  [fastSigmoid({ slope: 10 }), 'fast sigmoid k = 10 (the MNIST tutorial)'],
-  [atan(), 'atan (snnTorch, alpha 2): 1 / (1 + (pi x)^2)'],
-  [atanOverPi(), 'tutorial 6 as written: (1/pi) / (1 + (pi x)^2)'],
-  [atanK({ k: 2 }), '1 / (1 + (pi k x)^2), k = 2'],
-  [sigmoid({ slope: 4 }), 'sigmoid, slope 4: 4 e^(-4x) / (1 + e^(-4x))^2 (slope 25 peaks at 6.25)'],
-  [triangle(), 'triangle (textbook): max(0, 1 - |x|)'],
-  [triangular(), 'snnTorch triangular: +1 left of 0, -1 right'],
-  [gaussian(), 'gaussian, sigma 0.5'],
-  [spikeRateEscape({ slope: 1 }), 'spike rate escape, slope 1: e^(-|x - 1|) (peaked at x = 1)'],
-  [straightThrough(), 'straight-through: 1'],
+const SURROGATES: Array<[S.Surrogate, string]> = [
+  [S.fastSigmoid(), 'fast sigmoid: 1 / (25|x| + 1)^2'],
+  [S.fastSigmoid({ slope: 10 }), 'fast sigmoid k = 10 (the MNIST tutorial)'],
+  [S.atan(), 'atan (snnTorch, alpha 2): 1 / (1 + (pi x)^2)'],
+  [S.atanOverPi(), 'tutorial 6 as written: (1/pi) / (1 + (pi x)^2)'],
+  [S.atanK({ k: 2 }), '1 / (1 + (pi k x)^2), k = 2'],
+  [S.sigmoid({ slope: 4 }), 'sigmoid, slope 4: 4 e^(-4x) / (1 + e^(-4x))^2 (slope 25 peaks at 6.25)'],
+  [S.triangle(), 'triangle (textbook): max(0, 1 - |x|)'],
+  [S.triangular(), 'snnTorch triangular: +1 left of 0, -1 right'],
+  [S.gaussian(), 'gaussian, sigma 0.5'],
+  [S.spikeRateEscape({ slope: 1 }), 'spike rate escape, slope 1: e^(-|x - 1|) (peaked at x = 1)'],
+  [S.straightThrough(), 'straight-through: 1'],
 ];
 
 /** `spikeflow plot surrogates`: every surrogate's derivative of the spike on one figure, with its formula. */

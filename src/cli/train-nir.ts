@@ -8,10 +8,11 @@ import { evaluate } from '../train/trainer.js';
 import {
   encoderFor,
   fitWithProgress,
-  loadClassificationData,
   refuseGiven,
   refuseOfflineWithDataDir,
   type CommandContext,
+  loadRunData,
+  runSummary,
 } from './common.js';
 import { loadNirClassifier } from './eval.js';
 import { yieldToSignals } from './interrupt.js';
@@ -50,14 +51,7 @@ export async function runTrainNir(o: TrainNirOptions, ctx: CommandContext): Prom
   const batch = o.batch ?? 128;
   const lr = o.lr ?? 5e-4;
   const classifier = await loadNirClassifier(o['init-nir'], o.dataset, o.dt, surrogateFromFlags(o));
-  const { train, test, source } = await loadClassificationData({
-    dataset: o.dataset,
-    dataDir: o['data-dir'],
-    offline: o.offline,
-    trainLimit: o['train-limit'],
-    testLimit: o['test-limit'],
-  });
-  process.stderr.write(`data: ${o.dataset} from ${source}: ${train.n} train / ${test.n} test samples\n`);
+  const { train, test } = await loadRunData(o);
   const rng = new Rng(o.seed);
   const kernels = defaultKernels();
   const optimizer = new Adam(classifier.trainable(), { lr });
@@ -104,14 +98,7 @@ export async function runTrainNir(o: TrainNirOptions, ctx: CommandContext): Prom
     epochs,
     batch,
     seed: o.seed,
-    testAccuracy: ev.accuracy,
-    trainAccuracy: last.trainAccuracy,
-    finalEpochMeanLoss: last.loss,
-    lastBatchLoss: fit.lastBatchLoss,
-    trainSamplesPerSec: fit.samples / fit.seconds,
-    trainSeconds: fit.seconds,
-    inferSamplesPerSec: ev.samplesPerSec,
-    spikeRates: ev.spikeRates,
+    ...runSummary(fit, ev),
     layers,
     epochLog: fit.log,
   };

@@ -41,6 +41,7 @@ import {
   refuseOfflineWithDataDir,
   threadsFlag,
   type CommandContext,
+  runSummary,
 } from './common.js';
 import { checkpointFolderContent, defaultCheckpointDir, prepareCheckpointDir } from './outputs.js';
 import { yieldToSignals } from './interrupt.js';
@@ -412,14 +413,7 @@ export async function runTrain(opts: TrainOptions, ctx: CommandContext): Promise
     batch: o.batch,
     seed: o.seed,
     threads: o.threads,
-    testAccuracy: ev.accuracy,
-    trainAccuracy: last.trainAccuracy,
-    finalEpochMeanLoss: last.loss,
-    lastBatchLoss: fit.lastBatchLoss,
-    trainSamplesPerSec: fit.samples / fit.seconds,
-    trainSeconds: fit.seconds,
-    inferSamplesPerSec: ev.samplesPerSec,
-    spikeRates: ev.spikeRates,
+    ...runSummary(fit, ev),
     checkpoint: out,
     curves,
     epochLog: epochs,
