@@ -6,13 +6,14 @@
 // (S, P, fireState, thrParam, thrState, step, adjoint) are the interface neuron-scan.ts is generic over;
 // each fills them with its own sizes and formulas, inlined into the scan (no shared base: no dispatch).
 
-@inline function g(v: usize, i: i32): f64 {
+/** Element i of an f64 vector in memory (also nir-neurons.ts's). */
+@inline export function g(v: usize, i: i32): f64 {
   return load<f64>(v + (<usize>i << 3));
 }
-@inline function put(v: usize, i: i32, x: f64): void {
+@inline export function put(v: usize, i: i32, x: f64): void {
   store<f64>(v + (<usize>i << 3), x);
 }
-@inline function add(v: usize, i: i32, x: f64): void {
+@inline export function add(v: usize, i: i32, x: f64): void {
   store<f64>(v + (<usize>i << 3), load<f64>(v + (<usize>i << 3)) + x);
 }
 @inline function fround(x: f64): f64 {

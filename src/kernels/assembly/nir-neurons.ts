@@ -5,6 +5,8 @@
 // dt/tau_syn, +inf as the threshold of the non-spiking types); the slot of each field per type is a
 // nibble of the tables below (15: the type has no such field).
 
+import { add, g, put } from './neuron-models';
+
 const R_AT: i64 = 0x221100;
 const VL_AT: i64 = 0x3322ff;
 const TH_AT: i64 = 0x4f3f1f;
@@ -18,15 +20,6 @@ const P_OF: i64 = 0xa97643;
 
 @inline function at(table: i64, variant: i32): i32 {
   return <i32>((table >> (<i64>(variant & 7) << 2)) & 15);
-}
-@inline function g(v: usize, i: i32): f64 {
-  return load<f64>(v + (<usize>i << 3));
-}
-@inline function put(v: usize, i: i32, x: f64): void {
-  store<f64>(v + (<usize>i << 3), x);
-}
-@inline function add(v: usize, i: i32, x: f64): void {
-  store<f64>(v + (<usize>i << 3), load<f64>(v + (<usize>i << 3)) + x);
 }
 @inline function cubaOf(variant: i32): bool {
   return (variant & 7) >= 4;
