@@ -246,7 +246,7 @@ export class NirModel {
       const n = s.node;
       if (n.type === 'Affine' || n.type === 'Linear') node.weight = nirMatrix(t('weight'));
       if (n.type === 'Affine') node.bias = nirFeatures(t('bias'), n.bias, s.shape);
-      if (n.type === 'Conv2d') {
+      if (n.type === 'Conv2d' || n.type === 'Conv1d') {
         node.weight = nirConvWeight(t('weight'), n.weight.shape);
         node.bias = nirFeatures(t('bias'), n.bias, [n.weight.shape[0]]);
       }

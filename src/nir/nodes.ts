@@ -7,7 +7,7 @@ import { avgPool2d } from '../nn/pool.js';
 import { NirError } from './check.js';
 import type { FlatNode } from './flat.js';
 import type { NirArray } from './graph.js';
-import { delaySteps, mulFeature, permuteImage, thresholdOp } from './ops.js';
+import { convGeneral, delaySteps, mulFeature, permuteImage, poolGeneral, thresholdOp } from './ops.js';
 import { convWindow, featureValues, poolWindow } from './shapes.js';
 
 const vec = (v: Float32Array) => new Tensor(v, [v.length], { requiresGrad: true });
@@ -56,26 +56,32 @@ export function buildNode(
       const s = train('scale', vec(featureValues(n.scale, inp, path, 'scale')));
       return (x) => mulFeature(x, s);
     }
+    case 'Conv1d':
     case 'Conv2d': {
       const g = convWindow(n, inp, path);
-      const [O, C, kH, kW] = n.weight.shape;
-      // torch [O, C, kH, kW] -> the im2col operand [kH*kW*C, O]
-      const w = new Float32Array(kH * kW * C * O);
+      const ws = n.weight.shape;
+      const [O, Cg] = ws;
+      const [kH, kW] = n.type === 'Conv1d' ? [1, ws[2]] : [ws[2], ws[3]];
+      // torch [O, C/groups, kH, kW] (Conv1d: [O, C/groups, K], kH = 1) -> the im2col operand [kH*kW*C/groups, O]
+      const w = new Float32Array(kH * kW * Cg * O);
       for (let oc = 0; oc < O; oc++)
-        for (let c = 0; c < C; c++)
+        for (let c = 0; c < Cg; c++)
           for (let ky = 0; ky < kH; ky++)
-            for (let kx = 0; kx < kW; kx++) w[((ky * kW + kx) * C + c) * O + oc] = n.weight.data[((oc * C + c) * kH + ky) * kW + kx];
-      const weight = train('weight', new Tensor(w, [kH * kW * C, O], { requiresGrad: true }));
+            for (let kx = 0; kx < kW; kx++) w[((ky * kW + kx) * Cg + c) * O + oc] = n.weight.data[((oc * Cg + c) * kH + ky) * kW + kx];
+      const weight = train('weight', new Tensor(w, [kH * kW * Cg, O], { requiresGrad: true }));
       const b = n.bias.data.length === 1 ? new Float32Array(O).fill(n.bias.data[0]) : Float32Array.from(n.bias.data);
       const bias = train('bias', new Tensor(b, [O], { requiresGrad: true }));
-      const geom = { inC: C, inH: inp[1], inW: inp[2], outC: O, kH, kW, stride: g.stride, padding: g.padding, outH: g.outH, outW: g.outW };
+      // Conv1d's [C, L] is stored as NIR orders it (channels-first), Conv2d's images channels-last
+      if (!g.fast) return (x) => convGeneral(x, g, weight, bias, n.type === 'Conv2d');
+      const geom = { inC: Cg, inH: g.H, inW: g.W, outC: O, kH, kW, stride: g.sH, padding: g.pT, outH: g.outH, outW: g.outW };
       return (x, _T, k) => conv2d(x, geom, weight, bias, k);
     }
     case 'SumPool2d':
     case 'AvgPool2d': {
-      const g = poolWindow(n.kernel_size, n.stride, n.padding, inp, path, n.type);
-      const geom = { c: inp[0], h: inp[1], w: inp[2], k: g.kH, stride: g.stride, outH: g.outH, outW: g.outW };
+      const g = poolWindow(n.kernel_size, n.stride, n.padding, inp, path);
       const sum = n.type === 'SumPool2d';
+      if (!g.fast) return (x) => poolGeneral(x, g, !sum);
+      const geom = { c: g.C, h: g.H, w: g.W, k: g.kH, stride: g.sH, outH: g.outH, outW: g.outW };
       return (x) => {
         const y = avgPool2d(x.isSpikes ? new Tensor(x.toFloat32(), x.shape) : x, geom);
         return sum ? scale(y, g.kH * g.kW) : y;

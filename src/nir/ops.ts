@@ -180,3 +180,156 @@ export function repeatSteps(x: Tensor, T: number): Tensor {
   });
   return out;
 }
+
+/**
+ * The general geometry of a convolution or pool (nir/shapes.ts Window2d): per-axis kernel, stride,
+ * dilation, padding at each end, groups.
+ */
+export interface WindowGeom {
+  C: number;
+  H: number;
+  W: number;
+  kH: number;
+  kW: number;
+  sH: number;
+  sW: number;
+  dH: number;
+  dW: number;
+  pT: number;
+  pL: number;
+  groups: number;
+  outH: number;
+  outW: number;
+}
+
+/** Index of (channel c, row y, column x) in a sample of `chans` channels: channels-last [H, W, C] or channels-first [C, H, W]. */
+const imgAt = (last: boolean, chans: number, h: number, w: number) =>
+  last ? (c: number, y: number, x: number) => (y * w + x) * chans + c : (c: number, y: number, x: number) => (c * h + y) * w + x;
+
+/**
+ * torch's conv2d in full generality (stride, dilation and padding per axis, groups) by direct loops,
+ * differentiable in x, the weight and the bias: the path for the forms spikeflow's conv kernels do not
+ * run. x holds samples of [C, H, W] values (channels-last when `channelsLast`, else channels-first as
+ * Conv1d's [C, L]); weight is [kH*kW*C/groups, O] (row (ky*kW + kx)*C/groups + c, as nn/conv.ts's
+ * im2col operand); bias [O]; the output has samples of [O, outH, outW] in the same layout.
+ */
+export function convGeneral(x: Tensor, g: WindowGeom, weight: Tensor, bias: Tensor, channelsLast: boolean): Tensor {
+  const { C, H, W, kH, kW, sH, sW, dH, dW, pT, pL, groups, outH, outW } = g;
+  const O = bias.size;
+  const Cg = C / groups;
+  const Og = O / groups;
+  const inN = C * H * W;
+  const outN = O * outH * outW;
+  const samples = x.size / inN;
+  const xi = imgAt(channelsLast, C, H, W);
+  const yi = imgAt(channelsLast, O, outH, outW);
+  const xd = x.isSpikes ? x.toFloat32() : (x.data as Float32Array);
+  const wd = weight.data as Float32Array;
+  const bd = bias.data as Float32Array;
+  const y = new Float32Array(samples * outN);
+  /** Calls f(input index, weight index, output index) for every product of sample s. */
+  const each = (s: number, f: (i: number, w: number, o: number) => void) => {
+    const xb = s * inN;
+    const yb = s * outN;
+    for (let o = 0; o < O; o++) {
+      const c0 = Math.floor(o / Og) * Cg;
+      for (let oy = 0; oy < outH; oy++)
+        for (let ox = 0; ox < outW; ox++) {
+          const out = yb + yi(o, oy, ox);
+          for (let ky = 0; ky < kH; ky++) {
+            const iy = oy * sH - pT + ky * dH;
+            if (iy < 0 || iy >= H) continue;
+            for (let kx = 0; kx < kW; kx++) {
+              const ix = ox * sW - pL + kx * dW;
+              if (ix < 0 || ix >= W) continue;
+              const wr = (ky * kW + kx) * Cg;
+              for (let c = 0; c < Cg; c++) f(xb + xi(c0 + c, iy, ix), (wr + c) * O + o, out);
+            }
+          }
+        }
+    }
+  };
+  const acc = new Float64Array(y.length);
+  for (let s = 0; s < samples; s++) {
+    each(s, (i, w, o) => {
+      acc[o] += xd[i] * wd[w];
+    });
+    for (let o = 0; o < O; o++) for (let oy = 0; oy < outH; oy++) for (let ox = 0; ox < outW; ox++) acc[s * outN + yi(o, oy, ox)] += bd[o];
+  }
+  y.set(acc);
+  const shape = [...x.shape.slice(0, -1), outN];
+  const out: Tensor = new Tensor(y, shape, {
+    parents: [x, weight, bias],
+    backward: () => {
+      const gy = out.grad!;
+      const gx = x.requiresGrad ? new Float64Array(x.size) : null;
+      const gw = weight.requiresGrad ? new Float64Array(weight.size) : null;
+      for (let s = 0; s < samples; s++)
+        each(s, (i, w, o) => {
+          if (gx) gx[i] += gy[o] * wd[w];
+          if (gw) gw[w] += gy[o] * xd[i];
+        });
+      if (gx) accumulateOwnedGrad(x, Float32Array.from(gx));
+      if (gw) {
+        const d = weight.ensureGrad();
+        for (let i = 0; i < gw.length; i++) d[i] += gw[i];
+      }
+      if (bias.requiresGrad) {
+        const d = bias.ensureGrad();
+        for (let s = 0; s < samples; s++)
+          for (let o = 0; o < O; o++)
+            for (let oy = 0; oy < outH; oy++) for (let ox = 0; ox < outW; ox++) d[o] += gy[s * outN + yi(o, oy, ox)];
+      }
+    },
+  });
+  return out;
+}
+
+/**
+ * A sum or average pool over channels-last [H, W, C] samples with torch's semantics: zero padding per
+ * axis, per-axis kernel and stride; the average divides by kH*kW, the padding included (torch's
+ * AvgPool2d count_include_pad=True, snnTorch's and Norse's import of NIR's AvgPool2d). Differentiable in x.
+ */
+export function poolGeneral(x: Tensor, g: WindowGeom, average: boolean): Tensor {
+  const { C, H, W, kH, kW, sH, sW, pT, pL, outH, outW } = g;
+  const inN = C * H * W;
+  const outN = C * outH * outW;
+  const samples = x.size / inN;
+  const xd = x.isSpikes ? x.toFloat32() : (x.data as Float32Array);
+  const scaleBy = average ? 1 / (kH * kW) : 1;
+  const each = (s: number, f: (i: number, o: number) => void) => {
+    for (let oy = 0; oy < outH; oy++)
+      for (let ox = 0; ox < outW; ox++)
+        for (let ky = 0; ky < kH; ky++) {
+          const iy = oy * sH - pT + ky;
+          if (iy < 0 || iy >= H) continue;
+          for (let kx = 0; kx < kW; kx++) {
+            const ix = ox * sW - pL + kx;
+            if (ix < 0 || ix >= W) continue;
+            const ib = s * inN + (iy * W + ix) * C;
+            const ob = s * outN + (oy * outW + ox) * C;
+            for (let c = 0; c < C; c++) f(ib + c, ob + c);
+          }
+        }
+  };
+  const acc = new Float64Array(samples * outN);
+  for (let s = 0; s < samples; s++)
+    each(s, (i, o) => {
+      acc[o] += xd[i];
+    });
+  const y = new Float32Array(acc.length);
+  for (let i = 0; i < y.length; i++) y[i] = acc[i] * scaleBy;
+  const out: Tensor = new Tensor(y, [...x.shape.slice(0, -1), outN], {
+    parents: [x],
+    backward: () => {
+      const gy = out.grad!;
+      const gx = new Float32Array(x.size);
+      for (let s = 0; s < samples; s++)
+        each(s, (i, o) => {
+          gx[i] += gy[o] * scaleBy;
+        });
+      accumulateOwnedGrad(x, gx);
+    },
+  });
+  return out;
+}

@@ -1,84 +1,100 @@
 import { NirError, shapeStr } from './check.js';
 import type { FlatNode } from './flat.js';
-import type { NirArray, NirConv2d, NirInts, NirPadding } from './graph.js';
+import type { NirArray, NirConv1d, NirConv2d, NirInts, NirPadding } from './graph.js';
 
 /**
- * A 2-D window's geometry in spikeflow's terms (one stride and one padding for both axes). It parallels
- * nn/conv.ts's ConvGeometry on purpose: this one is what a NIR node's fields resolve to before any layer
- * exists (and also serves the pools), and is checked against NIR's rules here.
+ * A conv or pool window's geometry in full generality (NIR's and torch's: per-axis kernel, stride,
+ * dilation and padding at each end, groups), on an image [C, H, W]; a Conv1d is the image [C, 1, L].
+ * `fast` tells whether spikeflow's conv/pool kernels run it (one stride, the same padding on every side,
+ * no dilation, no groups; pools also a square kernel and no padding); else ops.ts's general path does.
  */
 export interface Window2d {
+  C: number;
+  H: number;
+  W: number;
   kH: number;
   kW: number;
-  stride: number;
-  padding: number;
+  sH: number;
+  sW: number;
+  dH: number;
+  dW: number;
+  /** Padding above, left, below, right. */
+  pT: number;
+  pL: number;
+  pB: number;
+  pR: number;
+  groups: number;
   outH: number;
   outW: number;
+  fast: boolean;
 }
 
-const pair = (v: NirInts): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
+const pair = (v: NirInts): [number, number] => (typeof v === 'number' ? [v, v] : v.length === 1 ? [v[0], v[0]] : [v[0], v[1]]);
+const one = (v: NirInts): number => (typeof v === 'number' ? v : v[0]);
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
-/** One value for both axes, or a NirError naming the field (spikeflow's conv and pools take one). */
-function same(v: NirInts, path: string, field: string, what: string): number {
-  const [a, b] = pair(v);
-  if (a !== b) throw new NirError(`spikeflow runs ${what} with the same ${field} on both axes; found [${a}, ${b}]`, path, field);
-  return a;
-}
-
-function window(inp: number[], kH: number, kW: number, stride: number, padding: number, path: string): Window2d {
-  const outH = Math.floor((inp[1] + 2 * padding - kH) / stride) + 1;
-  const outW = Math.floor((inp[2] + 2 * padding - kW) / stride) + 1;
-  if (outH < 1 || outW < 1)
-    throw new NirError(
-      `a ${kH}x${kW} window (stride ${stride}, padding ${padding}) does not fit the input ${shapeStr(inp)}`,
-      path,
-      'kernel',
-    );
-  return { kH, kW, stride, padding, outH, outW };
-}
-
-function needImage(inp: number[], path: string): void {
-  if (inp.length !== 3) throw new NirError(`expected an input of shape [C, H, W], found ${shapeStr(inp)}`, path, 'input');
-}
-
-/** The geometry of a Conv2d node on an input [C, H, W]; the combinations spikeflow cannot run are NirErrors. */
-export function convWindow(n: NirConv2d, inp: number[], path: string): Window2d {
-  needImage(inp, path);
-  const [O, Cg, kH, kW] = n.weight.shape;
-  if (n.groups !== 1) throw new NirError(`spikeflow's Conv2d has no groups; found groups = ${n.groups}`, path, 'groups');
-  if (pair(n.dilation).some((d) => d !== 1))
-    throw new NirError(`spikeflow's Conv2d has no dilation; found ${JSON.stringify(n.dilation)}`, path, 'dilation');
-  if (Cg !== inp[0])
-    throw new NirError(`the weight takes ${Cg} input channels, the input has ${inp[0]} (${shapeStr(inp)})`, path, 'weight');
-  const stride = same(n.stride, path, 'stride', 'Conv2d');
-  const padding = convPadding(n.padding, kH, kW, stride, path);
-  void O;
-  return window(inp, kH, kW, stride, padding, path);
-}
-
-function convPadding(p: NirPadding, kH: number, kW: number, stride: number, path: string): number {
-  if (p === 'valid') return 0;
+/** [before, after] padding of one axis: torch's 'same' puts the odd one at the end. */
+function padAxis(p: NirPadding, i: number, k: number, d: number, oneD: boolean): [number, number] {
+  if (p === 'valid') return [0, 0];
   if (p === 'same') {
-    if (stride !== 1 || kH !== kW || kH % 2 === 0)
-      throw new NirError(
-        `'same' padding needs stride 1 and an odd square kernel in spikeflow; found stride ${stride}, kernel ${kH}x${kW}`,
-        path,
-        'padding',
-      );
-    return (kH - 1) / 2;
+    const total = d * (k - 1);
+    return [Math.floor(total / 2), total - Math.floor(total / 2)];
   }
-  return same(p, path, 'padding', 'Conv2d');
+  const v = oneD ? one(p) : pair(p)[i];
+  return [v, v];
 }
 
-/** The geometry of a SumPool2d/AvgPool2d node (square window, no padding). */
-export function poolWindow(kernel: NirInts, stride: NirInts, padding: NirInts, inp: number[], path: string, type: string): Window2d {
+function window(w: Omit<Window2d, 'outH' | 'outW' | 'fast'>, path: string, field: string, pool: boolean): Window2d {
+  const outH = Math.floor((w.H + w.pT + w.pB - w.dH * (w.kH - 1) - 1) / w.sH) + 1;
+  const outW = Math.floor((w.W + w.pL + w.pR - w.dW * (w.kW - 1) - 1) / w.sW) + 1;
+  if (!(outH >= 1 && outW >= 1))
+    throw new NirError(
+      `a ${w.kH}x${w.kW} window (stride [${w.sH}, ${w.sW}], dilation [${w.dH}, ${w.dW}], padding [${w.pT}, ${w.pL}, ${w.pB}, ${w.pR}]) does not fit the input [${w.C}, ${w.H}, ${w.W}]`,
+      path,
+      field,
+    );
+  const even = w.sH === w.sW && w.pT === w.pB && w.pL === w.pR && w.pT === w.pL && w.dH === 1 && w.dW === 1 && w.groups === 1;
+  const fast = pool ? even && w.kH === w.kW && w.pT === 0 : even;
+  return { ...w, outH, outW, fast };
+}
+
+function needImage(inp: number[], path: string, rank = 3): void {
+  if (inp.length !== rank)
+    throw new NirError(`expected an input of shape ${rank === 3 ? '[C, H, W]' : '[C, L]'}, found ${shapeStr(inp)}`, path, 'input');
+}
+
+/** The geometry of a Conv1d (as the image [C, 1, L]) or Conv2d node on its input. */
+export function convWindow(n: NirConv1d | NirConv2d, inp: number[], path: string): Window2d {
+  const oneD = n.type === 'Conv1d';
+  needImage(inp, path, oneD ? 2 : 3);
+  const ws = n.weight.shape;
+  const [O, Cg] = ws;
+  const [kH, kW] = oneD ? [1, ws[2]] : [ws[2], ws[3]];
+  const C = inp[0];
+  if (Cg * n.groups !== C)
+    throw new NirError(
+      `the weight takes ${Cg} input channels per group (groups = ${n.groups}), the input has ${C} (${shapeStr(inp)})`,
+      path,
+      'weight',
+    );
+  if (O % n.groups !== 0) throw new NirError(`groups = ${n.groups} does not divide C_out = ${O}`, path, 'groups');
+  const [sH, sW] = oneD ? [1, one(n.stride)] : pair(n.stride);
+  const [dH, dW] = oneD ? [1, one(n.dilation)] : pair(n.dilation);
+  const [pT, pB] = oneD ? [0, 0] : padAxis(n.padding, 0, kH, dH, false);
+  const [pL, pR] = padAxis(n.padding, oneD ? 0 : 1, kW, dW, oneD);
+  const [H, W] = oneD ? [1, inp[1]] : [inp[1], inp[2]];
+  const w = window({ C, H, W, kH, kW, sH, sW, dH, dW, pT, pL, pB, pR, groups: n.groups }, path, 'weight', false);
+  return oneD ? { ...w, fast: false } : w;
+}
+
+/** The geometry of a SumPool2d/AvgPool2d node. */
+export function poolWindow(kernel: NirInts, stride: NirInts, padding: NirInts, inp: number[], path: string): Window2d {
   needImage(inp, path);
-  const k = same(kernel, path, 'kernel_size', type);
-  const s = same(stride, path, 'stride', type);
-  if (pair(padding).some((v) => v !== 0))
-    throw new NirError(`spikeflow's pools have no padding; found ${JSON.stringify(padding)}`, path, 'padding');
-  return window(inp, k, k, s, 0, path);
+  const [kH, kW] = pair(kernel);
+  const [sH, sW] = pair(stride);
+  const [pH, pW] = pair(padding);
+  const g = { C: inp[0], H: inp[1], W: inp[2], kH, kW, sH, sW, dH: 1, dW: 1, pT: pH, pL: pW, pB: pH, pR: pW, groups: 1 };
+  return window(g, path, 'kernel_size', true);
 }
 
 /**
@@ -103,13 +119,17 @@ export function outputShape(n: FlatNode, inp: number[], path: string): number[] 
         throw new NirError(`the weight [${out}, ${k}] takes ${k} features, the input has shape ${shapeStr(inp)}`, path, 'weight');
       return [out];
     }
+    case 'Conv1d': {
+      const w = convWindow(n, inp, path);
+      return [n.weight.shape[0], w.outW];
+    }
     case 'Conv2d': {
       const w = convWindow(n, inp, path);
       return [n.weight.shape[0], w.outH, w.outW];
     }
     case 'SumPool2d':
     case 'AvgPool2d': {
-      const w = poolWindow(n.kernel_size, n.stride, n.padding, inp, path, n.type);
+      const w = poolWindow(n.kernel_size, n.stride, n.padding, inp, path);
       return [inp[0], w.outH, w.outW];
     }
     case 'Flatten': {
@@ -131,8 +151,6 @@ export function outputShape(n: FlatNode, inp: number[], path: string): number[] 
     case 'CubaLI':
     case 'CubaLIF':
       return inp;
-    case 'Conv1d':
-      throw new NirError('spikeflow has no 1-d convolution to run Conv1d on', path, 'type');
     case 'NIRGraph':
       throw new NirError('nested graphs are inlined before shapes are inferred', path, 'type');
     case 'Unknown':

@@ -32,15 +32,15 @@ export function nirMatrix(w: Tensor): NirArray {
   return { data: out, shape: [O, K] };
 }
 
-/** The im2col operand [kH*kW*C, O] -> torch's [O, C, kH, kW]. */
+/** The im2col operand [kH*kW*C, O] -> torch's [O, C, kH, kW] (C: per group; a Conv1d's [O, C, K] has kH = 1). */
 export function nirConvWeight(w: Tensor, shape: readonly number[]): NirArray {
-  const [O, C, kH, kW] = shape;
+  const [O, C, kH, kW] = shape.length === 3 ? [shape[0], shape[1], 1, shape[2]] : shape;
   const out = new Float32Array(O * C * kH * kW);
   for (let oc = 0; oc < O; oc++)
     for (let c = 0; c < C; c++)
       for (let ky = 0; ky < kH; ky++)
         for (let kx = 0; kx < kW; kx++) out[((oc * C + c) * kH + ky) * kW + kx] = w.data[((ky * kW + kx) * C + c) * O + oc];
-  return { data: out, shape: [O, C, kH, kW] };
+  return { data: out, shape: [...shape] };
 }
 
 /**
