@@ -379,17 +379,25 @@ export class NirModel {
     const H = s.shape.reduce((a, b) => a * b, 1);
     const sh = s.shape;
     const nir = (t: Tensor) => (sh.length === 3 ? permuteImage(t, sh[0], sh[1], sh[2], true) : t).reshape([T, t.size / (T * H), ...sh]);
-    // the membrane after the reset on first use (a classifier reads only spikes and v)
+    // the membranes and the current on first use (a classifier reads only spikes and the output's v)
     let vAfter: Tensor | null = null;
     const after = () => nir(fires && n.reset === 'value' ? afterReset(v, spk, n.params.v_reset.data) : v);
+    let vNir: Tensor | null = null;
+    let iNir: Tensor | null | undefined;
     return {
       spk: fires ? nir(spk) : null,
-      v: nir(v),
+      get v() {
+        vNir ??= nir(v);
+        return vNir;
+      },
       get vAfter() {
         vAfter ??= after();
         return vAfter;
       },
-      i: i ? nir(i) : null,
+      get i() {
+        if (iNir === undefined) iNir = i ? nir(i) : null;
+        return iNir;
+      },
     };
   }
 

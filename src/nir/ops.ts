@@ -115,13 +115,8 @@ export function permuteImage(x: Tensor, c: number, h: number, w: number, back = 
   for (let ci = 0; ci < c; ci++) for (let p = 0; p < h * w; p++) perm[ci * h * w + p] = p * c + ci;
   const xd = x.data;
   const y = xd instanceof Uint8Array ? new Uint8Array(x.size) : new Float32Array(x.size);
-  for (let s = 0; s < samples; s++) {
-    const b = s * n;
-    for (let i = 0; i < n; i++) {
-      if (back) y[b + i] = xd[b + perm[i]];
-      else y[b + perm[i]] = xd[b + i];
-    }
-  }
+  if (xd instanceof Uint8Array) permuteBytes(xd, y as Uint8Array, c, h * w, samples, back);
+  else permuteFloats(xd as Float32Array, y as Float32Array, c, h * w, samples, back);
   if (!x.requiresGrad) return new Tensor(y, x.shape);
   const out: Tensor = new Tensor(y, x.shape, {
     parents: [x],
@@ -139,6 +134,26 @@ export function permuteImage(x: Tensor, c: number, h: number, w: number, back = 
     },
   });
   return out;
+}
+
+// [C, HW] <-> [HW, C] per sample, one copy per array type so each loop stays monomorphic
+function permuteBytes(src: Uint8Array, dst: Uint8Array, c: number, hw: number, samples: number, back: boolean): void {
+  const n = c * hw;
+  for (let b = 0; b < samples * n; b += n)
+    for (let ci = 0; ci < c; ci++) {
+      const cb = b + ci * hw;
+      if (back) for (let p = 0, q = b + ci; p < hw; p++, q += c) dst[cb + p] = src[q];
+      else for (let p = 0, q = b + ci; p < hw; p++, q += c) dst[q] = src[cb + p];
+    }
+}
+function permuteFloats(src: Float32Array, dst: Float32Array, c: number, hw: number, samples: number, back: boolean): void {
+  const n = c * hw;
+  for (let b = 0; b < samples * n; b += n)
+    for (let ci = 0; ci < c; ci++) {
+      const cb = b + ci * hw;
+      if (back) for (let p = 0, q = b + ci; p < hw; p++, q += c) dst[cb + p] = src[q];
+      else for (let p = 0, q = b + ci; p < hw; p++, q += c) dst[q] = src[cb + p];
+    }
 }
 
 /** The membrane after each step's reset: v where no spike, v_reset (per feature) where one. Not differentiable in v_reset. */
