@@ -1,5 +1,6 @@
 import { Tensor, accumulateOwnedGrad } from '../core/tensor.js';
 import type { Surrogate } from '../surrogate/index.js';
+import type { Window2d } from './shapes.js';
 
 /**
  * The differentiable elementwise ops the NIR graph executor needs beyond spikeflow's layers: fan-in
@@ -197,25 +198,10 @@ export function repeatSteps(x: Tensor, T: number): Tensor {
 }
 
 /**
- * The general geometry of a convolution or pool (nir/shapes.ts Window2d): per-axis kernel, stride,
- * dilation, padding at each end, groups.
+ * The general geometry of a convolution or pool: nir/shapes.ts's Window2d (per-axis kernel, stride, dilation,
+ * padding, groups) less what the loops do not read (the padding below and right follows from outH, outW).
  */
-export interface WindowGeom {
-  C: number;
-  H: number;
-  W: number;
-  kH: number;
-  kW: number;
-  sH: number;
-  sW: number;
-  dH: number;
-  dW: number;
-  pT: number;
-  pL: number;
-  groups: number;
-  outH: number;
-  outW: number;
-}
+export type WindowGeom = Omit<Window2d, 'pB' | 'pR' | 'fast'>;
 
 /** Index of (channel c, row y, column x) in a sample of `chans` channels: channels-last [H, W, C] or channels-first [C, H, W]. */
 const imgAt = (last: boolean, chans: number, h: number, w: number) =>
@@ -301,6 +287,8 @@ export function convGeneral(x: Tensor, g: WindowGeom, weight: Tensor, bias: Tens
 }
 
 /**
+ * (Its window loops have the shape of kernels/reference-conv.ts's on purpose: that one is the reference of
+ * the fast kernels' forms, these run the general forms with per-axis geometry.)
  * A sum or average pool over channels-last [H, W, C] samples with torch's semantics: zero padding per
  * axis, per-axis kernel and stride; the average divides by kH*kW, the padding included (torch's
  * AvgPool2d count_include_pad=True, snnTorch's and Norse's import of NIR's AvgPool2d). Differentiable in x.
