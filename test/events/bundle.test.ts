@@ -1,47 +1,23 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
-import { afterAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { browserBundle, bundleInputs } from '../helpers/bundle.js';
 
 // spikeflow/events is its own entry point (its decoders, Zstd included, stay out of the core bundle); it
 // bundles for browsers without Node built-ins and decodes a file from bytes there.
 const src = (p: string) => fileURLToPath(new URL(`../../src/${p}`, import.meta.url));
 const fixture = (p: string) => fileURLToPath(new URL(`../fixtures/events/${p}`, import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), 'sf-events-bundle-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the spikeflow/events entry point', () => {
   it('the core entry point does not pull in src/events or its Zstd decoder', async () => {
-    const r = await build({
-      entryPoints: [src('index.ts')],
-      bundle: true,
-      platform: 'browser',
-      format: 'esm',
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-    });
-    const inputs = Object.keys(r.metafile.inputs);
+    const inputs = await bundleInputs(src('index.ts'));
     expect(inputs.filter((p) => p.includes('src/events/') || p.includes('fzstd'))).toEqual([]);
   });
 
   it('bundles minified for browsers and reads an AEDAT 4 (Zstd) file and frames it from the bundle', async () => {
-    const r = await build({
-      entryPoints: [src('events/index.ts')],
-      bundle: true,
-      platform: 'browser',
-      format: 'esm',
-      minify: true,
-      write: false,
-      logLevel: 'silent',
-    });
-    const code = r.outputFiles[0].text;
+    const { code, load } = await browserBundle(src('events/index.ts'));
     expect(code).not.toMatch(/from\s*"node:/);
-    const file = join(dir, 'events.mjs');
-    writeFileSync(file, code);
-    const ev = await import(pathToFileURL(file).href);
+    const ev = await load();
     const expected = JSON.parse(readFileSync(fixture('expected.json'), 'utf8'));
     const e = ev.readEvents(new Uint8Array(readFileSync(fixture('aedat4_zstd.aedat4'))), { file: 'aedat4_zstd.aedat4' });
     expect(e.t.length).toBeGreaterThan(0);

@@ -1,26 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { build } from 'esbuild';
+import { browserBundle } from '../helpers/bundle.js';
 import { resolve } from 'node:path';
-import { writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 
 // The public entry point must bundle for browsers (no Node built-ins) and run from the bundle alone.
 const entry = resolve(__dirname, '..', '..', 'dist', 'index.js');
 
 describe('browser bundle of the public API', () => {
   it('bundles for the browser platform without Node built-ins, within a size budget', async () => {
-    const r = await build({
-      entryPoints: [entry],
-      bundle: true,
-      platform: 'browser',
-      format: 'esm',
-      minify: true,
-      write: false,
-      logLevel: 'silent',
-    });
-    const code = r.outputFiles[0].text;
+    const { code, load } = await browserBundle(entry);
     expect(code).not.toMatch(/from\s*"node:/);
     // The whole public API (neurons, layers, encoders, losses, simulator, STDP, SVG plots, checkpoint
     // validation) is ~356 KB minified, ~150 KB of it the two base64 WASM builds (plain and relaxed SIMD,
@@ -31,10 +18,7 @@ describe('browser bundle of the public API', () => {
     // budget); the NIR neurons' WASM model (assembly/nir-neurons.ts: ~2.4 KB per build, ~6.5 KB base64 for
     // the two) brought it to 387,732.
     expect(code.length).toBeLessThan(392_000);
-    const dir = mkdtempSync(join(tmpdir(), 'sf-bundle-'));
-    const file = join(dir, 'spikeflow.mjs');
-    writeFileSync(file, code);
-    const sf = await import(pathToFileURL(file).href);
+    const sf = await load();
     const k = await sf.createWasmKernels();
     const { spk } = sf.leakySequence(sf.Tensor.from([0.6, 0.6, 0.6], [3, 1, 1]), {
       steps: 3,
