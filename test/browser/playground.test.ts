@@ -3,11 +3,11 @@
 // server, opens every page, fails on any console error, checks the pages against theory, classifies real
 // MNIST test digits drawn onto the canvas, and saves screenshots into test-results/screenshots/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, launchChromium, serveStatic } from '../helpers/browser.js';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { extname, join, normalize, resolve } from 'node:path';
-import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Server } from 'node:http';
+import { join, resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import {
   Rng,
@@ -41,23 +41,6 @@ import { readEvents } from '../../src/events/index.js';
 const root = resolve(__dirname, '..', '..');
 const dist = join(root, 'playground', 'dist');
 const shots = join(root, 'test-results', 'screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const TYPES: Record<string, string> = {
-  '.html': 'text/html',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.json': 'application/json',
-  '.safetensors': 'application/octet-stream',
-  '.wasm': 'application/wasm',
-};
 const publicFile = (p: string) => readFileSync(join(root, 'playground', 'public', p));
 
 let server: Server;
@@ -99,15 +82,8 @@ beforeAll(async () => {
   }
   await initKernels(); // the NIR page's run is checked against fromNir on the same WASM kernels
   await build({ configFile: join(root, 'playground', 'vite.config.ts'), logLevel: 'error' });
-  server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent((req.url ?? '/').split(/[?#]/)[0])).replace(/^(\.\.[/\\])+/, '');
-    const file = join(dist, path === '/' ? 'index.html' : path);
-    if (!file.startsWith(dist) || !existsSync(file)) return void res.writeHead(404).end('not found');
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+  ({ server, base } = await serveStatic(dist));
+  browser = await launchChromium();
   mkdirSync(shots, { recursive: true });
 }, 120_000);
 

@@ -10,35 +10,18 @@
 //   reference's index and entry-point pages, and every playground page the guides link to load with no console
 //   error, no page error, no failed request and no request outside the site.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, launchChromium, serveStatic } from '../helpers/browser.js';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, extname, join, normalize, relative, resolve } from 'node:path';
+import { dirname, join, normalize, relative, resolve } from 'node:path';
 import ts from 'typescript';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 
 const root = resolve(__dirname, '..', '..');
 const tmp = mkdtempSync(join(tmpdir(), 'spikeflow-docs-'));
 const site = join(tmp, 'site');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const TYPES: Record<string, string> = {
-  '.html': 'text/html',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.wasm': 'application/wasm',
-};
 const ENTRY_POINTS: Record<string, string> = {
   spikeflow: 'src/index.ts',
   'spikeflow/node': 'src/node.ts',
@@ -374,16 +357,8 @@ describe('docs: the built site', () => {
         );
         return;
       }
-      server = createServer((req, res) => {
-        const path = normalize(decodeURIComponent((req.url ?? '/').split(/[?#]/)[0])).replace(/^(\.\.[/\\])+/, '');
-        let file = join(site, path);
-        if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
-        if (!file.startsWith(site) || !existsSync(file)) return void res.writeHead(404).end('not found');
-        res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
-      });
-      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+      ({ server, base } = await serveStatic(site));
+      browser = await launchChromium();
     }, 180_000);
     afterAll(async () => {
       await browser?.close();
