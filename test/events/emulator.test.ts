@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sharedDir } from '../helpers/fixtures.js';
 import { ValueError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
 import { loadMnist } from '../../src/data/mnist.js';
@@ -188,7 +189,7 @@ describe("N-MNIST's saccades", () => {
     expect([...again.t]).toEqual([...ev.t]);
   });
 
-  const shared = '/work/shared/datasets';
+  const shared = join(sharedDir, 'datasets');
   const real = join(shared, 'nmnist-small');
   it.runIf(existsSync(join(real, 'train1K.txt')) && existsSync(join(shared, 'mnist')))(
     'on the same 100 digits, emulated counts are in the real nmnist-small samples range (paired)',
