@@ -243,13 +243,16 @@ export function specSequence(spec: NeuronSpec, input: Tensor, o: SpecSequenceOpt
     if (count < 0) throw diverged();
   } else {
     const rec32 = k ? new Float32Array(N) : null;
+    const none = new Uint8Array(N);
+    // two state buffers taking turns: step t writes one, reads the other (step t-1's)
+    const bufs = [new Float32Array(S * N), new Float32Array(S * N)];
     let prev = init;
     for (let t = 0; t < T; t++) {
       const drive = drives!.subarray(t * N, (t + 1) * N);
       for (let n = 0; n < N; n++) drive[n] = g.constInput ? x[n] : x[t * N + n];
       addRecurrentDrive(drive, t > 0 ? spk.subarray((t - 1) * N, t * N) : null, V, vb, B, H, k, rec32);
-      const one = new Float32Array(S * N);
-      const prevSpk = t > 0 ? spk.slice((t - 1) * N, t * N) : new Uint8Array(N);
+      const one = bufs[t & 1];
+      const prevSpk = t > 0 ? spk.subarray((t - 1) * N, t * N) : none;
       const c = forward({
         ...base,
         T: 1,
@@ -308,19 +311,19 @@ export function specSequence(spec: NeuronSpec, input: Tensor, o: SpecSequenceOpt
       const scratch = k ? { a: new Float32Array(N), b: new Float32Array(N) } : null;
       const rs = new Float64Array(N);
       const gX = new Float64Array(N);
+      const none = new Uint8Array(N);
+      // step t's states are step t+1's previous ones: two buffers taking turns, one copy per step
+      const bufs = [new Float32Array(S * N), new Float32Array(S * N)];
+      stepSlice(st, bufs[(T - 1) & 1], S, T, N, T - 1);
+      const gOne = gState ? new Float32Array(S * N) : null;
       for (let t = T - 1; t >= 0; t--) {
-        const one = new Float32Array(S * N);
-        stepSlice(st, one, S, T, N, t);
+        const one = bufs[t & 1];
         let prev = init;
         if (t > 0) {
-          prev = new Float32Array(S * N);
+          prev = bufs[(t - 1) & 1];
           stepSlice(st, prev, S, T, N, t - 1);
         }
-        let gOne: Float32Array | null = null;
-        if (gState) {
-          gOne = new Float32Array(S * N);
-          stepSlice(gState, gOne, S, T, N, t);
-        }
+        if (gOne) stepSlice(gState!, gOne, S, T, N, t);
         const at = (a: Float32Array | Uint8Array | null) => (a ? a.subarray(t * N, (t + 1) * N) : null);
         backward({
           ...base,
@@ -330,7 +333,7 @@ export function specSequence(spec: NeuronSpec, input: Tensor, o: SpecSequenceOpt
           x32: null,
           x64: drives!.subarray(t * N, (t + 1) * N),
           prev,
-          prevSpk: t > 0 ? spk.slice((t - 1) * N, t * N) : new Uint8Array(N),
+          prevSpk: t > 0 ? spk.subarray((t - 1) * N, t * N) : none,
           st: one,
           spk: at(spk) as Uint8Array,
           gState: gOne,
