@@ -3,7 +3,7 @@ import { ValueError, checkObject, checkRange } from '../core/errors.js';
 import { scale } from '../ops/index.js';
 import type { Surrogate } from '../surrogate/index.js';
 import { checkReset, checkSequenceArgs, checkStepArgs, type FeatureParam, type ResetMechanism } from './common.js';
-import { scanSequence, scanUpdate } from './scan.js';
+import { lifFamilyStep, scanSequence } from './scan.js';
 
 /**
  * Lapicque's RC neuron, snnTorch 0.9.4 `Lapicque`: forward Euler of tau dV/dt = -V + R I with step dt,
@@ -74,15 +74,10 @@ export function lapicqueStep(x: Float32Array, state: LapicqueState, p: LapicqueP
   checkRange('lapicqueStep threshold', thr, -1e30, 1e30);
   const reset = checkReset('lapicqueStep', p.reset ?? 'subtract');
   if (state.mem?.length !== x.length) throw new ValueError(`lapicqueStep: state has ${state.mem.length} neurons, input has ${x.length}`);
-  const mem = new Float32Array(x.length);
-  const spk = new Uint8Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const prevSpk = state.mem[i] - thr > 0 ? 1 : 0;
-    const r = scanUpdate(state.mem[i], 0, prevSpk, x[i] * k.gain, { alpha: null, beta: k.decay, threshold: thr, reset, zeroStyle: 'all' });
-    mem[i] = r.mem;
-    spk[i] = r.spk;
-  }
-  return { spk, state: { mem } };
+  const prevSpk = state.mem.map((m) => (m - thr > 0 ? 1 : 0));
+  const drive = Float64Array.from(x, (v) => v * k.gain);
+  const r = lifFamilyStep(drive, null, state.mem, prevSpk, { alpha: null, beta: () => k.decay, threshold: thr, reset, zeroStyle: 'all' });
+  return { spk: r.spk, state: { mem: r.mem } };
 }
 
 export interface LapicqueSequenceOptions extends Omit<LapicqueParams, 'threshold' | 'reset'> {

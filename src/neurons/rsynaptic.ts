@@ -12,7 +12,7 @@ import {
   type RecurrentSequenceOptions,
   type ResetMechanism,
 } from './common.js';
-import { scanSequence, scanUpdate } from './scan.js';
+import { lifFamilyStep, scanSequence } from './scan.js';
 
 /**
  * Recurrent current-based LIF neuron, snnTorch 0.9.4 `RSynaptic(all_to_all=True, linear_features=H)`:
@@ -79,23 +79,15 @@ export function recurrentStep(
     for (let j = 0; j < H; j++) drive[b * H + j] += p.bias ? p.bias[j] : 0;
     for (let i = 0; i < H; i++) if (s.spk[b * H + i]) for (let j = 0; j < H; j++) drive[b * H + j] += p.weight[i * H + j];
   }
-  const syn = p.alpha === null ? null : new Float32Array(n);
-  const mem = new Float32Array(n);
-  const spk = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const h = i % H;
-    const r = scanUpdate(s.mem[i], s.syn ? s.syn[i] : 0, s.spk[i], drive[i], {
-      alpha: p.alpha === null ? null : at(p.alpha, h),
-      beta: at(p.beta, h),
-      threshold: p.threshold,
-      reset,
-      zeroStyle: 'all',
-    });
-    if (syn) syn[i] = r.syn;
-    mem[i] = r.mem;
-    spk[i] = r.spk;
-  }
-  return { spk, state: { syn, mem, spk } };
+  const alpha = p.alpha;
+  const r = lifFamilyStep(drive, alpha === null ? null : s.syn, s.mem, s.spk, {
+    alpha: alpha === null ? null : (i) => at(alpha, i % H),
+    beta: (i) => at(p.beta, i % H),
+    threshold: p.threshold,
+    reset,
+    zeroStyle: 'all',
+  });
+  return { spk: r.spk, state: { syn: r.syn, mem: r.mem, spk: r.spk } };
 }
 
 export function rsynapticStep(x: Float32Array, state: RSynapticState, p: RSynapticParams): { spk: Uint8Array; state: RSynapticState } {

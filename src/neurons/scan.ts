@@ -2,7 +2,7 @@ import type { Tensor } from '../core/tensor.js';
 import type { Surrogate } from '../surrogate/index.js';
 import type { Kernels } from '../kernels/types.js';
 import { checkReset, type FeatureParam, type ResetMechanism } from './common.js';
-import { type NeuronSpec, specSequence } from './spec.js';
+import { type NeuronSpec, specSequence, specStep } from './spec.js';
 
 /**
  * The current-based LIF family as one neuron spec (snnTorch 0.9.4 semantics, zero initial state, reset
@@ -118,24 +118,27 @@ export function scanSequence(input: Tensor, o: ScanOptions): ScanResult {
   return { spk: r.spk, mem: r.state.mem, syn: second ? r.state.syn : null, spikes: r.spikes };
 }
 
-/** One step of the same dynamics for one neuron (used by the pure step functions). */
-export function scanUpdate(
-  prevMem: number,
-  prevSyn: number,
-  prevSpk: number,
-  x: number,
-  p: { alpha: number | null; beta: number; threshold: number; reset: ResetMechanism; zeroStyle: ZeroStyle },
-): { syn: number; mem: number; spk: number } {
+/**
+ * One step of the same dynamics for n neurons (the pure step functions), through the spec's own step:
+ * syn0 (second order) and mem0 the previous state, prevSpk the previous spikes, alpha(i) / beta(i) the decays
+ * of neuron i. Returns the new state (float32, as the scan stores it) and the spikes.
+ */
+export function lifFamilyStep(
+  x: ArrayLike<number>,
+  syn0: ArrayLike<number> | null,
+  mem0: ArrayLike<number>,
+  prevSpk: ArrayLike<number>,
+  p: { alpha: ((i: number) => number) | null; beta: (i: number) => number; threshold: number; reset: ResetMechanism; zeroStyle: ZeroStyle },
+): { syn: Float32Array | null; mem: Float32Array; spk: Uint8Array } {
   const second = p.alpha !== null;
   const spec = lifSpec(second, p.reset, p.zeroStyle);
-  const s = new Float64Array(spec.state.length);
-  spec.step(
-    second ? Float64Array.of(prevSyn, prevMem) : Float64Array.of(prevMem),
-    prevSpk,
-    x,
-    second ? Float64Array.of(p.alpha!, p.beta, p.threshold) : Float64Array.of(p.beta, p.threshold),
-    s,
-  );
-  const mem = Math.fround(s[spec.fire.state]);
-  return { syn: second ? s[0] : x, mem, spk: mem - p.threshold > 0 ? 1 : 0 };
+  const v = new Float64Array(spec.params.length); // one vector, refilled for each neuron before its step
+  const r = specStep(spec, x, second ? [syn0!, mem0] : [mem0], prevSpk, (i) => {
+    const o = second ? 1 : 0;
+    if (second) v[0] = p.alpha!(i);
+    v[o] = p.beta(i);
+    v[o + 1] = p.threshold;
+    return v;
+  });
+  return { syn: second ? r.state[0] : null, mem: r.state[spec.fire.state], spk: r.spk };
 }

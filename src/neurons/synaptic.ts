@@ -10,7 +10,7 @@ import {
   type NeuronSequenceBase,
   type ResetMechanism,
 } from './common.js';
-import { scanSequence, scanUpdate } from './scan.js';
+import { lifFamilyStep, scanSequence } from './scan.js';
 
 /**
  * Current-based (second-order) LIF neuron, snnTorch 0.9.4 `Synaptic`:
@@ -53,23 +53,15 @@ export function synapticStep(x: Float32Array, state: SynapticState, p: SynapticP
   checkPerNeuron('synapticStep', 'beta', p.beta, n);
   checkThreshold('synapticStep', p.threshold);
   const reset = checkReset('synapticStep', p.reset);
-  const syn = new Float32Array(n);
-  const mem = new Float32Array(n);
-  const spk = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const prevSpk = state.mem[i] - p.threshold > 0 ? 1 : 0;
-    const r = scanUpdate(state.mem[i], state.syn[i], prevSpk, x[i], {
-      alpha: at(p.alpha, i),
-      beta: at(p.beta, i),
-      threshold: p.threshold,
-      reset,
-      zeroStyle: 'all',
-    });
-    syn[i] = r.syn;
-    mem[i] = r.mem;
-    spk[i] = r.spk;
-  }
-  return { spk, state: { syn, mem } };
+  const prevSpk = state.mem.map((m) => (m - p.threshold > 0 ? 1 : 0));
+  const r = lifFamilyStep(x, state.syn, state.mem, prevSpk, {
+    alpha: (i) => at(p.alpha, i),
+    beta: (i) => at(p.beta, i),
+    threshold: p.threshold,
+    reset,
+    zeroStyle: 'all',
+  });
+  return { spk: r.spk, state: { syn: r.syn!, mem: r.mem } };
 }
 
 export interface SynapticSequenceOptions extends NeuronSequenceBase {
