@@ -225,6 +225,8 @@ export interface Kernels {
   readonly name: 'wasm' | 'reference';
   /** true for the relaxed-SIMD WASM build: its multiply-adds are fused (one rounding instead of two). */
   readonly fusedMultiplyAdd: boolean;
+  /** Threads one kernel call may use (the WASM kernels' thread pool, caller included); absent: 1. See kernelThreads. */
+  readonly threads?: number;
   /**
    * C = op(A) @ op(B), or C += op(A) @ op(B) when `accumulate`.
    * op(A) is [M, K]: A is stored [M, K], or [K, M] when transA. op(B) is [K, N]: B is [K, N], or [N, K] when transB.
@@ -387,4 +389,9 @@ export interface Kernels {
    * -1 - i for a NaN at x[i].
    */
   rateLeakyProject(x: Float32Array, keys: Uint32Array, gain: number, ...rest: LeakyProjectTail): number;
+}
+
+/** How many threads one call of these kernels may use (1 for kernels without a thread pool). */
+export function kernelThreads(kernels: Kernels): number {
+  return kernels.threads ?? 1;
 }
