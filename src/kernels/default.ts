@@ -11,6 +11,14 @@ export function defaultKernels(): Kernels {
   return instance;
 }
 
+/**
+ * Replaces what defaultKernels() returns in this realm (null: back to the plain WASM kernels, created on
+ * next use). Node's enableBlas() (spikeflow/node) installs the native BLAS tier with it.
+ */
+export function setDefaultKernels(k: Kernels | null): void {
+  instance = k;
+}
+
 /** Compiles the kernels asynchronously: call once before training on a browser's main thread. */
 export async function initKernels(): Promise<Kernels> {
   instance ??= await createWasmKernels();
