@@ -2,26 +2,15 @@ import { join } from 'node:path';
 import { UsageError, DataError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { defaultKernels } from '../kernels/default.js';
-import type { Kernels } from '../kernels/types.js';
 import type { Sequential } from '../nn/sequential.js';
-import { directEncode } from '../encode/index.js';
-import { Adam } from '../train/optim.js';
-import { annTask } from '../train/task.js';
-import { evaluate, gatherBatch, type Dataset } from '../train/trainer.js';
+import { gatherBatch } from '../train/trainer.js';
 import { CONFIG_FILE, loadCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { convertToSnn } from '../convert/convert.js';
 import { accuracyVsSteps, accuracyVsStepsSvg, DEFAULT_STEPS } from '../convert/accuracy.js';
-import { annCnn, annFc } from '../convert/ann-models.js';
 import type { FlagSpec, Parsed } from './args.js';
-import {
-  fitWithProgress,
-  loadClassificationData,
-  parseHidden,
-  refuseGiven,
-  refuseOfflineWithDataDir,
-  type CommandContext,
-} from './common.js';
+import { annRunSpec, trainAnnCheckpoint } from './train-ann.js';
+import { loadClassificationData, refuseGiven, refuseOfflineWithDataDir, type CommandContext } from './common.js';
 import { prepareCheckpointDir } from './outputs.js';
 import { createProgress } from './progress.js';
 
@@ -66,7 +55,10 @@ export const convertFlags = {
   'train-ann': { type: 'bool', default: false, help: 'train the ANN first (on --dataset) and save it to --checkpoint' },
   dataset: { type: 'choice', choices: ['mnist', 'fashion-mnist'], default: 'mnist', help: '--train-ann: the training data' },
   model: { type: 'choice', choices: ['ann-fc', 'ann-cnn'], default: 'ann-fc', help: '--train-ann: fully connected or convolutional ANN' },
-  hidden: { type: 'string', default: '500', help: '--train-ann, ann-fc: hidden layer sizes, e.g. 500 or 1000' },
+  hidden: {
+    type: 'string',
+    help: '--train-ann: hidden fully connected layer sizes, e.g. 500 or 1000 (ann-fc, default 500); ann-cnn: after the conv blocks (default none)',
+  },
   channels: { type: 'string', default: '12,64', help: '--train-ann, ann-cnn: output channels of the 5x5 conv blocks' },
   pool: {
     type: 'choice',
@@ -112,48 +104,6 @@ export function parseSteps(s: string, flag = 'steps'): number[] {
   return [...new Set(out)].sort((a, b) => a - b);
 }
 
-/** Trains the ANN of --model and saves it to --checkpoint; returns it with its test accuracy. */
-async function trainAnn(o: ConvertCliOptions, train: Dataset, test: Dataset, kernels: Kernels): Promise<Sequential> {
-  const rng = new Rng(o.seed);
-  const extras = { batchNorm: o['batch-norm'], dropout: o.dropout, seed: o.seed };
-  const model =
-    o.model === 'ann-fc'
-      ? annFc({ inputs: train.features, hidden: parseHidden(o.hidden), outputs: 10, ...extras }, rng)
-      : annCnn({ input: [1, 28, 28], channels: parseHidden(o.channels, 'channels'), outputs: 10, pool: o.pool, ...extras }, rng);
-  const task = annTask();
-  const optimizer = new Adam(model.trainable(), { lr: o.lr });
-  // trained as train.ts trains its models (fitWithProgress), with the ANN task and one step of direct input
-  const fit = await fitWithProgress({
-    label: o.model,
-    train,
-    epochs: o.epochs,
-    batch: o.batch,
-    lrSchedule: o['lr-schedule'],
-    epochOptions: { model, task, optimizer, encoder: (x) => directEncode(x, 1), rng, kernels },
-  });
-  const ev = await evaluate(test, { model, task, encoder: (x) => directEncode(x, 1), rng, kernels });
-  process.stderr.write(`${o.model}: test accuracy ${(100 * ev.accuracy).toFixed(2)}% (${ev.samples} samples)\n`);
-  await saveCheckpoint(o.checkpoint, model, {
-    dataset: o.dataset,
-    model: o.model,
-    task: 'ann',
-    steps: 1,
-    encoding: 'direct',
-    ...(o.model === 'ann-fc' ? { hidden: parseHidden(o.hidden) } : { channels: parseHidden(o.channels, 'channels'), pool: o.pool }),
-    batchNorm: o['batch-norm'],
-    dropout: o.dropout,
-    epochs: o.epochs,
-    batch: o.batch,
-    lr: o.lr,
-    seed: o.seed,
-    trainSamples: train.n,
-    testAccuracy: ev.accuracy,
-    testSamples: ev.samples,
-    log: fit.log,
-  });
-  return model;
-}
-
 /** The dataset an ANN checkpoint was trained on (meta.dataset), as a DataError naming the file when absent. */
 function checkpointDataset(meta: Record<string, unknown>, dir: string): 'mnist' | 'fashion-mnist' {
   const d = meta.dataset;
@@ -168,8 +118,6 @@ export async function runConvert(o: ConvertCliOptions, ctx: CommandContext): Pro
   if (!o['train-ann']) refuseGiven(ctx.given, TRAIN_ONLY, 'applies with --train-ann only (otherwise the ANN comes from --checkpoint)');
   else {
     if (o.model === 'ann-fc') refuseGiven(ctx.given, ['channels', 'pool'], 'applies to --model ann-cnn only');
-    else refuseGiven(ctx.given, ['hidden'], 'applies to --model ann-fc only');
-    if (o['batch-norm'] && o.batch < 2) throw new UsageError(`--batch: BatchNorm needs batches of at least 2 samples, found ${o.batch}`);
   }
   if (!o['train-ann'] && o.input === 'direct') refuseGiven(ctx.given, ['seed'], 'does nothing: direct input draws no random numbers');
   const steps = parseSteps(o.steps);
@@ -193,7 +141,8 @@ export async function runConvert(o: ConvertCliOptions, ctx: CommandContext): Pro
     testLimit: o['test-limit'],
   });
   process.stderr.write(`data: ${dataset} from ${source}: ${train.n} train / ${test.n} test samples\n`);
-  if (!ann) ann = await trainAnn(o, train, test, kernels);
+  // the ANN trained and saved as `train --model ann-*` does it
+  if (!ann) ann = (await trainAnnCheckpoint({ spec: annRunSpec(o), dataset, train, test, out: o.checkpoint, kernels })).model;
   const n = Math.min(o.calibration, train.n);
   const calibration = gatherBatch(
     train,

@@ -25,6 +25,7 @@ import { saveCheckpoint } from '../train/checkpoint.js';
 import { formatDuration } from './progress.js';
 import { runIrisCv } from './iris.js';
 import { runTrainNir, type TrainNirOptions } from './train-nir.js';
+import { isAnnModel, runTrainAnn } from './train-ann.js';
 import { join } from 'node:path';
 import { trainingHistorySvg } from '../viz/index.js';
 import { writePlot } from '../viz/png.js';
@@ -107,13 +108,27 @@ export const trainFlags = {
   },
   model: {
     type: 'choice',
-    choices: ['fc', 'csnn'],
+    choices: ['fc', 'csnn', 'ann-fc', 'ann-cnn'],
     default: 'fc',
-    help: 'fc: Linear-Leaky layers (--hidden); csnn: conv blocks Conv5x5-MaxPool2-Leaky (--channels), then Linear-Leaky (snnTorch tutorial 6)',
+    help: 'fc: Linear-Leaky layers (--hidden); csnn: conv blocks Conv5x5-MaxPool2-Leaky (--channels), then Linear-Leaky (snnTorch tutorial 6); ann-fc / ann-cnn: ReLU ANNs for `spikeflow convert` (Linear-ReLU layers; Conv5x5-ReLU-pool blocks, then optional --hidden Linear-ReLU layers)',
   },
-  hidden: { type: 'string', help: 'fc: hidden layer sizes, e.g. 1000 or 500,200 (default 1000; iris: 32)' },
-  channels: { type: 'string', default: '12,64', help: 'csnn: output channels of the conv blocks' },
-  dropout: { type: 'float', default: 0, min: 0, max: 0.99, help: 'csnn: dropout probability before the classifier layer' },
+  hidden: {
+    type: 'string',
+    help: 'fc, ann-fc: hidden layer sizes, e.g. 1000 or 500,200 (default 1000; iris: 32); ann-cnn: hidden Linear-ReLU layers after the conv blocks (default none)',
+  },
+  channels: { type: 'string', default: '12,64', help: 'csnn, ann-cnn: output channels of the conv blocks' },
+  dropout: { type: 'float', default: 0, min: 0, max: 0.99, help: 'csnn, ann-fc, ann-cnn: dropout probability before the classifier layer' },
+  pool: {
+    type: 'choice',
+    choices: ['avg', 'max'],
+    default: 'avg',
+    help: 'ann-cnn: pooling of the conv blocks (max is refused by `spikeflow convert`)',
+  },
+  'batch-norm': {
+    type: 'bool',
+    default: false,
+    help: 'ann-fc, ann-cnn: BatchNorm after every hidden Linear / Conv2d (folded into its weights by `spikeflow convert`)',
+  },
   encoding: { type: 'choice', choices: ENCODINGS, default: 'direct', help: 'direct: pixels are the input current; rate: Bernoulli spikes' },
   neuron: {
     type: 'choice',
@@ -215,6 +230,8 @@ export type TrainOptions = {
   hidden?: string;
   channels: string;
   dropout: number;
+  pool: string;
+  'batch-norm': boolean;
   encoding: string;
   neuron: string;
   'surrogate-slope'?: number;
@@ -287,6 +304,12 @@ export async function runTrain(opts: TrainOptions, ctx: CommandContext): Promise
     ['out-nir', 'dt'],
     'applies to --init-nir only (a new model is saved as a checkpoint in --out; `spikeflow nir export` writes it as NIR)',
   );
+  if (isAnnModel(opts.model))
+    return runTrainAnn(
+      { ...withDatasetDefaults(opts), hidden: opts.hidden, out: opts.out ?? defaultCheckpointDir(opts.dataset, opts.model) },
+      ctx,
+    );
+  refuseGiven(ctx.given, ['pool', 'batch-norm'], `applies to --model ann-fc or ann-cnn only (this run: --model ${opts.model})`);
   const iris = opts.dataset === 'iris';
   refuseInapplicable(opts, ctx.given);
   const o = withDatasetDefaults(opts);

@@ -46,8 +46,9 @@ export function annFc(s: { inputs: number; hidden: readonly number[]; outputs: n
 
 /**
  * Per block Conv2d (kernel k, no padding) -> (BatchNorm2d) -> ReLU -> pool 2 (average: convertible; max:
- * for comparison, refused by conversion), then Flatten -> (Dropout) -> Linear. Channels [12, 64] on
- * 28x28: the topology of snnTorch tutorial 6's CSNN (12C5-P2-64C5-P2-1024FC10).
+ * for comparison, refused by conversion), then Flatten -> [Linear -> (BatchNorm1d) -> ReLU] per hidden
+ * size -> (Dropout) -> Linear. Channels [12, 64] on 28x28 without hidden layers: the topology of snnTorch
+ * tutorial 6's CSNN (12C5-P2-64C5-P2-1024FC10).
  */
 export function annCnn(
   s: {
@@ -56,6 +57,8 @@ export function annCnn(
     kernel?: number;
     outputs: number;
     pool?: 'avg' | 'max';
+    /** Hidden fully connected layers between the conv blocks and the output layer (default none). */
+    hidden?: readonly number[];
   } & AnnExtras,
   rng: Rng,
 ): Sequential {
@@ -79,7 +82,15 @@ export function annCnn(
     c = oc;
   });
   layers.push(new Flatten());
+  let features = c * h * w;
+  (s.hidden ?? []).forEach((n, i) => {
+    checkInt(`annCnn hidden[${i}]`, n, 1);
+    layers.push(new Linear(features, n, { rng }));
+    if (bn) layers.push(new BatchNorm1d({ channels: n }));
+    layers.push(new ReLU());
+    features = n;
+  });
   if (p > 0) layers.push(new Dropout(p, s.seed ?? 0));
-  layers.push(new Linear(c * h * w, s.outputs, { rng }));
+  layers.push(new Linear(features, s.outputs, { rng }));
   return new Sequential(layers);
 }

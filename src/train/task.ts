@@ -80,6 +80,8 @@ export function spikingTask(loss: SpikingLoss = 'membrane', opts: { l1Rate?: num
 export function annTask(): Task {
   const asSeq = (r: ForwardResult) => {
     const x = r.out.x;
+    // one step of a sequence ([1, B, C], e.g. after Dropout in training, which expands a constant input) is the same logits
+    if (!r.out.constant && r.out.steps === 1 && x.shape.length === 3) return x;
     if (!r.out.constant || x.shape.length !== 2) throw new ShapeError(`ANN output must be [B, C], found [${x.shape.join(', ')}]`);
     return x.reshape([1, x.shape[0], x.shape[1]]);
   };
