@@ -8,3 +8,7 @@ export { cleanupPendingWrites } from './io/atomic.js';
 export { DataParallel } from './train/parallel.js';
 export { svgToPng, writePlot } from './viz/png.js';
 export { enableRelaxedSimd } from './kernels/relaxed-node.js';
+export { enableBlas, withBlas, loadBlas, blasSetting } from './kernels/node-blas.js';
+export type { BlasOptions, BlasProbe, TierReport } from './kernels/node-blas.js';
+export { blasKernels, kernelTier, blasInfoOf, BlasError, DEFAULT_BLAS_MIN_MACS } from './kernels/blas.js';
+export type { BlasInfo, BlasLibrary, BlasKernels, BlasKernelOptions, BlasVendor, Sgemm } from './kernels/blas.js';
