@@ -10,6 +10,7 @@ import { runStdpMnist, stdpMnistFlags, type StdpMnistOptions } from './stdp-mnis
 import { runConvert, convertFlags, type ConvertCliOptions } from './convert.js';
 import { runPlot, plotFlags, type PlotOptions } from './plot.js';
 import { runProfile, profileFlags, type ProfileCliOptions } from './profile.js';
+import { runInfo, infoFlags, type InfoOptions } from './info.js';
 
 export interface Command {
   about: string;
@@ -86,5 +87,11 @@ export const commands: Record<string, Command> = {
     flags: eventsFlags,
     run: (o, ctx) => runEvents(o as EventsOptions, ctx),
     positionals: true,
+  },
+  info: {
+    about:
+      'this machine as spikeflow sees it: the kernel tier (wasm-simd, wasm-relaxed-simd, +blas), threads, SIMD features, the native BLAS found (library, vendor, threads) or why none, Node, cores (--json)',
+    flags: infoFlags,
+    run: (o, ctx) => runInfo(o as InfoOptions, ctx),
   },
 };

@@ -5,6 +5,7 @@ import { parseArgs, formatHelp } from './args.js';
 import { commands } from './commands.js';
 import { Interrupts } from './interrupt.js';
 import { enableRelaxedSimd } from '../kernels/relaxed-node.js';
+import { enableBlas } from '../kernels/node-blas.js';
 
 // The `spikeflow` command: strings become values here and in the command files (src/cli/commands.ts).
 
@@ -32,6 +33,9 @@ function commandOf(name: string) {
   return commands[name];
 }
 
+/** The commands whose work is the dense kernels: they print the kernel tier they run on. */
+const TIER_SHOWN = new Set(['train', 'eval', 'compare', 'convert', 'profile']);
+
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === '--version' || name === '-V' || name === 'version') {
@@ -57,6 +61,18 @@ async function main(argv: string[]): Promise<number> {
   }
   if (parsed.positionals.length && !cmd.positionals)
     throw new UsageError(`spikeflow ${name}: unexpected argument "${parsed.positionals[0]}"`);
+  // The native BLAS tier where a BLAS is found (SPIKEFLOW_BLAS=off: WASM only; =<path>: that library or
+  // an error); `info` probes on its own. The commands that train or evaluate say which tier runs.
+  // With --threads N > 1 the data-parallel workers hold the cores, so the BLAS runs on one.
+  if (name !== 'info') {
+    const dataThreads = (parsed.values as { threads?: number }).threads ?? 1;
+    const tier = await enableBlas(dataThreads > 1 ? { threads: 1 } : {});
+    if (TIER_SHOWN.has(name) && !(parsed.values as { quiet?: boolean }).quiet) {
+      const b = tier.blas;
+      const detail = b ? `${b.vendor}, ${b.threads ?? '?'} threads, ${b.path}` : `no BLAS: ${tier.reason}`;
+      process.stderr.write(`using kernels ${tier.tier} (${detail})\n`);
+    }
+  }
   // Ctrl-C / SIGTERM: unfinished files removed, one line saying what was kept, exit 130 / 143
   const interrupts = new Interrupts(name).install();
   await cmd.run(parsed.values, { given: parsed.given, positionals: parsed.positionals, interrupts });

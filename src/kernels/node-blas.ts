@@ -277,11 +277,12 @@ export async function loadBlas(opts: BlasOptions = {}): Promise<BlasProbe> {
   if (setting === 'off') return { setting, library: null, reason: 'turned off (SPIKEFLOW_BLAS=off or the blas option)', tried: [] };
   const k = await koffi();
   if (typeof k === 'string') {
-    if (setting === 'path') throw new BlasError(`SPIKEFLOW_BLAS=${path}: ${k}`);
+    if (setting === 'path') throw new BlasError(`BLAS library ${path} (SPIKEFLOW_BLAS or the blas option): ${k}`);
     return { setting, library: null, reason: k, tried: [] };
   }
   if (setting === 'path') {
-    if (path.includes('/') && !existsSync(path)) throw new BlasError(`SPIKEFLOW_BLAS=${path}: no such file`);
+    if (path.includes('/') && !existsSync(path))
+      throw new BlasError(`BLAS library ${path} (SPIKEFLOW_BLAS or the blas option): no such file`);
     const key = resolved(path);
     let lib = bound.get(key);
     if (!lib) {

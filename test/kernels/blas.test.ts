@@ -339,7 +339,9 @@ describe('fallback and choice of library', () => {
 
   it('a library path that does not exist, or is no library, is a BlasError naming it', async () => {
     await expect(loadBlas({ blas: '/nonexistent/libopenblas.so.0' })).rejects.toThrow(BlasError);
-    await expect(loadBlas({ blas: '/nonexistent/libopenblas.so.0' })).rejects.toThrow(/\/nonexistent\/libopenblas\.so\.0: no such file/);
+    await expect(loadBlas({ blas: '/nonexistent/libopenblas.so.0' })).rejects.toThrow(
+      /BLAS library \/nonexistent\/libopenblas\.so\.0 \(SPIKEFLOW_BLAS or the blas option\): no such file/,
+    );
     const notLib = new URL('../../package.json', import.meta.url).pathname;
     expect(readFileSync(notLib, 'utf8').length).toBeGreaterThan(0);
     await expect(loadBlas({ blas: notLib })).rejects.toThrow(BlasError);
