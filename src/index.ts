@@ -4,7 +4,7 @@
 export { Tensor, shapeSize } from './core/tensor.js';
 export { Rng, rateDraw } from './core/rng.js';
 export { backward } from './core/autograd.js';
-export { linear, sigmoid as sigmoidOp, relu, scale, addScalars } from './ops/index.js';
+export { linear, sigmoid as sigmoidOp, relu, scale, addScalars, sum } from './ops/index.js';
 export * from './core/errors.js';
 
 export type { Kernels } from './kernels/types.js';
@@ -78,6 +78,8 @@ export type { Task, TaskSpec } from './train/task.js';
 export { trainEpoch, evaluate, gatherBatch } from './train/trainer.js';
 export type { Dataset, Encoder, EpochOptions, EpochResult, EvalResult, BatchInfo } from './train/trainer.js';
 export { runBatch, sliceBatch, allFinite, nonFiniteGradient } from './train/step.js';
+// step buffers for any training loop (what runBatch uses): tape.run(() => { forward; backward })
+export { Tape } from './core/buffers.js';
 
 export { estimateOps, ENERGY_PJ } from './analysis/energy.js';
 export type { LayerOps, OpsEstimate } from './analysis/energy.js';

@@ -7,19 +7,55 @@
  * length; when `fn` returns, this step's arrays become the ones the next step takes (others are
  * dropped, so the set never outgrows one step).
  *
- * Only for code whose arrays do not outlive the step: runBatch (src/train/step.ts) returns plain
- * numbers and small arrays, and its graph is dropped when it returns. Outside a step every request
- * is a fresh array. Arrays handed out are zero-filled unless the caller overwrites them whole.
+ * Only for code whose arrays do not outlive the step: runBatch (src/train/step.ts) and user loops
+ * through a Tape (below). When the step ends, every tensor made in it whose data or gradient is one of
+ * its arrays is released: reading that data or gradient throws ReleasedBufferError instead of
+ * silently showing the next step's values. Outside a step every request is a fresh array. Arrays
+ * handed out are zero-filled unless the caller overwrites them whole.
  */
+
+import { ReleasedBufferError, ValueError } from './errors.js';
 
 type Ctor<T> = { new (n: number): T; readonly name: string };
 
 /** Arrays below this many bytes are not worth the bookkeeping. */
 const MIN_BYTES = 1 << 18;
 
+/** What a step releases: a tensor's data and gradient slots (core/tensor.ts; structural, to avoid an import cycle). */
+interface Lender {
+  readonly data: unknown;
+  grad: unknown;
+}
+
+/** What a released tensor's data and gradient become: any use of it (index, length, instanceof, method) throws. */
+const RELEASED: Float32Array = new Proxy(new Float32Array(0), {
+  get: released,
+  set: released,
+  has: released,
+  getPrototypeOf: released,
+  ownKeys: released,
+  getOwnPropertyDescriptor: released,
+  defineProperty: released,
+  deleteProperty: released,
+});
+function released(): never {
+  throw new ReleasedBufferError(
+    'this tensor was made inside a Tape run (or a runBatch step) that has ended, and its buffer now serves the next run; ' +
+      'copy what must outlive a run inside it (e.g. spk.data.slice(), loss.item())',
+  );
+}
+
+/** Whether `x` is the data or gradient of a released tensor. */
+export function isReleased(x: unknown): boolean {
+  return x === RELEASED;
+}
+
 export class StepBuffers {
   private free = new Map<string, ArrayBufferView[]>();
   private used: Array<[string, ArrayBufferView]> = [];
+  /** The arrays handed out in this step, and the tensors made on them (released when the step ends). */
+  private lent = new Set<ArrayBufferView>();
+  private lenders: Lender[] = [];
 
   take<T extends Float32Array | Int32Array | Uint8Array>(ctor: Ctor<T>, n: number, zero: boolean): T {
     const key = `${ctor.name}:${n}`;
@@ -27,11 +63,50 @@ export class StepBuffers {
     const out = b ?? new ctor(n);
     if (b && zero) b.fill(0);
     this.used.push([key, out]);
+    this.lent.add(out);
     return out;
   }
 
-  /** The step is over: its arrays are the ones the next step takes. */
+  /** Whether `a` is one of this step's arrays. */
+  owns(a: unknown): boolean {
+    return this.lent.has(a as ArrayBufferView);
+  }
+
+  /** Notes a tensor whose data or gradient may be one of this step's arrays. */
+  note(t: Lender): void {
+    if (this.lent.has(t.data as ArrayBufferView) || this.lent.has(t.grad as ArrayBufferView)) this.lenders.push(t);
+  }
+
+  /**
+   * `a`, taken in this step, is dead before the step ends (a chunk's temporary): the next take of its
+   * type and length in this step gets it again.
+   */
+  giveBack(a: ArrayBufferView): void {
+    if (!this.lent.delete(a)) return;
+    const i = this.used.findIndex((u) => u[1] === a);
+    const [key] = this.used[i];
+    this.used.splice(i, 1);
+    const list = this.free.get(key);
+    if (list) list.push(a);
+    else this.free.set(key, [a]);
+  }
+
+  /** Bytes of the arrays held: those this step has taken and those still free for it. */
+  get bytes(): number {
+    let n = 0;
+    for (const [, b] of this.used) n += b.byteLength;
+    for (const list of this.free.values()) for (const b of list) n += b.byteLength;
+    return n;
+  }
+
+  /** The step is over: its tensors are released and its arrays are the ones the next step takes. */
   recycle(): void {
+    for (const t of this.lenders) {
+      if (this.lent.has(t.data as ArrayBufferView)) (t as { data: unknown }).data = RELEASED;
+      if (this.lent.has(t.grad as ArrayBufferView)) t.grad = RELEASED;
+    }
+    this.lenders = [];
+    this.lent = new Set();
     this.free = new Map();
     for (const [key, b] of this.used) {
       const list = this.free.get(key);
@@ -53,6 +128,70 @@ export function withStepBuffers<R>(buffers: StepBuffers, fn: () => R): R {
   } finally {
     buffers.recycle();
     current = prev;
+  }
+}
+
+/** A new tensor, or one that just got its gradient: the current step releases it when it ends if it holds the step's arrays. */
+export function noteTensor(t: Lender): void {
+  current?.note(t);
+}
+
+/** `a` is dead before the step ends (see StepBuffers.giveBack); outside a step, nothing to do. */
+export function giveBack(a: ArrayBufferView): void {
+  current?.giveBack(a);
+}
+
+/**
+ * The step buffers of runBatch for any training loop. Inside `tape.run(fn)` the large arrays the ops
+ * make (activations, spikes, membrane traces, the gradients of intermediate tensors) are the arrays
+ * of the tape's previous run, so a loop of forward and backward passes stops allocating after its
+ * first run. Lifetime: a run's arrays are lent to it until fn returns; then every tensor made inside
+ * on those arrays is released (reading its data or gradient throws ReleasedBufferError) and the arrays
+ * go to the next run. Parameters and their gradients are not the tape's: they persist as usual.
+ * Return what must outlive the run as plain values or copies:
+ *
+ *   const tape = new Tape();
+ *   for (const batch of batches) {
+ *     const loss = tape.run(() => {
+ *       const out = model.forward(batch, kernels);
+ *       const l = lossOf(out);
+ *       backward(l);
+ *       return l.item(); // a number: valid after the run
+ *     });
+ *     optimizer.step();
+ *   }
+ *
+ * fn must be synchronous (the arrays are lent until it returns), and a tape runs one fn at a time.
+ */
+export class Tape {
+  private readonly buffers = new StepBuffers();
+  private running = false;
+  private count = 0;
+
+  run<R>(fn: () => R): R {
+    if (typeof fn !== 'function') throw new ValueError(`Tape.run: expected a function, found ${typeof fn}`);
+    if (this.running)
+      throw new ValueError('Tape.run: this tape is already running (a run inside its own run would reuse arrays still in use)');
+    this.running = true;
+    try {
+      const r = withStepBuffers(this.buffers, fn);
+      this.count++;
+      if (typeof (r as { then?: unknown } | null)?.then === 'function')
+        throw new ValueError('Tape.run: fn returned a promise; the arrays are lent until fn returns, so fn must be synchronous');
+      return r;
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Runs completed. */
+  get runs(): number {
+    return this.count;
+  }
+
+  /** Bytes of the arrays the tape holds for its next run. */
+  get bytes(): number {
+    return this.buffers.bytes;
   }
 }
 

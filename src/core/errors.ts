@@ -44,6 +44,12 @@ export class NonFiniteError extends SpikeflowError {
   }
 }
 
+/**
+ * A tensor's data or gradient was read after the Tape run (or runBatch step) that lent it its buffer
+ * ended: the buffer now belongs to the next run. Copy what must outlive a run inside it.
+ */
+export class ReleasedBufferError extends SpikeflowError {}
+
 /** A download failed or its checksum did not match. */
 export class DownloadError extends SpikeflowError {}
 
@@ -128,6 +134,8 @@ export function checkRng(name: string, x: unknown): asserts x is Rng {
 export function checkTensor(name: string, x: unknown): void {
   const t = x as { shape?: unknown; data?: unknown } | null;
   if (typeof t !== 'object' || t === null || !Array.isArray(t.shape) || !ArrayBuffer.isView(t.data)) {
+    // the data of a tensor released by a Tape (core/buffers.ts) throws ReleasedBufferError on any use: let it say so
+    if (typeof t === 'object' && t !== null && typeof t.data === 'object' && t.data !== null) Reflect.has(t.data, 'length');
     throw new ValueError(`${name}: expected a Tensor (new Tensor(data, shape)), found ${describe(x)}`);
   }
 }

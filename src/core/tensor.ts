@@ -1,5 +1,5 @@
 import { ShapeError } from './errors.js';
-import { newF32 } from './buffers.js';
+import { newF32, noteTensor } from './buffers.js';
 
 export type TensorData = Float32Array | Uint8Array;
 
@@ -33,6 +33,7 @@ export class Tensor {
     this.parents = opts.parents ?? [];
     this.backwardFn = opts.backward ?? null;
     this.requiresGrad = opts.requiresGrad ?? this.parents.some((p) => p.requiresGrad);
+    noteTensor(this); // made on a Tape run's array: released when the run ends
   }
 
   get size(): number {
@@ -54,7 +55,10 @@ export class Tensor {
    * step's buffers (core/buffers.ts): its gradient dies with the graph.
    */
   ensureGrad(): Float32Array {
-    if (!this.grad) this.grad = this.parents.length ? newF32(this.data.length) : new Float32Array(this.data.length);
+    if (!this.grad) {
+      this.grad = this.parents.length ? newF32(this.data.length) : new Float32Array(this.data.length);
+      noteTensor(this);
+    }
     return this.grad;
   }
 
@@ -101,8 +105,10 @@ export function shapeSize(shape: readonly number[]): number {
  */
 export function accumulateOwnedGrad(t: Tensor, g: Float32Array): void {
   // a leaf (a parameter, an input) keeps its gradient past the step: it never adopts a step buffer
-  if (t.grad === null && g.length === t.size && t.parents.length) t.grad = g;
-  else addInto(t.ensureGrad(), g);
+  if (t.grad === null && g.length === t.size && t.parents.length) {
+    t.grad = g;
+    noteTensor(t);
+  } else addInto(t.ensureGrad(), g);
 }
 
 /** dst += src, elementwise. */

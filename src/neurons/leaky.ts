@@ -1,6 +1,7 @@
 import { Tensor, accumulateOwnedGrad } from '../core/tensor.js';
+import { giveBack, newF32, newU8 } from '../core/buffers.js';
 import { ShapeError, ValueError, checkArray, checkMethods, checkObject, checkRange, checkTensor } from '../core/errors.js';
-import { ResetCode, type Kernels } from '../kernels/types.js';
+import { ResetCode, type Kernels, type LeakyBackwardArgs, type LeakyForwardOut, type LeakyScanArgs } from '../kernels/types.js';
 import type { Surrogate } from '../surrogate/index.js';
 import { scanSequence } from './scan.js';
 import { checkDecay, checkSequenceArgs, checkStepArgs, checkThreshold } from './common.js';
@@ -98,7 +99,16 @@ export interface LeakySequenceOptions {
   keepMem?: boolean;
   /** Truncated BPTT: no gradient flows back across the membrane at steps K, 2K, ... (0: full BPTT). */
   truncate?: number;
+  /**
+   * Batch rows per kernel call (default: as many as keep each [T, rows, H] array within SCAN_CHUNK_BYTES).
+   * Neurons are independent, so the results are the same for any split; a split bounds the memory the
+   * kernels need for one call. Not split when beta requires grad (its gradient sums over the batch).
+   */
+  chunkRows?: number;
 }
+
+/** The most bytes of one [T, rows, H] float array a fused Leaky kernel call is given (see chunkRows). */
+export const SCAN_CHUNK_BYTES = 32 * 2 ** 20;
 
 /**
  * The fused multi-step op: runs the whole [T, B, H] recurrence in one kernel call and registers one
@@ -141,8 +151,11 @@ export function leakySequence(input: Tensor, o: LeakySequenceOptions): LeakyOut 
     threshold,
     reset,
   };
-  const { spk, mem, count } = o.kernels.leakyForward(args, o.keepMem ?? true);
   const learnThr = thrT?.requiresGrad;
+  const B = N / H;
+  const rows = learnThr || o.beta.requiresGrad ? B : scanRows(o.chunkRows, T, B, H);
+  const { spk, mem, count } =
+    rows < B ? chunkedForward(o.kernels, args, rows, o.keepMem ?? true) : o.kernels.leakyForward(args, o.keepMem ?? true);
   const sur = surrogateArgs(o);
   const out = lifGraph(
     spk,
@@ -151,6 +164,12 @@ export function leakySequence(input: Tensor, o: LeakySequenceOptions): LeakyOut 
     thrT ? [input, o.beta, thrT] : [input, o.beta],
     !learnThr,
     ({ gradSpk, gradMem, deferred }) => {
+      if (!learnThr && rows < B) {
+        const gradInput = chunkedBackward(o.kernels, { ...args, spk, mem, gradSpk, gradSpkFrom: deferred, gradMem, ...sur }, rows);
+        if (input.requiresGrad) accumulateOwnedGrad(input, gradInput);
+        else giveBack(gradInput);
+        return;
+      }
       if (!learnThr) {
         const r = o.kernels.leakyBackward({ ...args, spk, mem, gradSpk, gradSpkFrom: deferred, gradMem, ...sur });
         if (input.requiresGrad) accumulateOwnedGrad(input, r.gradInput);
@@ -188,6 +207,94 @@ export function leakySequence(input: Tensor, o: LeakySequenceOptions): LeakyOut 
     },
   );
   return { ...out, spikes: count };
+}
+
+/** Batch rows per Leaky kernel call: `chunkRows` when given, else as many as keep a [T, rows, H] float array within SCAN_CHUNK_BYTES. */
+function scanRows(chunkRows: number | undefined, T: number, B: number, H: number): number {
+  if (chunkRows !== undefined) {
+    checkRange('Leaky chunkRows', chunkRows, 1, Number.MAX_SAFE_INTEGER);
+    if (!Number.isInteger(chunkRows)) throw new ValueError(`Leaky chunkRows: expected a positive integer, found ${chunkRows}`);
+    return Math.min(chunkRows, B);
+  }
+  return Math.max(1, Math.min(B, Math.floor(SCAN_CHUNK_BYTES / (Math.max(T, 1) * H * 4))));
+}
+
+/**
+ * Rows [b0, b1) of every step of a time-major [T, B, F] array, into `dst` ([T, b1 - b0, F], a view of
+ * the right length): the slice of the batch one chunked kernel call sees.
+ */
+function gatherRows<A extends Float32Array | Uint8Array>(src: A, T: number, B: number, F: number, b0: number, b1: number, dst: A): A {
+  const w = (b1 - b0) * F;
+  for (let t = 0; t < T; t++) dst.set(src.subarray((t * B + b0) * F, (t * B + b1) * F), t * w);
+  return dst;
+}
+
+/** Inverse of gatherRows: `src` [T, b1 - b0, F] into rows [b0, b1) of `dst` [T, B, F]. */
+function scatterRows<A extends Float32Array | Uint8Array>(src: A, T: number, B: number, F: number, b0: number, b1: number, dst: A): void {
+  const w = (b1 - b0) * F;
+  for (let t = 0; t < T; t++) dst.set(src.subarray(t * w, (t + 1) * w), (t * B + b0) * F);
+}
+
+/** The forward scan `rows` batch rows per kernel call: the same spikes, membrane and count as one call. */
+function chunkedForward(k: Kernels, a: LeakyScanArgs, rows: number, wantMem: boolean): LeakyForwardOut {
+  const { T, N, H } = a;
+  const B = N / H;
+  const spk = newU8(T * N, true);
+  const mem = wantMem ? newF32(T * N, true) : null;
+  const buf = a.constInput ? null : newF32(T * rows * H, true);
+  let count = 0;
+  for (let b0 = 0; b0 < B; b0 += rows) {
+    const b1 = Math.min(B, b0 + rows);
+    const n = (b1 - b0) * H;
+    const input = buf ? gatherRows(a.input, T, B, H, b0, b1, buf.subarray(0, T * n)) : a.input.subarray(b0 * H, b1 * H);
+    const r = k.leakyForward({ ...a, N: n, input }, wantMem);
+    scatterRows(r.spk, T, B, H, b0, b1, spk);
+    if (mem) scatterRows(r.mem!, T, B, H, b0, b1, mem);
+    count += r.count;
+    giveBack(r.spk);
+    if (r.mem) giveBack(r.mem);
+  }
+  if (buf) giveBack(buf);
+  return { spk, mem, count };
+}
+
+/** The backward scan `rows` batch rows per kernel call; returns dL/dinput (gradBeta is not formed: beta is fixed here). */
+function chunkedBackward(k: Kernels, a: LeakyBackwardArgs, rows: number): Float32Array {
+  const { T, N, H } = a;
+  const B = N / H;
+  const from = a.gradSpkFrom ?? null;
+  const gradInput = newF32(a.constInput ? N : T * N, true);
+  // one chunk-sized buffer per operand, reused by every chunk
+  const f32 = (on: unknown, F = H) => (on ? newF32(T * rows * F, true) : null);
+  const bufs = {
+    input: a.constInput ? null : newF32(T * rows * H, true),
+    spk: newU8(T * rows * H, true),
+    mem: f32(a.mem),
+    gradSpk: f32(a.gradSpk),
+    gradMem: f32(a.gradMem),
+    g: from ? newF32(T * rows * from.o, true) : null,
+  };
+  const part = <A extends Float32Array | Uint8Array>(src: A | null, buf: A | null, b0: number, b1: number, F = H): A | null =>
+    src && buf ? gatherRows(src, T, B, F, b0, b1, buf.subarray(0, T * (b1 - b0) * F) as A) : null;
+  for (let b0 = 0; b0 < B; b0 += rows) {
+    const b1 = Math.min(B, b0 + rows);
+    const n = (b1 - b0) * H;
+    const r = k.leakyBackward({
+      ...a,
+      N: n,
+      input: a.constInput ? a.input.subarray(b0 * H, b1 * H) : part(a.input, bufs.input, b0, b1)!,
+      spk: part(a.spk, bufs.spk, b0, b1)!,
+      mem: part(a.mem, bufs.mem, b0, b1),
+      gradSpk: part(a.gradSpk, bufs.gradSpk, b0, b1),
+      gradMem: part(a.gradMem, bufs.gradMem, b0, b1),
+      gradSpkFrom: from ? { g: part(from.g, bufs.g, b0, b1, from.o)!, w: from.w, o: from.o } : null,
+    });
+    if (a.constInput) gradInput.set(r.gradInput, b0 * H);
+    else scatterRows(r.gradInput, T, B, H, b0, b1, gradInput);
+    giveBack(r.gradInput);
+  }
+  for (const b of Object.values(bufs)) if (b) giveBack(b);
+  return gradInput;
 }
 
 /** Validates the shared Leaky options for H neurons; returns the threshold value, its tensor (or null) and the reset code. */

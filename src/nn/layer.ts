@@ -56,6 +56,8 @@ export interface ForwardContext {
   /** Spiking layers keep their membrane trace only if they are this layer (the output) or keepAllMem is set. */
   outputLayer?: Layer;
   keepAllMem?: boolean;
+  /** false: the output layer does not keep its membrane trace either (a loss on spikes alone); default true. */
+  outputMem?: boolean;
   /** No gradients will be taken (evaluation): dropout is off, layers may fuse. */
   inference?: boolean;
 }

@@ -118,8 +118,9 @@ export class Leaky implements Layer {
       reset: this.reset,
       surrogate: this.surrogate,
       kernels: ctx.kernels,
-      // hidden layers let the backward recompute their membrane; the output layer keeps it (losses read it)
-      keepMem: ctx.keepAllMem || ctx.outputLayer === undefined || ctx.outputLayer === this,
+      // hidden layers let the backward recompute their membrane; the output layer keeps it (losses read
+      // it) unless the caller said no loss will (outputMem false)
+      keepMem: ctx.keepAllMem || ((ctx.outputLayer === undefined || ctx.outputLayer === this) && ctx.outputMem !== false),
       truncate: this.truncate,
     };
   }

@@ -19,15 +19,18 @@ export class Sequential {
 
   /**
    * Runs every layer. Hidden spiking layers do not keep their membrane trace (the backward pass
-   * recomputes it) unless keepAllMem; the last spiking layer always does (losses read it).
+   * recomputes it) unless keepAllMem; the last spiking layer does (losses read it) unless outputMem is
+   * false: then a Leaky output layer's record has mem null too, which saves T x B x H floats when the loss reads only
+   * spikes (results and gradients are the same).
    */
-  forward(input: Seq, kernels: Kernels, opts: { keepAllMem?: boolean; inference?: boolean } = {}): ForwardResult {
+  forward(input: Seq, kernels: Kernels, opts: { keepAllMem?: boolean; inference?: boolean; outputMem?: boolean } = {}): ForwardResult {
     const spiking = this.layers.filter((l) => l.spiking === true);
     const ctx: ForwardContext = {
       kernels,
       records: [],
       outputLayer: spiking[spiking.length - 1],
       keepAllMem: opts.keepAllMem,
+      outputMem: opts.outputMem,
       inference: opts.inference,
     };
     const out = runFused(this.layers, input, ctx, !opts.inference ? 'training' : opts.keepAllMem ? 'plain' : 'inference');

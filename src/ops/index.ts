@@ -1,5 +1,5 @@
-import { Tensor, addInto } from '../core/tensor.js';
-import { ShapeError } from '../core/errors.js';
+import { Tensor, accumulateOwnedGrad, addInto } from '../core/tensor.js';
+import { ShapeError, checkTensor } from '../core/errors.js';
 import { newF32 } from '../core/buffers.js';
 import type { Kernels } from '../kernels/types.js';
 
@@ -72,6 +72,28 @@ export function sigmoid(x: Tensor): Tensor {
       const g = out.grad!;
       const gx = x.ensureGrad();
       for (let i = 0; i < y.length; i++) gx[i] += g[i] * y[i] * (1 - y[i]);
+    },
+  });
+  return out;
+}
+
+/**
+ * Sum of every element, as a scalar tensor (e.g. a loss that is the number of spikes). The sum runs
+ * in float64 (exact for spike counts); its gradient is the upstream value in every element.
+ */
+export function sum(x: Tensor): Tensor {
+  checkTensor('sum input', x);
+  const d = x.data;
+  let s = 0;
+  for (let i = 0; i < d.length; i++) s += d[i];
+  const out: Tensor = new Tensor(Float32Array.of(s), [], {
+    parents: [x],
+    backward: () => {
+      const g = out.grad![0];
+      if (x.grad) {
+        const gx = x.grad;
+        for (let i = 0; i < gx.length; i++) gx[i] += g;
+      } else accumulateOwnedGrad(x, newF32(x.size, true).fill(g));
     },
   });
   return out;

@@ -6,7 +6,7 @@ import type { ForwardResult } from '../nn/sequential.js';
 import type { NamedParameter } from '../nn/layer.js';
 import type { Task } from './task.js';
 import { RateSeq } from '../encode/index.js';
-import { StepBuffers, withStepBuffers } from '../core/buffers.js';
+import { Tape } from '../core/buffers.js';
 
 /**
  * What the trainer drives: a Sequential, or a thin wrapper with the same three methods (the NIR graphs of
@@ -19,8 +19,8 @@ export interface TrainableModel {
   zeroGrad(): void;
 }
 
-/** Each model's step buffers (core/buffers.ts): a batch reuses the previous batch's large arrays. */
-const stepBuffers = new WeakMap<TrainableModel, StepBuffers>();
+/** Each model's tape (core/buffers.ts): a batch reuses the previous batch's large arrays. */
+const tapes = new WeakMap<TrainableModel, Tape>();
 
 export interface StepResult {
   /** Training loss of the batch (NaN for inference, which does not compute it). */
@@ -95,10 +95,10 @@ export function nonFiniteGradient(model: TrainableModel, kernels: Kernels): stri
  * grad, which is zeroed first). The same function runs on the main thread and in every worker.
  */
 export function runBatch(model: TrainableModel, task: Task, seq: Seq, y: Int32Array, kernels: Kernels, train: boolean): StepResult {
-  let buffers = stepBuffers.get(model);
-  if (!buffers) stepBuffers.set(model, (buffers = new StepBuffers()));
+  let tape = tapes.get(model);
+  if (!tape) tapes.set(model, (tape = new Tape()));
   // nothing made in the step outlives it: the loss and predictions below are plain numbers and fresh arrays
-  return withStepBuffers(buffers, () => step(model, task, seq, y, kernels, train));
+  return tape.run(() => step(model, task, seq, y, kernels, train));
 }
 
 function step(model: TrainableModel, task: Task, seq: Seq, y: Int32Array, kernels: Kernels, train: boolean): StepResult {
