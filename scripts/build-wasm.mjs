@@ -7,7 +7,7 @@
 //   build/sim-lif.wasm                         the simulator's LifGroup kernels (src/sim/assembly/lif.ts)
 //   src/sim/lif-kernel.generated.ts            export const LIF_KERNEL_BASE64 = '...' (flags: see buildSimulatorKernel)
 // Flags: SIMD on; -O3; the stub runtime (the kernels allocate nothing: the JS wrapper lays out all
-// memory); no assertions; memory exported and growable (no maximum), starting at 16 pages (1 MiB).
+// memory); no assertions; memory imported (and exported), growable to 4 GiB, starting at 16 pages (1 MiB).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -48,6 +48,14 @@ function compile(name, features) {
       '--noAssert',
       '--initialMemory',
       '16',
+      // The memory is imported (env.memory), with a maximum of 4 GiB: the loader creates it, plain or, for
+      // the kernel thread pool (src/kernels/pool.ts), shared by every thread's instance. A shared memory
+      // needs a maximum, and the loader turns the import's limits flag byte from 0x01 (min, max) to 0x03
+      // (min, max, shared) for it, so one binary serves both (asc's --sharedMemory would need threads
+      // everywhere, and an unisolated browser has no shared memory at all).
+      '--importMemory',
+      '--maximumMemory',
+      '65536',
       // WASM_DEBUG=1 keeps the function names (for profiles: `node --cpu-prof` then names every kernel).
       ...(process.env.WASM_DEBUG ? ['--debug'] : []),
     ],

@@ -1,4 +1,6 @@
 import { SpikeflowError } from '../core/errors.js';
+import type { KernelPool, Part } from './pool.js';
+import type { Splitter } from './splits.js';
 
 /**
  * The one generic binding of the WASM kernels. A kernel is declared once (wasm-exports.ts) by its
@@ -190,6 +192,11 @@ interface Plan {
   names: string[];
   fields: Field[];
   fn: (...args: number[]) => number;
+  /** Its index in the table (the thread pool names exports by it). */
+  index: number;
+  /** Field name -> index. */
+  at: Record<string, number>;
+  split: Splitter | undefined;
   /** Index of each field in the argument block's view of its type (Int32Array, Float32Array or Float64Array); null: positional. */
   slots: number[] | null;
   /** Per call (calls do not nest): the values, the bytes laid out, the addresses, the arguments. */
@@ -204,9 +211,17 @@ interface Plan {
  * detached the buffer. `placed(field)` is where an operand of the last call lay (for a following call
  * to read, laid out above it: `call(..., mem.top)`).
  */
-export function binder<T extends Record<string, Decl>>(ex: ModuleExports & Sizers, table: T, mem: Arena) {
+export function binder<T extends Record<string, Decl>>(
+  ex: ModuleExports & Sizers,
+  table: T,
+  mem: Arena,
+  /** Threads for the kernels of `splits` (pool.ts, splits.ts); null: one thread. */
+  pool: KernelPool | null = null,
+  splits: Partial<Record<string, Splitter>> = {},
+) {
   const plans = {} as Record<keyof T, Plan>;
   let blockBytes = 0;
+  let index = 0;
   for (const [name, decl] of Object.entries(table) as Array<[keyof T & string, Decl]>) {
     const fields = Object.values(decl.fields);
     const n = fields.length;
@@ -225,11 +240,15 @@ export function binder<T extends Record<string, Decl>>(ex: ModuleExports & Sizer
       throw new SpikeflowError(`WASM kernels: the module's ${name} does not match its binding (${n} fields)`);
     }
     const zeros = () => new Array<number>(n).fill(0);
+    const names = Object.keys(decl.fields);
     plans[name] = {
       decl,
-      names: Object.keys(decl.fields),
+      names,
       fields,
       fn,
+      index: index++,
+      at: Object.fromEntries(names.map((f, i) => [f, i])),
+      split: splits[name],
       slots,
       vals: new Array(n),
       sizes: zeros(),
@@ -237,8 +256,11 @@ export function binder<T extends Record<string, Decl>>(ex: ModuleExports & Sizer
       args: zeros(),
     };
   }
-  // The argument block: at the bottom of the long-lived zone, for the whole life of the module.
-  const block = mem.hold(blockBytes);
+  // The argument block: at the bottom of the long-lived zone, for the whole life of the module; one per
+  // thread of the pool (each part of a split call has its own).
+  const threads = pool?.threads ?? 1;
+  const blocks = Array.from({ length: threads }, () => mem.hold(blockBytes));
+  const block = blocks[0];
   let buffer: ArrayBuffer | null = null;
   let views = {} as { [D in Dtype]: ArrayOf[D] };
   const memView = () => {
@@ -264,6 +286,42 @@ export function binder<T extends Record<string, Decl>>(ex: ModuleExports & Sizer
     into.set(memView()[dtype].subarray(i, i + into.length) as never);
   };
   let last: Plan | null = null;
+  /** Writes the fields `args` of a block kernel into the argument block at `at`. */
+  const writeBlock = (plan: Plan, args: number[], at: number) => {
+    const { i32: I, f32: F, f64: D } = memView();
+    const { fields, slots } = plan;
+    for (let i = 0; i < args.length; i++) {
+      const k = fields[i].kind;
+      if (k === 'f32') F[at / 4 + slots![i]] = args[i];
+      else if (k === 'f64') D[at / 8 + slots![i]] = args[i];
+      else I[at / 4 + slots![i]] = args[i];
+    }
+  };
+  const ctx = {
+    x: ex as never,
+    threads,
+    alloc: (bytes: number) => mem.layout([bytes], mem.top)[0],
+    f32: () => memView().f32,
+  };
+  const fns = Object.values(plans).map((p) => p.fn);
+  const local = (p: Part) => fns[p.fn].apply(null, p.args);
+  /** The call split over the pool's threads, or null when its splitter keeps it on one. */
+  const splitRun = (plan: Plan, args: number[]): number | null => {
+    const named: Record<string, number> = {};
+    for (let i = 0; i < args.length; i++) named[plan.names[i]] = args[i];
+    const split = plan.split!(named, ctx);
+    if (!split) return null;
+    const parts: Part[] = split.parts.map((over, p) => {
+      const a = args.slice();
+      for (const f in over) a[plan.at[f]] = over[f];
+      if (!plan.slots) return { fn: plan.index, args: a };
+      writeBlock(plan, a, blocks[p]);
+      return { fn: plan.index, args: [blocks[p]] };
+    });
+    const results = pool!.run(parts, local);
+    split.after?.();
+    return split.combine ? split.combine(results) : results.reduce((s, r) => s + r, 0);
+  };
 
   return {
     /** Runs kernel `name` on `values`, laid out from `above` (default: the arena's bottom); returns its result. */
@@ -297,18 +355,13 @@ export function binder<T extends Record<string, Decl>>(ex: ModuleExports & Sizer
           else for (let r = 0, p = ptrs[i]; r < x.length; p += align16(x[r].length * 4), r++) put('f32', p, x[r]);
         }
       }
-      let result: number;
-      if (plan.slots) {
-        const { i32: I, f32: F, f64: D } = memView();
-        const at = plan.slots;
-        for (let i = 0; i < n; i++) {
-          const k = fields[i].kind;
-          if (k === 'f32') F[block / 4 + at[i]] = args[i];
-          else if (k === 'f64') D[block / 8 + at[i]] = args[i];
-          else I[block / 4 + at[i]] = args[i];
-        }
-        result = plan.fn(block);
-      } else result = plan.fn.apply(null, args);
+      let result = plan.split && pool && !pool.isClosed ? splitRun(plan, args) : null;
+      if (result === null) {
+        if (plan.slots) {
+          writeBlock(plan, args, block);
+          result = plan.fn(block);
+        } else result = plan.fn.apply(null, args);
+      }
       if (decl.ok && !decl.ok(result)) return result;
       for (let i = 0; i < n; i++) {
         const x = vals[i];

@@ -227,6 +227,8 @@ export interface Kernels {
   readonly fusedMultiplyAdd: boolean;
   /** Threads one kernel call may use (the WASM kernels' thread pool, caller included); absent: 1. See kernelThreads. */
   readonly threads?: number;
+  /** Stops the kernels' worker threads, if any (the kernels then run on one thread). */
+  close?(): void;
   /**
    * C = op(A) @ op(B), or C += op(A) @ op(B) when `accumulate`.
    * op(A) is [M, K]: A is stored [M, K], or [K, M] when transA. op(B) is [K, N]: B is [K, N], or [N, K] when transB.

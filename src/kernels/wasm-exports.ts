@@ -12,7 +12,22 @@ import { F32, F64, I32, U32, U8, f32, f64, i32, kernel, scratch, type ModuleExpo
 const scan = { input: F32.in, constInput: i32, beta: F32.in, threshold: f32, reset: i32, T: i32, N: i32, H: i32 };
 /** The geometry first in the convolutions' argument blocks (ConvShape in assembly/conv.ts). */
 const convShape = { n: i32, H: i32, W: i32, C: i32, O: i32, kH: i32, kW: i32, stride: i32, pad: i32, outH: i32, outW: i32 };
-const gemm = { a: F32.in, b: F32.in, c: F32.acc, m: i32, k: i32, n: i32, transA: i32, transB: i32, accumulate: i32, scratch };
+// lda, ldb, ldc: leading dimensions (0: dense), set by the thread pool's splits (splits.ts), as are the ranges below
+const gemm = {
+  a: F32.in,
+  b: F32.in,
+  c: F32.acc,
+  m: i32,
+  k: i32,
+  n: i32,
+  transA: i32,
+  transB: i32,
+  accumulate: i32,
+  scratch,
+  lda: i32,
+  ldb: i32,
+  ldc: i32,
+};
 /** seqLeakyProject and rateLeakyProject: one block (ProjectRowsArgs), whose source is spikes or values. */
 const project = { keys: U32.in, gain: f64, w: F32.in, bias: F32.in, k: i32, w2: F32.in, o: i32, out: F32.acc, accumulate: i32, scratch };
 
@@ -32,6 +47,8 @@ const neuron = {
   st: F32.out,
   spk: U8.out,
   scratch,
+  h0: i32,
+  h1: i32,
 };
 
 export const KERNELS = {
@@ -52,7 +69,7 @@ export const KERNELS = {
   ),
   sumRows: kernel({ x: F32.in, out: F32.acc, m: i32, n: i32, accumulate: i32 }),
   addBias: kernel({ c: F32.inout, bias: F32.in, m: i32, n: i32 }),
-  leakyForward: kernel({ ...scan, spk: U8.out, mem: F32.out, scratch }, (x) => x.leakyScratchBytes()),
+  leakyForward: kernel({ ...scan, spk: U8.out, mem: F32.out, scratch, tile0: i32, tile1: i32 }, (x) => x.leakyScratchBytes()),
   leakyBackward: kernel(
     {
       ...scan,
@@ -70,6 +87,9 @@ export const KERNELS = {
       surrogateParam2: f32,
       truncate: i32,
       scratch,
+      gbAll: i32,
+      tile0: i32,
+      tile1: i32,
     },
     (x, v) => x.leakyBackwardScratchBytes(v.T, v.H, v.o),
   ),
@@ -150,4 +170,5 @@ export const KERNELS = {
 };
 
 /** The module's exports: memory, heap base, the size functions and the kernels of the table. */
-export type Exports = ModuleExports & Sizers & { [K in keyof typeof KERNELS]: (...args: number[]) => number };
+export type Exports = ModuleExports &
+  Sizers & { [K in keyof typeof KERNELS]: (...args: number[]) => number } & { leakyTiles(N: number, H: number): number };

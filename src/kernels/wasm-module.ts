@@ -66,19 +66,18 @@ function compileError(e: unknown): SpikeflowError {
   return new SpikeflowError(`cannot compile the spikeflow WASM kernels: ${(e as Error).message}`);
 }
 
-/** The module imports nothing today (stub runtime, no asserts); abort is provided in case a build adds it. */
-const imports = {
-  env: {
-    abort: (): never => {
-      throw new SpikeflowError('WASM kernel aborted (an internal check failed): please report this as a bug');
-    },
-  },
+/** The abort the module imports in case a build adds asserts (today's has none). */
+const abort = (): never => {
+  throw new SpikeflowError('WASM kernel aborted (an internal check failed): please report this as a bug');
 };
 
-/** An instance's exports and which build it is. */
+/** An instance's exports, which build it is, its module and its memory (shared when `shared`). */
 export interface CompiledKernels {
   exports: WebAssembly.Exports;
   relaxed: boolean;
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  shared: boolean;
 }
 
 export interface WasmKernelOptions {
@@ -87,6 +86,14 @@ export interface WasmKernelOptions {
    * SIMD; false: the plain WASM SIMD build; default: relaxed where supported.
    */
   relaxed?: boolean;
+  /**
+   * Threads one kernel call may use, the caller's included (a thread pool on shared memory, pool.ts).
+   * Default: SPIKEFLOW_THREADS, else the cores (os.availableParallelism()) in Node; in a browser,
+   * navigator.hardwareConcurrency inside a crossOriginIsolated worker with createWasmKernels (async),
+   * else 1. Where threads cannot run (no shared memory, a browser's main thread), the kernels run on one
+   * thread: kernelThreads(kernels) says how many they use.
+   */
+  threads?: number;
 }
 
 let relaxedBytes: Uint8Array<ArrayBuffer> | null = null;
@@ -104,7 +111,70 @@ export function relaxedSimdSupported(recheck = false): boolean {
   return relaxedOk;
 }
 
-function moduleBytes(options: WasmKernelOptions): { bytes: Uint8Array<ArrayBuffer>; relaxed: boolean } {
+/** Reads an unsigned LEB128 at `at`: [value, the position after it]. */
+function leb(b: Uint8Array, at: number): [number, number] {
+  let v = 0;
+  let shift = 0;
+  for (;;) {
+    const x = b[at++];
+    v += (x & 0x7f) * 2 ** shift;
+    if (!(x & 0x80)) return [v, at];
+    shift += 7;
+  }
+}
+
+/**
+ * The module's memory import (env.memory, from scripts/build-wasm.mjs): where its limits flag byte lies,
+ * and its minimum pages. The build declares it (min, max): flag 0x01 (0x03 once made shared).
+ */
+export function memoryImport(b: Uint8Array): { flagAt: number; initial: number } {
+  let at = 8; // magic, version
+  while (at < b.length) {
+    const id = b[at];
+    const [size, body] = leb(b, at + 1);
+    if (id === 2) {
+      let [count, p] = leb(b, body);
+      for (; count > 0; count--) {
+        let len: number;
+        [len, p] = leb(b, p);
+        p += len; // module name
+        [len, p] = leb(b, p);
+        p += len; // field name
+        const kind = b[p++];
+        if (kind === 2) {
+          const flagAt = p;
+          const [initial] = leb(b, p + 1);
+          if (b[flagAt] !== 0x01 && b[flagAt] !== 0x03) break; // (min, max), or made shared
+          return { flagAt, initial };
+        }
+        if (kind === 0) [, p] = leb(b, p);
+        else if (kind === 1) {
+          const flag = b[p + 1];
+          [, p] = leb(b, p + 2);
+          if (flag & 1) [, p] = leb(b, p);
+        } else if (kind === 3) p += 2;
+        else [, p] = leb(b, p + 1);
+      }
+      break;
+    }
+    at = body + size;
+  }
+  throw new SpikeflowError(
+    'the spikeflow WASM kernels do not import a memory with a maximum (env.memory): rebuild them (npm run build:wasm)',
+  );
+}
+
+/** The bytes with their memory import made shared (limits flag 0x03: min, max, shared). */
+function sharedVariant(bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  const out = bytes.slice();
+  out[memoryImport(bytes).flagAt] = 0x03;
+  return out;
+}
+
+/** The largest memory the module declares: 4 GiB (65536 pages of 64 KiB). */
+const MAX_PAGES = 65536;
+
+function moduleBytes(options: WasmKernelOptions, shared: boolean): { bytes: Uint8Array<ArrayBuffer>; relaxed: boolean } {
   checkSupport();
   const want = options.relaxed ?? relaxedSimdSupported();
   if (want && !relaxedSimdSupported()) {
@@ -113,30 +183,56 @@ function moduleBytes(options: WasmKernelOptions): { bytes: Uint8Array<ArrayBuffe
         '(Node 20: run node with --experimental-wasm-relaxed-simd, or call enableRelaxedSimd() from spikeflow/node first)',
     );
   }
-  return want ? { bytes: relaxedBytes!, relaxed: true } : { bytes: decodeBase64(WASM_BASE64), relaxed: false };
+  const bytes = want ? relaxedBytes! : decodeBase64(WASM_BASE64);
+  return { bytes: shared ? sharedVariant(bytes) : bytes, relaxed: want };
 }
 
-/** Compiles and instantiates the module synchronously. Throws SpikeflowError if WASM SIMD is unsupported. */
-export function compileKernelsSync(options: WasmKernelOptions): CompiledKernels {
-  const { bytes, relaxed } = moduleBytes(options);
+/** A shared memory for the module where the engine allows one (else null: one thread). */
+function sharedMemory(initial: number): WebAssembly.Memory | null {
+  try {
+    return new WebAssembly.Memory({ initial, maximum: MAX_PAGES, shared: true } as WebAssembly.MemoryDescriptor);
+  } catch {
+    return null;
+  }
+}
+
+function instantiate(module: WebAssembly.Module, relaxed: boolean, memory: WebAssembly.Memory, shared: boolean): CompiledKernels {
+  const exports = new WebAssembly.Instance(module, { env: { memory, abort } }).exports;
+  return { exports, relaxed, module, memory, shared };
+}
+
+/** The module's bytes and memory: shared when `shared` and the engine allows it (validated), else plain. */
+function prepare(options: WasmKernelOptions, shared: boolean) {
+  if (shared) {
+    const s = moduleBytes(options, true);
+    const memory = WebAssembly.validate(s.bytes) ? sharedMemory(memoryImport(s.bytes).initial) : null;
+    if (memory) return { ...s, memory, shared: true };
+  }
+  const p = moduleBytes(options, false);
+  const memory = new WebAssembly.Memory({ initial: memoryImport(p.bytes).initial, maximum: MAX_PAGES });
+  return { ...p, memory, shared: false };
+}
+
+/**
+ * Compiles and instantiates the module synchronously, on a shared memory when `shared` (and the engine
+ * allows it). Throws SpikeflowError if WASM SIMD is unsupported.
+ */
+export function compileKernelsSync(options: WasmKernelOptions, shared = false): CompiledKernels {
+  const { bytes, relaxed, memory, shared: sh } = prepare(options, shared);
   let module: WebAssembly.Module;
   try {
     module = new WebAssembly.Module(bytes);
   } catch (e) {
     throw compileError(e);
   }
-  return instantiate(module, relaxed);
-}
-
-function instantiate(module: WebAssembly.Module, relaxed: boolean): CompiledKernels {
-  return { exports: new WebAssembly.Instance(module, imports).exports, relaxed };
+  return instantiate(module, relaxed, memory, sh);
 }
 
 /** Compiles the module asynchronously (required for large modules on browsers' main thread). */
-export async function compileKernels(options: WasmKernelOptions): Promise<CompiledKernels> {
-  const { bytes, relaxed } = moduleBytes(options);
+export async function compileKernels(options: WasmKernelOptions, shared = false): Promise<CompiledKernels> {
+  const { bytes, relaxed, memory, shared: sh } = prepare(options, shared);
   const module = await WebAssembly.compile(bytes).catch((e: unknown) => {
     throw compileError(e);
   });
-  return instantiate(module, relaxed);
+  return instantiate(module, relaxed, memory, sh);
 }

@@ -1,6 +1,9 @@
 import { ShapeError, ValueError } from '../core/errors.js';
 import { newF32, newU8 } from '../core/buffers.js';
-import { compileKernels, compileKernelsSync, type WasmKernelOptions } from './wasm-module.js';
+import { compileKernels, compileKernelsSync, type CompiledKernels, type WasmKernelOptions } from './wasm-module.js';
+import { KernelPool, canRunPool, defaultThreads, MAX_THREADS } from './pool.js';
+import { SPLITS } from './splits.js';
+import { checkInt } from '../core/errors.js';
 import { At, Room, align16, arena, binder } from './binding.js';
 import { KERNELS, type Exports } from './wasm-exports.js';
 import type {
@@ -94,9 +97,9 @@ function zeroFraction(a: Float32Array): number {
 
 type ScanIn = Omit<LeakyScanArgs, 'input'> & { input: Float32Array | At };
 
-function wrap(ex: Exports, relaxed: boolean): Kernels {
+function wrap(ex: Exports, relaxed: boolean, pool: KernelPool | null): Kernels {
   const mem = arena(ex);
-  const { call, placed, put, get } = binder(ex, KERNELS, mem);
+  const { call, placed, put, get } = binder(ex, KERNELS, mem, pool, SPLITS);
   const owner = {};
 
   /** The forward scan into fresh spike and (wantMem) membrane arrays. */
@@ -142,6 +145,12 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
   return {
     name: 'wasm',
     fusedMultiplyAdd: relaxed,
+    get threads() {
+      return pool && !pool.isClosed ? pool.threads : 1;
+    },
+    close() {
+      pool?.close();
+    },
     matmul(a, b, c, m, k, n, transA, transB, accumulate) {
       checkMatmul(a, b, c, m, k, n);
       if (m === 0 || n === 0) return;
@@ -357,14 +366,56 @@ function wrap(ex: Exports, relaxed: boolean): Kernels {
 
 export { relaxedSimdSupported, type WasmKernelOptions } from './wasm-module.js';
 
-/** Compiles the kernels synchronously (Node, workers). Throws SpikeflowError if WASM SIMD is unsupported. */
-export function createWasmKernelsSync(options: WasmKernelOptions = {}): Kernels {
-  const { exports, relaxed } = compileKernelsSync(options);
-  return wrap(exports as unknown as Exports, relaxed);
+/** Stops a pool whose kernels were collected without close(). */
+const pools = new FinalizationRegistry<KernelPool>((p) => p.close());
+
+/** The threads asked for (options.threads, checked, else the default). */
+function threadsWanted(options: WasmKernelOptions): number {
+  if (options.threads === undefined) return defaultThreads();
+  checkInt('threads', options.threads, 1, MAX_THREADS);
+  return options.threads;
 }
 
-/** Compiles the kernels asynchronously (required for large modules on browsers' main thread). */
+function finish(c: CompiledKernels, threads: number): Kernels {
+  const pool = c.shared ? KernelPool.start(c.module, c.memory, Object.keys(KERNELS), threads) : null;
+  const k = wrap(c.exports as unknown as Exports, c.relaxed, pool);
+  if (pool) pools.register(k, pool);
+  internals.set(k, { pool, memory: c.memory });
+  return k;
+}
+
+/** Whether workers of this thread can start while it blocks (Node; a browser worker cannot). */
+const isNode = () => typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
+
+/**
+ * Compiles the kernels synchronously (Node, workers). Throws SpikeflowError if WASM SIMD is unsupported.
+ * With options.threads > 1 (Node's default: the cores), one call runs on that many threads (pool.ts);
+ * a browser worker gets threads from createWasmKernels only (its workers cannot start while it blocks).
+ */
+export function createWasmKernelsSync(options: WasmKernelOptions = {}): Kernels {
+  const threads = isNode() ? threadsWanted(options) : 1;
+  return finish(compileKernelsSync(options, threads > 1 && canRunPool()), threads);
+}
+
+/**
+ * Compiles the kernels asynchronously (required for large modules on browsers' main thread); with
+ * threads, resolves once every worker has started.
+ */
 export async function createWasmKernels(options: WasmKernelOptions = {}): Promise<Kernels> {
-  const { exports, relaxed } = await compileKernels(options);
-  return wrap(exports as unknown as Exports, relaxed);
+  const threads = threadsWanted(options);
+  const k = finish(await compileKernels(options, threads > 1 && canRunPool()), threads);
+  await ready(k);
+  return k;
+}
+
+/** Waits for the workers of k's pool (at most 30 s; those not started by then leave the pool to one thread). */
+async function ready(k: Kernels): Promise<void> {
+  const pool = internals.get(k)?.pool;
+  if (pool && !(await pool.ready())) pool.close();
+}
+const internals = new WeakMap<Kernels, { pool: KernelPool | null; memory: WebAssembly.Memory }>();
+
+/** The thread pool (null: one thread) and memory of WASM kernels made here; for tests and diagnostics. */
+export function wasmInternals(k: Kernels): { pool: KernelPool | null; memory: WebAssembly.Memory } | undefined {
+  return internals.get(k);
 }

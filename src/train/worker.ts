@@ -47,7 +47,8 @@ port.once('message', (init: Init) => {
       p.grad = init.grads[init.self][j];
     });
     const task = taskFromSpec(init.task);
-    const kernels = createWasmKernelsSync({ relaxed: init.relaxed });
+    // one kernel thread per worker: the batch is already split over the threads (no oversubscription)
+    const kernels = createWasmKernelsSync({ relaxed: init.relaxed, threads: 1 });
     const P = init.grads.length;
     const held: Array<AdamState | null> = init.params.map(() => null);
     port.on('message', (m: Msg) => {

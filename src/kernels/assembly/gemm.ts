@@ -38,18 +38,18 @@ export function gemmScratchBytes(m: i32, k: i32, n: i32): usize {
   v128.store(dst + 3 * stride, v128.shuffle<i32>(t2, t3, 2, 3, 6, 7));
 }
 
-/** Packs op(B) into panels: bp[jp][p][0..8) = op(B)[p, jp*8 + 0..8), zero beyond column n. */
-function packB(b: usize, bp: usize, k: i32, n: i32, transB: i32): void {
+/** Packs op(B) into panels: bp[jp][p][0..8) = op(B)[p, jp*8 + 0..8), zero beyond column n (ldb: b's row stride). */
+function packB(b: usize, bp: usize, k: i32, n: i32, transB: i32, ldb: i32): void {
   const panels = ceilDiv(n, NR);
   for (let jp = 0; jp < panels; jp++) {
     const j0 = jp * NR;
     const dst = bp + ((<usize>jp * <usize>k * NR) << 2);
     const full = j0 + NR <= n;
     if (!transB) {
-      // op(B)[p, j] = b[p*n + j]
+      // op(B)[p, j] = b[p*ldb + j]
       if (full) {
         for (let p = 0; p < k; p++) {
-          const src = b + ((<usize>p * <usize>n + <usize>j0) << 2);
+          const src = b + ((<usize>p * <usize>ldb + <usize>j0) << 2);
           const d = dst + (<usize>p << 5);
           v128.store(d, v128.load(src));
           v128.store(d, v128.load(src, 16), 16);
@@ -58,16 +58,16 @@ function packB(b: usize, bp: usize, k: i32, n: i32, transB: i32): void {
         for (let p = 0; p < k; p++) {
           for (let jj = 0; jj < NR; jj++) {
             const j = j0 + jj;
-            store<f32>(dst + (<usize>(p * NR + jj) << 2), j < n ? load<f32>(b + ((<usize>p * <usize>n + <usize>j) << 2)) : 0);
+            store<f32>(dst + (<usize>(p * NR + jj) << 2), j < n ? load<f32>(b + ((<usize>p * <usize>ldb + <usize>j) << 2)) : 0);
           }
         }
       }
     } else {
-      // op(B)[p, j] = b[j*k + p]: eight source rows, transposed 4x4 at a time.
+      // op(B)[p, j] = b[j*ldb + p]: eight source rows, transposed 4x4 at a time.
       let p = 0;
       if (full) {
-        const rowB = <usize>k << 2;
-        const s0 = b + ((<usize>j0 * <usize>k) << 2);
+        const rowB = <usize>ldb << 2;
+        const s0 = b + ((<usize>j0 * <usize>ldb) << 2);
         const s4 = s0 + 4 * rowB;
         for (; p + 4 <= k; p += 4) {
           const po = <usize>p << 2;
@@ -79,15 +79,15 @@ function packB(b: usize, bp: usize, k: i32, n: i32, transB: i32): void {
       for (; p < k; p++) {
         for (let jj = 0; jj < NR; jj++) {
           const j = j0 + jj;
-          store<f32>(dst + (<usize>(p * NR + jj) << 2), j < n ? load<f32>(b + ((<usize>j * <usize>k + <usize>p) << 2)) : 0);
+          store<f32>(dst + (<usize>(p * NR + jj) << 2), j < n ? load<f32>(b + ((<usize>j * <usize>ldb + <usize>p) << 2)) : 0);
         }
       }
     }
   }
 }
 
-/** Packs op(A)[i0 .. i0+mc, p0 .. p0+kc) into row panels ap[ib][pp][0..4), zero beyond row m. */
-function packA(a: usize, ap: usize, m: i32, k: i32, transA: i32, i0: i32, mc: i32, p0: i32, kc: i32): void {
+/** Packs op(A)[i0 .. i0+mc, p0 .. p0+kc) into row panels ap[ib][pp][0..4), zero beyond row m (lda: a's row stride). */
+function packA(a: usize, ap: usize, m: i32, lda: i32, transA: i32, i0: i32, mc: i32, p0: i32, kc: i32): void {
   const panels = ceilDiv(mc, MR);
   for (let ib = 0; ib < panels; ib++) {
     const r0 = i0 + ib * MR;
@@ -95,17 +95,17 @@ function packA(a: usize, ap: usize, m: i32, k: i32, transA: i32, i0: i32, mc: i3
     const full = r0 + MR <= m;
     let pp = 0;
     if (full && !transA) {
-      // op(A)[i, p] = a[i*k + p]: four source rows, transposed 4x4 at a time.
-      const rowB = <usize>k << 2;
-      const s0 = a + ((<usize>r0 * <usize>k + <usize>p0) << 2);
+      // op(A)[i, p] = a[i*lda + p]: four source rows, transposed 4x4 at a time.
+      const rowB = <usize>lda << 2;
+      const s0 = a + ((<usize>r0 * <usize>lda + <usize>p0) << 2);
       for (; pp + 4 <= kc; pp += 4) {
         const po = <usize>pp << 2;
         transpose4(v128.load(s0 + po), v128.load(s0 + rowB + po), v128.load(s0 + 2 * rowB + po), v128.load(s0 + 3 * rowB + po), dst + (<usize>pp << 4), 16);
       }
     } else if (full) {
-      // op(A)[i, p] = a[p*m + i]: the four rows are contiguous.
+      // op(A)[i, p] = a[p*lda + i]: the four rows are contiguous.
       for (; pp < kc; pp++) {
-        v128.store(dst + (<usize>pp << 4), v128.load(a + ((<usize>(p0 + pp) * <usize>m + <usize>r0) << 2)));
+        v128.store(dst + (<usize>pp << 4), v128.load(a + ((<usize>(p0 + pp) * <usize>lda + <usize>r0) << 2)));
       }
     }
     for (; pp < kc; pp++) {
@@ -113,7 +113,7 @@ function packA(a: usize, ap: usize, m: i32, k: i32, transA: i32, i0: i32, mc: i3
       for (let r = 0; r < MR; r++) {
         const i = r0 + r;
         let v: f32 = 0;
-        if (i < m) v = load<f32>(a + ((transA ? <usize>p * <usize>m + <usize>i : <usize>i * <usize>k + <usize>p) << 2));
+        if (i < m) v = load<f32>(a + ((transA ? <usize>p * <usize>lda + <usize>i : <usize>i * <usize>lda + <usize>p) << 2));
         store<f32>(dst + (<usize>(pp * MR + r) << 2), v);
       }
     }
@@ -161,20 +161,26 @@ function packA(a: usize, ap: usize, m: i32, k: i32, transA: i32, i0: i32, mc: i3
 /** Argument block of gemm and sparseGemm (the fields of their declaration in src/kernels/wasm-exports.ts). */
 @unmanaged export class GemmArgs {
   a: usize; b: usize; c: usize; m: i32; k: i32; n: i32; transA: i32; transB: i32; accumulate: i32; scratch: usize;
+  lda: i32; ldb: i32; ldc: i32;
 }
 
 /**
- * C[M,N] (+)= op(A) op(B). op(A)[i,p] = transA ? a[p*m + i] : a[i*k + p];
- * op(B)[p,j] = transB ? b[j*k + p] : b[p*n + j]. scratch: gemmScratchBytes(m, k, n) bytes, 16-aligned.
- * Requires m, n, k >= 1.
+ * C[M,N] (+)= op(A) op(B). op(A)[i,p] = transA ? a[p*lda + i] : a[i*lda + p];
+ * op(B)[p,j] = transB ? b[j*ldb + p] : b[p*ldb + j]; C[i,j] at c[i*ldc + j]. A leading dimension of 0 is
+ * the dense one (lda: transA ? m : k; ldb: transB ? k : n; ldc: n): the thread pool (src/kernels/pool.ts)
+ * gives each thread a block of C's rows or columns as a GEMM of its own. Each element of C is the same
+ * sum in the same order whatever the block: k is blocked by k alone, and edge tiles add their sum onto
+ * C as full tiles do. scratch: gemmScratchBytes(m, k, n) bytes, 16-aligned. Requires m, n, k >= 1.
  */
 export function gemm(p: GemmArgs): void {
   const a = p.a, b = p.b, c = p.c, m = p.m, k = p.k, n = p.n, transA = p.transA, transB = p.transB, accumulate = p.accumulate, scratch = p.scratch;
+  const lda = p.lda ? p.lda : transA ? m : k;
+  const ldb = p.ldb ? p.ldb : transB ? k : n;
   const bp = scratch;
   const ap = bp + ((<usize>k * <usize>(ceilDiv(n, NR) * NR)) << 2);
   const tile = ap + ((<usize>min(ceilDiv(m, MR) * MR, MC) * <usize>min(k, KC)) << 2);
-  packB(b, bp, k, n, transB);
-  const ldc = <usize>n << 2;
+  packB(b, bp, k, n, transB, ldb);
+  const ldc = <usize>(p.ldc ? p.ldc : n) << 2;
   const panels = ceilDiv(n, NR);
   const kcMax = ceilDiv(k, ceilDiv(k, KC)); // equal k blocks of at most KC
   for (let p0 = 0; p0 < k; p0 += kcMax) {
@@ -182,7 +188,7 @@ export function gemm(p: GemmArgs): void {
     const acc = accumulate != 0 || p0 > 0;
     for (let i0 = 0; i0 < m; i0 += MC) {
       const mc = min(MC, m - i0);
-      packA(a, ap, m, k, transA, i0, mc, p0, kc);
+      packA(a, ap, m, lda, transA, i0, mc, p0, kc);
       const rowPanels = ceilDiv(mc, MR);
       for (let jp = 0; jp < panels; jp++) {
         const j0 = jp * NR;
@@ -192,7 +198,7 @@ export function gemm(p: GemmArgs): void {
           const i = i0 + ib * MR;
           const mr = min(MR, m - i);
           const app = ap + ((<usize>ib * <usize>kc * MR) << 2);
-          const cp = c + ((<usize>i * <usize>n + <usize>j0) << 2);
+          const cp = c + <usize>i * ldc + (<usize>j0 << 2);
           if (mr == MR && nr == NR) {
             micro4x8(app, bpp, kc, cp, ldc, acc);
           } else {

@@ -11,7 +11,7 @@ export function heapBase(): usize {
 export { gemm, gemmScratchBytes } from './gemm';
 export { spikeMatmul, spikeMatmulGradW, spikeMatmulScratchBytes, spikeGradWScratchBytes } from './spike';
 export { sumRows, addBias } from './rows';
-export { leakyForward, leakyBackward, leakyScratchBytes, leakyBackwardScratchBytes } from './leaky';
+export { leakyForward, leakyBackward, leakyScratchBytes, leakyBackwardScratchBytes, leakyTiles } from './leaky';
 export { sparseGemm, sparseScratchBytes } from './sparse';
 export { leakyProject, leakyProjectScratchBytes, seqLeakyProject, seqLeakyProjectScratchBytes, rateLeakyProject, rateLeakyProjectScratchBytes } from './project';
 export {

@@ -17,10 +17,14 @@ const TILE = 1024;
 @unmanaged export class LeakyScan {
   input: usize; constInput: i32; beta: usize; threshold: f32; reset: i32; T: i32; N: i32; H: i32;
 }
-@unmanaged class LeakyForwardArgs extends LeakyScan { spk: usize; mem: usize; scratch: usize; }
+// tile0, tile1: the tiles [tile0, tile1) of the call's tiling (leakyTiles; tile1 = 0: all), the thread
+// pool's share of one call (src/kernels/pool.ts). A neuron's results do not depend on which part runs it.
+@unmanaged class LeakyForwardArgs extends LeakyScan { spk: usize; mem: usize; scratch: usize; tile0: i32; tile1: i32; }
 @unmanaged class LeakyBackwardArgs extends LeakyScan {
   spk: usize; mem: usize; gradSpk: usize; gradMem: usize; gradInput: usize; gradBeta: usize; dg: usize; dw: usize; o: i32;
   surrogate: i32; surrogateParam: f32; surrogateParam2: f32; truncate: i32; scratch: usize;
+  /** 0, or [N] floats: each neuron's dL/dbeta term goes there instead of into gradBeta (which the caller then sums in neuron order). */
+  gbAll: usize; tile0: i32; tile1: i32;
 }
 
 /** Scratch bytes for leakyForward / leakyBackward: expanded beta, carry, gradBeta partials. */
@@ -31,6 +35,12 @@ export function leakyScratchBytes(): usize {
 /** Samples per tile when H < TILE (beta is then expanded once to the tile); 0: tiles are chunks of one sample. */
 @inline function samplesPerTile(h: i32): i32 {
   return h >= TILE ? 0 : TILE / h;
+}
+
+/** Tiles of the scans over N neurons of H features: (sample, chunk of TILE features), or runs of whole samples. */
+export function leakyTiles(nN: i32, h: i32): i32 {
+  const spt = samplesPerTile(h);
+  return spt == 0 ? (nN / h) * ((h + TILE - 1) / TILE) : (nN + spt * h - 1) / (spt * h);
 }
 
 function expandBeta(beta: usize, h: i32, exp: usize, len: i32): void {
@@ -147,17 +157,20 @@ export function leakyForward(a: LeakyForwardArgs): i32 {
   const memRow = mem ? nN : 0;
   let count = 0;
   const spt = samplesPerTile(h);
+  const first = a.tile1 ? a.tile0 : 0, last = a.tile1 ? a.tile1 : leakyTiles(nN, h);
   if (spt == 0) {
-    for (let n0 = 0; n0 < nN; n0 += h) {
-      for (let j0 = 0; j0 < h; j0 += TILE) {
-        const n = n0 + j0;
-        count += forwardTile(a, a.beta + (<usize>j0 << 2), n, min(TILE, h - j0), spk + <usize>n, nN, mem ? mem + (<usize>n << 2) : row, memRow);
-      }
+    const per = (h + TILE - 1) / TILE;
+    for (let i = first; i < last; i++) {
+      const b = i / per;
+      const j0 = (i - b * per) * TILE;
+      const n = b * h + j0;
+      count += forwardTile(a, a.beta + (<usize>j0 << 2), n, min(TILE, h - j0), spk + <usize>n, nN, mem ? mem + (<usize>n << 2) : row, memRow);
     }
   } else {
     const len = spt * h;
     expandBeta(a.beta, h, scratch, len);
-    for (let n0 = 0; n0 < nN; n0 += len) {
+    for (let i = first; i < last; i++) {
+      const n0 = i * len;
       count += forwardTile(a, scratch, n0, min(len, nN - n0), spk + <usize>n0, nN, mem ? mem + (<usize>n0 << 2) : row, memRow);
     }
   }
@@ -367,7 +380,11 @@ function backwardTile<S>(a: LeakyBackwardArgs, bt: usize, n0: i32, len: i32, mem
       }
     }
   }
-  // gradBeta[h] += partial sums of this tile's neurons, in neuron order.
+  // gradBeta[h] += partial sums of this tile's neurons, in neuron order (or each neuron's into gbAll).
+  if (a.gbAll) {
+    memory.copy(a.gbAll + (<usize>n0 << 2), gb, lenB);
+    return;
+  }
   let hh = n0 % h;
   for (let j = 0; j < len; j++) {
     const o = gradBeta + (<usize>hh << 2);
@@ -402,7 +419,7 @@ export function leakyBackwardScratchBytes(t: i32, h: i32, o: i32): usize {
  */
 export function leakyBackward(a: LeakyBackwardArgs): void {
   const nN = a.N, h = a.H, o = a.o, dw = a.dw, scratch = a.scratch;
-  memory.fill(a.gradBeta, 0, <usize>h << 2);
+  if (!a.gbAll) memory.fill(a.gradBeta, 0, <usize>h << 2);
   if (a.dg) {
     const wt = transposedW(a);
     for (let r = 0; r < h; r++) {
@@ -410,14 +427,18 @@ export function leakyBackward(a: LeakyBackwardArgs): void {
     }
   }
   const spt = samplesPerTile(h);
+  const first = a.tile1 ? a.tile0 : 0, last = a.tile1 ? a.tile1 : leakyTiles(nN, h);
   if (spt == 0) {
-    for (let n0 = 0; n0 < nN; n0 += h) {
-      for (let j0 = 0; j0 < h; j0 += TILE) backwardOne(a, a.beta + (<usize>j0 << 2), n0 + j0, min(TILE, h - j0));
+    const per = (h + TILE - 1) / TILE;
+    for (let i = first; i < last; i++) {
+      const b = i / per;
+      const j0 = (i - b * per) * TILE;
+      backwardOne(a, a.beta + (<usize>j0 << 2), b * h + j0, min(TILE, h - j0));
     }
   } else {
     const len = spt * h;
     expandBeta(a.beta, h, scratch, len);
-    for (let n0 = 0; n0 < nN; n0 += len) backwardOne(a, scratch, n0, min(len, nN - n0));
+    for (let i = first; i < last; i++) backwardOne(a, scratch, i * len, min(len, nN - i * len));
   }
 }
 

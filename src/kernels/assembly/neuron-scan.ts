@@ -22,6 +22,8 @@ import { NirNeuronModel } from './nir-neurons';
 @unmanaged class NeuronArgs {
   model: i32; variant: i32; T: i32; N: i32; H: i32; constInput: i32; x32: usize; x64: usize;
   prev: usize; prevSpk: usize; params: usize; st: usize; spk: usize; scratch: usize;
+  /** Features [h0, h1) of every sample (h1 = 0: all): the thread pool's share of one call (disjoint outputs and gp rows). */
+  h0: i32; h1: i32;
 }
 @unmanaged class NeuronBackwardArgs extends NeuronArgs {
   gState: usize; gSpk: usize; carry: usize; carrySpk: usize; gx: usize; gp: usize;
@@ -103,9 +105,10 @@ function forward<M>(a: NeuronArgs): i32 {
   const s1 = s0 + 128;
   const fs = m.fireState(variant);
   let count = 0;
+  const h0 = a.h1 ? a.h0 : 0, h1 = a.h1 ? a.h1 : H;
   for (let t = 0; t < T; t++) {
-    let h = 0;
-    for (let n = 0; n < N; n++) {
+    for (let base = 0; base < N; base += H) for (let h = h0; h < h1; h++) {
+      const n = base + h;
       const p = a.params + (<usize>(h * P) << 3);
       const r = loadPrev(a, S, t, n, s0);
       if (!m.step(s0, r, inputAt(a, t, n), p, s1, variant)) return -1;
@@ -113,8 +116,6 @@ function forward<M>(a: NeuronArgs): i32 {
       const fired: u8 = f32at(st, (fs * T + t) * N + n) - threshold<M>(m, a, p, t, n) > 0 ? 1 : 0;
       store<u8>(a.spk + <usize>(t * N + n), fired);
       count += fired;
-      h++;
-      if (h == H) h = 0;
     }
   }
   return count;
@@ -163,9 +164,12 @@ function backward<M>(a: NeuronBackwardArgs): void {
   const ts = m.thrState(variant);
   const code = a.surrogate;
   const sp = <f64>a.surrogateParam, sp2 = <f64>a.surrogateParam2;
+  // per feature h, its gp row gets the neurons' terms in the order (t descending, sample ascending) for
+  // any feature range: the thread pool's parts give the same sums
+  const h0 = a.h1 ? a.h0 : 0, h1 = a.h1 ? a.h1 : H;
   for (let t = T - 1; t >= 0; t--) {
-    let h = 0;
-    for (let n = 0; n < N; n++) {
+    for (let base = 0; base < N; base += H) for (let h = h0; h < h1; h++) {
+      const n = base + h;
       const p = a.params + (<usize>(h * P) << 3);
       const gp = a.gp + (<usize>(h * P) << 3);
       const i = t * N + n;
@@ -189,8 +193,6 @@ function backward<M>(a: NeuronBackwardArgs): void {
       for (let j = 0; j < S; j++) setF64(a.carry, j * N + n, f64at(gs0, j));
       setF64(a.carrySpk, n, f64at(gs0, S));
       store<f32>(a.gx + (<usize>i << 2), <f32>gx);
-      h++;
-      if (h == H) h = 0;
     }
   }
 }

@@ -1,0 +1,212 @@
+import type { Exports } from './wasm-exports.js';
+
+/**
+ * How the thread pool (pool.ts) splits one kernel call: into parts that each write their own outputs
+ * (rows or column blocks of a GEMM, tiles or features of a scan, images of a convolution), so that
+ * every output element is computed by one thread with the summation order of the one-thread kernel,
+ * and results are bit-identical for any number of threads. Kernels whose outputs are sums over the
+ * split dimension (the weight gradients summed over the batch, spikeSeqMatmul's per-sample sums) are
+ * not split. A split is taken only above a work threshold: below it the dispatch costs more than it
+ * saves, and the call runs on one thread as before.
+ *
+ * A split sees the call's arguments by field name (addresses and scalars, as the kernel will get them)
+ * and returns each part's changed fields; `alloc` lays out space above the call's operands (each
+ * part's scratch, or space the parts share).
+ */
+
+export type Args = Readonly<Record<string, number>>;
+export interface SplitContext {
+  x: Exports;
+  threads: number;
+  /** Bytes above everything laid out so far for this call (16-aligned); its address. */
+  alloc(bytes: number): number;
+  /** A Float32Array view of the memory (remade after a growth). */
+  f32(): Float32Array;
+}
+export interface Split {
+  parts: Array<Record<string, number>>;
+  /** The call's result from the parts' (default: their sum). */
+  combine?(results: number[]): number;
+  /** Runs after every part, on the caller's thread. */
+  after?(): void;
+}
+export type Splitter = (v: Args, ctx: SplitContext) => Split | null;
+
+/** Work units (multiply-adds, neuron steps) below which one part is not worth a thread. */
+const MIN_PART = 1 << 17;
+
+/** Parts for `work` units over at most `max` pieces. */
+const partsFor = (ctx: SplitContext, work: number, max: number): number =>
+  Math.max(1, Math.min(ctx.threads, max, Math.floor(work / MIN_PART)));
+
+/** [start, end) of part p of `n` items in `parts` near-equal runs, boundaries on multiples of `align`. */
+export function ranges(n: number, parts: number, align = 1): Array<[number, number]> {
+  const units = Math.ceil(n / align);
+  const out: Array<[number, number]> = [];
+  for (let p = 0; p < parts; p++) {
+    const a = Math.min(n, Math.floor((units * p) / parts) * align);
+    const b = Math.min(n, Math.floor((units * (p + 1)) / parts) * align);
+    if (b > a) out.push([a, b]);
+  }
+  return out;
+}
+
+const gemm: Splitter = (v, ctx) => {
+  const { m, k, n, transA, transB } = v;
+  const parts = partsFor(ctx, m * k * n, Math.max(Math.ceil(n / 8), Math.ceil(m / 4)));
+  if (parts < 2) return null;
+  // column blocks (multiples of the 8-wide B panels) when there are enough, else row blocks (of 4)
+  if (n >= parts * 32 || n >= m) {
+    return {
+      parts: ranges(n, parts, 8).map(([j0, j1]) => ({
+        b: v.b + (transB ? j0 * k : j0) * 4,
+        ldb: transB ? k : n,
+        c: v.c + j0 * 4,
+        ldc: n,
+        n: j1 - j0,
+        scratch: ctx.alloc(ctx.x.gemmScratchBytes(m, k, j1 - j0)),
+      })),
+    };
+  }
+  return {
+    parts: ranges(m, parts, 4).map(([i0, i1]) => ({
+      a: v.a + (transA ? i0 : i0 * k) * 4,
+      lda: transA ? m : k,
+      c: v.c + i0 * n * 4,
+      m: i1 - i0,
+      scratch: ctx.alloc(ctx.x.gemmScratchBytes(i1 - i0, k, n)),
+    })),
+  };
+};
+
+const sparseGemm: Splitter = (v, ctx) => {
+  const { m, k, n } = v;
+  if (v.transA || v.transB) return null;
+  // A's nonzeros set the work; a sparse A (the reason for this kernel) has about a third of them
+  const parts = partsFor(ctx, (m * k * n) / 3, Math.ceil(m / 4));
+  if (parts < 2) return null;
+  return {
+    parts: ranges(m, parts, 4).map(([i0, i1]) => ({
+      a: v.a + i0 * k * 4,
+      c: v.c + i0 * n * 4,
+      m: i1 - i0,
+      scratch: ctx.alloc(ctx.x.sparseScratchBytes(i1 - i0, k)),
+    })),
+  };
+};
+
+const spikeMatmul: Splitter = (v, ctx) => {
+  const { m, k, n } = v;
+  // a spike adds one row: about a tenth of the dense work at typical rates
+  const parts = partsFor(ctx, (m * k * n) / 10, Math.ceil(m / 16));
+  if (parts < 2) return null;
+  return {
+    parts: ranges(m, parts, 16).map(([i0, i1]) => ({
+      s: v.s + i0 * k,
+      c: v.c + i0 * n * 4,
+      m: i1 - i0,
+      scratch: ctx.alloc(ctx.x.spikeMatmulScratchBytes(i1 - i0, k, n)),
+    })),
+  };
+};
+
+const leakyForward: Splitter = (v, ctx) => {
+  const tiles = ctx.x.leakyTiles(v.N, v.H);
+  const parts = partsFor(ctx, v.T * v.N * 2, tiles);
+  if (parts < 2) return null;
+  return {
+    parts: ranges(tiles, parts).map(([t0, t1]) => ({ tile0: t0, tile1: t1, scratch: ctx.alloc(ctx.x.leakyScratchBytes()) })),
+  };
+};
+
+const leakyBackward: Splitter = (v, ctx) => {
+  const { T, N, H } = v;
+  const tiles = ctx.x.leakyTiles(N, H);
+  const parts = partsFor(ctx, T * N * (4 + (v.dg ? v.o : 0)), tiles);
+  if (parts < 2) return null;
+  // each neuron's dL/dbeta term goes to gbAll; gradBeta is then summed in neuron order, as one thread adds them
+  const gbAll = ctx.alloc(N * 4);
+  return {
+    parts: ranges(tiles, parts).map(([t0, t1]) => ({
+      gbAll,
+      tile0: t0,
+      tile1: t1,
+      scratch: ctx.alloc(ctx.x.leakyBackwardScratchBytes(T, H, v.o)),
+    })),
+    after() {
+      const f = ctx.f32();
+      const g = f.subarray(v.gradBeta / 4, v.gradBeta / 4 + H);
+      const all = f.subarray(gbAll / 4, gbAll / 4 + N);
+      g.fill(0);
+      for (let n = 0, h = 0; n < N; n++) {
+        g[h] += all[n]; // float32 storage: each sum is rounded as the kernel's f32 add
+        if (++h === H) h = 0;
+      }
+    },
+  };
+};
+
+const neuronRanges = (v: Args, ctx: SplitContext, cost: number): Array<Record<string, number>> | null => {
+  const parts = partsFor(ctx, v.T * v.N * cost, v.H);
+  if (parts < 2) return null;
+  return ranges(v.H, parts).map(([h0, h1]) => ({ h0, h1, scratch: ctx.alloc(ctx.x.neuronScratchBytes()) }));
+};
+const neuronForward: Splitter = (v, ctx) => {
+  const parts = neuronRanges(v, ctx, 16);
+  // -2 (unknown model) before -1 (a state left the finite range) before the spike count
+  return parts && { parts, combine: (r) => (r.includes(-2) ? -2 : r.includes(-1) ? -1 : r.reduce((s, x) => s + x, 0)) };
+};
+const neuronBackward: Splitter = (v, ctx) => {
+  const parts = neuronRanges(v, ctx, 32);
+  return parts && { parts, combine: (r) => Math.min(...r) };
+};
+
+/** Convolutions over n images, one image's outputs independent of the others: image runs. */
+const images =
+  (scratch: (v: Args, x: Exports) => number, moves: (v: Args) => Record<string, [ptr: number, bytesPerImage: number]>): Splitter =>
+  (v, ctx) => {
+    const work = v.n * v.outH * v.outW * v.O * v.kH * v.kW * v.C;
+    const parts = partsFor(ctx, work / 4, v.n);
+    if (parts < 2) return null;
+    const m = moves(v);
+    return {
+      parts: ranges(v.n, parts).map(([i0, i1]) => {
+        const over: Record<string, number> = { n: i1 - i0, scratch: ctx.alloc(scratch(v, ctx.x)) };
+        for (const [f, [ptr, per]] of Object.entries(m)) if (ptr) over[f] = ptr + i0 * per;
+        return over;
+      }),
+    };
+  };
+const inImg = (v: Args) => v.H * v.W * v.C;
+const outImg = (v: Args) => v.outH * v.outW * v.O;
+const poolImg = (v: Args) => v.pH * v.pW * v.O;
+
+export const SPLITS: Partial<Record<string, Splitter>> = {
+  gemm,
+  sparseGemm,
+  spikeMatmul,
+  leakyForward,
+  leakyBackward,
+  neuronForward,
+  neuronBackward,
+  convSpikeForward: images(
+    (v, x) => x.convSpikeScratchBytes(v.H, v.W, v.C, v.kH * v.kW * v.C),
+    (v) => ({ s: [v.s, inImg(v)], out: [v.out, outImg(v) * 4] }),
+  ),
+  convPoolSpikeForward: images(
+    (v, x) => x.convPoolScratchBytes(v.H, v.W, v.C, v.O, v.outH, v.outW, v.kH * v.kW * v.C),
+    (v) => ({ s: [v.s, inImg(v)], y: [v.y, poolImg(v) * 4], arg: [v.arg, poolImg(v) * 4] }),
+  ),
+  convGradInput: images(
+    (v, x) => x.convGradInputScratchBytes(v.kH * v.kW * v.C, v.O),
+    (v) => ({ g: [v.g, outImg(v) * 4], gIn: [v.gIn, inImg(v) * 4] }),
+  ),
+  // the weight gradient sums over images: split only for the input gradient alone
+  convPoolSpikeBackward: (v, ctx) =>
+    v.dw
+      ? null
+      : images(
+          (v, x) => x.convPoolScratchBytes(v.H, v.W, v.C, v.O, v.outH, v.outW, v.kH * v.kW * v.C),
+          (v) => ({ s: [v.s, inImg(v)], gy: [v.gy, poolImg(v) * 4], arg: [v.arg, poolImg(v) * 4], gIn: [v.gIn, inImg(v) * 4] }),
+        )(v, ctx),
+};

@@ -1,0 +1,443 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../src/core/rng.js';
+import { Tensor } from '../../src/core/tensor.js';
+import { backward } from '../../src/core/autograd.js';
+import { ValueError } from '../../src/core/errors.js';
+import { createWasmKernels, createWasmKernelsSync, wasmInternals } from '../../src/kernels/wasm.js';
+import { referenceKernels as ref } from '../../src/kernels/reference.js';
+import { KernelThreadError, parseThreads } from '../../src/kernels/pool.js';
+import { KERNELS } from '../../src/kernels/wasm-exports.js';
+import { ranges } from '../../src/kernels/splits.js';
+import { ResetCode, SurrogateCode, kernelThreads, type ConvShape, type Kernels, type LeakyBackwardArgs } from '../../src/kernels/types.js';
+import { lifSpec } from '../../src/neurons/scan.js';
+import { alifSpec } from '../../src/neurons/alif.js';
+import { specSequence } from '../../src/neurons/spec.js';
+import { sigmoid } from '../../src/surrogate/index.js';
+import { enableRelaxedSimd } from '../../src/kernels/relaxed-node.js';
+
+// The kernel thread pool (src/kernels/pool.ts, splits.ts): every split kernel gives the same bits for
+// 1, 2, 3 and 4 threads (each output element is computed by one thread in the one-thread order), on
+// sizes whose rows, columns, tiles and features do not divide by the thread count. Each case checks
+// that the call was really split (the pool's dispatch count), and the one-thread result against the
+// TypeScript reference (to rounding), so equal-but-wrong results cannot pass.
+
+const relaxed = enableRelaxedSimd();
+const COUNTS = [1, 2, 3, 4];
+const pools = COUNTS.map((t) => createWasmKernelsSync({ threads: t, relaxed: false }));
+const fused = relaxed ? COUNTS.map((t) => createWasmKernelsSync({ threads: t, relaxed: true })) : [];
+
+const dispatches = (k: Kernels) => wasmInternals(k)?.pool?.dispatches ?? 0;
+
+/** The index of the first element whose bits differ (floats compared by their bit patterns), or -1. */
+function firstDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Math.min(a.length, b.length);
+  const as = a instanceof Float32Array ? new Uint32Array(a.buffer, a.byteOffset, a.length) : a;
+  const bs = b instanceof Float32Array ? new Uint32Array(b.buffer, b.byteOffset, b.length) : b;
+  for (let i = 0; i < as.length; i++) if (as[i] !== bs[i]) return i;
+  return -1;
+}
+const expectSame = (got: ArrayLike<number>, want: ArrayLike<number>, what = '') => {
+  const i = firstDiff(got, want);
+  expect(i, `${what}: element ${i}: ${got[i]} vs ${want[i]}`).toBe(-1);
+};
+
+/**
+ * Runs `f` on every thread count of each build; expects one-thread's outputs again, bit for bit, and a
+ * split call for each count > 1. Returns the one-thread outputs.
+ */
+function sameForAllThreads<R extends Record<string, ArrayLike<number> | number>>(f: (k: Kernels) => R): R {
+  let first: R | null = null;
+  for (const build of [pools, fused]) {
+    if (!build.length) continue;
+    const one = f(build[0]);
+    first ??= one;
+    for (let i = 1; i < build.length; i++) {
+      const k = build[i];
+      const before = dispatches(k);
+      const r = f(k);
+      expect(dispatches(k), `threads ${COUNTS[i]} split the call`).toBeGreaterThan(before);
+      for (const key of Object.keys(one)) {
+        const [a, b] = [one[key], r[key]];
+        if (typeof a === 'number') expect(b, `${key}, threads ${COUNTS[i]}`).toBe(a);
+        else expectSame(b as ArrayLike<number>, a, `${key}, threads ${COUNTS[i]}`);
+      }
+    }
+  }
+  return first!;
+}
+
+const closeTo = (a: ArrayLike<number>, b: ArrayLike<number>, tol: number) => {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / (1 + Math.abs(b[i])));
+  expect(worst).toBeLessThan(tol);
+};
+
+const uniform = (n: number, rng: Rng, lo = -1, hi = 1) => new Float32Array(n).map(() => lo + (hi - lo) * rng.uniform());
+const spikes = (n: number, rng: Rng, p: number) => new Uint8Array(n).map(() => (rng.uniform() < p ? 1 : 0));
+
+describe('kernel threads: the same bits for 1, 2, 3 and 4 threads', () => {
+  it('kernelThreads says how many threads the kernels run; close() leaves one', () => {
+    expect(pools.map(kernelThreads)).toEqual(COUNTS);
+    expect(kernelThreads(ref)).toBe(1);
+  });
+
+  // column blocks (n large), row blocks (n small), every transpose, with and without accumulate
+  const shapes: Array<[number, number, number]> = [
+    [301, 257, 203],
+    [13, 411, 1001],
+    [1003, 129, 9],
+  ];
+  for (const [m, kk, n] of shapes) {
+    for (const [tA, tB] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
+      it(`matmul ${m}x${kk}x${n}, transA ${tA}, transB ${tB}`, () => {
+        const rng = new Rng(m + kk + n);
+        const a = uniform(m * kk, rng);
+        const b = uniform(kk * n, rng);
+        const c0 = uniform(m * n, rng);
+        const out = sameForAllThreads((k) => {
+          const c = new Float32Array(m * n);
+          k.matmul(a, b, c, m, kk, n, tA, tB, false);
+          const acc = c0.slice();
+          k.matmul(a, b, acc, m, kk, n, tA, tB, true);
+          return { c, acc };
+        });
+        const want = new Float32Array(m * n);
+        ref.matmul(a, b, want, m, kk, n, tA, tB, false);
+        closeTo(out.c, want, 1e-4);
+      });
+    }
+  }
+
+  it('matmul of a mostly-zero input (the sparse kernel), rows not divisible by the threads', () => {
+    const [m, kk, n] = [997, 300, 123];
+    const rng = new Rng(4);
+    const a = uniform(m * kk, rng).map((v) => (rng.uniform() < 0.8 ? 0 : v));
+    const b = uniform(kk * n, rng);
+    const out = sameForAllThreads((k) => {
+      const c = new Float32Array(m * n);
+      k.matmul(a, b, c, m, kk, n, false, false, false);
+      return { c };
+    });
+    const want = new Float32Array(m * n);
+    ref.matmul(a, b, want, m, kk, n, false, false, false);
+    closeTo(out.c, want, 1e-4);
+  });
+
+  for (const n of [77, 9]) {
+    it(`spikeMatmul, ${n} outputs`, () => {
+      const [m, kk] = [1037, 301];
+      const rng = new Rng(n);
+      const s = spikes(m * kk, rng, 0.2);
+      const w = uniform(kk * n, rng);
+      const c0 = uniform(m * n, rng);
+      const out = sameForAllThreads((k) => {
+        const c = c0.slice();
+        k.spikeMatmul(s, w, c, m, kk, n, true);
+        return { c };
+      });
+      const want = c0.slice();
+      ref.spikeMatmul(s, w, want, m, kk, n, true);
+      expectSame(out.c, want); // spike kernels match the reference bit for bit
+    });
+  }
+
+  // H small (tiles of whole samples), H > the 1024-neuron tile (tiles of one sample's features), in between
+  const scans: Array<[number, number, number]> = [
+    [25, 2999, 5],
+    [21, 9, 1500],
+    [23, 21, 700],
+  ];
+  for (const [T, B, H] of scans) {
+    for (const reset of [ResetCode.Subtract, ResetCode.Zero]) {
+      it(`leakyForward and leakyBackward, T ${T}, B ${B}, H ${H}, reset ${reset}`, () => {
+        const N = B * H;
+        const rng = new Rng(T * H + reset);
+        const input = uniform(T * N, rng, -0.5, 1.5);
+        const beta = uniform(H, rng, 0.7, 0.95);
+        const gradSpk = uniform(T * N, rng);
+        const gradMem = uniform(T * N, rng, -0.1, 0.1);
+        const o = 7;
+        const dg = uniform(T * B * o, rng);
+        const w = uniform(H * o, rng);
+        const scan = { T, N, H, input, constInput: false, beta, threshold: 1, reset };
+        const out = sameForAllThreads((k) => {
+          const f = k.leakyForward(scan, true);
+          const f2 = k.leakyForward(scan, false);
+          const args: LeakyBackwardArgs = {
+            ...scan,
+            spk: f.spk,
+            mem: f.mem,
+            gradSpk,
+            gradMem,
+            surrogate: SurrogateCode.Sigmoid,
+            surrogateParam: 5,
+          };
+          const b1 = k.leakyBackward(args);
+          // membrane recomputed in the kernel, spike gradient through the next Linear, truncated BPTT
+          const b2 = k.leakyBackward({
+            ...args,
+            mem: null,
+            gradSpkFrom: { g: dg, w, o },
+            truncate: 4,
+            surrogate: SurrogateCode.Atan,
+            surrogateParam: 2,
+          });
+          return {
+            spk: f.spk,
+            mem: f.mem!,
+            count: f.count,
+            spk2: f2.spk,
+            count2: f2.count,
+            gi1: b1.gradInput,
+            gb1: b1.gradBeta,
+            gi2: b2.gradInput,
+            gb2: b2.gradBeta,
+          };
+        });
+        const want = ref.leakyForward(scan, true);
+        expectSame(out.spk, want.spk);
+        expect(out.count).toBe(want.count);
+        const wb = ref.leakyBackward({
+          ...scan,
+          spk: want.spk,
+          mem: want.mem,
+          gradSpk,
+          gradMem,
+          surrogate: SurrogateCode.Sigmoid,
+          surrogateParam: 5,
+        });
+        closeTo(out.gi1, wb.gradInput, 1e-4);
+        closeTo(out.gb1, wb.gradBeta, 1e-3);
+      });
+    }
+  }
+
+  it('leakyBackward with a constant input (gradient summed over time)', () => {
+    const [T, B, H] = [30, 701, 13];
+    const N = B * H;
+    const rng = new Rng(12);
+    const scan = {
+      T,
+      N,
+      H,
+      input: uniform(N, rng, 0, 0.6),
+      constInput: true,
+      beta: uniform(H, rng, 0.8, 0.9),
+      threshold: 1,
+      reset: ResetCode.Subtract,
+    };
+    const gradSpk = uniform(T * N, rng);
+    sameForAllThreads((k) => {
+      const f = k.leakyForward(scan, true);
+      const b = k.leakyBackward({
+        ...scan,
+        spk: f.spk,
+        mem: f.mem,
+        gradSpk,
+        gradMem: null,
+        surrogate: SurrogateCode.FastSigmoid,
+        surrogateParam: 25,
+      });
+      return { spk: f.spk, gi: b.gradInput, gb: b.gradBeta };
+    });
+  });
+
+  for (const [name, spec, params] of [
+    ['synaptic', lifSpec(true, 'subtract', 'all'), { alpha: 0.8, beta: 0.9, threshold: 1 }],
+    ['alif', alifSpec('zero'), { beta: 0.9, threshold: 0.8, rho: 0.9, betaA: 0.5 }],
+  ] as const) {
+    it(`neuron scan (${name}): states, spikes and gradients, features not divisible by the threads`, () => {
+      const [T, B, H] = [21, 9, 211];
+      const rng = new Rng(8);
+      const x = uniform(T * B * H, rng, -0.3, 1.2);
+      const seed = uniform(T * B * H, rng);
+      const out = sameForAllThreads((k) => {
+        const prng = new Rng(3);
+        const ps: Record<string, Tensor> = {};
+        for (const [p, v] of Object.entries(params)) {
+          ps[p] = Tensor.from(
+            new Float32Array(H).map(() => v * (1 + 0.05 * (prng.uniform() - 0.5))),
+            [H],
+            { requiresGrad: true },
+          );
+        }
+        const input = Tensor.from(x, [T, B, H], { requiresGrad: true });
+        const r = specSequence(spec, input, { steps: T, constInput: false, params: ps, surrogate: sigmoid(5), kernels: k });
+        backward(r.spk, seed);
+        const res: Record<string, Float32Array | number> = { spk: r.spk.data, spikes: r.spikes, gx: input.grad! };
+        for (const p of Object.keys(params)) res[`g${p}`] = ps[p].grad!;
+        for (const [s, t] of Object.entries(r.state)) res[s] = t.data;
+        return res;
+      });
+      expect(out.spikes as number).toBeGreaterThan(0);
+    });
+  }
+
+  const conv: ConvShape = { n: 37, H: 15, W: 13, C: 4, O: 8, kH: 3, kW: 3, stride: 1, pad: 1, outH: 15, outW: 13 };
+  it('convolutions over images: forward, fused pooling, input gradients', () => {
+    const rng = new Rng(21);
+    const g = conv;
+    const s = spikes(g.n * g.H * g.W * g.C, rng, 0.3);
+    const w = uniform(g.kH * g.kW * g.C * g.O, rng);
+    const bias = uniform(g.O, rng);
+    const gOut = uniform(g.n * g.outH * g.outW * g.O, rng).map((v) => (v > 0.3 ? 0 : v));
+    const pool = { k: 2, stride: 2, outH: 7, outW: 6 };
+    const gy = uniform(g.n * pool.outH * pool.outW * g.O, rng);
+    const gIn0 = uniform(g.n * g.H * g.W * g.C, rng);
+    const out = sameForAllThreads((k) => {
+      const o = new Float32Array(g.n * g.outH * g.outW * g.O);
+      k.convSpikeForward(s, w, bias, o, g);
+      const y = new Float32Array(gy.length);
+      const arg = new Int32Array(gy.length);
+      k.convPoolSpikeForward(s, w, bias, y, arg, g, pool);
+      const gIn = gIn0.slice();
+      k.convGradInput(gOut, w, gIn, g);
+      const gIn2 = gIn0.slice();
+      k.convPoolSpikeBackward(s, gy, arg, w, null, gIn2, g, pool);
+      return { o, y, arg, gIn, gIn2 };
+    });
+    const want = new Float32Array(out.o.length);
+    ref.convSpikeForward(s, w, bias, want, g);
+    closeTo(out.o, want, 1e-5);
+    const gWant = gIn0.slice();
+    ref.convGradInput(gOut, w, gWant, g);
+    closeTo(out.gIn, gWant, 1e-5);
+  });
+});
+
+describe('kernel threads: the pool', () => {
+  it('grows the shared memory for a threaded call, and every thread sees it', () => {
+    const k = createWasmKernelsSync({ threads: 3, relaxed: false });
+    const k1 = pools[0];
+    const memory = wasmInternals(k)!.memory;
+    const rng = new Rng(2);
+    const small = uniform(64 * 64, rng);
+    const c = new Float32Array(64 * 64);
+    k.matmul(small, small, c, 64, 64, 64, false, false, false);
+    const before = memory.buffer.byteLength;
+    // ~30 MB of operands and per-thread scratch: far past the memory the small call left
+    const [m, kk, n] = [1201, 1500, 1603];
+    const a = uniform(m * kk, rng);
+    const b = uniform(kk * n, rng);
+    const got = new Float32Array(m * n);
+    const d = dispatches(k);
+    k.matmul(a, b, got, m, kk, n, false, true, false);
+    expect(dispatches(k)).toBe(d + 1);
+    expect(memory.buffer.byteLength).toBeGreaterThan(before + 20e6);
+    const want = new Float32Array(m * n);
+    k1.matmul(a, b, want, m, kk, n, false, true, false);
+    expectSame(got, want);
+    k.close!();
+  });
+
+  it('closes: no workers, one thread, the same results; idempotent', () => {
+    const k = createWasmKernelsSync({ threads: 2, relaxed: false });
+    const pool = wasmInternals(k)!.pool!;
+    const rng = new Rng(5);
+    const [m, kk, n] = [200, 300, 400];
+    const a = uniform(m * kk, rng);
+    const b = uniform(kk * n, rng);
+    const c1 = new Float32Array(m * n);
+    k.matmul(a, b, c1, m, kk, n, false, false, false);
+    expect(pool.dispatches).toBe(1);
+    k.close!();
+    k.close!();
+    expect(pool.isClosed).toBe(true);
+    expect(kernelThreads(k)).toBe(1);
+    const c2 = new Float32Array(m * n);
+    k.matmul(a, b, c2, m, kk, n, false, false, false);
+    expect(pool.dispatches).toBe(1);
+    expectSame(c2, c1);
+  });
+
+  it('an error inside a worker surfaces on the caller as a KernelThreadError; the pool still works', () => {
+    const k = createWasmKernelsSync({ threads: 2, relaxed: false });
+    const { pool } = wasmInternals(k)!;
+    const gemm = Object.keys(KERNELS).indexOf('gemm');
+    // an argument block far past the end of memory: the worker's kernel traps
+    const bad = { fn: gemm, args: [0xfffffff0] };
+    let ran = false;
+    const err = (() => {
+      try {
+        pool!.run([{ fn: gemm, args: [] }, bad], () => {
+          // the caller's part waits for the worker to take its part (else the caller would run it itself)
+          const sleep = new Int32Array(new SharedArrayBuffer(4));
+          while (!pool!.taken(1)) Atomics.wait(sleep, 0, 0, 1);
+          ran = true;
+          return 0;
+        });
+      } catch (e) {
+        return e;
+      }
+      return null;
+    })();
+    expect(ran).toBe(true);
+    expect(err).toBeInstanceOf(KernelThreadError);
+    expect((err as KernelThreadError).thread).toBe(1);
+    expect((err as KernelThreadError).kernel).toBe('gemm');
+    expect((err as Error).message).toMatch(/gemm failed in kernel thread 1: .*out of bounds/);
+    const rng = new Rng(1);
+    const a = uniform(300 * 300, rng);
+    const c = new Float32Array(300 * 300);
+    const want = new Float32Array(300 * 300);
+    k.matmul(a, a, c, 300, 300, 300, false, false, false);
+    pools[0].matmul(a, a, want, 300, 300, 300, false, false, false);
+    expectSame(c, want);
+    k.close!();
+  });
+
+  it('async creation waits for its workers', async () => {
+    const k = await createWasmKernels({ threads: 3, relaxed: false });
+    expect(kernelThreads(k)).toBe(3);
+    expect(wasmInternals(k)!.pool!.readyCount()).toBe(2);
+    k.close!();
+  });
+
+  it('rejects a bad thread count with a typed error naming it', () => {
+    expect(() => createWasmKernelsSync({ threads: 0 })).toThrow(ValueError);
+    expect(() => createWasmKernelsSync({ threads: 1.5 })).toThrow(/threads/);
+    expect(() => parseThreads('two', 'SPIKEFLOW_THREADS')).toThrow(
+      /SPIKEFLOW_THREADS: expected a whole number of threads from 1 to 256, found "two"/,
+    );
+  });
+
+  it('splits into near-equal aligned runs that cover everything once', () => {
+    expect(ranges(10, 3)).toEqual([
+      [0, 3],
+      [3, 6],
+      [6, 10],
+    ]);
+    expect(ranges(203, 2, 8)).toEqual([
+      [0, 104],
+      [104, 203],
+    ]);
+    expect(ranges(2, 4)).toEqual([
+      [0, 1],
+      [1, 2],
+    ]);
+  });
+
+  // the built package (npm test builds first), as a plain Node process would load it
+  it("a Node process with threaded kernels exits without close() (workers are unref'd); SPIKEFLOW_THREADS sets the default", () => {
+    const script = `
+      import { createWasmKernelsSync, kernelThreads } from './dist/index.js';
+      const k = createWasmKernelsSync();
+      const a = new Float32Array(256 * 256).fill(1), c = new Float32Array(256 * 256);
+      k.matmul(a, a, c, 256, 256, 256, false, false, false);
+      console.log(kernelThreads(k), c[0]);`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      env: { ...process.env, SPIKEFLOW_THREADS: '3' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('3 256');
+  });
+});
