@@ -1,0 +1,196 @@
+// Dense GEMM against the engine's limit and the native BLAS (issue 22):
+//  - the per-core WASM SIMD limit (bench/wasm-peak.mjs: mul+add and relaxed madd);
+//  - spikeflow's WASM GEMM (Kernels.matmul, one thread, operands copied in and out as every call does)
+//    on square and tall shapes, every transpose form (op(A) op(B): NN, TN, NT, TT);
+//  - the native BLAS's sgemm through the BLAS tier (Kernels.matmul of withBlas) at 1 and 2 threads;
+//  - where the tier starts paying: small cubes on both tiers (DEFAULT_BLAS_MIN_MACS), and the sparse
+//    case (mostly-zero analog input, which the WASM kernels run as a sparse GEMM).
+//
+//   npm run build && node bench/gemm.mjs [--quick] [--json]
+// One-thread figures are by on-CPU time (process.cpuUsage), two-thread ones by wall time.
+// OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are removed from this process's environment before the BLAS loads,
+// so OpenBLAS runs the kernels it picks for this CPU (the peers in bench/ run the same way). --quick
+// times fewer shapes. Best of a few runs per shape (the machine may be shared).
+import { availableParallelism } from 'node:os';
+import { createWasmKernelsSync } from '../dist/index.js';
+import { enableRelaxedSimd, withBlas, DEFAULT_BLAS_MIN_MACS } from '../dist/node.js';
+import { microKernel, wasmPeak } from './wasm-peak.mjs';
+
+delete process.env.OPENBLAS_CORETYPE;
+delete process.env.OPENBLAS_L2_SIZE;
+const quick = process.argv.includes('--quick');
+const json = process.argv.includes('--json');
+const relaxed = enableRelaxedSimd();
+
+/** Seeded uniform [-1, 1) floats (xorshift32), so every run multiplies the same matrices. */
+function randomF32(n, seed) {
+  const out = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    out[i] = (s >>> 0) / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+/**
+ * This process's on-CPU seconds (getrusage, to the microsecond). On a shared machine one busy thread's
+ * on-CPU time is its cost whatever else runs; wall time is not. Used for one-thread work only.
+ */
+function threadCpu() {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+const hasCpuClock = true;
+
+/**
+ * GFLOP/s of k.matmul on [m, kk] x [kk, n] in form `form` ('NN', 'TN', ...): best of runs within ~budget s;
+ * by this thread's on-CPU time where `cpu` (one-thread work on Linux), else by wall time.
+ */
+function gflops(k, m, kk, n, form, budget = 1.2, a = randomF32(m * kk, 1), b = randomF32(kk * n, 2), cpu = false) {
+  const clock = cpu && hasCpuClock ? threadCpu : () => Number(process.hrtime.bigint()) / 1e9;
+  const c = new Float32Array(m * n);
+  const tA = form[0] === 'T';
+  const tB = form[1] === 'T';
+  k.matmul(a, b, c, m, kk, n, tA, tB, false); // warm-up (and the tier-up of the WASM code)
+  let best = Infinity;
+  let spent = 0;
+  let runs = 0;
+  while (runs < 3 || (spent < budget && runs < 200)) {
+    const t0 = clock();
+    k.matmul(a, b, c, m, kk, n, tA, tB, false);
+    const s = clock() - t0;
+    best = Math.min(best, s);
+    spent += s;
+    runs++;
+    if (spent > 3 * budget) break;
+  }
+  return (2 * m * kk * n) / best / 1e9;
+}
+
+/**
+ * Seconds (on-CPU) to copy what a WASM matmul call copies: A and B into WASM memory, C out (memcpy-like
+ * Float32Array.set): the share of a call that is not the GEMM.
+ */
+function copySeconds(m, k, n) {
+  const src = new Float32Array(m * k + k * n + m * n);
+  const dst = new Float32Array(src.length);
+  const clock = hasCpuClock ? threadCpu : () => Number(process.hrtime.bigint()) / 1e9;
+  let best = Infinity;
+  for (let r = 0; r < 5; r++) {
+    const t0 = clock();
+    dst.set(src);
+    best = Math.min(best, clock() - t0);
+  }
+  return best;
+}
+
+const FORMS = ['NN', 'TN', 'NT', 'TT'];
+const shapes = quick
+  ? [
+      { m: 1024, k: 1024, n: 1024, forms: FORMS },
+      { m: 8000, k: 512, n: 512, forms: FORMS },
+    ]
+  : [
+      { m: 1024, k: 1024, n: 1024, forms: FORMS },
+      { m: 2048, k: 2048, n: 2048, forms: ['NN', 'TN'] },
+      { m: 8000, k: 512, n: 512, forms: FORMS },
+      // the Open Neuromorphic n=4096 GEMM is 8000 x 4096 x 4096; a quarter of its rows keeps a WASM call near a second
+      { m: 2000, k: 4096, n: 4096, forms: ['NN', 'TN'] },
+    ];
+
+const peak = wasmPeak();
+// the GEMM's own 4x8 micro-kernel loop on L1-resident panels: what its register tile allows
+const micro = relaxed ? microKernel(4, 8, true) : microKernel(4, 8, false);
+const wasm = createWasmKernelsSync({ relaxed, threads: 1 });
+const wasmSimd = relaxed ? createWasmKernelsSync({ relaxed: false, threads: 1 }) : null;
+const { kernels: blas, report } = await withBlas(wasm, { blas: process.env.SPIKEFLOW_BLAS ?? 'auto', threads: 1 });
+const lib = report.probe.library;
+const setThreads = (t) => lib?.setThreads?.(t);
+
+const rows = [];
+for (const { m, k, n, forms } of shapes) {
+  for (const form of forms) {
+    const row = { shape: `${m}x${k}x${n}`, form, wasm: gflops(wasm, m, k, n, form, 1.2, undefined, undefined, true) };
+    row.copyShare = (copySeconds(m, k, n) * row.wasm * 1e9) / (2 * m * k * n);
+    if (wasmSimd && form === 'NN') row.wasmSimd = gflops(wasmSimd, m, k, n, form, 1.2, undefined, undefined, true);
+    if (lib) {
+      setThreads(1);
+      row.blas1 = gflops(blas, m, k, n, form, 0.6, undefined, undefined, true);
+      setThreads(2);
+      row.blas2 = gflops(blas, m, k, n, form, 0.6);
+    }
+    rows.push(row);
+    if (!json)
+      console.error(
+        `  ${row.shape} ${form}: wasm ${row.wasm.toFixed(1)}${row.blas1 ? `, blas ${row.blas1.toFixed(1)} / ${row.blas2.toFixed(1)}` : ''}`,
+      );
+  }
+}
+
+// where the BLAS tier starts paying (through Kernels.matmul on both sides, BLAS on one thread)
+const small = [];
+if (lib) {
+  setThreads(1);
+  for (const s of [4, 8, 16, 32, 64, 128]) {
+    const w = gflops(wasm, s, s, s, 'NN', 0.15);
+    // below the threshold the tier hands the call to WASM: time the BLAS itself with the threshold at 0
+    const { kernels: raw } = await withBlas(wasm, { blas: process.env.SPIKEFLOW_BLAS ?? 'auto', threads: 1, minMacs: 0 });
+    const bl = gflops(raw, s, s, s, 'NN', 0.15);
+    small.push({ size: s, macs: s ** 3, wasm: w, blas: bl });
+  }
+}
+// MNIST-like analog input: 128 x 784 with 80% exact zeros, times 784 x 128 (the WASM sparse GEMM's case)
+let sparse = null;
+if (lib) {
+  setThreads(1);
+  const a = randomF32(128 * 784, 3).map((x) => (x < 0.6 ? 0 : x));
+  const b = randomF32(784 * 128, 4);
+  sparse = {
+    zeros: a.filter((x) => x === 0).length / a.length,
+    wasm: gflops(wasm, 128, 784, 128, 'NN', 0.3, a, b),
+    blas: gflops(blas, 128, 784, 128, 'NN', 0.3, a, b),
+  };
+}
+
+const out = {
+  node: process.version,
+  cores: availableParallelism(),
+  build: relaxed ? 'relaxed-simd' : 'simd',
+  peak: { mulAdd: peak.mulAdd, fused: peak.fused },
+  microKernel4x8: micro.gflops,
+  blas: report.blas,
+  blasReason: report.reason,
+  minMacs: DEFAULT_BLAS_MIN_MACS,
+  rows,
+  small,
+  sparse,
+};
+if (json) console.log(JSON.stringify(out, null, 2));
+else {
+  const lim = relaxed ? peak.fused : peak.mulAdd;
+  console.log(
+    `WASM per-core limit: mul+add ${peak.mulAdd.toFixed(1)}, relaxed madd ${peak.fused.toFixed(1)} GFLOP/s (Node ${process.version}, ${out.cores} cores)`,
+  );
+  console.log(
+    `the GEMM's 4x8 micro-kernel loop alone (L1-resident panels): ${micro.gflops.toFixed(1)} GFLOP/s (${((100 * micro.gflops) / lim).toFixed(0)}% of the limit)`,
+  );
+  console.log(`GFLOP/s; one-thread figures by on-CPU time, two-thread BLAS by wall time`);
+  console.log(`BLAS: ${report.blas ? `${report.blas.vendor} ${report.blas.config} (${report.blas.path})` : `none: ${report.reason}`}`);
+  console.log(`\n| shape (m x k x n) | form | WASM ${out.build}, 1 thread | % of limit | copies in/out | BLAS 1 thread | BLAS 2 threads |`);
+  console.log('|---|---|---|---|---|---|---|');
+  for (const r of rows)
+    console.log(
+      `| ${r.shape} | ${r.form} | ${r.wasm.toFixed(1)}${r.wasmSimd ? ` (simd build ${r.wasmSimd.toFixed(1)})` : ''} | ${((100 * r.wasm) / lim).toFixed(0)}% | ${(100 * r.copyShare).toFixed(0)}% | ${r.blas1?.toFixed(1) ?? '-'} | ${r.blas2?.toFixed(1) ?? '-'} |`,
+    );
+  if (small.length) {
+    console.log(`\nsmall cubes, GFLOP/s through Kernels.matmul (BLAS 1 thread; the tier uses the BLAS from ${out.minMacs} multiply-adds):`);
+    console.log(small.map((s) => `  ${s.size}^3: wasm ${s.wasm.toFixed(1)}, blas ${s.blas.toFixed(1)}`).join('\n'));
+  }
+  if (sparse)
+    console.log(
+      `\n128x784x128 with ${(100 * sparse.zeros).toFixed(0)}% zeros in A: wasm (sparse GEMM) ${sparse.wasm.toFixed(1)}, blas ${sparse.blas.toFixed(1)} effective GFLOP/s`,
+    );
+}
