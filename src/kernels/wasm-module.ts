@@ -1,5 +1,5 @@
 import { SpikeflowError } from '../core/errors.js';
-import { WASM_BASE64, WASM_RELAXED_BASE64 } from './wasm-binary.generated.js';
+import { WASM_BASE64, WASM_RELAXED_LENGTH, WASM_RELAXED_PATCH_BASE64 } from './wasm-binary.generated.js';
 
 /**
  * Finding and compiling the kernels' WASM module (src/kernels/assembly, built by scripts/build-wasm.mjs
@@ -15,6 +15,40 @@ function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   const bin = atob(s);
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/**
+ * The relaxed build from the plain one and its patch (scripts/build-wasm.mjs's makePatch): LEB128 ops,
+ * h odd: copy h >> 1 bytes of `base` from the offset that follows; h even: insert the h >> 1 bytes that follow.
+ */
+export function applyPatch(base: Uint8Array, patch: Uint8Array, length: number): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(length);
+  let o = 0;
+  let p = 0;
+  const leb = () => {
+    let x = 0;
+    let s = 0;
+    let c: number;
+    do {
+      c = patch[p++];
+      x += (c & 127) * 2 ** s;
+      s += 7;
+    } while (c & 128);
+    return x;
+  };
+  while (p < patch.length) {
+    const h = leb();
+    const n = Math.floor(h / 2);
+    if (h & 1) {
+      const from = leb();
+      out.set(base.subarray(from, from + n), o);
+    } else {
+      out.set(patch.subarray(p, p + n), o);
+      p += n;
+    }
+    o += n;
+  }
   return out;
 }
 
@@ -105,7 +139,7 @@ let relaxedOk: boolean | null = null;
  */
 export function relaxedSimdSupported(recheck = false): boolean {
   if (relaxedOk === null || recheck) {
-    relaxedBytes ??= decodeBase64(WASM_RELAXED_BASE64);
+    relaxedBytes ??= applyPatch(decodeBase64(WASM_BASE64), decodeBase64(WASM_RELAXED_PATCH_BASE64), WASM_RELAXED_LENGTH);
     relaxedOk = typeof WebAssembly === 'object' && WebAssembly.validate(relaxedBytes);
   }
   return relaxedOk;
