@@ -5,6 +5,7 @@ import { loadCheckpoint } from '../train/checkpoint.js';
 import { NirError } from '../nir/check.js';
 import { toNir } from '../nir/export.js';
 import { NIR_NEURON_FIELDS } from '../nir/neurons.js';
+import type { NirGraph } from '../nir/graph.js';
 import { readNirFile, writeNirFile } from '../nir/fs.js';
 import { formatNirSummary, nirGraphSvg, summarizeNir } from '../nir/inspect.js';
 import type { FlagSpec } from './args.js';
@@ -25,7 +26,7 @@ export const nirFlags = {
   nearest: {
     type: 'bool',
     default: false,
-    help: "export: write layers NIR cannot express exactly (reset by subtraction, Synaptic, RLeaky, RSynaptic) as the nearest NIR neuron, the original reset in the node's metadata",
+    help: "export: write layers NIR cannot express exactly (reset by subtraction, Synaptic, RLeaky, RSynaptic) as the nearest NIR neuron, with a warning; the node's metadata keeps the exact layer, which spikeflow reads back",
   },
   'input-shape': {
     type: 'string',
@@ -104,6 +105,17 @@ function inputShapeOf(model: Sequential, dir: string): number[] {
   );
 }
 
+/** The nodes toNir wrote as the nearest NIR neuron (their `spikeflow_nearest` metadata), by path. */
+function nearestNotes(g: NirGraph, prefix = ''): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [name, n] of g.nodes) {
+    const path = prefix ? `${prefix}/${name}` : name;
+    if (n.type === 'NIRGraph') out.push(...nearestNotes(n, path));
+    else if (typeof n.metadata?.spikeflow_nearest === 'string') out.push([path, n.metadata.spikeflow_nearest]);
+  }
+  return out;
+}
+
 async function exportCheckpoint(o: NirOptions): Promise<void> {
   if (o.checkpoint === undefined)
     throw new UsageError('spikeflow nir export: --checkpoint is required (a folder written by `spikeflow train`)');
@@ -129,6 +141,8 @@ async function exportCheckpoint(o: NirOptions): Promise<void> {
     if (e instanceof SpikeflowError) throw e;
     throw new ValueError(`--out ${o.out}: cannot write the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
+  // never silently: each layer written as the nearest NIR neuron, and what NIR cannot express of it
+  for (const [path, note] of nearestNotes(graph)) process.stderr.write(`warning: node "${path}": ${note}\n`);
   const neurons = [...graph.nodes.values()].filter((n) => n.type === 'NIRGraph' || Object.hasOwn(NIR_NEURON_FIELDS, n.type)).length;
   process.stdout.write(`wrote ${o.out}: ${graph.nodes.size} nodes (${neurons} neuron layers), dt ${o.dt} s\n`);
 }

@@ -5,14 +5,18 @@ import { availableKernels } from '../kernels/default.js';
 import { referenceKernels } from '../kernels/reference.js';
 import { atan, type Surrogate } from '../surrogate/index.js';
 import type { NamedParameter } from '../nn/layer.js';
-import { type SpecParams, specParams, specSequence } from '../neurons/spec.js';
+import { type NeuronSpec, type SpecParams, specParams, specSequence } from '../neurons/spec.js';
+import type { FeatureParam } from '../neurons/common.js';
+import { leakySequence } from '../neurons/leaky.js';
+import { lifSpec } from '../neurons/scan.js';
+import { type SpikeflowNeuron, nirNeuronOf } from './export.js';
 import { NirError, shapeStr } from './check.js';
 import { type FlatNode, flattenNir } from './flat.js';
-import { type NirArray, type NirGraph, nirTopologicalOrder } from './graph.js';
+import { type NirArray, type NirGraph, type NirMetaValue, type NirNode, nirTopologicalOrder } from './graph.js';
 import { NIR_NEURON_FIELDS, type NirNeuronType, type NirReset, nirNeuronSpec, nirSpikes } from './neurons.js';
 import { addAll, afterReset, permuteImage, repeatSteps } from './ops.js';
 import { featureValues, outputShape } from './shapes.js';
-import { type NodeRun, buildNode, delayStepsOf } from './nodes.js';
+import { type NodeRun, buildNode, delayStepsOf, storageRow } from './nodes.js';
 import { delayedStep, neuronStep, stackSteps, timeStep } from './stepwise.js';
 import { cloneNirGraph, nirConvWeight, nirFeatures, nirMatrix, nodeAtPath } from './trained.js';
 
@@ -37,6 +41,14 @@ export interface FromNirOptions {
    * parameter requires a gradient during the run, so no op builds the backward graph.
    */
   inference?: boolean;
+  /**
+   * 'auto' (default): a neuron node that spikeflow's toNir wrote with its layer in the node's metadata
+   * (`spikeflow`: layer, reset, dt, threshold, beta, alpha) runs that layer's exact dynamics (its own
+   * sequence op: the spikes and membranes of the model it came from, bit for bit), provided the node's
+   * NIR fields are the ones toNir derives from those values and dt is the one it was exported with;
+   * otherwise NIR's equations. 'nir': NIR's equations for every node (what other tools run).
+   */
+  dynamics?: 'auto' | 'nir';
 }
 
 /** Options of NirModel.forward. */
@@ -85,9 +97,31 @@ interface Step {
   inShape: number[];
   shape: number[];
   run: NodeRun | null;
-  neuron: { type: NirNeuronType; reset: NirReset; params: Record<string, Tensor>; rec: Recurrence | null } | null;
+  neuron: {
+    type: NirNeuronType;
+    reset: NirReset;
+    /** The NIR fields as trainable tensors (none for a node run with its spikeflow layer's dynamics). */
+    params: Record<string, Tensor>;
+    rec: Recurrence | null;
+    /** The spec the node steps with (stepwise runs), and its parameter values. */
+    spec: NeuronSpec;
+    specValues: Record<string, FeatureParam>;
+    /** The spikeflow layer whose exact dynamics the node runs (see FromNirOptions.dynamics). */
+    own: Own | null;
+  } | null;
   /** Delay nodes: their delays in whole steps (for the step-by-step run). */
   delay: Int32Array | null;
+  /** Affine/Linear fed by an image flattened in storage order (channels-last): that image's [C, H, W]. */
+  channelsLast: number[] | null;
+}
+
+/** A node run with its spikeflow layer's dynamics: the layer's values, per feature in spikeflow's order. */
+interface Own {
+  layer: SpikeflowNeuron['layer'];
+  reset: SpikeflowNeuron['reset'];
+  threshold: number;
+  beta: Tensor;
+  alpha: Tensor | null;
 }
 
 const NEURONS = new Set(Object.keys(NIR_NEURON_FIELDS));
@@ -124,9 +158,15 @@ export class NirModel {
   /** The graph the model was built from (toNir writes the current parameters into a copy of it). */
   private readonly source: NirGraph;
   private readonly recurrences: Map<string, Recurrence>;
+  private readonly dynamics: 'auto' | 'nir';
+  /** The neuron nodes that run their spikeflow layer's exact dynamics (FromNirOptions.dynamics), by path. */
+  readonly spikeflowNodes: string[] = [];
 
   constructor(graph: NirGraph, opts: FromNirOptions = {}) {
-    checkKeys('fromNir options', opts, ['dt', 'surrogate', 'reset', 'stepwise', 'inference']);
+    checkKeys('fromNir options', opts, ['dt', 'surrogate', 'reset', 'stepwise', 'inference', 'dynamics']);
+    this.dynamics = opts.dynamics ?? 'auto';
+    if (this.dynamics !== 'auto' && this.dynamics !== 'nir')
+      throw new ValueError(`fromNir dynamics: expected 'auto' or 'nir', found ${describe(opts.dynamics)}`);
     this.dt = opts.dt ?? 1e-4;
     this.inference = opts.inference ?? false;
     if (!(typeof this.dt === 'number' && this.dt > 0 && Number.isFinite(this.dt)))
@@ -151,6 +191,10 @@ export class NirModel {
     const backPreds = new Map<string, string[]>([...nodes.keys()].map((k) => [k, []]));
     for (const [a, b] of edges) (isBack.has(`${a}\u0000${b}`) ? backPreds : preds).get(b)!.push(a);
     const shapes = new Map<string, number[]>();
+    // a Flatten of an image [C, H, W] whose only consumers are Affine/Linear nodes fed by nothing else keeps
+    // the storage order (channels-last, as spikeflow's Flatten): those weights take its features in that order
+    const channelsLast = new Map<string, number[]>();
+    const keepLayout = new Set<string>();
     this.steps = [];
     for (const name of order) {
       const node = nodes.get(name)!;
@@ -179,10 +223,24 @@ export class NirModel {
       if (node.type === 'Output' && node.shape.length > 0 && node.shape.reduce((a, b) => a * b, 1) !== shape.reduce((a, b) => a * b, 1))
         throw new NirError(`expected ${shapeStr(node.shape)}, the graph gives ${shapeStr(shape)}`, name, 'shape');
       shapes.set(name, shape);
-      const step: Step = { name, node, inputs, back, inShape, shape, run: null, neuron: null, delay: null };
+      const cl = channelsLast.get(name) ?? null;
+      const step: Step = { name, node, inputs, back, inShape, shape, run: null, neuron: null, delay: null, channelsLast: cl };
       if (node.type === 'Delay') step.delay = delayStepsOf(node.delay, inShape, name, this.dt);
+      if (node.type === 'Flatten' && inShape.length === 3 && shape.length === 1) {
+        const outs = edges.filter(([a]) => a === name).map(([, b]) => b);
+        const fed = (b: string) => {
+          const t = nodes.get(b)!.type;
+          return (t === 'Affine' || t === 'Linear') && preds.get(b)!.length === 1 && backPreds.get(b)!.length === 0;
+        };
+        if (outs.length > 0 && outs.every(fed)) {
+          keepLayout.add(name);
+          for (const b of outs) channelsLast.set(b, inShape);
+        }
+      }
       if (isNeuron(node)) step.neuron = this.neuronOf(name, node, shape, resetMode, recurrent.get(name) ?? null);
-      else step.run = buildNode(node, name, inShape, shape, this.dt, this.surrogate, (n, t) => this.params.push({ name: n, tensor: t }));
+      else if (keepLayout.has(name)) step.run = (x) => x;
+      else
+        step.run = buildNode(node, name, inShape, shape, this.dt, this.surrogate, (n, t) => this.params.push({ name: n, tensor: t }), cl);
       if (node.type === 'Input') this.inputs[name] = shape;
       if (node.type === 'Output' && !name.includes('/')) this.outputs[name] = shape;
       this.steps.push(step);
@@ -203,7 +261,27 @@ export class NirModel {
     const rec0 = node as unknown as Record<string, NirArray | undefined>;
     const hasReset = fields.includes('v_reset');
     const reset: NirReset = mode === 'auto' ? (hasReset && rec0.v_reset === undefined ? 'subtract' : 'value') : (mode as NirReset);
+    if (rec) {
+      const H = shape.reduce((a, b) => a * b, 1);
+      if (!nirSpikes(node.type))
+        throw new NirError(`a recurrent loop through ${rec.via} needs spikes, and ${node.type} does not spike`, name, 'edges');
+      if (rec.weight.shape[0] !== H || rec.weight.shape[1] !== H)
+        throw new NirError(`the recurrent weights must be [${H}, ${H}], found ${shapeStr(rec.weight.shape)}`, rec.via, 'weight');
+    }
+    const own = this.dynamics === 'auto' && mode === 'auto' ? ownDynamics(node, shape, this.dt, rec !== null) : null;
     const params: Record<string, Tensor> = {};
+    if (own) {
+      this.spikeflowNodes.push(name);
+      const second = own.alpha !== null;
+      const specValues: Record<string, FeatureParam> = {
+        beta: own.beta,
+        threshold: own.threshold,
+        ...(second ? { alpha: own.alpha! } : {}),
+      };
+      const spec = lifSpec(second, own.reset, own.layer === 'leaky' ? 'prev' : 'all');
+      this.pushRecurrence(rec);
+      return { type: node.type, reset, params, rec, spec, specValues, own };
+    }
     for (const f of fields) {
       const a = rec0[f];
       const v = a === undefined ? Float32Array.of(0) : featureValues(a, shape, name, f);
@@ -212,16 +290,22 @@ export class NirModel {
       params[f] = new Tensor(v, [v.length], { requiresGrad: true });
       this.params.push({ name: `${name}.${f}`, tensor: params[f] });
     }
-    if (rec) {
-      const H = shape.reduce((a, b) => a * b, 1);
-      if (!nirSpikes(node.type))
-        throw new NirError(`a recurrent loop through ${rec.via} needs spikes, and ${node.type} does not spike`, name, 'edges');
-      if (rec.weight.shape[0] !== H || rec.weight.shape[1] !== H)
-        throw new NirError(`the recurrent weights must be [${H}, ${H}], found ${shapeStr(rec.weight.shape)}`, rec.via, 'weight');
-      this.params.push({ name: `${rec.via}.weight`, tensor: rec.weight });
-      if (rec.bias) this.params.push({ name: `${rec.via}.bias`, tensor: rec.bias });
-    }
-    return { type: node.type, reset, params, rec };
+    this.pushRecurrence(rec);
+    return {
+      type: node.type,
+      reset,
+      params,
+      rec,
+      spec: nirNeuronSpec(node.type, reset),
+      specValues: { ...params, dt: this.dt },
+      own: null,
+    };
+  }
+
+  private pushRecurrence(rec: Recurrence | null): void {
+    if (!rec) return;
+    this.params.push({ name: `${rec.via}.weight`, tensor: rec.weight });
+    if (rec.bias) this.params.push({ name: `${rec.via}.bias`, tensor: rec.bias });
   }
 
   /** The trainable tensors: weights stored as spikeflow computes with them (Linear [in, out], Conv2d [kH*kW*C, O]), neuron parameters per feature. */
@@ -244,7 +328,8 @@ export class NirModel {
       const node = nodeAtPath(g, s.name);
       const t = (f: string) => value.get(`${s.name}.${f}`)!;
       const n = s.node;
-      if (n.type === 'Affine' || n.type === 'Linear') node.weight = nirMatrix(t('weight'));
+      if (n.type === 'Affine' || n.type === 'Linear')
+        node.weight = nirMatrix(t('weight'), s.channelsLast ? storageRow(s.channelsLast, n.weight.shape[1]) : null);
       if (n.type === 'Affine') node.bias = nirFeatures(t('bias'), n.bias, s.shape);
       if (n.type === 'Conv2d' || n.type === 'Conv1d') {
         node.weight = nirConvWeight(t('weight'), n.weight.shape);
@@ -357,17 +442,36 @@ export class NirModel {
   /** A neuron node over the sequence; `constant`: x is one step [1, B, ...], the drive of every step. */
   private runNeuron(s: Step, x: Tensor, T: number, records: Record<string, NirNodeRecord>, kernels: Kernels, constant: boolean): Tensor {
     const n = s.neuron!;
-    const spec = nirNeuronSpec(n.type, n.reset);
     const H = s.shape.reduce((a, b) => a * b, 1);
-    const r = specSequence(spec, constant ? x.reshape([x.size / H, H]) : x.reshape([T, x.size / (T * H), H]), {
-      who: `NIR node "${s.name}" (${n.type})`,
+    const input = constant ? x.reshape([x.size / H, H]) : x.reshape([T, x.size / (T * H), H]);
+    if (n.own?.layer === 'leaky') {
+      // the Leaky layer's own op (its fused kernels), as the layer runs it
+      const o = n.own;
+      const r = leakySequence(input, {
+        steps: T,
+        constInput: constant,
+        beta: o.beta,
+        threshold: o.threshold,
+        reset: o.reset,
+        surrogate: this.surrogate,
+        kernels,
+      });
+      records[s.name] = this.record(s, r.spk, r.mem!, null, T);
+      return r.spk;
+    }
+    const r = specSequence(n.spec, input, {
+      who: `NIR node "${s.name}" (${n.own ? n.own.layer : n.type})`,
       steps: T,
       constInput: constant,
-      params: { ...n.params, dt: this.dt },
+      params: n.specValues,
       surrogate: this.surrogate,
       recurrent: n.rec ? { weight: n.rec.weight, bias: n.rec.bias } : null,
       kernels,
     });
+    if (n.own) {
+      records[s.name] = this.record(s, r.spk, r.state.mem, r.state.syn ?? null, T);
+      return r.spk;
+    }
     records[s.name] = this.record(s, r.spk, r.state.v, r.state.i ?? null, T);
     return nirSpikes(n.type) ? r.spk : r.state.v;
   }
@@ -381,7 +485,8 @@ export class NirModel {
     const nir = (t: Tensor) => (sh.length === 3 ? permuteImage(t, sh[0], sh[1], sh[2], true) : t).reshape([T, t.size / (T * H), ...sh]);
     // the membranes and the current on first use (a classifier reads only spikes and the output's v)
     let vAfter: Tensor | null = null;
-    const after = () => nir(fires && n.reset === 'value' ? afterReset(v, spk, n.params.v_reset.data) : v);
+    // a node run with its spikeflow layer's dynamics: the membrane as that layer records it
+    const after = () => nir(fires && !n.own && n.reset === 'value' ? afterReset(v, spk, n.params.v_reset.data) : v);
     let vNir: Tensor | null = null;
     let iNir: Tensor | null | undefined;
     return {
@@ -418,7 +523,7 @@ export class NirModel {
       if (s.neuron) {
         const n = s.neuron;
         const H = s.shape.reduce((a, b) => a * b, 1);
-        sps.set(s.name, specParams(nirNeuronSpec(n.type, n.reset), `NIR node "${s.name}" (${n.type})`, { ...n.params, dt: this.dt }, H));
+        sps.set(s.name, specParams(n.spec, `NIR node "${s.name}" (${n.type})`, n.specValues, H));
         states.set(s.name, { spk: [], v: [], i: [] });
       }
       if (s.delay) hist.set(s.name, []);
@@ -468,7 +573,7 @@ export class NirModel {
   ): Tensor {
     const n = s.neuron!;
     const H = s.shape.reduce((a, b) => a * b, 1);
-    const spec = nirNeuronSpec(n.type, n.reset);
+    const spec = n.spec;
     const drive = x.reshape([1, B, H]);
     // W S[t-1] + b, the bias from the first step on (as the scan)
     const rec = n.rec ? { weight: n.rec.weight, bias: n.rec.bias, prevSpk: t > 0 ? st.spk[t - 1] : null, kernels } : null;
@@ -488,7 +593,7 @@ export class NirModel {
     st.spk.push(r.spk);
     st.v.push(r.state[cuba ? 1 : 0]);
     if (cuba) st.i.push(r.state[0]);
-    return nirSpikes(n.type) ? r.spk : r.state[cuba ? 1 : 0];
+    return n.own || nirSpikes(n.type) ? r.spk : r.state[cuba ? 1 : 0];
   }
 }
 
@@ -593,4 +698,40 @@ function findRecurrences(nodes: Map<string, FlatNode>, edges: [string, string][]
     found.set(ins[0], { via: name, weight, bias });
   }
   return found;
+}
+
+const isRecord = (v: unknown): v is Record<string, NirMetaValue> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v) && !('data' in v);
+const isArray = (v: unknown): v is NirArray =>
+  typeof v === 'object' && v !== null && 'data' in v && ArrayBuffer.isView((v as NirArray).data);
+
+/**
+ * The spikeflow layer a neuron node was exported from (toNir's `spikeflow` metadata), when the node is
+ * exactly what toNir writes for it at this dt (fields, values, type, and a recurrent loop for RLeaky
+ * and RSynaptic only); else null, and the node runs NIR's equations. Metadata that does not parse is
+ * not an error: it is only the node's description.
+ */
+function ownDynamics(node: FlatNode, shape: number[], dt: number, recurrent: boolean): Own | null {
+  const m = (node as NirNode).metadata?.spikeflow;
+  if (!isRecord(m)) return null;
+  const { layer, reset, threshold, beta, alpha } = m;
+  if (layer !== 'leaky' && layer !== 'synaptic' && layer !== 'rleaky' && layer !== 'rsynaptic') return null;
+  if (reset !== 'zero' && reset !== 'subtract' && reset !== 'none') return null;
+  if (m.dt !== dt || typeof threshold !== 'number' || !isArray(beta)) return null;
+  const second = layer === 'synaptic' || layer === 'rsynaptic';
+  if (second !== isArray(alpha) || recurrent !== (layer === 'rleaky' || layer === 'rsynaptic')) return null;
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (beta.data.length !== n || (second && (alpha as NirArray).data.length !== n)) return null;
+  const meta: SpikeflowNeuron = { layer, reset, dt, threshold, beta, ...(second ? { alpha: alpha as NirArray } : {}) };
+  const want = nirNeuronOf(meta, shape) as unknown as Record<string, NirArray | string>;
+  const got = node as unknown as Record<string, NirArray | undefined>;
+  if (want.type !== node.type) return null;
+  for (const f of NIR_NEURON_FIELDS[node.type as NirNeuronType]) {
+    const a = got[f];
+    const b = want[f] as NirArray;
+    if (!a || a.data.length !== b.data.length) return null;
+    for (let i = 0; i < b.data.length; i++) if (Math.fround(a.data[i]) !== b.data[i]) return null;
+  }
+  const values = (a: NirArray, f: string) => new Tensor(featureValues(a, shape, '', f), [n]);
+  return { layer, reset, threshold, beta: values(beta, 'beta'), alpha: second ? values(alpha as NirArray, 'alpha') : null };
 }

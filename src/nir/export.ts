@@ -2,7 +2,7 @@ import { ValueError, describe } from '../core/errors.js';
 import type { Layer } from '../nn/layer.js';
 import type { Sequential } from '../nn/sequential.js';
 import { NirError, shapeStr } from './check.js';
-import { type NirArray, type NirGraph, type NirNode, nirArray } from './graph.js';
+import { type NirArray, type NirGraph, type NirMetaValue, type NirNode, nirArray } from './graph.js';
 
 export interface ToNirOptions {
   /** Shape of one input sample without batch and time: [features], or [C, H, W] for images (torch's order). */
@@ -11,9 +11,11 @@ export interface ToNirOptions {
   dt?: number;
   /**
    * Export neurons whose reset NIR cannot express (Synaptic, RLeaky, RSynaptic: spikeflow zeroes the
-   * whole update of the step after a spike, as snnTorch's reset_delay=True; any reset by subtraction)
-   * as the nearest NIR neuron (reset to v_reset = 0), recording the original in the node's metadata
-   * (`spikeflow_reset`). Default false: such a layer is a NirError naming it.
+   * whole update of the step after a spike, as snnTorch's reset_delay=True; any reset by subtraction
+   * or none) as the nearest NIR neuron (reset to v_reset = 0), saying so in the node's metadata
+   * (`spikeflow_reset`, `spikeflow_nearest`: what NIR cannot express). Other tools run that NIR neuron;
+   * spikeflow's fromNir runs the layer's exact dynamics from the `spikeflow` metadata every neuron
+   * node carries. Default false: such a layer is a NirError naming it.
    */
   nearest?: boolean;
 }
@@ -25,9 +27,12 @@ const f32 = (v: ArrayLike<number>, shape: number[]) => nirArray(v, shape);
  * Linear -> Affine (Linear without bias), Conv2d -> Conv2d, AvgPool2d -> AvgPool2d, Flatten -> Flatten,
  * Leaky with reset 'zero' -> LIF (tau = dt/(1 - beta), r = tau/dt, v_leak = 0, v_reset = 0; beta = 1 ->
  * IF with r = 1/dt), and with `nearest`: Synaptic -> CubaLIF (tau_syn = dt/(1 - alpha), w_in = tau_syn/dt),
- * RLeaky/RSynaptic -> a nested graph {input -> lif <-> w_rec, lif -> output} (snnTorch's layout). Learned
+ * RLeaky/RSynaptic -> a nested graph {input -> lif <-> w_rec, lif -> output} (snnTorch's layout of
+ * RSynaptic; the weights [out, in] as torch's, the bias as an Affine's), see nirNeuronOf. Learned
  * decays and thresholds export at their current values. Anything else is a NirError naming the layer.
- * fromNir(toNir(model)) runs the same dynamics (test/nir/export.test.ts).
+ * Every neuron node also records its layer (SpikeflowNeuron, metadata `spikeflow`), so
+ * fromNir(toNir(model)) runs the model's own dynamics: the same spikes and membranes bit for bit
+ * (test/nir/export.test.ts), for the layers NIR expresses exactly and for the nearest ones.
  */
 export function toNir(model: Sequential, opts: ToNirOptions): NirGraph {
   const dt = opts.dt ?? 1e-4;
@@ -62,6 +67,66 @@ function perNeuron(v: ArrayLike<number>, shape: number[]): NirArray {
   const out = new Float32Array(n);
   for (let ci = 0; ci < c; ci++) for (let p = 0; p < h * w; p++) out[ci * h * w + p] = src[p * c + ci];
   return f32(out, shape);
+}
+
+/**
+ * A spikeflow neuron layer as recorded in its node's metadata (`spikeflow`): the values its exact
+ * dynamics need, per-neuron arrays in NIR's order. fromNir runs a node with these dynamics (the
+ * layer's own sequence op, so the same spikes and membranes bit for bit) when the node's NIR fields
+ * are the ones nirNeuronOf gives for them and the time step is the same; other tools run the NIR
+ * node. Where the two differ (Synaptic, RLeaky, RSynaptic, any reset but Leaky's zero) the node's
+ * metadata also says so (`spikeflow_nearest`).
+ */
+export interface SpikeflowNeuron {
+  layer: 'leaky' | 'synaptic' | 'rleaky' | 'rsynaptic';
+  reset: 'zero' | 'subtract' | 'none';
+  dt: number;
+  threshold: number;
+  beta: NirArray;
+  alpha?: NirArray;
+}
+
+/** What NIR cannot express of each layer's dynamics (the `spikeflow_nearest` metadata of a nearest export). */
+function nearestNote(m: SpikeflowNeuron): string {
+  const resetNote =
+    m.reset === 'subtract'
+      ? 'spikeflow resets by subtracting the threshold; NIR (>= 1.0.6) resets to v_reset'
+      : m.reset === 'none'
+        ? 'spikeflow does not reset; NIR resets to v_reset'
+        : m.layer === 'leaky'
+          ? ''
+          : "spikeflow's zero reset drops the whole update of the step after a spike (snnTorch's reset_delay=True); NIR restarts that step from v_reset and adds its input (snnTorch's reset_delay=False)";
+  return `NIR cannot express this ${m.layer} layer exactly: ${resetNote}. This node is the nearest NIR neuron; spikeflow's fromNir runs the exact dynamics from the spikeflow metadata`;
+}
+
+function withMeta(node: NirNode, m: SpikeflowNeuron, nearest: boolean): NirNode {
+  const record: Record<string, NirMetaValue> = { layer: m.layer, reset: m.reset, dt: m.dt, threshold: m.threshold, beta: m.beta };
+  if (m.alpha) record.alpha = m.alpha;
+  const metadata: Record<string, NirMetaValue> = { spikeflow: record };
+  if (nearest) {
+    metadata.spikeflow_reset = m.layer === 'leaky' ? m.reset : `${m.reset} (${m.layer})`;
+    metadata.spikeflow_nearest = nearestNote(m);
+  }
+  return { ...node, metadata } as NirNode;
+}
+
+/**
+ * The NIR neuron of a spikeflow layer by snnTorch's mapping (export_nir.py): Leaky -> LIF with tau =
+ * dt/(1 - beta), r = tau/dt, v_leak = 0, v_reset = 0 (beta = 1 everywhere: IF with r = 1/dt);
+ * Synaptic, RLeaky, RSynaptic -> CubaLIF (LIF for RLeaky) with tau_syn = dt/(1 - alpha), w_in =
+ * tau_syn/dt, tau_mem = dt/(1 - beta), r = tau_mem/dt. Float32 values, computed in float64.
+ */
+export function nirNeuronOf(m: SpikeflowNeuron, shape: number[]): NirNode {
+  const { dt, beta } = m;
+  const thr = fill(shape, m.threshold);
+  const zero = () => fill(shape, 0);
+  if (m.layer === 'leaky' && beta.data.every((b) => b === 1))
+    return { type: 'IF', r: fill(shape, 1 / dt), v_threshold: thr, v_reset: zero() };
+  const tau = map(beta, (b) => dt / (1 - b));
+  const lif = { r: map(tau, (t) => t / dt), v_leak: zero(), v_threshold: thr, v_reset: zero() };
+  if (m.layer === 'leaky' || m.layer === 'rleaky') return { type: 'LIF', tau, ...lif };
+  const tauSyn = map(m.alpha!, (a) => dt / (1 - a));
+  return { type: 'CubaLIF', tau_syn: tauSyn, tau_mem: tau, w_in: map(tauSyn, (t) => t / dt), ...lif };
 }
 
 const fill = (shape: number[], x: number) => f32(new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(x), shape);
@@ -119,22 +184,15 @@ function exportLayer(layer: Layer, name: string, shape: number[], dt: number, ne
     case 'leaky': {
       const reset = L.reset as string;
       const beta = perNeuron((L.beta as () => { data: ArrayLike<number> })().data, shape);
-      const thr = fill(shape, L.threshold as number);
       if (reset !== 'zero' && !nearest)
         refuse(
           'reset',
           `NIR's LIF resets to v_reset; this Leaky resets by ${reset === 'subtract' ? 'subtraction' : 'nothing'} (give it reset: 'zero' to export it, or toNir's nearest option)`,
         );
-      const meta = reset !== 'zero' ? { metadata: { spikeflow_reset: reset } } : {};
-      if (beta.data.every((b) => b === 1))
-        return [{ type: 'IF', r: fill(shape, 1 / dt), v_threshold: thr, v_reset: fill(shape, 0), ...meta }, shape];
-      if (beta.data.some((b) => b === 1))
+      if (beta.data.some((b) => b === 1) && !beta.data.every((b) => b === 1))
         refuse('beta', 'some neurons have beta = 1 (an IF) and some not: NIR has one neuron type per node');
-      const tau = map(beta, (b) => dt / (1 - b));
-      return [
-        { type: 'LIF', tau, r: map(tau, (t) => t / dt), v_leak: fill(shape, 0), v_threshold: thr, v_reset: fill(shape, 0), ...meta },
-        shape,
-      ];
+      const m: SpikeflowNeuron = { layer: 'leaky', reset: reset as SpikeflowNeuron['reset'], dt, threshold: L.threshold as number, beta };
+      return [withMeta(nirNeuronOf(m, shape), m, reset !== 'zero'), shape];
     }
     case 'synaptic':
     case 'rleaky':
@@ -143,27 +201,28 @@ function exportLayer(layer: Layer, name: string, shape: number[], dt: number, ne
       if (!nearest)
         refuse(
           'reset',
-          `NIR cannot express this layer's reset (${reset}: ${reset === 'zero' ? "spikeflow's zero reset of Synaptic/RLeaky/RSynaptic also drops the next step's input, as snnTorch's reset_delay=True" : 'not a reset to v_reset'}); toNir's nearest option exports it as the nearest NIR neuron`,
+          `NIR cannot express this layer's reset (${reset}: ${reset === 'zero' ? "spikeflow's zero reset of Synaptic/RLeaky/RSynaptic also drops the next step's input, as snnTorch's reset_delay=True" : 'not a reset to v_reset'}); toNir's nearest option exports it as the nearest NIR neuron (other tools run that; spikeflow reads the exact dynamics back from the node's metadata)`,
         );
       if (shape.length !== 1) refuse('input', `expected features, found shape ${shapeStr(shape)}`);
       const value = (d: string) => perNeuron((L[d] as { value(): { data: ArrayLike<number> } }).value().data, shape);
-      const vthr = fill(shape, (L.common as { thresholdTensor: { data: ArrayLike<number> } }).thresholdTensor.data[0]);
-      const tauMem = map(value('beta'), (b) => dt / (1 - b));
-      const metadata = { spikeflow_reset: `${reset} (${layer.kind})` };
-      const common = { r: map(tauMem, (t) => t / dt), v_leak: fill(shape, 0), v_threshold: vthr, v_reset: fill(shape, 0), metadata };
-      const neuron: NirNode =
-        layer.kind === 'rleaky'
-          ? { type: 'LIF', tau: tauMem, ...common }
-          : (() => {
-              const tauSyn = map(value('alpha'), (a) => dt / (1 - a));
-              return { type: 'CubaLIF', tau_syn: tauSyn, tau_mem: tauMem, w_in: map(tauSyn, (t) => t / dt), ...common } as NirNode;
-            })();
+      const beta = value('beta');
+      if (beta.data.some((b) => b === 1)) refuse('beta', 'beta = 1 has no LIF time constant (tau = dt/(1 - beta))');
+      const m: SpikeflowNeuron = {
+        layer: layer.kind as SpikeflowNeuron['layer'],
+        reset: reset as SpikeflowNeuron['reset'],
+        dt,
+        threshold: (L.common as { thresholdTensor: { data: ArrayLike<number> } }).thresholdTensor.data[0],
+        beta,
+        ...(layer.kind === 'rleaky' ? {} : { alpha: value('alpha') }),
+      };
+      const neuron = withMeta(nirNeuronOf(m, shape), m, true);
       if (layer.kind === 'synaptic') return [neuron, shape];
       const w = torch('recurrent.weight');
       const H = shape[0];
       const rec: NirNode = L.bias
         ? { type: 'Affine', weight: f32(w.data, [H, H]), bias: f32(torch('recurrent.bias').data, [H]) }
         : { type: 'Linear', weight: f32(w.data, [H, H]) };
+      // snnTorch's layout of RSynaptic (export_nir.py): input -> lif <-> w_rec, lif -> output
       const sub: NirGraph = {
         type: 'NIRGraph',
         nodes: new Map<string, NirNode>([

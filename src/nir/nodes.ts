@@ -28,6 +28,8 @@ export function buildNode(
   dt: number,
   surrogate: Surrogate,
   param: (name: string, t: Tensor) => void,
+  /** Affine/Linear fed by an image flattened in storage order (channels-last): that image's [C, H, W]. */
+  channelsLast: number[] | null = null,
 ): NodeRun | null {
   const train = (field: string, t: Tensor) => {
     param(`${path}.${field}`, t);
@@ -41,9 +43,10 @@ export function buildNode(
     case 'Affine':
     case 'Linear': {
       const [O, K] = n.weight.shape;
-      // NIR's [out, in] -> spikeflow's [in, out]
+      // NIR's [out, in] -> spikeflow's [in, out] (rows in the input's storage order)
       const w = new Float32Array(K * O);
-      for (let o = 0; o < O; o++) for (let i = 0; i < K; i++) w[i * O + o] = n.weight.data[o * K + i];
+      const row = storageRow(channelsLast, K);
+      for (let o = 0; o < O; o++) for (let i = 0; i < K; i++) w[row[i] * O + o] = n.weight.data[o * K + i];
       const weight = train('weight', new Tensor(w, [K, O], { requiresGrad: true }));
       let bias: Tensor | null = null;
       if (n.type === 'Affine') {
@@ -121,4 +124,21 @@ export function delayStepsOf(delay: NirArray, inp: number[], path: string, dt: n
     k[i] = steps;
   });
   return k;
+}
+
+/**
+ * Where NIR's input feature i sits in storage: i itself, or for an image [C, H, W] flattened as stored
+ * (channels-last, as spikeflow's Flatten) the position of (c, p) = (i / HW, i % HW): p C + c. The
+ * weights then take the features in the order spikeflow's Linear after its Flatten does (the same sums).
+ */
+export function storageRow(channelsLast: number[] | null, K: number): Int32Array {
+  const row = new Int32Array(K);
+  if (!channelsLast) {
+    for (let i = 0; i < K; i++) row[i] = i;
+    return row;
+  }
+  const [C, H, W] = channelsLast;
+  const P = H * W;
+  for (let i = 0; i < K; i++) row[i] = (i % P) * C + Math.floor(i / P);
+  return row;
 }

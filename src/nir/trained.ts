@@ -25,10 +25,11 @@ export function nodeAtPath(g: NirGraph, path: string): Record<string, unknown> {
 }
 
 /** A [in, out] weight as spikeflow computes with it -> NIR's [out, in]. */
-export function nirMatrix(w: Tensor): NirArray {
+export function nirMatrix(w: Tensor, row: Int32Array | null = null): NirArray {
   const [K, O] = w.shape;
   const out = new Float32Array(O * K);
-  for (let o = 0; o < O; o++) for (let i = 0; i < K; i++) out[o * K + i] = w.data[i * O + o];
+  // row: where NIR's input i sits in the stored rows (nodes.ts storageRow), else i
+  for (let o = 0; o < O; o++) for (let i = 0; i < K; i++) out[o * K + i] = w.data[(row ? row[i] : i) * O + o];
   return { data: out, shape: [O, K] };
 }
 

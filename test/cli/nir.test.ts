@@ -136,8 +136,12 @@ describe('spikeflow nir export', () => {
     expectOneLineError(r, 1, /cannot export to NIR: node "1 \(leaky\)", field "reset": .*subtraction.*--nearest/);
     const ok = runCli(['nir', 'export', '--checkpoint', dir, '--out', out, '--nearest']);
     expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stderr).toMatch(
+      /^warning: node "1": NIR cannot express this leaky layer exactly: spikeflow resets by subtracting the threshold/,
+    );
     const g = await readNir(readFileSync(out));
     expect(g.nodes.get('1')?.metadata?.spikeflow_reset).toBe('subtract');
+    expect(fromNir(g).spikeflowNodes).toContain('1'); // run with its exact dynamics, from the metadata
   });
 
   it('usage errors name the flag', async () => {

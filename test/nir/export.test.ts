@@ -7,12 +7,13 @@ import { Flatten } from '../../src/nn/flatten.js';
 import { Leaky } from '../../src/nn/leaky-layer.js';
 import { Linear } from '../../src/nn/linear.js';
 import { AvgPool2d, MaxPool2d } from '../../src/nn/pool.js';
-import { RLeaky } from '../../src/nn/recurrent-layer.js';
+import { RLeaky, RSynaptic } from '../../src/nn/recurrent-layer.js';
 import { Sequential } from '../../src/nn/sequential.js';
 import { Synaptic } from '../../src/nn/synaptic-layer.js';
 import { fromNir } from '../../src/nir/execute.js';
 import { toNir } from '../../src/nir/export.js';
-import { NirError, readNir, writeNir } from '../../src/nir/index.js';
+import { NirError, type NirGraph, readNir, writeNir } from '../../src/nir/index.js';
+import { bothKernels } from '../helpers/kernels.js';
 
 const k = referenceKernels;
 
@@ -126,5 +127,160 @@ describe('toNir -> writeNir -> readNir -> fromNir runs the model it came from', 
     const m = fromNir(await readNir(await writeNir(g)), { dt: 1e-3 });
     const { outputs } = m.forward(currents(rng, 10, 2, [4], 2), { kernels: k });
     expect(outputs.output.shape).toEqual([10, 2, 3]);
+  });
+});
+
+/** spikeflow's own forward: every spiking layer's spikes and membrane, in order. */
+function ownRecords(model: Sequential, x: Tensor, T: number, kernels = k) {
+  const B = x.shape[1];
+  const F = x.size / (T * B);
+  const r = model.forward({ x: x.reshape([T, B, F]), steps: T, constant: false }, kernels, { keepAllMem: true });
+  return r.records.map((rec) => ({ spk: rec.spk!.data as Uint8Array, mem: rec.mem!.data as Float32Array }));
+}
+
+/** A deep copy of a graph with one node's field changed (an edited file). */
+async function edited(g: NirGraph, path: string[], field: string, fn: (x: number) => number): Promise<NirGraph> {
+  const copy = await readNir(await writeNir(g));
+  let node = copy as unknown as { nodes: Map<string, unknown> } & Record<string, { data: Float32Array }>;
+  for (const p of path) node = node.nodes.get(p) as typeof node;
+  node[field].data.forEach((v, i, a) => (a[i] = fn(v)));
+  return copy;
+}
+
+describe('export -> import in spikeflow is lossless: the same spikes and membranes bit for bit', () => {
+  const rng = new Rng(12);
+  const recurrentModel = (reset: 'zero' | 'subtract' | 'none', bias: boolean) =>
+    new Sequential([
+      new Linear(5, 6, { rng }),
+      new RLeaky({ size: 6, beta: Array.from({ length: 6 }, (_, i) => 0.6 + i / 20), threshold: 0.7, reset, bias, rng }),
+      new Linear(6, 5, { rng }),
+      new Synaptic({ size: 5, alpha: Array.from({ length: 5 }, (_, i) => 0.4 + i / 10), beta: 0.8, threshold: 0.6, reset }),
+      new Linear(5, 4, { rng }),
+      new RSynaptic({ size: 4, alpha: 0.7, beta: Array.from({ length: 4 }, (_, i) => 0.5 + i / 10), threshold: 0.5, reset, bias, rng }),
+    ]);
+  const cases: [string, () => Sequential, number[]][] = [
+    [
+      'FC (Leaky reset zero, IF)',
+      () =>
+        new Sequential([
+          new Linear(6, 7, { rng }),
+          new Leaky({ size: 7, beta: Array.from({ length: 7 }, (_, i) => 0.6 + i / 20), threshold: 0.6, reset: 'zero' }),
+          new Linear(7, 4, { rng }),
+          new Leaky({ size: 4, beta: 1, threshold: 0.4, reset: 'zero' }),
+        ]),
+      [6],
+    ],
+    [
+      'CSNN (Conv2d, Leaky on [C, H, W], AvgPool2d, Flatten, Linear, Leaky)',
+      () =>
+        new Sequential([
+          new Conv2d({ inChannels: 2, outChannels: 3, kernel: 3, padding: 1, inputSize: [6, 6], rng }),
+          new Leaky({ size: 108, beta: Array.from({ length: 108 }, (_, i) => 0.5 + (i % 7) / 16), threshold: 0.5, reset: 'zero' }),
+          new AvgPool2d(2),
+          new Flatten(),
+          new Linear(27, 4, { rng }),
+          new Leaky({ size: 4, beta: 0.9, threshold: 0.3, reset: 'zero' }),
+        ]),
+      [2, 6, 6],
+    ],
+    ['recurrent, reset zero (RLeaky, Synaptic, RSynaptic; recurrent bias)', () => recurrentModel('zero', true), [5]],
+    ['recurrent, reset subtract (no recurrent bias)', () => recurrentModel('subtract', false), [5]],
+    ['recurrent, no reset', () => recurrentModel('none', true), [5]],
+    [
+      'Leaky reset subtract (nearest)',
+      () => new Sequential([new Linear(4, 5, { rng }), new Leaky({ size: 5, beta: 0.85, threshold: 0.5, reset: 'subtract' })]),
+      [4],
+    ],
+  ];
+  for (const [name, make, shape] of cases) {
+    for (const [kname, kernels] of bothKernels) {
+      it(`${name} (${kname} kernels)`, async () => {
+        const model = make();
+        const T = 20;
+        const B = 3;
+        const image = shape.length === 3;
+        // spikeflow's own sequences are channels-last; NIR's input is [C, H, W]
+        const own = currents(rng, T, B, image ? [shape[1], shape[2], shape[0]] : shape, 1.6);
+        const nirX = new Float32Array(own.size);
+        const F = own.size / (T * B);
+        const [C, P] = image ? [shape[0], shape[1] * shape[2]] : [1, F];
+        for (let s = 0; s < T * B; s++)
+          for (let c = 0; c < C; c++) for (let p = 0; p < P; p++) nirX[s * F + c * P + p] = own.data[s * F + p * C + c];
+        const want = ownRecords(model, own, T, kernels);
+        const g = toNir(model, { inputShape: shape, nearest: true });
+        const m = fromNir(await readNir(await writeNir(g)));
+        const neurons = model.layers.map((l, i) => [l, i] as const).filter(([l]) => l.spiking);
+        // every neuron node runs its layer's dynamics; the Leaky zero/IF nodes say nothing of a nearest form
+        expect(m.spikeflowNodes.length).toBe(neurons.length);
+        const { records, outputs } = m.forward(new Tensor(nirX, [T, B, ...shape]), { kernels });
+        let spikes = 0;
+        neurons.forEach(([layer, i], j) => {
+          const path = m.spikeflowNodes[j];
+          expect(path.split('/')[0]).toBe(String(i));
+          const r = records[path];
+          const gotSpk = r.spk!.data;
+          const gotMem = r.v.data;
+          const H = want[j].spk.length / (T * B);
+          const img = layer.kind === 'leaky' && image && j === 0;
+          for (let s = 0; s < T * B; s++)
+            for (let h = 0; h < H; h++) {
+              // records are in NIR's layout ([C, H, W] for the image layer)
+              const o = img ? s * H + (h % 3) * 36 + Math.floor(h / 3) : s * H + h;
+              if (gotSpk[o] !== want[j].spk[s * H + h]) expect.fail(`${path}: spike ${s}/${h}`);
+              if (gotMem[o] !== want[j].mem[s * H + h])
+                expect.fail(`${path}: membrane ${s}/${h}: ${gotMem[o]} vs ${want[j].mem[s * H + h]}`);
+            }
+          spikes += want[j].spk.reduce((a, b) => a + b, 0);
+        });
+        expect(spikes).toBeGreaterThan(30);
+        expect(Array.from(outputs.output.data)).toEqual(Array.from(want[want.length - 1].spk));
+      });
+    }
+  }
+
+  it('the nearest nodes say in their metadata what NIR cannot express; Leaky with reset zero needs no such note', () => {
+    const g = toNir(recurrentModel('zero', true), { inputShape: [5], nearest: true });
+    const rsyn = g.nodes.get('5');
+    expect(rsyn?.type).toBe('NIRGraph');
+    if (rsyn?.type !== 'NIRGraph') return;
+    expect([...rsyn.nodes.keys()]).toEqual(['input', 'lif', 'w_rec', 'output']);
+    expect(rsyn.edges).toEqual([
+      ['input', 'lif'],
+      ['lif', 'w_rec'],
+      ['w_rec', 'lif'],
+      ['lif', 'output'],
+    ]);
+    const lif = rsyn.nodes.get('lif')!;
+    expect(lif.type).toBe('CubaLIF');
+    expect(String(lif.metadata?.spikeflow_nearest)).toMatch(/NIR cannot express this rsynaptic layer exactly: .*reset_delay=True/);
+    expect((lif.metadata?.spikeflow as Record<string, unknown> | undefined)?.layer).toBe('rsynaptic');
+    const fc = toNir(new Sequential([new Linear(3, 2, { rng }), new Leaky({ size: 2, beta: 0.9, reset: 'zero' })]), { inputShape: [3] });
+    const leaky = fc.nodes.get('1')!;
+    expect(leaky.metadata?.spikeflow_nearest).toBeUndefined();
+    expect((leaky.metadata?.spikeflow as Record<string, unknown> | undefined)?.layer).toBe('leaky');
+  });
+
+  it("NIR's dynamics differ where NIR cannot express the layer; an edited node or another dt runs NIR's equations", async () => {
+    const model = recurrentModel('zero', true);
+    const T = 30;
+    const x = currents(rng, T, 4, [5], 1.6);
+    const g = toNir(model, { inputShape: [5], nearest: true });
+    const own = fromNir(g).forward(x, { kernels: k });
+    const nir = fromNir(g, { dynamics: 'nir' });
+    expect(nir.spikeflowNodes).toEqual([]);
+    const viaNir = nir.forward(x, { kernels: k });
+    // the reset after a spike: spikeflow drops the step's update, NIR adds it from v_reset
+    const a = own.records['1/lif'].spk!.data;
+    const b = viaNir.records['1/lif'].spk!.data;
+    expect(a.some((s, i) => s !== b[i])).toBe(true);
+    const ed = fromNir(await edited(g, ['3'], 'tau_mem', (t) => t * 1.5));
+    expect(ed.spikeflowNodes).toEqual(['1/lif', '5/lif']);
+    expect(fromNir(g, { dt: 2e-4 }).spikeflowNodes).toEqual([]);
+    // a model with NIR-expressible layers runs the same either way
+    const fc = new Sequential([new Linear(5, 6, { rng }), new Leaky({ size: 6, beta: 0.8, threshold: 0.5, reset: 'zero' })]);
+    const gf = toNir(fc, { inputShape: [5] });
+    expect(Array.from(fromNir(gf, { dynamics: 'nir' }).forward(x, { kernels: k }).outputs.output.data)).toEqual(
+      Array.from(fromNir(gf).forward(x, { kernels: k }).outputs.output.data),
+    );
   });
 });

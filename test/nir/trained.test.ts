@@ -42,7 +42,9 @@ describe('NirModel.toNir', () => {
 
   it('writes the current values: a changed conv weight, bias and per-neuron tau land at their NIR positions', () => {
     const g = graph();
-    const m = fromNir(g);
+    // NIR's equations: the neurons' NIR parameters are the trainable ones (by default a node spikeflow
+    // exported runs its layer's own dynamics, from the node's metadata)
+    const m = fromNir(g, { dynamics: 'nir' });
     const p = Object.fromEntries(m.parameters().map((q) => [q.name, q.tensor]));
     // the im2col operand [kH*kW*C, O]: row (ky*kW + kx)*C + c, column o; here ky=1, kx=2, c=0, o=1
     p['0.weight'].data[(1 * 3 + 2) * 2 + 1] = 7;
@@ -64,7 +66,7 @@ describe('NirModel.toNir', () => {
       [6, 2, 1, 10, 10],
     );
     const a = m.forward(x, { kernels: referenceKernels });
-    const b = fromNir(out).forward(x, { kernels: referenceKernels });
+    const b = fromNir(out, { dynamics: 'nir' }).forward(x, { kernels: referenceKernels });
     expect(Array.from(b.outputs.output.data)).toEqual(Array.from(a.outputs.output.data));
     expect(Array.from(b.records['2'].v.data)).toEqual(Array.from(a.records['2'].v.data));
   });
