@@ -35,9 +35,15 @@ from v_reset where the neuron spiked at the previous step, then
     where z = 1). Non-spiking neurons output v, spiking ones z.
 A back edge a -> b of a cycle delivers a's value of the previous step (zeros at t = 0).
 
-check DIR: reads the spikeflow-written recurrent files DIR/*.nir (tools/nir-peer-export.mjs writes
-them with their input and spikeflow's spikes in DIR/<name>.json) with nir.read, runs them in snnTorch
-(import_from_nir) and compares spikes; see check() for what snnTorch 0.9.4 can run.
+check DIR: reads the files spikeflow wrote (tools/nir-peer-export.mjs: FC, CSNN, Synaptic, RLeaky,
+RSynaptic; DIR/<name>.json holds the input, the model's output spikes `output` and those of NIR's
+equations as spikeflow runs them, `output_nir`) with nir.read, runs each in NIR's equations here
+(run_numpy, nested graphs inlined) and in snnTorch (import_from_nir, where it can), and compares the
+output spikes with both. Exits 1 when NIR's equations here differ from spikeflow's run of them, or
+snnTorch from every spikeflow run. snnTorch 0.9.4 notes: it cannot import a LIF inside a recurrent
+subgraph (RLeaky); its RSynaptic(reset_delay=False), which its importer builds, fails in forward
+without its state, and given its state back (as the executor's state) never applies that early reset,
+so it resets as snnTorch's default reset_delay=True, which is spikeflow's RSynaptic.
 """
 
 import gzip
@@ -169,6 +175,21 @@ def stateless(node, x):
         return x * f64(node, "scale")
     if kind == "Threshold":
         return (x > f64(node, "threshold")).astype(np.float64)
+    if kind in ("Conv2d", "AvgPool2d", "SumPool2d"):  # (the check's CSNN) torch.nn.functional on one step
+        tup = lambda v: tuple(int(a) for a in np.broadcast_to(np.asarray(v), (2,)))  # noqa: E731
+        xt = torch.from_numpy(x)
+        if kind == "Conv2d":
+            w, b = torch.from_numpy(f64(node, "weight")), torch.from_numpy(f64(node, "bias"))
+            y = torch.nn.functional.conv2d(xt, w, b, stride=tup(node.stride), padding=tup(node.padding), dilation=tup(node.dilation), groups=int(node.groups))
+        else:
+            y = torch.nn.functional.avg_pool2d(
+                xt, tup(node.kernel_size), tup(node.stride), tup(node.padding), count_include_pad=True, divisor_override=1 if kind == "SumPool2d" else None
+            )
+        return y.numpy()
+    if kind == "Flatten":
+        nd = x.ndim - 1
+        s, e = int(node.start_dim) % nd + 1, int(node.end_dim) % nd + 1
+        return x.reshape(*x.shape[:s], -1, *x.shape[e + 1 :])
     raise ValueError(f"no numpy reference for {kind}")
 
 
@@ -445,9 +466,112 @@ def generate(folder):
         print(f"{name}: {ref}; output {out_shape}; spikes {spikes}; output sum {float(np.sum(y)):.4f}")
 
 
+class Identity:
+    """A nested graph's Input or Output node, inlined: passes its input on."""
+
+
+def inline(graph, prefix="", nodes=None, edges=None):
+    """Flattens nested graphs ("sub/name" paths; their Input and Output become Identity), in node order."""
+    nodes = {} if nodes is None else nodes
+    edges = [] if edges is None else edges
+    path = lambda k: f"{prefix}{k}"  # noqa: E731
+    for k, n in graph.nodes.items():
+        if isinstance(n, nir.NIRGraph):
+            inline(n, f"{path(k)}/", nodes, edges)
+        elif prefix and type(n).__name__ in ("Input", "Output"):
+            nodes[path(k)] = Identity()
+        else:
+            nodes[path(k)] = n
+
+    def end(k, kind):
+        n = graph.nodes[k]
+        if not isinstance(n, nir.NIRGraph):
+            return path(k)
+        return f"{path(k)}/" + next(j for j, m in n.nodes.items() if type(m).__name__ == kind)
+
+    edges += [(end(a, "Output"), end(b, "Input")) for a, b in graph.edges]
+    return nodes, edges
+
+
+class Flat:
+    def __init__(self, graph):
+        self.nodes, self.edges = inline(graph)
+
+    def order(self):
+        """Reverse postorder of a depth-first walk from the root Input: every edge but a cycle's back edge goes forward."""
+        seen, post = set(), []
+
+        def walk(k):
+            seen.add(k)
+            for a, b in self.edges:
+                if a == k and b not in seen:
+                    walk(b)
+            post.append(k)
+
+        walk("input")
+        return post[::-1]
+
+
+def check(folder):
+    bad = 0
+    for f in sorted(os.listdir(folder)):
+        if not f.endswith(".nir"):
+            continue
+        name = f[:-4]
+        graph = nir.read(os.path.join(folder, f), type_check=False)
+        with open(os.path.join(folder, name + ".json")) as fh:
+            doc = json.load(fh)
+        x = np.array(doc["input"]["data"], dtype=f32).reshape(doc["input"]["shape"])
+        own = np.array(doc["output"]["data"], dtype=f32)
+        via_nir = np.array(doc["output_nir"]["data"], dtype=f32)
+        flat = Flat(graph)
+        for k, n in flat.nodes.items():
+            if isinstance(n, Identity):
+                flat.nodes[k] = nir.Output(output_type=np.array([1]))  # run_numpy passes Output nodes on
+        y, _ = run_numpy(flat, x, flat.order())
+        y = y.astype(f32).reshape(-1)
+        np_diff = int((y != via_nir).sum())
+        line = f"{name}: NIR's equations (numpy) vs spikeflow's run of them: {np_diff} of {y.size} differ"
+        bad += np_diff != 0
+        # nirtorch's executor asserts that an RSynaptic node's name contains "lif" (snnTorch names its
+        # layers lif1, lif2, ...); spikeflow names nodes by layer index: rename such subgraphs for snnTorch
+        for k in [k for k, n in graph.nodes.items() if isinstance(n, nir.NIRGraph) and "lif" not in k]:
+            graph.nodes[f"lif{k}"] = graph.nodes.pop(k)
+            graph.edges = [tuple(f"lif{v}" if v == k else v for v in e) for e in graph.edges]
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                import_from_nir(graph)
+            outs = []
+            for b in range(x.shape[1]):
+                with contextlib.redirect_stdout(io.StringIO()):
+                    net = import_from_nir(graph)
+                # RSynaptic(reset_delay=False) needs its state from the first step on (zeros)
+                from nirtorch.graph_executor import GraphExecutorState
+
+                state = GraphExecutorState()
+                for k, m in net.named_children():
+                    if isinstance(m, snn.RSynaptic):
+                        z = torch.zeros(1, m.recurrent.weight.shape[0])
+                        state.state[k] = (z, z.clone(), z.clone())
+                with torch.no_grad():
+                    for t in range(x.shape[0]):
+                        y_, state = net(torch.from_numpy(x[t, b : b + 1]), state)
+                        outs.append(y_.reshape(-1).numpy().copy())
+            got = np.stack(outs).reshape(x.shape[1], x.shape[0], -1).transpose(1, 0, 2).reshape(-1)
+            d_own, d_nir = int((got != own).sum()), int((got != via_nir).sum())
+            line += f"; snnTorch {snn.__version__}: {int(got.sum())} spikes, {d_own} differ from the spikeflow model, {d_nir} from NIR's equations"
+            bad += d_own != 0 and d_nir != 0
+        except NotImplementedError as e:
+            line += f"; snnTorch {snn.__version__} cannot import it ({e})"
+        print(line + f"; spikeflow model {int(own.sum())} spikes, NIR's equations {int(via_nir.sum())}")
+    sys.exit(1 if bad else 0)
+
+
 if __name__ == "__main__":
     here = os.path.dirname(os.path.abspath(__file__))
     if len(sys.argv) >= 2 and sys.argv[1] == "generate":
         generate(sys.argv[2] if len(sys.argv) > 2 else os.path.join(here, "..", "test", "fixtures", "nir", "peers", "python"))
+    elif len(sys.argv) == 3 and sys.argv[1] == "check":
+        check(sys.argv[2])
     else:
         sys.exit(__doc__)
