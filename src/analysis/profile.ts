@@ -67,7 +67,7 @@ export interface ProfileRow {
 export interface Profile {
   steps: number;
   samples: number;
-  input: 'direct' | 'rate' | 'ann';
+  input: 'direct' | 'rate' | 'latency' | 'ann';
   rows: ProfileRow[];
   totals: Omit<ProfileRow, 'layer' | 'input' | 'spikeRate' | 'breakEvenRate' | 'tutorialNj'> & {
     tutorialNj: number;

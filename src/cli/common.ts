@@ -54,13 +54,17 @@ export function threadsFlag(help: string) {
 }
 
 /** Maps the CLI's encoding name to an encoder value (strings stop at the CLI's edge). */
-export function encoderFor(name: string, steps: number): Encoder {
+export function encoderFor(name: string, steps: number, o: { latencyThreshold?: number } = {}): Encoder {
   if (name === 'direct') return (x) => directEncode(x, steps);
   if (name === 'rate') return (x, rng) => rateEncode(x, steps, rng);
   // snnTorch tutorial 1's latency code: one spike per pixel, linear in its value from step 0 (value 1) to the
-  // last step (value at the 0.01 threshold); darker pixels are clipped (no spike)
+  // last step (value at the threshold, default 0.01); darker pixels are clipped (no spike)
   if (name === 'latency')
-    return (x) => ({ x: latencyEncode(x, steps, { normalize: true, linear: true, clip: true }), steps, constant: false });
+    return (x) => ({
+      x: latencyEncode(x, steps, { normalize: true, linear: true, clip: true, threshold: o.latencyThreshold }),
+      steps,
+      constant: false,
+    });
   throw new UsageError(`--encoding: expected direct, rate or latency, found "${name}"`);
 }
 

@@ -91,6 +91,7 @@ export function checkpointMeta(
   denoise?: number;
   firstSpike: boolean;
   readout?: Readout;
+  latencyThreshold?: number;
 } {
   const m = (typeof meta === 'object' && meta !== null ? meta : {}) as Record<string, unknown>;
   const found = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
@@ -128,7 +129,18 @@ export function checkpointMeta(
   if (typeof m.encoding !== 'string' || !EVAL_ENCODINGS.includes(m.encoding)) {
     throw new DataError(`meta.encoding: expected ${EVAL_ENCODINGS.join(' or ')}, found ${found(m.encoding)}`, file);
   }
-  return { dataset: m.dataset, steps: m.steps, encoding: m.encoding, firstSpike, readout };
+  // latency-coded checkpoints trained with --latency-threshold
+  const lt = m.latencyThreshold;
+  if (lt !== undefined && !(typeof lt === 'number' && lt > 0 && lt < 1))
+    throw new DataError(`meta.latencyThreshold: expected a number in (0, 1), found ${found(lt)}`, file);
+  return {
+    dataset: m.dataset,
+    steps: m.steps,
+    encoding: m.encoding,
+    firstSpike,
+    readout,
+    ...(lt !== undefined ? { latencyThreshold: lt } : {}),
+  };
 }
 
 export type EvalOptions = {
@@ -179,7 +191,7 @@ async function runEvalCheckpoint(
   const task = meta.readout ? convertedTask(meta.readout) : spikingTask(meta.firstSpike ? 'ce-temporal' : 'membrane');
   const kernels = defaultKernels();
   const parallel = o.threads > 1 ? await DataParallel.create(model, task, kernels, o.threads) : undefined;
-  const encoder = events ? frameEncoder(meta.steps) : encoderFor(meta.encoding, meta.steps);
+  const encoder = events ? frameEncoder(meta.steps) : encoderFor(meta.encoding, meta.steps, { latencyThreshold: meta.latencyThreshold });
   const ev = await evaluate(test, { model, task, encoder, rng: new Rng(o.seed), kernels, parallel });
   await parallel?.close();
   const result = {

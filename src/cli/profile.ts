@@ -10,7 +10,7 @@ import type { Seq } from '../nn/layer.js';
 import { profileModel } from '../analysis/profile.js';
 import { profileMarkdown, profileSvg } from '../analysis/profile-report.js';
 import type { FlagSpec, Parsed } from './args.js';
-import { loadClassificationData, refuseGiven, refuseOfflineWithDataDir, type CommandContext } from './common.js';
+import { encoderFor, loadClassificationData, refuseGiven, refuseOfflineWithDataDir, type CommandContext } from './common.js';
 import { prepareOutputDir } from './outputs.js';
 
 export const profileFlags = {
@@ -35,11 +35,14 @@ export async function runProfile(o: ProfileCliOptions, ctx: CommandContext): Pro
   const meta = config.meta;
   const spiking = model.layers.some((l) => l.spiking);
   const input = !spiking ? 'ann' : meta.encoding;
-  if (input !== 'ann' && input !== 'direct' && input !== 'rate')
+  if (input !== 'ann' && input !== 'direct' && input !== 'rate' && input !== 'latency')
     throw new DataError(
-      `meta.encoding: expected direct or rate (profile measures image inputs), found ${JSON.stringify(meta.encoding) ?? 'nothing'}`,
+      `meta.encoding: expected direct, rate or latency (profile measures image inputs), found ${JSON.stringify(meta.encoding) ?? 'nothing'}`,
       file,
     );
+  const lt = meta.latencyThreshold;
+  if (lt !== undefined && !(typeof lt === 'number' && lt > 0 && lt < 1))
+    throw new DataError(`meta.latencyThreshold: expected a number in (0, 1), found ${JSON.stringify(lt)}`, file);
   if (input !== 'rate') refuseGiven(ctx.given, ['seed'], 'does nothing: the input draws no random numbers');
   if (input === 'ann') refuseGiven(ctx.given, ['steps'], 'does nothing: an ANN runs one pass');
   const dataset = o.dataset ?? meta.dataset;
@@ -67,7 +70,9 @@ export async function runProfile(o: ProfileCliOptions, ctx: CommandContext): Pro
   function* batches(): Generator<Seq> {
     for (let from = 0; from < test.n; from += bs) {
       const { x } = gatherBatch(test, order, from, Math.min(test.n, from + bs));
-      yield input === 'rate' ? rateEncode(x, steps, rng, 1, kernels) : directEncode(x, steps);
+      if (input === 'rate') yield rateEncode(x, steps, rng, 1, kernels);
+      else if (input === 'latency') yield encoderFor('latency', steps, { latencyThreshold: lt as number | undefined })(x, rng);
+      else yield directEncode(x, steps);
     }
   }
   const profile = profileModel(model, batches(), { kernels, steps, input });

@@ -175,6 +175,7 @@ export async function trainAnnCheckpoint(o: {
 const SNN_ONLY = [
   'steps',
   'encoding',
+  'latency-threshold',
   'neuron',
   'beta',
   'learn-beta',

@@ -26,6 +26,7 @@ import { formatDuration } from './progress.js';
 import { runIrisCv } from './iris.js';
 import { runTrainNir, type TrainNirOptions } from './train-nir.js';
 import { isAnnModel, runTrainAnn } from './train-ann.js';
+import type { RatePenalty, RateTargetSpec } from '../train/rate-reg.js';
 import { join } from 'node:path';
 import { trainingHistorySvg } from '../viz/index.js';
 import { writePlot } from '../viz/png.js';
@@ -130,6 +131,12 @@ export const trainFlags = {
     help: 'ann-fc, ann-cnn: BatchNorm after every hidden Linear / Conv2d (folded into its weights by `spikeflow convert`)',
   },
   encoding: { type: 'choice', choices: ENCODINGS, default: 'direct', help: 'direct: pixels are the input current; rate: Bernoulli spikes' },
+  'latency-threshold': {
+    type: 'float',
+    min: 0.001,
+    max: 0.999,
+    help: "--encoding latency: pixels below it never spike, the others once, brighter earlier (default 0.01, snnTorch's)",
+  },
   neuron: {
     type: 'choice',
     choices: NEURON_KINDS,
@@ -170,6 +177,23 @@ export const trainFlags = {
     min: 0,
     max: 1e6,
     help: 'L1 spike-rate regulariser: lambda x hidden spikes per sample added to the loss',
+  },
+  'rate-target': {
+    type: 'string',
+    help: 'target-rate regulariser: spikes per neuron per step of every hidden spiking layer (e.g. 0.05), or one per hidden layer (0.05,0.02); see --rate-weight, --rate-penalty',
+  },
+  'rate-weight': {
+    type: 'float',
+    default: 1000,
+    min: 0,
+    max: 1e9,
+    help: '--rate-target: factor of each layer penalty, weight x (rate - target)^2',
+  },
+  'rate-penalty': {
+    type: 'choice',
+    choices: ['upper', 'quadratic'],
+    default: 'upper',
+    help: '--rate-target: upper: penalise a layer rate above its target only (a hinge); quadratic: on both sides',
   },
   lr: { type: 'float', min: 0, max: 10, help: 'Adam learning rate (default 5e-4; iris: 5e-3)' },
   folds: { type: 'int', default: 5, min: 2, max: 150, help: 'iris only: number of cross-validation folds (stratified)' },
@@ -233,6 +257,7 @@ export type TrainOptions = {
   pool: string;
   'batch-norm': boolean;
   encoding: string;
+  'latency-threshold'?: number;
   neuron: string;
   'surrogate-slope'?: number;
   'surrogate-alpha'?: number;
@@ -244,6 +269,9 @@ export type TrainOptions = {
   lr?: number;
   'lr-schedule': string;
   'l1-rate': number;
+  'rate-target'?: string;
+  'rate-weight': number;
+  'rate-penalty': string;
   tbptt: number;
   seed: number;
   threads: number;
@@ -269,10 +297,31 @@ export function withDatasetDefaults<T extends { dataset: string; epochs?: number
   };
 }
 
+/** --rate-target's rates (one, or one per hidden spiking layer) with --rate-weight and --rate-penalty; undefined without it. */
+export function rateTargetFromFlags(o: {
+  'rate-target'?: string;
+  'rate-weight': number;
+  'rate-penalty': string;
+}): RateTargetSpec | undefined {
+  const s = o['rate-target'];
+  if (s === undefined) return undefined;
+  const parts = s.split(',').map((p) => p.trim());
+  const targets = parts.map((p) => (/^(\d+(\.\d*)?|\.\d+)(e-?\d+)?$/i.test(p) ? Number(p) : NaN));
+  const bad = targets.findIndex((t) => !(t >= 0 && t <= 1));
+  if (bad >= 0)
+    throw new UsageError(
+      `--rate-target: expected rates in [0, 1] separated by commas, e.g. 0.05 or 0.05,0.02, found ${JSON.stringify(parts[bad])}`,
+    );
+  return { targets, weight: o['rate-weight'], penalty: o['rate-penalty'] as RatePenalty };
+}
+
 /** Refuses the flags the user gave that do nothing for this dataset and model. */
 export function refuseInapplicable(o: TrainOptions, given: ReadonlySet<string>): void {
+  if (o.encoding !== 'latency') refuseGiven(given, ['latency-threshold'], `applies to --encoding latency only (this run: ${o.encoding})`);
+  if (o['rate-target'] === undefined) refuseGiven(given, ['rate-weight', 'rate-penalty'], 'applies with --rate-target only');
   if (o.dataset === 'iris') {
     if (o.model !== 'fc') throw new UsageError('--dataset iris: only --model fc applies (tabular data)');
+    refuseGiven(given, ['rate-target'], 'does not apply to --dataset iris (its cross-validation takes --l1-rate)');
     refuseGiven(
       given,
       ['offline', 'train-limit', 'test-limit', 'threads', 'neuron', 'reset'],
@@ -384,8 +433,14 @@ export async function runTrain(opts: TrainOptions, ctx: CommandContext): Promise
   const neuronNote = o.neuron === 'leaky' ? '' : ` (${o.neuron} neurons)`;
   const kernels = defaultKernels();
   const optimizer = new Adam(model.trainable(), { lr: o.lr });
-  const task = spikingTask(o.loss as SpikingLoss, { l1Rate: o['l1-rate'] });
-  const encoder = events ? frameEncoder(o.steps) : encoderFor(o.encoding, o.steps);
+  const rateTarget = rateTargetFromFlags(o);
+  const hiddenSpiking = model.layers.filter((l) => l.spiking).length - 1;
+  if (rateTarget && rateTarget.targets.length > 1 && rateTarget.targets.length !== hiddenSpiking)
+    throw new UsageError(
+      `--rate-target: ${rateTarget.targets.length} rates for ${hiddenSpiking} hidden spiking layers; give one rate, or one per hidden layer`,
+    );
+  const task = spikingTask(o.loss as SpikingLoss, { l1Rate: o['l1-rate'], rateTarget });
+  const encoder = events ? frameEncoder(o.steps) : encoderFor(o.encoding, o.steps, { latencyThreshold: o['latency-threshold'] });
   const parallel = await maybeParallel(model, task, kernels, o.threads, optimizer);
   const fit = await fitWithProgress({
     label: o.model,
@@ -403,6 +458,7 @@ export async function runTrain(opts: TrainOptions, ctx: CommandContext): Promise
     model: modelKindName(o),
     steps: o.steps,
     encoding: events ? 'frames' : o.encoding,
+    ...(o['latency-threshold'] !== undefined ? { latencyThreshold: o['latency-threshold'] } : {}),
     ...(events ? { frameWindow: o['frame-window'] ?? null, denoise: o.denoise } : {}),
     seed: o.seed,
     epochs: o.epochs,
@@ -411,6 +467,7 @@ export async function runTrain(opts: TrainOptions, ctx: CommandContext): Promise
     lrSchedule: o['lr-schedule'],
     loss: o.loss,
     l1Rate: o['l1-rate'],
+    ...(rateTarget ? { rateTarget } : {}),
     testAccuracy: ev.accuracy,
   };
   await yieldToSignals(); // a signal that came during the last synchronous batches stops the run before the save

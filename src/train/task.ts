@@ -5,6 +5,7 @@ import { ceCountLoss, ceMembraneLoss, ceRateLoss, crossEntropyOverTime, l1RateSp
 import { addScalars } from '../ops/index.js';
 import type { Targets } from './losses.js';
 import { ceTemporalLoss, mseTemporalLoss, predictByFirstSpikeTime } from './temporal-losses.js';
+import { checkRateTargetSpec, rateTargetPenalty, targetOf, type RateTargetSpec } from './rate-reg.js';
 
 /** What a network's output means: how to score it (loss) and how to read a class from it. */
 export interface Task {
@@ -15,10 +16,10 @@ export interface Task {
 }
 
 export type SpikingLoss = 'membrane' | 'rate' | 'count' | 'mse-count' | 'mse-temporal' | 'ce-temporal';
-export type TaskSpec = { kind: 'spiking'; loss: SpikingLoss; l1Rate?: number } | { kind: 'ann' };
+export type TaskSpec = { kind: 'spiking'; loss: SpikingLoss; l1Rate?: number; rateTarget?: RateTargetSpec } | { kind: 'ann' };
 
 export function taskFromSpec(s: TaskSpec): Task {
-  return s.kind === 'ann' ? annTask() : spikingTask(s.loss, { l1Rate: s.l1Rate });
+  return s.kind === 'ann' ? annTask() : spikingTask(s.loss, { l1Rate: s.l1Rate, rateTarget: s.rateTarget });
 }
 
 function lastRecord(r: ForwardResult): { spk: Tensor; mem: Tensor } {
@@ -36,9 +37,12 @@ function lastRecord(r: ForwardResult): { spk: Tensor; mem: Tensor } {
  * spike for the temporal losses. `l1Rate`
  * (lambda) adds the L1 spike-rate regulariser on every hidden spiking layer: lambda times its spike
  * count per sample (l1RateSparsity with perSample), pushing the network towards sparse activity.
+ * `rateTarget` adds a target-rate penalty per hidden spiking layer (rateTargetPenalty: a hinge above
+ * its target, or a quadratic around it).
  */
-export function spikingTask(loss: SpikingLoss = 'membrane', opts: { l1Rate?: number } = {}): Task {
+export function spikingTask(loss: SpikingLoss = 'membrane', opts: { l1Rate?: number; rateTarget?: RateTargetSpec } = {}): Task {
   const l1 = opts.l1Rate ?? 0;
+  const rt = opts.rateTarget ? checkRateTargetSpec(opts.rateTarget) : undefined;
   if (!Number.isFinite(l1) || l1 < 0) throw new ValueError(`l1Rate must be a non-negative number, found ${l1}`);
   const temporal = loss === 'mse-temporal' || loss === 'ce-temporal';
   const main = (r: ForwardResult, y: Targets): Tensor => {
@@ -64,12 +68,14 @@ export function spikingTask(loss: SpikingLoss = 'membrane', opts: { l1Rate?: num
     }
   };
   return {
-    spec: l1 ? { kind: 'spiking', loss, l1Rate: l1 } : { kind: 'spiking', loss },
+    spec: { kind: 'spiking', loss, ...(l1 ? { l1Rate: l1 } : {}), ...(rt ? { rateTarget: rt } : {}) },
     loss: (r, y) => {
       const l = main(r, y);
-      if (!l1) return l;
+      if (!l1 && !rt) return l;
       const hidden = r.records.slice(0, -1).filter((rec) => rec.spk !== null);
-      return addScalars(l, ...hidden.map((rec) => l1RateSparsity(rec.spk!, l1, true)));
+      const terms = l1 ? hidden.map((rec) => l1RateSparsity(rec.spk!, l1, true)) : [];
+      if (rt) hidden.forEach((rec, i) => terms.push(rateTargetPenalty(rec.spk!, targetOf(rt, i, hidden.length), rt.weight, rt.penalty)));
+      return addScalars(l, ...terms);
     },
     // the temporal losses train the first spike: read the class that fires first
     predict: (r) => (temporal ? predictByFirstSpikeTime(lastRecord(r).spk) : predictByCount(lastRecord(r).spk)),
