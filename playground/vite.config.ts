@@ -5,6 +5,11 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
+// Cross-origin isolation (the page and its workers get SharedArrayBuffer): the kernels' thread pool then
+// runs one kernel call on every core inside the training worker (src/kernels/pool.ts). Static hosts of
+// the built folder should send the same two headers; without them the playground trains on one thread.
+const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 export default defineConfig({
   root,
   base: './', // relative URLs: the built folder works from any path, offline
@@ -14,5 +19,6 @@ export default defineConfig({
   // keep class names through minification: the pages show typed errors by their class (DataError, NirError, ...),
   // and spikeflow's errors take their name from their class
   esbuild: { keepNames: true },
-  server: { fs: { allow: [fileURLToPath(new URL('..', import.meta.url))] } },
+  server: { headers: isolation, fs: { allow: [fileURLToPath(new URL('..', import.meta.url))] } },
+  preview: { headers: isolation },
 });

@@ -123,8 +123,7 @@ export interface WasmKernelOptions {
   /**
    * Threads one kernel call may use, the caller's included (a thread pool on shared memory, pool.ts).
    * Default: SPIKEFLOW_THREADS, else the cores (os.availableParallelism()) in Node; in a browser,
-   * navigator.hardwareConcurrency inside a crossOriginIsolated worker with createWasmKernels (async),
-   * else 1. Where threads cannot run (no shared memory, a browser's main thread), the kernels run on one
+   * navigator.hardwareConcurrency inside a Worker of a crossOriginIsolated page, else 1. Where threads cannot run (no shared memory, a browser's main thread), the kernels run on one
    * thread: kernelThreads(kernels) says how many they use.
    */
   threads?: number;

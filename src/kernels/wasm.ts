@@ -384,16 +384,14 @@ function finish(c: CompiledKernels, threads: number): Kernels {
   return k;
 }
 
-/** Whether workers of this thread can start while it blocks (Node; a browser worker cannot). */
-const isNode = () => typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
-
 /**
  * Compiles the kernels synchronously (Node, workers). Throws SpikeflowError if WASM SIMD is unsupported.
- * With options.threads > 1 (Node's default: the cores), one call runs on that many threads (pool.ts);
- * a browser worker gets threads from createWasmKernels only (its workers cannot start while it blocks).
+ * With options.threads > 1 (default: see WasmKernelOptions.threads), one call runs on that many threads
+ * (pool.ts); until a worker has started, the caller runs its parts itself, so a browser worker that
+ * blocks while its own workers start never waits for them.
  */
 export function createWasmKernelsSync(options: WasmKernelOptions = {}): Kernels {
-  const threads = isNode() ? threadsWanted(options) : 1;
+  const threads = threadsWanted(options);
   return finish(compileKernelsSync(options, threads > 1 && canRunPool()), threads);
 }
 

@@ -31,14 +31,22 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 }
 
-/** Serves the files under `dir` (a directory: its index.html; nothing outside `dir`); resolves to the server and its base URL. */
-export async function serveStatic(dir: string): Promise<{ server: Server; base: string }> {
+/** The headers that make a page cross-origin isolated (SharedArrayBuffer, the kernels' thread pool), as the playground's servers send. */
+export const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
+/**
+ * Serves the files under `dir` (a directory: its index.html; nothing outside `dir`); resolves to the server and
+ * its base URL. Pages are cross-origin isolated (the ISOLATION headers) unless `isolated` is false.
+ */
+export async function serveStatic(dir: string, { isolated = true } = {}): Promise<{ server: Server; base: string }> {
   const server = createServer((req, res) => {
     const path = normalize(decodeURIComponent((req.url ?? '/').split(/[?#]/)[0])).replace(/^(\.\.[/\\])+/, '');
     let file = join(dir, path);
     if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
     if (!file.startsWith(dir) || !existsSync(file)) return void res.writeHead(404).end('not found');
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+    res
+      .writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', ...(isolated ? ISOLATION : {}) })
+      .end(readFileSync(file));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
