@@ -33,8 +33,11 @@ function commandOf(name: string) {
   return commands[name];
 }
 
-/** The commands whose work is the dense kernels: they print the kernel tier they run on. */
-const TIER_SHOWN = new Set(['train', 'eval', 'compare', 'convert', 'profile']);
+/**
+ * The commands whose work is the dense kernels: they run on the BLAS tier where one is found and print
+ * the tier. The others skip the BLAS search (loading koffi and a BLAS costs ~0.1-0.3 s).
+ */
+const BLAS_COMMANDS = new Set(['train', 'eval', 'compare', 'convert', 'profile']);
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -62,12 +65,12 @@ async function main(argv: string[]): Promise<number> {
   if (parsed.positionals.length && !cmd.positionals)
     throw new UsageError(`spikeflow ${name}: unexpected argument "${parsed.positionals[0]}"`);
   // The native BLAS tier where a BLAS is found (SPIKEFLOW_BLAS=off: WASM only; =<path>: that library or
-  // an error); `info` probes on its own. The commands that train or evaluate say which tier runs.
-  // With --threads N > 1 the data-parallel workers hold the cores, so the BLAS runs on one.
-  if (name !== 'info') {
+  // an error), and which tier runs. With --threads N > 1 the data-parallel workers hold the cores, so
+  // the BLAS runs on one.
+  if (BLAS_COMMANDS.has(name)) {
     const dataThreads = (parsed.values as { threads?: number }).threads ?? 1;
     const tier = await enableBlas(dataThreads > 1 ? { threads: 1 } : {});
-    if (TIER_SHOWN.has(name) && !(parsed.values as { quiet?: boolean }).quiet) {
+    if (!(parsed.values as { quiet?: boolean }).quiet) {
       const b = tier.blas;
       const detail = b ? `${b.vendor}, ${b.threads ?? '?'} threads, ${b.path}` : `no BLAS: ${tier.reason}`;
       process.stderr.write(`using kernels ${tier.tier} (${detail})\n`);
