@@ -258,9 +258,13 @@ export function binder<T extends Record<string, Decl>>(
   }
   // The argument block: at the bottom of the long-lived zone, for the whole life of the module; one per
   // thread of the pool (each part of a split call has its own).
-  const threads = pool?.threads ?? 1;
-  const blocks = Array.from({ length: threads }, () => mem.hold(blockBytes));
+  const blocks = [mem.hold(blockBytes)];
   const block = blocks[0];
+  /** Argument blocks for n threads (made when the pool grows, not during a call: a hold moves the reservation). */
+  const ensureBlocks = (n: number) => {
+    while (blocks.length < n) blocks.push(mem.hold(blockBytes));
+  };
+  ensureBlocks(pool?.threads ?? 1);
   let buffer: ArrayBuffer | null = null;
   let views = {} as { [D in Dtype]: ArrayOf[D] };
   const memView = () => {
@@ -299,7 +303,9 @@ export function binder<T extends Record<string, Decl>>(
   };
   const ctx = {
     x: ex as never,
-    threads,
+    get threads() {
+      return Math.min(pool?.threads ?? 1, blocks.length);
+    },
     alloc: (bytes: number) => mem.layout([bytes], mem.top)[0],
     f32: () => memView().f32,
   };
@@ -355,7 +361,7 @@ export function binder<T extends Record<string, Decl>>(
           else for (let r = 0, p = ptrs[i]; r < x.length; p += align16(x[r].length * 4), r++) put('f32', p, x[r]);
         }
       }
-      let result = plan.split && pool && !pool.isClosed ? splitRun(plan, args) : null;
+      let result = plan.split && pool && pool.threads > 1 && !pool.isClosed ? splitRun(plan, args) : null;
       if (result === null) {
         if (plan.slots) {
           writeBlock(plan, args, block);
@@ -378,5 +384,6 @@ export function binder<T extends Record<string, Decl>>(
     },
     put,
     get,
+    ensureBlocks,
   };
 }

@@ -158,46 +158,65 @@ export class KernelPool {
   dispatches = 0;
 
   private constructor(
-    /** Threads in all, the caller's included. */
-    readonly threads: number,
+    /** Threads a call is split over, the caller's included (resize). */
+    public threads: number,
     /** The exports parts may name, by index. */
     readonly names: readonly string[],
     ctrl: SharedArrayBuffer,
+    private readonly module: WebAssembly.Module,
+    private readonly memory: WebAssembly.Memory,
   ) {
     this.I = new Int32Array(ctrl);
     this.F = new Float64Array(ctrl);
     this.B = new Uint8Array(ctrl);
+    this.capacity = ctrl.byteLength / (SLOT * 4);
+  }
+
+  /** The most threads this pool can grow to (its control block's slots). */
+  readonly capacity: number;
+
+  /**
+   * A pool of `threads` threads (threads - 1 workers, started now) on `memory` (shared) with instances
+   * of `module` (compiled for a shared memory import), able to grow to max(threads, 64); `names` are the
+   * exports parts may name. Null where this thread cannot run a pool.
+   */
+  static start(module: WebAssembly.Module, memory: WebAssembly.Memory, names: readonly string[], threads: number): KernelPool | null {
+    if (!canRunPool()) return null;
+    const ctrl = new SharedArrayBuffer(Math.max(threads, 64) * SLOT * 4);
+    const pool = new KernelPool(1, names, ctrl, module, memory);
+    return pool.resize(threads) === threads ? pool : (pool.close(), null);
   }
 
   /**
-   * Starts threads - 1 workers on `memory` (shared) with instances of `module` (compiled for a shared
-   * memory import); `names` are the exports parts may name. Null where this thread cannot run a pool.
+   * Splits later calls over `threads` threads (at most the capacity), starting the workers that are
+   * missing (those beyond stay idle). Returns the threads it now uses; 1 after close() or where no
+   * worker can start.
    */
-  static start(module: WebAssembly.Module, memory: WebAssembly.Memory, names: readonly string[], threads: number): KernelPool | null {
-    if (threads < 2 || !canRunPool()) return null;
-    const ctrl = new SharedArrayBuffer(threads * SLOT * 4);
-    const pool = new KernelPool(threads, names, ctrl);
+  resize(threads: number): number {
+    if (this.closed) return 1;
+    const n = Math.max(1, Math.min(threads, this.capacity));
     const wt = nodeBuiltin<NodeWorkerThreads>('node:worker_threads');
     try {
-      for (let w = 1; w < threads; w++) {
-        const data = { module, memory, ctrl, index: w, names };
+      for (let w = this.workers.length + 1; w < n; w++) {
+        const data = { module: this.module, memory: this.memory, ctrl: this.I.buffer, index: w, names: this.names };
         if (wt) {
           const worker = new wt.Worker(WORKER, { eval: true, workerData: data });
           worker.unref(); // never keeps Node alive
-          pool.workers.push({ close: () => void (worker as unknown as { terminate(): unknown }).terminate() });
+          this.workers.push({ close: () => void (worker as unknown as { terminate(): unknown }).terminate() });
         } else {
           const url = URL.createObjectURL(new Blob([WORKER], { type: 'text/javascript' }));
           const worker = new Worker(url);
           URL.revokeObjectURL(url);
           worker.postMessage(data);
-          pool.workers.push({ close: () => worker.terminate() });
+          this.workers.push({ close: () => worker.terminate() });
         }
       }
     } catch {
-      pool.close();
-      return null;
+      this.threads = this.workers.length + 1;
+      return this.threads;
     }
-    return pool;
+    this.threads = n;
+    return n;
   }
 
   /** Workers that have instantiated their module (async callers may wait for all, see ready()). */
@@ -288,7 +307,7 @@ export class KernelPool {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (let w = 1; w < this.threads; w++) {
+    for (let w = 1; w <= this.workers.length; w++) {
       Atomics.store(this.I, w * SLOT + CMD, CLOSE);
       Atomics.notify(this.I, w * SLOT + CMD);
     }

@@ -227,7 +227,12 @@ export interface Kernels {
   readonly fusedMultiplyAdd: boolean;
   /** Threads one kernel call may use (the WASM kernels' thread pool, caller included); absent: 1. See kernelThreads. */
   readonly threads?: number;
-  /** Stops the kernels' worker threads, if any (the kernels then run on one thread). */
+  /**
+   * Splits later calls over n threads (the caller's included), starting workers as needed; returns the
+   * threads the kernels now use (1 where they cannot run threads). Absent: one thread. See setKernelThreads.
+   */
+  setThreads?(n: number): number;
+  /** Stops the kernels' worker threads, if any (the kernels then run on one thread, and setThreads cannot add any). */
   close?(): void;
   /**
    * C = op(A) @ op(B), or C += op(A) @ op(B) when `accumulate`.
@@ -396,4 +401,9 @@ export interface Kernels {
 /** How many threads one call of these kernels may use (1 for kernels without a thread pool). */
 export function kernelThreads(kernels: Kernels): number {
   return kernels.threads ?? 1;
+}
+
+/** Splits the kernels' later calls over n threads where they have a thread pool; returns the threads they now use. */
+export function setKernelThreads(kernels: Kernels, n: number): number {
+  return kernels.setThreads ? kernels.setThreads(n) : 1;
 }

@@ -1,9 +1,8 @@
-import { ShapeError, ValueError } from '../core/errors.js';
+import { ShapeError, SpikeflowError, ValueError, checkInt } from '../core/errors.js';
 import { newF32, newU8 } from '../core/buffers.js';
 import { compileKernels, compileKernelsSync, type CompiledKernels, type WasmKernelOptions } from './wasm-module.js';
 import { KernelPool, canRunPool, defaultThreads, MAX_THREADS } from './pool.js';
 import { SPLITS } from './splits.js';
-import { checkInt } from '../core/errors.js';
 import { At, Room, align16, arena, binder } from './binding.js';
 import { KERNELS, type Exports } from './wasm-exports.js';
 import type {
@@ -99,7 +98,7 @@ type ScanIn = Omit<LeakyScanArgs, 'input'> & { input: Float32Array | At };
 
 function wrap(ex: Exports, relaxed: boolean, pool: KernelPool | null): Kernels {
   const mem = arena(ex);
-  const { call, placed, put, get } = binder(ex, KERNELS, mem, pool, SPLITS);
+  const { call, placed, put, get, ensureBlocks } = binder(ex, KERNELS, mem, pool, SPLITS);
   const owner = {};
 
   /** The forward scan into fresh spike and (wantMem) membrane arrays. */
@@ -147,6 +146,12 @@ function wrap(ex: Exports, relaxed: boolean, pool: KernelPool | null): Kernels {
     fusedMultiplyAdd: relaxed,
     get threads() {
       return pool && !pool.isClosed ? pool.threads : 1;
+    },
+    setThreads(n: number) {
+      checkInt('threads', n, 1, MAX_THREADS);
+      if (!pool) return 1;
+      ensureBlocks(Math.min(n, pool.capacity));
+      return pool.resize(n);
     },
     close() {
       pool?.close();
@@ -378,6 +383,7 @@ function threadsWanted(options: WasmKernelOptions): number {
 
 function finish(c: CompiledKernels, threads: number): Kernels {
   const pool = c.shared ? KernelPool.start(c.module, c.memory, Object.keys(KERNELS), threads) : null;
+  if (c.shared && !pool) throw new SpikeflowError('WASM kernels: no thread pool could start on their shared memory');
   const k = wrap(c.exports as unknown as Exports, c.relaxed, pool);
   if (pool) pools.register(k, pool);
   internals.set(k, { pool, memory: c.memory });
@@ -392,7 +398,8 @@ function finish(c: CompiledKernels, threads: number): Kernels {
  */
 export function createWasmKernelsSync(options: WasmKernelOptions = {}): Kernels {
   const threads = threadsWanted(options);
-  return finish(compileKernelsSync(options, threads > 1 && canRunPool()), threads);
+  // shared memory wherever a pool can run, even for one thread: setThreads can then add threads
+  return finish(compileKernelsSync(options, canRunPool()), threads);
 }
 
 /**
@@ -401,7 +408,7 @@ export function createWasmKernelsSync(options: WasmKernelOptions = {}): Kernels 
  */
 export async function createWasmKernels(options: WasmKernelOptions = {}): Promise<Kernels> {
   const threads = threadsWanted(options);
-  const k = finish(await compileKernels(options, threads > 1 && canRunPool()), threads);
+  const k = finish(await compileKernels(options, canRunPool()), threads);
   await ready(k);
   return k;
 }

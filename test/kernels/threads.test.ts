@@ -9,7 +9,15 @@ import { referenceKernels as ref } from '../../src/kernels/reference.js';
 import { KernelThreadError, parseThreads } from '../../src/kernels/pool.js';
 import { KERNELS } from '../../src/kernels/wasm-exports.js';
 import { ranges } from '../../src/kernels/splits.js';
-import { ResetCode, SurrogateCode, kernelThreads, type ConvShape, type Kernels, type LeakyBackwardArgs } from '../../src/kernels/types.js';
+import {
+  ResetCode,
+  SurrogateCode,
+  kernelThreads,
+  setKernelThreads,
+  type ConvShape,
+  type Kernels,
+  type LeakyBackwardArgs,
+} from '../../src/kernels/types.js';
 import { lifSpec } from '../../src/neurons/scan.js';
 import { alifSpec } from '../../src/neurons/alif.js';
 import { specSequence } from '../../src/neurons/spec.js';
@@ -354,6 +362,35 @@ describe('kernel threads: the pool', () => {
     k.matmul(a, b, c2, m, kk, n, false, false, false);
     expect(pool.dispatches).toBe(1);
     expectSame(c2, c1);
+  });
+
+  it('setKernelThreads adds and removes threads on live kernels; the results stay the same', () => {
+    const k = createWasmKernelsSync({ threads: 1, relaxed: false });
+    const rng = new Rng(6);
+    const [m, kk, n] = [333, 222, 111];
+    const a = uniform(m * kk, rng);
+    const b = uniform(kk * n, rng);
+    const run = () => {
+      const c = new Float32Array(m * n);
+      k.matmul(a, b, c, m, kk, n, true, false, false);
+      return c;
+    };
+    const one = run();
+    expect(wasmInternals(k)!.pool!.dispatches).toBe(0);
+    expect(setKernelThreads(k, 3)).toBe(3);
+    expect(kernelThreads(k)).toBe(3);
+    expectSame(run(), one);
+    expect(wasmInternals(k)!.pool!.dispatches).toBe(1);
+    expect(setKernelThreads(k, 1)).toBe(1);
+    expectSame(run(), one);
+    expect(wasmInternals(k)!.pool!.dispatches).toBe(1);
+    expect(setKernelThreads(k, 2)).toBe(2);
+    expectSame(run(), one);
+    expect(wasmInternals(k)!.pool!.dispatches).toBe(2);
+    expect(setKernelThreads(ref, 4)).toBe(1);
+    expect(() => setKernelThreads(k, 0)).toThrow(ValueError);
+    k.close!();
+    expect(setKernelThreads(k, 2)).toBe(1);
   });
 
   it('an error inside a worker surfaces on the caller as a KernelThreadError; the pool still works', () => {
