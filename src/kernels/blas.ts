@@ -123,6 +123,15 @@ export function blasKernels(inner: Kernels, lib: BlasLibrary, opts: BlasKernelOp
     blas: { get: () => lib.info, enumerable: true },
     inner: { value: inner, enumerable: true },
     minMacs: { value: minMacs, enumerable: true },
+    // the kernel threads and the BLAS's follow one setting (setKernelThreads); the BLAS can use them even where WASM cannot
+    setThreads: {
+      enumerable: true,
+      value(n: number): number {
+        const got = inner.setThreads ? inner.setThreads(n) : 1;
+        lib.setThreads?.(n);
+        return got;
+      },
+    },
     matmul: {
       enumerable: true,
       value(

@@ -20,7 +20,7 @@ import {
 } from '../../src/kernels/blas.js';
 import { blasSetting, loadBlas, withBlas } from '../../src/kernels/node-blas.js';
 import { defaultKernels, setDefaultKernels } from '../../src/kernels/default.js';
-import type { Kernels, LeakyBackwardArgs } from '../../src/kernels/types.js';
+import { type Kernels, type LeakyBackwardArgs, kernelThreads, setKernelThreads } from '../../src/kernels/types.js';
 
 // The native BLAS tier (src/kernels/blas.ts, node-blas.ts) against the WASM kernels and against float64
 // truth. Tolerance: a BLAS adds in its own order and blocks, so results agree with WASM to float32
@@ -230,6 +230,19 @@ describe('the wrapper over a JavaScript sgemm (argument mapping, checks before a
     expect(Array.from(plain)).toEqual(Array.from(viaWasm));
     expect(calls).toEqual([]);
     expect(() => blasKernels(k, fakeLib(calls))).toThrow(BlasError);
+  });
+
+  it('setKernelThreads sets the kernel threads and the BLAS threads alike', () => {
+    const set: number[] = [];
+    const lib: BlasLibrary = { ...fakeLib([]), setThreads: (n: number) => void set.push(n) };
+    const k = blasKernels(wasm, lib);
+    const got = setKernelThreads(k, 2);
+    expect(set).toEqual([2]);
+    expect(got).toBe(kernelThreads(wasm));
+    expect(kernelThreads(k)).toBe(kernelThreads(wasm));
+    setKernelThreads(k, 1);
+    expect(set).toEqual([2, 1]);
+    expect(kernelThreads(wasm)).toBe(1);
   });
 
   it('keeps the wrapped kernels for everything else, and says its tier', () => {
