@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { rebindData } from '../core/tensor.js';
 import { SpikeflowError, ValueError, checkInt } from '../core/errors.js';
-import type { Kernels } from '../kernels/types.js';
+import { kernelThreads, setKernelThreads, type Kernels } from '../kernels/types.js';
 import type { Seq } from '../nn/layer.js';
 import type { Sequential } from '../nn/sequential.js';
 import type { Task } from './task.js';
@@ -19,6 +19,10 @@ const shared = (n: number) => new Float32Array(new SharedArrayBuffer(n * 4));
  * thread sum the gradients of its slice of the parameters (weighted by shard size) and apply Adam to
  * that slice. Two barriers per batch, none per time step (per-step barriers cost more than they save
  * on 2 cores). Results equal the single-thread run up to float summation order.
+ *
+ * One thread model at a time: while it runs, the main thread's kernels run each call on one thread
+ * (their kernel thread pool is set back when it closes) and each worker's kernels have one thread, so the
+ * batch split and the kernels' own threads (src/kernels/pool.ts) never oversubscribe the cores.
  */
 export class DataParallel {
   private weights: number[] = [1];
@@ -31,6 +35,8 @@ export class DataParallel {
     /** grads[0] = the main thread's (the model's own grad buffers), grads[r] = worker r's. */
     private readonly grads: Float32Array[][],
     private readonly adam: Adam | null,
+    /** The kernel threads of the main thread's kernels before, set back by close(). */
+    private readonly kernelThreadsBefore: number,
   ) {}
 
   /**
@@ -51,6 +57,8 @@ export class DataParallel {
     const grads: Float32Array[][] = [params.map((p) => p.grad!)];
     for (let w = 1; w < threads; w++) grads.push(params.map((p) => shared(p.size)));
     const layers = model.layers.map((l) => ({ kind: l.kind, config: l.config() }));
+    const kernelThreadsBefore = kernelThreads(kernels);
+    if (threads > 1) setKernelThreads(kernels, 1);
     const workers: Worker[] = [];
     for (let w = 1; w < threads; w++) {
       const worker = new Worker(new URL('./worker.js', import.meta.url));
@@ -75,7 +83,7 @@ export class DataParallel {
       });
       workers.push(worker);
     }
-    return new DataParallel(model, task, kernels, workers, grads, adam);
+    return new DataParallel(model, task, kernels, workers, grads, adam, kernelThreadsBefore);
   }
 
   get threads(): number {
@@ -185,5 +193,6 @@ export class DataParallel {
       this.adam.release();
     }
     await Promise.all(this.workers.map((w) => w.terminate()));
+    if (this.workers.length) setKernelThreads(this.kernels, this.kernelThreadsBefore);
   }
 }

@@ -70,6 +70,20 @@ describe('DataParallel (worker threads over SharedArrayBuffer)', () => {
   });
 });
 
+describe('DataParallel and the kernel thread pool: one thread model at a time', () => {
+  it("runs the main thread's kernels on one thread while it lives, and gives their threads back on close", async () => {
+    const { createWasmKernelsSync, kernelThreads } = await import('../../dist/index.js');
+    const k = createWasmKernelsSync({ threads: 3 });
+    expect(kernelThreads(k)).toBe(3);
+    const model = snnClassifier({ inputs: 784, hidden: [16], outputs: 10, beta: 0.9 }, new Rng(1));
+    const par = await DataParallel.create(model, spikingTask(), k, 2);
+    expect(kernelThreads(k)).toBe(1);
+    await par.close();
+    expect(kernelThreads(k)).toBe(3);
+    k.close();
+  });
+});
+
 describe('DataParallel step: gradient sum and Adam split over threads', () => {
   it('equals a single-thread Adam step on the same batch', async () => {
     const task = spikingTask();
