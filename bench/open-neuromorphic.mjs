@@ -1,102 +1,282 @@
 // The Open Neuromorphic SNN library benchmark (open-neuromorphic.github.io, "SNN library benchmarks"):
 // Linear(n, n) -> LIF (Leaky, beta 0.95, threshold 1, atan surrogate, reset by subtraction), batch 16,
 // 500 time steps, dense randn input [T, B, n] without gradient, loss = sum of the output spikes; forward
-// and backward timed apart, through the library API (Sequential.forward, backward), one thread. The peer,
-// snnTorch from its source on Debian's torch, runs in the same process tree right after, in the benchmark's
-// published form and in its fastest user-level form (bench/open_neuromorphic.py), with its BLAS at its best
-// (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for the peer's command only, 2 BLAS threads, torch threads 1).
+// and backward timed apart and together, through the library API (Sequential.forward, backward), one
+// thread. Each of our runs is a fresh Node process (one size, one form), so its peak RSS is its own.
+// Our forms (ON_FORMS, comma-separated):
+//   tape     - the user loop as we recommend it: a Tape (step buffers reused across iterations), the sum
+//              loss, outputMem false (the loss reads spikes only);
+//   plain    - the same loop written naively: no Tape, backward(spk, ones seed), the membrane kept;
+//   runbatch - runBatch (src/train/step.ts) with a task whose loss is the sum of the spikes.
+// FORM@wasm runs a form on the WASM kernels alone; FORM alone on the tier the CLI uses (enableBlas: dense GEMMs
+// on the native BLAS where one is found). Default: tape, tape@wasm, plain, runbatch for n <= 1024, the tape
+// forms above.
+// The peers run right after, each in its own process: snnTorch in the benchmark's published form and in
+// its fastest user-level form (bench/open_neuromorphic.py); SpikingJelly (LIFNode, torch backend: cupy is
+// absent) and Norse 1.0 (LIFBoxCell) in their fastest forms, the Linear over all steps once and the neuron
+// over x.unbind(0) (bench/open_neuromorphic_peers.py; their own indexed sequence loops with ON_SLOW_FORMS=1), each with its BLAS
+// at its best (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for the peer's command only, 2 BLAS threads,
+// torch threads 1).
 // usage: node bench/open-neuromorphic.mjs [n ...]   (default 512 4096). Env: ON_T (500), ON_B (16), ON_REPS (3),
-//        SNNTORCH_SRC (default /tmp/snntorch), PEER_PYTHON (default /usr/bin/python3), ON_PEER_THREADS (the peer's
-//        torch and BLAS threads; default: torch 1, BLAS 2, its best on the 2-core machines). Prints one JSON line
-//        per run and a Markdown table.
+//        ON_FORMS (see above), ON_PEERS (snntorch,spikingjelly,norse), ON_SLOW_FORMS=1, ON_SWEEP=1 (the growth sweep: n = 256 ...
+//        4096 at T = 500 and T = 100, 250, 500 at n = 512, ours (tape) and each peer's fastest form; prints
+//        each side's time exponents), SNNTORCH_SRC (default /tmp/peers/snntorch, else /tmp/snntorch),
+//        SPIKINGJELLY_SRC (/tmp/peers/spikingjelly), NORSE_SRC (/tmp/peers/norse-1.0), PEER_PYTHON
+//        (/usr/bin/python3), ON_PEER_THREADS (the peer's torch and BLAS threads; default torch 1, BLAS 2).
+//        Prints one JSON line per run and Markdown tables.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Rng, Tensor, Linear, Leaky, Sequential, atan, backward, defaultKernels } from '../dist/index.js';
-import { enableRelaxedSimd } from '../dist/node.js';
 
-enableRelaxedSimd();
 const here = dirname(fileURLToPath(import.meta.url));
-const sizes = process.argv.slice(2).map(Number);
-const T = Number(process.env.ON_T ?? 500);
+const T0 = Number(process.env.ON_T ?? 500);
 const B = Number(process.env.ON_B ?? 16);
 const reps = Number(process.env.ON_REPS ?? 3);
-const kernels = defaultKernels();
 const med = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
 
-function ours(n) {
+// ---- our side, in a child process: node bench/open-neuromorphic.mjs --child N T FORM ----
+async function child(n, T, spec) {
+  const { Rng, Tensor, Linear, Leaky, Sequential, Tape, atan, backward, sum, runBatch, defaultKernels } = await import('../dist/index.js');
+  const node = await import('../dist/node.js');
+  node.enableRelaxedSimd();
+  // FORM@wasm: the WASM kernels alone; FORM: the tier the CLI uses (the native BLAS for dense GEMMs where one is found)
+  const [form, tierWanted] = spec.split('@');
+  const blas = tierWanted === 'wasm' || !node.enableBlas ? null : (await node.enableBlas()).blas;
+  const tier = blas ? `BLAS tier: ${blas.vendor ?? 'BLAS'}` : 'WASM tier';
+  const kernels = defaultKernels();
   const rng = new Rng(0);
   const model = new Sequential([new Linear(n, n, { rng }), new Leaky({ size: n, beta: 0.95, surrogate: atan() })]);
   const x = new Float32Array(T * B * n);
   for (let i = 0; i < x.length; i++) x[i] = rng.normal();
-  const input = new Tensor(x, [T, B, n]);
+  const seq = { x: new Tensor(x, [T, B, n]), steps: T, constant: false };
+  const tape = new Tape();
+  const lastSpk = (out) => out.records[out.records.length - 1].spk;
+  const task = {
+    spec: { kind: 'spiking', loss: 'rate' },
+    loss: (out) => sum(lastSpk(out)),
+    predict: () => new Int32Array(B),
+  };
+  const labels = new Int32Array(B);
+  let seed = null;
+  // one iteration; `mark` is called between the forward and the backward when the parts are timed apart
+  const iteration = (mark) => {
+    if (form === 'runbatch') {
+      // runBatch times its forward and backward together only
+      return runBatch(model, task, seq, labels, kernels, true).loss;
+    }
+    const body = () => {
+      model.zeroGrad();
+      const out = model.forward(seq, kernels, form === 'tape' ? { outputMem: false } : {});
+      mark?.();
+      const spk = lastSpk(out);
+      if (form === 'tape') {
+        const loss = sum(spk);
+        backward(loss);
+        return loss.item();
+      }
+      seed ??= new Float32Array(spk.size).fill(1);
+      backward(spk, seed); // d(sum of spikes)/d(spikes)
+      return out.records[out.records.length - 1].spikes;
+    };
+    return form === 'tape' ? tape.run(body) : body();
+  };
   const fwd = [];
   const bwd = [];
-  let peak = 0;
+  const together = [];
   let spikes = 0;
-  for (let r = 0; r <= reps; r++) {
-    for (const p of model.parameters()) p.tensor.grad = null;
+  iteration(null); // warm-up
+  for (let r = 0; r < reps; r++) {
     const t0 = performance.now();
-    const out = model.forward({ x: input, steps: T, constant: false }, kernels);
-    const spk = out.records[out.records.length - 1].spk;
-    const t1 = performance.now();
-    backward(spk, new Float32Array(spk.size).fill(1)); // d(sum of spikes)/d(spikes)
+    let t1 = 0;
+    spikes = iteration(form === 'runbatch' ? null : () => (t1 = performance.now()));
     const t2 = performance.now();
-    peak = Math.max(peak, process.memoryUsage().rss);
-    spikes = out.records[out.records.length - 1].spikes;
-    if (r) {
+    if (form !== 'runbatch') {
       fwd.push(t1 - t0);
       bwd.push(t2 - t1);
     }
+    // the same iteration with no clock read between its parts
+    const t3 = performance.now();
+    iteration(null);
+    together.push(performance.now() - t3);
   }
+  const label = { tape: 'Tape loop', plain: 'plain loop', runbatch: 'runBatch' }[form];
   return {
-    peer: 'spikeflow',
+    peer: `spikeflow (${label}, ${tier})`,
+    form: spec,
     n,
     T,
     B,
-    forwardMs: med(fwd),
-    backwardMs: med(bwd),
-    totalMs: med(fwd.map((f, i) => f + bwd[i])),
-    peakRssMB: peak / 2 ** 20,
+    forwardMs: fwd.length ? med(fwd) : null,
+    backwardMs: bwd.length ? med(bwd) : null,
+    totalMs: fwd.length ? med(fwd.map((f, i) => f + bwd[i])) : med(together),
+    togetherMs: med(together),
+    peakRssMB: process.resourceUsage().maxRSS / 1024,
     spikes,
   };
 }
 
-function peer(n, form) {
-  const src = process.env.SNNTORCH_SRC ?? '/tmp/snntorch';
-  if (!existsSync(join(src, 'snntorch', '__init__.py'))) return { peer: `snnTorch (${form})`, n, skipped: `no snnTorch source in ${src}` };
-  const threads = process.env.ON_PEER_THREADS;
-  const env = { ...process.env, SNNTORCH_SRC: src, OPENBLAS_NUM_THREADS: threads ?? '2', OMP_NUM_THREADS: threads ?? '1' };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  const python = process.env.PEER_PYTHON ?? '/usr/bin/python3';
-  const r = spawnSync(python, [join(here, 'open_neuromorphic.py'), String(n), String(T), String(B), form, String(reps), threads ?? '1'], {
-    env,
+if (process.argv[2] === '--child') {
+  const [n, T, form] = [Number(process.argv[3]), Number(process.argv[4]), process.argv[5]];
+  console.log(JSON.stringify(await child(n, T, form)));
+  process.exit(0);
+}
+
+function ours(n, T, form) {
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', String(n), String(T), form], {
     encoding: 'utf8',
+    env: process.env,
   });
   if (r.status !== 0)
-    return { peer: `snnTorch (${form})`, n, skipped: (r.stderr || r.error?.message || 'failed').trim().split('\n').pop() };
+    return { peer: `spikeflow (${form})`, n, T, skipped: (r.stderr || r.error?.message || 'failed').trim().split('\n').pop() };
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
-const rows = [];
-for (const n of sizes.length ? sizes : [512, 4096]) {
-  for (const r of [ours(n), peer(n, 'fast'), peer(n, 'published')]) {
-    console.log(JSON.stringify(r));
-    rows.push(r);
+// ---- the peers ----
+const snntorchSrc = process.env.SNNTORCH_SRC ?? ['/tmp/peers/snntorch', '/tmp/snntorch'].find((d) => existsSync(join(d, 'snntorch')));
+const peerSrc = {
+  snntorch: snntorchSrc,
+  spikingjelly: process.env.SPIKINGJELLY_SRC ?? '/tmp/peers/spikingjelly',
+  norse: process.env.NORSE_SRC ?? '/tmp/peers/norse-1.0',
+};
+const peerPkg = { snntorch: 'snntorch', spikingjelly: 'spikingjelly', norse: 'norse' };
+const peerName = { snntorch: 'snnTorch', spikingjelly: 'SpikingJelly', norse: 'Norse' };
+
+function peer(lib, n, T, form) {
+  const src = peerSrc[lib];
+  const name = `${peerName[lib]} (${form})`;
+  if (!src || !existsSync(join(src, peerPkg[lib], '__init__.py')))
+    return { peer: name, n, T, skipped: `no ${peerName[lib]} source in ${src}` };
+  const threads = process.env.ON_PEER_THREADS;
+  const env = {
+    ...process.env,
+    SNNTORCH_SRC: src,
+    PEER_SRC: src,
+    OPENBLAS_NUM_THREADS: threads ?? '2',
+    OMP_NUM_THREADS: threads ?? '1',
+  };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const python = process.env.PEER_PYTHON ?? '/usr/bin/python3';
+  const script = lib === 'snntorch' ? ['open_neuromorphic.py'] : ['open_neuromorphic_peers.py', lib];
+  const r = spawnSync(
+    python,
+    [join(here, script[0]), ...script.slice(1), String(n), String(T), String(B), form, String(reps), threads ?? '1'],
+    {
+      env,
+      encoding: 'utf8',
+    },
+  );
+  if (r.status !== 0) return { peer: name, n, T, skipped: (r.stderr || r.error?.message || 'failed').trim().split('\n').pop() };
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+const peers = (process.env.ON_PEERS ?? 'snntorch,spikingjelly,norse').split(',').filter(Boolean);
+const fastestForms = { snntorch: 'fast', spikingjelly: 'fast', norse: 'fast' };
+/** The peers' own sequence loops, which index x[t]: their backward grows with T squared on torch 1.13 (ON_SLOW_FORMS=1 runs them). */
+const slowForms = { spikingjelly: 'multistep', norse: 'indexed' };
+const slow = process.env.ON_SLOW_FORMS === '1';
+const defaultForms = (n) => (n <= 1024 ? ['tape', 'tape@wasm', 'plain', 'runbatch'] : ['tape', 'tape@wasm']);
+
+function runSize(n, T, forms, peerForms) {
+  const rows = [];
+  for (const form of forms) rows.push(ours(n, T, form));
+  for (const [lib, form] of peerForms) rows.push(peer(lib, n, T, form));
+  for (const r of rows) console.log(JSON.stringify(r));
+  return rows;
+}
+
+const fmt = (x) => (x === null || x === undefined ? '' : x.toFixed(0));
+function table(rows) {
+  console.log(
+    '\n| n | T | library | forward (ms) | backward (ms) | forward + backward (ms) | timed together (ms) | peak RSS (MB) | time / spikeflow Tape loop (first tier) | RSS / spikeflow Tape loop |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    if (r.skipped) {
+      console.log(`| ${r.n} | ${r.T ?? ''} | ${r.peer} | failed: ${r.skipped} | | | | | | |`);
+      continue;
+    }
+    const us = rows.find((q) => q.n === r.n && q.T === r.T && q.form === 'tape' && !q.skipped);
+    const mine = r.peer.startsWith('spikeflow');
+    const ratio = !us || r === us ? '' : `${(r.togetherMs / us.togetherMs).toFixed(2)}x`;
+    const mem = !us || mine ? '' : `${(r.peakRssMB / us.peakRssMB).toFixed(2)}x`;
+    console.log(
+      `| ${r.n} | ${r.T} | ${r.peer} | ${fmt(r.forwardMs)} | ${fmt(r.backwardMs)} | ${fmt(r.totalMs)} | ${fmt(r.togetherMs)} | ${fmt(r.peakRssMB)} | ${ratio} | ${mem} |`,
+    );
   }
 }
-console.log('\n| n | library | forward (ms) | backward (ms) | total (ms) | peak RSS (MB) | peer total / spikeflow total |');
-console.log('|---|---|---|---|---|---|---|');
-for (const r of rows) {
-  if (r.skipped) {
-    console.log(`| ${r.n} | ${r.peer} | skipped: ${r.skipped} | | | | |`);
-    continue;
+
+/** Least-squares slope of log(time) on log(x): time grows like x^slope. */
+function exponent(points) {
+  const p = points.filter(([x, y]) => x > 0 && y > 0).map(([x, y]) => [Math.log(x), Math.log(y)]);
+  if (p.length < 2) return null;
+  const mx = p.reduce((s, q) => s + q[0], 0) / p.length;
+  const my = p.reduce((s, q) => s + q[1], 0) / p.length;
+  let num = 0;
+  let den = 0;
+  for (const [x, y] of p) {
+    num += (x - mx) * (y - my);
+    den += (x - mx) ** 2;
   }
-  const us = rows.find((q) => q.n === r.n && q.peer === 'spikeflow');
-  const ratio = r.peer === 'spikeflow' ? '' : `${(r.totalMs / us.totalMs).toFixed(2)}x`;
-  console.log(
-    `| ${r.n} | ${r.peer} | ${r.forwardMs.toFixed(0)} | ${r.backwardMs.toFixed(0)} | ${r.totalMs.toFixed(0)} | ${r.peakRssMB.toFixed(0)} | ${ratio} |`,
-  );
+  return num / den;
+}
+
+if (process.env.ON_SWEEP === '1') {
+  const ns = [256, 512, 1024, 2048, 4096];
+  const Ts = [100, 250, 500];
+  const peerForms = peers.map((lib) => [lib, fastestForms[lib]]);
+  const all = [];
+  for (const n of ns) all.push(...runSize(n, 500, ['tape', 'tape@wasm'], peerForms));
+  for (const T of Ts.filter((t) => t !== 500)) all.push(...runSize(512, T, ['tape', 'tape@wasm'], peerForms));
+  // the peers' own indexed sequence loops, at n = 512 and short T (their backward grows with T squared)
+  const slowRows = [];
+  for (const T of [25, 50, 100]) {
+    slowRows.push(
+      ...runSize(
+        512,
+        T,
+        ['tape'],
+        Object.entries(slowForms).filter(([lib]) => peers.includes(lib)),
+      ),
+    );
+  }
+  table(all);
+  console.log("\nThe peers' own sequence loops (x[t] inside the loop), n = 512:");
+  table(slowRows);
+  console.log('\n| library | b (T), T = 25, 50, 100 |');
+  console.log('|---|---|');
+  for (const name of [...new Set(slowRows.filter((r) => !r.skipped).map((r) => r.peer))]) {
+    const b = exponent(slowRows.filter((r) => r.peer === name && !r.skipped).map((r) => [r.T, r.togetherMs]));
+    console.log(`| ${name} | ${b?.toFixed(2) ?? 'n/a'} |`);
+  }
+  console.log('\nGrowth: time ~ n^a at T = 500 (n = 256 ... 4096), time ~ T^b at n = 512 (T = 100, 250, 500); timed together.\n');
+  console.log('| library | a (n) | b (T) |');
+  console.log('|---|---|---|');
+  for (const name of [...new Set(all.filter((r) => !r.skipped).map((r) => r.peer))]) {
+    const mine = all.filter((r) => r.peer === name && !r.skipped);
+    const a = exponent(mine.filter((r) => r.T === 500).map((r) => [r.n, r.togetherMs]));
+    const b = exponent(mine.filter((r) => r.n === 512).map((r) => [r.T, r.togetherMs]));
+    console.log(`| ${name} | ${a?.toFixed(2) ?? 'n/a'} | ${b?.toFixed(2) ?? 'n/a'} |`);
+  }
+} else {
+  const sizes = process.argv.slice(2).map(Number);
+  const rows = [];
+  for (const n of sizes.length ? sizes : [512, 4096]) {
+    const forms = process.env.ON_FORMS ? process.env.ON_FORMS.split(',') : defaultForms(n);
+    const peerForms = peers.flatMap((lib) =>
+      lib === 'snntorch'
+        ? [
+            ['snntorch', 'fast'],
+            ['snntorch', 'published'],
+          ]
+        : [[lib, fastestForms[lib]], ...(slow ? [[lib, slowForms[lib]]] : [])],
+    );
+    rows.push(...runSize(n, T0, forms, peerForms));
+  }
+  table(rows);
+  if (!slow)
+    console.log(
+      "\nNot run: SpikingJelly's multi-step LIF (torch backend) and Norse's indexed sequence loop: both index x[t] per step, and on torch 1.13 that backward grows with T squared (n = 512, T = 100: ~8-18 s against ~0.3 s for their fast forms). ON_SLOW_FORMS=1 runs them; ON_SWEEP=1 measures their growth at T = 25, 50, 100.",
+    );
 }

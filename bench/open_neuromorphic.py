@@ -1,6 +1,7 @@
 # The Open Neuromorphic SNN library benchmark, snnTorch side, written for spikeflow's side-by-side run:
 # Linear(n, n) -> snn.Leaky(beta=0.95) (atan surrogate, threshold 1, reset by subtraction), input
-# torch.randn(T, B, n) without gradient, loss = sum of the output spikes; forward and backward timed apart.
+# torch.randn(T, B, n) without gradient, loss = sum of the output spikes; forward and backward timed apart,
+# and the whole iteration timed again with no clock read between its parts (togetherMs).
 # Two forms: "published" (the benchmark's own loop: the Linear called once per step) and "fast" (the Linear
 # run once over all T*B rows, then the neuron loop over unbind(0); indexing x[t] in the loop would make
 # torch 1.13's backward grow with T squared).
@@ -33,7 +34,7 @@ def forward():
     return torch.stack(out)
 
 
-fwd, bwd = [], []
+fwd, bwd, together = [], [], []
 for r in range(reps + 1):  # the first round is a warm-up
     fc.zero_grad()
     t0 = time.perf_counter()
@@ -41,12 +42,18 @@ for r in range(reps + 1):  # the first round is a warm-up
     t1 = time.perf_counter()
     s.sum().backward()
     t2 = time.perf_counter()
+    fc.zero_grad()  # the same iteration with no clock read between its parts
+    t3 = time.perf_counter()
+    forward().sum().backward()
+    t4 = time.perf_counter()
     if r:
         fwd.append(t1 - t0)
         bwd.append(t2 - t1)
+        together.append(t4 - t3)
 med = lambda v: sorted(v)[len(v) // 2]
 print(json.dumps({
     'peer': f'snnTorch {snn.__version__} ({form}, torch {torch.__version__.split("+")[0]}, {th} thread{"s" if th > 1 else ""})', 'n': n, 'T': T, 'B': B,
     'forwardMs': med(fwd) * 1e3, 'backwardMs': med(bwd) * 1e3, 'totalMs': med([a + b for a, b in zip(fwd, bwd)]) * 1e3,
+    'togetherMs': med(together) * 1e3,
     'peakRssMB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'spikes': int(s.sum().item()),
 }))

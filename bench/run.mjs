@@ -5,6 +5,9 @@
 //      BENCH_CSNN_WARMUP (untimed CSNN training batches first, both sides, default 5),
 //      BENCH_ONLY (fc or csnn: run one part), BENCH_THREADS (default: all cores),
 //      SNNTORCH_SRC (snnTorch source folder, default /tmp/snntorch), SPIKEFLOW_SHARED (default ../shared),
+//      BENCH_PEERS (the peers' fastest user-level forms next to their tutorial forms, bench/training_peers.py:
+//      default snntorch,spikingjelly,norse; empty: none), BENCH_PEER_BATCHES (timed batches per peer form, default 20),
+//      SPIKINGJELLY_SRC (default /tmp/peers/spikingjelly), NORSE_SRC (default /tmp/peers/norse-1.0),
 //      OPENBLAS_CORETYPE (passed to the peer; by default chosen as described at peerEnv below).
 // Writes bench/results.json and prints a Markdown table for BENCHMARKS.md.
 import { spawnSync } from 'node:child_process';
@@ -154,6 +157,52 @@ function snntorchCsnn() {
   };
 }
 
+/**
+ * Each peer's fastest user-level form next to its tutorial form (bench/training_peers.py): snnTorch and
+ * SpikingJelly and Norse layer by layer with the first layer computed once for all steps ("fast"),
+ * SpikingJelly's multi-step mode, and SpikingJelly's and Norse's tutorial loops (snnTorch's tutorial forms
+ * are the rows above). A form that fails is reported with its error, not dropped.
+ */
+const peerBatches = Number(process.env.BENCH_PEER_BATCHES ?? 20);
+const peerLibs = (process.env.BENCH_PEERS ?? 'snntorch,spikingjelly,norse').split(',').filter(Boolean);
+const PEER_FORMS = {
+  snntorch: ['fast'],
+  spikingjelly: ['tutorial', 'fast', 'multistep'],
+  norse: ['tutorial', 'fast'],
+};
+function peerSource(lib) {
+  if (lib === 'snntorch')
+    return process.env.SNNTORCH_SRC ?? ['/tmp/snntorch', '/tmp/peers/snntorch'].find((d) => existsSync(join(d, 'snntorch')));
+  return lib === 'spikingjelly'
+    ? (process.env.SPIKINGJELLY_SRC ?? '/tmp/peers/spikingjelly')
+    : (process.env.NORSE_SRC ?? '/tmp/peers/norse-1.0');
+}
+function peerForms(model) {
+  const out = [];
+  for (const lib of peerLibs) {
+    const src = peerSource(lib);
+    for (const form of PEER_FORMS[lib] ?? []) {
+      const name = `${lib} (${form})`;
+      if (!src || !existsSync(join(src, lib, '__init__.py'))) {
+        out.push({ peer: name, form, skipped: `no ${lib} source in ${src}` });
+        continue;
+      }
+      const r = spawnSync(
+        '/usr/bin/python3',
+        [join(root, 'bench', 'training_peers.py'), model, lib, form, mnistDir, String(peerBatches + 2), '2', '1'],
+        { env: { ...peerEnv(peerSource('snntorch') ?? src), PEER_SRC: src }, encoding: 'utf8' },
+      );
+      out.push(
+        r.status === 0
+          ? JSON.parse(r.stdout.trim().split('\n').pop())
+          : { peer: name, form, skipped: (r.stderr || r.error?.message || 'failed').trim().split('\n').pop() },
+      );
+      console.error(`${model} ${name}: done`);
+    }
+  }
+  return out;
+}
+
 const results = {
   date: new Date().toISOString(),
   machine: `${cpus().length} x ${cpus()[0].model}`,
@@ -168,14 +217,26 @@ if (only !== 'fc') {
   const peer = snntorchCsnn();
   const one = await oursCsnn(1);
   const many = threads > 1 ? await oursCsnn(threads) : null;
-  results.runs.push({ encoding: 'csnn (tutorial 6, direct)', snntorch: peer, spikeflow1: one, spikeflowN: many });
+  results.runs.push({
+    encoding: 'csnn (tutorial 6, direct)',
+    snntorch: peer,
+    spikeflow1: one,
+    spikeflowN: many,
+    peerForms: peerForms('csnn'),
+  });
   console.error('csnn: done');
 }
 for (const encoding of only === 'csnn' ? [] : ['direct', 'rate']) {
   const peer = snntorch(encoding);
   const one = await ours(encoding, 1);
   const many = threads > 1 ? await ours(encoding, threads) : null;
-  results.runs.push({ encoding, snntorch: peer, spikeflow1: one, spikeflowN: many });
+  results.runs.push({
+    encoding,
+    snntorch: peer,
+    spikeflow1: one,
+    spikeflowN: many,
+    ...(encoding === 'direct' ? { peerForms: peerForms('fc') } : {}),
+  });
   console.error(`${encoding}: done`);
 }
 writeFileSync(join(root, 'bench', only ? `results-${only}.json` : 'results.json'), JSON.stringify(results, null, 2) + '\n');
@@ -197,4 +258,26 @@ for (const r of results.runs) {
     );
   }
   if (r.snntorch.skipped) console.log(`\nsnnTorch (${r.encoding}) skipped: ${r.snntorch.skipped}`);
+}
+
+const withForms = results.runs.filter((r) => r.peerForms?.length);
+if (withForms.length) {
+  console.log(
+    `\nEach peer's fastest user-level form next to its tutorial form (training samples/s; ${peerBatches} timed batches after 2 per peer form, bench/training_peers.py; spikeflow: the rows above):\n`,
+  );
+  console.log('| input | peer (form) | training samples/s | spikeflow 1 thread / peer | peak RSS (MB) |');
+  console.log('|---|---|---|---|---|');
+  for (const r of withForms) {
+    if (!r.snntorch.skipped)
+      console.log(
+        `| ${r.encoding} | snnTorch (tutorial) | ${f(r.snntorch.trainSamplesPerSec)} | ${ratio(r.spikeflow1.trainSamplesPerSec, r.snntorch.trainSamplesPerSec)} | |`,
+      );
+    for (const p of r.peerForms) {
+      if (p.skipped) console.log(`| ${r.encoding} | ${p.peer} | failed: ${p.skipped} | | |`);
+      else
+        console.log(
+          `| ${r.encoding} | ${p.peer} | ${f(p.trainSamplesPerSec)} | ${ratio(r.spikeflow1.trainSamplesPerSec, p.trainSamplesPerSec)} | ${f(p.peakRssMB)} |`,
+        );
+    }
+  }
 }
