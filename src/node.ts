@@ -10,5 +10,5 @@ export { svgToPng, writePlot } from './viz/png.js';
 export { enableRelaxedSimd } from './kernels/relaxed-node.js';
 export { enableBlas, withBlas, loadBlas, blasSetting } from './kernels/node-blas.js';
 export type { BlasOptions, BlasProbe, TierReport } from './kernels/node-blas.js';
-export { blasKernels, kernelTier, blasInfoOf, BlasError, DEFAULT_BLAS_MIN_MACS } from './kernels/blas.js';
+export { blasKernels, kernelTier, blasInfoOf, BlasError, DEFAULT_BLAS_MIN_MACS, BLAS_GRAD_SPK_MIN_O } from './kernels/blas.js';
 export type { BlasInfo, BlasLibrary, BlasKernels, BlasKernelOptions, BlasVendor, Sgemm } from './kernels/blas.js';

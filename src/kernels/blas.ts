@@ -75,6 +75,14 @@ export interface BlasKernelOptions {
  */
 export const DEFAULT_BLAS_MIN_MACS = 8 * 8 * 8;
 
+/**
+ * A Leaky layer's spike gradient through the next Linear (g w^T, inner dimension o = that Linear's outputs)
+ * goes to the BLAS from o = 32: below, the WASM kernel that forms it tile by tile inside the backward scan
+ * wins, as no [T, N] gradient is made (leakyBackward, T 25, B 128, H 1000, one thread, on-CPU: o = 10 WASM
+ * 9.8 ms / BLAS 11.3; o = 32 19.4 / 17.0; o = 128 (H 512) 25.3 / 10.6; o = 1000 338 / 82).
+ */
+export const BLAS_GRAD_SPK_MIN_O = 32;
+
 /** The BLAS tier's kernels: also says what it wraps and what BLAS it calls. */
 export type BlasKernels = Kernels & {
   /** The BLAS the dense GEMMs go to. */
@@ -159,7 +167,14 @@ export function blasKernels(inner: Kernels, lib: BlasLibrary, opts: BlasKernelOp
         const rows = TN / args.H;
         const { g, w, o } = from;
         // the contract's checks first (sizes, lengths, every other field), then g w^T through the BLAS
-        if (!Number.isInteger(rows) || !Number.isInteger(o) || !big(rows, o, args.H) || g.length !== rows * o || w.length !== args.H * o)
+        if (
+          !Number.isInteger(rows) ||
+          !Number.isInteger(o) ||
+          o < BLAS_GRAD_SPK_MIN_O ||
+          !big(rows, o, args.H) ||
+          g.length !== rows * o ||
+          w.length !== args.H * o
+        )
           return inner.leakyBackward(args);
         if (args.gradSpk != null && (!isF32(args.gradSpk) || args.gradSpk.length !== TN)) return inner.leakyBackward(args);
         // dL/dspk (+)= g w^T: g [rows, o], w [H, o]; the caller's gradSpk is not written
