@@ -1,7 +1,19 @@
 import type { Sequential } from '../nn/sequential.js';
 
-/** 45 nm CMOS energy per operation (Horowitz, ISSCC 2014), as commonly used for SNN-vs-ANN estimates. */
-export const ENERGY_PJ = { accumulate: 0.9, multiplyAccumulate: 4.6 } as const;
+/**
+ * Energy per operation and per memory access, 45 nm CMOS, 0.9 V: M. Horowitz, "Computing's energy
+ * problem (and what we can do about it)", ISSCC 2014, pp. 10-14 (figure 1.1.9):
+ * - 32-bit float add 0.9 pJ: one accumulate (AC), what a spike costs per synapse;
+ * - 32-bit float multiply 3.7 pJ, so a multiply-accumulate (MAC) costs 3.7 + 0.9 = 4.6 pJ;
+ * - SRAM read of 64 bits from an 8 KB array 10 pJ: 5 pJ per 32-bit value (a larger array costs more:
+ *   20 pJ per 64 bits at 32 KB, 100 pJ at 1 MB);
+ * - DRAM access 1.3-2.6 nJ per 64 bits: 1.3 nJ / 2 = 650 pJ per 32-bit value (the low end).
+ * The one energy model of spikeflow: `spikeflow profile`, `spikeflow compare` and estimateOps use these.
+ */
+export const ENERGY_45NM = { acPj: 0.9, macPj: 4.6, sramPj: 5, dramPj: 650 } as const;
+
+/** The compute part of ENERGY_45NM by name: pJ per accumulate and per multiply-accumulate. */
+export const ENERGY_PJ = { accumulate: ENERGY_45NM.acPj, multiplyAccumulate: ENERGY_45NM.macPj } as const;
 
 export interface LayerOps {
   layer: string;
@@ -20,7 +32,11 @@ export interface OpsEstimate {
 }
 
 /**
- * Operation counts per inference of a feed-forward network, layer by layer:
+ * Operation counts per inference of a fully connected network from given spike counts, compute only (no
+ * memory traffic, no bias adds): the quick estimate of the browser playground. Measured profiles with
+ * memory traffic, conv layers and break-even rates: profileModel (analysis/profile.ts, `spikeflow profile`
+ * and `spikeflow compare`), with the same energies per operation.
+ * Layer by layer:
  * - a Linear fed by spikes costs one accumulate per (input spike x fan-out): `spikesIn[i]` is the mean
  *   number of spikes arriving per sample over the whole run;
  * - a Linear fed by analog values costs in*out MACs, once when the input is constant over time (direct

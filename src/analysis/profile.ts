@@ -8,18 +8,9 @@ import { Linear } from '../nn/linear.js';
 import { Conv2d } from '../nn/conv.js';
 import { Sequential } from '../nn/sequential.js';
 
-/**
- * Energy per operation and per memory access, 45 nm CMOS, 0.9 V: M. Horowitz, "Computing's energy
- * problem (and what we can do about it)", ISSCC 2014, pp. 10-14 (figure 1.1.9):
- * - 32-bit float add 0.9 pJ: one accumulate (AC), what a spike costs per synapse;
- * - 32-bit float multiply 3.7 pJ, so a multiply-accumulate (MAC) costs 3.7 + 0.9 = 4.6 pJ;
- * - SRAM read of 64 bits from an 8 KB array 10 pJ: 5 pJ per 32-bit value (a larger array costs more:
- *   20 pJ per 64 bits at 32 KB, 100 pJ at 1 MB);
- * - DRAM access 1.3-2.6 nJ per 64 bits: 1.3 nJ / 2 = 650 pJ per 32-bit value (the low end).
- * Every value (weight, activation, membrane) is 32 bits and every access is counted as one SRAM (or,
- * for the DRAM column, one DRAM) access of one value: no reuse from registers beyond what is stated below.
- */
-export const ENERGY_45NM = { acPj: 0.9, macPj: 4.6, sramPj: 5, dramPj: 650 } as const;
+// The energies per operation and access (Horowitz 2014, 45 nm): analysis/energy.ts, the one energy model.
+import { ENERGY_45NM } from './energy.js';
+export { ENERGY_45NM };
 
 /**
  * Counts per sample of one layer. Memory model (accesses of 32-bit values):

@@ -7,7 +7,10 @@ import type { Sequential } from '../nn/sequential.js';
 import { Adam } from '../train/optim.js';
 import { annTask, spikingTask, type SpikingLoss, type Task } from '../train/task.js';
 import { evaluate, gatherBatch, type Dataset, type Encoder } from '../train/trainer.js';
-import { estimateOps, ENERGY_PJ, type OpsEstimate } from '../analysis/energy.js';
+import { ENERGY_45NM } from '../analysis/energy.js';
+import { profileModel, type Profile } from '../analysis/profile.js';
+import { RateSeq } from '../encode/index.js';
+import type { Seq } from '../nn/layer.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { directEncode } from '../encode/index.js';
 import {
@@ -15,11 +18,12 @@ import {
   fitWithProgress,
   maybeParallel,
   parseHidden,
+  refuseGiven,
   refuseOfflineWithDataDir,
   type CommandContext,
   loadRunData,
 } from './common.js';
-import { surrogateFromFlags, trainFlags, withDatasetDefaults, type TrainOptions } from './train.js';
+import { rateTargetFromFlags, surrogateFromFlags, trainFlags, withDatasetDefaults, type TrainOptions } from './train.js';
 import type { ResetMechanism } from '../neurons/common.js';
 import { prepareOutputDir } from './outputs.js';
 import type { FlagSpec } from './args.js';
@@ -35,6 +39,7 @@ export const compareFlags = {
   steps: t.steps,
   hidden: { ...t.hidden, help: 'hidden layer sizes of both models, e.g. 1000 or 500,200 (default 1000)' },
   encoding: t.encoding,
+  'latency-threshold': t['latency-threshold'],
   beta: t.beta,
   'learn-beta': t['learn-beta'],
   surrogate: t.surrogate,
@@ -44,6 +49,9 @@ export const compareFlags = {
   loss: t.loss,
   tbptt: t.tbptt,
   'l1-rate': t['l1-rate'],
+  'rate-target': t['rate-target'],
+  'rate-weight': t['rate-weight'],
+  'rate-penalty': t['rate-penalty'],
   lr: { ...t.lr, help: 'Adam learning rate of both models (default 5e-4)' },
   'lr-schedule': t['lr-schedule'],
   seed: t.seed,
@@ -51,6 +59,12 @@ export const compareFlags = {
   'train-limit': { ...t['train-limit'], help: 'use only the first N training samples' },
   'test-limit': { ...t['test-limit'], help: 'use only the first N test samples' },
   'latency-samples': { type: 'int', default: 200, min: 1, help: 'test samples timed one at a time for latency' },
+  'profile-samples': {
+    type: 'int',
+    default: 1000,
+    min: 1,
+    help: 'test samples the energy profile (as `spikeflow profile`) measures both models on',
+  },
   out: { type: 'string', default: 'runs/compare', help: 'folder for compare.json and compare.md' },
   json: { type: 'bool', default: false, help: 'print the JSON result on stdout' },
 } as const satisfies FlagSpec;
@@ -62,7 +76,8 @@ interface ModelReport {
   inferSamplesPerSec: number;
   latencyMsPerSample: number;
   spikeRates: number[];
-  ops: OpsEstimate;
+  /** `spikeflow profile`'s measurement of the trained model on the first --profile-samples test samples. */
+  profile: Profile;
 }
 
 /** Mean wall time of single-sample inference over the first n test samples. */
@@ -73,13 +88,20 @@ function latencyMs(model: Sequential, encoder: Encoder, test: Dataset, n: number
   return (performance.now() - t0) / idx.length;
 }
 
-export type CompareOptions = Omit<TrainOptions, 'folds' | 'pop-neurons' | 'model' | 'channels' | 'dropout' | 'out' | 'overwrite'> & {
+export type CompareOptions = Omit<
+  TrainOptions,
+  'folds' | 'pop-neurons' | 'model' | 'channels' | 'dropout' | 'pool' | 'batch-norm' | 'out' | 'overwrite'
+> & {
   'latency-samples': number;
+  'profile-samples': number;
   out: string;
 };
 
 export async function runCompare(opts: CompareOptions, ctx: CommandContext): Promise<Record<string, unknown>> {
   refuseOfflineWithDataDir(ctx.given);
+  if (opts.encoding !== 'latency')
+    refuseGiven(ctx.given, ['latency-threshold'], `applies to --encoding latency only (this run: ${opts.encoding})`);
+  if (opts['rate-target'] === undefined) refuseGiven(ctx.given, ['rate-weight', 'rate-penalty'], 'applies with --rate-target only');
   const o = withDatasetDefaults(opts);
   const hidden = parseHidden(o.hidden);
   await prepareOutputDir(o.out, 'out');
@@ -94,8 +116,7 @@ export async function runCompare(opts: CompareOptions, ctx: CommandContext): Pro
     task: Task,
     encoder: Encoder,
     steps: number,
-    constantInput: boolean,
-    spiking: boolean,
+    input: Profile['input'],
   ): Promise<ModelReport> => {
     const rng = new Rng(o.seed);
     const optimizer = new Adam(model.trainable(), { lr: o.lr });
@@ -110,12 +131,12 @@ export async function runCompare(opts: CompareOptions, ctx: CommandContext): Pro
     });
     const ev = await evaluate(test, { model, task, encoder, rng, kernels, parallel });
     await parallel?.close();
-    // Mean input spikes per sample for each Linear: the encoded input (rate) and every spiking layer's output.
-    const spikesIn: Array<number | undefined> = [];
-    if (spiking) {
-      spikesIn.push(constantInput ? undefined : inputSpikesPerSample(test, encoder, rng));
-      for (const c of ev.spikeCounts.slice(0, -1)) spikesIn.push(c / test.n);
-    }
+    // the energy analysis of `spikeflow profile`, on the encoded test samples (the same encoder and seed)
+    const profile = profileModel(model, profileBatches(test, encoder, new Rng(o.seed), o['profile-samples'], steps), {
+      kernels,
+      steps,
+      input,
+    });
     return {
       testAccuracy: ev.accuracy,
       trainSeconds: fit.seconds,
@@ -123,7 +144,7 @@ export async function runCompare(opts: CompareOptions, ctx: CommandContext): Pro
       inferSamplesPerSec: ev.samplesPerSec,
       latencyMsPerSample: latencyMs(model, encoder, test, o['latency-samples'], rng, kernels),
       spikeRates: ev.spikeRates,
-      ops: estimateOps(model, { steps, constantInput, spikesIn }),
+      profile,
     };
   };
 
@@ -137,13 +158,12 @@ export async function runCompare(opts: CompareOptions, ctx: CommandContext): Pro
   const snn = await run(
     'snn',
     snnClassifier({ ...spec, ...neuron }, new Rng(o.seed)),
-    spikingTask(o.loss as SpikingLoss, { l1Rate: o['l1-rate'] }),
-    encoderFor(o.encoding, o.steps),
+    spikingTask(o.loss as SpikingLoss, { l1Rate: o['l1-rate'], rateTarget: rateTargetFromFlags(o) }),
+    encoderFor(o.encoding, o.steps, { latencyThreshold: o['latency-threshold'] }),
     o.steps,
-    o.encoding === 'direct',
-    true,
+    o.encoding as Profile['input'],
   );
-  const ann = await run('ann', annClassifier(spec, new Rng(o.seed)), annTask(), (x) => directEncode(x, 1), 1, true, false);
+  const ann = await run('ann', annClassifier(spec, new Rng(o.seed)), annTask(), (x) => directEncode(x, 1), 1, 'ann');
   const result = {
     dataset: o.dataset,
     topology: [train.features, ...hidden, 10].join('-'),
@@ -155,9 +175,9 @@ export async function runCompare(opts: CompareOptions, ctx: CommandContext): Pro
     trainSamples: train.n,
     testSamples: test.n,
     energyModel: {
-      note: 'ESTIMATE from operation counts, 45 nm CMOS figures; not a measurement',
-      pjPerAccumulate: ENERGY_PJ.accumulate,
-      pjPerMac: ENERGY_PJ.multiplyAccumulate,
+      note: 'ESTIMATE from measured operation and memory-access counts (spikeflow profile), 45 nm CMOS figures; not a measurement',
+      ...ENERGY_45NM,
+      profileSamples: Math.min(o['profile-samples'], test.n),
     },
     snn,
     ann,
@@ -170,19 +190,19 @@ export async function runCompare(opts: CompareOptions, ctx: CommandContext): Pro
   return result;
 }
 
-function inputSpikesPerSample(test: Dataset, encoder: Encoder, rng: Rng): number {
-  const n = Math.min(test.n, 500);
-  const { x } = gatherBatch(
-    test,
-    Uint32Array.from({ length: n }, (_, i) => i),
-    0,
-    n,
-  );
-  const seq = encoder(x, rng);
-  let s = 0;
-  for (let i = 0; i < seq.x.size; i++) s += seq.x.data[i];
-  return s / n;
+/** The first n test samples, encoded as in training and evaluation, in batches of at most 100 (rate input drawn as spikes). */
+function* profileBatches(test: Dataset, encoder: Encoder, rng: Rng, n: number, steps: number): Generator<Seq> {
+  const m = Math.min(n, test.n);
+  const order = Uint32Array.from({ length: m }, (_, i) => i);
+  for (let from = 0; from < m; from += 100) {
+    const seq = encoder(gatherBatch(test, order, from, Math.min(m, from + 100)).x, rng);
+    // a rate-coded sequence is drawn inside the kernels in training; the profile counts its spikes
+    yield seq instanceof RateSeq ? { x: seq.x, steps, constant: false } : seq;
+  }
 }
+
+const E = ENERGY_45NM;
+const accesses = (p: Profile) => p.totals.weightReads + p.totals.otherAccesses;
 
 function compareMarkdown(r: {
   dataset: string;
@@ -201,9 +221,19 @@ function compareMarkdown(r: {
     ['inference throughput', `${f(r.snn.inferSamplesPerSec, 0)} samples/s`, `${f(r.ann.inferSamplesPerSec, 0)} samples/s`],
     ['latency per sample (batch 1)', `${f(r.snn.latencyMsPerSample, 3)} ms`, `${f(r.ann.latencyMsPerSample, 3)} ms`],
     ['spike rate per layer', r.snn.spikeRates.map((x) => `${f(100 * x)}%`).join(' / '), 'n/a'],
-    ['synaptic ops (accumulates) / sample', f(r.snn.ops.synOps, 0), f(r.ann.ops.synOps, 0)],
-    ['MACs / sample', f(r.snn.ops.macs, 0), f(r.ann.ops.macs, 0)],
-    ['estimated energy / inference', `${f(r.snn.ops.energyNj, 1)} nJ`, `${f(r.ann.ops.energyNj, 1)} nJ`],
+    ['accumulates (synaptic events, IF updates, bias adds) / sample', f(r.snn.profile.totals.acs, 0), f(r.ann.profile.totals.acs, 0)],
+    ['MACs / sample', f(r.snn.profile.totals.macs, 0), f(r.ann.profile.totals.macs, 0)],
+    ['memory accesses (SRAM) / sample', f(accesses(r.snn.profile), 0), f(accesses(r.ann.profile), 0)],
+    [
+      'estimated energy / inference, compute only',
+      `${f(r.snn.profile.totals.computeNj, 1)} nJ`,
+      `${f(r.ann.profile.totals.computeNj, 1)} nJ`,
+    ],
+    [
+      'estimated energy / inference, compute + SRAM',
+      `${f(r.snn.profile.totals.computeNj + r.snn.profile.totals.memoryNj, 1)} nJ`,
+      `${f(r.ann.profile.totals.computeNj + r.ann.profile.totals.memoryNj, 1)} nJ`,
+    ],
   ];
   return [
     `# SNN vs ANN on ${r.dataset} (${r.topology}, ${r.epochs} epoch(s))`,
@@ -214,9 +244,10 @@ function compareMarkdown(r: {
     '|---|---|---|',
     ...rows.map(([a, b, c]) => `| ${a} | ${b} | ${c} |`),
     '',
-    `Energy is an ESTIMATE from operation counts with 45 nm CMOS figures (${ENERGY_PJ.accumulate} pJ per accumulate,`,
-    `${ENERGY_PJ.multiplyAccumulate} pJ per multiply-accumulate; Horowitz 2014), not a measurement. SNN MACs are the`,
-    'analog first layer (computed once for direct input) and one multiply per neuron per step for the leak.',
+    `Energy is an ESTIMATE from measured operation and memory-access counts (\`spikeflow profile\`'s model: ${E.acPj} pJ per`,
+    `accumulate, ${E.macPj} pJ per multiply-accumulate, ${E.sramPj} pJ per 32-bit SRAM access; Horowitz 2014), not a measurement.`,
+    'SNN MACs are the analog first layer (computed once for direct input) and one multiply per neuron per step for the leak;',
+    '`spikeflow profile --checkpoint <folder>` shows the rows per layer and the break-even spike rates.',
     '',
   ].join('\n');
 }

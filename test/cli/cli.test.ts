@@ -208,14 +208,19 @@ describe('spikeflow CLI', () => {
     const r = JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8'));
     expect(r.snn.testAccuracy).toBeGreaterThan(0.5);
     expect(r.ann.testAccuracy).toBeGreaterThan(0.5);
-    // ANN MACs are exactly the layer sizes; SNN first layer is computed once (direct input)
-    expect(r.ann.ops.macs).toBe(784 * 64 + 64 * 10);
-    expect(r.snn.ops.layers[0].macs).toBe(784 * 64);
-    // hidden->output synaptic ops = mean hidden spikes per sample x 10 outputs
+    // the energy analysis is spikeflow profile's, on the 300 test samples: ANN MACs are exactly the layer
+    // sizes; the SNN's first layer is computed once (direct input)
+    expect(r.ann.profile.totals.macs).toBe(784 * 64 + 64 * 10);
+    expect(r.snn.profile.rows[0].macs).toBe(784 * 64);
+    // hidden->output accumulates = mean hidden spikes per sample x 10 outputs, plus 10 bias adds per step
     const hiddenSpikesPerSample = r.snn.spikeRates[0] * 64 * 8;
-    expect(r.snn.ops.layers[2].synOps).toBeCloseTo(hiddenSpikesPerSample * 10, 3);
+    expect(r.snn.profile.rows[1].events).toBeCloseTo(hiddenSpikesPerSample, 3);
+    expect(r.snn.profile.rows[2].acs).toBeCloseTo(hiddenSpikesPerSample * 10 + 10 * 8, 3);
+    // the SNN's same-topology ANN column is the trained ANN's own count
+    expect(r.snn.profile.totals.annMacs).toBe(r.ann.profile.totals.macs);
+    expect(r.energyModel).toMatchObject({ acPj: 0.9, macPj: 4.6, sramPj: 5, profileSamples: 300 });
     const md = readFileSync(join(out, 'compare.md'), 'utf8');
-    expect(md).toMatch(/estimated energy/);
+    expect(md).toMatch(/estimated energy \/ inference, compute \+ SRAM/);
     expect(md).toMatch(/ESTIMATE/);
   });
 
