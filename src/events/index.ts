@@ -52,7 +52,7 @@ export {
   toFrame,
   toVoxelGrid,
 } from './frame.js';
-export { NmnistDecoder, type NmnistOptions, readNmnist, writeNmnist } from './nmnist.js';
+export { NmnistDecoder, type NmnistFrameOptions, type NmnistOptions, readNmnist, readNmnistFrames, writeNmnist } from './nmnist.js';
 export { NpyDecoder, type NpyOptions, readNpy } from './npy.js';
 export { Evt2RawDecoder, type PropheseeOptions, PropheseeDatDecoder, readEvt2Raw, readPropheseeDat } from './prophesee.js';
 export {

@@ -1,6 +1,8 @@
-import { checkObject, ValueError } from '../core/errors.js';
+import { checkKeys, checkObject, ValueError } from '../core/errors.js';
+import { Tensor } from '../core/tensor.js';
 import { ChunkDecoder, checkEvent, decodeAll, EventBuffer, type ReadOptions } from './decoder.js';
 import { checkSensorSize, type EventMeta, type Events, type SensorSize } from './events.js';
+import { type ToFrameOptions, toFrame } from './frame.js';
 
 export interface NmnistOptions extends ReadOptions {
   /** Sensor size; N-MNIST's [34, 34, 2] by default (N-Caltech101 files use the same format on a larger sensor). */
@@ -73,6 +75,162 @@ export class NmnistDecoder extends ChunkDecoder {
 export function readNmnist(bytes: Uint8Array, opts: NmnistOptions = {}): Events {
   return decodeAll(new NmnistDecoder(opts), bytes);
 }
+
+export interface NmnistFrameOptions extends NmnistOptions, ToFrameOptions {
+  /** Frames as [T, H, W, P] (the layout Conv2d reads) instead of Tonic's [T, P, H, W]. */
+  channelsLast?: boolean;
+}
+
+const FRAME_KEYS = [
+  'timeWindow',
+  'eventCount',
+  'nTimeBins',
+  'nEventBins',
+  'overlap',
+  'includeIncomplete',
+  'startTime',
+  'endTime',
+  'channelsLast',
+  'file',
+  'sensorSize',
+];
+
+const isInt = (v: number | undefined) => v === undefined || Number.isSafeInteger(v);
+
+/**
+ * toFrame(readNmnist(bytes), opts) in one go: the same frames (Tonic's read_mnist_file + ToFrame), as a
+ * Tensor [T, P, H, W] ([T, H, W, P] with channelsLast). With `out`, the frames are written into
+ * out[offset, offset + T P H W) (overwritten) and the Tensor views that part: many samples' frames in one
+ * buffer, no allocation per sample.
+ *
+ * The common cases (nTimeBins, or an integer timeWindow with integer start/end times; no overlap; a
+ * 2-polarity sensor) decode the 5-byte records straight into the frame counts with no event arrays in
+ * between: a first pass over the y bytes counts the overflow markers, which with the first and last
+ * records gives the first and last timestamps; a second decodes each record and adds it to its frame,
+ * checking the sensor bounds (readNmnist's error, same offset) and the order. Anything else, and
+ * unsorted timestamps, take the two-step path, so results and errors are always the two-step path's.
+ */
+export function readNmnistFrames(bytes: Uint8Array, opts: NmnistFrameOptions, out?: Float32Array, offset = 0): Tensor {
+  checkObject('readNmnistFrames options', opts);
+  checkKeys('readNmnistFrames options', opts, FRAME_KEYS);
+  if (out !== undefined && !(out instanceof Float32Array))
+    throw new ValueError(`readNmnistFrames out: expected a Float32Array, found ${typeof out}`);
+  if (!Number.isSafeInteger(offset) || offset < 0)
+    throw new ValueError(`readNmnistFrames offset: expected a non-negative integer, found ${offset}`);
+  const fused = fusedFrames(bytes, opts, out, offset);
+  if (fused) return fused;
+  const { channelsLast, file, sensorSize, ...frameOpts } = opts;
+  let f = toFrame(readNmnist(bytes, { file, sensorSize }), frameOpts);
+  if (channelsLast) f = toChannelsLast(f);
+  if (!out) return f;
+  const dst = outView(out, offset, f.data.length);
+  dst.set(f.data as Float32Array);
+  return new Tensor(dst, f.shape);
+}
+
+function outView(out: Float32Array, offset: number, size: number): Float32Array {
+  if (offset + size > out.length)
+    throw new ValueError(`readNmnistFrames: the frames need ${size} values at offset ${offset}, but out holds ${out.length}`);
+  return out.subarray(offset, offset + size);
+}
+
+/** [T, P, H, W] -> [T, H, W, P]. */
+function toChannelsLast(f: Tensor): Tensor {
+  const [T, P, H, W] = f.shape;
+  const src = f.data as Float32Array;
+  const out = new Float32Array(src.length);
+  const plane = H * W;
+  for (let t = 0; t < T; t++) {
+    const o = t * P * plane;
+    for (let p = 0; p < P; p++) for (let i = 0; i < plane; i++) out[o + i * P + p] = src[o + p * plane + i];
+  }
+  return new Tensor(out, [T, H, W, P]);
+}
+
+/** The fused decode-and-frame of readNmnistFrames; undefined where the two-step path must decide. */
+function fusedFrames(bytes: Uint8Array, o: NmnistFrameOptions, into: Float32Array | undefined, offset: number): Tensor | undefined {
+  if (!(bytes instanceof Uint8Array) || bytes.length % 5 !== 0) return undefined;
+  const size = o.sensorSize ? checkSensorSize('readNmnist sensorSize', o.sensorSize) : NMNIST_SIZE;
+  const [w, h, np] = size;
+  const byBins = o.nTimeBins !== undefined;
+  const byWindow = o.timeWindow !== undefined;
+  if (np !== 2 || byBins === byWindow || o.eventCount !== undefined || o.nEventBins !== undefined) return undefined;
+  if (o.overlap || o.includeIncomplete) return undefined;
+  if (byBins && !(Number.isInteger(o.nTimeBins) && o.nTimeBins! >= 1)) return undefined;
+  if (byWindow && !(Number.isSafeInteger(o.timeWindow) && o.timeWindow! >= 1 && isInt(o.startTime) && isInt(o.endTime))) return undefined;
+  const len = bytes.length;
+  const n = len / 5;
+  // pass 1: the overflow markers (y = 240) give the first and last timestamps without decoding the rest
+  let markers = 0;
+  for (let r = 1; r < len; r += 5) if (bytes[r] === OVERFLOW_Y) markers++;
+  if (markers === n) return undefined; // no events
+  const raw = (r: number) => ((bytes[r + 2] & 0x7f) << 16) | (bytes[r + 3] << 8) | bytes[r + 4];
+  let fi = 0;
+  while (bytes[fi * 5 + 1] === OVERFLOW_Y) fi++;
+  let li = n - 1;
+  while (bytes[li * 5 + 1] === OVERFLOW_Y) li--;
+  const first = raw(fi * 5) + fi * OVERFLOW_STEP;
+  const last = raw(li * 5) + (markers - (n - 1 - li)) * OVERFLOW_STEP;
+  // the frames: [start + k window, start + (k + 1) window), k < frames
+  let frames: number;
+  let start: number;
+  let window: number;
+  if (byBins) {
+    frames = o.nTimeBins!;
+    start = first;
+    window = Math.floor((last - first) / frames); // Tonic's SliceByTimeBins
+  } else {
+    window = o.timeWindow!;
+    start = o.startTime ?? first;
+    const end = o.endTime ?? last;
+    frames = Math.max(1, Math.floor((end - start - window) / window) + 1); // Tonic's SliceByTime
+  }
+  const plane = w * h;
+  const frameSize = 2 * plane;
+  let out: Float32Array;
+  if (into) {
+    out = outView(into, offset, frames * frameSize);
+    out.fill(0);
+  } else out = new Float32Array(frames * frameSize);
+  const cl = o.channelsLast === true;
+  // pass 2: decode each record (bytes 1-4 as one big-endian word: y, then p and the 23-bit time) and
+  // count it in its frame. Sorted timestamps (checked here) move the frame only forward: walk its bounds.
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, len);
+  const xs = cl ? 2 : 1; // channels-last: (y w + x) 2 + p; else p plane + y w + x
+  const ps = cl ? 1 : plane;
+  const ys = cl ? 2 * w : w;
+  const stop = start + window * frames;
+  let k = 0;
+  let hi = start + window;
+  let base = 0;
+  let shift = 0;
+  let prev = -1;
+  for (let r = 0; r < len; r += 5) {
+    const v = dv.getUint32(r + 1);
+    const y = v >>> 24;
+    if (y === OVERFLOW_Y) {
+      shift += OVERFLOW_STEP;
+      continue;
+    }
+    const x = bytes[r];
+    if (x >= w || y >= h) checkEvent(o.file, r, size, x, y, (v >>> 23) & 1);
+    const t = (v & 0x7fffff) + shift;
+    if (t < prev) return undefined; // unsorted: the two-step path's error
+    prev = t;
+    if (t < start || t >= stop) continue;
+    if (t >= hi) {
+      do {
+        k++;
+        hi += window;
+      } while (t >= hi);
+      base = k * frameSize;
+    }
+    out[base + ((v >>> 23) & 1) * ps + y * ys + x * xs]++;
+  }
+  return new Tensor(out, cl ? [frames, h, w, 2] : [frames, 2, h, w]);
+}
+
+const NMNIST_SIZE: SensorSize = [34, 34, 2];
 
 /**
  * Writes events in the N-MNIST `.bin` / `.bs2` layout readNmnist reads: 5 bytes per event, timestamps as
