@@ -72,7 +72,8 @@ async function main(argv: string[]): Promise<number> {
     const tier = await enableBlas(dataThreads > 1 ? { threads: 1 } : {});
     if (!(parsed.values as { quiet?: boolean }).quiet) {
       const b = tier.blas;
-      const detail = b ? `${b.vendor}, ${b.threads ?? '?'} threads, ${b.path}` : `no BLAS: ${tier.reason}`;
+      const threads = b?.threads == null ? 'threads not settable' : `${b.threads} thread${b.threads === 1 ? '' : 's'}`;
+      const detail = b ? `${b.vendor}, ${threads}, ${b.path}` : `no BLAS: ${tier.reason}`;
       process.stderr.write(`using kernels ${tier.tier} (${detail})\n`);
     }
   }
