@@ -489,8 +489,14 @@ export class NirModel {
     const after = () => nir(fires && !n.own && n.reset === 'value' ? afterReset(v, spk, n.params.v_reset.data) : v);
     let vNir: Tensor | null = null;
     let iNir: Tensor | null | undefined;
+    let spkNir: Tensor | null = null;
     return {
-      spk: fires ? nir(spk) : null,
+      // spikes too on first use: an image layer's [C, H, W] permutation costs as much as a pool
+      get spk() {
+        if (!fires) return null;
+        spkNir ??= nir(spk);
+        return spkNir;
+      },
       get v() {
         vNir ??= nir(v);
         return vNir;
