@@ -56,11 +56,14 @@ export class StepBuffers {
   /** The arrays handed out in this step, and the tensors made on them (released when the step ends). */
   private lent = new Set<ArrayBufferView>();
   private lenders: Lender[] = [];
+  /** Arrays given back in this step and not taken again (they serve the next step too). */
+  private returned = new Map<ArrayBufferView, string>();
 
   take<T extends Float32Array | Int32Array | Uint8Array>(ctor: Ctor<T>, n: number, zero: boolean): T {
     const key = `${ctor.name}:${n}`;
     const b = this.free.get(key)?.pop() as T | undefined;
     const out = b ?? new ctor(n);
+    if (b) this.returned.delete(b);
     if (b && zero) b.fill(0);
     this.used.push([key, out]);
     this.lent.add(out);
@@ -79,13 +82,14 @@ export class StepBuffers {
 
   /**
    * `a`, taken in this step, is dead before the step ends (a chunk's temporary): the next take of its
-   * type and length in this step gets it again.
+   * type and length in this step gets it again, and it stays with the arrays the next step takes.
    */
   giveBack(a: ArrayBufferView): void {
     if (!this.lent.delete(a)) return;
     const i = this.used.findIndex((u) => u[1] === a);
     const [key] = this.used[i];
     this.used.splice(i, 1);
+    this.returned.set(a, key);
     const list = this.free.get(key);
     if (list) list.push(a);
     else this.free.set(key, [a]);
@@ -108,6 +112,8 @@ export class StepBuffers {
     this.lenders = [];
     this.lent = new Set();
     this.free = new Map();
+    for (const [b, key] of this.returned) this.used.push([key, b]);
+    this.returned = new Map();
     for (const [key, b] of this.used) {
       const list = this.free.get(key);
       if (list) list.push(b);

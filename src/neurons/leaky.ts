@@ -108,7 +108,7 @@ export interface LeakySequenceOptions {
 }
 
 /** The most bytes of one [T, rows, H] float array a fused Leaky kernel call is given (see chunkRows). */
-export const SCAN_CHUNK_BYTES = 32 * 2 ** 20;
+export const SCAN_CHUNK_BYTES = 16 * 2 ** 20;
 
 /**
  * The fused multi-step op: runs the whole [T, B, H] recurrence in one kernel call and registers one

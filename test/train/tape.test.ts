@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Tape, newF32, giveBack, isReleased } from '../../src/core/buffers.js';
+import { Tape, newF32, newU8, giveBack, isReleased } from '../../src/core/buffers.js';
 import { ReleasedBufferError, ValueError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
 import { Tensor } from '../../src/core/tensor.js';
@@ -129,9 +129,9 @@ describe('Tape', () => {
     expect(tape.run(() => newF32(1 << 16))).toBe(kept); // released, then reused
   });
 
-  it('an array given back inside a run is handed out again in that run', () => {
+  it('an array given back inside a run is handed out again in that run, and kept for the next run', () => {
     const tape = new Tape();
-    tape.run(() => {
+    const [a, d] = tape.run(() => {
       const a = newF32(1 << 16);
       const b = newF32(1 << 16);
       expect(b).not.toBe(a);
@@ -139,6 +139,14 @@ describe('Tape', () => {
       const c = newF32(1 << 16);
       expect(c).toBe(a);
       expect(c.every((v) => v === 0)).toBe(true);
+      const d = newU8(1 << 20);
+      giveBack(d); // not taken again in this run
+      return [a, d];
+    });
+    expect(tape.bytes).toBe(2 * 4 * (1 << 16) + (1 << 20));
+    tape.run(() => {
+      expect(newU8(1 << 20)).toBe(d);
+      expect([newF32(1 << 16), newF32(1 << 16)]).toContain(a);
     });
   });
 });
