@@ -9,7 +9,7 @@
 // on random 28x28 images, batch 128, 25 steps. Prints samples/s of each (best of the rounds) and checks
 // that both give the same output spikes. Runs from the sources (bundled on the fly with esbuild):
 //
-//   node tools/nir-bench-csnn.mjs [--rounds 5] [--batches 4] [--profile] [--src OTHER_CHECKOUT]
+//   node tools/nir-bench-csnn.mjs [--rounds 5] [--batches 4] [--profile] [--src OTHER_CHECKOUT] [--dynamics nir]
 //
 // --profile: the time per node of the NIR run (one round, the nodes' runs wrapped with timers).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +26,8 @@ const { values } = parseArgs({
     profile: { type: 'boolean', default: false },
     // another checkout's sources (e.g. a `git worktree` of an older commit), for before/after numbers
     src: { type: 'string' },
+    // 'nir': run every neuron node by NIR's equations (as a file from another tool runs)
+    dynamics: { type: 'string' },
   },
 });
 const root = values.src ?? fileURLToPath(new URL('..', import.meta.url));
@@ -55,7 +57,10 @@ const model = new sf.Sequential([
   new sf.Linear(256, 10, { rng }),
   leaky(10),
 ]);
-const nir = sf.fromNir(await sf.readNir(await sf.writeNir(sf.toNir(model, { inputShape: [1, 28, 28] }))), { inference: true });
+const nir = sf.fromNir(await sf.readNir(await sf.writeNir(sf.toNir(model, { inputShape: [1, 28, 28] }))), {
+  inference: true,
+  ...(values.dynamics ? { dynamics: values.dynamics } : {}),
+});
 const T = 25;
 const B = 128;
 const batches = Number(values.batches);
