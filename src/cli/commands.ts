@@ -30,7 +30,7 @@ export interface Command {
 export const commands: Record<string, Command> = {
   train: {
     about:
-      'train a spiking classifier with BPTT: fully connected or convolutional (--model csnn) on MNIST, Fashion-MNIST, N-MNIST or SHD (event data as frames), or population-coded Iris with cross-validation',
+      'train a spiking classifier with BPTT: fully connected or convolutional (--model csnn) on MNIST, Fashion-MNIST, N-MNIST or SHD (event data as frames), or population-coded Iris with cross-validation; or a ReLU ANN for `spikeflow convert` (--model ann-fc, ann-cnn)',
     flags: trainFlags,
     run: (o, ctx) => runTrain(o as TrainOptions, ctx),
   },
