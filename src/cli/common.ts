@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { loadMnist } from '../data/mnist.js';
+import { loadDvsGesture } from '../data/dvs-gesture.js';
 import { loadNmnist } from '../data/nmnist.js';
 import { loadShd } from '../data/shd.js';
 import type { FrameSet } from '../data/frames.js';
@@ -35,9 +36,9 @@ export function refuseGiven(given: ReadonlySet<string>, flags: readonly string[]
   if (f !== undefined) throw new UsageError(`--${f}: ${why}`);
 }
 
-export const DATASETS = ['mnist', 'fashion-mnist', 'iris', 'nmnist', 'shd'] as const;
+export const DATASETS = ['mnist', 'fashion-mnist', 'iris', 'nmnist', 'shd', 'dvs-gesture'] as const;
 /** Datasets of events: samples are frames ([T, F] per sample, the input sequence itself). */
-export const EVENT_DATASETS: readonly string[] = ['nmnist', 'shd'];
+export const EVENT_DATASETS: readonly string[] = ['nmnist', 'shd', 'dvs-gesture'];
 export const isEventDataset = (d: string) => EVENT_DATASETS.includes(d);
 export const ENCODINGS = ['direct', 'rate', 'latency'] as const;
 
@@ -169,8 +170,8 @@ export async function loadClassificationData(o: {
     let framing: ReturnType<typeof createProgress> | undefined;
     let split = '';
     const data =
-      o.dataset === 'nmnist'
-        ? await loadNmnist({
+      o.dataset === 'nmnist' || o.dataset === 'dvs-gesture'
+        ? await (o.dataset === 'nmnist' ? loadNmnist : loadDvsGesture)({
             ...common,
             onFrames: o.quiet
               ? undefined

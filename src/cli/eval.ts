@@ -32,7 +32,7 @@ export const evalFlags = {
   checkpoint: {
     type: 'string',
     default: defaultCheckpointDir('mnist', 'fc'),
-    help: 'checkpoint folder written by `spikeflow train` (MNIST, Fashion-MNIST, N-MNIST or SHD)',
+    help: 'checkpoint folder written by `spikeflow train` (MNIST, Fashion-MNIST, N-MNIST, SHD or DVS Gesture)',
   },
   'data-dir': {
     type: 'string',
@@ -71,7 +71,7 @@ export const evalFlags = {
 /** The flags of `eval --nir` only (a checkpoint says its dataset, steps and encoding itself). */
 export const NIR_EVAL_FLAGS = ['dataset', 'steps', 'encoding', 'dt'];
 
-const EVAL_DATASETS = ['mnist', 'fashion-mnist', 'nmnist', 'shd'];
+const EVAL_DATASETS = ['mnist', 'fashion-mnist', 'nmnist', 'shd', 'dvs-gesture'];
 const EVAL_ENCODINGS = ['direct', 'rate', 'latency'];
 /** The losses whose prediction differs (by first spike); the others predict by spike count. */
 const TEMPORAL = ['mse-temporal', 'ce-temporal'];

@@ -49,6 +49,7 @@ import { checkpointFolderContent, defaultCheckpointDir, prepareCheckpointDir } f
 import { yieldToSignals } from './interrupt.js';
 import type { FlagSpec } from './args.js';
 import { FrameSet, frameEncoder } from '../data/frames.js';
+import { DVS_GESTURE_CLASSES, DVS_GESTURE_SIDE } from '../data/dvs-gesture.js';
 import { NMNIST_SENSOR } from '../data/nmnist.js';
 import { SHD_CLASSES } from '../data/shd.js';
 
@@ -84,7 +85,7 @@ export const trainFlags = {
   dataset: { type: 'choice', choices: DATASETS, default: 'mnist', help: 'dataset to train on' },
   'data-dir': {
     type: 'string',
-    help: 'folder with the four IDX files (.gz or raw), or iris.json for iris; nmnist: <id>.bs2 files with train1K.txt/test100.txt, or Train/<digit>/*.bin and Test/<digit>/*.bin; shd: shd_train.h5 and shd_test.h5 (or .gz); default: cache, download (then the embedded copy for mnist/fashion-mnist)',
+    help: 'folder with the four IDX files (.gz or raw), or iris.json for iris; nmnist: <id>.bs2 files with train1K.txt/test100.txt, or Train/<digit>/*.bin and Test/<digit>/*.bin; shd: shd_train.h5 and shd_test.h5 (or .gz); dvs-gesture: ibmGestureTrain/ and ibmGestureTest/ (the Tonic layout); default: cache, download (then the embedded copy for mnist/fashion-mnist)',
   },
   offline: {
     type: 'bool',
@@ -98,14 +99,14 @@ export const trainFlags = {
     type: 'int',
     min: 1,
     max: 100_000_000,
-    help: 'nmnist, shd: frame length in microseconds, --steps frames from t = 0 (default: nmnist: Tonic ToFrame n_time_bins = --steps over each sample; shd: 1.4 s / --steps); the frames are the input (no --encoding)',
+    help: "nmnist, shd, dvs-gesture: frame length in microseconds, --steps frames from t = 0 (dvs-gesture: from each sample's first event; default: nmnist, dvs-gesture: Tonic ToFrame n_time_bins = --steps over each sample; shd: 1.4 s / --steps); the frames are the input (no --encoding)",
   },
   denoise: {
     type: 'int',
     default: 0,
     min: 0,
     max: 100_000_000,
-    help: "nmnist: Tonic's Denoise filter time in microseconds before framing (0: off; Tonic's N-MNIST tutorial: 10000)",
+    help: "nmnist, dvs-gesture: Tonic's Denoise filter time in microseconds before framing (0: off; Tonic's N-MNIST tutorial: 10000)",
   },
   model: {
     type: 'choice',
@@ -334,10 +335,10 @@ export function refuseInapplicable(o: TrainOptions, given: ReadonlySet<string>):
   if (isEventDataset(o.dataset)) {
     refuseGiven(given, ['encoding'], `does not apply to --dataset ${o.dataset} (the event frames are the input)`);
     if (o.dataset === 'shd') {
-      refuseGiven(given, ['denoise'], 'applies to --dataset nmnist only (a 2-D pixel neighbourhood filter)');
+      refuseGiven(given, ['denoise'], 'applies to --dataset nmnist or dvs-gesture only (a 2-D pixel neighbourhood filter)');
       if (o.model === 'csnn') throw new UsageError('--dataset shd: only --model fc applies (700 channels, not an image)');
     }
-  } else refuseGiven(given, ['frame-window', 'denoise'], `applies to --dataset nmnist or shd only (this run: ${o.dataset})`);
+  } else refuseGiven(given, ['frame-window', 'denoise'], `applies to --dataset nmnist, shd or dvs-gesture only (this run: ${o.dataset})`);
   if (o.model === 'fc') refuseGiven(given, ['channels', 'dropout'], 'applies to --model csnn only (this run: --model fc)');
   else refuseGiven(given, ['hidden'], 'applies to --model fc only (csnn: --channels)');
   if (o.neuron !== 'leaky') refuseGiven(given, ['tbptt'], `applies to --neuron leaky only (this run: --neuron ${o.neuron})`);
@@ -417,11 +418,16 @@ export async function runTrain(opts: TrainOptions, ctx: CommandContext): Promise
   };
   // event frames: each sample is `steps` frames of `inputs` values (nmnist: a 34x34 image of 2 channels, channels-last)
   const inputs = train instanceof FrameSet ? train.frameFeatures : train.features;
-  const classes = o.dataset === 'shd' ? SHD_CLASSES : 10;
+  const classes = o.dataset === 'shd' ? SHD_CLASSES : o.dataset === 'dvs-gesture' ? DVS_GESTURE_CLASSES : 10;
   const side = Math.round(Math.sqrt(train.features));
   if (o.model === 'csnn' && !events && side * side !== train.features)
     throw new UsageError(`--model csnn needs square images; ${o.dataset} has ${train.features} features`);
-  const input: [number, number, number] = events ? [NMNIST_SENSOR[2], NMNIST_SENSOR[1], NMNIST_SENSOR[0]] : [1, side, side];
+  const input: [number, number, number] =
+    o.dataset === 'dvs-gesture'
+      ? [2, DVS_GESTURE_SIDE, DVS_GESTURE_SIDE]
+      : events
+        ? [NMNIST_SENSOR[2], NMNIST_SENSOR[1], NMNIST_SENSOR[0]]
+        : [1, side, side];
   const model =
     o.model === 'csnn'
       ? csnnClassifier({ input, channels, outputs: classes, dropout: o.dropout, seed: o.seed, ...neuron }, rng.fork())

@@ -3,11 +3,12 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expectOneLineError, runCli, tempDir } from './run-cli.js';
 
-// train/eval --dataset nmnist|shd: event samples framed once, fed as [T, B, F] sequences; the
+// train/eval --dataset nmnist|shd|dvs-gesture: event samples framed once, fed as [T, B, F] sequences; the
 // checkpoint records how the frames were made, and eval makes them the same way.
 const fixtures = resolve(__dirname, '..', 'fixtures');
 const nmnist = ['--dataset', 'nmnist', '--data-dir', join(fixtures, 'nmnist-synth')];
 const shd = ['--dataset', 'shd', '--data-dir', join(fixtures, 'shd')];
+const gesture = ['--dataset', 'dvs-gesture', '--data-dir', join(fixtures, 'dvs-gesture')];
 
 describe('train/eval on event data', () => {
   it('nmnist: a CSNN on 2x34x34 frames trains, and eval of its checkpoint measures the same accuracy', () => {
@@ -46,11 +47,38 @@ describe('train/eval on event data', () => {
     expect(JSON.parse(e.stdout)).toMatchObject({ dataset: 'shd', testAccuracy: trained.testAccuracy, samples: 8 });
   }, 60_000);
 
+  it('dvs-gesture: a CSNN on 2x32x32 frames (11 classes) trains, and eval of its checkpoint measures the same accuracy', () => {
+    const cwd = tempDir();
+    const args = ['--model', 'csnn', '--channels', '4,8', '--steps', '4', '--epochs', '2', '--batch', '8', '--denoise', '50000'];
+    const t = runCli(['train', ...gesture, ...args, '--threads', '1', '--json'], { cwd });
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stderr).toMatch(/using dvs-gesture \(tonic layout\)/);
+    const trained = JSON.parse(t.stdout);
+    expect(trained.model).toMatch(/^4C5-MP2-8C5-MP2-\d+FC11 CSNN$/);
+    const dir = join(cwd, 'runs', 'dvs-gesture-csnn');
+    expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).meta).toMatchObject({
+      dataset: 'dvs-gesture',
+      steps: 4,
+      denoise: 50000,
+    });
+    const e = runCli(['eval', '--checkpoint', dir, '--data-dir', join(fixtures, 'dvs-gesture'), '--threads', '1', '--json'], { cwd });
+    expect(e.code, e.stderr).toBe(0);
+    expect(JSON.parse(e.stdout)).toMatchObject({ dataset: 'dvs-gesture', testAccuracy: trained.testAccuracy, samples: 11 });
+  }, 60_000);
+
   it('refuses flags that do nothing for the dataset', () => {
     expectOneLineError(runCli(['train', ...nmnist, '--encoding', 'rate']), 2, /--encoding: does not apply to --dataset nmnist/);
-    expectOneLineError(runCli(['train', '--denoise', '5000']), 2, /--denoise: applies to --dataset nmnist or shd only \(this run: mnist\)/);
-    expectOneLineError(runCli(['train', '--frame-window', '1000']), 2, /--frame-window: applies to --dataset nmnist or shd only/);
-    expectOneLineError(runCli(['train', ...shd, '--denoise', '5000']), 2, /--denoise: applies to --dataset nmnist only/);
+    expectOneLineError(
+      runCli(['train', '--denoise', '5000']),
+      2,
+      /--denoise: applies to --dataset nmnist, shd or dvs-gesture only \(this run: mnist\)/,
+    );
+    expectOneLineError(
+      runCli(['train', '--frame-window', '1000']),
+      2,
+      /--frame-window: applies to --dataset nmnist, shd or dvs-gesture only/,
+    );
+    expectOneLineError(runCli(['train', ...shd, '--denoise', '5000']), 2, /--denoise: applies to --dataset nmnist or dvs-gesture only/);
     expectOneLineError(runCli(['train', ...shd, '--model', 'csnn']), 2, /--dataset shd: only --model fc applies/);
     expectOneLineError(runCli(['train', '--dataset', 'nmnist', '--offline']), 1, /nmnist not found: .*downloads disabled/);
   });

@@ -1,0 +1,202 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { DataError, DownloadError } from '../core/errors.js';
+import type { Events } from '../events/events.js';
+import { toFrame } from '../events/frame.js';
+import { FileReader } from '../events/node.js';
+import { readNpy } from '../events/npy.js';
+import { denoise, downsample } from '../events/transforms.js';
+import { downloadVerified, isChecksumMismatch } from './download.js';
+import { FrameSetBuilder } from './frames.js';
+import { checkFrameOptions, type EventData, type FrameOptions } from './nmnist.js';
+import { extractTarGz } from './tar.js';
+
+/** DVS Gesture's sensor (DVS128): 128 x 128 pixels, 2 polarities. */
+export const DVS_GESTURE_SENSOR = [128, 128, 2] as const;
+/** The side of the frames the CSNN reads: the 128 x 128 sensor downsampled by 4 (Tonic's Downsample). */
+export const DVS_GESTURE_SIDE = 32;
+/** Values per frame: channels-last 32 x 32 x 2. */
+export const DVS_GESTURE_FRAME = DVS_GESTURE_SIDE * DVS_GESTURE_SIDE * 2;
+/** 11 classes: hand clap, right/left hand wave, right/left arm clockwise/counter-clockwise, arm roll, air drums, air guitar, other. */
+export const DVS_GESTURE_CLASSES = 11;
+
+/**
+ * The archives Tonic's DVSGesture downloads (Amir et al. 2017, IBM; Tonic's preprocessed copy on figshare:
+ * recordings cut into one sample per gesture, `<user>_<lighting>/<class>.npy` with columns x, y, p, t in
+ * milliseconds), with the MD5 sums Tonic pins (tonic/datasets/dvsgesture.py).
+ */
+export const DVS_GESTURE_ARCHIVES = {
+  train: {
+    url: 'https://figshare.com/ndownloader/files/38022171',
+    file: 'ibmGestureTrain.tar.gz',
+    md5: '3a8f0d4120a166bac7591f77409cb105',
+    folder: 'ibmGestureTrain',
+  },
+  test: {
+    url: 'https://figshare.com/ndownloader/files/38020584',
+    file: 'ibmGestureTest.tar.gz',
+    md5: '56070e45dadaa85fff82e0fbfbc06de5',
+    folder: 'ibmGestureTest',
+  },
+} as const;
+
+type Split = 'train' | 'test';
+
+export interface LoadDvsGestureOptions extends FrameOptions {
+  /** A folder holding ibmGestureTrain/ and ibmGestureTest/ (Tonic's layout). When given, nothing else is tried. */
+  dataDir?: string;
+  /** Download cache; default $SPIKEFLOW_CACHE or ~/.cache/spikeflow (the data goes to its dvs-gesture/ folder). */
+  cacheDir?: string;
+  download?: boolean;
+  /** Where each archive comes from, and its MD5 (default DVS_GESTURE_ARCHIVES; tests use a local server). */
+  archives?: Record<Split, { url: string; md5: string }>;
+  timeoutMs?: number;
+  trainLimit?: number;
+  testLimit?: number;
+  testOnly?: boolean;
+  onProgress?: (e: { file: string; loaded: number; total: number | null }) => void;
+  onSource?: (message: string) => void;
+  onFrames?: (split: Split, done: number, total: number) => void;
+}
+
+/** Reads one sample of Tonic's layout: an (N, 4) array x, y, p, t (ms) to events in microseconds. */
+export function readGestureSample(bytes: Uint8Array, file: string): Events {
+  return readNpy(bytes, { file, timeScale: 1000, sensorSize: DVS_GESTURE_SENSOR });
+}
+
+/**
+ * One sample's frames, channels-last [T, 32, 32, 2]: Tonic's Denoise (optional), Downsample(spatial_factor
+ * = 0.25), then ToFrame: n_time_bins = steps over the sample's span, or with frameWindow W, `steps`
+ * frames [t0 + kW, t0 + (k+1)W) from the sample's first event t0 (the samples are cut from longer
+ * recordings, so their times do not start at 0).
+ */
+export function gestureFrames(ev: Events, o: FrameOptions): Float32Array {
+  const d = downsample(o.denoise ? denoise(ev, o.denoise) : ev, { spatialFactor: DVS_GESTURE_SIDE / DVS_GESTURE_SENSOR[0] });
+  const t0 = d.t.length ? d.t[0] : 0;
+  const f =
+    o.frameWindow !== undefined
+      ? toFrame(d, { timeWindow: o.frameWindow, startTime: t0, endTime: t0 + o.steps * o.frameWindow })
+      : toFrame(d, { nTimeBins: o.steps });
+  const [T, P, H, W] = f.shape;
+  const out = new Float32Array(o.steps * DVS_GESTURE_FRAME);
+  if (H !== DVS_GESTURE_SIDE || W !== DVS_GESTURE_SIDE) throw new DataError(`frames of ${W}x${H}, expected 32x32`);
+  const src = f.data as Float32Array;
+  const plane = H * W;
+  // no events: ToFrame gives one empty frame with timeWindow; the sample is `steps` empty frames
+  for (let t = 0; t < Math.min(T, o.steps); t++)
+    for (let p = 0; p < P; p++) for (let i = 0; i < plane; i++) out[t * P * plane + i * P + p] = src[t * P * plane + p * plane + i];
+  return out;
+}
+
+/** A split's samples: <user>_<lighting>/<class>.npy, ordered by folder then class. */
+async function samplesOf(root: string): Promise<{ path: string; label: number }[]> {
+  let dirs: string[];
+  try {
+    dirs = (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+  } catch (e) {
+    throw new DataError(`cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, root);
+  }
+  const out: { path: string; label: number }[] = [];
+  for (const d of dirs.sort()) {
+    const files = (await readdir(join(root, d))).filter((n) => n.endsWith('.npy'));
+    const rows = files.map((n) => ({ n, label: Number(n.slice(0, -4)) }));
+    for (const r of rows) {
+      if (!(Number.isInteger(r.label) && r.label >= 0 && r.label < DVS_GESTURE_CLASSES))
+        throw new DataError(`expected <class>.npy with class 0..${DVS_GESTURE_CLASSES - 1}, found ${r.n}`, join(root, d));
+    }
+    rows.sort((a, b) => a.label - b.label);
+    for (const r of rows) out.push({ path: join(root, d, r.n), label: r.label });
+  }
+  if (out.length === 0) throw new DataError('no samples (expected <user>_<lighting>/<class>.npy files)', root);
+  return out;
+}
+
+function cacheRoot(o: { cacheDir?: string }): string {
+  return join(o.cacheDir ?? process.env.SPIKEFLOW_CACHE ?? join(homedir(), '.cache', 'spikeflow'), 'dvs-gesture');
+}
+
+/** Downloads (MD5-checked) and extracts the archives whose folders the cache lacks. */
+async function downloadInto(cache: string, o: LoadDvsGestureOptions, splits: Split[]): Promise<void> {
+  await mkdir(cache, { recursive: true });
+  for (const split of splits) {
+    const a = DVS_GESTURE_ARCHIVES[split];
+    const final = join(cache, a.folder);
+    if (existsSync(final)) continue;
+    const src = o.archives?.[split] ?? a;
+    const archive = join(cache, a.file);
+    await downloadVerified(src.url, archive, { algorithm: 'md5', expected: src.md5, timeoutMs: o.timeoutMs, onProgress: o.onProgress });
+    o.onSource?.(`extracting ${a.file} into ${final}`);
+    const tmp = join(cache, `.${a.folder}.${process.pid}.extract`);
+    await rm(tmp, { recursive: true, force: true });
+    try {
+      const n = await extractTarGz(archive, tmp, { keep: (name) => name.endsWith('.npy') });
+      const inner = join(tmp, a.folder);
+      if (n === 0 || !existsSync(inner))
+        throw new DataError(`expected ${a.folder}/<user>_<lighting>/<class>.npy entries, found ${n} .npy files elsewhere`, archive);
+      await rename(inner, final);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+    await rm(archive, { force: true });
+  }
+}
+
+/**
+ * Loads DVS Gesture as 32x32x2 frames: from `dataDir` (Tonic's layout: ibmGestureTrain/ and
+ * ibmGestureTest/), else the cache, else downloads Tonic's archives (MD5-verified, extracted) into the
+ * cache. Every sample is decoded and framed once, here.
+ */
+export async function loadDvsGesture(o: LoadDvsGestureOptions): Promise<EventData> {
+  checkFrameOptions(o);
+  const splits: Split[] = o.testOnly ? ['test'] : ['train', 'test'];
+  const have = (dir: string, s: Split) => existsSync(join(dir, DVS_GESTURE_ARCHIVES[s].folder));
+  let dir: string;
+  let source: EventData['source'];
+  if (o.dataDir !== undefined) {
+    if (!existsSync(o.dataDir)) throw new DataError('no such folder', o.dataDir);
+    dir = o.dataDir;
+    source = 'data-dir';
+    const missing = splits.find((s) => !have(dir, s));
+    if (missing)
+      throw new DataError(
+        `expected ${DVS_GESTURE_ARCHIVES[missing].folder}/<user>_<lighting>/<class>.npy (Tonic's DVSGesture layout)`,
+        dir,
+      );
+  } else {
+    dir = cacheRoot(o);
+    if (splits.every((s) => have(dir, s))) source = 'cache';
+    else {
+      if (!((o.download ?? true) && process.env.SPIKEFLOW_OFFLINE !== '1'))
+        throw new DataError(
+          `dvs-gesture not found: no --data-dir given, nothing in the cache ${dir}, downloads disabled. ` +
+            "Give --data-dir a folder with Tonic's ibmGestureTrain/ and ibmGestureTest/",
+        );
+      o.onSource?.(`downloading dvs-gesture into ${dir}`);
+      try {
+        await downloadInto(dir, o, splits);
+      } catch (e) {
+        if (isChecksumMismatch(e) || !(e instanceof DownloadError)) throw e;
+        throw new DataError(`dvs-gesture not found: nothing in the cache ${dir}, and the download failed (${e.message})`);
+      }
+      source = 'download';
+    }
+  }
+  o.onSource?.(`using dvs-gesture (tonic layout) from ${dir}`);
+  const reader = new FileReader();
+  const load = async (split: Split, limit?: number) => {
+    const all = await samplesOf(join(dir, DVS_GESTURE_ARCHIVES[split].folder));
+    const samples = all.slice(0, limit ?? all.length);
+    const b = new FrameSetBuilder(o.steps, DVS_GESTURE_FRAME);
+    for (let i = 0; i < samples.length; i++) {
+      const s = samples[i];
+      b.add(gestureFrames(readGestureSample(reader.read(s.path), s.path), o), s.label);
+      if ((i + 1) % 50 === 0 || i + 1 === samples.length) o.onFrames?.(split, i + 1, samples.length);
+    }
+    return b.finish();
+  };
+  const test = await load('test', o.testLimit);
+  const train = o.testOnly ? new FrameSetBuilder(o.steps, DVS_GESTURE_FRAME).finish() : await load('train', o.trainLimit);
+  return { train, test, source, location: dir, layout: 'tonic' };
+}
