@@ -1,8 +1,8 @@
 // The Open Neuromorphic SNN library benchmark (open-neuromorphic.github.io, "SNN library benchmarks"):
 // Linear(n, n) -> LIF (Leaky, beta 0.95, threshold 1, atan surrogate, reset by subtraction), batch 16,
 // 500 time steps, dense randn input [T, B, n] without gradient, loss = sum of the output spikes; forward
-// and backward timed apart and together, through the library API (Sequential.forward, backward), one
-// thread. Each of our runs is a fresh Node process (one size, one form), so its peak RSS is its own.
+// and backward timed apart and together, through the library API (Sequential.forward, backward), with the
+// kernels' default threads. Each of our runs is a fresh Node process (one size, one form), so its peak RSS is its own.
 // Our forms (ON_FORMS, comma-separated):
 //   tape     - the user loop as we recommend it: a Tape (step buffers reused across iterations), the sum
 //              loss, outputMem false (the loss reads spikes only);
@@ -18,8 +18,8 @@
 // at its best (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for the peer's command only, 2 BLAS threads,
 // torch threads 1).
 // usage: node bench/open-neuromorphic.mjs [n ...]   (default 512 4096). Env: ON_T (500), ON_B (16), ON_REPS (3),
-//        ON_FORMS (see above), ON_PEERS (snntorch,spikingjelly,norse), ON_SLOW_FORMS=1, ON_SWEEP=1 (the growth sweep: n = 256 ...
-//        4096 at T = 500 and T = 100, 250, 500 at n = 512, ours (tape) and each peer's fastest form; prints
+//        ON_FORMS (see above), ON_PEERS (snntorch,spikingjelly,norse), ON_SNNTORCH_FORMS (fast,published), ON_SLOW_FORMS=1, ON_SWEEP=1 (the growth sweep: n = 256 ...
+//        4096 (ON_SWEEP_N) at T = 500 and T = 100, 250, 500 at n = 512, ours (tape) and each peer's fastest form; prints
 //        each side's time exponents), SNNTORCH_SRC (default /tmp/peers/snntorch, else /tmp/snntorch),
 //        SPIKINGJELLY_SRC (/tmp/peers/spikingjelly), NORSE_SRC (/tmp/peers/norse-1.0), PEER_PYTHON
 //        (/usr/bin/python3), ON_PEER_THREADS (the peer's torch and BLAS threads; default torch 1, BLAS 2).
@@ -176,6 +176,7 @@ const fastestForms = { snntorch: 'fast', spikingjelly: 'fast', norse: 'fast' };
 /** The peers' own sequence loops, which index x[t]: their backward grows with T squared on torch 1.13 (ON_SLOW_FORMS=1 runs them). */
 const slowForms = { spikingjelly: 'multistep', norse: 'indexed' };
 const slow = process.env.ON_SLOW_FORMS === '1';
+const snntorchForms = (process.env.ON_SNNTORCH_FORMS ?? 'fast,published').split(',');
 const defaultForms = (n) => (n <= 1024 ? ['tape', 'tape@wasm', 'plain', 'runbatch'] : ['tape', 'tape@wasm']);
 
 function runSize(n, T, forms, peerForms) {
@@ -223,7 +224,7 @@ function exponent(points) {
 }
 
 if (process.env.ON_SWEEP === '1') {
-  const ns = [256, 512, 1024, 2048, 4096];
+  const ns = (process.env.ON_SWEEP_N ?? '256,512,1024,2048,4096').split(',').map(Number);
   const Ts = [100, 250, 500];
   const peerForms = peers.map((lib) => [lib, fastestForms[lib]]);
   const all = [];
@@ -265,12 +266,7 @@ if (process.env.ON_SWEEP === '1') {
   for (const n of sizes.length ? sizes : [512, 4096]) {
     const forms = process.env.ON_FORMS ? process.env.ON_FORMS.split(',') : defaultForms(n);
     const peerForms = peers.flatMap((lib) =>
-      lib === 'snntorch'
-        ? [
-            ['snntorch', 'fast'],
-            ['snntorch', 'published'],
-          ]
-        : [[lib, fastestForms[lib]], ...(slow ? [[lib, slowForms[lib]]] : [])],
+      lib === 'snntorch' ? snntorchForms.map((f) => ['snntorch', f]) : [[lib, fastestForms[lib]], ...(slow ? [[lib, slowForms[lib]]] : [])],
     );
     rows.push(...runSize(n, T0, forms, peerForms));
   }
