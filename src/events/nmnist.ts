@@ -1,6 +1,6 @@
 import { checkKeys, checkObject, ValueError } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
-import { ChunkDecoder, checkEvent, decodeAll, EventBuffer, type ReadOptions } from './decoder.js';
+import { ChunkDecoder, checkEvent, dataError, decodeAll, EventBuffer, type ReadOptions } from './decoder.js';
 import { checkSensorSize, type EventMeta, type Events, type SensorSize } from './events.js';
 import { type ToFrameOptions, toFrame } from './frame.js';
 
@@ -107,8 +107,9 @@ const isInt = (v: number | undefined) => v === undefined || Number.isSafeInteger
  * 2-polarity sensor) decode the 5-byte records straight into the frame counts with no event arrays in
  * between: a first pass over the y bytes counts the overflow markers, which with the first and last
  * records gives the first and last timestamps; a second decodes each record and adds it to its frame,
- * checking the sensor bounds (readNmnist's error, same offset) and the order. Anything else, and
- * unsorted timestamps, take the two-step path, so results and errors are always the two-step path's.
+ * checking the sensor bounds (readNmnist's error, same offset) and the order. Anything else takes the
+ * two-step path, so results and errors are the two-step path's, except that unsorted timestamps when
+ * framing by time (toFrame's ValueError) are a DataError naming the file and the record's offset.
  */
 export function readNmnistFrames(bytes: Uint8Array, opts: NmnistFrameOptions, out?: Float32Array, offset = 0): Tensor {
   checkObject('readNmnistFrames options', opts);
@@ -120,7 +121,13 @@ export function readNmnistFrames(bytes: Uint8Array, opts: NmnistFrameOptions, ou
   const fused = fusedFrames(bytes, opts, out, offset);
   if (fused) return fused;
   const { channelsLast, file, sensorSize, ...frameOpts } = opts;
-  let f = toFrame(readNmnist(bytes, { file, sensorSize }), frameOpts);
+  const ev = readNmnist(bytes, { file, sensorSize });
+  if (opts.timeWindow !== undefined || opts.nTimeBins !== undefined) {
+    // framing by time needs sorted times: the record that breaks the order, as the fused path reports it
+    const t = ev.t;
+    for (let i = 1; i < t.length; i++) if (t[i] < t[i - 1]) throw unsorted(file, recordOffset(bytes, i), t[i], t[i - 1]);
+  }
+  let f = toFrame(ev, frameOpts);
   if (channelsLast) f = toChannelsLast(f);
   if (!out) return f;
   const dst = outView(out, offset, f.data.length);
@@ -132,6 +139,17 @@ function outView(out: Float32Array, offset: number, size: number): Float32Array 
   if (offset + size > out.length)
     throw new ValueError(`readNmnistFrames: the frames need ${size} values at offset ${offset}, but out holds ${out.length}`);
   return out.subarray(offset, offset + size);
+}
+
+function unsorted(file: string | undefined, offset: number, t: number, prev: number) {
+  return dataError(file, offset, `timestamp ${t} us is before the previous event's (${prev} us); framing by time needs time-sorted events`);
+}
+
+/** The byte offset of event i (the i-th record that is not an overflow marker). */
+function recordOffset(bytes: Uint8Array, i: number): number {
+  let k = -1;
+  for (let r = 0; r + 5 <= bytes.length; r += 5) if (bytes[r + 1] !== OVERFLOW_Y && ++k === i) return r;
+  return -1;
 }
 
 /** [T, P, H, W] -> [T, H, W, P]. */
@@ -215,7 +233,10 @@ function fusedFrames(bytes: Uint8Array, o: NmnistFrameOptions, into: Float32Arra
     const x = bytes[r];
     if (x >= w || y >= h) checkEvent(o.file, r, size, x, y, (v >>> 23) & 1);
     const t = (v & 0x7fffff) + shift;
-    if (t < prev) return undefined; // unsorted: the two-step path's error
+    if (t < prev) {
+      readNmnist(bytes, { file: o.file, sensorSize: o.sensorSize }); // a record off the sensor later in the file: readNmnist's error first
+      throw unsorted(o.file, r, t, prev);
+    }
     prev = t;
     if (t < start || t >= stop) continue;
     if (t >= hi) {

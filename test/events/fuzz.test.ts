@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { SpikeflowError } from '../../src/core/errors.js';
 import type { Rng } from '../../src/core/rng.js';
 import { decodeAll } from '../../src/events/decoder.js';
-import { concatEvents, eventDecoder, readEvents, validateEvents } from '../../src/events/index.js';
+import { concatEvents, eventDecoder, readEvents, readNmnist, readNmnistFrames, toFrame, validateEvents } from '../../src/events/index.js';
 import { cases, contractBreach, fuzz, LONG, mutateBytes, report, TIMEOUT } from '../fuzz/harness.js';
 import { fixtureBytes, READER_CASES } from './helpers.js';
 
@@ -75,6 +75,62 @@ describe('hostile bytes give only typed errors', () => {
         expect(s.failures).toEqual([]);
         expect(s.cases).toBe(PER_FIXTURE);
         expect(s.cases - s.ok).toBeGreaterThan(PER_FIXTURE / 10);
+      },
+      TIMEOUT,
+    );
+  });
+});
+
+describe('readNmnistFrames (the fused N-MNIST decode-and-frame) on hostile bytes', () => {
+  // either the frames of readNmnist + toFrame, or the same typed error (same message, naming the file)
+  (['nmnist_cut.bin', 'nmnist_overflow.bs2'] as const).forEach((name, suite) => {
+    it(
+      `${name}: ${PER_FIXTURE} seeded damaged copies${LONG ? ' (long)' : ''}`,
+      async () => {
+        const src = fixtureBytes(name);
+        const s = await fuzz(
+          9200 + suite,
+          PER_FIXTURE,
+          (rng) => ({
+            label: `${name} damaged, fused`,
+            bytes: damage(src, rng),
+            opts: rng.int(2)
+              ? { nTimeBins: 1 + rng.int(12) }
+              : { timeWindow: 1000 + rng.int(50_000), startTime: 0, endTime: rng.int(400_000) },
+          }),
+          (c) => {
+            const f = readNmnistFrames(c.bytes, { ...c.opts, file: name });
+            let want: Float32Array | undefined;
+            try {
+              want = toFrame(readNmnist(c.bytes, { file: name }), c.opts).data as Float32Array;
+            } catch (e) {
+              throw new Error(`the fused path returned frames where the two-step path threw ${(e as Error).message}`);
+            }
+            if (f.data.length !== want.length || f.data.some((v, i) => v !== want[i]))
+              throw new Error('frames differ from readNmnist + toFrame');
+          },
+          (c, o) => {
+            const why = contractBreach(o, [name]);
+            if (why) return why;
+            if (o.ok) return null;
+            try {
+              toFrame(readNmnist(c.bytes, { file: name }), c.opts);
+              return `the fused path threw where the two-step path did not: ${(o.error as Error).message}`;
+            } catch (e) {
+              const a = (o.error as Error).message;
+              const b = (e as Error).message;
+              if (a === b) return null;
+              // toFrame's ValueError on unsorted times is, from the fused reader, a DataError naming the file
+              if (/must be sorted/.test(b) && /is before the previous event's/.test(a)) return null;
+              return `different errors: ${a} vs ${b}`;
+            }
+          },
+        );
+        console.log(report(`${name} (readNmnistFrames)`, s));
+        expect(s.failures).toEqual([]);
+        expect(s.cases).toBe(PER_FIXTURE);
+        expect(s.ok).toBeGreaterThan(PER_FIXTURE / 10);
+        expect(s.cases - s.ok).toBeGreaterThan(PER_FIXTURE / 20);
       },
       TIMEOUT,
     );
