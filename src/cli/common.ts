@@ -10,11 +10,11 @@ import { latencyEncode } from '../encode/latency.js';
 import { cosineLr } from '../train/optim.js';
 import { createProgress, formatDuration } from './progress.js';
 import { UsageError } from '../core/errors.js';
-import { DataParallel } from '../train/parallel.js';
+import type { DataParallel } from '../train/parallel.js';
 import type { Sequential } from '../nn/sequential.js';
 import type { Task } from '../train/task.js';
 import type { Optimizer } from '../train/optim.js';
-import type { Kernels } from '../kernels/types.js';
+import { setKernelThreads, type Kernels } from '../kernels/types.js';
 import type { TrainingRecord } from '../viz/index.js';
 import { yieldToSignals, type Interrupts } from './interrupt.js';
 
@@ -42,12 +42,15 @@ export const EVENT_DATASETS: readonly string[] = ['nmnist', 'shd', 'dvs-gesture'
 export const isEventDataset = (d: string) => EVENT_DATASETS.includes(d);
 export const ENCODINGS = ['direct', 'rate', 'latency'] as const;
 
-/** The --threads flag of the commands that split batches over worker threads; `help` says over what. */
-export function threadsFlag(help: string) {
+/**
+ * The --threads flag: the threads every kernel call is split over (the WASM kernels' thread pool,
+ * src/kernels/pool.ts; maybeParallel sets it); `help` may say more.
+ */
+export function threadsFlag(help = 'threads each kernel call (GEMM, neuron scan, spike and conv kernels) is split over') {
   return {
     type: 'int',
-    default: Math.min(8, availableParallelism()),
-    docDefault: 'the CPU cores, at most 8',
+    default: Math.min(64, availableParallelism()),
+    docDefault: 'the CPU cores',
     min: 1,
     max: 64,
     help,
@@ -276,13 +279,19 @@ export async function fitWithProgress(o: {
   return { log, lastBatchLoss, seconds, samples, history };
 }
 
-/** Worker threads for a model when more than one thread is asked for (the caller closes it). */
+/**
+ * The CLI's one thread model: `threads` kernel threads (every kernel call split over them, results the
+ * same bits as one thread), no batch-splitting worker threads (DataParallel), whose batch shards ran
+ * slower on tutorial 5 than the kernel threads and change results in the last float bits; so this
+ * returns no DataParallel (the callers' `parallel` stays undefined). See BENCHMARKS.md for the numbers.
+ */
 export async function maybeParallel(
-  model: Sequential,
-  task: Task,
+  _model: Sequential,
+  _task: Task,
   kernels: Kernels,
   threads: number,
-  optimizer: Optimizer,
+  _optimizer?: Optimizer,
 ): Promise<DataParallel | undefined> {
-  return threads > 1 ? DataParallel.create(model, task, kernels, threads, optimizer) : undefined;
+  setKernelThreads(kernels, threads);
+  return undefined;
 }

@@ -55,7 +55,7 @@ export const compareFlags = {
   lr: { ...t.lr, help: 'Adam learning rate of both models (default 5e-4)' },
   'lr-schedule': t['lr-schedule'],
   seed: t.seed,
-  threads: { ...t.threads, help: 'threads the batch is split over (main + workers)' },
+  threads: t.threads,
   'train-limit': { ...t['train-limit'], help: 'use only the first N training samples' },
   'test-limit': { ...t['test-limit'], help: 'use only the first N test samples' },
   'latency-samples': { type: 'int', default: 200, min: 1, help: 'test samples timed one at a time for latency' },

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { Rng } from '../core/rng.js';
-import { DataParallel } from '../train/parallel.js';
 import { DataError } from '../core/errors.js';
 import { defaultKernels } from '../kernels/default.js';
 import { CONFIG_FILE, loadCheckpoint } from '../train/checkpoint.js';
@@ -16,6 +15,7 @@ import {
   refuseGiven,
   refuseOfflineWithDataDir,
   threadsFlag,
+  maybeParallel,
   type CommandContext,
 } from './common.js';
 import { defaultCheckpointDir } from './outputs.js';
@@ -41,7 +41,7 @@ export const evalFlags = {
   offline: { type: 'bool', default: false, help: 'never download' },
   'test-limit': { type: 'int', min: 1, help: 'use only the first N test samples' },
   seed: { type: 'int', default: 0, min: 0, max: 4294967295, help: 'seed of the rate encoding (checkpoints trained with --encoding rate)' },
-  threads: threadsFlag('threads the test batches are split over'),
+  threads: threadsFlag(),
   json: { type: 'bool', default: false, help: 'print one JSON object on stdout' },
   nir: {
     type: 'string',
@@ -190,7 +190,7 @@ async function runEvalCheckpoint(
   process.stderr.write(`data: ${meta.dataset} from ${source}: ${test.n} test samples\n`);
   const task = meta.readout ? convertedTask(meta.readout) : spikingTask(meta.firstSpike ? 'ce-temporal' : 'membrane');
   const kernels = defaultKernels();
-  const parallel = o.threads > 1 ? await DataParallel.create(model, task, kernels, o.threads) : undefined;
+  const parallel = await maybeParallel(model, task, kernels, o.threads);
   const encoder = events ? frameEncoder(meta.steps) : encoderFor(meta.encoding, meta.steps, { latencyThreshold: meta.latencyThreshold });
   const ev = await evaluate(test, { model, task, encoder, rng: new Rng(o.seed), kernels, parallel });
   await parallel?.close();

@@ -212,7 +212,7 @@ export const trainFlags = {
     help: 'cosine: anneal the learning rate to 0 over the run',
   },
   seed: { type: 'int', default: 0, min: 0, max: 4294967295, help: 'seed of every random choice' },
-  threads: threadsFlag('threads the batch is split over (main + workers; not iris)'),
+  threads: threadsFlag(),
   'train-limit': { type: 'int', min: 1, help: 'use only the first N training samples (not iris)' },
   'test-limit': { type: 'int', min: 1, help: 'use only the first N test samples (not iris)' },
   out: {
