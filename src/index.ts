@@ -8,7 +8,7 @@ export { linear, sigmoid as sigmoidOp, relu, scale, addScalars, sum } from './op
 export * from './core/errors.js';
 
 export type { Kernels } from './kernels/types.js';
-export { kernelThreads } from './kernels/types.js';
+export { kernelThreads, setKernelThreads } from './kernels/types.js';
 export { referenceKernels } from './kernels/reference.js';
 export { createWasmKernels, createWasmKernelsSync, relaxedSimdSupported } from './kernels/wasm.js';
 export type { WasmKernelOptions } from './kernels/wasm.js';
