@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataError, DownloadError } from '../../src/core/errors.js';
 import { DVS_GESTURE_FRAME, loadDvsGesture } from '../../src/data/dvs-gesture.js';
 import { extractTarGz } from '../../src/data/tar.js';
+import { cases, contractBreach, fuzz, LONG, mutateBytes, report, TIMEOUT } from '../fuzz/harness.js';
 
 const FIXTURE = resolve(__dirname, '..', 'fixtures', 'dvs-gesture');
 const tmp = () => mkdtempSync(join(tmpdir(), 'sf-gesture-'));
@@ -178,6 +179,39 @@ describe('tar.gz extraction', () => {
     gz[20] ^= 0xff;
     await expect(extractTarGz(write('corrupt.tar.gz', gz), tmp())).rejects.toThrow(DataError);
   });
+});
+
+describe('tar.gz extraction on hostile bytes', () => {
+  const N = cases(200);
+  it(
+    `${N} seeded damaged archives (the tar damaged before gzip, or the gzip bytes): files or a DataError naming the archive${LONG ? ' (long)' : ''}`,
+    async () => {
+      const dir = tmp();
+      const raw = tar([
+        { name: 'g/', type: '5' },
+        { name: 'g/u1/0.npy', data: readFileSync(join(FIXTURE, 'ibmGestureTest', 'user24_natural', '0.npy')) },
+        { name: `g/${'l'.repeat(120)}.npy`, data: Uint8Array.of(1, 2), long: 'gnu' },
+        { name: `g/${'p'.repeat(120)}.npy`, data: Uint8Array.of(3), long: 'pax' },
+        { name: 'g/u1/1.npy', data: Uint8Array.of(4, 5, 6) },
+      ]);
+      const s = await fuzz(
+        9300,
+        N,
+        (rng, i) => {
+          const bytes = i % 2 ? gzipSync(mutateBytes(rng, raw.slice())) : mutateBytes(rng, gzipSync(raw));
+          const path = join(dir, `case${i}.tar.gz`);
+          writeFileSync(path, bytes);
+          return { label: `case${i}.tar.gz`, path, dest: join(dir, `out${i}`) };
+        },
+        (c) => extractTarGz(c.path, c.dest),
+        (c, o) => contractBreach(o, [c.label]),
+      );
+      console.log(report('tar.gz', s));
+      expect(s.failures).toEqual([]);
+      expect(s.cases - s.ok).toBeGreaterThan(N / 10);
+    },
+    TIMEOUT,
+  );
 });
 
 describe('DVS Gesture download (a local HTTP server, never the internet)', () => {
