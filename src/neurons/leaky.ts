@@ -100,14 +100,19 @@ export interface LeakySequenceOptions {
   /** Truncated BPTT: no gradient flows back across the membrane at steps K, 2K, ... (0: full BPTT). */
   truncate?: number;
   /**
-   * Batch rows per kernel call (default: as many as keep each [T, rows, H] array within SCAN_CHUNK_BYTES).
+   * Batch rows per kernel call (default: leakyScanRows, all of them unless the arrays exceed SCAN_SPLIT_BYTES).
    * Neurons are independent, so the results are the same for any split; a split bounds the memory the
    * kernels need for one call. Not split when beta requires grad (its gradient sums over the batch).
    */
   chunkRows?: number;
 }
 
-/** The most bytes of one [T, rows, H] float array a fused Leaky kernel call is given (see chunkRows). */
+/**
+ * A scan whose [T, B, H] float arrays are larger than SCAN_SPLIT_BYTES runs SCAN_CHUNK_BYTES of them per
+ * kernel call (see chunkRows): smaller scans (tutorial 5's hidden layer: 12.8 MB, the CSNN's: 44 MB) stay
+ * one call, without the copies a split costs.
+ */
+export const SCAN_SPLIT_BYTES = 64 * 2 ** 20;
 export const SCAN_CHUNK_BYTES = 16 * 2 ** 20;
 
 /**
@@ -153,7 +158,7 @@ export function leakySequence(input: Tensor, o: LeakySequenceOptions): LeakyOut 
   };
   const learnThr = thrT?.requiresGrad;
   const B = N / H;
-  const rows = learnThr || o.beta.requiresGrad ? B : scanRows(o.chunkRows, T, B, H);
+  const rows = learnThr || o.beta.requiresGrad ? B : leakyScanRows(T, B, H, o.chunkRows);
   const { spk, mem, count } =
     rows < B ? chunkedForward(o.kernels, args, rows, o.keepMem ?? true) : o.kernels.leakyForward(args, o.keepMem ?? true);
   const sur = surrogateArgs(o);
@@ -209,14 +214,20 @@ export function leakySequence(input: Tensor, o: LeakySequenceOptions): LeakyOut 
   return { ...out, spikes: count };
 }
 
-/** Batch rows per Leaky kernel call: `chunkRows` when given, else as many as keep a [T, rows, H] float array within SCAN_CHUNK_BYTES. */
-function scanRows(chunkRows: number | undefined, T: number, B: number, H: number): number {
+/**
+ * Batch rows per Leaky kernel call for a [T, B, H] scan: `chunkRows` when given; else all B while a
+ * [T, B, H] float array is within SCAN_SPLIT_BYTES, and above that as many as keep a [T, rows, H] one
+ * within SCAN_CHUNK_BYTES (at least one).
+ */
+export function leakyScanRows(T: number, B: number, H: number, chunkRows?: number): number {
   if (chunkRows !== undefined) {
     checkRange('Leaky chunkRows', chunkRows, 1, Number.MAX_SAFE_INTEGER);
     if (!Number.isInteger(chunkRows)) throw new ValueError(`Leaky chunkRows: expected a positive integer, found ${chunkRows}`);
     return Math.min(chunkRows, B);
   }
-  return Math.max(1, Math.min(B, Math.floor(SCAN_CHUNK_BYTES / (Math.max(T, 1) * H * 4))));
+  const row = Math.max(T, 1) * H * 4;
+  if (row * B <= SCAN_SPLIT_BYTES) return B;
+  return Math.max(1, Math.min(B, Math.floor(SCAN_CHUNK_BYTES / row)));
 }
 
 /**

@@ -3,7 +3,8 @@ import { Tensor } from '../../src/core/tensor.js';
 import { Rng } from '../../src/core/rng.js';
 import { backward } from '../../src/core/autograd.js';
 import { linear, sum } from '../../src/ops/index.js';
-import { leakySequence, SCAN_CHUNK_BYTES } from '../../src/neurons/leaky.js';
+import { leakySequence, leakyScanRows, SCAN_CHUNK_BYTES, SCAN_SPLIT_BYTES } from '../../src/neurons/leaky.js';
+import { ValueError } from '../../src/core/errors.js';
 import { atan } from '../../src/surrogate/index.js';
 import { referenceKernels } from '../../src/kernels/reference.js';
 import type { Kernels } from '../../src/kernels/types.js';
@@ -95,15 +96,26 @@ describe('the Leaky scan split over batch rows gives the results of one call, bi
     }
   }
 
-  it('by default a call sees at most SCAN_CHUNK_BYTES of [T, rows, H] floats (at least one row), and a learned beta is never split', () => {
-    const { k, calls } = recording(wasmBuilds()[0][1]);
-    const T = 2,
-      H = SCAN_CHUNK_BYTES / 4 / T / 2 + 1, // just over half the bound per row: one row per call
-      B = 3;
+  it('by default only scans whose arrays exceed SCAN_SPLIT_BYTES are split, into SCAN_CHUNK_BYTES per call', () => {
+    expect(SCAN_SPLIT_BYTES).toBe(64 * 2 ** 20);
+    expect(SCAN_CHUNK_BYTES).toBe(16 * 2 ** 20);
+    expect(leakyScanRows(25, 128, 1000)).toBe(128); // tutorial 5's hidden layer: 12.8 MB
+    expect(leakyScanRows(50, 128, 12 * 12 * 12)).toBe(128); // the CSNN's first Leaky: 44 MB
+    expect(leakyScanRows(500, 16, 4096)).toBe(2); // Open Neuromorphic n = 4096: 131 MB, 8 MB a row
+    expect(leakyScanRows(500, 16, 1 << 20)).toBe(1); // a row over the chunk size: one row per call
+    expect(leakyScanRows(500, 16, 4096, 3)).toBe(3);
+    expect(leakyScanRows(5, 4, 10, 9)).toBe(4);
+    expect(() => leakyScanRows(5, 4, 10, 0)).toThrow(ValueError);
+    expect(() => leakyScanRows(5, 4, 10, 1.5)).toThrow(/chunkRows/);
+  });
+
+  it('a learned beta is never split (its gradient sums over the batch)', () => {
+    const { k, calls } = recording(referenceKernels);
+    const [T, B, H] = [3, 4, 5];
     const input = new Tensor(new Float32Array(T * B * H).fill(0.6), [T, B, H]);
-    const o = { steps: T, constInput: false, threshold: 1, reset: 'subtract' as const, surrogate: atan(), kernels: k };
+    const o = { steps: T, constInput: false, threshold: 1, reset: 'subtract' as const, surrogate: atan(), kernels: k, chunkRows: 1 };
     leakySequence(input, { ...o, beta: new Tensor(new Float32Array(H).fill(0.9), [H]) });
-    expect(calls).toEqual([H, H, H]);
+    expect(calls).toEqual([H, H, H, H]);
     calls.length = 0;
     leakySequence(input, { ...o, beta: new Tensor(new Float32Array(H).fill(0.9), [H], { requiresGrad: true }) });
     expect(calls).toEqual([B * H]);
