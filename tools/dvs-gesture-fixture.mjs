@@ -3,8 +3,11 @@
 // x, y, p, t with t in milliseconds on the 128 x 128 DVS128 sensor). Class c is a blob moving across the
 // sensor in direction c * 360/11 degrees over 400 ms (ON events ahead of it, OFF behind), plus a few
 // noise events: the whole train/eval path can run on it, no accuracy is claimed.
+// Also test/fixtures/dvs-gesture-official/DvsGesture: IBM's release layout (trials_to_train.txt,
+// trials_to_test.txt, AEDAT 3.1 recordings with <name>_labels.csv), the recordings being copies of
+// test/fixtures/events/gesture.aedat (150 events of a real DVS Gesture recording, t 202..22732 us).
 // usage: node tools/dvs-gesture-fixture.mjs
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -57,3 +60,19 @@ for (const [split, users] of Object.entries(splits))
       writeFileSync(f, sample(c, 1000 + Math.floor(rand() * 50000)));
     }
 console.log(`wrote ${root}`);
+
+const official = join(root, '..', 'dvs-gesture-official', 'DvsGesture');
+rmSync(join(official, '..'), { recursive: true, force: true });
+mkdirSync(official, { recursive: true });
+const recordings = {
+  'user01_fluorescent.aedat': [[1, 202, 8000], [5, 8000, 15000], [11, 15000, 22733]],
+  'user02_led.aedat': [[3, 1000, 12000], [8, 12000, 20000]],
+};
+for (const [name, rows] of Object.entries(recordings)) {
+  copyFileSync(join(root, '..', 'events', 'gesture.aedat'), join(official, name));
+  const csv = ['class,startTime_usec,endTime_usec', ...rows.map((r) => r.join(','))].join('\r\n');
+  writeFileSync(join(official, name.replace('.aedat', '_labels.csv')), `${csv}\r\n`);
+}
+writeFileSync(join(official, 'trials_to_train.txt'), 'user01_fluorescent.aedat\n');
+writeFileSync(join(official, 'trials_to_test.txt'), 'user02_led.aedat\n');
+console.log(`wrote ${official}`);

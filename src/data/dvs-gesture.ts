@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { DataError, DownloadError } from '../core/errors.js';
-import type { Events } from '../events/events.js';
+import { readAedat3 } from '../events/aedat.js';
+import { type Events, sliceTime } from '../events/events.js';
 import { toFrame } from '../events/frame.js';
 import { FileReader } from '../events/node.js';
 import { readNpy } from '../events/npy.js';
@@ -113,6 +114,66 @@ async function samplesOf(root: string): Promise<{ path: string; label: number }[
   return out;
 }
 
+const OFFICIAL_LISTS: Record<Split, string> = { train: 'trials_to_train.txt', test: 'trials_to_test.txt' };
+
+/** The folder of the official release (IBM's DvsGesture/: trials_to_train.txt, trials_to_test.txt, the recordings), if `dir` is or holds one. */
+function officialRoot(dir: string): string | null {
+  for (const d of [dir, join(dir, 'DvsGesture')])
+    if (existsSync(join(d, OFFICIAL_LISTS.train)) && existsSync(join(d, OFFICIAL_LISTS.test))) return d;
+  return null;
+}
+
+/** Reads `class,startTime_usec,endTime_usec` rows (classes 1..11 in the file, 0..10 here). */
+export function parseGestureLabels(text: string, file: string): { label: number; start: number; end: number }[] {
+  const out: { label: number; start: number; end: number }[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    const s = line.trim();
+    if (s === '' || /^class\b/i.test(s)) return;
+    const m = /^(\d+)\s*,\s*(\d+)\s*,\s*(\d+)$/.exec(s);
+    if (!m)
+      throw new DataError(`line ${i + 1}: expected "class,startTime_usec,endTime_usec", found ${JSON.stringify(s.slice(0, 60))}`, file);
+    const label = Number(m[1]) - 1;
+    if (label < 0 || label >= DVS_GESTURE_CLASSES)
+      throw new DataError(`line ${i + 1}: class ${m[1]}, expected 1..${DVS_GESTURE_CLASSES}`, file);
+    const start = Number(m[2]);
+    const end = Number(m[3]);
+    if (!(end > start)) throw new DataError(`line ${i + 1}: the gesture ends (${end}) before it starts (${start})`, file);
+    out.push({ label, start, end });
+  });
+  if (out.length === 0) throw new DataError('no gestures listed', file);
+  return out;
+}
+
+/**
+ * A split of the official release: each recording listed in trials_to_<split>.txt (AEDAT 3.1) cut by its
+ * <name>_labels.csv into one sample per gesture, the events with start <= t < end.
+ */
+async function officialSamples(root: string, split: Split): Promise<{ events: Events; label: number }[]> {
+  const list = join(root, OFFICIAL_LISTS[split]);
+  const names = (await readFile(list, 'utf8'))
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.endsWith('.aedat'));
+  if (names.length === 0) throw new DataError('no .aedat recordings listed', list);
+  const out: { events: Events; label: number }[] = [];
+  for (const name of names) {
+    const path = join(root, name);
+    const csv = join(root, name.replace(/\.aedat$/, '_labels.csv'));
+    let bytes: Uint8Array;
+    let text: string;
+    try {
+      bytes = new Uint8Array(await readFile(path));
+      text = await readFile(csv, 'utf8');
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw new DataError(`cannot be read (${err.code ?? err.message})`, err.path ?? path);
+    }
+    const ev = readAedat3(bytes, { file: path });
+    for (const g of parseGestureLabels(text, csv)) out.push({ events: sliceTime(ev, g.start, g.end), label: g.label });
+  }
+  return out;
+}
+
 function cacheRoot(o: { cacheDir?: string }): string {
   return join(o.cacheDir ?? process.env.SPIKEFLOW_CACHE ?? join(homedir(), '.cache', 'spikeflow'), 'dvs-gesture');
 }
@@ -145,7 +206,8 @@ async function downloadInto(cache: string, o: LoadDvsGestureOptions, splits: Spl
 
 /**
  * Loads DVS Gesture as 32x32x2 frames: from `dataDir` (Tonic's layout: ibmGestureTrain/ and
- * ibmGestureTest/), else the cache, else downloads Tonic's archives (MD5-verified, extracted) into the
+ * ibmGestureTest/; or IBM's official DvsGesture/: AEDAT 3.1 recordings listed in trials_to_train.txt and
+ * trials_to_test.txt, cut by their _labels.csv), else the cache, else downloads Tonic's archives (MD5-verified, extracted) into the
  * cache. Every sample is decoded and framed once, here.
  */
 export async function loadDvsGesture(o: LoadDvsGestureOptions): Promise<EventData> {
@@ -158,6 +220,8 @@ export async function loadDvsGesture(o: LoadDvsGestureOptions): Promise<EventDat
     if (!existsSync(o.dataDir)) throw new DataError('no such folder', o.dataDir);
     dir = o.dataDir;
     source = 'data-dir';
+    const official = officialRoot(dir);
+    if (official) return loadOfficial(official, o, splits);
     const missing = splits.find((s) => !have(dir, s));
     if (missing)
       throw new DataError(
@@ -199,4 +263,23 @@ export async function loadDvsGesture(o: LoadDvsGestureOptions): Promise<EventDat
   const test = await load('test', o.testLimit);
   const train = o.testOnly ? new FrameSetBuilder(o.steps, DVS_GESTURE_FRAME).finish() : await load('train', o.trainLimit);
   return { train, test, source, location: dir, layout: 'tonic' };
+}
+
+/** Loads the official release's splits (AEDAT 3.1 recordings cut by their label files) as frames. */
+async function loadOfficial(root: string, o: LoadDvsGestureOptions, splits: Split[]): Promise<EventData> {
+  o.onSource?.(`using dvs-gesture (official layout) from ${root}`);
+  const load = async (split: Split, limit?: number) => {
+    const b = new FrameSetBuilder(o.steps, DVS_GESTURE_FRAME);
+    if (!splits.includes(split)) return b.finish();
+    const all = await officialSamples(root, split);
+    const samples = all.slice(0, limit ?? all.length);
+    samples.forEach((s, i) => {
+      b.add(gestureFrames(s.events, o), s.label);
+      if ((i + 1) % 50 === 0 || i + 1 === samples.length) o.onFrames?.(split, i + 1, samples.length);
+    });
+    return b.finish();
+  };
+  const test = await load('test', o.testLimit);
+  const train = await load('train', o.trainLimit);
+  return { train, test, source: 'data-dir', location: root, layout: 'official' };
 }

@@ -10,7 +10,8 @@ import { join, relative, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataError, DownloadError } from '../../src/core/errors.js';
-import { DVS_GESTURE_FRAME, loadDvsGesture } from '../../src/data/dvs-gesture.js';
+import { DVS_GESTURE_FRAME, loadDvsGesture, parseGestureLabels } from '../../src/data/dvs-gesture.js';
+import { readAedat3 } from '../../src/events/aedat.js';
 import { extractTarGz } from '../../src/data/tar.js';
 import { cases, contractBreach, fuzz, LONG, mutateBytes, report, TIMEOUT } from '../fuzz/harness.js';
 
@@ -121,6 +122,48 @@ describe("DVS Gesture in Tonic's layout", () => {
     writeFileSync(join(dir, '12.npy'), '');
     await expect(loadDvsGesture({ dataDir: bad, steps: 3, testOnly: true })).rejects.toThrow(DataError);
     await expect(loadDvsGesture({ dataDir: bad, steps: 3, testOnly: true })).rejects.toThrow(/class 0\.\.10, found 12\.npy/);
+  });
+});
+
+describe("DVS Gesture in IBM's release layout (AEDAT 3.1 recordings cut by their label files)", () => {
+  const OFFICIAL = resolve(__dirname, '..', 'fixtures', 'dvs-gesture-official');
+  it('cuts each listed recording into its gestures (start <= t < end), classes 1..11 as 0..10, frames by a direct count', async () => {
+    const steps = 3;
+    const d = await loadDvsGesture({ dataDir: OFFICIAL, steps });
+    expect(d.layout).toBe('official');
+    expect(Array.from(d.train.labels)).toEqual([0, 4, 10]);
+    expect(Array.from(d.test.labels)).toEqual([2, 7]);
+    const ev = readAedat3(new Uint8Array(readFileSync(join(OFFICIAL, 'DvsGesture', 'user01_fluorescent.aedat'))));
+    const cuts = [
+      [202, 8000],
+      [8000, 15000],
+      [15000, 22733],
+    ];
+    cuts.forEach(([a, b], k) => {
+      const idx = [...ev.t.keys()].filter((i) => ev.t[i] >= a && ev.t[i] < b);
+      const t0 = ev.t[idx[0]];
+      const window = Math.floor((ev.t[idx[idx.length - 1]] - t0) / steps);
+      const want = new Float32Array(steps * DVS_GESTURE_FRAME);
+      for (const i of idx) {
+        const bin = Math.floor((ev.t[i] - t0) / window);
+        if (bin < steps) want[bin * DVS_GESTURE_FRAME + ((ev.y[i] >> 2) * 32 + (ev.x[i] >> 2)) * 2 + ev.p[i]]++;
+      }
+      const got = new Float32Array(steps * DVS_GESTURE_FRAME);
+      d.train.row(k, got, 0);
+      expect(Array.from(got)).toEqual(Array.from(want));
+      expect(idx.length).toBeGreaterThan(10);
+    });
+  });
+
+  it('label files: a header, CRLF; bad rows are DataErrors naming the file and line', () => {
+    expect(parseGestureLabels('class,startTime_usec,endTime_usec\r\n3,10,20\r\n11,20,30\r\n', 'a.csv')).toEqual([
+      { label: 2, start: 10, end: 20 },
+      { label: 10, start: 20, end: 30 },
+    ]);
+    expect(() => parseGestureLabels('class,s,e\n12,1,2\n', 'a.csv')).toThrow(/a\.csv: line 2: class 12, expected 1\.\.11/);
+    expect(() => parseGestureLabels('class,s,e\n1,5,2\n', 'a.csv')).toThrow(/line 2: the gesture ends \(2\) before it starts \(5\)/);
+    expect(() => parseGestureLabels('1;2;3\n', 'a.csv')).toThrow(DataError);
+    expect(() => parseGestureLabels('class,s,e\n', 'a.csv')).toThrow(/no gestures listed/);
   });
 });
 
