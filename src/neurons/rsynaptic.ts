@@ -12,13 +12,14 @@ import {
   type RecurrentSequenceOptions,
   type ResetMechanism,
 } from './common.js';
-import { lifFamilyStep, scanSequence } from './scan.js';
+import { lifFamilyStep, scanSequence, zeroStyleOf } from './scan.js';
 
 /**
  * Recurrent current-based LIF neuron, snnTorch 0.9.4 `RSynaptic(all_to_all=True, linear_features=H)`:
  *   syn[t] = alpha * syn[t-1] + I[t] + S[t-1] @ V + v_b
  *   mem[t] = beta * mem[t-1] + syn[t] - r_t * thr         (subtract; r_t = S[t-1], detached)
  *   zero:  mem[t] = (1 - r_t) * (beta * mem[t-1] + syn[t])  (syn is not reset)
+ *   zero, resetDelay false (snnTorch's reset_delay=False; NIR's CubaLIF): mem[t] = beta * (1 - r_t) * mem[t-1] + syn[t]
  * V is [H, H] stored [in, out]; see rleaky.ts for the bias and gradient conventions.
  */
 export interface RecurrentParams {
@@ -29,6 +30,8 @@ export interface RecurrentParams {
   /** [H, H], [in, out]. */
   weight: Float32Array;
   bias: Float32Array | null;
+  /** false: zero the membrane right after its spike (reset 'zero' only; see scan.ts zeroStyleOf). Default true. */
+  resetDelay?: boolean;
 }
 
 export interface RecurrentState {
@@ -73,6 +76,7 @@ export function recurrentStep(
   }
   checkThreshold(who, p.threshold);
   const reset = checkReset(who, p.reset);
+  const zeroStyle = zeroStyleOf(who, p.resetDelay, reset);
   const n = x.length;
   const drive = Float64Array.from(x);
   for (let b = 0; b < n / H; b++) {
@@ -85,7 +89,7 @@ export function recurrentStep(
     beta: (i) => at(p.beta, i % H),
     threshold: p.threshold,
     reset,
-    zeroStyle: 'all',
+    zeroStyle,
   });
   return { spk: r.spk, state: { syn: r.syn, mem: r.mem, spk: r.spk } };
 }
@@ -98,10 +102,13 @@ export function rsynapticStep(x: Float32Array, state: RSynapticState, p: RSynapt
 export interface RSynapticSequenceOptions extends NeuronSequenceBase, RecurrentSequenceOptions {
   alpha: FeatureParam;
   beta: FeatureParam;
+  /** false: zero the membrane right after its spike (reset 'zero' only; see scan.ts zeroStyleOf). Default true. */
+  resetDelay?: boolean;
 }
 
 export function rsynapticSequence(input: Tensor, o: RSynapticSequenceOptions): { spk: Tensor; syn: Tensor; mem: Tensor; spikes: number } {
   checkSequenceArgs('rsynapticSequence', input, o);
-  const r = scanSequence(input, { ...o, who: 'RSynaptic', zeroStyle: 'all', recurrent: { weight: o.weight, bias: o.bias } });
+  const zeroStyle = zeroStyleOf('rsynapticSequence', o.resetDelay, checkReset('rsynapticSequence', o.reset));
+  const r = scanSequence(input, { ...o, who: 'RSynaptic', zeroStyle, recurrent: { weight: o.weight, bias: o.bias } });
   return { spk: r.spk, syn: r.syn!, mem: r.mem, spikes: r.spikes };
 }

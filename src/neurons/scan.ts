@@ -1,6 +1,7 @@
 import type { Tensor } from '../core/tensor.js';
 import type { Surrogate } from '../surrogate/index.js';
 import type { Kernels } from '../kernels/types.js';
+import { ValueError, checkBool } from '../core/errors.js';
 import { checkReset, type FeatureParam, type ResetMechanism } from './common.js';
 import { type NeuronSpec, specSequence, specStep } from './spec.js';
 
@@ -11,15 +12,35 @@ import { type NeuronSpec, specSequence, specStep } from './spec.js';
  *   syn[t] = alpha * syn[t-1] + X[t]                 (second-order models only: Synaptic, RSynaptic)
  *   D[t]   = syn[t] (second order) or X[t] (first order)
  *   subtract: mem[t] = beta * mem[t-1] + D[t] - r_t * thr
- *   zero:     'prev' (Leaky):  mem[t] = beta * (1 - r_t) * mem[t-1] + D[t]
- *             'all' (Synaptic, RLeaky, RSynaptic, Lapicque): mem[t] = (1 - r_t) * (beta * mem[t-1] + D[t])
+ *   zero:     'prev' (Leaky; Synaptic, RLeaky, RSynaptic with resetDelay false):  mem[t] = beta * (1 - r_t) * mem[t-1] + D[t]
+ *             'all' (Synaptic, RLeaky, RSynaptic by default, Lapicque): mem[t] = (1 - r_t) * (beta * mem[t-1] + D[t])
  *   none:     mem[t] = beta * mem[t-1] + D[t]
  *   S[t] = H(mem[t] - thr), with the surrogate's derivative in the backward pass.
  *
  * X[t] = I[t], plus S[t-1] @ V + v_b for the recurrent models (RLeaky, RSynaptic: the scan's recurrent
  * connection; the recurrent spikes carry gradient, as snnTorch's recurrent(self.spk), the reset does not).
+ *
+ * The two zero styles are the two reset timings of snnTorch's `reset_delay` for Synaptic, RLeaky and
+ * RSynaptic: 'all' is reset_delay=True (its default: the reset is read from the previous step's membrane
+ * and drops that step's whole update), 'prev' is reset_delay=False (the membrane is zeroed right after
+ * its spike, so the next step starts from 0 and adds its input), which is also NIR's LIF/CubaLIF step
+ * discretised with dt (v starts from v_reset = 0 where it spiked, then v += dt/tau (-v + r D) = beta v + D
+ * for tau = dt/(1 - beta), r = tau/dt). spikeflow records the membrane that met the threshold (before
+ * the reset) in both; snnTorch's reset_delay=False and NIR report it after the reset (0 where it spiked).
  */
 export type ZeroStyle = 'prev' | 'all';
+
+/**
+ * The zero style of Synaptic, RLeaky and RSynaptic from their `resetDelay` option (snnTorch's
+ * reset_delay): true or absent 'all', false 'prev' (reset 'zero' only: the option times a reset to zero).
+ */
+export function zeroStyleOf(who: string, resetDelay: unknown, reset: ResetMechanism): ZeroStyle {
+  checkBool(`${who} resetDelay`, resetDelay);
+  if (resetDelay !== false) return 'all';
+  if (reset !== 'zero')
+    throw new ValueError(`${who}: resetDelay false (the reset right after the spike, as NIR) needs reset 'zero', found reset '${reset}'`);
+  return 'prev';
+}
 
 const cache = new Map<string, NeuronSpec>();
 

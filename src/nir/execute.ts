@@ -8,7 +8,7 @@ import type { NamedParameter } from '../nn/layer.js';
 import { type NeuronSpec, type SpecParams, specParams, specSequence } from '../neurons/spec.js';
 import type { FeatureParam } from '../neurons/common.js';
 import { leakySequence } from '../neurons/leaky.js';
-import { lifSpec } from '../neurons/scan.js';
+import { lifSpec, type ZeroStyle } from '../neurons/scan.js';
 import { type SpikeflowNeuron, nirNeuronOf } from './export.js';
 import { NirError, shapeStr } from './check.js';
 import { type FlatNode, flattenNir } from './flat.js';
@@ -122,6 +122,8 @@ interface Own {
   threshold: number;
   beta: Tensor;
   alpha: Tensor | null;
+  /** The zero-reset timing (Leaky's, and Synaptic/RLeaky/RSynaptic's with resetDelay false: 'prev'). */
+  zeroStyle: ZeroStyle;
 }
 
 const NEURONS = new Set(Object.keys(NIR_NEURON_FIELDS));
@@ -278,7 +280,7 @@ export class NirModel {
         threshold: own.threshold,
         ...(second ? { alpha: own.alpha! } : {}),
       };
-      const spec = lifSpec(second, own.reset, own.layer === 'leaky' ? 'prev' : 'all');
+      const spec = lifSpec(second, own.reset, own.zeroStyle);
       this.pushRecurrence(rec);
       return { type: node.type, reset, params, rec, spec, specValues, own };
     }
@@ -721,14 +723,26 @@ function ownDynamics(node: FlatNode, shape: number[], dt: number, recurrent: boo
   const m = (node as NirNode).metadata?.spikeflow;
   if (!isRecord(m)) return null;
   const { layer, reset, threshold, beta, alpha } = m;
+  // resetDelay false comes back from an HDF5 file as 0 (h5wasm and h5py store booleans as integers)
+  const resetDelay = m.resetDelay === 0 ? false : m.resetDelay;
   if (layer !== 'leaky' && layer !== 'synaptic' && layer !== 'rleaky' && layer !== 'rsynaptic') return null;
   if (reset !== 'zero' && reset !== 'subtract' && reset !== 'none') return null;
   if (m.dt !== dt || typeof threshold !== 'number' || !isArray(beta)) return null;
+  // resetDelay false (Synaptic, RLeaky, RSynaptic with reset 'zero' only): the reset right after the spike
+  if (resetDelay !== undefined && (resetDelay !== false || layer === 'leaky' || reset !== 'zero')) return null;
   const second = layer === 'synaptic' || layer === 'rsynaptic';
   if (second !== isArray(alpha) || recurrent !== (layer === 'rleaky' || layer === 'rsynaptic')) return null;
   const n = shape.reduce((a, b) => a * b, 1);
   if (beta.data.length !== n || (second && (alpha as NirArray).data.length !== n)) return null;
-  const meta: SpikeflowNeuron = { layer, reset, dt, threshold, beta, ...(second ? { alpha: alpha as NirArray } : {}) };
+  const meta: SpikeflowNeuron = {
+    layer,
+    reset,
+    dt,
+    threshold,
+    beta,
+    ...(second ? { alpha: alpha as NirArray } : {}),
+    ...(resetDelay === false ? { resetDelay } : {}),
+  };
   const want = nirNeuronOf(meta, shape) as unknown as Record<string, NirArray | string>;
   const got = node as unknown as Record<string, NirArray | undefined>;
   if (want.type !== node.type) return null;
@@ -739,5 +753,12 @@ function ownDynamics(node: FlatNode, shape: number[], dt: number, recurrent: boo
     for (let i = 0; i < b.data.length; i++) if (Math.fround(a.data[i]) !== b.data[i]) return null;
   }
   const values = (a: NirArray, f: string) => new Tensor(featureValues(a, shape, '', f), [n]);
-  return { layer, reset, threshold, beta: values(beta, 'beta'), alpha: second ? values(alpha as NirArray, 'alpha') : null };
+  return {
+    layer,
+    reset,
+    threshold,
+    beta: values(beta, 'beta'),
+    alpha: second ? values(alpha as NirArray, 'alpha') : null,
+    zeroStyle: layer === 'leaky' || resetDelay === false ? 'prev' : 'all',
+  };
 }

@@ -10,9 +10,9 @@ export interface ToNirOptions {
   /** Time step in seconds (default 1e-4): LIF tau = dt/(1 - beta), r = tau/dt (snnTorch's mapping). */
   dt?: number;
   /**
-   * Export neurons whose reset NIR cannot express (Synaptic, RLeaky, RSynaptic: spikeflow zeroes the
-   * whole update of the step after a spike, as snnTorch's reset_delay=True; any reset by subtraction
-   * or none) as the nearest NIR neuron (reset to v_reset = 0), saying so in the node's metadata
+   * Export neurons whose reset NIR cannot express (Synaptic, RLeaky, RSynaptic with the default
+   * resetDelay: spikeflow zeroes the whole update of the step after a spike, as snnTorch's
+   * reset_delay=True; any reset by subtraction or none) as the nearest NIR neuron (reset to v_reset = 0), saying so in the node's metadata
    * (`spikeflow_reset`, `spikeflow_nearest`: what NIR cannot express). Other tools run that NIR neuron;
    * spikeflow's fromNir runs the layer's exact dynamics from the `spikeflow` metadata every neuron
    * node carries. Default false: such a layer is a NirError naming it.
@@ -26,7 +26,8 @@ const f32 = (v: ArrayLike<number>, shape: number[]) => nirArray(v, shape);
  * A Sequential model as a NIR graph ("input" -> "0" -> "1" ... -> "output", nodes named by layer index):
  * Linear -> Affine (Linear without bias), Conv2d -> Conv2d, AvgPool2d -> AvgPool2d, Flatten -> Flatten,
  * Leaky with reset 'zero' -> LIF (tau = dt/(1 - beta), r = tau/dt, v_leak = 0, v_reset = 0; beta = 1 ->
- * IF with r = 1/dt), and with `nearest`: Synaptic -> CubaLIF (tau_syn = dt/(1 - alpha), w_in = tau_syn/dt),
+ * IF with r = 1/dt), Synaptic, RLeaky and RSynaptic with reset 'zero' and resetDelay false exactly (their
+ * step is NIR's: see neurons/scan.ts), and otherwise with `nearest`: Synaptic -> CubaLIF (tau_syn = dt/(1 - alpha), w_in = tau_syn/dt),
  * RLeaky/RSynaptic -> a nested graph {input -> lif <-> w_rec, lif -> output} (snnTorch's layout of
  * RSynaptic; the weights [out, in] as torch's, the bias as an Affine's), see nirNeuronOf. Learned
  * decays and thresholds export at their current values. Anything else is a NirError naming the layer.
@@ -84,6 +85,8 @@ export interface SpikeflowNeuron {
   threshold: number;
   beta: NirArray;
   alpha?: NirArray;
+  /** Synaptic, RLeaky, RSynaptic with resetDelay false (the reset right after the spike, NIR's): false; else absent. */
+  resetDelay?: false;
 }
 
 /** What NIR cannot express of each layer's dynamics (the `spikeflow_nearest` metadata of a nearest export). */
@@ -102,6 +105,7 @@ function nearestNote(m: SpikeflowNeuron): string {
 function withMeta(node: NirNode, m: SpikeflowNeuron, nearest: boolean): NirNode {
   const record: Record<string, NirMetaValue> = { layer: m.layer, reset: m.reset, dt: m.dt, threshold: m.threshold, beta: m.beta };
   if (m.alpha) record.alpha = m.alpha;
+  if (m.resetDelay === false) record.resetDelay = false;
   const metadata: Record<string, NirMetaValue> = { spikeflow: record };
   if (nearest) {
     metadata.spikeflow_reset = m.layer === 'leaky' ? m.reset : `${m.reset} (${m.layer})`;
@@ -198,10 +202,12 @@ function exportLayer(layer: Layer, name: string, shape: number[], dt: number, ne
     case 'rleaky':
     case 'rsynaptic': {
       const reset = (L.common as { reset: string }).reset;
-      if (!nearest)
+      // reset 'zero' with resetDelay false is NIR's step exactly (v from v_reset = 0 after a spike, then beta v + D)
+      const exact = reset === 'zero' && L.resetDelay === false;
+      if (!exact && !nearest)
         refuse(
           'reset',
-          `NIR cannot express this layer's reset (${reset}: ${reset === 'zero' ? "spikeflow's zero reset of Synaptic/RLeaky/RSynaptic also drops the next step's input, as snnTorch's reset_delay=True" : 'not a reset to v_reset'}); toNir's nearest option exports it as the nearest NIR neuron (other tools run that; spikeflow reads the exact dynamics back from the node's metadata)`,
+          `NIR cannot express this layer's reset (${reset}: ${reset === 'zero' ? "spikeflow's zero reset of Synaptic/RLeaky/RSynaptic with the default resetDelay also drops the next step's input, as snnTorch's reset_delay=True" : 'not a reset to v_reset'}); give the layer reset 'zero' and resetDelay: false (NIR's reset timing) to export it exactly, or use toNir's nearest option to export the nearest NIR neuron (other tools run that; spikeflow reads the exact dynamics back from the node's metadata)`,
         );
       if (shape.length !== 1) refuse('input', `expected features, found shape ${shapeStr(shape)}`);
       const value = (d: string) => perNeuron((L[d] as { value(): { data: ArrayLike<number> } }).value().data, shape);
@@ -214,8 +220,9 @@ function exportLayer(layer: Layer, name: string, shape: number[], dt: number, ne
         threshold: (L.common as { thresholdTensor: { data: ArrayLike<number> } }).thresholdTensor.data[0],
         beta,
         ...(layer.kind === 'rleaky' ? {} : { alpha: value('alpha') }),
+        ...(exact ? { resetDelay: false as const } : {}),
       };
-      const neuron = withMeta(nirNeuronOf(m, shape), m, true);
+      const neuron = withMeta(nirNeuronOf(m, shape), m, !exact);
       if (layer.kind === 'synaptic') return [neuron, shape];
       const w = torch('recurrent.weight');
       const H = shape[0];

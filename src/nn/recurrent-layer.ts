@@ -5,6 +5,8 @@ import { rleakySequence } from '../neurons/rleaky.js';
 import { rsynapticSequence } from '../neurons/rsynaptic.js';
 import { transposeMatrix, uniformBias, type ForwardContext, type Layer, type NamedParameter, type Seq } from './layer.js';
 import { Decay, SpikingCommon, type SpikingOptions } from './neuron-params.js';
+import { zeroStyleOf } from '../neurons/scan.js';
+import { resetDelayField } from './synaptic-layer.js';
 import {
   decayField,
   decayFromConfig,
@@ -26,6 +28,12 @@ export interface RecurrentOptions extends SpikingOptions {
   bias?: boolean;
   /** Initialises V (and bias) like torch.nn.Linear(H, H): U(-1/sqrt(H), 1/sqrt(H)). */
   rng: Rng;
+  /**
+   * Reset timing of reset 'zero' (snnTorch's reset_delay; default true): true zeroes the whole update of
+   * the step after a spike (snnTorch's default), false zeroes the membrane right after its spike, so the
+   * next step starts from 0 and adds its input: NIR's discretised LIF/CubaLIF, which toNir exports exactly.
+   */
+  resetDelay?: boolean;
 }
 
 /** V [H, H] stored [in, out] plus bias [H], drawn in torch's [out, in] order. */
@@ -48,9 +56,12 @@ abstract class RecurrentBase {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
   readonly learnRecurrent: boolean;
+  /** Reset timing of reset 'zero' (RecurrentOptions.resetDelay). */
+  readonly resetDelay: boolean;
 
   constructor(who: string, o: RecurrentOptions) {
     this.common = new SpikingCommon(who, o);
+    this.resetDelay = zeroStyleOf(who, o.resetDelay, this.common.reset) === 'all';
     checkRng(`${who} rng`, o.rng);
     checkBool(`${who} learnRecurrent`, o.learnRecurrent);
     checkBool(`${who} bias`, o.bias);
@@ -72,6 +83,7 @@ abstract class RecurrentBase {
       learnBeta: this.beta.learn,
       learnRecurrent: this.learnRecurrent,
       bias: this.bias !== null,
+      ...(this.resetDelay ? {} : { resetDelay: false }),
     };
   }
 
@@ -104,7 +116,7 @@ export class RLeaky extends RecurrentBase implements Layer {
 
   forward(input: Seq, ctx: ForwardContext): Seq {
     return this.common.forwardSequence(this.kind, input, ctx, (x, o) =>
-      rleakySequence(x, { ...o, beta: this.beta.value(), weight: this.weight, bias: this.bias }),
+      rleakySequence(x, { ...o, beta: this.beta.value(), weight: this.weight, bias: this.bias, resetDelay: this.resetDelay }),
     );
   }
 
@@ -134,7 +146,14 @@ export class RSynaptic extends RecurrentBase implements Layer {
 
   forward(input: Seq, ctx: ForwardContext): Seq {
     return this.common.forwardSequence(this.kind, input, ctx, (x, o) =>
-      rsynapticSequence(x, { ...o, alpha: this.alpha.value(), beta: this.beta.value(), weight: this.weight, bias: this.bias }),
+      rsynapticSequence(x, {
+        ...o,
+        alpha: this.alpha.value(),
+        beta: this.beta.value(),
+        weight: this.weight,
+        bias: this.bias,
+        resetDelay: this.resetDelay,
+      }),
     );
   }
 
@@ -155,6 +174,7 @@ function recurrentFromConfig(c: Parameters<LayerKind['fromConfig']>[0], rng: Rng
     learnBeta: c.learnBeta,
     learnRecurrent: c.learnRecurrent,
     bias: c.bias,
+    resetDelay: c.resetDelay,
     rng,
   };
 }
@@ -165,6 +185,7 @@ export const rleakyKind: LayerKind = {
   fromConfig: (c, rng) => new RLeaky(recurrentFromConfig(c, rng)),
   contract: (f, input) => {
     const { size, thr } = spikingFields(f, input, 'subtract');
+    resetDelayField(f, 'subtract');
     const beta = decayField(f, 'beta', size, 'learnBeta');
     return spikingResult(size, input, [...logit('beta', beta, size), ...thr, ...recurrentParams(f, size)]);
   },
@@ -182,6 +203,7 @@ export const rsynapticKind: LayerKind = {
     new RSynaptic({ ...recurrentFromConfig(c, rng), alpha: decayFromConfig(c.alpha, c.learnAlpha), learnAlpha: c.learnAlpha }),
   contract: (f, input) => {
     const { size, thr } = spikingFields(f, input, 'subtract');
+    resetDelayField(f, 'subtract');
     const alpha = decayField(f, 'alpha', size, 'learnAlpha');
     const beta = decayField(f, 'beta', size, 'learnBeta');
     return spikingResult(size, input, [...logit('alpha', alpha, size), ...logit('beta', beta, size), ...thr, ...recurrentParams(f, size)]);

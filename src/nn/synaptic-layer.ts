@@ -1,5 +1,6 @@
 import type { Tensor } from '../core/tensor.js';
 import { synapticSequence, type SynapticSequenceOptions } from '../neurons/synaptic.js';
+import { zeroStyleOf } from '../neurons/scan.js';
 import { alphaSequence, checkAlphaBeta } from '../neurons/alpha.js';
 import type { ForwardContext, Layer, NamedParameter, Seq } from './layer.js';
 import { Decay, SpikingCommon, type SpikingOptions } from './neuron-params.js';
@@ -12,6 +13,7 @@ import {
   spikingFields,
   spikingFromConfig,
   spikingResult,
+  type LayerFields,
   type LayerKind,
 } from './layer-kind.js';
 
@@ -22,6 +24,12 @@ export interface SynapticOptions extends SpikingOptions {
   beta: number | ArrayLike<number>;
   learnAlpha?: boolean;
   learnBeta?: boolean;
+  /**
+   * Reset timing of reset 'zero' (snnTorch's reset_delay; default true): true zeroes the whole update of
+   * the step after a spike (snnTorch's default), false zeroes the membrane right after its spike, so the
+   * next step starts from 0 and adds its input: NIR's discretised LIF/CubaLIF, which toNir exports exactly.
+   */
+  resetDelay?: boolean;
 }
 
 type TwoDecaySequence = (x: Tensor, o: SynapticSequenceOptions) => { spk: Tensor; mem: Tensor; spikes: number };
@@ -57,18 +65,29 @@ abstract class TwoDecayLayer implements Layer {
 /** Current-based LIF layer (snnTorch Synaptic) over a whole sequence; see neurons/synaptic.ts. */
 export class Synaptic extends TwoDecayLayer {
   readonly kind = 'synaptic';
+  /** Reset timing of reset 'zero' (SynapticOptions.resetDelay). */
+  readonly resetDelay: boolean;
 
   constructor(o: SynapticOptions) {
+    const common = new SpikingCommon('Synaptic', o);
+    const resetDelay = zeroStyleOf('Synaptic', o.resetDelay, common.reset) === 'all';
     super(
-      new SpikingCommon('Synaptic', o),
+      common,
       new Decay('Synaptic', 'alpha', o.size, o.alpha, o.learnAlpha ?? false),
       new Decay('Synaptic', 'beta', o.size, o.beta, o.learnBeta ?? false),
-      synapticSequence,
+      (x, so) => synapticSequence(x, { ...so, resetDelay }),
     );
+    this.resetDelay = resetDelay;
   }
 
+  /** resetDelay only when false: configs of the default timing stay as they were. */
   override config(): Record<string, unknown> {
-    return { ...super.config(), learnAlpha: this.alpha.learn, learnBeta: this.beta.learn };
+    return {
+      ...super.config(),
+      learnAlpha: this.alpha.learn,
+      learnBeta: this.beta.learn,
+      ...(this.resetDelay ? {} : { resetDelay: false }),
+    };
   }
 }
 
@@ -96,6 +115,13 @@ export class Alpha extends TwoDecayLayer {
 
 // The registry entries parallel alifKind (alif-layer.ts) and rleakyKind (recurrent-layer.ts): one shape,
 // spikingFromConfig then each decay with its learn flag, and each kind's own fields.
+/** The config's resetDelay (default true): false needs reset 'zero' (the layer's default reset given). */
+export function resetDelayField(f: LayerFields, defaultReset: 'subtract' | 'zero'): void {
+  if (f.bool('resetDelay', true)) return;
+  const reset = f.oneOf('reset', ['subtract', 'zero', 'none'], defaultReset);
+  if (reset !== 'zero') f.fail('resetDelay', `false (the reset right after the spike) needs reset "zero", found reset "${reset}"`);
+}
+
 /** Registry entry: alpha and beta (or their logits when learned), and the fields of every spiking layer. */
 export const synapticKind: LayerKind = {
   kind: 'synaptic',
@@ -106,9 +132,11 @@ export const synapticKind: LayerKind = {
       beta: decayFromConfig(c.beta, c.learnBeta),
       learnAlpha: c.learnAlpha,
       learnBeta: c.learnBeta,
+      resetDelay: c.resetDelay,
     }),
   contract: (f, input) => {
     const { size, thr } = spikingFields(f, input, 'subtract');
+    resetDelayField(f, 'subtract');
     const alpha = decayField(f, 'alpha', size, 'learnAlpha');
     const beta = decayField(f, 'beta', size, 'learnBeta');
     return spikingResult(size, input, [...logit('alpha', alpha, size), ...logit('beta', beta, size), ...thr]);
