@@ -3,7 +3,7 @@ import { Rng } from '../core/rng.js';
 import { DataError } from '../core/errors.js';
 import { defaultKernels } from '../kernels/default.js';
 import { CONFIG_FILE, loadCheckpoint } from '../train/checkpoint.js';
-import { spikingTask } from '../train/task.js';
+import { annTask, spikingTask } from '../train/task.js';
 import { convertedTask } from '../convert/accuracy.js';
 import type { Readout } from '../convert/convert.js';
 import { evaluate } from '../train/trainer.js';
@@ -188,7 +188,13 @@ async function runEvalCheckpoint(
     trainLimit: 1,
   });
   process.stderr.write(`data: ${meta.dataset} from ${source}: ${test.n} test samples\n`);
-  const task = meta.readout ? convertedTask(meta.readout) : spikingTask(meta.firstSpike ? 'ce-temporal' : 'membrane');
+  // ANNs trained for conversion (train --model ann-*) are scored by their logits
+  const task =
+    config.meta.task === 'ann'
+      ? annTask()
+      : meta.readout
+        ? convertedTask(meta.readout)
+        : spikingTask(meta.firstSpike ? 'ce-temporal' : 'membrane');
   const kernels = defaultKernels();
   const parallel = await maybeParallel(model, task, kernels, o.threads);
   const encoder = events ? frameEncoder(meta.steps) : encoderFor(meta.encoding, meta.steps, { latencyThreshold: meta.latencyThreshold });

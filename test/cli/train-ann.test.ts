@@ -27,6 +27,10 @@ describe('spikeflow train --model ann-fc|ann-cnn', () => {
     expect(model.layers.map((l) => l.kind)).toEqual(['linear', 'relu', 'dropout', 'linear']);
     expect(config.meta).toMatchObject({ model: 'ann-fc', task: 'ann', hidden: [100], dropout: 0.2, testAccuracy: res.testAccuracy });
     expect(readFileSync(join(ann, 'training.svg'), 'utf8')).toContain('<svg');
+    // eval scores an ANN checkpoint by its logits: the accuracy train reported
+    const e = runCli(['eval', '--checkpoint', ann, '--threads', '1', '--json', '--test-limit', '200']);
+    expect(e.code, e.stderr).toBe(0);
+    expect(JSON.parse(e.stdout).testAccuracy).toBe(res.testAccuracy);
 
     const c = runCli(['convert', '--checkpoint', ann, '--out', join(dir, 'fc-snn'), '--steps', '64', '--json', '--test-limit', '200']);
     expect(c.code, c.stderr).toBe(0);
