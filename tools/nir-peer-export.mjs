@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The by-hand half of the export check (Python cannot run in CI): builds small spikeflow models
 // (FC and CSNN with Leaky reset 'zero'; Synaptic, RLeaky and RSynaptic with reset 'zero', exported
-// with nearest), exports them with toNir, writes OUT_DIR/<name>.nir with writeNir and
+// with nearest; the same three with resetDelay false, `_exact`, exported exactly without it), exports them with toNir, writes OUT_DIR/<name>.nir with writeNir and
 // OUT_DIR/<name>.json with the input ([T, B, ...] in NIR's layout), the output spikes of the model
 // (`output`: what fromNir runs by default, the layers' own dynamics) and the output spikes of NIR's
 // equations (`output_nir`: fromNir with dynamics 'nir'). Then
@@ -100,10 +100,45 @@ const models = {
       ]),
   ],
 };
+// the same three with resetDelay false (the reset right after the spike: NIR's timing), exported
+// exactly, without nearest
+const exact = { resetDelay: false };
+Object.assign(models, {
+  spikeflow_synaptic_exact: [
+    [6],
+    () =>
+      new sf.Sequential([
+        new sf.Linear(6, 8, { rng }),
+        new sf.Synaptic({ size: 8, alpha: 0.6, beta: 0.85, threshold: 0.8, reset: 'zero', ...exact }),
+        new sf.Linear(8, 3, { rng }),
+        new sf.Synaptic({ size: 3, alpha: 0.5, beta: 0.8, threshold: 0.5, reset: 'zero', ...exact }),
+      ]),
+  ],
+  spikeflow_rsynaptic_exact: [
+    [6],
+    () =>
+      new sf.Sequential([
+        new sf.Linear(6, 8, { rng }),
+        new sf.RSynaptic({ size: 8, alpha: 0.6, beta: 0.85, threshold: 0.8, reset: 'zero', bias: false, rng, ...exact }),
+        new sf.Linear(8, 3, { rng }),
+        new sf.Leaky({ size: 3, beta: 0.8, threshold: 0.3, reset: 'zero' }),
+      ]),
+  ],
+  spikeflow_rleaky_exact: [
+    [6],
+    () =>
+      new sf.Sequential([
+        new sf.Linear(6, 8, { rng }),
+        new sf.RLeaky({ size: 8, beta: 0.85, threshold: 0.6, reset: 'zero', bias: false, rng, ...exact }),
+        new sf.Linear(8, 3, { rng }),
+        new sf.Leaky({ size: 3, beta: 0.8, threshold: 0.3, reset: 'zero' }),
+      ]),
+  ],
+});
 const T = 25;
 const B = 2;
 for (const [name, [shape, make]] of Object.entries(models)) {
-  const graph = sf.toNir(make(), { inputShape: shape, dt: 1e-4, nearest: true });
+  const graph = sf.toNir(make(), { inputShape: shape, dt: 1e-4, nearest: !name.endsWith('_exact') });
   const n = T * B * shape.reduce((a, b) => a * b, 1);
   const x = new sf.Tensor(Float32Array.from({ length: n }, () => rng.uniform() * 1.5), [T, B, ...shape]);
   const { outputs } = sf.fromNir(graph, { dt: 1e-4 }).forward(x);
