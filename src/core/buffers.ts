@@ -153,12 +153,14 @@ export function giveBack(a: ArrayBufferView): void {
  * of the tape's previous run, so a loop of forward and backward passes stops allocating after its
  * first run. Lifetime: a run's arrays are lent to it until fn returns; then every tensor made inside
  * on those arrays is released (reading its data or gradient throws ReleasedBufferError) and the arrays
- * go to the next run. Parameters and their gradients are not the tape's: they persist as usual.
- * Return what must outlive the run as plain values or copies:
+ * go to the next run. Parameters and their gradients are not the tape's: they persist as usual, and
+ * so do small arrays (under 256 KiB: never pooled). Return what must outlive the run as plain values
+ * or copies:
  *
  *   const tape = new Tape();
  *   for (const batch of batches) {
  *     const loss = tape.run(() => {
+ *       model.zeroGrad();
  *       const out = model.forward(batch, kernels);
  *       const l = lossOf(out);
  *       backward(l);
