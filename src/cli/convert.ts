@@ -13,6 +13,7 @@ import { annRunSpec, trainAnnCheckpoint } from './train-ann.js';
 import { loadClassificationData, refuseGiven, refuseOfflineWithDataDir, type CommandContext } from './common.js';
 import { prepareCheckpointDir } from './outputs.js';
 import { createProgress } from './progress.js';
+import { yieldToSignals } from './interrupt.js';
 
 export const convertFlags = {
   checkpoint: {
@@ -159,7 +160,11 @@ export async function runConvert(o: ConvertCliOptions, ctx: CommandContext): Pro
     rng: new Rng(o.seed),
     kernels,
     ann,
-    onBatch: (done) => bar.update(done, {}),
+    onBatch: (done) => {
+      bar.update(done, {});
+      // the simulation runs without awaiting anything: let a SIGINT/SIGTERM that came during the batch stop it now
+      return yieldToSignals();
+    },
   });
   bar.done();
   const result = { ann: o.checkpoint, dataset, conversion: report, accuracyVsSteps: curve };

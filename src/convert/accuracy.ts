@@ -94,8 +94,8 @@ export async function accuracyVsSteps(
     kernels: Kernels;
     batchSize?: number;
     ann?: Sequential;
-    /** Called after each batch with the samples done so far. */
-    onBatch?: (done: number, total: number) => void;
+    /** Called after each batch with the samples done so far; awaited (a CLI lets a pending SIGINT/SIGTERM through there). */
+    onBatch?: (done: number, total: number) => void | Promise<void>;
   },
 ): Promise<StepsResult> {
   const steps = [...(o.steps ?? DEFAULT_STEPS)].sort((a, b) => a - b);
@@ -120,7 +120,7 @@ export async function accuracyVsSteps(
       spikes[l] = (spikes[l] ?? 0) + rec.spikes;
       neuronSteps[l] = (neuronSteps[l] ?? 0) + rec.neuronSteps;
     });
-    o.onBatch?.(to, data.n);
+    await o.onBatch?.(to, data.n);
   }
   const annAccuracy = o.ann
     ? (await evaluate(data, { model: o.ann, task: annTask(), encoder: (x) => directEncode(x, 1), rng: o.rng, kernels: o.kernels })).accuracy

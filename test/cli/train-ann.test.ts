@@ -1,8 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';
-import { expectOneLineError, runCli, tempDir } from './run-cli.js';
+import { expectOneLineError, interruptCli, runCli, tempDir } from './run-cli.js';
 
 const weightsOf = (dir: string) => {
   const f = readdirSync(dir).find((n) => /^model-.*\.safetensors$/.test(n));
@@ -44,6 +44,19 @@ describe('spikeflow train --model ann-fc|ann-cnn', () => {
     expect(t.code, t.stderr).toBe(0);
     expect(weightsOf(twin).equals(weightsOf(ann))).toBe(true);
   }, 180_000);
+
+  it('convert stops on SIGTERM during the simulation (it yields between batches): one line, nothing written to --out, exit 143', async () => {
+    const out = join(dir, 'interrupted');
+    const r = await interruptCli(
+      ['convert', '--checkpoint', join(dir, 'ann-fc'), '--out', out, '--steps', '20000', '--offline'],
+      /snn 20000 steps \[/,
+      'SIGTERM',
+    );
+    expect(r.signal).toBeNull();
+    expect(r.code, r.stderr).toBe(143);
+    expect(r.stderr.split('\n').pop()).toMatch(/^spikeflow convert: interrupted \(SIGTERM\): nothing new was written to /);
+    expect(existsSync(join(out, 'config.json'))).toBe(false);
+  }, 120_000);
 
   it('trains a CNN ANN with BatchNorm, dropout and hidden layers; convert folds the BatchNorm', async () => {
     const ann = join(dir, 'ann-cnn');
