@@ -57,6 +57,8 @@ function serve(d) {
     fns = d.names.map((n) => ex[n]);
   } catch (e) { broken = 'failed to start: ' + ((e && e.message) || e); }
   Atomics.store(I, s + READY, broken ? 2 : 1);
+  // a worker that could not start takes no part: the caller runs the parts it would have had
+  if (broken) return;
   const enc = new TextEncoder();
   for (;;) {
     Atomics.wait(I, s + CMD, ${IDLE});
