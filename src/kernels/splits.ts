@@ -80,14 +80,15 @@ const gemm: Splitter = (v, ctx) => {
 };
 
 const sparseGemm: Splitter = (v, ctx) => {
-  const { m, k, n } = v;
-  if (v.transA || v.transB) return null;
+  const { m, k, n, transA } = v;
+  if (v.transB) return null;
   // A's nonzeros set the work; a sparse A (the reason for this kernel) has about a third of them
   const parts = partsFor(ctx, (m * k * n) / 3, Math.ceil(m / 4));
   if (parts < 2) return null;
   return {
     parts: ranges(m, parts, 4).map(([i0, i1]) => ({
-      a: v.a + i0 * k * 4,
+      a: v.a + (transA ? i0 : i0 * k) * 4,
+      lda: transA ? m : k,
       c: v.c + i0 * n * 4,
       m: i1 - i0,
       scratch: ctx.alloc(ctx.x.sparseScratchBytes(i1 - i0, k)),

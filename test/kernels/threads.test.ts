@@ -122,20 +122,25 @@ describe('kernel threads: the same bits for 1, 2, 3 and 4 threads', () => {
     }
   }
 
-  it('matmul of a mostly-zero input (the sparse kernel), rows not divisible by the threads', () => {
-    const [m, kk, n] = [997, 300, 123];
-    const rng = new Rng(4);
-    const a = uniform(m * kk, rng).map((v) => (rng.uniform() < 0.8 ? 0 : v));
-    const b = uniform(kk * n, rng);
-    const out = sameForAllThreads((k) => {
-      const c = new Float32Array(m * n);
-      k.matmul(a, b, c, m, kk, n, false, false, false);
-      return { c };
+  for (const transA of [false, true]) {
+    it(`matmul of a mostly-zero input (the sparse kernel), transA ${transA}, rows not divisible by the threads`, () => {
+      const [m, kk, n] = [997, 300, 123];
+      const rng = new Rng(4);
+      const a = uniform(m * kk, rng).map((v) => (rng.uniform() < 0.8 ? 0 : v));
+      const b = uniform(kk * n, rng);
+      const c0 = uniform(m * n, rng);
+      const out = sameForAllThreads((k) => {
+        const c = new Float32Array(m * n);
+        k.matmul(a, b, c, m, kk, n, transA, false, false);
+        const acc = c0.slice();
+        k.matmul(a, b, acc, m, kk, n, transA, false, true);
+        return { c, acc };
+      });
+      const want = new Float32Array(m * n);
+      ref.matmul(a, b, want, m, kk, n, transA, false, false);
+      closeTo(out.c, want, 1e-4);
     });
-    const want = new Float32Array(m * n);
-    ref.matmul(a, b, want, m, kk, n, false, false, false);
-    closeTo(out.c, want, 1e-4);
-  });
+  }
 
   for (const n of [77, 9]) {
     it(`spikeMatmul, ${n} outputs`, () => {

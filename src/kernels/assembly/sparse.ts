@@ -13,15 +13,15 @@ export function sparseScratchBytes(m: i32, k: i32): usize {
 }
 
 /**
- * CSR of op(A)'s rows: op(A)[i, p] = A[i*k + p] (transA = 0, A stored [m, k]) or A[p*m + i]
+ * CSR of op(A)'s rows: op(A)[i, p] = A[i*lda + p] (transA = 0, A stored [m, k]) or A[p*lda + i]
  * (transA = 1, A stored [k, m]). Returns the number of nonzeros.
  */
-function csr(a: usize, m: i32, k: i32, transA: i32, ptr: usize, idx: usize, val: usize): i32 {
+function csr(a: usize, m: i32, k: i32, transA: i32, lda: i32, ptr: usize, idx: usize, val: usize): i32 {
   let nnz = 0;
   store<i32>(ptr, 0);
   if (!transA) {
     for (let i = 0; i < m; i++) {
-      const row = a + (<usize>(i * k) << 2);
+      const row = a + ((<usize>i * <usize>lda) << 2);
       for (let p = 0; p < k; p++) {
         const v = load<f32>(row + (<usize>p << 2));
         if (v != 0) {
@@ -38,7 +38,7 @@ function csr(a: usize, m: i32, k: i32, transA: i32, ptr: usize, idx: usize, val:
   const cnt = ptr + 4; // reuse ptr[1..m] as counters
   memory.fill(cnt, 0, <usize>m << 2);
   for (let p = 0; p < k; p++) {
-    const row = a + (<usize>(p * m) << 2);
+    const row = a + ((<usize>p * <usize>lda) << 2);
     for (let i = 0; i < m; i++) {
       if (load<f32>(row + (<usize>i << 2)) != 0) {
         const c = cnt + (<usize>i << 2);
@@ -54,7 +54,7 @@ function csr(a: usize, m: i32, k: i32, transA: i32, ptr: usize, idx: usize, val:
     acc += n;
   }
   for (let p = 0; p < k; p++) {
-    const row = a + (<usize>(p * m) << 2);
+    const row = a + ((<usize>p * <usize>lda) << 2);
     for (let i = 0; i < m; i++) {
       const v = load<f32>(row + (<usize>i << 2));
       if (v != 0) {
@@ -109,7 +109,8 @@ export function sparseGemm(p: GemmArgs): void {
   const ptr = scratch;
   const idx = ptr + (<usize>(m + 1) << 2);
   const val = idx + ((<usize>m * <usize>k) << 2);
-  csr(a, m, k, transA, ptr, idx, val);
+  // lda: A's row stride (0: the dense one), set when the thread pool gives each thread a block of C's rows
+  csr(a, m, k, transA, p.lda ? p.lda : transA ? m : k, ptr, idx, val);
   const nb = <usize>n << 2;
   for (let i = 0; i < m; i++) {
     const o = c + <usize>i * nb;
