@@ -8,7 +8,7 @@
 //      BENCH_PEERS (the peers' fastest user-level forms next to their tutorial forms, bench/training_peers.py:
 //      default snntorch,spikingjelly,norse; empty: none), BENCH_PEER_BATCHES (timed batches per peer form, default 20),
 //      SPIKINGJELLY_SRC (default /tmp/peers/spikingjelly), NORSE_SRC (default /tmp/peers/norse-1.0),
-//      OPENBLAS_CORETYPE (passed to the peer; by default chosen as described at peerEnv below).
+//      PEER_OPENBLAS_CORETYPE (the peer's OpenBLAS core; by default its own detection, see peerEnv below).
 // Writes bench/results.json and prints a Markdown table for BENCHMARKS.md.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -86,6 +86,11 @@ let peerEnvCache = null;
 function peerEnv(src) {
   if (peerEnvCache) return peerEnvCache;
   const env = { ...process.env, SNNTORCH_SRC: src, OPENBLAS_NUM_THREADS: '2' };
+  // The machine may pin OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (this one pins Haswell on an AVX-512 CPU): the
+  // peer runs at its best, so they are dropped for the peer's command (PEER_OPENBLAS_CORETYPE forces a core).
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  if (process.env.PEER_OPENBLAS_CORETYPE) env.OPENBLAS_CORETYPE = process.env.PEER_OPENBLAS_CORETYPE;
   if (!env.OPENBLAS_CORETYPE) {
     const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch; a = torch.ones(64, 64); a @ a'], {
       env: { ...env, OPENBLAS_VERBOSE: '2' },
