@@ -328,7 +328,7 @@ describe('Synaptic, RLeaky and RSynaptic with resetDelay false export exactly (n
     for (const n of nodes) {
       expect(n.metadata?.spikeflow_nearest).toBeUndefined();
       expect(n.metadata?.spikeflow_reset).toBeUndefined();
-      expect((n.metadata?.spikeflow as Record<string, unknown>).resetDelay).toBe(false);
+      expect((n.metadata?.spikeflow as Record<string, unknown> | undefined)?.resetDelay).toBe(false);
     }
     // the default timing still needs nearest
     const dflt = new Sequential([new Synaptic({ size: 3, alpha: 0.5, beta: 0.9, reset: 'zero' })]);
