@@ -33,7 +33,7 @@ describe('spikeflow CLI', () => {
     expectOneLineError(
       run('train', '--dataset', 'cifar'),
       2,
-      /--dataset: expected one of mnist, fashion-mnist, iris, nmnist, shd, found "cifar"/,
+      /--dataset: expected one of mnist, fashion-mnist, iris, nmnist, shd, dvs-gesture, found "cifar"/,
     );
     expectOneLineError(run('train', '--epochs', 'abc'), 2, /--epochs: expected an integer/);
     expectOneLineError(run('train', '--hidden', '10,x'), 2, /--hidden: expected sizes like 1000/);

@@ -49,7 +49,7 @@ describe('eval: invalid meta fields of config.json', () => {
     expectOneLineError(
       withMeta({ dataset: 'cifar' }),
       1,
-      /config\.json: meta\.dataset: expected one of mnist, fashion-mnist, nmnist, shd, found "cifar"$/,
+      /config\.json: meta\.dataset: expected one of mnist, fashion-mnist, nmnist, shd, dvs-gesture, found "cifar"$/,
     );
     // an event dataset's checkpoint records how its frames were made
     expectOneLineError(withMeta({ dataset: 'nmnist' }), 1, /meta\.encoding: expected "frames" for nmnist, found "direct"$/);
