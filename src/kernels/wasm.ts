@@ -94,6 +94,14 @@ function zeroFraction(a: Float32Array): number {
   return seen ? zeros / seen : 0;
 }
 
+/**
+ * Whether matmul runs op(A) op(B) as the sparse GEMM (A mostly exact zeros, B not transposed, n >= 16): then it
+ * visits only A's nonzeros. The BLAS tier (blas.ts) leaves such products here too.
+ */
+export function sparseGemmApplies(a: Float32Array, transB: boolean, n: number): boolean {
+  return !transB && n >= 16 && zeroFraction(a) >= SPARSE_MIN_ZEROS;
+}
+
 type ScanIn = Omit<LeakyScanArgs, 'input'> & { input: Float32Array | At };
 
 function wrap(ex: Exports, relaxed: boolean, pool: KernelPool | null): Kernels {
@@ -165,7 +173,7 @@ function wrap(ex: Exports, relaxed: boolean, pool: KernelPool | null): Kernels {
       }
       // Analog inputs with mostly exact zeros (e.g. MNIST pixels) take the sparse path: only nonzeros are visited.
       const v = { a, b, c, m, k, n, transA, transB, accumulate };
-      if (!transB && n >= 16 && zeroFraction(a) >= SPARSE_MIN_ZEROS) call('sparseGemm', v);
+      if (sparseGemmApplies(a, transB, n)) call('sparseGemm', v);
       else call('gemm', v);
     },
     spikeMatmul(s, w, c, m, k, n, accumulate) {

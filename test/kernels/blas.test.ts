@@ -211,6 +211,27 @@ describe('the wrapper over a JavaScript sgemm (argument mapping, checks before a
     ]);
   });
 
+  it('leaves a mostly-zero A (the WASM sparse GEMM visits only its nonzeros) to WASM, with the same product', () => {
+    const calls: string[] = [];
+    const k = blasKernels(wasm, fakeLib(calls), { minMacs: 0 });
+    const [m, kk, n] = [6, 40, 20];
+    const rng = new Rng(5);
+    const sparse = Float32Array.from({ length: m * kk }, () => (rng.uniform() < 0.8 ? 0 : rng.uniform()));
+    const dense = randf(m * kk);
+    const b = randf(kk * n);
+    for (const [a, tB, routed] of [
+      [sparse, false, 0], // sparse GEMM: stays in WASM
+      [sparse, true, 1], // op(B) transposed: no sparse path, the BLAS
+      [dense, false, 1],
+    ] as const) {
+      const before = calls.length;
+      const c = new Float32Array(m * n);
+      k.matmul(a, b, c, m, kk, n, false, tB, false);
+      expectClose(c, truth(a, b, null, m, kk, n, false, tB), 1e-5);
+      expect(calls.length - before).toBe(routed);
+    }
+  });
+
   it('checks lengths before calling the BLAS, and leaves plain arrays and empty sizes to WASM', () => {
     const calls: string[] = [];
     const k = blasKernels(wasm, fakeLib(calls), { minMacs: 0 });
