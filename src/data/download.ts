@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { DownloadError } from '../core/errors.js';
+import { DataError, DownloadError } from '../core/errors.js';
 import { markPending, settlePending } from '../io/atomic.js';
 
 export interface DownloadOptions {
@@ -82,4 +84,67 @@ export function parseChecksumList(text: string): Map<string, string> {
 /** True for the DownloadError a checksum mismatch raises (not worth trying another source). */
 export function isChecksumMismatch(e: unknown): boolean {
   return e instanceof DownloadError && / mismatch for /.test(e.message);
+}
+
+/** A dataset's download cache: `cacheDir`, else $SPIKEFLOW_CACHE, else ~/.cache/spikeflow; then the dataset's folder. */
+export function datasetCache(o: { cacheDir?: string }, dataset: string): string {
+  return join(o.cacheDir ?? process.env.SPIKEFLOW_CACHE ?? join(homedir(), '.cache', 'spikeflow'), dataset);
+}
+
+/** One archive of a dataset: where it is, its MD5, its file name in the cache and the folder it holds. */
+export interface DatasetArchive {
+  url: string;
+  md5: string;
+  file: string;
+  folder: string;
+}
+
+export interface FetchArchivesOptions {
+  /** Replacement sources (url and MD5) per archive (tests use a local server). */
+  sources?: Readonly<Record<string, { url: string; md5: string }>>;
+  timeoutMs?: number;
+  onProgress?: DownloadOptions['onProgress'];
+  onSource?: (message: string) => void;
+  /** Extracts the archive into a folder, keeping only the entries the dataset reads; returns how many. */
+  extract: (archive: string, into: string) => Promise<number>;
+  /** What the archive's folder should hold, for the error when it does not (e.g. "<digit>/<id>.bin"). */
+  entries: string;
+}
+
+/**
+ * Downloads (MD5-checked) and extracts each named archive whose folder the cache lacks: extracted into a
+ * temporary folder beside it and renamed into place only when the archive held its folder, so an interrupted
+ * or damaged extraction never leaves a partial dataset; the archive is removed afterwards.
+ */
+export async function fetchArchives(
+  cache: string,
+  archives: Readonly<Record<string, DatasetArchive>>,
+  names: readonly string[],
+  o: FetchArchivesOptions,
+): Promise<void> {
+  await mkdir(cache, { recursive: true });
+  for (const name of names) {
+    const a = archives[name];
+    const final = join(cache, a.folder);
+    if (existsSync(final)) continue;
+    const src = o.sources?.[name] ?? a;
+    const archive = join(cache, a.file);
+    await downloadVerified(src.url, archive, { algorithm: 'md5', expected: src.md5, timeoutMs: o.timeoutMs, onProgress: o.onProgress });
+    o.onSource?.(`extracting ${a.file} into ${final}`);
+    const tmp = join(cache, `.${a.folder}.${process.pid}.extract`);
+    await rm(tmp, { recursive: true, force: true });
+    try {
+      const n = await o.extract(archive, tmp);
+      const inner = join(tmp, a.folder);
+      if (n === 0 || !existsSync(inner) || !statSync(inner).isDirectory())
+        throw new DataError(
+          `expected ${a.folder}/${o.entries} entries, found ${n} ${o.entries.slice(o.entries.lastIndexOf('.'))} files elsewhere`,
+          archive,
+        );
+      await rename(inner, final);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+    await rm(archive, { force: true });
+  }
 }

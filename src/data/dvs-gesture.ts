@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError, DownloadError } from '../core/errors.js';
 import { readAedat3 } from '../events/aedat.js';
@@ -9,7 +8,7 @@ import { toFrame } from '../events/frame.js';
 import { FileReader } from '../events/node.js';
 import { readNpy } from '../events/npy.js';
 import { denoise, downsample } from '../events/transforms.js';
-import { downloadVerified, isChecksumMismatch } from './download.js';
+import { datasetCache, fetchArchives, isChecksumMismatch } from './download.js';
 import { FrameSetBuilder } from './frames.js';
 import { checkFrameOptions, type EventData, type FrameOptions } from './nmnist.js';
 import { extractTarGz } from './tar.js';
@@ -174,36 +173,6 @@ async function officialSamples(root: string, split: Split): Promise<{ events: Ev
   return out;
 }
 
-function cacheRoot(o: { cacheDir?: string }): string {
-  return join(o.cacheDir ?? process.env.SPIKEFLOW_CACHE ?? join(homedir(), '.cache', 'spikeflow'), 'dvs-gesture');
-}
-
-/** Downloads (MD5-checked) and extracts the archives whose folders the cache lacks. */
-async function downloadInto(cache: string, o: LoadDvsGestureOptions, splits: Split[]): Promise<void> {
-  await mkdir(cache, { recursive: true });
-  for (const split of splits) {
-    const a = DVS_GESTURE_ARCHIVES[split];
-    const final = join(cache, a.folder);
-    if (existsSync(final)) continue;
-    const src = o.archives?.[split] ?? a;
-    const archive = join(cache, a.file);
-    await downloadVerified(src.url, archive, { algorithm: 'md5', expected: src.md5, timeoutMs: o.timeoutMs, onProgress: o.onProgress });
-    o.onSource?.(`extracting ${a.file} into ${final}`);
-    const tmp = join(cache, `.${a.folder}.${process.pid}.extract`);
-    await rm(tmp, { recursive: true, force: true });
-    try {
-      const n = await extractTarGz(archive, tmp, { keep: (name) => name.endsWith('.npy') });
-      const inner = join(tmp, a.folder);
-      if (n === 0 || !existsSync(inner))
-        throw new DataError(`expected ${a.folder}/<user>_<lighting>/<class>.npy entries, found ${n} .npy files elsewhere`, archive);
-      await rename(inner, final);
-    } finally {
-      await rm(tmp, { recursive: true, force: true });
-    }
-    await rm(archive, { force: true });
-  }
-}
-
 /**
  * Loads DVS Gesture as 32x32x2 frames: from `dataDir` (Tonic's layout: ibmGestureTrain/ and
  * ibmGestureTest/; or IBM's official DvsGesture/: AEDAT 3.1 recordings listed in trials_to_train.txt and
@@ -229,7 +198,7 @@ export async function loadDvsGesture(o: LoadDvsGestureOptions): Promise<EventDat
         dir,
       );
   } else {
-    dir = cacheRoot(o);
+    dir = datasetCache(o, 'dvs-gesture');
     if (splits.every((s) => have(dir, s))) source = 'cache';
     else {
       if (!((o.download ?? true) && process.env.SPIKEFLOW_OFFLINE !== '1'))
@@ -239,7 +208,12 @@ export async function loadDvsGesture(o: LoadDvsGestureOptions): Promise<EventDat
         );
       o.onSource?.(`downloading dvs-gesture into ${dir}`);
       try {
-        await downloadInto(dir, o, splits);
+        await fetchArchives(dir, DVS_GESTURE_ARCHIVES, splits, {
+          ...o,
+          sources: o.archives,
+          extract: (archive, into) => extractTarGz(archive, into, { keep: (name) => name.endsWith('.npy') }),
+          entries: '<user>_<lighting>/<class>.npy',
+        });
       } catch (e) {
         if (isChecksumMismatch(e) || !(e instanceof DownloadError)) throw e;
         throw new DataError(`dvs-gesture not found: nothing in the cache ${dir}, and the download failed (${e.message})`);

@@ -2,12 +2,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { DataError, DownloadError, ValueError } from '../core/errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { isGzip, parseIdx } from './idx.js';
+import { datasetCache } from './download.js';
 
 export type MnistName = 'mnist' | 'fashion-mnist';
 
@@ -278,7 +278,7 @@ export async function loadMnist(o: LoadMnistOptions): Promise<MnistData> {
     o.onSource?.(`using ${o.dataset} from ${o.dataDir}`);
     return { ...(await readAll(paths)), source: 'data-dir', location: o.dataDir };
   }
-  const cache = join(o.cacheDir ?? process.env.SPIKEFLOW_CACHE ?? join(homedir(), '.cache', 'spikeflow'), o.dataset);
+  const cache = datasetCache(o, o.dataset);
   const cached = findFiles(cache);
   if (cached) return { ...(await readAll(cached)), source: 'cache', location: cache };
   const mayDownload = (o.download ?? true) && process.env.SPIKEFLOW_OFFLINE !== '1';

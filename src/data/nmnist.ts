@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError, DownloadError, ValueError } from '../core/errors.js';
 import { FileReader } from '../events/node.js';
@@ -8,7 +7,7 @@ import { readNmnist, readNmnistFrames } from '../events/nmnist.js';
 import { toFrame } from '../events/frame.js';
 import { denoise } from '../events/transforms.js';
 import type { Events } from '../events/events.js';
-import { downloadVerified, isChecksumMismatch } from './download.js';
+import { datasetCache, fetchArchives, isChecksumMismatch } from './download.js';
 import { type FrameSet, FrameSetBuilder } from './frames.js';
 import { extractZip } from './zip.js';
 
@@ -205,36 +204,6 @@ export async function frameSamples(
   return b.finish();
 }
 
-function cacheRoot(o: { cacheDir?: string }): string {
-  return join(o.cacheDir ?? process.env.SPIKEFLOW_CACHE ?? join(homedir(), '.cache', 'spikeflow'), 'nmnist');
-}
-
-/** Downloads (MD5-checked) and extracts the archives whose folders the cache lacks. */
-async function downloadInto(cache: string, o: LoadNmnistOptions, splits: Split[]): Promise<void> {
-  await mkdir(cache, { recursive: true });
-  for (const split of splits) {
-    const a = NMNIST_ARCHIVES[split];
-    const final = join(cache, a.folder);
-    if (existsSync(final)) continue;
-    const src = o.archives?.[split] ?? a;
-    const zip = join(cache, a.file);
-    await downloadVerified(src.url, zip, { algorithm: 'md5', expected: src.md5, timeoutMs: o.timeoutMs, onProgress: o.onProgress });
-    o.onSource?.(`extracting ${a.file} into ${final}`);
-    const tmp = join(cache, `.${a.folder}.${process.pid}.extract`);
-    await rm(tmp, { recursive: true, force: true });
-    try {
-      const n = await extractZip(zip, tmp, { keep: (name) => name.endsWith('.bin') });
-      const inner = join(tmp, a.folder);
-      if (n === 0 || !existsSync(inner) || !(await stat(inner)).isDirectory())
-        throw new DataError(`expected ${a.folder}/<digit>/<id>.bin entries, found ${n} .bin files elsewhere`, zip);
-      await rename(inner, final);
-    } finally {
-      await rm(tmp, { recursive: true, force: true });
-    }
-    await rm(zip, { force: true });
-  }
-}
-
 /**
  * Loads N-MNIST as frames: from `dataDir` when given (nmnist-small or the official layout), else from
  * the cache, else downloads the official archives (MD5-verified, extracted) into the cache. Every
@@ -250,7 +219,7 @@ export async function loadNmnist(o: LoadNmnistOptions): Promise<EventData> {
     dir = o.dataDir;
     source = 'data-dir';
   } else {
-    dir = cacheRoot(o);
+    dir = datasetCache(o, 'nmnist');
     const have = (s: Split) => existsSync(join(dir, NMNIST_ARCHIVES[s].folder));
     if (splits.every(have)) source = 'cache';
     else {
@@ -262,7 +231,12 @@ export async function loadNmnist(o: LoadNmnistOptions): Promise<EventData> {
         );
       o.onSource?.(`downloading nmnist into ${dir}`);
       try {
-        await downloadInto(dir, o, splits);
+        await fetchArchives(dir, NMNIST_ARCHIVES, splits, {
+          ...o,
+          sources: o.archives,
+          extract: (zip, into) => extractZip(zip, into, { keep: (name) => name.endsWith('.bin') }),
+          entries: '<digit>/<id>.bin',
+        });
       } catch (e) {
         if (isChecksumMismatch(e) || !(e instanceof DownloadError)) throw e;
         throw new DataError(`nmnist not found: nothing in the cache ${dir}, and the download failed (${e.message})`);

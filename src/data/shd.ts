@@ -1,13 +1,12 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Dataset as H5Dataset, File as H5File } from 'h5wasm';
 import { DataError, DownloadError, ValueError } from '../core/errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { type loadH5, withH5File } from '../nir/h5.js';
-import { downloadVerified, isChecksumMismatch, parseChecksumList } from './download.js';
+import { datasetCache, downloadVerified, isChecksumMismatch, parseChecksumList } from './download.js';
 import { type FrameSet, FrameSetBuilder } from './frames.js';
 
 /** SHD's input channels (cochlea model output units). */
@@ -272,7 +271,7 @@ export async function loadShd(o: LoadShdOptions): Promise<{ train: FrameSet; tes
     dir = o.dataDir;
     source = 'data-dir';
   } else {
-    dir = join(o.cacheDir ?? process.env.SPIKEFLOW_CACHE ?? join(homedir(), '.cache', 'spikeflow'), 'shd');
+    dir = datasetCache(o, 'shd');
     // the same cache -> download -> error steps as loadNmnist (data/nmnist.ts), kept apart: the cache holds
     // two files here and two extracted folders there, and the not-found messages name each dataset's layouts
     if (splits.every((s) => existsSync(join(dir, FILES[s])))) source = 'cache';
