@@ -18,7 +18,7 @@
 // at its best (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for the peer's command only, 2 BLAS threads,
 // torch threads 1).
 // usage: node bench/open-neuromorphic.mjs [n ...]   (default 512 4096). Env: ON_T (500), ON_B (16), ON_REPS (3),
-//        ON_FORMS (see above), ON_PEERS (snntorch,spikingjelly,norse), ON_SNNTORCH_FORMS (fast,published), ON_SLOW_FORMS=1, ON_SWEEP=1 (the growth sweep: n = 256 ...
+//        ON_FORMS (see above), ON_PEERS (snntorch,spikingjelly,norse; none: ours alone), ON_SNNTORCH_FORMS (fast,published), ON_SLOW_FORMS=1, ON_SWEEP=1 (the growth sweep: n = 256 ...
 //        4096 (ON_SWEEP_N) at T = 500 and T = 100, 250, 500 at n = 512, ours (tape) and each peer's fastest form; prints
 //        each side's time exponents), SNNTORCH_SRC (default /tmp/peers/snntorch, else /tmp/snntorch),
 //        SPIKINGJELLY_SRC (/tmp/peers/spikingjelly), NORSE_SRC (/tmp/peers/norse-1.0), PEER_PYTHON
@@ -171,7 +171,11 @@ function peer(lib, n, T, form) {
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
-const peers = (process.env.ON_PEERS ?? 'snntorch,spikingjelly,norse').split(',').filter(Boolean);
+// ON_PEERS=none (or empty) runs ours alone; an unknown name stops the run before anything is timed.
+const peers = (process.env.ON_PEERS ?? 'snntorch,spikingjelly,norse').split(',').filter((p) => p && p !== 'none');
+for (const p of peers)
+  if (!['snntorch', 'spikingjelly', 'norse'].includes(p))
+    throw new Error(`ON_PEERS: expected snntorch, spikingjelly, norse or none, found "${p}"`);
 const fastestForms = { snntorch: 'fast', spikingjelly: 'fast', norse: 'fast' };
 /** The peers' own sequence loops, which index x[t]: their backward grows with T squared on torch 1.13 (ON_SLOW_FORMS=1 runs them). */
 const slowForms = { spikingjelly: 'multistep', norse: 'indexed' };
