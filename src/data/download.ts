@@ -148,3 +148,40 @@ export async function fetchArchives(
     await rm(archive, { force: true });
   }
 }
+
+export interface CachedDatasetOptions {
+  /** Download cache; default $SPIKEFLOW_CACHE or ~/.cache/spikeflow. */
+  cacheDir?: string;
+  /** Try the network when the cache lacks the data (default true; SPIKEFLOW_OFFLINE=1 disables). */
+  download?: boolean;
+  /** Where each archive comes from, and its MD5 (tests use a local server). */
+  archives?: Readonly<Record<string, { url: string; md5: string }>>;
+  timeoutMs?: number;
+  onProgress?: DownloadOptions['onProgress'];
+  onSource?: (message: string) => void;
+}
+
+/**
+ * A dataset's folder in the cache, downloaded (fetchArchives) when it lacks a named archive's folder and
+ * downloads are allowed; otherwise a DataError that says what was tried and, in `hint`, what --data-dir takes.
+ */
+export async function cachedDataset(
+  dataset: string,
+  archives: Readonly<Record<string, DatasetArchive>>,
+  names: readonly string[],
+  o: CachedDatasetOptions,
+  how: Pick<FetchArchivesOptions, 'extract' | 'entries'> & { hint: string },
+): Promise<{ dir: string; source: 'cache' | 'download' }> {
+  const dir = datasetCache(o, dataset);
+  if (names.every((s) => existsSync(join(dir, archives[s].folder)))) return { dir, source: 'cache' };
+  if (!((o.download ?? true) && process.env.SPIKEFLOW_OFFLINE !== '1'))
+    throw new DataError(`${dataset} not found: no --data-dir given, nothing in the cache ${dir}, downloads disabled. ${how.hint}`);
+  o.onSource?.(`downloading ${dataset} into ${dir}`);
+  try {
+    await fetchArchives(dir, archives, names, { ...o, sources: o.archives, extract: how.extract, entries: how.entries });
+  } catch (e) {
+    if (isChecksumMismatch(e) || !(e instanceof DownloadError)) throw e;
+    throw new DataError(`${dataset} not found: nothing in the cache ${dir}, and the download failed (${e.message})`);
+  }
+  return { dir, source: 'download' };
+}

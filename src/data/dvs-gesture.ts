@@ -1,16 +1,16 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataError, DownloadError } from '../core/errors.js';
+import { DataError } from '../core/errors.js';
 import { readAedat3 } from '../events/aedat.js';
 import { type Events, sliceTime } from '../events/events.js';
 import { toFrame } from '../events/frame.js';
 import { FileReader } from '../events/node.js';
 import { readNpy } from '../events/npy.js';
 import { denoise, downsample } from '../events/transforms.js';
-import { datasetCache, fetchArchives, isChecksumMismatch } from './download.js';
+import { cachedDataset } from './download.js';
 import { FrameSetBuilder } from './frames.js';
-import { checkFrameOptions, type EventData, type FrameOptions } from './nmnist.js';
+import { checkFrameOptions, type EventData, type EventDatasetOptions, type FrameOptions } from './nmnist.js';
 import { extractTarGz } from './tar.js';
 
 /** DVS Gesture's sensor (DVS128): 128 x 128 pixels, 2 polarities. */
@@ -44,22 +44,11 @@ export const DVS_GESTURE_ARCHIVES = {
 
 type Split = 'train' | 'test';
 
-export interface LoadDvsGestureOptions extends FrameOptions {
-  /** A folder holding ibmGestureTrain/ and ibmGestureTest/ (Tonic's layout). When given, nothing else is tried. */
-  dataDir?: string;
-  /** Download cache; default $SPIKEFLOW_CACHE or ~/.cache/spikeflow (the data goes to its dvs-gesture/ folder). */
-  cacheDir?: string;
-  download?: boolean;
-  /** Where each archive comes from, and its MD5 (default DVS_GESTURE_ARCHIVES; tests use a local server). */
-  archives?: Record<Split, { url: string; md5: string }>;
-  timeoutMs?: number;
-  trainLimit?: number;
-  testLimit?: number;
-  testOnly?: boolean;
-  onProgress?: (e: { file: string; loaded: number; total: number | null }) => void;
-  onSource?: (message: string) => void;
-  onFrames?: (split: Split, done: number, total: number) => void;
-}
+/**
+ * DVS Gesture: dataDir holding ibmGestureTrain/ and ibmGestureTest/ (Tonic's layout) or IBM's DvsGesture/;
+ * the cache's dvs-gesture/ folder; archives default DVS_GESTURE_ARCHIVES.
+ */
+export type LoadDvsGestureOptions = EventDatasetOptions;
 
 /** Reads one sample of Tonic's layout: an (N, 4) array x, y, p, t (ms) to events in microseconds. */
 export function readGestureSample(bytes: Uint8Array, file: string): Events {
@@ -198,28 +187,11 @@ export async function loadDvsGesture(o: LoadDvsGestureOptions): Promise<EventDat
         dir,
       );
   } else {
-    dir = datasetCache(o, 'dvs-gesture');
-    if (splits.every((s) => have(dir, s))) source = 'cache';
-    else {
-      if (!((o.download ?? true) && process.env.SPIKEFLOW_OFFLINE !== '1'))
-        throw new DataError(
-          `dvs-gesture not found: no --data-dir given, nothing in the cache ${dir}, downloads disabled. ` +
-            "Give --data-dir a folder with Tonic's ibmGestureTrain/ and ibmGestureTest/",
-        );
-      o.onSource?.(`downloading dvs-gesture into ${dir}`);
-      try {
-        await fetchArchives(dir, DVS_GESTURE_ARCHIVES, splits, {
-          ...o,
-          sources: o.archives,
-          extract: (archive, into) => extractTarGz(archive, into, { keep: (name) => name.endsWith('.npy') }),
-          entries: '<user>_<lighting>/<class>.npy',
-        });
-      } catch (e) {
-        if (isChecksumMismatch(e) || !(e instanceof DownloadError)) throw e;
-        throw new DataError(`dvs-gesture not found: nothing in the cache ${dir}, and the download failed (${e.message})`);
-      }
-      source = 'download';
-    }
+    ({ dir, source } = await cachedDataset('dvs-gesture', DVS_GESTURE_ARCHIVES, splits, o, {
+      extract: (archive, into) => extractTarGz(archive, into, { keep: (name) => name.endsWith('.npy') }),
+      entries: '<user>_<lighting>/<class>.npy',
+      hint: "Give --data-dir a folder with Tonic's ibmGestureTrain/ and ibmGestureTest/",
+    }));
   }
   o.onSource?.(`using dvs-gesture (tonic layout) from ${dir}`);
   const reader = new FileReader();

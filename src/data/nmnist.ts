@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataError, DownloadError, ValueError } from '../core/errors.js';
+import { DataError, ValueError } from '../core/errors.js';
 import { FileReader } from '../events/node.js';
 import { readNmnist, readNmnistFrames } from '../events/nmnist.js';
 import { toFrame } from '../events/frame.js';
 import { denoise } from '../events/transforms.js';
 import type { Events } from '../events/events.js';
-import { datasetCache, fetchArchives, isChecksumMismatch } from './download.js';
+import { type CachedDatasetOptions, cachedDataset } from './download.js';
 import { type FrameSet, FrameSetBuilder } from './frames.js';
 import { extractZip } from './zip.js';
 
@@ -56,28 +56,24 @@ export interface EventSample {
   label: number;
 }
 
-export interface LoadNmnistOptions extends FrameOptions {
-  /**
-   * A folder in the nmnist-small layout (`<id>.bs2` files, labels in train1K.txt / test100.txt) or the
-   * official one (Train/<digit>/<id>.bin, Test/<digit>/<id>.bin). When given, nothing else is tried.
-   */
+/** What the event-dataset loaders (N-MNIST, DVS Gesture) take besides the frames. */
+export interface EventDatasetOptions extends FrameOptions, CachedDatasetOptions {
+  /** A folder holding the dataset in one of the layouts its loader reads. When given, nothing else is tried. */
   dataDir?: string;
-  /** Download cache; default $SPIKEFLOW_CACHE or ~/.cache/spikeflow (the data goes to its nmnist/ folder). */
-  cacheDir?: string;
-  /** Try the network when the cache lacks the data (default true; SPIKEFLOW_OFFLINE=1 disables). */
-  download?: boolean;
-  /** Where each archive is downloaded from, and its MD5 (default NMNIST_ARCHIVES; tests use a local server). */
-  archives?: Record<Split, { url: string; md5: string }>;
-  timeoutMs?: number;
   trainLimit?: number;
   testLimit?: number;
   /** Load the test split only (eval): the training set comes back empty. */
   testOnly?: boolean;
-  onProgress?: (e: { file: string; loaded: number; total: number | null }) => void;
-  onSource?: (message: string) => void;
   /** Samples framed so far, per split. */
   onFrames?: (split: Split, done: number, total: number) => void;
 }
+
+/**
+ * N-MNIST: dataDir in the nmnist-small layout (`<id>.bs2` files, labels in train1K.txt / test100.txt) or
+ * the official one (Train/<digit>/<id>.bin, Test/<digit>/<id>.bin); the cache's nmnist/ folder; archives
+ * default NMNIST_ARCHIVES.
+ */
+export type LoadNmnistOptions = EventDatasetOptions;
 
 export interface EventData {
   train: FrameSet;
@@ -219,30 +215,11 @@ export async function loadNmnist(o: LoadNmnistOptions): Promise<EventData> {
     dir = o.dataDir;
     source = 'data-dir';
   } else {
-    dir = datasetCache(o, 'nmnist');
-    const have = (s: Split) => existsSync(join(dir, NMNIST_ARCHIVES[s].folder));
-    if (splits.every(have)) source = 'cache';
-    else {
-      const mayDownload = (o.download ?? true) && process.env.SPIKEFLOW_OFFLINE !== '1';
-      if (!mayDownload)
-        throw new DataError(
-          `nmnist not found: no --data-dir given, nothing in the cache ${dir}, downloads disabled. ` +
-            'Give --data-dir a folder with train1K.txt/test100.txt and <id>.bs2 files, or Train/ and Test/ of the official N-MNIST',
-        );
-      o.onSource?.(`downloading nmnist into ${dir}`);
-      try {
-        await fetchArchives(dir, NMNIST_ARCHIVES, splits, {
-          ...o,
-          sources: o.archives,
-          extract: (zip, into) => extractZip(zip, into, { keep: (name) => name.endsWith('.bin') }),
-          entries: '<digit>/<id>.bin',
-        });
-      } catch (e) {
-        if (isChecksumMismatch(e) || !(e instanceof DownloadError)) throw e;
-        throw new DataError(`nmnist not found: nothing in the cache ${dir}, and the download failed (${e.message})`);
-      }
-      source = 'download';
-    }
+    ({ dir, source } = await cachedDataset('nmnist', NMNIST_ARCHIVES, splits, o, {
+      extract: (zip, into) => extractZip(zip, into, { keep: (name) => name.endsWith('.bin') }),
+      entries: '<digit>/<id>.bin',
+      hint: 'Give --data-dir a folder with train1K.txt/test100.txt and <id>.bs2 files, or Train/ and Test/ of the official N-MNIST',
+    }));
   }
   const layout = layoutOf(dir);
   if (!layout)
