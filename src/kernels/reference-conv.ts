@@ -102,8 +102,9 @@ export const referenceConvKernels: ConvKernels = {
     const per = p.outH * p.outW * g.O;
     for (let j = 0; j < arg.length; j++) arg[j] -= Math.floor(j / per) * img;
   },
-  convPoolSpikeBackward(s, gy, arg, w, dw, gIn, g, p) {
+  convPoolSpikeBackward(s, gy, arg, w, dw, gIn, g, p, accumulate = true) {
     checkConvPool('convPoolSpikeBackward', g, p, s, w, gy, arg);
+    if (gIn && !accumulate) gIn.fill(0);
     const img = g.outH * g.outW * g.O;
     const per = p.outH * p.outW * g.O;
     const gConv = new Float32Array(g.n * img);

@@ -6,7 +6,8 @@ import type { Exports } from './wasm-exports.js';
  * every output element is computed by one thread with the summation order of the one-thread kernel,
  * and results are bit-identical for any number of threads. Kernels whose outputs are sums over the
  * split dimension (the weight gradients summed over the batch, spikeSeqMatmul's per-sample sums) are
- * not split. A split is taken only above a work threshold: below it the dispatch costs more than it
+ * not split, except where the kernel itself sums in fixed groups that the parts can take whole (the
+ * fused convolution's weight gradient, convPoolGradW). A split is taken only above a work threshold: below it the dispatch costs more than it
  * saves, and the call runs on one thread as before.
  *
  * A split sees the call's arguments by field name (addresses and scalars, as the kernel will get them)
@@ -182,6 +183,45 @@ const inImg = (v: Args) => v.H * v.W * v.C;
 const outImg = (v: Args) => v.outH * v.outW * v.O;
 const poolImg = (v: Args) => v.pH * v.pW * v.O;
 
+const convPoolScratch = (v: Args, x: Exports) => x.convPoolScratchBytes(v.H, v.W, v.C, v.O, v.outH, v.outW, v.kH * v.kW * v.C);
+const convPoolMoves = (v: Args): Record<string, [number, number]> => ({
+  s: [v.s, inImg(v)],
+  gy: [v.gy, poolImg(v) * 4],
+  arg: [v.arg, poolImg(v) * 4],
+  gIn: [v.gIn, inImg(v) * 4],
+});
+const convPoolImages = images(convPoolScratch, convPoolMoves);
+
+/**
+ * convPoolSpikeBackward with a weight gradient: the kernel sums dW over fixed groups of images (one
+ * group's sum from zero, in image order; convGradGroup images each), then adds the groups' sums to dW in
+ * group order. Each part takes whole groups and writes their sums to its place in a shared area; the
+ * caller then adds them all with the kernel's own convSumParts: the same floats in the same order as one
+ * thread, for any number of threads.
+ */
+const convPoolGradW: Splitter = (v, ctx) => {
+  const group = ctx.x.convGradGroup();
+  const groups = Math.ceil(v.n / group);
+  const work = v.n * v.outH * v.outW * v.O * v.kH * v.kW * v.C;
+  const parts = partsFor(ctx, work / 4, groups);
+  if (parts < 2) return null;
+  const KO = v.kH * v.kW * v.C * v.O;
+  const area = ctx.alloc(groups * KO * 4);
+  const m = convPoolMoves(v);
+  return {
+    parts: ranges(v.n, parts, group).map(([i0, i1]) => {
+      const over: Record<string, number> = {
+        n: i1 - i0,
+        scratch: ctx.alloc(convPoolScratch(v, ctx.x)),
+        dwPart: area + (i0 / group) * KO * 4,
+      };
+      for (const [f, [ptr, per]] of Object.entries(m)) if (ptr) over[f] = ptr + i0 * per;
+      return over;
+    }),
+    after: () => ctx.x.convSumParts(v.dw, area, groups, KO),
+  };
+};
+
 export const SPLITS: Partial<Record<string, Splitter>> = {
   gemm,
   sparseGemm,
@@ -202,12 +242,5 @@ export const SPLITS: Partial<Record<string, Splitter>> = {
     (v, x) => x.convGradInputScratchBytes(v.kH * v.kW * v.C, v.O),
     (v) => ({ g: [v.g, outImg(v) * 4], gIn: [v.gIn, inImg(v) * 4] }),
   ),
-  // the weight gradient sums over images: split only for the input gradient alone
-  convPoolSpikeBackward: (v, ctx) =>
-    v.dw
-      ? null
-      : images(
-          (v, x) => x.convPoolScratchBytes(v.H, v.W, v.C, v.O, v.outH, v.outW, v.kH * v.kW * v.C),
-          (v) => ({ s: [v.s, inImg(v)], gy: [v.gy, poolImg(v) * 4], arg: [v.arg, poolImg(v) * 4], gIn: [v.gIn, inImg(v) * 4] }),
-        )(v, ctx),
+  convPoolSpikeBackward: (v, ctx) => (v.dw ? convPoolGradW(v, ctx) : convPoolImages(v, ctx)),
 };

@@ -357,7 +357,10 @@ export interface Kernels {
     g: ConvShape,
     pool: ConvPool,
   ): void;
-  /** Backward of convPoolSpikeForward for pooled gradient gy: dw += weight gradient, gIn += input gradient (each when not null). */
+  /**
+   * Backward of convPoolSpikeForward for pooled gradient gy: dw += weight gradient, gIn += input gradient
+   * (each when not null; gIn = input gradient when `accumulate` is false, its old values unread).
+   */
   convPoolSpikeBackward(
     s: Uint8Array,
     gy: Float32Array,
@@ -367,6 +370,7 @@ export interface Kernels {
     gIn: Float32Array | null,
     g: ConvShape,
     pool: ConvPool,
+    accumulate?: boolean,
   ): void;
   /**
    * Adam step over every element of w (m, v: its moments, updated in place), in float32 like torch:

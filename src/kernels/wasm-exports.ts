@@ -127,8 +127,22 @@ export const KERNELS = {
     (x, v) => x.convPoolScratchBytes(v.H, v.W, v.C, v.O, v.outH, v.outW, v.kH * v.kW * v.C),
   ),
   convPoolSpikeBackward: kernel(
-    { ...convShape, s: U8.in, gy: F32.in, arg: I32.in, w: F32.in, dw: F32.inout, gIn: F32.inout, pH: i32, pW: i32, scratch },
-    (x, v) => x.convPoolScratchBytes(v.H, v.W, v.C, v.O, v.outH, v.outW, v.kH * v.kW * v.C),
+    // gIn is copied in only when accumulating into it; dwPart: a thread's weight-gradient groups (splits.ts)
+    {
+      ...convShape,
+      s: U8.in,
+      gy: F32.in,
+      arg: I32.in,
+      w: F32.in,
+      dw: F32.inout,
+      gIn: F32.acc,
+      pH: i32,
+      pW: i32,
+      accumulate: i32,
+      dwPart: i32,
+      scratch,
+    },
+    (x, v) => x.convPoolBackwardScratchBytes(v.H, v.W, v.C, v.O, v.outH, v.outW, v.kH * v.kW * v.C, v.n),
   ),
   rateSpikes: kernel(
     { x: F32.in, keys: U32.in, samples: i32, f: i32, steps: i32, gain: f64, out: U8.out, scratch },
@@ -171,4 +185,8 @@ export const KERNELS = {
 
 /** The module's exports: memory, heap base, the size functions and the kernels of the table. */
 export type Exports = ModuleExports &
-  Sizers & { [K in keyof typeof KERNELS]: (...args: number[]) => number } & { leakyTiles(N: number, H: number): number };
+  Sizers & { [K in keyof typeof KERNELS]: (...args: number[]) => number } & {
+    leakyTiles(N: number, H: number): number;
+    convGradGroup(): number;
+    convSumParts(dst: number, parts: number, count: number, len: number): void;
+  };

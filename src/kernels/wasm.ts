@@ -279,12 +279,12 @@ function wrap(ex: Exports, relaxed: boolean, pool: KernelPool | null): Kernels {
       checkBias('convPoolSpikeForward', bias, g.O);
       if (y.length) call('convPoolSpikeForward', { ...g, s, w, bias, y, arg, pk: p.k, ps: p.stride, pH: p.outH, pW: p.outW });
     },
-    convPoolSpikeBackward(s, gy, arg, w, dw, gIn, g, p) {
+    convPoolSpikeBackward(s, gy, arg, w, dw, gIn, g, p, accumulate = true) {
       checkConvPool('convPoolSpikeBackward', g, p, s, w, gy, arg);
       if (dw) need('convPoolSpikeBackward', 'dW', dw, w.length);
       if (gIn) need('convPoolSpikeBackward', 'gIn', gIn, s.length);
       if (!gy.length || (!dw && !gIn)) return;
-      call('convPoolSpikeBackward', { ...g, s, gy, arg, w, dw, gIn, pH: p.outH, pW: p.outW });
+      call('convPoolSpikeBackward', { ...g, s, gy, arg, w, dw, gIn, pH: p.outH, pW: p.outW, accumulate });
     },
     convSpikeGradW(s, g, dw, shape) {
       checkConv('convSpikeGradW', shape, s, dw, g);

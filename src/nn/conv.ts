@@ -204,6 +204,8 @@ export function conv2dMaxPool(x: Tensor, g: ConvGeometry, pk: number, ps: number
       const gy = out.grad!;
       if (b?.requiresGrad) k.sumRows(gy, b.ensureGrad(), images * pool.outH * pool.outW, O, true);
       const dw = w.requiresGrad ? w.ensureGrad() : null;
+      // a gradient made here is written, not added to (its zeros are not copied into the kernels)
+      const fresh = x.grad === null;
       const dx = x.requiresGrad ? x.ensureGrad() : null;
       if (!dw && !dx) return;
       for (let i = 0; i < images; i += CHUNK_IMAGES) {
@@ -217,6 +219,7 @@ export function conv2dMaxPool(x: Tensor, g: ConvGeometry, pk: number, ps: number
           dx ? dx.subarray(i * inSize, (i + n) * inSize) : null,
           kernelShape(g, n),
           pool,
+          !fresh,
         );
       }
     },

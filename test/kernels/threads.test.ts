@@ -322,6 +322,41 @@ describe('kernel threads: the same bits for 1, 2, 3 and 4 threads', () => {
     ref.convGradInput(gOut, w, gWant, g);
     closeTo(out.gIn, gWant, 1e-5);
   });
+  it('fused conv + pool backward with the weight gradient: dW summed in whole image groups, gIn added or overwritten', () => {
+    const rng = new Rng(22);
+    // 100 images: four weight-gradient groups (of 32), so 2, 3 and 4 threads each take whole groups
+    const g: ConvShape = { n: 100, H: 12, W: 12, C: 6, O: 16, kH: 5, kW: 5, stride: 1, pad: 0, outH: 8, outW: 8 };
+    const pool = { k: 2, stride: 2, outH: 4, outW: 4 };
+    const s = spikes(g.n * g.H * g.W * g.C, rng, 0.15);
+    // one image in ten nearly silent: those take the scatter form of the weight gradient
+    for (let i = 0; i < g.n; i += 10) s.fill(0, i * g.H * g.W * g.C + 3, (i + 1) * g.H * g.W * g.C);
+    const w = uniform(g.kH * g.kW * g.C * g.O, rng);
+    const gy = uniform(g.n * pool.outH * pool.outW * g.O, rng);
+    const dw0 = uniform(w.length, rng);
+    const gIn0 = uniform(s.length, rng);
+    const out = sameForAllThreads((k) => {
+      const y = new Float32Array(gy.length);
+      const arg = new Int32Array(gy.length);
+      k.convPoolSpikeForward(s, w, null, y, arg, g, pool);
+      const dw = dw0.slice();
+      const gAdd = gIn0.slice();
+      k.convPoolSpikeBackward(s, gy, arg, w, dw, gAdd, g, pool);
+      const dwSet = new Float32Array(w.length);
+      const gSet = gIn0.slice(); // overwritten: its values must not show
+      k.convPoolSpikeBackward(s, gy, arg, w, dwSet, gSet, g, pool, false);
+      return { arg, dw, gAdd, dwSet, gSet };
+    });
+    const dwWant = dw0.slice();
+    const gAddWant = gIn0.slice();
+    ref.convPoolSpikeBackward(s, gy, out.arg, w, dwWant, gAddWant, g, pool);
+    closeTo(out.dw, dwWant, 1e-5);
+    closeTo(out.gAdd, gAddWant, 1e-5);
+    const dwSetWant = new Float32Array(w.length);
+    const gSetWant = new Float32Array(s.length);
+    ref.convPoolSpikeBackward(s, gy, out.arg, w, dwSetWant, gSetWant, g, pool);
+    closeTo(out.dwSet, dwSetWant, 1e-5);
+    closeTo(out.gSet, gSetWant, 1e-5);
+  });
 });
 
 describe('kernel threads: the pool', () => {

@@ -273,7 +273,9 @@ function gatherGradW(
 @unmanaged class ConvGradWArgs extends ConvShape { s: usize; g: usize; dw: usize; scratch: usize; }
 @unmanaged class ConvGradInputArgs extends ConvShape { g: usize; w: usize; gIn: usize; scratch: usize; }
 @unmanaged class ConvPoolArgs extends ConvShape { s: usize; w: usize; bias: usize; y: usize; arg: usize; pk: i32; ps: i32; pH: i32; pW: i32; scratch: usize; }
-@unmanaged class ConvPoolBackwardArgs extends ConvShape { s: usize; gy: usize; arg: usize; w: usize; dw: usize; gIn: usize; pH: i32; pW: i32; scratch: usize; }
+@unmanaged class ConvPoolBackwardArgs extends ConvShape {
+  s: usize; gy: usize; arg: usize; w: usize; dw: usize; gIn: usize; pH: i32; pW: i32; accumulate: i32; dwPart: usize; scratch: usize;
+}
 @unmanaged class PoolArgs { n: i32; H: i32; W: i32; C: i32; k: i32; stride: i32; outH: i32; outW: i32; x: usize; y: usize; arg: usize; }
 
 /** Scratch bytes of convSpikeGradW: the gather lists of one image (none for stride > 1). */
@@ -408,11 +410,45 @@ export function maxPoolForward(a: PoolArgs): void {
   }
 }
 
-/** Scratch bytes of convPoolSpikeForward: one conv output image and the spike lists. */
+/** Scratch bytes of convPoolSpikeForward and of one image of convPoolSpikeBackward: one conv output image and the spike lists. */
 export function convPoolScratchBytes(H: i32, W: i32, C: i32, O: i32, outH: i32, outW: i32, K: i32): usize {
   const fwd = (<usize>(outH * outW * O) << 2) + listBytes(H, W, C, K);
   const bwd = (<usize>(outH * outW * O) << 2) + (<usize>K * <usize>O << 2) + gradListBytes(outH * outW, O) + gradWListBytes(H, W);
-  return max(fwd, bwd);
+  return (max(fwd, bwd) + 15) & ~15;
+}
+
+/**
+ * Images per weight-gradient group: the weight gradient of n images is summed group by group (each
+ * group's from zero, in image order), then the groups' sums are added to dW in group order. The
+ * groups are fixed by the image index alone, so a call split over threads (whole groups per thread,
+ * splits.ts) adds exactly the same floats in the same order as one thread.
+ */
+const GRAD_GROUP: i32 = 32;
+
+/** Images per weight-gradient group (GRAD_GROUP). */
+export function convGradGroup(): i32 {
+  return GRAD_GROUP;
+}
+
+/** Scratch bytes of convPoolSpikeBackward for n images: one image's space, then each group's weight-gradient sum. */
+export function convPoolBackwardScratchBytes(H: i32, W: i32, C: i32, O: i32, outH: i32, outW: i32, K: i32, n: i32): usize {
+  return convPoolScratchBytes(H, W, C, O, outH, outW, K) + (<usize>((n + GRAD_GROUP - 1) / GRAD_GROUP) * <usize>(K * O) << 2);
+}
+
+/** dst[0..len) += parts[0][0..len), then += parts[1], ... (count parts of len floats, back to back): the groups' sums in order. */
+export function convSumParts(dst: usize, parts: usize, count: i32, len: i32): void {
+  for (let p = 0; p < count; p++) {
+    const src = parts + (<usize>p * <usize>len << 2);
+    let j = 0;
+    for (; j + 4 <= len; j += 4) {
+      const d = dst + (<usize>j << 2);
+      v128.store(d, f32x4.add(v128.load(d), v128.load(src + (<usize>j << 2))));
+    }
+    for (; j < len; j++) {
+      const d = dst + (<usize>j << 2);
+      store<f32>(d, load<f32>(d) + load<f32>(src + (<usize>j << 2)));
+    }
+  }
 }
 
 /**
@@ -438,8 +474,11 @@ export function convPoolSpikeForward(a: ConvPoolArgs): void {
 
 /**
  * Backward of convPoolSpikeForward for pooled-output gradient gy: dW (dw not 0) from the unpooled gradient
- * image (scatter of gy to the argmax positions), and gIn (gIn not 0, accumulated) from the nonzero pooled
- * gradients only: each adds g times its output channel's filter onto the input window of its argmax.
+ * image (scatter of gy to the argmax positions), and gIn (gIn not 0) from the nonzero pooled gradients
+ * only: each adds g times its output channel's filter onto the input window of its argmax. gIn is
+ * accumulated into when `accumulate` is set, else overwritten. dW: each group of GRAD_GROUP images sums
+ * into its own space (dwPart + group * K*O floats when dwPart is not 0: a thread's part of a split call,
+ * whose caller adds the groups with convSumParts; else the scratch after one image's space, added here).
  */
 export function convPoolSpikeBackward(a: ConvPoolBackwardArgs): void {
   const n = a.n, H = a.H, W = a.W, C = a.C, O = a.O, kH = a.kH, kW = a.kW, stride = a.stride, pad = a.pad, outH = a.outH, outW = a.outW;
@@ -452,6 +491,8 @@ export function convPoolSpikeBackward(a: ConvPoolBackwardArgs): void {
   const wt = scratch + (<usize>convLen << 2);
   const list = wt + (<usize>(K * O) << 2);
   const wList = list + gradListBytes(outH * outW, O);
+  const partB = <usize>(K * O) << 2;
+  const parts = a.dwPart ? a.dwPart : scratch + convPoolScratchBytes(H, W, C, O, outH, outW, K);
   if (gIn) {
     for (let k = 0; k < K; k++) {
       for (let o = 0; o < O; o++) store<f32>(wt + (<usize>(o * K + k) << 2), load<f32>(w + (<usize>(k * O + o) << 2)));
@@ -466,9 +507,18 @@ export function convPoolSpikeBackward(a: ConvPoolBackwardArgs): void {
       const d = gImg + (<usize>load<i32>(ap + (<usize>j << 2)) << 2);
       store<f32>(d, load<f32>(d) + load<f32>(gp + (<usize>j << 2)));
     }
-    if (dw) gradWImage(s + <usize>(i * inImg), gImg, dw, wList, H, W, C, O, kH, kW, stride, pad, outH, outW);
-    if (gIn) gradInputImage(gImg, wt, gIn + (<usize>(i * inImg) << 2), list, H, W, C, O, kH, kW, stride, pad, outH, outW);
+    if (dw) {
+      const part = parts + <usize>(i / GRAD_GROUP) * partB;
+      if (i % GRAD_GROUP == 0) memory.fill(part, 0, partB);
+      gradWImage(s + <usize>(i * inImg), gImg, part, wList, H, W, C, O, kH, kW, stride, pad, outH, outW);
+    }
+    if (gIn) {
+      const xImg = gIn + (<usize>(i * inImg) << 2);
+      if (!a.accumulate) memory.fill(xImg, 0, <usize>inImg << 2);
+      gradInputImage(gImg, wt, xImg, list, H, W, C, O, kH, kW, stride, pad, outH, outW);
+    }
   }
+  if (dw && !a.dwPart) convSumParts(dw, parts, (n + GRAD_GROUP - 1) / GRAD_GROUP, K * O);
 }
 
 /** Scratch bytes of gradInputImage's lists: an (address, g) pair per nonzero gradient, a start per pixel. */

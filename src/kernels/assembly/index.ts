@@ -16,7 +16,7 @@ export { sparseGemm, sparseScratchBytes } from './sparse';
 export { leakyProject, leakyProjectScratchBytes, seqLeakyProject, seqLeakyProjectScratchBytes, rateLeakyProject, rateLeakyProjectScratchBytes } from './project';
 export {
   convSpikeForward, convSpikeScratchBytes, convSpikeGradW, convGradWScratchBytes, convGradInput, convGradInputScratchBytes, maxPoolForward,
-  convPoolSpikeForward, convPoolSpikeBackward, convPoolScratchBytes,
+  convPoolSpikeForward, convPoolSpikeBackward, convPoolScratchBytes, convPoolBackwardScratchBytes, convGradGroup, convSumParts,
 } from './conv';
 export { spikeSeqMatmul, spikeSeqMatmulScratchBytes, spikeSeqGradW, spikeSeqGradWScratchBytes } from './spike-seq';
 export { adamUpdate } from './optim';
