@@ -33,6 +33,7 @@ const dw = new Float32Array(300 * 64);
 const gIn = new Float32Array(n * inLen);
 const pooled = new Float32Array(n * 16 * 64);
 const arg = new Int32Array(pooled.length);
+const win = new Uint8Array(pooled.length);
 function time(label, f) {
   f(); // warm
   let ms = Infinity;
@@ -66,7 +67,7 @@ const bias = new Float32Array(64);
 time(
   'convPoolSpikeForward',
   chunks((i, m) =>
-    k.convPoolSpikeForward(sub(s, inLen, i, m), w, bias, sub(pooled, 1024, i, m), sub(arg, 1024, i, m), { ...g, n: m }, pool),
+    k.convPoolSpikeForward(sub(s, inLen, i, m), w, bias, sub(pooled, 1024, i, m), sub(win, 1024, i, m), { ...g, n: m }, pool),
   ),
 );
 const gPooled = Float32Array.from({ length: pooled.length }, () => rng.normal());
@@ -76,7 +77,7 @@ time(
     k.convPoolSpikeBackward(
       sub(s, inLen, i, m),
       sub(gPooled, 1024, i, m),
-      sub(arg, 1024, i, m),
+      sub(win, 1024, i, m),
       w,
       dw,
       sub(gIn, inLen, i, m),
@@ -88,7 +89,7 @@ time(
 time(
   '  (weight gradient only)',
   chunks((i, m) =>
-    k.convPoolSpikeBackward(sub(s, inLen, i, m), sub(gPooled, 1024, i, m), sub(arg, 1024, i, m), w, dw, null, { ...g, n: m }, pool),
+    k.convPoolSpikeBackward(sub(s, inLen, i, m), sub(gPooled, 1024, i, m), sub(win, 1024, i, m), w, dw, null, { ...g, n: m }, pool),
   ),
 );
 time(
@@ -97,7 +98,7 @@ time(
     k.convPoolSpikeBackward(
       sub(s, inLen, i, m),
       sub(gPooled, 1024, i, m),
-      sub(arg, 1024, i, m),
+      sub(win, 1024, i, m),
       w,
       null,
       sub(gIn, inLen, i, m),

@@ -1,4 +1,4 @@
-import type { ConvShape, Kernels, PoolShape } from './types.js';
+import type { ConvPool, ConvShape, Kernels, PoolShape } from './types.js';
 import { checkBias, checkConv, checkConvPool, checkPool } from './validate.js';
 
 /**
@@ -87,7 +87,8 @@ export const referenceConvKernels: ConvKernels = {
     checkConvPool('convPoolSpikeForward', g, p, s, w, y, arg);
     const conv = new Float32Array(g.n * g.outH * g.outW * g.O);
     referenceConvKernels.convSpikeForward(s, w, bias, conv, g);
-    referenceConvKernels.maxPoolForward(conv, y, arg, {
+    const flat = new Int32Array(arg.length);
+    referenceConvKernels.maxPoolForward(conv, y, flat, {
       n: g.n,
       H: g.outH,
       W: g.outW,
@@ -97,19 +98,29 @@ export const referenceConvKernels: ConvKernels = {
       outH: p.outH,
       outW: p.outW,
     });
-    // arg: within each image's conv output
-    const img = g.outH * g.outW * g.O;
-    const per = p.outH * p.outW * g.O;
-    for (let j = 0; j < arg.length; j++) arg[j] -= Math.floor(j / per) * img;
+    // arg: the position within its window of the flat index of each maximum
+    visitPooled(g, p, (j, i, py, px) => {
+      const pix = Math.floor((flat[j] - i * g.outH * g.outW * g.O) / g.O);
+      arg[j] = (Math.floor(pix / g.outW) - py * p.stride) * p.k + (pix % g.outW) - px * p.stride;
+    });
   },
   convPoolSpikeBackward(s, gy, arg, w, dw, gIn, g, p, accumulate = true) {
     checkConvPool('convPoolSpikeBackward', g, p, s, w, gy, arg);
     if (gIn && !accumulate) gIn.fill(0);
-    const img = g.outH * g.outW * g.O;
-    const per = p.outH * p.outW * g.O;
-    const gConv = new Float32Array(g.n * img);
-    for (let j = 0; j < arg.length; j++) gConv[Math.floor(j / per) * img + arg[j]] += gy[j];
+    const gConv = new Float32Array(g.n * g.outH * g.outW * g.O);
+    visitPooled(g, p, (j, i, py, px, o) => {
+      const wy = Math.floor(arg[j] / p.k);
+      const wx = arg[j] % p.k;
+      gConv[((i * g.outH + py * p.stride + wy) * g.outW + px * p.stride + wx) * g.O + o] += gy[j];
+    });
     if (dw) referenceConvKernels.convSpikeGradW(s, gConv, dw, g);
     if (gIn) referenceConvKernels.convGradInput(gConv, w, gIn, g);
   },
 };
+
+/** Calls f(j, image, py, px, o) for every pooled output j, in order. */
+function visitPooled(g: ConvShape, p: ConvPool, f: (j: number, i: number, py: number, px: number, o: number) => void): void {
+  let j = 0;
+  for (let i = 0; i < g.n; i++)
+    for (let py = 0; py < p.outH; py++) for (let px = 0; px < p.outW; px++) for (let o = 0; o < g.O; o++, j++) f(j, i, py, px, o);
+}

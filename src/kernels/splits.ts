@@ -187,7 +187,7 @@ const convPoolScratch = (v: Args, x: Exports) => x.convPoolScratchBytes(v.H, v.W
 const convPoolMoves = (v: Args): Record<string, [number, number]> => ({
   s: [v.s, inImg(v)],
   gy: [v.gy, poolImg(v) * 4],
-  arg: [v.arg, poolImg(v) * 4],
+  arg: [v.arg, poolImg(v)],
   gIn: [v.gIn, inImg(v) * 4],
 });
 const convPoolImages = images(convPoolScratch, convPoolMoves);
@@ -236,7 +236,7 @@ export const SPLITS: Partial<Record<string, Splitter>> = {
   ),
   convPoolSpikeForward: images(
     (v, x) => x.convPoolScratchBytes(v.H, v.W, v.C, v.O, v.outH, v.outW, v.kH * v.kW * v.C),
-    (v) => ({ s: [v.s, inImg(v)], y: [v.y, poolImg(v) * 4], arg: [v.arg, poolImg(v) * 4] }),
+    (v) => ({ s: [v.s, inImg(v)], y: [v.y, poolImg(v) * 4], arg: [v.arg, poolImg(v)] }),
   ),
   convGradInput: images(
     (v, x) => x.convGradInputScratchBytes(v.kH * v.kW * v.C, v.O),

@@ -345,15 +345,16 @@ export interface Kernels {
   /** y = max over each window; arg = flat index into x of the window's first maximum. */
   maxPoolForward(x: Float32Array, y: Float32Array, arg: Int32Array, g: PoolShape): void;
   /**
-   * Conv (spike input, + bias) fused with max pooling: y [n][pH][pW][O] pooled outputs, arg = index of
-   * each window's first maximum within its image's conv output [outH][outW][O]. The conv output is never stored.
+   * Conv (spike input, + bias) fused with max pooling: y [n][pH][pW][O] pooled outputs, arg = position
+   * ky*k + kx of each window's first maximum within the window (pool windows of at most 256 elements,
+   * k <= 16). The conv output is never stored.
    */
   convPoolSpikeForward(
     s: Uint8Array,
     w: Float32Array,
     bias: Float32Array | null,
     y: Float32Array,
-    arg: Int32Array,
+    arg: Uint8Array,
     g: ConvShape,
     pool: ConvPool,
   ): void;
@@ -364,7 +365,7 @@ export interface Kernels {
   convPoolSpikeBackward(
     s: Uint8Array,
     gy: Float32Array,
-    arg: Int32Array,
+    arg: Uint8Array,
     w: Float32Array,
     dw: Float32Array | null,
     gIn: Float32Array | null,

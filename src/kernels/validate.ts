@@ -248,6 +248,9 @@ export function checkPool(kernel: string, g: PoolShape, x: ArrayLike<number>, y:
 }
 
 /** Fused conv + max pool: the conv checks, then the pooling geometry over the conv output. */
+/** The widest pool window of the fused conv + pool kernels: its argmax position is one byte. */
+export const MAX_FUSED_POOL = 16;
+
 export function checkConvPool(
   kernel: string,
   g: ConvShape,
@@ -258,6 +261,10 @@ export function checkConvPool(
   arg: ArrayLike<number>,
 ): void {
   checkConv(kernel, g, s, w, { length: g.n * g.outH * g.outW * g.O });
+  if (p.k > MAX_FUSED_POOL)
+    throw new ShapeError(
+      `${kernel}: a ${p.k}x${p.k} pool window is larger than the fused kernels take (${MAX_FUSED_POOL}x${MAX_FUSED_POOL})`,
+    );
   checkPool(
     kernel,
     { n: g.n, H: g.outH, W: g.outW, C: g.O, k: p.k, stride: p.stride, outH: p.outH, outW: p.outW },

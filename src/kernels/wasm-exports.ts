@@ -123,7 +123,7 @@ export const KERNELS = {
     arg: I32.out,
   }),
   convPoolSpikeForward: kernel(
-    { ...convShape, s: U8.in, w: F32.in, bias: F32.in, y: F32.out, arg: I32.out, pk: i32, ps: i32, pH: i32, pW: i32, scratch },
+    { ...convShape, s: U8.in, w: F32.in, bias: F32.in, y: F32.out, arg: U8.out, pk: i32, ps: i32, pH: i32, pW: i32, scratch },
     (x, v) => x.convPoolScratchBytes(v.H, v.W, v.C, v.O, v.outH, v.outW, v.kH * v.kW * v.C),
   ),
   convPoolSpikeBackward: kernel(
@@ -132,10 +132,12 @@ export const KERNELS = {
       ...convShape,
       s: U8.in,
       gy: F32.in,
-      arg: I32.in,
+      arg: U8.in,
       w: F32.in,
       dw: F32.inout,
       gIn: F32.acc,
+      pk: i32,
+      ps: i32,
       pH: i32,
       pW: i32,
       accumulate: i32,

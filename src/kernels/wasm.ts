@@ -284,7 +284,7 @@ function wrap(ex: Exports, relaxed: boolean, pool: KernelPool | null): Kernels {
       if (dw) need('convPoolSpikeBackward', 'dW', dw, w.length);
       if (gIn) need('convPoolSpikeBackward', 'gIn', gIn, s.length);
       if (!gy.length || (!dw && !gIn)) return;
-      call('convPoolSpikeBackward', { ...g, s, gy, arg, w, dw, gIn, pH: p.outH, pW: p.outW, accumulate });
+      call('convPoolSpikeBackward', { ...g, s, gy, arg, w, dw, gIn, pk: p.k, ps: p.stride, pH: p.outH, pW: p.outW, accumulate });
     },
     convSpikeGradW(s, g, dw, shape) {
       checkConv('convSpikeGradW', shape, s, dw, g);

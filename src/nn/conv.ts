@@ -1,5 +1,5 @@
-import { Tensor } from '../core/tensor.js';
-import { newF32, newI32 } from '../core/buffers.js';
+import { Tensor, accumulateOwnedGrad } from '../core/tensor.js';
+import { newF32, newU8 } from '../core/buffers.js';
 import type { Rng } from '../core/rng.js';
 import { ShapeError, ValueError, checkArray, checkBool, checkInt, checkObject, checkRng, describe } from '../core/errors.js';
 import type { ConvShape, Kernels } from '../kernels/types.js';
@@ -183,7 +183,7 @@ export function conv2dMaxPool(x: Tensor, g: ConvGeometry, pk: number, ps: number
   const images = x.size / inSize;
   const per = pool.outH * pool.outW * O;
   const y = newF32(images * per, true); // written by the kernel
-  const arg = newI32(images * per, true);
+  const arg = newU8(images * per, true);
   const wd = w.data as Float32Array;
   const bias = b ? (b.data as Float32Array) : null;
   for (let i = 0; i < images; i += CHUNK_IMAGES) {
@@ -204,9 +204,9 @@ export function conv2dMaxPool(x: Tensor, g: ConvGeometry, pk: number, ps: number
       const gy = out.grad!;
       if (b?.requiresGrad) k.sumRows(gy, b.ensureGrad(), images * pool.outH * pool.outW, O, true);
       const dw = w.requiresGrad ? w.ensureGrad() : null;
-      // a gradient made here is written, not added to (its zeros are not copied into the kernels)
-      const fresh = x.grad === null;
-      const dx = x.requiresGrad ? x.ensureGrad() : null;
+      // a gradient made here is written whole by the kernel (no zero-fill, nothing copied in), then adopted
+      const fresh = x.requiresGrad && x.grad === null;
+      const dx = fresh ? newF32(x.size, true) : x.requiresGrad ? x.ensureGrad() : null;
       if (!dw && !dx) return;
       for (let i = 0; i < images; i += CHUNK_IMAGES) {
         const n = Math.min(CHUNK_IMAGES, images - i);
@@ -222,6 +222,7 @@ export function conv2dMaxPool(x: Tensor, g: ConvGeometry, pk: number, ps: number
           !fresh,
         );
       }
+      if (fresh) accumulateOwnedGrad(x, dx!);
     },
   });
   return out;

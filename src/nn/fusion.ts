@@ -6,6 +6,7 @@ import { Linear } from './linear.js';
 import { Conv2d } from './conv.js';
 import { MaxPool2d } from './pool.js';
 import { Flatten } from './flatten.js';
+import { MAX_FUSED_POOL } from '../kernels/validate.js';
 
 /**
  * The fusion pass: rules that run a few consecutive layers as one fused op, chosen from the layers and
@@ -88,7 +89,10 @@ export const FUSION_RULES: readonly FusionRule[] = [
   {
     // a convolution over spikes and the max pooling after it in one kernel (no conv output kept)
     name: 'conv-pool',
-    match: (ls, i, x) => (ls[i] instanceof Conv2d && ls[i + 1] instanceof MaxPool2d && x.x.isSpikes ? 2 : 0),
+    match: (ls, i, x) => {
+      const p = ls[i + 1];
+      return ls[i] instanceof Conv2d && p instanceof MaxPool2d && p.kernel <= MAX_FUSED_POOL && x.x.isSpikes ? 2 : 0;
+    },
     run: (ls, i, x, ctx) => ({ seq: (ls[i] as Conv2d).forwardPooled(x, ls[i + 1] as MaxPool2d, ctx) }),
   },
   {

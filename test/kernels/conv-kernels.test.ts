@@ -82,11 +82,20 @@ for (const [build, wasm] of wasmBuilds()) {
           const argRef = new Int32Array(g.n * per);
           referenceKernels.maxPoolForward(conv, yRef, argRef, pg);
           const gy = randn(g.n * per);
+          // the window position of each flat argmax: (its conv row - the window's first row) * k + (column - first column)
+          const winRef = Uint8Array.from(argRef, (a, j) => {
+            const i = Math.floor(j / per);
+            const pix = Math.floor((a - i * g.outH * g.outW * g.O) / g.O);
+            const q = Math.floor((j % per) / g.O);
+            const [py, px] = [Math.floor(q / pool.outW), q % pool.outW];
+            return (Math.floor(pix / g.outW) - 2 * py) * 2 + (pix % g.outW) - 2 * px;
+          });
           for (const k of [referenceKernels, wasm]) {
             const y = new Float32Array(g.n * per);
-            const arg = new Int32Array(g.n * per);
+            const arg = new Uint8Array(g.n * per);
             k.convPoolSpikeForward(s, w, bias, y, arg, g, pool);
             close(y, yRef);
+            expect(arg).toEqual(winRef);
             // unpooled gradient -> the unfused kernels give the truth
             const gConv = new Float32Array(conv.length);
             for (let j = 0; j < argRef.length; j++) gConv[argRef[j]] += gy[j];
@@ -114,6 +123,11 @@ for (const [build, wasm] of wasmBuilds()) {
           /bias/,
         );
         expect(() => k.convGradInput(new Float32Array(48), new Float32Array(53), new Float32Array(72), g)).toThrow(/weight/);
+        // the fused kernels keep each argmax's window position in one byte: 16x16 windows at most
+        const big = convShape(1, 17, 17, 1, 1, 1, 1, 0);
+        const p17 = { k: 17, stride: 17, outH: 1, outW: 1 };
+        const [s, w1, y1] = [new Uint8Array(289), new Float32Array(1), new Float32Array(1)];
+        expect(() => k.convPoolSpikeForward(s, w1, null, y1, new Uint8Array(1), big, p17)).toThrow(/larger than the fused/);
       }
     });
   });

@@ -307,7 +307,7 @@ describe('kernel threads: the same bits for 1, 2, 3 and 4 threads', () => {
       const o = new Float32Array(g.n * g.outH * g.outW * g.O);
       k.convSpikeForward(s, w, bias, o, g);
       const y = new Float32Array(gy.length);
-      const arg = new Int32Array(gy.length);
+      const arg = new Uint8Array(gy.length);
       k.convPoolSpikeForward(s, w, bias, y, arg, g, pool);
       const gIn = gIn0.slice();
       k.convGradInput(gOut, w, gIn, g);
@@ -336,7 +336,7 @@ describe('kernel threads: the same bits for 1, 2, 3 and 4 threads', () => {
     const gIn0 = uniform(s.length, rng);
     const out = sameForAllThreads((k) => {
       const y = new Float32Array(gy.length);
-      const arg = new Int32Array(gy.length);
+      const arg = new Uint8Array(gy.length);
       k.convPoolSpikeForward(s, w, null, y, arg, g, pool);
       const dw = dw0.slice();
       const gAdd = gIn0.slice();

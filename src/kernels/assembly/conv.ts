@@ -274,7 +274,7 @@ function gatherGradW(
 @unmanaged class ConvGradInputArgs extends ConvShape { g: usize; w: usize; gIn: usize; scratch: usize; }
 @unmanaged class ConvPoolArgs extends ConvShape { s: usize; w: usize; bias: usize; y: usize; arg: usize; pk: i32; ps: i32; pH: i32; pW: i32; scratch: usize; }
 @unmanaged class ConvPoolBackwardArgs extends ConvShape {
-  s: usize; gy: usize; arg: usize; w: usize; dw: usize; gIn: usize; pH: i32; pW: i32; accumulate: i32; dwPart: usize; scratch: usize;
+  s: usize; gy: usize; arg: usize; w: usize; dw: usize; gIn: usize; pk: i32; ps: i32; pH: i32; pW: i32; accumulate: i32; dwPart: usize; scratch: usize;
 }
 @unmanaged class PoolArgs { n: i32; H: i32; W: i32; C: i32; k: i32; stride: i32; outH: i32; outW: i32; x: usize; y: usize; arg: usize; }
 
@@ -400,6 +400,54 @@ export function convGradInput(a: ConvGradInputArgs): void {
   }
 }
 
+/**
+ * Max pooling of one image xImg [H][W][C] into y [outH][outW][C], and in win (u8) the position
+ * ky*k + kx within its window of the first maximal element of each window (torch's choice on ties);
+ * k*k <= 256. C % 4 == 0 runs 4 channels per v128; other C are scalar.
+ */
+@inline function poolWindows(xImg: usize, y: usize, win: usize, H: i32, W: i32, C: i32, k: i32, stride: i32, outH: i32, outW: i32): void {
+  let o: usize = 0;
+  for (let oy = 0; oy < outH; oy++) {
+    for (let ox = 0; ox < outW; ox++) {
+      const first = (oy * stride * W + ox * stride) * C;
+      let c = 0;
+      if ((C & 3) == 0) {
+        for (; c < C; c += 4, o += 4) {
+          let bv = v128.load(xImg + (<usize>(first + c) << 2));
+          let bi = i32x4.splat(0);
+          for (let ky = 0; ky < k; ky++) {
+            for (let kx = 0; kx < k; kx++) {
+              const v = v128.load(xImg + (<usize>(first + (ky * W + kx) * C + c) << 2));
+              const gt = f32x4.gt(v, bv);
+              bv = v128.bitselect(v, bv, gt);
+              bi = v128.bitselect(i32x4.splat(ky * k + kx), bi, gt);
+            }
+          }
+          v128.store(y + (o << 2), bv);
+          const b16 = i16x8.narrow_i32x4_u(bi, bi);
+          v128.store32_lane(win + o, i8x16.narrow_i16x8_u(b16, b16), 0);
+        }
+      } else {
+        for (; c < C; c++, o++) {
+          let bv = load<f32>(xImg + (<usize>(first + c) << 2));
+          let bi = 0;
+          for (let ky = 0; ky < k; ky++) {
+            for (let kx = 0; kx < k; kx++) {
+              const v = load<f32>(xImg + (<usize>(first + (ky * W + kx) * C + c) << 2));
+              if (v > bv) {
+                bv = v;
+                bi = ky * k + kx;
+              }
+            }
+          }
+          store<f32>(y + (o << 2), bv);
+          store<u8>(win + o, <u8>bi);
+        }
+      }
+    }
+  }
+}
+
 /** Max pooling of n float images (flat indices into x in arg). */
 export function maxPoolForward(a: PoolArgs): void {
   const x = a.x, y = a.y, arg = a.arg, n = a.n, H = a.H, W = a.W, C = a.C, k = a.k, stride = a.stride, outH = a.outH, outW = a.outW;
@@ -453,14 +501,14 @@ export function convSumParts(dst: usize, parts: usize, count: i32, len: i32): vo
 
 /**
  * Fused Conv2d (spike input) -> MaxPool2d: each image's conv output is computed into scratch (L1-sized),
- * pooled there, and only the pooled values y and the window argmax (arg: index within the image's conv
- * output) leave the kernel.
+ * pooled there, and only the pooled values y and the window argmax (arg, u8: the position ky*pk + kx of
+ * the maximum within its window, pk*pk <= 256) leave the kernel.
  */
 export function convPoolSpikeForward(a: ConvPoolArgs): void {
   const n = a.n, H = a.H, W = a.W, C = a.C, O = a.O, kH = a.kH, kW = a.kW, stride = a.stride, pad = a.pad, outH = a.outH, outW = a.outW;
   const s = a.s, w = a.w, bias = a.bias, y = a.y, arg = a.arg, pk = a.pk, ps = a.ps, pH = a.pH, pW = a.pW, scratch = a.scratch;
   const inImg = <usize>(H * W * C);
-  const poolImg = <usize>(pH * pW * O) << 2;
+  const poolImg = <usize>(pH * pW * O);
   const conv = scratch;
   const cnt = scratch + (<usize>(outH * outW * O) << 2);
   const chans = cnt + cntBytes(H, W);
@@ -468,7 +516,7 @@ export function convPoolSpikeForward(a: ConvPoolArgs): void {
   for (let i = 0; i < n; i++) {
     listSpikes(s + <usize>i * inImg, H * W, C, O, cnt, chans);
     gatherImage(cnt, chans, plist, w, bias, conv, H, W, C, O, kH, kW, stride, pad, outH, outW);
-    poolImage(conv, y + <usize>i * poolImg, arg + <usize>i * poolImg, 0, outH, outW, O, pk, ps, pH, pW);
+    poolWindows(conv, y + (<usize>i * poolImg << 2), arg + <usize>i * poolImg, outH, outW, O, pk, ps, pH, pW);
   }
 }
 
@@ -482,7 +530,7 @@ export function convPoolSpikeForward(a: ConvPoolArgs): void {
  */
 export function convPoolSpikeBackward(a: ConvPoolBackwardArgs): void {
   const n = a.n, H = a.H, W = a.W, C = a.C, O = a.O, kH = a.kH, kW = a.kW, stride = a.stride, pad = a.pad, outH = a.outH, outW = a.outW;
-  const s = a.s, gy = a.gy, arg = a.arg, w = a.w, dw = a.dw, gIn = a.gIn, pH = a.pH, pW = a.pW, scratch = a.scratch;
+  const s = a.s, gy = a.gy, arg = a.arg, w = a.w, dw = a.dw, gIn = a.gIn, pk = a.pk, ps = a.ps, pH = a.pH, pW = a.pW, scratch = a.scratch;
   const K = kH * kW * C;
   const inImg = H * W * C;
   const convLen = outH * outW * O;
@@ -499,13 +547,20 @@ export function convPoolSpikeBackward(a: ConvPoolBackwardArgs): void {
     }
   }
   for (let i = 0; i < n; i++) {
-    const gp = gy + (<usize>(i * poolLen) << 2);
-    const ap = arg + (<usize>(i * poolLen) << 2);
     // unpool: the gradient image of the conv output (zero except at the window maxima)
     memory.fill(gImg, 0, <usize>convLen << 2);
-    for (let j = 0; j < poolLen; j++) {
-      const d = gImg + (<usize>load<i32>(ap + (<usize>j << 2)) << 2);
-      store<f32>(d, load<f32>(d) + load<f32>(gp + (<usize>j << 2)));
+    let gp = gy + (<usize>(i * poolLen) << 2);
+    let ap = arg + <usize>(i * poolLen);
+    for (let py = 0; py < pH; py++) {
+      for (let px = 0; px < pW; px++) {
+        const corner = (py * ps * outW + px * ps) * O;
+        for (let o = 0; o < O; o++, gp += 4, ap++) {
+          const at = <i32>load<u8>(ap);
+          const wy = at / pk;
+          const d = gImg + (<usize>(corner + (wy * outW + at - wy * pk) * O + o) << 2);
+          store<f32>(d, load<f32>(d) + load<f32>(gp));
+        }
+      }
     }
     if (dw) {
       const part = parts + <usize>(i / GRAD_GROUP) * partB;
