@@ -4,6 +4,7 @@
 // Env: BENCH_BATCHES (training batches timed, default 100), BENCH_CSNN_BATCHES (default 20),
 //      BENCH_CSNN_WARMUP (untimed CSNN training batches first, both sides, default 5),
 //      BENCH_ONLY (fc or csnn: run one part), BENCH_THREADS (default: all cores),
+//      BENCH_THREAD_MODEL (kernel: the CLI's kernel threads, the default; data: DataParallel batch shards),
 //      SNNTORCH_SRC (snnTorch source folder, default /tmp/snntorch), SPIKEFLOW_SHARED (default ../shared),
 //      BENCH_PEERS (the peers' fastest user-level forms next to their tutorial forms, bench/training_peers.py:
 //      default snntorch,spikingjelly,norse; empty: none), BENCH_PEER_BATCHES (timed batches per peer form, default 20),
@@ -27,6 +28,7 @@ import {
   directEncode,
   rateEncode,
   defaultKernels,
+  setKernelThreads,
 } from '../dist/index.js';
 import { loadMnist, DataParallel, enableRelaxedSimd } from '../dist/node.js';
 
@@ -37,6 +39,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const shared = process.env.SPIKEFLOW_SHARED ?? join(root, '..', 'shared');
 const batches = Number(process.env.BENCH_BATCHES ?? 100);
 const threads = Number(process.env.BENCH_THREADS ?? cpus().length);
+const threadModel = process.env.BENCH_THREAD_MODEL ?? 'kernel';
+if (threadModel !== 'kernel' && threadModel !== 'data') throw new Error(`BENCH_THREAD_MODEL: expected kernel or data, found ${threadModel}`);
 const T = 25,
   B = 128;
 
@@ -56,7 +60,11 @@ async function timeRun(model, task, lr, encoder, nThreads, nBatches, evalBatch, 
   const rng = new Rng(0);
   const kernels = defaultKernels();
   const optimizer = new Adam(model.trainable(), { lr });
-  const parallel = nThreads > 1 ? await DataParallel.create(model, task, kernels, nThreads, optimizer) : undefined;
+  // the CLI's thread model (src/cli/common.ts maybeParallel): nThreads kernel threads, every kernel call
+  // split over them; BENCH_THREAD_MODEL=data runs the batch-splitting DataParallel workers instead
+  const data = threadModel === 'data' && nThreads > 1;
+  setKernelThreads(kernels, data ? 1 : nThreads);
+  const parallel = data ? await DataParallel.create(model, task, kernels, nThreads, optimizer) : undefined;
   const o = { model, task, optimizer, encoder, batchSize: B, rng, kernels, parallel };
   await trainEpoch(train, { ...o, maxBatches: warmup });
   const tr = await trainEpoch(train, { ...o, maxBatches: nBatches });
@@ -67,6 +75,7 @@ async function timeRun(model, task, lr, encoder, nThreads, nBatches, evalBatch, 
   await evaluate(warm, { model, task, encoder, rng, kernels, parallel, batchSize: evalBatch });
   const ev = await evaluate(test, { model, task, encoder, rng, kernels, parallel, batchSize: evalBatch });
   await parallel?.close();
+  setKernelThreads(kernels, threads);
   return { trainSamplesPerSec: tr.samplesPerSec, inferSamplesPerSec: ev.samplesPerSec, testAccuracy: ev.accuracy, trainBatches: nBatches };
 }
 
@@ -216,6 +225,7 @@ const results = {
   batches,
   csnnBatches,
   threads,
+  threadModel,
   runs: [],
 };
 if (only !== 'fc') {
@@ -249,7 +259,7 @@ writeFileSync(join(root, 'bench', only ? `results-${only}.json` : 'results.json'
 const f = (x) => (x === undefined ? 'n/a' : Math.round(x).toLocaleString('en-US'));
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(1)}x` : 'n/a');
 console.log(
-  `Machine: ${results.machine}, Node ${results.node}, spikeflow kernels: ${kernelBuild}; peer OpenBLAS core type: ${results.peerBlas ?? 'n/a'}; ${batches} timed training batches after 2 warm-up (CSNN: ${csnnBatches} after ${csnnWarmup}, both sides); inference over the 10,000 test images.\n`,
+  `Machine: ${results.machine}, Node ${results.node}, spikeflow kernels: ${kernelBuild}, ${threadModel === 'kernel' ? 'kernel threads' : 'DataParallel workers'}; peer OpenBLAS core type: ${results.peerBlas ?? 'n/a'}; ${batches} timed training batches after 2 warm-up (CSNN: ${csnnBatches} after ${csnnWarmup}, both sides); inference over the 10,000 test images.\n`,
 );
 console.log('| input | metric | snnTorch 0.9.4 | spikeflow 1 thread | ratio | spikeflow ' + threads + ' threads | ratio |');
 console.log('|---|---|---|---|---|---|---|');
