@@ -40,7 +40,8 @@ const shared = process.env.SPIKEFLOW_SHARED ?? join(root, '..', 'shared');
 const batches = Number(process.env.BENCH_BATCHES ?? 100);
 const threads = Number(process.env.BENCH_THREADS ?? cpus().length);
 const threadModel = process.env.BENCH_THREAD_MODEL ?? 'kernel';
-if (threadModel !== 'kernel' && threadModel !== 'data') throw new Error(`BENCH_THREAD_MODEL: expected kernel or data, found ${threadModel}`);
+if (threadModel !== 'kernel' && threadModel !== 'data')
+  throw new Error(`BENCH_THREAD_MODEL: expected kernel or data, found ${threadModel}`);
 const T = 25,
   B = 128;
 

@@ -7,8 +7,8 @@ import type { Exports } from './wasm-exports.js';
  * and results are bit-identical for any number of threads. Kernels whose outputs are sums over the
  * split dimension (the weight gradients summed over the batch, spikeSeqMatmul's per-sample sums) are
  * not split, except where the kernel itself sums in fixed groups that the parts can take whole (the
- * fused convolution's weight gradient, convPoolGradW). A split is taken only above a work threshold: below it the dispatch costs more than it
- * saves, and the call runs on one thread as before.
+ * convolutions' weight gradients, groupedGradW). A split is taken only above a work threshold: below
+ * it the dispatch costs more than it saves, and the call runs on one thread as before.
  *
  * A split sees the call's arguments by field name (addresses and scalars, as the kernel will get them)
  * and returns each part's changed fields; `alloc` lays out space above the call's operands (each
@@ -193,34 +193,33 @@ const convPoolMoves = (v: Args): Record<string, [number, number]> => ({
 const convPoolImages = images(convPoolScratch, convPoolMoves);
 
 /**
- * convPoolSpikeBackward with a weight gradient: the kernel sums dW over fixed groups of images (one
- * group's sum from zero, in image order; convGradGroup images each), then adds the groups' sums to dW in
- * group order. Each part takes whole groups and writes their sums to its place in a shared area; the
- * caller then adds them all with the kernel's own convSumParts: the same floats in the same order as one
- * thread, for any number of threads.
+ * Weight gradients over images (convSpikeGradW, convPoolSpikeBackward with dw): the kernel sums dW over
+ * fixed groups of images (one group's sum from zero, in image order; convGradGroup images each), then
+ * adds the groups' sums to dW in group order. Each part takes whole groups and writes their sums to its
+ * place in a shared area; the caller then adds them all with the kernel's own convSumParts: the same
+ * floats in the same order as one thread, for any number of threads.
  */
-const convPoolGradW: Splitter = (v, ctx) => {
-  const group = ctx.x.convGradGroup();
-  const groups = Math.ceil(v.n / group);
-  const work = v.n * v.outH * v.outW * v.O * v.kH * v.kW * v.C;
-  const parts = partsFor(ctx, work / 4, groups);
-  if (parts < 2) return null;
-  const KO = v.kH * v.kW * v.C * v.O;
-  const area = ctx.alloc(groups * KO * 4);
-  const m = convPoolMoves(v);
-  return {
-    parts: ranges(v.n, parts, group).map(([i0, i1]) => {
-      const over: Record<string, number> = {
-        n: i1 - i0,
-        scratch: ctx.alloc(convPoolScratch(v, ctx.x)),
-        dwPart: area + (i0 / group) * KO * 4,
-      };
-      for (const [f, [ptr, per]] of Object.entries(m)) if (ptr) over[f] = ptr + i0 * per;
-      return over;
-    }),
-    after: () => ctx.x.convSumParts(v.dw, area, groups, KO),
+const groupedGradW =
+  (scratch: (v: Args, x: Exports) => number, moves: (v: Args) => Record<string, [ptr: number, bytesPerImage: number]>): Splitter =>
+  (v, ctx) => {
+    const group = ctx.x.convGradGroup();
+    const groups = Math.ceil(v.n / group);
+    const work = v.n * v.outH * v.outW * v.O * v.kH * v.kW * v.C;
+    const parts = partsFor(ctx, work / 4, groups);
+    if (parts < 2) return null;
+    const KO = v.kH * v.kW * v.C * v.O;
+    const area = ctx.alloc(groups * KO * 4);
+    const m = moves(v);
+    return {
+      parts: ranges(v.n, parts, group).map(([i0, i1]) => {
+        const over: Record<string, number> = { n: i1 - i0, scratch: ctx.alloc(scratch(v, ctx.x)), dwPart: area + (i0 / group) * KO * 4 };
+        for (const [f, [ptr, per]] of Object.entries(m)) if (ptr) over[f] = ptr + i0 * per;
+        return over;
+      }),
+      after: () => ctx.x.convSumParts(v.dw, area, groups, KO),
+    };
   };
-};
+const convPoolGradW = groupedGradW(convPoolScratch, convPoolMoves);
 
 export const SPLITS: Partial<Record<string, Splitter>> = {
   gemm,
@@ -237,6 +236,10 @@ export const SPLITS: Partial<Record<string, Splitter>> = {
   convPoolSpikeForward: images(
     (v, x) => x.convPoolScratchBytes(v.H, v.W, v.C, v.O, v.outH, v.outW, v.kH * v.kW * v.C),
     (v) => ({ s: [v.s, inImg(v)], y: [v.y, poolImg(v) * 4], arg: [v.arg, poolImg(v)] }),
+  ),
+  convSpikeGradW: groupedGradW(
+    (v, x) => x.convGradWScratchBytes(v.H, v.W),
+    (v) => ({ s: [v.s, inImg(v)], g: [v.g, outImg(v) * 4] }),
   ),
   convGradInput: images(
     (v, x) => x.convGradInputScratchBytes(v.kH * v.kW * v.C, v.O),

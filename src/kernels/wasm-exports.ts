@@ -105,7 +105,10 @@ export const KERNELS = {
   convSpikeForward: kernel({ ...convShape, s: U8.in, w: F32.in, bias: F32.in, out: F32.out, scratch }, (x, v) =>
     x.convSpikeScratchBytes(v.H, v.W, v.C, v.kH * v.kW * v.C),
   ),
-  convSpikeGradW: kernel({ ...convShape, s: U8.in, g: F32.in, dw: F32.inout, scratch }, (x, v) => x.convGradWScratchBytes(v.H, v.W)),
+  // dwPart: a thread's weight-gradient groups (splits.ts)
+  convSpikeGradW: kernel({ ...convShape, s: U8.in, g: F32.in, dw: F32.inout, dwPart: i32, scratch }, (x, v) =>
+    x.convGradWGroupsScratchBytes(v.H, v.W, v.kH * v.kW * v.C, v.O, v.n),
+  ),
   convGradInput: kernel({ ...convShape, g: F32.in, w: F32.in, gIn: F32.inout, scratch }, (x, v) =>
     x.convGradInputScratchBytes(v.kH * v.kW * v.C, v.O),
   ),

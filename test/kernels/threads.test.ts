@@ -322,7 +322,7 @@ describe('kernel threads: the same bits for 1, 2, 3 and 4 threads', () => {
     ref.convGradInput(gOut, w, gWant, g);
     closeTo(out.gIn, gWant, 1e-5);
   });
-  it('fused conv + pool backward with the weight gradient: dW summed in whole image groups, gIn added or overwritten', () => {
+  it('conv weight gradients (fused with pooling or not): dW summed in whole image groups, gIn added or overwritten', () => {
     const rng = new Rng(22);
     // 100 images: four weight-gradient groups (of 32), so 2, 3 and 4 threads each take whole groups
     const g: ConvShape = { n: 100, H: 12, W: 12, C: 6, O: 16, kH: 5, kW: 5, stride: 1, pad: 0, outH: 8, outW: 8 };
@@ -334,7 +334,10 @@ describe('kernel threads: the same bits for 1, 2, 3 and 4 threads', () => {
     const gy = uniform(g.n * pool.outH * pool.outW * g.O, rng);
     const dw0 = uniform(w.length, rng);
     const gIn0 = uniform(s.length, rng);
+    const gOut = uniform(g.n * g.outH * g.outW * g.O, rng);
     const out = sameForAllThreads((k) => {
+      const dwConv = dw0.slice();
+      k.convSpikeGradW(s, gOut, dwConv, g);
       const y = new Float32Array(gy.length);
       const arg = new Uint8Array(gy.length);
       k.convPoolSpikeForward(s, w, null, y, arg, g, pool);
@@ -344,8 +347,11 @@ describe('kernel threads: the same bits for 1, 2, 3 and 4 threads', () => {
       const dwSet = new Float32Array(w.length);
       const gSet = gIn0.slice(); // overwritten: its values must not show
       k.convPoolSpikeBackward(s, gy, arg, w, dwSet, gSet, g, pool, false);
-      return { arg, dw, gAdd, dwSet, gSet };
+      return { dwConv, arg, dw, gAdd, dwSet, gSet };
     });
+    const dwConvWant = dw0.slice();
+    ref.convSpikeGradW(s, gOut, dwConvWant, g);
+    closeTo(out.dwConv, dwConvWant, 1e-4); // sums of 6,400 dense terms per weight
     const dwWant = dw0.slice();
     const gAddWant = gIn0.slice();
     ref.convPoolSpikeBackward(s, gy, out.arg, w, dwWant, gAddWant, g, pool);

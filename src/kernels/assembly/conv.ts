@@ -270,7 +270,7 @@ function gatherGradW(
   n: i32; H: i32; W: i32; C: i32; O: i32; kH: i32; kW: i32; stride: i32; pad: i32; outH: i32; outW: i32;
 }
 @unmanaged class ConvForwardArgs extends ConvShape { s: usize; w: usize; bias: usize; out: usize; scratch: usize; }
-@unmanaged class ConvGradWArgs extends ConvShape { s: usize; g: usize; dw: usize; scratch: usize; }
+@unmanaged class ConvGradWArgs extends ConvShape { s: usize; g: usize; dw: usize; dwPart: usize; scratch: usize; }
 @unmanaged class ConvGradInputArgs extends ConvShape { g: usize; w: usize; gIn: usize; scratch: usize; }
 @unmanaged class ConvPoolArgs extends ConvShape { s: usize; w: usize; bias: usize; y: usize; arg: usize; pk: i32; ps: i32; pH: i32; pW: i32; scratch: usize; }
 @unmanaged class ConvPoolBackwardArgs extends ConvShape {
@@ -278,9 +278,14 @@ function gatherGradW(
 }
 @unmanaged class PoolArgs { n: i32; H: i32; W: i32; C: i32; k: i32; stride: i32; outH: i32; outW: i32; x: usize; y: usize; arg: usize; }
 
-/** Scratch bytes of convSpikeGradW: the gather lists of one image (none for stride > 1). */
+/** Scratch bytes of one image of convSpikeGradW: the gather lists (unused for stride > 1). */
 export function convGradWScratchBytes(H: i32, W: i32): usize {
-  return gradWListBytes(H, W);
+  return (gradWListBytes(H, W) + 15) & ~15;
+}
+
+/** Scratch bytes of convSpikeGradW for n images: one image's lists, then each group's weight-gradient sum. */
+export function convGradWGroupsScratchBytes(H: i32, W: i32, K: i32, O: i32, n: i32): usize {
+  return convGradWScratchBytes(H, W) + (<usize>((n + GRAD_GROUP - 1) / GRAD_GROUP) * <usize>(K * O) << 2);
 }
 
 /** Scratch bytes of convSpikeForward: the spike lists of one image (K = kH*kW*C). */
@@ -302,15 +307,24 @@ export function convSpikeForward(a: ConvForwardArgs): void {
   }
 }
 
-/** dw += conv weight gradient for spike images s and output gradient g (gather form for stride 1). */
+/**
+ * dw += conv weight gradient for spike images s and output gradient g (gather form for stride 1), summed
+ * in groups of GRAD_GROUP images as convPoolSpikeBackward does (dwPart: a thread's groups, see there).
+ */
 export function convSpikeGradW(a: ConvGradWArgs): void {
   const n = a.n, H = a.H, W = a.W, C = a.C, O = a.O, kH = a.kH, kW = a.kW, stride = a.stride, pad = a.pad, outH = a.outH, outW = a.outW;
   const s = a.s, g = a.g, dw = a.dw, scratch = a.scratch;
   const outImg = <usize>(outH * outW * O) << 2;
   const inImg = <usize>(H * W * C);
+  const KO = kH * kW * C * O;
+  const partB = <usize>KO << 2;
+  const parts = a.dwPart ? a.dwPart : scratch + convGradWScratchBytes(H, W);
   for (let i = 0; i < n; i++) {
-    gradWImage(s + <usize>i * inImg, g + <usize>i * outImg, dw, scratch, H, W, C, O, kH, kW, stride, pad, outH, outW);
+    const part = parts + <usize>(i / GRAD_GROUP) * partB;
+    if (i % GRAD_GROUP == 0) memory.fill(part, 0, partB);
+    gradWImage(s + <usize>i * inImg, g + <usize>i * outImg, part, scratch, H, W, C, O, kH, kW, stride, pad, outH, outW);
   }
+  if (!a.dwPart) convSumParts(dw, parts, (n + GRAD_GROUP - 1) / GRAD_GROUP, KO);
 }
 
 /** Scratch bytes of convGradInput: the transposed weight [O][kH][kW][C]. */

@@ -15,7 +15,7 @@ export { leakyForward, leakyBackward, leakyScratchBytes, leakyBackwardScratchByt
 export { sparseGemm, sparseScratchBytes } from './sparse';
 export { leakyProject, leakyProjectScratchBytes, seqLeakyProject, seqLeakyProjectScratchBytes, rateLeakyProject, rateLeakyProjectScratchBytes } from './project';
 export {
-  convSpikeForward, convSpikeScratchBytes, convSpikeGradW, convGradWScratchBytes, convGradInput, convGradInputScratchBytes, maxPoolForward,
+  convSpikeForward, convSpikeScratchBytes, convSpikeGradW, convGradWScratchBytes, convGradWGroupsScratchBytes, convGradInput, convGradInputScratchBytes, maxPoolForward,
   convPoolSpikeForward, convPoolSpikeBackward, convPoolScratchBytes, convPoolBackwardScratchBytes, convGradGroup, convSumParts,
 } from './conv';
 export { spikeSeqMatmul, spikeSeqMatmulScratchBytes, spikeSeqGradW, spikeSeqGradWScratchBytes } from './spike-seq';
