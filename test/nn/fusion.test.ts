@@ -7,7 +7,9 @@ import { runFused, FUSION_RULES, type FusionMode, type FusionStep } from '../../
 import { directEncode, rateEncode } from '../../src/encode/index.js';
 import { fastSigmoid } from '../../src/surrogate/index.js';
 import type { ForwardContext, Seq } from '../../src/nn/layer.js';
-import type { Sequential } from '../../src/nn/sequential.js';
+import { Sequential } from '../../src/nn/sequential.js';
+import { Conv2d } from '../../src/nn/conv.js';
+import { MaxPool2d } from '../../src/nn/pool.js';
 import { bothKernels } from '../helpers/kernels.js';
 import type { Kernels } from '../../src/kernels/types.js';
 
@@ -108,6 +110,25 @@ describe('fusion pass', () => {
       'linear:7-8',
       'leaky-offering:8-9',
     ]);
+  });
+
+  it('a pool window wider than the fused kernels take (17x17) runs the conv and the pool unfused, equal to the reference', () => {
+    const conv = new Conv2d({ inChannels: 1, outChannels: 2, kernel: 1, inputSize: [17, 17], rng: new Rng(6) });
+    const model = new Sequential([conv, new MaxPool2d(17)]);
+    const x = inputs.spikes(k, 289);
+    expect(plan(model, x, k, 'training')).toEqual(['layer:0-1', 'layer:1-2']);
+    const ctx: ForwardContext = { kernels: k, records: [], outputLayer: model.layers[1], inference: false };
+    const y = runFused(model.layers, x, ctx, 'training').x.data;
+    // the max over the whole image of (weight * spike + bias) per channel
+    const [w, b] = [conv.weight.data, conv.bias!.data];
+    const want = new Float32Array(T * B * 2);
+    for (let i = 0; i < T * B; i++)
+      for (let o = 0; o < 2; o++) {
+        let m = -Infinity;
+        for (let p = 0; p < 289; p++) m = Math.max(m, Math.fround(x.x.data[i * 289 + p] * w[o] + b[o]));
+        want[i * 2 + o] = m;
+      }
+    expect(Array.from(y)).toEqual(Array.from(want));
   });
 
   it('a fused forward over a rate-coded input never draws its spikes in JavaScript (the kernels draw them)', () => {
