@@ -1,5 +1,3 @@
-import { madd } from './simd';
-
 // Dense GEMM, C[M,N] (+)= op(A)[M,K] op(B)[K,N], f32 row-major, WASM SIMD (f32x4).
 //
 // GotoBLAS-style blocking: B is packed once into column panels of NR = 8 ([panel][p][8], zero-padded),
@@ -7,8 +5,12 @@ import { madd } from './simd';
 // (MC x KC) block into row panels of MR = 4 ([panel][p][4]) that stay in L2 while all B panels pass.
 // The micro-kernel keeps a 4x8 tile of C in eight v128 accumulators and broadcasts one A value per
 // row and k step (v128.load32_splat): 8 accumulators + 2 B + 4 A values fit x64's 15 usable xmm
-// registers in V8 without spills (checked with node --print-wasm-code). Edge tiles run the same kernel into a scratch tile, then copy the
-// valid part, so every size uses one code path and one summation order.
+// registers in V8 without spills (checked with node --print-wasm-code). It multiplies then adds
+// (f32x4.mul, f32x4.add) in both builds, not the relaxed build's fused madd: on this CPU (AMD Zen 5) the
+// products do not wait on the accumulators and the adds have their own pipes, and the whole GEMM ran 0-3.5%
+// faster than with the madd on each of the 12 shapes of bench/gemm.mjs (alternated in one process); it
+// also makes the GEMM's bits the same in both builds and on every CPU (relaxed_madd may or may not fuse).
+// Edge tiles run the same kernel into a scratch tile, then copy the valid part, so every size uses one code path and one summation order.
 //
 // Block sizes: k up to KC = 1024 is one k block, so each C tile is loaded and stored once per call;
 // MC = 256 rows of A per block (1 MiB packed at KC: this CPU's L2) halve the passes over packed B; and
@@ -156,17 +158,17 @@ function packA(a: usize, ap: usize, m: i32, lda: i32, transA: i32, i0: i32, mc: 
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
     let a = v128.load32_splat(ap);
-    x00 = madd(a, b0, x00);
-    x01 = madd(a, b1, x01);
+    x00 = f32x4.add(f32x4.mul(a, b0), x00);
+    x01 = f32x4.add(f32x4.mul(a, b1), x01);
     a = v128.load32_splat(ap, 4);
-    x10 = madd(a, b0, x10);
-    x11 = madd(a, b1, x11);
+    x10 = f32x4.add(f32x4.mul(a, b0), x10);
+    x11 = f32x4.add(f32x4.mul(a, b1), x11);
     a = v128.load32_splat(ap, 8);
-    x20 = madd(a, b0, x20);
-    x21 = madd(a, b1, x21);
+    x20 = f32x4.add(f32x4.mul(a, b0), x20);
+    x21 = f32x4.add(f32x4.mul(a, b1), x21);
     a = v128.load32_splat(ap, 12);
-    x30 = madd(a, b0, x30);
-    x31 = madd(a, b1, x31);
+    x30 = f32x4.add(f32x4.mul(a, b0), x30);
+    x31 = f32x4.add(f32x4.mul(a, b1), x31);
     ap += 16;
     bp += 32;
   }
