@@ -480,19 +480,41 @@ describe('WASM builds', () => {
     expect(createWasmKernelsSync({ relaxed: false }).fusedMultiplyAdd).toBe(false);
   });
   it('the relaxed build fuses the multiply-add: it keeps a product bit that the plain build rounds away', () => {
-    // rows of A = [1, 1 + e], columns of B = [-(1 + 2e), 1 + e], e = 2^-12: the dot product is
+    // rows of A = [1, 1 + e, 0, 0, 0], columns of B = [-(1 + 2e), 1 + e, ...], e = 2^-12: the dot product is
     // -(1 + 2e) + (1 + 2e + e^2) = e^2 = 2^-24 exactly. Rounded first, (1 + e)^2 loses its e^2 below float32
-    // precision near 1 and the sum is 0; fused onto the running sum -(1 + 2e), it is exact.
+    // precision near 1 and the sum is 0; fused onto the running sum -(1 + 2e), it is exact. A is 60% exact
+    // zeros, so matmul takes the sparse GEMM, which adds each nonzero's row of B with a madd (the dense
+    // GEMM multiplies then adds in both builds: the next test).
+    const e = 2 ** -12;
+    const a = Float32Array.from({ length: 20 }, (_, i) => [1, 1 + e, 0, 0, 0][i % 5]); // 4 x 5
+    const b = Float32Array.from({ length: 80 }, (_, i) => (i < 16 ? -(1 + 2 * e) : i < 32 ? 1 + e : 3)); // 5 x 16
+    const results = builds.map(([, k]) => {
+      const c = new Float32Array(64);
+      k.matmul(a, b, c, 4, 5, 16, false, false, false);
+      return Array.from(c);
+    });
+    expect(results[0]).toEqual(new Array(64).fill(0));
+    expect(results[1]).toEqual(new Array(64).fill(2 ** -24));
+  });
+  it('the dense GEMM multiplies then adds in both builds: the same bits from each', () => {
+    // the same product as above with A dense (no zeros: the dense GEMM), and a random one with edge tiles
     const e = 2 ** -12;
     const a = Float32Array.from({ length: 8 }, (_, i) => (i % 2 ? 1 + e : 1)); // 4 x 2
     const b = Float32Array.from({ length: 8 }, (_, i) => (i < 4 ? -(1 + 2 * e) : 1 + e)); // 2 x 4
-    const results = builds.map(([, k]) => {
+    for (const [, k] of builds) {
       const c = new Float32Array(16);
       k.matmul(a, b, c, 4, 2, 4, false, false, false);
-      return Array.from(c);
+      expect(Array.from(c)).toEqual(new Array(16).fill(0));
+    }
+    const [m, kk, n] = [37, 300, 45];
+    const x = randf(m * kk),
+      y = randf(kk * n);
+    const [plain, fused] = builds.map(([, k]) => {
+      const c = new Float32Array(m * n);
+      k.matmul(x, y, c, m, kk, n, false, true, false);
+      return c;
     });
-    expect(results[0]).toEqual(new Array(16).fill(0));
-    expect(results[1]).toEqual(new Array(16).fill(2 ** -24));
+    expectSame(fused, plain);
   });
 });
 

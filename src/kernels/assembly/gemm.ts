@@ -1,5 +1,3 @@
-import { madd } from './simd';
-
 // Dense GEMM, C[M,N] (+)= op(A)[M,K] op(B)[K,N], f32 row-major, WASM SIMD (f32x4).
 //
 // GotoBLAS-style blocking: B is packed once into column panels of NR = 8 ([panel][p][8], zero-padded),
@@ -7,13 +5,26 @@ import { madd } from './simd';
 // (MC x KC) block into row panels of MR = 4 ([panel][p][4]) that stay in L2 while all B panels pass.
 // The micro-kernel keeps a 4x8 tile of C in eight v128 accumulators and broadcasts one A value per
 // row and k step (v128.load32_splat): 8 accumulators + 2 B + 4 A values fit x64's 15 usable xmm
-// registers in V8 without spills (checked with node --print-wasm-code). Edge tiles run the same kernel into a scratch tile, then copy the
-// valid part, so every size uses one code path and one summation order.
+// registers in V8 without spills (checked with node --print-wasm-code). It multiplies then adds
+// (f32x4.mul, f32x4.add) in both builds, not the relaxed build's fused madd: on this CPU (AMD Zen 5) the
+// products do not wait on the accumulators and the adds have their own pipes, and the whole GEMM ran 0-3.5%
+// faster than with the madd on each of the 12 shapes of bench/gemm.mjs (alternated in one process); it
+// also makes the GEMM's bits the same in both builds and on every CPU (relaxed_madd may or may not fuse).
+// Edge tiles run the same kernel into a scratch tile, then copy the valid part, so every size uses one code path and one summation order.
+//
+// Block sizes: k up to KC = 1024 is one k block, so each C tile is loaded and stored once per call;
+// MC = 256 rows of A per block (1 MiB packed at KC: this CPU's L2) halve the passes over packed B; and
+// the k blocks of one row block run one after another (row blocks outermost), so the C rows they add
+// into are still in cache when k > KC. The order of each element's sum depends on k alone (blocks of
+// ceil(k / ceil(k / KC)) in increasing p), whatever rows or columns a thread is given. Against the
+// earlier MC = 128, KC = 512, p blocks outermost, timed alternately in one process (GEMM alone, relaxed
+// build, on-CPU time, loaded 2-core machine): 2000x4096x4096 NN 42.0-42.9 -> 44.9-46.4 GFLOP/s, 1024^3
+// NN 44.0-44.2 -> 46.2-47.5; 8000x512x512 (one k block of 512 either way) 46-47 both, within the noise.
 
 const MR = 4;
 const NR = 8;
-const MC = 128;
-const KC = 512;
+const MC = 256;
+const KC = 1024;
 
 @inline function ceilDiv(a: i32, b: i32): i32 {
   return (a + b - 1) / b;
@@ -89,32 +100,48 @@ function packB(b: usize, bp: usize, k: i32, n: i32, transB: i32, ldb: i32): void
 /** Packs op(A)[i0 .. i0+mc, p0 .. p0+kc) into row panels ap[ib][pp][0..4), zero beyond row m (lda: a's row stride). */
 function packA(a: usize, ap: usize, m: i32, lda: i32, transA: i32, i0: i32, mc: i32, p0: i32, kc: i32): void {
   const panels = ceilDiv(mc, MR);
-  for (let ib = 0; ib < panels; ib++) {
-    const r0 = i0 + ib * MR;
-    const dst = ap + ((<usize>ib * <usize>kc * MR) << 2);
-    const full = r0 + MR <= m;
-    let pp = 0;
-    if (full && !transA) {
-      // op(A)[i, p] = a[i*lda + p]: four source rows, transposed 4x4 at a time.
-      const rowB = <usize>lda << 2;
-      const s0 = a + ((<usize>r0 * <usize>lda + <usize>p0) << 2);
-      for (; pp + 4 <= kc; pp += 4) {
-        const po = <usize>pp << 2;
-        transpose4(v128.load(s0 + po), v128.load(s0 + rowB + po), v128.load(s0 + 2 * rowB + po), v128.load(s0 + 3 * rowB + po), dst + (<usize>pp << 4), 16);
-      }
-    } else if (full) {
-      // op(A)[i, p] = a[p*lda + i]: the four rows are contiguous.
-      for (; pp < kc; pp++) {
-        v128.store(dst + (<usize>pp << 4), v128.load(a + ((<usize>(p0 + pp) * <usize>lda + <usize>r0) << 2)));
+  const full = min(panels, (m - i0) / MR); // panels with four rows inside A
+  const rowB = <usize>lda << 2;
+  const panelB = <usize>kc << 4;
+  let pp = 0;
+  if (!transA) {
+    // op(A)[i, p] = a[i*lda + p]: four source rows per panel, transposed 4x4 at a time
+    for (let ib = 0; ib < full; ib++) {
+      const s0 = a + ((<usize>(i0 + ib * MR) * <usize>lda + <usize>p0) << 2);
+      const dst = ap + <usize>ib * panelB;
+      for (let q = 0; q + 4 <= kc; q += 4) {
+        const po = <usize>q << 2;
+        transpose4(v128.load(s0 + po), v128.load(s0 + rowB + po), v128.load(s0 + 2 * rowB + po), v128.load(s0 + 3 * rowB + po), dst + (<usize>q << 4), 16);
       }
     }
-    for (; pp < kc; pp++) {
-      const p = p0 + pp;
+  } else {
+    // op(A)[i, p] = a[p*lda + i]: each panel's four values of a k step are contiguous in a's row p; four rows
+    // of a at a time, read along the rows, give each panel 64 contiguous bytes
+    for (; pp + 4 <= kc; pp += 4) {
+      const s0 = a + ((<usize>(p0 + pp) * <usize>lda + <usize>i0) << 2);
+      const d0 = ap + (<usize>pp << 4);
+      for (let ib = 0; ib < full; ib++) {
+        const s = s0 + (<usize>ib << 4);
+        const d = d0 + <usize>ib * panelB;
+        v128.store(d, v128.load(s));
+        v128.store(d, v128.load(s + rowB), 16);
+        v128.store(d, v128.load(s + 2 * rowB), 32);
+        v128.store(d, v128.load(s + 3 * rowB), 48);
+      }
+    }
+  }
+  // what is left: the last k steps (transA) of the full panels, and a partial last panel (zero rows beyond m)
+  for (let ib = 0; ib < panels; ib++) {
+    const r0 = i0 + ib * MR;
+    const dst = ap + <usize>ib * panelB;
+    let q = ib < full ? (transA ? pp : kc - (kc & 3)) : 0;
+    for (; q < kc; q++) {
+      const p = p0 + q;
       for (let r = 0; r < MR; r++) {
         const i = r0 + r;
         let v: f32 = 0;
         if (i < m) v = load<f32>(a + ((transA ? <usize>p * <usize>lda + <usize>i : <usize>i * <usize>lda + <usize>p) << 2));
-        store<f32>(dst + (<usize>(pp * MR + r) << 2), v);
+        store<f32>(dst + (<usize>(q * MR + r) << 2), v);
       }
     }
   }
@@ -131,17 +158,17 @@ function packA(a: usize, ap: usize, m: i32, lda: i32, transA: i32, i0: i32, mc: 
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
     let a = v128.load32_splat(ap);
-    x00 = madd(a, b0, x00);
-    x01 = madd(a, b1, x01);
+    x00 = f32x4.add(f32x4.mul(a, b0), x00);
+    x01 = f32x4.add(f32x4.mul(a, b1), x01);
     a = v128.load32_splat(ap, 4);
-    x10 = madd(a, b0, x10);
-    x11 = madd(a, b1, x11);
+    x10 = f32x4.add(f32x4.mul(a, b0), x10);
+    x11 = f32x4.add(f32x4.mul(a, b1), x11);
     a = v128.load32_splat(ap, 8);
-    x20 = madd(a, b0, x20);
-    x21 = madd(a, b1, x21);
+    x20 = f32x4.add(f32x4.mul(a, b0), x20);
+    x21 = f32x4.add(f32x4.mul(a, b1), x21);
     a = v128.load32_splat(ap, 12);
-    x30 = madd(a, b0, x30);
-    x31 = madd(a, b1, x31);
+    x30 = f32x4.add(f32x4.mul(a, b0), x30);
+    x31 = f32x4.add(f32x4.mul(a, b1), x31);
     ap += 16;
     bp += 32;
   }
@@ -183,11 +210,11 @@ export function gemm(p: GemmArgs): void {
   const ldc = <usize>(p.ldc ? p.ldc : n) << 2;
   const panels = ceilDiv(n, NR);
   const kcMax = ceilDiv(k, ceilDiv(k, KC)); // equal k blocks of at most KC
-  for (let p0 = 0; p0 < k; p0 += kcMax) {
-    const kc = min(kcMax, k - p0);
-    const acc = accumulate != 0 || p0 > 0;
-    for (let i0 = 0; i0 < m; i0 += MC) {
-      const mc = min(MC, m - i0);
+  for (let i0 = 0; i0 < m; i0 += MC) {
+    const mc = min(MC, m - i0);
+    for (let p0 = 0; p0 < k; p0 += kcMax) {
+      const kc = min(kcMax, k - p0);
+      const acc = accumulate != 0 || p0 > 0;
       packA(a, ap, m, lda, transA, i0, mc, p0, kc);
       const rowPanels = ceilDiv(mc, MR);
       for (let jp = 0; jp < panels; jp++) {
