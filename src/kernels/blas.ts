@@ -1,5 +1,5 @@
 import { SpikeflowError } from '../core/errors.js';
-import type { Kernels, LeakyBackwardArgs } from './types.js';
+import type { Kernels, LeakyBackwardArgs, LeakyLayerArgs, SpikeSource } from './types.js';
 import { checkMatmul } from './validate.js';
 import { sparseGemmApplies } from './wasm.js';
 
@@ -160,6 +160,18 @@ export function blasKernels(inner: Kernels, lib: BlasLibrary, opts: BlasKernelOp
           return inner.matmul(a, b, c, m, kk, n, transA, transB, accumulate);
         checkMatmul(a, b, c, m, kk, n);
         lib.sgemm(!!transA, !!transB, m, n, kk, 1, a, transA ? m : kk, b, transB ? kk : n, accumulate ? 1 : 0, c, n);
+      },
+    },
+    // a dense source's two GEMMs (its currents, and dw in the backward) on the BLAS, reading and writing the
+    // currents and their gradient where the WASM scan keeps them (no copies between JavaScript and WASM memory)
+    spikeSeqLeakyForward: {
+      enumerable: true,
+      value(src: SpikeSource, w: Float32Array, bias: Float32Array | null, kk: number, lif: LeakyLayerArgs, wantMem: boolean) {
+        const dense = src && typeof src === 'object' && 'dense' in src && isF32(src.dense) && !src.gemm;
+        const rows = lif && lif.H > 0 ? (lif.T * lif.N) / lif.H : 0;
+        if (dense && Number.isInteger(rows) && big(rows, kk, lif.H) && big(kk, rows, lif.H) && !sparseGemmApplies(src.dense, false, lif.H))
+          return inner.spikeSeqLeakyForward({ dense: src.dense, gemm: k.matmul }, w, bias, kk, lif, wantMem);
+        return inner.spikeSeqLeakyForward(src, w, bias, kk, lif, wantMem);
       },
     },
     leakyBackward: {

@@ -137,7 +137,12 @@ function leakyBackward(a: LeakyBackwardArgs): LeakyBackwardOut {
   if (a.gradWeightInto) {
     // the producing Linear's parameter gradients, as its own backward would form them
     const { k, dw, gradBias } = a.gradWeightInto;
-    spikeSeqGradW(saved ? saved.spikes : a.gradWeightInto.s!, gradInput, dw, T, N / H, k, H, gradBias);
+    if (saved?.dense) {
+      // a dense source: the unfused Linear's backward, dw += x^T g and the bias gradient's column sums
+      const rows = (T * N) / H;
+      referenceKernels.matmul(saved.dense, gradInput, dw, k, rows, H, true, false, true);
+      if (gradBias) referenceKernels.sumRows(gradInput, gradBias, rows, H, true);
+    } else spikeSeqGradW(saved ? saved.spikes : a.gradWeightInto.s!, gradInput, dw, T, N / H, k, H, gradBias);
     return { gradInput: new Float32Array(0), gradBeta };
   }
   return { gradInput, gradBeta };
@@ -394,6 +399,8 @@ class ReferenceSaved implements SavedCurrents {
     readonly k: number,
     readonly currents: Float32Array,
     readonly spikes: Uint8Array,
+    /** the dense source the currents came from (then spikes is empty) */
+    readonly dense: Float32Array | null = null,
   ) {}
 }
 
@@ -408,6 +415,14 @@ const spikeSeqLeakyForward: Kernels['spikeSeqLeakyForward'] = (src, w, bias, k, 
   const { T, N, H } = lif;
   const B = N / H;
   let spikes: Uint8Array;
+  if ('dense' in src) {
+    // the unfused layers' own order: the GEMM, then the bias
+    const currents = new Float32Array(T * N);
+    referenceKernels.matmul(src.dense, w, currents, T * B, k, H, false, false, false);
+    if (bias) referenceKernels.addBias(currents, bias, T * B, H);
+    const f = leakyForward({ ...lif, input: currents, constInput: false }, wantMem);
+    return { ...f, saved: new ReferenceSaved(T, N, k, currents, new Uint8Array(0), src.dense) };
+  }
   if ('spikes' in src) spikes = src.spikes;
   else {
     spikes = new Uint8Array(T * B * k);

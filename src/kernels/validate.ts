@@ -181,7 +181,10 @@ export function checkSpikeSeqLeaky(
   checkLayerSizes(kernel, k, lif, 1);
   const B = lif.N / lif.H;
   if ('spikes' in src) need(kernel, 'S', src.spikes, lif.T * B * k);
-  else {
+  else if ('dense' in src) {
+    need(kernel, 'dense', src.dense, lif.T * B * k);
+    if (src.gemm != null && typeof src.gemm !== 'function') throw new ValueError(`${kernel}: dense gemm must be a function`);
+  } else {
     need(kernel, 'values', src.values, B * k);
     checkRateSpikes(kernel, { length: B * k }, src.keys, B, lif.T, src.gain);
   }

@@ -391,8 +391,11 @@ function lifGraph(
   return { spk: spkT, mem: memT, offer };
 }
 
-/** Where the spikes of spikeLinearLeaky come from: a [T, B, k] sequence, or rate-coded values [B, k] with their keys. */
-export type SpikeInput = { spikes: Tensor } | { values: Tensor; keys: Uint32Array; gain: number };
+/**
+ * Where the input of spikeLinearLeaky comes from: a [T, B, k] spike sequence, rate-coded values [B, k] with
+ * their keys, or a dense [T, B, k] float sequence (data: no gradient flows into it).
+ */
+export type SpikeInput = { spikes: Tensor } | { values: Tensor; keys: Uint32Array; gain: number } | { dense: Tensor };
 
 /**
  * Training forward of Linear (over data spikes, no gradient of their own) -> Leaky in one kernel call
@@ -421,10 +424,12 @@ export function spikeLinearLeaky(
   }
   const T = steps;
   const kernelSrc =
-    'spikes' in src
-      ? { spikes: src.spikes.data as Uint8Array }
-      : { values: src.values.data as Float32Array, keys: src.keys, gain: src.gain };
-  const B = 'spikes' in src ? src.spikes.shape[1] : src.values.shape[0];
+    'dense' in src
+      ? { dense: src.dense.data as Float32Array }
+      : 'spikes' in src
+        ? { spikes: src.spikes.data as Uint8Array }
+        : { values: src.values.data as Float32Array, keys: src.keys, gain: src.gain };
+  const B = 'dense' in src ? src.dense.shape[1] : 'spikes' in src ? src.spikes.shape[1] : src.values.shape[0];
   const lif = { T, N: B * H, H, beta: o.beta.data as Float32Array, threshold, reset };
   const f = o.kernels.spikeSeqLeakyForward(
     kernelSrc,
