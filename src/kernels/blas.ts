@@ -2,6 +2,7 @@ import { SpikeflowError } from '../core/errors.js';
 import type { Kernels, LeakyBackwardArgs, LeakyLayerArgs, SpikeSource } from './types.js';
 import { checkMatmul } from './validate.js';
 import { sparseGemmApplies } from './wasm.js';
+import { expandRow } from './reference.js';
 
 /**
  * The native BLAS tier: a Kernels whose dense GEMMs (matmul, which Linear, the conv im2col path and the
@@ -192,11 +193,12 @@ export function blasKernels(inner: Kernels, lib: BlasLibrary, opts: BlasKernelOp
           w.length !== args.H * o
         )
           return inner.leakyBackward(args);
-        if (args.gradSpk != null && (!isF32(args.gradSpk) || args.gradSpk.length !== TN)) return inner.leakyBackward(args);
-        // dL/dspk (+)= g w^T: g [rows, o], w [H, o]; the caller's gradSpk is not written
-        const gs = args.gradSpk ? Float32Array.from(args.gradSpk) : new Float32Array(TN);
+        const row = args.gradSpkRow === true;
+        if (args.gradSpk != null && (!isF32(args.gradSpk) || args.gradSpk.length !== (row ? args.N : TN))) return inner.leakyBackward(args);
+        // dL/dspk (+)= g w^T: g [rows, o], w [H, o]; the caller's gradSpk is not written (a row is expanded over the steps)
+        const gs = args.gradSpk ? (row ? expandRow(args.gradSpk, args.T) : Float32Array.from(args.gradSpk)) : new Float32Array(TN);
         lib.sgemm(false, true, rows, args.H, o, 1, g, o, w, o, args.gradSpk ? 1 : 0, gs, args.H);
-        return inner.leakyBackward({ ...args, gradSpk: gs, gradSpkFrom: null });
+        return inner.leakyBackward({ ...args, gradSpk: gs, gradSpkRow: false, gradSpkFrom: null });
       },
     },
   });

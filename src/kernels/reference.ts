@@ -95,10 +95,17 @@ function leakyForward(a: LeakyScanArgs, wantMem = true): LeakyForwardOut {
   return { spk, mem: wantMem ? mem : null, count };
 }
 
+/** A row [N] repeated over T steps: [T, N]. */
+export function expandRow(row: Float32Array, T: number): Float32Array {
+  const out = new Float32Array(T * row.length);
+  for (let t = 0; t < T; t++) out.set(row, t * row.length);
+  return out;
+}
+
 function leakyBackward(a: LeakyBackwardArgs): LeakyBackwardOut {
   checkLeakyBackward(a);
   const { T, N, H, beta, reset, spk, gradMem } = a;
-  let gradSpk = a.gradSpk;
+  let gradSpk = a.gradSpk && a.gradSpkRow ? expandRow(a.gradSpk, T) : a.gradSpk;
   if (a.gradSpkFrom) {
     // dL/dspk (+)= g w^T, by the reference GEMM
     const { g, w, o } = a.gradSpkFrom;

@@ -116,8 +116,13 @@ export interface LeakyBackwardArgs extends LeakyScanArgs {
   /** Forward results. When mem is null the kernel recomputes it from the input (cheaper than storing it). */
   spk: Uint8Array;
   mem: Float32Array | null;
-  /** dL/dspk [T, N], or null when no gradient reaches the spikes. */
+  /** dL/dspk [T, N] (or [N] with gradSpkRow), or null when no gradient reaches the spikes. */
   gradSpk: Float32Array | null;
+  /**
+   * gradSpk is one row [N], the same spike gradient at every step (e.g. the gradient of a sum of the
+   * spikes): the [T, N] array it stands for is never made. Default false.
+   */
+  gradSpkRow?: boolean;
   /** dL/dmem [T, N], or null when no gradient reaches the membrane outputs. */
   gradMem: Float32Array | null;
   /**

@@ -112,7 +112,9 @@ export function checkLeakyBackward(a: LeakyBackwardArgs): void {
   const TN = a.T * a.N;
   need(kernel, 'spk', a.spk, TN);
   if (a.mem) need(kernel, 'mem', a.mem, TN);
-  if (a.gradSpk) need(kernel, 'gradSpk', a.gradSpk, TN);
+  if (a.gradSpkRow !== undefined && typeof a.gradSpkRow !== 'boolean')
+    throw new ValueError(`${kernel}: gradSpkRow must be a boolean, found ${String(a.gradSpkRow)}`);
+  if (a.gradSpk) need(kernel, 'gradSpk', a.gradSpk, a.gradSpkRow ? a.N : TN);
   if (a.gradMem) need(kernel, 'gradMem', a.gradMem, TN);
   if (a.gradSpkFrom) {
     const { g, w, o } = a.gradSpkFrom;

@@ -90,6 +90,7 @@ export const KERNELS = {
       gbAll: i32,
       tile0: i32,
       tile1: i32,
+      gradSpkRow: i32,
     },
     (x, v) => x.leakyBackwardScratchBytes(v.T, v.H, v.o),
   ),

@@ -77,6 +77,18 @@ export function sigmoid(x: Tensor): Tensor {
   return out;
 }
 
+const uniformSinks = new WeakMap<Tensor, (g: number) => boolean>();
+
+/**
+ * Lets the op that made `t` take a gradient that is the same value g in every element of t (sum()'s
+ * backward gives one) as that value, instead of a t-sized array: `take(g)` records it (the producer adds
+ * it to whatever t.grad holds when its own backward runs) and answers true, or answers false to have the
+ * array made after all.
+ */
+export function acceptUniformGrad(t: Tensor, take: (g: number) => boolean): void {
+  uniformSinks.set(t, take);
+}
+
 /**
  * Sum of every element, as a scalar tensor (e.g. a loss that is the number of spikes). The sum runs
  * in float64 (exact for spike counts); its gradient is the upstream value in every element.
@@ -91,6 +103,8 @@ export function sum(x: Tensor): Tensor {
     parents: [x],
     backward: () => {
       const g = out.grad![0];
+      // the producer of x takes a gradient that is one value everywhere without the array (a Leaky scan does)
+      if (!x.grad && uniformSinks.get(x)?.(g)) return;
       if (x.grad) {
         const gx = x.grad;
         for (let i = 0; i < gx.length; i++) gx[i] += g;
