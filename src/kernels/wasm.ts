@@ -110,12 +110,14 @@ function wrap(ex: Exports, relaxed: boolean, pool: KernelPool | null): Kernels {
   const owner = {};
 
   /** The forward scan into fresh spike and (wantMem) membrane arrays. */
-  const forward = (a: ScanIn, wantMem: boolean): LeakyForwardOut => {
+  const forward = (a: ScanIn, wantMem: boolean, spkAt?: number): LeakyForwardOut => {
     const TN = a.T * a.N;
     // without wantMem the kernel keeps each tile's membrane in one scratch row (no [T, N] trace written)
     const spk = newU8(TN, true);
     const m = wantMem ? newF32(TN, true) : null;
-    const count = call('leakyForward', { ...a, spk, mem: m });
+    // spkAt: the spikes are written there (kept for the backward) and copied out from there
+    const count = call('leakyForward', { ...a, spk: spkAt === undefined ? spk : new At(spkAt), mem: m });
+    if (spkAt !== undefined) get('u8', spkAt, spk);
     return { spk, mem: m, count };
   };
 
@@ -265,8 +267,8 @@ function wrap(ex: Exports, relaxed: boolean, pool: KernelPool | null): Kernels {
       const B = N / H;
       const TN = T * N;
       // the currents and spikes stay in WASM memory for the backward (reserved below every call's scratch)
-      // (a dense source stays in JavaScript memory: only its currents are kept)
-      const { ptr, gen } = mem.keep(align16(TN * 4) + ('dense' in src ? 0 : T * B * k));
+      // (a dense source stays in JavaScript memory: its currents are kept, and the output spikes where the input spikes would be)
+      const { ptr, gen } = mem.keep(align16(TN * 4) + ('dense' in src ? TN : T * B * k));
       const saved = new WasmSaved(owner, gen, T, N, k, ptr, ptr + align16(TN * 4), src, w, bias);
       if (TN === 0) return { spk: new Uint8Array(0), mem: wantMem ? new Float32Array(0) : null, count: 0, saved };
       const bad = currentsInto(saved, H, saved.pS, saved.pCur);
@@ -274,7 +276,8 @@ function wrap(ex: Exports, relaxed: boolean, pool: KernelPool | null): Kernels {
         mem.release(gen);
         return { spk: new Uint8Array(0), mem: null, count: -1 - bad, saved };
       }
-      return { ...forward({ ...lif, input: new At(saved.pCur), constInput: false }, wantMem), saved };
+      const spkAt = 'dense' in src ? saved.pS : undefined;
+      return { ...forward({ ...lif, input: new At(saved.pCur), constInput: false }, wantMem, spkAt), saved };
     },
     leakyProject(a, w, o, out, accumulate) {
       checkLeakyProject(a, w, o, out);
@@ -392,7 +395,9 @@ function wrap(ex: Exports, relaxed: boolean, pool: KernelPool | null): Kernels {
       // membrane not kept: the kernel recomputes it tile by tile from the input; dL/dspk (+)= g w^T (gradSpkFrom),
       // the product the next Linear's backward would have formed, made tile by tile in the kernel
       const input = a.mem ? null : saved ? new At(saved.pCur) : a.input;
-      call('leakyBackward', { ...a, input, gradInput, gradBeta, dg: from?.g, dw: from?.w, o: from?.o ?? 0 });
+      // a dense source's forward left its output spikes by the currents (while its reservation holds): not copied in again
+      const spk = saved && saved === a.saved && 'dense' in (saved as WasmSaved).src ? new At(saved.pS) : a.spk;
+      call('leakyBackward', { ...a, input, spk, gradInput, gradBeta, dg: from?.g, dw: from?.w, o: from?.o ?? 0 });
       if (into && TN > 0) {
         // the producing Linear's parameter gradients from the input gradient where it lies (spikeSeqGradW's steps)
         const g = placed('gradInput');
