@@ -25,7 +25,7 @@
 //        (/usr/bin/python3), ON_PEER_THREADS (the peer's torch and BLAS threads; default torch 1, BLAS 2).
 //        Prints one JSON line per run and Markdown tables.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -84,6 +84,17 @@ async function child(n, T, spec) {
   const fwd = [];
   const bwd = [];
   const together = [];
+  // on-CPU time of the iterations timed together: all threads (process.cpuUsage), and the main thread alone
+  // (Linux: /proc/self/task/<pid>/schedstat, ns on CPU): on a loaded machine these hold better than wall time
+  const cpu = [];
+  const mainCpuMs = [];
+  const mainCpu = () => {
+    try {
+      return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+    } catch {
+      return null;
+    }
+  };
   let spikes = 0;
   iteration(null); // warm-up
   for (let r = 0; r < reps; r++) {
@@ -96,9 +107,13 @@ async function child(n, T, spec) {
       bwd.push(t2 - t1);
     }
     // the same iteration with no clock read between its parts
+    const [c3, m3] = [process.cpuUsage(), mainCpu()];
     const t3 = performance.now();
     iteration(null);
     together.push(performance.now() - t3);
+    const c4 = process.cpuUsage(c3);
+    cpu.push((c4.user + c4.system) / 1000);
+    if (m3 !== null) mainCpuMs.push(mainCpu() - m3);
   }
   const label = { tape: 'Tape loop', plain: 'plain loop', runbatch: 'runBatch' }[form];
   return {
@@ -111,6 +126,8 @@ async function child(n, T, spec) {
     backwardMs: bwd.length ? med(bwd) : null,
     totalMs: fwd.length ? med(fwd.map((f, i) => f + bwd[i])) : med(together),
     togetherMs: med(together),
+    cpuMs: med(cpu),
+    mainCpuMs: mainCpuMs.length ? med(mainCpuMs) : null,
     peakRssMB: process.resourceUsage().maxRSS / 1024,
     spikes,
   };

@@ -1,7 +1,8 @@
 import { SpikeflowError } from '../core/errors.js';
-import type { Kernels, LeakyBackwardArgs } from './types.js';
+import type { Kernels, LeakyBackwardArgs, LeakyLayerArgs, SpikeSource } from './types.js';
 import { checkMatmul } from './validate.js';
 import { sparseGemmApplies } from './wasm.js';
+import { expandRow } from './reference.js';
 
 /**
  * The native BLAS tier: a Kernels whose dense GEMMs (matmul, which Linear, the conv im2col path and the
@@ -162,6 +163,18 @@ export function blasKernels(inner: Kernels, lib: BlasLibrary, opts: BlasKernelOp
         lib.sgemm(!!transA, !!transB, m, n, kk, 1, a, transA ? m : kk, b, transB ? kk : n, accumulate ? 1 : 0, c, n);
       },
     },
+    // a dense source's two GEMMs (its currents, and dw in the backward) on the BLAS, reading and writing the
+    // currents and their gradient where the WASM scan keeps them (no copies between JavaScript and WASM memory)
+    spikeSeqLeakyForward: {
+      enumerable: true,
+      value(src: SpikeSource, w: Float32Array, bias: Float32Array | null, kk: number, lif: LeakyLayerArgs, wantMem: boolean) {
+        const dense = src && typeof src === 'object' && 'dense' in src && isF32(src.dense) && !src.gemm;
+        const rows = lif && lif.H > 0 ? (lif.T * lif.N) / lif.H : 0;
+        if (dense && Number.isInteger(rows) && big(rows, kk, lif.H) && big(kk, rows, lif.H) && !sparseGemmApplies(src.dense, false, lif.H))
+          return inner.spikeSeqLeakyForward({ dense: src.dense, gemm: k.matmul }, w, bias, kk, lif, wantMem);
+        return inner.spikeSeqLeakyForward(src, w, bias, kk, lif, wantMem);
+      },
+    },
     leakyBackward: {
       enumerable: true,
       value(args: LeakyBackwardArgs) {
@@ -180,11 +193,12 @@ export function blasKernels(inner: Kernels, lib: BlasLibrary, opts: BlasKernelOp
           w.length !== args.H * o
         )
           return inner.leakyBackward(args);
-        if (args.gradSpk != null && (!isF32(args.gradSpk) || args.gradSpk.length !== TN)) return inner.leakyBackward(args);
-        // dL/dspk (+)= g w^T: g [rows, o], w [H, o]; the caller's gradSpk is not written
-        const gs = args.gradSpk ? Float32Array.from(args.gradSpk) : new Float32Array(TN);
+        const row = args.gradSpkRow === true;
+        if (args.gradSpk != null && (!isF32(args.gradSpk) || args.gradSpk.length !== (row ? args.N : TN))) return inner.leakyBackward(args);
+        // dL/dspk (+)= g w^T: g [rows, o], w [H, o]; the caller's gradSpk is not written (a row is expanded over the steps)
+        const gs = args.gradSpk ? (row ? expandRow(args.gradSpk, args.T) : Float32Array.from(args.gradSpk)) : new Float32Array(TN);
         lib.sgemm(false, true, rows, args.H, o, 1, g, o, w, o, args.gradSpk ? 1 : 0, gs, args.H);
-        return inner.leakyBackward({ ...args, gradSpk: gs, gradSpkFrom: null });
+        return inner.leakyBackward({ ...args, gradSpk: gs, gradSpkRow: false, gradSpkFrom: null });
       },
     },
   });

@@ -95,10 +95,17 @@ function leakyForward(a: LeakyScanArgs, wantMem = true): LeakyForwardOut {
   return { spk, mem: wantMem ? mem : null, count };
 }
 
+/** A row [N] repeated over T steps: [T, N]. */
+export function expandRow(row: Float32Array, T: number): Float32Array {
+  const out = new Float32Array(T * row.length);
+  for (let t = 0; t < T; t++) out.set(row, t * row.length);
+  return out;
+}
+
 function leakyBackward(a: LeakyBackwardArgs): LeakyBackwardOut {
   checkLeakyBackward(a);
   const { T, N, H, beta, reset, spk, gradMem } = a;
-  let gradSpk = a.gradSpk;
+  let gradSpk = a.gradSpk && a.gradSpkRow ? expandRow(a.gradSpk, T) : a.gradSpk;
   if (a.gradSpkFrom) {
     // dL/dspk (+)= g w^T, by the reference GEMM
     const { g, w, o } = a.gradSpkFrom;
@@ -137,7 +144,12 @@ function leakyBackward(a: LeakyBackwardArgs): LeakyBackwardOut {
   if (a.gradWeightInto) {
     // the producing Linear's parameter gradients, as its own backward would form them
     const { k, dw, gradBias } = a.gradWeightInto;
-    spikeSeqGradW(saved ? saved.spikes : a.gradWeightInto.s!, gradInput, dw, T, N / H, k, H, gradBias);
+    if (saved?.dense) {
+      // a dense source: the unfused Linear's backward, dw += x^T g and the bias gradient's column sums
+      const rows = (T * N) / H;
+      referenceKernels.matmul(saved.dense, gradInput, dw, k, rows, H, true, false, true);
+      if (gradBias) referenceKernels.sumRows(gradInput, gradBias, rows, H, true);
+    } else spikeSeqGradW(saved ? saved.spikes : a.gradWeightInto.s!, gradInput, dw, T, N / H, k, H, gradBias);
     return { gradInput: new Float32Array(0), gradBeta };
   }
   return { gradInput, gradBeta };
@@ -394,6 +406,8 @@ class ReferenceSaved implements SavedCurrents {
     readonly k: number,
     readonly currents: Float32Array,
     readonly spikes: Uint8Array,
+    /** the dense source the currents came from (then spikes is empty) */
+    readonly dense: Float32Array | null = null,
   ) {}
 }
 
@@ -408,6 +422,14 @@ const spikeSeqLeakyForward: Kernels['spikeSeqLeakyForward'] = (src, w, bias, k, 
   const { T, N, H } = lif;
   const B = N / H;
   let spikes: Uint8Array;
+  if ('dense' in src) {
+    // the unfused layers' own order: the GEMM, then the bias
+    const currents = new Float32Array(T * N);
+    referenceKernels.matmul(src.dense, w, currents, T * B, k, H, false, false, false);
+    if (bias) referenceKernels.addBias(currents, bias, T * B, H);
+    const f = leakyForward({ ...lif, input: currents, constInput: false }, wantMem);
+    return { ...f, saved: new ReferenceSaved(T, N, k, currents, new Uint8Array(0), src.dense) };
+  }
   if ('spikes' in src) spikes = src.spikes;
   else {
     spikes = new Uint8Array(T * B * k);

@@ -112,6 +112,20 @@ const spikeMatmul: Splitter = (v, ctx) => {
   };
 };
 
+/** Column blocks (multiples of 16, the kernel's strip): each column is summed down the rows in the one-thread order. */
+const sumRows: Splitter = (v, ctx) => {
+  const parts = partsFor(ctx, v.m * v.n, Math.ceil(v.n / 16));
+  if (parts < 2) return null;
+  return { parts: ranges(v.n, parts, 16).map(([j0, j1]) => ({ x: v.x + j0 * 4, out: v.out + j0 * 4, n: j1 - j0, ld: v.n })) };
+};
+
+/** Row blocks: every element is its own sum. */
+const addBias: Splitter = (v, ctx) => {
+  const parts = partsFor(ctx, v.m * v.n, v.m);
+  if (parts < 2) return null;
+  return { parts: ranges(v.m, parts).map(([i0, i1]) => ({ c: v.c + i0 * v.n * 4, m: i1 - i0 })) };
+};
+
 const leakyForward: Splitter = (v, ctx) => {
   const tiles = ctx.x.leakyTiles(v.N, v.H);
   const parts = partsFor(ctx, v.T * v.N * 2, tiles);
@@ -225,6 +239,8 @@ export const SPLITS: Partial<Record<string, Splitter>> = {
   gemm,
   sparseGemm,
   spikeMatmul,
+  sumRows,
+  addBias,
   leakyForward,
   leakyBackward,
   neuronForward,

@@ -97,14 +97,32 @@ export interface SavedCurrents {
 }
 
 /** Spikes feeding a Linear layer: a time-major sequence [T, B, k], or rate-coded values [B, k] with their keys (Kernels.rateSpikes). */
-export type SpikeSource = { spikes: Uint8Array } | { values: Float32Array; keys: Uint32Array; gain: number };
+export type SpikeSource = { spikes: Uint8Array } | { values: Float32Array; keys: Uint32Array; gain: number } | DenseSource;
+
+/**
+ * A dense time-major input [T, B, k] feeding the Linear layer (data: no gradient of its own), for
+ * spikeSeqLeakyForward: the currents are dense @ w + bias (matmul, then addBias, as the unfused layers run
+ * them), and the backward adds dw += dense^T dL/dI and gradBias += its column sums (matmul with transA,
+ * sumRows). `gemm`, where given, runs those two products instead of the kernels' own GEMM, on operands that
+ * may be views of the kernels' memory (the BLAS tier passes its sgemm, so that neither the currents nor
+ * their gradient are copied between JavaScript and WASM memory); it must equal Kernels.matmul's contract.
+ */
+export interface DenseSource {
+  dense: Float32Array;
+  gemm?: Kernels['matmul'] | null;
+}
 
 export interface LeakyBackwardArgs extends LeakyScanArgs {
   /** Forward results. When mem is null the kernel recomputes it from the input (cheaper than storing it). */
   spk: Uint8Array;
   mem: Float32Array | null;
-  /** dL/dspk [T, N], or null when no gradient reaches the spikes. */
+  /** dL/dspk [T, N] (or [N] with gradSpkRow), or null when no gradient reaches the spikes. */
   gradSpk: Float32Array | null;
+  /**
+   * gradSpk is one row [N], the same spike gradient at every step (e.g. the gradient of a sum of the
+   * spikes): the [T, N] array it stands for is never made. Default false.
+   */
+  gradSpkRow?: boolean;
   /** dL/dmem [T, N], or null when no gradient reaches the membrane outputs. */
   gradMem: Float32Array | null;
   /**
@@ -115,7 +133,7 @@ export interface LeakyBackwardArgs extends LeakyScanArgs {
   gradSpkFrom?: { g: Float32Array; w: Float32Array; o: number } | null;
   /**
    * The input is the output of a Linear over the time-major 0/1 spike sequence s [T, B, k] (data, no
-   * gradient of its own): instead of returning dL/dinput, the call adds that Linear's parameter
+   * gradient of its own; or over the dense source the saved currents came from, see DenseSource): instead of returning dL/dinput, the call adds that Linear's parameter
    * gradients, dw [k, H] += S^T dL/dinput and gradBias [H] += its column sums (spikeSeqGradW's order),
    * so the [T, N] input gradient never leaves the kernels. gradInput then comes back empty. Not with
    * constInput.

@@ -112,7 +112,9 @@ export function checkLeakyBackward(a: LeakyBackwardArgs): void {
   const TN = a.T * a.N;
   need(kernel, 'spk', a.spk, TN);
   if (a.mem) need(kernel, 'mem', a.mem, TN);
-  if (a.gradSpk) need(kernel, 'gradSpk', a.gradSpk, TN);
+  if (a.gradSpkRow !== undefined && typeof a.gradSpkRow !== 'boolean')
+    throw new ValueError(`${kernel}: gradSpkRow must be a boolean, found ${String(a.gradSpkRow)}`);
+  if (a.gradSpk) need(kernel, 'gradSpk', a.gradSpk, a.gradSpkRow ? a.N : TN);
   if (a.gradMem) need(kernel, 'gradMem', a.gradMem, TN);
   if (a.gradSpkFrom) {
     const { g, w, o } = a.gradSpkFrom;
@@ -181,7 +183,10 @@ export function checkSpikeSeqLeaky(
   checkLayerSizes(kernel, k, lif, 1);
   const B = lif.N / lif.H;
   if ('spikes' in src) need(kernel, 'S', src.spikes, lif.T * B * k);
-  else {
+  else if ('dense' in src) {
+    need(kernel, 'dense', src.dense, lif.T * B * k);
+    if (src.gemm != null && typeof src.gemm !== 'function') throw new ValueError(`${kernel}: dense gemm must be a function`);
+  } else {
     need(kernel, 'values', src.values, B * k);
     checkRateSpikes(kernel, { length: B * k }, src.keys, B, lif.T, src.gain);
   }

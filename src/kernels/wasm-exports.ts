@@ -67,7 +67,7 @@ export const KERNELS = {
   spikeSeqGradW: kernel({ s: U8.in, g: F32.in, dw: F32.inout, gradBias: F32.inout, t: i32, b: i32, k: i32, n: i32, scratch }, (x, v) =>
     x.spikeSeqGradWScratchBytes(v.t, v.b, v.k, v.n),
   ),
-  sumRows: kernel({ x: F32.in, out: F32.acc, m: i32, n: i32, accumulate: i32 }),
+  sumRows: kernel({ x: F32.in, out: F32.acc, m: i32, n: i32, accumulate: i32, ld: i32 }),
   addBias: kernel({ c: F32.inout, bias: F32.in, m: i32, n: i32 }),
   leakyForward: kernel({ ...scan, spk: U8.out, mem: F32.out, scratch, tile0: i32, tile1: i32 }, (x) => x.leakyScratchBytes()),
   leakyBackward: kernel(
@@ -90,6 +90,7 @@ export const KERNELS = {
       gbAll: i32,
       tile0: i32,
       tile1: i32,
+      gradSpkRow: i32,
     },
     (x, v) => x.leakyBackwardScratchBytes(v.T, v.H, v.o),
   ),

@@ -110,12 +110,14 @@ function wrap(ex: Exports, relaxed: boolean, pool: KernelPool | null): Kernels {
   const owner = {};
 
   /** The forward scan into fresh spike and (wantMem) membrane arrays. */
-  const forward = (a: ScanIn, wantMem: boolean): LeakyForwardOut => {
+  const forward = (a: ScanIn, wantMem: boolean, spkAt?: number): LeakyForwardOut => {
     const TN = a.T * a.N;
     // without wantMem the kernel keeps each tile's membrane in one scratch row (no [T, N] trace written)
     const spk = newU8(TN, true);
     const m = wantMem ? newF32(TN, true) : null;
-    const count = call('leakyForward', { ...a, spk, mem: m });
+    // spkAt: the spikes are written there (kept for the backward) and copied out from there
+    const count = call('leakyForward', { ...a, spk: spkAt === undefined ? spk : new At(spkAt), mem: m });
+    if (spkAt !== undefined) get('u8', spkAt, spk);
     return { spk, mem: m, count };
   };
 
@@ -124,6 +126,15 @@ function wrap(ex: Exports, relaxed: boolean, pool: KernelPool | null): Kernels {
    * + bias into pCur, both outside this call's scratch (a reservation). Returns -1, or the index of a NaN value.
    */
   const currentsInto = ({ src, w, bias, k, T, N }: WasmSaved, H: number, pS: number, pCur: number): number => {
+    if ('dense' in src) {
+      // the unfused layers' order (matmul, then addBias), the product written where the scan reads it
+      const rows = (T * N) / H;
+      if (k === 0) view(pCur, T * N).fill(0);
+      else if (src.gemm) src.gemm(src.dense, w, view(pCur, T * N), rows, k, H, false, false, false);
+      else denseGemm({ a: src.dense, b: w, c: new At(pCur), m: rows, k, n: H, transA: false, transB: false, accumulate: false });
+      if (bias) call('addBias', { c: new At(pCur), bias, m: rows, n: H });
+      return -1;
+    }
     if ('spikes' in src) put('u8', pS, src.spikes);
     else {
       const bad = call('rateSpikes', { x: src.values, keys: src.keys, samples: N / H, f: k, steps: T, gain: src.gain, out: new At(pS) });
@@ -132,6 +143,24 @@ function wrap(ex: Exports, relaxed: boolean, pool: KernelPool | null): Kernels {
     call('spikeSeqMatmul', { s: new At(pS), w, bias, c: new At(pCur), t: T, b: N / H, k, n: H });
     return -1;
   };
+
+  /** A Float32Array on the module's memory: n floats at ptr (valid until the memory grows). */
+  const view = (ptr: number, n: number) => new Float32Array(ex.memory.buffer, ptr, n);
+  /** matmul's kernel choice (the sparse GEMM for a mostly-zero A) on operands that may lie in the module's memory. */
+  const denseGemm = (
+    v: {
+      a: Float32Array;
+      b: Float32Array | At;
+      c: Float32Array | At;
+      m: number;
+      k: number;
+      n: number;
+      transA: boolean;
+      transB: boolean;
+      accumulate: boolean;
+    },
+    above = 0,
+  ) => call(sparseGemmApplies(v.a, v.transB, v.n) ? 'sparseGemm' : 'gemm', v, above);
 
   /** The Adam kernel over w and the gradient(s), with the moments held in WASM memory (At) or copied in and out. */
   const adam = (w: Float32Array, g: Float32Array | GradientSum, c: AdamCoefficients, m: Float32Array | At, v: Float32Array | At): void => {
@@ -238,7 +267,8 @@ function wrap(ex: Exports, relaxed: boolean, pool: KernelPool | null): Kernels {
       const B = N / H;
       const TN = T * N;
       // the currents and spikes stay in WASM memory for the backward (reserved below every call's scratch)
-      const { ptr, gen } = mem.keep(align16(TN * 4) + T * B * k);
+      // (a dense source stays in JavaScript memory: its currents are kept, and the output spikes where the input spikes would be)
+      const { ptr, gen } = mem.keep(align16(TN * 4) + ('dense' in src ? TN : T * B * k));
       const saved = new WasmSaved(owner, gen, T, N, k, ptr, ptr + align16(TN * 4), src, w, bias);
       if (TN === 0) return { spk: new Uint8Array(0), mem: wantMem ? new Float32Array(0) : null, count: 0, saved };
       const bad = currentsInto(saved, H, saved.pS, saved.pCur);
@@ -246,7 +276,8 @@ function wrap(ex: Exports, relaxed: boolean, pool: KernelPool | null): Kernels {
         mem.release(gen);
         return { spk: new Uint8Array(0), mem: null, count: -1 - bad, saved };
       }
-      return { ...forward({ ...lif, input: new At(saved.pCur), constInput: false }, wantMem), saved };
+      const spkAt = 'dense' in src ? saved.pS : undefined;
+      return { ...forward({ ...lif, input: new At(saved.pCur), constInput: false }, wantMem, spkAt), saved };
     },
     leakyProject(a, w, o, out, accumulate) {
       checkLeakyProject(a, w, o, out);
@@ -350,7 +381,7 @@ function wrap(ex: Exports, relaxed: boolean, pool: KernelPool | null): Kernels {
         const sv = a.saved;
         if (sv.owner === owner && mem.holds(sv.gen)) saved = sv;
         else {
-          const { ptr, gen } = mem.keep(align16(TN * 4) + a.T * B * sv.k);
+          const { ptr, gen } = mem.keep(align16(TN * 4) + ('dense' in sv.src ? 0 : a.T * B * sv.k));
           saved = { pCur: ptr, pS: ptr + align16(TN * 4), gen };
           if (TN > 0 && currentsInto(sv, a.H, saved.pS, saved.pCur) >= 0) {
             throw new ValueError('leakyBackward: the saved rate-coded values now hold a NaN');
@@ -364,11 +395,29 @@ function wrap(ex: Exports, relaxed: boolean, pool: KernelPool | null): Kernels {
       // membrane not kept: the kernel recomputes it tile by tile from the input; dL/dspk (+)= g w^T (gradSpkFrom),
       // the product the next Linear's backward would have formed, made tile by tile in the kernel
       const input = a.mem ? null : saved ? new At(saved.pCur) : a.input;
-      call('leakyBackward', { ...a, input, gradInput, gradBeta, dg: from?.g, dw: from?.w, o: from?.o ?? 0 });
+      // a dense source's forward left its output spikes by the currents (while its reservation holds): not copied in again
+      const spk = saved && saved === a.saved && 'dense' in (saved as WasmSaved).src ? new At(saved.pS) : a.spk;
+      call('leakyBackward', { ...a, input, spk, gradInput, gradBeta, dg: from?.g, dw: from?.w, o: from?.o ?? 0 });
       if (into && TN > 0) {
         // the producing Linear's parameter gradients from the input gradient where it lies (spikeSeqGradW's steps)
-        const [s, g] = [saved ? new At(saved.pS) : into.s, placed('gradInput')];
-        call('spikeSeqGradW', { s, g, dw: into.dw, gradBias: into.gradBias, t: a.T, b: B, k: into.k, n: a.H }, mem.top);
+        const g = placed('gradInput');
+        const src = (a.saved as WasmSaved | null)?.src;
+        if (src && 'dense' in src) {
+          // the unfused Linear's backward: dw += x^T g (matmul), then the bias gradient's column sums (sumRows)
+          const rows = TN / a.H;
+          if (into.k > 0) {
+            if (src.gemm) src.gemm(src.dense, view(g.ptr, TN), into.dw, into.k, rows, a.H, true, false, true);
+            else
+              denseGemm(
+                { a: src.dense, b: g, c: into.dw, m: into.k, k: rows, n: a.H, transA: true, transB: false, accumulate: true },
+                mem.top,
+              );
+          }
+          if (into.gradBias) call('sumRows', { x: g, out: into.gradBias, m: rows, n: a.H, accumulate: true }, mem.top);
+        } else {
+          const s = saved ? new At(saved.pS) : into.s;
+          call('spikeSeqGradW', { s, g, dw: into.dw, gradBias: into.gradBias, t: a.T, b: B, k: into.k, n: a.H }, mem.top);
+        }
       }
       // the saved currents are used up: their memory goes back to the scratch arena (a second backward recomputes them)
       if (saved) mem.release(saved.gen);

@@ -1,11 +1,12 @@
 import { Tensor, accumulateOwnedGrad } from '../core/tensor.js';
 import { giveBack, newF32, newU8 } from '../core/buffers.js';
 import { ShapeError, ValueError, checkArray, checkMethods, checkObject, checkRange, checkTensor } from '../core/errors.js';
+import { expandRow } from '../kernels/reference.js';
 import { ResetCode, type Kernels, type LeakyBackwardArgs, type LeakyForwardOut, type LeakyScanArgs } from '../kernels/types.js';
 import type { Surrogate } from '../surrogate/index.js';
 import { scanSequence } from './scan.js';
 import { checkDecay, checkSequenceArgs, checkStepArgs, checkThreshold } from './common.js';
-import type { GradOffer } from '../ops/index.js';
+import { acceptUniformGrad, type GradOffer } from '../ops/index.js';
 
 /**
  * Leaky integrate-and-fire neuron, discrete form, with snnTorch's semantics:
@@ -168,7 +169,11 @@ export function leakySequence(input: Tensor, o: LeakySequenceOptions): LeakyOut 
     [T, N / H, H],
     thrT ? [input, o.beta, thrT] : [input, o.beta],
     !learnThr,
-    ({ gradSpk, gradMem, deferred }) => {
+    ({ gradSpk: gs, gradMem, deferred, gradSpkRow }) => {
+      // the row form goes to the one-call kernel; the chunked and per-step paths take the [T, N] array
+      const whole = learnThr || rows < B;
+      const gradSpk = gs && gradSpkRow && whole ? expandRow(gs, T) : gs;
+      const row = gradSpkRow && !whole;
       if (!learnThr && rows < B) {
         const gradInput = chunkedBackward(o.kernels, { ...args, spk, mem, gradSpk, gradSpkFrom: deferred, gradMem, ...sur }, rows);
         if (input.requiresGrad) accumulateOwnedGrad(input, gradInput);
@@ -176,7 +181,7 @@ export function leakySequence(input: Tensor, o: LeakySequenceOptions): LeakyOut 
         return;
       }
       if (!learnThr) {
-        const r = o.kernels.leakyBackward({ ...args, spk, mem, gradSpk, gradSpkFrom: deferred, gradMem, ...sur });
+        const r = o.kernels.leakyBackward({ ...args, spk, mem, gradSpk, gradSpkRow: row, gradSpkFrom: deferred, gradMem, ...sur });
         if (input.requiresGrad) accumulateOwnedGrad(input, r.gradInput);
         if (o.beta.requiresGrad) accumulateOwnedGrad(o.beta, r.gradBeta);
         return;
@@ -372,15 +377,39 @@ function lifGraph(
   shape: [number, number, number],
   parents: Tensor[],
   deferrable: boolean,
-  run: (grads: { gradSpk: Float32Array | null; gradMem: Float32Array | null; deferred: DeferredGrad }) => void,
+  run: (grads: { gradSpk: Float32Array | null; gradMem: Float32Array | null; deferred: DeferredGrad; gradSpkRow: boolean }) => void,
 ): { spk: Tensor; mem: Tensor | null; offer?: GradOffer } {
   let deferred: DeferredGrad = null;
+  // a spike gradient that is one value everywhere (sum of the spikes), kept as that value
+  let uniform: number | null = null;
+  const [T, , H] = shape;
+  const N = shape[1] * H;
   const joint: Tensor = new Tensor(new Float32Array(0), [0], {
     parents,
-    backward: () => run({ gradSpk: spkT.grad, gradMem: memT?.grad ?? null, deferred }),
+    backward: () => {
+      let gradSpk = spkT.grad;
+      let gradSpkRow = false;
+      if (uniform !== null) {
+        if (gradSpk) {
+          // another op gave the spikes an array too: the value joins it (as sum's backward would have added it)
+          const u = uniform;
+          for (let i = 0; i < gradSpk.length; i++) gradSpk[i] += u;
+          uniform = null;
+        } else {
+          // (kept, as a gradient array would be, for a later backward through the same graph)
+          gradSpk = T > 0 ? new Float32Array(N).fill(uniform) : new Float32Array(0);
+          gradSpkRow = T > 0;
+        }
+      }
+      run({ gradSpk, gradMem: memT?.grad ?? null, deferred, gradSpkRow });
+    },
   });
   joint.grad = new Float32Array(0);
   const spkT = new Tensor(spk, shape, { parents: [joint] });
+  acceptUniformGrad(spkT, (g) => {
+    uniform = uniform === null ? g : Math.fround(uniform + g);
+    return true;
+  });
   const memT = mem ? new Tensor(mem, shape, { parents: [joint] }) : null;
   if (!deferrable) return { spk: spkT, mem: memT };
   const offer: GradOffer = (g, w, n) => {
@@ -391,8 +420,11 @@ function lifGraph(
   return { spk: spkT, mem: memT, offer };
 }
 
-/** Where the spikes of spikeLinearLeaky come from: a [T, B, k] sequence, or rate-coded values [B, k] with their keys. */
-export type SpikeInput = { spikes: Tensor } | { values: Tensor; keys: Uint32Array; gain: number };
+/**
+ * Where the input of spikeLinearLeaky comes from: a [T, B, k] spike sequence, rate-coded values [B, k] with
+ * their keys, or a dense [T, B, k] float sequence (data: no gradient flows into it).
+ */
+export type SpikeInput = { spikes: Tensor } | { values: Tensor; keys: Uint32Array; gain: number } | { dense: Tensor };
 
 /**
  * Training forward of Linear (over data spikes, no gradient of their own) -> Leaky in one kernel call
@@ -421,10 +453,12 @@ export function spikeLinearLeaky(
   }
   const T = steps;
   const kernelSrc =
-    'spikes' in src
-      ? { spikes: src.spikes.data as Uint8Array }
-      : { values: src.values.data as Float32Array, keys: src.keys, gain: src.gain };
-  const B = 'spikes' in src ? src.spikes.shape[1] : src.values.shape[0];
+    'dense' in src
+      ? { dense: src.dense.data as Float32Array }
+      : 'spikes' in src
+        ? { spikes: src.spikes.data as Uint8Array }
+        : { values: src.values.data as Float32Array, keys: src.keys, gain: src.gain };
+  const B = 'dense' in src ? src.dense.shape[1] : 'spikes' in src ? src.spikes.shape[1] : src.values.shape[0];
   const lif = { T, N: B * H, H, beta: o.beta.data as Float32Array, threshold, reset };
   const f = o.kernels.spikeSeqLeakyForward(
     kernelSrc,
@@ -437,7 +471,7 @@ export function spikeLinearLeaky(
   if (f.count < 0) throw new ValueError(`rateEncode: input value ${-1 - f.count} is NaN`);
   const sur = surrogateArgs(o);
   const parents = bias ? [weight, bias, o.beta] : [weight, o.beta];
-  const out = lifGraph(f.spk, f.mem, [T, B, H], parents, true, ({ gradSpk, gradMem, deferred }) => {
+  const out = lifGraph(f.spk, f.mem, [T, B, H], parents, true, ({ gradSpk, gradMem, deferred, gradSpkRow }) => {
     const into = { k: K, dw: weight.ensureGrad(), gradBias: bias ? bias.ensureGrad() : null };
     const r = o.kernels.leakyBackward({
       ...lif,
@@ -446,6 +480,7 @@ export function spikeLinearLeaky(
       spk: f.spk,
       mem: f.mem,
       gradSpk,
+      gradSpkRow,
       gradSpkFrom: deferred,
       gradMem,
       gradWeightInto: into,

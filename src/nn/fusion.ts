@@ -42,6 +42,11 @@ export function isDataSpikes(s: Seq): boolean {
   return isSpikeSequence(s) && (s instanceof RateSeq || !s.x.requiresGrad);
 }
 
+/** A dense time-major [T, B, F] float sequence that is data (no gradient flows into it): the network's analog input. */
+export function isDataDense(s: Seq): boolean {
+  return !(s instanceof RateSeq) && !s.constant && !s.x.isSpikes && !s.x.requiresGrad && s.x.shape.length === 3 && s.x.shape[0] === s.steps;
+}
+
 const narrowLinear = (l: Layer | undefined): l is Linear => l instanceof Linear && l.outFeatures <= FUSE_MAX_OUT;
 const flattensInto = (l: Layer | undefined, next: Layer | undefined, x: Seq): next is Linear =>
   l instanceof Flatten && next instanceof Linear && Flatten.reorders(x.image);
@@ -65,12 +70,18 @@ export const FUSION_RULES: readonly FusionRule[] = [
     run: (ls, i, x, ctx) => ({ seq: (ls[i + 1] as Leaky).forwardBetween(ls[i] as Linear, x, ls[i + 2] as Linear, ctx) }),
   },
   {
-    // training: a Linear over the data spikes and the Leaky after it in one op whose [T, B, H] currents
-    // stay with the kernels until the backward (neurons/leaky.ts spikeLinearLeaky)
+    // training: a Linear over the data spikes (or a dense data sequence) and the Leaky after it in one op
+    // whose [T, B, H] currents stay with the kernels until the backward (neurons/leaky.ts spikeLinearLeaky)
     name: 'spikes-linear-leaky',
     match: (ls, i, x, mode) => {
       const [a, b] = [ls[i], ls[i + 1]];
-      return mode === 'training' && a instanceof Linear && isDataSpikes(x) && b instanceof Leaky && b.fusesTrainingWith(a) ? 2 : 0;
+      return mode === 'training' &&
+        a instanceof Linear &&
+        (isDataSpikes(x) || isDataDense(x)) &&
+        b instanceof Leaky &&
+        b.fusesTrainingWith(a)
+        ? 2
+        : 0;
     },
     run: (ls, i, x, ctx) => (ls[i + 1] as Leaky).forwardFromSpikes(ls[i] as Linear, x, ctx),
   },

@@ -147,14 +147,18 @@ export class Leaky implements Layer {
   }
 
   /**
-   * Training: `prev` (a Linear over the data spike sequence `input`: spikes, or rate-coded values drawn
-   * inside the kernel) and this layer in one fused op (neurons/leaky.ts spikeLinearLeaky): the [T, B, H]
+   * Training: `prev` (a Linear over the data sequence `input`: spikes, rate-coded values drawn inside the
+   * kernel, or dense floats without a gradient) and this layer in one fused op (neurons/leaky.ts spikeLinearLeaky): the [T, B, H]
    * current stays with the kernels for the backward. Equals prev.forward() then forward().
    */
   forwardFromSpikes(prev: Linear, input: Seq, ctx: ForwardContext): { seq: Seq; offer?: GradOffer } {
     this.checkInput(prev.outFeatures, 'the Linear before it has');
     const rate = input instanceof RateSeq ? input : null;
-    const src = rate ? { values: rate.values, keys: rate.keys, gain: rate.gain } : { spikes: input.x };
+    const src = rate
+      ? { values: rate.values, keys: rate.keys, gain: rate.gain }
+      : input.x.isSpikes
+        ? { spikes: input.x }
+        : { dense: input.x };
     return this.record(spikeLinearLeaky(src, input.steps, prev.weight, prev.bias, this.scanOptions(ctx)), input.steps, ctx);
   }
 

@@ -77,6 +77,18 @@ export function sigmoid(x: Tensor): Tensor {
   return out;
 }
 
+const uniformSinks = new WeakMap<Tensor, (g: number) => boolean>();
+
+/**
+ * Lets the op that made `t` take a gradient that is the same value g in every element of t (sum()'s
+ * backward gives one) as that value, instead of a t-sized array: `take(g)` records it (the producer adds
+ * it to whatever t.grad holds when its own backward runs) and answers true, or answers false to have the
+ * array made after all.
+ */
+export function acceptUniformGrad(t: Tensor, take: (g: number) => boolean): void {
+  uniformSinks.set(t, take);
+}
+
 /**
  * Sum of every element, as a scalar tensor (e.g. a loss that is the number of spikes). The sum runs
  * in float64 (exact for spike counts); its gradient is the upstream value in every element.
@@ -85,11 +97,14 @@ export function sum(x: Tensor): Tensor {
   checkTensor('sum input', x);
   const d = x.data;
   let s = 0;
-  for (let i = 0; i < d.length; i++) s += d[i];
+  if (d instanceof Uint8Array) s = sumBytes(d);
+  else for (let i = 0; i < d.length; i++) s += d[i];
   const out: Tensor = new Tensor(Float32Array.of(s), [], {
     parents: [x],
     backward: () => {
       const g = out.grad![0];
+      // the producer of x takes a gradient that is one value everywhere without the array (a Leaky scan does)
+      if (!x.grad && uniformSinks.get(x)?.(g)) return;
       if (x.grad) {
         const gx = x.grad;
         for (let i = 0; i < gx.length; i++) gx[i] += g;
@@ -97,6 +112,37 @@ export function sum(x: Tensor): Tensor {
     },
   });
   return out;
+}
+
+/**
+ * Sum of the bytes of `d` (exact: an integer), four at a time: each 32-bit word's bytes are split into two
+ * words of 16-bit lanes (even and odd bytes) and added lane-wise, at most 256 words per run (256 x 255 fits a
+ * lane), then the lanes are added up.
+ */
+export function sumBytes(d: Uint8Array): number {
+  let s = 0;
+  let i = 0;
+  const head = (4 - (d.byteOffset & 3)) & 3;
+  if (d.length < head + 4) {
+    for (; i < d.length; i++) s += d[i];
+    return s;
+  }
+  for (; i < head; i++) s += d[i];
+  const words = (d.length - i) >> 2;
+  const w = new Uint32Array(d.buffer, d.byteOffset + i, words);
+  for (let j = 0; j < words; ) {
+    const end = Math.min(words, j + 256);
+    let even = 0;
+    let odd = 0;
+    for (; j < end; j++) {
+      const v = w[j];
+      even += v & 0x00ff00ff;
+      odd += (v >>> 8) & 0x00ff00ff;
+    }
+    s += (even & 0xffff) + (even >>> 16) + (odd & 0xffff) + (odd >>> 16);
+  }
+  for (i += words * 4; i < d.length; i++) s += d[i];
+  return s;
 }
 
 /** Sum of scalars (for combining losses). */

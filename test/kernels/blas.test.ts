@@ -347,6 +347,49 @@ describe('leakyBackward routing of gradSpkFrom', () => {
   });
 });
 
+describe('spikeSeqLeakyForward over a dense source on the BLAS', () => {
+  it("runs the currents and dW as sgemm calls on the kernels' memory, equal to the WASM tier", () => {
+    const calls: string[] = [];
+    const k = blasKernels(wasm, fakeLib(calls));
+    const [T, B, K, H] = [6, 4, 24, 20];
+    const dense = randf(T * B * K);
+    const w = randf(K * H);
+    const bias = randf(H);
+    const lif = { T, N: B * H, H, beta: new Float32Array(H).fill(0.9), threshold: 1, reset: 0 as const };
+    const gradSpk = randf(T * B * H);
+    const run = (kk: Kernels) => {
+      const f = kk.spikeSeqLeakyForward({ dense }, w, bias, K, lif, true);
+      const dw = new Float32Array(K * H);
+      const db = new Float32Array(H);
+      kk.leakyBackward({
+        ...lif,
+        input: new Float32Array(0),
+        constInput: false,
+        spk: f.spk,
+        mem: null,
+        gradSpk,
+        gradMem: null,
+        gradWeightInto: { k: K, dw, gradBias: db },
+        saved: f.saved,
+        surrogate: 0,
+        surrogateParam: 2,
+      });
+      return { mem: f.mem!, dw, db };
+    };
+    const a = run(k);
+    const b = run(wasm);
+    expect(calls).toEqual([`NN 24x20x24 lda=24 ldb=20 beta=0`, `TN 24x20x24 lda=24 ldb=20 beta=1`]);
+    expectClose(a.mem, b.mem);
+    expectClose(a.dw, b.dw);
+    expectClose(a.db, b.db);
+    // a mostly-zero dense input stays on the WASM sparse GEMM (as matmul leaves it)
+    calls.length = 0;
+    const sparse = dense.map((v, i) => (i % 5 ? 0 : v));
+    k.spikeSeqLeakyForward({ dense: sparse }, w, bias, K, lif, false);
+    expect(calls).toEqual([]);
+  });
+});
+
 describe(`a Linear -> Leaky training step on the ${report.tier} tier equals the WASM tier's`, () => {
   it('spikes, gradients and the Adam step', () => {
     const [T, B, nIn, H] = [12, 8, 48, 40];

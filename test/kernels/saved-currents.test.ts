@@ -4,6 +4,7 @@ import { ValueError } from '../../src/core/errors.js';
 import { referenceKernels } from '../../src/kernels/reference.js';
 import { ResetCode, SurrogateCode, type Kernels, type SpikeSource } from '../../src/kernels/types.js';
 import { wasmBuilds } from '../helpers/kernels.js';
+import { createWasmKernelsSync } from '../../src/kernels/wasm.js';
 
 // spikeSeqLeakyForward (Linear over spikes -> Leaky, training) keeps the currents with the kernels for
 // leakyBackward; both must equal the unfused calls bit for bit, including when a later forward took the
@@ -168,5 +169,96 @@ describe('spikeSeqLeakyForward and leakyBackward with saved currents equal the u
     expect(() => fusedBackward(wasm, c, d, f)).toThrow(ValueError);
     const g = wasm.spikeSeqLeakyForward(d.src, d.w, d.bias, c.K, d.lif, false);
     expect(() => fusedBackward(referenceKernels, c, d, g)).toThrow(/come from the wasm kernels/);
+  });
+});
+
+// A dense data source [T, B, K] (no gradient of its own): the currents are matmul then addBias, and the
+// backward's dW and db are the unfused Linear's (matmul with transA, sumRows), bit for bit; with an
+// injected gemm (the BLAS tier passes its sgemm) the products run there on views of the kernels' memory.
+describe('spikeSeqLeakyForward over a dense source equals matmul, addBias, leakyForward and the Linear backward', () => {
+  const denseCase = (T: number, B: number, K: number, H: number) => {
+    const d = makeCase({ T, B, K, H, rate: false });
+    return { ...d, src: { dense: randf(T * B * K) } };
+  };
+  function unfusedDense(k: Kernels, T: number, B: number, K: number, H: number, d: ReturnType<typeof denseCase>) {
+    const rows = T * B;
+    const input = new Float32Array(rows * H);
+    k.matmul(d.src.dense, d.w, input, rows, K, H, false, false, false);
+    k.addBias(input, d.bias, rows, H);
+    const f = k.leakyForward({ ...d.lif, input, constInput: false }, true);
+    const r = k.leakyBackward({
+      ...d.lif,
+      input,
+      constInput: false,
+      spk: f.spk,
+      mem: null,
+      gradSpk: d.gradSpk,
+      gradMem: null,
+      gradSpkFrom: { g: d.g2, w: d.w2, o: 3 },
+      surrogate: SurrogateCode.Atan,
+      surrogateParam: 2,
+    });
+    const dw = new Float32Array(K * H).fill(0.25);
+    const db = new Float32Array(H).fill(-0.5);
+    k.matmul(d.src.dense, r.gradInput, dw, K, rows, H, true, false, true);
+    k.sumRows(r.gradInput, db, rows, H, true);
+    return { f, dw, db, gradBeta: r.gradBeta };
+  }
+  const sizes: Array<[number, number, number, number]> = [
+    [7, 3, 33, 17],
+    [25, 2, 50, 40],
+    [3, 4, 70, 300], // enough work for the split kernels (two threads)
+  ];
+  const kernels: Array<[string, Kernels]> = [['reference', referenceKernels], ...wasmBuilds()];
+  for (const [name, k] of kernels) {
+    for (const [T, B, K, H] of sizes) {
+      it(`T=${T} B=${B} K=${K} H=${H}: spikes, membrane, count, dW, db, dbeta (${name})`, () => {
+        const d = denseCase(T, B, K, H);
+        const want = unfusedDense(k, T, B, K, H, d);
+        const c = { T, B, K, H, rate: false };
+        // the kernels' own GEMM, then another object's of the same build (an injected gemm writing into views of this one's memory)
+        const other = createWasmKernelsSync({ threads: 1, relaxed: !!k.fusedMultiplyAdd });
+        for (const src of [d.src, { ...d.src, gemm: other.matmul.bind(other) }]) {
+          if (name === 'reference' && src !== d.src) continue;
+          const f = k.spikeSeqLeakyForward(src, d.w, d.bias, K, d.lif, true);
+          expect(f.count).toBe(want.f.count);
+          expectSame(f.spk, want.f.spk, 'spk');
+          expectSame(f.mem!, want.f.mem!, 'mem');
+          for (const fm of [k.spikeSeqLeakyForward(src, d.w, d.bias, K, d.lif, false), f]) {
+            // the second backward runs after another forward took the first one's memory: it recomputes the currents
+            const g = fusedBackward(k, c, d, fm);
+            expectSame(g.dw, want.dw, 'dW');
+            expectSame(g.db, want.db, 'db');
+            expectSame(g.gradBeta, want.gradBeta, 'dbeta');
+          }
+        }
+      });
+    }
+  }
+
+  it('the same bits for 1, 2 and 3 kernel threads', () => {
+    const [T, B, K, H] = sizes[2];
+    const d = denseCase(T, B, K, H);
+    const c = { T, B, K, H, rate: false };
+    const results = [1, 2, 3].map((threads) => {
+      const k = createWasmKernelsSync({ threads });
+      const f = k.spikeSeqLeakyForward(d.src, d.w, d.bias, K, d.lif, false);
+      const g = fusedBackward(k, c, d, f);
+      k.close?.();
+      return { spk: f.spk, ...g };
+    });
+    for (const r of results.slice(1)) {
+      expectSame(r.spk, results[0].spk, 'spk');
+      expectSame(r.dw, results[0].dw, 'dW');
+      expectSame(r.db, results[0].db, 'db');
+      expectSame(r.gradBeta, results[0].gradBeta, 'dbeta');
+    }
+  });
+
+  it('a dense source of the wrong length is a typed error', () => {
+    const d = denseCase(7, 3, 33, 17);
+    expect(() => referenceKernels.spikeSeqLeakyForward({ dense: new Float32Array(5) }, d.w, d.bias, 33, d.lif, false)).toThrow(
+      /spikeSeqLeakyForward: dense has 5 elements/,
+    );
   });
 });

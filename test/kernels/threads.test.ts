@@ -160,6 +160,35 @@ describe('kernel threads: the same bits for 1, 2, 3 and 4 threads', () => {
     });
   }
 
+  // column sums (bias gradients: column blocks) and the bias add (row blocks), sizes not divisible by the threads
+  for (const [m, n] of [
+    [5001, 77],
+    [1500, 531],
+  ]) {
+    it(`sumRows and addBias, ${m}x${n}`, () => {
+      const rng = new Rng(m + n);
+      const x = uniform(m * n, rng);
+      const out0 = uniform(n, rng);
+      const bias = uniform(n, rng);
+      const out = sameForAllThreads((k) => {
+        const acc = out0.slice();
+        const fresh = new Float32Array(n).fill(7);
+        k.sumRows(x, acc, m, n, true);
+        k.sumRows(x, fresh, m, n, false);
+        const c = x.slice();
+        k.addBias(c, bias, m, n);
+        return { acc, fresh, c };
+      });
+      const [acc, fresh, c] = [out0.slice(), new Float32Array(n), x.slice()];
+      ref.sumRows(x, acc, m, n, true);
+      ref.sumRows(x, fresh, m, n, false);
+      ref.addBias(c, bias, m, n);
+      closeTo(out.acc, acc, 1e-4);
+      closeTo(out.fresh, fresh, 1e-4);
+      expectSame(out.c, c); // one add per element: the reference's bits
+    });
+  }
+
   // H small (tiles of whole samples), H > the 1024-neuron tile (tiles of one sample's features), in between
   const scans: Array<[number, number, number]> = [
     [25, 2999, 5],

@@ -34,8 +34,16 @@ const spikes = (n: number, seed: number) => {
     [T, B, n],
   );
 };
+const dense = (n: number, seed: number) => {
+  const r = new Rng(seed);
+  return new Tensor(
+    Float32Array.from({ length: T * B * n }, () => r.normal()),
+    [T, B, n],
+  );
+};
 const inputs: Record<string, (k: Kernels, n: number) => Seq> = {
   direct: (_k, n) => directEncode(pixels(n, 7), T),
+  dense: (_k, n) => ({ x: dense(n, 10), steps: T, constant: false }),
   spikes: (_k, n) => ({ x: spikes(n, 8), steps: T, constant: false }),
   rate: (k, n) => rateEncode(pixels(n, 9), T, new Rng(5), 1, k),
 };
@@ -71,6 +79,18 @@ describe('fusion pass', () => {
       'linear:4-5',
       'leaky-offering:5-6',
     ]);
+    // a dense data sequence (no gradient of its own) fuses like spikes: the currents stay with the kernels
+    expect(plan(fc(), inputs.dense(k, 20), k, 'training')).toEqual([
+      'spikes-linear-leaky:0-2',
+      'linear:2-3',
+      'leaky-offering:3-4',
+      'linear:4-5',
+      'leaky-offering:5-6',
+    ]);
+    // one that requires a gradient does not
+    const needsGrad = dense(20, 11);
+    needsGrad.requiresGrad = true;
+    expect(plan(fc(), { x: needsGrad, steps: T, constant: false }, k, 'training')[0]).toBe('linear:0-1');
     expect(plan(fc(), inputs.direct(k, 20), k, 'training')).toEqual([
       'linear:0-1',
       'leaky-offering:1-2',
@@ -143,7 +163,7 @@ describe('fusion pass', () => {
 
   for (const [name, k] of bothKernels) {
     const cases = [
-      ['fc', fc, 20, ['direct', 'spikes', 'rate']],
+      ['fc', fc, 20, ['direct', 'spikes', 'rate', 'dense']],
       ['csnn', csnn, 400, ['direct', 'spikes']],
     ] as const;
     for (const [model, make, n, kinds] of cases) {

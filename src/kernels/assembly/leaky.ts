@@ -25,6 +25,8 @@ const TILE = 1024;
   surrogate: i32; surrogateParam: f32; surrogateParam2: f32; truncate: i32; scratch: usize;
   /** 0, or [N] floats: each neuron's dL/dbeta term goes there instead of into gradBeta (which the caller then sums in neuron order). */
   gbAll: usize; tile0: i32; tile1: i32;
+  /** 1: gradSpk is one row [N], the same spike gradient at every step (a sum loss); 0: [T, N]. */
+  gradSpkRow: i32;
 }
 
 /** Scratch bytes for leakyForward / leakyBackward: expanded beta, carry, gradBeta partials. */
@@ -458,7 +460,7 @@ function deferredTile(a: LeakyBackwardArgs, n0: i32, len: i32, wt: usize, out: u
     for (let step = 0; step < t; step++) {
       const gr = dg + ((<usize>(step * nB + b) * <usize>o) << 2);
       const dst = out + ((<usize>step * <usize>len + <usize>col) << 2);
-      const src = gradSpk + ((<usize>step * <usize>nN + <usize>n) << 2);
+      const src = gradSpk + ((<usize>step * <usize>(a.gradSpkRow ? 0 : nN) + <usize>n) << 2);
       const w0 = wt + (<usize>hh << 2);
       const zero = f32x4.splat(0);
       let j = 0;
@@ -506,7 +508,7 @@ function deferredTile(a: LeakyBackwardArgs, n0: i32, len: i32, wt: usize, out: u
     m = tileMem;
     mRow = len;
   }
-  let gs = a.gradSpk ? a.gradSpk + (<usize>n0 << 2) : 0, gRow = a.N;
+  let gs = a.gradSpk ? a.gradSpk + (<usize>n0 << 2) : 0, gRow = a.gradSpkRow ? 0 : a.N;
   if (a.dg) {
     const wt = transposedW(a);
     gs = wt + ((<usize>a.o * <usize>a.H) << 2);

@@ -3,9 +3,10 @@ import { addRow } from './simd';
 // Row/bias kernels: out[j] (+)= sum_i X[i, j] and C[i, j] += bias[j].
 
 /** out[0..n) (+)= column sums of X[M, N], adding the rows in order (as the reference does). */
-export function sumRows(x: usize, out: usize, m: i32, n: i32, accumulate: i32): void {
+export function sumRows(x: usize, out: usize, m: i32, n: i32, accumulate: i32, ld: i32): void {
   if (!accumulate) memory.fill(out, 0, <usize>n << 2);
-  const rowB = <usize>n << 2;
+  // ld: x's row length (0: n), so that a thread can take a block of columns (src/kernels/splits.ts)
+  const rowB = <usize>(ld ? ld : n) << 2;
   let j = 0;
   // 16 columns at a time in registers, streaming down the rows.
   for (; j + 16 <= n; j += 16) {
