@@ -2,6 +2,8 @@ import { availableParallelism } from 'node:os';
 import { loadMnist } from '../data/mnist.js';
 import { loadDvsGesture } from '../data/dvs-gesture.js';
 import { loadNmnist } from '../data/nmnist.js';
+import { cachedEmulatedNmnist } from '../data/nmnist-emulated.js';
+import { DatasetMissingError } from '../data/download.js';
 import { loadShd } from '../data/shd.js';
 import type { FrameSet } from '../data/frames.js';
 import { trainEpoch, type Dataset, type Encoder, type EpochOptions } from '../train/trainer.js';
@@ -172,26 +174,33 @@ export async function loadClassificationData(o: {
     };
     let framing: ReturnType<typeof createProgress> | undefined;
     let split = '';
+    const onFrames = o.quiet
+      ? undefined
+      : (s: string, done: number, total: number) => {
+          if (s !== split) {
+            framing?.done();
+            split = s;
+            framing = createProgress({ total, label: `frames ${s}` });
+          }
+          framing?.update(done, {});
+        };
+    let emulated: string | undefined;
     const data =
-      o.dataset === 'nmnist' || o.dataset === 'dvs-gesture'
-        ? await (o.dataset === 'nmnist' ? loadNmnist : loadDvsGesture)({
-            ...common,
-            onFrames: o.quiet
-              ? undefined
-              : (s, done, total) => {
-                  if (s !== split) {
-                    framing?.done();
-                    split = s;
-                    framing = createProgress({ total, label: `frames ${s}` });
-                  }
-                  framing?.update(done, {});
-                },
+      o.dataset === 'nmnist'
+        ? await loadNmnist({ ...common, onFrames }).catch(async (e) => {
+            // the real N-MNIST is not here: the emulated one (MNIST through the DVS emulator), said plainly
+            if (!(e instanceof DatasetMissingError)) throw e;
+            emulated = await emulatedNmnistDir(o, e, onSource);
+            return loadNmnist({ ...common, dataDir: emulated, onFrames });
           })
-        : await loadShd(common);
+        : o.dataset === 'dvs-gesture'
+          ? await loadDvsGesture({ ...common, onFrames })
+          : await loadShd(common);
     framing?.done();
     const kb = (s: FrameSet) => Math.round((s.stored * 6) / 1024);
     onSource?.(`frames: ${data.train.n + data.test.n} samples framed once, held sparse (${kb(data.train) + kb(data.test)} KiB)`);
-    return { train: data.train, test: data.test, source: `${data.source} (${data.location})` };
+    const source = emulated ? `the EMULATED N-MNIST, not real recordings (${emulated})` : `${data.source} (${data.location})`;
+    return { train: data.train, test: data.test, source };
   }
   const data = await loadMnist({
     dataset: o.dataset as 'mnist' | 'fashion-mnist',
@@ -210,6 +219,36 @@ export async function loadClassificationData(o: {
     test: toDataset(data.test, o.testLimit),
     source: `${data.source} (${data.location})`,
   };
+}
+
+/**
+ * The emulated N-MNIST's folder in the cache (recorded there first when missing, with a progress bar), for a
+ * run whose real N-MNIST is missing (`missing` says why); every step said on stderr.
+ */
+async function emulatedNmnistDir(
+  o: { offline?: boolean; trainLimit?: number; testLimit?: number; testOnly?: boolean; quiet?: boolean },
+  missing: Error,
+  onSource?: (msg: string) => void,
+): Promise<string> {
+  onSource?.(
+    `${missing.message}\nusing the EMULATED N-MNIST instead: the MNIST digits recorded by spikeflow's DVS emulator with N-MNIST's three saccades (seed 0); not real recordings (give --data-dir for the real N-MNIST)`,
+  );
+  let bar: ReturnType<typeof createProgress> | undefined;
+  const { dir, recorded } = await cachedEmulatedNmnist({
+    trainLimit: o.trainLimit,
+    testLimit: o.testLimit,
+    testOnly: o.testOnly,
+    loadDigits: () => loadMnist({ dataset: 'mnist', download: !o.offline, onSource, onProgress: downloadBars(o.quiet) }),
+    onDigit: o.quiet
+      ? undefined
+      : (done, total) => {
+          bar ??= createProgress({ total, label: 'emulating N-MNIST' });
+          bar.update(done, {});
+        },
+  });
+  bar?.done();
+  onSource?.(recorded ? `emulated N-MNIST recorded into ${dir} (reused by later runs)` : `emulated N-MNIST from the cache ${dir}`);
+  return dir;
 }
 
 /** --offline with --data-dir changes nothing: the data is read from that folder only. */

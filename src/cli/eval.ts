@@ -36,7 +36,7 @@ export const evalFlags = {
   },
   'data-dir': {
     type: 'string',
-    help: "folder with the checkpoint's dataset (as for train --data-dir); default: cache, download (then the embedded copy for mnist/fashion-mnist)",
+    help: "folder with the checkpoint's dataset (as for train --data-dir); default: cache, download (then the embedded copy for mnist/fashion-mnist; for nmnist the EMULATED N-MNIST: MNIST digits through the DVS emulator, recorded into the cache once and said on stderr)",
   },
   offline: { type: 'bool', default: false, help: 'never download' },
   'test-limit': { type: 'int', min: 1, help: 'use only the first N test samples' },

@@ -1,14 +1,12 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { mkdir, readdir } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
 import { SpikeflowError, UsageError, ValueError } from '../core/errors.js';
-import { Rng } from '../core/rng.js';
 import { loadMnist } from '../data/mnist.js';
-import { emulateSaccades } from '../events/emulator.js';
+import { writeEmulatedNmnist } from '../data/nmnist-emulated.js';
 import type { Events } from '../events/events.js';
 import { EVENT_FORMATS, type EventFormat } from '../events/formats.js';
 import { toFrame } from '../events/frame.js';
-import { writeNmnist } from '../events/nmnist.js';
 import { readEventFile } from '../events/node.js';
 import { imageGridPlot } from '../viz/image-grid.js';
 import { linePlot } from '../viz/plots.js';
@@ -232,60 +230,34 @@ async function emulate(o: EventsOptions, ctx: CommandContext): Promise<void> {
     dataDir: o['data-dir'],
     onSource: (m) => process.stderr.write(`${m}\n`),
   });
-  const { train, test } = mnist;
-  const nTrain = Math.min(o['train-limit'] ?? train.n, train.n);
-  const nTest = Math.min(o['test-limit'] ?? test.n, test.n);
-  const tmp = join(parent, `.${basename(out)}.${process.pid}.partial`);
-  await rm(tmp, { recursive: true, force: true });
   // the first Ctrl-C stops after the current digit; the partial folder is removed, --out left as it was
   const release = ctx.interrupts.takeOver(() => {});
-  const rng = new Rng(o.seed);
   const t0 = performance.now();
-  let events = 0;
-  let done = 0;
-  const total = nTrain + nTest;
+  let written: Awaited<ReturnType<typeof writeEmulatedNmnist>>;
   try {
-    await mkdir(tmp);
-    const lists: Record<'train' | 'test', string[]> = { train: ['#sample\t#class'], test: ['#sample\t#class'] };
-    samples: for (const [split, data, n, base] of [
-      ['train', train, nTrain, 0],
-      ['test', test, nTest, 60000],
-    ] as const) {
-      const px = data.rows * data.cols;
-      for (let k = 0; k < n; k++) {
-        if (ctx.interrupts.signal) break samples;
-        const ev = emulateSaccades(data.images.subarray(k * px, (k + 1) * px), data.rows, data.cols, { rng });
-        const id = base + k + 1;
-        await writeFile(join(tmp, `${id}.bs2`), writeNmnist(ev));
-        lists[split].push(`${id}\t${data.labels[k]}`);
-        events += ev.t.length;
-        done++;
+    written = await writeEmulatedNmnist(mnist, out, {
+      trainLimit: o['train-limit'],
+      testLimit: o['test-limit'],
+      seed: o.seed,
+      madeBy: `spikeflow events emulate --dataset ${o.dataset} --seed ${o.seed}`,
+      stop: () => Boolean(ctx.interrupts.signal),
+      onDigit: (done, total) => {
         if (done % 1000 === 0 && !o.json)
           process.stderr.write(`emulated ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} digits\n`);
-      }
-    }
-    if (ctx.interrupts.signal) {
-      await rm(tmp, { recursive: true, force: true });
-      process.stderr.write(`spikeflow events: interrupted (${ctx.interrupts.signal}) after ${done} digits: nothing written to ${o.out}\n`);
-      return;
-    }
-    await writeFile(join(tmp, 'train1K.txt'), `${lists.train.join('\n')}\n`);
-    await writeFile(join(tmp, 'test100.txt'), `${lists.test.join('\n')}\n`);
-    await writeFile(
-      join(tmp, 'PROVENANCE.txt'),
-      `Emulated N-MNIST written by \`spikeflow events emulate --dataset ${o.dataset} --seed ${o.seed}\`:\n` +
-        `the ${mnist.source} MNIST digits (${mnist.location}) recorded by spikeflow's DVS emulator with N-MNIST's\n` +
-        `three saccades (src/events/emulator.ts, emulateSaccades). Train ids 1..${nTrain} are MNIST train 0..${nTrain - 1};\n` +
-        `test ids 60001..${60000 + nTest} are MNIST t10k 0..${nTest - 1}. Not real N-MNIST recordings.\n`,
-    );
-    if (existsSync(out)) await rmdir(out);
-    await rename(tmp, out);
+      },
+    });
   } catch (e) {
-    await rm(tmp, { recursive: true, force: true });
     release();
     if (e instanceof SpikeflowError) throw e;
     throw new ValueError(`--out ${o.out}: cannot write the dataset (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
+  if (written === null) {
+    release();
+    process.stderr.write(`spikeflow events: interrupted (${ctx.interrupts.signal}): nothing written to ${o.out}\n`);
+    return;
+  }
+  const { train: nTrain, test: nTest, events } = written;
+  const total = nTrain + nTest;
   release();
   const seconds = (performance.now() - t0) / 1000;
   const summary = {

@@ -85,7 +85,7 @@ export const trainFlags = {
   dataset: { type: 'choice', choices: DATASETS, default: 'mnist', help: 'dataset to train on' },
   'data-dir': {
     type: 'string',
-    help: 'folder with the four IDX files (.gz or raw), or iris.json for iris; nmnist: <id>.bs2 files with train1K.txt/test100.txt, or Train/<digit>/*.bin and Test/<digit>/*.bin; shd: shd_train.h5 and shd_test.h5 (or .gz); dvs-gesture: ibmGestureTrain/ and ibmGestureTest/ (the Tonic layout), or the IBM DvsGesture/ release (trials_to_train.txt, .aedat, _labels.csv); default: cache, download (then the embedded copy for mnist/fashion-mnist)',
+    help: 'folder with the four IDX files (.gz or raw), or iris.json for iris; nmnist: <id>.bs2 files with train1K.txt/test100.txt, or Train/<digit>/*.bin and Test/<digit>/*.bin; shd: shd_train.h5 and shd_test.h5 (or .gz); dvs-gesture: ibmGestureTrain/ and ibmGestureTest/ (the Tonic layout), or the IBM DvsGesture/ release (trials_to_train.txt, .aedat, _labels.csv); default: cache, download (then the embedded copy for mnist/fashion-mnist; for nmnist the EMULATED N-MNIST: MNIST digits through the DVS emulator, recorded into the cache once and said on stderr)',
   },
   offline: {
     type: 'bool',

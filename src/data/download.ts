@@ -165,6 +165,9 @@ export interface CachedDatasetOptions {
  * A dataset's folder in the cache, downloaded (fetchArchives) when it lacks a named archive's folder and
  * downloads are allowed; otherwise a DataError that says what was tried and, in `hint`, what --data-dir takes.
  */
+/** A dataset that is not here: no --data-dir, nothing in the cache, and no download (disabled or failed). */
+export class DatasetMissingError extends DataError {}
+
 export async function cachedDataset(
   dataset: string,
   archives: Readonly<Record<string, DatasetArchive>>,
@@ -175,13 +178,15 @@ export async function cachedDataset(
   const dir = datasetCache(o, dataset);
   if (names.every((s) => existsSync(join(dir, archives[s].folder)))) return { dir, source: 'cache' };
   if (!((o.download ?? true) && process.env.SPIKEFLOW_OFFLINE !== '1'))
-    throw new DataError(`${dataset} not found: no --data-dir given, nothing in the cache ${dir}, downloads disabled. ${how.hint}`);
+    throw new DatasetMissingError(
+      `${dataset} not found: no --data-dir given, nothing in the cache ${dir}, downloads disabled. ${how.hint}`,
+    );
   o.onSource?.(`downloading ${dataset} into ${dir}`);
   try {
     await fetchArchives(dir, archives, names, { ...o, sources: o.archives, extract: how.extract, entries: how.entries });
   } catch (e) {
     if (isChecksumMismatch(e) || !(e instanceof DownloadError)) throw e;
-    throw new DataError(`${dataset} not found: nothing in the cache ${dir}, and the download failed (${e.message})`);
+    throw new DatasetMissingError(`${dataset} not found: nothing in the cache ${dir}, and the download failed (${e.message})`);
   }
   return { dir, source: 'download' };
 }

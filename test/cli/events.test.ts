@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expectOneLineError, runCli, tempDir } from './run-cli.js';
 
@@ -80,6 +80,32 @@ describe('train/eval on event data', () => {
     );
     expectOneLineError(runCli(['train', ...shd, '--denoise', '5000']), 2, /--denoise: applies to --dataset nmnist or dvs-gesture only/);
     expectOneLineError(runCli(['train', ...shd, '--model', 'csnn']), 2, /--dataset shd: only --model fc applies/);
-    expectOneLineError(runCli(['train', '--dataset', 'nmnist', '--offline']), 1, /nmnist not found: .*downloads disabled/);
+  });
+
+  it('nmnist with no data anywhere: the emulated N-MNIST, recorded into the cache once, said plainly, the same as `events emulate` writes', () => {
+    const cache = tempDir('spikeflow-emu-cache-');
+    const env = { SPIKEFLOW_CACHE: cache };
+    const args = ['train', '--dataset', 'nmnist', '--offline', '--model', 'csnn', '--channels', '2,4', '--steps', '4', '--epochs', '1'];
+    const run = [...args, '--batch', '8', '--train-limit', '24', '--test-limit', '8', '--threads', '1', '--json'];
+    const first = runCli(run, { env });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/nmnist not found: .*downloads disabled/);
+    expect(first.stderr).toMatch(/using the EMULATED N-MNIST instead: .*not real recordings/);
+    const dir = join(cache, 'nmnist-emulated-24-8');
+    expect(first.stderr).toContain(`emulated N-MNIST recorded into ${dir}`);
+    expect(first.stderr).toMatch(/data: nmnist from the EMULATED N-MNIST, not real recordings \(.*\): 24 train \/ 8 test samples/);
+    const files = readdirSync(dir).filter((f) => f.endsWith('.bs2'));
+    expect(files).toHaveLength(32);
+    // a second run reads the cached recording (nothing recorded again) and trains on the same data: same result
+    const second = runCli(run, { env });
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toContain(`emulated N-MNIST from the cache ${dir}`);
+    expect(JSON.parse(second.stdout).testAccuracy).toBe(JSON.parse(first.stdout).testAccuracy);
+    // the recording is what `events emulate` writes for the same digits and seed, file for file
+    const out = join(tempDir(), 'emu');
+    const e = runCli(['events', 'emulate', '--out', out, '--train-limit', '24', '--test-limit', '8', '--seed', '0'], { env });
+    expect(e.code, e.stderr).toBe(0);
+    for (const f of [...files, 'train1K.txt', 'test100.txt'])
+      expect(readFileSync(join(dir, f)).equals(readFileSync(join(out, f))), f).toBe(true);
   });
 });

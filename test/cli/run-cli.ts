@@ -18,8 +18,8 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], o: { cwd?: string } = {}): CliResult {
-  const r = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', env, cwd: o.cwd ?? tempDir() });
+export function runCli(args: string[], o: { cwd?: string; env?: Record<string, string> } = {}): CliResult {
+  const r = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', env: { ...env, ...o.env }, cwd: o.cwd ?? tempDir() });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr.trim() };
 }
 
