@@ -28,6 +28,11 @@ const s = atan();
 const seq = (v: number[]) => new Tensor(Float32Array.from(v), [v.length, 1, 1]);
 const V1 = (w: number) => new Tensor(Float32Array.of(w), [1, 1]);
 
+/** The spikes exactly and the membrane to 1e-6 of a one-neuron run, step by step. */
+function expectTrace(r: { spk: { data: ArrayLike<number> }; mem: { data: ArrayLike<number> } }, spk: number[], mem: number[]): void {
+  expect(Array.from(r.spk.data)).toEqual(spk);
+  mem.forEach((v, i) => expect(r.mem.data[i]).toBeCloseTo(v, 6));
+}
 describe('resetDelay false: hand-computed three steps', () => {
   for (const [kname, kernels] of bothKernels) {
     it(`Synaptic (alpha 0.5, beta 0.5, thr 1, I = 1.5, 0.4, 0.4; ${kname})`, () => {
@@ -36,12 +41,10 @@ describe('resetDelay false: hand-computed three steps', () => {
       // default (reset_delay=True): mem 1.5 (spike), 0 (the whole update dropped), 0.5 * 0 + 0.975
       const o = { steps: 3, constInput: false, alpha: 0.5, beta: 0.5, threshold: 1, reset: 'zero' as const, surrogate: s, kernels };
       const r = synapticSequence(seq([1.5, 0.4, 0.4]), { ...o, resetDelay: false });
-      expect(Array.from(r.spk.data)).toEqual([1, 1, 0]);
-      [1.5, 1.15, 0.975].forEach((v, i) => expect(r.mem.data[i]).toBeCloseTo(v, 6));
+      expectTrace(r, [1, 1, 0], [1.5, 1.15, 0.975]);
       [1.5, 1.15, 0.975].forEach((v, i) => expect(r.syn.data[i]).toBeCloseTo(v, 6));
       const d = synapticSequence(seq([1.5, 0.4, 0.4]), o);
-      expect(Array.from(d.spk.data)).toEqual([1, 0, 0]);
-      [1.5, 0, 0.975].forEach((v, i) => expect(d.mem.data[i]).toBeCloseTo(v, 6));
+      expectTrace(d, [1, 0, 0], [1.5, 0, 0.975]);
     });
 
     it(`RLeaky (beta 0.5, V 0.3, thr 1, I = 1.5, 0.4, 0.9; ${kname})`, () => {
@@ -59,11 +62,9 @@ describe('resetDelay false: hand-computed three steps', () => {
         kernels,
       };
       const r = rleakySequence(seq([1.5, 0.4, 0.9]), { ...o, resetDelay: false });
-      expect(Array.from(r.spk.data)).toEqual([1, 0, 1]);
-      [1.5, 0.7, 1.25].forEach((v, i) => expect(r.mem.data[i]).toBeCloseTo(v, 6));
+      expectTrace(r, [1, 0, 1], [1.5, 0.7, 1.25]);
       const d = rleakySequence(seq([1.5, 0.4, 0.9]), o);
-      expect(Array.from(d.spk.data)).toEqual([1, 0, 0]);
-      [1.5, 0, 0.9].forEach((v, i) => expect(d.mem.data[i]).toBeCloseTo(v, 6));
+      expectTrace(d, [1, 0, 0], [1.5, 0, 0.9]);
     });
 
     it(`RSynaptic (alpha 0.5, beta 0.5, V 0.3, thr 1, I = 1.5, 0.4, 0.4; ${kname})`, () => {
@@ -82,11 +83,9 @@ describe('resetDelay false: hand-computed three steps', () => {
         kernels,
       };
       const r = rsynapticSequence(seq([1.5, 0.4, 0.4]), { ...o, resetDelay: false });
-      expect(Array.from(r.spk.data)).toEqual([1, 1, 1]);
-      [1.5, 1.45, 1.425].forEach((v, i) => expect(r.mem.data[i]).toBeCloseTo(v, 6));
+      expectTrace(r, [1, 1, 1], [1.5, 1.45, 1.425]);
       const d = rsynapticSequence(seq([1.5, 0.4, 0.4]), o);
-      expect(Array.from(d.spk.data)).toEqual([1, 0, 1]);
-      [1.5, 0, 1.125].forEach((v, i) => expect(d.mem.data[i]).toBeCloseTo(v, 6));
+      expectTrace(d, [1, 0, 1], [1.5, 0, 1.125]);
     });
   }
 
