@@ -112,6 +112,47 @@ const spikeMatmul: Splitter = (v, ctx) => {
   };
 };
 
+/**
+ * The narrow readout (n <= 16, e.g. 10 classes) of a spike sequence: steps are rows, each its own sum,
+ * so time runs split. The wide kernel codes each input over all steps of a sample and is not split.
+ */
+const spikeSeqMatmul: Splitter = (v, ctx) => {
+  const { t, b, k, n } = v;
+  if (n > 16) return null;
+  const parts = partsFor(ctx, (t * b * k * n) / 10, t);
+  if (parts < 2) return null;
+  return {
+    parts: ranges(t, parts).map(([t0, t1]) => ({
+      s: v.s + t0 * b * k,
+      c: v.c + t0 * b * n * 4,
+      t: t1 - t0,
+      scratch: ctx.alloc(ctx.x.spikeSeqMatmulScratchBytes(t1 - t0, b, k, n)),
+    })),
+  };
+};
+
+/**
+ * Its weight gradient, narrow: each row p of dW sums the G rows of p's spikes over all steps in row
+ * order, so runs of dW's rows (S's columns, read with S's full row length ks) split; the bias gradient
+ * (a sum over rows) stays with the first part.
+ */
+const spikeSeqGradW: Splitter = (v, ctx) => {
+  const { t, b, k, n } = v;
+  if (n > 16 || k === 0) return null;
+  const parts = partsFor(ctx, (t * b * k * n) / 10, Math.ceil(k / 16));
+  if (parts < 2) return null;
+  return {
+    parts: ranges(k, parts, 16).map(([k0, k1]) => ({
+      s: v.s + k0,
+      dw: v.dw + k0 * n * 4,
+      gradBias: k0 === 0 ? v.gradBias : 0,
+      k: k1 - k0,
+      ks: k,
+      scratch: ctx.alloc(ctx.x.spikeSeqGradWScratchBytes(t, b, k1 - k0, n)),
+    })),
+  };
+};
+
 /** Column blocks (multiples of 16, the kernel's strip): each column is summed down the rows in the one-thread order. */
 const sumRows: Splitter = (v, ctx) => {
   const parts = partsFor(ctx, v.m * v.n, Math.ceil(v.n / 16));
@@ -239,6 +280,8 @@ export const SPLITS: Partial<Record<string, Splitter>> = {
   gemm,
   sparseGemm,
   spikeMatmul,
+  spikeSeqMatmul,
+  spikeSeqGradW,
   sumRows,
   addBias,
   leakyForward,

@@ -160,6 +160,35 @@ describe('kernel threads: the same bits for 1, 2, 3 and 4 threads', () => {
     });
   }
 
+  for (const n of [10, 3]) {
+    it(`spikeSeqMatmul and spikeSeqGradW, narrow readout of ${n}: time runs and dW row runs (bias gradient once)`, () => {
+      // K not a multiple of 16 nor of the threads; T not divisible by 3 or 4
+      const [t, b, kk] = [41, 61, 1001];
+      const rng = new Rng(100 + n);
+      const s = spikes(t * b * kk, rng, 0.15);
+      const w = uniform(kk * n, rng);
+      const bias = uniform(n, rng);
+      const g = uniform(t * b * n, rng);
+      const c0 = uniform(t * b * n, rng);
+      const dw0 = uniform(kk * n, rng);
+      const gb0 = uniform(n, rng);
+      const out = sameForAllThreads((k) => {
+        const c = c0.slice();
+        const dw = dw0.slice();
+        const gb = gb0.slice();
+        k.spikeSeqMatmul(s, w, c, t, b, kk, n, true, bias);
+        k.spikeSeqGradW(s, g, dw, t, b, kk, n, gb);
+        return { c, dw, gb };
+      });
+      const [c, dw, gb] = [c0.slice(), dw0.slice(), gb0.slice()];
+      ref.spikeSeqMatmul(s, w, c, t, b, kk, n, true, bias);
+      ref.spikeSeqGradW(s, g, dw, t, b, kk, n, gb);
+      closeTo(out.c, c, 1e-5);
+      closeTo(out.dw, dw, 1e-5);
+      closeTo(out.gb, gb, 1e-5);
+    });
+  }
+
   // column sums (bias gradients: column blocks) and the bias add (row blocks), sizes not divisible by the threads
   for (const [m, n] of [
     [5001, 77],

@@ -94,8 +94,11 @@ export function spikeMatmulNarrow(s: usize, w: usize, c: usize, m: i32, k: i32, 
   }
 }
 
-/** dW[K,N] += S[M,K]^T G[M,N] for n <= 16. scratch: narrowScratchBytes(k, n). */
-export function spikeGradWNarrow(s: usize, g: usize, dw: usize, m: i32, k: i32, n: i32, scratch: usize): void {
+/**
+ * dW[K,N] += S[M,K]^T G[M,N] for n <= 16, S's rows `ls` bytes apart (ls >= k: the columns of a wider S,
+ * as a thread's share of the rows of dW takes them). scratch: narrowScratchBytes(k, n).
+ */
+export function spikeGradWNarrow(s: usize, ls: usize, g: usize, dw: usize, m: i32, k: i32, n: i32, scratch: usize): void {
   const nw = narrowWidth(n);
   const dwp = scratch;
   const tmp = dwp + ((<usize>k * <usize>nw) << 2);
@@ -103,7 +106,7 @@ export function spikeGradWNarrow(s: usize, g: usize, dw: usize, m: i32, k: i32, 
   padRows(dw, k, n, nw, dwp);
   for (let r = 0; r < m; r++) {
     padRows(g + <usize>r * (<usize>n << 2), 1, n, nw, tmp);
-    const sr = s + <usize>r * <usize>k;
+    const sr = s + <usize>r * ls;
     if (nw == 4) gradWRow(sr, k, dwp, 4, tmp, list);
     else if (nw == 8) gradWRow(sr, k, dwp, 8, tmp, list);
     else if (nw == 12) gradWRow(sr, k, dwp, 12, tmp, list);

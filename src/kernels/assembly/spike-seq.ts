@@ -19,7 +19,8 @@
 // event at some step are examined. Results are exact float sums in these orders, mirrored by the
 // reference (src/kernels/reference.ts), so the two agree bit for bit.
 
-import { spikeMatmul, spikeMatmulGradW, spikeMatmulScratchBytes, spikeGradWScratchBytes, PW } from './spike';
+import { spikeMatmul, spikeMatmulScratchBytes, spikeGradWScratchBytes, PW } from './spike';
+import { spikeGradWNarrow } from './spike-narrow';
 import { addBias } from './rows';
 
 @inline function align16(x: usize): usize {
@@ -359,7 +360,7 @@ export function spikeSeqGradWScratchBytes(t: i32, b: i32, k: i32, n: i32): usize
 }
 
 @unmanaged class SeqGradWArgs {
-  s: usize; g: usize; dw: usize; gradBias: usize; t: i32; b: i32; k: i32; n: i32; scratch: usize;
+  s: usize; g: usize; dw: usize; gradBias: usize; t: i32; b: i32; k: i32; n: i32; ks: i32; scratch: usize;
 }
 
 /**
@@ -368,13 +369,14 @@ export function spikeSeqGradWScratchBytes(t: i32, b: i32, k: i32, n: i32): usize
  * G[t*B + b] (t in order, from zero) when p is flipped in b, then G[t*B + b] for each step where p
  * spikes (not flipped) or is silent (flipped). dW[p] += the positive terms (Gsum and the plain spikes)
  * in their order, then -= the negative ones (silent steps of flipped inputs), grouped as in addRows.
- * For N <= 16 the narrow kernel runs instead. gradBias (N floats, or 0: none) += seqSumRows(G), formed
+ * For N <= 16 the narrow kernel runs instead (S's rows ks bytes apart when ks > 0). gradBias (N floats, or 0: none) += seqSumRows(G), formed
  * from the same per-sample sums (one pass over G fewer). scratch: spikeSeqGradWScratchBytes(t, b, k, n).
  */
 export function spikeSeqGradW(a: SeqGradWArgs): void {
   const s = a.s, g = a.g, dw = a.dw, gradBias = a.gradBias, t = a.t, b = a.b, k = a.k, n = a.n, scratch = a.scratch;
   if (n <= PW || k == 0) {
-    if (k > 0) spikeMatmulGradW(s, g, dw, t * b, k, n, scratch);
+    // ks: S's row length when it is wider than k (a thread's share of dW's rows, splits.ts; narrow only)
+    if (k > 0) spikeGradWNarrow(s, <usize>(a.ks > 0 ? a.ks : k), g, dw, t * b, k, n, scratch);
     if (gradBias) seqSumRows(g, gradBias, t, b, n, scratch + (n <= PW ? spikeGradWScratchBytes(t * b, k, n) : 0));
     return;
   }

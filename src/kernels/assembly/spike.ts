@@ -217,7 +217,7 @@ export function spikeMatmul(s: usize, w: usize, c: usize, m: i32, k: i32, n: i32
 /** dW[K,N] += S[M,K]^T G[M,N]. scratch: spikeGradWScratchBytes(m, k, n) bytes. */
 export function spikeMatmulGradW(s: usize, g: usize, dw: usize, m: i32, k: i32, n: i32, scratch: usize): void {
   if (n <= PW) {
-    spikeGradWNarrow(s, g, dw, m, k, n, scratch);
+    spikeGradWNarrow(s, <usize>k, g, dw, m, k, n, scratch);
     return;
   }
   const rowB = <usize>n << 2;
