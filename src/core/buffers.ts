@@ -50,8 +50,67 @@ export function isReleased(x: unknown): boolean {
   return x === RELEASED;
 }
 
+/**
+ * Where a step's arrays can live instead of the JavaScript heap: the memory of kernels that then use them
+ * in place, without copying them in and out on every call (Kernels.arraySpace: the WASM kernels on a
+ * shared memory). `alloc` gives a zero-filled array, or null when it has no room.
+ */
+export interface ArraySpace {
+  alloc<A extends Float32Array | Int32Array | Uint8Array>(
+    ctor: { new (b: ArrayBufferLike, at: number, n: number): A; BYTES_PER_ELEMENT: number },
+    n: number,
+  ): A | null;
+  free(a: ArrayBufferView): void;
+}
+
+/** The arrays a StepBuffers took from its space, freed when it is collected (the holder, not the buffers, is kept). */
+interface SpaceHolder {
+  space: ArraySpace | null;
+  arrays: Set<ArrayBufferView>;
+}
+const collected = new FinalizationRegistry<SpaceHolder>((h) => {
+  for (const a of h.arrays) h.space?.free(a);
+  h.arrays.clear();
+});
+
 export class StepBuffers {
   private free = new Map<string, ArrayBufferView[]>();
+  private readonly holder: SpaceHolder = { space: null, arrays: new Set() };
+  constructor() {
+    collected.register(this, this.holder);
+  }
+
+  /**
+   * Takes later arrays from `space` (null: the JavaScript heap). Between steps only: the free arrays of
+   * another space are dropped (and given back to it).
+   */
+  useSpace(space: ArraySpace | null): void {
+    const h = this.holder;
+    if (space === h.space) return;
+    for (const list of this.free.values()) for (const a of list) this.drop(a);
+    this.free = new Map();
+    h.space = space;
+  }
+
+  private drop(a: ArrayBufferView): void {
+    if (this.holder.arrays.delete(a)) this.holder.space?.free(a);
+  }
+
+  /**
+   * `a` itself, or an array of its type and length in the space (its contents are dead: a take zeroes it
+   * or the caller overwrites it). Only between steps: a space may move the kernels' call data to make
+   * room, which must not happen while a kernel call's data is kept in it (e.g. a forward's saved
+   * currents, between the forward and the backward of a step).
+   */
+  private settle(a: ArrayBufferView): ArrayBufferView {
+    const h = this.holder;
+    if (!h.space || h.arrays.has(a)) return a;
+    const ctor = a.constructor as unknown as { new (b: ArrayBufferLike, at: number, n: number): Float32Array; BYTES_PER_ELEMENT: number };
+    const r = h.space.alloc(ctor, a.byteLength / ctor.BYTES_PER_ELEMENT);
+    if (!r) return a;
+    h.arrays.add(r);
+    return r;
+  }
   private used: Array<[string, ArrayBufferView]> = [];
   /** The arrays handed out in this step, and the tensors made on them (released when the step ends). */
   private lent = new Set<ArrayBufferView>();
@@ -111,10 +170,14 @@ export class StepBuffers {
     }
     this.lenders = [];
     this.lent = new Set();
+    // the arrays no take of this step wanted are dropped (a space's go back to it)
+    for (const list of this.free.values()) for (const a of list) if (!this.returned.has(a)) this.drop(a);
     this.free = new Map();
     for (const [b, key] of this.returned) this.used.push([key, b]);
     this.returned = new Map();
-    for (const [key, b] of this.used) {
+    for (const [key, a] of this.used) {
+      // a step's first arrays are ordinary ones; the next step takes them in the space
+      const b = this.settle(a);
       const list = this.free.get(key);
       if (list) list.push(b);
       else this.free.set(key, [b]);
@@ -170,11 +233,24 @@ export function giveBack(a: ArrayBufferView): void {
  *   }
  *
  * fn must be synchronous (the arrays are lent until it returns), and a tape runs one fn at a time.
+ * `new Tape(kernels)` (or `tape.use(kernels)` between runs) puts the arrays where those kernels use them
+ * in place (Kernels.arraySpace: the WASM kernels' shared memory in Node), which saves copying each one
+ * into the kernels' memory and back on every call; without, they are ordinary arrays.
  */
 export class Tape {
   private readonly buffers = new StepBuffers();
   private running = false;
   private count = 0;
+
+  constructor(kernels?: { readonly arraySpace?: ArraySpace } | null) {
+    if (kernels) this.use(kernels);
+  }
+
+  /** Later runs' arrays live in `kernels`' array space (none: ordinary arrays). Not inside a run. */
+  use(kernels: { readonly arraySpace?: ArraySpace } | null): void {
+    if (this.running) throw new ValueError('Tape.use: not inside a run (its arrays are in use)');
+    this.buffers.useSpace(kernels?.arraySpace ?? null);
+  }
 
   run<R>(fn: () => R): R {
     if (typeof fn !== 'function') throw new ValueError(`Tape.run: expected a function, found ${typeof fn}`);

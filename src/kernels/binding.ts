@@ -145,6 +145,10 @@ export function arena(ex: ModuleExports) {
     get top(): number {
       return top;
     },
+    /** The end of the long-lived zone (held regions lie below it). */
+    get heldEnd(): number {
+      return base + held;
+    },
     /** Reserves `bytes` at the bottom (replacing the previous reservation); returns its address and generation. */
     keep(bytes: number): { ptr: number; gen: number } {
       kept = 0; // no reservation while growing: a failed grow leaves none
@@ -199,8 +203,9 @@ interface Plan {
   split: Splitter | undefined;
   /** Index of each field in the argument block's view of its type (Int32Array, Float32Array or Float64Array); null: positional. */
   slots: number[] | null;
-  /** Per call (calls do not nest): the values, the bytes laid out, the addresses, the arguments. */
+  /** Per call (calls do not nest): the values, the bytes laid out, the addresses, the arguments, which operands are resident. */
   vals: unknown[];
+  res: boolean[];
   sizes: number[];
   ptrs: number[];
   args: number[];
@@ -251,6 +256,7 @@ export function binder<T extends Record<string, Decl>>(
       split: splits[name],
       slots,
       vals: new Array(n),
+      res: new Array<boolean>(n).fill(false),
       sizes: zeros(),
       ptrs: zeros(),
       args: zeros(),
@@ -267,10 +273,13 @@ export function binder<T extends Record<string, Decl>>(
   ensureBlocks(pool?.threads ?? 1);
   let buffer: ArrayBuffer | null = null;
   let views = {} as { [D in Dtype]: ArrayOf[D] };
+  /** Every buffer object of the memory seen (a shared memory's changes when it grows; views on an older one stay valid). */
+  const buffers = new WeakSet<ArrayBufferLike>();
   const memView = () => {
     if (ex.memory.buffer !== buffer) {
       buffer = ex.memory.buffer;
       const b = buffer;
+      buffers.add(b);
       views = {
         f32: new Float32Array(b),
         u8: new Uint8Array(b),
@@ -282,6 +291,14 @@ export function binder<T extends Record<string, Decl>>(
     return views;
   };
   const unit = (dtype: Dtype) => CTORS[dtype].BYTES_PER_ELEMENT;
+  /**
+   * Whether typed array `x` lies in a held region of a shared memory (a resident array, see `resident`):
+   * kernels then read and write it where it is, by address, instead of copying it in and out.
+   */
+  const isResident = (x: ArrayBufferView): boolean => buffers.has(x.buffer) && x.byteOffset + x.byteLength <= mem.heldEnd;
+  /** Whether the byte ranges of two arrays overlap. */
+  const overlap = (a: ArrayBufferView, b: ArrayBufferView) =>
+    a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
   /** Copies `from` into the memory at `ptr`. */
   const put = <D extends Dtype>(dtype: D, ptr: number, from: ArrayOf[D]) => memView()[dtype].set(from as never, ptr / unit(dtype));
   /** Fills `into` from the memory at `ptr`. */
@@ -333,16 +350,37 @@ export function binder<T extends Record<string, Decl>>(
     /** Runs kernel `name` on `values`, laid out from `above` (default: the arena's bottom); returns its result. */
     call<K extends keyof T & string>(name: K, values: Values<T[K]['fields']>, above = 0): number {
       const plan = plans[name];
-      const { decl, names, fields, vals, sizes, ptrs, args } = plan;
+      const { decl, names, fields, vals, res, sizes, ptrs, args } = plan;
       const v = values as Record<string, unknown>;
       const n = names.length;
+      let anyResident = false;
       for (let i = 0; i < n; i++) {
         const x = (vals[i] = v[names[i]]);
         const f = fields[i];
+        res[i] = false;
         if (f.kind === 'scratch') sizes[i] = decl.scratch!(ex, v as never);
         else if (f.kind !== 'array' || x == null || x instanceof At) sizes[i] = 0;
         else if (Array.isArray(x)) sizes[i] = x.reduce((s: number, a: Float32Array) => s + align16(a.length * 4), 0);
-        else sizes[i] = (x as ArrayLike<number>).length * unit(f.dtype);
+        else if (!(x instanceof Room) && isResident(x as ArrayBufferView)) {
+          res[i] = anyResident = true;
+          sizes[i] = 0;
+        } else sizes[i] = (x as ArrayLike<number>).length * unit(f.dtype);
+      }
+      // A resident output is written in place unless the kernel may fail and must leave its outputs
+      // untouched (decl.ok), or it overlaps another resident operand: then it is laid out and copied
+      // out as any other.
+      if (anyResident) {
+        for (let i = 0; i < n; i++) {
+          const f = fields[i];
+          if (!res[i] || (f.kind === 'array' && f.mode === 'in')) continue;
+          const x = vals[i] as ArrayBufferView;
+          let copy = !!decl.ok;
+          for (let j = 0; j < n && !copy; j++) copy = j !== i && res[j] && overlap(x, vals[j] as ArrayBufferView);
+          if (copy) {
+            res[i] = false;
+            sizes[i] = x.byteLength;
+          }
+        }
       }
       mem.layout(sizes, above, ptrs);
       last = plan;
@@ -354,6 +392,7 @@ export function binder<T extends Record<string, Decl>>(
         else if (f.kind !== 'array') args[i] = x === true ? 1 : x === false || x == null ? 0 : (x as number);
         else if (x == null) args[i] = 0;
         else if (x instanceof At) args[i] = x.ptr;
+        else if (res[i]) args[i] = ptrs[i] = (x as ArrayBufferView).byteOffset;
         else {
           args[i] = ptrs[i];
           if (x instanceof Room || f.mode === 'out' || (f.mode === 'acc' && !accumulate)) continue;
@@ -372,7 +411,8 @@ export function binder<T extends Record<string, Decl>>(
       for (let i = 0; i < n; i++) {
         const x = vals[i];
         const f = fields[i];
-        if (f.kind !== 'array' || f.mode === 'in' || x == null || x instanceof At || x instanceof Room || Array.isArray(x)) continue;
+        if (f.kind !== 'array' || f.mode === 'in' || x == null || x instanceof At || x instanceof Room || Array.isArray(x) || res[i])
+          continue;
         get(f.dtype, ptrs[i], x as ArrayOf[Dtype]);
       }
       vals.fill(undefined);
@@ -385,5 +425,30 @@ export function binder<T extends Record<string, Decl>>(
     put,
     get,
     ensureBlocks,
+    /**
+     * A resident array of `length` elements: a view of a held region of the module's memory, which every
+     * kernel call reads and writes where it is (no copy in or out); zero-filled. Only on a shared
+     * memory, whose views survive its growth (null otherwise, or when the memory cannot grow).
+     */
+    resident<A extends Float32Array | Int32Array | Uint8Array>(
+      ctor: { new (b: ArrayBufferLike, at: number, n: number): A; BYTES_PER_ELEMENT: number },
+      length: number,
+    ): A | null {
+      if (typeof SharedArrayBuffer !== 'function' || !(ex.memory.buffer instanceof SharedArrayBuffer)) return null;
+      const bytes = length * ctor.BYTES_PER_ELEMENT;
+      let ptr: number;
+      try {
+        ptr = mem.hold(bytes);
+      } catch {
+        return null;
+      }
+      const a = new ctor(memView().u8.buffer, ptr, length);
+      a.fill(0);
+      return a;
+    },
+    /** Gives a resident array's region back for reuse (the array must not be used after). */
+    unresident(a: ArrayBufferView): void {
+      if (isResident(a)) mem.unhold(a.byteOffset, a.byteLength);
+    },
   };
 }

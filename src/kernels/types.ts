@@ -1,3 +1,4 @@
+import type { ArraySpace } from '../core/buffers.js';
 import type { NeuronBackwardArgs, NeuronBlockArgs } from './neuron-block.js';
 
 /**
@@ -252,6 +253,12 @@ export interface Kernels {
   setThreads?(n: number): number;
   /** Stops the kernels' worker threads, if any (the kernels then run on one thread, and setThreads cannot add any). */
   close?(): void;
+  /**
+   * Where a training step's large arrays can live so that these kernels read and write them in place
+   * (the WASM kernels on a shared memory: no copy in and out per call); absent: ordinary arrays. Used
+   * by Tape and runBatch (core/buffers.ts).
+   */
+  readonly arraySpace?: ArraySpace;
   /**
    * C = op(A) @ op(B), or C += op(A) @ op(B) when `accumulate`.
    * op(A) is [M, K]: A is stored [M, K], or [K, M] when transA. op(B) is [K, N]: B is [K, N], or [N, K] when transB.

@@ -64,8 +64,9 @@ export const KERNELS = {
     { s: U8.in, w: F32.in, bias: F32.in, c: F32.acc, t: i32, b: i32, k: i32, n: i32, accumulate: i32, scratch },
     (x, v) => x.spikeSeqMatmulScratchBytes(v.t, v.b, v.k, v.n),
   ),
-  spikeSeqGradW: kernel({ s: U8.in, g: F32.in, dw: F32.inout, gradBias: F32.inout, t: i32, b: i32, k: i32, n: i32, ks: i32, scratch }, (x, v) =>
-    x.spikeSeqGradWScratchBytes(v.t, v.b, v.k, v.n),
+  spikeSeqGradW: kernel(
+    { s: U8.in, g: F32.in, dw: F32.inout, gradBias: F32.inout, t: i32, b: i32, k: i32, n: i32, ks: i32, scratch },
+    (x, v) => x.spikeSeqGradWScratchBytes(v.t, v.b, v.k, v.n),
   ),
   sumRows: kernel({ x: F32.in, out: F32.acc, m: i32, n: i32, accumulate: i32, ld: i32 }),
   addBias: kernel({ c: F32.inout, bias: F32.in, m: i32, n: i32 }),

@@ -1,5 +1,5 @@
 import { ShapeError, SpikeflowError, ValueError, checkInt } from '../core/errors.js';
-import { newF32, newU8 } from '../core/buffers.js';
+import { newF32, newU8, type ArraySpace } from '../core/buffers.js';
 import { compileKernels, compileKernelsSync, type CompiledKernels, type WasmKernelOptions } from './wasm-module.js';
 import { KernelPool, canRunPool, defaultThreads, MAX_THREADS } from './pool.js';
 import { SPLITS } from './splits.js';
@@ -106,7 +106,7 @@ type ScanIn = Omit<LeakyScanArgs, 'input'> & { input: Float32Array | At };
 
 function wrap(ex: Exports, relaxed: boolean, pool: KernelPool | null): Kernels {
   const mem = arena(ex);
-  const { call, placed, put, get, ensureBlocks } = binder(ex, KERNELS, mem, pool, SPLITS);
+  const { call, placed, put, get, ensureBlocks, resident, unresident } = binder(ex, KERNELS, mem, pool, SPLITS);
   const owner = {};
 
   /** The forward scan into fresh spike and (wantMem) membrane arrays. */
@@ -178,9 +178,13 @@ function wrap(ex: Exports, relaxed: boolean, pool: KernelPool | null): Kernels {
   // a state dropped without adamStateFree gives its memory back when it is collected
   const adamStates = new FinalizationRegistry<{ ptr: number; bytes: number }>((r) => mem.unhold(r.ptr, r.bytes));
 
+  // a step's arrays in the shared memory's held zone, used in place (views of a plain memory would not survive its growth)
+  const arraySpace: ArraySpace | undefined = pool ? { alloc: resident, free: unresident } : undefined;
+
   return {
     name: 'wasm',
     fusedMultiplyAdd: relaxed,
+    arraySpace,
     get threads() {
       return pool && !pool.isClosed ? pool.threads : 1;
     },

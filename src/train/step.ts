@@ -97,6 +97,7 @@ export function nonFiniteGradient(model: TrainableModel, kernels: Kernels): stri
 export function runBatch(model: TrainableModel, task: Task, seq: Seq, y: Int32Array, kernels: Kernels, train: boolean): StepResult {
   let tape = tapes.get(model);
   if (!tape) tapes.set(model, (tape = new Tape()));
+  tape.use(kernels); // the step's arrays where these kernels use them in place
   // nothing made in the step outlives it: the loss and predictions below are plain numbers and fresh arrays
   return tape.run(() => step(model, task, seq, y, kernels, train));
 }
