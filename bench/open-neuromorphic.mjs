@@ -50,7 +50,7 @@ async function child(n, T, spec) {
   const x = new Float32Array(T * B * n);
   for (let i = 0; i < x.length; i++) x[i] = rng.normal();
   const seq = { x: new Tensor(x, [T, B, n]), steps: T, constant: false };
-  const tape = new Tape();
+  const tape = new Tape(kernels);
   const lastSpk = (out) => out.records[out.records.length - 1].spk;
   const task = {
     spec: { kind: 'spiking', loss: 'rate' },
