@@ -1,4 +1,4 @@
-import { Tensor } from '../core/tensor.js';
+import { Tensor, rebindData } from '../core/tensor.js';
 import { backward } from '../core/autograd.js';
 import type { Kernels } from '../kernels/types.js';
 import type { Seq } from '../nn/layer.js';
@@ -6,7 +6,7 @@ import type { ForwardResult } from '../nn/sequential.js';
 import type { NamedParameter } from '../nn/layer.js';
 import type { Task } from './task.js';
 import { RateSeq } from '../encode/index.js';
-import { Tape } from '../core/buffers.js';
+import { Tape, type ArraySpace } from '../core/buffers.js';
 
 /**
  * What the trainer drives: a Sequential, or a thin wrapper with the same three methods (the NIR graphs of
@@ -21,6 +21,35 @@ export interface TrainableModel {
 
 /** Each model's tape (core/buffers.ts): a batch reuses the previous batch's large arrays. */
 const tapes = new WeakMap<TrainableModel, Tape>();
+
+/** Parameter arrays moved into a kernels' array space, given back when their tensor is collected. */
+const settled = new FinalizationRegistry<{ space: ArraySpace; a: Float32Array }>((h) => h.space.free(h.a));
+
+/**
+ * Moves the parameters' values and gradients into the kernels' array space (once each; ordinary arrays
+ * only, not the shared ones of a DataParallel), so that every kernel call and the optimizer's update
+ * use them in place instead of copying them in and out. Between steps only (a space may move the call
+ * data a step keeps). The arrays change identity, as with rebindData: a reference to `p.data` or
+ * `p.grad` kept from before sees the old values.
+ */
+function settleParameters(model: TrainableModel, kernels: Kernels): void {
+  const space = kernels.arraySpace;
+  if (!space) return;
+  for (const { tensor: t } of model.parameters()) {
+    for (const slot of ['data', 'grad'] as const) {
+      const a = t[slot];
+      if (!(a instanceof Float32Array) || a.buffer instanceof SharedArrayBuffer) continue;
+      const r = space.alloc(Float32Array, a.length);
+      if (!r) return; // no room: they stay where they are
+      if (slot === 'data') rebindData(t, r);
+      else {
+        r.set(a);
+        t.grad = r;
+      }
+      settled.register(t, { space, a: r });
+    }
+  }
+}
 
 export interface StepResult {
   /** Training loss of the batch (NaN for inference, which does not compute it). */
@@ -98,6 +127,7 @@ export function runBatch(model: TrainableModel, task: Task, seq: Seq, y: Int32Ar
   let tape = tapes.get(model);
   if (!tape) tapes.set(model, (tape = new Tape()));
   tape.use(kernels); // the step's arrays where these kernels use them in place
+  settleParameters(model, kernels);
   // nothing made in the step outlives it: the loss and predictions below are plain numbers and fresh arrays
   return tape.run(() => step(model, task, seq, y, kernels, train));
 }

@@ -9,6 +9,9 @@ import { directEncode } from '../../src/encode/index.js';
 import { snnClassifier, csnnClassifier } from '../../src/nn/models.js';
 import { fastSigmoid } from '../../src/surrogate/index.js';
 import { spikingTask } from '../../src/train/task.js';
+import { runBatch } from '../../src/train/step.js';
+import { Adam } from '../../src/train/optim.js';
+import type { Kernels } from '../../src/kernels/types.js';
 
 // Resident arrays (Kernels.arraySpace): views of a held region of the WASM kernels' shared memory, which
 // every kernel call reads and writes in place instead of copying them in and out. Checked here against
@@ -125,6 +128,41 @@ describe('resident arrays', () => {
     expect(live.size).toBe(1);
     buffers.useSpace(null); // a switch gives the free ones back
     expect(live.size).toBe(0);
+  });
+
+  it("runBatch moves the parameters and their gradients into the kernels' memory; Adam then updates them in place, to the same bits", () => {
+    // the same kernels without an array space: every array stays ordinary and is copied in and out
+    const noSpace = Object.create(k, { arraySpace: { value: undefined } }) as Kernels;
+    const rng = new Rng(5);
+    const B = 32;
+    const x = new Tensor(
+      Float32Array.from({ length: B * 784 }, () => (rng.uniform() < 0.3 ? rng.uniform() : 0)),
+      [B, 784],
+    );
+    const y = Int32Array.from({ length: B }, (_, i) => (i * 3) % 10);
+    const make = () => snnClassifier({ inputs: 784, hidden: [300], outputs: 10, beta: 0.9 }, new Rng(2));
+    const [inSpace, plain] = [make(), make()];
+    const before = inSpace.trainable().map((p) => p.data);
+    const [optS, optP] = [
+      new Adam(inSpace.trainable(), { lr: 1e-2, kernels: k }),
+      new Adam(plain.trainable(), { lr: 1e-2, kernels: noSpace }),
+    ];
+    const task = spikingTask('membrane');
+    for (let s = 0; s < 3; s++) {
+      const a = runBatch(inSpace, task, directEncode(x, 10), y, k, true);
+      const b = runBatch(plain, task, directEncode(x, 10), y, noSpace, true);
+      expect(a.loss).toBe(b.loss);
+      optS.step();
+      optP.step();
+    }
+    inSpace.trainable().forEach((p, i) => {
+      expect(p.data).not.toBe(before[i]); // moved (values copied) on the first step
+      expect(p.data.buffer instanceof SharedArrayBuffer).toBe(true);
+      expect(p.grad!.buffer instanceof SharedArrayBuffer).toBe(true); // the gradient from the second step on
+      expect(Array.from(p.data)).toEqual(Array.from(plain.trainable()[i].data));
+      expect(Array.from(p.grad!)).toEqual(Array.from(plain.trainable()[i].grad!));
+    });
+    for (const p of plain.trainable()) expect(p.data.buffer instanceof SharedArrayBuffer).toBe(false);
   });
 
   for (const model of ['fc', 'csnn'] as const) {
