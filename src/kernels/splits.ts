@@ -167,6 +167,22 @@ const addBias: Splitter = (v, ctx) => {
   return { parts: ranges(v.m, parts).map(([i0, i1]) => ({ c: v.c + i0 * v.n * 4, m: i1 - i0 })) };
 };
 
+/** Adam is elementwise: runs of elements (multiples of 4, the SIMD width). A weighted sum of gradient buffers (P > 0) is laid out by n and stays whole. */
+const adamUpdate: Splitter = (v, ctx) => {
+  if (v.P > 0) return null;
+  const parts = partsFor(ctx, v.n * 4, Math.ceil(v.n / 4));
+  if (parts < 2) return null;
+  return {
+    parts: ranges(v.n, parts, 4).map(([i0, i1]) => ({
+      w: v.w + i0 * 4,
+      g: v.g + i0 * 4,
+      m: v.m + i0 * 4,
+      v: v.v + i0 * 4,
+      n: i1 - i0,
+    })),
+  };
+};
+
 const leakyForward: Splitter = (v, ctx) => {
   const tiles = ctx.x.leakyTiles(v.N, v.H);
   const parts = partsFor(ctx, v.T * v.N * 2, tiles);
@@ -284,6 +300,7 @@ export const SPLITS: Partial<Record<string, Splitter>> = {
   spikeSeqGradW,
   sumRows,
   addBias,
+  adamUpdate,
   leakyForward,
   leakyBackward,
   neuronForward,

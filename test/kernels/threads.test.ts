@@ -189,6 +189,23 @@ describe('kernel threads: the same bits for 1, 2, 3 and 4 threads', () => {
     });
   }
 
+  it('adamUpdate: runs of elements, the same bits as one thread and the reference (n not divisible by 4 or the threads)', () => {
+    const n = 250_003;
+    const rng = new Rng(77);
+    const [w0, g, m0, v0] = [uniform(n, rng), uniform(n, rng), uniform(n, rng, -0.1, 0.1), uniform(n, rng, 0, 0.01)];
+    const c = { b1: 0.9, b2: 0.999, eps: 1e-8, stepSize: 1e-3 / (1 - 0.9 ** 3), c2: Math.sqrt(1 - 0.999 ** 3) };
+    const out = sameForAllThreads((k) => {
+      const [w, m, v] = [w0.slice(), m0.slice(), v0.slice()];
+      k.adamUpdate(w, g, m, v, c);
+      return { w, m, v };
+    });
+    const [w, m, v] = [w0.slice(), m0.slice(), v0.slice()];
+    ref.adamUpdate(w, g, m, v, c);
+    closeTo(out.w, w, 1e-6);
+    closeTo(out.m, m, 1e-6);
+    closeTo(out.v, v, 1e-6);
+  });
+
   // column sums (bias gradients: column blocks) and the bias add (row blocks), sizes not divisible by the threads
   for (const [m, n] of [
     [5001, 77],
