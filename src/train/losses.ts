@@ -27,18 +27,24 @@ export function crossEntropyOverTime(x: Tensor, targets: Targets, reduction: 'su
   const e = new Float64Array(C); // one row's exponentials, computed once
   const xd = x.data;
   let loss = 0;
-  for (let r = 0; r < T * B; r++) {
-    const o = r * C;
-    let mx = -Infinity;
-    for (let c = 0; c < C; c++) mx = Math.max(mx, xd[o + c]);
-    let z = 0;
-    for (let c = 0; c < C; c++) {
-      e[c] = Math.exp(xd[o + c] - mx);
-      z += e[c];
+  for (let t = 0, r = 0; t < T; t++) {
+    for (let b = 0; b < B; b++, r++) {
+      const o = r * C;
+      // a NaN anywhere in the row makes z, and so the loss, NaN
+      let mx = xd[o];
+      for (let c = 1; c < C; c++) {
+        const v = xd[o + c];
+        if (v > mx) mx = v;
+      }
+      let z = 0;
+      for (let c = 0; c < C; c++) {
+        const ec = Math.exp(xd[o + c] - mx);
+        e[c] = ec;
+        z += ec;
+      }
+      loss -= xd[o + targets[b]] - mx - Math.log(z);
+      for (let c = 0; c < C; c++) probs[o + c] = e[c] / z;
     }
-    const y = targets[r % B];
-    loss -= xd[o + y] - mx - Math.log(z);
-    for (let c = 0; c < C; c++) probs[o + c] = e[c] / z;
   }
   const w = timeScale / B;
   const out: Tensor = new Tensor(Float32Array.of(loss * w), [], {
