@@ -113,14 +113,17 @@ const spikeMatmul: Splitter = (v, ctx) => {
 };
 
 /**
- * The narrow readout (n <= 16, e.g. 10 classes) of a spike sequence: steps are rows, each its own sum,
- * so time runs split. The wide kernel codes each input over all steps of a sample and is not split.
+ * A spike sequence's currents: the narrow readout (n <= 16, e.g. 10 classes) in time runs (each row its
+ * own sum); the wide kernel, which codes each input over all steps of a sample, in runs of samples
+ * (each sample's rows its own).
  */
 const spikeSeqMatmul: Splitter = (v, ctx) => {
   const { t, b, k, n } = v;
-  if (n > 16) return null;
-  const parts = partsFor(ctx, (t * b * k * n) / 10, t);
+  const narrow = n <= 16;
+  const parts = partsFor(ctx, (t * b * k * n) / 10, narrow ? t : b);
   if (parts < 2) return null;
+  const scratch = () => ctx.alloc(ctx.x.spikeSeqMatmulScratchBytes(t, b, k, n));
+  if (!narrow) return { parts: ranges(b, parts).map(([from, to]) => ({ from, to, scratch: scratch() })) };
   return {
     parts: ranges(t, parts).map(([t0, t1]) => ({
       s: v.s + t0 * b * k,
@@ -132,13 +135,13 @@ const spikeSeqMatmul: Splitter = (v, ctx) => {
 };
 
 /**
- * Its weight gradient, narrow: each row p of dW sums the G rows of p's spikes over all steps in row
- * order, so runs of dW's rows (S's columns, read with S's full row length ks) split; the bias gradient
- * (a sum over rows) stays with the first part.
+ * Its weight gradient: each row p of dW sums its terms over all steps and samples in a fixed order, so
+ * runs of dW's rows (S's columns, read with S's full row length ks; the wide kernel's sample blocks
+ * follow the full width) split; the bias gradient (a sum over rows) stays with the first part.
  */
 const spikeSeqGradW: Splitter = (v, ctx) => {
   const { t, b, k, n } = v;
-  if (n > 16 || k === 0) return null;
+  if (k === 0) return null;
   const parts = partsFor(ctx, (t * b * k * n) / 10, Math.ceil(k / 16));
   if (parts < 2) return null;
   return {
@@ -148,7 +151,8 @@ const spikeSeqGradW: Splitter = (v, ctx) => {
       gradBias: k0 === 0 ? v.gradBias : 0,
       k: k1 - k0,
       ks: k,
-      scratch: ctx.alloc(ctx.x.spikeSeqGradWScratchBytes(t, b, k1 - k0, n)),
+      // the wide kernel lays its scratch out by the full width's sample block
+      scratch: ctx.alloc(ctx.x.spikeSeqGradWScratchBytes(t, b, n <= 16 ? k1 - k0 : k, n)),
     })),
   };
 };

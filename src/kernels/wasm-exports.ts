@@ -61,7 +61,7 @@ export const KERNELS = {
     x.spikeGradWScratchBytes(v.m, v.k, v.n),
   ),
   spikeSeqMatmul: kernel(
-    { s: U8.in, w: F32.in, bias: F32.in, c: F32.acc, t: i32, b: i32, k: i32, n: i32, accumulate: i32, scratch },
+    { s: U8.in, w: F32.in, bias: F32.in, c: F32.acc, t: i32, b: i32, k: i32, n: i32, accumulate: i32, from: i32, to: i32, scratch },
     (x, v) => x.spikeSeqMatmulScratchBytes(v.t, v.b, v.k, v.n),
   ),
   spikeSeqGradW: kernel(

@@ -160,12 +160,13 @@ describe('kernel threads: the same bits for 1, 2, 3 and 4 threads', () => {
     });
   }
 
-  for (const n of [10, 3]) {
-    it(`spikeSeqMatmul and spikeSeqGradW, narrow readout of ${n}: time runs and dW row runs (bias gradient once)`, () => {
-      // K not a multiple of 16 nor of the threads; T not divisible by 3 or 4
+  for (const n of [10, 3, 77]) {
+    it(`spikeSeqMatmul and spikeSeqGradW, ${n} outputs: time runs (narrow) or sample runs (wide), dW row runs (bias gradient once)`, () => {
+      // K not a multiple of 16 nor of the threads; T not divisible by 3 or 4; every 5th input spikes at
+      // most steps (the wide kernels' complement coding)
       const [t, b, kk] = [41, 61, 1001];
       const rng = new Rng(100 + n);
-      const s = spikes(t * b * kk, rng, 0.15);
+      const s = new Uint8Array(t * b * kk).map((_, i) => (rng.uniform() < ((i % kk) % 5 === 0 ? 0.9 : 0.15) ? 1 : 0));
       const w = uniform(kk * n, rng);
       const bias = uniform(n, rng);
       const g = uniform(t * b * n, rng);

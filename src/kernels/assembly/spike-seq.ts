@@ -36,13 +36,13 @@ export function seqGradBlock(t: i32, k: i32): i32 {
   return max(1, min(8, 262144 / max(1, (t + 1) * k)));
 }
 
-/** counts[p] (i32) = the steps at which input p of sample bi is nonzero. */
-function sampleCounts(s: usize, t: i32, b: i32, k: i32, bi: i32, counts: usize): void {
+/** counts[p] (i32) = the steps at which input p < k of sample bi is nonzero; S's rows are ks bytes long. */
+function sampleCounts(s: usize, ks: usize, t: i32, b: i32, k: i32, bi: i32, counts: usize): void {
   const zero = i8x16.splat(0);
   const one = i8x16.splat(1);
-  const rowStride = <usize>b * <usize>k;
+  const rowStride = <usize>b * ks;
   memory.fill(counts, 0, <usize>k << 2);
-  let sr = s + <usize>bi * <usize>k;
+  let sr = s + <usize>bi * ks;
   for (let ti = 0; ti < t; ti++) {
     let p = 0;
     for (; p + 16 <= k; p += 16) {
@@ -257,7 +257,7 @@ export function seqSampleRows(
   const base = neg + listB;
   const ev = base + align16(nb);
   const st = ev + align16((<usize>t * <usize>(k + 8) + 8) << 2);
-  sampleCounts(s, t, b, k, bi, counts);
+  sampleCounts(s, kk, t, b, k, bi, counts);
   let nf = 0, npc = 0, nfc = 0;
   for (let p = 0; p < k; p++) {
     const c = <i32>load<i32>(counts + (<usize>p << 2));
@@ -301,13 +301,14 @@ export function spikeSeqMatmulScratchBytes(t: i32, b: i32, k: i32, n: i32): usiz
 }
 
 @unmanaged class SeqMatmulArgs {
-  s: usize; w: usize; bias: usize; c: usize; t: i32; b: i32; k: i32; n: i32; accumulate: i32; scratch: usize;
+  s: usize; w: usize; bias: usize; c: usize; t: i32; b: i32; k: i32; n: i32; accumulate: i32; from: i32; to: i32; scratch: usize;
 }
 
 /**
  * C[T*B, N] (+)= bias + S[T*B, K] W[K, N] for a time-major spike sequence, complement-coding the inputs
  * that spike at most steps (see the top of this file); bias: N floats or 0. For N <= 16 the narrow
- * spike kernel runs instead, the bias added after it. scratch: spikeSeqMatmulScratchBytes.
+ * spike kernel runs instead, the bias added after it. Only samples from..to of the wide kernel when
+ * to > 0 (a thread's share). scratch: spikeSeqMatmulScratchBytes.
  */
 export function spikeSeqMatmul(a: SeqMatmulArgs): void {
   const s = a.s, w = a.w, bias = a.bias, c = a.c, t = a.t, b = a.b, k = a.k, n = a.n, accumulate = a.accumulate, scratch = a.scratch;
@@ -317,7 +318,9 @@ export function spikeSeqMatmul(a: SeqMatmulArgs): void {
     return;
   }
   const nb = <usize>n << 2;
-  for (let bi = 0; bi < b; bi++) seqSampleRows(s, w, bias, t, b, k, n, bi, c + <usize>bi * nb, <usize>b * nb, accumulate, scratch);
+  // samples from..to (to = 0: all): a thread's share (splits.ts); each sample's rows are its own
+  const last = a.to > 0 ? a.to : b;
+  for (let bi = a.from; bi < last; bi++) seqSampleRows(s, w, bias, t, b, k, n, bi, c + <usize>bi * nb, <usize>b * nb, accumulate, scratch);
 }
 
 /** gs[0..nb bytes) = the sum over t ascending, from zero, of row t*B + bi of g. */
@@ -369,7 +372,7 @@ export function spikeSeqGradWScratchBytes(t: i32, b: i32, k: i32, n: i32): usize
  * G[t*B + b] (t in order, from zero) when p is flipped in b, then G[t*B + b] for each step where p
  * spikes (not flipped) or is silent (flipped). dW[p] += the positive terms (Gsum and the plain spikes)
  * in their order, then -= the negative ones (silent steps of flipped inputs), grouped as in addRows.
- * For N <= 16 the narrow kernel runs instead (S's rows ks bytes apart when ks > 0). gradBias (N floats, or 0: none) += seqSumRows(G), formed
+ * S's rows are ks bytes apart when ks > 0 (dW rows [0, k) of a wider S). For N <= 16 the narrow kernel runs instead. gradBias (N floats, or 0: none) += seqSumRows(G), formed
  * from the same per-sample sums (one pass over G fewer). scratch: spikeSeqGradWScratchBytes(t, b, k, n).
  */
 export function spikeSeqGradW(a: SeqGradWArgs): void {
@@ -380,7 +383,10 @@ export function spikeSeqGradW(a: SeqGradWArgs): void {
     if (gradBias) seqSumRows(g, gradBias, t, b, n, scratch + (n <= PW ? spikeGradWScratchBytes(t * b, k, n) : 0));
     return;
   }
-  const sb = seqGradBlock(t, k);
+  // S's rows are ks bytes long when a thread takes dW rows [0, k) of a wider S (splits.ts); the
+  // sample blocks follow the full width, so each dW row gets the same terms in the same order
+  const ks = <usize>(a.ks > 0 ? a.ks : k);
+  const sb = seqGradBlock(t, <i32>ks);
   const kk = <usize>k;
   const nb = <usize>n << 2;
   const countB = align16((kk << 2) + 16);
@@ -392,7 +398,7 @@ export function spikeSeqGradW(a: SeqGradWArgs): void {
   const gsumB = align16(nb);
   const steps = gsum + <usize>sb * gsumB; // T + 1 entries
   const list = steps + align16((<usize>t + 1) << 2);
-  const rowStride = <usize>b * kk;
+  const rowStride = <usize>b * ks;
   for (let b0 = 0; b0 < b; b0 += sb) {
     const nbk = min(sb, b - b0);
     // Each bucket's number of terms, from the counts: a flipped input has its Gsum term and T - c
@@ -400,7 +406,7 @@ export function spikeSeqGradW(a: SeqGradWArgs): void {
     memory.fill(starts, 0, ((kk << 1) + 1) << 2);
     for (let u = 0; u < nbk; u++) {
       const cu = counts + <usize>u * countB;
-      sampleCounts(s, t, b, k, b0 + u, cu);
+      sampleCounts(s, ks, t, b, k, b0 + u, cu);
       for (let p = 0; p < k; p++) {
         const c = <i32>load<i32>(cu + (<usize>p << 2));
         const f = flipped(c, t);
@@ -441,7 +447,7 @@ export function spikeSeqGradW(a: SeqGradWArgs): void {
         sampleSum(g, gs, t, b, bi, nb);
         if (gradBias) addRowInto(gradBias, gs, nb);
       }
-      const s0 = s + <usize>bi * kk;
+      const s0 = s + <usize>bi * ks;
       const g0 = g + <usize>bi * nb;
       const gStride = <usize>b * nb;
       for (let j = 0; j < nc; j++) {
