@@ -3,11 +3,10 @@ import { StepBuffers, newF32, newI32, newU8, withStepBuffers } from '../../src/c
 import { Rng } from '../../src/core/rng.js';
 import { Tensor } from '../../src/core/tensor.js';
 import { backward } from '../../src/core/autograd.js';
-import { snnClassifier, csnnClassifier } from '../../src/nn/models.js';
+import { tutorialBatch } from '../helpers/tutorial-models.js';
 import { directEncode, rateEncode } from '../../src/encode/index.js';
 import { spikingTask } from '../../src/train/task.js';
 import { runBatch } from '../../src/train/step.js';
-import { fastSigmoid } from '../../src/surrogate/index.js';
 import { createWasmKernelsSync } from '../../src/kernels/wasm.js';
 
 const BIG = 1 << 16; // 64 Ki elements: above the pooling size for every type
@@ -76,20 +75,7 @@ describe('step buffers', () => {
   for (const model of ['fc', 'csnn'] as const) {
     it(`training steps with reused buffers equal steps on fresh memory (${model})`, () => {
       const k = createWasmKernelsSync();
-      const rng = new Rng(4);
-      const B = 16;
-      const x = new Tensor(
-        Float32Array.from({ length: B * 784 }, () => (rng.uniform() < 0.3 ? rng.uniform() : 0)),
-        [B, 784],
-      );
-      const y = Int32Array.from({ length: B }, (_, i) => i % 10);
-      const make = () =>
-        model === 'fc'
-          ? snnClassifier({ inputs: 784, hidden: [1000], outputs: 10, beta: 0.9 }, new Rng(1))
-          : csnnClassifier(
-              { input: [1, 28, 28], channels: [12, 64], outputs: 10, beta: 0.5, surrogate: fastSigmoid({ slope: 25 }) },
-              new Rng(1),
-            );
+      const { x, y, make } = tutorialBatch(model, 16);
       const pooled = make();
       const fresh = make();
       const task = spikingTask(model === 'fc' ? 'membrane' : 'rate');

@@ -6,8 +6,8 @@ import { Tensor } from '../../src/core/tensor.js';
 import { createWasmKernelsSync, wasmInternals } from '../../src/kernels/wasm.js';
 import { referenceKernels as ref } from '../../src/kernels/reference.js';
 import { directEncode } from '../../src/encode/index.js';
-import { snnClassifier, csnnClassifier } from '../../src/nn/models.js';
-import { fastSigmoid } from '../../src/surrogate/index.js';
+import { snnClassifier } from '../../src/nn/models.js';
+import { tutorialBatch } from '../helpers/tutorial-models.js';
 import { spikingTask } from '../../src/train/task.js';
 import { runBatch } from '../../src/train/step.js';
 import { Adam } from '../../src/train/optim.js';
@@ -167,20 +167,8 @@ describe('resident arrays', () => {
 
   for (const model of ['fc', 'csnn'] as const) {
     it(`a Tape on the kernels' space: the same losses and gradients as ordinary arrays, bit for bit, arrays resident from run 2 (${model})`, () => {
-      const rng = new Rng(4);
-      const B = 40; // the first layer's [8, B, ...] spikes above the pooling size (256 KiB)
-      const x = new Tensor(
-        Float32Array.from({ length: B * 784 }, () => (rng.uniform() < 0.3 ? rng.uniform() : 0)),
-        [B, 784],
-      );
-      const y = Int32Array.from({ length: B }, (_, i) => i % 10);
-      const make = () =>
-        model === 'fc'
-          ? snnClassifier({ inputs: 784, hidden: [1000], outputs: 10, beta: 0.9 }, new Rng(1))
-          : csnnClassifier(
-              { input: [1, 28, 28], channels: [12, 64], outputs: 10, beta: 0.5, surrogate: fastSigmoid({ slope: 25 }) },
-              new Rng(1),
-            );
+      // B = 40: the first layer's [8, B, ...] spikes above the pooling size (256 KiB)
+      const { x, y, make } = tutorialBatch(model, 40);
       const [inSpace, plain] = [make(), make()];
       const [tapeS, tapeP] = [new Tape(k), new Tape()];
       const task = spikingTask(model === 'fc' ? 'membrane' : 'rate');
