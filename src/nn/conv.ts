@@ -128,7 +128,7 @@ export function conv2d(x: Tensor, g: ConvGeometry, w: Tensor, b: Tensor | null, 
   const spikes = x.data instanceof Uint8Array ? x.data : null;
   // Spike input: the spike-driven kernels take CHUNK_IMAGES images per call; float input: im2col + GEMM.
   const perChunk = spikes ? CHUNK_IMAGES : Math.max(1, Math.floor(CHUNK_ROWS / P));
-  const colF = spikes ? null : new Float32Array(perChunk * P * K);
+  const colF = spikes ? null : newF32(perChunk * P * K, true); // im2col overwrites the rows it gives the GEMM
   const inputs = (i: number, n: number) => x.data.subarray(i * inSize, (i + n) * inSize);
   const outputs = (a: Float32Array, i: number, n: number) => a.subarray(i * P * O, (i + n) * P * O);
   for (let i = 0; i < images; i += perChunk) {

@@ -1,4 +1,5 @@
 import { Tensor } from '../core/tensor.js';
+import { newF32, newI32, newU8 } from '../core/buffers.js';
 import { ShapeError, checkInt } from '../core/errors.js';
 import type { Kernels } from '../kernels/types.js';
 import { imageOf, type ForwardContext, type ImageShape, type Layer, type NamedParameter, type Seq } from './layer.js';
@@ -37,8 +38,9 @@ export function maxPool2d(x: Tensor, g: PoolGeometry, kernels?: Kernels): Tensor
   const { c: C, h: H, w: W, k, stride, outH, outW } = g;
   const { images, inSize, outSize } = poolSizes('maxPool2d', x, g);
   const xd = x.data;
-  const y = xd instanceof Uint8Array ? new Uint8Array(images * outSize) : new Float32Array(images * outSize);
-  const arg = x.requiresGrad || (kernels && xd instanceof Float32Array) ? new Int32Array(images * outSize) : null;
+  // every output and argmax is written below (step arrays: a training step's come back each batch)
+  const y = xd instanceof Uint8Array ? newU8(images * outSize, true) : newF32(images * outSize, true);
+  const arg = x.requiresGrad || (kernels && xd instanceof Float32Array) ? newI32(images * outSize, true) : null;
   if (kernels && xd instanceof Float32Array) {
     kernels.maxPoolForward(xd, y as Float32Array, arg!, { n: images, H, W, C, k, stride, outH, outW });
   } else
