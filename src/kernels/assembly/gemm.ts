@@ -52,6 +52,9 @@ export function gemmScratchBytes(m: i32, k: i32, n: i32): usize {
 /** B panels (8 columns each) packed together per pass over B's rows when B is not transposed (see packB). */
 const PACK_GROUP = 8;
 
+/** A row panels (4 rows each) packed together per pass over a transposed A's rows (see packA). */
+const A_GROUP = 8;
+
 /** Packs op(B) into panels: bp[jp][p][0..8) = op(B)[p, jp*8 + 0..8), zero beyond column n (ldb: b's row stride). */
 function packB(b: usize, bp: usize, k: i32, n: i32, transB: i32, ldb: i32): void {
   const panels = ceilDiv(n, NR);
@@ -120,7 +123,6 @@ function packA(a: usize, ap: usize, m: i32, lda: i32, transA: i32, i0: i32, mc: 
   const full = min(panels, (m - i0) / MR); // panels with four rows inside A
   const rowB = <usize>lda << 2;
   const panelB = <usize>kc << 4;
-  let pp = 0;
   if (!transA) {
     // op(A)[i, p] = a[i*lda + p]: four source rows per panel, transposed 4x4 at a time
     for (let ib = 0; ib < full; ib++) {
@@ -133,25 +135,31 @@ function packA(a: usize, ap: usize, m: i32, lda: i32, transA: i32, i0: i32, mc: 
     }
   } else {
     // op(A)[i, p] = a[p*lda + i]: each panel's four values of a k step are contiguous in a's row p; four rows
-    // of a at a time, read along the rows, give each panel 64 contiguous bytes
-    for (; pp + 4 <= kc; pp += 4) {
-      const s0 = a + ((<usize>(p0 + pp) * <usize>lda + <usize>i0) << 2);
-      const d0 = ap + (<usize>pp << 4);
-      for (let ib = 0; ib < full; ib++) {
-        const s = s0 + (<usize>ib << 4);
-        const d = d0 + <usize>ib * panelB;
-        v128.store(d, v128.load(s));
-        v128.store(d, v128.load(s + rowB), 16);
-        v128.store(d, v128.load(s + 2 * rowB), 32);
-        v128.store(d, v128.load(s + 3 * rowB), 48);
+    // of a at a time, read along the rows, give each panel 64 contiguous bytes. A_GROUP panels per pass
+    // down the kc rows (128 contiguous bytes of each row): the whole block's width per pass (1 KiB of
+    // each row) wrote 64 streams kc * 16 bytes apart at once, 1.6-2.8x slower to pack (8000x512x512,
+    // 1024^3, 2000x4096x4096 TN, packing timed alone, on-CPU); 32 panels per pass were slower than 8 too
+    for (let g0 = 0; g0 < full; g0 += A_GROUP) {
+      const g1 = min(g0 + A_GROUP, full);
+      for (let q = 0; q + 4 <= kc; q += 4) {
+        const s0 = a + ((<usize>(p0 + q) * <usize>lda + <usize>i0) << 2);
+        const d0 = ap + (<usize>q << 4);
+        for (let ib = g0; ib < g1; ib++) {
+          const s = s0 + (<usize>ib << 4);
+          const d = d0 + <usize>ib * panelB;
+          v128.store(d, v128.load(s));
+          v128.store(d, v128.load(s + rowB), 16);
+          v128.store(d, v128.load(s + 2 * rowB), 32);
+          v128.store(d, v128.load(s + 3 * rowB), 48);
+        }
       }
     }
   }
-  // what is left: the last k steps (transA) of the full panels, and a partial last panel (zero rows beyond m)
+  // what is left: the last kc mod 4 k steps of the full panels, and a partial last panel (zero rows beyond m)
   for (let ib = 0; ib < panels; ib++) {
     const r0 = i0 + ib * MR;
     const dst = ap + <usize>ib * panelB;
-    let q = ib < full ? (transA ? pp : kc - (kc & 3)) : 0;
+    let q = ib < full ? kc - (kc & 3) : 0;
     for (; q < kc; q++) {
       const p = p0 + q;
       for (let r = 0; r < MR; r++) {
