@@ -64,7 +64,8 @@ function packB(b: usize, bp: usize, k: i32, n: i32, transB: i32, ldb: i32): void
     // op(B)[p, j] = b[p*ldb + j]: each row of b feeds PACK_GROUP panels in one go (256 contiguous bytes).
     // One panel per pass down the k rows (32 bytes of each row, rows 8-16 KiB apart at n = 2048-4096)
     // packed a 2048x2048 B at 2.6 GB/s; eight per pass were 2.5-3x faster at k = n = 1024-4096 (packing
-    // timed alone, on-CPU), the whole GEMM 1-2% faster on 2048^3 and 2000x4096x4096. 32 per pass were 6x
+    // timed alone, on-CPU); the whole GEMM gained 0-2% on 2048^3 and 2000x4096x4096 in alternated runs, within
+    // the noise of the loaded machine they ran on (packing B is 1-3% of those GEMMs). 32 per pass were 6x
     // slower than 8 at k = 1024: their write streams lie k * 32 bytes apart, the same L1 sets when k is a
     // power of two.
     for (let g0 = 0; g0 < full; g0 += PACK_GROUP) {
