@@ -52,13 +52,15 @@ const FORMS: Array<[boolean, boolean]> = [
 describe('dense GEMM blocking against a float64 product', () => {
   // [m, k, n]: three row blocks and three k blocks (684, 684, 683) with no size a multiple of 4 or 8;
   // two k blocks of 514 and 513; exactly one block and one tile column; k just past one block with one
-  // row; few k steps (k mod 4 = 1) and a partial last column panel
+  // row; few k steps (k mod 4 = 1) and a partial last column panel; B's panels, which are packed eight at a
+  // time when B is not transposed: two full groups, a part group and a partial panel (n = 137)
   const shapes: Array<[number, number, number]> = [
     [517, 2051, 37],
     [259, 1027, 130],
     [256, 1024, 8],
     [1, 1025, 9],
     [301, 5, 1001],
+    [13, 3, 137],
   ];
   for (const [m, k, n] of shapes) {
     for (const [tA, tB] of FORMS) {

@@ -49,49 +49,70 @@ export function gemmScratchBytes(m: i32, k: i32, n: i32): usize {
   v128.store(dst + 3 * stride, v128.shuffle<i32>(t2, t3, 2, 3, 6, 7));
 }
 
+/** B panels (8 columns each) packed together per pass over B's rows when B is not transposed (see packB). */
+const PACK_GROUP = 8;
+
+/** A row panels (4 rows each) packed together per pass over a transposed A's rows (see packA). */
+const A_GROUP = 8;
+
 /** Packs op(B) into panels: bp[jp][p][0..8) = op(B)[p, jp*8 + 0..8), zero beyond column n (ldb: b's row stride). */
 function packB(b: usize, bp: usize, k: i32, n: i32, transB: i32, ldb: i32): void {
   const panels = ceilDiv(n, NR);
-  for (let jp = 0; jp < panels; jp++) {
-    const j0 = jp * NR;
-    const dst = bp + ((<usize>jp * <usize>k * NR) << 2);
-    const full = j0 + NR <= n;
-    if (!transB) {
-      // op(B)[p, j] = b[p*ldb + j]
-      if (full) {
-        for (let p = 0; p < k; p++) {
-          const src = b + ((<usize>p * <usize>ldb + <usize>j0) << 2);
-          const d = dst + (<usize>p << 5);
+  const full = n / NR; // panels with eight columns inside B
+  const panelB = (<usize>k * NR) << 2;
+  if (!transB) {
+    // op(B)[p, j] = b[p*ldb + j]: each row of b feeds PACK_GROUP panels in one go (256 contiguous bytes).
+    // One panel per pass down the k rows (32 bytes of each row, rows 8-16 KiB apart at n = 2048-4096)
+    // packed a 2048x2048 B at 2.6 GB/s; eight per pass were 2.5-3x faster at k = n = 1024-4096 (packing
+    // timed alone, on-CPU); the whole GEMM gained 0-2% on 2048^3 and 2000x4096x4096 in alternated runs, within
+    // the noise of the loaded machine they ran on (packing B is 1-3% of those GEMMs). 32 per pass were 6x
+    // slower than 8 at k = 1024: their write streams lie k * 32 bytes apart, the same L1 sets when k is a
+    // power of two.
+    for (let g0 = 0; g0 < full; g0 += PACK_GROUP) {
+      const g1 = min(g0 + PACK_GROUP, full);
+      const d0 = bp + <usize>g0 * panelB;
+      for (let p = 0; p < k; p++) {
+        let src = b + ((<usize>p * <usize>ldb + <usize>(g0 * NR)) << 2);
+        let d = d0 + (<usize>p << 5);
+        for (let g = g0; g < g1; g++) {
           v128.store(d, v128.load(src));
           v128.store(d, v128.load(src, 16), 16);
-        }
-      } else {
-        for (let p = 0; p < k; p++) {
-          for (let jj = 0; jj < NR; jj++) {
-            const j = j0 + jj;
-            store<f32>(dst + (<usize>(p * NR + jj) << 2), j < n ? load<f32>(b + ((<usize>p * <usize>ldb + <usize>j) << 2)) : 0);
-          }
+          src += NR << 2;
+          d += panelB;
         }
       }
-    } else {
-      // op(B)[p, j] = b[j*ldb + p]: eight source rows, transposed 4x4 at a time.
+    }
+  } else {
+    // op(B)[p, j] = b[j*ldb + p]: eight source rows, transposed 4x4 at a time.
+    const rowB = <usize>ldb << 2;
+    for (let jp = 0; jp < full; jp++) {
+      const dst = bp + <usize>jp * panelB;
+      const s0 = b + ((<usize>(jp * NR) * <usize>ldb) << 2);
+      const s4 = s0 + 4 * rowB;
       let p = 0;
-      if (full) {
-        const rowB = <usize>ldb << 2;
-        const s0 = b + ((<usize>j0 * <usize>ldb) << 2);
-        const s4 = s0 + 4 * rowB;
-        for (; p + 4 <= k; p += 4) {
-          const po = <usize>p << 2;
-          const d = dst + (<usize>p << 5);
-          transpose4(v128.load(s0 + po), v128.load(s0 + rowB + po), v128.load(s0 + 2 * rowB + po), v128.load(s0 + 3 * rowB + po), d, 32);
-          transpose4(v128.load(s4 + po), v128.load(s4 + rowB + po), v128.load(s4 + 2 * rowB + po), v128.load(s4 + 3 * rowB + po), d + 16, 32);
-        }
+      for (; p + 4 <= k; p += 4) {
+        const po = <usize>p << 2;
+        const d = dst + (<usize>p << 5);
+        transpose4(v128.load(s0 + po), v128.load(s0 + rowB + po), v128.load(s0 + 2 * rowB + po), v128.load(s0 + 3 * rowB + po), d, 32);
+        transpose4(v128.load(s4 + po), v128.load(s4 + rowB + po), v128.load(s4 + 2 * rowB + po), v128.load(s4 + 3 * rowB + po), d + 16, 32);
       }
       for (; p < k; p++) {
         for (let jj = 0; jj < NR; jj++) {
-          const j = j0 + jj;
-          store<f32>(dst + (<usize>(p * NR + jj) << 2), j < n ? load<f32>(b + ((<usize>j * <usize>ldb + <usize>p) << 2)) : 0);
+          store<f32>(dst + (<usize>(p * NR + jj) << 2), load<f32>(b + ((<usize>(jp * NR + jj) * <usize>ldb + <usize>p) << 2)));
         }
+      }
+    }
+  }
+  // a partial last panel (zero columns beyond n)
+  for (let jp = full; jp < panels; jp++) {
+    const j0 = jp * NR;
+    const dst = bp + <usize>jp * panelB;
+    for (let p = 0; p < k; p++) {
+      for (let jj = 0; jj < NR; jj++) {
+        const j = j0 + jj;
+        let v: f32 = 0;
+        if (j < n) v = load<f32>(b + ((transB ? <usize>j * <usize>ldb + <usize>p : <usize>p * <usize>ldb + <usize>j) << 2));
+        store<f32>(dst + (<usize>(p * NR + jj) << 2), v);
       }
     }
   }
@@ -103,7 +124,6 @@ function packA(a: usize, ap: usize, m: i32, lda: i32, transA: i32, i0: i32, mc: 
   const full = min(panels, (m - i0) / MR); // panels with four rows inside A
   const rowB = <usize>lda << 2;
   const panelB = <usize>kc << 4;
-  let pp = 0;
   if (!transA) {
     // op(A)[i, p] = a[i*lda + p]: four source rows per panel, transposed 4x4 at a time
     for (let ib = 0; ib < full; ib++) {
@@ -116,25 +136,31 @@ function packA(a: usize, ap: usize, m: i32, lda: i32, transA: i32, i0: i32, mc: 
     }
   } else {
     // op(A)[i, p] = a[p*lda + i]: each panel's four values of a k step are contiguous in a's row p; four rows
-    // of a at a time, read along the rows, give each panel 64 contiguous bytes
-    for (; pp + 4 <= kc; pp += 4) {
-      const s0 = a + ((<usize>(p0 + pp) * <usize>lda + <usize>i0) << 2);
-      const d0 = ap + (<usize>pp << 4);
-      for (let ib = 0; ib < full; ib++) {
-        const s = s0 + (<usize>ib << 4);
-        const d = d0 + <usize>ib * panelB;
-        v128.store(d, v128.load(s));
-        v128.store(d, v128.load(s + rowB), 16);
-        v128.store(d, v128.load(s + 2 * rowB), 32);
-        v128.store(d, v128.load(s + 3 * rowB), 48);
+    // of a at a time, read along the rows, give each panel 64 contiguous bytes. A_GROUP panels per pass
+    // down the kc rows (128 contiguous bytes of each row): the whole block's width per pass (1 KiB of
+    // each row) wrote 64 streams kc * 16 bytes apart at once, 1.6-2.8x slower to pack (8000x512x512,
+    // 1024^3, 2000x4096x4096 TN, packing timed alone, on-CPU); 32 panels per pass were slower than 8 too
+    for (let g0 = 0; g0 < full; g0 += A_GROUP) {
+      const g1 = min(g0 + A_GROUP, full);
+      for (let q = 0; q + 4 <= kc; q += 4) {
+        const s0 = a + ((<usize>(p0 + q) * <usize>lda + <usize>i0) << 2);
+        const d0 = ap + (<usize>q << 4);
+        for (let ib = g0; ib < g1; ib++) {
+          const s = s0 + (<usize>ib << 4);
+          const d = d0 + <usize>ib * panelB;
+          v128.store(d, v128.load(s));
+          v128.store(d, v128.load(s + rowB), 16);
+          v128.store(d, v128.load(s + 2 * rowB), 32);
+          v128.store(d, v128.load(s + 3 * rowB), 48);
+        }
       }
     }
   }
-  // what is left: the last k steps (transA) of the full panels, and a partial last panel (zero rows beyond m)
+  // what is left: the last kc mod 4 k steps of the full panels, and a partial last panel (zero rows beyond m)
   for (let ib = 0; ib < panels; ib++) {
     const r0 = i0 + ib * MR;
     const dst = ap + <usize>ib * panelB;
-    let q = ib < full ? (transA ? pp : kc - (kc & 3)) : 0;
+    let q = ib < full ? kc - (kc & 3) : 0;
     for (; q < kc; q++) {
       const p = p0 + q;
       for (let r = 0; r < MR; r++) {
