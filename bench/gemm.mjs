@@ -1,7 +1,8 @@
 // Dense GEMM against the engine's limit and the native BLAS (issue 22):
 //  - the per-core WASM SIMD limit (bench/wasm-peak.mjs: mul+add and relaxed madd);
 //  - spikeflow's WASM GEMM (Kernels.matmul, one thread, operands copied in and out as every call does)
-//    on square and tall shapes, every transpose form (op(A) op(B): NN, TN, NT, TT);
+//    on square and tall shapes, every transpose form (op(A) op(B): NN, TN, NT, TT); and the same call on
+//    operands resident in the kernels' memory (Kernels.arraySpace, as a training step's arrays are): no copies;
 //  - the native BLAS's sgemm through the BLAS tier (Kernels.matmul of withBlas) at 1 and 2 threads;
 //  - where the tier starts paying: small cubes on both tiers (DEFAULT_BLAS_MIN_MACS), and the sparse
 //    case (mostly-zero analog input, which the WASM kernels run as a sparse GEMM).
@@ -49,9 +50,16 @@ const hasCpuClock = true;
  * GFLOP/s of k.matmul on [m, kk] x [kk, n] in form `form` ('NN', 'TN', ...): best of runs within ~budget s;
  * by this thread's on-CPU time where `cpu` (one-thread work on Linux), else by wall time.
  */
-function gflops(k, m, kk, n, form, budget = 1.2, a = randomF32(m * kk, 1), b = randomF32(kk * n, 2), cpu = false) {
+function gflops(k, m, kk, n, form, budget = 1.2, a = randomF32(m * kk, 1), b = randomF32(kk * n, 2), cpu = false, resident = false) {
   const clock = cpu && hasCpuClock ? threadCpu : () => Number(process.hrtime.bigint()) / 1e9;
-  const c = new Float32Array(m * n);
+  // resident: A, B and C in the kernels' array space, which a call reads and writes in place
+  const inSpace = (x) => {
+    const r = k.arraySpace.alloc(Float32Array, x.length);
+    r.set(x);
+    return r;
+  };
+  if (resident) [a, b] = [inSpace(a), inSpace(b)];
+  const c = resident ? inSpace(new Float32Array(m * n)) : new Float32Array(m * n);
   const tA = form[0] === 'T';
   const tB = form[1] === 'T';
   k.matmul(a, b, c, m, kk, n, tA, tB, false); // warm-up (and the tier-up of the WASM code)
@@ -67,6 +75,7 @@ function gflops(k, m, kk, n, form, budget = 1.2, a = randomF32(m * kk, 1), b = r
     runs++;
     if (spent > 3 * budget) break;
   }
+  if (resident) for (const x of [a, b, c]) k.arraySpace.free(x);
   return (2 * m * kk * n) / best / 1e9;
 }
 
@@ -121,6 +130,7 @@ for (const { m, k, n, forms } of shapes) {
   for (const form of forms) {
     const row = { shape: `${m}x${k}x${n}`, m, k, n, form, wasm: gflops(wasm, m, k, n, form, 1.2, undefined, undefined, true) };
     row.copyShare = (copySeconds(m, k, n) * row.wasm * 1e9) / (2 * m * k * n);
+    if (wasm.arraySpace) row.wasmResident = gflops(wasm, m, k, n, form, 1.2, undefined, undefined, true, true);
     if (wasmSimd && form === 'NN') row.wasmSimd = gflops(wasmSimd, m, k, n, form, 1.2, undefined, undefined, true);
     rows.push(row);
     if (!json) console.error(`  ${row.shape} ${form}: wasm ${row.wasm.toFixed(1)}`);
@@ -195,11 +205,14 @@ else {
   );
   console.log(`GFLOP/s; one-thread figures by on-CPU time, two-thread BLAS by wall time`);
   console.log(`BLAS: ${report.blas ? `${report.blas.vendor} ${report.blas.config} (${report.blas.path})` : `none: ${report.reason}`}`);
-  console.log(`\n| shape (m x k x n) | form | WASM ${out.build}, 1 thread | % of limit | copies in/out | BLAS 1 thread | BLAS 2 threads |`);
-  console.log('|---|---|---|---|---|---|---|');
+  console.log(
+    `\n| shape (m x k x n) | form | WASM ${out.build}, 1 thread | % of limit | copies in/out | resident operands | % of limit | BLAS 1 thread | BLAS 2 threads |`,
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  const pct = (x) => (x === undefined ? '-' : `${((100 * x) / lim).toFixed(0)}%`);
   for (const r of rows)
     console.log(
-      `| ${r.shape} | ${r.form} | ${r.wasm.toFixed(1)}${r.wasmSimd ? ` (simd build ${r.wasmSimd.toFixed(1)})` : ''} | ${((100 * r.wasm) / lim).toFixed(0)}% | ${(100 * r.copyShare).toFixed(0)}% | ${r.blas1?.toFixed(1) ?? '-'} | ${r.blas2?.toFixed(1) ?? '-'} |`,
+      `| ${r.shape} | ${r.form} | ${r.wasm.toFixed(1)}${r.wasmSimd ? ` (simd build ${r.wasmSimd.toFixed(1)})` : ''} | ${pct(r.wasm)} | ${(100 * r.copyShare).toFixed(0)}% | ${r.wasmResident?.toFixed(1) ?? '-'} | ${pct(r.wasmResident)} | ${r.blas1?.toFixed(1) ?? '-'} | ${r.blas2?.toFixed(1) ?? '-'} |`,
     );
   if (small.length) {
     console.log(`\nsmall cubes, GFLOP/s through Kernels.matmul (BLAS 1 thread; the tier uses the BLAS from ${out.minMacs} multiply-adds):`);
