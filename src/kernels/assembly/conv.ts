@@ -56,16 +56,29 @@ import { addRow, madd } from './simd';
   return ((<usize>(H * W) << 1) + 15) & ~15;
 }
 
-/** Scratch bytes of the spike lists of one image (K = kH*kW*C): counts, channel lists, one pixel's list. */
-@inline function listBytes(H: i32, W: i32, C: i32, K: i32): usize {
-  return cntBytes(H, W) + (<usize>(H * W * paddedC(C)) << 2) + (<usize>(K + paddedC(C)) << 2);
+/**
+ * Entries of the row list of gatherImage: pixels are listed until the next one might not fit, then
+ * their rows are summed (a pixel lists at most K entries, and its last tap writes up to a padded
+ * channel list past its end).
+ */
+@inline function listCap(C: i32, K: i32): i32 {
+  return max(K + paddedC(C), 8192);
+}
+
+/**
+ * Scratch bytes of the spike lists of one image (K = kH*kW*C, P = outH*outW output pixels): counts,
+ * channel lists, the row list of a block of output pixels and where each pixel's rows start.
+ */
+@inline function listBytes(H: i32, W: i32, C: i32, K: i32, P: i32): usize {
+  return cntBytes(H, W) + (<usize>(H * W * paddedC(C)) << 2) + (<usize>listCap(C, K) << 2) + (<usize>(P + 1) << 2);
 }
 
 /**
  * Gather-form spike convolution of one image. For every output pixel, the weight rows of the spikes
  * under its window are first listed (byte offsets: whole padded channel lists are copied with the tap
  * offset added, v128 at a time, and the list advances by the count, so no branch depends on the firing
- * pattern), then summed over the list (sumListedRows), starting from the bias (bias = 0: none). No
+ * pattern), a block of pixels after another (as many as the list holds: all of them on small images);
+ * then each block's rows are summed (sumPixelLists), starting from the bias (bias = 0: none). No
  * read-modify-write of the output.
  */
 function gatherImage(
@@ -74,16 +87,27 @@ function gatherImage(
 ): void {
   const rowB = <usize>O << 2;
   const Cp = paddedC(C);
+  const K = kH * kW * C;
+  const cap = listCap(C, K);
+  const starts = plist + (<usize>cap << 2);
+  let L = 0;
+  let p0 = 0;
   for (let oy = 0; oy < outH; oy++) {
     const y0 = oy * stride - pad;
     const ky0 = max(0, -y0);
     const ky1 = min(kH, H - y0);
     for (let ox = 0; ox < outW; ox++) {
+      const p = oy * outW + ox;
+      if (L + K + Cp > cap) {
+        store<i32>(starts + (<usize>p << 2), L);
+        sumPixelLists(out, rowB, bias, w, plist, starts, p0, p, O);
+        L = 0;
+        p0 = p;
+      }
+      store<i32>(starts + (<usize>p << 2), L);
       const x0 = ox * stride - pad;
       const kx0 = max(0, -x0);
       const kx1 = min(kW, W - x0);
-      const op = out + <usize>(oy * outW + ox) * rowB;
-      let L = 0;
       for (let ky = ky0; ky < ky1; ky++) {
         for (let kx = kx0; kx < kx1; kx++) {
           const pix = (y0 + ky) * W + x0 + kx;
@@ -94,7 +118,61 @@ function gatherImage(
           L += <i32>load<u16>(cnt + (<usize>pix << 1));
         }
       }
-      sumListedRows(op, bias, w, plist, plist + (<usize>L << 2), O, false);
+    }
+  }
+  const P = outH * outW;
+  store<i32>(starts + (<usize>P << 2), L);
+  sumPixelLists(out, rowB, bias, w, plist, starts, p0, P, O);
+}
+
+/**
+ * out row q (q in [p0, p1), rowB bytes apart) = init (zeros when init is 0) + the rows base + offset
+ * for the u32 byte offsets of list entries starts[q] .. starts[q + 1], in list order: as sumListedRows
+ * for each pixel, but band by band (32 output channels for every pixel, then the next 32): a band
+ * reads a slice of each weight row, and the band's slices of all rows stay in L1 across the pixels
+ * where whole rows (300 x 64 floats on tutorial 6's second convolution, 77 KB) would not.
+ */
+@inline function sumPixelLists(out: usize, rowB: usize, init: usize, base: usize, list: usize, starts: usize, p0: i32, p1: i32, O: i32): void {
+  const zero = f32x4.splat(0);
+  let j = 0;
+  for (; j + 32 <= O; j += 32) {
+    const bj = base + (<usize>j << 2);
+    for (let q = p0; q < p1; q++) {
+      let a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero;
+      if (init) {
+        const ij = init + (<usize>j << 2);
+        a0 = v128.load(ij); a1 = v128.load(ij, 16); a2 = v128.load(ij, 32); a3 = v128.load(ij, 48);
+        a4 = v128.load(ij, 64); a5 = v128.load(ij, 80); a6 = v128.load(ij, 96); a7 = v128.load(ij, 112);
+      }
+      const end = list + (<usize>load<i32>(starts + (<usize>(q + 1) << 2)) << 2);
+      for (let e = list + (<usize>load<i32>(starts + (<usize>q << 2)) << 2); e < end; e += 4) {
+        const r = bj + <usize>load<u32>(e);
+        a0 = f32x4.add(a0, v128.load(r)); a1 = f32x4.add(a1, v128.load(r, 16));
+        a2 = f32x4.add(a2, v128.load(r, 32)); a3 = f32x4.add(a3, v128.load(r, 48));
+        a4 = f32x4.add(a4, v128.load(r, 64)); a5 = f32x4.add(a5, v128.load(r, 80));
+        a6 = f32x4.add(a6, v128.load(r, 96)); a7 = f32x4.add(a7, v128.load(r, 112));
+      }
+      const d = out + <usize>q * rowB + (<usize>j << 2);
+      v128.store(d, a0); v128.store(d, a1, 16); v128.store(d, a2, 32); v128.store(d, a3, 48);
+      v128.store(d, a4, 64); v128.store(d, a5, 80); v128.store(d, a6, 96); v128.store(d, a7, 112);
+    }
+  }
+  for (; j + 4 <= O; j += 4) {
+    const bj = base + (<usize>j << 2);
+    for (let q = p0; q < p1; q++) {
+      let a = init ? v128.load(init + (<usize>j << 2)) : zero;
+      const end = list + (<usize>load<i32>(starts + (<usize>(q + 1) << 2)) << 2);
+      for (let e = list + (<usize>load<i32>(starts + (<usize>q << 2)) << 2); e < end; e += 4) a = f32x4.add(a, v128.load(bj + <usize>load<u32>(e)));
+      v128.store(out + <usize>q * rowB + (<usize>j << 2), a);
+    }
+  }
+  for (; j < O; j++) {
+    const bj = base + (<usize>j << 2);
+    for (let q = p0; q < p1; q++) {
+      let a: f32 = init ? load<f32>(init + (<usize>j << 2)) : 0;
+      const end = list + (<usize>load<i32>(starts + (<usize>(q + 1) << 2)) << 2);
+      for (let e = list + (<usize>load<i32>(starts + (<usize>q << 2)) << 2); e < end; e += 4) a += load<f32>(bj + <usize>load<u32>(e));
+      store<f32>(out + <usize>q * rowB + (<usize>j << 2), a);
     }
   }
 }
@@ -288,9 +366,9 @@ export function convGradWGroupsScratchBytes(H: i32, W: i32, K: i32, O: i32, n: i
   return convGradWScratchBytes(H, W) + (<usize>((n + GRAD_GROUP - 1) / GRAD_GROUP) * <usize>(K * O) << 2);
 }
 
-/** Scratch bytes of convSpikeForward: the spike lists of one image (K = kH*kW*C). */
-export function convSpikeScratchBytes(H: i32, W: i32, C: i32, K: i32): usize {
-  return listBytes(H, W, C, K);
+/** Scratch bytes of convSpikeForward: the spike lists of one image (K = kH*kW*C, P = outH*outW). */
+export function convSpikeScratchBytes(H: i32, W: i32, C: i32, K: i32, P: i32): usize {
+  return listBytes(H, W, C, K, P);
 }
 
 /** out = conv(s, w) + bias (bias = 0: none) for 0/1 spike images s; out is overwritten. */
@@ -474,7 +552,7 @@ export function maxPoolForward(a: PoolArgs): void {
 
 /** Scratch bytes of convPoolSpikeForward and of one image of convPoolSpikeBackward: one conv output image and the spike lists. */
 export function convPoolScratchBytes(H: i32, W: i32, C: i32, O: i32, outH: i32, outW: i32, K: i32): usize {
-  const fwd = (<usize>(outH * outW * O) << 2) + listBytes(H, W, C, K);
+  const fwd = (<usize>(outH * outW * O) << 2) + listBytes(H, W, C, K, outH * outW);
   const bwd = (<usize>(outH * outW * O) << 2) + (<usize>K * <usize>O << 2) + gradListBytes(outH * outW, O) + gradWListBytes(H, W);
   return (max(fwd, bwd) + 15) & ~15;
 }
