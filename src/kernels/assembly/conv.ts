@@ -210,6 +210,11 @@ function scatterGradW(
   }
 }
 
+/** Whether the gather form of the weight gradient suits a spike image of len bytes: one in twenty spikes or more. */
+@inline function denseEnough(sImg: usize, len: i32): bool {
+  return spikeCount(sImg, len) * 20 >= len;
+}
+
 /** The bytes of a 0/1 image summed: its spike count. */
 @inline function spikeCount(sImg: usize, len: i32): i32 {
   let acc = i32x4.splat(0);
@@ -232,28 +237,30 @@ function scatterGradW(
   sImg: usize, g: usize, dw: usize, lst: usize,
   H: i32, W: i32, C: i32, O: i32, kH: i32, kW: i32, stride: i32, pad: i32, outH: i32, outW: i32,
 ): void {
-  if (stride == 1 && spikeCount(sImg, H * W * C) * 20 >= H * W * C) gatherGradW(sImg, g, dw, lst, H, W, C, O, kH, kW, pad, outH, outW);
+  if (stride == 1 && denseEnough(sImg, H * W * C)) gatherGradW(sImg, g, dw, lst, H, W, C, O, kH, kW, pad, outH, outW, 1, 0, 0);
   else scatterGradW(sImg, g, dw, H, W, C, O, kH, kW, stride, pad, outH, outW);
 }
 
-/** Scratch bytes of gatherGradW: a start per input row and one output-pixel offset per input pixel. */
+/** Scratch bytes of gatherGradW: a start per input row and one output-pixel offset per input pixel of two images. */
 @inline function gradWListBytes(H: i32, W: i32): usize {
-  return (<usize>(H + 1) << 2) + (<usize>(H * W) << 2);
+  return (<usize>(H + 1) << 2) + (<usize>(2 * H * W) << 2);
 }
 
 /**
- * Gather-form weight gradient of one image, for stride 1 (scatterGradW takes other strides). For an
- * input channel c and kernel column kx, the spikes of channel c in the input columns that kx maps onto
- * output columns are listed row by row (the byte offset of the output pixel each one meets at kernel
- * row 0; branch-free: every offset is written, the list advances by the spike), with where each input
- * row starts. Kernel row ky then shifts every offset by -ky output rows and selects a contiguous range of
- * input rows, and dW row (ky, kx, c) gets the sum of the gradient rows in that range, formed in
- * registers 32 channels at a time (one read-modify-write of the dW row per image instead of one per
- * spike and tap).
+ * Gather-form weight gradient of `images` images (1 or 2: spike images sStride bytes apart, gradient
+ * images gStride bytes apart), for stride 1 (scatterGradW takes other strides). For an input channel c
+ * and kernel column kx, the spikes of channel c in the input columns that kx maps onto output columns
+ * are listed row by row, each row's spikes of every image (the byte offset from g of the output pixel
+ * each one meets at kernel row 0; branch-free: every offset is written, the list advances by the
+ * spike), with where each input row starts. Kernel row ky then shifts every offset by -ky output rows
+ * and selects a contiguous range of input rows, and dW row (ky, kx, c) gets the sum of the gradient
+ * rows in that range, formed in registers 16 channels at a time (one read-modify-write of the dW row
+ * per call instead of one per spike and tap: two images per call halve them).
  */
 function gatherGradW(
   sImg: usize, g: usize, dw: usize, lst: usize,
   H: i32, W: i32, C: i32, O: i32, kH: i32, kW: i32, pad: i32, outH: i32, outW: i32,
+  images: i32, sStride: usize, gStride: usize,
 ): void {
   const rowB = <usize>O << 2;
   const starts = lst;
@@ -266,11 +273,14 @@ function gatherGradW(
       let L = 0;
       for (let y = 0; y < H; y++) {
         store<i32>(starts + (<usize>y << 2), L);
-        let pix = (y + pad) * outW + pad - kx + xlo; // output pixel met at kernel row 0
-        let sp = sImg + <usize>((y * W + xlo) * C + c);
-        for (let x = xlo; x < xhi; x++, pix++, sp += <usize>C) {
-          store<u32>(offs + (<usize>L << 2), <u32>pix * <u32>rowB);
-          L += <i32>(load<u8>(sp) != 0);
+        for (let i = 0; i < images; i++) {
+          // byte offset from g of the output pixel met at kernel row 0, in image i's gradient
+          let at = <u32>((y + pad) * outW + pad - kx + xlo) * <u32>rowB + <u32>(<usize>i * gStride);
+          let sp = sImg + <usize>i * sStride + <usize>((y * W + xlo) * C + c);
+          for (let x = xlo; x < xhi; x++, at += <u32>rowB, sp += <usize>C) {
+            store<u32>(offs + (<usize>L << 2), at);
+            L += <i32>(load<u8>(sp) != 0);
+          }
         }
       }
       store<i32>(starts + (<usize>H << 2), L);
@@ -545,7 +555,7 @@ export function maxPoolForward(a: PoolArgs): void {
 /** Scratch bytes of convPoolSpikeForward and of one image of convPoolSpikeBackward: one conv output image and the spike lists. */
 export function convPoolScratchBytes(H: i32, W: i32, C: i32, O: i32, outH: i32, outW: i32, K: i32): usize {
   const fwd = (<usize>(outH * outW * O) << 2) + listBytes(H, W, C, K, outH * outW);
-  const bwd = (<usize>(outH * outW * O) << 2) + (<usize>K * <usize>O << 2) + gradListBytes(outH * outW, O) + gradWListBytes(H, W);
+  const bwd = (<usize>(2 * outH * outW * O) << 2) + (<usize>K * <usize>O << 2) + gradListBytes(outH * outW, O) + gradWListBytes(H, W);
   return (max(fwd, bwd) + 15) & ~15;
 }
 
@@ -619,8 +629,8 @@ export function convPoolSpikeBackward(a: ConvPoolBackwardArgs): void {
   const inImg = H * W * C;
   const convLen = outH * outW * O;
   const poolLen = pH * pW * O;
-  const gImg = scratch;
-  const wt = scratch + (<usize>convLen << 2);
+  const gImg = scratch; // two unpooled gradient images
+  const wt = scratch + (<usize>(2 * convLen) << 2);
   const list = wt + (<usize>(K * O) << 2);
   const wList = list + gradListBytes(outH * outW, O);
   const partB = <usize>(K * O) << 2;
@@ -630,34 +640,44 @@ export function convPoolSpikeBackward(a: ConvPoolBackwardArgs): void {
       for (let o = 0; o < O; o++) store<f32>(wt + (<usize>(o * K + k) << 2), load<f32>(w + (<usize>(k * O + o) << 2)));
     }
   }
-  for (let i = 0; i < n; i++) {
-    // unpool: the gradient image of the conv output (zero except at the window maxima)
-    memory.fill(gImg, 0, <usize>convLen << 2);
-    let gp = gy + (<usize>(i * poolLen) << 2);
-    let ap = arg + <usize>(i * poolLen);
-    for (let py = 0; py < pH; py++) {
-      for (let px = 0; px < pW; px++) {
-        const corner = (py * ps * outW + px * ps) * O;
-        for (let o = 0; o < O; o++, gp += 4, ap++) {
-          const at = <i32>load<u8>(ap);
-          const wy = at / pk;
-          const d = gImg + (<usize>(corner + (wy * outW + at - wy * pk) * O + o) << 2);
-          store<f32>(d, load<f32>(d) + load<f32>(gp));
-        }
-      }
-    }
+  for (let i = 0; i < n; ) {
+    // two images at once for the weight gradient where both take its gather form, within one group
+    const pair = dw != 0 && stride == 1 && i % GRAD_GROUP + 1 < GRAD_GROUP && i + 1 < n &&
+      denseEnough(s + <usize>(i * inImg), inImg) && denseEnough(s + <usize>((i + 1) * inImg), inImg);
+    const count = pair ? 2 : 1;
+    for (let k = 0; k < count; k++) unpool(gImg + (<usize>(k * convLen) << 2), gy + (<usize>((i + k) * poolLen) << 2), arg + <usize>((i + k) * poolLen), outW, O, pk, ps, pH, pW, convLen);
     if (dw) {
       const part = parts + <usize>(i / GRAD_GROUP) * partB;
       if (i % GRAD_GROUP == 0) memory.fill(part, 0, partB);
-      gradWImage(s + <usize>(i * inImg), gImg, part, wList, H, W, C, O, kH, kW, stride, pad, outH, outW);
+      if (pair) gatherGradW(s + <usize>(i * inImg), gImg, part, wList, H, W, C, O, kH, kW, pad, outH, outW, 2, <usize>inImg, <usize>convLen << 2);
+      else gradWImage(s + <usize>(i * inImg), gImg, part, wList, H, W, C, O, kH, kW, stride, pad, outH, outW);
     }
     if (gIn) {
-      const xImg = gIn + (<usize>(i * inImg) << 2);
-      if (!a.accumulate) memory.fill(xImg, 0, <usize>inImg << 2);
-      gradInputImage(gImg, wt, xImg, list, H, W, C, O, kH, kW, stride, pad, outH, outW);
+      for (let k = 0; k < count; k++) {
+        const xImg = gIn + (<usize>((i + k) * inImg) << 2);
+        if (!a.accumulate) memory.fill(xImg, 0, <usize>inImg << 2);
+        gradInputImage(gImg + (<usize>(k * convLen) << 2), wt, xImg, list, H, W, C, O, kH, kW, stride, pad, outH, outW);
+      }
     }
+    i += count;
   }
   if (dw && !a.dwPart) convSumParts(dw, parts, (n + GRAD_GROUP - 1) / GRAD_GROUP, K * O);
+}
+
+/** The gradient image gImg (convLen floats) of a conv output from its pooled gradient gp and window argmax ap: zero except at the window maxima. */
+@inline function unpool(gImg: usize, gp: usize, ap: usize, outW: i32, O: i32, pk: i32, ps: i32, pH: i32, pW: i32, convLen: i32): void {
+  memory.fill(gImg, 0, <usize>convLen << 2);
+  for (let py = 0; py < pH; py++) {
+    for (let px = 0; px < pW; px++) {
+      const corner = (py * ps * outW + px * ps) * O;
+      for (let o = 0; o < O; o++, gp += 4, ap++) {
+        const at = <i32>load<u8>(ap);
+        const wy = at / pk;
+        const d = gImg + (<usize>(corner + (wy * outW + at - wy * pk) * O + o) << 2);
+        store<f32>(d, load<f32>(d) + load<f32>(gp));
+      }
+    }
+  }
 }
 
 /** Scratch bytes of gradInputImage's lists: an (address, g) pair per nonzero gradient, a start per pixel. */
