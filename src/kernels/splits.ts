@@ -310,7 +310,7 @@ export const SPLITS: Partial<Record<string, Splitter>> = {
   neuronForward,
   neuronBackward,
   convSpikeForward: images(
-    (v, x) => x.convSpikeScratchBytes(v.H, v.W, v.C, v.kH * v.kW * v.C),
+    (v, x) => x.convSpikeScratchBytes(v.H, v.W, v.C, v.kH * v.kW * v.C, v.outH * v.outW),
     (v) => ({ s: [v.s, inImg(v)], out: [v.out, outImg(v) * 4] }),
   ),
   convPoolSpikeForward: images(

@@ -105,7 +105,7 @@ export const KERNELS = {
     (r) => r >= 0,
   ),
   convSpikeForward: kernel({ ...convShape, s: U8.in, w: F32.in, bias: F32.in, out: F32.out, scratch }, (x, v) =>
-    x.convSpikeScratchBytes(v.H, v.W, v.C, v.kH * v.kW * v.C),
+    x.convSpikeScratchBytes(v.H, v.W, v.C, v.kH * v.kW * v.C, v.outH * v.outW),
   ),
   // dwPart: a thread's weight-gradient groups (splits.ts)
   convSpikeGradW: kernel({ ...convShape, s: U8.in, g: F32.in, dw: F32.inout, dwPart: i32, scratch }, (x, v) =>

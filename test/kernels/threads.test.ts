@@ -404,7 +404,8 @@ describe('kernel threads: the same bits for 1, 2, 3 and 4 threads', () => {
     const g: ConvShape = { n: 100, H: 12, W: 12, C: 6, O: 16, kH: 5, kW: 5, stride: 1, pad: 0, outH: 8, outW: 8 };
     const pool = { k: 2, stride: 2, outH: 4, outW: 4 };
     const s = spikes(g.n * g.H * g.W * g.C, rng, 0.15);
-    // one image in ten nearly silent: those take the scatter form of the weight gradient
+    // one image in ten nearly silent: those take the scatter form of the weight gradient, and break the runs of
+    // dense image pairs that share one gather-form call in the fused backward (a pair never spans two groups)
     for (let i = 0; i < g.n; i += 10) s.fill(0, i * g.H * g.W * g.C + 3, (i + 1) * g.H * g.W * g.C);
     const w = uniform(g.kH * g.kW * g.C * g.O, rng);
     const gy = uniform(g.n * pool.outH * pool.outW * g.O, rng);

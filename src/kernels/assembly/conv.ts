@@ -56,16 +56,29 @@ import { addRow, madd } from './simd';
   return ((<usize>(H * W) << 1) + 15) & ~15;
 }
 
-/** Scratch bytes of the spike lists of one image (K = kH*kW*C): counts, channel lists, one pixel's list. */
-@inline function listBytes(H: i32, W: i32, C: i32, K: i32): usize {
-  return cntBytes(H, W) + (<usize>(H * W * paddedC(C)) << 2) + (<usize>(K + paddedC(C)) << 2);
+/**
+ * Entries of the row list of gatherImage: pixels are listed until the next one might not fit, then
+ * their rows are summed (a pixel lists at most K entries, and its last tap writes up to a padded
+ * channel list past its end).
+ */
+@inline function listCap(C: i32, K: i32): i32 {
+  return max(K + paddedC(C), 8192);
+}
+
+/**
+ * Scratch bytes of the spike lists of one image (K = kH*kW*C, P = outH*outW output pixels): counts,
+ * channel lists, the row list of a block of output pixels and where each pixel's rows start.
+ */
+@inline function listBytes(H: i32, W: i32, C: i32, K: i32, P: i32): usize {
+  return cntBytes(H, W) + (<usize>(H * W * paddedC(C)) << 2) + (<usize>listCap(C, K) << 2) + (<usize>(P + 1) << 2);
 }
 
 /**
  * Gather-form spike convolution of one image. For every output pixel, the weight rows of the spikes
  * under its window are first listed (byte offsets: whole padded channel lists are copied with the tap
  * offset added, v128 at a time, and the list advances by the count, so no branch depends on the firing
- * pattern), then summed over the list (sumListedRows), starting from the bias (bias = 0: none). No
+ * pattern), a block of pixels after another (as many as the list holds: all of them on small images);
+ * then each block's rows are summed (sumPixelLists), starting from the bias (bias = 0: none). No
  * read-modify-write of the output.
  */
 function gatherImage(
@@ -74,16 +87,27 @@ function gatherImage(
 ): void {
   const rowB = <usize>O << 2;
   const Cp = paddedC(C);
+  const K = kH * kW * C;
+  const cap = listCap(C, K);
+  const starts = plist + (<usize>cap << 2);
+  let L = 0;
+  let p0 = 0;
   for (let oy = 0; oy < outH; oy++) {
     const y0 = oy * stride - pad;
     const ky0 = max(0, -y0);
     const ky1 = min(kH, H - y0);
     for (let ox = 0; ox < outW; ox++) {
+      const p = oy * outW + ox;
+      if (L + K + Cp > cap) {
+        store<i32>(starts + (<usize>p << 2), L);
+        sumPixelLists(out, rowB, bias, w, plist, starts, p0, p, O);
+        L = 0;
+        p0 = p;
+      }
+      store<i32>(starts + (<usize>p << 2), L);
       const x0 = ox * stride - pad;
       const kx0 = max(0, -x0);
       const kx1 = min(kW, W - x0);
-      const op = out + <usize>(oy * outW + ox) * rowB;
-      let L = 0;
       for (let ky = ky0; ky < ky1; ky++) {
         for (let kx = kx0; kx < kx1; kx++) {
           const pix = (y0 + ky) * W + x0 + kx;
@@ -94,7 +118,58 @@ function gatherImage(
           L += <i32>load<u16>(cnt + (<usize>pix << 1));
         }
       }
-      sumListedRows(op, bias, w, plist, plist + (<usize>L << 2), O, false);
+    }
+  }
+  const P = outH * outW;
+  store<i32>(starts + (<usize>P << 2), L);
+  sumPixelLists(out, rowB, bias, w, plist, starts, p0, P, O);
+}
+
+/**
+ * out row q (q in [p0, p1), rowB bytes apart) = init (zeros when init is 0) + the rows base + offset
+ * for the u32 byte offsets of list entries starts[q] .. starts[q + 1], in list order: as sumListedRows
+ * for each pixel, but band by band (16 output channels for every pixel, then the next 16): a band
+ * reads a slice of each weight row, and the band's slices of all rows stay in L1 across the pixels
+ * where whole rows (300 x 64 floats on tutorial 6's second convolution, 77 KB) would not. Bands of 16
+ * floats in four accumulators measured fastest there: 0.80x the time of 32-float bands in eight
+ * (and 0.92x, 0.92x, 0.88x that of bands of 8, 12, 24 floats); the gather before bands took 1.08x.
+ */
+@inline function sumPixelLists(out: usize, rowB: usize, init: usize, base: usize, list: usize, starts: usize, p0: i32, p1: i32, O: i32): void {
+  const zero = f32x4.splat(0);
+  let j = 0;
+  for (; j + 16 <= O; j += 16) {
+    const bj = base + (<usize>j << 2);
+    for (let q = p0; q < p1; q++) {
+      let a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+      if (init) {
+        const ij = init + (<usize>j << 2);
+        a0 = v128.load(ij, 0); a1 = v128.load(ij, 16); a2 = v128.load(ij, 32); a3 = v128.load(ij, 48);
+      }
+      const end = list + (<usize>load<i32>(starts + (<usize>(q + 1) << 2)) << 2);
+      for (let e = list + (<usize>load<i32>(starts + (<usize>q << 2)) << 2); e < end; e += 4) {
+        const r = bj + <usize>load<u32>(e);
+        a0 = f32x4.add(a0, v128.load(r, 0)); a1 = f32x4.add(a1, v128.load(r, 16)); a2 = f32x4.add(a2, v128.load(r, 32)); a3 = f32x4.add(a3, v128.load(r, 48));
+      }
+      const d = out + <usize>q * rowB + (<usize>j << 2);
+      v128.store(d, a0, 0); v128.store(d, a1, 16); v128.store(d, a2, 32); v128.store(d, a3, 48);
+    }
+  }
+  for (; j + 4 <= O; j += 4) {
+    const bj = base + (<usize>j << 2);
+    for (let q = p0; q < p1; q++) {
+      let a = init ? v128.load(init + (<usize>j << 2)) : zero;
+      const end = list + (<usize>load<i32>(starts + (<usize>(q + 1) << 2)) << 2);
+      for (let e = list + (<usize>load<i32>(starts + (<usize>q << 2)) << 2); e < end; e += 4) a = f32x4.add(a, v128.load(bj + <usize>load<u32>(e)));
+      v128.store(out + <usize>q * rowB + (<usize>j << 2), a);
+    }
+  }
+  for (; j < O; j++) {
+    const bj = base + (<usize>j << 2);
+    for (let q = p0; q < p1; q++) {
+      let a: f32 = init ? load<f32>(init + (<usize>j << 2)) : 0;
+      const end = list + (<usize>load<i32>(starts + (<usize>(q + 1) << 2)) << 2);
+      for (let e = list + (<usize>load<i32>(starts + (<usize>q << 2)) << 2); e < end; e += 4) a += load<f32>(bj + <usize>load<u32>(e));
+      store<f32>(out + <usize>q * rowB + (<usize>j << 2), a);
     }
   }
 }
@@ -135,6 +210,11 @@ function scatterGradW(
   }
 }
 
+/** Whether the gather form of the weight gradient suits a spike image of len bytes: one in twenty spikes or more. */
+@inline function denseEnough(sImg: usize, len: i32): bool {
+  return spikeCount(sImg, len) * 20 >= len;
+}
+
 /** The bytes of a 0/1 image summed: its spike count. */
 @inline function spikeCount(sImg: usize, len: i32): i32 {
   let acc = i32x4.splat(0);
@@ -157,28 +237,30 @@ function scatterGradW(
   sImg: usize, g: usize, dw: usize, lst: usize,
   H: i32, W: i32, C: i32, O: i32, kH: i32, kW: i32, stride: i32, pad: i32, outH: i32, outW: i32,
 ): void {
-  if (stride == 1 && spikeCount(sImg, H * W * C) * 20 >= H * W * C) gatherGradW(sImg, g, dw, lst, H, W, C, O, kH, kW, pad, outH, outW);
+  if (stride == 1 && denseEnough(sImg, H * W * C)) gatherGradW(sImg, g, dw, lst, H, W, C, O, kH, kW, pad, outH, outW, 1, 0, 0);
   else scatterGradW(sImg, g, dw, H, W, C, O, kH, kW, stride, pad, outH, outW);
 }
 
-/** Scratch bytes of gatherGradW: a start per input row and one output-pixel offset per input pixel. */
+/** Scratch bytes of gatherGradW: a start per input row and one output-pixel offset per input pixel of two images. */
 @inline function gradWListBytes(H: i32, W: i32): usize {
-  return (<usize>(H + 1) << 2) + (<usize>(H * W) << 2);
+  return (<usize>(H + 1) << 2) + (<usize>(2 * H * W) << 2);
 }
 
 /**
- * Gather-form weight gradient of one image, for stride 1 (scatterGradW takes other strides). For an
- * input channel c and kernel column kx, the spikes of channel c in the input columns that kx maps onto
- * output columns are listed row by row (the byte offset of the output pixel each one meets at kernel
- * row 0; branch-free: every offset is written, the list advances by the spike), with where each input
- * row starts. Kernel row ky then shifts every offset by -ky output rows and selects a contiguous range of
- * input rows, and dW row (ky, kx, c) gets the sum of the gradient rows in that range, formed in
- * registers 32 channels at a time (one read-modify-write of the dW row per image instead of one per
- * spike and tap).
+ * Gather-form weight gradient of `images` images (1 or 2: spike images sStride bytes apart, gradient
+ * images gStride bytes apart), for stride 1 (scatterGradW takes other strides). For an input channel c
+ * and kernel column kx, the spikes of channel c in the input columns that kx maps onto output columns
+ * are listed row by row, each row's spikes of every image (the byte offset from g of the output pixel
+ * each one meets at kernel row 0; branch-free: every offset is written, the list advances by the
+ * spike), with where each input row starts. Kernel row ky then shifts every offset by -ky output rows
+ * and selects a contiguous range of input rows, and dW row (ky, kx, c) gets the sum of the gradient
+ * rows in that range, formed in registers 16 channels at a time (one read-modify-write of the dW row
+ * per call instead of one per spike and tap: two images per call halve them).
  */
 function gatherGradW(
   sImg: usize, g: usize, dw: usize, lst: usize,
   H: i32, W: i32, C: i32, O: i32, kH: i32, kW: i32, pad: i32, outH: i32, outW: i32,
+  images: i32, sStride: usize, gStride: usize,
 ): void {
   const rowB = <usize>O << 2;
   const starts = lst;
@@ -191,11 +273,14 @@ function gatherGradW(
       let L = 0;
       for (let y = 0; y < H; y++) {
         store<i32>(starts + (<usize>y << 2), L);
-        let pix = (y + pad) * outW + pad - kx + xlo; // output pixel met at kernel row 0
-        let sp = sImg + <usize>((y * W + xlo) * C + c);
-        for (let x = xlo; x < xhi; x++, pix++, sp += <usize>C) {
-          store<u32>(offs + (<usize>L << 2), <u32>pix * <u32>rowB);
-          L += <i32>(load<u8>(sp) != 0);
+        for (let i = 0; i < images; i++) {
+          // byte offset from g of the output pixel met at kernel row 0, in image i's gradient
+          let at = <u32>((y + pad) * outW + pad - kx + xlo) * <u32>rowB + <u32>(<usize>i * gStride);
+          let sp = sImg + <usize>i * sStride + <usize>((y * W + xlo) * C + c);
+          for (let x = xlo; x < xhi; x++, at += <u32>rowB, sp += <usize>C) {
+            store<u32>(offs + (<usize>L << 2), at);
+            L += <i32>(load<u8>(sp) != 0);
+          }
         }
       }
       store<i32>(starts + (<usize>H << 2), L);
@@ -217,36 +302,31 @@ function gatherGradW(
 
 /**
  * dst[0..O) = (init, or zeros when init is 0) + the rows base + offset for the u32 byte offsets in
- * [from, end), in list order; with `accumulate`, dst += (zeros + those rows) instead. 32 floats per
- * pass in eight registers (V8 keeps eight accumulators without a multiply's splat), then 4, then 1.
+ * [from, end), in list order; with `accumulate`, dst += (zeros + those rows) instead. 16 floats per
+ * pass in four registers (the weight gradient's sums measured 0.97x the time of 32-float passes in
+ * eight), then 4, then 1.
  */
 @inline function sumListedRows(dst: usize, init: usize, base: usize, from: usize, end: usize, O: i32, accumulate: bool): void {
   const zero = f32x4.splat(0);
   let j = 0;
-  for (; j + 32 <= O; j += 32) {
+  for (; j + 16 <= O; j += 16) {
     const bj = base + (<usize>j << 2);
-    let a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero;
+    let a0 = zero, a1 = zero, a2 = zero, a3 = zero;
     if (init) {
       const ij = init + (<usize>j << 2);
       a0 = v128.load(ij); a1 = v128.load(ij, 16); a2 = v128.load(ij, 32); a3 = v128.load(ij, 48);
-      a4 = v128.load(ij, 64); a5 = v128.load(ij, 80); a6 = v128.load(ij, 96); a7 = v128.load(ij, 112);
     }
     for (let e = from; e < end; e += 4) {
       const r = bj + <usize>load<u32>(e);
       a0 = f32x4.add(a0, v128.load(r)); a1 = f32x4.add(a1, v128.load(r, 16));
       a2 = f32x4.add(a2, v128.load(r, 32)); a3 = f32x4.add(a3, v128.load(r, 48));
-      a4 = f32x4.add(a4, v128.load(r, 64)); a5 = f32x4.add(a5, v128.load(r, 80));
-      a6 = f32x4.add(a6, v128.load(r, 96)); a7 = f32x4.add(a7, v128.load(r, 112));
     }
     const d = dst + (<usize>j << 2);
     if (accumulate) {
       a0 = f32x4.add(v128.load(d), a0); a1 = f32x4.add(v128.load(d, 16), a1);
       a2 = f32x4.add(v128.load(d, 32), a2); a3 = f32x4.add(v128.load(d, 48), a3);
-      a4 = f32x4.add(v128.load(d, 64), a4); a5 = f32x4.add(v128.load(d, 80), a5);
-      a6 = f32x4.add(v128.load(d, 96), a6); a7 = f32x4.add(v128.load(d, 112), a7);
     }
     v128.store(d, a0); v128.store(d, a1, 16); v128.store(d, a2, 32); v128.store(d, a3, 48);
-    v128.store(d, a4, 64); v128.store(d, a5, 80); v128.store(d, a6, 96); v128.store(d, a7, 112);
   }
   for (; j + 4 <= O; j += 4) {
     const bj = base + (<usize>j << 2);
@@ -288,9 +368,9 @@ export function convGradWGroupsScratchBytes(H: i32, W: i32, K: i32, O: i32, n: i
   return convGradWScratchBytes(H, W) + (<usize>((n + GRAD_GROUP - 1) / GRAD_GROUP) * <usize>(K * O) << 2);
 }
 
-/** Scratch bytes of convSpikeForward: the spike lists of one image (K = kH*kW*C). */
-export function convSpikeScratchBytes(H: i32, W: i32, C: i32, K: i32): usize {
-  return listBytes(H, W, C, K);
+/** Scratch bytes of convSpikeForward: the spike lists of one image (K = kH*kW*C, P = outH*outW). */
+export function convSpikeScratchBytes(H: i32, W: i32, C: i32, K: i32, P: i32): usize {
+  return listBytes(H, W, C, K, P);
 }
 
 /** out = conv(s, w) + bias (bias = 0: none) for 0/1 spike images s; out is overwritten. */
@@ -474,8 +554,8 @@ export function maxPoolForward(a: PoolArgs): void {
 
 /** Scratch bytes of convPoolSpikeForward and of one image of convPoolSpikeBackward: one conv output image and the spike lists. */
 export function convPoolScratchBytes(H: i32, W: i32, C: i32, O: i32, outH: i32, outW: i32, K: i32): usize {
-  const fwd = (<usize>(outH * outW * O) << 2) + listBytes(H, W, C, K);
-  const bwd = (<usize>(outH * outW * O) << 2) + (<usize>K * <usize>O << 2) + gradListBytes(outH * outW, O) + gradWListBytes(H, W);
+  const fwd = (<usize>(outH * outW * O) << 2) + listBytes(H, W, C, K, outH * outW);
+  const bwd = (<usize>(2 * outH * outW * O) << 2) + (<usize>K * <usize>O << 2) + gradListBytes(outH * outW, O) + gradWListBytes(H, W);
   return (max(fwd, bwd) + 15) & ~15;
 }
 
@@ -549,8 +629,8 @@ export function convPoolSpikeBackward(a: ConvPoolBackwardArgs): void {
   const inImg = H * W * C;
   const convLen = outH * outW * O;
   const poolLen = pH * pW * O;
-  const gImg = scratch;
-  const wt = scratch + (<usize>convLen << 2);
+  const gImg = scratch; // two unpooled gradient images
+  const wt = scratch + (<usize>(2 * convLen) << 2);
   const list = wt + (<usize>(K * O) << 2);
   const wList = list + gradListBytes(outH * outW, O);
   const partB = <usize>(K * O) << 2;
@@ -560,34 +640,44 @@ export function convPoolSpikeBackward(a: ConvPoolBackwardArgs): void {
       for (let o = 0; o < O; o++) store<f32>(wt + (<usize>(o * K + k) << 2), load<f32>(w + (<usize>(k * O + o) << 2)));
     }
   }
-  for (let i = 0; i < n; i++) {
-    // unpool: the gradient image of the conv output (zero except at the window maxima)
-    memory.fill(gImg, 0, <usize>convLen << 2);
-    let gp = gy + (<usize>(i * poolLen) << 2);
-    let ap = arg + <usize>(i * poolLen);
-    for (let py = 0; py < pH; py++) {
-      for (let px = 0; px < pW; px++) {
-        const corner = (py * ps * outW + px * ps) * O;
-        for (let o = 0; o < O; o++, gp += 4, ap++) {
-          const at = <i32>load<u8>(ap);
-          const wy = at / pk;
-          const d = gImg + (<usize>(corner + (wy * outW + at - wy * pk) * O + o) << 2);
-          store<f32>(d, load<f32>(d) + load<f32>(gp));
-        }
-      }
-    }
+  for (let i = 0; i < n; ) {
+    // two images at once for the weight gradient where both take its gather form, within one group
+    const pair = dw != 0 && stride == 1 && i % GRAD_GROUP + 1 < GRAD_GROUP && i + 1 < n &&
+      denseEnough(s + <usize>(i * inImg), inImg) && denseEnough(s + <usize>((i + 1) * inImg), inImg);
+    const count = pair ? 2 : 1;
+    for (let k = 0; k < count; k++) unpool(gImg + (<usize>(k * convLen) << 2), gy + (<usize>((i + k) * poolLen) << 2), arg + <usize>((i + k) * poolLen), outW, O, pk, ps, pH, pW, convLen);
     if (dw) {
       const part = parts + <usize>(i / GRAD_GROUP) * partB;
       if (i % GRAD_GROUP == 0) memory.fill(part, 0, partB);
-      gradWImage(s + <usize>(i * inImg), gImg, part, wList, H, W, C, O, kH, kW, stride, pad, outH, outW);
+      if (pair) gatherGradW(s + <usize>(i * inImg), gImg, part, wList, H, W, C, O, kH, kW, pad, outH, outW, 2, <usize>inImg, <usize>convLen << 2);
+      else gradWImage(s + <usize>(i * inImg), gImg, part, wList, H, W, C, O, kH, kW, stride, pad, outH, outW);
     }
     if (gIn) {
-      const xImg = gIn + (<usize>(i * inImg) << 2);
-      if (!a.accumulate) memory.fill(xImg, 0, <usize>inImg << 2);
-      gradInputImage(gImg, wt, xImg, list, H, W, C, O, kH, kW, stride, pad, outH, outW);
+      for (let k = 0; k < count; k++) {
+        const xImg = gIn + (<usize>((i + k) * inImg) << 2);
+        if (!a.accumulate) memory.fill(xImg, 0, <usize>inImg << 2);
+        gradInputImage(gImg + (<usize>(k * convLen) << 2), wt, xImg, list, H, W, C, O, kH, kW, stride, pad, outH, outW);
+      }
     }
+    i += count;
   }
   if (dw && !a.dwPart) convSumParts(dw, parts, (n + GRAD_GROUP - 1) / GRAD_GROUP, K * O);
+}
+
+/** The gradient image gImg (convLen floats) of a conv output from its pooled gradient gp and window argmax ap: zero except at the window maxima. */
+@inline function unpool(gImg: usize, gp: usize, ap: usize, outW: i32, O: i32, pk: i32, ps: i32, pH: i32, pW: i32, convLen: i32): void {
+  memory.fill(gImg, 0, <usize>convLen << 2);
+  for (let py = 0; py < pH; py++) {
+    for (let px = 0; px < pW; px++) {
+      const corner = (py * ps * outW + px * ps) * O;
+      for (let o = 0; o < O; o++, gp += 4, ap++) {
+        const at = <i32>load<u8>(ap);
+        const wy = at / pk;
+        const d = gImg + (<usize>(corner + (wy * outW + at - wy * pk) * O + o) << 2);
+        store<f32>(d, load<f32>(d) + load<f32>(gp));
+      }
+    }
+  }
 }
 
 /** Scratch bytes of gradInputImage's lists: an (address, g) pair per nonzero gradient, a start per pixel. */
