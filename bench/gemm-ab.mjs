@@ -6,6 +6,7 @@
 // best call of each build; the WASM limit (bench/wasm-peak.mjs, relaxed madd) measured before and after, the
 // higher kept. Also says whether the builds' products are bit-identical.
 import { microKernel, wasmPeak } from './wasm-peak.mjs';
+import { gemmShapes, randomF32 } from './gemm-shapes.mjs';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -24,35 +25,12 @@ for (const d of dists) {
   builds.push(lib.createWasmKernelsSync({ relaxed, threads: 1 }));
 }
 
-/** Seeded uniform [-1, 1) floats (xorshift32), as bench/gemm.mjs. */
-function randomF32(n, seed) {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = (s >>> 0) / 2 ** 31 - 1;
-  }
-  return out;
-}
 const cpu = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 };
 
-const FORMS = ['NN', 'TN', 'NT', 'TT'];
-const shapes = quick
-  ? [
-      { m: 1024, k: 1024, n: 1024, forms: FORMS },
-      { m: 8000, k: 512, n: 512, forms: FORMS },
-    ]
-  : [
-      { m: 1024, k: 1024, n: 1024, forms: FORMS },
-      { m: 2048, k: 2048, n: 2048, forms: ['NN', 'TN'] },
-      { m: 8000, k: 512, n: 512, forms: FORMS },
-      { m: 2000, k: 4096, n: 4096, forms: ['NN', 'TN'] },
-    ];
+const shapes = gemmShapes(quick);
 
 const peakBefore = wasmPeak();
 const micro = microKernel(4, 8, false);

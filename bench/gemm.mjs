@@ -16,25 +16,13 @@ import { availableParallelism } from 'node:os';
 import { createWasmKernelsSync } from '../dist/index.js';
 import { enableRelaxedSimd, withBlas, DEFAULT_BLAS_MIN_MACS } from '../dist/node.js';
 import { microKernel, wasmPeak } from './wasm-peak.mjs';
+import { gemmShapes, randomF32 } from './gemm-shapes.mjs';
 
 delete process.env.OPENBLAS_CORETYPE;
 delete process.env.OPENBLAS_L2_SIZE;
 const quick = process.argv.includes('--quick');
 const json = process.argv.includes('--json');
 const relaxed = enableRelaxedSimd();
-
-/** Seeded uniform [-1, 1) floats (xorshift32), so every run multiplies the same matrices. */
-function randomF32(n, seed) {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = (s >>> 0) / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 /**
  * This process's on-CPU seconds (getrusage, to the microsecond). On a shared machine one busy thread's
@@ -96,19 +84,7 @@ function copySeconds(m, k, n) {
   return best;
 }
 
-const FORMS = ['NN', 'TN', 'NT', 'TT'];
-const shapes = quick
-  ? [
-      { m: 1024, k: 1024, n: 1024, forms: FORMS },
-      { m: 8000, k: 512, n: 512, forms: FORMS },
-    ]
-  : [
-      { m: 1024, k: 1024, n: 1024, forms: FORMS },
-      { m: 2048, k: 2048, n: 2048, forms: ['NN', 'TN'] },
-      { m: 8000, k: 512, n: 512, forms: FORMS },
-      // the Open Neuromorphic n=4096 GEMM is 8000 x 4096 x 4096; a quarter of its rows keeps a WASM call near a second
-      { m: 2000, k: 4096, n: 4096, forms: ['NN', 'TN'] },
-    ];
+const shapes = gemmShapes(quick);
 
 // the limit is measured before and after the GEMM rows and the higher of each kind kept: on a shared
 // machine a single measurement may land in a busy moment and flatter the GEMM's share
