@@ -96,6 +96,8 @@ export const kernel = <F extends Fields>(fields: F, scratch?: Decl<F>['scratch']
 export const MAX_POSITIONAL = 8;
 
 const PAGE = 65536;
+/** Where resident arrays must end (2 GiB): half of the 4 GiB a WASM memory can reach. */
+export const RESIDENT_END = 2 ** 31;
 export const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 
 export interface ModuleExports {
@@ -436,6 +438,8 @@ export function binder<T extends Record<string, Decl>>(
     ): A | null {
       if (typeof SharedArrayBuffer !== 'function' || !(ex.memory.buffer instanceof SharedArrayBuffer)) return null;
       const bytes = length * ctor.BYTES_PER_ELEMENT;
+      // resident arrays end below RESIDENT_END: the rest of the engine's 4 GiB stays for the calls' own layouts
+      if (mem.heldEnd + align16(bytes) > RESIDENT_END) return null;
       let ptr: number;
       try {
         ptr = mem.hold(bytes);

@@ -43,6 +43,15 @@ describe('resident arrays', () => {
     space.free(b);
   });
 
+  it('refuses (null) an array that would end past 2 GiB, keeping the rest of the memory for the calls; nothing is taken', () => {
+    const before = wasmInternals(k)!.memory.buffer.byteLength;
+    expect(space.alloc(Float32Array, 2 ** 29)).toBeNull(); // 2 GiB of floats
+    expect(wasmInternals(k)!.memory.buffer.byteLength).toBe(before);
+    const a = space.alloc(Uint8Array, 1 << 20); // a small one still fits
+    expect(a).not.toBeNull();
+    space.free(a!);
+  });
+
   it('matmul and sumRows on resident operands equal the reference; the memory may grow in between', () => {
     const rng = new Rng(1);
     const [m, kk, n] = [67, 129, 83];
