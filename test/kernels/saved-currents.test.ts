@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
 import { ValueError } from '../../src/core/errors.js';
 import { referenceKernels } from '../../src/kernels/reference.js';
-import { ResetCode, SurrogateCode, type Kernels, type SpikeSource } from '../../src/kernels/types.js';
+import { ResetCode, SurrogateCode, type Kernels, type LeakyBackwardArgs, type SpikeSource } from '../../src/kernels/types.js';
 import { wasmBuilds } from '../helpers/kernels.js';
 import { createWasmKernelsSync } from '../../src/kernels/wasm.js';
 
@@ -39,6 +39,24 @@ function makeCase(c: Case) {
   return { src, w, bias, lif, gradSpk: randf(T * B * H), g2: randf(T * B * 3), w2: randf(H * 3) };
 }
 
+/** The case's Leaky backward (its spike gradient, the next Linear's g and w, atan surrogate) with `over` for what differs. */
+function caseBackward(
+  k: Kernels,
+  d: ReturnType<typeof makeCase>,
+  over: Partial<LeakyBackwardArgs> & Pick<LeakyBackwardArgs, 'input' | 'spk' | 'mem'>,
+) {
+  return k.leakyBackward({
+    ...d.lif,
+    constInput: false,
+    gradSpk: d.gradSpk,
+    gradMem: null,
+    gradSpkFrom: { g: d.g2, w: d.w2, o: 3 },
+    surrogate: SurrogateCode.Atan,
+    surrogateParam: 2,
+    ...over,
+  });
+}
+
 /** The unfused truth: spikes (drawn for a rate source), currents, leakyForward, then leakyBackward with explicit input and spikes. */
 function unfused(k: Kernels, c: Case, d: ReturnType<typeof makeCase>) {
   const { T, B, K, H } = c;
@@ -53,38 +71,19 @@ function unfused(k: Kernels, c: Case, d: ReturnType<typeof makeCase>) {
   const f = k.leakyForward({ ...d.lif, input, constInput: false }, true);
   const dw = new Float32Array(K * H).fill(0.25);
   const db = new Float32Array(H).fill(-0.5);
-  const r = k.leakyBackward({
-    ...d.lif,
-    input,
-    constInput: false,
-    spk: f.spk,
-    mem: null,
-    gradSpk: d.gradSpk,
-    gradMem: null,
-    gradSpkFrom: { g: d.g2, w: d.w2, o: 3 },
-    gradWeightInto: { s, k: K, dw, gradBias: db },
-    surrogate: SurrogateCode.Atan,
-    surrogateParam: 2,
-  });
+  const r = caseBackward(k, d, { input, spk: f.spk, mem: null, gradWeightInto: { s, k: K, dw, gradBias: db } });
   return { f, dw, db, gradBeta: r.gradBeta };
 }
 
 function fusedBackward(k: Kernels, c: Case, d: ReturnType<typeof makeCase>, f: ReturnType<Kernels['spikeSeqLeakyForward']>) {
   const dw = new Float32Array(c.K * c.H).fill(0.25);
   const db = new Float32Array(c.H).fill(-0.5);
-  const r = k.leakyBackward({
-    ...d.lif,
+  const r = caseBackward(k, d, {
     input: new Float32Array(0),
-    constInput: false,
     spk: f.spk,
     mem: f.mem,
-    gradSpk: d.gradSpk,
-    gradMem: null,
-    gradSpkFrom: { g: d.g2, w: d.w2, o: 3 },
     gradWeightInto: { k: c.K, dw, gradBias: db },
     saved: f.saved,
-    surrogate: SurrogateCode.Atan,
-    surrogateParam: 2,
   });
   expect(r.gradInput.length).toBe(0);
   return { dw, db, gradBeta: r.gradBeta };
@@ -186,18 +185,7 @@ describe('spikeSeqLeakyForward over a dense source equals matmul, addBias, leaky
     k.matmul(d.src.dense, d.w, input, rows, K, H, false, false, false);
     k.addBias(input, d.bias, rows, H);
     const f = k.leakyForward({ ...d.lif, input, constInput: false }, true);
-    const r = k.leakyBackward({
-      ...d.lif,
-      input,
-      constInput: false,
-      spk: f.spk,
-      mem: null,
-      gradSpk: d.gradSpk,
-      gradMem: null,
-      gradSpkFrom: { g: d.g2, w: d.w2, o: 3 },
-      surrogate: SurrogateCode.Atan,
-      surrogateParam: 2,
-    });
+    const r = caseBackward(k, d, { input, spk: f.spk, mem: null });
     const dw = new Float32Array(K * H).fill(0.25);
     const db = new Float32Array(H).fill(-0.5);
     k.matmul(d.src.dense, r.gradInput, dw, K, rows, H, true, false, true);
