@@ -18,3 +18,11 @@ export function wasmBuilds(): Array<[string, Kernels]> {
   if (enableRelaxedSimd()) builds.push(['relaxed', createWasmKernelsSync({ relaxed: true })]);
   return builds;
 }
+
+/** The four transpose forms of a GEMM, [transA, transB]: NN, TN, NT, TT. */
+export const GEMM_FORMS: ReadonlyArray<[boolean, boolean]> = [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+];

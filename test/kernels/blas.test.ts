@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { GEMM_FORMS } from '../helpers/kernels.js';
 import { Rng } from '../../src/core/rng.js';
 import { Tensor } from '../../src/core/tensor.js';
 import { backward } from '../../src/core/autograd.js';
@@ -109,12 +110,6 @@ const SIZES: Array<[number, number, number]> = [
   [129, 257, 67],
   [300, 600, 45],
 ];
-const FORMS: Array<[boolean, boolean]> = [
-  [false, false],
-  [true, false],
-  [false, true],
-  [true, true],
-];
 
 describe('BLAS tier: what was found', () => {
   it(`an optimized BLAS is bound${required ? ' (required: SPIKEFLOW_REQUIRE_BLAS=1)' : ', or the tier is the WASM kernels with the reason'}`, () => {
@@ -136,7 +131,7 @@ describe('BLAS tier: what was found', () => {
 
 describe(`matmul on the ${report.tier} tier against the WASM tier and float64 truth`, () => {
   for (const [m, k, n] of SIZES)
-    for (const [tA, tB] of FORMS)
+    for (const [tA, tB] of GEMM_FORMS)
       for (const accumulate of [false, true]) {
         it(`${m}x${k}x${n} ${tA ? 'T' : 'N'}${tB ? 'T' : 'N'}${accumulate ? ' accumulate' : ''}`, () => {
           const a = randf(m * k);
@@ -190,7 +185,7 @@ describe('the wrapper over a JavaScript sgemm (argument mapping, checks before a
     const calls: string[] = [];
     const k = blasKernels(wasm, fakeLib(calls), { minMacs: 0 });
     const [m, kk, n] = [5, 7, 3];
-    for (const [tA, tB] of FORMS)
+    for (const [tA, tB] of GEMM_FORMS)
       for (const accumulate of [false, true]) {
         const a = randf(m * kk);
         const b = randf(kk * n);

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
 import { createWasmKernelsSync, wasmInternals } from '../../src/kernels/wasm.js';
 import type { Kernels } from '../../src/kernels/types.js';
-import { wasmBuilds } from '../helpers/kernels.js';
+import { wasmBuilds, GEMM_FORMS } from '../helpers/kernels.js';
 
 // The dense GEMM's blocking (src/kernels/assembly/gemm.ts: row blocks of MC = 256, k blocks of at most
 // KC = 1024 split evenly, 4x8 tiles with partial edge tiles, A packed along its rows when transposed) on
@@ -42,13 +42,6 @@ function expectWithinRounding(got: Float32Array, want: Float64Array, mag: Float6
   }
 }
 
-const FORMS: Array<[boolean, boolean]> = [
-  [false, false],
-  [true, false],
-  [false, true],
-  [true, true],
-];
-
 describe('dense GEMM blocking against a float64 product', () => {
   // [m, k, n]: three row blocks and three k blocks (684, 684, 683) with no size a multiple of 4 or 8;
   // two k blocks of 514 and 513; exactly one block and one tile column; k just past one block with one
@@ -63,7 +56,7 @@ describe('dense GEMM blocking against a float64 product', () => {
     [13, 3, 137],
   ];
   for (const [m, k, n] of shapes) {
-    for (const [tA, tB] of FORMS) {
+    for (const [tA, tB] of GEMM_FORMS) {
       it(`${m}x${k}x${n}, transA ${tA}, transB ${tB}, written and accumulated`, () => {
         const rng = new Rng(m * 7 + k * 3 + n);
         const a = uniform(m * k, rng);
@@ -97,7 +90,7 @@ describe('dense GEMM with several k blocks: the same bits for 1, 2 and 3 threads
     [37, 1100, 700],
   ];
   for (const [m, k, n] of shapes) {
-    for (const [tA, tB] of FORMS) {
+    for (const [tA, tB] of GEMM_FORMS) {
       it(`${m}x${k}x${n}, transA ${tA}, transB ${tB}`, () => {
         const rng = new Rng(m + k + n);
         const a = uniform(m * k, rng);
