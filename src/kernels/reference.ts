@@ -118,7 +118,8 @@ function leakyBackward(a: LeakyBackwardArgs): LeakyBackwardOut {
   const input = saved ? saved.currents : a.input;
   const mem = a.mem ?? leakyForward({ ...a, input }, true).mem!; // recompute the membrane when it was not kept
   const gradInput = new Float32Array(a.constInput ? N : T * N);
-  const gradBeta = new Float32Array(H);
+  const wantBeta = a.betaGrad !== false;
+  const gradBeta = new Float32Array(wantBeta ? H : 0);
   for (let n = 0; n < N; n++) {
     const b = beta[n % H];
     let carry = 0; // a_{t+1} * g_{t+1}
@@ -139,7 +140,7 @@ function leakyBackward(a: LeakyBackwardArgs): LeakyBackwardOut {
       carry = a.truncate && t % a.truncate === 0 ? 0 : g * b * keep;
     }
     if (a.constInput) gradInput[n] = gsum;
-    gradBeta[n % H] += gb;
+    if (wantBeta) gradBeta[n % H] += gb;
   }
   if (a.gradWeightInto) {
     // the producing Linear's parameter gradients, as its own backward would form them

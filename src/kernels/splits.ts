@@ -201,6 +201,9 @@ const leakyBackward: Splitter = (v, ctx) => {
   const tiles = ctx.x.leakyTiles(N, H);
   const parts = partsFor(ctx, T * N * (4 + (v.dg ? v.o : 0)), tiles);
   if (parts < 2) return null;
+  const scratch = () => ctx.alloc(ctx.x.leakyBackwardScratchBytes(T, H, v.o));
+  // no dL/dbeta wanted (gradBeta null): the tiles alone
+  if (!v.gradBeta) return { parts: ranges(tiles, parts).map(([t0, t1]) => ({ tile0: t0, tile1: t1, scratch: scratch() })) };
   // each neuron's dL/dbeta term goes to gbAll; gradBeta is then summed in neuron order, as one thread adds them
   const gbAll = ctx.alloc(N * 4);
   return {
@@ -208,7 +211,7 @@ const leakyBackward: Splitter = (v, ctx) => {
       gbAll,
       tile0: t0,
       tile1: t1,
-      scratch: ctx.alloc(ctx.x.leakyBackwardScratchBytes(T, H, v.o)),
+      scratch: scratch(),
     })),
     after() {
       const f = ctx.f32();

@@ -155,12 +155,14 @@ export interface LeakyBackwardArgs extends LeakyScanArgs {
    * gradient flows back across those boundaries (beta still gets its local term). 0 or absent: full BPTT.
    */
   truncate?: number;
+  /** Form dL/dbeta (default true); false when beta is fixed: its terms are then skipped and gradBeta comes back empty. */
+  betaGrad?: boolean;
 }
 
 export interface LeakyBackwardOut {
   /** dL/dinput: [T, N], or [N] (summed over time) when constInput; empty with gradWeightInto. */
   gradInput: Float32Array;
-  /** dL/dbeta, length H, summed over batch and time. */
+  /** dL/dbeta, length H, summed over batch and time; empty when betaGrad is false. */
   gradBeta: Float32Array;
 }
 

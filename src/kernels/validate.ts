@@ -140,6 +140,8 @@ export function checkLeakyBackward(a: LeakyBackwardArgs): void {
     );
   }
   if (!Number.isFinite(a.surrogateParam)) throw new ValueError(`${kernel}: surrogateParam must be finite, found ${a.surrogateParam}`);
+  if (a.betaGrad !== undefined && typeof a.betaGrad !== 'boolean')
+    throw new ValueError(`${kernel}: betaGrad must be a boolean, found ${String(a.betaGrad)}`);
   if (a.truncate !== undefined && (!Number.isInteger(a.truncate) || a.truncate < 0)) {
     throw new ValueError(`${kernel}: truncate must be a non-negative integer (0: full BPTT), found ${String(a.truncate)}`);
   }

@@ -395,13 +395,22 @@ function wrap(ex: Exports, relaxed: boolean, pool: KernelPool | null): Kernels {
       // with gradWeightInto the input gradient stays in WASM memory for the producing Linear's gradients
       const giLen = a.constInput ? a.N : TN;
       const gradInput = into ? new Room(giLen) : newF32(giLen, true);
-      const gradBeta = new Float32Array(a.H);
+      const gradBeta = new Float32Array(a.betaGrad === false ? 0 : a.H);
       // membrane not kept: the kernel recomputes it tile by tile from the input; dL/dspk (+)= g w^T (gradSpkFrom),
       // the product the next Linear's backward would have formed, made tile by tile in the kernel
       const input = a.mem ? null : saved ? new At(saved.pCur) : a.input;
       // a dense source's forward left its output spikes by the currents (while its reservation holds): not copied in again
       const spk = saved && saved === a.saved && 'dense' in (saved as WasmSaved).src ? new At(saved.pS) : a.spk;
-      call('leakyBackward', { ...a, input, spk, gradInput, gradBeta, dg: from?.g, dw: from?.w, o: from?.o ?? 0 });
+      call('leakyBackward', {
+        ...a,
+        input,
+        spk,
+        gradInput,
+        gradBeta: gradBeta.length ? gradBeta : null,
+        dg: from?.g,
+        dw: from?.w,
+        o: from?.o ?? 0,
+      });
       if (into && TN > 0) {
         // the producing Linear's parameter gradients from the input gradient where it lies (spikeSeqGradW's steps)
         const g = placed('gradInput');

@@ -181,7 +181,17 @@ export function leakySequence(input: Tensor, o: LeakySequenceOptions): LeakyOut 
         return;
       }
       if (!learnThr) {
-        const r = o.kernels.leakyBackward({ ...args, spk, mem, gradSpk, gradSpkRow: row, gradSpkFrom: deferred, gradMem, ...sur });
+        const r = o.kernels.leakyBackward({
+          ...args,
+          spk,
+          mem,
+          gradSpk,
+          gradSpkRow: row,
+          gradSpkFrom: deferred,
+          gradMem,
+          ...sur,
+          betaGrad: o.beta.requiresGrad,
+        });
         if (input.requiresGrad) accumulateOwnedGrad(input, r.gradInput);
         if (o.beta.requiresGrad) accumulateOwnedGrad(o.beta, r.gradBeta);
         return;
@@ -195,7 +205,7 @@ export function leakySequence(input: Tensor, o: LeakySequenceOptions): LeakyOut 
         for (let t = 0; t < T; t++) rep.set(args.input, t * N);
         stepArgs = { ...args, input: rep, constInput: false };
       }
-      const r = o.kernels.leakyBackward({ ...stepArgs, spk, mem: m, gradSpk, gradMem, ...sur });
+      const r = o.kernels.leakyBackward({ ...stepArgs, spk, mem: m, gradSpk, gradMem, ...sur, betaGrad: o.beta.requiresGrad });
       let gThr = 0;
       const sub = o.reset === 'subtract';
       for (let t = 0; t < T; t++) {
@@ -304,6 +314,7 @@ function chunkedBackward(k: Kernels, a: LeakyBackwardArgs, rows: number): Float3
       gradSpk: part(a.gradSpk, bufs.gradSpk, b0, b1),
       gradMem: part(a.gradMem, bufs.gradMem, b0, b1),
       gradSpkFrom: from ? { g: part(from.g, bufs.g, b0, b1, from.o)!, w: from.w, o: from.o } : null,
+      betaGrad: false,
     });
     if (a.constInput) gradInput.set(r.gradInput, b0 * H);
     else scatterRows(r.gradInput, T, B, H, b0, b1, gradInput);
@@ -486,6 +497,7 @@ export function spikeLinearLeaky(
       gradWeightInto: into,
       saved: f.saved,
       ...sur,
+      betaGrad: o.beta.requiresGrad,
     });
     if (o.beta.requiresGrad) accumulateOwnedGrad(o.beta, r.gradBeta);
   });

@@ -337,6 +337,44 @@ describe('kernel threads: the same bits for 1, 2, 3 and 4 threads', () => {
     });
   });
 
+  for (const reset of [ResetCode.Subtract, ResetCode.Zero]) {
+    it(`leakyBackward without dL/dbeta (betaGrad false, reset ${reset}): the same input gradient, no beta gradient`, () => {
+      const [T, B, H] = [12, 301, 37];
+      const N = B * H;
+      const rng = new Rng(21 + reset);
+      const scan = {
+        T,
+        N,
+        H,
+        input: uniform(T * N, rng, 0, 0.7),
+        constInput: false,
+        beta: uniform(H, rng, 0.7, 0.95),
+        threshold: 1,
+        reset,
+      };
+      const gradSpk = uniform(T * N, rng);
+      const sur = { surrogate: SurrogateCode.Atan, surrogateParam: 2 };
+      const out = sameForAllThreads((k) => {
+        const f = k.leakyForward(scan, true);
+        const base = { ...scan, spk: f.spk, mem: null, gradSpk, gradMem: null, ...sur };
+        const withBeta = k.leakyBackward(base);
+        const without = k.leakyBackward({ ...base, betaGrad: false });
+        expect(without.gradBeta.length).toBe(0);
+        expect(withBeta.gradBeta.length).toBe(H);
+        expectSame(without.gradInput, withBeta.gradInput, 'gradInput with and without dL/dbeta');
+        return { gi: without.gradInput, gb: withBeta.gradBeta };
+      });
+      // the reference kernels: the same contract, and the WASM result to rounding
+      const f = ref.leakyForward(scan, true);
+      const base = { ...scan, spk: f.spk, mem: f.mem, gradSpk, gradMem: null, ...sur };
+      const r = ref.leakyBackward({ ...base, betaGrad: false });
+      expect(r.gradBeta.length).toBe(0);
+      closeTo(out.gi, r.gradInput, 1e-4);
+      closeTo(out.gb, ref.leakyBackward(base).gradBeta, 1e-3);
+      expect(() => ref.leakyBackward({ ...base, betaGrad: 1 as unknown as boolean })).toThrow(/betaGrad must be a boolean/);
+    });
+  }
+
   for (const [name, spec, params] of [
     ['synaptic', lifSpec(true, 'subtract', 'all'), { alpha: 0.8, beta: 0.9, threshold: 1 }],
     ['alif', alifSpec('zero'), { beta: 0.9, threshold: 0.8, rho: 0.9, betaA: 0.5 }],

@@ -324,6 +324,31 @@ const EXP_CONSTS = memory.data<f32>([
 }
 
 /**
+ * Four lanes of one backward step at byte offset jo of the tile: g = carry (+ dL/dmem) (+ dL/dspk times
+ * the surrogate at mem - thr) goes to the input gradient; for step > 0, the carry becomes g beta (0 where
+ * the reset zeroed the membrane, or at a truncation) and dL/dbeta's term g mem_{t-1} is added (wantB).
+ */
+@inline function back4<S>(
+  sur: S, sp: f32, sp2: f32, thrv: v128, jo: usize, carry: usize, gm0: usize, gs0: usize, m0: usize, gi0: usize, p0: usize,
+  bt: usize, gb: usize, r: usize, step: i32, reset: i32, gradMem: usize, gradSpk: usize, constInput: i32, cut: bool, wantB: bool,
+): void {
+  let g = v128.load(carry + jo);
+  if (gradMem) g = f32x4.add(g, v128.load(gm0 + jo));
+  if (gradSpk) g = f32x4.add(g, f32x4.mul(v128.load(gs0 + jo), sur.v(sp, sp2, f32x4.sub(v128.load(m0 + jo), thrv))));
+  v128.store(gi0 + jo, constInput ? f32x4.add(v128.load(gi0 + jo), g) : g);
+  if (step > 0) {
+    let cb = f32x4.mul(g, v128.load(bt + jo));
+    if (reset == 1) {
+      const keep = notFired4(r);
+      cb = v128.and(cb, keep);
+      if (wantB) v128.store(gb + jo, f32x4.add(v128.load(gb + jo), v128.and(f32x4.mul(g, v128.load(p0 + jo)), keep)));
+    } else if (wantB) v128.store(gb + jo, f32x4.add(v128.load(gb + jo), f32x4.mul(g, v128.load(p0 + jo))));
+    // truncated BPTT: the membrane entering step `step` was detached, no gradient flows further back
+    v128.store(carry + jo, cut ? f32x4.splat(0) : cb);
+  }
+}
+
+/**
  * The backward pass of one tile (neurons n0 .. n0 + len, decays bt) with surrogate S: its membrane
  * of step t at element t * memRow of mem, its spike gradient at element t * gsRow of gradSpk (or 0).
  */
@@ -333,6 +358,8 @@ function backwardTile<S>(a: LeakyBackwardArgs, bt: usize, n0: i32, len: i32, mem
   const gradInput = a.gradInput, gradBeta = a.gradBeta, sp = a.surrogateParam, sp2 = a.surrogateParam2, trunc = a.truncate;
   const carry = a.scratch + TILE * 4;
   const gb = carry + TILE * 4;
+  // dL/dbeta wanted (gradBeta or gbAll given): else its terms are not formed
+  const wantB = gradBeta != 0 || a.gbAll != 0;
   const thrv = f32x4.splat(thr);
   const memRowB = <usize>memRow << 2;
   const lenB = <usize>len << 2;
@@ -350,24 +377,16 @@ function backwardTile<S>(a: LeakyBackwardArgs, bt: usize, n0: i32, len: i32, mem
     const gi0 = constInput ? gsum : gradInput + (e << 2);
     const cut = trunc > 0 && step % trunc == 0;
     let j = 0;
-    for (; j + 4 <= len; j += 4) {
+    // 16 neurons per pass (four independent 4-lane chains), then 4, then one at a time
+    for (; j + 16 <= len; j += 16) {
       const jo = <usize>j << 2;
-      let g = v128.load(carry + jo);
-      if (gradMem) g = f32x4.add(g, v128.load(gm0 + jo));
-      if (gradSpk) g = f32x4.add(g, f32x4.mul(v128.load(gs0 + jo), sur.v(sp, sp2, f32x4.sub(v128.load(m0 + jo), thrv))));
-      v128.store(gi0 + jo, constInput ? f32x4.add(v128.load(gi0 + jo), g) : g);
-      if (step > 0) {
-        let gp = f32x4.mul(g, v128.load(p0 + jo));
-        let cb = f32x4.mul(g, v128.load(bt + jo));
-        if (reset == 1) {
-          const keep = notFired4(r0 + <usize>j);
-          gp = v128.and(gp, keep);
-          cb = v128.and(cb, keep);
-        }
-        v128.store(gb + jo, f32x4.add(v128.load(gb + jo), gp));
-        // truncated BPTT: the membrane entering step `step` was detached, no gradient flows further back
-        v128.store(carry + jo, cut ? f32x4.splat(0) : cb);
-      }
+      back4<S>(sur, sp, sp2, thrv, jo, carry, gm0, gs0, m0, gi0, p0, bt, gb, r0 + <usize>j, step, reset, gradMem, gradSpk, constInput, cut, wantB);
+      back4<S>(sur, sp, sp2, thrv, jo + 16, carry, gm0, gs0, m0, gi0, p0, bt, gb, r0 + <usize>j + 4, step, reset, gradMem, gradSpk, constInput, cut, wantB);
+      back4<S>(sur, sp, sp2, thrv, jo + 32, carry, gm0, gs0, m0, gi0, p0, bt, gb, r0 + <usize>j + 8, step, reset, gradMem, gradSpk, constInput, cut, wantB);
+      back4<S>(sur, sp, sp2, thrv, jo + 48, carry, gm0, gs0, m0, gi0, p0, bt, gb, r0 + <usize>j + 12, step, reset, gradMem, gradSpk, constInput, cut, wantB);
+    }
+    for (; j + 4 <= len; j += 4) {
+      back4<S>(sur, sp, sp2, thrv, <usize>j << 2, carry, gm0, gs0, m0, gi0, p0, bt, gb, r0 + <usize>j, step, reset, gradMem, gradSpk, constInput, cut, wantB);
     }
     for (; j < len; j++) {
       const jo = <usize>j << 2;
@@ -377,12 +396,13 @@ function backwardTile<S>(a: LeakyBackwardArgs, bt: usize, n0: i32, len: i32, mem
       store<f32>(gi0 + jo, constInput ? load<f32>(gi0 + jo) + g : g);
       if (step > 0) {
         const keep = reset == 1 && load<u8>(r0 + <usize>j) != 0 ? false : true;
-        store<f32>(gb + jo, load<f32>(gb + jo) + (keep ? g * load<f32>(p0 + jo) : 0));
+        if (wantB) store<f32>(gb + jo, load<f32>(gb + jo) + (keep ? g * load<f32>(p0 + jo) : 0));
         store<f32>(carry + jo, keep && !cut ? g * load<f32>(bt + jo) : 0);
       }
     }
   }
   // gradBeta[h] += partial sums of this tile's neurons, in neuron order (or each neuron's into gbAll).
+  if (!wantB) return;
   if (a.gbAll) {
     memory.copy(a.gbAll + (<usize>n0 << 2), gb, lenB);
     return;
@@ -421,7 +441,7 @@ export function leakyBackwardScratchBytes(t: i32, h: i32, o: i32): usize {
  */
 export function leakyBackward(a: LeakyBackwardArgs): void {
   const nN = a.N, h = a.H, o = a.o, dw = a.dw, scratch = a.scratch;
-  if (!a.gbAll) memory.fill(a.gradBeta, 0, <usize>h << 2);
+  if (!a.gbAll && a.gradBeta) memory.fill(a.gradBeta, 0, <usize>h << 2);
   if (a.dg) {
     const wt = transposedW(a);
     for (let r = 0; r < h; r++) {
