@@ -42,13 +42,21 @@ export function checkDataset(d: Dataset, name = 'dataset'): void {
 }
 
 /** Gathers rows `idx[from..to)` as a [B, features] float tensor and its labels. */
-export function gatherBatch(d: Dataset, idx: ArrayLike<number>, from: number, to: number): { x: Tensor; y: Int32Array } {
+export function gatherBatch(
+  d: Dataset,
+  idx: ArrayLike<number>,
+  from: number,
+  to: number,
+  /** Where the inputs go (its first (to - from) * features values; a new array when omitted). */
+  into?: Float32Array,
+): { x: Tensor; y: Int32Array } {
   const B = to - from;
   const F = d.features;
-  const x = new Float32Array(B * F);
+  const x = into ? into.subarray(0, B * F) : new Float32Array(B * F);
   const y = new Int32Array(B);
   const scale = d.inputs instanceof Uint8Array ? 1 / 255 : 1;
   if (d.row) {
+    if (into) x.fill(0);
     for (let b = 0; b < B; b++) {
       d.row(idx[from + b], x, b * F);
       y[b] = d.labels[idx[from + b]];
@@ -59,7 +67,9 @@ export function gatherBatch(d: Dataset, idx: ArrayLike<number>, from: number, to
     const r = idx[from + b];
     const src = r * F;
     const dst = b * F;
-    for (let f = 0; f < F; f++) x[dst + f] = d.inputs[src + f] * scale;
+    // the row converted by a native copy, then scaled (a uint8 is exact in float32: the same values)
+    x.set(d.inputs.subarray(src, src + F), dst);
+    if (scale !== 1) for (let f = dst; f < dst + F; f++) x[f] *= scale;
     y[b] = d.labels[r];
   }
   return { x: new Tensor(x, [B, F]), y };
@@ -104,6 +114,17 @@ export interface EpochResult {
   samplesPerSec: number;
 }
 
+/**
+ * The array a loop's batches gather their inputs into (gatherBatch's `into`), refilled by each batch: in
+ * the kernels' array space where they have one (the first layer's kernels then read it in place instead
+ * of copying it in on every call), else an ordinary one. release() gives it back after the last batch.
+ */
+function batchInputs(kernels: Kernels, parallel: DataParallel | undefined, values: number): { inputs: Float32Array; release(): void } {
+  const space = parallel ? null : kernels.arraySpace;
+  const held = space?.alloc(Float32Array, values) ?? null;
+  return { inputs: held ?? new Float32Array(values), release: () => held && space!.free(held) };
+}
+
 /** One pass over a shuffled dataset with BPTT through the whole sequence. */
 export async function trainEpoch(data: Dataset, o: EpochOptions): Promise<EpochResult> {
   checkDataset(data, 'training set');
@@ -117,38 +138,43 @@ export async function trainEpoch(data: Dataset, o: EpochOptions): Promise<EpochR
   let correct = 0;
   let samples = 0;
   const epoch = o.epoch ?? 1;
-  for (let i = 0; i < batches; i++) {
-    const { x, y } = gatherBatch(data, perm, i * o.batchSize, (i + 1) * o.batchSize);
-    const stop = (tensor: string, what: string) => {
-      const step = (epoch - 1) * batches + i + 1;
-      return new NonFiniteError(
-        `training stopped: ${what} at epoch ${epoch}, batch ${i + 1}/${batches} (step ${step}); the parameters keep their values from before this batch`,
-        tensor,
-        epoch,
-        i + 1,
-        step,
-      );
-    };
-    const bad = inputNonFinite(data, x);
-    if (bad) throw stop('input', `training sample ${perm[i * o.batchSize + bad.row]} holds ${bad.value} at feature ${bad.feature}`);
-    const seq = o.encoder(x, o.rng);
-    const r = o.parallel ? await o.parallel.run(seq, y, true) : runBatch(o.model, o.task, seq, y, o.kernels, true);
-    if (r.nonFinite) throw stop(r.nonFinite, `the ${r.nonFinite} is ${r.nonFinite === 'loss' ? r.loss : 'not finite'}`);
-    if (o.schedule) o.optimizer.lr = o.schedule(((o.epoch ?? 1) - 1) * batches + i);
-    if (o.parallel) await o.parallel.step(o.optimizer);
-    else o.optimizer.step();
-    for (let b = 0; b < y.length; b++) if (r.predictions[b] === y[b]) correct++;
-    lossSum += r.loss * y.length;
-    samples += y.length;
-    await o.onBatch?.({
-      epoch: o.epoch ?? 0,
-      batch: i + 1,
-      batches,
-      samples,
-      loss: r.loss,
-      accuracy: correct / samples,
-      samplesPerSec: samples / Math.max(now() - t0, 1e-9),
-    });
+  const { inputs, release } = batchInputs(o.kernels, o.parallel, o.batchSize * data.features);
+  try {
+    for (let i = 0; i < batches; i++) {
+      const { x, y } = gatherBatch(data, perm, i * o.batchSize, (i + 1) * o.batchSize, inputs);
+      const stop = (tensor: string, what: string) => {
+        const step = (epoch - 1) * batches + i + 1;
+        return new NonFiniteError(
+          `training stopped: ${what} at epoch ${epoch}, batch ${i + 1}/${batches} (step ${step}); the parameters keep their values from before this batch`,
+          tensor,
+          epoch,
+          i + 1,
+          step,
+        );
+      };
+      const bad = inputNonFinite(data, x);
+      if (bad) throw stop('input', `training sample ${perm[i * o.batchSize + bad.row]} holds ${bad.value} at feature ${bad.feature}`);
+      const seq = o.encoder(x, o.rng);
+      const r = o.parallel ? await o.parallel.run(seq, y, true) : runBatch(o.model, o.task, seq, y, o.kernels, true);
+      if (r.nonFinite) throw stop(r.nonFinite, `the ${r.nonFinite} is ${r.nonFinite === 'loss' ? r.loss : 'not finite'}`);
+      if (o.schedule) o.optimizer.lr = o.schedule(((o.epoch ?? 1) - 1) * batches + i);
+      if (o.parallel) await o.parallel.step(o.optimizer);
+      else o.optimizer.step();
+      for (let b = 0; b < y.length; b++) if (r.predictions[b] === y[b]) correct++;
+      lossSum += r.loss * y.length;
+      samples += y.length;
+      await o.onBatch?.({
+        epoch: o.epoch ?? 0,
+        batch: i + 1,
+        batches,
+        samples,
+        loss: r.loss,
+        accuracy: correct / samples,
+        samplesPerSec: samples / Math.max(now() - t0, 1e-9),
+      });
+    }
+  } finally {
+    release();
   }
   const seconds = now() - t0;
   return { loss: lossSum / samples, accuracy: correct / samples, samples, seconds, samplesPerSec: samples / seconds };
@@ -191,19 +217,24 @@ export async function evaluate(
   const spikeCounts: number[] = [];
   const neuronSteps: number[] = [];
   const t0 = now();
-  for (let from = 0; from < data.n; from += bs) {
-    const to = Math.min(data.n, from + bs);
-    const { x, y } = gatherBatch(data, order, from, to);
-    const bad = inputNonFinite(data, x);
-    if (bad) throw new ValueError(`evaluate: test sample ${from + bad.row} holds ${bad.value} at feature ${bad.feature}`);
-    const seq = o.encoder(x, o.rng);
-    const r = o.parallel ? await o.parallel.run(seq, y, false) : runBatch(o.model, o.task, seq, y, o.kernels, false);
-    predictions.set(r.predictions, from);
-    for (let b = 0; b < y.length; b++) if (r.predictions[b] === y[b]) correct++;
-    r.spikeCounts.forEach((c, l) => {
-      spikeCounts[l] = (spikeCounts[l] ?? 0) + c;
-      neuronSteps[l] = (neuronSteps[l] ?? 0) + r.neuronSteps[l];
-    });
+  const { inputs, release } = batchInputs(o.kernels, o.parallel, Math.min(bs, data.n) * data.features);
+  try {
+    for (let from = 0; from < data.n; from += bs) {
+      const to = Math.min(data.n, from + bs);
+      const { x, y } = gatherBatch(data, order, from, to, inputs);
+      const bad = inputNonFinite(data, x);
+      if (bad) throw new ValueError(`evaluate: test sample ${from + bad.row} holds ${bad.value} at feature ${bad.feature}`);
+      const seq = o.encoder(x, o.rng);
+      const r = o.parallel ? await o.parallel.run(seq, y, false) : runBatch(o.model, o.task, seq, y, o.kernels, false);
+      predictions.set(r.predictions, from);
+      for (let b = 0; b < y.length; b++) if (r.predictions[b] === y[b]) correct++;
+      r.spikeCounts.forEach((c, l) => {
+        spikeCounts[l] = (spikeCounts[l] ?? 0) + c;
+        neuronSteps[l] = (neuronSteps[l] ?? 0) + r.neuronSteps[l];
+      });
+    }
+  } finally {
+    release();
   }
   const seconds = now() - t0;
   return {

@@ -11,6 +11,7 @@ import { tutorialBatch } from '../helpers/tutorial-models.js';
 import { spikingTask } from '../../src/train/task.js';
 import { runBatch } from '../../src/train/step.js';
 import { Adam } from '../../src/train/optim.js';
+import { type Dataset, evaluate, trainEpoch } from '../../src/train/trainer.js';
 import type { Kernels } from '../../src/kernels/types.js';
 
 // Resident arrays (Kernels.arraySpace): views of a held region of the WASM kernels' shared memory, which
@@ -172,6 +173,50 @@ describe('resident arrays', () => {
       expect(Array.from(p.grad!)).toEqual(Array.from(plain.trainable()[i].grad!));
     });
     for (const p of plain.trainable()) expect(p.data.buffer instanceof SharedArrayBuffer).toBe(false);
+  });
+
+  it("trainEpoch and evaluate gather each batch's inputs into one array of the kernels' space, given back at the end; the same results as without", async () => {
+    const rng = new Rng(8);
+    const [n, F] = [96, 50];
+    const data: Dataset = {
+      inputs: Uint8Array.from({ length: n * F }, () => (rng.uniform() < 0.4 ? Math.floor(rng.uniform() * 256) : 0)),
+      labels: Uint8Array.from({ length: n }, (_, i) => i % 4),
+      n,
+      features: F,
+    };
+    // every array the trainer takes from the space, and whether it gave it back
+    const taken = new Map<ArrayBufferView, boolean>();
+    const counting: ArraySpace = {
+      alloc: (ctor, len) => {
+        const a = space.alloc(ctor, len);
+        if (a && len === 16 * F) taken.set(a, false);
+        return a;
+      },
+      free: (a) => {
+        if (taken.has(a)) taken.set(a, true);
+        space.free(a);
+      },
+    };
+    const run = async (kernels: Kernels) => {
+      const model = snnClassifier({ inputs: F, hidden: [24], outputs: 4, beta: 0.9 }, new Rng(3));
+      const shared: boolean[] = [];
+      const encoder = (x: Tensor) => {
+        shared.push(x.data.buffer instanceof SharedArrayBuffer);
+        return directEncode(x, 6);
+      };
+      const o = { model, task: spikingTask('membrane'), encoder, kernels, rng: new Rng(4) };
+      const tr = await trainEpoch(data, { ...o, optimizer: new Adam(model.trainable(), { lr: 1e-2, kernels }), batchSize: 16 });
+      const ev = await evaluate(data, { ...o, batchSize: 16 });
+      return { loss: tr.loss, accuracy: tr.accuracy, predictions: Array.from(ev.predictions), shared };
+    };
+    const inSpace = await run(Object.create(k, { arraySpace: { value: counting } }) as Kernels);
+    const plain = await run(Object.create(k, { arraySpace: { value: undefined } }) as Kernels);
+    expect(inSpace.loss).toBe(plain.loss);
+    expect(inSpace.accuracy).toBe(plain.accuracy);
+    expect(inSpace.predictions).toEqual(plain.predictions);
+    expect(inSpace.shared).toEqual(new Array(12).fill(true)); // 6 training and 6 test batches, read in place
+    expect(plain.shared).toEqual(new Array(12).fill(false));
+    expect([...taken.values()]).toEqual([true, true]); // one array for the epoch, one for the evaluation, both given back
   });
 
   for (const model of ['fc', 'csnn'] as const) {
