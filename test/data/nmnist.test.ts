@@ -99,7 +99,7 @@ describe('N-MNIST folders', () => {
     const a = gatherBatch(small.test, [0, 5, 11], 0, 3).x.data;
     const b = gatherBatch(off.test, [0, 5, 11], 0, 3).x.data;
     expect(Array.from(b)).toEqual(Array.from(a));
-     // into a reused array (the trainer's): rows made on demand land on zeros, as in a fresh one
+    // into a reused array (the trainer's): rows made on demand land on zeros, as in a fresh one
     const reused = new Float32Array(4 * small.test.features).fill(7);
     const c = gatherBatch(small.test, [0, 5, 11], 0, 3, reused).x.data;
     expect(c.buffer).toBe(reused.buffer);
