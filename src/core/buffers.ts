@@ -63,6 +63,26 @@ export interface ArraySpace {
   free(a: ArrayBufferView): void;
 }
 
+/** Native zeroing for the arrays of a shared memory, by buffer (registered by the kernels that own it). */
+const zeroers = new WeakMap<ArrayBufferLike, (a: ArrayBufferView) => void>();
+
+/** Registers how to zero arrays on `buffer` (the WASM kernels, for each buffer of their shared memory). */
+export function registerZeroer(buffer: ArrayBufferLike, zero: (a: ArrayBufferView) => void): void {
+  zeroers.set(buffer, zero);
+}
+
+/**
+ * Sets every element of `a` to 0. For an array of the kernels' shared memory (a resident gradient, say) the
+ * kernels' native fill runs: TypedArray.fill on shared memory took 0.22-0.27 ms for 784k floats where it
+ * takes 0.03-0.07 on an ordinary array (Node 20). Returns whether the kernels' fill ran.
+ */
+export function zeroFill(a: Float32Array | Int32Array | Uint8Array): boolean {
+  const zero = zeroers.get(a.buffer);
+  if (zero) zero(a);
+  else a.fill(0);
+  return zero !== undefined;
+}
+
 /** The arrays a StepBuffers took from its space, freed when it is collected (the holder, not the buffers, is kept). */
 interface SpaceHolder {
   space: ArraySpace | null;

@@ -1,3 +1,4 @@
+import { registerZeroer } from '../core/buffers.js';
 import { SpikeflowError } from '../core/errors.js';
 import type { KernelPool, Part } from './pool.js';
 import type { Splitter } from './splits.js';
@@ -103,6 +104,7 @@ export const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 export interface ModuleExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
+  zeroBytes(ptr: number, bytes: number): void;
 }
 
 /**
@@ -282,6 +284,9 @@ export function binder<T extends Record<string, Decl>>(
       buffer = ex.memory.buffer;
       const b = buffer;
       buffers.add(b);
+      // zeroFill of an array of this (shared) memory: the module's native fill
+      if (typeof SharedArrayBuffer === 'function' && b instanceof SharedArrayBuffer)
+        registerZeroer(b, (a) => ex.zeroBytes(a.byteOffset, a.byteLength));
       views = {
         f32: new Float32Array(b),
         u8: new Uint8Array(b),
@@ -447,7 +452,7 @@ export function binder<T extends Record<string, Decl>>(
         return null;
       }
       const a = new ctor(memView().u8.buffer, ptr, length);
-      a.fill(0);
+      ex.zeroBytes(ptr, bytes);
       return a;
     },
     /** Gives a resident array's region back for reuse (the array must not be used after). */

@@ -8,6 +8,7 @@ import type { NirModel } from './execute.js';
 import { type FlatGraph, flattenNir } from './flat.js';
 import type { NirGraph } from './graph.js';
 import { NIR_NEURON_FIELDS } from './neurons.js';
+import { zeroFill } from '../core/buffers.js';
 
 /** What a classification dataset feeds and expects: features per sample (its image [C, H, W]) and classes. */
 export interface NirClassifierTarget {
@@ -131,7 +132,7 @@ export class NirClassifier implements TrainableModel {
   }
 
   zeroGrad(): void {
-    for (const p of this.parameters()) p.tensor.grad?.fill(0);
+    for (const p of this.parameters()) if (p.tensor.grad) zeroFill(p.tensor.grad);
   }
 }
 

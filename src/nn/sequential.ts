@@ -3,6 +3,7 @@ import type { Tensor } from '../core/tensor.js';
 import type { ForwardContext, Layer, NamedParameter, Seq } from './layer.js';
 import { runFused } from './fusion.js';
 import { ValueError, checkMethods, describe } from '../core/errors.js';
+import { zeroFill } from '../core/buffers.js';
 
 export interface ForwardResult {
   out: Seq;
@@ -49,6 +50,6 @@ export class Sequential {
   }
 
   zeroGrad(): void {
-    for (const p of this.trainable()) p.grad?.fill(0);
+    for (const p of this.trainable()) if (p.grad) zeroFill(p.grad);
   }
 }

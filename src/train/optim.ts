@@ -2,6 +2,7 @@ import type { Tensor } from '../core/tensor.js';
 import { ValueError, checkMethods, checkObject, checkRange, checkTensor, describe } from '../core/errors.js';
 import type { AdamCoefficients, AdamState, GradientSum, Kernels } from '../kernels/types.js';
 import { defaultKernels } from '../kernels/default.js';
+import { zeroFill } from '../core/buffers.js';
 
 export type { AdamCoefficients } from '../kernels/types.js';
 
@@ -126,7 +127,7 @@ export class Adam implements Optimizer {
   }
 
   zeroGrad(): void {
-    for (const p of this.params) p.grad?.fill(0);
+    for (const p of this.params) if (p.grad) zeroFill(p.grad);
   }
 }
 
@@ -177,6 +178,6 @@ export class SGD implements Optimizer {
   }
 
   zeroGrad(): void {
-    for (const p of this.params) p.grad?.fill(0);
+    for (const p of this.params) if (p.grad) zeroFill(p.grad);
   }
 }

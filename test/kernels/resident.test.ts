@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ArraySpace, StepBuffers, Tape, newF32, withStepBuffers } from '../../src/core/buffers.js';
+import { type ArraySpace, StepBuffers, Tape, newF32, withStepBuffers, zeroFill } from '../../src/core/buffers.js';
 import { backward } from '../../src/core/autograd.js';
 import { Rng } from '../../src/core/rng.js';
 import { Tensor } from '../../src/core/tensor.js';
@@ -42,6 +42,23 @@ describe('resident arrays', () => {
     expect(b.byteOffset).toBe(a.byteOffset);
     expect(b.every((v) => v === 0)).toBe(true);
     space.free(b);
+  });
+
+  it("zeroFill zeroes an array of the kernels' memory by the module's native fill, exactly its elements; an ordinary one as well", () => {
+    const [a, b, c] = [space.alloc(Float32Array, 1001)!, space.alloc(Float32Array, 37)!, space.alloc(Uint8Array, 19)!];
+    a.fill(3);
+    b.fill(4);
+    c.fill(5);
+    // a view inside b: only its elements change
+    expect(zeroFill(b.subarray(5, 30))).toBe(true); // the module's fill
+    expect(Array.from(b)).toEqual(Array.from({ length: 37 }, (_, i) => (i >= 5 && i < 30 ? 0 : 4)));
+    expect(zeroFill(a)).toBe(true);
+    expect(a.every((v) => v === 0)).toBe(true);
+    expect(c.every((v) => v === 5)).toBe(true); // the neighbours keep their values
+    const plain = new Int32Array(9).fill(-2);
+    expect(zeroFill(plain)).toBe(false); // TypedArray.fill
+    expect(Array.from(plain)).toEqual(new Array(9).fill(0));
+    for (const x of [a, b, c]) space.free(x);
   });
 
   it('refuses (null) an array that would end past 2 GiB, keeping the rest of the memory for the calls; nothing is taken', () => {

@@ -8,6 +8,11 @@ export function heapBase(): usize {
   return (__heap_base + 15) & ~15;
 }
 
+/** Zeroes `bytes` bytes from `ptr` (a native fill: TypedArray.fill on a shared memory is several times slower). */
+export function zeroBytes(ptr: usize, bytes: usize): void {
+  memory.fill(ptr, 0, bytes);
+}
+
 export { gemm, gemmScratchBytes } from './gemm';
 export { spikeMatmul, spikeMatmulGradW, spikeMatmulScratchBytes, spikeGradWScratchBytes } from './spike';
 export { sumRows, addBias } from './rows';
