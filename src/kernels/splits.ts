@@ -199,20 +199,20 @@ const leakyForward: Splitter = (v, ctx) => {
 const leakyBackward: Splitter = (v, ctx) => {
   const { T, N, H } = v;
   const tiles = ctx.x.leakyTiles(N, H);
-  const parts = partsFor(ctx, T * N * (4 + (v.dg ? v.o : 0)), tiles);
-  if (parts < 2) return null;
-  const scratch = () => ctx.alloc(ctx.x.leakyBackwardScratchBytes(T, H, v.o));
-  // no dL/dbeta wanted (gradBeta null): the tiles alone
-  if (!v.gradBeta) return { parts: ranges(tiles, parts).map(([t0, t1]) => ({ tile0: t0, tile1: t1, scratch: scratch() })) };
-  // each neuron's dL/dbeta term goes to gbAll; gradBeta is then summed in neuron order, as one thread adds them
-  const gbAll = ctx.alloc(N * 4);
+  const count = partsFor(ctx, T * N * (4 + (v.dg ? v.o : 0)), tiles);
+  if (count < 2) return null;
+  // each neuron's dL/dbeta term goes to gbAll; gradBeta is then summed in neuron order, as one thread adds
+  // them (none wanted, gradBeta null: no gbAll, 0 to the kernel, and nothing to sum)
+  const gbAll = v.gradBeta ? ctx.alloc(N * 4) : 0;
+  const parts = ranges(tiles, count).map(([t0, t1]) => ({
+    gbAll,
+    tile0: t0,
+    tile1: t1,
+    scratch: ctx.alloc(ctx.x.leakyBackwardScratchBytes(T, H, v.o)),
+  }));
+  if (!gbAll) return { parts };
   return {
-    parts: ranges(tiles, parts).map(([t0, t1]) => ({
-      gbAll,
-      tile0: t0,
-      tile1: t1,
-      scratch: scratch(),
-    })),
+    parts,
     after() {
       const f = ctx.f32();
       const g = f.subarray(v.gradBeta / 4, v.gradBeta / 4 + H);

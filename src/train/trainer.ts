@@ -1,4 +1,5 @@
 import { Tensor } from '../core/tensor.js';
+import { zeroFill } from '../core/buffers.js';
 import type { Rng } from '../core/rng.js';
 import { checkInt, NonFiniteError, ShapeError, ValueError } from '../core/errors.js';
 import type { Kernels } from '../kernels/types.js';
@@ -56,7 +57,7 @@ export function gatherBatch(
   const y = new Int32Array(B);
   const scale = d.inputs instanceof Uint8Array ? 1 / 255 : 1;
   if (d.row) {
-    if (into) x.fill(0);
+    if (into) zeroFill(x); // a reused array (the kernels' shared memory: their native fill)
     for (let b = 0; b < B; b++) {
       d.row(idx[from + b], x, b * F);
       y[b] = d.labels[idx[from + b]];
