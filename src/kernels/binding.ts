@@ -1,7 +1,8 @@
 import { registerZeroer } from '../core/buffers.js';
 import { SpikeflowError } from '../core/errors.js';
+import { SplitBalance } from './balance.js';
 import type { KernelPool, Part } from './pool.js';
-import type { Splitter } from './splits.js';
+import { ranges, type Splitter } from './splits.js';
 
 /**
  * The one generic binding of the WASM kernels. A kernel is declared once (wasm-exports.ts) by its
@@ -325,6 +326,10 @@ export function binder<T extends Record<string, Decl>>(
       else I[at / 4 + slots![i]] = args[i];
     }
   };
+  // the split in progress: its kernel, and the runs its splitter cut (what the balance learns from)
+  const balance = new SplitBalance();
+  let splitting = -1;
+  let cut: { key: string; runs: Array<[number, number]> } | null = null;
   const ctx = {
     x: ex as never,
     get threads() {
@@ -332,6 +337,12 @@ export function binder<T extends Record<string, Decl>>(
     },
     alloc: (bytes: number) => mem.layout([bytes], mem.top)[0],
     f32: () => memView().f32,
+    ranges(n: number, parts: number, align = 1) {
+      const key = `${splitting}:${n}:${parts}:${align}`;
+      const runs = ranges(n, parts, align, balance.get(key, parts));
+      cut = { key, runs };
+      return runs;
+    },
   };
   const fns = Object.values(plans).map((p) => p.fn);
   const local = (p: Part) => fns[p.fn].apply(null, p.args);
@@ -339,6 +350,8 @@ export function binder<T extends Record<string, Decl>>(
   const splitRun = (plan: Plan, args: number[]): number | null => {
     const named: Record<string, number> = {};
     for (let i = 0; i < args.length; i++) named[plan.names[i]] = args[i];
+    splitting = plan.index;
+    cut = null;
     const split = plan.split!(named, ctx);
     if (!split) return null;
     const parts: Part[] = split.parts.map((over, p) => {
@@ -349,6 +362,13 @@ export function binder<T extends Record<string, Decl>>(
       return { fn: plan.index, args: [blocks[p]] };
     });
     const results = pool!.run(parts, local);
+    const c = cut as { key: string; runs: Array<[number, number]> } | null;
+    if (c && c.runs.length === parts.length)
+      balance.learn(
+        c.key,
+        c.runs.map(([a, b]) => b - a),
+        pool!.finished,
+      );
     split.after?.();
     return split.combine ? split.combine(results) : results.reduce((s, r) => s + r, 0);
   };
@@ -432,6 +452,8 @@ export function binder<T extends Record<string, Decl>>(
     put,
     get,
     ensureBlocks,
+    /** The shares of the split calls (balance.ts). */
+    balance,
     /**
      * A resident array of `length` elements: a view of a held region of the module's memory, which every
      * kernel call reads and writes where it is (no copy in or out); zero-filled. Only on a shared

@@ -26,6 +26,7 @@ const NARGS = 2;
 const STATUS = 3;
 const READY = 4;
 const MSGLEN = 5;
+const DONE = 8; // int index of the f64 time a worker finished its part (performance.timeOrigin + now(), ms)
 const ARG0 = 16; // int index of the first f64 argument (byte 64)
 export const MAX_ARGS = 24;
 const RESULT = ARG0 + 2 * MAX_ARGS; // int index of the f64 result
@@ -49,7 +50,7 @@ export interface Part {
  * instantiates the module on the shared memory, marks itself ready, then serves its slot.
  */
 const WORKER = `
-const SLOT=${SLOT},CMD=${CMD},FN=${FN},NARGS=${NARGS},STATUS=${STATUS},READY=${READY},MSGLEN=${MSGLEN},ARG0=${ARG0},RESULT=${RESULT},MSG=${MSG},MSG_BYTES=${MSG_BYTES},PENDING=${PENDING};
+const SLOT=${SLOT},DONE=${DONE},CMD=${CMD},FN=${FN},NARGS=${NARGS},STATUS=${STATUS},READY=${READY},MSGLEN=${MSGLEN},ARG0=${ARG0},RESULT=${RESULT},MSG=${MSG},MSG_BYTES=${MSG_BYTES},PENDING=${PENDING};
 function serve(d) {
   const I = new Int32Array(d.ctrl), F = new Float64Array(d.ctrl), B = new Uint8Array(d.ctrl);
   const s = d.index * SLOT;
@@ -82,6 +83,7 @@ function serve(d) {
       I[s + MSGLEN] = b.length;
       I[s + STATUS] = 1;
     } else I[s + STATUS] = 0;
+    F[(s + DONE) / 2] = performance.timeOrigin + performance.now();
     Atomics.compareExchange(I, s + CMD, ${BUSY}, ${IDLE});
     if (Atomics.sub(I, PENDING, 1) === 1) Atomics.notify(I, PENDING);
   }
@@ -91,6 +93,9 @@ const wt = typeof process === 'object' && process.getBuiltinModule ? process.get
 if (wt) serve(wt.workerData);
 else self.onmessage = (e) => { self.onmessage = null; serve(e.data); self.close(); };
 `;
+
+/** The time on the clock the workers stamp (ms; comparable across threads: the same origin for all). */
+const clock = () => performance.timeOrigin + performance.now();
 
 interface Handle {
   close(): void;
@@ -160,6 +165,11 @@ export class KernelPool {
   private closed = false;
   /** Calls split over the threads so far. */
   dispatches = 0;
+  /**
+   * When each part of the last call finished, in ms from its dispatch (NaN for a part the caller ran in
+   * place of a worker that had not started it): what balance.ts learns the shares from.
+   */
+  finished: number[] = [];
 
   private constructor(
     /** Threads a call is split over, the caller's included (resize). */
@@ -270,6 +280,7 @@ export class KernelPool {
       for (let i = 0; i < args.length; i++) F[(s + ARG0) / 2 + i] = args[i];
     }
     Atomics.store(I, PENDING, n - 1);
+    const t0 = clock();
     for (let w = 1; w < n; w++) {
       Atomics.store(I, w * SLOT + CMD, RUN);
       Atomics.notify(I, w * SLOT + CMD);
@@ -286,6 +297,8 @@ export class KernelPool {
       }
     };
     runHere(0);
+    const finished = new Array<number>(n).fill(Number.NaN);
+    finished[0] = clock() - t0;
     // the parts no worker has taken yet (a worker still starting, or not yet scheduled) run here
     for (let w = 1; w < n; w++) {
       if (Atomics.compareExchange(I, w * SLOT + CMD, RUN, IDLE) === RUN) {
@@ -304,12 +317,14 @@ export class KernelPool {
     for (let w = 1; w < n; w++) {
       if (mine[w]) continue;
       const s = w * SLOT;
+      finished[w] = F[(s + DONE) / 2] - t0;
       if (I[s + STATUS] !== 0 && !error) {
         const msg = new TextDecoder().decode(this.B.slice((s + MSG) * 4, (s + MSG) * 4 + I[s + MSGLEN]));
         error = new KernelThreadError(w, this.names[parts[w].fn] ?? `#${parts[w].fn}`, msg);
       }
       results[w] = F[(s + RESULT) / 2];
     }
+    this.finished = finished;
     if (error) throw error;
     return results;
   }

@@ -23,6 +23,8 @@ export interface SplitContext {
   alloc(bytes: number): number;
   /** A Float32Array view of the memory (remade after a growth). */
   f32(): Float32Array;
+  /** ranges() with the shares the pool has learnt for this kind of call (balance.ts): how every splitter cuts its work. */
+  ranges(n: number, parts: number, align?: number): Array<[number, number]>;
 }
 export interface Split {
   parts: Array<Record<string, number>>;
@@ -40,13 +42,26 @@ const MIN_PART = 1 << 17;
 const partsFor = (ctx: SplitContext, work: number, max: number): number =>
   Math.max(1, Math.min(ctx.threads, max, Math.floor(work / MIN_PART)));
 
-/** [start, end) of part p of `n` items in `parts` near-equal runs, boundaries on multiples of `align`. */
-export function ranges(n: number, parts: number, align = 1): Array<[number, number]> {
+/**
+ * [start, end) of part p of `n` items in `parts` runs, boundaries on multiples of `align`: near-equal, or
+ * (shares: one fraction per part, summing to 1) each run about its share of the items.
+ */
+export function ranges(n: number, parts: number, align = 1, shares: readonly number[] | null = null): Array<[number, number]> {
   const units = Math.ceil(n / align);
+  const cuts = new Array<number>(parts + 1);
+  cuts[0] = 0;
+  for (let p = 1, acc = 0; p <= parts; p++) {
+    if (p === parts) cuts[p] = units;
+    else if (!shares) cuts[p] = Math.floor((units * p) / parts);
+    else {
+      acc += shares[p - 1];
+      cuts[p] = Math.min(units, Math.max(cuts[p - 1], Math.round(units * acc)));
+    }
+  }
   const out: Array<[number, number]> = [];
   for (let p = 0; p < parts; p++) {
-    const a = Math.min(n, Math.floor((units * p) / parts) * align);
-    const b = Math.min(n, Math.floor((units * (p + 1)) / parts) * align);
+    const a = Math.min(n, cuts[p] * align);
+    const b = Math.min(n, cuts[p + 1] * align);
     if (b > a) out.push([a, b]);
   }
   return out;
@@ -59,7 +74,7 @@ const gemm: Splitter = (v, ctx) => {
   // column blocks (multiples of the 8-wide B panels) when there are enough, else row blocks (of 4)
   if (n >= parts * 32 || n >= m) {
     return {
-      parts: ranges(n, parts, 8).map(([j0, j1]) => ({
+      parts: ctx.ranges(n, parts, 8).map(([j0, j1]) => ({
         b: v.b + (transB ? j0 * k : j0) * 4,
         ldb: transB ? k : n,
         c: v.c + j0 * 4,
@@ -70,7 +85,7 @@ const gemm: Splitter = (v, ctx) => {
     };
   }
   return {
-    parts: ranges(m, parts, 4).map(([i0, i1]) => ({
+    parts: ctx.ranges(m, parts, 4).map(([i0, i1]) => ({
       a: v.a + (transA ? i0 : i0 * k) * 4,
       lda: transA ? m : k,
       c: v.c + i0 * n * 4,
@@ -87,7 +102,7 @@ const sparseGemm: Splitter = (v, ctx) => {
   const parts = partsFor(ctx, (m * k * n) / 3, Math.ceil(m / 4));
   if (parts < 2) return null;
   return {
-    parts: ranges(m, parts, 4).map(([i0, i1]) => ({
+    parts: ctx.ranges(m, parts, 4).map(([i0, i1]) => ({
       a: v.a + (transA ? i0 : i0 * k) * 4,
       lda: transA ? m : k,
       c: v.c + i0 * n * 4,
@@ -103,7 +118,7 @@ const spikeMatmul: Splitter = (v, ctx) => {
   const parts = partsFor(ctx, (m * k * n) / 10, Math.ceil(m / 16));
   if (parts < 2) return null;
   return {
-    parts: ranges(m, parts, 16).map(([i0, i1]) => ({
+    parts: ctx.ranges(m, parts, 16).map(([i0, i1]) => ({
       s: v.s + i0 * k,
       c: v.c + i0 * n * 4,
       m: i1 - i0,
@@ -123,9 +138,9 @@ const spikeSeqMatmul: Splitter = (v, ctx) => {
   const parts = partsFor(ctx, (t * b * k * n) / 10, narrow ? t : b);
   if (parts < 2) return null;
   const scratch = () => ctx.alloc(ctx.x.spikeSeqMatmulScratchBytes(t, b, k, n));
-  if (!narrow) return { parts: ranges(b, parts).map(([from, to]) => ({ from, to, scratch: scratch() })) };
+  if (!narrow) return { parts: ctx.ranges(b, parts).map(([from, to]) => ({ from, to, scratch: scratch() })) };
   return {
-    parts: ranges(t, parts).map(([t0, t1]) => ({
+    parts: ctx.ranges(t, parts).map(([t0, t1]) => ({
       s: v.s + t0 * b * k,
       c: v.c + t0 * b * n * 4,
       t: t1 - t0,
@@ -145,7 +160,7 @@ const spikeSeqGradW: Splitter = (v, ctx) => {
   const parts = partsFor(ctx, (t * b * k * n) / 10, Math.ceil(k / 16));
   if (parts < 2) return null;
   return {
-    parts: ranges(k, parts, 16).map(([k0, k1]) => ({
+    parts: ctx.ranges(k, parts, 16).map(([k0, k1]) => ({
       s: v.s + k0,
       dw: v.dw + k0 * n * 4,
       gradBias: k0 === 0 ? v.gradBias : 0,
@@ -161,14 +176,14 @@ const spikeSeqGradW: Splitter = (v, ctx) => {
 const sumRows: Splitter = (v, ctx) => {
   const parts = partsFor(ctx, v.m * v.n, Math.ceil(v.n / 16));
   if (parts < 2) return null;
-  return { parts: ranges(v.n, parts, 16).map(([j0, j1]) => ({ x: v.x + j0 * 4, out: v.out + j0 * 4, n: j1 - j0, ld: v.n })) };
+  return { parts: ctx.ranges(v.n, parts, 16).map(([j0, j1]) => ({ x: v.x + j0 * 4, out: v.out + j0 * 4, n: j1 - j0, ld: v.n })) };
 };
 
 /** Row blocks: every element is its own sum. */
 const addBias: Splitter = (v, ctx) => {
   const parts = partsFor(ctx, v.m * v.n, v.m);
   if (parts < 2) return null;
-  return { parts: ranges(v.m, parts).map(([i0, i1]) => ({ c: v.c + i0 * v.n * 4, m: i1 - i0 })) };
+  return { parts: ctx.ranges(v.m, parts).map(([i0, i1]) => ({ c: v.c + i0 * v.n * 4, m: i1 - i0 })) };
 };
 
 /** Adam is elementwise: runs of elements (multiples of 4, the SIMD width). A weighted sum of gradient buffers (P > 0) is laid out by n and stays whole. */
@@ -177,7 +192,7 @@ const adamUpdate: Splitter = (v, ctx) => {
   const parts = partsFor(ctx, v.n * 4, Math.ceil(v.n / 4));
   if (parts < 2) return null;
   return {
-    parts: ranges(v.n, parts, 4).map(([i0, i1]) => ({
+    parts: ctx.ranges(v.n, parts, 4).map(([i0, i1]) => ({
       w: v.w + i0 * 4,
       g: v.g + i0 * 4,
       m: v.m + i0 * 4,
@@ -192,7 +207,7 @@ const leakyForward: Splitter = (v, ctx) => {
   const parts = partsFor(ctx, v.T * v.N * 2, tiles);
   if (parts < 2) return null;
   return {
-    parts: ranges(tiles, parts).map(([t0, t1]) => ({ tile0: t0, tile1: t1, scratch: ctx.alloc(ctx.x.leakyScratchBytes()) })),
+    parts: ctx.ranges(tiles, parts).map(([t0, t1]) => ({ tile0: t0, tile1: t1, scratch: ctx.alloc(ctx.x.leakyScratchBytes()) })),
   };
 };
 
@@ -204,7 +219,7 @@ const leakyBackward: Splitter = (v, ctx) => {
   // each neuron's dL/dbeta term goes to gbAll; gradBeta is then summed in neuron order, as one thread adds
   // them (none wanted, gradBeta null: no gbAll, 0 to the kernel, and nothing to sum)
   const gbAll = v.gradBeta ? ctx.alloc(N * 4) : 0;
-  const parts = ranges(tiles, count).map(([t0, t1]) => ({
+  const parts = ctx.ranges(tiles, count).map(([t0, t1]) => ({
     gbAll,
     tile0: t0,
     tile1: t1,
@@ -229,7 +244,7 @@ const leakyBackward: Splitter = (v, ctx) => {
 const neuronRanges = (v: Args, ctx: SplitContext, cost: number): Array<Record<string, number>> | null => {
   const parts = partsFor(ctx, v.T * v.N * cost, v.H);
   if (parts < 2) return null;
-  return ranges(v.H, parts).map(([h0, h1]) => ({ h0, h1, scratch: ctx.alloc(ctx.x.neuronScratchBytes()) }));
+  return ctx.ranges(v.H, parts).map(([h0, h1]) => ({ h0, h1, scratch: ctx.alloc(ctx.x.neuronScratchBytes()) }));
 };
 const neuronForward: Splitter = (v, ctx) => {
   const parts = neuronRanges(v, ctx, 16);
@@ -250,7 +265,7 @@ const images =
     if (parts < 2) return null;
     const m = moves(v);
     return {
-      parts: ranges(v.n, parts).map(([i0, i1]) => {
+      parts: ctx.ranges(v.n, parts).map(([i0, i1]) => {
         const over: Record<string, number> = { n: i1 - i0, scratch: ctx.alloc(scratch(v, ctx.x)) };
         for (const [f, [ptr, per]] of Object.entries(m)) if (ptr) over[f] = ptr + i0 * per;
         return over;
@@ -289,7 +304,7 @@ const groupedGradW =
     const area = ctx.alloc(groups * KO * 4);
     const m = moves(v);
     return {
-      parts: ranges(v.n, parts, group).map(([i0, i1]) => {
+      parts: ctx.ranges(v.n, parts, group).map(([i0, i1]) => {
         const over: Record<string, number> = { n: i1 - i0, scratch: ctx.alloc(scratch(v, ctx.x)), dwPart: area + (i0 / group) * KO * 4 };
         for (const [f, [ptr, per]] of Object.entries(m)) if (ptr) over[f] = ptr + i0 * per;
         return over;

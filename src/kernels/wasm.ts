@@ -2,6 +2,7 @@ import { ShapeError, SpikeflowError, ValueError, checkInt } from '../core/errors
 import { newF32, newU8, type ArraySpace } from '../core/buffers.js';
 import { compileKernels, compileKernelsSync, type CompiledKernels, type WasmKernelOptions } from './wasm-module.js';
 import { KernelPool, canRunPool, defaultThreads, MAX_THREADS } from './pool.js';
+import type { SplitBalance } from './balance.js';
 import { SPLITS } from './splits.js';
 import { At, Room, align16, arena, binder } from './binding.js';
 import { KERNELS, type Exports } from './wasm-exports.js';
@@ -104,9 +105,9 @@ export function sparseGemmApplies(a: Float32Array, transB: boolean, n: number): 
 
 type ScanIn = Omit<LeakyScanArgs, 'input'> & { input: Float32Array | At };
 
-function wrap(ex: Exports, relaxed: boolean, pool: KernelPool | null): Kernels {
+function wrap(ex: Exports, relaxed: boolean, pool: KernelPool | null): { kernels: Kernels; balance: SplitBalance } {
   const mem = arena(ex);
-  const { call, placed, put, get, ensureBlocks, resident, unresident } = binder(ex, KERNELS, mem, pool, SPLITS);
+  const { call, placed, put, get, ensureBlocks, resident, unresident, balance } = binder(ex, KERNELS, mem, pool, SPLITS);
   const owner = {};
 
   /** The forward scan into fresh spike and (wantMem) membrane arrays. */
@@ -181,7 +182,7 @@ function wrap(ex: Exports, relaxed: boolean, pool: KernelPool | null): Kernels {
   // a step's arrays in the shared memory's held zone, used in place (views of a plain memory would not survive its growth)
   const arraySpace: ArraySpace | undefined = pool ? { alloc: resident, free: unresident } : undefined;
 
-  return {
+  const kernels: Kernels = {
     name: 'wasm',
     fusedMultiplyAdd: relaxed,
     arraySpace,
@@ -437,6 +438,7 @@ function wrap(ex: Exports, relaxed: boolean, pool: KernelPool | null): Kernels {
       return { gradInput: into ? new Float32Array(0) : (gradInput as Float32Array), gradBeta };
     },
   };
+  return { kernels, balance };
 }
 
 export { relaxedSimdSupported, type WasmKernelOptions } from './wasm-module.js';
@@ -454,9 +456,9 @@ function threadsWanted(options: WasmKernelOptions): number {
 function finish(c: CompiledKernels, threads: number): Kernels {
   const pool = c.shared ? KernelPool.start(c.module, c.memory, Object.keys(KERNELS), threads) : null;
   if (c.shared && !pool) throw new SpikeflowError('WASM kernels: no thread pool could start on their shared memory');
-  const k = wrap(c.exports as unknown as Exports, c.relaxed, pool);
+  const { kernels: k, balance } = wrap(c.exports as unknown as Exports, c.relaxed, pool);
   if (pool) pools.register(k, pool);
-  internals.set(k, { pool, memory: c.memory });
+  internals.set(k, { pool, memory: c.memory, balance });
   return k;
 }
 
@@ -488,9 +490,15 @@ async function ready(k: Kernels): Promise<void> {
   const pool = internals.get(k)?.pool;
   if (pool && !(await pool.ready())) pool.close();
 }
-const internals = new WeakMap<Kernels, { pool: KernelPool | null; memory: WebAssembly.Memory }>();
+interface WasmInternals {
+  pool: KernelPool | null;
+  memory: WebAssembly.Memory;
+  /** How split calls share their work between the threads (balance.ts). */
+  balance: SplitBalance;
+}
+const internals = new WeakMap<Kernels, WasmInternals>();
 
-/** The thread pool (null: one thread) and memory of WASM kernels made here; for tests and diagnostics. */
-export function wasmInternals(k: Kernels): { pool: KernelPool | null; memory: WebAssembly.Memory } | undefined {
+/** The thread pool (null: one thread), memory and split balance of WASM kernels made here; for tests and diagnostics. */
+export function wasmInternals(k: Kernels): WasmInternals | undefined {
   return internals.get(k);
 }

@@ -9,6 +9,7 @@ import { referenceKernels as ref } from '../../src/kernels/reference.js';
 import { KernelThreadError, parseThreads } from '../../src/kernels/pool.js';
 import { KERNELS } from '../../src/kernels/wasm-exports.js';
 import { ranges } from '../../src/kernels/splits.js';
+import { SplitBalance } from '../../src/kernels/balance.js';
 import {
   ResetCode,
   SurrogateCode,
@@ -71,9 +72,33 @@ function sameForAllThreads<R extends Record<string, ArrayLike<number> | number>>
         else expectSame(b as ArrayLike<number>, a, `${key}, threads ${COUNTS[i]}`);
       }
     }
+    // two threads with their boundaries far from the middle (the shares the balance may learn): the same bits
+    const two = build[1];
+    const balance = wasmInternals(two)!.balance;
+    for (const shares of SKEWED) {
+      balance.forced = shares;
+      try {
+        const before = dispatches(two);
+        const r = f(two);
+        expect(dispatches(two), `shares ${shares} split the call`).toBeGreaterThan(before);
+        for (const key of Object.keys(one)) {
+          const [a, b] = [one[key], r[key]];
+          if (typeof a === 'number') expect(b, `${key}, shares ${shares}`).toBe(a);
+          else expectSame(b as ArrayLike<number>, a, `${key}, shares ${shares}`);
+        }
+      } finally {
+        balance.forced = null;
+      }
+    }
   }
   return first!;
 }
+
+/** Forced shares of a two-thread split: the caller's part a quarter bigger or smaller than the worker's, and far more. */
+const SKEWED = [
+  [0.8, 0.2],
+  [0.3, 0.7],
+];
 
 const closeTo = (a: ArrayLike<number>, b: ArrayLike<number>, tol: number) => {
   let worst = 0;
@@ -619,6 +644,90 @@ describe('kernel threads: the pool', () => {
       [0, 1],
       [1, 2],
     ]);
+  });
+
+  it('splits by shares: aligned runs that cover everything once, each near its share', () => {
+    // 203 items in 26 units of 8: 0.7 of them is 18.2 units -> 18
+    expect(ranges(203, 2, 8, [0.7, 0.3])).toEqual([
+      [0, 144],
+      [144, 203],
+    ]);
+    const rng = new Rng(5);
+    for (let trial = 0; trial < 200; trial++) {
+      const n = 1 + Math.floor(rng.uniform() * 5000);
+      const parts = 2 + Math.floor(rng.uniform() * 3);
+      const align = [1, 4, 8, 16][Math.floor(rng.uniform() * 4)];
+      const raw = Array.from({ length: parts }, () => 0.2 + rng.uniform());
+      const shares = raw.map((v) => v / raw.reduce((a, b) => a + b, 0));
+      const r = ranges(n, parts, align, shares);
+      expect(r[0][0]).toBe(0);
+      expect(r[r.length - 1][1]).toBe(n);
+      for (let i = 0; i < r.length; i++) {
+        expect(r[i][1]).toBeGreaterThan(r[i][0]);
+        if (i > 0) expect(r[i][0]).toBe(r[i - 1][1]);
+        if (r[i][1] < n) expect(r[i][1] % align).toBe(0);
+      }
+      if (r.length === parts) {
+        // each cut within 1.5 alignment units of its share (the rounding to a unit, and n not a whole number of units)
+        let from = 0;
+        for (let i = 0; i < parts; i++) {
+          from += shares[i] * n;
+          if (i < parts - 1) expect(Math.abs(r[i][1] - from)).toBeLessThanOrEqual(1.5 * align);
+        }
+      }
+    }
+  });
+
+  it('the balance learns shares from the finish times: towards each part speed, within its bounds', () => {
+    const b = new SplitBalance();
+    expect(b.get('k', 2)).toBeNull(); // nothing learnt: equal runs
+    // the worker takes 1.5x as long per element: the caller's share goes towards 0.6 (speeds 1 : 2/3)
+    for (let i = 0; i < 200; i++) {
+      const s = b.get('k', 2) ?? [0.5, 0.5];
+      b.learn('k', [1000 * s[0], 1000 * s[1]], [1000 * s[0], 1500 * s[1]]);
+    }
+    const s = b.get('k', 2)!;
+    expect(s[0]).toBeCloseTo(0.6, 3);
+    expect(s[0] + s[1]).toBeCloseTo(1, 12);
+    // another kind of call is untouched; a part without a time (NaN) or a zero time teaches nothing
+    expect(b.get('other', 2)).toBeNull();
+    b.learn('k', [500, 500], [Number.NaN, 1]);
+    b.learn('k', [500, 500], [0, 1]);
+    expect(b.get('k', 2)).toEqual(s);
+    // a worker ten times slower: its share stops at half the equal one
+    const slow = new SplitBalance();
+    for (let i = 0; i < 300; i++) slow.learn('k', [500, 500], [1, 10]);
+    expect(slow.get('k', 2)![1]).toBeCloseTo(0.25, 12);
+    // forced shares override what was learnt, for splits of as many parts; off: equal runs again
+    b.forced = [0.9, 0.1];
+    expect(b.get('k', 2)).toEqual([0.9, 0.1]);
+    expect(b.get('k', 3)).toBeNull();
+    b.forced = null;
+    b.enabled = false;
+    expect(b.get('k', 2)).toBeNull();
+    b.enabled = true;
+    b.reset();
+    expect(b.get('k', 2)).toBeNull();
+  });
+
+  it('a split call of a two-thread pool learns its shares from when the threads finished', async () => {
+    const k = await createWasmKernels({ threads: 2, relaxed: false }); // its worker started
+    const { pool, balance } = wasmInternals(k)!;
+    const rng = new Rng(8);
+    const a = uniform(400 * 300, rng);
+    const bm = uniform(300 * 256, rng);
+    const c = new Float32Array(400 * 256);
+    // (a call whose worker part the caller ran, for a worker not yet scheduled, teaches nothing: on a busy
+    // machine some may; calls until one has taught, at most 200)
+    for (let i = 0; i < 200 && balance.learnt().size === 0; i++) k.matmul(a, bm, c, 400, 300, 256, false, false, false);
+    // every part got a finish time (NaN only when the caller ran a late worker's part), and the matmul's kind has shares
+    expect(pool!.finished.length).toBe(2);
+    expect(pool!.finished[0]).toBeGreaterThan(0);
+    expect(Number.isNaN(pool!.finished[1]) || pool!.finished[1] > 0).toBe(true);
+    const learnt = [...balance.learnt().values()];
+    expect(learnt.length).toBe(1);
+    expect(learnt[0][0] + learnt[0][1]).toBeCloseTo(1, 12);
+    k.close?.();
   });
 
   // the built package (npm test builds first), as a plain Node process would load it
