@@ -17,6 +17,8 @@ import {
   checkLeakyProject,
   checkMatmul,
   checkRows,
+  checkSoftmax,
+  checkSoftmaxBackward,
   checkSpikeGradW,
   checkSpikeSeq,
   checkBias,
@@ -497,6 +499,32 @@ export const referenceKernels: Kernels = {
   addBias(c, bias, m, n) {
     checkRows('addBias', c, bias, m, n);
     for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) c[i * n + j] += bias[j];
+  },
+  softmaxRows(x, probs, stat, rows, C) {
+    checkSoftmax(x, probs, stat, rows, C);
+    const e = new Float64Array(C); // one row's exponentials, computed once
+    for (let r = 0; r < rows; r++) {
+      const o = r * C;
+      // a NaN first value stays the maximum (every comparison with it is false), and makes z NaN
+      let mx = x[o];
+      for (let c = 1; c < C; c++) if (x[o + c] > mx) mx = x[o + c];
+      let z = 0;
+      for (let c = 0; c < C; c++) {
+        e[c] = Math.exp(x[o + c] - mx);
+        z += e[c];
+      }
+      for (let c = 0; c < C; c++) probs[o + c] = e[c] / z;
+      stat[2 * r] = mx;
+      stat[2 * r + 1] = z;
+    }
+  },
+  softmaxRowsBackward(gx, probs, targets, rows, B, C, g) {
+    checkSoftmaxBackward(gx, probs, targets, rows, B, C);
+    for (let r = 0; r < rows; r++) {
+      const o = r * C;
+      const y = targets[r % B];
+      for (let c = 0; c < C; c++) gx[o + c] += g * (probs[o + c] - (c === y ? 1 : 0));
+    }
   },
   leakyForward,
   neuronForward(a) {

@@ -326,6 +326,15 @@ export interface Kernels {
   sumRows(x: Float32Array, out: Float32Array, m: number, n: number, accumulate: boolean): void;
   /** C[M, N] += bias[N] broadcast over rows. */
   addBias(c: Float32Array, bias: Float32Array, m: number, n: number): void;
+  /**
+   * The softmax of each row of x [rows, C], in float64 as crossEntropyOverTime defines it: m = the row's
+   * largest value (its first, then any larger), e_c = Math.exp(x_c - m), z = e_0 + ... + e_{C-1} in order;
+   * probs[r, c] = e_c / z (rounded to float32), stat[2r] = m, stat[2r + 1] = z. Every implementation gives
+   * the same bits (the WASM kernel computes e^x as Math.exp does).
+   */
+  softmaxRows(x: Float32Array, probs: Float32Array, stat: Float64Array, rows: number, C: number): void;
+  /** gx[r, c] += g (probs[r, c] - [c == targets[r % B]]), each in float64 then rounded to float32: the cross-entropy's gradient. */
+  softmaxRowsBackward(gx: Float32Array, probs: Float32Array, targets: Int32Array, rows: number, B: number, C: number, g: number): void;
   leakyForward(args: LeakyScanArgs, wantMem?: boolean): LeakyForwardOut;
   /**
    * The shared neuron scan over one block of time steps (neuron-block.ts): fills args.st and args.spk;

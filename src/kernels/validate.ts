@@ -82,6 +82,33 @@ export function checkRows(kernel: 'sumRows' | 'addBias', x: ArrayLike<number>, v
   need(kernel, kernel === 'sumRows' ? 'out' : 'bias', v, n);
 }
 
+export function checkSoftmax(x: ArrayLike<number>, probs: ArrayLike<number>, stat: ArrayLike<number>, rows: number, C: number): void {
+  checkDims('softmaxRows', { rows, C });
+  need('softmaxRows', 'x', x, rows * C);
+  need('softmaxRows', 'probs', probs, rows * C);
+  need('softmaxRows', 'stat', stat, 2 * rows);
+}
+
+export function checkSoftmaxBackward(
+  gx: ArrayLike<number>,
+  probs: ArrayLike<number>,
+  targets: ArrayLike<number>,
+  rows: number,
+  B: number,
+  C: number,
+): void {
+  const kernel = 'softmaxRowsBackward';
+  checkDims(kernel, { rows, B, C });
+  need(kernel, 'gx', gx, rows * C);
+  need(kernel, 'probs', probs, rows * C);
+  need(kernel, 'targets', targets, B);
+  if (rows > 0 && (B === 0 || rows % B !== 0)) throw new ShapeError(`${kernel}: ${rows} rows are not whole batches of ${B}`);
+  for (let b = 0; b < B; b++) {
+    const y = targets[b];
+    if (!Number.isInteger(y) || y < 0 || y >= C) throw new ValueError(`${kernel}: targets[${b}] = ${y} is not a class in [0, ${C})`);
+  }
+}
+
 export function checkLeaky(kernel: string, a: LeakyScanArgs): void {
   checkDims(kernel, { T: a.T, N: a.N, H: a.H });
   if (a.H < 1 || a.N % a.H !== 0) throw new ShapeError(`${kernel}: N = ${a.N} is not a multiple of H = ${a.H}`);

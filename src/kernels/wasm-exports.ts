@@ -69,6 +69,8 @@ export const KERNELS = {
     (x, v) => x.spikeSeqGradWScratchBytes(v.t, v.b, v.k, v.n),
   ),
   sumRows: kernel({ x: F32.in, out: F32.acc, m: i32, n: i32, accumulate: i32, ld: i32 }),
+  softmaxRows: kernel({ x: F32.in, probs: F32.out, stat: F64.out, rows: i32, C: i32, scratch }, (_x, v) => v.C * 8),
+  softmaxRowsBackward: kernel({ gx: F32.inout, probs: F32.in, targets: I32.in, rows: i32, B: i32, C: i32, g: f64 }),
   addBias: kernel({ c: F32.inout, bias: F32.in, m: i32, n: i32 }),
   leakyForward: kernel({ ...scan, spk: U8.out, mem: F32.out, scratch, tile0: i32, tile1: i32 }, (x) => x.leakyScratchBytes()),
   leakyBackward: kernel(

@@ -25,6 +25,8 @@ import {
   checkLeakyProject,
   checkMatmul,
   checkRows,
+  checkSoftmax,
+  checkSoftmaxBackward,
   checkSpikeGradW,
   checkSpikeSeq,
   checkSeqLeakyProject,
@@ -231,6 +233,14 @@ function wrap(ex: Exports, relaxed: boolean, pool: KernelPool | null): { kernels
       checkBias('spikeSeqGradW', gradBias, n);
       if (t === 0 || b === 0 || n === 0) return;
       call('spikeSeqGradW', { s, g, dw, gradBias, t, b, k, n });
+    },
+    softmaxRows(x, probs, stat, rows, C) {
+      checkSoftmax(x, probs, stat, rows, C);
+      if (rows * C > 0) call('softmaxRows', { x, probs, stat, rows, C });
+    },
+    softmaxRowsBackward(gx, probs, targets, rows, B, C, g) {
+      checkSoftmaxBackward(gx, probs, targets, rows, B, C);
+      if (rows * C > 0) call('softmaxRowsBackward', { gx, probs, targets, rows, B, C, g });
     },
     sumRows(x, out, m, n, accumulate) {
       checkRows('sumRows', x, out, m, n);

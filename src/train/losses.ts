@@ -1,6 +1,9 @@
 import { Tensor } from '../core/tensor.js';
 import { ShapeError, ValueError } from '../core/errors.js';
 import { scale } from '../ops/index.js';
+import { newF32 } from '../core/buffers.js';
+import { defaultKernels } from '../kernels/default.js';
+import type { Kernels } from '../kernels/types.js';
 
 export type Targets = ArrayLike<number>;
 
@@ -20,43 +23,29 @@ function checkSeq(name: string, x: Tensor, targets: Targets): [number, number, n
  * over time. reduction 'mean' is snnTorch's ce_rate_loss (on spikes); 'sum' on the membrane is the
  * loss of snnTorch tutorial 5 (sum over t of CrossEntropyLoss(mem[t], y)).
  */
-export function crossEntropyOverTime(x: Tensor, targets: Targets, reduction: 'sum' | 'mean'): Tensor {
+export function crossEntropyOverTime(
+  x: Tensor,
+  targets: Targets,
+  reduction: 'sum' | 'mean',
+  /** Where the softmax rows and their gradient run (every Kernels gives the same bits). */
+  kernels: Kernels = defaultKernels(),
+): Tensor {
   const [T, B, C] = checkSeq('crossEntropyOverTime', x, targets);
   const timeScale = reduction === 'mean' ? 1 / T : 1;
-  const probs = new Float32Array(x.size);
-  const e = new Float64Array(C); // one row's exponentials, computed once
-  const xd = x.data;
+  const rows = T * B;
+  const probs = newF32(rows * C, true);
+  const stat = new Float64Array(2 * rows); // each row's max m and sum of exponentials z
+  const xd = x.data instanceof Float32Array ? x.data : Float32Array.from(x.data);
+  const ys = targets instanceof Int32Array ? targets : Int32Array.from(targets);
+  kernels.softmaxRows(xd, probs, stat, rows, C);
+  // -log softmax of each row's target, x_y - m - log z (a NaN anywhere in the row makes z, and so the loss, NaN)
   let loss = 0;
-  for (let t = 0, r = 0; t < T; t++) {
-    for (let b = 0; b < B; b++, r++) {
-      const o = r * C;
-      // a NaN anywhere in the row makes z, and so the loss, NaN
-      let mx = xd[o];
-      for (let c = 1; c < C; c++) {
-        const v = xd[o + c];
-        if (v > mx) mx = v;
-      }
-      let z = 0;
-      for (let c = 0; c < C; c++) {
-        const ec = Math.exp(xd[o + c] - mx);
-        e[c] = ec;
-        z += ec;
-      }
-      loss -= xd[o + targets[b]] - mx - Math.log(z);
-      for (let c = 0; c < C; c++) probs[o + c] = e[c] / z;
-    }
-  }
+  for (let r = 0; r < rows; r++) loss -= xd[r * C + ys[r % B]] - stat[2 * r] - Math.log(stat[2 * r + 1]);
   const w = timeScale / B;
   const out: Tensor = new Tensor(Float32Array.of(loss * w), [], {
     parents: [x],
     backward: () => {
-      const g = out.grad![0] * w;
-      const gx = x.ensureGrad();
-      for (let r = 0; r < T * B; r++) {
-        const o = r * C;
-        const y = targets[r % B];
-        for (let c = 0; c < C; c++) gx[o + c] += g * (probs[o + c] - (c === y ? 1 : 0));
-      }
+      kernels.softmaxRowsBackward(x.ensureGrad(), probs, ys, rows, B, C, out.grad![0] * w);
     },
   });
   return out;

@@ -25,5 +25,6 @@ export {
 } from './conv';
 export { spikeSeqMatmul, spikeSeqMatmulScratchBytes, spikeSeqGradW, spikeSeqGradWScratchBytes } from './spike-seq';
 export { adamUpdate } from './optim';
+export { softmaxRows, softmaxRowsBackward } from './loss';
 export { rateSpikes, rateSampleScratchBytes } from './encode';
 export { neuronForward, neuronBackward, neuronScratchBytes } from './neuron-scan';
