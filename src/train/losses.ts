@@ -2,7 +2,8 @@ import { Tensor } from '../core/tensor.js';
 import { ShapeError, ValueError } from '../core/errors.js';
 import { scale } from '../ops/index.js';
 import { newF32 } from '../core/buffers.js';
-import { defaultKernels } from '../kernels/default.js';
+import { availableKernels } from '../kernels/default.js';
+import { referenceKernels } from '../kernels/reference.js';
 import type { Kernels } from '../kernels/types.js';
 
 export type Targets = ArrayLike<number>;
@@ -27,8 +28,12 @@ export function crossEntropyOverTime(
   x: Tensor,
   targets: Targets,
   reduction: 'sum' | 'mean',
-  /** Where the softmax rows and their gradient run (every Kernels gives the same bits). */
-  kernels: Kernels = defaultKernels(),
+  /**
+   * Where the softmax rows and their gradient run (every Kernels gives the same bits): by default the WASM
+   * kernels where they can be had without waiting (not a browser's main thread before initKernels()), else
+   * the TypeScript ones.
+   */
+  kernels: Kernels = availableKernels() ?? referenceKernels,
 ): Tensor {
   const [T, B, C] = checkSeq('crossEntropyOverTime', x, targets);
   const timeScale = reduction === 'mean' ? 1 / T : 1;
