@@ -38,6 +38,8 @@ export class SplitBalance {
       speed[i] = lens[i] / times[i];
       total += speed[i];
     }
+    // (a program that calls the kernels on ever new shapes does not grow this without bound)
+    if (!this.shares.has(key) && this.shares.size >= MAX_KINDS) this.shares.clear();
     const cur = this.shares.get(key) ?? new Array<number>(p).fill(1 / p);
     const next = cur.map((s, i) => Math.min(1.5 / p, Math.max(0.5 / p, s + RATE * (speed[i] / total - s))));
     const sum = next.reduce((a, b) => a + b, 0);
@@ -57,6 +59,9 @@ export class SplitBalance {
     this.shares.clear();
   }
 }
+
+/** Kinds of call remembered at most (then the balance starts afresh). */
+const MAX_KINDS = 4096;
 
 /** How far the shares move towards each call's target (a tenth: the shares follow a trend over ~10 calls, not one odd call). */
 const RATE = 0.1;

@@ -708,6 +708,10 @@ describe('kernel threads: the pool', () => {
     b.enabled = true;
     b.reset();
     expect(b.get('k', 2)).toBeNull();
+    // calls on ever new shapes: at most 4096 kinds are remembered
+    for (let i = 0; i < 5000; i++) b.learn(`shape ${i}`, [1, 1], [1, 2]);
+    expect(b.learnt().size).toBeLessThanOrEqual(4096);
+    expect(b.get('shape 4999', 2)).not.toBeNull();
   });
 
   it('a split call of a two-thread pool learns its shares from when the threads finished', async () => {
