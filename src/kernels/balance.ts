@@ -19,7 +19,8 @@ export class SplitBalance {
   /** The shares for a call of this kind with `parts` parts; null: equal. */
   get(key: string, parts: number): number[] | null {
     if (this.forced) return this.forced.length === parts ? this.forced : null;
-    return this.enabled ? (this.shares.get(key) ?? null) : null;
+    const s = this.enabled ? this.shares.get(key) : undefined;
+    return s && s.length === parts ? s : null;
   }
 
   /**
@@ -40,7 +41,8 @@ export class SplitBalance {
     }
     // (a program that calls the kernels on ever new shapes does not grow this without bound)
     if (!this.shares.has(key) && this.shares.size >= MAX_KINDS) this.shares.clear();
-    const cur = this.shares.get(key) ?? new Array<number>(p).fill(1 / p);
+    const known = this.shares.get(key);
+    const cur = known && known.length === p ? known : new Array<number>(p).fill(1 / p);
     const next = cur.map((s, i) => Math.min(1.5 / p, Math.max(0.5 / p, s + RATE * (speed[i] / total - s))));
     const sum = next.reduce((a, b) => a + b, 0);
     this.shares.set(

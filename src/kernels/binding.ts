@@ -329,7 +329,7 @@ export function binder<T extends Record<string, Decl>>(
   // the split in progress: its kernel, and the runs its splitter cut (what the balance learns from)
   const balance = new SplitBalance();
   let splitting = -1;
-  let cut: { key: string; runs: Array<[number, number]> } | null = null;
+  let cut: { key: string; parts: number; runs: Array<[number, number]> } | null = null;
   const ctx = {
     x: ex as never,
     get threads() {
@@ -340,7 +340,7 @@ export function binder<T extends Record<string, Decl>>(
     ranges(n: number, parts: number, align = 1) {
       const key = `${splitting}:${n}:${parts}:${align}`;
       const runs = ranges(n, parts, align, balance.get(key, parts));
-      cut = { key, runs };
+      cut = { key, parts, runs };
       return runs;
     },
   };
@@ -362,8 +362,9 @@ export function binder<T extends Record<string, Decl>>(
       return { fn: plan.index, args: [blocks[p]] };
     });
     const results = pool!.run(parts, local);
-    const c = cut as { key: string; runs: Array<[number, number]> } | null;
-    if (c && c.runs.length === parts.length)
+    // (a split whose runs are fewer than the parts asked for, a tiny call, teaches nothing)
+    const c = cut as { key: string; parts: number; runs: Array<[number, number]> } | null;
+    if (c && c.runs.length === c.parts && parts.length === c.parts)
       balance.learn(
         c.key,
         c.runs.map(([a, b]) => b - a),

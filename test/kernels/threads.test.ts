@@ -708,6 +708,12 @@ describe('kernel threads: the pool', () => {
     b.enabled = true;
     b.reset();
     expect(b.get('k', 2)).toBeNull();
+    // shares of another length than the parts asked for are never handed out, nor mixed into
+    b.learn('k3', [1, 1], [1, 1]);
+    expect(b.get('k3', 3)).toBeNull();
+    b.learn('k3', [1, 1, 1], [1, 1, 2]);
+    expect(b.get('k3', 3)!.length).toBe(3);
+    expect(b.get('k3', 3)!.every(Number.isFinite)).toBe(true);
     // calls on ever new shapes: at most 4096 kinds are remembered
     for (let i = 0; i < 5000; i++) b.learn(`shape ${i}`, [1, 1], [1, 2]);
     expect(b.learnt().size).toBeLessThanOrEqual(4096);
