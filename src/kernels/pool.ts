@@ -297,7 +297,9 @@ export class KernelPool {
       }
     };
     runHere(0);
-    const finished = new Array<number>(n).fill(Number.NaN);
+    // (one array per pool, refilled by every call: no allocation per kernel call)
+    if (this.finished.length !== n) this.finished = new Array<number>(n);
+    const finished = this.finished.fill(Number.NaN);
     finished[0] = clock() - t0;
     // the parts no worker has taken yet (a worker still starting, or not yet scheduled) run here
     for (let w = 1; w < n; w++) {
@@ -324,7 +326,6 @@ export class KernelPool {
       }
       results[w] = F[(s + RESULT) / 2];
     }
-    this.finished = finished;
     if (error) throw error;
     return results;
   }

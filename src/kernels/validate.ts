@@ -103,9 +103,14 @@ export function checkSoftmaxBackward(
   need(kernel, 'probs', probs, rows * C);
   need(kernel, 'targets', targets, B);
   if (rows > 0 && (B === 0 || rows % B !== 0)) throw new ShapeError(`${kernel}: ${rows} rows are not whole batches of ${B}`);
-  for (let b = 0; b < B; b++) {
+  checkClasses(kernel, targets, C, 'targets');
+}
+
+/** Throws ValueError unless every one of `targets` is a class index in [0, C) (the losses' and their kernels' check). */
+export function checkClasses(who: string, targets: ArrayLike<number>, C: number, label = 'target'): void {
+  for (let b = 0; b < targets.length; b++) {
     const y = targets[b];
-    if (!Number.isInteger(y) || y < 0 || y >= C) throw new ValueError(`${kernel}: targets[${b}] = ${y} is not a class in [0, ${C})`);
+    if (!Number.isInteger(y) || y < 0 || y >= C) throw new ValueError(`${who}: ${label}[${b}] = ${y} is not a class in [0, ${C})`);
   }
 }
 

@@ -5,6 +5,7 @@ import { newF32 } from '../core/buffers.js';
 import { availableKernels } from '../kernels/default.js';
 import { referenceKernels } from '../kernels/reference.js';
 import type { Kernels } from '../kernels/types.js';
+import { checkClasses } from '../kernels/validate.js';
 
 export type Targets = ArrayLike<number>;
 
@@ -12,10 +13,7 @@ function checkSeq(name: string, x: Tensor, targets: Targets): [number, number, n
   if (x.shape.length !== 3) throw new ShapeError(`${name}: expected [T, B, C] input, found [${x.shape.join(', ')}]`);
   const [T, B, C] = x.shape;
   if (targets.length !== B) throw new ShapeError(`${name}: ${targets.length} targets for a batch of ${B}`);
-  for (let b = 0; b < B; b++) {
-    const y = targets[b];
-    if (!Number.isInteger(y) || y < 0 || y >= C) throw new ValueError(`${name}: target[${b}] = ${y} is not a class in [0, ${C})`);
-  }
+  checkClasses(name, targets, C);
   return [T, B, C];
 }
 

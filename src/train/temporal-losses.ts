@@ -1,6 +1,7 @@
 import { Tensor } from '../core/tensor.js';
 import { ShapeError, ValueError, checkObject } from '../core/errors.js';
 import type { Targets } from './losses.js';
+import { checkClasses } from '../kernels/validate.js';
 
 /**
  * Time-to-first-spike losses with snnTorch 0.9.4's semantics (`functional.mse_temporal_loss`,
@@ -73,13 +74,13 @@ function targetTimes(who: string, targets: Targets, T: number, B: number, C: num
   const code = o.labelCode ?? 'snntorch';
   if (code !== 'snntorch' && code !== 'one-hot')
     throw new ValueError(`${who}: labelCode must be snntorch or one-hot, found ${String(code)}`);
+  checkClasses(who, targets, C);
   return on.map((a, f) => {
     // snnTorch: clamp(onehot * on, min = off) when on > off (the fix of negative times comes after)
     const clamp = code === 'snntorch' && a > off[f];
     const m = new Float64Array(n).fill(fix(clamp ? Math.max(0, off[f]) : off[f]));
     for (let b = 0; b < B; b++) {
       const y = targets[b];
-      if (!Number.isInteger(y) || y < 0 || y >= C) throw new ValueError(`${who}: target[${b}] = ${y} is not a class in [0, ${C})`);
       m[b * C + y] = fix(clamp ? Math.max(a, off[f]) : a);
     }
     return m;
@@ -177,6 +178,7 @@ export function ceTemporalLoss(spk: Tensor, targets: Targets, o: { inverse?: 'ne
   if (spk.shape.length !== 3) throw new ShapeError(`ceTemporalLoss: expected [T, B, C] spikes, found [${spk.shape.join(', ')}]`);
   const [, B, C] = spk.shape;
   if (targets.length !== B) throw new ShapeError(`ceTemporalLoss: ${targets.length} targets for a batch of ${B}`);
+  checkClasses('ceTemporalLoss', targets, C);
   const [t] = spikeTimes(spk);
   const logit = (x: number) => (inverse === 'negate' ? -x : 1 / (x + 1));
   const dLogit = (x: number) => (inverse === 'negate' ? -1 : -1 / ((x + 1) * (x + 1)));
@@ -184,7 +186,6 @@ export function ceTemporalLoss(spk: Tensor, targets: Targets, o: { inverse?: 'ne
   let value = 0;
   for (let b = 0; b < B; b++) {
     const y = targets[b];
-    if (!Number.isInteger(y) || y < 0 || y >= C) throw new ValueError(`ceTemporalLoss: target[${b}] = ${y} is not a class in [0, ${C})`);
     let mx = -Infinity;
     for (let c = 0; c < C; c++) mx = Math.max(mx, logit(t[b * C + c]));
     let z = 0;
