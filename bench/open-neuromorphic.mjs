@@ -7,18 +7,22 @@
 //   tape     - the user loop as we recommend it: a Tape (step buffers reused across iterations), the sum
 //              loss, outputMem false (the loss reads spikes only);
 //   plain    - the same loop written naively: no Tape, backward(spk, ones seed), the membrane kept;
-//   runbatch - runBatch (src/train/step.ts) with a task whose loss is the sum of the spikes.
+//   runbatch - runBatch (src/train/step.ts) with a task whose loss is the sum of the spikes;
+//   gemms    - not a training loop: the benchmark's two dense GEMMs alone (forward and weight gradient, as the
+//              Linear calls them), the time no form on that tier can beat; reported with the share of the Tape
+//              loop they take and the best ratio against the fastest peer form any form could reach.
 // FORM@wasm runs a form on the WASM kernels alone; FORM alone on the tier the CLI uses (enableBlas: dense GEMMs
 // on the native BLAS where one is found). Default: tape, tape@wasm, plain, runbatch for n <= 1024, the tape
-// forms above.
-// The peers run right after, each in its own process: snnTorch in the benchmark's published form and in
-// its fastest user-level form (bench/open_neuromorphic.py); SpikingJelly (LIFNode, torch backend: cupy is
+// forms and gemms above.
+// The peers run right after, each in its own process: snnTorch in the benchmark's published form (up to
+// n = 1024 unless ON_SNNTORCH_FORMS asks) and in its fastest user-level form (bench/open_neuromorphic.py); SpikingJelly (LIFNode, torch backend: cupy is
 // absent) and Norse 1.0 (LIFBoxCell) in their fastest forms, the Linear over all steps once and the neuron
 // over x.unbind(0) (bench/open_neuromorphic_peers.py; their own indexed sequence loops with ON_SLOW_FORMS=1), each with its BLAS
 // at its best (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for the peer's command only, 2 BLAS threads,
 // torch threads 1).
 // usage: node bench/open-neuromorphic.mjs [n ...]   (default 512 4096). Env: ON_T (500), ON_B (16), ON_REPS (3),
-//        ON_FORMS (see above), ON_PEERS (snntorch,spikingjelly,norse; none: ours alone), ON_SNNTORCH_FORMS (fast,published), ON_SLOW_FORMS=1, ON_SWEEP=1 (the growth sweep: n = 256 ...
+//        ON_FORMS (see above), ON_PEERS (snntorch,spikingjelly,norse; none: ours alone), ON_SNNTORCH_FORMS (fast,published;
+//        above n = 1024 fast,gemms: torch's two GEMMs alone on the peer's BLAS), ON_SLOW_FORMS=1, ON_SWEEP=1 (the growth sweep: n = 256 ...
 //        4096 (ON_SWEEP_N) at T = 500 and T = 100, 250, 500 at n = 512, ours (tape) and each peer's fastest form; prints
 //        each side's time exponents), SNNTORCH_SRC (default /tmp/peers/snntorch, else /tmp/snntorch),
 //        SPIKINGJELLY_SRC (/tmp/peers/spikingjelly), NORSE_SRC (/tmp/peers/norse-1.0), PEER_PYTHON
@@ -45,6 +49,7 @@ async function child(n, T, spec) {
   const blas = tierWanted === 'wasm' || !node.enableBlas ? null : (await node.enableBlas()).blas;
   const tier = blas ? `BLAS tier: ${blas.vendor ?? 'BLAS'}` : 'WASM tier';
   const kernels = defaultKernels();
+  if (form === 'gemms') return gemmsAlone(n, T, spec, tier, kernels);
   const rng = new Rng(0);
   const model = new Sequential([new Linear(n, n, { rng }), new Leaky({ size: n, beta: 0.95, surrogate: atan() })]);
   const x = new Float32Array(T * B * n);
@@ -133,6 +138,44 @@ async function child(n, T, spec) {
   };
 }
 
+/**
+ * The form `gemms`: the benchmark's two dense GEMMs alone, as the Linear calls them (forward x W over all
+ * T*B rows; the weight gradient x^T g, accumulated), on the tier's kernels, the same operand sizes: the
+ * time no form on that tier can beat (the neuron scan, the loss and the surrogate come on top).
+ */
+async function gemmsAlone(n, T, spec, tier, kernels) {
+  const { Rng } = await import('../dist/index.js');
+  const rng = new Rng(0);
+  const rows = T * B;
+  const x = new Float32Array(rows * n);
+  for (let i = 0; i < x.length; i++) x[i] = rng.normal();
+  const w = new Float32Array(n * n);
+  for (let i = 0; i < w.length; i++) w[i] = rng.normal() / Math.sqrt(n);
+  const y = new Float32Array(rows * n);
+  const dw = new Float32Array(n * n);
+  const pass = () => {
+    const t0 = performance.now();
+    kernels.matmul(x, w, y, rows, n, n, false, false, false);
+    const t1 = performance.now();
+    kernels.matmul(x, y, dw, n, rows, n, true, false, true); // y stands in for the output gradient
+    return [t1 - t0, performance.now() - t1];
+  };
+  pass(); // warm-up
+  const runs = Array.from({ length: reps }, pass);
+  return {
+    peer: `spikeflow (its two GEMMs alone, ${tier})`,
+    form: spec,
+    n,
+    T,
+    B,
+    forwardMs: med(runs.map((r) => r[0])),
+    backwardMs: med(runs.map((r) => r[1])),
+    totalMs: med(runs.map((r) => r[0] + r[1])),
+    togetherMs: med(runs.map((r) => r[0] + r[1])),
+    peakRssMB: process.resourceUsage().maxRSS / 1024,
+  };
+}
+
 if (process.argv[2] === '--child') {
   const [n, T, form] = [Number(process.argv[3]), Number(process.argv[4]), process.argv[5]];
   console.log(JSON.stringify(await child(n, T, form)));
@@ -185,7 +228,7 @@ function peer(lib, n, T, form) {
     },
   );
   if (r.status !== 0) return { peer: name, n, T, skipped: (r.stderr || r.error?.message || 'failed').trim().split('\n').pop() };
-  return JSON.parse(r.stdout.trim().split('\n').pop());
+  return { form, ...JSON.parse(r.stdout.trim().split('\n').pop()) };
 }
 
 // ON_PEERS=none (or empty) runs ours alone; an unknown name stops the run before anything is timed.
@@ -197,8 +240,12 @@ const fastestForms = { snntorch: 'fast', spikingjelly: 'fast', norse: 'fast' };
 /** The peers' own sequence loops, which index x[t]: their backward grows with T squared on torch 1.13 (ON_SLOW_FORMS=1 runs them). */
 const slowForms = { spikingjelly: 'multistep', norse: 'indexed' };
 const slow = process.env.ON_SLOW_FORMS === '1';
-const snntorchForms = (process.env.ON_SNNTORCH_FORMS ?? 'fast,published').split(',');
-const defaultForms = (n) => (n <= 1024 ? ['tape', 'tape@wasm', 'plain', 'runbatch'] : ['tape', 'tape@wasm']);
+/**
+ * snnTorch's forms at size n: ON_SNNTORCH_FORMS, else fast and published up to n = 1024, and above it fast and
+ * torch's GEMMs alone (the published form, the Linear once per step, ran over 12 minutes at n = 4096 here).
+ */
+const snntorchForms = (n) => (process.env.ON_SNNTORCH_FORMS ?? (n > 1024 ? 'fast,gemms' : 'fast,published')).split(',');
+const defaultForms = (n) => (n <= 1024 ? ['tape', 'tape@wasm', 'plain', 'runbatch'] : ['tape', 'tape@wasm', 'gemms']);
 
 function runSize(n, T, forms, peerForms) {
   const rows = [];
@@ -225,6 +272,27 @@ function table(rows) {
     const mem = !us || mine ? '' : `${(r.peakRssMB / us.peakRssMB).toFixed(2)}x`;
     console.log(
       `| ${r.n} | ${r.T} | ${r.peer} | ${fmt(r.forwardMs)} | ${fmt(r.backwardMs)} | ${fmt(r.totalMs)} | ${fmt(r.togetherMs)} | ${fmt(r.peakRssMB)} | ${ratio} | ${mem} |`,
+    );
+  }
+}
+
+/** For each size with a `gemms` row: what share of our Tape loop its GEMMs take, and the best ratio any form on that tier could reach. */
+function gemmFloors(rows) {
+  for (const g of rows.filter((r) => !r.skipped && r.peer.startsWith('spikeflow') && r.form?.startsWith('gemms'))) {
+    const tierOf = (f) => f.split('@')[1] ?? '';
+    const us = rows.find((r) => !r.skipped && r.n === g.n && r.T === g.T && r.form === `tape${tierOf(g.form) ? `@${tierOf(g.form)}` : ''}`);
+    const peersAt = rows.filter((r) => !r.skipped && r.n === g.n && r.T === g.T && !r.peer.startsWith('spikeflow'));
+    const fastest = peersAt.filter((r) => r.form !== 'gemms').sort((a, b) => a.togetherMs - b.togetherMs)[0];
+    const theirs = peersAt.find((r) => r.form === 'gemms');
+    console.log(
+      `\nn = ${g.n}: ${g.peer}: ${fmt(g.forwardMs)} + ${fmt(g.backwardMs)} = ${fmt(g.togetherMs)} ms` +
+        (us ? `, ${((100 * g.togetherMs) / us.togetherMs).toFixed(0)}% of the Tape loop's ${fmt(us.togetherMs)} ms` : '') +
+        (fastest
+          ? `; no form on this tier can beat ${(fastest.togetherMs / g.togetherMs).toFixed(2)}x the fastest peer form (${fastest.peer}, ${fmt(fastest.togetherMs)} ms)`
+          : '') +
+        (theirs
+          ? `. The same GEMMs on the peer's BLAS (${theirs.peer}): ${fmt(theirs.togetherMs)} ms, ${(g.togetherMs / theirs.togetherMs).toFixed(2)}x faster than ours`
+          : ''),
     );
   }
 }
@@ -287,11 +355,14 @@ if (process.env.ON_SWEEP === '1') {
   for (const n of sizes.length ? sizes : [512, 4096]) {
     const forms = process.env.ON_FORMS ? process.env.ON_FORMS.split(',') : defaultForms(n);
     const peerForms = peers.flatMap((lib) =>
-      lib === 'snntorch' ? snntorchForms.map((f) => ['snntorch', f]) : [[lib, fastestForms[lib]], ...(slow ? [[lib, slowForms[lib]]] : [])],
+      lib === 'snntorch'
+        ? snntorchForms(n).map((f) => ['snntorch', f])
+        : [[lib, fastestForms[lib]], ...(slow ? [[lib, slowForms[lib]]] : [])],
     );
     rows.push(...runSize(n, T0, forms, peerForms));
   }
   table(rows);
+  gemmFloors(rows);
   if (!slow)
     console.log(
       "\nNot run: SpikingJelly's multi-step LIF (torch backend) and Norse's indexed sequence loop: both index x[t] per step, and on torch 1.13 that backward grows with T squared (n = 512, T = 100: ~8-18 s against ~0.3 s for their fast forms). ON_SLOW_FORMS=1 runs them; ON_SWEEP=1 measures their growth at T = 25, 50, 100.",

@@ -4,7 +4,7 @@
 # and the whole iteration timed again with no clock read between its parts (togetherMs).
 # Two forms: "published" (the benchmark's own loop: the Linear called once per step) and "fast" (the Linear
 # run once over all T*B rows, then the neuron loop over unbind(0); indexing x[t] in the loop would make
-# torch 1.13's backward grow with T squared).
+# torch 1.13's backward grow with T squared); and "gemms", not a training loop: the two dense GEMMs alone.
 # usage: open_neuromorphic.py N T B FORM REPS TORCH_THREADS   -> one JSON line
 import json, os, resource, sys, time
 sys.path.insert(0, os.environ.get('SNNTORCH_SRC', '/tmp/snntorch'))
@@ -33,6 +33,30 @@ def forward():
             out.append(spk)
     return torch.stack(out)
 
+
+if form == 'gemms':
+    # not a training loop: the benchmark's two dense GEMMs alone, as nn.Linear runs them over all T*B rows
+    # (forward x W^T, weight gradient g^T x), on torch's BLAS: the time no form on it can beat
+    xs, w, g = x.reshape(T * B, n), fc.weight.detach(), torch.randn(T * B, n)
+    fwd, bwd = [], []
+    with torch.no_grad():
+        for r in range(reps + 1):
+            t0 = time.perf_counter()
+            y = xs @ w.t()
+            t1 = time.perf_counter()
+            dw = g.t() @ xs
+            t2 = time.perf_counter()
+            if r:
+                fwd.append(t1 - t0)
+                bwd.append(t2 - t1)
+    med = lambda v: sorted(v)[len(v) // 2]
+    total = med([a + b for a, b in zip(fwd, bwd)]) * 1e3
+    print(json.dumps({
+        'peer': f'torch {torch.__version__.split("+")[0]} (its two GEMMs alone, {th} thread{"s" if th > 1 else ""})', 'form': 'gemms', 'n': n, 'T': T, 'B': B,
+        'forwardMs': med(fwd) * 1e3, 'backwardMs': med(bwd) * 1e3, 'totalMs': total, 'togetherMs': total,
+        'peakRssMB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }))
+    sys.exit(0)
 
 fwd, bwd, together = [], [], []
 for r in range(reps + 1):  # the first round is a warm-up
