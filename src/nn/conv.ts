@@ -61,8 +61,26 @@ export function convGeometry(
 
 /** Rows of the im2col matrix per chunk (float input): big enough for the GEMM kernels, small enough to stay in cache. */
 const CHUNK_ROWS = 4096;
-/** Images per spike-driven kernel call: bounds the WASM arena and the copies. */
-const CHUNK_IMAGES = 256;
+/**
+ * Bytes of operands one spike-driven kernel call may span (spikes, outputs and their gradients): bounds the
+ * WASM arena, and the copies where operands are not resident in it. 1,280 images of tutorial 6's second
+ * convolution: its CSNN trained 1.01-1.07x faster on two kernel threads than with 256 images per call
+ * (six in-process A/B runs, bench/ab-threads.mjs; chunks of 512 to 6,400 images alike), 1.015x on one:
+ * fewer calls, each split into bigger parts over which the time steps' differing spike counts even out.
+ */
+const CHUNK_BYTES = 24 << 20;
+
+/**
+ * Images per spike-driven kernel call, for images of `inSize` spike bytes and `outSize` outputs: as many as
+ * `budget` bytes hold (a spike byte and its float gradient per input; a float, its gradient and a pooling
+ * argmax byte per output), in whole multiples of 256 where 256 or more fit, so that the kernels'
+ * weight-gradient groups of images never straddle two calls and the chunking changes no result bit; at
+ * least one.
+ */
+export function spikeChunkImages(inSize: number, outSize: number, budget = CHUNK_BYTES): number {
+  const fit = Math.floor(budget / (5 * inSize + 9 * outSize));
+  return fit >= 256 ? fit - (fit % 256) : Math.max(1, fit);
+}
 
 /**
  * im2col for images [first, first + n) of x: row (i, oy, ox) holds the input patch under output pixel
@@ -126,8 +144,8 @@ export function conv2d(x: Tensor, g: ConvGeometry, w: Tensor, b: Tensor | null, 
   const y = newF32(images * P * O, true); // written chunk by chunk
   const wd = w.data as Float32Array;
   const spikes = x.data instanceof Uint8Array ? x.data : null;
-  // Spike input: the spike-driven kernels take CHUNK_IMAGES images per call; float input: im2col + GEMM.
-  const perChunk = spikes ? CHUNK_IMAGES : Math.max(1, Math.floor(CHUNK_ROWS / P));
+  // Spike input: the spike-driven kernels take spikeChunkImages images per call; float input: im2col + GEMM.
+  const perChunk = spikes ? spikeChunkImages(inSize, P * O) : Math.max(1, Math.floor(CHUNK_ROWS / P));
   const colF = spikes ? null : newF32(perChunk * P * K, true); // im2col overwrites the rows it gives the GEMM
   const inputs = (i: number, n: number) => x.data.subarray(i * inSize, (i + n) * inSize);
   const outputs = (a: Float32Array, i: number, n: number) => a.subarray(i * P * O, (i + n) * P * O);
@@ -186,8 +204,9 @@ export function conv2dMaxPool(x: Tensor, g: ConvGeometry, pk: number, ps: number
   const arg = newU8(images * per, true);
   const wd = w.data as Float32Array;
   const bias = b ? (b.data as Float32Array) : null;
-  for (let i = 0; i < images; i += CHUNK_IMAGES) {
-    const n = Math.min(CHUNK_IMAGES, images - i);
+  const chunk = spikeChunkImages(inSize, per);
+  for (let i = 0; i < images; i += chunk) {
+    const n = Math.min(chunk, images - i);
     k.convPoolSpikeForward(
       s.subarray(i * inSize, (i + n) * inSize),
       wd,
@@ -208,8 +227,8 @@ export function conv2dMaxPool(x: Tensor, g: ConvGeometry, pk: number, ps: number
       const fresh = x.requiresGrad && x.grad === null;
       const dx = fresh ? newF32(x.size, true) : x.requiresGrad ? x.ensureGrad() : null;
       if (!dw && !dx) return;
-      for (let i = 0; i < images; i += CHUNK_IMAGES) {
-        const n = Math.min(CHUNK_IMAGES, images - i);
+      for (let i = 0; i < images; i += chunk) {
+        const n = Math.min(chunk, images - i);
         k.convPoolSpikeBackward(
           s.subarray(i * inSize, (i + n) * inSize),
           gy.subarray(i * per, (i + n) * per),

@@ -4,7 +4,7 @@ import { gradcheck, probe } from '../helpers/gradcheck.js';
 import { Tensor } from '../../src/core/tensor.js';
 import { Rng } from '../../src/core/rng.js';
 import { backward } from '../../src/core/autograd.js';
-import { Conv2d, conv2d, convGeometry } from '../../src/nn/conv.js';
+import { Conv2d, conv2d, conv2dMaxPool, convGeometry, spikeChunkImages } from '../../src/nn/conv.js';
 import { MaxPool2d, AvgPool2d, maxPool2d, avgPool2d } from '../../src/nn/pool.js';
 import { Flatten, chwFromHwc } from '../../src/nn/flatten.js';
 import { Dropout } from '../../src/nn/dropout.js';
@@ -13,6 +13,7 @@ import { Linear } from '../../src/nn/linear.js';
 import { csnnClassifier, sequentialFromConfig } from '../../src/nn/models.js';
 import type { ForwardContext } from '../../src/nn/layer.js';
 import { referenceKernels } from '../../src/kernels/reference.js';
+import { createWasmKernelsSync } from '../../src/kernels/wasm.js';
 import { ShapeError, ValueError } from '../../src/core/errors.js';
 
 const rng = new Rng(11);
@@ -351,6 +352,73 @@ describe('csnnClassifier (tutorial 6: 12C5-MP2-64C5-MP2-1024FC10)', () => {
       for (const key of ['y', 'gw', 'gb', 'gx'] as const) {
         a[key].forEach((v, i) => expect(v, `${key}[${i}]`).toBeCloseTo(b[key][i], 4));
       }
+    });
+  }
+});
+
+describe('spike-driven convolutions in chunks of images', () => {
+  it('spikeChunkImages: within the byte budget, whole multiples of 256 images where 256 fit, at least one', () => {
+    const cases: Array<[number, number, number]> = [
+      [1728, 1024, 24 << 20],
+      [1728, 4096, 24 << 20],
+      [2312, 10800, 24 << 20],
+      [1e6, 1e6, 24 << 20],
+      [100, 100, 1000],
+      [1728, 1024, 256 * 17856],
+      [1728, 1024, 256 * 17856 - 1],
+      [1728, 1024, 513 * 17856],
+    ];
+    for (const [inSize, outSize, budget] of cases) {
+      const n = spikeChunkImages(inSize, outSize, budget);
+      const per = 5 * inSize + 9 * outSize;
+      const fit = Math.floor(budget / per);
+      expect(Number.isInteger(n) && n >= 1, `${inSize}, ${outSize}, ${budget}`).toBe(true);
+      if (fit >= 1) expect(n * per).toBeLessThanOrEqual(budget);
+      if (fit >= 256) {
+        expect(n % 256).toBe(0);
+        expect(n + 256).toBeGreaterThan(fit);
+      } else expect(n).toBe(Math.max(1, fit));
+    }
+    // tutorial 6's second convolution fused with its pooling: 12x12x12 spikes in, 4x4x64 pooled out
+    expect(spikeChunkImages(1728, 1024)).toBe(1280);
+    expect(spikeChunkImages(1728, 1024, 256 * 17856 - 1)).toBe(255);
+  });
+
+  // more images than one call takes: the layer's calls must give what one kernel call over all of them gives
+  for (const threads of [1, 2]) {
+    it(`conv2dMaxPool over two calls' worth of images equals one kernel call over all of them, bit for bit (${threads} thread${threads > 1 ? 's' : ''})`, () => {
+      const k = createWasmKernelsSync({ threads });
+      const g = convGeometry({ c: 12, h: 12, w: 12 }, 64, 5, 5, 1, 0);
+      const images = spikeChunkImages(1728, 1024) + 77;
+      const r = new Rng(21);
+      const spikes = Uint8Array.from({ length: images * 1728 }, () => (r.uniform() < 0.1 ? 1 : 0));
+      const wData = Float32Array.from({ length: 300 * 64 }, () => r.normal() * 0.05);
+      const bData = Float32Array.from({ length: 64 }, () => r.normal() * 0.1);
+      const gy = Float32Array.from({ length: images * 1024 }, () => r.normal());
+      const x = new Tensor(spikes, [images, 1728], { requiresGrad: true });
+      const w = new Tensor(wData.slice(), [300, 64], { requiresGrad: true });
+      const b = new Tensor(bData.slice(), [64], { requiresGrad: true });
+      const out = conv2dMaxPool(x, g, 2, 2, w, b, k);
+      backward(out, gy);
+      // one call each over all the images
+      const shape = { n: images, H: 12, W: 12, C: 12, O: 64, kH: 5, kW: 5, stride: 1, pad: 0, outH: 8, outW: 8 };
+      const pool = { k: 2, stride: 2, outH: 4, outW: 4 };
+      const y = new Float32Array(images * 1024);
+      const arg = new Uint8Array(images * 1024);
+      k.convPoolSpikeForward(spikes, wData, bData, y, arg, shape, pool);
+      const dw = new Float32Array(300 * 64);
+      const gIn = new Float32Array(images * 1728);
+      k.convPoolSpikeBackward(spikes, gy, arg, wData, dw, gIn, shape, pool, false);
+      const same = (a: ArrayLike<number>, e: ArrayLike<number>, what: string) => {
+        expect(a.length, what).toBe(e.length);
+        let bad = -1;
+        for (let i = 0; i < e.length && bad < 0; i++) if (!Object.is(a[i], e[i])) bad = i;
+        expect(bad, `${what}: first differing element`).toBe(-1);
+      };
+      same(out.data, y, 'pooled output');
+      same(w.grad!, dw, 'weight gradient');
+      same(x.grad!, gIn, 'input gradient');
+      k.close?.();
     });
   }
 });
