@@ -109,7 +109,6 @@ for (const name of Object.keys(kernels)) {
       count.spikes += spikes;
       count.pairs += pairs;
       count.forwardOps += pairs * Math.ceil(g.O / 4);
-      count.K = g.kH * g.kW * g.C;
       count.inSize = g.H * g.W * g.C;
     } else if (name === 'convPoolSpikeBackward') {
       const [s, gy, , , dw, gIn, g] = args;

@@ -49,7 +49,7 @@ async function child(n, T, spec) {
   const blas = tierWanted === 'wasm' || !node.enableBlas ? null : (await node.enableBlas()).blas;
   const tier = blas ? `BLAS tier: ${blas.vendor ?? 'BLAS'}` : 'WASM tier';
   const kernels = defaultKernels();
-  if (form === 'gemms') return gemmsAlone(n, T, spec, tier, kernels);
+  if (form === 'gemms') return gemmsAlone(n, T, spec, tier, kernels, Rng);
   const rng = new Rng(0);
   const model = new Sequential([new Linear(n, n, { rng }), new Leaky({ size: n, beta: 0.95, surrogate: atan() })]);
   const x = new Float32Array(T * B * n);
@@ -143,8 +143,7 @@ async function child(n, T, spec) {
  * T*B rows; the weight gradient x^T g, accumulated), on the tier's kernels, the same operand sizes: the
  * time no form on that tier can beat (the neuron scan, the loss and the surrogate come on top).
  */
-async function gemmsAlone(n, T, spec, tier, kernels) {
-  const { Rng } = await import('../dist/index.js');
+function gemmsAlone(n, T, spec, tier, kernels, Rng) {
   const rng = new Rng(0);
   const rows = T * B;
   const x = new Float32Array(rows * n);
